@@ -1,0 +1,40 @@
+"""retroprop: classic neural networks trained by backpropagation, on NumPy.
+
+>>> import numpy as np, retroprop as rp
+>>> x = rp.Tensor(np.ones((2, 3)), requires_grad=True)
+>>> (x * 2).sum().backward()
+>>> x.grad.sum()
+np.float32(12.0)
+"""
+
+from retroprop import nn, ops
+from retroprop.nn import init
+from retroprop.random import manual_seed
+from retroprop.tensor import (
+    GradcheckError,
+    Tensor,
+    enable_grad,
+    get_default_dtype,
+    gradcheck,
+    is_grad_enabled,
+    no_grad,
+    set_default_dtype,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GradcheckError",
+    "Tensor",
+    "__version__",
+    "enable_grad",
+    "get_default_dtype",
+    "gradcheck",
+    "init",
+    "is_grad_enabled",
+    "manual_seed",
+    "nn",
+    "no_grad",
+    "ops",
+    "set_default_dtype",
+]

@@ -1,0 +1,51 @@
+"""Modules: layers, activations, losses, initializers."""
+
+from retroprop.nn import functional, init
+from retroprop.nn.activation import (
+    ELU,
+    Identity,
+    LeakyReLU,
+    LeCunTanh,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    Sign,
+    Softmax,
+    Step,
+    Tanh,
+    TanhLinear,
+    get_activation,
+)
+from retroprop.nn.container import Flatten, Residual, Sequential
+from retroprop.nn.linear import Linear
+from retroprop.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from retroprop.nn.module import Module
+from retroprop.nn.parameter import Parameter
+
+__all__ = [
+    "ELU",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "Flatten",
+    "Identity",
+    "LeCunTanh",
+    "LeakyReLU",
+    "Linear",
+    "LogSoftmax",
+    "MSELoss",
+    "Module",
+    "Parameter",
+    "ReLU",
+    "Residual",
+    "Sequential",
+    "Sigmoid",
+    "Sign",
+    "Softmax",
+    "Step",
+    "Tanh",
+    "TanhLinear",
+    "functional",
+    "get_activation",
+    "init",
+]

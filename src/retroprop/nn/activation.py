@@ -1,0 +1,149 @@
+"""Activation layers φ(v) (seeds 000-002); the rules and derivatives live in
+:mod:`retroprop.ops.activation`.
+
+``get_activation("relu")`` builds one from its name, as ``activation=``
+arguments do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from retroprop import ops
+from retroprop.nn.module import Module
+from retroprop.tensor.tensor import Tensor
+
+
+class Step(Module):
+    """φ(v) = 1 if v >= 0 else 0: the McCulloch–Pitts threshold unit. Gradient 0 everywhere
+    (undefined at 0): train it with the perceptron rule, not backpropagation."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return ops.step(x)
+
+
+class Sign(Module):
+    """φ(v) = sgn(v) ∈ {-1, 0, +1}. Gradient 0 everywhere (undefined at 0)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return ops.sign(x)
+
+
+class Sigmoid(Module):
+    """Logistic φ(v) = 1 / (1 + e^(-v)), in (0, 1)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return ops.sigmoid(x)
+
+
+class Tanh(Module):
+    """φ(v) = tanh v, in (-1, 1)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return ops.tanh(x)
+
+
+class LeCunTanh(Module):
+    """φ(v) = 1.7159 tanh(2v/3): φ(±1) = ±1 and maximal second derivative at ±1 (seed 001)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return ops.lecun_tanh(x)
+
+
+class TanhLinear(Module):
+    """φ(v) = tanh(v) + a·v: the linear term avoids flat spots (seed 001)."""
+
+    def __init__(self, a: float = 0.01) -> None:
+        super().__init__()
+        self.a = a
+
+    def forward(self, x: Tensor) -> Tensor:
+        return ops.tanh_linear(x, self.a)
+
+    def extra_repr(self) -> str:
+        return f"a={self.a}"
+
+
+class ReLU(Module):
+    """φ(v) = max(0, v)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return ops.relu(x)
+
+
+class LeakyReLU(Module):
+    """φ(v) = v for v > 0, else negative_slope·v."""
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        if negative_slope < 0:
+            raise ValueError(f"LeakyReLU: negative_slope must be >= 0, got {negative_slope}")
+        self.negative_slope = negative_slope
+
+    def forward(self, x: Tensor) -> Tensor:
+        return ops.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class ELU(Module):
+    """φ(v) = v for v > 0, else α(eᵛ - 1)."""
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__()
+        if alpha < 0:
+            raise ValueError(f"ELU: alpha must be >= 0, got {alpha}")
+        self.alpha = alpha
+
+    def forward(self, x: Tensor) -> Tensor:
+        return ops.elu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class Softmax(Module):
+    """φ(v)_i = e^(v_i) / Σ_j e^(v_j) along ``dim``."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return ops.softmax(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    """φ(v)_i = v_i - log Σ_j e^(v_j) along ``dim``."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return ops.log_softmax(x, self.dim)
+
+
+class Identity(Module):
+    """φ(v) = v (a linear unit)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
+ACTIVATIONS: dict[str, Callable[[], Module]] = {
+    "step": Step, "sign": Sign, "sigmoid": Sigmoid, "logistic": Sigmoid, "tanh": Tanh,
+    "lecun_tanh": LeCunTanh, "tanh_linear": TanhLinear, "relu": ReLU,
+    "leaky_relu": LeakyReLU, "elu": ELU, "softmax": Softmax, "log_softmax": LogSoftmax,
+    "linear": Identity, "identity": Identity,
+}  # fmt: skip
+
+
+def get_activation(name: str | Module) -> Module:
+    """A new activation layer from its name (``"relu"``), or the given module."""
+    if isinstance(name, Module):
+        return name
+    key = name.lower().replace("-", "_") if isinstance(name, str) else name
+    if key not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; known: {', '.join(sorted(ACTIVATIONS))}")
+    return ACTIVATIONS[key]()

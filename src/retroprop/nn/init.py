@@ -1,0 +1,155 @@
+"""Weight initializers (seeds 001, 002 and 003).
+
+For a layer with n_e inputs (fan-in) and n_s outputs (fan-out), a unit
+computes y = Σ_i w_i x_i, so with independent zero-mean terms
+Var[y] = n_e σ_w² σ_x² (seed 002). Choosing σ_w² = 1/n_e keeps the
+variance from layer to layer (LeCun, seed 001: σ_w = m^(-1/2)); Glorot
+and Bengio average the forward and backward conditions, σ_w² = 2/(n_e + n_s);
+He et al. double LeCun's for ReLU, σ_w² = 2/n_e (seed 003).
+
+Every initializer is a callable ``init(shape, dtype) -> ndarray`` drawing
+from :func:`retroprop.random.generator`. Fan-in and fan-out of a weight of
+shape (out, in, k_1, ..., k_d) are in·k_1···k_d and out·k_1···k_d, so the
+same rules serve ``Linear`` (out, in) and ``Conv2d`` (out, in, kh, kw).
+
+Examples
+--------
+>>> import retroprop as rp
+>>> w = rp.init.he_normal()((256, 784))
+>>> w.shape, w.dtype
+((256, 784), dtype('float32'))
+>>> rp.nn.Linear(784, 256, init="glorot_uniform").weight.shape
+(256, 784)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from retroprop.random import generator
+from retroprop.tensor.tensor import _check_float_dtype, get_default_dtype
+
+Initializer = Callable[..., np.ndarray]
+
+
+def fans(shape: tuple[int, ...]) -> tuple[int, int]:
+    """(fan_in, fan_out) of a weight of shape (out, in, *kernel), or of a vector."""
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    receptive = math.prod(shape[2:])
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def _resolve(dtype: Any) -> np.dtype:
+    return get_default_dtype() if dtype is None else _check_float_dtype(dtype, "dtype")
+
+
+def _normal(std_of: Callable[[int, int], float], name: str) -> Initializer:
+    def init(shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
+        std = std_of(*fans(tuple(shape)))
+        return generator().normal(0.0, std, size=shape).astype(_resolve(dtype))
+
+    init.__name__ = init.__qualname__ = name
+    return init
+
+
+def _uniform(limit_of: Callable[[int, int], float], name: str) -> Initializer:
+    def init(shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
+        limit = limit_of(*fans(tuple(shape)))
+        return generator().uniform(-limit, limit, size=shape).astype(_resolve(dtype))
+
+    init.__name__ = init.__qualname__ = name
+    return init
+
+
+def _positive(value: float, name: str) -> float:
+    if not value > 0 or not math.isfinite(value):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return float(value)
+
+
+def zeros() -> Initializer:
+    """All zeros (biases; seed 001's bias is the weight of a fixed input +1)."""
+    return constant(0.0)
+
+
+def constant(value: float) -> Initializer:
+    """Every element equal to ``value``."""
+
+    def init(shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
+        return np.full(shape, value, dtype=_resolve(dtype))
+
+    init.__name__ = f"constant({value})"
+    return init
+
+
+def normal(std: float = 0.01, mean: float = 0.0) -> Initializer:
+    """N(mean, std²); seed 003 contrasts variance 0.01 (std 0.1) with variance 1."""
+    std = _positive(std, "std")
+
+    def init(shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
+        return generator().normal(mean, std, size=shape).astype(_resolve(dtype))
+
+    init.__name__ = f"normal(std={std}, mean={mean})"
+    return init
+
+
+def uniform(a: float = 0.05) -> Initializer:
+    """U(-a, a)."""
+    a = _positive(a, "a")
+    return _uniform(lambda fan_in, fan_out: a, f"uniform(a={a})")
+
+
+def lecun_normal() -> Initializer:
+    """N(0, 1/n_e): σ_w = m^(-1/2) with m the fan-in (seed 001, LeCun et al. 1998)."""
+    return _normal(lambda fan_in, fan_out: math.sqrt(1.0 / fan_in), "lecun_normal")
+
+
+def lecun_uniform() -> Initializer:
+    """U(-√(3/n_e), √(3/n_e)): variance 1/n_e (seed 001)."""
+    return _uniform(lambda fan_in, fan_out: math.sqrt(3.0 / fan_in), "lecun_uniform")
+
+
+def glorot_normal() -> Initializer:
+    """N(0, 2/(n_e + n_s)) (Glorot and Bengio 2010, seed 003)."""
+    return _normal(lambda fan_in, fan_out: math.sqrt(2.0 / (fan_in + fan_out)), "glorot_normal")
+
+
+def glorot_uniform() -> Initializer:
+    """U(-√(6/(n_e + n_s)), √(6/(n_e + n_s))) (Glorot and Bengio 2010, seed 003)."""
+    return _uniform(lambda fan_in, fan_out: math.sqrt(6.0 / (fan_in + fan_out)), "glorot_uniform")
+
+
+def he_normal() -> Initializer:
+    """N(0, 2/n_e) (He et al. 2015, seed 003), for ReLU networks."""
+    return _normal(lambda fan_in, fan_out: math.sqrt(2.0 / fan_in), "he_normal")
+
+
+def he_uniform() -> Initializer:
+    """U(-√(6/n_e), √(6/n_e)): variance 2/n_e (He et al. 2015)."""
+    return _uniform(lambda fan_in, fan_out: math.sqrt(6.0 / fan_in), "he_uniform")
+
+
+INITIALIZERS: dict[str, Callable[[], Initializer]] = {
+    f.__name__: f
+    for f in (zeros, lecun_normal, lecun_uniform, glorot_normal, glorot_uniform,
+              he_normal, he_uniform, normal, uniform)
+}
+# The names that Keras and PyTorch users know.
+INITIALIZERS |= {"xavier_normal": glorot_normal, "xavier_uniform": glorot_uniform,
+                 "kaiming_normal": he_normal, "kaiming_uniform": he_uniform}
+
+
+def get(init: str | Initializer) -> Initializer:
+    """An initializer from its name (``"he_normal"``) or the initializer itself."""
+    if callable(init):
+        return init
+    if isinstance(init, str) and init in INITIALIZERS:
+        return INITIALIZERS[init]()
+    raise ValueError(f"unknown initializer {init!r}; known: {', '.join(sorted(INITIALIZERS))}")

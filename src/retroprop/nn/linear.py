@@ -1,0 +1,79 @@
+"""``Linear``: a fully connected layer, f(x) = φ(W x + b) (seeds 001, 004)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from retroprop import ops
+from retroprop.nn import init as initializers
+from retroprop.nn.activation import get_activation
+from retroprop.nn.module import Module
+from retroprop.nn.parameter import Parameter
+from retroprop.tensor.tensor import Tensor
+
+
+class Linear(Module):
+    """Fully connected layer y = x Wᵀ + b, then an optional activation φ.
+
+    The lectures write one unit as y_k = φ(Σ_j w_kj x_j + b_k), the bias
+    b_k being the weight of a fixed input +1 (seed 001); a batch of rows x
+    of shape (N, in_features) gives y of shape (N, out_features).
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        Sizes of x and y.
+    bias : bool, default True
+        Learn b.
+    init : str or initializer, default "lecun_uniform"
+        Initializer of W (see :mod:`retroprop.nn.init`); the default has
+        variance 1/fan-in, LeCun's rule in seed 001. Biases start at zero.
+    activation : str or Module, optional
+        φ applied after the affine map (``"relu"``, ``"tanh"``, ...).
+    dtype : float32 or float64, optional
+        Defaults to the default dtype (float32).
+
+    Attributes
+    ----------
+    weight : Parameter, shape (out_features, in_features)
+    bias : Parameter, shape (out_features,), or None
+
+    Examples
+    --------
+    >>> import numpy as np, retroprop as rp
+    >>> layer = rp.nn.Linear(3, 2, init="he_normal", activation="relu")
+    >>> layer(np.ones((4, 3))).shape
+    (4, 2)
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 init: Any = "lecun_uniform", activation: str | Module | None = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        for name, value in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(f"Linear: {name} must be a positive integer, got {value!r}")
+        self.in_features, self.out_features = in_features, out_features
+        self.init = initializers.get(init)
+        self.weight = Parameter(self.init((out_features, in_features), dtype))
+        self.bias = Parameter(initializers.zeros()((out_features,), dtype)) if bias else None
+        self.activation = None if activation is None else get_activation(activation)
+
+    def reset_parameters(self) -> None:
+        """Draw W again from the initializer and set b to zero."""
+        self.weight.data[...] = self.init(self.weight.shape, self.weight.dtype)
+        if self.bias is not None:
+            self.bias.data[...] = 0
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(
+                f"{self!r}: input of shape {x.shape} has "
+                f"{x.shape[-1] if x.ndim else 'no'} features, expected {self.in_features}"
+            )
+        out = ops.linear(x, self.weight, self.bias)
+        return out if self.activation is None else self.activation(out)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")

@@ -1,0 +1,224 @@
+"""``Module``: the base of layers and networks, as in PyTorch.
+
+Parameters and sub-modules register themselves when assigned as
+attributes, which gives ``parameters()``, dotted ``named_parameters()``
+and ``state_dict()`` names such as ``"0.weight"``.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from retroprop.nn.parameter import Parameter
+from retroprop.tensor.tensor import Tensor, _check_float_dtype, get_default_dtype
+
+
+class Module:
+    """Base class of every layer and network.
+
+    Subclasses call ``super().__init__()``, assign their ``Parameter``s and
+    sub-modules as attributes, and define ``forward``. Calling the module
+    runs ``forward``; NumPy arrays passed to it become tensors of the
+    module's dtype.
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # ------------------------------------------------------------------ registration
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise RuntimeError(
+                f"{type(self).__name__}: call super().__init__() before assigning attributes"
+            )
+        for registry in (self._parameters, self._buffers, self._modules):
+            registry.pop(name, None)
+        if isinstance(value, Parameter) or (value is None and name in self._parameters):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        for registry in ("_parameters", "_buffers", "_modules"):
+            entries = self.__dict__.get(registry)
+            if entries is not None and name in entries:
+                return entries[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        for registry in (self._parameters, self._buffers, self._modules):
+            if name in registry:
+                del registry[name]
+                return
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` (or an empty slot, None) under ``name``."""
+        self.__dict__.pop(name, None)
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, array: np.ndarray | None) -> None:
+        """Register a non-learned array (e.g. running statistics) that ``state_dict`` saves."""
+        self.__dict__.pop(name, None)
+        self._buffers[name] = array
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if any(isinstance(a, np.ndarray) for a in args):
+            dtype = self.dtype
+            args = tuple(Tensor(a, dtype=dtype) if isinstance(a, np.ndarray) else a for a in args)
+        return self.forward(*args, **kwargs)
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The dtype of the first parameter (the default dtype if there is none)."""
+        for param in self.parameters():
+            return param.data.dtype
+        return get_default_dtype()
+
+    # ------------------------------------------------------------------ traversal
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module and every sub-module, with dotted names ("" for this one)."""
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is not None:
+                yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        yield from ((n, m) for n, m in self._modules.items() if m is not None)
+
+    def children(self) -> Iterator[Module]:
+        for _, module in self.named_children():
+            yield module
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """Every parameter once, with its dotted name, e.g. ``("0.weight", Parameter)``."""
+        seen: set[int] = set()
+        for module_name, module in self.named_modules(prefix):
+            for name, param in module._parameters.items():
+                if param is not None and id(param) not in seen:
+                    seen.add(id(param))
+                    yield (f"{module_name}.{name}" if module_name else name), param
+
+    def parameters(self) -> Iterator[Parameter]:
+        for _, param in self.named_parameters():
+            yield param
+
+    def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
+        for module_name, module in self.named_modules():
+            for name, array in module._buffers.items():
+                if array is not None:
+                    yield (f"{module_name}.{name}" if module_name else name), array
+
+    def apply(self, fn: Callable[[Module], None]) -> Module:
+        """Call ``fn`` on every sub-module and then on this one."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    # ------------------------------------------------------------------ modes and state
+    def train(self, mode: bool = True) -> Module:
+        """Training mode (dropout and noise active, batch statistics); returns self."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """Inference mode: ``train(False)``."""
+        return self.train(False)
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient (``grad = None``, as PyTorch's default)."""
+        for param in self.parameters():
+            param.grad = None
+
+    def to(self, dtype: Any) -> Module:
+        """Convert every parameter and floating buffer to float32 or float64, in place."""
+        resolved = _check_float_dtype(dtype, "dtype")
+        for param in self.parameters():
+            param.data = param.data.astype(resolved, copy=False)
+            if param.grad is not None:
+                param.grad = param.grad.astype(resolved, copy=False)
+        for module in self.modules():
+            for name, array in module._buffers.items():
+                if array is not None and array.dtype.kind == "f":
+                    module._buffers[name] = array.astype(resolved, copy=False)
+        return self
+
+    def state_dict(self) -> OrderedDict[str, np.ndarray]:
+        """Copies of every parameter and buffer, keyed by dotted name (a snapshot)."""
+        state: OrderedDict[str, np.ndarray] = OrderedDict()
+        for name, param in self.named_parameters():
+            state[name] = param.data.copy()
+        for name, array in self.named_buffers():
+            state[name] = np.array(array, copy=True)
+        return state
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> None:
+        """Copy values into the parameters and buffers in place.
+
+        Raises
+        ------
+        KeyError
+            With ``strict=True``, when a key is missing or unexpected (all are listed).
+        ValueError
+            When a value's shape differs from the parameter's.
+        """
+        targets: dict[str, tuple[Module, str, bool]] = {}
+        for module_name, module in self.named_modules():
+            for registry, is_param in ((module._parameters, True), (module._buffers, False)):
+                for name, value in registry.items():
+                    if value is not None:
+                        full = f"{module_name}.{name}" if module_name else name
+                        targets[full] = (module, name, is_param)
+        missing = [k for k in targets if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in targets]
+        if strict and (missing or unexpected):
+            raise KeyError(
+                f"load_state_dict for {type(self).__name__}: missing keys {missing}, "
+                f"unexpected keys {unexpected}"
+            )
+        for key, (module, name, is_param) in targets.items():
+            if key not in state_dict:
+                continue
+            value = np.asarray(state_dict[key].data if isinstance(state_dict[key], Tensor)
+                               else state_dict[key])
+            current = module._parameters[name].data if is_param else module._buffers[name]
+            if value.shape != current.shape:
+                raise ValueError(
+                    f"load_state_dict: '{key}' has shape {value.shape} in the state dict but "
+                    f"{current.shape} in the model"
+                )
+            np.copyto(current, value, casting="unsafe")
+
+    # ------------------------------------------------------------------ repr
+    def extra_repr(self) -> str:
+        """The arguments shown inside the parentheses of ``repr``."""
+        return ""
+
+    def __repr__(self) -> str:
+        children = [f"({name}): {child!r}".replace("\n", "\n  ")
+                    for name, child in self.named_children()]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not children:
+            return head + ")"
+        return head + "\n  " + "\n  ".join(children) + "\n)"

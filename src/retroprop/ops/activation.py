@@ -1,0 +1,180 @@
+"""Activation functions φ(v) of seeds 000, 001 and 002, each with its derivative.
+
+The binary units (``Step``, ``Sign``) are flat almost everywhere: their
+derivative is 0 except at v = 0, where it does not exist, so backward
+returns zeros (as PyTorch does for ``sign`` and ``heaviside``). Learning
+with them needs the perceptron rule, not backpropagation (seed 001).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retroprop.tensor.function import Function, Gradients
+from retroprop.tensor.tensor import Tensor
+
+
+class Step(Function):
+    """φ(v) = 1 if v >= 0 else 0 (Heaviside, McCulloch–Pitts threshold);  φ'(v) = 0."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return (a >= 0).astype(a.dtype)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return np.zeros_like(grad)
+
+
+class Sign(Function):
+    """φ(v) = sgn(v) ∈ {-1, 0, +1} (0 at v = 0, as ``torch.sign``);  φ'(v) = 0."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return np.sign(a)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return np.zeros_like(grad)
+
+
+class Sigmoid(Function):
+    """Logistic φ(v) = 1 / (1 + e^(-v)) = (1 + tanh(v/2)) / 2 (stable form);
+    φ'(v) = φ(v)(1 - φ(v))."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        out = np.tanh(a * a.dtype.type(0.5))
+        out += 1
+        out *= 0.5
+        self.out = out
+        return out
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return grad * self.out * (1 - self.out)
+
+
+class Tanh(Function):
+    """φ(v) = tanh v;  φ'(v) = 1 - φ(v)²."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.out = np.tanh(a)
+        return self.out
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return grad * (1 - self.out * self.out)
+
+
+class ReLU(Function):
+    """φ(v) = max(0, v);  φ'(v) = 1 for v > 0, else 0."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.out = np.maximum(a, 0)
+        return self.out
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return np.where(self.out > 0, grad, grad.dtype.type(0))
+
+
+class LeakyReLU(Function):
+    """φ(v) = v for v > 0, else s·v;  φ'(v) = 1 or s."""
+
+    def forward(self, a: np.ndarray, negative_slope: float) -> np.ndarray:
+        self.positive = a > 0
+        self.slope = a.dtype.type(negative_slope)
+        return np.where(self.positive, a, a * self.slope)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return np.where(self.positive, grad, grad * self.slope)
+
+
+class ELU(Function):
+    """φ(v) = v for v > 0, else α(eᵛ - 1);  φ'(v) = 1 or φ(v) + α."""
+
+    def forward(self, a: np.ndarray, alpha: float) -> np.ndarray:
+        self.positive = a > 0
+        self.alpha = a.dtype.type(alpha)
+        self.out = np.where(self.positive, a, self.alpha * np.expm1(np.minimum(a, 0)))
+        return self.out
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return np.where(self.positive, grad, grad * (self.out + self.alpha))
+
+
+class Softmax(Function):
+    """φ(v)_i = e^(v_i) / Σ_j e^(v_j) along ``axis`` (shifted by the max for stability);
+    dL/dv = φ ⊙ (dL/dφ - Σ_j φ_j dL/dφ_j)."""
+
+    def forward(self, a: np.ndarray, axis: int) -> np.ndarray:
+        self.axis = axis
+        out = np.exp(a - a.max(axis=axis, keepdims=True))
+        out /= out.sum(axis=axis, keepdims=True)
+        self.out = out
+        return out
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return self.out * (grad - (grad * self.out).sum(axis=self.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """φ(v)_i = v_i - log Σ_j e^(v_j) (log-sum-exp);  dL/dv = dL/dφ - softmax(v) Σ_j dL/dφ_j."""
+
+    def forward(self, a: np.ndarray, axis: int) -> np.ndarray:
+        self.axis = axis
+        shifted = a - a.max(axis=axis, keepdims=True)
+        shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        self.out = shifted
+        return shifted
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return grad - np.exp(self.out) * grad.sum(axis=self.axis, keepdims=True)
+
+
+def step(v: Tensor) -> Tensor:
+    """Heaviside step: 1 where v >= 0, else 0; zero gradient."""
+    return Step.apply(v)
+
+
+def sign(v: Tensor) -> Tensor:
+    """sgn(v) ∈ {-1, 0, 1}; zero gradient."""
+    return Sign.apply(v)
+
+
+def sigmoid(v: Tensor) -> Tensor:
+    """Logistic function 1 / (1 + e^(-v))."""
+    return Sigmoid.apply(v)
+
+
+def tanh(v: Tensor) -> Tensor:
+    """Hyperbolic tangent."""
+    return Tanh.apply(v)
+
+
+def relu(v: Tensor) -> Tensor:
+    """max(0, v)."""
+    return ReLU.apply(v)
+
+
+def leaky_relu(v: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """v for v > 0, else negative_slope · v."""
+    return LeakyReLU.apply(v, negative_slope=negative_slope)
+
+
+def elu(v: Tensor, alpha: float = 1.0) -> Tensor:
+    """v for v > 0, else α(eᵛ - 1)."""
+    return ELU.apply(v, alpha=alpha)
+
+
+def softmax(v: Tensor, dim: int = -1) -> Tensor:
+    """e^(v_i) / Σ_j e^(v_j) along ``dim``."""
+    return Softmax.apply(v, axis=dim)
+
+
+def log_softmax(v: Tensor, dim: int = -1) -> Tensor:
+    """log softmax(v) along ``dim``, by log-sum-exp."""
+    return LogSoftmax.apply(v, axis=dim)
+
+
+def lecun_tanh(v: Tensor) -> Tensor:
+    """1.7159 · tanh(2v/3), LeCun's recommended sigmoid (seed 001, Efficient BackProp)."""
+    return Tanh.apply(v * (2.0 / 3.0)) * 1.7159
+
+
+def tanh_linear(v: Tensor, a: float = 0.01) -> Tensor:
+    """tanh(v) + a·v: a small linear term that removes flat spots (seed 001)."""
+    return Tanh.apply(v) + v * a

@@ -1,0 +1,130 @@
+"""Arithmetic with NumPy broadcasting: +, -, *, /, unary minus, powers.
+
+The engine sums each gradient back over broadcast axes, so these rules
+are written for same-shaped operands.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retroprop.tensor.function import Function, Gradients
+from retroprop.tensor.tensor import Tensor, as_tensor
+
+
+class Add(Function):
+    """z = a + b;  dz/da = 1, dz/db = 1."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a + b
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return grad, grad
+
+
+class Sub(Function):
+    """z = a - b;  dz/da = 1, dz/db = -1."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a - b
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return grad, (-grad if self.needs_input_grad[1] else None)
+
+
+class Neg(Function):
+    """z = -a."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return -a
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return -grad
+
+
+class Mul(Function):
+    """z = a * b;  dz/da = b, dz/db = a."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return (
+            grad * self.b if self.needs_input_grad[0] else None,
+            grad * self.a if self.needs_input_grad[1] else None,
+        )
+
+
+class Div(Function):
+    """z = a / b;  dz/da = 1/b, dz/db = -a/b² = -z/b."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.b = b
+        self.out = a / b
+        return self.out
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        grad_a = grad / self.b
+        return (
+            grad_a if self.needs_input_grad[0] else None,
+            -grad_a * self.out if self.needs_input_grad[1] else None,
+        )
+
+
+class PowScalar(Function):
+    """z = a^p for a constant p;  dz/da = p a^(p-1)."""
+
+    def forward(self, a: np.ndarray, exponent: float) -> np.ndarray:
+        self.a, self.exponent = a, exponent
+        return a**exponent
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return grad * (self.exponent * self.a ** (self.exponent - 1))
+
+
+class Pow(Function):
+    """z = a^b with both tensors;  dz/da = b a^(b-1), dz/db = z ln a."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.a, self.b = a, b
+        self.out = a**b
+        return self.out
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return (
+            grad * self.b * self.a ** (self.b - 1) if self.needs_input_grad[0] else None,
+            grad * self.out * np.log(self.a) if self.needs_input_grad[1] else None,
+        )
+
+
+def add(a: Tensor, b: Tensor | float | np.ndarray) -> Tensor:
+    """a + b with broadcasting."""
+    return Add.apply(a, as_tensor(b, like=a))
+
+
+def sub(a: Tensor, b: Tensor | float | np.ndarray) -> Tensor:
+    """a - b with broadcasting."""
+    return Sub.apply(a, as_tensor(b, like=a))
+
+
+def mul(a: Tensor, b: Tensor | float | np.ndarray) -> Tensor:
+    """a * b (element-wise) with broadcasting."""
+    return Mul.apply(a, as_tensor(b, like=a))
+
+
+def div(a: Tensor, b: Tensor | float | np.ndarray) -> Tensor:
+    """a / b (element-wise) with broadcasting."""
+    return Div.apply(a, as_tensor(b, like=a))
+
+
+def neg(a: Tensor) -> Tensor:
+    """-a."""
+    return Neg.apply(a)
+
+
+def pow(a: Tensor, exponent: Tensor | float) -> Tensor:
+    """a ** exponent; a constant exponent is a float, a tensor exponent is differentiated too."""
+    if isinstance(exponent, Tensor):
+        return Pow.apply(a, exponent)
+    return PowScalar.apply(a, exponent=float(exponent))

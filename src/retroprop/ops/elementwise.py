@@ -1,0 +1,109 @@
+"""Element-wise functions: exp, log, abs, clip, where."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retroprop.ops.arithmetic import PowScalar
+from retroprop.tensor.function import Function, Gradients
+from retroprop.tensor.tensor import Tensor, as_tensor
+
+
+class Exp(Function):
+    """z = eᵃ;  dz/da = z."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.out = np.exp(a)
+        return self.out
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return grad * self.out
+
+
+class Log(Function):
+    """z = ln a;  dz/da = 1/a."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.a = a
+        return np.log(a)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return grad / self.a
+
+
+class Abs(Function):
+    """z = |a|;  dz/da = sign(a) (0 at a = 0, as in PyTorch)."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.a = a
+        return np.abs(a)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return grad * np.sign(self.a)
+
+
+class Clip(Function):
+    """z = min(max(a, low), high);  dz/da = 1 where low <= a <= high, else 0."""
+
+    def forward(self, a: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"clip: low={low} is greater than high={high}")
+        self.inside = np.ones(a.shape, dtype=bool)
+        if low is not None:
+            self.inside &= a >= low
+        if high is not None:
+            self.inside &= a <= high
+        return np.clip(a, low, high)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return grad * self.inside
+
+
+class Where(Function):
+    """z = a where condition else b;  a gets dL/dz where the condition holds, b elsewhere."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray, condition: np.ndarray) -> np.ndarray:
+        self.condition = np.asarray(condition, dtype=bool)
+        return np.where(self.condition, a, b)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        zero = grad.dtype.type(0)
+        return (
+            np.where(self.condition, grad, zero) if self.needs_input_grad[0] else None,
+            np.where(self.condition, zero, grad) if self.needs_input_grad[1] else None,
+        )
+
+
+def exp(a: Tensor) -> Tensor:
+    """eᵃ element-wise."""
+    return Exp.apply(a)
+
+
+def log(a: Tensor) -> Tensor:
+    """Natural logarithm element-wise."""
+    return Log.apply(a)
+
+
+def abs(a: Tensor) -> Tensor:
+    """|a| element-wise."""
+    return Abs.apply(a)
+
+
+def sqrt(a: Tensor) -> Tensor:
+    """√a element-wise (a ** 0.5)."""
+    return PowScalar.apply(a, exponent=0.5)
+
+
+def clip(a: Tensor, low: float | None = None, high: float | None = None) -> Tensor:
+    """``a`` limited to [low, high]; the gradient is cut where the limit is active."""
+    return Clip.apply(a, low=low, high=high)
+
+
+def where(condition: np.ndarray | Tensor, a: Tensor | float, b: Tensor | float) -> Tensor:
+    """Element-wise choice: ``a`` where ``condition`` is true, else ``b``."""
+    if isinstance(condition, Tensor):
+        condition = condition.data
+    like = a if isinstance(a, Tensor) else b
+    if not isinstance(like, Tensor):
+        raise TypeError("where: a or b must be a Tensor")
+    return Where.apply(as_tensor(a, like=like), as_tensor(b, like=like), condition=condition)

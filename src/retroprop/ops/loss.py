@@ -1,0 +1,97 @@
+"""Fused, numerically stable losses (seeds 001-003).
+
+Each returns the per-example losses reduced by ``reduction``: "mean"
+(over examples), "sum", or "none". Targets are constants (no gradient).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retroprop.tensor.function import Function, Gradients
+
+
+def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "mean":
+        return np.asarray(losses.mean())
+    if reduction == "sum":
+        return np.asarray(losses.sum())
+    return losses
+
+
+def _per_example(grad: np.ndarray, reduction: str, count: int, ndim: int) -> np.ndarray:
+    """dL/d(loss_i) for each of the ``count`` losses, shaped to broadcast over ``ndim`` axes."""
+    if reduction == "none":
+        return grad.reshape(grad.shape + (1,) * (ndim - grad.ndim))
+    if reduction == "mean":
+        return grad / grad.dtype.type(count)
+    return grad
+
+
+class SoftmaxCrossEntropy(Function):
+    """Cross-entropy of softmax(z) against labels or target probabilities t (seed 002):
+
+        loss_i = -Σ_c t_ic log softmax(z_i)_c = log Σ_c e^(z_ic) - Σ_c t_ic z_ic,
+        dloss_i/dz_i = softmax(z_i) Σ_c t_ic - t_i   ( = y - t, seed 003 ).
+
+    ``target`` is an integer array of shape (N,) (class indices, one-hot t)
+    or a float array of shape (N, C) (probabilities).
+    """
+
+    def forward(self, logits: np.ndarray, target: np.ndarray, reduction: str) -> np.ndarray:
+        log_probs = logits - logits.max(axis=1, keepdims=True)
+        log_probs -= np.log(np.exp(log_probs).sum(axis=1, keepdims=True))
+        self.log_probs, self.target, self.reduction = log_probs, target, reduction
+        if target.ndim == 1:
+            losses = -log_probs[np.arange(len(target)), target]
+        else:
+            losses = -(target * log_probs).sum(axis=1)
+        return _reduce(losses, reduction)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        out = np.exp(self.log_probs)
+        target = self.target
+        if target.ndim == 1:
+            out[np.arange(len(target)), target] -= 1
+        else:
+            out *= target.sum(axis=1, keepdims=True)
+            out -= target
+        out *= _per_example(grad, self.reduction, len(out), out.ndim)
+        return out
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """Binary cross-entropy of σ(z) against t, from the logit z (stable form):
+
+        loss = max(z, 0) - z t + log(1 + e^(-|z|)),   dloss/dz = σ(z) - t.
+    """
+
+    def forward(self, logits: np.ndarray, target: np.ndarray, reduction: str) -> np.ndarray:
+        self.logits, self.target, self.reduction = logits, target, reduction
+        losses = np.maximum(logits, 0) - logits * target + np.log1p(np.exp(-np.abs(logits)))
+        return _reduce(losses, reduction)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        sigmoid = 0.5 * (1 + np.tanh(0.5 * self.logits))
+        logits = self.logits
+        scale = _per_example(grad, self.reduction, logits.size, logits.ndim)
+        return (sigmoid - self.target) * scale
+
+
+class BinaryCrossEntropy(Function):
+    """Binary cross-entropy of probabilities p against t (logs clamped at -100 as in PyTorch):
+
+        loss = -(t log p + (1 - t) log(1 - p)),   dloss/dp = (p - t) / (p (1 - p)).
+    """
+
+    def forward(self, probs: np.ndarray, target: np.ndarray, reduction: str) -> np.ndarray:
+        self.probs, self.target, self.reduction = probs, target, reduction
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(probs), -100)
+            log_q = np.maximum(np.log1p(-probs), -100)
+        return _reduce(-(target * log_p + (1 - target) * log_q), reduction)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        p = self.probs
+        denominator = np.maximum(p * (1 - p), p.dtype.type(1e-12))
+        return (p - self.target) / denominator * _per_example(grad, self.reduction, p.size, p.ndim)

@@ -1,0 +1,52 @@
+"""Matrix product with NumPy's ``@`` semantics (1-D operands and batch broadcasting)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retroprop.tensor.function import Function, Gradients
+from retroprop.tensor.tensor import Tensor, as_tensor, unbroadcast
+
+
+class MatMul(Function):
+    """Z = A B;  dL/dA = dL/dZ Bᵀ,  dL/dB = Aᵀ dL/dZ.
+
+    A 1-D ``a`` is treated as a row (1, n) and a 1-D ``b`` as a column
+    (n, 1), as NumPy does; batch dimensions broadcast and their gradients
+    are summed back.
+    """
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError("matmul: operands must have at least one dimension, got a scalar")
+        inner_a = a.shape[-1]
+        inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+        if inner_a != inner_b:
+            raise ValueError(
+                f"matmul: shapes {a.shape} and {b.shape} do not align: "
+                f"{inner_a} (last axis of the first) != {inner_b} "
+                f"({'only' if b.ndim == 1 else 'second-to-last'} axis of the second)"
+            )
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        a, b = self.a, self.b
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = grad
+        if a.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        grad_a = grad_b = None
+        if self.needs_input_grad[0]:
+            grad_a = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+        if self.needs_input_grad[1]:
+            grad_b = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
+        return grad_a, grad_b
+
+
+def matmul(a: Tensor, b: Tensor | np.ndarray) -> Tensor:
+    """a @ b with NumPy semantics."""
+    return MatMul.apply(a, as_tensor(b, like=a))

@@ -1,0 +1,123 @@
+"""Operations that move elements without changing them: reshape, transpose, indexing,
+concatenation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from retroprop.tensor.function import Function, Gradients
+from retroprop.tensor.tensor import Tensor
+
+
+class Reshape(Function):
+    """z = a viewed with a new shape;  dL/da = dL/dz viewed with a's shape."""
+
+    def forward(self, a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        self.shape = a.shape
+        try:
+            return a.reshape(shape)
+        except ValueError:
+            raise ValueError(
+                f"reshape: cannot reshape a tensor of shape {a.shape} ({a.size} elements) "
+                f"into {tuple(shape)}"
+            ) from None
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return grad.reshape(self.shape)
+
+
+class Transpose(Function):
+    """z = a with axes permuted;  dL/da = dL/dz with the inverse permutation."""
+
+    def forward(self, a: np.ndarray, axes: tuple[int, ...] | None = None) -> np.ndarray:
+        axes = tuple(reversed(range(a.ndim))) if axes is None else tuple(axes)
+        if sorted(a_ % max(a.ndim, 1) for a_ in axes) != list(range(a.ndim)):
+            raise ValueError(
+                f"transpose: axes {axes} are not a permutation of the {a.ndim} axes of {a.shape}"
+            )
+        self.inverse = tuple(np.argsort([a_ % a.ndim for a_ in axes]))
+        return a.transpose(axes)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return grad.transpose(self.inverse)
+
+
+def _is_basic(index: Any) -> bool:
+    """Whether ``index`` selects each element at most once (slices, integers, None, ...)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, slice | int | np.integer) or p is None or p is Ellipsis for p in parts)
+
+
+class GetItem(Function):
+    """z = a[index];  dL/da scatters dL/dz back, adding where an element was taken twice."""
+
+    def forward(self, a: np.ndarray, index: Any) -> np.ndarray:
+        self.shape, self.index, self.dtype = a.shape, index, a.dtype
+        return a[index]
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        out = np.zeros(self.shape, dtype=self.dtype)
+        if _is_basic(self.index):
+            out[self.index] = grad
+        else:
+            np.add.at(out, self.index, grad)
+        return out
+
+
+class Concatenate(Function):
+    """z = [a_1, a_2, ...] joined along ``axis``;  each a_k gets its slice of dL/dz."""
+
+    def forward(self, *arrays: np.ndarray, axis: int = 0) -> np.ndarray:
+        self.axis = axis
+        self.splits = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        try:
+            return np.concatenate(arrays, axis=axis)
+        except ValueError as error:
+            shapes = ", ".join(str(a.shape) for a in arrays)
+            raise ValueError(f"concatenate along axis {axis}: shapes {shapes}: {error}") from None
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return tuple(np.split(grad, self.splits, axis=self.axis))
+
+
+def reshape(a: Tensor, *shape: int | tuple[int, ...]) -> Tensor:
+    """``a`` with a new shape (one entry may be -1)."""
+    dims = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape
+    return Reshape.apply(a, shape=tuple(dims))
+
+
+def transpose(a: Tensor, *axes: int) -> Tensor:
+    """``a`` with its axes permuted (reversed when none are given)."""
+    order = axes[0] if len(axes) == 1 and isinstance(axes[0], tuple | list) else axes
+    return Transpose.apply(a, axes=tuple(order) if order else None)
+
+
+def getitem(a: Tensor, index: Any) -> Tensor:
+    """``a[index]`` with NumPy's basic and advanced indexing."""
+    if isinstance(index, Tensor):
+        index = index.data.astype(np.intp) if index.dtype.kind == "f" else index.data
+    return GetItem.apply(a, index=index)
+
+
+def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    if not tensors:
+        raise ValueError("concatenate: needs at least one tensor, got an empty sequence")
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors of one shape along a new axis."""
+    if not tensors:
+        raise ValueError("stack: needs at least one tensor, got an empty sequence")
+    position = axis % (tensors[0].ndim + 1)
+    expanded = [reshape(t, (*t.shape[:position], 1, *t.shape[position:])) for t in tensors]
+    return concatenate(expanded, axis=position)
+
+
+def flatten(a: Tensor, start_dim: int = 1) -> Tensor:
+    """Merge the axes from ``start_dim`` on into one: (N, C, H, W) -> (N, C·H·W)."""
+    return reshape(a, (*a.shape[:start_dim], -1))

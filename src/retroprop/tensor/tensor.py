@@ -1,0 +1,259 @@
+"""``Tensor``: an ndarray that remembers how it was computed, and the backward pass.
+
+The engine is reverse-mode automatic differentiation (seed 004, "la
+propagación hacia atrás"): each operation on tensors that require a
+gradient records a :class:`~retroprop.tensor.function.Function` node; ``backward``
+visits the nodes in reverse topological order and applies the chain rule,
+dL/dx = sum over the uses y of x of (dy/dx)^T dL/dy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from retroprop.tensor.function import Function
+
+_default_dtype = np.dtype(np.float32)
+
+
+def get_default_dtype() -> np.dtype:
+    """The floating dtype of new tensors and parameters (float32 unless changed)."""
+    return _default_dtype
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the dtype of new tensors and parameters: ``np.float32`` or ``np.float64``."""
+    global _default_dtype
+    _default_dtype = _check_float_dtype(dtype, "dtype")
+
+
+def _check_float_dtype(dtype: Any, name: str) -> np.dtype:
+    resolved = np.dtype(dtype)
+    if resolved not in (np.float32, np.float64):
+        raise TypeError(f"{name} must be float32 or float64, got {resolved}")
+    return resolved
+
+
+class Tensor:
+    """A NumPy array with an optional gradient and a link to the operation that made it.
+
+    Parameters
+    ----------
+    data : array_like
+        The values. Converted to ``dtype``.
+    requires_grad : bool, default False
+        Record operations on this tensor so that ``backward`` fills ``.grad``.
+    dtype : float32 or float64, optional
+        Defaults to :func:`get_default_dtype` (float32).
+
+    Attributes
+    ----------
+    data : ndarray
+        The values, the array itself (no copy is made when dtypes match).
+    grad : ndarray or None
+        dL/d(this tensor) after ``backward``, for tensors that require it.
+
+    Examples
+    --------
+    >>> import numpy as np, retroprop as rp
+    >>> x = rp.Tensor(np.ones((2, 3)), requires_grad=True)
+    >>> y = (x * 2).sum()
+    >>> y.backward()
+    >>> x.grad
+    array([[2., 2., 2.],
+           [2., 2., 2.]], dtype=float32)
+    """
+
+    __slots__ = ("__weakref__", "_ctx", "data", "grad", "requires_grad")
+    __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        resolved = _default_dtype if dtype is None else _check_float_dtype(dtype, "dtype")
+        self.data: np.ndarray = np.asarray(data, dtype=resolved)
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
+        self._ctx: Function | None = None
+
+    @classmethod
+    def _wrap(cls, data: np.ndarray, requires_grad: bool = False) -> Tensor:
+        """Make a tensor around an array the library computed (no conversion)."""
+        tensor = object.__new__(cls)
+        tensor.data = data
+        tensor.grad = None
+        tensor.requires_grad = requires_grad
+        tensor._ctx = None
+        return tensor
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user (parameters, inputs), not by an operation."""
+        return self._ctx is None
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extra = ", requires_grad=True" if self.requires_grad else ""
+        if self.data.dtype != np.float32:
+            extra += f", dtype={self.data.dtype}"
+        return f"Tensor({body}{extra})"
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python float."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+        return float(self.data.reshape(()))
+
+    def detach(self) -> Tensor:
+        """A tensor sharing the same data, cut from the graph."""
+        return Tensor._wrap(self.data, False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if self._ctx is not None and not requires_grad:
+            raise RuntimeError("requires_grad_(False) works on leaf tensors only; use detach()")
+        self.requires_grad = requires_grad
+        return self
+
+    # ------------------------------------------------------------------ backward
+    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+        """Fill ``.grad`` of every leaf that this tensor depends on.
+
+        Parameters
+        ----------
+        gradient : array_like, optional
+            dL/d(self). May be omitted only for a tensor with one element
+            (a scalar loss), where it is 1.
+        retain_graph : bool, default False
+            Keep the graph so that ``backward`` can run through it again.
+            Without it the saved arrays are freed and a second call raises.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() called on a tensor that does not require grad: no input of the "
+                "computation had requires_grad=True, or it ran inside no_grad()"
+            )
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() without a gradient needs a scalar, but this tensor has shape "
+                    f"{self.shape}; pass gradient= of that shape, or reduce it (e.g. .sum())"
+                )
+            seed = np.ones_like(self.data)
+        else:
+            seed = np.array(gradient.data if isinstance(gradient, Tensor) else gradient,
+                            dtype=self.data.dtype)
+            if seed.shape != self.shape:
+                raise ValueError(
+                    f"backward(gradient=...): gradient has shape {seed.shape}, "
+                    f"expected the tensor's shape {self.shape}"
+                )
+        _run_backward(self, seed, retain_graph)
+
+
+def _topological_order(root: Tensor) -> list[Tensor]:
+    """Tensors that need a gradient, each after all the tensors it was computed from."""
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        ctx = node._ctx
+        if ctx is None:
+            continue
+        if ctx.released:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time: its saved arrays were "
+                "freed by the first backward(); call backward(retain_graph=True) the first time"
+            )
+        stack.extend((p, False) for p in ctx.parents if p.requires_grad and id(p) not in visited)
+    return order
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` over the axes that broadcasting added or stretched, giving ``shape``."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+    )
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
+    grads: dict[int, np.ndarray] = {id(root): seed}
+    owned_by_leaves: set[int] = set()
+    for node in reversed(_topological_order(root)):
+        grad = grads.pop(id(node), None)
+        if grad is None:
+            continue
+        ctx = node._ctx
+        if ctx is None:
+            _accumulate_leaf(node, grad, owned_by_leaves)
+            continue
+        input_grads = ctx.backward(grad)
+        if not isinstance(input_grads, tuple):
+            input_grads = (input_grads,)
+        for parent, parent_grad in zip(ctx.parents, input_grads, strict=True):
+            if parent_grad is None or not parent.requires_grad:
+                continue
+            parent_grad = unbroadcast(parent_grad, parent.data.shape)
+            if parent_grad.dtype != parent.data.dtype:
+                raise RuntimeError(
+                    f"internal error: {type(ctx).__name__}.backward returned {parent_grad.dtype} "
+                    f"for an input of dtype {parent.data.dtype}"
+                )
+            previous = grads.get(id(parent))
+            grads[id(parent)] = parent_grad if previous is None else previous + parent_grad
+        if not retain_graph:
+            ctx.release()
+
+
+def _accumulate_leaf(leaf: Tensor, grad: np.ndarray, owned_by_leaves: set[int]) -> None:
+    """Add ``grad`` into ``leaf.grad``; the first time, adopt the array if no one else holds it."""
+    if leaf.grad is not None:
+        leaf.grad += grad
+        return
+    shared = grad.base is not None or id(grad) in owned_by_leaves or not grad.flags.writeable
+    leaf.grad = grad.copy() if shared else grad
+    owned_by_leaves.add(id(leaf.grad))
+
+
+def as_tensor(value: Any, like: Tensor) -> Tensor:
+    """``value`` as a tensor; a constant takes the dtype of ``like`` (no upcast)."""
+    if isinstance(value, Tensor):
+        return value
+    return Tensor._wrap(np.asarray(value, dtype=like.data.dtype))
