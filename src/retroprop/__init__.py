@@ -7,7 +7,7 @@
 np.float32(12.0)
 """
 
-from retroprop import nn, ops
+from retroprop import nn, ops, optim
 from retroprop.nn import init
 from retroprop.random import manual_seed
 from retroprop.tensor import (
@@ -36,5 +36,6 @@ __all__ = [
     "nn",
     "no_grad",
     "ops",
+    "optim",
     "set_default_dtype",
 ]

@@ -22,8 +22,8 @@ class Module:
 
     Subclasses call ``super().__init__()``, assign their ``Parameter``s and
     sub-modules as attributes, and define ``forward``. Calling the module
-    runs ``forward``; NumPy arrays passed to it become tensors of the
-    module's dtype.
+    runs ``forward``; a NumPy array passed as the first argument (the
+    input) becomes a tensor of the module's dtype.
     """
 
     training: bool
@@ -78,9 +78,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if any(isinstance(a, np.ndarray) for a in args):
-            dtype = self.dtype
-            args = tuple(Tensor(a, dtype=dtype) if isinstance(a, np.ndarray) else a for a in args)
+        if args and isinstance(args[0], np.ndarray):
+            args = (Tensor(args[0], dtype=self.dtype), *args[1:])
         return self.forward(*args, **kwargs)
 
     @property

@@ -68,7 +68,7 @@ class ReLU(Function):
         return self.out
 
     def backward(self, grad: np.ndarray) -> Gradients:
-        return np.where(self.out > 0, grad, grad.dtype.type(0))
+        return grad * (self.out > 0)
 
 
 class LeakyReLU(Function):

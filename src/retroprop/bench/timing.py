@@ -1,0 +1,29 @@
+"""Interleaved timing: alternate the contenders round by round and compare medians.
+
+NumPy's OpenBLAS and PyTorch's OpenMP keep their worker threads spinning for
+a while after each call; on a 2-core machine a contender that starts right
+after the other would share the cores with those spinning threads. Each
+block therefore starts after a short pause and a few warm-up calls.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+
+def interleaved(contenders: dict[str, Callable[[], object]], rounds: int, repeat: int,
+                warmup: int = 3, pause: float = 0.3) -> dict[str, float]:
+    """Median seconds per call of each contender, measured in alternating rounds."""
+    samples: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(rounds):
+        for name, fn in contenders.items():
+            time.sleep(pause)
+            for _ in range(warmup):
+                fn()
+            start = time.perf_counter()
+            for _ in range(repeat):
+                fn()
+            samples[name].append((time.perf_counter() - start) / repeat)
+    return {name: statistics.median(times) for name, times in samples.items()}

@@ -1,0 +1,6 @@
+"""Optimizers (seed 001, "En la práctica: Optimización") and learning-rate schedules."""
+
+from retroprop.optim.optimizer import Optimizer
+from retroprop.optim.sgd import SGD
+
+__all__ = ["SGD", "Optimizer"]

@@ -1,0 +1,165 @@
+"""``Optimizer``: the shape every optimizer shares, as in ``torch.optim``.
+
+``param_groups`` hold parameters with their hyperparameters (so each layer
+may have its own learning rate); ``state[param]`` holds per-parameter
+buffers (velocities, gains, moving averages), keyed by the parameter object.
+Subclasses declare their defaults, check them in ``_check_group`` and write
+the update rule in ``step``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from retroprop.tensor.tensor import Tensor
+
+Closure = Callable[[], Any]
+
+
+def check_lr(value: Any, name: str = "lr") -> None:
+    """A learning rate (or step size) must be a positive finite number."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < np.inf:
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+
+
+def check_range(value: Any, name: str, low: float, high: float, high_open: bool = True) -> None:
+    """``low <= value < high`` (or ``<= high``)."""
+    ok = isinstance(value, int | float) and low <= value and (value < high if high_open
+                                                               else value <= high)
+    if not ok:
+        bracket = ")" if high_open else "]"
+        raise ValueError(f"{name} must be in [{low}, {high}{bracket}, got {value!r}")
+
+
+class Optimizer:
+    """Base class of the optimizers.
+
+    Parameters
+    ----------
+    params : iterable of Parameter, or of dicts
+        The parameters to update, or parameter groups: dicts with a
+        ``"params"`` list and hyperparameters that override ``defaults``.
+    defaults : dict
+        Hyperparameters of groups that do not set them.
+    """
+
+    #: Full-batch methods (CG, L-BFGS, Newton) need ``step(closure)``.
+    requires_closure = False
+
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+        self.defaults = dict(defaults)
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        self.param_groups: list[dict[str, Any]] = []
+        groups = list(params) if not isinstance(params, Tensor) else [params]
+        if not groups:
+            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, group: dict[str, Any]) -> None:
+        """Add a group of parameters with its own hyperparameters."""
+        if not isinstance(group, dict) or "params" not in group:
+            raise TypeError(
+                f"{type(self).__name__}: a parameter group must be a dict with 'params'"
+            )
+        params = group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        if not params:
+            raise ValueError(f"{type(self).__name__}: a parameter group has no parameters")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        for index, param in enumerate(params):
+            if not isinstance(param, Tensor) or not param.requires_grad:
+                raise TypeError(
+                    f"{type(self).__name__}: params[{index}] must be a tensor with "
+                    f"requires_grad=True, got {type(param).__name__}"
+                )
+            if id(param) in seen:
+                raise ValueError(
+                    f"{type(self).__name__}: params[{index}] (shape {param.shape}) appears twice: "
+                    "a parameter may belong to one group only"
+                )
+            seen.add(id(param))
+        unknown = set(group) - set(self.defaults) - {"params"}
+        if unknown:
+            raise ValueError(f"{type(self).__name__}: unknown hyperparameters {sorted(unknown)}")
+        full = {**self.defaults, **group, "params": params}
+        self._check_group(full)
+        self.param_groups.append(full)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        """Raise ValueError for hyperparameters out of range (each subclass)."""
+
+    def zero_grad(self) -> None:
+        """Forget the gradients of every parameter (``grad = None``)."""
+        for group in self.param_groups:
+            for param in group["params"]:
+                param.grad = None
+
+    def step(self, closure: Closure | None = None) -> Any:
+        raise NotImplementedError
+
+    def _evaluate(self, closure: Closure | None) -> Any:
+        """Run the closure, if any, with recording on; full-batch methods demand one."""
+        if closure is None:
+            if self.requires_closure:
+                raise RuntimeError(
+                    f"{type(self).__name__} is a full-batch method: call step(closure) with a "
+                    "closure that zeroes the gradients, computes the loss, calls backward() and "
+                    "returns the loss"
+                )
+            return None
+        from retroprop.tensor.grad_mode import enable_grad
+
+        with enable_grad():
+            return closure()
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict[str, Any]:
+        """Hyperparameters and per-parameter state, parameters numbered in group order."""
+        index = {id(p): i for i, p in enumerate(p for g in self.param_groups for p in g["params"])}
+        groups = [{**{k: v for k, v in g.items() if k != "params"},
+                   "params": [index[id(p)] for p in g["params"]]} for g in self.param_groups]
+        state = {index[id(p)]: copy.deepcopy(s) for p, s in self.state.items() if id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what ``state_dict`` saved; the parameters must have the same shapes."""
+        groups = state_dict["param_groups"]
+        name = type(self).__name__
+        if len(groups) != len(self.param_groups) or any(
+            len(saved["params"]) != len(own["params"])
+            for saved, own in zip(groups, self.param_groups, strict=True)
+        ):
+            raise ValueError(
+                f"{name}.load_state_dict: the saved state has groups of sizes "
+                f"{[len(g['params']) for g in groups]}, this optimizer "
+                f"{[len(g['params']) for g in self.param_groups]}: it comes from a different model"
+            )
+        params = [p for g in self.param_groups for p in g["params"]]
+        new_state: dict[Tensor, dict[str, Any]] = {}
+        for key, saved in state_dict["state"].items():
+            param = params[int(key)]
+            for buffer_name, value in saved.items():
+                if isinstance(value, np.ndarray) and value.shape not in ((), param.shape):
+                    raise ValueError(
+                        f"{name}.load_state_dict: state '{buffer_name}' of parameter {key} has "
+                        f"shape {value.shape}, the parameter {param.shape}: it comes from a "
+                        "different model"
+                    )
+            new_state[param] = copy.deepcopy(saved)
+        self.state = new_state
+        for own, saved in zip(self.param_groups, groups, strict=True):
+            own.update({k: v for k, v in saved.items() if k != "params"})
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            settings = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params")
+            lines.append(f"  group {i}: {len(group['params'])} parameters, {settings}")
+        return "\n".join([*lines, ")"])

@@ -1,0 +1,61 @@
+import numpy as np
+import pytest
+
+import retroprop as rp
+from retroprop import nn
+
+
+def logits(n=4, c=3):
+    return rp.Tensor(np.zeros((n, c)), requires_grad=True)
+
+
+def test_labels_out_of_range_are_listed():
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 2\].*\[-1, 5\]"):
+        nn.CrossEntropyLoss()(logits(), np.array([0, 5, -1, 1]))
+
+
+def test_labels_must_be_integers():
+    with pytest.raises(ValueError, match="labels must be integers"):
+        nn.CrossEntropyLoss()(logits(), np.array([0.0, 1.5, 2.0, 1.0]))
+    with pytest.raises(TypeError, match="labels must be integers"):
+        nn.CrossEntropyLoss()(logits(), np.array(["a", "b", "c", "d"]))
+    loss = nn.CrossEntropyLoss()(logits(), np.array([0.0, 1.0, 2.0, 1.0]))
+    assert np.isclose(loss.item(), np.log(3))
+
+
+def test_wrong_target_shapes():
+    with pytest.raises(ValueError, match=r"shape \(4,\).*got shape \(3,\)"):
+        nn.CrossEntropyLoss()(logits(), np.array([0, 1, 2]))
+    with pytest.raises(ValueError, match=r"target has shape \(4, 2\).*\(4, 3\)"):
+        nn.CrossEntropyLoss()(logits(), np.ones((4, 2)) / 2)
+    with pytest.raises(ValueError, match=r"target has shape \(4,\) but the input has shape"):
+        nn.MSELoss()(logits(4, 1), np.ones(4))
+    with pytest.raises(ValueError, match=r"logits of shape \(N, C\)"):
+        nn.CrossEntropyLoss()(rp.Tensor(np.zeros(3)), np.array([1]))
+
+
+def test_non_finite_values_name_the_input():
+    bad = np.zeros((4, 3))
+    bad[1, 2] = np.nan
+    bad[3, 0] = np.inf
+    with pytest.raises(ValueError, match=r"input \(model output\) holds 1 NaN and 1 infinite"):
+        nn.CrossEntropyLoss()(rp.Tensor(bad), np.array([0, 1, 2, 1]))
+    target = np.zeros((4, 3))
+    target[0, 0] = np.nan
+    with pytest.raises(ValueError, match="MSELoss: the target holds 1 NaN"):
+        nn.MSELoss()(logits(), target)
+
+
+def test_bce_needs_probabilities_and_known_reduction():
+    with pytest.raises(ValueError, match="probabilities in"):
+        nn.BCELoss()(rp.Tensor([[1.5]]), np.array([[1.0]]))
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        nn.MSELoss(reduction="avg")
+
+
+def test_cross_entropy_is_stable_for_huge_logits():
+    x = rp.Tensor([[1000.0, -1000.0]], requires_grad=True)
+    loss = nn.CrossEntropyLoss()(x, np.array([1]))
+    loss.backward()
+    assert np.isclose(loss.item(), 2000.0)
+    np.testing.assert_allclose(x.grad, [[1.0, -1.0]])

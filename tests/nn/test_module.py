@@ -1,0 +1,122 @@
+import numpy as np
+import pytest
+
+from retroprop import nn
+
+
+def make_mlp():
+    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+
+
+def test_parameters_register_with_dotted_names():
+    model = make_mlp()
+    names = [name for name, _ in model.named_parameters()]
+    assert names == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert model[0].weight.shape == (8, 4)
+    assert len(list(model.parameters())) == 4
+
+
+def test_nested_modules_and_bias_none():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = make_mlp()
+            self.head = nn.Linear(3, 1, bias=False)
+
+        def forward(self, x):
+            return self.head(self.body(x))
+
+    net = Net()
+    assert [n for n, _ in net.named_parameters()][-1] == "head.weight"
+    assert net.head.bias is None
+    assert net(np.ones((2, 4))).shape == (2, 1)
+
+
+def test_super_init_is_required():
+    class Broken(nn.Module):
+        def __init__(self):
+            self.x = 1
+
+    with pytest.raises(RuntimeError, match="super"):
+        Broken()
+
+
+def test_train_eval_propagate():
+    model = make_mlp()
+    model.eval()
+    assert not any(m.training for m in model.modules())
+    model.train()
+    assert all(m.training for m in model.modules())
+
+
+def test_state_dict_round_trip_is_a_snapshot():
+    model = make_mlp()
+    state = model.state_dict()
+    assert list(state) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    original = state["0.weight"].copy()
+    model[0].weight.data += 1
+    np.testing.assert_array_equal(state["0.weight"], original)
+    weight_array = model[0].weight.data
+    model.load_state_dict(state)
+    np.testing.assert_array_equal(model[0].weight.data, original)
+    assert model[0].weight.data is weight_array  # loaded in place
+
+
+def test_load_state_dict_errors():
+    model = make_mlp()
+    state = model.state_dict()
+    del state["2.bias"]
+    state["extra"] = np.zeros(1)
+    with pytest.raises(KeyError, match=r"missing keys \['2.bias'\].*unexpected keys \['extra'\]"):
+        model.load_state_dict(state)
+    model.load_state_dict(state, strict=False)
+    bad = make_mlp().state_dict()
+    bad["0.weight"] = np.zeros((3, 3))
+    with pytest.raises(ValueError, match=r"'0.weight' has shape \(3, 3\).*\(8, 4\)"):
+        model.load_state_dict(bad)
+
+
+def test_zero_grad_and_to_dtype():
+    model = make_mlp()
+    out = model(np.ones((2, 4)))
+    out.sum().backward()
+    assert model[0].weight.grad is not None
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+    model.to(np.float64)
+    assert all(p.dtype == np.float64 for p in model.parameters())
+    assert model(np.ones((2, 4))).dtype == np.float64
+
+
+def test_repr_shows_layers():
+    text = repr(make_mlp())
+    assert "(0): Linear(in_features=4, out_features=8, bias=True)" in text
+    assert "(1): ReLU()" in text
+
+
+def test_sequential_indexing_iteration_and_errors():
+    model = make_mlp()
+    assert len(model) == 3
+    assert isinstance(model[-1], nn.Linear)
+    assert len(model[:2]) == 2
+    assert [type(m).__name__ for m in model] == ["Linear", "ReLU", "Linear"]
+    with pytest.raises(TypeError, match="layer 1 must be a Module"):
+        nn.Sequential(nn.ReLU(), "relu")
+    with pytest.raises(ValueError, match=r"layer 2 \(Linear\).*has 5 features, expected 8"):
+        nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(8, 3))(np.ones((2, 4)))
+
+
+def test_linear_validates_sizes_and_activation_names():
+    with pytest.raises(ValueError, match="in_features must be a positive integer"):
+        nn.Linear(0, 3)
+    with pytest.raises(ValueError, match="unknown activation 'relux'"):
+        nn.Linear(2, 3, activation="relux")
+    with pytest.raises(ValueError, match="unknown initializer"):
+        nn.Linear(2, 3, init="hee")
+    layer = nn.Linear(2, 3, activation="relu")
+    assert (layer(np.full((5, 2), -100.0)).data >= 0).all()
+
+
+def test_activation_by_name():
+    for name in ("relu", "tanh", "sigmoid", "lecun_tanh", "elu", "leaky_relu", "step", "sign"):
+        assert isinstance(nn.get_activation(name), nn.Module)

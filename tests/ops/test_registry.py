@@ -1,0 +1,195 @@
+"""One harness for every differentiable op: float64 finite differences, and PyTorch
+(forward and gradients) in float64 and float32 on seeded random inputs.
+
+Tolerances: float64 against PyTorch rtol 1e-10 (atol 1e-12); float32 rtol 1e-5
+(atol 1e-6); finite differences eps 1e-6, atol 1e-6, rtol 1e-5.
+Inputs are drawn away from kinks (|x| >= 0.1 for relu, abs, leaky_relu, elu,
+clip bounds) and from poles (divisors, logs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+import torch
+
+import retroprop as rp
+from retroprop import ops
+from retroprop.nn import functional as F
+
+TF = torch.nn.functional
+
+
+def normal(*shape):
+    return lambda rng: rng.standard_normal(shape)
+
+
+def away(*shape, low=0.1):
+    """Normal values with |x| >= low (away from kinks at 0)."""
+    def draw(rng):
+        x = rng.standard_normal(shape)
+        return np.where(np.abs(x) < low, np.sign(x + 1e-12) * (low + rng.random(shape)), x)
+    return draw
+
+
+def positive(*shape, low=0.5, high=2.0):
+    return lambda rng: rng.uniform(low, high, shape)
+
+
+@dataclass
+class Case:
+    name: str
+    rp_fn: Callable
+    torch_fn: Callable
+    inputs: list[Callable]
+    constants: list[Callable] = field(default_factory=list)  # no gradient, passed after inputs
+
+
+LABELS = lambda rng: rng.integers(0, 5, 6)  # noqa: E731
+PROBS = lambda rng: rng.dirichlet(np.ones(5), 6)  # noqa: E731
+BINARY = lambda rng: rng.integers(0, 2, (6, 3)).astype(float)  # noqa: E731
+
+CASES = [
+    Case("add_broadcast", lambda a, b: a + b, lambda a, b: a + b, [normal(3, 4), normal(4)]),
+    Case("add_scalar", lambda a: 2.5 + a, lambda a: 2.5 + a, [normal(3, 4)]),
+    Case("sub_broadcast", lambda a, b: a - b, lambda a, b: a - b, [normal(2, 3, 4), normal(3, 1)]),
+    Case("rsub", lambda a: 1.0 - a, lambda a: 1.0 - a, [normal(3)]),
+    Case("mul_broadcast", lambda a, b: a * b, lambda a, b: a * b, [normal(3, 4), normal(1, 4)]),
+    Case("div", lambda a, b: a / b, lambda a, b: a / b, [normal(3, 4), away(3, 4, low=0.5)]),
+    Case("rdiv", lambda a: 2.0 / a, lambda a: 2.0 / a, [away(5, low=0.5)]),
+    Case("neg", lambda a: -a, lambda a: -a, [normal(3, 2)]),
+    Case("pow_int", lambda a: a**3, lambda a: a**3, [normal(3, 4)]),
+    Case("pow_float", lambda a: a**2.5, lambda a: a**2.5, [positive(3, 4)]),
+    Case("pow_tensor", lambda a, b: a**b, lambda a, b: a**b, [positive(3, 4), normal(3, 4)]),
+    Case("sqrt", lambda a: a.sqrt(), torch.sqrt, [positive(4)]),
+    Case("matmul_2d", lambda a, b: a @ b, torch.matmul, [normal(3, 4), normal(4, 5)]),
+    Case("matmul_vec_mat", lambda a, b: a @ b, torch.matmul, [normal(4), normal(4, 5)]),
+    Case("matmul_mat_vec", lambda a, b: a @ b, torch.matmul, [normal(3, 4), normal(4)]),
+    Case("matmul_vec_vec", lambda a, b: a @ b, torch.matmul, [normal(4), normal(4)]),
+    Case("matmul_batch", lambda a, b: a @ b, torch.matmul, [normal(2, 3, 4), normal(4, 5)]),
+    Case("matmul_batch_bcast", lambda a, b: a @ b, torch.matmul,
+         [normal(2, 3, 4), normal(1, 4, 2)]),
+    Case("matmul_vec_batch", lambda a, b: a @ b, torch.matmul, [normal(4), normal(2, 4, 3)]),
+    Case("sum_all", lambda a: a.sum(), torch.sum, [normal(3, 4)]),
+    Case("sum_axis", lambda a: a.sum(axis=1), lambda a: a.sum(dim=1), [normal(3, 4, 2)]),
+    Case("sum_keepdims", lambda a: a.sum(axis=(0, 2), keepdims=True),
+         lambda a: a.sum(dim=(0, 2), keepdim=True), [normal(3, 4, 2)]),
+    Case("mean_all", lambda a: a.mean(), torch.mean, [normal(3, 4)]),
+    Case("mean_axis", lambda a: a.mean(axis=-1), lambda a: a.mean(dim=-1), [normal(3, 4)]),
+    Case("max_axis", lambda a: a.max(axis=1), lambda a: a.amax(dim=1), [normal(3, 5)]),
+    Case("max_all", lambda a: a.max(), torch.amax, [normal(3, 5)]),
+    Case("min_keepdims", lambda a: a.min(axis=0, keepdims=True),
+         lambda a: a.amin(dim=0, keepdim=True), [normal(3, 5)]),
+    Case("reshape", lambda a: a.reshape(4, -1), lambda a: a.reshape(4, -1), [normal(2, 3, 4)]),
+    Case("transpose", lambda a: a.transpose(2, 0, 1), lambda a: a.permute(2, 0, 1),
+         [normal(2, 3, 4)]),
+    Case("T", lambda a: a.T * 1.0, lambda a: a.T * 1.0, [normal(2, 3)]),
+    Case("getitem_slice", lambda a: a[1:, ::2], lambda a: a[1:, ::2], [normal(4, 5)]),
+    Case("getitem_repeated", lambda a: a[[0, 2, 0]], lambda a: a[[0, 2, 0]], [normal(4, 3)]),
+    Case("getitem_mixed", lambda a: a[:, [1, 1, 3]], lambda a: a[:, [1, 1, 3]], [normal(2, 4)]),
+    Case("concatenate", lambda a, b: ops.concatenate([a, b], axis=1),
+         lambda a, b: torch.cat([a, b], dim=1), [normal(2, 3), normal(2, 4)]),
+    Case("stack", lambda a, b: ops.stack([a, b], axis=1), lambda a, b: torch.stack([a, b], 1),
+         [normal(2, 3), normal(2, 3)]),
+    Case("flatten", lambda a: a.flatten(1), lambda a: a.flatten(1), [normal(2, 3, 2, 2)]),
+    Case("exp", lambda a: a.exp(), torch.exp, [normal(3, 4)]),
+    Case("log", lambda a: a.log(), torch.log, [positive(3, 4)]),
+    Case("abs", lambda a: a.abs(), torch.abs, [away(3, 4)]),
+    Case("clip", lambda a: a.clip(-0.5, 0.5), lambda a: a.clamp(-0.5, 0.5),
+         [lambda rng: rng.choice([-1.0, -0.3, 0.2, 0.9], (3, 4))
+          + rng.uniform(-0.05, 0.05, (3, 4))]),
+    Case("where", lambda a, b, c: ops.where(c > 0, a, b),
+         lambda a, b, c: torch.where(c > 0, a, b), [normal(3, 4), normal(4)], [normal(3, 4)]),
+    Case("sigmoid", ops.sigmoid, torch.sigmoid, [normal(3, 4)]),
+    Case("tanh", ops.tanh, torch.tanh, [normal(3, 4)]),
+    Case("relu", ops.relu, torch.relu, [away(3, 4)]),
+    Case("leaky_relu", lambda a: ops.leaky_relu(a, 0.1), lambda a: TF.leaky_relu(a, 0.1),
+         [away(3, 4)]),
+    Case("elu", lambda a: ops.elu(a, 1.5), lambda a: TF.elu(a, 1.5), [away(3, 4)]),
+    Case("softmax", lambda a: ops.softmax(a, 1), lambda a: torch.softmax(a, 1), [normal(3, 5)]),
+    Case("log_softmax", lambda a: ops.log_softmax(a, 0), lambda a: torch.log_softmax(a, 0),
+         [normal(3, 5)]),
+    Case("lecun_tanh", ops.lecun_tanh, lambda a: 1.7159 * torch.tanh(2 * a / 3), [normal(3, 4)]),
+    Case("tanh_linear", lambda a: ops.tanh_linear(a, 0.2),
+         lambda a: torch.tanh(a) + 0.2 * a, [normal(3, 4)]),
+    Case("linear", ops.linear, TF.linear, [normal(6, 4), normal(3, 4), normal(3)]),
+    Case("linear_no_bias", ops.linear, TF.linear, [normal(6, 4), normal(3, 4)]),
+    Case("linear_3d", ops.linear, TF.linear, [normal(2, 6, 4), normal(3, 4), normal(3)]),
+    Case("linear_1d", ops.linear, TF.linear, [normal(4), normal(3, 4), normal(3)]),
+    Case("cross_entropy_labels", F.cross_entropy, TF.cross_entropy, [normal(6, 5)], [LABELS]),
+    Case("cross_entropy_probs", F.cross_entropy, TF.cross_entropy, [normal(6, 5)], [PROBS]),
+    Case("cross_entropy_sum", lambda a, t: F.cross_entropy(a, t, "sum"),
+         lambda a, t: TF.cross_entropy(a, t, reduction="sum"), [normal(6, 5)], [LABELS]),
+    Case("cross_entropy_none", lambda a, t: F.cross_entropy(a, t, "none"),
+         lambda a, t: TF.cross_entropy(a, t, reduction="none"), [normal(6, 5)], [LABELS]),
+    Case("cross_entropy_smoothing", lambda a, t: F.cross_entropy(a, t, label_smoothing=0.1),
+         lambda a, t: TF.cross_entropy(a, t, label_smoothing=0.1), [normal(6, 5)], [LABELS]),
+    Case("mse", F.mse_loss, TF.mse_loss, [normal(6, 3)], [normal(6, 3)]),
+    Case("mse_none", lambda a, t: F.mse_loss(a, t, "none"),
+         lambda a, t: TF.mse_loss(a, t, reduction="none"), [normal(6, 3)], [normal(6, 3)]),
+    Case("bce", F.binary_cross_entropy, TF.binary_cross_entropy,
+         [positive(6, 3, low=0.05, high=0.95)], [BINARY]),
+    Case("bce_sum", lambda a, t: F.binary_cross_entropy(a, t, "sum"),
+         lambda a, t: TF.binary_cross_entropy(a, t, reduction="sum"),
+         [positive(6, 3, low=0.05, high=0.95)], [BINARY]),
+    Case("bce_with_logits", F.binary_cross_entropy_with_logits,
+         TF.binary_cross_entropy_with_logits, [normal(6, 3)], [BINARY]),
+    Case("bce_with_logits_none", lambda a, t: F.binary_cross_entropy_with_logits(a, t, "none"),
+         lambda a, t: TF.binary_cross_entropy_with_logits(a, t, reduction="none"),
+         [normal(6, 3)], [BINARY]),
+]
+IDS = [case.name for case in CASES]
+
+
+def draw(case: Case, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    return [f(rng) for f in case.inputs], [f(rng) for f in case.constants]
+
+
+def as_torch_constant(value: np.ndarray, dtype: torch.dtype):
+    tensor = torch.from_numpy(np.ascontiguousarray(value))
+    return tensor if tensor.dtype in (torch.int64, torch.bool) else tensor.to(dtype)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_finite_differences(case: Case):
+    arrays, constants = draw(case)
+    tensors = [rp.Tensor(a, requires_grad=True, dtype=np.float64) for a in arrays]
+    assert rp.gradcheck(lambda *t: case.rp_fn(*t, *constants), tensors,
+                        eps=1e-6, atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize(("dtype", "rtol", "atol"),
+                         [(np.float64, 1e-10, 1e-12), (np.float32, 1e-5, 1e-6)],
+                         ids=["float64", "float32"])
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_matches_torch(case: Case, dtype, rtol, atol):
+    torch_dtype = torch.float64 if dtype == np.float64 else torch.float32
+    for seed in range(3):
+        arrays, constants = draw(case, seed)
+        ours = [rp.Tensor(a, requires_grad=True, dtype=dtype) for a in arrays]
+        theirs = [torch.tensor(a, dtype=torch_dtype, requires_grad=True) for a in arrays]
+        out = case.rp_fn(*ours, *constants)
+        expected = case.torch_fn(*theirs, *(as_torch_constant(c, torch_dtype) for c in constants))
+        assert out.dtype == dtype, "no silent upcast"
+        np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=rtol, atol=atol)
+        upstream = np.random.default_rng(seed + 100).standard_normal(out.shape)
+        out.backward(upstream)
+        expected.backward(torch.tensor(upstream, dtype=torch_dtype))
+        for mine, reference in zip(ours, theirs, strict=True):
+            assert mine.grad.dtype == dtype
+            np.testing.assert_allclose(mine.grad, reference.grad.numpy(), rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("fn", [ops.step, ops.sign])
+def test_binary_units_have_zero_gradient(fn):
+    x = rp.Tensor([-2.0, -0.5, 0.0, 0.5, 2.0], requires_grad=True)
+    y = fn(x)
+    y.sum().backward()
+    reference = torch.heaviside(torch.tensor(x.data), torch.tensor(1.0)) if fn is ops.step \
+        else torch.sign(torch.tensor(x.data))
+    np.testing.assert_array_equal(y.data, reference.numpy())
+    np.testing.assert_array_equal(x.grad, np.zeros(5, dtype=np.float32))
