@@ -7,9 +7,10 @@
 np.float32(12.0)
 """
 
-from retroprop import nn, ops, optim
+from retroprop import callbacks, data, datasets, nn, ops, optim
 from retroprop.nn import init
 from retroprop.random import manual_seed
+from retroprop.serialization import ModelFileError, load, load_optimizer_state, save
 from retroprop.tensor import (
     GradcheckError,
     Tensor,
@@ -20,22 +21,32 @@ from retroprop.tensor import (
     no_grad,
     set_default_dtype,
 )
+from retroprop.train import Trainer, metrics
 
 __version__ = "0.1.0"
 
 __all__ = [
     "GradcheckError",
+    "ModelFileError",
     "Tensor",
+    "Trainer",
     "__version__",
+    "callbacks",
+    "data",
+    "datasets",
     "enable_grad",
     "get_default_dtype",
     "gradcheck",
     "init",
     "is_grad_enabled",
+    "load",
+    "load_optimizer_state",
     "manual_seed",
+    "metrics",
     "nn",
     "no_grad",
     "ops",
     "optim",
+    "save",
     "set_default_dtype",
 ]

@@ -1,6 +1,6 @@
 """Modules: layers, activations, losses, initializers."""
 
-from retroprop.nn import functional, init
+from retroprop.nn import functional, init, utils
 from retroprop.nn.activation import (
     ELU,
     Identity,
@@ -48,4 +48,5 @@ __all__ = [
     "functional",
     "get_activation",
     "init",
+    "utils",
 ]

@@ -30,6 +30,9 @@ class Sequential(Module):
         for index, module in enumerate(modules):
             self.append(module, index)
 
+    def get_config(self) -> dict[str, Any]:
+        return {"modules": list(self)}
+
     def append(self, module: Module, index: int | None = None) -> Sequential:
         """Add ``module`` at the end."""
         position = len(self) if index is None else index

@@ -7,6 +7,8 @@ and ``state_dict()`` names such as ``"0.weight"``.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -27,6 +29,24 @@ class Module:
     """
 
     training: bool
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _recording_arguments(cls.__init__)  # type: ignore[method-assign]
+
+    def get_config(self) -> dict[str, Any]:
+        """The arguments this module was built with, by name (``*args`` as a list).
+
+        Recorded automatically for every subclass, so that :func:`retroprop.save`
+        can store the architecture without code.
+        """
+        args, kwargs, signature = self.__dict__.get("_arguments", ((), {}, None))
+        if signature is None:
+            return {}
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        return {name: value for name, value in list(bound.arguments.items())[1:]}
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -209,6 +229,19 @@ class Module:
                 )
             np.copyto(current, value, casting="unsafe")
 
+    # ------------------------------------------------------------------ regularization
+    def penalty(self) -> Tensor | None:
+        """This module's own term added to the training loss (weight penalties); None here.
+
+        The Trainer adds the penalty of every module that overrides this.
+        """
+        return None
+
+    def apply_constraints(self) -> None:
+        """Project this module's parameters back onto their constraints (max-norm, ...)
+        after an optimizer step; nothing here. The Trainer calls it on every module that
+        overrides it."""
+
     # ------------------------------------------------------------------ repr
     def extra_repr(self) -> str:
         """The arguments shown inside the parentheses of ``repr``."""
@@ -221,3 +254,16 @@ class Module:
         if not children:
             return head + ")"
         return head + "\n  " + "\n  ".join(children) + "\n)"
+
+
+def _recording_arguments(init: Callable[..., None]) -> Callable[..., None]:
+    """Wrap a subclass's ``__init__`` so that the outermost call records its arguments."""
+    signature = inspect.signature(init)
+
+    @functools.wraps(init)
+    def wrapper(self: Module, *args: Any, **kwargs: Any) -> None:
+        if "_arguments" not in self.__dict__:
+            object.__setattr__(self, "_arguments", (args, kwargs, signature))
+        init(self, *args, **kwargs)
+
+    return wrapper

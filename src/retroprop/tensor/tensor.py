@@ -130,6 +130,9 @@ class Tensor:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
         return float(self.data.reshape(()))
 
+    def __float__(self) -> float:
+        return self.item()
+
     def detach(self) -> Tensor:
         """A tensor sharing the same data, cut from the graph."""
         return Tensor._wrap(self.data, False)

@@ -1,0 +1,104 @@
+"""``Callback``: hooks into training, with Keras's names and signatures.
+
+Every hook is a no-op; a subclass overrides the ones it needs. The
+trainer sets ``callback.trainer`` (and so ``callback.model``) before
+``on_train_begin``; a callback stops training with
+``self.trainer.stop_training = True``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from retroprop.nn.module import Module
+    from retroprop.train.trainer import Trainer
+
+Logs = dict[str, Any]
+
+
+class Callback:
+    """Base class of the callbacks (Keras hooks; ``on_batch_*`` are the training batches)."""
+
+    _trainer: Trainer | None = None
+    params: dict[str, Any]
+
+    def set_trainer(self, trainer: Trainer) -> None:
+        self._trainer = trainer
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        self.params = params
+
+    @property
+    def trainer(self) -> Trainer:
+        if self._trainer is None:
+            raise RuntimeError(f"{type(self).__name__} is not attached to a Trainer")
+        return self._trainer
+
+    @property
+    def model(self) -> Module:
+        return self.trainer.model
+
+    def on_train_begin(self, logs: Logs | None = None) -> None: ...
+    def on_train_end(self, logs: Logs | None = None) -> None: ...
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None: ...
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None: ...
+    def on_batch_begin(self, batch: int, logs: Logs | None = None) -> None: ...
+    def on_batch_end(self, batch: int, logs: Logs | None = None) -> None: ...
+    def on_test_begin(self, logs: Logs | None = None) -> None: ...
+    def on_test_end(self, logs: Logs | None = None) -> None: ...
+    def on_test_batch_begin(self, batch: int, logs: Logs | None = None) -> None: ...
+    def on_test_batch_end(self, batch: int, logs: Logs | None = None) -> None: ...
+    def on_predict_begin(self, logs: Logs | None = None) -> None: ...
+    def on_predict_end(self, logs: Logs | None = None) -> None: ...
+    def on_predict_batch_begin(self, batch: int, logs: Logs | None = None) -> None: ...
+    def on_predict_batch_end(self, batch: int, logs: Logs | None = None) -> None: ...
+
+    def on_train_batch_begin(self, batch: int, logs: Logs | None = None) -> None:
+        self.on_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch: int, logs: Logs | None = None) -> None:
+        self.on_batch_end(batch, logs)
+
+
+class CallbackList:
+    """Calls a hook on every callback in order."""
+
+    def __init__(self, callbacks: list[Callback], trainer: Trainer, params: dict[str, Any]
+                 ) -> None:
+        for index, callback in enumerate(callbacks):
+            if not isinstance(callback, Callback):
+                raise TypeError(f"callbacks[{index}] must be a Callback, got "
+                                f"{type(callback).__name__}")
+            callback.set_trainer(trainer)
+            callback.set_params(params)
+        self.callbacks = callbacks
+
+    def __getattr__(self, hook: str) -> Any:
+        if not hook.startswith("on_"):
+            raise AttributeError(hook)
+
+        def call(*args: Any) -> None:
+            for callback in self.callbacks:
+                getattr(callback, hook)(*args)
+
+        return call
+
+
+def monitor_mode(monitor: str, mode: str, where: str) -> str:
+    """'min' or 'max' for ``mode='auto'``: accuracies and R² grow, losses and errors shrink."""
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"{where}: mode must be 'auto', 'min' or 'max', got {mode!r}")
+    if mode != "auto":
+        return mode
+    return "max" if any(k in monitor for k in ("acc", "r2", "auc")) else "min"
+
+
+def monitored(logs: Logs | None, monitor: str, where: str) -> float:
+    """The monitored value from the epoch's logs, or a clear error naming what is there."""
+    if not logs or monitor not in logs:
+        raise ValueError(
+            f"{where}: monitor={monitor!r} is not in the epoch's logs "
+            f"{sorted(logs or {})}; 'val_' values need validation data"
+        )
+    return float(logs[monitor])

@@ -1,0 +1,87 @@
+"""Input preprocessing (seed 001, Efficient BackProp): shift each input to zero mean,
+scale to similar variance (z-scores), and decorrelate (PCA, with whitening)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _features(X: np.ndarray, where: str) -> np.ndarray:
+    X = np.asarray(X)
+    if X.ndim != 2 or len(X) == 0:
+        raise ValueError(f"{where}: X must be a non-empty 2-D array (samples, features), "
+                         f"got shape {X.shape}")
+    return X
+
+
+class StandardScaler:
+    """z = (x - μ) / σ per feature, with μ and σ from the training set; constant features
+    keep σ = 1. ``fit`` only stores statistics, fitted attributes end in ``_``."""
+
+    def fit(self, X: np.ndarray) -> StandardScaler:
+        X = _features(X, "StandardScaler.fit")
+        self.mean_ = X.mean(axis=0)
+        std = X.std(axis=0)
+        self.scale_ = np.where(std > 0, std, 1.0)
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        X = _features(X, "StandardScaler.transform")
+        if not hasattr(self, "mean_"):
+            raise RuntimeError("StandardScaler: call fit before transform")
+        if X.shape[1] != len(self.mean_):
+            raise ValueError(f"StandardScaler.transform: X has {X.shape[1]} features, the "
+                             f"scaler was fitted on {len(self.mean_)}")
+        out = (X - self.mean_) / self.scale_
+        return out.astype(X.dtype if X.dtype.kind == "f" else np.float32, copy=False)
+
+    def fit_transform(self, X: np.ndarray) -> np.ndarray:
+        return self.fit(X).transform(X)
+
+    def inverse_transform(self, Z: np.ndarray) -> np.ndarray:
+        return np.asarray(Z) * self.scale_ + self.mean_
+
+
+class PCA:
+    """Principal component analysis: project centred inputs on the eigenvectors of their
+    covariance, which decorrelates them; ``whiten=True`` also divides each component by
+    the square root of its eigenvalue, giving unit variance (seed 001).
+
+    Parameters
+    ----------
+    n_components : int, optional
+        Components kept (all when None), in decreasing order of variance.
+    whiten : bool, default False
+    eps : float, default 1e-8
+        Added to eigenvalues before whitening.
+    """
+
+    def __init__(self, n_components: int | None = None, whiten: bool = False,
+                 eps: float = 1e-8) -> None:
+        if n_components is not None and (not isinstance(n_components, int) or n_components < 1):
+            raise ValueError(f"PCA: n_components must be a positive integer, got {n_components!r}")
+        self.n_components, self.whiten, self.eps = n_components, whiten, eps
+
+    def fit(self, X: np.ndarray) -> PCA:
+        X = _features(X, "PCA.fit").astype(np.float64)
+        k = self.n_components or X.shape[1]
+        if k > min(X.shape):
+            raise ValueError(f"PCA: n_components={k} exceeds min(samples, features) = "
+                             f"{min(X.shape)}")
+        self.mean_ = X.mean(axis=0)
+        _, singular, vt = np.linalg.svd(X - self.mean_, full_matrices=False)
+        self.components_ = vt[:k]
+        self.explained_variance_ = singular[:k] ** 2 / max(len(X) - 1, 1)
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        X = _features(X, "PCA.transform")
+        if not hasattr(self, "components_"):
+            raise RuntimeError("PCA: call fit before transform")
+        out = (X - self.mean_) @ self.components_.T
+        if self.whiten:
+            out /= np.sqrt(self.explained_variance_ + self.eps)
+        return out.astype(X.dtype if X.dtype.kind == "f" else np.float32, copy=False)
+
+    def fit_transform(self, X: np.ndarray) -> np.ndarray:
+        return self.fit(X).transform(X)

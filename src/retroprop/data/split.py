@@ -1,0 +1,64 @@
+"""Splitting a data set: training, validation and test sets, and k-fold cross-validation
+(seed 000: "conjunto de entrenamiento, de testeo y de verificación"; seed 001)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from retroprop.random import generator
+
+
+def train_val_test_split(X: np.ndarray, y: np.ndarray, val_size: float = 0.1,
+                         test_size: float = 0.1, shuffle: bool = True,
+                         seed: int | None = None) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """Split into ``(X_train, y_train), (X_val, y_val), (X_test, y_test)``.
+
+    ``val_size`` and ``test_size`` are fractions of the whole set; the
+    shuffle uses ``seed``, or the library generator (``rp.manual_seed``).
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    if len(X) != len(y):
+        raise ValueError(f"train_val_test_split: X has {len(X)} rows but y has {len(y)}")
+    for name, value in (("val_size", val_size), ("test_size", test_size)):
+        if not 0 <= value < 1:
+            raise ValueError(f"train_val_test_split: {name} must be in [0, 1), got {value}")
+    if val_size + test_size >= 1:
+        raise ValueError(
+            f"train_val_test_split: val_size + test_size = {val_size + test_size} leaves no "
+            "training data"
+        )
+    n = len(X)
+    rng = np.random.default_rng(seed) if seed is not None else generator()
+    order = rng.permutation(n) if shuffle else np.arange(n)
+    n_test, n_val = round(n * test_size), round(n * val_size)
+    test, val, train = order[:n_test], order[n_test:n_test + n_val], order[n_test + n_val:]
+    return (X[train], y[train]), (X[val], y[val]), (X[test], y[test])
+
+
+class KFold:
+    """k-fold cross-validation: each of ``n_splits`` folds is the validation set once.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [len(val) for _, val in KFold(3).split(np.zeros(10))]
+    [4, 3, 3]
+    """
+
+    def __init__(self, n_splits: int = 5, shuffle: bool = False, seed: int | None = None
+                 ) -> None:
+        if not isinstance(n_splits, int) or n_splits < 2:
+            raise ValueError(f"KFold: n_splits must be an integer >= 2, got {n_splits!r}")
+        self.n_splits, self.shuffle, self.seed = n_splits, shuffle, seed
+
+    def split(self, X: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield ``(train_indices, validation_indices)`` for each fold."""
+        n = len(X)
+        if n < self.n_splits:
+            raise ValueError(f"KFold: {self.n_splits} folds need at least as many rows, got {n}")
+        rng = np.random.default_rng(self.seed) if self.seed is not None else generator()
+        order = rng.permutation(n) if self.shuffle else np.arange(n)
+        for fold in np.array_split(order, self.n_splits):
+            yield np.setdiff1d(order, fold, assume_unique=True), fold

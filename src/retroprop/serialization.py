@@ -1,0 +1,230 @@
+"""Saving and loading models: ``rp.save(model, path)`` and ``rp.load(path)``.
+
+The file is a NumPy ``.npz`` archive read with ``allow_pickle=False``:
+
+* ``__retroprop__``: a JSON header (format name and version, the architecture
+  as the tree of module classes and constructor arguments, the dtype, the
+  optimizer's hyperparameters);
+* ``model/<name>``: each parameter and buffer of ``state_dict()``;
+* ``optimizer/<index>/<buffer>``: the optimizer's per-parameter arrays.
+
+Loading never imports or runs code from the file: module classes are looked
+up among the ``Module`` subclasses already defined in the program. Files are
+written to a temporary file in the same folder, synced, then renamed, so a
+crash never leaves a half-written model.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from retroprop.nn.module import Module
+from retroprop.optim.optimizer import Optimizer
+
+FORMAT = "retroprop-model"
+FORMAT_VERSION = 1
+HEADER = "__retroprop__"
+
+
+class ModelFileError(ValueError):
+    """A file that is not a readable retroprop model (corrupt, foreign, or too new)."""
+
+
+# ---------------------------------------------------------------------- architecture
+def _encode(value: Any, where: str) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, list | tuple):
+        return [_encode(v, where) for v in value]
+    if isinstance(value, Module):
+        return {"__module__": architecture(value)}
+    if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
+        return {"__dtype__": np.dtype(value).name}
+    raise TypeError(f"save: cannot store argument {where} = {value!r} "
+                    f"({type(value).__name__}); module arguments must be numbers, strings, "
+                    "lists, dtypes or modules")
+
+
+def architecture(module: Module) -> dict[str, Any]:
+    """The module tree as JSON-compatible data: class and constructor arguments.
+
+    Callable arguments (initializers) are left out: the saved weights replace
+    whatever they drew.
+    """
+    cls = type(module)
+    args = {name: _encode(value, f"{cls.__name__}.{name}")
+            for name, value in module.get_config().items() if not callable(value)
+            or isinstance(value, Module | type)}
+    return {"class": f"{cls.__module__}.{cls.__qualname__}", "args": args}
+
+
+def _module_classes() -> dict[str, type[Module]]:
+    found: dict[str, type[Module]] = {}
+    stack = [Module]
+    while stack:
+        cls = stack.pop()
+        found[f"{cls.__module__}.{cls.__qualname__}"] = cls
+        stack.extend(cls.__subclasses__())
+    return found
+
+
+def _decode(value: Any, classes: dict[str, type[Module]]) -> Any:
+    if isinstance(value, list):
+        return [_decode(v, classes) for v in value]
+    if isinstance(value, dict) and "__module__" in value:
+        return build(value["__module__"], classes)
+    if isinstance(value, dict) and "__dtype__" in value:
+        return np.dtype(value["__dtype__"])
+    return value
+
+
+def build(spec: dict[str, Any], classes: dict[str, type[Module]] | None = None) -> Module:
+    """A new module from :func:`architecture`'s description (fresh weights)."""
+    classes = classes if classes is not None else _module_classes()
+    name = spec.get("class")
+    if name not in classes:
+        raise ModelFileError(
+            f"the model uses the class {name!r}, which is not defined in this program: import "
+            "the module that defines it before loading (files never run code)"
+        )
+    cls = classes[name]
+    args = {k: _decode(v, classes) for k, v in spec.get("args", {}).items()}
+    signature = inspect.signature(cls.__init__)
+    positional = []
+    for param in signature.parameters.values():
+        if param.kind is param.VAR_POSITIONAL:
+            positional = list(args.pop(param.name, []))
+    return cls(*positional, **args)
+
+
+# ---------------------------------------------------------------------- save
+def _atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            np.savez(out, **arrays)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
+def save(model: Module, path: str | os.PathLike[str], optimizer: Optimizer | None = None,
+         metadata: dict[str, Any] | None = None) -> None:
+    """Write the model's architecture and weights (and optionally the optimizer's state and
+    JSON-compatible ``metadata``) to ``path``, atomically.
+
+    Examples
+    --------
+    >>> import retroprop as rp, tempfile, os
+    >>> model = rp.nn.Sequential(rp.nn.Linear(2, 3), rp.nn.ReLU())
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.rpz")
+    >>> rp.save(model, path)
+    >>> rp.load(path)[0].weight.shape
+    (3, 2)
+    """
+    if not isinstance(model, Module):
+        raise TypeError(f"save: model must be a Module, got {type(model).__name__}")
+    arrays = {f"model/{name}": value for name, value in model.state_dict().items()}
+    header: dict[str, Any] = {
+        "format": FORMAT, "format_version": FORMAT_VERSION,
+        "architecture": architecture(model), "dtype": np.dtype(model.dtype).name,
+        "metadata": metadata or {}, "optimizer": None,
+    }
+    if optimizer is not None:
+        state = optimizer.state_dict()
+        scalars: dict[str, dict[str, Any]] = {}
+        for index, buffers in state["state"].items():
+            for name, value in buffers.items():
+                if isinstance(value, np.ndarray):
+                    arrays[f"optimizer/{index}/{name}"] = value
+                else:
+                    scalars.setdefault(str(index), {})[name] = _encode(value, name)
+        header["optimizer"] = {"class": type(optimizer).__name__, "scalars": scalars,
+                               "param_groups": _encode(state["param_groups"], "param_groups")}
+    encoded = json.dumps(header).encode()
+    arrays[HEADER] = np.frombuffer(encoded, dtype=np.uint8)
+    _atomic_savez(Path(path), arrays)
+
+
+# ---------------------------------------------------------------------- load
+def _open(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"load: no model file at {path}")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if not isinstance(archive, np.lib.npyio.NpzFile) or HEADER not in archive.files:
+                raise ModelFileError(f"load: {path} is not a retroprop model file "
+                                     "(no retroprop header)")
+            arrays = {name: archive[name] for name in archive.files}
+    except ModelFileError:
+        raise
+    except ValueError as error:
+        if "pickle" in str(error):
+            raise ModelFileError(f"load: {path} holds pickled data, which could run code: "
+                                 "refusing to load it") from None
+        raise ModelFileError(f"load: {path} is corrupt or not a retroprop model ({error})"
+                             ) from None
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise ModelFileError(f"load: {path} is corrupt or not a retroprop model ({error})"
+                             ) from None
+    try:
+        header = json.loads(arrays.pop(HEADER).tobytes().decode())
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ModelFileError(f"load: {path} has a corrupt header ({error})") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ModelFileError(f"load: {path} is not a retroprop model file")
+    version = header.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ModelFileError(
+            f"load: {path} was written in format version {version} by a newer retroprop; this "
+            f"version reads format versions up to {FORMAT_VERSION}: upgrade retroprop"
+        )
+    return header, arrays
+
+
+def load(path: str | os.PathLike[str]) -> Module:
+    """Rebuild the model saved at ``path`` with its weights; raises :class:`ModelFileError`
+    for a corrupt, foreign, pickled or newer file."""
+    header, arrays = _open(path)
+    model = build(header["architecture"])
+    model.to(header.get("dtype", "float32"))
+    state = {name[len("model/"):]: value for name, value in arrays.items()
+             if name.startswith("model/")}
+    try:
+        model.load_state_dict(state)
+    except (KeyError, ValueError) as error:
+        raise ModelFileError(f"load: {path}: the weights do not fit the architecture ({error})"
+                             ) from None
+    return model
+
+
+def load_optimizer_state(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The optimizer state saved with the model, for ``optimizer.load_state_dict``."""
+    header, arrays = _open(path)
+    saved = header.get("optimizer")
+    if saved is None:
+        raise ModelFileError(f"load_optimizer_state: {path} was saved without an optimizer")
+    state: dict[int, dict[str, Any]] = {}
+    for index, scalars in saved["scalars"].items():
+        state.setdefault(int(index), {}).update(scalars)
+    for name, value in arrays.items():
+        if name.startswith("optimizer/"):
+            _, index, buffer = name.split("/", 2)
+            state.setdefault(int(index), {})[buffer] = value
+    return {"state": state, "param_groups": saved["param_groups"]}

@@ -1,0 +1,355 @@
+"""``Trainer``: the training loop of seeds 001 and 004, in Keras's shape.
+
+One epoch presents the training set in batches (online: ``batch_size=1``;
+full batch: ``batch_size=None``; mini-batches otherwise). For each batch:
+forward, loss (plus the modules' penalties), backward, gradient clipping,
+optimizer step, weight constraints. Full-batch optimizers (conjugate
+gradient, L-BFGS, Newton) receive a closure that recomputes loss and
+gradients.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from retroprop.callbacks.base import Callback, CallbackList
+from retroprop.callbacks.history import History
+from retroprop.callbacks.progress import ProgressBar
+from retroprop.data.batches import SAMPLINGS, batch_indices
+from retroprop.nn.functional import check_finite
+from retroprop.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss
+from retroprop.nn.module import Module
+from retroprop.nn.utils import clip_grad_norm_, clip_grad_value_
+from retroprop.ops.activation import sigmoid, softmax
+from retroprop.optim.optimizer import Optimizer
+from retroprop.tensor.grad_mode import no_grad
+from retroprop.tensor.tensor import Tensor
+from retroprop.train.metrics import Metric, get_metric
+
+PREDICT_BATCH = 1024
+
+
+class Trainer:
+    """Fit a model to data with a loss and an optimizer, as ``keras.Model.fit``.
+
+    Parameters
+    ----------
+    model : Module
+    loss : Module
+        A loss such as ``nn.CrossEntropyLoss()`` (classification with logits)
+        or ``nn.MSELoss()`` (regression).
+    optimizer : Optimizer
+    metrics : list of str or callables, default ["accuracy"] for classification losses
+        Names from :mod:`retroprop.train.metrics` or ``f(y_true, outputs)``.
+    clip_grad_norm, clip_grad_value : float, optional
+        Clip gradients before every step (seed 003).
+
+    Attributes
+    ----------
+    stop_training : bool
+        Set by a callback to end ``fit`` after the current batch.
+
+    Notes
+    -----
+    Regularization happens in one place: modules that define ``penalty()``
+    add it to the loss (so the reported loss is E + penalty, as in seed 001),
+    and modules that define ``apply_constraints()`` are projected back onto
+    their constraints after every optimizer step.
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> (X, y), _ = rp.datasets.load_digits()
+    >>> X = rp.datasets.scale(X.reshape(len(X), -1), 16)
+    >>> model = rp.nn.Sequential(rp.nn.Linear(64, 32), rp.nn.ReLU(), rp.nn.Linear(32, 10))
+    >>> trainer = rp.Trainer(model, rp.nn.CrossEntropyLoss(), rp.optim.SGD(
+    ...     model.parameters(), lr=0.1, momentum=0.9))
+    >>> history = trainer.fit(X, y, epochs=2, batch_size=32, verbose=0)
+    >>> sorted(history.history)
+    ['accuracy', 'loss', 'lr']
+    """
+
+    def __init__(self, model: Module, loss: Module, optimizer: Optimizer,
+                 metrics: Sequence[str | Metric] | None = None,
+                 clip_grad_norm: float | None = None, clip_grad_value: float | None = None
+                 ) -> None:
+        if not isinstance(model, Module):
+            raise TypeError(f"Trainer: model must be a Module, got {type(model).__name__}")
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"Trainer: optimizer must be an Optimizer, got "
+                            f"{type(optimizer).__name__}")
+        for name, value in (("clip_grad_norm", clip_grad_norm),
+                            ("clip_grad_value", clip_grad_value)):
+            if value is not None and not value > 0:
+                raise ValueError(f"Trainer: {name} must be positive, got {value}")
+        self.model, self.loss, self.optimizer = model, loss, optimizer
+        self.clip_grad_norm, self.clip_grad_value = clip_grad_norm, clip_grad_value
+        self.is_classifier = isinstance(loss, CrossEntropyLoss | BCELoss | BCEWithLogitsLoss)
+        if metrics is None:
+            metrics = ["accuracy"] if self.is_classifier else []
+        threshold = 0.0 if isinstance(loss, BCEWithLogitsLoss) else 0.5
+        self.metrics = dict(get_metric(m, threshold) for m in metrics)
+        self.stop_training = False
+
+    # ------------------------------------------------------------------ data checks
+    def _inputs(self, X: Any, where: str) -> np.ndarray:
+        X = np.asarray(X.data if isinstance(X, Tensor) else X)
+        if X.dtype.kind not in "biuf":
+            raise TypeError(f"{where}: X must be numeric, got dtype {X.dtype}")
+        if len(X) == 0:
+            raise ValueError(f"{where}: X is empty (0 examples)")
+        X = np.ascontiguousarray(X, dtype=self.model.dtype)
+        check_finite(X, "X", where)
+        return X
+
+    def _targets(self, y: Any, n: int, where: str) -> np.ndarray:
+        y = np.asarray(y.data if isinstance(y, Tensor) else y)
+        if len(y) != n:
+            raise ValueError(f"{where}: X has {n} examples but y has {len(y)}")
+        if isinstance(self.loss, CrossEntropyLoss) and y.ndim == 1:
+            values = np.unique(y)
+            bad = values[(values != np.round(values)) | (values < 0)] if values.dtype.kind == "f" \
+                else values[values < 0]
+            if values.dtype.kind not in "biuf" or len(bad):
+                raise ValueError(f"{where}: a classifier needs integer labels 0..C-1; unexpected "
+                                 f"values {(bad if len(bad) else values)[:10].tolist()}")
+            y = y.astype(np.int64)
+            classes = self._num_outputs()
+            if classes is not None and values.max() >= classes:
+                raise ValueError(
+                    f"{where}: the model has {classes} outputs, so labels must be in "
+                    f"0..{classes - 1}; unexpected values {values[values >= classes][:10].tolist()}"
+                )
+        elif y.dtype.kind in "biuf":
+            y = y.astype(self.model.dtype)
+            check_finite(y, "y", where)
+        return y
+
+    def _num_outputs(self) -> int | None:
+        """The size of the model's last Linear layer, if it has one."""
+        linear = [m for m in self.model.modules() if hasattr(m, "out_features")]
+        return linear[-1].out_features if linear else None
+
+    # ------------------------------------------------------------------ one step
+    def _regularized(self, loss: Tensor) -> Tensor:
+        for module in self._penalized:
+            term = module.penalty()
+            if term is not None:
+                loss = loss + term
+        return loss
+
+    def _compute_loss(self, xb: np.ndarray, yb: np.ndarray) -> tuple[Tensor | None, np.ndarray]:
+        """Loss (None when the outputs are not finite) and outputs of one batch."""
+        outputs = self.model(Tensor._wrap(xb))
+        if not np.isfinite(outputs.data).all():
+            return None, outputs.data
+        return self._regularized(self.loss(outputs, yb)), outputs.data
+
+    def _clip(self) -> None:
+        if self.clip_grad_norm is not None:
+            clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
+        if self.clip_grad_value is not None:
+            clip_grad_value_(self.model.parameters(), self.clip_grad_value)
+
+    def _train_step(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, np.ndarray]:
+        if self.optimizer.requires_closure:
+            return self._closure_step(xb, yb)
+        self.optimizer.zero_grad()
+        loss, outputs = self._compute_loss(xb, yb)
+        if loss is None or not math.isfinite(value := loss.item()):
+            return math.nan if loss is None else value, outputs
+        loss.backward()
+        self._clip()
+        self.optimizer.step()
+        self._constrain()
+        return value, outputs
+
+    def _closure_step(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, np.ndarray]:
+        first: list[tuple[float, np.ndarray]] = []
+
+        def closure() -> float:
+            self.optimizer.zero_grad()
+            loss, outputs = self._compute_loss(xb, yb)
+            value = math.nan if loss is None else loss.item()
+            if loss is not None and math.isfinite(value):
+                loss.backward()
+                self._clip()
+            if not first:
+                first.append((value, outputs))
+            return value
+
+        self.optimizer.step(closure)
+        self._constrain()
+        return first[0]
+
+    def _constrain(self) -> None:
+        for module in self._constrained:
+            module.apply_constraints()
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = 32,
+            shuffle: bool = True, validation_data: tuple[Any, Any] | None = None,
+            validation_split: float = 0.0, callbacks: Sequence[Callback] | None = None,
+            verbose: int = 1, sampling: str = "uniform") -> History:
+        """Train for ``epochs`` epochs; returns the :class:`~retroprop.callbacks.History`.
+
+        Parameters
+        ----------
+        X : array, shape (n, ...)
+        y : array, shape (n,) integer labels, or (n, k) targets
+        epochs : int
+        batch_size : int or None
+            1 = online learning, None = full batch, otherwise mini-batches.
+        shuffle : bool
+            A new order every epoch (uniform sampling).
+        validation_data : (X_val, y_val), optional
+        validation_split : float in [0, 1)
+            Fraction of the training data, taken from its end before shuffling,
+            held out for validation (ignored when ``validation_data`` is given).
+        callbacks : list of Callback
+        verbose : int
+            0 silent; 1 a progress bar (one line per epoch when not on a terminal).
+        sampling : {"uniform", "class_balanced", "hard_examples"}
+            See :func:`retroprop.data.batch_indices`.
+        """
+        where = "fit"
+        if not isinstance(epochs, int) or epochs < 0:
+            raise ValueError(f"fit: epochs must be an integer >= 0, got {epochs!r}")
+        if batch_size is not None and (not isinstance(batch_size, int) or batch_size <= 0):
+            raise ValueError(f"fit: batch_size must be a positive integer or None, got "
+                             f"{batch_size!r}")
+        if not 0 <= validation_split < 1:
+            raise ValueError(f"fit: validation_split must be in [0, 1), got {validation_split}")
+        if sampling not in SAMPLINGS:
+            raise ValueError(f"fit: sampling must be one of {SAMPLINGS}, got {sampling!r}")
+        X = self._inputs(X, where)
+        y = self._targets(y, len(X), where)
+        if validation_data is not None:
+            X_val = self._inputs(validation_data[0], "fit (validation_data)")
+            y_val = self._targets(validation_data[1], len(X_val), "fit (validation_data)")
+        elif validation_split:
+            cut = len(X) - int(len(X) * validation_split)
+            if cut in (0, len(X)):
+                raise ValueError(f"fit: validation_split={validation_split} of {len(X)} "
+                                 "examples leaves an empty training or validation set")
+            X, X_val, y, y_val = X[:cut], X[cut:], y[:cut], y[cut:]
+        else:
+            X_val = y_val = None
+        if sampling == "class_balanced" and y.ndim != 1:
+            raise ValueError("fit: sampling='class_balanced' needs integer class labels")
+
+        history = History()
+        extra: list[Callback] = [ProgressBar()] if verbose else []
+        steps = 1 if batch_size is None else math.ceil(len(X) / batch_size)
+        hooks = CallbackList([history, *(callbacks or []), *extra], self,
+                             {"epochs": epochs, "steps": steps, "samples": len(X)})
+        self._penalized = [m for m in self.model.modules()
+                           if type(m).penalty is not Module.penalty]
+        self._constrained = [m for m in self.model.modules()
+                             if type(m).apply_constraints is not Module.apply_constraints]
+        per_example = type(self.loss)(reduction="none") if sampling == "hard_examples" else None
+        errors: np.ndarray | None = None
+        self.stop_training = False
+        hooks.on_train_begin({})
+        for epoch in range(epochs):
+            hooks.on_epoch_begin(epoch, {})
+            self.model.train()
+            last_good = self.model.state_dict()
+            total, seen, outputs_seen, targets_seen = 0.0, 0, [], []
+            for batch, index in enumerate(batch_indices(
+                    len(X), batch_size, shuffle, sampling, labels=y, errors=errors)):
+                hooks.on_train_batch_begin(batch, {"size": len(index)})
+                xb, yb = X[index], y[index]
+                value, outputs = self._train_step(xb, yb)
+                hooks.on_train_batch_end(batch, {"loss": value, "size": len(index)})
+                if not math.isfinite(value):
+                    if self.stop_training:
+                        break
+                    self.model.load_state_dict(last_good)
+                    raise FloatingPointError(
+                        f"fit: training diverged at epoch {epoch + 1}, batch {batch}: the loss is "
+                        f"{value}; the weights are restored to the start of epoch {epoch + 1}. "
+                        "Lower the learning rate or clip gradients (clip_grad_norm=)"
+                    )
+                total += value * len(index)
+                seen += len(index)
+                outputs_seen.append(outputs)
+                targets_seen.append(yb)
+                if per_example is not None:
+                    if errors is None:
+                        errors = np.zeros(len(X))
+                    with no_grad():
+                        errors[index] = per_example(Tensor._wrap(outputs), yb).data.reshape(
+                            len(index), -1).mean(axis=1)
+                if self.stop_training:
+                    break
+            if seen == 0:
+                break
+            logs = {"loss": total / seen}
+            logs |= self._metric_values(np.concatenate(targets_seen),
+                                        np.concatenate(outputs_seen))
+            if X_val is not None:
+                logs |= {f"val_{k}": v for k, v in self._evaluate(X_val, y_val).items()}
+            logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
+            hooks.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        hooks.on_train_end({})
+        self.model.eval()
+        return history
+
+    # ------------------------------------------------------------------ inference
+    def _metric_values(self, targets: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
+        return {name: fn(targets, outputs) for name, fn in self.metrics.items()}
+
+    def _outputs(self, X: np.ndarray, batch_size: int | None) -> np.ndarray:
+        was_training = self.model.training
+        self.model.eval()
+        size = batch_size or PREDICT_BATCH
+        try:
+            with no_grad():
+                return np.concatenate([self.model(Tensor._wrap(X[i:i + size])).data
+                                       for i in range(0, len(X), size)])
+        finally:
+            self.model.train(was_training)
+
+    def _evaluate(self, X: np.ndarray, y: np.ndarray, batch_size: int | None = None
+                  ) -> dict[str, float]:
+        outputs = self._outputs(X, batch_size)
+        check_finite(outputs, "the model output", "evaluate")
+        with no_grad():
+            loss = self._regularized(self.loss(Tensor._wrap(outputs), y)).item()
+        return {"loss": loss, **self._metric_values(y, outputs)}
+
+    def evaluate(self, X: Any, y: Any, batch_size: int | None = None) -> dict[str, float]:
+        """Loss and metrics on (X, y), in inference mode: ``{"loss": ..., "accuracy": ...}``."""
+        X = self._inputs(X, "evaluate")
+        return self._evaluate(X, self._targets(y, len(X), "evaluate"), batch_size)
+
+    def predict(self, X: Any, batch_size: int | None = None) -> np.ndarray:
+        """The model's outputs for X (logits for ``CrossEntropyLoss``), in inference mode."""
+        return self._outputs(self._inputs(X, "predict"), batch_size)
+
+    def predict_proba(self, X: Any, batch_size: int | None = None) -> np.ndarray:
+        """Class probabilities: softmax of the logits (``CrossEntropyLoss``), sigmoid of them
+        (``BCEWithLogitsLoss``), or the outputs themselves (``BCELoss``)."""
+        if not self.is_classifier:
+            raise TypeError(f"predict_proba: the loss {type(self.loss).__name__} is not a "
+                            "classification loss")
+        outputs = Tensor._wrap(self.predict(X, batch_size))
+        if isinstance(self.loss, CrossEntropyLoss):
+            return softmax(outputs, 1).data
+        if isinstance(self.loss, BCEWithLogitsLoss):
+            return sigmoid(outputs).data
+        return outputs.data
+
+    def predict_classes(self, X: Any, batch_size: int | None = None) -> np.ndarray:
+        """The most probable class of each example."""
+        from retroprop.train.metrics import predicted_labels
+
+        threshold = 0.0 if isinstance(self.loss, BCEWithLogitsLoss) else 0.5
+        return predicted_labels(self.predict(X, batch_size), threshold)
