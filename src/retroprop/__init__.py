@@ -7,7 +7,7 @@
 np.float32(12.0)
 """
 
-from retroprop import callbacks, data, datasets, nn, ops, optim
+from retroprop import callbacks, data, datasets, models, nn, ops, optim
 from retroprop.nn import init
 from retroprop.random import manual_seed
 from retroprop.serialization import ModelFileError, load, load_optimizer_state, save
@@ -43,6 +43,7 @@ __all__ = [
     "load_optimizer_state",
     "manual_seed",
     "metrics",
+    "models",
     "nn",
     "no_grad",
     "ops",

@@ -17,6 +17,7 @@ from retroprop.nn.activation import (
     get_activation,
 )
 from retroprop.nn.container import Flatten, Residual, Sequential
+from retroprop.nn.dropout import Dropout
 from retroprop.nn.linear import Linear
 from retroprop.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from retroprop.nn.module import Module
@@ -27,6 +28,7 @@ __all__ = [
     "BCELoss",
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
+    "Dropout",
     "Flatten",
     "Identity",
     "LeCunTanh",
