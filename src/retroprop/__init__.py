@@ -7,7 +7,7 @@
 np.float32(12.0)
 """
 
-from retroprop import callbacks, data, datasets, models, nn, ops, optim
+from retroprop import callbacks, data, datasets, models, nn, ops, optim, viz
 from retroprop.nn import init
 from retroprop.random import manual_seed
 from retroprop.serialization import ModelFileError, load, load_optimizer_state, save
@@ -50,4 +50,5 @@ __all__ = [
     "optim",
     "save",
     "set_default_dtype",
+    "viz",
 ]

@@ -46,6 +46,8 @@ def _encode(value: Any, where: str) -> Any:
         return value.item()
     if isinstance(value, list | tuple):
         return [_encode(v, where) for v in value]
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {k: _encode(v, f"{where}.{k}") for k, v in value.items()}
     if isinstance(value, Module):
         return {"__module__": architecture(value)}
     if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
@@ -166,6 +168,14 @@ def _open(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.nd
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"load: no model file at {path}")
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    if magic[:1] == b"\x80":
+        raise ModelFileError(f"load: {path} holds pickled data, which could run code: "
+                             "refusing to load it")
+    if magic != b"PK\x03\x04":
+        raise ModelFileError(f"load: {path} is corrupt or not a retroprop model (it is not a "
+                             "NumPy .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as archive:
             if not isinstance(archive, np.lib.npyio.NpzFile) or HEADER not in archive.files:
@@ -212,6 +222,12 @@ def load(path: str | os.PathLike[str]) -> Module:
         raise ModelFileError(f"load: {path}: the weights do not fit the architecture ({error})"
                              ) from None
     return model
+
+
+def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The ``metadata`` dict saved with the model (empty when none was given)."""
+    header, _ = _open(path)
+    return dict(header.get("metadata") or {})
 
 
 def load_optimizer_state(path: str | os.PathLike[str]) -> dict[str, Any]:

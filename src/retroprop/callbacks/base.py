@@ -66,10 +66,7 @@ class CallbackList:
 
     def __init__(self, callbacks: list[Callback], trainer: Trainer, params: dict[str, Any]
                  ) -> None:
-        for index, callback in enumerate(callbacks):
-            if not isinstance(callback, Callback):
-                raise TypeError(f"callbacks[{index}] must be a Callback, got "
-                                f"{type(callback).__name__}")
+        for callback in callbacks:
             callback.set_trainer(trainer)
             callback.set_params(params)
         self.callbacks = callbacks

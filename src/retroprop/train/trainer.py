@@ -94,6 +94,9 @@ class Trainer:
         threshold = 0.0 if isinstance(loss, BCEWithLogitsLoss) else 0.5
         self.metrics = dict(get_metric(m, threshold) for m in metrics)
         self.stop_training = False
+        self._penalized = [m for m in model.modules() if type(m).penalty is not Module.penalty]
+        self._constrained = [m for m in model.modules()
+                             if type(m).apply_constraints is not Module.apply_constraints]
 
     # ------------------------------------------------------------------ data checks
     def _inputs(self, X: Any, where: str) -> np.ndarray:
@@ -242,15 +245,15 @@ class Trainer:
         if sampling == "class_balanced" and y.ndim != 1:
             raise ValueError("fit: sampling='class_balanced' needs integer class labels")
 
+        for index, callback in enumerate(callbacks or []):
+            if not isinstance(callback, Callback):
+                raise TypeError(f"fit: callbacks[{index}] must be a Callback, got "
+                                f"{type(callback).__name__}")
         history = History()
         extra: list[Callback] = [ProgressBar()] if verbose else []
         steps = 1 if batch_size is None else math.ceil(len(X) / batch_size)
         hooks = CallbackList([history, *(callbacks or []), *extra], self,
                              {"epochs": epochs, "steps": steps, "samples": len(X)})
-        self._penalized = [m for m in self.model.modules()
-                           if type(m).penalty is not Module.penalty]
-        self._constrained = [m for m in self.model.modules()
-                             if type(m).apply_constraints is not Module.apply_constraints]
         per_example = type(self.loss)(reduction="none") if sampling == "hard_examples" else None
         errors: np.ndarray | None = None
         self.stop_training = False

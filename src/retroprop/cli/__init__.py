@@ -1,0 +1,96 @@
+"""The ``retroprop`` command: train, evaluate, bench."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import fields
+
+from retroprop.cli.config import TrainConfig
+
+BENCHMARKS = ("step", "mlp")
+
+HELP = {
+    "dataset": "digits (default), mnist, fashion-mnist, or a .csv/.npz file",
+    "model": "architecture: mlp (default)",
+    "hidden": "hidden layer sizes of the MLP, comma-separated (default 256,128)",
+    "activation": "hidden activation: relu (default), tanh, sigmoid, lecun_tanh, elu, ...",
+    "optimizer": "optimizer name: sgd (default)",
+    "lr": "learning rate (default 0.05)",
+    "momentum": "momentum of SGD (default 0.9)",
+    "nesterov": "Nesterov momentum (SGD)",
+    "epochs": "number of epochs (default 20)",
+    "batch_size": "mini-batch size (default 32)",
+    "dropout": "drop probability after each hidden layer (default 0)",
+    "validation_split": "fraction of the training data held out for validation (default 0.1)",
+    "patience": "early stopping patience in epochs (default: no early stopping)",
+    "seed": "random seed (default 0)",
+    "output": "run folder for model.rpz, history.csv, learning_curves.png "
+              "(default runs/<dataset>-<time>)",
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(
+        prog="retroprop",
+        description="Classic neural networks trained by backpropagation, on NumPy.")
+    commands = main.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train a network and save the run",
+                                description="Train a classifier; flags override --config.")
+    train.add_argument("--config", help="TOML file with any of the settings below")
+    for field in fields(TrainConfig):
+        flag = "--" + field.name.replace("_", "-")
+        if field.type in ("bool", bool):
+            train.add_argument(flag, action="store_true", default=None, help=HELP[field.name])
+        else:
+            kind = {"int": int, "float": float, "int | None": int}.get(str(field.type), str)
+            train.add_argument(flag, type=kind, default=None, help=HELP[field.name])
+    train.add_argument("--quiet", action="store_true", help="no progress output")
+
+    evaluate = commands.add_parser("evaluate", help="accuracy and confusion matrix of a model",
+                                   description="Evaluate a saved model on a test split.")
+    evaluate.add_argument("model", help="model file written by retroprop train (model.rpz)")
+    evaluate.add_argument("--dataset", help="data set (default: the one it was trained on)")
+
+    bench = commands.add_parser("bench", help="speed against PyTorch and scikit-learn",
+                                description="Run a benchmark (needs torch and scikit-learn).")
+    bench.add_argument("name", nargs="?", default="step", choices=BENCHMARKS,
+                       help="step: one MLP training step; mlp: one Fashion-MNIST epoch")
+    return main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "train":
+            from retroprop.cli.config import read_toml, resolve
+            from retroprop.cli.train import train
+
+            settings = read_toml(args.config) if args.config else {}
+            flags = {f.name: getattr(args, f.name) for f in fields(TrainConfig)}
+            if args.quiet:
+                import contextlib
+                import io
+
+                with contextlib.redirect_stdout(io.StringIO()):
+                    train(resolve(settings, flags))
+            else:
+                train(resolve(settings, flags))
+        elif args.command == "evaluate":
+            from retroprop.cli.train import evaluate
+
+            evaluate(args.model, args.dataset)
+        else:
+            import importlib
+
+            importlib.import_module(f"retroprop.bench.{args.name}").main()
+    except (ValueError, TypeError, FileNotFoundError, OSError) as error:
+        print(f"retroprop: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from retroprop.cli import main
+
+sys.exit(main())

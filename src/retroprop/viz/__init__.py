@@ -1,0 +1,5 @@
+"""Pictures: learning curves."""
+
+from retroprop.viz.curves import plot_history
+
+__all__ = ["plot_history"]

@@ -1,0 +1,34 @@
+"""Learning curves: loss and metrics per epoch, training against validation."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+
+
+def plot_history(history: Mapping[str, Sequence[float]], path: str | os.PathLike[str],
+                 title: str = "Learning curves") -> None:
+    """Save a PNG with one panel per quantity (loss, then each metric), each showing the
+    training curve and, if present, the validation curve."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [k for k in history if not k.startswith("val_") and k != "lr"]
+    if not names:
+        raise ValueError("plot_history: the history holds no curves")
+    figure, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.6), squeeze=False)
+    for axis, name in zip(axes[0], names, strict=True):
+        epochs = range(1, len(history[name]) + 1)
+        axis.plot(epochs, history[name], marker="o", label="training")
+        if f"val_{name}" in history:
+            axis.plot(epochs, history[f"val_{name}"], marker="s", label="validation")
+        axis.set_xlabel("epoch")
+        axis.set_ylabel(name)
+        axis.grid(alpha=0.3)
+        axis.legend()
+    figure.suptitle(title)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)

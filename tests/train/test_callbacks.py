@@ -1,0 +1,107 @@
+import csv
+
+import numpy as np
+import pytest
+
+import retroprop as rp
+from tests.train.conftest import diverging, make_trainer, same_weights, weights
+
+
+class Snapshots(rp.callbacks.Callback):
+    def on_train_begin(self, logs=None):
+        self.weights = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.weights.append(weights(self.model))
+
+
+def test_early_stopping_restores_best_weights_when_it_stops(digits):
+    X, y, *_ = digits
+    snapshots = Snapshots()
+    stopper = rp.callbacks.EarlyStopping(monitor="val_loss", patience=1)
+    trainer = make_trainer(lr=0.3)
+    history = trainer.fit(X, y, epochs=60, validation_split=0.2, verbose=0,
+                          callbacks=[snapshots, stopper])
+    losses = history.history["val_loss"]
+    assert stopper.stopped_epoch is not None and len(losses) < 60
+    best = int(np.argmin(losses))
+    assert stopper.best_epoch == best
+    assert same_weights(weights(trainer.model), snapshots.weights[best])
+
+
+def test_early_stopping_restores_best_weights_after_the_last_epoch(digits):
+    X, y, *_ = digits
+    snapshots = Snapshots()
+    stopper = rp.callbacks.EarlyStopping(monitor="val_loss", patience=100)
+    trainer = make_trainer(lr=0.5)
+    history = trainer.fit(X, y, epochs=12, validation_split=0.2, verbose=0,
+                          callbacks=[snapshots, stopper])
+    best = int(np.argmin(history.history["val_loss"]))
+    assert stopper.stopped_epoch is None
+    assert best != 11, "the setup must make the last epoch worse than the best one"
+    assert same_weights(weights(trainer.model), snapshots.weights[best])
+
+
+def test_early_stopping_needs_the_monitored_value(digits):
+    X, y, *_ = digits
+    with pytest.raises(ValueError, match="'val_loss' is not in the epoch's logs"):
+        make_trainer().fit(X, y, epochs=1, verbose=0,
+                           callbacks=[rp.callbacks.EarlyStopping()])
+
+
+def test_terminate_on_nan_restores_the_weights_before_the_bad_batch(digits):
+    X, y, *_ = digits
+    trainer, X, targets = diverging(X, y)
+    snapshots = []
+
+    class Before(rp.callbacks.Callback):
+        def on_batch_begin(self, batch, logs=None):
+            snapshots.append(weights(self.model))
+
+    terminator = rp.callbacks.TerminateOnNaN()
+    with pytest.warns(RuntimeWarning, match="loss is"):
+        trainer.fit(X, targets, epochs=2, batch_size=32, verbose=0,
+                    callbacks=[Before(), terminator])
+    epoch, batch, loss = terminator.bad_batch
+    assert not np.isfinite(loss) and epoch in (0, 1) and batch >= 0
+    assert same_weights(weights(trainer.model), snapshots[-1])
+    assert all(np.isfinite(w).all() for w in weights(trainer.model).values())
+    with pytest.raises(FloatingPointError, match=r"epoch \d+, batch \d+: loss is"):
+        again, X, targets = diverging(*digits[:2])
+        again.fit(X, targets, epochs=2, batch_size=32, verbose=0,
+            callbacks=[rp.callbacks.TerminateOnNaN(raise_error=True)])
+
+
+def test_reduce_lr_on_plateau_lowers_the_rate(digits):
+    X, y, *_ = digits
+    reducer = rp.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0,
+                                             min_delta=10.0)
+    trainer = make_trainer(lr=0.1)
+    history = trainer.fit(X, y, epochs=3, verbose=0, callbacks=[reducer])
+    # Each epoch logs the rate it trained with; the cut after epoch 2 shows from epoch 3 on.
+    assert history.history["lr"] == [0.1, 0.1, 0.05]
+    assert trainer.optimizer.param_groups[0]["lr"] == 0.025
+
+
+def test_model_checkpoint_and_csv_logger(digits, tmp_path):
+    X, y, X_test, _ = digits
+    checkpoint = rp.callbacks.ModelCheckpoint(tmp_path / "best-{epoch:02d}.rpz",
+                                              monitor="val_accuracy", save_best_only=True)
+    logger = rp.callbacks.CSVLogger(tmp_path / "log.csv")
+    trainer = make_trainer()
+    trainer.fit(X, y, epochs=4, validation_split=0.2, verbose=0, callbacks=[checkpoint, logger])
+    assert checkpoint.saved and all(p.endswith(".rpz") for p in checkpoint.saved)
+    rows = list(csv.DictReader(open(tmp_path / "log.csv")))
+    assert [int(r["epoch"]) for r in rows] == [0, 1, 2, 3]
+    assert {"loss", "accuracy", "val_loss", "val_accuracy", "lr"} <= set(rows[0])
+    best = rp.load(checkpoint.saved[-1])
+    assert best(X_test).shape == (len(X_test), 10)
+    with pytest.raises(ValueError, match="path field 'nope'"):
+        make_trainer().fit(X, y, epochs=1, verbose=0, callbacks=[
+            rp.callbacks.ModelCheckpoint(tmp_path / "{nope}.rpz")])
+
+
+def test_callbacks_must_be_callbacks(digits):
+    X, y, *_ = digits
+    with pytest.raises(TypeError, match=r"callbacks\[0\] must be a Callback"):
+        make_trainer().fit(X, y, epochs=1, verbose=0, callbacks=["early"])

@@ -1,0 +1,190 @@
+import numpy as np
+import pytest
+
+import retroprop as rp
+from retroprop import nn
+from tests.train.conftest import diverging, make_trainer, same_weights, weights
+
+
+def test_fit_digits_reaches_high_accuracy(digits):
+    X, y, X_test, y_test = digits
+    trainer = make_trainer()
+    history = trainer.fit(X, y, epochs=15, batch_size=32, validation_split=0.1, verbose=0)
+    assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy", "lr"}
+    assert len(history.history["loss"]) == 15 == len(history.epoch)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert trainer.evaluate(X_test, y_test)["accuracy"] >= 0.95
+
+
+def test_online_and_full_batch_learning(digits):
+    X, y, *_ = digits
+    seen = []
+
+    class CountBatches(rp.callbacks.Callback):
+        def on_batch_end(self, batch, logs=None):
+            seen.append(logs["size"])
+
+    make_trainer(lr=0.01).fit(X[:50], y[:50], epochs=1, batch_size=1, verbose=0,
+                               callbacks=[CountBatches()])
+    assert seen == [1] * 50
+    seen.clear()
+    make_trainer(lr=0.5).fit(X, y, epochs=2, batch_size=None, verbose=0,
+                              callbacks=[CountBatches()])
+    assert seen == [len(X), len(X)]
+
+
+def test_validation_split_takes_the_last_examples(digits):
+    X, y, *_ = digits
+    trainer = make_trainer()
+    history = trainer.fit(X, y, epochs=1, validation_split=0.25, verbose=0)
+    cut = len(X) - int(len(X) * 0.25)
+    expected = trainer.evaluate(X[cut:], y[cut:])
+    assert history.history["val_loss"][0] == pytest.approx(expected["loss"], rel=1e-6)
+
+
+def test_fixed_seed_gives_bit_identical_weights(digits):
+    X, y, *_ = digits
+    runs = []
+    for _ in range(2):
+        rp.manual_seed(7)
+        trainer = make_trainer(sizes=(64, 32, 10))
+        trainer.model.append(nn.Dropout(0.2))
+        trainer.fit(X, y, epochs=2, batch_size=16, verbose=0)
+        runs.append(weights(trainer.model))
+    assert same_weights(*runs)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"batch_size": 0}, "batch_size must be a positive integer"),
+    ({"validation_split": 1.0}, r"validation_split must be in \[0, 1\)"),
+    ({"sampling": "random"}, "sampling must be one of"),
+    ({"epochs": -1}, "epochs must be an integer >= 0"),
+])
+def test_bad_fit_arguments(digits, kwargs, message):
+    X, y, *_ = digits
+    with pytest.raises(ValueError, match=message):
+        make_trainer().fit(X, y, verbose=0, **kwargs)
+
+
+def test_bad_data():
+    trainer = make_trainer()
+    X = np.zeros((10, 64), dtype=np.float32)
+    y = np.arange(10) % 3
+    bad = X.copy()
+    bad[2, 5] = np.nan
+    bad[7, 1] = np.inf
+    with pytest.raises(ValueError, match=r"X holds 1 NaN and 1 infinite values \(first at index "
+                                         r"\(2, 5\)\)"):
+        trainer.fit(bad, y, verbose=0)
+    with pytest.raises(ValueError, match="X has 10 examples but y has 9"):
+        trainer.fit(X, y[:9], verbose=0)
+    with pytest.raises(ValueError, match=r"integer labels 0..C-1; unexpected values \[0.5\]"):
+        trainer.fit(X, np.where(y == 1, 0.5, y), verbose=0)
+    with pytest.raises(ValueError, match=r"labels must be in 0..9; unexpected values \[10, 12\]"):
+        trainer.fit(X, np.array([0, 10, 12, 1, 2, 3, 4, 5, 6, 7]), verbose=0)
+    with pytest.raises(ValueError, match="X is empty"):
+        trainer.fit(np.zeros((0, 64)), np.zeros(0, dtype=int), verbose=0)
+
+
+def test_class_balanced_batches_equalize_classes():
+    labels = np.array([0] * 900 + [1] * 100)
+    drawn = np.concatenate(list(rp.data.batch_indices(1000, 100, sampling="class_balanced",
+                                                      labels=labels)))
+    share = np.mean(labels[drawn] == 1)
+    assert 0.45 < share < 0.55  # 0.1 without balancing
+
+
+def test_hard_examples_are_presented_more_often():
+    errors = np.ones(1000)
+    errors[:100] = 20.0
+    drawn = np.concatenate(list(rp.data.batch_indices(1000, 100, sampling="hard_examples",
+                                                      errors=errors)))
+    # weights 20 + 2.9 for the hard tenth, 1 + 2.9 for the rest: a share of 0.395, not 0.1
+    assert 0.34 < np.mean(drawn < 100) < 0.45
+
+
+def test_hard_example_sampling_trains(digits):
+    X, y, X_test, y_test = digits
+    trainer = make_trainer()
+    trainer.fit(X, y, epochs=8, verbose=0, sampling="hard_examples")
+    assert trainer.evaluate(X_test, y_test)["accuracy"] > 0.9
+
+
+def test_predict_proba_and_classes(digits):
+    X, y, X_test, _ = digits
+    trainer = make_trainer()
+    trainer.fit(X, y, epochs=2, verbose=0)
+    proba = trainer.predict_proba(X_test)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+    np.testing.assert_array_equal(trainer.predict_classes(X_test), proba.argmax(axis=1))
+    assert not trainer.model.training
+    regression = rp.Trainer(rp.models.mlp([3, 1]), nn.MSELoss(),
+                            rp.optim.SGD(rp.models.mlp([3, 1]).parameters()))
+    with pytest.raises(TypeError, match="not a classification loss"):
+        regression.predict_proba(np.zeros((2, 3)))
+
+
+def test_regression_with_mse_and_r2():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((400, 3)).astype(np.float32)
+    y = (X @ np.array([1.0, -2.0, 0.5]) + 0.3).reshape(-1, 1)
+    model = rp.models.mlp([3, 1])
+    trainer = rp.Trainer(model, nn.MSELoss(), rp.optim.SGD(model.parameters(), lr=0.1),
+                         metrics=["r2", "mae"])
+    history = trainer.fit(X, y, epochs=30, batch_size=32, verbose=0)
+    assert history.history["r2"][-1] > 0.999
+
+
+class Descent(rp.optim.Optimizer):
+    """Gradient descent that insists on a closure, to exercise the full-batch path."""
+
+    requires_closure = True
+
+    def __init__(self, params, lr):
+        super().__init__(params, {"lr": lr})
+
+    def step(self, closure=None):
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.data -= group["lr"] * p.grad
+        return loss
+
+
+def test_closure_optimizers_get_a_closure(digits):
+    X, y, *_ = digits
+    model = rp.models.mlp([64, 10])
+    trainer = rp.Trainer(model, nn.CrossEntropyLoss(), Descent(model.parameters(), lr=0.5))
+    history = trainer.fit(X, y, epochs=5, batch_size=None, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    with pytest.raises(RuntimeError, match="full-batch method"):
+        Descent(model.parameters(), lr=0.1).step()
+
+
+def test_divergence_stops_with_the_last_good_weights(digits):
+    X, y, *_ = digits
+    trainer, X, targets = diverging(X, y)
+    start = weights(trainer.model)
+    with pytest.raises(FloatingPointError, match="diverged at epoch 1"):
+        trainer.fit(X, targets, epochs=3, batch_size=32, verbose=0)
+    assert same_weights(start, weights(trainer.model))
+
+
+def test_gradient_clipping_option_limits_the_update(digits):
+    X, y, *_ = digits
+    trainer = make_trainer(lr=1.0, momentum=0.0, clip_grad_value=1e-4)
+    before = weights(trainer.model)
+    trainer.fit(X[:32], y[:32], epochs=1, batch_size=32, shuffle=False, verbose=0)
+    after = weights(trainer.model)
+    assert max(np.abs(after[k] - before[k]).max() for k in before) <= 1e-4 + 1e-7
+    with pytest.raises(ValueError, match="clip_grad_norm must be positive"):
+        make_trainer(clip_grad_norm=0)
+
+
+def test_progress_output(digits, capsys):
+    X, y, *_ = digits
+    make_trainer().fit(X, y, epochs=2, verbose=1)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and lines[1].startswith("Epoch 2/2") and "accuracy=" in lines[1]
+    make_trainer().fit(X, y, epochs=1, verbose=0)
+    assert capsys.readouterr().out == ""
