@@ -7,7 +7,8 @@ from retroprop.callbacks.history import History
 from retroprop.callbacks.model_checkpoint import ModelCheckpoint
 from retroprop.callbacks.progress import ProgressBar
 from retroprop.callbacks.reduce_lr import ReduceLROnPlateau
+from retroprop.callbacks.scheduler import LearningRateScheduler
 from retroprop.callbacks.terminate_on_nan import TerminateOnNaN
 
-__all__ = ["CSVLogger", "Callback", "EarlyStopping", "History", "ModelCheckpoint",
-           "ProgressBar", "ReduceLROnPlateau", "TerminateOnNaN"]
+__all__ = ["CSVLogger", "Callback", "EarlyStopping", "History", "LearningRateScheduler",
+           "ModelCheckpoint", "ProgressBar", "ReduceLROnPlateau", "TerminateOnNaN"]

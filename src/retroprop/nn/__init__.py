@@ -1,6 +1,6 @@
 """Modules: layers, activations, losses, initializers."""
 
-from retroprop.nn import functional, init, utils
+from retroprop.nn import constraints, functional, init, utils
 from retroprop.nn.activation import (
     ELU,
     Identity,
@@ -22,6 +22,7 @@ from retroprop.nn.linear import Linear
 from retroprop.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from retroprop.nn.module import Module
 from retroprop.nn.parameter import Parameter
+from retroprop.nn.regularized import WeightLayer, regularize
 
 __all__ = [
     "ELU",
@@ -47,8 +48,11 @@ __all__ = [
     "Step",
     "Tanh",
     "TanhLinear",
+    "WeightLayer",
+    "constraints",
     "functional",
     "get_activation",
     "init",
+    "regularize",
     "utils",
 ]

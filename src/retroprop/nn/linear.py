@@ -7,12 +7,14 @@ from typing import Any
 from retroprop import ops
 from retroprop.nn import init as initializers
 from retroprop.nn.activation import get_activation
+from retroprop.nn.constraints import Constraint
 from retroprop.nn.module import Module
 from retroprop.nn.parameter import Parameter
+from retroprop.nn.regularized import WeightLayer
 from retroprop.tensor.tensor import Tensor
 
 
-class Linear(Module):
+class Linear(WeightLayer):
     """Fully connected layer y = x Wᵀ + b, then an optional activation φ.
 
     The lectures write one unit as y_k = φ(Σ_j w_kj x_j + b_k), the bias
@@ -32,6 +34,13 @@ class Linear(Module):
         φ applied after the affine map (``"relu"``, ``"tanh"``, ...).
     dtype : float32 or float64, optional
         Defaults to the default dtype (float32).
+    l1, l2 : float, default 0
+        Weight penalties (see :class:`~retroprop.nn.regularized.WeightLayer`).
+    max_norm : float, optional
+        Largest norm of each unit's incoming weights, row i of W (axis 1).
+    constraint : Constraint, optional
+        Another projection (``UnitNorm()``, ``NonNeg()``).
+    penalize_bias : bool, default False
 
     Attributes
     ----------
@@ -48,7 +57,9 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  init: Any = "lecun_uniform", activation: str | Module | None = None,
-                 dtype: Any = None) -> None:
+                 dtype: Any = None, l1: float = 0.0, l2: float = 0.0,
+                 max_norm: float | None = None, constraint: Constraint | None = None,
+                 penalize_bias: bool = False) -> None:
         super().__init__()
         for name, value in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(value, int) or value <= 0:
@@ -58,6 +69,7 @@ class Linear(Module):
         self.weight = Parameter(self.init((out_features, in_features), dtype))
         self.bias = Parameter(initializers.zeros()((out_features,), dtype)) if bias else None
         self.activation = None if activation is None else get_activation(activation)
+        self._setup_regularization(l1, l2, max_norm, constraint, penalize_bias)
 
     def reset_parameters(self) -> None:
         """Draw W again from the initializer and set b to zero."""
@@ -76,4 +88,4 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"bias={self.bias is not None}")
+                f"bias={self.bias is not None}{self.regularization_repr()}")

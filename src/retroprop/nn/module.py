@@ -237,10 +237,10 @@ class Module:
         """
         return None
 
-    def apply_constraints(self) -> None:
-        """Project this module's parameters back onto their constraints (max-norm, ...)
-        after an optimizer step; nothing here. The Trainer calls it on every module that
-        overrides it."""
+    def project_(self, lr: float) -> None:
+        """After an optimizer step with step size ``lr``: proximal steps and projections
+        onto constraints (L1 soft-threshold, max-norm, ...); nothing here. The Trainer
+        calls it on every module that overrides it."""
 
     # ------------------------------------------------------------------ repr
     def extra_repr(self) -> str:

@@ -1,7 +1,24 @@
-"""Optimizers (seed 001, "En la práctica: Optimización") and learning-rate schedules."""
+"""Optimizers (seed 001, "En la práctica: Optimización"; seed 004) and schedules."""
 
+from retroprop.optim import lr_scheduler
+from retroprop.optim.adagrad import Adagrad
+from retroprop.optim.adam import Adam, AdamW
+from retroprop.optim.adaptive_gains import AdaptiveGains
+from retroprop.optim.conjugate_gradient import ConjugateGradient
+from retroprop.optim.groups import fan_in_groups
+from retroprop.optim.lbfgs import LBFGS
+from retroprop.optim.levenberg_marquardt import LevenbergMarquardt
+from retroprop.optim.lr_scheduler import MomentumSchedule
+from retroprop.optim.minimize import MinimizeResult, minimize
+from retroprop.optim.newton import Newton
 from retroprop.optim.optimizer import Optimizer
 from retroprop.optim.registry import OPTIMIZERS, create
+from retroprop.optim.rmsprop import RMSprop
+from retroprop.optim.rprop import Rprop
 from retroprop.optim.sgd import SGD
+from retroprop.optim.vsgd import VSGD
 
-__all__ = ["OPTIMIZERS", "SGD", "Optimizer", "create"]
+__all__ = ["LBFGS", "OPTIMIZERS", "SGD", "VSGD", "Adagrad", "Adam", "AdamW", "AdaptiveGains",
+           "ConjugateGradient", "LevenbergMarquardt", "MinimizeResult", "MomentumSchedule",
+           "Newton", "Optimizer", "RMSprop", "Rprop", "create", "fan_in_groups",
+           "lr_scheduler", "minimize"]

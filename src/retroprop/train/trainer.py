@@ -21,11 +21,12 @@ from retroprop.callbacks.history import History
 from retroprop.callbacks.progress import ProgressBar
 from retroprop.data.batches import SAMPLINGS, batch_indices
 from retroprop.nn.functional import check_finite
-from retroprop.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss
+from retroprop.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from retroprop.nn.module import Module
 from retroprop.nn.utils import clip_grad_norm_, clip_grad_value_
 from retroprop.ops.activation import sigmoid, softmax
 from retroprop.optim.optimizer import Optimizer
+from retroprop.optim.rprop import warn_mini_batches
 from retroprop.tensor.grad_mode import no_grad
 from retroprop.tensor.tensor import Tensor
 from retroprop.train.metrics import Metric, get_metric
@@ -57,8 +58,8 @@ class Trainer:
     -----
     Regularization happens in one place: modules that define ``penalty()``
     add it to the loss (so the reported loss is E + penalty, as in seed 001),
-    and modules that define ``apply_constraints()`` are projected back onto
-    their constraints after every optimizer step.
+    and modules that define ``project_(lr)`` take their proximal step and are
+    projected back onto their constraints after every optimizer step.
 
     Examples
     --------
@@ -95,8 +96,7 @@ class Trainer:
         self.metrics = dict(get_metric(m, threshold) for m in metrics)
         self.stop_training = False
         self._penalized = [m for m in model.modules() if type(m).penalty is not Module.penalty]
-        self._constrained = [m for m in model.modules()
-                             if type(m).apply_constraints is not Module.apply_constraints]
+        self._projected = [m for m in model.modules() if type(m).project_ is not Module.project_]
 
     # ------------------------------------------------------------------ data checks
     def _inputs(self, X: Any, where: str) -> np.ndarray:
@@ -172,6 +172,8 @@ class Trainer:
         return value, outputs
 
     def _closure_step(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, np.ndarray]:
+        if getattr(self.optimizer, "wants_residuals", False):
+            return self._residual_step(xb, yb)
         first: list[tuple[float, np.ndarray]] = []
 
         def closure() -> float:
@@ -189,9 +191,27 @@ class Trainer:
         self._constrain()
         return first[0]
 
+    def _residual_step(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, np.ndarray]:
+        """Levenberg–Marquardt: the optimizer wants the residuals r = y - t of MSELoss."""
+        if not isinstance(self.loss, MSELoss):
+            raise TypeError(f"{type(self.optimizer).__name__} minimizes a sum of squares: train "
+                            f"with MSELoss, not {type(self.loss).__name__}")
+        with no_grad():
+            loss, outputs = self._compute_loss(xb, yb)
+        value = math.nan if loss is None else loss.item()
+        if math.isfinite(value):
+            self.optimizer.step(lambda: self.model(Tensor._wrap(xb)) - yb)
+            self._constrain()
+        return value, outputs
+
     def _constrain(self) -> None:
-        for module in self._constrained:
-            module.apply_constraints()
+        """Proximal steps and constraints, each layer with the step size of its weight."""
+        if not self._projected:
+            return
+        rates = {id(p): g["lr"] for g in self.optimizer.param_groups for p in g["params"]}
+        for module in self._projected:
+            weight = module._parameters.get("weight")
+            module.project_(rates.get(id(weight), self.optimizer.param_groups[0]["lr"]))
 
     # ------------------------------------------------------------------ fit
     def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = 32,
@@ -249,6 +269,7 @@ class Trainer:
             if not isinstance(callback, Callback):
                 raise TypeError(f"fit: callbacks[{index}] must be a Callback, got "
                                 f"{type(callback).__name__}")
+        warn_mini_batches(self.optimizer, batch_size, len(X))
         history = History()
         extra: list[Callback] = [ProgressBar()] if verbose else []
         steps = 1 if batch_size is None else math.ceil(len(X) / batch_size)

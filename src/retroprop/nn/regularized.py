@@ -1,0 +1,102 @@
+"""Weight penalties and constraints of a layer (seed 001, "Weight decay" and "Restricciones
+sobre los pesos"), in one place: the Trainer adds ``penalty()`` to the loss and calls
+``project_(lr)`` after every optimizer step."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retroprop.nn.constraints import Constraint, MaxNorm
+from retroprop.nn.module import Module
+from retroprop.nn.parameter import Parameter
+from retroprop.tensor.tensor import Tensor
+
+
+class WeightLayer(Module):
+    """Base of the layers with a ``weight`` (and maybe a ``bias``): ``Linear``, ``Conv2d``.
+
+    Attributes
+    ----------
+    l2 : float
+        Adds (λ/2) Σ w² to the loss, so ∂/∂w gains λ w.
+    l1 : float
+        λ Σ |w|, minimized by a proximal (soft-threshold) step after each update,
+        w ← sign(w) max(|w| - η λ, 0), so that weights land exactly on zero (a plain
+        subgradient step never does). Its value is added to the reported loss.
+    constraint : Constraint or None
+        Projection after each update (``max_norm=c`` gives ``MaxNorm(c)``).
+    penalize_bias : bool
+        Whether the penalties also apply to the bias (not by default).
+    """
+
+    #: Axes of the weight that hold one unit's incoming weights (see ``nn.constraints``).
+    norm_axes: tuple[int, ...] = (1,)
+    weight: Parameter
+    bias: Parameter | None
+
+    def _setup_regularization(self, l1: float, l2: float, max_norm: float | None,
+                              constraint: Constraint | None, penalize_bias: bool) -> None:
+        for name, value in (("l1", l1), ("l2", l2)):
+            if not isinstance(value, int | float) or value < 0:
+                raise ValueError(f"{type(self).__name__}: {name} penalty must be >= 0, got "
+                                 f"{value!r}")
+        if max_norm is not None and constraint is not None:
+            raise ValueError(f"{type(self).__name__}: give max_norm or constraint, not both")
+        self.l1, self.l2, self.penalize_bias = float(l1), float(l2), penalize_bias
+        self.constraint = MaxNorm(max_norm) if max_norm is not None else constraint
+
+    def _penalized(self) -> list[Parameter]:
+        params = [self.weight]
+        if self.penalize_bias and self.bias is not None:
+            params.append(self.bias)
+        return params
+
+    def penalty(self) -> Tensor | None:
+        """(l2/2) Σ w² (differentiable) + l1 Σ |w| (a constant: its step is proximal)."""
+        if not (self.l1 or self.l2):
+            return None
+        total: Tensor | None = None
+        for param in self._penalized():
+            terms = []
+            if self.l2:
+                terms.append((param * param).sum() * (self.l2 / 2))
+            if self.l1:
+                terms.append(Tensor._wrap(np.asarray(self.l1 * np.abs(param.data).sum(),
+                                                     dtype=param.dtype)))
+            for term in terms:
+                total = term if total is None else total + term
+        return total
+
+    def project_(self, lr: float) -> None:
+        """After an update with step size ``lr``: L1 soft-threshold, then the constraint."""
+        if self.l1:
+            threshold = lr * self.l1
+            for param in self._penalized():
+                shrunk = np.abs(param.data) - threshold
+                np.maximum(shrunk, 0, out=shrunk)
+                param.data[...] = np.sign(param.data) * shrunk
+        if self.constraint is not None:
+            self.constraint(self.weight.data, self.norm_axes)
+
+    def regularization_repr(self) -> str:
+        parts = [f"l1={self.l1}"] if self.l1 else []
+        parts += [f"l2={self.l2}"] if self.l2 else []
+        parts += [f"constraint={self.constraint!r}"] if self.constraint is not None else []
+        return "".join(", " + p for p in parts)
+
+
+def regularize(model: Module, l1: float = 0.0, l2: float = 0.0, max_norm: float | None = None,
+               constraint: Constraint | None = None, penalize_bias: bool = False) -> Module:
+    """Set the same penalties and constraint on every layer with weights; returns the model.
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> model = rp.nn.regularize(rp.models.mlp([4, 8, 2]), l2=1e-3, max_norm=3.0)
+    >>> model[0].l2, model[2].constraint
+    (0.001, MaxNorm(3.0))
+    """
+    for module in model.modules():
+        if isinstance(module, WeightLayer):
+            module._setup_regularization(l1, l2, max_norm, constraint, penalize_bias)
+    return model

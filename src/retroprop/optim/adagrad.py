@@ -1,0 +1,46 @@
+"""Adagrad: per-weight rates that shrink with the accumulated squared gradient."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from retroprop.optim.optimizer import Closure, Optimizer, check_lr, check_range
+
+
+class Adagrad(Optimizer):
+    """Duchi, Hazan and Singer (2011):  G ← G + (∂E/∂w)²,  w ← w - η_t ∂E/∂w / (√G + ε),
+    with η_t = η / (1 + (t - 1) lr_decay). Same update as ``torch.optim.Adagrad``."""
+
+    def __init__(self, params: Iterable[Any], lr: float = 0.01, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10) -> None:
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value,
+                                      eps=eps))
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        check_lr(group["lr"])
+        for name in ("lr_decay", "weight_decay", "initial_accumulator_value"):
+            check_range(group[name], name, 0.0, float("inf"))
+
+    def step(self, closure: Closure | None = None) -> Any:
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                grad = param.grad
+                if group["weight_decay"]:
+                    grad = grad + group["weight_decay"] * param.data
+                state = self.state.setdefault(param, {})
+                if "sum" not in state:
+                    state["step"] = 0
+                    state["sum"] = np.full_like(param.data, group["initial_accumulator_value"])
+                state["step"] += 1
+                state["sum"] += grad * grad
+                rate = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+                param.data -= rate * grad / (np.sqrt(state["sum"]) + group["eps"])
+        return loss

@@ -1,0 +1,37 @@
+"""All parameters as one vector w ∈ R^N: the view of the full-batch methods
+(conjugate gradient, L-BFGS, Newton, Levenberg–Marquardt)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from retroprop.tensor.tensor import Tensor
+
+
+def gather(params: Sequence[Tensor]) -> np.ndarray:
+    """w: a copy of every parameter, concatenated."""
+    return np.concatenate([p.data.reshape(-1) for p in params])
+
+
+def gather_grad(params: Sequence[Tensor]) -> np.ndarray:
+    """∂E/∂w: every gradient concatenated (zeros for parameters without one)."""
+    return np.concatenate([np.zeros(p.size, p.dtype) if p.grad is None else p.grad.reshape(-1)
+                           for p in params])
+
+
+def scatter(params: Sequence[Tensor], vector: np.ndarray) -> None:
+    """Copy ``vector`` back into the parameters, in place."""
+    offset = 0
+    for p in params:
+        p.data[...] = vector[offset:offset + p.size].reshape(p.shape)
+        offset += p.size
+
+
+def add(params: Sequence[Tensor], step: float, direction: np.ndarray) -> None:
+    """w ← w + step · direction, in place."""
+    offset = 0
+    for p in params:
+        p.data += (step * direction[offset:offset + p.size]).reshape(p.shape).astype(p.dtype)
+        offset += p.size

@@ -1,0 +1,65 @@
+"""rmsprop (seed 001): divide each gradient by a running root mean square of its recent
+values, "the mini-batch version of rprop"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from retroprop.optim.optimizer import Closure, Optimizer, check_lr, check_range
+
+
+class RMSprop(Optimizer):
+    """MeanSquare(w, t) = α MeanSquare(w, t-1) + (1 - α) (∂E/∂w)²   (α = 0.9, seed 001)
+
+        w ← w - η ∂E/∂w / (√MeanSquare + ε)
+
+    ``centered`` subtracts the square of a running mean of the gradient (an estimate
+    of its variance); ``momentum`` μ accumulates b ← μ b + ∂E/∂w / (√MeanSquare + ε).
+    Same update as ``torch.optim.RMSprop`` (whose default α is 0.99).
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 0.001, alpha: float = 0.9,
+                 eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
+                 centered: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                      momentum=momentum, centered=centered))
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        check_lr(group["lr"])
+        check_range(group["alpha"], "alpha", 0.0, 1.0)
+        check_range(group["momentum"], "momentum", 0.0, 1.0)
+        check_range(group["weight_decay"], "weight_decay", 0.0, float("inf"))
+        check_lr(group["eps"], "eps")
+
+    def step(self, closure: Closure | None = None) -> Any:
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            alpha, eps = group["alpha"], group["eps"]
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                grad = param.grad
+                if group["weight_decay"]:
+                    grad = grad + group["weight_decay"] * param.data
+                state = self.state.setdefault(param, {})
+                square = state.setdefault("square_avg", np.zeros_like(param.data))
+                square *= alpha
+                square += (1 - alpha) * grad * grad
+                if group["centered"]:
+                    mean = state.setdefault("grad_avg", np.zeros_like(param.data))
+                    mean *= alpha
+                    mean += (1 - alpha) * grad
+                    denominator = np.sqrt(square - mean * mean) + eps
+                else:
+                    denominator = np.sqrt(square) + eps
+                if group["momentum"]:
+                    buffer = state.setdefault("momentum_buffer", np.zeros_like(param.data))
+                    buffer *= group["momentum"]
+                    buffer += grad / denominator
+                    param.data -= group["lr"] * buffer
+                else:
+                    param.data -= group["lr"] * grad / denominator
+        return loss

@@ -1,0 +1,115 @@
+"""Resilient backpropagation (seed 001, "rprop"): only the sign of the gradient is used."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from retroprop.optim.optimizer import Closure, Optimizer, check_lr
+
+VARIANTS = ("rprop+", "rprop-", "irprop+", "irprop-")
+
+
+class Rprop(Optimizer):
+    """Each weight has its own step Δ_ij, adapted from the signs of its last two gradients:
+
+        Δ ← min(Δ η+, Δ_max)   if ∂E/∂w(t) · ∂E/∂w(t-1) > 0   (η+ = 1.2)
+        Δ ← max(Δ η-, Δ_min)   if the product is < 0           (η- = 0.5)
+        w ← w - sign(∂E/∂w) Δ
+
+    with Δ in [1e-6, 50] (Schuster's advice in seed 001). The variants differ on a sign
+    change (Igel and Hüsken, 2000, "Improving the Rprop learning algorithm"):
+
+    * ``"rprop+"``: undo the previous weight change (backtracking), forget the gradient;
+    * ``"rprop-"``: no backtracking, move with the new Δ;
+    * ``"irprop+"``: undo the previous change only if the error E rose (needs a closure);
+    * ``"irprop-"`` (default, as ``torch.optim.Rprop``): do not move that weight this step
+      and forget the gradient.
+
+    Rprop needs full-batch gradients: averaged over mini-batches, small consistent gradients
+    and a rare large opposite one do not cancel (seed 001); the Trainer warns once.
+
+    Parameters
+    ----------
+    lr : float, default 0.01
+        The initial step Δ_0 of every weight.
+    etas : (η-, η+), default (0.5, 1.2)
+    step_sizes : (Δ_min, Δ_max), default (1e-6, 50)
+    variant : str, default "irprop-"
+    """
+
+    full_batch_only = True
+
+    def __init__(self, params: Iterable[Any], lr: float = 0.01,
+                 etas: tuple[float, float] = (0.5, 1.2),
+                 step_sizes: tuple[float, float] = (1e-6, 50.0), variant: str = "irprop-"
+                 ) -> None:
+        super().__init__(params, dict(lr=lr, etas=tuple(etas), step_sizes=tuple(step_sizes),
+                                      variant=variant))
+        self._previous_loss: float | None = None
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        check_lr(group["lr"])
+        minus, plus = group["etas"]
+        if not 0 < minus < 1 < plus:
+            raise ValueError(f"Rprop: etas must be (eta_minus, eta_plus) with 0 < eta_minus < 1 "
+                             f"< eta_plus, got {group['etas']}")
+        low, high = group["step_sizes"]
+        if not 0 < low < high:
+            raise ValueError(f"Rprop: step_sizes must be (min, max) with 0 < min < max, got "
+                             f"{group['step_sizes']}")
+        if group["variant"] not in VARIANTS:
+            raise ValueError(f"Rprop: variant must be one of {VARIANTS}, got {group['variant']!r}")
+
+    def step(self, closure: Closure | None = None) -> Any:
+        loss = self._evaluate(closure)
+        error_rose = None
+        if loss is not None:
+            value = float(loss)
+            error_rose = self._previous_loss is not None and value > self._previous_loss
+            self._previous_loss = value
+        for group in self.param_groups:
+            variant = group["variant"]
+            if variant == "irprop+" and error_rose is None:
+                raise RuntimeError("Rprop(variant='irprop+') compares errors: call "
+                                   "step(closure) with a closure that returns the loss")
+            minus, plus = group["etas"]
+            low, high = group["step_sizes"]
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                grad = param.grad.copy()
+                state = self.state.setdefault(param, {})
+                if "step_size" not in state:
+                    state["step_size"] = np.full_like(param.data, group["lr"])
+                    state["prev"] = np.zeros_like(param.data)
+                    state["change"] = np.zeros_like(param.data)
+                product = np.sign(grad * state["prev"])
+                factor = np.where(product > 0, plus, np.where(product < 0, minus, 1.0))
+                step_size = state["step_size"]
+                step_size *= factor.astype(step_size.dtype)
+                np.clip(step_size, low, high, out=step_size)
+                flipped = product < 0
+                change = -np.sign(grad) * step_size
+                if variant in ("rprop+", "irprop+"):
+                    undo = flipped if variant == "rprop+" else flipped & bool(error_rose)
+                    change = np.where(flipped, np.where(undo, -state["change"], 0), change)
+                    grad[flipped] = 0
+                elif variant == "irprop-":
+                    grad[flipped] = 0
+                    change[flipped] = 0
+                param.data += change.astype(param.dtype)
+                state["change"] = change
+                state["prev"] = grad
+        return loss
+
+
+def warn_mini_batches(optimizer: Optimizer, batch_size: int | None, n: int) -> None:
+    """Warn once per call when a full-batch-only method meets mini-batches."""
+    if getattr(optimizer, "full_batch_only", False) and batch_size is not None and batch_size < n:
+        warnings.warn(f"{type(optimizer).__name__} needs full-batch gradients (seed 001: rprop "
+                      f"does not work with mini-batches); use batch_size=None",
+                      RuntimeWarning, stacklevel=3)
