@@ -17,7 +17,8 @@ def torch_copy(model: nn.Sequential) -> Any:
     layers = []
     for layer in model:
         if isinstance(layer, nn.Linear):
-            copy = torch.nn.Linear(layer.in_features, layer.out_features)
+            copy = torch.nn.Linear(layer.in_features, layer.out_features,
+                                   dtype=torch.from_numpy(layer.weight.data).dtype)
             with torch.no_grad():
                 copy.weight.copy_(torch.from_numpy(layer.weight.data))
                 copy.bias.copy_(torch.from_numpy(layer.bias.data))

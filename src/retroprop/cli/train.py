@@ -30,6 +30,20 @@ def build_model(config: TrainConfig, input_shape: tuple[int, ...], classes: int)
     raise ValueError(f"unknown model {config.model!r}; known: mlp")
 
 
+def optimizer_settings(config: TrainConfig) -> dict[str, Any]:
+    """The flags that the chosen optimizer takes: lr for the rate-based ones, momentum
+    and nesterov for SGD, none for vSGD and Levenberg–Marquardt."""
+    name = config.optimizer.lower().replace("-", "_")
+    if name in ("vsgd", "levenberg_marquardt", "lm"):
+        return {}
+    settings: dict[str, Any] = {"lr": config.lr}
+    if name == "sgd":
+        settings |= {"momentum": config.momentum, "nesterov": config.nesterov}
+    elif name in ("adaptive_gains", "rmsprop"):
+        settings["momentum"] = config.momentum
+    return settings
+
+
 def train(config: TrainConfig) -> dict[str, Any]:
     """Train as ``config`` says, save the run, and return its summary."""
     rp.manual_seed(config.seed)
@@ -47,10 +61,8 @@ def train(config: TrainConfig) -> dict[str, Any]:
     X, X_test = prepare(X, preprocessing, input_shape), prepare(X_test, preprocessing, input_shape)
     classes = int(max(y.max(), y_test.max())) + 1
     model = build_model(config, tuple(input_shape), classes)
-    optimizer_settings: dict[str, Any] = {"lr": config.lr}
-    if config.optimizer == "sgd":
-        optimizer_settings |= {"momentum": config.momentum, "nesterov": config.nesterov}
-    optimizer = rp.optim.create(config.optimizer, model.parameters(), **optimizer_settings)
+    optimizer = rp.optim.create(config.optimizer, model.parameters(),
+                                **optimizer_settings(config))
     trainer = rp.Trainer(model, rp.nn.CrossEntropyLoss(), optimizer)
 
     output = Path(config.output or f"runs/{Path(config.dataset).stem}-"
@@ -60,7 +72,7 @@ def train(config: TrainConfig) -> dict[str, Any]:
     if config.patience is not None:
         callbacks.append(rp.callbacks.EarlyStopping(patience=config.patience))
     start = time.perf_counter()
-    history = trainer.fit(X, y, epochs=config.epochs, batch_size=config.batch_size,
+    history = trainer.fit(X, y, epochs=config.epochs, batch_size=config.batch_size or None,
                           validation_split=config.validation_split, callbacks=callbacks)
     seconds = time.perf_counter() - start
     result = trainer.evaluate(X_test, y_test)

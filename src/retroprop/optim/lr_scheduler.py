@@ -141,10 +141,12 @@ class ReduceLROnPlateau:
 class BoldDriver:
     """The adaptive global rate of seed 001 ("bold driver", Vogl et al. 1988; Battiti 1989).
 
-    After each epoch (or full-batch step) call ``step(loss)``: if the loss fell, keep the
-    weights and multiply the rate by ``increase`` (a little, 1.05); if it rose, restore
-    the weights of the last accepted point (undo the step) and multiply the rate by
-    ``decrease`` (0.5). It remembers one copy of the parameters.
+    Call ``step(loss)`` after each epoch (or full-batch step) with the error of the
+    current weights: if it fell, keep the weights and multiply the rate by ``increase``
+    (a little, 1.05); if it rose, go back to the weights of the last accepted point (undo
+    the step) and multiply the rate by ``decrease`` (0.5). When the error was measured at
+    other weights than the current ones (a training epoch reports the error *before* its
+    updates), pass them as ``weights``. It keeps one copy of the parameters.
     """
 
     def __init__(self, optimizer: Optimizer, increase: float = 1.05, decrease: float = 0.5
@@ -154,21 +156,25 @@ class BoldDriver:
                              f"{increase} and {decrease}")
         self.optimizer, self.increase, self.decrease = optimizer, increase, decrease
         self.best_loss = math.inf
-        self.saved = self._snapshot()
+        self.saved = self.snapshot()
         self.undone = 0
 
-    def _snapshot(self) -> list[np.ndarray]:
-        return [p.data.copy() for g in self.optimizer.param_groups for p in g["params"]]
+    @property
+    def params(self) -> list[Any]:
+        return [p for g in self.optimizer.param_groups for p in g["params"]]
 
-    def step(self, loss: float) -> bool:
-        """Returns True when the step was accepted, False when it was undone."""
-        params = [p for g in self.optimizer.param_groups for p in g["params"]]
+    def snapshot(self) -> list[np.ndarray]:
+        """A copy of the parameters."""
+        return [p.data.copy() for p in self.params]
+
+    def step(self, loss: float, weights: list[np.ndarray] | None = None) -> bool:
+        """Returns True when the point was accepted, False when the step was undone."""
         accepted = loss <= self.best_loss
         if accepted:
             self.best_loss = loss
-            self.saved = self._snapshot()
+            self.saved = self.snapshot() if weights is None else weights
         else:
-            for param, saved in zip(params, self.saved, strict=True):
+            for param, saved in zip(self.params, self.saved, strict=True):
                 param.data[...] = saved
             self.optimizer.state.clear()  # velocities belong to the undone path
             self.undone += 1

@@ -22,7 +22,8 @@ class Newton(FullBatchOptimizer):
     On a quadratic surface H⁻¹ turns the ellipsoids of constant error into spheres and
     one step with η = 1, λ = 0 lands on the minimum (seed 001).
 
-    * ``hessian="exact"``: H column by column, by central differences of the gradient,
+    * ``hessian="exact"``: H column by column, by central differences of the gradient
+      (exact on quadratics up to rounding),
       H e_j ≈ (∇E(w + ε e_j) - ∇E(w - ε e_j)) / 2ε: 2N gradients, O(N³) to solve;
       for small networks, as the seed warns.
     * ``hessian="cg"`` (Hessian-free, Martens 2010): products H v ≈ (∇E(w + εv) -
@@ -57,8 +58,10 @@ class Newton(FullBatchOptimizer):
             size = float(np.linalg.norm(v))
             if size == 0:
                 return np.zeros_like(v)
-            eps = np.sqrt(np.finfo(np.float32 if self.params[0].dtype == np.float32
-                                   else np.float64).eps) * (1 + float(np.linalg.norm(w))) / size
+            # Central differences: the step that balances rounding and truncation is
+            # about the cube root of the machine epsilon.
+            eps = np.cbrt(np.finfo(self.params[0].dtype).eps) * \
+                (1 + float(np.linalg.norm(w))) / size
             gradients = []
             for sign in (1, -1):
                 flat.scatter(self.params, w + sign * eps * v)

@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+import torch
+
+import retroprop as rp
+from retroprop.bench.mirror import torch_copy
+
+
+@pytest.fixture
+def problem():
+    """A small tanh MLP in float64, its PyTorch twin, and a batch of data."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((32, 5))
+    y = rng.integers(0, 3, 32)
+    model = rp.nn.Sequential(rp.nn.Linear(5, 8, dtype=np.float64), rp.nn.Tanh(),
+                             rp.nn.Linear(8, 3, dtype=np.float64))
+    twin = torch_copy(model).double()
+    return model, twin, X, y
+
+
+def rp_closure(model, optimizer, X, y):
+    def closure():
+        optimizer.zero_grad()
+        loss = rp.nn.CrossEntropyLoss()(model(X), y)
+        loss.backward()
+        return loss
+    return closure
+
+
+def torch_closure(twin, optimizer, X, y):
+    inputs, labels = torch.from_numpy(X), torch.from_numpy(y)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(twin(inputs), labels)
+        loss.backward()
+        return loss
+    return closure
+
+
+@pytest.fixture(scope="session")
+def digits_flat():
+    (X, y), _ = rp.datasets.load_digits()
+    return rp.datasets.scale(X.reshape(len(X), -1), rp.datasets.DIGITS_MAXIMUM), y
