@@ -9,7 +9,7 @@ from dataclasses import fields
 
 from retroprop.cli.config import TrainConfig
 
-BENCHMARKS = ("step", "mlp")
+BENCHMARKS = ("step", "mlp", "optimizers")
 
 HELP = {
     "dataset": "digits (default), mnist, fashion-mnist, or a .csv/.npz file",
@@ -58,7 +58,8 @@ def parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="speed against PyTorch and scikit-learn",
                                 description="Run a benchmark (needs torch and scikit-learn).")
     bench.add_argument("name", nargs="?", default="step", choices=BENCHMARKS,
-                       help="step: one MLP training step; mlp: one Fashion-MNIST epoch")
+                       help="step: one MLP training step; mlp: one Fashion-MNIST epoch; "
+                            "optimizers: every optimizer on the same networks")
     return main
 
 

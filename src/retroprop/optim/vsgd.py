@@ -40,6 +40,11 @@ class VSGD(Optimizer):
         C, the factor on v̄ and h̄ after the slow start.
     delta : float, default 1e-4
         Relative size of the finite-difference perturbation.
+    curvature_floor : float, default 0.1
+        h̄ is taken at least this fraction of its mean over the tensor, so that weights
+        with almost no curvature (common in ReLU networks) do not get unbounded rates;
+        the ratio ḡ²/v̄ is clipped to [0, 1] (not in the paper, which assumes smooth
+        curvature estimates).
     eps : float, default 1e-8
         Floor of h̄ and v̄.
     """
@@ -47,9 +52,10 @@ class VSGD(Optimizer):
     requires_closure = True
 
     def __init__(self, params: Iterable[Any], warmup: int = 10, overestimate: float = 2.0,
-                 delta: float = 1e-4, eps: float = 1e-8) -> None:
+                 delta: float = 1e-4, curvature_floor: float = 0.1, eps: float = 1e-8) -> None:
         super().__init__(params, dict(warmup=warmup, overestimate=overestimate, delta=delta,
-                                      eps=eps, lr=float("nan")))
+                                      curvature_floor=curvature_floor, eps=eps,
+                                      lr=float("nan")))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         if not isinstance(group["warmup"], int) or group["warmup"] < 1:
@@ -109,8 +115,9 @@ class VSGD(Optimizer):
                 state["v_avg"] += weight * (g * g - state["v_avg"])
                 state["h_avg"] += weight * (h - state["h_avg"])
                 v = np.maximum(state["v_avg"], eps)
-                ratio = state["g_avg"] ** 2 / v
-                rate = ratio / np.maximum(state["h_avg"], eps)
+                ratio = np.minimum(state["g_avg"] ** 2 / v, 1.0)
+                floor = max(group["curvature_floor"] * float(state["h_avg"].mean()), eps)
+                rate = ratio / np.maximum(state["h_avg"], floor)
                 state["tau"] = (1 - ratio) * tau + 1
                 state["rate"] = rate
                 param.data -= rate * g
