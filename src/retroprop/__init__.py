@@ -7,8 +7,8 @@
 np.float32(12.0)
 """
 
-from retroprop import callbacks, data, datasets, models, nn, ops, optim, viz
-from retroprop.nn import init
+from retroprop import callbacks, data, datasets, ensemble, models, nn, ops, optim, viz
+from retroprop.nn import init, predict_mc
 from retroprop.random import manual_seed
 from retroprop.serialization import ModelFileError, load, load_optimizer_state, save
 from retroprop.tensor import (
@@ -35,6 +35,7 @@ __all__ = [
     "data",
     "datasets",
     "enable_grad",
+    "ensemble",
     "get_default_dtype",
     "gradcheck",
     "init",
@@ -48,6 +49,7 @@ __all__ = [
     "no_grad",
     "ops",
     "optim",
+    "predict_mc",
     "save",
     "set_default_dtype",
     "viz",

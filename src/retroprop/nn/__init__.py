@@ -21,6 +21,10 @@ from retroprop.nn.dropout import Dropout
 from retroprop.nn.linear import Linear
 from retroprop.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from retroprop.nn.module import Module
+from retroprop.nn.monte_carlo import predict_mc
+from retroprop.nn.multitask import MultiTask, MultiTaskLoss
+from retroprop.nn.noise import GaussianNoise, StochasticBinary
+from retroprop.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from retroprop.nn.parameter import Parameter
 from retroprop.nn.regularized import WeightLayer, regularize
 
@@ -28,16 +32,22 @@ __all__ = [
     "ELU",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "BatchNorm2d",
     "CrossEntropyLoss",
     "Dropout",
     "Flatten",
+    "GaussianNoise",
     "Identity",
+    "LayerNorm",
     "LeCunTanh",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
     "MSELoss",
     "Module",
+    "MultiTask",
+    "MultiTaskLoss",
     "Parameter",
     "ReLU",
     "Residual",
@@ -46,6 +56,7 @@ __all__ = [
     "Sign",
     "Softmax",
     "Step",
+    "StochasticBinary",
     "Tanh",
     "TanhLinear",
     "WeightLayer",
@@ -53,6 +64,7 @@ __all__ = [
     "functional",
     "get_activation",
     "init",
+    "predict_mc",
     "regularize",
     "utils",
 ]

@@ -41,6 +41,8 @@ class Linear(WeightLayer):
     constraint : Constraint, optional
         Another projection (``UnitNorm()``, ``NonNeg()``).
     penalize_bias : bool, default False
+    weight_noise : float, default 0
+        Std of Gaussian noise on W in training forward passes.
 
     Attributes
     ----------
@@ -59,7 +61,7 @@ class Linear(WeightLayer):
                  init: Any = "lecun_uniform", activation: str | Module | None = None,
                  dtype: Any = None, l1: float = 0.0, l2: float = 0.0,
                  max_norm: float | None = None, constraint: Constraint | None = None,
-                 penalize_bias: bool = False) -> None:
+                 penalize_bias: bool = False, weight_noise: float = 0.0) -> None:
         super().__init__()
         for name, value in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(value, int) or value <= 0:
@@ -69,7 +71,7 @@ class Linear(WeightLayer):
         self.weight = Parameter(self.init((out_features, in_features), dtype))
         self.bias = Parameter(initializers.zeros()((out_features,), dtype)) if bias else None
         self.activation = None if activation is None else get_activation(activation)
-        self._setup_regularization(l1, l2, max_norm, constraint, penalize_bias)
+        self._setup_regularization(l1, l2, max_norm, constraint, penalize_bias, weight_noise)
 
     def reset_parameters(self) -> None:
         """Draw W again from the initializer and set b to zero."""
@@ -83,7 +85,7 @@ class Linear(WeightLayer):
                 f"{self!r}: input of shape {x.shape} has "
                 f"{x.shape[-1] if x.ndim else 'no'} features, expected {self.in_features}"
             )
-        out = ops.linear(x, self.weight, self.bias)
+        out = ops.linear(x, self.noisy_weight(), self.bias)
         return out if self.activation is None else self.activation(out)
 
     def extra_repr(self) -> str:

@@ -9,6 +9,7 @@ import numpy as np
 from retroprop.nn.constraints import Constraint, MaxNorm
 from retroprop.nn.module import Module
 from retroprop.nn.parameter import Parameter
+from retroprop.random import generator
 from retroprop.tensor.tensor import Tensor
 
 
@@ -27,6 +28,9 @@ class WeightLayer(Module):
         Projection after each update (``max_norm=c`` gives ``MaxNorm(c)``).
     penalize_bias : bool
         Whether the penalties also apply to the bias (not by default).
+    weight_noise : float
+        Standard deviation of Gaussian noise added to the weights in each training
+        forward pass (0 by default).
     """
 
     #: Axes of the weight that hold one unit's incoming weights (see ``nn.constraints``).
@@ -34,12 +38,21 @@ class WeightLayer(Module):
     weight: Parameter
     bias: Parameter | None
 
+    def noisy_weight(self) -> Tensor:
+        """The weight used by the forward pass: w + ε, ε ~ N(0, weight_noise²), in training
+        (noise on the weights, seed 001), w itself otherwise. The gradient reaches w."""
+        if not (self.training and self.weight_noise):
+            return self.weight
+        return self.weight + generator().normal(0.0, self.weight_noise, self.weight.shape).astype(
+            self.weight.dtype)
+
     def _setup_regularization(self, l1: float, l2: float, max_norm: float | None,
-                              constraint: Constraint | None, penalize_bias: bool) -> None:
-        for name, value in (("l1", l1), ("l2", l2)):
+                              constraint: Constraint | None, penalize_bias: bool,
+                              weight_noise: float = 0.0) -> None:
+        for name, value in (("l1", l1), ("l2", l2), ("weight_noise", weight_noise)):
             if not isinstance(value, int | float) or value < 0:
-                raise ValueError(f"{type(self).__name__}: {name} penalty must be >= 0, got "
-                                 f"{value!r}")
+                raise ValueError(f"{type(self).__name__}: {name} must be >= 0, got {value!r}")
+        self.weight_noise = float(weight_noise)
         if max_norm is not None and constraint is not None:
             raise ValueError(f"{type(self).__name__}: give max_norm or constraint, not both")
         self.l1, self.l2, self.penalize_bias = float(l1), float(l2), penalize_bias
@@ -86,7 +99,8 @@ class WeightLayer(Module):
 
 
 def regularize(model: Module, l1: float = 0.0, l2: float = 0.0, max_norm: float | None = None,
-               constraint: Constraint | None = None, penalize_bias: bool = False) -> Module:
+               constraint: Constraint | None = None, penalize_bias: bool = False,
+               weight_noise: float = 0.0) -> Module:
     """Set the same penalties and constraint on every layer with weights; returns the model.
 
     Examples
@@ -98,5 +112,6 @@ def regularize(model: Module, l1: float = 0.0, l2: float = 0.0, max_norm: float 
     """
     for module in model.modules():
         if isinstance(module, WeightLayer):
-            module._setup_regularization(l1, l2, max_norm, constraint, penalize_bias)
+            module._setup_regularization(l1, l2, max_norm, constraint, penalize_bias,
+                                         weight_noise)
     return model

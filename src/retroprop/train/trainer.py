@@ -11,7 +11,7 @@ gradients.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -217,7 +217,8 @@ class Trainer:
     def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = 32,
             shuffle: bool = True, validation_data: tuple[Any, Any] | None = None,
             validation_split: float = 0.0, callbacks: Sequence[Callback] | None = None,
-            verbose: int = 1, sampling: str = "uniform") -> History:
+            verbose: int = 1, sampling: str = "uniform",
+            augment: Callable[[np.ndarray], np.ndarray] | None = None) -> History:
         """Train for ``epochs`` epochs; returns the :class:`~retroprop.callbacks.History`.
 
         Parameters
@@ -238,6 +239,9 @@ class Trainer:
             0 silent; 1 a progress bar (one line per epoch when not on a terminal).
         sampling : {"uniform", "class_balanced", "hard_examples"}
             See :func:`retroprop.data.batch_indices`.
+        augment : callable, optional
+            Applied to every training batch of inputs (a transform of
+            :mod:`retroprop.data.augment`), so each epoch sees new distortions.
         """
         where = "fit"
         if not isinstance(epochs, int) or epochs < 0:
@@ -262,6 +266,8 @@ class Trainer:
             X, X_val, y, y_val = X[:cut], X[cut:], y[:cut], y[cut:]
         else:
             X_val = y_val = None
+        if augment is not None and not callable(augment):
+            raise TypeError(f"fit: augment must be callable, got {type(augment).__name__}")
         if sampling == "class_balanced" and y.ndim != 1:
             raise ValueError("fit: sampling='class_balanced' needs integer class labels")
 
@@ -288,6 +294,8 @@ class Trainer:
                     len(X), batch_size, shuffle, sampling, labels=y, errors=errors)):
                 hooks.on_train_batch_begin(batch, {"size": len(index)})
                 xb, yb = X[index], y[index]
+                if augment is not None:
+                    xb = augment(xb)
                 value, outputs = self._train_step(xb, yb)
                 hooks.on_train_batch_end(batch, {"loss": value, "size": len(index)})
                 if not math.isfinite(value):

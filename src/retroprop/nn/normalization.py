@@ -1,0 +1,126 @@
+"""Normalization layers (seed 003, "Capas de normalización"): batch normalization with
+population statistics at inference, and layer normalization."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from retroprop.nn.module import Module
+from retroprop.nn.parameter import Parameter
+from retroprop.ops.normalization import standardize
+from retroprop.tensor.tensor import Tensor, _check_float_dtype, get_default_dtype
+
+
+class _BatchNorm(Module):
+    """y = γ (x - μ_B) / √(σ²_B + ε) + β per channel (seed 003, steps 1-4).
+
+    In training, μ_B and σ²_B are the statistics of the mini-batch, and the running
+    (population) estimates are updated as in PyTorch:
+    running ← (1 - momentum) running + momentum · batch statistic, with the unbiased
+    variance. In ``eval()`` the population statistics replace the batch ones (seed 003,
+    step 3: "transformar estadísticos del lote a estadísticos de población").
+    """
+
+    expected_ndim: tuple[int, ...] = (2,)
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+                 affine: bool = True, dtype: Any = None) -> None:
+        super().__init__()
+        if not isinstance(num_features, int) or num_features <= 0:
+            raise ValueError(f"{type(self).__name__}: num_features must be a positive integer, "
+                             f"got {num_features!r}")
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"{type(self).__name__}: momentum must be in [0, 1], got {momentum}")
+        resolved = get_default_dtype() if dtype is None else _check_float_dtype(dtype, "dtype")
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.weight = Parameter(np.ones(num_features, resolved)) if affine else None
+        self.bias = Parameter(np.zeros(num_features, resolved)) if affine else None
+        self.register_buffer("running_mean", np.zeros(num_features, resolved))
+        self.register_buffer("running_var", np.ones(num_features, resolved))
+
+    def _shape(self, x: Tensor) -> tuple[int, ...]:
+        """The shape that broadcasts a per-channel vector against x."""
+        return (1, self.num_features) + (1,) * (x.ndim - 2)
+
+    def forward(self, x: Tensor) -> Tensor:
+        name = type(self).__name__
+        if x.ndim not in self.expected_ndim:
+            dims = " or ".join(map(str, self.expected_ndim))
+            raise ValueError(f"{name}: expected input with {dims} dimensions, got shape "
+                             f"{x.shape}")
+        if x.shape[1] != self.num_features:
+            raise ValueError(f"{name}: input has {x.shape[1]} features (channels) on axis 1, "
+                             f"expected {self.num_features}")
+        axes = (0, *range(2, x.ndim))
+        shape = self._shape(x)
+        if self.training:
+            if x.size // x.shape[1] <= 1:
+                raise ValueError(f"{name}: batch statistics need more than one value per "
+                                 f"channel in training, got input of shape {x.shape}; use a "
+                                 "larger batch or eval()")
+            out, mean, var = standardize(x, axes, self.eps)
+            n = x.size // x.shape[1]
+            self.running_mean *= 1 - self.momentum
+            self.running_mean += self.momentum * mean.reshape(-1)
+            self.running_var *= 1 - self.momentum
+            self.running_var += self.momentum * var.reshape(-1) * (n / (n - 1))
+        else:
+            inv_std = 1.0 / np.sqrt(self.running_var + x.dtype.type(self.eps))
+            out = (x - self.running_mean.reshape(shape)) * inv_std.reshape(shape)
+        if self.weight is None:
+            return out
+        return out * self.weight.reshape(shape) + self.bias.reshape(shape)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization of (N, C) or (N, C, L) inputs, statistics per feature C.
+
+    Examples
+    --------
+    >>> import numpy as np, retroprop as rp
+    >>> bn = rp.nn.BatchNorm1d(3)
+    >>> y = bn(np.random.default_rng(0).normal(5, 2, (64, 3)))
+    >>> bool(abs(y.data.mean()) < 1e-5)
+    True
+    """
+
+    expected_ndim = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization of (N, C, H, W) images, statistics per channel."""
+
+    expected_ndim = (4,)
+
+
+class LayerNorm(Module):
+    """y = γ (x - μ) / √(σ² + ε) + β with μ, σ² over the last dimensions of each example
+    (``normalized_shape``); the same in training and inference (Ba et al. 2016)."""
+
+    def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5,
+                 elementwise_affine: bool = True, dtype: Any = None) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else \
+            tuple(normalized_shape)
+        resolved = get_default_dtype() if dtype is None else _check_float_dtype(dtype, "dtype")
+        self.normalized_shape, self.eps = shape, eps
+        self.weight = Parameter(np.ones(shape, resolved)) if elementwise_affine else None
+        self.bias = Parameter(np.zeros(shape, resolved)) if elementwise_affine else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        k = len(self.normalized_shape)
+        if x.shape[-k:] != self.normalized_shape:
+            raise ValueError(f"LayerNorm: input of shape {x.shape} does not end with "
+                             f"normalized_shape {self.normalized_shape}")
+        out, _, _ = standardize(x, tuple(range(x.ndim - k, x.ndim)), self.eps)
+        if self.weight is None:
+            return out
+        return out * self.weight + self.bias
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}"
