@@ -19,6 +19,7 @@ import torch
 import retroprop as rp
 from retroprop import ops
 from retroprop.nn import functional as F
+from retroprop.ops.normalization import standardize
 
 TF = torch.nn.functional
 
@@ -115,6 +116,16 @@ CASES = [
     Case("lecun_tanh", ops.lecun_tanh, lambda a: 1.7159 * torch.tanh(2 * a / 3), [normal(3, 4)]),
     Case("tanh_linear", lambda a: ops.tanh_linear(a, 0.2),
          lambda a: torch.tanh(a) + 0.2 * a, [normal(3, 4)]),
+    Case("standardize_batch", lambda a: standardize(a, (0,))[0],
+         lambda a: (a - a.mean(0, keepdim=True))
+         / torch.sqrt(a.var(0, unbiased=False, keepdim=True) + 1e-5), [normal(8, 3)]),
+    Case("standardize_channels", lambda a: standardize(a, (0, 2, 3))[0],
+         lambda a: (a - a.mean((0, 2, 3), keepdim=True))
+         / torch.sqrt(a.var((0, 2, 3), unbiased=False, keepdim=True) + 1e-5),
+         [normal(4, 2, 3, 3)]),
+    Case("standardize_features", lambda a: standardize(a, (1, 2))[0],
+         lambda a: (a - a.mean((1, 2), keepdim=True))
+         / torch.sqrt(a.var((1, 2), unbiased=False, keepdim=True) + 1e-5), [normal(3, 4, 5)]),
     Case("linear", ops.linear, TF.linear, [normal(6, 4), normal(3, 4), normal(3)]),
     Case("linear_no_bias", ops.linear, TF.linear, [normal(6, 4), normal(3, 4)]),
     Case("linear_3d", ops.linear, TF.linear, [normal(2, 6, 4), normal(3, 4), normal(3)]),

@@ -1,0 +1,143 @@
+"""Layers against PyTorch, forward and backward, with copied parameters (float64, 1e-10),
+and float64 finite-difference checks of the normalization layers."""
+
+import numpy as np
+import pytest
+import torch
+
+import retroprop as rp
+from retroprop import nn
+
+
+def compare(ours, theirs, x, train=True, rtol=1e-10):
+    ours.train(train)
+    theirs.train(train)
+    mine = rp.Tensor(x, requires_grad=True, dtype=np.float64)
+    reference = torch.tensor(x, requires_grad=True)
+    out, expected = ours(mine), theirs(reference)
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=rtol, atol=1e-12)
+    upstream = np.random.default_rng(1).standard_normal(out.shape)
+    out.backward(upstream)
+    expected.backward(torch.tensor(upstream))
+    np.testing.assert_allclose(mine.grad, reference.grad.numpy(), rtol=rtol, atol=1e-12)
+    for (name, param), twin in zip(ours.named_parameters(), theirs.parameters(), strict=True):
+        np.testing.assert_allclose(param.grad, twin.grad.numpy(), rtol=rtol, atol=1e-12,
+                                   err_msg=name)
+
+
+def affine(ours, theirs):
+    rng = np.random.default_rng(2)
+    for param, twin in zip(ours.parameters(), theirs.parameters(), strict=True):
+        param.data[...] = rng.standard_normal(param.shape)
+        twin.data = torch.tensor(param.data.copy())
+
+
+@pytest.mark.parametrize(("ours", "theirs", "shape"), [
+    (lambda: nn.BatchNorm1d(3, dtype=np.float64), lambda: torch.nn.BatchNorm1d(3), (16, 3)),
+    (lambda: nn.BatchNorm1d(3, dtype=np.float64), lambda: torch.nn.BatchNorm1d(3), (8, 3, 5)),
+    (lambda: nn.BatchNorm2d(2, momentum=0.3, dtype=np.float64),
+     lambda: torch.nn.BatchNorm2d(2, momentum=0.3), (6, 2, 4, 4)),
+    (lambda: nn.LayerNorm(5, dtype=np.float64), lambda: torch.nn.LayerNorm(5), (4, 5)),
+    (lambda: nn.LayerNorm((3, 4), dtype=np.float64), lambda: torch.nn.LayerNorm((3, 4)),
+     (2, 3, 4)),
+])
+def test_normalization_matches_torch_in_training_and_inference(ours, theirs, shape):
+    mine, twin = ours(), theirs().double()
+    affine(mine, twin)
+    rng = np.random.default_rng(0)
+    for _ in range(3):  # a few training batches move the running statistics
+        compare(mine, twin, rng.normal(2.0, 3.0, shape), train=True)
+        for p, t in zip(mine.parameters(), twin.parameters(), strict=True):
+            p.grad, t.grad = None, None
+    if isinstance(mine, nn.BatchNorm1d | nn.BatchNorm2d):
+        np.testing.assert_allclose(mine.running_mean, twin.running_mean.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(mine.running_var, twin.running_var.numpy(), rtol=1e-12)
+    compare(mine, twin, rng.normal(2.0, 3.0, shape), train=False)
+
+
+@pytest.mark.parametrize("layer", [
+    lambda: nn.BatchNorm1d(3, dtype=np.float64), lambda: nn.LayerNorm(3, dtype=np.float64)])
+def test_normalization_finite_differences(layer):
+    module = layer()
+    for param in module.parameters():
+        param.data[...] = np.random.default_rng(3).standard_normal(param.shape)
+    x = rp.Tensor(np.random.default_rng(0).standard_normal((5, 3)), requires_grad=True,
+                  dtype=np.float64)
+    assert rp.gradcheck(lambda t, *params: module(t), [x, *module.parameters()], atol=1e-6,
+                        rtol=1e-5)
+
+
+def test_dropout_matches_torch_with_the_same_mask():
+    x = np.random.default_rng(0).standard_normal((6, 5))
+    reference = torch.tensor(x, requires_grad=True)
+    torch.manual_seed(0)
+    expected = torch.nn.functional.dropout(reference, p=0.4, training=True)
+    mask = (expected.detach().numpy() != 0) / 0.6  # PyTorch's mask, scaled
+    layer = nn.Dropout(0.4)
+    layer.mask = lambda shape, dtype: mask.astype(dtype)
+    mine = rp.Tensor(x, requires_grad=True, dtype=np.float64)
+    out = layer(mine)
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12)
+    out.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_allclose(mine.grad, reference.grad.numpy(), rtol=1e-12)
+    layer.eval()
+    np.testing.assert_array_equal(layer(mine).data, x)
+
+
+def test_both_dropout_scalings_have_the_same_expected_output():
+    x = np.ones((4000, 50))
+    inverted, lecture = nn.Dropout(0.3), nn.Dropout(0.3, scale="inference")
+    train_inverted = inverted(x).data.mean()
+    train_lecture = lecture(x).data.mean()
+    lecture.eval()
+    inverted.eval()
+    # inverted: E[train] = x = inference;  lecture: E[train] = P x = inference (P = 0.7)
+    assert train_inverted == pytest.approx(inverted(x).data.mean(), abs=0.01)
+    assert train_lecture == pytest.approx(lecture(x).data.mean(), abs=0.01)
+    assert lecture(x).data.mean() == pytest.approx(0.7)
+    keep = np.mean(nn.Dropout(0.3, scale="inference").train()(x).data)
+    assert keep == pytest.approx(0.7, abs=0.01)
+
+
+def test_gaussian_noise_matches_torch_with_the_same_noise():
+    x = np.random.default_rng(0).standard_normal((6, 5))
+    layer = nn.GaussianNoise(0.5)
+    noise = np.random.default_rng(1).normal(0, 0.5, x.shape)
+    layer.noise = lambda shape, dtype: noise.astype(dtype)
+    mine = rp.Tensor(x, requires_grad=True, dtype=np.float64)
+    reference = torch.tensor(x, requires_grad=True)
+    out, expected = layer(mine), reference + torch.tensor(noise)
+    np.testing.assert_allclose(out.data, expected.detach().numpy())
+    out.backward(np.full(x.shape, 2.0))
+    expected.backward(torch.full(x.shape, 2.0, dtype=torch.float64))
+    np.testing.assert_allclose(mine.grad, reference.grad.numpy())
+    assert layer.eval()(mine) is mine
+    rp.manual_seed(0)
+    sample = nn.GaussianNoise(0.5)(np.zeros((200, 200))).data
+    assert abs(sample.std() - 0.5) < 0.01
+
+
+def test_stochastic_binary_units():
+    layer = nn.StochasticBinary()
+    v = rp.Tensor(np.full((20000,), 0.8), requires_grad=True, dtype=np.float64)
+    s = layer(v)
+    assert set(np.unique(s.data)) == {0.0, 1.0}
+    p = 1 / (1 + np.exp(-0.8))
+    assert s.data.mean() == pytest.approx(p, abs=0.01)
+    s.sum().backward()
+    np.testing.assert_allclose(v.grad, p * (1 - p))  # the plain logistic gradient
+    layer.eval()
+    np.testing.assert_allclose(layer(v).data, p)
+
+
+def test_monte_carlo_dropout_gives_a_spread():
+    model = rp.models.mlp([10, 64, 3], dropout=0.5)
+    X = np.random.default_rng(0).standard_normal((5, 10))
+    mean, std = rp.predict_mc(model, X, samples=50)
+    assert mean.shape == std.shape == (5, 3)
+    np.testing.assert_allclose(mean.sum(axis=1), 1.0, rtol=1e-5)
+    assert np.all(std > 0)
+    assert model.training  # mode restored
+    deterministic = rp.models.mlp([10, 3])
+    assert np.all(rp.predict_mc(deterministic, X, samples=5)[1] < 1e-6)
