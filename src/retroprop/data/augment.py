@@ -20,7 +20,8 @@ from retroprop.random import generator
 
 
 class Distortion:
-    """Base: a per-image displacement field (dy, dx), applied by bilinear resampling."""
+    """Base: a per-image displacement field (dy, dx): output pixel (r, c) takes the input's
+    value at (r + dy, c + dx), by bilinear interpolation."""
 
     def __init__(self, image_shape: tuple[int, int] | None = None) -> None:
         self.image_shape = image_shape
@@ -53,7 +54,7 @@ class Distortion:
         batch = np.asarray(batch)
         images = self._images(batch)
         n, height, width = images.shape
-        dy, dx = self.displacement(n, height, width)
+        dy, dx = self.displacement(len(batch) if batch.ndim == 4 else n, height, width)
         if batch.ndim == 4:  # the same field for every channel of an image
             channels = batch.shape[1]
             dy, dx = np.repeat(dy, channels, axis=0), np.repeat(dx, channels, axis=0)
