@@ -115,7 +115,7 @@ def test_batch_norm_errors():
     bn = nn.BatchNorm1d(4)
     with pytest.raises(ValueError, match=r"more than one value per channel.*\(1, 4\)"):
         bn(np.ones((1, 4)))
-    with pytest.raises(ValueError, match="input has 3 features .* expected 4"):
+    with pytest.raises(ValueError, match=r"input has 3 features .* expected 4"):
         bn(np.ones((5, 3)))
     bn.eval()
     assert bn(np.ones((1, 4))).shape == (1, 4)  # population statistics: fine

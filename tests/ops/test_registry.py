@@ -19,6 +19,8 @@ import torch
 import retroprop as rp
 from retroprop import ops
 from retroprop.nn import functional as F
+from retroprop.ops import pooling
+from retroprop.ops.conv import Conv2d
 from retroprop.ops.normalization import standardize
 
 TF = torch.nn.functional
@@ -126,6 +128,33 @@ CASES = [
     Case("standardize_features", lambda a: standardize(a, (1, 2))[0],
          lambda a: (a - a.mean((1, 2), keepdim=True))
          / torch.sqrt(a.var((1, 2), unbiased=False, keepdim=True) + 1e-5), [normal(3, 4, 5)]),
+    Case("conv2d", lambda x, w, b: Conv2d.apply(x, w, b, stride=(1, 1), padding=(1, 1),
+                                                 dilation=(1, 1), groups=1),
+         lambda x, w, b: TF.conv2d(x, w, b, padding=1),
+         [normal(2, 3, 5, 6), normal(4, 3, 3, 3), normal(4)]),
+    Case("conv2d_stride_dilation_groups",
+         lambda x, w, b: Conv2d.apply(x, w, b, stride=(2, 1), padding=(0, 2), dilation=(2, 1),
+                                      groups=2),
+         lambda x, w, b: TF.conv2d(x, w, b, stride=(2, 1), padding=(0, 2), dilation=(2, 1),
+                                   groups=2),
+         [normal(2, 4, 7, 6), normal(6, 2, 2, 3), normal(6)]),
+    Case("conv2d_no_bias", lambda x, w: Conv2d.apply(x, w, stride=(1, 1), padding=(0, 0),
+                                                      dilation=(1, 1), groups=1),
+         lambda x, w: TF.conv2d(x, w), [normal(1, 2, 4, 4), normal(3, 2, 2, 2)]),
+    Case("max_pool", lambda x: pooling.MaxPool2d.apply(x, kernel=(2, 2), stride=(2, 2),
+                                                       padding=(0, 0), dilation=(1, 1)),
+         lambda x: TF.max_pool2d(x, 2), [normal(2, 3, 6, 4)]),
+    Case("max_pool_overlapping", lambda x: pooling.MaxPool2d.apply(
+        x, kernel=(3, 3), stride=(2, 2), padding=(1, 1), dilation=(1, 1)),
+         lambda x: TF.max_pool2d(x, 3, 2, 1), [normal(2, 2, 7, 5)]),
+    Case("avg_pool", lambda x: pooling.AvgPool2d.apply(x, kernel=(2, 2), stride=(2, 2),
+                                                       padding=(0, 0)),
+         lambda x: TF.avg_pool2d(x, 2), [normal(2, 3, 6, 4)]),
+    Case("avg_pool_padded", lambda x: pooling.AvgPool2d.apply(x, kernel=(3, 2), stride=(1, 2),
+                                                              padding=(1, 1)),
+         lambda x: TF.avg_pool2d(x, (3, 2), (1, 2), (1, 1)), [normal(2, 2, 5, 5)]),
+    Case("adaptive_avg_pool", lambda x: pooling.AdaptiveAvgPool2d.apply(x, output_size=(3, 2)),
+         lambda x: TF.adaptive_avg_pool2d(x, (3, 2)), [normal(2, 2, 7, 5)]),
     Case("linear", ops.linear, TF.linear, [normal(6, 4), normal(3, 4), normal(3)]),
     Case("linear_no_bias", ops.linear, TF.linear, [normal(6, 4), normal(3, 4)]),
     Case("linear_3d", ops.linear, TF.linear, [normal(2, 6, 4), normal(3, 4), normal(3)]),

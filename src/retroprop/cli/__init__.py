@@ -9,11 +9,11 @@ from dataclasses import fields
 
 from retroprop.cli.config import TrainConfig
 
-BENCHMARKS = ("step", "mlp", "optimizers")
+BENCHMARKS = ("step", "mlp", "cnn", "optimizers")
 
 HELP = {
     "dataset": "digits (default), mnist, fashion-mnist, or a .csv/.npz file",
-    "model": "architecture: mlp (default)",
+    "model": "architecture: mlp (default) or lenet5 (28x28 images)",
     "hidden": "hidden layer sizes of the MLP, comma-separated (default 256,128)",
     "activation": "hidden activation: relu (default), tanh, sigmoid, lecun_tanh, elu, ...",
     "optimizer": "sgd (default), adam, adamw, rmsprop, adagrad, rprop, adaptive_gains, vsgd, "
@@ -59,6 +59,7 @@ def parser() -> argparse.ArgumentParser:
                                 description="Run a benchmark (needs torch and scikit-learn).")
     bench.add_argument("name", nargs="?", default="step", choices=BENCHMARKS,
                        help="step: one MLP training step; mlp: one Fashion-MNIST epoch; "
+                            "cnn: one LeNet-5 epoch; "
                             "optimizers: every optimizer on the same networks")
     return main
 

@@ -23,11 +23,23 @@ def prepare(X: np.ndarray, preprocessing: dict[str, Any], input_shape: list[int]
     return np.asarray(X, dtype=np.float32).reshape(len(X), *input_shape)
 
 
-def build_model(config: TrainConfig, input_shape: tuple[int, ...], classes: int) -> rp.nn.Module:
+def input_shape_for(config: TrainConfig, image_shape: tuple[int, ...]) -> list[int]:
+    """The model's input shape: flat vectors for the MLP, (1, H, W) images for LeNet-5."""
+    if config.model == "lenet5":
+        if image_shape != (28, 28):
+            raise ValueError(f"--model lenet5 needs 28x28 images, the data set has examples "
+                             f"of shape {image_shape}")
+        return [1, 28, 28]
     if config.model == "mlp":
-        sizes = [int(np.prod(input_shape)), *config.hidden_sizes(), classes]
-        return rp.models.mlp(sizes, activation=config.activation, dropout=config.dropout)
-    raise ValueError(f"unknown model {config.model!r}; known: mlp")
+        return [int(np.prod(image_shape))]
+    raise ValueError(f"unknown model {config.model!r}; known: mlp, lenet5")
+
+
+def build_model(config: TrainConfig, input_shape: list[int], classes: int) -> rp.nn.Module:
+    if config.model == "lenet5":
+        return rp.models.lenet5(classes, activation=config.activation)
+    sizes = [int(np.prod(input_shape)), *config.hidden_sizes(), classes]
+    return rp.models.mlp(sizes, activation=config.activation, dropout=config.dropout)
 
 
 def optimizer_settings(config: TrainConfig) -> dict[str, Any]:
@@ -57,10 +69,10 @@ def train(config: TrainConfig) -> dict[str, Any]:
         scaler = rp.data.StandardScaler().fit(X.reshape(len(X), -1))
         preprocessing = {"kind": "standardize", "mean": scaler.mean_.tolist(),
                          "scale": scaler.scale_.tolist()}
-    input_shape = [int(np.prod(X.shape[1:]))]
+    input_shape = input_shape_for(config, X.shape[1:])
     X, X_test = prepare(X, preprocessing, input_shape), prepare(X_test, preprocessing, input_shape)
     classes = int(max(y.max(), y_test.max())) + 1
-    model = build_model(config, tuple(input_shape), classes)
+    model = build_model(config, input_shape, classes)
     optimizer = rp.optim.create(config.optimizer, model.parameters(),
                                 **optimizer_settings(config))
     trainer = rp.Trainer(model, rp.nn.CrossEntropyLoss(), optimizer)

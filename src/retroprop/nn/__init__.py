@@ -17,6 +17,7 @@ from retroprop.nn.activation import (
     get_activation,
 )
 from retroprop.nn.container import Flatten, Residual, Sequential
+from retroprop.nn.conv import Conv2d
 from retroprop.nn.dropout import Dropout
 from retroprop.nn.linear import Linear
 from retroprop.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
@@ -26,14 +27,18 @@ from retroprop.nn.multitask import MultiTask, MultiTaskLoss
 from retroprop.nn.noise import GaussianNoise, StochasticBinary
 from retroprop.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from retroprop.nn.parameter import Parameter
+from retroprop.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from retroprop.nn.regularized import WeightLayer, regularize
 
 __all__ = [
     "ELU",
+    "AdaptiveAvgPool2d",
+    "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "BatchNorm2d",
+    "Conv2d",
     "CrossEntropyLoss",
     "Dropout",
     "Flatten",
@@ -45,6 +50,7 @@ __all__ = [
     "Linear",
     "LogSoftmax",
     "MSELoss",
+    "MaxPool2d",
     "Module",
     "MultiTask",
     "MultiTaskLoss",

@@ -57,7 +57,10 @@ class Tanh(Function):
         return self.out
 
     def backward(self, grad: np.ndarray) -> Gradients:
-        return grad * (1 - self.out * self.out)
+        derivative = self.out * self.out
+        np.subtract(1, derivative, out=derivative)
+        derivative *= grad
+        return derivative
 
 
 class ReLU(Function):

@@ -1,0 +1,75 @@
+"""Pooling layers (seed 001, "Invarianza")."""
+
+from __future__ import annotations
+
+from retroprop.nn.conv import Pair, check_images, pair
+from retroprop.nn.module import Module
+from retroprop.ops import pooling
+from retroprop.ops.conv import output_size
+from retroprop.tensor.tensor import Tensor
+
+
+class _Pool2d(Module):
+    def __init__(self, kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0,
+                 dilation: Pair = 1) -> None:
+        super().__init__()
+        where = type(self).__name__
+        self.kernel_size = pair(kernel_size, "kernel_size", where)
+        self.stride = pair(stride if stride is not None else kernel_size, "stride", where)
+        self.padding = pair(padding, "padding", where, minimum=0)
+        self.dilation = pair(dilation, "dilation", where)
+        if any(2 * p > k for p, k in zip(self.padding, self.kernel_size, strict=True)):
+            raise ValueError(f"{where}: padding {self.padding} must be at most half the "
+                             f"kernel {self.kernel_size}")
+
+    def _check(self, x: Tensor) -> None:
+        where = type(self).__name__
+        check_images(x, where)
+        sizes = [output_size(s, k, st, p, d) for s, k, st, p, d in zip(
+            x.shape[2:], self.kernel_size, self.stride, self.padding, self.dilation,
+            strict=True)]
+        if min(sizes) <= 0:
+            raise ValueError(f"{where}: the kernel {self.kernel_size} does not fit the input "
+                             f"of shape {x.shape} (output size {tuple(sizes)})")
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxPool2d(_Pool2d):
+    """The largest value of each window (stride defaults to the kernel size)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        self._check(x)
+        return pooling.MaxPool2d.apply(x, kernel=self.kernel_size, stride=self.stride,
+                                       padding=self.padding, dilation=self.dilation)
+
+
+class AvgPool2d(_Pool2d):
+    """The mean of each window (LeNet-5's subsampling layers)."""
+
+    def __init__(self, kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0) -> None:
+        super().__init__(kernel_size, stride, padding)
+
+    def forward(self, x: Tensor) -> Tensor:
+        self._check(x)
+        return pooling.AvgPool2d.apply(x, kernel=self.kernel_size, stride=self.stride,
+                                       padding=self.padding)
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed output size (OH, OW), whatever the input size."""
+
+    def __init__(self, output_size: Pair) -> None:
+        super().__init__()
+        self.output_size = pair(output_size, "output_size", "AdaptiveAvgPool2d")
+
+    def forward(self, x: Tensor) -> Tensor:
+        check_images(x, "AdaptiveAvgPool2d")
+        if any(o > s for o, s in zip(self.output_size, x.shape[2:], strict=True)):
+            raise ValueError(f"AdaptiveAvgPool2d: output size {self.output_size} exceeds the "
+                             f"input's {x.shape[2:]}")
+        return pooling.AdaptiveAvgPool2d.apply(x, output_size=self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"

@@ -1,0 +1,130 @@
+"""2-D convolution by im2col and one BLAS product per group (seed 001, "Invarianza":
+receptive fields and weight sharing; seed 002, convolutional layers).
+
+Users see NCHW tensors and (out, in/groups, kh, kw) weights, as in PyTorch. Inside,
+arrays are laid out CNHW (channels outermost): unrolling the receptive fields then takes
+kh·kw contiguous block copies, the product W·cols writes the output directly in CNHW, and
+the NCHW tensor handed back is a transposed view of it, which the next layer reads
+without copying. With the receptive field of output (n, i, j) unrolled into a column,
+
+    y[n, o, i, j] = b_o + Σ_{c, u, v} w[o, c, u, v] x[n, c, s·i + d·u - p, s·j + d·v - p]
+
+Backward: dL/dW = dL/dY · colsᵀ, where each shared weight receives the *sum* of the
+gradients of all its copies (seed 001); dL/dcols = Wᵀ · dL/dY is added back to the input
+position of every copy by kh·kw strided block additions (col2im).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retroprop.tensor.function import Function, Gradients
+
+Pair = tuple[int, int]
+
+
+def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def offset(u: int, dilation: int, stride: int, count: int) -> slice:
+    """Rows (or columns) of the padded input that kernel offset u reads for ``count``
+    outputs."""
+    return slice(u * dilation, u * dilation + stride * (count - 1) + 1, stride)
+
+
+def channels_first(x: np.ndarray, padding: Pair, value: float = 0.0) -> np.ndarray:
+    """x (N, C, H, W) as a padded CNHW array (free when x is already CNHW in memory)."""
+    cnhw = x.transpose(1, 0, 2, 3)
+    ph, pw = padding
+    if ph or pw:
+        return np.pad(cnhw, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+    return cnhw
+
+
+class Conv2d(Function):
+    """y = conv(x, W) + b, NCHW; see the module docstring for the formulas."""
+
+    def forward(self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, *,
+                stride: Pair, padding: Pair, dilation: Pair, groups: int) -> np.ndarray:
+        n, _, height, width = x.shape
+        out_channels, per_group, kh, kw = weight.shape
+        oh = output_size(height, kh, stride[0], padding[0], dilation[0])
+        ow = output_size(width, kw, stride[1], padding[1], dilation[1])
+        self.shape, self.geometry, self.weight, self.groups = x.shape, (stride, padding,
+                                                                        dilation), weight, groups
+        source = channels_first(x, padding)
+        # cols[g, (u, v, c), (n, i, j)] = x_padded[g·C/G + c, n, s·i + d·u, s·j + d·v],
+        # plus a last row of ones when there is a bias, which then rides in the product:
+        # [W b] [cols; 1] = W cols + b, and dL/d[W b] gives dL/db as its last column.
+        size = kh * kw * per_group
+        self.bias = bias
+        cols = np.empty((groups, size + (bias is not None), n * oh * ow), dtype=x.dtype)
+        unrolled = cols[:, :size].reshape(groups, kh, kw, per_group, n, oh, ow)
+        for u in range(kh):
+            rows = offset(u, dilation[0], stride[0], oh)
+            for v in range(kw):
+                columns = offset(v, dilation[1], stride[1], ow)
+                unrolled[:, u, v] = source[:, :, rows, columns].reshape(groups, per_group, n,
+                                                                         oh, ow)
+        if bias is not None:
+            cols[:, size] = 1
+        self.cols = cols
+        out = np.empty((out_channels, n * oh * ow), dtype=x.dtype)
+        for g, block in enumerate(self._blocks(out_channels)):
+            np.matmul(self._kernel(g), cols[g], out=out[block])
+        self.out_shape = (out_channels, n, oh, ow)
+        return out.reshape(self.out_shape).transpose(1, 0, 2, 3)
+
+    def _blocks(self, out_channels: int) -> list[slice]:
+        size = out_channels // self.groups
+        return [slice(g * size, (g + 1) * size) for g in range(self.groups)]
+
+    def _kernel(self, g: int) -> np.ndarray:
+        """Group g's weights as (out/G, kh·kw·in/G [+ 1]), in the (u, v, c) order of
+        ``cols``, with the bias as last column when there is one."""
+        weight = self.weight
+        block = self._blocks(len(weight))[g]
+        kernel = weight[block].transpose(0, 2, 3, 1).reshape(block.stop - block.start, -1)
+        if self.bias is None:
+            return kernel
+        return np.concatenate([kernel, self.bias[block, None]], axis=1)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        weight = self.weight
+        out_channels, per_group, kh, kw = weight.shape
+        grad_out = grad.transpose(1, 0, 2, 3).reshape(out_channels, -1)  # free when CNHW
+        blocks = self._blocks(out_channels)
+        size = kh * kw * per_group
+        grad_x = grad_w = grad_b = None
+        if any(self.needs_input_grad[1:]):
+            grad_w = np.empty_like(weight)
+            grad_b = None if self.bias is None else np.empty_like(self.bias)
+            for g, block in enumerate(blocks):
+                product = (self.cols[g] @ grad_out[block].T).T  # faster than dY · colsᵀ
+                grad_w[block] = product[:, :size].reshape(-1, kh, kw, per_group).transpose(
+                    0, 3, 1, 2)
+                if grad_b is not None:
+                    grad_b[block] = product[:, size]
+        if self.needs_input_grad[0]:
+            grad_x = self._col2im(grad_out, blocks, size)
+        if self.bias is None:
+            return grad_x, grad_w
+        return grad_x, grad_w, grad_b
+
+    def _col2im(self, grad_out: np.ndarray, blocks: list[slice], size: int) -> np.ndarray:
+        n, channels, height, width = self.shape
+        _, _, kh, kw = self.weight.shape
+        (sh, sw), (ph, pw), (dh, dw) = self.geometry
+        _, _, oh, ow = self.out_shape
+        per_group = channels // self.groups
+        grad_x = np.zeros((channels, n, height + 2 * ph, width + 2 * pw), dtype=grad_out.dtype)
+        for g, block in enumerate(blocks):
+            grad_cols = (self._kernel(g)[:, :size].T @ grad_out[block]).reshape(
+                kh, kw, per_group, n, oh, ow)
+            target = grad_x[g * per_group:(g + 1) * per_group]
+            for u in range(kh):
+                rows = offset(u, dh, sh, oh)
+                for v in range(kw):
+                    target[:, :, rows, offset(v, dw, sw, ow)] += grad_cols[u, v]
+        return grad_x[:, :, ph:ph + height, pw:pw + width].transpose(1, 0, 2, 3)

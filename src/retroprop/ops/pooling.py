@@ -1,0 +1,126 @@
+"""Pooling (seed 001, "Invarianza": pooling makes features tolerant to small shifts).
+
+Max pooling passes the gradient to the largest input of each window (the first one in
+row-major order on ties, as PyTorch); average pooling spreads it evenly. Both work by
+kh·kw strided slices of the (padded) input, one per offset in the window, so any memory
+layout of the input is kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retroprop.ops.conv import Pair, offset, output_size
+from retroprop.tensor.function import Function, Gradients
+
+
+def padded(x: np.ndarray, padding: Pair, value: float) -> np.ndarray:
+    ph, pw = padding
+    if not (ph or pw):
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+
+
+class _Pool(Function):
+    def _setup(self, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair,
+               dilation: Pair) -> None:
+        self.shape, self.kernel, self.stride, self.padding, self.dilation = (
+            x.shape, kernel, stride, padding, dilation)
+        self.out_hw = tuple(output_size(s, k, st, p, d) for s, k, st, p, d in zip(
+            x.shape[2:], kernel, stride, padding, dilation, strict=True))
+
+    def _slices(self):
+        """(u, v, index) for every offset of the window: index selects, in the padded
+        input, the element at offset (u, v) of every window."""
+        (kh, kw), (sh, sw), (dh, dw), (oh, ow) = self.kernel, self.stride, self.dilation, \
+            self.out_hw
+        for u in range(kh):
+            for v in range(kw):
+                yield (slice(None), slice(None), offset(u, dh, sh, oh), offset(v, dw, sw, ow))
+
+    def _tiles_exactly(self) -> bool:
+        """Windows that cover every input element exactly once (e.g. 2×2, stride 2)."""
+        return (self.stride == self.kernel and self.dilation == (1, 1) and
+                not any(self.padding) and
+                all(s == o * k for s, o, k in zip(self.shape[2:], self.out_hw, self.kernel,
+                                                   strict=True)))
+
+    def _unpad(self, grad_padded: np.ndarray) -> np.ndarray:
+        (ph, pw), (h, w) = self.padding, self.shape[2:]
+        return grad_padded[:, :, ph:ph + h, pw:pw + w]
+
+
+class MaxPool2d(_Pool):
+    """y[n, c, i, j] = max over the window of x (padding counts as -inf)."""
+
+    def forward(self, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair,
+                dilation: Pair) -> np.ndarray:
+        self._setup(x, kernel, stride, padding, dilation)
+        self.source = padded(x, padding, -np.inf)
+        out = None
+        for index in self._slices():
+            out = self.source[index].copy(order="K") if out is None else \
+                np.maximum(out, self.source[index], out=out)
+        self.out = out
+        return out
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        result = np.zeros_like(self.source)
+        taken = np.zeros(grad.shape, dtype=bool)
+        for index in self._slices():
+            first = (self.source[index] == self.out) & ~taken
+            result[index] += grad * first
+            taken |= first
+        return self._unpad(result)
+
+
+class AvgPool2d(_Pool):
+    """y[n, c, i, j] = mean of the window of x (zero padding counted, as PyTorch's default
+    ``count_include_pad=True``)."""
+
+    def forward(self, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
+        self._setup(x, kernel, stride, padding, (1, 1))
+        source = padded(x, padding, 0.0)
+        self.padded_shape = source.shape
+        self.template = source
+        out = None
+        for index in self._slices():
+            out = source[index].copy(order="K") if out is None else \
+                np.add(out, source[index], out=out)
+        out *= x.dtype.type(1.0 / (kernel[0] * kernel[1]))
+        return out
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        share = grad * grad.dtype.type(1.0 / (self.kernel[0] * self.kernel[1]))
+        if self._tiles_exactly():  # each element belongs to one window: assign, no sums
+            result = np.empty_like(self.template)
+            for index in self._slices():
+                result[index] = share
+            return result
+        result = np.zeros_like(self.template)
+        for index in self._slices():
+            result[index] += share
+        return self._unpad(result)
+
+
+def adaptive_matrix(size: int, out: int, dtype: np.dtype) -> np.ndarray:
+    """(out, size) averaging matrix of adaptive pooling: row i averages the inputs in
+    [floor(i·size/out), ceil((i+1)·size/out))."""
+    matrix = np.zeros((out, size), dtype=dtype)
+    for i in range(out):
+        start, stop = (i * size) // out, -(-((i + 1) * size) // out)
+        matrix[i, start:stop] = 1.0 / (stop - start)
+    return matrix
+
+
+class AdaptiveAvgPool2d(Function):
+    """Average over windows chosen to give an (OH, OW) output; the windows are rectangles,
+    so y = P_h x P_wᵀ with 1-D averaging matrices, and dL/dx = P_hᵀ (dL/dy) P_w."""
+
+    def forward(self, x: np.ndarray, output_size: Pair) -> np.ndarray:
+        self.rows = adaptive_matrix(x.shape[2], output_size[0], x.dtype)
+        self.cols = adaptive_matrix(x.shape[3], output_size[1], x.dtype)
+        return self.rows @ x @ self.cols.T
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return self.rows.T @ grad @ self.cols
