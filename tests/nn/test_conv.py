@@ -115,7 +115,9 @@ def test_lenet5_reaches_089_on_fashion_mnist():
     images = lambda a: rp.datasets.scale(a)[:, None]  # noqa: E731
     rp.manual_seed(0)
     model = rp.models.lenet5(activation="relu", pooling="max")
-    trainer = rp.Trainer(model, nn.CrossEntropyLoss(),
-                         rp.optim.SGD(model.parameters(), lr=0.05, momentum=0.9))
-    trainer.fit(images(X), y, epochs=3, batch_size=128, verbose=0)
+    optimizer = rp.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    schedule = rp.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=5)
+    trainer = rp.Trainer(model, nn.CrossEntropyLoss(), optimizer)
+    trainer.fit(images(X), y, epochs=5, batch_size=128, verbose=0,
+                callbacks=[rp.callbacks.LearningRateScheduler(schedule)])
     assert trainer.evaluate(images(X_test), y_test)["accuracy"] >= 0.89

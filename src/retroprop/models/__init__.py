@@ -2,5 +2,7 @@
 
 from retroprop.models.lenet import lenet5
 from retroprop.models.mlp import mlp
+from retroprop.models.neurons import LinearNeuron, LogisticNeuron
+from retroprop.models.perceptron import McCullochPitts, Perceptron
 
-__all__ = ["lenet5", "mlp"]
+__all__ = ["LinearNeuron", "LogisticNeuron", "McCullochPitts", "Perceptron", "lenet5", "mlp"]
