@@ -1,0 +1,69 @@
+"""What every experiment returns: a table to print and curves to draw."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Panel:
+    """One picture: named curves (x, y), axis labels, optional log scale."""
+
+    title: str
+    curves: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+    xlabel: str = "epoch"
+    ylabel: str = ""
+    log_y: bool = False
+
+
+@dataclass
+class ExperimentResult:
+    """A lecture experiment's outcome: ``table()`` as text, ``plot(path)`` as a PNG."""
+
+    name: str
+    columns: list[str]
+    rows: list[list[Any]]
+    panels: list[Panel] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def table(self) -> str:
+        cells = [[_cell(v) for v in row] for row in self.rows]
+        widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(self.columns)]
+        lines = [self.name, "  ".join(c.ljust(w) for c, w in zip(self.columns, widths,
+                                                                  strict=True)),
+                 "  ".join("-" * w for w in widths)]
+        lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True))
+                  for row in cells]
+        return "\n".join(lines + self.notes)
+
+    def plot(self, path: str | os.PathLike[str]) -> None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        panels = self.panels or [Panel(self.name)]
+        figure, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.2),
+                                    squeeze=False)
+        for axis, panel in zip(axes[0], panels, strict=True):
+            for label, (x, y) in panel.curves.items():
+                axis.plot(x, y, marker="." if len(x) < 60 else None, label=label)
+            axis.set(title=panel.title, xlabel=panel.xlabel, ylabel=panel.ylabel)
+            if panel.log_y:
+                axis.set_yscale("log")
+            axis.grid(alpha=0.3)
+            if panel.curves:
+                axis.legend(fontsize=8)
+        figure.suptitle(self.name)
+        figure.tight_layout()
+        figure.savefig(path, dpi=100)
+        plt.close(figure)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
