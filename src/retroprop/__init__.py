@@ -7,7 +7,18 @@
 np.float32(12.0)
 """
 
-from retroprop import callbacks, data, datasets, ensemble, models, nn, ops, optim, viz
+from retroprop import (
+    callbacks,
+    data,
+    datasets,
+    ensemble,
+    experiments,
+    models,
+    nn,
+    ops,
+    optim,
+    viz,
+)
 from retroprop.nn import init, predict_mc
 from retroprop.random import manual_seed
 from retroprop.serialization import ModelFileError, load, load_optimizer_state, save
@@ -36,6 +47,7 @@ __all__ = [
     "datasets",
     "enable_grad",
     "ensemble",
+    "experiments",
     "get_default_dtype",
     "gradcheck",
     "init",

@@ -2,7 +2,6 @@
 wide tanh MLP), dropout, L2 and early stopping each lower the test error of the
 unregularized run with the same seed."""
 
-import numpy as np
 import pytest
 
 import retroprop as rp

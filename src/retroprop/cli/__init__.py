@@ -55,6 +55,16 @@ def parser() -> argparse.ArgumentParser:
     evaluate.add_argument("model", help="model file written by retroprop train (model.rpz)")
     evaluate.add_argument("--dataset", help="data set (default: the one it was trained on)")
 
+    experiment = commands.add_parser(
+        "experiment", help="run one of the lectures' experiments",
+        description="Run a lecture experiment: print its table and save its figure.")
+    experiment.add_argument("name", help="gradient-descent, delta-rule, perceptron, "
+                            "vanishing-gradients, initialization, learning-rate, "
+                            "optimizer-paths, weight-perturbation, regularization, batch-norm")
+    experiment.add_argument("--output", default=".", help="folder for NAME.png (default .)")
+    experiment.add_argument("--epochs", type=int, help="epochs, for the experiments that "
+                            "train (vanishing-gradients: 500 by default)")
+
     bench = commands.add_parser("bench", help="speed against PyTorch and scikit-learn",
                                 description="Run a benchmark (needs torch and scikit-learn).")
     bench.add_argument("name", nargs="?", default="step", choices=BENCHMARKS,
@@ -81,6 +91,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                     train(resolve(settings, flags))
             else:
                 train(resolve(settings, flags))
+        elif args.command == "experiment":
+            from pathlib import Path
+
+            from retroprop import experiments
+
+            options = {"epochs": args.epochs} if args.epochs else {}
+            result = experiments.run(args.name, **options)
+            print(result.table())
+            Path(args.output).mkdir(parents=True, exist_ok=True)
+            figure = Path(args.output) / f"{args.name}.png"
+            result.plot(figure)
+            print(f"figure saved to {figure}")
         elif args.command == "evaluate":
             from retroprop.cli.train import evaluate
 

@@ -29,7 +29,7 @@ def gradient_descent(x0: float = 7.0, lr: float = 0.6, steps: int = 4,
                             data={"iterates": [float(p[0]) for p in main.path]})
 
 
-def delta_rule(eta: float = 1 / 35, weeks: int = 30, seed: int = 0) -> ExperimentResult:
+def delta_rule(eta: float = 1 / 35, weeks: int = 200, seed: int = 0) -> ExperimentResult:
     """Seed 001's cafeteria: true prices (150, 50, 100) cents for portions (2, 5, 3); start
     at 50 each; one delta-rule step Δw_i = η x_i (t - y) with η = 1/35 turns the estimate
     500 into 880 (residual -30); then weeks of random orders learn the prices."""

@@ -279,7 +279,8 @@ class Trainer:
         history = History()
         extra: list[Callback] = [ProgressBar()] if verbose else []
         steps = 1 if batch_size is None else math.ceil(len(X) / batch_size)
-        hooks = CallbackList([history, *(callbacks or []), *extra], self,
+        # History after the user's callbacks, so it records what they add to the logs.
+        hooks = CallbackList([*(callbacks or []), history, *extra], self,
                              {"epochs": epochs, "steps": steps, "samples": len(X)})
         per_example = type(self.loss)(reduction="none") if sampling == "hard_examples" else None
         errors: np.ndarray | None = None
