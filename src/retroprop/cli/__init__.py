@@ -65,6 +65,10 @@ def parser() -> argparse.ArgumentParser:
     experiment.add_argument("--epochs", type=int, help="epochs, for the experiments that "
                             "train (vanishing-gradients: 500 by default)")
 
+    report = commands.add_parser("report", help="rebuild a run's HTML report",
+                                 description="Rebuild RUN_DIR/report.html from the run's files.")
+    report.add_argument("run_dir", help="folder written by retroprop train")
+
     bench = commands.add_parser("bench", help="speed against PyTorch and scikit-learn",
                                 description="Run a benchmark (needs torch and scikit-learn).")
     bench.add_argument("name", nargs="?", default="step", choices=BENCHMARKS,
@@ -103,6 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             figure = Path(args.output) / f"{args.name}.png"
             result.plot(figure)
             print(f"figure saved to {figure}")
+        elif args.command == "report":
+            from retroprop.report import build_report
+
+            print(f"report written to {build_report(args.run_dir)}")
         elif args.command == "evaluate":
             from retroprop.cli.train import evaluate
 

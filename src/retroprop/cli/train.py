@@ -11,6 +11,7 @@ import numpy as np
 
 import retroprop as rp
 from retroprop.cli.config import TrainConfig
+from retroprop.report import build_report, save_predictions
 from retroprop.serialization import read_metadata
 
 
@@ -80,7 +81,8 @@ def train(config: TrainConfig) -> dict[str, Any]:
     output = Path(config.output or f"runs/{Path(config.dataset).stem}-"
                   f"{time.strftime('%Y%m%d-%H%M%S')}")
     output.mkdir(parents=True, exist_ok=True)
-    callbacks: list[rp.callbacks.Callback] = [rp.callbacks.CSVLogger(output / "history.csv")]
+    callbacks: list[rp.callbacks.Callback] = [rp.callbacks.GradientMonitor(),
+                                              rp.callbacks.CSVLogger(output / "history.csv")]
     if config.patience is not None:
         callbacks.append(rp.callbacks.EarlyStopping(patience=config.patience))
     start = time.perf_counter()
@@ -92,12 +94,14 @@ def train(config: TrainConfig) -> dict[str, Any]:
                 "input_shape": input_shape, "classes": classes, "config": config.as_dict(),
                 "test": result}
     rp.save(model, output / "model.rpz", metadata=metadata)
+    save_predictions(output, y_test, trainer.predict_classes(X_test), X_test)
+    report = build_report(output)
     rp.viz.plot_history(history.history, output / "learning_curves.png",
                         title=f"{config.model} on {config.dataset}")
     (output / "config.json").write_text(json.dumps(config.as_dict(), indent=2))
     print(f"test loss {result['loss']:.4f}  test accuracy {result['accuracy']:.4f}  "
           f"({seconds:.1f} s of training)")
-    print(f"saved model, history.csv and learning_curves.png in {output}")
+    print(f"saved model, history.csv, learning_curves.png and {report.name} in {output}")
     return {"output": str(output), "seconds": seconds, **result}
 
 

@@ -216,13 +216,18 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad.sum(axis=axes, keepdims=True).reshape(shape)
 
 
-def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
+def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool,
+                  record: dict[int, np.ndarray] | None = None) -> None:
+    """The chain rule from ``root`` down; ``record`` (if given) receives dL/d(node) of every
+    node, interior ones included (for pictures of the graph)."""
     grads: dict[int, np.ndarray] = {id(root): seed}
     owned_by_leaves: set[int] = set()
     for node in reversed(_topological_order(root)):
         grad = grads.pop(id(node), None)
         if grad is None:
             continue
+        if record is not None:
+            record[id(node)] = grad.copy()
         ctx = node._ctx
         if ctx is None:
             _accumulate_leaf(node, grad, owned_by_leaves)

@@ -6,6 +6,12 @@ import os
 from collections.abc import Mapping, Sequence
 
 
+def curve_names(history: Mapping[str, Sequence[float]]) -> list[str]:
+    """The quantities with a training curve: loss and metrics, not their ``val_`` twins, the
+    rate, or per-layer values such as ``grad_norm/0.weight``."""
+    return [k for k in history if "/" not in k and not k.startswith("val_") and k != "lr"]
+
+
 def plot_history(history: Mapping[str, Sequence[float]], path: str | os.PathLike[str],
                  title: str = "Learning curves") -> None:
     """Save a PNG with one panel per quantity (loss, then each metric), each showing the
@@ -15,7 +21,7 @@ def plot_history(history: Mapping[str, Sequence[float]], path: str | os.PathLike
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = [k for k in history if not k.startswith("val_") and k != "lr"]
+    names = curve_names(history)
     if not names:
         raise ValueError("plot_history: the history holds no curves")
     figure, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.6), squeeze=False)

@@ -1,0 +1,66 @@
+"""The training report is a self-contained page that a browser renders: every image
+decodes, the screenshot is not blank, and the console shows no error (headless Chromium,
+from Debian's ``chromium`` package)."""
+
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from retroprop.cli import main
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+CHECK = """<script>
+window.addEventListener("load", () => {
+  const images = [...document.images];
+  const drawn = images.filter(i => i.complete && i.naturalWidth > 0).length;
+  document.title = `images ${drawn}/${images.length}`;
+});
+</script>"""
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("run")
+    assert main(["train", "--epochs", "3", "--quiet", "--output", str(folder)]) == 0
+    return folder
+
+
+def test_report_is_self_contained_and_rebuilt(run_dir):
+    page = (run_dir / "report.html").read_text()
+    assert "http://" not in page and "https://" not in page
+    assert len(re.findall(r'src="data:image/png;base64,', page)) == 5
+    (run_dir / "report.html").unlink()
+    assert main(["report", str(run_dir)]) == 0
+    assert (run_dir / "report.html").is_file()
+
+
+def chromium(*args, profile):
+    assert CHROMIUM, "Debian's chromium is needed: apt-get install chromium"
+    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_report_renders_in_headless_chromium(run_dir, tmp_path):
+    checked = tmp_path / "checked.html"
+    checked.write_text((run_dir / "report.html").read_text().replace("</body>", CHECK +
+                                                                      "</body>"))
+    dom = chromium("--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000",
+                   "--dump-dom", checked.as_uri(), profile=tmp_path / "profile1")
+    assert "<title>images 5/5</title>" in dom.stdout, dom.stdout[:300]
+    console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line]
+    assert not [line for line in console if "rror" in line], console
+
+    shot = tmp_path / "shot.png"
+    chromium(f"--screenshot={shot}", "--window-size=1200,2400",
+             (run_dir / "report.html").as_uri(), profile=tmp_path / "profile2")
+    from matplotlib.image import imread
+
+    pixels = imread(shot)
+    assert pixels.shape[0] > 1000 and pixels[..., :3].std() > 0.05  # not a blank page
+    assert np.mean(pixels[..., :3] < 0.5) > 0.01  # drawn content: dark pixels
