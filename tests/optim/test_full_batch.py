@@ -24,20 +24,21 @@ def quadratic_fn(A, b):
     return lambda x: (x @ (A_t @ x)) * 0.5 - (b_t * x).sum()
 
 
-def test_conjugate_gradient_solves_a_quadratic_in_n_iterations(quadratic):
-    A, b, solution = quadratic
-    x = rp.nn.Parameter(np.zeros(N))
-    # An exact line search (c2 -> 0), as the N-step guarantee assumes.
-    optimizer = rp.optim.ConjugateGradient([x], max_iter=N, c2=1e-9, eps=1e-12)
-    fn = quadratic_fn(A, b)
-
+def closure_for(optimizer, fn, x):
     def closure():
         optimizer.zero_grad()
         value = fn(x)
         value.backward()
         return value
+    return closure
 
-    optimizer.step(closure)
+
+def test_conjugate_gradient_solves_a_quadratic_in_n_iterations(quadratic):
+    A, b, solution = quadratic
+    x = rp.nn.Parameter(np.zeros(N))
+    # An exact line search (c2 -> 0), as the N-step guarantee assumes.
+    optimizer = rp.optim.ConjugateGradient([x], max_iter=N, c2=1e-9, eps=1e-12)
+    optimizer.step(closure_for(optimizer, quadratic_fn(A, b), x))
     assert optimizer.shared_state["steps"] <= N
     np.testing.assert_allclose(x.data, solution, atol=1e-8)
 
@@ -56,15 +57,8 @@ def test_exact_hessian_is_the_matrix(quadratic):
     A, b, _ = quadratic
     x = rp.nn.Parameter(np.zeros(N))
     optimizer = rp.optim.Newton([x], hessian="exact")
-    fn = quadratic_fn(A, b)
-
-    def closure():
-        optimizer.zero_grad()
-        value = fn(x)
-        value.backward()
-        return value
-
-    np.testing.assert_allclose(optimizer.hessian(closure), A, atol=1e-6)
+    hessian = optimizer.hessian(closure_for(optimizer, quadratic_fn(A, b), x))
+    np.testing.assert_allclose(hessian, A, atol=1e-6)
 
 
 def rosenbrock(x):

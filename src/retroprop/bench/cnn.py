@@ -4,12 +4,10 @@ times, test accuracies and the ratio."""
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import numpy as np
 
 import retroprop as rp
+from retroprop.bench.timing import trained_rounds
 
 BATCH, LR, MOMENTUM = 128, 0.05, 0.9
 
@@ -54,18 +52,8 @@ def _pytorch(X, y, X_test, y_test) -> float:
 def run(rounds: int = 2) -> dict[str, dict[str, float]]:
     (X, y), (X_test, y_test) = rp.datasets.load_fashion_mnist()
     data = (rp.datasets.scale(X)[:, None], y, rp.datasets.scale(X_test)[:, None], y_test)
-    contenders = {"retroprop": _retroprop, "pytorch": _pytorch}
-    times: dict[str, list[float]] = {name: [] for name in contenders}
-    accuracy: dict[str, float] = {}
-    for round_ in range(rounds):
-        for name, train in contenders.items():
-            rp.manual_seed(round_)
-            time.sleep(0.3)
-            start = time.perf_counter()
-            accuracy[name] = train(*data)
-            times[name].append(time.perf_counter() - start)
-    return {name: {"seconds": statistics.median(times[name]), "accuracy": accuracy[name]}
-            for name in contenders}
+    return trained_rounds({"retroprop": _retroprop, "pytorch": _pytorch}, data, rounds,
+                          rp.manual_seed)
 
 
 def main() -> None:

@@ -4,8 +4,6 @@ prints epoch time and test accuracy of each, and retroprop's time ratios."""
 
 from __future__ import annotations
 
-import statistics
-import time
 import warnings
 from collections.abc import Callable
 
@@ -13,6 +11,7 @@ import numpy as np
 
 import retroprop as rp
 from retroprop.bench.mirror import torch_copy
+from retroprop.bench.timing import trained_rounds
 
 SIZES = (784, 256, 128, 10)
 BATCH, LR, MOMENTUM = 128, 0.01, 0.9
@@ -66,19 +65,9 @@ CONTENDERS: dict[str, Callable[..., float]] = {
 
 
 def run(rounds: int = 3) -> dict[str, dict[str, float]]:
-    """Median epoch seconds (training only) and test accuracy of each library."""
+    """Median epoch seconds (training and test prediction) and test accuracy of each."""
     data = _data()
-    times: dict[str, list[float]] = {name: [] for name in CONTENDERS}
-    accuracy: dict[str, float] = {}
-    for round_ in range(rounds):
-        for name, train in CONTENDERS.items():
-            rp.manual_seed(round_)
-            time.sleep(0.3)
-            start = time.perf_counter()
-            accuracy[name] = train(*data)
-            times[name].append(time.perf_counter() - start)
-    return {name: {"seconds": statistics.median(times[name]), "accuracy": accuracy[name]}
-            for name in CONTENDERS}
+    return trained_rounds(CONTENDERS, data, rounds, rp.manual_seed)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
+from typing import Any
 
 
 def interleaved(contenders: dict[str, Callable[[], object]], rounds: int, repeat: int,
@@ -27,3 +28,20 @@ def interleaved(contenders: dict[str, Callable[[], object]], rounds: int, repeat
                 fn()
             samples[name].append((time.perf_counter() - start) / repeat)
     return {name: statistics.median(times) for name, times in samples.items()}
+
+
+def trained_rounds(contenders: dict[str, Callable[..., float]], data: tuple[Any, ...],
+                   rounds: int, seed: Callable[[int], object]) -> dict[str, dict[str, float]]:
+    """Train each contender from scratch on ``data`` in alternating rounds (``seed(round)``
+    first); the median seconds and the last test accuracy of each."""
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    accuracy: dict[str, float] = {}
+    for round_ in range(rounds):
+        for name, train in contenders.items():
+            seed(round_)
+            time.sleep(0.3)
+            start = time.perf_counter()
+            accuracy[name] = train(*data)
+            times[name].append(time.perf_counter() - start)
+    return {name: {"seconds": statistics.median(times[name]), "accuracy": accuracy[name]}
+            for name in contenders}
