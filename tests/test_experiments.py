@@ -96,3 +96,14 @@ def test_command_line_experiment(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "880" in result.stdout and (tmp_path / "delta-rule.png").is_file()
+
+
+@pytest.mark.parametrize(("name", "options", "message"), [
+    ("gradient-descent", {"lr": -0.1}, "lr must be a positive number, got -0.1"),
+    ("delta-rule", {"weeks": 0}, "weeks must be a positive number"),
+    ("vanishing-gradients", {"epochs": 0}, "epochs must be a positive number"),
+    ("optimizer-paths", {"steps": "many"}, "steps must be a positive number"),
+])
+def test_experiment_parameters_are_validated(name, options, message):
+    with pytest.raises(ValueError, match=message):
+        rp.experiments.run(name, **options)

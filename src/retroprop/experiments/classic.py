@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from retroprop.experiments.result import ExperimentResult, Panel
+from retroprop.experiments.result import ExperimentResult, Panel, check_positive
 from retroprop.models.neurons import LinearNeuron
 from retroprop.models.perceptron import Perceptron
 from retroprop.optim.minimize import minimize
@@ -15,8 +15,8 @@ def gradient_descent(x0: float = 7.0, lr: float = 0.6, steps: int = 4,
                      compare_steps: int = 20) -> ExperimentResult:
     """Seed 004: gradient descent on f(x) = (x - 4)² + 3 from x0 = 7 with η = 0.6 gives
     3.4, 4.12, 3.976, 4.0048; then a rate too small, right and too big."""
-    if not lr > 0 or any(r <= 0 for r in rates):
-        raise ValueError(f"gradient_descent: rates must be positive, got {lr} and {rates}")
+    check_positive("gradient_descent", lr=lr, steps=steps, compare_steps=compare_steps,
+                   **{f"rates[{i}]": r for i, r in enumerate(rates)})
     f = lambda x: ((x - 4) ** 2 + 3).sum()  # noqa: E731
     main = minimize(f, [x0], lr=lr, steps=steps)
     rows = [[k, float(p[0]), main.values[k]] for k, p in enumerate(main.path)]
@@ -33,6 +33,7 @@ def delta_rule(eta: float = 1 / 35, weeks: int = 200, seed: int = 0) -> Experime
     """Seed 001's cafeteria: true prices (150, 50, 100) cents for portions (2, 5, 3); start
     at 50 each; one delta-rule step Δw_i = η x_i (t - y) with η = 1/35 turns the estimate
     500 into 880 (residual -30); then weeks of random orders learn the prices."""
+    check_positive("delta_rule", eta=eta, weeks=weeks)
     prices = np.array([150.0, 50.0, 100.0])
     portions = np.array([2.0, 5.0, 3.0])
     neuron = LinearNeuron([50.0, 50.0, 50.0])
@@ -60,6 +61,7 @@ def delta_rule(eta: float = 1 / 35, weeks: int = 200, seed: int = 0) -> Experime
 def perceptron(max_epochs: int = 50) -> ExperimentResult:
     """Seed 001: the perceptron finds separating weights for AND and OR (linearly
     separable) and never settles on XOR and EQ."""
+    check_positive("perceptron", max_epochs=max_epochs)
     X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
     problems = {"AND": [-1, -1, -1, 1], "OR": [-1, 1, 1, 1], "XOR": [-1, 1, 1, -1],
                 "EQ": [1, -1, -1, 1]}

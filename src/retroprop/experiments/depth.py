@@ -10,7 +10,7 @@ import numpy as np
 from retroprop import nn
 from retroprop.callbacks.gradient_monitor import GradientMonitor
 from retroprop.datasets.loaders import load_fashion_mnist, load_mnist, scale
-from retroprop.experiments.result import ExperimentResult, Panel
+from retroprop.experiments.result import ExperimentResult, Panel, check_positive
 from retroprop.optim.sgd import SGD
 from retroprop.random import manual_seed
 from retroprop.tensor.tensor import Tensor
@@ -28,8 +28,9 @@ def initialization(depth: int = 10, width: int = 50, batch: int = 1000, seed: in
     10-layer ReLU network of 50 units on N(0, 1) inputs: variance of activations and
     gradients layer by layer under N(0, 0.01) (variance 0.01: n σ² = 0.5 per layer, the
     activations vanish), N(0, 1) (n σ² = 50: tanh saturates), LeCun, Glorot and He."""
-    if depth < 2 or width < 1:
-        raise ValueError(f"initialization: need depth >= 2 and width >= 1, got {depth}, {width}")
+    check_positive("initialization", width=width, batch=batch)
+    if not isinstance(depth, int) or depth < 2:
+        raise ValueError(f"initialization: depth must be an integer >= 2, got {depth!r}")
     manual_seed(seed)
     x = np.random.default_rng(seed).standard_normal((batch, width))
     rows, panels, data = [], [], {}
@@ -100,8 +101,7 @@ def vanishing_gradients(hidden_layers: tuple[int, ...] = (2, 3, 4), epochs: int 
     vanishing ones); "batch_norm" is possible too, but a linear layer followed by batch
     normalization gets no bias gradient at all (the normalization removes any shift), so
     its effect is shown by the ``batch-norm`` experiment instead."""
-    if epochs < 1 or n < 10:
-        raise ValueError(f"vanishing_gradients: need epochs >= 1 and n >= 10, got {epochs}, {n}")
+    check_positive("vanishing_gradients", epochs=epochs, n=n, width=width, lr=lr)
     X, y, source = _digits_for_vanishing(n)
     rows, panels, data = [], [], {}
     configs = [(h, None) for h in hidden_layers] + [(max(hidden_layers), m) for m in mitigations]

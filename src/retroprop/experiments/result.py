@@ -63,6 +63,13 @@ class ExperimentResult:
         plt.close(figure)
 
 
+def check_positive(where: str, **values: float) -> None:
+    """Experiment parameters must be positive numbers: say which one is not."""
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            raise ValueError(f"{where}: {name} must be a positive number, got {value!r}")
+
+
 def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"

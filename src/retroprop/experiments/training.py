@@ -13,7 +13,7 @@ import numpy as np
 from retroprop import nn
 from retroprop.callbacks.early_stopping import EarlyStopping
 from retroprop.datasets.loaders import DIGITS_MAXIMUM, load_digits, load_fashion_mnist, scale
-from retroprop.experiments.result import ExperimentResult, Panel
+from retroprop.experiments.result import ExperimentResult, Panel, check_positive
 from retroprop.models.mlp import mlp
 from retroprop.optim.minimize import minimize
 from retroprop.optim.sgd import SGD
@@ -33,6 +33,8 @@ def learning_rate(rates: tuple[float, float, float] = (0.001, 0.1, 5.0), epochs:
                   seed: int = 0) -> ExperimentResult:
     """Seed 004's three panels: the same MLP on the digits with a rate too small (slow
     progress), right, and too big (oscillation or divergence)."""
+    check_positive("learning_rate", epochs=epochs, **{f"rates[{i}]": r
+                                                      for i, r in enumerate(rates)})
     X, y, X_test, y_test = _digits()
     rows, panel = [], Panel("training loss", ylabel="loss", log_y=True)
     for rate, label in zip(rates, ("too small", "right", "too big"), strict=True):
@@ -76,6 +78,7 @@ def optimizer_paths(steps: int = 200) -> ExperimentResult:
     (slow zig-zag of gradient descent across the ellipse), a saddle point (escaping it)
     and Rosenbrock's valley, drawn over the contour lines. Newton's method, which seeks
     any point of zero gradient, lands on the saddle point itself."""
+    check_positive("optimizer_paths", steps=steps)
     rows, data = [], {}
     for surface, (fn, start, _) in SURFACES.items():
         for method, (name, options) in METHODS.items():
@@ -123,6 +126,7 @@ def weight_perturbation(evaluations: int = 2000, seed: int = 0) -> ExperimentRes
     falls needs one forward pass per weight tried, while backpropagation gets the
     derivative for every weight from one forward and one backward pass; with the same
     number of passes, backpropagation goes much further ("too inefficient")."""
+    check_positive("weight_perturbation", evaluations=evaluations)
     X, y, X_test, y_test = _digits()
     curves, rows = {}, []
     manual_seed(seed)
@@ -172,6 +176,7 @@ def _small_fashion(n: int) -> tuple[np.ndarray, ...]:
 def regularization(n: int = 1000, epochs: int = 60, seed: int = 0) -> ExperimentResult:
     """Seed 001 and 003 on a small overfitting setup (Fashion-MNIST, ``n`` training images,
     a wide tanh MLP): none, L2, L1, dropout, early stopping, input noise and max-norm."""
+    check_positive("regularization", n=n, epochs=epochs)
     X, y, X_val, y_val, X_test, y_test = _small_fashion(n)
     settings = {"none": {}, "L2 (λ = 0.01)": {"l2": 1e-2}, "L1 (λ = 1e-4)": {"l1": 1e-4},
                 "dropout 0.5": {"dropout": 0.5}, "early stopping": {"early": True},
@@ -199,6 +204,7 @@ def regularization(n: int = 1000, epochs: int = 60, seed: int = 0) -> Experiment
 
 def batch_norm(depth: int = 8, epochs: int = 5, seed: int = 0) -> ExperimentResult:
     """Seed 003: a deep sigmoid MLP on the digits with and without batch normalization."""
+    check_positive("batch_norm", depth=depth, epochs=epochs)
     X, y, X_test, y_test = _digits()
     rows, panel = [], Panel("training loss", ylabel="loss")
     for use in (False, True):
