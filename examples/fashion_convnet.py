@@ -1,9 +1,9 @@
 """Recipe: a small convnet on Fashion-MNIST (two convolutions with batch norm, pooling,
-dropout, shift-and-rotation augmentation), aiming at the 0.934 of the "2 Conv + pooling +
-BN" entries of the Fashion-MNIST benchmark table within 30 minutes on a 2-core CPU.
+dropout, random one-pixel shifts), aiming at the 0.934 of the "2 Conv + pooling + BN"
+entries of the Fashion-MNIST benchmark table within 30 minutes on a 2-core CPU.
 
 Receta: una red convolucional pequeña para Fashion-MNIST (dos convoluciones con
-normalización por lotes, pooling, dropout y aumentación con desplazamientos y rotaciones).
+normalización por lotes, pooling, dropout y aumentación con desplazamientos de un píxel).
 
     python examples/fashion_convnet.py [--epochs 12]
 """
@@ -25,7 +25,7 @@ def convnet() -> nn.Sequential:
         nn.MaxPool2d(2),                                              # 64 × 7 × 7
         nn.Flatten(), nn.Dropout(0.25),
         nn.Linear(64 * 7 * 7, 256, init="he_normal"), nn.BatchNorm1d(256), nn.ReLU(),
-        nn.Dropout(0.5), nn.Linear(256, 10))
+        nn.Dropout(0.25), nn.Linear(256, 10))
 
 
 def main() -> None:
@@ -40,11 +40,10 @@ def main() -> None:
     X_test = rp.datasets.scale(X_test)[:, None]
     model = convnet()
     optimizer = rp.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True,
-                             weight_decay=5e-4)
+                             weight_decay=1e-4)
     schedule = rp.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
     trainer = rp.Trainer(model, nn.CrossEntropyLoss(), optimizer)
-    augment = rp.data.augment.Compose(rp.data.augment.RandomShift(2),
-                                      rp.data.augment.RandomRotation(8))
+    augment = rp.data.augment.RandomShift(1)
     start = time.perf_counter()
     trainer.fit(X, y, epochs=args.epochs, batch_size=128, augment=augment,
                 callbacks=[rp.callbacks.LearningRateScheduler(schedule)])
