@@ -28,19 +28,13 @@ class Adagrad(Optimizer):
 
     def step(self, closure: Closure | None = None) -> Any:
         loss = self._evaluate(closure)
-        for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                grad = param.grad
-                if group["weight_decay"]:
-                    grad = grad + group["weight_decay"] * param.data
-                state = self.state.setdefault(param, {})
-                if "sum" not in state:
-                    state["step"] = 0
-                    state["sum"] = np.full_like(param.data, group["initial_accumulator_value"])
-                state["step"] += 1
-                state["sum"] += grad * grad
-                rate = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-                param.data -= rate * grad / (np.sqrt(state["sum"]) + group["eps"])
+        for group, param, grad in self.gradients():
+            state = self.state.setdefault(param, {})
+            if "sum" not in state:
+                state["step"] = 0
+                state["sum"] = np.full_like(param.data, group["initial_accumulator_value"])
+            state["step"] += 1
+            state["sum"] += grad * grad
+            rate = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+            param.data -= rate * grad / (np.sqrt(state["sum"]) + group["eps"])
         return loss

@@ -37,30 +37,24 @@ class Adam(Optimizer):
 
     def step(self, closure: Closure | None = None) -> Any:
         loss = self._evaluate(closure)
-        for group in self.param_groups:
+        for group, param, grad in self.gradients(l2=not self.decoupled):
             lr, (beta1, beta2), decay = group["lr"], group["betas"], group["weight_decay"]
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                grad = param.grad
-                if decay and self.decoupled:
-                    param.data *= 1 - lr * decay
-                elif decay:
-                    grad = grad + decay * param.data
-                state = self.state.setdefault(param, {})
-                if "step" not in state:
-                    state.update(step=0, exp_avg=np.zeros_like(param.data),
-                                 exp_avg_sq=np.zeros_like(param.data))
-                state["step"] += 1
-                m, v = state["exp_avg"], state["exp_avg_sq"]
-                m *= beta1
-                m += (1 - beta1) * grad
-                v *= beta2
-                v += (1 - beta2) * grad * grad
-                correction1 = 1 - beta1 ** state["step"]
-                correction2 = 1 - beta2 ** state["step"]
-                denominator = np.sqrt(v) / np.sqrt(correction2) + group["eps"]
-                param.data -= (lr / correction1) * m / denominator
+            if decay and self.decoupled:
+                param.data *= 1 - lr * decay
+            state = self.state.setdefault(param, {})
+            if "step" not in state:
+                state.update(step=0, exp_avg=np.zeros_like(param.data),
+                             exp_avg_sq=np.zeros_like(param.data))
+            state["step"] += 1
+            m, v = state["exp_avg"], state["exp_avg_sq"]
+            m *= beta1
+            m += (1 - beta1) * grad
+            v *= beta2
+            v += (1 - beta2) * grad * grad
+            correction1 = 1 - beta1 ** state["step"]
+            correction2 = 1 - beta2 ** state["step"]
+            denominator = np.sqrt(v) / np.sqrt(correction2) + group["eps"]
+            param.data -= (lr / correction1) * m / denominator
         return loss
 
 

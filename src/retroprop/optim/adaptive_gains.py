@@ -47,26 +47,22 @@ class AdaptiveGains(Optimizer):
 
     def step(self, closure: Closure | None = None) -> Any:
         loss = self._evaluate(closure)
-        for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                grad = param.grad
-                state = self.state.setdefault(param, {})
-                if "gains" not in state:
-                    state["gains"] = np.ones_like(param.data)
-                else:
-                    agree = grad * state["previous_grad"] > 0
-                    gains = state["gains"]
-                    gains[agree] += group["gain_up"]
-                    gains[~agree] *= group["gain_down"]
-                    np.clip(gains, group["gain_min"], group["gain_max"], out=gains)
-                state["previous_grad"] = grad.copy()
-                change = -group["lr"] * state["gains"] * grad
-                if group["momentum"]:
-                    velocity = state.setdefault("velocity", np.zeros_like(param.data))
-                    velocity *= group["momentum"]
-                    velocity += change
-                    change = velocity
-                param.data += change
+        for group, param, grad in self.gradients():
+            state = self.state.setdefault(param, {})
+            if "gains" not in state:
+                state["gains"] = np.ones_like(param.data)
+            else:
+                agree = grad * state["previous_grad"] > 0
+                gains = state["gains"]
+                gains[agree] += group["gain_up"]
+                gains[~agree] *= group["gain_down"]
+                np.clip(gains, group["gain_min"], group["gain_max"], out=gains)
+            state["previous_grad"] = grad.copy()
+            change = -group["lr"] * state["gains"] * grad
+            if group["momentum"]:
+                velocity = state.setdefault("velocity", np.zeros_like(param.data))
+                velocity *= group["momentum"]
+                velocity += change
+                change = velocity
+            param.data += change
         return loss

@@ -10,7 +10,7 @@ the update rule in ``step``.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -103,6 +103,16 @@ class Optimizer:
 
     def step(self, closure: Closure | None = None) -> Any:
         raise NotImplementedError
+
+    def gradients(self, l2: bool = True) -> Iterator[tuple[dict[str, Any], Tensor, np.ndarray]]:
+        """(group, parameter, gradient) for every parameter that has a gradient; with a
+        group ``weight_decay`` λ (and ``l2``) the gradient is ∂E/∂w + λ w, a new array."""
+        for group in self.param_groups:
+            decay = group.get("weight_decay", 0.0) if l2 else 0.0
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                yield group, param, param.grad + decay * param.data if decay else param.grad
 
     def _evaluate(self, closure: Closure | None) -> Any:
         """Run the closure, if any, with recording on; full-batch methods demand one."""

@@ -36,30 +36,24 @@ class RMSprop(Optimizer):
 
     def step(self, closure: Closure | None = None) -> Any:
         loss = self._evaluate(closure)
-        for group in self.param_groups:
+        for group, param, grad in self.gradients():
             alpha, eps = group["alpha"], group["eps"]
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                grad = param.grad
-                if group["weight_decay"]:
-                    grad = grad + group["weight_decay"] * param.data
-                state = self.state.setdefault(param, {})
-                square = state.setdefault("square_avg", np.zeros_like(param.data))
-                square *= alpha
-                square += (1 - alpha) * grad * grad
-                if group["centered"]:
-                    mean = state.setdefault("grad_avg", np.zeros_like(param.data))
-                    mean *= alpha
-                    mean += (1 - alpha) * grad
-                    denominator = np.sqrt(square - mean * mean) + eps
-                else:
-                    denominator = np.sqrt(square) + eps
-                if group["momentum"]:
-                    buffer = state.setdefault("momentum_buffer", np.zeros_like(param.data))
-                    buffer *= group["momentum"]
-                    buffer += grad / denominator
-                    param.data -= group["lr"] * buffer
-                else:
-                    param.data -= group["lr"] * grad / denominator
+            state = self.state.setdefault(param, {})
+            square = state.setdefault("square_avg", np.zeros_like(param.data))
+            square *= alpha
+            square += (1 - alpha) * grad * grad
+            if group["centered"]:
+                mean = state.setdefault("grad_avg", np.zeros_like(param.data))
+                mean *= alpha
+                mean += (1 - alpha) * grad
+                denominator = np.sqrt(square - mean * mean) + eps
+            else:
+                denominator = np.sqrt(square) + eps
+            if group["momentum"]:
+                buffer = state.setdefault("momentum_buffer", np.zeros_like(param.data))
+                buffer *= group["momentum"]
+                buffer += grad / denominator
+                param.data -= group["lr"] * buffer
+            else:
+                param.data -= group["lr"] * grad / denominator
         return loss

@@ -62,23 +62,17 @@ class SGD(Optimizer):
 
     def step(self, closure: Closure | None = None) -> Any:
         loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr, momentum, decay = group["lr"], group["momentum"], group["weight_decay"]
-            for param in group["params"]:
-                grad = param.grad
-                if grad is None:
-                    continue
-                if decay:
-                    grad = grad + decay * param.data
-                if momentum:
-                    state = self.state.setdefault(param, {})
-                    buffer = state.get("momentum_buffer")
-                    if buffer is None:
-                        buffer = state["momentum_buffer"] = grad.copy()
-                    else:
-                        buffer *= momentum
-                        buffer += grad if not group["dampening"] else \
-                            (1 - group["dampening"]) * grad
-                    grad = grad + momentum * buffer if group["nesterov"] else buffer
-                param.data -= lr * grad
+        for group, param, grad in self.gradients():
+            momentum = group["momentum"]
+            if momentum:
+                state = self.state.setdefault(param, {})
+                buffer = state.get("momentum_buffer")
+                if buffer is None:
+                    buffer = state["momentum_buffer"] = grad.copy()
+                else:
+                    buffer *= momentum
+                    buffer += grad if not group["dampening"] else \
+                        (1 - group["dampening"]) * grad
+                grad = grad + momentum * buffer if group["nesterov"] else buffer
+            param.data -= group["lr"] * grad
         return loss
