@@ -81,8 +81,7 @@ class AvgPool2d(_Pool):
     def forward(self, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
         self._setup(x, kernel, stride, padding, (1, 1))
         source = padded(x, padding, 0.0)
-        self.padded_shape = source.shape
-        self.template = source
+        self.template = source  # its shape and memory layout, for the gradient
         out = None
         for index in self._slices():
             out = source[index].copy(order="K") if out is None else \
