@@ -12,11 +12,19 @@ generator, so ``rp.manual_seed`` fixes them.
 from __future__ import annotations
 
 import math
+from types import ModuleType
 
 import numpy as np
-from scipy import ndimage
 
 from retroprop.random import generator
+
+
+def _ndimage() -> ModuleType:
+    """``scipy.ndimage``, imported on first use: importing SciPy loads SciPy's own OpenBLAS,
+    whose threads would compete for the cores with NumPy's (see ``optim.blas``)."""
+    from scipy import ndimage
+
+    return ndimage
 
 
 class Distortion:
@@ -61,8 +69,8 @@ class Distortion:
         index, rows, cols = np.meshgrid(np.arange(n), np.arange(height), np.arange(width),
                                         indexing="ij")
         coordinates = np.stack([index, rows + dy, cols + dx])
-        warped = ndimage.map_coordinates(images.astype(np.float32, copy=False), coordinates,
-                                         order=1, mode="constant", cval=0.0)
+        warped = _ndimage().map_coordinates(images.astype(np.float32, copy=False),
+                                            coordinates, order=1, mode="constant", cval=0.0)
         return warped.reshape(batch.shape).astype(batch.dtype, copy=False)
 
 
@@ -115,8 +123,8 @@ class ElasticDistortion(Distortion):
 
     def displacement(self, n: int, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
         fields = generator().uniform(-1, 1, (2, n, height, width))
-        smooth = ndimage.gaussian_filter(fields, sigma=(0, 0, self.sigma, self.sigma),
-                                         mode="constant")
+        smooth = _ndimage().gaussian_filter(fields, sigma=(0, 0, self.sigma, self.sigma),
+                                            mode="constant")
         return self.alpha * smooth[0], self.alpha * smooth[1]
 
 

@@ -37,7 +37,8 @@ REDUCTIONS = ("mean", "sum", "none")
 
 def check_finite(values: np.ndarray, what: str, where: str) -> None:
     """Raise a ValueError that counts NaN and inf values, if any."""
-    if not np.isfinite(values).all():
+    # A sum is finite only if every term is (a finite sum that overflows is checked in full).
+    if not np.isfinite(np.add.reduce(values, axis=None)) and not np.isfinite(values).all():
         nan, inf = int(np.isnan(values).sum()), int(np.isinf(values).sum())
         first = tuple(int(i) for i in np.argwhere(~np.isfinite(values))[0])
         raise ValueError(
@@ -153,7 +154,8 @@ def _labels(raw: np.ndarray, n: int, classes: int, where: str) -> np.ndarray:
     elif raw.dtype.kind not in "iu":
         raise TypeError(f"{where}: labels must be integers, got dtype {raw.dtype}")
     labels = raw.astype(np.intp, copy=False)
-    if n and (labels.min() < 0 or labels.max() >= classes):
+    # as unsigned integers, negative labels wrap around to huge values: one test for both ends
+    if n and np.maximum.reduce(labels.astype(np.uintp)) >= classes:
         bad = np.unique(labels[(labels < 0) | (labels >= classes)])
         raise ValueError(
             f"{where}: labels must be in [0, {classes - 1}] for {classes} classes, got "

@@ -80,12 +80,10 @@ class Linear(WeightLayer):
             self.bias.data[...] = 0
 
     def forward(self, x: Tensor) -> Tensor:
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise ValueError(
-                f"{self!r}: input of shape {x.shape} has "
-                f"{x.shape[-1] if x.ndim else 'no'} features, expected {self.in_features}"
-            )
-        out = ops.linear(x, self.noisy_weight(), self.bias)
+        try:
+            out = ops.linear(x, self.noisy_weight(), self.bias)
+        except ValueError as error:
+            raise ValueError(f"{self!r}: {error}") from None
         return out if self.activation is None else self.activation(out)
 
     def extra_repr(self) -> str:

@@ -60,14 +60,15 @@ class Module:
             raise RuntimeError(
                 f"{type(self).__name__}: call super().__init__() before assigning attributes"
             )
+        was_parameter = name in self._parameters
         for registry in (self._parameters, self._buffers, self._modules):
             registry.pop(name, None)
-        if isinstance(value, Parameter) or (value is None and name in self._parameters):
+        if isinstance(value, Parameter) or (value is None and was_parameter):
             self._parameters[name] = value
         elif isinstance(value, Module):
             self._modules[name] = value
-        else:
-            object.__setattr__(self, name, value)
+        # parameters and modules are plain attributes too, so that reading them is fast
+        object.__setattr__(self, name, value)
 
     def __getattr__(self, name: str) -> Any:
         for registry in ("_parameters", "_buffers", "_modules"):
@@ -80,13 +81,14 @@ class Module:
         for registry in (self._parameters, self._buffers, self._modules):
             if name in registry:
                 del registry[name]
+                self.__dict__.pop(name, None)
                 return
         object.__delattr__(self, name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (or an empty slot, None) under ``name``."""
-        self.__dict__.pop(name, None)
         self._parameters[name] = param
+        object.__setattr__(self, name, param)
 
     def register_buffer(self, name: str, array: np.ndarray | None) -> None:
         """Register a non-learned array (e.g. running statistics) that ``state_dict`` saves."""

@@ -26,22 +26,24 @@ class Linear(Function):
         return out
 
     def backward(self, grad: np.ndarray) -> Gradients:
-        x, weight = self.x, self.weight
-        rows = grad.reshape(-1, grad.shape[-1])
-        grad_x = grad @ weight if self.needs_input_grad[0] else None
-        grad_w = rows.T @ x.reshape(-1, x.shape[-1]) if self.needs_input_grad[1] else None
-        if len(self.needs_input_grad) == 2:
+        x, weight, needs = self.x, self.weight, self.needs_input_grad
+        if grad.ndim != 2:  # (..., out): the leading axes are all batch
+            x, rows = x.reshape(-1, x.shape[-1]), grad.reshape(-1, grad.shape[-1])
+        else:
+            rows = grad
+        grad_x = grad @ weight if needs[0] else None
+        grad_w = rows.T @ x if needs[1] else None
+        if len(needs) == 2:
             return grad_x, grad_w
-        grad_b = rows.sum(axis=0) if self.needs_input_grad[2] else None
-        return grad_x, grad_w, grad_b
+        return grad_x, grad_w, np.add.reduce(rows, axis=0) if needs[2] else None
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x Wᵀ + b, with W of shape (out_features, in_features)."""
     if x.shape[-1:] != weight.shape[1:]:
         raise ValueError(
-            f"linear: input has {x.shape[-1] if x.ndim else 'no'} features (shape {x.shape}) "
-            f"but the weight of shape {weight.shape} expects {weight.shape[1]}"
+            f"linear: input of shape {x.shape} has {x.shape[-1] if x.ndim else 'no'} features, "
+            f"expected {weight.shape[1]} (the weight has shape {weight.shape})"
         )
     if bias is None:
         return Linear.apply(x, weight)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from retroprop.optim.blas import axpy_
 from retroprop.optim.optimizer import Closure, Optimizer, check_lr, check_range
 
 
@@ -63,16 +64,20 @@ class SGD(Optimizer):
     def step(self, closure: Closure | None = None) -> Any:
         loss = self._evaluate(closure)
         for group, param, grad in self.gradients():
-            momentum = group["momentum"]
-            if momentum:
-                state = self.state.setdefault(param, {})
-                buffer = state.get("momentum_buffer")
-                if buffer is None:
-                    buffer = state["momentum_buffer"] = grad.copy()
-                else:
-                    buffer *= momentum
-                    buffer += grad if not group["dampening"] else \
-                        (1 - group["dampening"]) * grad
-                grad = grad + momentum * buffer if group["nesterov"] else buffer
-            param.data -= group["lr"] * grad
+            lr, momentum = group["lr"], group["momentum"]
+            if not momentum:
+                axpy_(param.data, -lr, grad)
+                continue
+            state = self.state.setdefault(param, {})
+            buffer = state.get("momentum_buffer")
+            if buffer is None:
+                buffer = state["momentum_buffer"] = grad.copy()
+            else:
+                buffer *= momentum
+                axpy_(buffer, 1 - group["dampening"], grad)
+            if group["nesterov"]:
+                axpy_(param.data, -lr, grad)
+                axpy_(param.data, -lr * momentum, buffer)
+            else:
+                axpy_(param.data, -lr, buffer)
         return loss

@@ -16,16 +16,17 @@ so that, as in PyTorch, work for an input that needs none is skipped.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import itertools
+from typing import Any
 
 import numpy as np
 
 from retroprop.tensor import grad_mode
-
-if TYPE_CHECKING:
-    from retroprop.tensor.tensor import Tensor
+from retroprop.tensor.tensor import Tensor
 
 Gradients = np.ndarray | None | tuple[np.ndarray | None, ...]
+
+_sequence = itertools.count()
 
 
 class Function:
@@ -33,6 +34,9 @@ class Function:
 
     parents: tuple[Tensor, ...]
     needs_input_grad: tuple[bool, ...]
+    #: Creation order: a node is always made after the nodes of its inputs, so
+    #: visiting nodes by decreasing number is a topological order (as in PyTorch).
+    sequence_number: int
     released: bool = False
 
     def forward(self, *inputs: np.ndarray, **options: Any) -> np.ndarray:
@@ -45,8 +49,6 @@ class Function:
     def apply(cls, *inputs: Tensor, **options: Any) -> Tensor:
         """Run ``forward`` on the inputs' arrays and, if any input needs a
         gradient and recording is on, link the output to this node."""
-        from retroprop.tensor.tensor import Tensor
-
         dtype = inputs[0].data.dtype
         for tensor in inputs[1:]:
             if tensor.data.dtype != dtype:
@@ -56,12 +58,13 @@ class Function:
                     "e.g. Tensor(x.numpy(), dtype=np.float64)"
                 )
         fn = cls()
-        fn.needs_input_grad = tuple(t.requires_grad for t in inputs)
-        requires_grad = grad_mode.is_grad_enabled() and any(fn.needs_input_grad)
-        out = Tensor._wrap(fn.forward(*(t.data for t in inputs), **options), requires_grad)
-        if requires_grad:
-            fn.parents = inputs
+        fn.needs_input_grad = needs = tuple([t.requires_grad for t in inputs])
+        out = Tensor._wrap(fn.forward(*[t.data for t in inputs], **options))
+        if grad_mode._enabled and True in needs:
+            out.requires_grad = True
             out._ctx = fn
+            fn.parents = inputs
+            fn.sequence_number = next(_sequence)
         return out
 
     def release(self) -> None:

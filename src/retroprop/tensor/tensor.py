@@ -9,11 +9,12 @@ dL/dx = sum over the uses y of x of (dy/dx)^T dL/dy.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from retroprop.tensor.function import Function
+if TYPE_CHECKING:
+    from retroprop.tensor.function import Function
 
 _default_dtype = np.dtype(np.float32)
 
@@ -179,30 +180,35 @@ class Tensor:
         _run_backward(self, seed, retain_graph)
 
 
-def _topological_order(root: Tensor) -> list[Tensor]:
-    """Tensors that need a gradient, each after all the tensors it was computed from."""
-    order: list[Tensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+def _graph(root: Tensor) -> tuple[list[Tensor], list[Tensor]]:
+    """The computed tensors that ``root`` depends on, each before the tensors it was computed
+    from (decreasing creation order of their nodes), and the leaves that need a gradient."""
+    computed: list[Tensor] = []
+    leaves: list[Tensor] = []
+    seen = {id(root)}
+    stack = [root]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
+        node = stack.pop()
         ctx = node._ctx
         if ctx is None:
+            leaves.append(node)
             continue
         if ctx.released:
             raise RuntimeError(
                 "Trying to backward through the graph a second time: its saved arrays were "
                 "freed by the first backward(); call backward(retain_graph=True) the first time"
             )
-        stack.extend((p, False) for p in ctx.parents if p.requires_grad and id(p) not in visited)
-    return order
+        computed.append(node)
+        for parent in ctx.parents:
+            if parent.requires_grad and id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
+    computed.sort(key=_sequence_number, reverse=True)
+    return computed, leaves
+
+
+def _sequence_number(tensor: Tensor) -> int:
+    return tensor._ctx.sequence_number  # type: ignore[union-attr]
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -220,25 +226,24 @@ def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool,
                   record: dict[int, np.ndarray] | None = None) -> None:
     """The chain rule from ``root`` down; ``record`` (if given) receives dL/d(node) of every
     node, interior ones included (for pictures of the graph)."""
+    computed, leaves = _graph(root)
     grads: dict[int, np.ndarray] = {id(root): seed}
-    owned_by_leaves: set[int] = set()
-    for node in reversed(_topological_order(root)):
+    for node in computed:
         grad = grads.pop(id(node), None)
         if grad is None:
             continue
         if record is not None:
             record[id(node)] = grad.copy()
         ctx = node._ctx
-        if ctx is None:
-            _accumulate_leaf(node, grad, owned_by_leaves)
-            continue
-        input_grads = ctx.backward(grad)
-        if not isinstance(input_grads, tuple):
+        input_grads = ctx.backward(grad)  # type: ignore[union-attr]
+        if type(input_grads) is not tuple:
             input_grads = (input_grads,)
-        for parent, parent_grad in zip(ctx.parents, input_grads, strict=True):
+        for parent, parent_grad in zip(ctx.parents, input_grads, strict=True):  # type: ignore[union-attr]
             if parent_grad is None or not parent.requires_grad:
                 continue
-            parent_grad = unbroadcast(parent_grad, parent.data.shape)
+            shape = parent.data.shape
+            if parent_grad.shape != shape:
+                parent_grad = unbroadcast(parent_grad, shape)
             if parent_grad.dtype != parent.data.dtype:
                 raise RuntimeError(
                     f"internal error: {type(ctx).__name__}.backward returned {parent_grad.dtype} "
@@ -247,17 +252,21 @@ def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool,
             previous = grads.get(id(parent))
             grads[id(parent)] = parent_grad if previous is None else previous + parent_grad
         if not retain_graph:
-            ctx.release()
-
-
-def _accumulate_leaf(leaf: Tensor, grad: np.ndarray, owned_by_leaves: set[int]) -> None:
-    """Add ``grad`` into ``leaf.grad``; the first time, adopt the array if no one else holds it."""
-    if leaf.grad is not None:
-        leaf.grad += grad
-        return
-    shared = grad.base is not None or id(grad) in owned_by_leaves or not grad.flags.writeable
-    leaf.grad = grad.copy() if shared else grad
-    owned_by_leaves.add(id(leaf.grad))
+            ctx.release()  # type: ignore[union-attr]
+    adopted: set[int] = set()
+    for leaf in leaves:
+        grad = grads.pop(id(leaf), None)
+        if grad is None:
+            continue
+        if record is not None:
+            record[id(leaf)] = grad.copy()
+        if leaf.grad is not None:
+            leaf.grad += grad
+        elif grad.base is None and grad.flags.writeable and id(grad) not in adopted:
+            leaf.grad = grad  # no one else holds this array: adopt it instead of copying
+            adopted.add(id(grad))
+        else:
+            leaf.grad = grad.copy()
 
 
 def as_tensor(value: Any, like: Tensor) -> Tensor:

@@ -1,0 +1,79 @@
+"""The in-place update y ← y + α x of the optimizers (BLAS level 1, ``axpy``).
+
+An optimizer step is a few passes over every weight array. In NumPy,
+``y += alpha * x`` is two passes on one core, through a temporary. NumPy's
+wheels ship their own OpenBLAS, whose ``axpy`` does it in one pass, in
+place, on all cores (the threads that already run NumPy's matrix
+products). When that library is loaded in this process we call it through
+ctypes; otherwise (NumPy built on another BLAS, small or non-contiguous
+arrays) the same update runs in NumPy. Both agree to rounding: BLAS may
+compute α x + y with one fused multiply-add.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+#: Below this many elements one NumPy pass costs less than the call into BLAS.
+MIN_SIZE = 4096
+
+_Axpy = Callable[[int, float, int, int, int, int], None]
+
+
+def _numpy_openblas() -> ctypes.CDLL | None:
+    """NumPy's bundled OpenBLAS (64-bit integers, ``scipy_`` symbols), only if NumPy has
+    already loaded it: a second copy would start a second thread pool on the same cores,
+    and the two would slow each other down."""
+    no_load = getattr(os, "RTLD_NOLOAD", None)
+    if no_load is None:  # Windows
+        return None
+    root = Path(np.__file__).parent
+    for folder in (root.parent / "numpy.libs", root / ".dylibs"):
+        for path in sorted(folder.glob("libscipy_openblas64_*")):
+            try:
+                library = ctypes.CDLL(str(path), mode=no_load | os.RTLD_LAZY)
+            except OSError:
+                continue
+            if hasattr(library, "scipy_cblas_saxpy64_"):
+                return library
+    return None
+
+
+def _axpy_routines() -> dict[np.dtype, _Axpy]:
+    library = _numpy_openblas()
+    if library is None:
+        return {}
+    routines = {}
+    for dtype, scalar, letter in ((np.float32, ctypes.c_float, "s"),
+                                  (np.float64, ctypes.c_double, "d")):
+        routine = getattr(library, f"scipy_cblas_{letter}axpy64_")
+        routine.restype = None
+        routine.argtypes = [ctypes.c_int64, scalar, ctypes.c_void_p, ctypes.c_int64,
+                            ctypes.c_void_p, ctypes.c_int64]
+        routines[np.dtype(dtype)] = routine
+    return routines
+
+
+_AXPY = _axpy_routines()
+
+
+def uses_blas() -> bool:
+    """Whether :func:`axpy_` can call NumPy's OpenBLAS in this process."""
+    return bool(_AXPY)
+
+
+def axpy_(y: np.ndarray, alpha: float, x: np.ndarray) -> None:
+    """y ← y + α x, in place; ``x`` has the shape and dtype of ``y``."""
+    routine = _AXPY.get(y.dtype)
+    if (routine is not None and y.size >= MIN_SIZE and x.dtype == y.dtype
+            and x.shape == y.shape and y.flags.c_contiguous and x.flags.c_contiguous):
+        routine(y.size, float(alpha), x.ctypes.data, 1, y.ctypes.data, 1)
+    elif alpha == 1:
+        y += x
+    else:
+        y += alpha * x

@@ -1,0 +1,46 @@
+"""``axpy_``: y ← y + α x through NumPy's OpenBLAS, or NumPy where that is not possible."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info
+
+from retroprop.optim import blas
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float32, 1e-6), (np.float64, 1e-14)])
+@pytest.mark.parametrize("shape", [(7,), (256, 784), (3, 64, 64)])
+@pytest.mark.parametrize("alpha", [1.0, -0.01, 2.5])
+def test_axpy_matches_numpy(dtype, rtol, shape, alpha):
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
+    expected = y + dtype(alpha) * x
+    blas.axpy_(y, alpha, x)
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y, expected, rtol=rtol, atol=rtol)
+
+
+def test_axpy_on_strided_views_updates_only_the_view():
+    rng = np.random.default_rng(1)
+    base = rng.standard_normal((200, 200)).astype(np.float32)
+    x = rng.standard_normal((200, 100)).astype(np.float32)
+    before = base.copy()
+    blas.axpy_(base[:, ::2], 0.5, x)
+    np.testing.assert_allclose(base[:, ::2], before[:, ::2] + 0.5 * x, rtol=1e-6)
+    np.testing.assert_array_equal(base[:, 1::2], before[:, 1::2])
+
+
+def test_numpy_openblas_is_used_when_numpy_ships_it():
+    ships = any(info.get("prefix") == "libscipy_openblas" for info in threadpool_info())
+    assert blas.uses_blas() == ships
+
+
+def test_no_second_openblas_is_loaded():
+    """Two OpenBLAS thread pools on the same cores slow each other down."""
+    code = ("import numpy, threadpoolctl; before = len(threadpoolctl.threadpool_info()); "
+            "import retroprop; print(before, len(threadpoolctl.threadpool_info()))")
+    before, after = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                                   text=True).stdout.split()
+    assert before == after
