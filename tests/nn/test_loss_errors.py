@@ -59,3 +59,17 @@ def test_cross_entropy_is_stable_for_huge_logits():
     loss.backward()
     assert np.isclose(loss.item(), 2000.0)
     np.testing.assert_allclose(x.grad, [[1.0, -1.0]])
+
+
+def test_finite_values_whose_sum_overflows_are_accepted():
+    huge = np.full((4, 3), 3e38, dtype=np.float32)
+    with np.errstate(over="ignore"):
+        assert nn.functional.all_finite(huge)
+        loss = nn.MSELoss()(rp.Tensor(huge), huge)
+    assert loss.item() == 0.0
+    for bad in (np.nan, np.inf, -np.inf):
+        values = np.zeros((4, 3), dtype=np.float32)
+        values[2, 1] = bad
+        assert not nn.functional.all_finite(values)
+    plus_minus = np.array([np.inf, -np.inf])
+    assert not nn.functional.all_finite(plus_minus)

@@ -75,10 +75,13 @@ class CallbackList:
         if not hook.startswith("on_"):
             raise AttributeError(hook)
 
-        def call(*args: Any) -> None:
-            for callback in self.callbacks:
-                getattr(callback, hook)(*args)
+        methods = [getattr(callback, hook) for callback in self.callbacks]
 
+        def call(*args: Any) -> None:
+            for method in methods:
+                method(*args)
+
+        setattr(self, hook, call)  # found directly from now on
         return call
 
 

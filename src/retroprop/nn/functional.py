@@ -35,10 +35,15 @@ from retroprop.tensor.tensor import Tensor
 REDUCTIONS = ("mean", "sum", "none")
 
 
+def all_finite(values: np.ndarray) -> bool:
+    """Whether no value is NaN or infinite, in one pass: a sum is finite only if every term
+    is (a sum that overflows is checked element by element)."""
+    return bool(np.isfinite(np.add.reduce(values, axis=None)) or np.isfinite(values).all())
+
+
 def check_finite(values: np.ndarray, what: str, where: str) -> None:
     """Raise a ValueError that counts NaN and inf values, if any."""
-    # A sum is finite only if every term is (a finite sum that overflows is checked in full).
-    if not np.isfinite(np.add.reduce(values, axis=None)) and not np.isfinite(values).all():
+    if not all_finite(values):
         nan, inf = int(np.isnan(values).sum()), int(np.isinf(values).sum())
         first = tuple(int(i) for i in np.argwhere(~np.isfinite(values))[0])
         raise ValueError(

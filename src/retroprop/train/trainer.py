@@ -20,7 +20,7 @@ from retroprop.callbacks.base import Callback, CallbackList
 from retroprop.callbacks.history import History
 from retroprop.callbacks.progress import ProgressBar
 from retroprop.data.batches import SAMPLINGS, batch_indices
-from retroprop.nn.functional import check_finite
+from retroprop.nn.functional import all_finite, check_finite
 from retroprop.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from retroprop.nn.module import Module
 from retroprop.nn.utils import clip_grad_norm_, clip_grad_value_
@@ -97,6 +97,7 @@ class Trainer:
         self.stop_training = False
         self._penalized = [m for m in model.modules() if type(m).penalty is not Module.penalty]
         self._projected = [m for m in model.modules() if type(m).project_ is not Module.project_]
+        self._projections = self._projection_groups()
 
     # ------------------------------------------------------------------ data checks
     def _inputs(self, X: Any, where: str) -> np.ndarray:
@@ -148,7 +149,7 @@ class Trainer:
     def _compute_loss(self, xb: np.ndarray, yb: np.ndarray) -> tuple[Tensor | None, np.ndarray]:
         """Loss (None when the outputs are not finite) and outputs of one batch."""
         outputs = self.model(Tensor._wrap(xb))
-        if not np.isfinite(outputs.data).all():
+        if not all_finite(outputs.data):
             return None, outputs.data
         return self._regularized(self.loss(outputs, yb)), outputs.data
 
@@ -204,14 +205,17 @@ class Trainer:
             self._constrain()
         return value, outputs
 
+    def _projection_groups(self) -> list[tuple[Module, dict[str, Any]]]:
+        """Each module with a projection, and the parameter group of its weight (whose step
+        size its proximal step uses)."""
+        groups = {id(p): g for g in self.optimizer.param_groups for p in g["params"]}
+        return [(m, groups.get(id(m._parameters.get("weight")), self.optimizer.param_groups[0]))
+                for m in self._projected]
+
     def _constrain(self) -> None:
         """Proximal steps and constraints, each layer with the step size of its weight."""
-        if not self._projected:
-            return
-        rates = {id(p): g["lr"] for g in self.optimizer.param_groups for p in g["params"]}
-        for module in self._projected:
-            weight = module._parameters.get("weight")
-            module.project_(rates.get(id(weight), self.optimizer.param_groups[0]["lr"]))
+        for module, group in self._projections:
+            module.project_(group["lr"])
 
     # ------------------------------------------------------------------ fit
     def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = 32,
@@ -285,6 +289,7 @@ class Trainer:
         per_example = type(self.loss)(reduction="none") if sampling == "hard_examples" else None
         errors: np.ndarray | None = None
         self.stop_training = False
+        self._projections = self._projection_groups()
         hooks.on_train_begin({})
         for epoch in range(epochs):
             hooks.on_epoch_begin(epoch, {})
