@@ -120,3 +120,18 @@ def test_linear_validates_sizes_and_activation_names():
 def test_activation_by_name():
     for name in ("relu", "tanh", "sigmoid", "lecun_tanh", "elu", "leaky_relu", "step", "sign"):
         assert isinstance(nn.get_activation(name), nn.Module)
+
+
+def test_replacing_and_deleting_parameters_keeps_attributes_and_registry_in_step():
+    layer = nn.Linear(3, 2)
+    new = nn.Parameter(np.ones((2, 3)))
+    layer.weight = new
+    assert layer.weight is new and dict(layer.named_parameters())["weight"] is new
+    layer.bias = None
+    assert layer.bias is None and "bias" not in dict(layer.named_parameters())
+    del layer.weight
+    assert "weight" not in dict(layer.named_parameters())
+    with pytest.raises(AttributeError):
+        _ = layer.weight
+    layer.register_parameter("weight", new)
+    assert layer.weight is new and list(layer.parameters()) == [new]

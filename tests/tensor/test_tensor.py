@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 import retroprop as rp
+from retroprop.tensor import Function
 
 
 def test_default_dtype_is_float32_and_float64_on_request():
@@ -143,3 +144,30 @@ def test_manual_seed_reproduces_draws():
     np.testing.assert_array_equal(first, rp.init.he_normal()((4, 4)))
     with pytest.raises(ValueError, match="non-negative integer"):
         rp.manual_seed(-1)
+
+
+def test_each_node_runs_backward_once_after_all_its_consumers():
+    """Creation order is a topological order: ``a`` feeds a long chain and, directly, the
+    last node; its backward must wait for both."""
+    calls = []
+
+    class Double(Function):
+        def forward(self, value):
+            return value * 2
+
+        def backward(self, grad):
+            calls.append(grad.copy())
+            return grad * 2
+
+    x = rp.Tensor([1.0, 2.0], requires_grad=True, dtype=np.float64)
+    a = Double.apply(x)
+    chain = a
+    for _ in range(5):
+        chain = chain * 1.5
+    loss = (chain * a).sum()
+    loss.backward()
+    # loss = 1.5^5 a², a = 2x: dloss/da = 2 · 1.5^5 a, dloss/dx = 2 dloss/da
+    a_value = 2 * np.array([1.0, 2.0])
+    assert len(calls) == 1
+    np.testing.assert_allclose(calls[0], 2 * 1.5**5 * a_value)
+    np.testing.assert_allclose(x.grad, 4 * 1.5**5 * a_value)
