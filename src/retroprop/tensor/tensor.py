@@ -229,11 +229,9 @@ def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool,
     computed, leaves = _graph(root)
     grads: dict[int, np.ndarray] = {id(root): seed}
     for node in computed:
-        grad = grads.pop(id(node), None)
+        grad = _pop_gradient(grads, node, record)
         if grad is None:
             continue
-        if record is not None:
-            record[id(node)] = grad.copy()
         ctx = node._ctx
         input_grads = ctx.backward(grad)  # type: ignore[union-attr]
         if type(input_grads) is not tuple:
@@ -255,11 +253,9 @@ def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool,
             ctx.release()  # type: ignore[union-attr]
     adopted: set[int] = set()
     for leaf in leaves:
-        grad = grads.pop(id(leaf), None)
+        grad = _pop_gradient(grads, leaf, record)
         if grad is None:
             continue
-        if record is not None:
-            record[id(leaf)] = grad.copy()
         if leaf.grad is not None:
             leaf.grad += grad
         elif grad.base is None and grad.flags.writeable and id(grad) not in adopted:
@@ -267,6 +263,15 @@ def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool,
             adopted.add(id(grad))
         else:
             leaf.grad = grad.copy()
+
+
+def _pop_gradient(grads: dict[int, np.ndarray], tensor: Tensor,
+                  record: dict[int, np.ndarray] | None) -> np.ndarray | None:
+    """dL/d(tensor), now complete, taken out of ``grads`` (and copied into ``record``)."""
+    grad = grads.pop(id(tensor), None)
+    if grad is not None and record is not None:
+        record[id(tensor)] = grad.copy()
+    return grad
 
 
 def as_tensor(value: Any, like: Tensor) -> Tensor:
