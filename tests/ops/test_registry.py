@@ -38,6 +38,11 @@ def away(*shape, low=0.1):
     return draw
 
 
+def column_major(*shape):
+    """Normal values stored in Fortran order (as nn.Linear stores its weight)."""
+    return lambda rng: np.asfortranarray(rng.standard_normal(shape))
+
+
 def positive(*shape, low=0.5, high=2.0):
     return lambda rng: rng.uniform(low, high, shape)
 
@@ -156,6 +161,8 @@ CASES = [
     Case("adaptive_avg_pool", lambda x: pooling.AdaptiveAvgPool2d.apply(x, output_size=(3, 2)),
          lambda x: TF.adaptive_avg_pool2d(x, (3, 2)), [normal(2, 2, 7, 5)]),
     Case("linear", ops.linear, TF.linear, [normal(6, 4), normal(3, 4), normal(3)]),
+    Case("linear_column_major", ops.linear, TF.linear,
+         [normal(6, 4), column_major(3, 4), normal(3)]),
     Case("linear_no_bias", ops.linear, TF.linear, [normal(6, 4), normal(3, 4)]),
     Case("linear_3d", ops.linear, TF.linear, [normal(2, 6, 4), normal(3, 4), normal(3)]),
     Case("linear_1d", ops.linear, TF.linear, [normal(4), normal(3, 4), normal(3)]),

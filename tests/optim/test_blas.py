@@ -44,3 +44,15 @@ def test_no_second_openblas_is_loaded():
     before, after = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                                    text=True).stdout.split()
     assert before == after
+
+
+def test_axpy_on_column_major_and_mixed_layouts():
+    """Column-major arrays are one block of memory too (BLAS path); a row-major y with a
+    column-major x must pair elements by index, not by memory position."""
+    rng = np.random.default_rng(2)
+    x = np.asfortranarray(rng.standard_normal((256, 784)).astype(np.float32))
+    for y in (np.asfortranarray(rng.standard_normal((256, 784)).astype(np.float32)),
+              rng.standard_normal((256, 784)).astype(np.float32)):
+        expected = y + np.float32(-0.5) * x
+        blas.axpy_(y, -0.5, x)
+        np.testing.assert_allclose(y, expected, rtol=1e-6, atol=1e-6)

@@ -14,7 +14,9 @@ class Linear(Function):
     dL/dx = dL/dy W,   dL/dW = (dL/dy)ᵀ x,   dL/db = Σ_batch dL/dy.
 
     One BLAS call per product, no transposed copies, and no dL/dx when the
-    input needs none (the first layer).
+    input needs none (the first layer). dL/dW comes in the memory order of W
+    (``nn.Linear`` keeps W column-major), so the optimizer's updates run over
+    both as flat memory.
     """
 
     def forward(self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None
@@ -32,7 +34,7 @@ class Linear(Function):
         else:
             rows = grad
         grad_x = grad @ weight if needs[0] else None
-        grad_w = rows.T @ x if needs[1] else None
+        grad_w = np.matmul(rows.T, x, out=np.empty_like(weight)) if needs[1] else None
         if len(needs) == 2:
             return grad_x, grad_w
         return grad_x, grad_w, np.add.reduce(rows, axis=0) if needs[2] else None

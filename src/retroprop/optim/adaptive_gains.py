@@ -57,7 +57,7 @@ class AdaptiveGains(Optimizer):
                 gains[agree] += group["gain_up"]
                 gains[~agree] *= group["gain_down"]
                 np.clip(gains, group["gain_min"], group["gain_max"], out=gains)
-            state["previous_grad"] = grad.copy()
+            state["previous_grad"] = grad.copy(order="K")
             change = -group["lr"] * state["gains"] * grad
             if group["momentum"]:
                 velocity = state.setdefault("velocity", np.zeros_like(param.data))

@@ -67,11 +67,18 @@ def uses_blas() -> bool:
     return bool(_AXPY)
 
 
+def _same_flat_order(x: np.ndarray, y: np.ndarray) -> bool:
+    """Whether both arrays are one block of memory, element i of one at the place of
+    element i of the other (both row-major, or both column-major)."""
+    return ((x.flags.c_contiguous and y.flags.c_contiguous)
+            or (x.flags.f_contiguous and y.flags.f_contiguous))
+
+
 def axpy_(y: np.ndarray, alpha: float, x: np.ndarray) -> None:
     """y ← y + α x, in place; ``x`` has the shape and dtype of ``y``."""
     routine = _AXPY.get(y.dtype)
     if (routine is not None and y.size >= MIN_SIZE and x.dtype == y.dtype
-            and x.shape == y.shape and y.flags.c_contiguous and x.flags.c_contiguous):
+            and x.shape == y.shape and _same_flat_order(x, y)):
         routine(y.size, float(alpha), x.ctypes.data, 1, y.ctypes.data, 1)
     elif alpha == 1:
         y += x

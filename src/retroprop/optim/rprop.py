@@ -81,7 +81,7 @@ class Rprop(Optimizer):
             for param in group["params"]:
                 if param.grad is None:
                     continue
-                grad = param.grad.copy()
+                grad = param.grad.copy(order="K")
                 state = self.state.setdefault(param, {})
                 if "step_size" not in state:
                     state["step_size"] = np.full_like(param.data, group["lr"])

@@ -71,7 +71,7 @@ class SGD(Optimizer):
             state = self.state.setdefault(param, {})
             buffer = state.get("momentum_buffer")
             if buffer is None:
-                buffer = state["momentum_buffer"] = grad.copy()
+                buffer = state["momentum_buffer"] = grad.copy(order="K")
             else:
                 buffer *= momentum
                 axpy_(buffer, 1 - group["dampening"], grad)

@@ -68,7 +68,7 @@ class VSGD(Optimizer):
     def _curvature(self, closure: Closure) -> dict[Any, np.ndarray]:
         """Diagonal curvature estimates h, by one extra gradient at w + δ u."""
         params = [p for g in self.param_groups for p in g["params"] if p.grad is not None]
-        grads = {p: p.grad.copy() for p in params}
+        grads = {p: p.grad.copy(order="K") for p in params}
         directions = {}
         for group in self.param_groups:
             for p in group["params"]:

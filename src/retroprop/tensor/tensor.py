@@ -262,7 +262,7 @@ def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool,
             leaf.grad = grad  # no one else holds this array: adopt it instead of copying
             adopted.add(id(grad))
         else:
-            leaf.grad = grad.copy()
+            leaf.grad = grad.copy(order="K")
 
 
 def _pop_gradient(grads: dict[int, np.ndarray], tensor: Tensor,
