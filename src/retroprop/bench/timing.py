@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
@@ -31,17 +31,27 @@ def interleaved(contenders: dict[str, Callable[[], object]], rounds: int, repeat
 
 
 def trained_rounds(contenders: dict[str, Callable[..., float]], data: tuple[Any, ...],
-                   rounds: int, seed: Callable[[int], object]) -> dict[str, dict[str, float]]:
+                   rounds: int, seed: Callable[[int], object], warmup: int = 1,
+                   pause: float = 0.3) -> dict[str, dict[str, Any]]:
     """Train each contender from scratch on ``data`` in alternating rounds (``seed(round)``
-    first); the median seconds and the last test accuracy of each."""
+    first), after ``warmup`` untimed rounds that pay the libraries' first-call costs
+    (thread pools, kernel dispatch, lazy imports). For each contender: the seconds of
+    every timed round (``"rounds"``), their median, and the last test accuracy."""
     times: dict[str, list[float]] = {name: [] for name in contenders}
     accuracy: dict[str, float] = {}
-    for round_ in range(rounds):
+    for round_ in range(warmup + rounds):
         for name, train in contenders.items():
             seed(round_)
-            time.sleep(0.3)
+            time.sleep(pause)
             start = time.perf_counter()
             accuracy[name] = train(*data)
-            times[name].append(time.perf_counter() - start)
-    return {name: {"seconds": statistics.median(times[name]), "accuracy": accuracy[name]}
-            for name in contenders}
+            if round_ >= warmup:
+                times[name].append(time.perf_counter() - start)
+    return {name: {"seconds": statistics.median(times[name]), "rounds": times[name],
+                   "accuracy": accuracy[name]} for name in contenders}
+
+
+def paired_ratios(ours: Sequence[float], theirs: Sequence[float]) -> list[float]:
+    """ours / theirs round by round: the two runs of a round saw the same load on the
+    machine, so their ratio is steadier than the ratio of two medians."""
+    return [a / b for a, b in zip(ours, theirs, strict=True)]
