@@ -1,4 +1,5 @@
-"""Interleaved timing: alternate the contenders round by round and compare medians.
+"""Interleaved timing: alternate the contenders round by round and compare medians, or
+the ratios of the times taken within a round.
 
 NumPy's OpenBLAS and PyTorch's OpenMP keep their worker threads spinning for
 a while after each call; on a 2-core machine a contender that starts right
