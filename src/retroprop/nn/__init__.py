@@ -18,9 +18,15 @@ from retroprop.nn.activation import (
 )
 from retroprop.nn.container import Flatten, Residual, Sequential
 from retroprop.nn.conv import Conv2d
-from retroprop.nn.dropout import Dropout
+from retroprop.nn.dropout import Dropout, scale_for_inference
 from retroprop.nn.linear import Linear
-from retroprop.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from retroprop.nn.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    MSELoss,
+    QuadraticLoss,
+)
 from retroprop.nn.module import Module
 from retroprop.nn.monte_carlo import predict_mc
 from retroprop.nn.multitask import MultiTask, MultiTaskLoss
@@ -55,6 +61,7 @@ __all__ = [
     "MultiTask",
     "MultiTaskLoss",
     "Parameter",
+    "QuadraticLoss",
     "ReLU",
     "Residual",
     "Sequential",
@@ -72,5 +79,6 @@ __all__ = [
     "init",
     "predict_mc",
     "regularize",
+    "scale_for_inference",
     "utils",
 ]

@@ -30,10 +30,21 @@ class Sign(Module):
 
 
 class Sigmoid(Module):
-    """Logistic φ(v) = 1 / (1 + e^(-v)), in (0, 1)."""
+    """Logistic φ(v) = 1 / (1 + e^(-a v)), in (0, 1), with slope a (Berzal, "Backpropagation",
+    Granada, "Funciones de activación sigmoidales"); the default a = 1 is PyTorch's ``nn.Sigmoid``.
+    φ'(v) = a φ(v)(1 - φ(v)); a large a approaches the step function."""
+
+    def __init__(self, slope: float = 1.0) -> None:
+        super().__init__()
+        if isinstance(slope, bool) or not isinstance(slope, int | float) or not slope > 0:
+            raise ValueError(f"Sigmoid: slope must be a positive number, got {slope!r}")
+        self.slope = float(slope)
 
     def forward(self, x: Tensor) -> Tensor:
-        return ops.sigmoid(x)
+        return ops.sigmoid(x, self.slope)
+
+    def extra_repr(self) -> str:
+        return "" if self.slope == 1 else f"slope={self.slope}"
 
 
 class Tanh(Module):

@@ -21,6 +21,14 @@ class SGD(Optimizer):
         w ← w - η b                      (standard momentum)
         w ← w - η (g + μ b)              (Nesterov: jump along b, then correct)
 
+    Nesterov's method in Berzal, "Backpropagation" (Granada), "Momentos: Método de
+    Nesterov", first jumps along the accumulated gradient, θ + μv, then measures the
+    gradient there and corrects: v ← μ v - η ∇E(θ + μv), θ ← θ + v. As in PyTorch (and
+    Sutskever et al. 2013), the parameters here hold the point *after the jump*,
+    w = θ + μv, where the gradient is measured: the closure and ``∂E/∂w`` are evaluated at
+    w, and the lecture's θ (before the jump) is w - μv = w + ημ b. Both sequences converge to
+    the same minimum.
+
     Parameters
     ----------
     params : iterable of Parameter or of parameter groups
