@@ -34,10 +34,12 @@ from retroprop.nn.noise import GaussianNoise, StochasticBinary
 from retroprop.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from retroprop.nn.parameter import Parameter
 from retroprop.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from retroprop.nn.recurrent import RNN
 from retroprop.nn.regularized import WeightLayer, regularize
 
 __all__ = [
     "ELU",
+    "RNN",
     "AdaptiveAvgPool2d",
     "AvgPool2d",
     "BCELoss",
