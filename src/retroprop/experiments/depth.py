@@ -216,7 +216,7 @@ def _nielsen_run(network: NielsenNetwork, X: np.ndarray, targets: np.ndarray, ep
 
 def vanishing_gradients(hidden_layers: tuple[int, ...] = (2, 3, 4), epochs: int = 500,
                         n: int = 1000, width: int = 30, lr: float = 0.1, l2: float = 5.0,
-                        mitigations: tuple[str, ...] = ("relu+he", "residual", "clipping"),
+                        mitigations: tuple[str, ...] = MITIGATIONS,
                         images: Any = None, labels: Any = None, seed: int = 0
                         ) -> ExperimentResult:
     """Nielsen's vanishing-gradient experiment, as FAMAF clase 21 ("La supresión del
