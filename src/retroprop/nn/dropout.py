@@ -59,6 +59,8 @@ class Dropout(Module):
     [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
     """
 
+    stochastic = True
+
     def __init__(self, p: float = 0.5, scale: str = "train") -> None:
         super().__init__()
         if isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p < 1:
