@@ -1,4 +1,5 @@
-"""Activation layers φ(v) (seeds 000-002); the rules and derivatives live in
+"""Activation layers φ(v) (FAMAF clase 21; Berzal, "Backpropagation", Granada; Moreno,
+Zacatecas); the rules and derivatives live in
 :mod:`retroprop.ops.activation`.
 
 ``get_activation("relu")`` builds one from its name, as ``activation=``
@@ -55,14 +56,16 @@ class Tanh(Module):
 
 
 class LeCunTanh(Module):
-    """φ(v) = 1.7159 tanh(2v/3): φ(±1) = ±1 and maximal second derivative at ±1 (seed 001)."""
+    """φ(v) = 1.7159 tanh(2v/3): φ(±1) = ±1 and maximal second derivative at ±1
+    (Berzal, "Backpropagation", Granada, LeCun's Efficient BackProp)."""
 
     def forward(self, x: Tensor) -> Tensor:
         return ops.lecun_tanh(x)
 
 
 class TanhLinear(Module):
-    """φ(v) = tanh(v) + a·v: the linear term avoids flat spots (seed 001)."""
+    """φ(v) = tanh(v) + a·v: the linear term avoids flat spots (Berzal, "Backpropagation",
+    Granada)."""
 
     def __init__(self, a: float = 0.01) -> None:
         super().__init__()

@@ -41,7 +41,7 @@ class Dropout(Module):
     ----------
     p : float in [0, 1), default 0.5
         Probability of dropping a unit (0.5 for hidden units; use a smaller
-        one on inputs, seed 001).
+        one on inputs, Berzal).
     scale : {"train", "inference"}, default "train"
         "train" (inverted dropout, as PyTorch): kept units are divided by
         1 - p in training, and inference is the identity. "inference" (the

@@ -1,4 +1,4 @@
-"""Normalization layers (seed 003, "Capas de normalización"): batch normalization with
+"""Normalization layers (Fuentes Pineda, UNAM, "Capas de normalización"): batch normalization with
 population statistics at inference, and layer normalization."""
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from retroprop.tensor.tensor import Tensor, _check_float_dtype, get_default_dtyp
 
 
 class _BatchNorm(Module):
-    """y = γ (x - μ_B) / √(σ²_B + ε) + β per channel (seed 003, steps 1-4).
+    """y = γ (x - μ_B) / √(σ²_B + ε) + β per channel (Fuentes Pineda, "Normalización por
+    lotes (1)", steps 1-4).
 
     In training, μ_B and σ²_B are the statistics of the mini-batch, and the running
     (population) estimates are updated as in PyTorch, with the unbiased variance

@@ -1,5 +1,5 @@
-"""Newton's method (seed 001, "Técnicas de optimización de segundo orden"):
-Δw = -η H(w)⁻¹ ∂E/∂w, with the Hessian exact (small networks) or used only through
+"""Newton's method (Berzal, "Backpropagation", Granada, "Técnicas de optimización de
+segundo orden"): Δw = -η H(w)⁻¹ ∂E/∂w, with the Hessian exact (small networks) or used only through
 Hessian-vector products solved by conjugate gradient ("Hessian-free")."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class Newton(FullBatchOptimizer):
     convergencia" (the slide): where H is not positive definite the step can climb.
 
     On a quadratic surface H⁻¹ turns the ellipsoids of constant error into spheres and
-    one step with η = 1, λ = 0 lands on the minimum (seed 001).
+    one step with η = 1, λ = 0 lands on the minimum (Berzal).
 
     * ``hessian="exact"``: H column by column, by central differences of the gradient
       (exact on quadratics up to rounding),
