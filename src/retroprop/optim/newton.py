@@ -24,7 +24,9 @@ class Newton(FullBatchOptimizer):
     every iteration: no damping (λ = 0, ``damping`` is ignored), no adaptation and no
     rejection of a step that raises E. Near a minimum it converges quadratically, but
     "si la función de error no es cuadrática, ni siquiera tenemos garantías de
-    convergencia" (the slide): where H is not positive definite the step can climb.
+    convergencia" (the slide): where H is not positive definite the step can climb. With
+    ``hessian="exact"`` the step is H⁻¹∇E itself (least squares if H is singular); with
+    ``"cg"``, conjugate gradient still stops at a direction of negative curvature.
 
     On a quadratic surface H⁻¹ turns the ellipsoids of constant error into spheres and
     one step with η = 1, λ = 0 lands on the minimum (Berzal).
