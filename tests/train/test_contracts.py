@@ -315,7 +315,8 @@ def test_the_last_partial_batch_is_trained_on(digits):
     X, y, *_ = digits
 
     class Sizes(rp.callbacks.Callback):
-        sizes = []
+        def __init__(self):
+            self.sizes = []
 
         def on_train_batch_end(self, batch, logs=None):
             self.sizes.append(logs["size"])
@@ -340,7 +341,7 @@ def test_validation_is_measured_in_inference_mode(digits):
 
 def test_probability_targets_must_be_distributions():
     logits = rp.Tensor(np.zeros((2, 3)))
-    with pytest.raises(ValueError, match="row 1 sums to 0.9"):
+    with pytest.raises(ValueError, match=r"row 1 sums to 0\.9"):
         nn.CrossEntropyLoss()(logits, np.array([[0.2, 0.3, 0.5], [0.3, 0.3, 0.3]]))
     nn.CrossEntropyLoss()(logits, np.array([[0.2, 0.3, 0.5], [0.0, 0.0, 1.0]]))
 
