@@ -24,6 +24,7 @@ OPTIMIZERS = {
     "VSGD": lambda p: optim.VSGD(p, warmup=3),
     "ConjugateGradient": lambda p: optim.ConjugateGradient(p, max_iter=5),
     "LBFGS": lambda p: optim.LBFGS(p, max_iter=5, history_size=10),
+    "BFGS": lambda p: optim.BFGS(p, max_iter=5),
     "Newton": lambda p: optim.Newton(p, hessian="cg", cg_iter=10),
     "LevenbergMarquardt": lambda p: optim.LevenbergMarquardt(p, cg_iter=10),
 }

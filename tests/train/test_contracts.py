@@ -86,7 +86,7 @@ def test_predict_mc_uses_dropout_but_leaves_batch_norm_alone(digits):
 
 
 # ---------------------------------------------------------------------- full batch
-FULL_BATCH = [optim.Rprop, optim.ConjugateGradient, optim.LBFGS, optim.Newton,
+FULL_BATCH = [optim.Rprop, optim.ConjugateGradient, optim.LBFGS, optim.BFGS, optim.Newton,
               optim.LevenbergMarquardt]
 
 
