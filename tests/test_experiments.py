@@ -17,16 +17,41 @@ def test_gradient_descent_iterates_of_seed_004(tmp_path):
     assert (tmp_path / "gd.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def test_delta_rule_cafeteria():
+def test_delta_rule_cafeteria_as_on_the_slide():
     result = rp.experiments.delta_rule()
     assert result.data["before"] == 500 and result.data["after"] == pytest.approx(880)
     assert result.data["residual"] == pytest.approx(-30)
-    np.testing.assert_allclose(result.data["weights"], [150, 50, 100], atol=1.0)
+    np.testing.assert_allclose(result.data["delta"], [50, 20, 30])  # Δw = (+50, +20, +30)
+    assert result.data["coffee_got_worse"]
+    assert "the coffee estimate got worse" in result.table()
+    assert "η = 1/35" in result.table()
+    # the long run keeps the slide's fixed η = 1/35 and still learns the prices
+    np.testing.assert_allclose(result.data["weights"], [50, 150, 100], atol=0.01)
 
 
-def test_perceptron_converges_on_separable_and_fails_on_xor_and_eq():
-    outcome = rp.experiments.perceptron().data["converged"]
-    assert outcome == {"AND": True, "OR": True, "XOR": False, "EQ": False}
+def test_perceptron_converges_on_separable_and_fails_on_xor_and_eq(tmp_path):
+    result = rp.experiments.perceptron()
+    assert result.data["converged"] == {"AND": True, "OR": True, "XOR": False, "EQ": False}
+    assert [run.converged for run in result.data["runs"].values()] == [True, True, False,
+                                                                       False]
+    result.plot(tmp_path / "perceptron.png")
+    assert (tmp_path / "perceptron.png").stat().st_size > 30_000  # not an empty figure
+
+
+def test_perceptron_in_weight_space_adds_or_subtracts_the_input():
+    from retroprop.experiments.perceptron import LINE_INPUTS, LINE_TARGETS, add_or_subtract
+
+    run = rp.experiments.perceptron().data["weight_space"]
+    inputs = np.hstack([np.ones((4, 1)), LINE_INPUTS])
+    steps = np.diff(run.path, axis=0)
+    for step in steps:  # each step is plus or minus one input vector
+        assert any(np.array_equal(step, s * x) for x in inputs for s in (1, -1))
+    final = run.path[-1]
+    side = np.where(LINE_TARGETS == 1, 1, -1)
+    assert np.all(side * (inputs @ final) > 0)  # inside the feasible cone
+    assert run.converged and len(steps) == 11
+    with pytest.raises(ValueError, match="targets must hold 0 or 1"):
+        add_or_subtract(LINE_INPUTS, np.array([1, -1, 0, 0]))
 
 
 def test_initialization_claims():
@@ -96,6 +121,31 @@ def test_command_line_experiment(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "880" in result.stdout and (tmp_path / "delta-rule.png").is_file()
+
+
+def test_epochs_reach_every_experiment_that_trains():
+    for name in rp.experiments.EXPERIMENTS:
+        parameter = rp.experiments.trains(name)
+        if parameter is None:
+            with pytest.raises(ValueError, match=f"experiment '{name}' does not train"):
+                rp.experiments.run(name, epochs=3)
+        else:  # the count is passed on under the experiment's own name, and validated
+            with pytest.raises(ValueError, match=f"{parameter} must be a positive"):
+                rp.experiments.run(name, epochs=-1)
+    assert rp.experiments.trains("perceptron") == "max_epochs"
+    assert rp.experiments.run("delta-rule", epochs=7).rows[-1][0] == "after 7 weeks"
+
+
+def test_command_line_epochs(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "retroprop.cli", "experiment",
+                             "perceptron", "--epochs", "3", "--output", str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "not linearly separable within 3 epochs" in result.stdout
+    result = subprocess.run([sys.executable, "-m", "retroprop.cli", "experiment",
+                             "convolution", "--epochs", "3", "--output", str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "'convolution' does not train" in result.stderr
 
 
 @pytest.mark.parametrize(("name", "options", "message"), [
