@@ -4,6 +4,7 @@
 import inspect
 from collections.abc import Callable
 
+from retroprop.experiments.capacity import network_capacity, polynomial_fit
 from retroprop.experiments.classic import delta_rule, gradient_descent
 from retroprop.experiments.depth import initialization, vanishing_gradients
 from retroprop.experiments.optimization_examples import (
@@ -35,7 +36,8 @@ EXPERIMENTS: dict[str, Callable[..., ExperimentResult]] = {
     "batch-norm": batch_norm, "rprop-mini-batches": rprop_mini_batches,
     "momentum-velocity": momentum_velocity, "quadratic-steps": quadratic_steps,
     "chain-rule": chain_rule, "activations": activations, "convolution": convolution,
-    "geometric-mean": geometric_mean,
+    "geometric-mean": geometric_mean, "polynomial-fit": polynomial_fit,
+    "network-capacity": network_capacity,
 }  # fmt: skip
 
 
@@ -68,8 +70,8 @@ def run(name: str, epochs: int | None = None, **options: object) -> ExperimentRe
     return EXPERIMENTS[name](**options)
 
 
-__all__ = ["EXPERIMENTS", "ExperimentResult", "Panel", "activations", "batch_norm",
-           "chain_rule", "convolution", "delta_rule", "geometric_mean", "gradient_descent",
-           "initialization", "learning_rate", "momentum_velocity", "optimizer_paths",
-           "perceptron", "quadratic_steps", "regularization", "rprop_mini_batches", "run",
-           "trains", "vanishing_gradients", "weight_perturbation"]
+__all__ = ["EXPERIMENTS", "ExperimentResult", "Panel", "activations", "batch_norm", "chain_rule",
+           "convolution", "delta_rule", "geometric_mean", "gradient_descent", "initialization",
+           "learning_rate", "momentum_velocity", "network_capacity", "optimizer_paths",
+           "perceptron", "polynomial_fit", "quadratic_steps", "regularization",
+           "rprop_mini_batches", "run", "trains", "vanishing_gradients", "weight_perturbation"]
