@@ -7,6 +7,7 @@ from collections.abc import Callable
 from retroprop.experiments.capacity import network_capacity, polynomial_fit
 from retroprop.experiments.classic import delta_rule, gradient_descent
 from retroprop.experiments.depth import initialization, vanishing_gradients
+from retroprop.experiments.input_preprocessing import input_normalization, pca_compression
 from retroprop.experiments.optimization_examples import (
     momentum_velocity,
     quadratic_steps,
@@ -37,7 +38,8 @@ EXPERIMENTS: dict[str, Callable[..., ExperimentResult]] = {
     "momentum-velocity": momentum_velocity, "quadratic-steps": quadratic_steps,
     "chain-rule": chain_rule, "activations": activations, "convolution": convolution,
     "geometric-mean": geometric_mean, "polynomial-fit": polynomial_fit,
-    "network-capacity": network_capacity,
+    "network-capacity": network_capacity, "input-normalization": input_normalization,
+    "pca-compression": pca_compression,
 }  # fmt: skip
 
 
@@ -72,6 +74,7 @@ def run(name: str, epochs: int | None = None, **options: object) -> ExperimentRe
 
 __all__ = ["EXPERIMENTS", "ExperimentResult", "Panel", "activations", "batch_norm", "chain_rule",
            "convolution", "delta_rule", "geometric_mean", "gradient_descent", "initialization",
-           "learning_rate", "momentum_velocity", "network_capacity", "optimizer_paths",
-           "perceptron", "polynomial_fit", "quadratic_steps", "regularization",
-           "rprop_mini_batches", "run", "trains", "vanishing_gradients", "weight_perturbation"]
+           "input_normalization", "learning_rate", "momentum_velocity", "network_capacity",
+           "optimizer_paths", "pca_compression", "perceptron", "polynomial_fit", "quadratic_steps",
+           "regularization", "rprop_mini_batches", "run", "trains", "vanishing_gradients",
+           "weight_perturbation"]

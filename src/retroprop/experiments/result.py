@@ -64,7 +64,8 @@ class ExperimentResult:
             axis.set(title=panel.title, xlabel=panel.xlabel, ylabel=panel.ylabel)
             if panel.log_y:
                 axis.set_yscale("log")
-            axis.grid(alpha=0.3)
+            if not axis.images:
+                axis.grid(alpha=0.3)
             if axis.get_legend_handles_labels()[0]:
                 axis.legend(fontsize=8)
         figure.suptitle(self.name)
