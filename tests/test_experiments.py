@@ -90,9 +90,30 @@ def test_batch_norm_experiment():
     assert rows[1][2] < 0.5 < 2.0 < rows[0][2]
 
 
-def test_weight_perturbation_is_too_inefficient():
-    rows = rp.experiments.weight_perturbation(evaluations=200).rows
-    assert rows[1][2] < rows[0][2]  # backprop reaches a lower loss with the same passes
+def test_activity_perturbation_beside_weight_perturbation():
+    result = rp.experiments.weight_perturbation(epochs=100)
+    weight, activity, backprop = (row[3] for row in result.rows)
+    assert [row[1] for row in result.rows] == [200, 200, 200]  # the same passes
+    # "demasiado ineficiente" < "una alternativa menos mala" < backpropagation
+    assert backprop < 0.5 * activity and activity < weight - 0.1
+    curves = result.data["curves"]
+    assert all(len(curve) == 200 for curve in curves.values())
+    assert np.all(np.diff(curves["weight perturbation"]) <= 0)  # only improvements kept
+
+
+def test_activity_perturbation_reads_the_backpropagated_derivative():
+    from retroprop.experiments import perturbation
+
+    X, y, _, _ = perturbation._digits()
+    model = perturbation._network(0)
+    layer = model[0]
+    base, _ = perturbation._example_losses(model, X[:50], y[:50], layer, 3, 0.0)
+    moved, _ = perturbation._example_losses(model, X[:50], y[:50], layer, 3, 1e-6)
+    loss = rp.nn.CrossEntropyLoss(reduction="sum")(model(rp.Tensor(X[:50], dtype=np.float64)),
+                                                   y[:50])
+    loss.backward()
+    # dE/db_j sums dE_n/dz_j over the examples: the finite differences of the activity
+    assert ((moved - base) / 1e-6).sum() == pytest.approx(layer.bias.grad[3], rel=1e-4)
 
 
 def test_optimizer_paths(tmp_path):

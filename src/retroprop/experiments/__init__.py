@@ -14,13 +14,13 @@ from retroprop.experiments.optimization_examples import (
     rprop_mini_batches,
 )
 from retroprop.experiments.perceptron import perceptron
+from retroprop.experiments.perturbation import weight_perturbation
 from retroprop.experiments.result import ExperimentResult, Panel
 from retroprop.experiments.training import (
     batch_norm,
     learning_rate,
     optimizer_paths,
     regularization,
-    weight_perturbation,
 )
 from retroprop.experiments.worked_examples import (
     activations,
@@ -45,7 +45,8 @@ EXPERIMENTS: dict[str, Callable[..., ExperimentResult]] = {
 
 # Experiments whose training passes go by another name than ``epochs``.
 EPOCH_ALIASES = {"gradient-descent": "steps", "delta-rule": "weeks",
-                 "perceptron": "max_epochs", "optimizer-paths": "steps",
+                 "input-normalization": "max_steps", "perceptron": "max_epochs",
+                 "optimizer-paths": "steps",
                  "rprop-mini-batches": "rounds", "momentum-velocity": "steps"}
 
 

@@ -1,6 +1,7 @@
-"""Experiments on training: learning rates, optimizer paths on 2-D surfaces, weight
-perturbation against backpropagation, regularization, batch normalization (seeds 001,
-003, 004)."""
+"""Experiments on training: learning rates, optimizer paths on 2-D surfaces,
+regularization, batch normalization (Berzal, "Backpropagation" (Granada); Fuentes Pineda,
+"Introducción al Deep Learning" (UNAM); Tobón & Aguirre, "Redes Neuronales Artificiales"
+(UNAL Manizales))."""
 
 from __future__ import annotations
 
@@ -119,52 +120,6 @@ def _plot_paths(result: ExperimentResult, path: str) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
-
-
-def weight_perturbation(evaluations: int = 2000, seed: int = 0) -> ExperimentResult:
-    """Seed 001: learning by perturbing a random weight and keeping the change if the error
-    falls needs one forward pass per weight tried, while backpropagation gets the
-    derivative for every weight from one forward and one backward pass; with the same
-    number of passes, backpropagation goes much further ("too inefficient")."""
-    check_positive("weight_perturbation", evaluations=evaluations)
-    X, y, X_test, y_test = _digits()
-    curves, rows = {}, []
-    manual_seed(seed)
-    model = mlp([64, 16, 10])
-    loss_fn = nn.CrossEntropyLoss()
-    params = list(model.parameters())
-    rng = np.random.default_rng(seed)
-    with no_grad():
-        best = loss_fn(model(X), y).item()
-        losses = [best]
-        for _ in range(evaluations - 1):
-            param = params[rng.integers(len(params))]
-            index = tuple(rng.integers(s) for s in param.shape)
-            old = param.data[index]
-            param.data[index] = old + rng.normal(0, 0.1)
-            trial = loss_fn(model(X), y).item()
-            if trial < best:
-                best = trial
-            else:
-                param.data[index] = old
-            losses.append(best)
-    curves["weight perturbation"] = losses
-    rows.append(["weight perturbation", evaluations, losses[-1],
-                 float(np.mean(model(X_test).data.argmax(1) == y_test))])
-    manual_seed(seed)
-    model = mlp([64, 16, 10])
-    trainer = Trainer(model, loss_fn, SGD(model.parameters(), lr=0.5), metrics=[])
-    steps = evaluations // 2  # one forward and one backward pass per step
-    history = trainer.fit(X, y, epochs=steps, batch_size=None, verbose=0)
-    backprop = [v for v in history.history["loss"] for _ in range(2)]
-    curves["backpropagation"] = backprop
-    rows.append(["backpropagation", evaluations, backprop[-1],
-                 float(np.mean(trainer.predict_classes(X_test) == y_test))])
-    panel = Panel("training loss for the same number of passes", xlabel="passes",
-                  ylabel="loss", log_y=True,
-                  curves={k: (list(range(1, len(v) + 1)), v) for k, v in curves.items()})
-    return ExperimentResult("weight-perturbation", ["method", "passes", "final loss",
-                                                    "test accuracy"], rows, [panel])
 
 
 def _small_fashion(n: int) -> tuple[np.ndarray, ...]:
