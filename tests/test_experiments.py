@@ -104,7 +104,7 @@ def test_activity_perturbation_beside_weight_perturbation():
 def test_activity_perturbation_reads_the_backpropagated_derivative():
     from retroprop.experiments import perturbation
 
-    X, y, _, _ = perturbation._digits()
+    X, y, _, _ = rp.experiments.digits.flat_digits(np.float64)
     model = perturbation._network(0)
     layer = model[0]
     base, _ = perturbation._example_losses(model, X[:50], y[:50], layer, 3, 0.0)
@@ -178,3 +178,22 @@ def test_command_line_epochs(tmp_path):
 def test_experiment_parameters_are_validated(name, options, message):
     with pytest.raises(ValueError, match=message):
         rp.experiments.run(name, **options)
+
+
+def test_regularization_shows_overfitting_and_a_binding_max_norm(tmp_path):
+    result = rp.experiments.regularization()
+    data = result.data
+    assert data["none"]["overfits"]
+    none = data["none"]["validation"]
+    assert none[-1] > 1.05 * none.min() and data["none"]["train"][-1] < 0.01
+    assert any("none over-fits" in note for note in result.notes)
+    # the plotted validation loss leaves the penalty out; the Trainer's val_loss keeps it
+    np.testing.assert_allclose(none, data["none"]["val_loss_with_penalty"], rtol=1e-5)
+    l2 = data["L2 (λ = 1e-3)"]
+    assert np.all(l2["val_loss_with_penalty"] > l2["validation"] + 1e-3)
+    bound = data["max-norm 1"]
+    assert bound["largest_norm"] <= 1 + 1e-5 < data["none"]["largest_norm"]
+    assert bound["at_bound"] > bound["units"] // 2  # the bound binds
+    assert len(data["early stopping (patience 20)"]["validation"]) < 300
+    result.plot(tmp_path / "regularization.png")
+    assert (tmp_path / "regularization.png").stat().st_size > 50_000

@@ -15,12 +15,12 @@ from retroprop.experiments.optimization_examples import (
 )
 from retroprop.experiments.perceptron import perceptron
 from retroprop.experiments.perturbation import weight_perturbation
+from retroprop.experiments.regularization import regularization
 from retroprop.experiments.result import ExperimentResult, Panel
 from retroprop.experiments.training import (
     batch_norm,
     learning_rate,
     optimizer_paths,
-    regularization,
 )
 from retroprop.experiments.worked_examples import (
     activations,

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.data.preprocessing import PCA
-from retroprop.datasets.loaders import load_digits
+from retroprop.experiments.digits import flat_digits
 from retroprop.experiments.result import ExperimentResult, Panel, check_positive
 from retroprop.models.neurons import LinearNeuron
 
@@ -117,9 +117,7 @@ def pca_compression(components: tuple[int, ...] = (2, 5, 10, 20, 40), shown: int
             raise ValueError(f"pca_compression: components must be integers in [1, 64], got "
                              f"{components!r}")
     check_positive("pca_compression", shown=shown)
-    (X, _), (X_test, _) = load_digits()
-    X = X.reshape(len(X), -1).astype(np.float64) / 16
-    X_test = X_test.reshape(len(X_test), -1).astype(np.float64) / 16
+    X, _, X_test, _ = flat_digits(np.float64)
     total = PCA().fit(X).explained_variance_.sum()
     rows, rebuilt, errors = [], {}, []
     for k in components:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from retroprop import nn
-from retroprop.datasets.loaders import DIGITS_MAXIMUM, load_digits, scale
+from retroprop.experiments.digits import flat_digits
 from retroprop.experiments.result import ExperimentResult, Panel, check_positive
 from retroprop.models.mlp import mlp
 from retroprop.optim.sgd import SGD
@@ -17,12 +17,6 @@ from retroprop.tensor.tensor import Tensor
 from retroprop.train.trainer import Trainer
 
 SIZES = [64, 16, 10]
-
-
-def _digits() -> tuple[np.ndarray, ...]:
-    (X, y), (X_test, y_test) = load_digits()
-    flat = lambda a: scale(a.reshape(len(a), -1), DIGITS_MAXIMUM).astype(np.float64)  # noqa: E731
-    return flat(X), y, flat(X_test), y_test
 
 
 def _network(seed: int) -> nn.Sequential:
@@ -110,7 +104,7 @@ def weight_perturbation(epochs: int = 300, lr: float = 0.5, seed: int = 0
     weight perturbation (1 pass each).
     """
     check_positive("weight_perturbation", epochs=epochs, lr=lr)
-    X, y, X_test, y_test = _digits()
+    X, y, X_test, y_test = flat_digits(np.float64)
     passes = 2 * epochs
     rng = np.random.default_rng(seed)
     curves, rows = {}, []

@@ -1,19 +1,17 @@
 """Experiments on training: learning rates, optimizer paths on 2-D surfaces,
-regularization, batch normalization (Berzal, "Backpropagation" (Granada); Fuentes Pineda,
+batch normalization (Berzal, "Backpropagation" (Granada); Fuentes Pineda,
 "Introducción al Deep Learning" (UNAM); Tobón & Aguirre, "Redes Neuronales Artificiales"
 (UNAL Manizales))."""
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Callable
 
 import numpy as np
 
 from retroprop import nn
-from retroprop.callbacks.early_stopping import EarlyStopping
-from retroprop.datasets.loaders import DIGITS_MAXIMUM, load_digits, load_fashion_mnist, scale
+from retroprop.experiments.digits import flat_digits
 from retroprop.experiments.result import ExperimentResult, Panel, check_positive
 from retroprop.models.mlp import mlp
 from retroprop.optim.minimize import minimize
@@ -24,19 +22,13 @@ from retroprop.tensor.tensor import Tensor
 from retroprop.train.trainer import Trainer
 
 
-def _digits() -> tuple[np.ndarray, ...]:
-    (X, y), (X_test, y_test) = load_digits()
-    flat = lambda a: scale(a.reshape(len(a), -1), DIGITS_MAXIMUM)  # noqa: E731
-    return flat(X), y, flat(X_test), y_test
-
-
 def learning_rate(rates: tuple[float, float, float] = (0.001, 0.1, 5.0), epochs: int = 20,
                   seed: int = 0) -> ExperimentResult:
     """Seed 004's three panels: the same MLP on the digits with a rate too small (slow
     progress), right, and too big (oscillation or divergence)."""
     check_positive("learning_rate", epochs=epochs, **{f"rates[{i}]": r
                                                       for i, r in enumerate(rates)})
-    X, y, X_test, y_test = _digits()
+    X, y, X_test, y_test = flat_digits()
     rows, panel = [], Panel("training loss", ylabel="loss", log_y=True)
     for rate, label in zip(rates, ("too small", "right", "too big"), strict=True):
         manual_seed(seed)
@@ -122,45 +114,10 @@ def _plot_paths(result: ExperimentResult, path: str) -> None:
     plt.close(figure)
 
 
-def _small_fashion(n: int) -> tuple[np.ndarray, ...]:
-    (X, y), (X_test, y_test) = load_fashion_mnist(download=False)
-    flat = lambda a: scale(a).reshape(len(a), -1)  # noqa: E731
-    return flat(X[:n]), y[:n], flat(X[n:2 * n]), y[n:2 * n], flat(X_test), y_test
-
-
-def regularization(n: int = 1000, epochs: int = 60, seed: int = 0) -> ExperimentResult:
-    """Seed 001 and 003 on a small overfitting setup (Fashion-MNIST, ``n`` training images,
-    a wide tanh MLP): none, L2, L1, dropout, early stopping, input noise and max-norm."""
-    check_positive("regularization", n=n, epochs=epochs)
-    X, y, X_val, y_val, X_test, y_test = _small_fashion(n)
-    settings = {"none": {}, "L2 (λ = 0.01)": {"l2": 1e-2}, "L1 (λ = 1e-4)": {"l1": 1e-4},
-                "dropout 0.5": {"dropout": 0.5}, "early stopping": {"early": True},
-                "input noise σ = 0.3": {"noise": 0.3}, "max-norm 2": {"max_norm": 2.0}}
-    rows, panel = [], Panel("validation loss", ylabel="loss")
-    for name, options in settings.items():
-        manual_seed(seed)
-        model = mlp([784, 512, 512, 10], activation="tanh", dropout=options.get("dropout", 0))
-        if "noise" in options:
-            model = nn.Sequential(nn.GaussianNoise(options["noise"]), *model)
-        nn.regularize(model, l1=options.get("l1", 0.0), l2=options.get("l2", 0.0),
-                      max_norm=options.get("max_norm"))
-        trainer = Trainer(model, nn.CrossEntropyLoss(), SGD(model.parameters(), lr=0.05))
-        callbacks = [EarlyStopping(patience=5)] if options.get("early") else []
-        start = time.perf_counter()
-        history = trainer.fit(X, y, epochs=epochs, batch_size=64, verbose=0,
-                              validation_data=(X_val, y_val), callbacks=callbacks)
-        error = 1 - trainer.evaluate(X_test, y_test)["accuracy"]
-        rows.append([name, len(history.epoch), error, time.perf_counter() - start])
-        losses = history.history["val_loss"]
-        panel.curves[name] = (list(range(1, len(losses) + 1)), losses)
-    return ExperimentResult("regularization", ["setting", "epochs", "test error", "seconds"],
-                            rows, [panel], notes=[f"{n} training images of Fashion-MNIST"])
-
-
 def batch_norm(depth: int = 8, epochs: int = 5, seed: int = 0) -> ExperimentResult:
     """Seed 003: a deep sigmoid MLP on the digits with and without batch normalization."""
     check_positive("batch_norm", depth=depth, epochs=epochs)
-    X, y, X_test, y_test = _digits()
+    X, y, X_test, y_test = flat_digits()
     rows, panel = [], Panel("training loss", ylabel="loss")
     for use in (False, True):
         manual_seed(seed)
