@@ -32,7 +32,9 @@ def chain_rule(points: tuple[float, ...] = (0.5, 1.0, float(np.e), 4.0)) -> Expe
     panel = Panel("h(x) = (ln x + 4)² and its derivative", xlabel="x",
                   curves={"h(x)": (grid.tolist(), ((np.log(grid) + 4) ** 2).tolist()),
                           "dh/dx = 2 (ln x + 4) / x": (
-                              grid.tolist(), (2 * (np.log(grid) + 4) / grid).tolist())})
+                              grid.tolist(), (2 * (np.log(grid) + 4) / grid).tolist())},
+                  draw=lambda axis: axis.scatter(points, x.grad, c="k", zorder=3,
+                                                 label="dh/dx by autograd"))
     return ExperimentResult("chain-rule", ["x", "g(x) = ln x + 4", "h(x) = g²",
                                            "dh/dx (autograd)", "2 (ln x + 4) / x"], rows,
                             [panel], data={"autograd": x.grad.copy(), "formula": formula})
@@ -134,10 +136,16 @@ def geometric_mean(model_a: tuple[float, ...] = (0.3, 0.2, 0.5),
     rows = [["model A", *a[0]], ["model B", *b[0]], ["√(p_A p_B)", *products],
             ["geometric mean (/ sum)", *geometric], ["arithmetic mean", *arithmetic]]
     classes = list(range(1, a.shape[1] + 1))
+    bars = {"model A": a[0], "model B": b[0], "geometric mean": geometric,
+            "arithmetic mean": arithmetic}
+
+    def draw(axis: Any) -> None:
+        for k, (label, values) in enumerate(bars.items()):
+            axis.bar(np.array(classes) + 0.2 * (k - 1.5), values, width=0.2, label=label)
+        axis.set_xticks(classes)
+
     panel = Panel("two models and their combinations", xlabel="class", ylabel="probability",
-                  curves={label: (classes, list(values)) for label, values in (
-                      ("model A", a[0]), ("model B", b[0]), ("geometric mean", geometric),
-                      ("arithmetic mean", arithmetic))})
+                  draw=draw)
     return ExperimentResult("geometric-mean", ["", *(f"class {c}" for c in classes)], rows,
                             [panel], [f"sum of √(p_A p_B) = {products.sum():.4f}"],
                             data={"geometric": geometric, "arithmetic": arithmetic})
