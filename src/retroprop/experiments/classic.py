@@ -1,4 +1,6 @@
-"""Experiments on single neurons and on gradient descent in one dimension (seeds 001, 004)."""
+"""Gradient descent in one dimension (Tobón & Aguirre, "Redes Neuronales Artificiales"
+(UNAL Manizales)) and the linear neuron's delta rule (Berzal, "Backpropagation"
+(Granada))."""
 
 from __future__ import annotations
 
@@ -14,8 +16,9 @@ from retroprop.optim.minimize import minimize
 def gradient_descent(x0: float = 7.0, lr: float = 0.6, steps: int = 4,
                      rates: tuple[float, float, float] = (0.05, 0.6, 1.05),
                      compare_steps: int = 20) -> ExperimentResult:
-    """Seed 004: gradient descent on f(x) = (x - 4)² + 3 from x0 = 7 with η = 0.6 gives
-    3.4, 4.12, 3.976, 4.0048; then a rate too small, right and too big."""
+    """Tobón & Aguirre, "Redes Neuronales Artificiales" (UNAL Manizales), section 3
+    "Gradiente descendiente": gradient descent on f(x) = (x - 4)² + 3 from x0 = 7 with
+    α = 0.6 gives 3.4, 4.12, 3.976, 4.0048; then a rate too small, right and too big."""
     check_positive("gradient_descent", lr=lr, steps=steps, compare_steps=compare_steps,
                    **{f"rates[{i}]": r for i, r in enumerate(rates)})
     f = lambda x: ((x - 4) ** 2 + 3).sum()  # noqa: E731

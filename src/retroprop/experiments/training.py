@@ -24,8 +24,10 @@ from retroprop.train.trainer import Trainer
 
 def learning_rate(rates: tuple[float, float, float] = (0.001, 0.1, 5.0), epochs: int = 20,
                   seed: int = 0) -> ExperimentResult:
-    """Seed 004's three panels: the same MLP on the digits with a rate too small (slow
-    progress), right, and too big (oscillation or divergence)."""
+    """Tobón & Aguirre, "Redes Neuronales Artificiales" (UNAL Manizales), section 5
+    "Problemas con el gradiente", panels "Too small", "Just right", "Big Learning Rate":
+    the same MLP on the digits with a rate too small (slow progress), right, and too big
+    (oscillation or divergence)."""
     check_positive("learning_rate", epochs=epochs, **{f"rates[{i}]": r
                                                       for i, r in enumerate(rates)})
     X, y, X_test, y_test = flat_digits()
@@ -67,10 +69,12 @@ RATE_SCALE = {"elongated bowl": 1.0, "saddle": 1.0, "rosenbrock": 0.1}
 
 
 def optimizer_paths(steps: int = 200) -> ExperimentResult:
-    """The paths of the optimizers of seed 001 on three 2-D surfaces: an elongated bowl
-    (slow zig-zag of gradient descent across the ellipse), a saddle point (escaping it)
-    and Rosenbrock's valley, drawn over the contour lines. Newton's method, which seeks
-    any point of zero gradient, lands on the saddle point itself."""
+    """Berzal, "Backpropagation" (Granada), section "En la práctica: Optimización":
+    the paths of gradient descent, momentum, Nesterov, rmsprop, Adam, rprop, conjugate
+    gradient, L-BFGS and Newton on three 2-D surfaces, drawn over the contour lines: an
+    elongated bowl (slow zig-zag of gradient descent across the ellipse), a saddle point
+    (escaping it) and Rosenbrock's valley. Newton's method, which seeks any point of zero
+    gradient, lands on the saddle point itself."""
     check_positive("optimizer_paths", steps=steps)
     rows, data = [], {}
     for surface, (fn, start, _) in SURFACES.items():
@@ -115,7 +119,9 @@ def _plot_paths(result: ExperimentResult, path: str) -> None:
 
 
 def batch_norm(depth: int = 8, epochs: int = 5, seed: int = 0) -> ExperimentResult:
-    """Seed 003: a deep sigmoid MLP on the digits with and without batch normalization."""
+    """Fuentes Pineda, "Introducción al Deep Learning" (UNAM), módulo 8, section
+    "Normalización por lotes": a deep sigmoid MLP on the digits with and without batch
+    normalization."""
     check_positive("batch_norm", depth=depth, epochs=epochs)
     X, y, X_test, y_test = flat_digits()
     rows, panel = [], Panel("training loss", ylabel="loss")
