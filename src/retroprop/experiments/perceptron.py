@@ -146,4 +146,4 @@ def _draw_data_space(axis: Any, runs: dict[str, RuleRun]) -> None:
         axis.plot(xs, -(b + w1 * xs) / w2,
                   label=f"{name}: {w1:g} x1 + {w2:g} x2 + {b:g} = 0 (class 1 where >= 0)")
     axis.set_xlim(-0.5, 1.5)
-    axis.set_ylim(-0.5, 1.5)
+    axis.set_ylim(-0.5, 2.2)
