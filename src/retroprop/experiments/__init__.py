@@ -4,6 +4,7 @@
 import inspect
 from collections.abc import Callable
 
+from retroprop.experiments.autoencoder import denoising_autoencoder
 from retroprop.experiments.capacity import network_capacity, polynomial_fit
 from retroprop.experiments.classic import delta_rule, gradient_descent
 from retroprop.experiments.depth import initialization, vanishing_gradients
@@ -34,7 +35,8 @@ EXPERIMENTS: dict[str, Callable[..., ExperimentResult]] = {
     "vanishing-gradients": vanishing_gradients, "initialization": initialization,
     "learning-rate": learning_rate, "optimizer-paths": optimizer_paths,
     "weight-perturbation": weight_perturbation, "regularization": regularization,
-    "batch-norm": batch_norm, "rprop-mini-batches": rprop_mini_batches,
+    "batch-norm": batch_norm, "denoising-autoencoder": denoising_autoencoder,
+    "rprop-mini-batches": rprop_mini_batches,
     "momentum-velocity": momentum_velocity, "quadratic-steps": quadratic_steps,
     "chain-rule": chain_rule, "activations": activations, "convolution": convolution,
     "geometric-mean": geometric_mean, "polynomial-fit": polynomial_fit,
@@ -74,8 +76,8 @@ def run(name: str, epochs: int | None = None, **options: object) -> ExperimentRe
 
 
 __all__ = ["EXPERIMENTS", "ExperimentResult", "Panel", "activations", "batch_norm", "chain_rule",
-           "convolution", "delta_rule", "geometric_mean", "gradient_descent", "initialization",
-           "input_normalization", "learning_rate", "momentum_velocity", "network_capacity",
-           "optimizer_paths", "pca_compression", "perceptron", "polynomial_fit", "quadratic_steps",
-           "regularization", "rprop_mini_batches", "run", "trains", "vanishing_gradients",
-           "weight_perturbation"]
+           "convolution", "delta_rule", "denoising_autoencoder", "geometric_mean",
+           "gradient_descent", "initialization", "input_normalization", "learning_rate",
+           "momentum_velocity", "network_capacity", "optimizer_paths", "pca_compression",
+           "perceptron", "polynomial_fit", "quadratic_steps", "regularization",
+           "rprop_mini_batches", "run", "trains", "vanishing_gradients", "weight_perturbation"]
