@@ -42,7 +42,14 @@ def delta_rule(eta: float = 1 / 35, weeks: int = 200, seed: int = 0) -> Experime
     worse (50 → 100, its price is 50). Then ``weeks`` random orders of 1 to 5 portions,
     with the same fixed η, learn the three prices.
 
-    The rule is the gradient of the lecture's E = ½ (t - y)² (no mean over examples)."""
+    The rule is the gradient of the lecture's E = ½ (t - y)² (no mean over examples).
+
+    Examples
+    --------
+    >>> result = delta_rule(weeks=10)
+    >>> result.data["delta"].tolist(), result.data["after"]
+    ([50.0, 20.0, 30.0], 880.0)
+    """
     check_positive("delta_rule", eta=eta, weeks=weeks)
     prices = np.array([50.0, 150.0, 100.0])
     portions = np.array([5.0, 2.0, 3.0])

@@ -70,6 +70,11 @@ def momentum_velocity(momenta: tuple[float, ...] = (0.0, 0.5, 0.9, 0.99), lr: fl
     ten times gradient descent's step for μ = 0.9 and a hundred times for μ = 0.99.
     The weight change of each step (``rp.optim.SGD`` with ``momentum=μ``, whose velocity
     is PyTorch's v = μ v + g, w ← w - η v: the same steps) is compared with it.
+
+    Examples
+    --------
+    >>> round(float(momentum_velocity(momenta=(0.9,), steps=300).data[0.9][-1]), 6)
+    -0.1
     """
     check_positive("momentum_velocity", lr=lr, slope=slope, steps=steps)
     for momentum in momenta:
@@ -109,6 +114,12 @@ def quadratic_steps(size: int = 6, condition: float = 100.0, seed: int = 0
     ("llegaríamos al mínimo en un solo paso"), while gradient descent with the best fixed
     rate 2 / (λ_min + λ_max) is still far after N steps. A has eigenvalues from 1 to
     ``condition``.
+
+    Examples
+    --------
+    >>> errors = quadratic_steps(size=4).data
+    >>> bool(errors["conjugate gradient"][4] < 1e-8 and errors["newton"][1] < 1e-8)
+    True
     """
     check_positive("quadratic_steps", size=size, condition=condition)
     if not isinstance(size, int) or size < 2:

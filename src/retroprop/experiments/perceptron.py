@@ -45,6 +45,12 @@ def add_or_subtract(X: np.ndarray, targets: np.ndarray, max_epochs: int = 50,
     max_epochs : int
     start : array (m + 1,), optional
         The first weights [b, w_1, ..., w_m] (zeros by default).
+
+    Examples
+    --------
+    >>> run = add_or_subtract(np.array([[0, 0], [0, 1], [1, 0], [1, 1]]), np.array([0, 0, 0, 1]))
+    >>> run.converged, run.path[-1].tolist()
+    (True, [-3.0, 2.0, 1.0])
     """
     inputs = with_bias_input(X)
     targets = np.asarray(targets)

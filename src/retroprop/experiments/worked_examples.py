@@ -18,7 +18,13 @@ def chain_rule(points: tuple[float, ...] = (0.5, 1.0, float(np.e), 4.0)) -> Expe
     """Tobón & Aguirre, "Redes Neuronales Artificiales" (UNAL Manizales), section 4
     "Regla de la cadena y propagación hacia atrás": h(x) = f(g(x)) with f(u) = u² and
     g(x) = ln(x) + 4, so dh/dx = (df/dg)(dg/dx) = 2 (ln(x) + 4) (1/x). The table puts
-    that formula beside the derivative that reverse-mode autograd computes."""
+    that formula beside the derivative that reverse-mode autograd computes.
+
+    Examples
+    --------
+    >>> float(chain_rule(points=(1.0,)).data["autograd"][0])  # 2 (ln 1 + 4) / 1
+    8.0
+    """
     for i, x in enumerate(points):
         check_positive("chain_rule", **{f"points[{i}]": x})
     x = Tensor(np.array(points), dtype=np.float64, requires_grad=True)
@@ -88,7 +94,13 @@ def convolution() -> ExperimentResult:
     is [[4,3,4],[2,4,3],[2,3,4]] (``nn.Conv2d``, a cross-correlation as in PyTorch and on
     the slide). Weight sharing, slide "Backpropagation con restricciones sobre los pesos":
     the gradient of the shared kernel is the sum of the gradients of its nine copies,
-    here (for E = Σ outputs) the sum of the nine image patches."""
+    here (for E = Σ outputs) the sum of the nine image patches.
+
+    Examples
+    --------
+    >>> convolution().data["feature"].tolist()
+    [[4.0, 3.0, 4.0], [2.0, 4.0, 3.0], [2.0, 3.0, 4.0]]
+    """
     conv = nn.Conv2d(1, 1, kernel_size=3, bias=False, dtype=np.float64)
     conv.weight.data[...] = KERNEL
     image = Tensor(IMAGE[None, None], dtype=np.float64)
@@ -124,7 +136,13 @@ def geometric_mean(model_a: tuple[float, ...] = (0.3, 0.2, 0.5),
     """Berzal, "Backpropagation" (Granada), section "Generalización", slide "Dropout":
     model A says (.3, .2, .5), model B (.1, .8, .1); their geometric mean is
     (√.03, √.16, √.05) / sum = (0.217, 0.502, 0.281), beside the arithmetic mean
-    (0.2, 0.5, 0.3). ``rp.ensemble.combine`` computes both."""
+    (0.2, 0.5, 0.3). ``rp.ensemble.combine`` computes both.
+
+    Examples
+    --------
+    >>> geometric_mean().data["geometric"].round(3).tolist()
+    [0.217, 0.502, 0.281]
+    """
     a, b = np.array([model_a], dtype=np.float64), np.array([model_b], dtype=np.float64)
     for name, p in (("model_a", a), ("model_b", b)):
         if p.shape != a.shape or (p < 0).any() or not np.isclose(p.sum(), 1):
