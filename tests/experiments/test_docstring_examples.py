@@ -1,15 +1,15 @@
 """The examples in the experiments' docstrings run and print what they say."""
 
 import doctest
+import importlib
 
 import pytest
 
-from retroprop.data import preprocessing
-from retroprop.experiments import classic, optimization_examples, perceptron, worked_examples
 
-
-@pytest.mark.parametrize("module", [classic, optimization_examples, perceptron,
-                                    worked_examples, preprocessing])
-def test_docstring_examples(module):
+@pytest.mark.parametrize("name", ["experiments.classic", "experiments.optimization_examples",
+                                  "experiments.perceptron", "experiments.worked_examples",
+                                  "data.preprocessing"])
+def test_docstring_examples(name):
+    module = importlib.import_module(f"retroprop.{name}")  # the module, not the function
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failures == 0
