@@ -58,12 +58,12 @@ def parser() -> argparse.ArgumentParser:
     experiment = commands.add_parser(
         "experiment", help="run one of the lectures' experiments",
         description="Run a lecture experiment: print its table and save its figure.")
-    experiment.add_argument("name", help="gradient-descent, delta-rule, perceptron, "
-                            "vanishing-gradients, initialization, learning-rate, "
-                            "optimizer-paths, weight-perturbation, regularization, batch-norm")
+    from retroprop.experiments import EXPERIMENTS
+
+    experiment.add_argument("name", help=", ".join(EXPERIMENTS))
     experiment.add_argument("--output", default=".", help="folder for NAME.png (default .)")
-    experiment.add_argument("--epochs", type=int, help="epochs, for the experiments that "
-                            "train (vanishing-gradients: 500 by default)")
+    experiment.add_argument("--epochs", type=int, help="epochs (or steps, weeks), for the "
+                            "experiments that train; each has its own default")
 
     report = commands.add_parser("report", help="rebuild a run's HTML report",
                                  description="Rebuild RUN_DIR/report.html from the run's files.")
@@ -100,8 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             from retroprop import experiments
 
-            options = {"epochs": args.epochs} if args.epochs else {}
-            result = experiments.run(args.name, **options)
+            result = experiments.run(args.name, epochs=args.epochs)
             print(result.table())
             Path(args.output).mkdir(parents=True, exist_ok=True)
             figure = Path(args.output) / f"{args.name}.png"
