@@ -132,7 +132,8 @@ def _figures(folder: Path, metadata: dict[str, Any]) -> list[tuple[str, str]]:
         for layer, values in gradients.items():
             axis.plot(epochs, values, label=layer)
         _epoch_axis(axis, "gradient norm per layer")
-        axis.set_yscale("log")
+        if all(min(values) > 0 for values in gradients.values()):
+            axis.set_yscale("log")
         axis.legend(fontsize=8)
         figures.append(("Gradient norms per layer", _img("Gradient norms", _png(figure))))
 

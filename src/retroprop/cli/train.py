@@ -66,6 +66,8 @@ def check(config: TrainConfig, given: set[str], tabular: bool) -> dict[str, Any]
         raise ValueError(f"--patience {config.patience} stops training when the validation "
                          "loss stops improving, so it needs a validation set: give "
                          "--validation-split > 0 (it is 0)")
+    if config.epochs < 1:
+        raise ValueError(f"--epochs must be at least 1, got {config.epochs}")
     if config.verbose not in (0, 1, 2):
         raise ValueError(f"--verbose must be 0, 1 or 2, got {config.verbose}")
     unused = config.unused(tabular)
@@ -149,7 +151,7 @@ def train(config: TrainConfig, given: set[str] | None = None) -> dict[str, Any]:
                           verbose=0)
     seconds = time.perf_counter() - start
     result = trainer.evaluate(X_test, y_test)
-    used["dataset"] = data.source
+    used |= {"dataset": data.source, "output": str(output.resolve())}
     metadata = {"dataset": data.source, "preprocessing": preprocessing,
                 "input_shape": input_shape, "classes": classes, "class_names": class_names,
                 "data_kind": data.kind, "image_shape": list(data.train[0].shape[1:]),

@@ -181,8 +181,10 @@ def read_table(path: str | os.PathLike[str], label_column: int | str | None = No
                 if _number(row[c], decimal_comma) is None:
                     raise ValueError(f"{where}: row {number}, column {c + 1} "
                                      f"({column_names[c]!r}) holds {row[c].strip()!r}, not a "
-                                     f"number; only the label column (label_column="
-                                     f"{label}) may hold words")
+                                     f"number; only the label column may hold words. If "
+                                     f"this column is the label, pass label_column="
+                                     f"{(names[c] if names else c)!r} (retroprop train "
+                                     f"--label-column)")
         raise ValueError(f"{where}: the features are not all numbers")
 
     cells = grid[:, label]
