@@ -16,7 +16,7 @@ from retroprop.nn.activation import (
     TanhLinear,
     get_activation,
 )
-from retroprop.nn.container import Flatten, Residual, Sequential
+from retroprop.nn.container import Flatten, ModuleDict, ModuleList, Residual, Sequential
 from retroprop.nn.conv import Conv2d
 from retroprop.nn.dropout import Dropout
 from retroprop.nn.linear import Linear
@@ -29,6 +29,7 @@ from retroprop.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from retroprop.nn.parameter import Parameter
 from retroprop.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from retroprop.nn.regularized import WeightLayer, regularize
+from retroprop.nn.summary import count_params, summary
 
 __all__ = [
     "ELU",
@@ -52,6 +53,8 @@ __all__ = [
     "MSELoss",
     "MaxPool2d",
     "Module",
+    "ModuleDict",
+    "ModuleList",
     "MultiTask",
     "MultiTaskLoss",
     "Parameter",
@@ -67,10 +70,12 @@ __all__ = [
     "TanhLinear",
     "WeightLayer",
     "constraints",
+    "count_params",
     "functional",
     "get_activation",
     "init",
     "predict_mc",
     "regularize",
+    "summary",
     "utils",
 ]
