@@ -63,7 +63,7 @@ def test_module_dict_operations():
     assert list(heads.keys()) == ["y"]
     with pytest.raises(KeyError, match="no module 'z'; keys: \\['y'\\]"):
         heads["z"]
-    with pytest.raises(KeyError, match="without '.'"):
+    with pytest.raises(KeyError, match=r"without '\.'"):
         heads["a.b"] = nn.ReLU()
 
 
