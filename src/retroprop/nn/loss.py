@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
+
+import numpy as np
 
 from retroprop.nn import functional as F
 from retroprop.nn.module import Module
+from retroprop.stacklevel import user_stacklevel
 from retroprop.tensor.tensor import Tensor
 
 
@@ -59,4 +63,17 @@ class CrossEntropyLoss(_Loss):
         self.label_smoothing = label_smoothing
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
+        _warn_if_probabilities(input)
         return F.cross_entropy(input, target, self.reduction, self.label_smoothing)
+
+
+def _warn_if_probabilities(input: Tensor) -> None:
+    """Rows that are non-negative and sum to 1 look like a softmax's output: the softmax
+    would then be applied twice, and the network learns slowly."""
+    data = getattr(input, "data", input)
+    if np.ndim(data) == 2 and data.shape[1] > 1 and data.min() >= 0 and np.allclose(
+            data.sum(axis=1), 1, atol=1e-4):
+        warnings.warn("CrossEntropyLoss takes logits and applies the softmax itself, but its "
+                      "input rows are non-negative and sum to 1, as a softmax's output: "
+                      "remove the Softmax layer before the loss", UserWarning,
+                      stacklevel=user_stacklevel())

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.optim.optimizer import Closure, Optimizer, check_lr
+from retroprop.stacklevel import user_stacklevel
 
 VARIANTS = ("rprop+", "rprop-", "irprop+", "irprop-")
 
@@ -112,4 +113,4 @@ def warn_mini_batches(optimizer: Optimizer, batch_size: int | None, n: int) -> N
     if getattr(optimizer, "full_batch_only", False) and batch_size is not None and batch_size < n:
         warnings.warn(f"{type(optimizer).__name__} needs full-batch gradients (seed 001: rprop "
                       f"does not work with mini-batches); use batch_size=None",
-                      RuntimeWarning, stacklevel=3)
+                      RuntimeWarning, stacklevel=user_stacklevel())
