@@ -38,3 +38,24 @@ def test_user_stacklevel_counts_library_frames():
     from retroprop.stacklevel import user_stacklevel
 
     assert user_stacklevel() == 1  # called from outside the library: this very line
+
+
+def test_a_loss_class_instead_of_an_instance_is_named_briefly():
+    model = rp.nn.Linear(3, 2)
+    trainer = rp.Trainer(model, rp.nn.CrossEntropyLoss, rp.optim.SGD(model.parameters()))
+    with pytest.raises(TypeError, match=r"loss=CrossEntropyLoss\(\), not the class") as error:
+        trainer.fit(np.ones((4, 3)), np.zeros(4, int), epochs=1, verbose=0)
+    assert len(str(error.value)) < 300 and "Tensor(" not in str(error.value)
+
+
+def test_argument_helpers_for_the_trainer():
+    from retroprop.train.arguments import check_loss, count
+
+    assert count(np.int64(2), "epochs", "fit") == 2 and type(count(np.int32(3), "e", "f")) is int
+    with pytest.raises(ValueError, match=r"epochs must be an integer >= 1, got True"):
+        count(True, "epochs", "fit")
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1, got 2.5"):
+        count(2.5, "batch_size", "fit")
+    with pytest.raises(TypeError, match=r"got the class MSELoss itself"):
+        check_loss(rp.nn.MSELoss, "Trainer")
+    check_loss(rp.nn.MSELoss(), "Trainer")

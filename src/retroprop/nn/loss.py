@@ -16,6 +16,12 @@ from retroprop.tensor.tensor import Tensor
 class _Loss(Module):
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
+        if not isinstance(reduction, str):  # the class called as a loss: CrossEntropyLoss(y, t)
+            name = type(self).__name__
+            raise TypeError(f"{name}: reduction must be a string, got a "
+                            f"{type(reduction).__name__}; a loss is created first, then "
+                            f"called: {name}()(output, target), and a Trainer takes "
+                            f"loss={name}(), not the class {name}")
         F._check_reduction(reduction, type(self).__name__)
         self.reduction = reduction
 
