@@ -54,7 +54,7 @@ def test_argument_helpers_for_the_trainer():
     assert count(np.int64(2), "epochs", "fit") == 2 and type(count(np.int32(3), "e", "f")) is int
     with pytest.raises(ValueError, match=r"epochs must be an integer >= 1, got True"):
         count(True, "epochs", "fit")
-    with pytest.raises(ValueError, match="batch_size must be an integer >= 1, got 2.5"):
+    with pytest.raises(ValueError, match=r"batch_size must be an integer >= 1, got 2\.5"):
         count(2.5, "batch_size", "fit")
     with pytest.raises(TypeError, match=r"got the class MSELoss itself"):
         check_loss(rp.nn.MSELoss, "Trainer")
