@@ -19,7 +19,7 @@ from retroprop.atomic import atomic_write
 from retroprop.datasets.files import NAMES
 from retroprop.serialization import load, read_metadata
 from retroprop.train.metrics import confusion_matrix
-from retroprop.viz.curves import curve_names
+from retroprop.viz.curves import curve_names, epoch_axis
 
 PREDICTIONS = "predictions.npz"
 
@@ -56,13 +56,6 @@ def data_kind(metadata: dict[str, Any]) -> str:
     if "data_kind" in metadata:
         return str(metadata["data_kind"])
     return "images" if metadata.get("dataset") in NAMES else "features"
-
-
-def _epoch_axis(axis: Any, title: str) -> None:
-    from matplotlib.ticker import MaxNLocator
-
-    axis.set(title=title, xlabel="epoch")
-    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _picture(values: np.ndarray, shape: list[int]) -> np.ndarray:
@@ -121,7 +114,8 @@ def _figures(folder: Path, metadata: dict[str, Any]) -> list[tuple[str, str]]:
         axis.plot(epochs, history[name], marker="o", label="training")
         if f"val_{name}" in history:
             axis.plot(epochs, history[f"val_{name}"], marker="s", label="validation")
-        _epoch_axis(axis, name)
+        epoch_axis(axis)
+        axis.set_title(name)
         axis.legend()
     figures.append(("Learning curves", _img("Learning curves", _png(figure))))
 
@@ -131,7 +125,8 @@ def _figures(folder: Path, metadata: dict[str, Any]) -> list[tuple[str, str]]:
         figure, axis = plt.subplots(figsize=(6, 3.5))
         for layer, values in gradients.items():
             axis.plot(epochs, values, label=layer)
-        _epoch_axis(axis, "gradient norm per layer")
+        epoch_axis(axis)
+        axis.set_title("gradient norm per layer")
         if all(min(values) > 0 for values in gradients.values()):
             axis.set_yscale("log")
         axis.legend(fontsize=8)
