@@ -12,10 +12,10 @@ from retroprop.callbacks.base import Callback, Logs
 
 def epoch_line(epoch: int, epochs: int | None, logs: Logs, seconds: float,
                show_layers: bool = False) -> str:
-    """``Epoch 3/20  loss 0.4123  accuracy 0.8812  val_loss 0.4420  (1.2 s)``: the loss and
+    """``Epoch 3/20  loss=0.4123  accuracy=0.8812  val_loss=0.442  (1.2 s)``: the loss and
     metrics, not the rate; per-layer values (names with a ``/``, such as
     ``grad_norm/0.weight``) only with ``show_layers``."""
-    shown = [f"{k} {v:.4g}" for k, v in logs.items()
+    shown = [f"{k}={v:.4g}" for k, v in logs.items()
              if isinstance(v, int | float) and k != "lr" and (show_layers or "/" not in k)]
     total = f"/{epochs}" if epochs is not None else ""
     return f"Epoch {epoch + 1}{total}  " + "  ".join(shown) + f"  ({seconds:.1f} s)"
