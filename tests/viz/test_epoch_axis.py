@@ -2,13 +2,13 @@
 
 import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from retroprop.viz.curves import epoch_axis  # noqa: E402
+from retroprop.viz.curves import epoch_axis
 
 
 def test_epoch_ticks_are_integers():
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     figure, axis = plt.subplots()
     axis.plot([1, 2, 3], [0.9, 0.5, 0.4])
     epoch_axis(axis)

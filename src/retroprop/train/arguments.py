@@ -1,5 +1,5 @@
-"""Checks of the arguments that users pass to ``fit`` and the ``Trainer``: any integral
-type for counts (``np.int64(2)`` as well as ``2``), and a loss *instance*, not its class."""
+"""Counts given by users (epochs, batch sizes): any integral type, ``np.int64(2)`` as well
+as ``2``, never a bool."""
 
 from __future__ import annotations
 
@@ -15,15 +15,3 @@ def count(value: Any, name: str, where: str, minimum: int = 1) -> int:
         raise ValueError(f"{where}: {name} must be an integer >= {minimum}, got {value!r} "
                          f"({type(value).__name__})")
     return int(value)
-
-
-def check_loss(loss: Any, where: str) -> None:
-    """A loss module instance: ``CrossEntropyLoss()``, not the class ``CrossEntropyLoss``."""
-    from retroprop.nn.module import Module
-
-    if isinstance(loss, type) and issubclass(loss, Module):
-        raise TypeError(f"{where}: loss must be a loss instance such as {loss.__name__}(), "
-                        f"got the class {loss.__name__} itself (add the parentheses)")
-    if not isinstance(loss, Module) and not callable(loss):
-        raise TypeError(f"{where}: loss must be a loss module such as CrossEntropyLoss(), got "
-                        f"{type(loss).__name__}")
