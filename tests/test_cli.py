@@ -162,9 +162,19 @@ def test_evaluate_on_data_of_another_size(tmp_path, capsys):
     assert "the model takes examples of 13 values" in err and "(8, 8) (64 values)" in err
 
 
-def test_string_labels_in_an_npz_file_are_a_clear_error(tmp_path, capsys):
+def test_word_labels_in_an_npz_file_become_class_names(tmp_path, capsys):
     path = tmp_path / "d.npz"
-    np.savez(path, X=np.ones((10, 3)), y=np.array(["a", "b"] * 5))
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    np.savez(path, X=X, y=np.where(X[:, 0] > 0, "big", "small"))
+    assert main(["train", "--dataset", str(path), "--epochs", "1", "--verbose", "0",
+                 "--output", str(tmp_path / "run")]) == 0
+    metadata = rp.serialization.read_metadata(tmp_path / "run" / "model.rpz")
+    assert metadata["class_names"] == ["big", "small"]
+
+
+def test_real_valued_labels_are_a_clear_error(tmp_path, capsys):
+    path = tmp_path / "d.npz"
+    np.savez(path, X=np.ones((10, 3)), y=np.linspace(0, 1, 10))
     assert main(["train", "--dataset", str(path), "--epochs", "1",
                  "--output", str(tmp_path / "run")]) == 2
     assert "the labels must be integers or words" in capsys.readouterr().err

@@ -124,7 +124,12 @@ def load_dataset(name: str, label_column: int | str | None = None,
         if label_column is not None:
             raise ValueError(f"{name}: label_column applies to CSV files; an NPZ file names "
                              "its label arrays (y or y_train, y_test)")
-        return DataSet(*load_npz(path), None, source)
+        (X, y), (X_test, y_test) = load_npz(path)
+        if y.dtype.kind in "US":  # words: class indices in sorted order, names kept
+            words, codes = np.unique(np.concatenate([y, y_test]), return_inverse=True)
+            y, y_test = codes[:len(y)].astype(np.int64), codes[len(y):].astype(np.int64)
+            return DataSet((X, y), (X_test, y_test), None, source, [str(w) for w in words])
+        return DataSet((X, y), (X_test, y_test), None, source)
     table = read_table(path, label_column, missing)
     return DataSet(*_split(table.X, table.y, 0.2, 0, str(path)), None, source,
                    table.class_names, table.feature_names)
