@@ -64,7 +64,8 @@ def test_help_documents_every_flag():
     result = run("train", "--help")
     for flag in ("--dataset", "--hidden", "--activation", "--optimizer", "--lr", "--epochs",
                  "--batch-size", "--dropout", "--validation-split", "--seed", "--output",
-                 "--config", "--patience"):
+                 "--config", "--patience", "--label-column", "--missing", "--verbose",
+                 "--overwrite"):
         assert flag in result.stdout
 
 
