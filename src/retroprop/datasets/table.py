@@ -41,24 +41,25 @@ class Table:
     label_name: str
 
 
-def _number(cell: str, decimal_comma: bool) -> float | None:
+def _number(cell: str) -> float | None:
     """The cell's value, NaN for a missing cell, None for text."""
     text = cell.strip()
     if text.lower() in MISSING:
         return float("nan")
-    if decimal_comma:
-        text = text.replace(",", ".")
     try:
         return float(text)
     except ValueError:
         return None
 
 
-def _numbers(grid: np.ndarray, decimal_comma: bool) -> np.ndarray | None:
+def _numbers(grid: np.ndarray) -> np.ndarray | None:
     """A block of cells as float64 (NaN where missing), or None if one holds text."""
+    try:
+        return grid.astype(np.float64)  # the common case, in one pass in C
+    except ValueError:
+        pass
+    grid = np.char.strip(grid)
     grid = np.where(np.isin(np.char.lower(grid), MISSING), "nan", grid)
-    if decimal_comma:
-        grid = np.char.replace(grid, ",", ".")
     try:
         return grid.astype(np.float64)
     except ValueError:
@@ -132,8 +133,8 @@ def read_table(path: str | os.PathLike[str], label_column: int | str | None = No
     Notes
     -----
     The separator is the most frequent of ``;``, tab and ``,`` in the first line; with
-    ``;`` a decimal comma (``3,14``) is read as a decimal point, as a spreadsheet in a
-    Spanish locale writes it. Labels that are all numbers stay numbers (int64 if
+    ``;`` every comma after the header is a decimal comma (``3,14``), as a spreadsheet in
+    a Spanish locale writes it. Labels that are all numbers stay numbers (int64 if
     integral); otherwise they are class names, sorted, and ``y`` holds their indices.
     """
     where = str(path)
@@ -146,14 +147,16 @@ def read_table(path: str | os.PathLike[str], label_column: int | str | None = No
         raise ValueError(f"{where}: the file is empty")
     delimiter = _delimiter(lines[0])
     decimal_comma = delimiter == ";"
+    if decimal_comma:  # with ';' separators a comma can only be a decimal comma
+        lines = [lines[0], *(line.replace(",", ".") for line in lines[1:])]
     rows = [(number, row) for number, row in enumerate(csv.reader(lines, delimiter=delimiter),
-                                                        start=1) if any(c.strip() for c in row)]
+                                                        start=1) if "".join(row).strip()]
     if not rows:
         raise ValueError(f"{where}: the file holds no rows")
     width = len(rows[0][1])
 
     def text_cells(row: list[str]) -> int:
-        return sum(_number(c, decimal_comma) is None for c in row)
+        return sum(_number(c) is None for c in row)
 
     if header is None:
         header = len(rows) == 1 or text_cells(rows[0][1]) > text_cells(rows[1][1])
@@ -173,12 +176,12 @@ def read_table(path: str | os.PathLike[str], label_column: int | str | None = No
     column_names = names or [f"column {c + 1}" for c in range(width)]
     line_numbers = np.array([number for number, _ in body])
 
-    grid = np.char.strip(np.array([row for _, row in body], dtype=str))
-    features = _numbers(grid[:, columns], decimal_comma)
+    grid = np.array([row for _, row in body], dtype=str)
+    features = _numbers(grid[:, columns])
     if features is None:
         for number, row in body:
             for c in columns:
-                if _number(row[c], decimal_comma) is None:
+                if _number(row[c]) is None:
                     raise ValueError(f"{where}: row {number}, column {c + 1} "
                                      f"({column_names[c]!r}) holds {row[c].strip()!r}, not a "
                                      f"number; only the label column may hold words. If "
@@ -187,12 +190,12 @@ def read_table(path: str | os.PathLike[str], label_column: int | str | None = No
                                      f"--label-column)")
         raise ValueError(f"{where}: the features are not all numbers")
 
-    cells = grid[:, label]
+    cells = np.char.strip(grid[:, label])
     blank = np.flatnonzero(np.isin(np.char.lower(cells), MISSING))
     if len(blank):
         raise ValueError(f"{where}: row {line_numbers[blank[0]]} has no label (column "
                          f"{label + 1}, {column_names[label]!r})")
-    values = _numbers(cells, decimal_comma)
+    values = _numbers(cells)
     class_names: list[str] | None = None
     if values is None:
         words, codes = np.unique(cells, return_inverse=True)
