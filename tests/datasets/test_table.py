@@ -41,6 +41,10 @@ def test_semicolons_and_decimal_commas(tmp_path):
     table = read_table(path)
     np.testing.assert_allclose(table.X, [[1.75, 70.5], [1.62, 55.0]])
     assert table.class_names == ["A", "B"]
+    headless = read_table(write(tmp_path / "e.csv", "1,5;2;0\n3;4,25;1\n"))
+    np.testing.assert_allclose(headless.X, [[1.5, 2], [3, 4.25]])
+    named = read_table(write(tmp_path / "f.csv", "peso, kg;altura;clase\n1;2;0\n3;4;1\n"))
+    assert named.feature_names == ["peso, kg", "altura"]
 
 
 def test_missing_cell_names_its_row_and_column(tmp_path):

@@ -133,8 +133,8 @@ def read_table(path: str | os.PathLike[str], label_column: int | str | None = No
     Notes
     -----
     The separator is the most frequent of ``;``, tab and ``,`` in the first line; with
-    ``;`` every comma after the header is a decimal comma (``3,14``), as a spreadsheet in
-    a Spanish locale writes it. Labels that are all numbers stay numbers (int64 if
+    ``;`` every comma outside the header is a decimal comma (``3,14``), as a spreadsheet
+    in a Spanish locale writes it. Labels that are all numbers stay numbers (int64 if
     integral); otherwise they are class names, sorted, and ``y`` holds their indices.
     """
     where = str(path)
@@ -147,8 +147,9 @@ def read_table(path: str | os.PathLike[str], label_column: int | str | None = No
         raise ValueError(f"{where}: the file is empty")
     delimiter = _delimiter(lines[0])
     decimal_comma = delimiter == ";"
+    first = next(csv.reader(lines[:1], delimiter=delimiter), [])
     if decimal_comma:  # with ';' separators a comma can only be a decimal comma
-        lines = [lines[0], *(line.replace(",", ".") for line in lines[1:])]
+        lines = [line.replace(",", ".") for line in lines]
     rows = [(number, row) for number, row in enumerate(csv.reader(lines, delimiter=delimiter),
                                                         start=1) if "".join(row).strip()]
     if not rows:
@@ -160,7 +161,7 @@ def read_table(path: str | os.PathLike[str], label_column: int | str | None = No
 
     if header is None:
         header = len(rows) == 1 or text_cells(rows[0][1]) > text_cells(rows[1][1])
-    names = [c.strip() for c in rows[0][1]] if header else None
+    names = [c.strip() for c in (first if rows[0][0] == 1 else rows[0][1])] if header else None
     body = rows[1:] if header else rows
     if not body:
         raise ValueError(f"{where}: the file holds a header but no examples")
