@@ -78,6 +78,8 @@ def test_dataset_names_in_any_case():
     assert rp.datasets.canonical_name("DIGITS") == "digits"
     data = rp.datasets.load_dataset("Digits")
     assert data.source == "digits" and data.kind == "images" and data.maximum == 16
+    fashion = rp.datasets.load_dataset("Fashion_MNIST")
+    assert fashion.class_names[0] == "T-shirt/top" and fashion.class_names[9] == "Ankle boot"
 
 
 def test_load_dataset_records_absolute_paths_and_class_names(tmp_path, monkeypatch):

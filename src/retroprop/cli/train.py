@@ -53,9 +53,10 @@ def build_model(config: TrainConfig, input_shape: list[int], classes: int) -> rp
     return rp.models.mlp(sizes, activation=config.activation, dropout=config.dropout)
 
 
-def optimizer_settings(config: TrainConfig, unused: dict[str, str]) -> dict[str, Any]:
+def optimizer_settings(config: TrainConfig) -> dict[str, Any]:
     """The flags that the chosen optimizer takes: lr for the rate-based ones, momentum
     and nesterov for SGD, none for vSGD and Levenberg–Marquardt."""
+    unused = config.unused(tabular=False)
     return {k: getattr(config, k) for k in ("lr", "momentum", "nesterov") if k not in unused}
 
 
@@ -117,10 +118,10 @@ def train(config: TrainConfig, given: set[str] | None = None) -> dict[str, Any]:
     ``given`` names the settings that the user chose (the others are defaults): those that
     do not apply are reported.
     """
+    tabular = Path(config.dataset).suffix.lower() == ".csv"
+    used = check(config, given or set(), tabular)  # before the (slow) loading
     data = rp.datasets.load_dataset(config.dataset, **(
-        {"label_column": config.label_column, "missing": config.missing}
-        if Path(config.dataset).suffix.lower() == ".csv" else {}))
-    used = check(config, given or set(), Path(config.dataset).suffix.lower() == ".csv")
+        {"label_column": config.label_column, "missing": config.missing} if tabular else {}))
     rp.manual_seed(config.seed)
     (X, y), (X_test, y_test) = data.train, data.test
     y, y_test, class_names = encode_labels(y, y_test, data.class_names, data.source)
@@ -135,7 +136,7 @@ def train(config: TrainConfig, given: set[str] | None = None) -> dict[str, Any]:
     classes = len(class_names) if class_names else int(max(y.max(), y_test.max())) + 1
     model = build_model(config, input_shape, classes)
     optimizer = rp.optim.create(config.optimizer, model.parameters(),
-                                **optimizer_settings(config, config.unused(True)))
+                                **optimizer_settings(config))
     trainer = rp.Trainer(model, rp.nn.CrossEntropyLoss(), optimizer)
 
     output = run_folder(config, data.source)
