@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from retroprop import state_tree
+from retroprop.atomic import new_file_mode
 from retroprop.nn.module import Module
 from retroprop.optim.optimizer import Optimizer
 
@@ -115,6 +116,7 @@ def build(spec: dict[str, Any], classes: dict[str, type[Module]] | None = None) 
 def _atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.chmod(temporary, new_file_mode())  # keep the user's umask, not mkstemp's 0600
     try:
         with os.fdopen(handle, "wb") as out:
             np.savez(out, **arrays)

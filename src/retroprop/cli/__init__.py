@@ -12,9 +12,10 @@ from retroprop.cli.config import TrainConfig
 BENCHMARKS = ("step", "mlp", "cnn", "optimizers")
 
 HELP = {
-    "dataset": "digits (default), mnist, fashion-mnist, or a .csv/.npz file",
+    "dataset": "digits (default), mnist, fashion-mnist (any case), or a .csv/.npz file",
     "model": "architecture: mlp (default) or lenet5 (28x28 images)",
-    "hidden": "hidden layer sizes of the MLP, comma-separated (default 256,128)",
+    "hidden": "hidden layer sizes of the MLP, comma-separated (default 256,128; in TOML "
+              "also a list [256, 128])",
     "activation": "hidden activation: relu (default), tanh, sigmoid, lecun_tanh, elu, ...",
     "optimizer": "sgd (default), adam, adamw, rmsprop, adagrad, rprop, adaptive_gains, vsgd, "
                  "lbfgs, cg, newton (full-batch ones want --batch-size 0)",
@@ -27,15 +28,28 @@ HELP = {
     "validation_split": "fraction of the training data held out for validation (default 0.1)",
     "patience": "early stopping patience in epochs (default: no early stopping)",
     "seed": "random seed (default 0)",
+    "label_column": "CSV files: the label's column, a header name or an index from 0 "
+                    "(default: the last column)",
+    "missing": "CSV files: missing cells are an error (default), or filled with the "
+               "column's mean or median, or their rows dropped: error, mean, median, drop",
+    "verbose": "0: quiet; 1 (default): one line per epoch; 2: also per-layer gradient norms",
+    "overwrite": "replace the files of an existing --output folder",
     "output": "run folder for model.rpz, history.csv, learning_curves.png "
-              "(default runs/<dataset>-<time>)",
+              "(default runs/<dataset>-<time>, a new folder for each run)",
 }
+
+#: What to install for an optional package that a command needs.
+INSTALL = {"torch": "torch", "sklearn": "scikit-learn", "matplotlib": "matplotlib",
+           "tqdm": "tqdm"}
 
 
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="retroprop",
         description="Classic neural networks trained by backpropagation, on NumPy.")
+    from retroprop import __version__
+
+    main.add_argument("--version", action="version", version=f"retroprop {__version__}")
     commands = main.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a network and save the run",
@@ -52,7 +66,8 @@ def parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("evaluate", help="accuracy and confusion matrix of a model",
                                    description="Evaluate a saved model on a test split.")
-    evaluate.add_argument("model", help="model file written by retroprop train (model.rpz)")
+    evaluate.add_argument("model", help="model file written by retroprop train (model.rpz), "
+                          "or its run folder")
     evaluate.add_argument("--dataset", help="data set (default: the one it was trained on)")
 
     experiment = commands.add_parser(
@@ -87,14 +102,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             settings = read_toml(args.config) if args.config else {}
             flags = {f.name: getattr(args, f.name) for f in fields(TrainConfig)}
+            config, given = resolve(settings, flags)
             if args.quiet:
                 import contextlib
                 import io
 
                 with contextlib.redirect_stdout(io.StringIO()):
-                    train(resolve(settings, flags))
+                    train(config, given)
             else:
-                train(resolve(settings, flags))
+                train(config, given)
         elif args.command == "experiment":
             from pathlib import Path
 
@@ -117,7 +133,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             import importlib
 
-            importlib.import_module(f"retroprop.bench.{args.name}").main()
+            try:
+                importlib.import_module(f"retroprop.bench.{args.name}").main()
+            except ImportError as error:
+                package = INSTALL.get((error.name or "").split(".")[0], error.name)
+                raise ValueError(f"retroprop bench {args.name} compares with {package}, which "
+                                 f"is not installed: pip install {package}") from None
     except (ValueError, TypeError, FileNotFoundError, OSError) as error:
         print(f"retroprop: error: {error}", file=sys.stderr)
         return 2
