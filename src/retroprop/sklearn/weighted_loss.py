@@ -102,6 +102,16 @@ class WeightedLoss(Module):
                              f"({len(target)},); got shape {losses.shape}")
         return (losses * weights).sum() * (1.0 / len(target))
 
+    def residuals(self, outputs: Tensor, target: np.ndarray) -> Tensor:
+        """r_ij = √w_i (y_ij − t_ij), so that ½ Σ r² is the weighted squared error that
+        Levenberg–Marquardt minimizes (squared error only)."""
+        if self.per_example is not _squared_error:
+            raise TypeError("Levenberg–Marquardt minimizes a sum of squares ½ Σ r²: use it "
+                            "with loss='squared_error' (MLPRegressor)")
+        target = np.asarray(target)
+        scale = np.sqrt(target[:, -1:]).astype(outputs.dtype)
+        return (outputs - target[:, :-1].astype(outputs.dtype)) * scale
+
     def prepare_targets(self, y: np.ndarray, num_outputs: int | None, dtype: np.dtype,
                         where: str) -> np.ndarray:
         """The packed targets are already checked by the estimator."""
