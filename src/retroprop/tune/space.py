@@ -35,7 +35,7 @@ class Domain:
 
 
 @dataclass(frozen=True)
-class choice(Domain):  # noqa: N801 - reads as a function in a space declaration
+class choice(Domain):  # lower case: reads as a function in a space declaration
     """One of ``values`` (any objects: tuples of layer sizes, names, numbers)."""
 
     values: Sequence[Any]
@@ -68,7 +68,7 @@ class choice(Domain):  # noqa: N801 - reads as a function in a space declaration
 
 
 @dataclass(frozen=True)
-class uniform(Domain):  # noqa: N801
+class uniform(Domain):
     """A real number drawn uniformly from [low, high]."""
 
     low: float
@@ -84,7 +84,7 @@ class uniform(Domain):  # noqa: N801
 
 
 @dataclass(frozen=True)
-class log_uniform(uniform):  # noqa: N801
+class log_uniform(uniform):
     """A positive real number whose logarithm is uniform in [log low, log high] (learning
     rates, penalties)."""
 
@@ -98,7 +98,7 @@ class log_uniform(uniform):  # noqa: N801
 
 
 @dataclass(frozen=True)
-class integer(Domain):  # noqa: N801
+class integer(Domain):
     """An integer in [low, high] (both included), optionally on a log scale."""
 
     low: int
