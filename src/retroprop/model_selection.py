@@ -81,6 +81,8 @@ def fit_and_score(model: Any, X: np.ndarray, y: np.ndarray, train: np.ndarray,
                   build_args: dict[str, Any] | None = None) -> tuple[dict[str, float], Any]:
     """Train on ``train`` rows, score on ``test`` rows, with draws from ``seed``: the
     scores (``loss`` and metrics for a Module, ``score`` for an estimator) and the model."""
+    if not is_estimator(model) and not is_classification(y) and y.ndim == 1:
+        y = y.reshape(-1, 1)  # one output per target
     with using_generator(np.random.default_rng(seed)):
         if is_estimator(model):
             from sklearn.base import clone
