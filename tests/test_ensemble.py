@@ -46,7 +46,7 @@ def test_bagging_refuses_what_it_cannot_combine():
     X, y = _smooth_regression(20)
     with pytest.raises(ValueError, match="geometric"):
         rp.ensemble.Bagging(_regressor, mean="geometric").fit(X, y, epochs=1)
-    with pytest.raises(TypeError, match="CrossEntropyLoss .* or MSELoss"):
+    with pytest.raises(TypeError, match=r"CrossEntropyLoss .* or MSELoss"):
         rp.ensemble.Bagging(_regressor, loss=rp.nn.BCEWithLogitsLoss).fit(X, y, epochs=1)
     bagging = rp.ensemble.Bagging(_regressor, n_models=1).fit(X, y, epochs=1)
     with pytest.raises(TypeError, match="no class probabilities"):
