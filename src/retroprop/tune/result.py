@@ -23,7 +23,8 @@ class TuneResult:
     ----------
     trials : list of dict
         One row per trial, in trial order: ``number``, ``state`` ("COMPLETE" or "FAIL"),
-        ``score``, each parameter, ``seconds``, ``error``.
+        ``score``, each parameter, ``seconds``, ``error`` and the ``pid`` of the process
+        that ran it.
     best_params : dict
     best_score : float
     best_trial : int or None
@@ -53,6 +54,7 @@ class TuneResult:
                          "score": trial.value if trial.state == TrialState.COMPLETE else None,
                          **{n: space[n].decode(v) for n, v in trial.params.items()},
                          "seconds": trial.user_attrs.get("seconds"),
+                         "pid": trial.user_attrs.get("pid"),
                          "error": trial.user_attrs.get("error", "")})
         result = cls(rows, list(space), metric, direction)
         done = [r for r in rows if r["state"] == "COMPLETE"]
