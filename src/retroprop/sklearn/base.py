@@ -28,16 +28,6 @@ from retroprop.sklearn.network import ACTIVATION_NAMES, build_network
 from retroprop.sklearn.weighted_loss import WeightedLoss, pack, per_example_loss
 from retroprop.train.trainer import Trainer
 
-#: Solvers that take their own defaults rather than ``learning_rate_init`` (scikit-learn's
-#: "lbfgs" ignores it too): the methods that evaluate the loss several times per step.
-FULL_BATCH_SOLVERS = ("lbfgs", "cg", "conjugate_gradient", "newton", "levenberg_marquardt",
-                      "lm")
-
-
-def needs_full_batch(optimizer: Optimizer) -> bool:
-    """Whether the optimizer's contract asks for the whole training set in every step."""
-    return bool(getattr(type(optimizer), "full_batch", optimizer.requires_closure))
-
 
 class _StoppingRule(Callback):
     """scikit-learn's rule, checked after every epoch: stop when the training loss (or,
@@ -166,12 +156,15 @@ class BaseMLP(BaseEstimator):
         return [m.bias.data.copy() for m in self.model_.modules() if isinstance(m, Linear)]
 
     def _solver(self, model: Module) -> Optimizer:
-        """The optimizer named by ``solver``; scikit-learn's names keep their meaning."""
+        """The optimizer named by ``solver``; scikit-learn's names keep their meaning. Methods
+        that evaluate the loss several times per step, or have no learning rate, keep their
+        own step sizes (scikit-learn's "lbfgs" ignores ``learning_rate_init`` too)."""
         params = model.parameters()
         if self.solver == "sgd":
             return create("sgd", params, lr=self.learning_rate_init, momentum=self.momentum,
                           nesterov=self.nesterovs_momentum and self.momentum > 0)
-        if self.solver in FULL_BATCH_SOLVERS or self.solver == "vsgd":
+        kind = OPTIMIZERS[self.solver]
+        if kind.step_kind != "gradient" or not kind.has_lr:
             return create(self.solver, params)
         return create(self.solver, params, lr=self.learning_rate_init)
 
@@ -238,7 +231,7 @@ class BaseMLP(BaseEstimator):
                 self.validation_scores_, self.best_validation_score_ = [], -np.inf
             self.best_loss_ = None
         trainer = Trainer(self.model_, self.loss_, self.optimizer_, metrics=[])
-        if needs_full_batch(self.optimizer_):
+        if self.optimizer_.full_batch:
             batch_size = None
         elif self.batch_size == "auto":
             batch_size = min(200, len(X))

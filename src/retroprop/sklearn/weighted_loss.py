@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.nn import functional as F
+from retroprop.nn.loss import Loss
 from retroprop.nn.module import Module
 from retroprop.tensor.tensor import Tensor
 
@@ -77,7 +78,7 @@ class _ExampleMean:
         return losses.mean(axis=tuple(range(1, losses.ndim))) if losses.ndim > 1 else losses
 
 
-class WeightedLoss(Module):
+class WeightedLoss(Loss):
     """L_B = (1/|B|) Σ w_i ℓ_i (module docstring); the target's last column holds w_i.
 
     Parameters
@@ -86,11 +87,8 @@ class WeightedLoss(Module):
         ``(outputs, target) -> Tensor`` of shape (n,), as from :func:`per_example_loss`.
     """
 
-    is_classifier = False
-    threshold = 0.5
-
     def __init__(self, per_example: PerExample) -> None:
-        super().__init__()
+        super().__init__("mean")
         self.per_example = per_example
 
     def forward(self, outputs: Tensor, target: Any) -> Tensor:
@@ -111,11 +109,6 @@ class WeightedLoss(Module):
         target = np.asarray(target)
         scale = np.sqrt(target[:, -1:]).astype(outputs.dtype)
         return (outputs - target[:, :-1].astype(outputs.dtype)) * scale
-
-    def prepare_targets(self, y: np.ndarray, num_outputs: int | None, dtype: np.dtype,
-                        where: str) -> np.ndarray:
-        """The packed targets are already checked by the estimator."""
-        return np.asarray(y, dtype=dtype)
 
 
 def pack(targets: np.ndarray, weights: np.ndarray) -> np.ndarray:
