@@ -26,8 +26,8 @@ from retroprop.parallel.seeding import task_seed, using_generator
 from retroprop.train.trainer import Trainer
 
 #: Options of the training of a Module (each fold, each trial), with their defaults.
-TRAINING = {"loss": None, "optimizer": "sgd", "lr": 0.05, "momentum": 0.9, "epochs": 10,
-            "batch_size": 32}
+TRAINING = {"loss": None, "optimizer": "sgd", "lr": 0.05, "momentum": 0.9, "nesterov": False,
+            "epochs": 10, "batch_size": 32}
 
 
 def is_estimator(model: Any) -> bool:
@@ -49,7 +49,7 @@ def _optimizer_settings(options: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"optimizer: unknown optimizer {options['optimizer']!r}; known: "
                          f"{', '.join(sorted(OPTIMIZERS))}")
     taken = inspect.signature(OPTIMIZERS[name]).parameters
-    return {key: options[key] for key in ("lr", "momentum") if key in taken}
+    return {key: options[key] for key in ("lr", "momentum", "nesterov") if key in taken}
 
 
 def fit_module(build_model: Callable[..., Module], X: np.ndarray, y: np.ndarray,
@@ -166,7 +166,7 @@ def cross_validate(model: Any, X: Any, y: Any, cv: int = 5, *, stratify: bool | 
     **training
         For a Module: ``loss`` (default cross-entropy for integer labels, else MSE),
         ``optimizer`` (a name, default "sgd"), ``lr`` (0.05), ``momentum`` (0.9),
-        ``epochs`` (10), ``batch_size`` (32).
+        ``nesterov`` (False), ``epochs`` (10), ``batch_size`` (32; None for full batches).
 
     Returns
     -------
