@@ -61,6 +61,7 @@ def fit_module(build_model: Callable[..., Module], X: np.ndarray, y: np.ndarray,
     unknown = sorted(set(options) - set(TRAINING))
     if unknown:
         raise ValueError(f"unknown training options {unknown}; known: {sorted(TRAINING)}")
+    given = options
     options = {**TRAINING, **options}
     model = build_model(**(build_args or {}))
     if not isinstance(model, Module):
@@ -70,6 +71,8 @@ def fit_module(build_model: Callable[..., Module], X: np.ndarray, y: np.ndarray,
     if isinstance(loss, type):
         loss = loss()
     optimizer = create(options["optimizer"], model.parameters(), **_optimizer_settings(options))
+    if optimizer.full_batch and "batch_size" not in given:
+        options["batch_size"] = None  # its contract: the whole training set in every step
     trainer = Trainer(model, loss, optimizer)
     trainer.fit(X, y, epochs=int(options["epochs"]), batch_size=options["batch_size"],
                 validation_data=validation, verbose=0)
@@ -166,7 +169,8 @@ def cross_validate(model: Any, X: Any, y: Any, cv: int = 5, *, stratify: bool | 
     **training
         For a Module: ``loss`` (default cross-entropy for integer labels, else MSE),
         ``optimizer`` (a name, default "sgd"), ``lr`` (0.05), ``momentum`` (0.9),
-        ``nesterov`` (False), ``epochs`` (10), ``batch_size`` (32; None for full batches).
+        ``nesterov`` (False), ``epochs`` (10), ``batch_size`` (32; None, the full batch,
+        by default for the optimizers whose contract needs it).
 
     Returns
     -------

@@ -60,3 +60,13 @@ def test_cross_validate_bad_input():
         rp.cross_validate(build, X, y[:9], cv=2)
     with pytest.raises(ValueError, match="n_jobs must be a positive integer"):
         rp.cross_validate(build, X, y, cv=2, n_jobs=0)
+
+
+def test_full_batch_optimizers_get_the_whole_training_set():
+    import warnings
+
+    (X, y), _ = digits(300, 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the Trainer warns when a full-batch method gets less
+        result = rp.cross_validate(lambda: build(16), X, y, cv=2, optimizer="lbfgs", epochs=2)
+    assert result.mean["accuracy"] > 0.5

@@ -12,6 +12,7 @@ import pytest
 
 import retroprop as rp
 from retroprop.model_selection import fit_and_score
+from retroprop.parallel import connect
 from retroprop.sklearn import MLPClassifier
 from tests.tune.problems import build, digits, failing_build
 
@@ -91,6 +92,16 @@ def test_bad_search_input(data):
         rp.tune(build, SPACE, X, y, n_trials=0)
     with pytest.raises(ValueError, match="grid search needs a finite set of values for 'lr'"):
         rp.tune(build, SPACE, X, y, method="grid")
+
+
+def test_missing_optional_packages_name_the_extra(data, monkeypatch):
+    (X, y), _ = data
+    monkeypatch.setitem(sys.modules, "optuna", None)
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(ImportError, match=r"rp.tune needs Optuna: pip install retroprop\[tune\]"):
+        rp.tune(build, SPACE, X, y, n_trials=1)
+    with pytest.raises(ImportError, match=r"dask.distributed: pip install retroprop\[tune\]"):
+        connect("tcp://127.0.0.1:9")
 
 
 def test_a_failing_trial_is_recorded_and_the_search_goes_on(data):
