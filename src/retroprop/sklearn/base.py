@@ -188,6 +188,7 @@ class BaseMLP(BaseEstimator):
         self.n_iter_, self.t_ = 0, 0
         self.loss_curve_: list[float] = []
         self._no_improvement_count = 0
+        self._best_state: dict[str, np.ndarray] | None = None
         self.best_loss_: float | None = np.inf
         self.validation_scores_: list[float] | None = None
         self.best_validation_score_: float | None = None
@@ -244,10 +245,10 @@ class BaseMLP(BaseEstimator):
         rule = _StoppingRule(self, validation, len(X), can_stop=not incremental)
         trainer.fit(X, pack(targets, weights), epochs=epochs, batch_size=batch_size,
                     shuffle=self.shuffle, callbacks=[rule], verbose=0)
-        if early and getattr(self, "_best_state", None) is not None:
+        if early and self._best_state is not None:
             self.model_.load_state_dict(self._best_state)
             self._best_state = None
-        if not incremental and not trainer.stop_training and self.max_iter > 0:
+        if not incremental and not trainer.stop_training:
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                           "and the optimization hasn't converged yet.", ConvergenceWarning,
                           stacklevel=3)

@@ -8,7 +8,6 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
@@ -119,15 +118,24 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return len(self.classes_)
 
     def _class_weights(self, targets: np.ndarray) -> np.ndarray:
+        """Each example's class weight: ``class_weight[label]`` (1 for labels it does not
+        name), or for "balanced" n / (n_classes · count of the class) over the classes
+        present."""
         if self.class_weight is None:
             return np.ones(len(targets))
         if self._multilabel:
             raise ValueError("class_weight is not supported for multilabel targets.")
-        present = np.unique(targets)
-        weights = np.ones(len(self.classes_))
-        weights[present] = compute_class_weight(self.class_weight, classes=self.classes_[present],
-                                                y=self.classes_[targets])
-        return weights[targets]
+        if isinstance(self.class_weight, dict):
+            unknown = [k for k in self.class_weight if k not in set(self.classes_.tolist())]
+            if unknown:
+                raise ValueError(f"class_weight names labels {unknown} that are not classes "
+                                 f"of y {self.classes_.tolist()}.")
+            per_class = np.array([float(self.class_weight.get(c, 1.0))
+                                  for c in self.classes_.tolist()])
+        else:
+            counts = np.bincount(targets, minlength=len(self.classes_))
+            per_class = len(targets) / (np.count_nonzero(counts) * np.maximum(counts, 1))
+        return per_class[targets]
 
     def _score_targets(self, X: np.ndarray, targets: np.ndarray,
                        weights: np.ndarray | None = None) -> float:
