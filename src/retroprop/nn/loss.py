@@ -66,8 +66,11 @@ class Loss(Module):
 
 
 class MSELoss(Loss):
-    """L = (1/n) Σ (y - t)²: the quadratic error of the delta rule and of FAMAF's class 21
-    (PyTorch's convention: a mean, without the ½ of Berzal's E = ½ Σ (t - y)²).
+    """L = (1/n) Σ (y - t)² over all n elements: the quadratic error of the delta rule and of
+    FAMAF's class 21 in PyTorch's convention, a mean without the ½ of Berzal's
+    E = ½ Σ (t - y)². Its gradient is 2 (y - t)/n, so the lectures' learning rates do not
+    carry over: use :class:`QuadraticLoss` for E, or halve η with this loss on a single
+    output (the cafeteria's η = 1/35 is lr = 1/70 here).
     Levenberg–Marquardt minimizes the same error as ½ Σ r² with r = y - t."""
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
@@ -75,6 +78,39 @@ class MSELoss(Loss):
 
     def residuals(self, outputs: Tensor, target: np.ndarray) -> Tensor:
         return outputs - target.reshape(outputs.shape)
+
+
+class QuadraticLoss(MSELoss):
+    """The lectures' quadratic error, with the ½ that makes its gradient y - t.
+
+    * ``reduction="sum"`` (default): E = ½ Σ_n Σ_j (t_nj - y_nj)², the error of the delta
+      rule and of backpropagation in Berzal, "Backpropagation" (Granada), "La regla delta"
+      and "Backpropagation", and in Tobón & Aguirre, "Redes Neuronales Artificiales" (UNAL);
+      ∂E/∂y = y - t, so the lectures' η carries over unchanged.
+    * ``reduction="mean"``: J = 1/(2m) Σ_n ‖t_n - y_n‖², the mean over the m examples (rows)
+      of the sum over the outputs (Berzal, "Weight decay"; add λ/2 Σ w² with an L2 penalty).
+    * ``reduction="none"``: ½ (t - y)² element by element.
+
+    :class:`MSELoss` keeps PyTorch's (1/n) Σ (y - t)² over all elements, without the ½.
+
+    Examples
+    --------
+    >>> import numpy as np, retroprop as rp
+    >>> y = rp.Tensor(np.array([[850.0]]), requires_grad=True)
+    >>> loss = rp.nn.QuadraticLoss()(y, np.array([[900.0]]))  # Berzal's cafeteria: 850 vs 900
+    >>> loss.backward(); loss.item(), y.grad.tolist()
+    (1250.0, [[-50.0]])
+    """
+
+    def __init__(self, reduction: str = "sum") -> None:
+        super().__init__(reduction)
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        half_squares = F.mse_loss(input, target, "none") * 0.5
+        if self.reduction == "none":
+            return half_squares
+        total = half_squares.sum()
+        return total if self.reduction == "sum" else total * (1.0 / max(len(input), 1))
 
 
 class BCELoss(Loss):

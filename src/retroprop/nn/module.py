@@ -29,6 +29,9 @@ class Module:
     """
 
     training: bool
+    #: Whether training mode draws random numbers in this module's forward pass (dropout,
+    #: noise): the layers that Monte-Carlo dropout keeps active.
+    stochastic: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -247,6 +250,12 @@ class Module:
         The Trainer adds the penalty of every module that overrides this.
         """
         return None
+
+    def proximal_penalty(self) -> float:
+        """The part of ``penalty()`` that a proximal step minimizes (L1) rather than the
+        gradient: a constant in the loss, left out of the function that line searches
+        compare; 0 here."""
+        return 0.0
 
     def penalty_residuals(self) -> list[Tensor]:
         """The penalty written as residuals ρ, penalty = ½ Σ ρ², for Levenberg–Marquardt

@@ -43,6 +43,11 @@ class WeightLayer(Module):
     weight: Parameter
     bias: Parameter | None
 
+    @property  # type: ignore[override]
+    def stochastic(self) -> bool:
+        """Noise on the weights makes the layer random in training."""
+        return bool(self.weight_noise)
+
     def noisy_weight(self) -> Tensor:
         """The weight used by the forward pass: w + ε, ε ~ N(0, weight_noise²), in training
         (noise on the weights, seed 001), w itself otherwise. The gradient reaches w."""
@@ -84,6 +89,12 @@ class WeightLayer(Module):
             for term in terms:
                 total = term if total is None else total + term
         return total
+
+    def proximal_penalty(self) -> float:
+        """l1 Σ |w|, minimized by the soft-threshold of ``project_``."""
+        if not self.l1:
+            return 0.0
+        return self.l1 * sum(float(np.abs(p.data).sum()) for p in self._penalized())
 
     def penalty_residuals(self) -> list[Tensor]:
         """√λ w for the L2 penalty (λ/2) Σ w² = ½ Σ (√λ w)²; L1 has its proximal step."""

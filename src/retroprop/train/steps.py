@@ -82,7 +82,10 @@ class _RepeatedEvaluations:
 
 class ClosureStep(_RepeatedEvaluations):
     """``optimizer.step(closure)``; the closure zeroes the gradients, computes the loss on the
-    batch (the whole training set for full-batch methods), calls backward and clips."""
+    batch (the whole training set for full-batch methods) and calls backward. The value it
+    returns leaves out the L1 terms, which the proximal step after the step minimizes, so
+    that line searches compare a function with its own gradient. (The Trainer refuses
+    gradient clipping with these methods: a clipped gradient is not the loss's.)"""
 
     def __call__(self, xb: np.ndarray, yb: np.ndarray) -> StepResult:
         trainer = self.trainer
@@ -94,10 +97,9 @@ class ClosureStep(_RepeatedEvaluations):
             value = math.nan if loss is None else loss.item()
             if loss is not None and math.isfinite(value):
                 loss.backward()
-                trainer.clip_gradients()
             if not first:
                 first.append((value, outputs))
-            return value
+            return value - sum(m.proximal_penalty() for m in trainer.penalized)
 
         with self.same_function() as evaluate:
             trainer.optimizer.step(lambda: evaluate(loss_and_gradient))

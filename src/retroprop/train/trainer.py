@@ -102,6 +102,12 @@ class Trainer:
                             ("clip_grad_value", clip_grad_value)):
             if value is not None and not value > 0:
                 raise ValueError(f"Trainer: {name} must be positive, got {value}")
+        if (clip_grad_norm or clip_grad_value) and optimizer.step_kind != "gradient":
+            raise ValueError(
+                f"Trainer: clip_grad_norm and clip_grad_value clip the gradient of a gradient "
+                f"step; {type(optimizer).__name__} (step_kind={optimizer.step_kind!r}) "
+                "evaluates loss and gradient several times per step and controls its own step "
+                "length, where a clipped gradient would not be the loss's: remove the clipping")
         self.model, self.loss, self.optimizer = model, loss, optimizer
         # a loss module without the contract of nn.Loss is taken as a regression loss
         self.contract: Loss = loss if isinstance(loss, Loss) else Loss()
