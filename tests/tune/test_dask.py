@@ -39,6 +39,17 @@ def test_search_cross_validation_and_bagging_equal_the_serial_run(client):
     np.testing.assert_array_equal(remote_bag.predict_proba(X), serial_bag.predict_proba(X))
 
 
+def test_train_cv_on_the_cluster_by_its_address(client, capsys):
+    from retroprop.cli import main
+
+    address = client.scheduler.address
+    assert main(["train", "--cv", "2", "--epochs", "1", "--hidden", "8",
+                 "--scheduler", address]) == 0
+    remote = capsys.readouterr().out
+    assert main(["train", "--cv", "2", "--epochs", "1", "--hidden", "8"]) == 0
+    assert capsys.readouterr().out == remote  # the same folds and scores as locally
+
+
 def test_a_scheduler_that_does_not_answer_is_named():
     with pytest.raises(OSError, match=r"no Dask scheduler answered at tcp://127.0.0.1:9 "):
         connect("tcp://127.0.0.1:9", timeout=1)
