@@ -1,5 +1,7 @@
 """Bagging beats its average member (seed 001), trained in parallel processes."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
@@ -53,10 +55,15 @@ def test_bagging_refuses_what_it_cannot_combine():
         bagging.predict_proba(X)
 
 
-def test_bagging_on_local_processes_equals_serial():
+@pytest.mark.parametrize("where", ["processes", "threads"])
+def test_bagging_on_local_processes_or_threads_equals_serial(where):
     X, y = _smooth_regression(100)
-    serial = rp.ensemble.Bagging(_regressor, n_models=3, seed=4).fit(X, y, epochs=3)
-    parallel = rp.ensemble.Bagging(_regressor, n_models=3, seed=4, n_jobs=2).fit(X, y, epochs=3)
+    serial = rp.ensemble.Bagging(_regressor, n_models=4, seed=4).fit(X, y, epochs=20,
+                                                                     batch_size=8)
+    with ThreadPoolExecutor(2) as threads:
+        options = {"n_jobs": 2} if where == "processes" else {"executor": threads}
+        parallel = rp.ensemble.Bagging(_regressor, n_models=4, seed=4, **options).fit(
+            X, y, epochs=20, batch_size=8)
     for a, b in zip(serial.models_, parallel.models_, strict=True):
         for (name, p), (_, q) in zip(a.state_dict().items(), b.state_dict().items(),
                                      strict=True):

@@ -144,6 +144,23 @@ def test_storage_refuses_to_overwrite_and_resume_needs_a_file(data, tmp_path):
                 resume=True)
 
 
+def test_resume_reruns_a_trial_left_running_with_its_parameters(data, tmp_path):
+    import optuna
+
+    (X, y), validation = data
+    options = dict(validation_data=validation, epochs=1, storage=tmp_path / "s.db")
+    rp.tune(build, SPACE, X, y, n_trials=2, **options)
+    study = optuna.load_study(study_name="retroprop", storage=f"sqlite:///{tmp_path / 's.db'}")
+    crashed = study.ask()  # as a search killed while trial 2 ran leaves it
+    for name, domain in SPACE.items():
+        domain.suggest(crashed, name)
+    result = rp.tune(build, SPACE, X, y, n_trials=4, resume=True, **options)
+    assert [r["number"] for r in result.trials] == [0, 1, 2, 3]
+    assert all(r["state"] == "COMPLETE" for r in result.trials)
+    assert result.trials[2]["lr"] == crashed.params["lr"]
+    assert result.trials[2]["hidden"] == crashed.params["hidden"]
+
+
 def _finished(storage):
     import optuna
 

@@ -9,13 +9,17 @@ of a bagging ensemble.
 * any ``concurrent.futures.Executor``.
 
 Each task runs with one BLAS thread when tasks run side by side, so that k workers on k
-cores do not fight over threads. A task that raises does not stop the others: its
-:class:`Outcome` holds the error. Results do not depend on where a task ran: the
-callers give each task its own seed (:mod:`retroprop.parallel.seeding`).
+cores do not fight over threads. Tasks in the same process run one at a time (retroprop's
+random generator is one per process), so a Dask worker with several threads or a
+``ThreadPoolExecutor`` gives the serial results too, without the speed-up. A task that
+raises does not stop the others: its :class:`Outcome` holds the error. Results do not
+depend on where a task ran: the callers give each task its own seed
+(:mod:`retroprop.parallel.seeding`).
 """
 
 from __future__ import annotations
 
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, as_completed
@@ -23,6 +27,9 @@ from dataclasses import dataclass
 from typing import Any
 
 INSTALL_HINT = "pip install retroprop[tune]"
+
+#: Held while a task runs: tasks swap the process's random generator for their own.
+_TASK_LOCK = threading.Lock()
 
 
 @dataclass
@@ -54,10 +61,11 @@ def _run(fn: Callable[..., Any], index: int, args: tuple[Any, ...], one_thread: 
     if args and isinstance(args[0], _Shared):
         args = (args[0].value, *args[1:])
     try:
-        if one_thread:
-            with threadpool_limits(1):
-                return Outcome(index, fn(*args))
-        return Outcome(index, fn(*args))
+        with _TASK_LOCK:
+            if one_thread:
+                with threadpool_limits(1):
+                    return Outcome(index, fn(*args))
+            return Outcome(index, fn(*args))
     except Exception as error:  # a failed task is recorded, the others go on
         return Outcome(index, error=f"{type(error).__name__}: {error}\n"
                                     f"{traceback.format_exc(limit=-3)}")
