@@ -60,6 +60,8 @@ def test_cross_validate_bad_input():
         rp.cross_validate(build, X, y[:9], cv=2)
     with pytest.raises(ValueError, match="n_jobs must be a positive integer"):
         rp.cross_validate(build, X, y, cv=2, n_jobs=0)
+    with pytest.raises(TypeError, match=r"executor must be None .* got str"):
+        rp.cross_validate(build, X, y, cv=2, executor="tcp://127.0.0.1:8786")
 
 
 def test_full_batch_optimizers_get_the_whole_training_set():
