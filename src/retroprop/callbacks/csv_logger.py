@@ -44,6 +44,16 @@ class CSVLogger(Callback):
         self.writer.writerow(row)
         self.file.flush()
 
+    def state_dict(self) -> dict[str, int]:
+        """The file's length: a resumed run cuts off the rows written after the checkpoint
+        (a crash between a row and the checkpoint), so that every epoch appears once."""
+        return {"size": 0 if self.file is None else self.file.tell()}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        if self.file is not None:
+            self.file.truncate(state["size"])
+            self.header_written = state["size"] > 0
+
     def on_train_end(self, logs: Logs | None = None) -> None:
         if self.file is not None:
             self.file.close()

@@ -62,10 +62,18 @@ class Scheduler:
         return float(metric)  # type: ignore[arg-type]
 
     def state_dict(self) -> dict[str, Any]:
-        return {k: copy.deepcopy(v) for k, v in self.__dict__.items() if k != "optimizer"}
+        # parts with a state of their own (the plateau rule's improvement test, a wrapped
+        # schedule) give their state_dict, so that the whole can be stored in a checkpoint
+        return {k: v.state_dict() if hasattr(v, "load_state_dict") else copy.deepcopy(v)
+                for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(copy.deepcopy(dict(state)))
+        for name, value in copy.deepcopy(dict(state)).items():
+            part = self.__dict__.get(name)
+            if hasattr(part, "load_state_dict"):
+                part.load_state_dict(value)
+            else:
+                setattr(self, name, value)
 
     def __repr__(self) -> str:
         settings = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items()

@@ -1,0 +1,180 @@
+"""Exact resume in process: a run stopped mid-epoch (a crash, or Ctrl-C) and continued with
+``fit(resume_from=...)`` by a fresh model, optimizer and callbacks ends with the weights of
+the uninterrupted run, bit for bit."""
+
+import os
+import signal
+
+import numpy as np
+import pytest
+
+import retroprop as rp
+from tests.train.conftest import same_weights, weights
+
+N, BATCH, EPOCHS = 200, 32, 3  # 7 batches an epoch
+
+
+class Crash(Exception):
+    pass
+
+
+class CrashAfter(rp.callbacks.Callback):
+    """Raises after ``limit`` training batches (0: never), as a crash would; not saved."""
+
+    def __init__(self, limit=0, interrupt=False):
+        self.limit, self.interrupt, self.count = limit, interrupt, 0
+
+    def state_dict(self):
+        return {}
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.count += 1
+        if self.count == self.limit:
+            if self.interrupt:  # Ctrl-C during the batch: training stops at its end
+                os.kill(os.getpid(), signal.SIGINT)
+            else:
+                raise Crash
+
+
+def sgd_dropout_batchnorm():
+    model = rp.nn.Sequential(rp.nn.Linear(64, 32), rp.nn.BatchNorm1d(32), rp.nn.ReLU(),
+                             rp.nn.Dropout(0.3), rp.nn.Linear(32, 10))
+    return model, rp.optim.SGD(model.parameters(), lr=0.05, momentum=0.9), []
+
+
+def adam_step_lr():
+    model = rp.models.mlp([64, 16, 10])
+    optimizer = rp.optim.Adam(model.parameters(), lr=0.01)
+    schedule = rp.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    return model, optimizer, [rp.callbacks.LearningRateScheduler(schedule)]
+
+
+def lbfgs():
+    model = rp.models.mlp([64, 10])
+    return model, rp.optim.LBFGS(model.parameters(), max_iter=3), []
+
+
+def plateau_early_stopping_csv(folder):
+    model = rp.models.mlp([64, 16, 10])
+    optimizer = rp.optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+    return model, optimizer, [
+        rp.callbacks.ReduceLROnPlateau("val_accuracy", factor=0.5, patience=0,
+                                       min_delta=0.5),
+        rp.callbacks.EarlyStopping("val_accuracy", patience=1, min_delta=0.5),
+        rp.callbacks.CSVLogger(folder / "history.csv")]
+
+
+def run(build, data, checkpoint, limit=0, resume=False, interrupt=False, every=3, **fit):
+    """Train from seed 0 with a resumable checkpoint (every ``every`` batches), crashing
+    after ``limit`` batches, or resuming from the checkpoint."""
+    rp.manual_seed(0)
+    model, optimizer, callbacks = build()
+    trainer = rp.Trainer(model, rp.nn.CrossEntropyLoss(), optimizer)
+    callbacks = [*callbacks, rp.callbacks.ModelCheckpoint(
+        checkpoint, resumable=True, every_batches=every), CrashAfter(limit, interrupt)]
+    rp.manual_seed(1)  # a resumed run must not depend on the generator it starts with
+    X, y = data
+    fit = {"batch_size": BATCH} | fit
+    history = trainer.fit(X[:N], y[:N], epochs=EPOCHS, verbose=0,
+                          callbacks=callbacks,
+                          resume_from=checkpoint if resume else None, **fit)
+    return trainer, history
+
+
+def interrupted_then_resumed(build, data, folder, limit, interrupt=False, every=3, **fit):
+    """The weights and history of an uninterrupted run and of one stopped after ``limit``
+    batches and resumed."""
+    reference, reference_history = run(build, data, folder / "reference.rpz", every=every,
+                                       **fit)
+    checkpoint = folder / "run.rpz"
+    with pytest.raises(KeyboardInterrupt if interrupt else Crash):
+        run(build, data, checkpoint, limit, interrupt=interrupt, every=every, **fit)
+    assert rp.load(checkpoint) is not None
+    resumed, history = run(build, data, checkpoint, resume=True, every=every, **fit)
+    assert same_weights(weights(reference.model), weights(resumed.model))
+    assert history.history == reference_history.history
+    return reference, resumed
+
+
+@pytest.mark.parametrize("limit", [5, 8, 12])
+def test_sgd_dropout_batchnorm_shuffle_augment_resume_bit_identical(digits, tmp_path, limit):
+    X, y, *_ = digits
+    shift = rp.data.augment.RandomShift(1, image_shape=(8, 8))
+    reference, resumed = interrupted_then_resumed(
+        sgd_dropout_batchnorm, (X, y), tmp_path, limit, shuffle=True, augment=shift,
+        validation_data=(X[N:N + 50], y[N:N + 50]))
+    buffers = lambda t: {k: v.copy() for k, v in t.model.named_buffers()}  # noqa: E731
+    assert same_weights(buffers(reference), buffers(resumed))
+    velocity = lambda t: [s["momentum_buffer"] for s in t.optimizer.state.values()]  # noqa: E731
+    assert all(np.array_equal(a, b) for a, b in zip(velocity(reference), velocity(resumed),
+                                                    strict=True))
+
+
+def test_adam_with_step_lr_resumes_its_moments_and_schedule(digits, tmp_path):
+    X, y, *_ = digits
+    _, resumed = interrupted_then_resumed(adam_step_lr, (X, y), tmp_path, 10)
+    assert resumed.optimizer.param_groups[0]["lr"] == pytest.approx(0.01 * 0.5 ** EPOCHS)
+
+
+def test_full_batch_lbfgs_resumes(digits, tmp_path):
+    X, y, *_ = digits
+    interrupted_then_resumed(lbfgs, (X, y), tmp_path, 2, every=1, batch_size=None)
+
+
+def test_plateau_early_stopping_and_csv_history_once_per_epoch(digits, tmp_path):
+    X, y, *_ = digits
+    build = lambda: plateau_early_stopping_csv(tmp_path)  # noqa: E731
+    validation = (X[N:N + 50], y[N:N + 50])
+    reference, _ = run(build, (X, y), tmp_path / "reference.rpz", validation_data=validation)
+    expected = (tmp_path / "history.csv").read_text()
+    assert reference.optimizer.param_groups[0]["lr"] < 0.5  # the plateau rule acted
+    checkpoint = tmp_path / "run.rpz"
+    with pytest.raises(Crash):
+        run(build, (X, y), checkpoint, limit=10, validation_data=validation)
+    resumed, _ = run(build, (X, y), checkpoint, resume=True, validation_data=validation)
+    assert same_weights(weights(reference.model), weights(resumed.model))
+    assert (tmp_path / "history.csv").read_text() == expected
+    lines = expected.splitlines()
+    assert [line.split(",")[0] for line in lines[1:]] == [str(e) for e in range(len(lines) - 1)]
+
+
+def test_resume_from_an_epoch_end_checkpoint(digits, tmp_path):
+    X, y, *_ = digits
+    # every_batches larger than an epoch: only the epoch ends write
+    interrupted_then_resumed(sgd_dropout_batchnorm, (X, y), tmp_path, 10, every=100)
+
+
+def test_ctrl_c_stops_after_the_batch_and_writes_the_checkpoint(digits, tmp_path, capfd):
+    X, y, *_ = digits
+    interrupted_then_resumed(sgd_dropout_batchnorm, (X, y), tmp_path, 4, interrupt=True,
+                             every=100)
+    message = capfd.readouterr().err
+    assert "Interrupted after batch 3 of epoch 1" in message and "resume_from=" in message
+    assert str(tmp_path / "run.rpz") in message
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_resume_refuses_bad_checkpoints(digits, tmp_path):
+    X, y, *_ = digits
+    plain = tmp_path / "plain.rpz"
+    rp.save(rp.models.mlp([64, 16, 10]), plain)
+    with pytest.raises(rp.ModelFileError, match="without a training state"):
+        run(adam_step_lr, (X, y), plain, resume=True)
+    with pytest.raises((FileNotFoundError, rp.ModelFileError), match=r"missing\.rpz"):
+        run(adam_step_lr, (X, y), tmp_path / "missing.rpz", resume=True)
+    checkpoint = tmp_path / "run.rpz"
+    with pytest.raises(Crash):
+        run(adam_step_lr, (X, y), checkpoint, limit=4)
+    with pytest.raises(ValueError, match="other arguments or data: batch_size=32 there, 16"):
+        run(adam_step_lr, (X, y), checkpoint, resume=True, batch_size=16)
+    with pytest.raises(ValueError, match="written with the callbacks"):
+        run(sgd_dropout_batchnorm, (X, y), checkpoint, resume=True)
+    with pytest.raises(ValueError, match="holds another model"):
+        run(narrower_adam_step_lr, (X, y), checkpoint, resume=True)
+
+
+def narrower_adam_step_lr():
+    model = rp.models.mlp([64, 8, 10])
+    optimizer = rp.optim.Adam(model.parameters(), lr=0.01)
+    schedule = rp.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    return model, optimizer, [rp.callbacks.LearningRateScheduler(schedule)]
