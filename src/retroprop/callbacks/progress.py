@@ -39,6 +39,12 @@ class ProgressBar(Callback):
         self.show_layers = show_layers
         self.bar: Any = None
 
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        self.start = time.perf_counter()  # a resumed run may start inside an epoch
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}  # what it shows is not part of the run
+
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         self.start = time.perf_counter()
         if self.stream.isatty():

@@ -28,6 +28,8 @@ HELP = {
     "validation_split": "fraction of the training data held out for validation (default 0.1)",
     "patience": "early stopping patience in epochs (default: no early stopping)",
     "seed": "random seed (default 0)",
+    "checkpoint_every": "save RUN_DIR/checkpoint.rpz, from which --resume continues, after "
+                        "every epoch and every N batches (default 100; 0: after epochs only)",
     "label_column": "CSV files: the label's column, a header name or an index from 0 "
                     "(default: the last column)",
     "missing": "CSV files: missing cells are an error (default), or filled with the "
@@ -63,6 +65,9 @@ def parser() -> argparse.ArgumentParser:
             kind = {"int": int, "float": float, "int | None": int}.get(str(field.type), str)
             train.add_argument(flag, type=kind, default=None, help=HELP[field.name])
     train.add_argument("--quiet", action="store_true", help="no progress output")
+    train.add_argument("--resume", metavar="RUN_DIR", help="continue the interrupted run in "
+                       "RUN_DIR from its checkpoint, with the settings it recorded; it ends "
+                       "as the uninterrupted run would")
     train.add_argument("--cv", type=int, metavar="K", help="k-fold cross-validation on the "
                        "training split instead of one run: each fold's scores, mean and std")
     train.add_argument("--scheduler", help="with --cv: train the folds on the Dask cluster at "
@@ -109,9 +114,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from retroprop.cli.config import read_toml, resolve
             from retroprop.cli.train import train
 
-            settings = read_toml(args.config) if args.config else {}
             flags = {f.name: getattr(args, f.name) for f in fields(TrainConfig)}
-            config, given = resolve(settings, flags)
+            if args.resume is not None:
+                config, given = resumed_config(args, flags), set()
+            else:
+                settings = read_toml(args.config) if args.config else {}
+                config, given = resolve(settings, flags)
             if args.cv is not None:
                 from retroprop.cli.cross_validation import cross_validate_config
 
@@ -121,9 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 import io
 
                 with contextlib.redirect_stdout(io.StringIO()):
-                    train(config, given)
+                    train(config, given, resume=args.resume is not None)
             else:
-                train(config, given)
+                train(config, given, resume=args.resume is not None)
         elif args.command == "experiment":
             from pathlib import Path
 
@@ -159,7 +167,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, TypeError, FileNotFoundError, OSError, ImportError) as error:
         print(f"retroprop: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 130  # what has been saved and how to go on was printed where it stopped
     return 0
+
+
+def resumed_config(args: argparse.Namespace, flags: dict[str, object]) -> TrainConfig:
+    """``--resume RUN_DIR``: the settings recorded in the run folder; only how much to print
+    may be given besides."""
+    from retroprop.cli.config import recorded
+
+    others = [f"--{k.replace('_', '-')}" for k, v in flags.items()
+              if v is not None and k != "verbose"]
+    others += [flag for flag, value in (("--config", args.config), ("--cv", args.cv))
+               if value is not None]
+    if others:
+        raise ValueError(f"--resume continues a run with the settings it recorded in "
+                         f"{args.resume}/config.json; {', '.join(others)} cannot be changed")
+    config = recorded(args.resume)
+    config.output = args.resume
+    if flags["verbose"] is not None:
+        config.verbose = int(flags["verbose"])  # type: ignore[call-overload]
+    return config
 
 
 if __name__ == "__main__":

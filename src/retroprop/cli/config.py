@@ -7,6 +7,7 @@ reported and left out of the run's record.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -45,6 +46,7 @@ class TrainConfig:
     validation_split: float = 0.1
     patience: int | None = None
     seed: int = 0
+    checkpoint_every: int = 100
     label_column: Any = None
     missing: str = "error"
     verbose: int = 1
@@ -135,6 +137,23 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"--config {path}: unknown settings {unknown}; known: {sorted(known)}")
     return check_types(data, f"--config {path}")
+
+
+def recorded(run_dir: str | Path) -> TrainConfig:
+    """The settings of the run in ``run_dir`` (its ``config.json``), for ``--resume``."""
+    path = Path(run_dir) / "config.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"--resume {run_dir}: no {path}; give the folder of a run "
+                                "started by retroprop train")
+    try:
+        settings = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"--resume {run_dir}: {path} is not valid JSON ({error})") from None
+    known = {f.name for f in fields(TrainConfig)}
+    if not isinstance(settings, dict) or not set(settings) >= {"dataset", "output"}:
+        raise ValueError(f"--resume {run_dir}: {path} is not the record of a retroprop run")
+    settings = {k: v for k, v in settings.items() if k in known}
+    return TrainConfig(**check_types(settings, f"--resume {run_dir} ({path})"))
 
 
 def resolve(file_settings: dict[str, Any], flags: dict[str, Any]

@@ -69,6 +69,9 @@ def check(config: TrainConfig, given: set[str], tabular: bool) -> dict[str, Any]
                          "--validation-split > 0 (it is 0)")
     if config.epochs < 1:
         raise ValueError(f"--epochs must be at least 1, got {config.epochs}")
+    if config.checkpoint_every < 0:
+        raise ValueError(f"--checkpoint-every must be 0 (after epochs only) or a number of "
+                         f"batches, got {config.checkpoint_every}")
     if config.verbose not in (0, 1, 2):
         raise ValueError(f"--verbose must be 0, 1 or 2, got {config.verbose}")
     unused = config.unused(tabular)
@@ -112,11 +115,14 @@ class EpochLogger(rp.callbacks.CSVLogger):
         super().on_epoch_end(epoch + 1, logs)
 
 
-def train(config: TrainConfig, given: set[str] | None = None) -> dict[str, Any]:
+def train(config: TrainConfig, given: set[str] | None = None, resume: bool = False
+          ) -> dict[str, Any]:
     """Train as ``config`` says, save the run, and return its summary.
 
     ``given`` names the settings that the user chose (the others are defaults): those that
-    do not apply are reported.
+    do not apply are reported. The run folder holds ``config.json`` from the start and a
+    resumable ``checkpoint.rpz`` (every ``checkpoint_every`` batches and every epoch);
+    ``resume`` continues the run in ``config.output`` from that checkpoint.
     """
     tabular = Path(config.dataset).suffix.lower() == ".csv"
     used = check(config, given or set(), tabular)  # before the (slow) loading
@@ -139,20 +145,33 @@ def train(config: TrainConfig, given: set[str] | None = None) -> dict[str, Any]:
                                 **optimizer_settings(config))
     trainer = rp.Trainer(model, rp.nn.CrossEntropyLoss(), optimizer)
 
-    output = run_folder(config, data.source)
-    callbacks: list[rp.callbacks.Callback] = [rp.callbacks.GradientMonitor(),
-                                              EpochLogger(output / "history.csv")]
+    output = Path(config.output) if resume and config.output else run_folder(config,
+                                                                                 data.source)
+    used |= {"dataset": data.source, "output": str(output.resolve())}
+    checkpoint = output / "checkpoint.rpz"
+    if resume and not checkpoint.is_file():
+        raise FileNotFoundError(f"--resume {output}: no {checkpoint}; the run stopped before "
+                                "its first checkpoint: start it again")
+    if not resume:
+        atomic_write(output / "config.json", json.dumps(used, indent=2))
+    callbacks: list[rp.callbacks.Callback] = [
+        rp.callbacks.GradientMonitor(), EpochLogger(output / "history.csv"),
+        rp.callbacks.ModelCheckpoint(checkpoint, resumable=True,
+                                     every_batches=config.checkpoint_every or None)]
     if config.patience is not None:
         callbacks.append(rp.callbacks.EarlyStopping(patience=config.patience))
-    if config.verbose:
-        callbacks.append(rp.callbacks.ProgressBar(show_layers=config.verbose >= 2))
     start = time.perf_counter()
-    history = trainer.fit(X, y, epochs=config.epochs, batch_size=config.batch_size or None,
-                          validation_split=config.validation_split, callbacks=callbacks,
-                          verbose=0)
+    try:
+        # the progress bar is not part of the run's state: --resume may print another way
+        history = trainer.fit(X, y, epochs=config.epochs, batch_size=config.batch_size or None,
+                              validation_split=config.validation_split, callbacks=callbacks,
+                              verbose=config.verbose, resume_from=checkpoint if resume else None)
+    except KeyboardInterrupt:
+        print(f"retroprop: interrupted; continue with: retroprop train --resume {output}",
+              file=sys.stderr)
+        raise
     seconds = time.perf_counter() - start
     result = trainer.evaluate(X_test, y_test)
-    used |= {"dataset": data.source, "output": str(output.resolve())}
     metadata = {"dataset": data.source, "preprocessing": preprocessing,
                 "input_shape": input_shape, "classes": classes, "class_names": class_names,
                 "data_kind": data.kind, "image_shape": list(data.train[0].shape[1:]),
