@@ -168,9 +168,40 @@ def test_divergence_stops_with_the_last_good_weights(digits):
     X, y, *_ = digits
     trainer, X, targets = diverging(X, y)
     start = weights(trainer.model)
-    with pytest.raises(FloatingPointError, match="diverged at epoch 1"):
+    with pytest.raises(FloatingPointError, match="diverged at epoch 1, batch 6") as error:
         trainer.fit(X, targets, epochs=3, batch_size=32, verbose=0)
     assert same_weights(start, weights(trainer.model))
+    message = str(error.value)
+    assert "the loss is inf" in message and "largest |w| = " in message
+    assert "smaller learning rate" in message and "clip_grad_norm" in message
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning",
+                            "ignore:invalid value encountered:RuntimeWarning")
+def test_divergence_names_the_layer_whose_gradient_went_non_finite(digits):
+    X, y, *_ = digits
+    model = rp.models.mlp([64, 32, 16, 10])
+    first, middle, last = (list(m.parameters()) for m in model if isinstance(m, rp.nn.Linear))
+    # only the middle layer's step overflows float32 (large inputs, a huge rate)
+    optimizer = rp.optim.SGD([{"params": first}, {"params": middle, "lr": 1e38},
+                              {"params": last}], lr=0.01)
+    trainer = rp.Trainer(model, rp.nn.CrossEntropyLoss(), optimizer)
+    start = weights(model)
+    with pytest.raises(FloatingPointError, match=r"batch 1: .*the gradient of 2\.weight first "
+                       "went non-finite.*smaller learning rate"):
+        trainer.fit(X * 100, y, epochs=2, batch_size=32, shuffle=False, verbose=0)
+    assert same_weights(start, weights(model))
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning",
+                            "ignore:invalid value encountered:RuntimeWarning")
+def test_divergence_names_the_first_layer_whose_output_overflows(digits):
+    X, y, *_ = digits
+    model = rp.models.mlp([64, 32, 32, 10])
+    trainer = rp.Trainer(model, rp.nn.MSELoss(), rp.optim.SGD(model.parameters(), lr=50.0))
+    with pytest.raises(FloatingPointError, match=r"the output of layer '\d' \(Linear\) is the "
+                       "first that is not finite; the weights have grown"):
+        trainer.fit(X * 10, np.eye(10, dtype=np.float32)[y], epochs=3, verbose=0)
 
 
 def test_gradient_clipping_option_limits_the_update(digits):

@@ -30,6 +30,7 @@ from retroprop.nn.utils import clip_grad_norm_, clip_grad_value_
 from retroprop.optim.optimizer import Optimizer
 from retroprop.tensor.grad_mode import no_grad
 from retroprop.tensor.tensor import Tensor
+from retroprop.train.divergence import divergence_error
 from retroprop.train.metrics import Metric, get_metric
 from retroprop.train.resume import (
     EpochState,
@@ -330,12 +331,9 @@ class Trainer:
             if not math.isfinite(value):
                 if self.stop_training:
                     break
+                error = divergence_error(self.model, epoch, batch, value, xb)
                 self.model.load_state_dict(state.last_good)
-                raise FloatingPointError(
-                    f"fit: training diverged at epoch {epoch + 1}, batch {batch}: the loss is "
-                    f"{value}; the weights are restored to the start of epoch {epoch + 1}. "
-                    "Lower the learning rate or clip gradients (clip_grad_norm=)"
-                )
+                raise error
             state.add(value, outputs, yb)
             if self._per_example is not None:
                 if self._errors is None:
