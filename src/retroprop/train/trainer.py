@@ -205,7 +205,8 @@ class Trainer:
             held out for validation (ignored when ``validation_data`` is given).
         callbacks : list of Callback
         verbose : int
-            0 silent; 1 a progress bar (one line per epoch when not on a terminal).
+            0 silent; 1 a progress bar (one line per epoch when not on a terminal); 2 also
+            the per-layer gradient statistics that callbacks put in the logs.
         sampling : {"uniform", "class_balanced", "hard_examples"}
             See :func:`retroprop.data.batch_indices`.
         augment : callable, optional
@@ -253,7 +254,7 @@ class Trainer:
                           RuntimeWarning, stacklevel=2)
         self._step = step_strategy(self)
         history = History()
-        extra: list[Callback] = [ProgressBar()] if verbose else []
+        extra: list[Callback] = [ProgressBar(show_layers=verbose >= 2)] if verbose else []
         steps = 1 if batch_size is None else math.ceil(len(X) / batch_size)
         # History after the user's callbacks, so it records what they add to the logs.
         saved = [*(callbacks or []), history]
