@@ -19,9 +19,10 @@ from retroprop import (
     optim,
     viz,
 )
+from retroprop.errors import DataFileError, FileFormatError, ModelFileError
 from retroprop.nn import init, predict_mc
 from retroprop.random import manual_seed
-from retroprop.serialization import ModelFileError, load, load_optimizer_state, save
+from retroprop.serialization import load, load_optimizer_state, save
 from retroprop.tensor import (
     GradcheckError,
     Tensor,
@@ -37,6 +38,8 @@ from retroprop.train import Trainer, metrics
 __version__ = "0.1.0"
 
 __all__ = [
+    "DataFileError",
+    "FileFormatError",
     "GradcheckError",
     "ModelFileError",
     "Tensor",
