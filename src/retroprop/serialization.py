@@ -28,8 +28,9 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -117,12 +118,14 @@ def build(spec: dict[str, Any], classes: dict[str, type[Module]] | None = None) 
 
 
 # ---------------------------------------------------------------------- save
-def _atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
+def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Call ``write`` on a temporary file beside ``path``, sync it, then rename it to
+    ``path``: a crash leaves either the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
-            np.savez(out, **arrays)
+            write(out)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)
@@ -130,6 +133,10 @@ def _atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+
+
+def _atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    atomic_write(path, lambda out: np.savez(out, **arrays))
 
 
 def save(model: Module, path: str | os.PathLike[str], optimizer: Optimizer | None = None,

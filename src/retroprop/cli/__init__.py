@@ -1,4 +1,4 @@
-"""The ``retroprop`` command: train, evaluate, bench."""
+"""The ``retroprop`` command: train, evaluate, export, bench."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import fields
 
 from retroprop.cli.config import TrainConfig
+from retroprop.cli.export import add_parser as add_export_parser
 
 BENCHMARKS = ("step", "mlp", "cnn", "optimizers")
 
@@ -69,6 +70,8 @@ def parser() -> argparse.ArgumentParser:
                                  description="Rebuild RUN_DIR/report.html from the run's files.")
     report.add_argument("run_dir", help="folder written by retroprop train")
 
+    add_export_parser(commands)
+
     bench = commands.add_parser("bench", help="speed against PyTorch and scikit-learn",
                                 description="Run a benchmark (needs torch and scikit-learn).")
     bench.add_argument("name", nargs="?", default="step", choices=BENCHMARKS,
@@ -111,6 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from retroprop.report import build_report
 
             print(f"report written to {build_report(args.run_dir)}")
+        elif args.command == "export":
+            from retroprop.cli.export import run
+
+            run(args)
         elif args.command == "evaluate":
             from retroprop.cli.train import evaluate
 
