@@ -123,6 +123,8 @@ def _parse_header(handle: IO[bytes], available: int, what: str) -> tuple[tuple[i
         raise _Pickled
     if dtype.itemsize == 0:
         raise ValueError(f"{what} declares the empty dtype {dtype}")
+    if math.prod(d for d in shape if d) * dtype.itemsize >= 2**63:
+        raise ValueError(f"{what} declares shape {shape} of {dtype}, too large for any array")
     return shape, fortran, dtype, consumed
 
 
