@@ -138,8 +138,9 @@ def saved_header(tmp_path):
 
 
 def test_format_version_1_files_are_read():
-    """A file written in format version 1 (committed): later versions must keep reading it.
-    Its output is recomputed here from its arrays with NumPy alone."""
+    """A file written in format version 1 by retroprop 0.1.0 before the optimizer state
+    schema (committed): later versions must keep reading it. Its output is recomputed here
+    from its arrays with NumPy alone."""
     path = "tests/fixtures/model_format_v1.rpz"
     model = rp.load(path).eval()
     with np.load(path) as archive:
@@ -151,6 +152,12 @@ def test_format_version_1_files_are_read():
     expected = hidden @ w["model/2.weight"].T + w["model/2.bias"]
     np.testing.assert_allclose(model(x).data, expected, rtol=1e-6, atol=1e-6)
     assert json.loads(w["__retroprop__"].tobytes())["format_version"] == 1
+    optimizer = rp.optim.SGD(model.parameters(), lr=0.5)
+    optimizer.load_state_dict(rp.load_optimizer_state(path))
+    assert optimizer.param_groups[0]["lr"] == 0.1
+    buffers = [optimizer.state[p]["momentum_buffer"] for p in model.parameters()]
+    for index, buffer in enumerate(buffers):
+        np.testing.assert_array_equal(buffer, w[f"optimizer/{index}/momentum_buffer"])
 
 
 @pytest.mark.parametrize("version", [0, -1, "1", 1.0, True, None])
@@ -158,7 +165,7 @@ def test_unknown_format_versions_are_refused(tmp_path, version):
     header, arrays = saved_header(tmp_path)
     header["format_version"] = version
     write_archive(tmp_path / "v.rpz", header, **arrays)
-    with pytest.raises(rp.ModelFileError, match="declares format version .* versions 1 to"):
+    with pytest.raises(rp.ModelFileError, match=r"declares format version .* versions 1 to"):
         rp.load(tmp_path / "v.rpz")
 
 
@@ -166,7 +173,7 @@ def test_unknown_format_versions_are_refused(tmp_path, version):
     ("architecture", [1, 2], "architecture must be a dict"),
     ("metadata", "note", "metadata must be a dict"),
     ("dtype", "int8", "dtype 'int8' is not float32 or float64"),
-    ("optimizer", {"scalars": [], "param_groups": []}, "the optimizer entry is not a dict"),
+    ("optimizer", {"scalars": [], "param_groups": []}, "the optimizer entry is neither"),
 ])
 def test_header_fields_are_checked(tmp_path, field, value, message):
     header, arrays = saved_header(tmp_path)
@@ -174,10 +181,12 @@ def test_header_fields_are_checked(tmp_path, field, value, message):
     write_archive(tmp_path / "h.rpz", header, **arrays)
     with pytest.raises(rp.ModelFileError, match=message):
         rp.load(tmp_path / "h.rpz")
+    with pytest.raises(rp.ModelFileError, match=message):
+        rp.serialization.read_metadata(tmp_path / "h.rpz")
 
 
 def test_headers_that_are_not_json_bytes_are_refused(tmp_path):
-    header, arrays = saved_header(tmp_path)
+    _, arrays = saved_header(tmp_path)
     arrays["__retroprop__"] = np.zeros(3, np.float32)
     with open(tmp_path / "f.rpz", "wb") as handle:
         np.savez(handle, **arrays)
@@ -235,17 +244,21 @@ def test_corrupt_optimizer_state_is_refused(tmp_path):
     with np.load(tmp_path / "m.rpz") as archive:
         arrays = dict(archive)
     header = json.loads(arrays.pop("__retroprop__").tobytes())
-    arrays["optimizer/x1/momentum_buffer"] = arrays.pop("optimizer/1/momentum_buffer")
-    write_archive(tmp_path / "o.rpz", header, **arrays)
+    del arrays["optimizer/0"]
+    write_archive(tmp_path / "missing.rpz", header, **arrays)
+    with pytest.raises(rp.ModelFileError, match="refers to a missing array 'optimizer/0'"):
+        rp.load_optimizer_state(tmp_path / "missing.rpz")
+    header["optimizer"] = {"class": "SGD", "scalars": {"x1": {"step": 1}}, "param_groups": []}
+    write_archive(tmp_path / "legacy.rpz", header, **arrays)
     with pytest.raises(rp.ModelFileError, match="parameter index 'x1' is not a small"):
-        rp.load_optimizer_state(tmp_path / "o.rpz")
-    with pytest.raises(rp.ModelFileError, match="saved without an optimizer"):
-        rp.load_optimizer_state(tmp_path / "o.rpz" if False else _plain(tmp_path))
-
-
-def _plain(tmp_path):
+        rp.load_optimizer_state(tmp_path / "legacy.rpz")
+    header["optimizer"] = {"class": "SGD", "state": {}}
+    write_archive(tmp_path / "neither.rpz", header, **arrays)
+    with pytest.raises(rp.ModelFileError, match="optimizer entry is neither a state tree"):
+        rp.load_optimizer_state(tmp_path / "neither.rpz")
     rp.save(model(), tmp_path / "plain.rpz")
-    return tmp_path / "plain.rpz"
+    with pytest.raises(rp.ModelFileError, match="saved without an optimizer"):
+        rp.load_optimizer_state(tmp_path / "plain.rpz")
 
 
 def test_zip_members_larger_than_the_file_are_refused(tmp_path):
@@ -255,8 +268,8 @@ def test_zip_members_larger_than_the_file_are_refused(tmp_path):
     central = data.find(b"PK\x01\x02")
     data[central + 20:central + 28] = (10**9).to_bytes(4, "little") * 2
     (tmp_path / "m.rpz").write_bytes(bytes(data))
-    with pytest.raises(rp.ModelFileError, match="declares 1000000000 compressed bytes, more "
-                                                "than the .* bytes of the file"):
+    with pytest.raises(rp.ModelFileError, match=r"declares 1000000000 compressed bytes, more "
+                                                r"than the .* bytes of the file"):
         rp.load(tmp_path / "m.rpz")
 
 

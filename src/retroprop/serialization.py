@@ -6,7 +6,8 @@ The file is a NumPy ``.npz`` archive read with ``allow_pickle=False``:
   as the tree of module classes and constructor arguments, the dtype, the
   optimizer's hyperparameters);
 * ``model/<name>``: each parameter and buffer of ``state_dict()``;
-* ``optimizer/<index>/<buffer>``: the optimizer's per-parameter arrays.
+* ``optimizer/<n>``: the arrays of the optimizer's complete state (its
+  ``state_dict()``, stored as a tree by :mod:`retroprop.state_tree`).
 
 Loading never imports or runs code from the file: module classes are looked
 up among the ``Module`` subclasses already defined in the program. Files are
@@ -34,6 +35,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from retroprop import state_tree
 from retroprop.errors import ModelFileError
 from retroprop.nn.module import Module
 from retroprop.optim.optimizer import Optimizer
@@ -162,16 +164,9 @@ def save(model: Module, path: str | os.PathLike[str], optimizer: Optimizer | Non
         "metadata": metadata or {}, "optimizer": None,
     }
     if optimizer is not None:
-        state = optimizer.state_dict()
-        scalars: dict[str, dict[str, Any]] = {}
-        for index, buffers in state["state"].items():
-            for name, value in buffers.items():
-                if isinstance(value, np.ndarray):
-                    arrays[f"optimizer/{index}/{name}"] = value
-                else:
-                    scalars.setdefault(str(index), {})[name] = _encode(value, name)
-        header["optimizer"] = {"class": type(optimizer).__name__, "scalars": scalars,
-                               "param_groups": _encode(state["param_groups"], "param_groups")}
+        tree, optimizer_arrays = state_tree.encode(optimizer.state_dict(), "optimizer")
+        arrays |= optimizer_arrays
+        header["optimizer"] = {"class": type(optimizer).__name__, "schema": 2, "state": tree}
     encoded = json.dumps(header).encode()
     arrays[HEADER] = np.frombuffer(encoded, dtype=np.uint8)
     _atomic_savez(Path(path), arrays)
@@ -200,15 +195,23 @@ def _check_header(header: Any, path: Path) -> dict[str, Any]:
         raise ModelFileError(f"load: {path} has a corrupt header: dtype {header['dtype']!r:.80} "
                              "is not float32 or float64")
     optimizer = header.get("optimizer")
-    if optimizer is not None and not (
-            isinstance(optimizer, dict) and isinstance(optimizer.get("scalars"), dict)
+    if optimizer is not None and not (_is_state_tree(optimizer) or _is_legacy_state(optimizer)):
+        raise ModelFileError(f"load: {path} has a corrupt header: the optimizer entry is "
+                             f"neither a state tree (schema 2) nor per-parameter scalars and "
+                             f"param_groups: {optimizer!r:.80}")
+    return header
+
+
+def _is_state_tree(optimizer: Any) -> bool:
+    return isinstance(optimizer, dict) and optimizer.get("schema") == 2 and "state" in optimizer
+
+
+def _is_legacy_state(optimizer: Any) -> bool:
+    """The optimizer entry of files written before the state schema."""
+    return (isinstance(optimizer, dict) and isinstance(optimizer.get("scalars"), dict)
             and all(isinstance(v, dict) for v in optimizer["scalars"].values())
             and isinstance(optimizer.get("param_groups"), list)
-            and all(isinstance(g, dict) for g in optimizer["param_groups"])):
-        raise ModelFileError(f"load: {path} has a corrupt header: the optimizer entry is not "
-                             "a dict with scalars (a dict of dicts) and param_groups (a list "
-                             "of dicts)")
-    return header
+            and all(isinstance(g, dict) for g in optimizer["param_groups"]))
 
 
 def _open(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -321,6 +324,12 @@ def load_optimizer_state(path: str | os.PathLike[str]) -> dict[str, Any]:
     saved = header.get("optimizer")
     if saved is None:
         raise ModelFileError(f"load_optimizer_state: {path} was saved without an optimizer")
+    if saved.get("schema") == 2:
+        try:
+            return state_tree.decode(saved["state"], arrays)
+        except (state_tree.StateTreeError, RecursionError) as error:
+            raise ModelFileError(f"load_optimizer_state: {path}: {error}") from None
+    # files written before the state schema: per-parameter scalars and arrays only
     state: dict[int, dict[str, Any]] = {}
     try:
         for index, scalars in saved["scalars"].items():
