@@ -179,8 +179,9 @@ def _check_header(header: Any, path: Path) -> dict[str, Any]:
         raise ModelFileError(f"load: {path} is not a retroprop model file")
     version = header.get("format_version")
     if type(version) is not int or version < 1:
-        raise ModelFileError(f"load: {path} declares format version {version!r}; retroprop "
-                             f"model files have versions 1 to {FORMAT_VERSION}")
+        raise ModelFileError(f"load: {path} declares format version {version!r}; format "
+                             f"versions are integers from 1 (this retroprop reads up to "
+                             f"{FORMAT_VERSION})")
     if version > FORMAT_VERSION:
         raise ModelFileError(
             f"load: {path} was written in format version {version} by a newer retroprop; this "
@@ -280,8 +281,8 @@ def _build_checked(header: dict[str, Any], arrays: dict[str, np.ndarray], path: 
         )
     try:
         return build(header["architecture"])
-    except ModelFileError:
-        raise
+    except ModelFileError as error:
+        raise ModelFileError(f"load: {path}: {error}") from None
     except Exception as error:  # constructors may raise anything on hostile arguments
         raise ModelFileError(f"load: {path}: the saved architecture cannot be built "
                              f"({type(error).__name__}: {error})") from None
