@@ -165,7 +165,8 @@ def test_unknown_format_versions_are_refused(tmp_path, version):
     header, arrays = saved_header(tmp_path)
     header["format_version"] = version
     write_archive(tmp_path / "v.rpz", header, **arrays)
-    with pytest.raises(rp.ModelFileError, match=r"declares format version .*; format versions are integers from 1"):
+    with pytest.raises(rp.ModelFileError, match=r"declares format version .*; format "
+                                                r"versions are integers from 1"):
         rp.load(tmp_path / "v.rpz")
 
 
@@ -277,3 +278,15 @@ def test_every_model_file_error_is_a_file_format_error_and_a_value_error():
     assert issubclass(rp.ModelFileError, rp.FileFormatError)
     assert issubclass(rp.FileFormatError, ValueError)
     assert rp.serialization.ModelFileError is rp.ModelFileError
+
+
+def test_deeply_nested_arguments(tmp_path):
+    _, arrays = saved_header(tmp_path)
+    header = ('{"format": "retroprop-model", "format_version": 1, "dtype": "float32", '
+              '"metadata": {}, "architecture": {"class": "retroprop.nn.container.Flatten", '
+              '"args": {"start_dim": ' + "[" * 900 + "]" * 900 + "}}}")
+    arrays["__retroprop__"] = np.frombuffer(header.encode(), np.uint8)
+    with open(tmp_path / "deep.rpz", "wb") as handle:
+        np.savez(handle, **arrays)
+    with pytest.raises(rp.ModelFileError, match="cannot be built"):
+        rp.load(tmp_path / "deep.rpz")

@@ -249,24 +249,30 @@ def allocation_bound(spec: Any) -> int:
     total, stack = 0, [spec]
     while stack:
         item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, dict) and isinstance(item.get("__module__"), dict):
+        if isinstance(item, dict) and isinstance(item.get("__module__"), dict):
             args = item["__module__"].get("args")
             if isinstance(args, dict):
-                total += math.prod(_sizes([v for k, v in args.items() if k not in NOT_SIZES]))
-                stack.extend(args.values())
+                sizes = {k: v for k, v in args.items() if k not in NOT_SIZES}
+                total += math.prod(_sizes(sizes))
+                stack.append(args)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return total
 
 
-def _sizes(values: list[Any]) -> list[int]:
-    """The positive integers among ``values`` and inside their lists (not in sub-modules)."""
-    found: list[int] = []
-    for value in values:
-        if isinstance(value, list):
-            found.extend(_sizes(value))
-        elif type(value) is int and value > 0:
-            found.append(value)
+def _sizes(value: Any) -> list[int]:
+    """The positive integers in ``value``, its lists and dicts, but not in sub-modules."""
+    found, stack = [], [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict) and "__module__" not in item:
+            stack.extend(item.values())
+        elif type(item) is int and item > 0:
+            found.append(item)
     return found
 
 
