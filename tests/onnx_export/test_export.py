@@ -9,7 +9,7 @@ import retroprop as rp
 from retroprop import nn
 from retroprop.cli import main
 
-ACTIVATIONS = [nn.Step(), nn.Sign(), nn.Sigmoid(), nn.Tanh(), nn.LeCunTanh(),
+ACTIVATIONS = [nn.Step(), nn.Sign(), nn.Sigmoid(), nn.Sigmoid(slope=2.5), nn.Tanh(), nn.LeCunTanh(),
                nn.TanhLinear(0.1), nn.ReLU(), nn.LeakyReLU(0.2), nn.ELU(0.7), nn.Identity()]
 
 
@@ -148,3 +148,9 @@ def test_command_line_export(tmp_path, capsys):
     assert main(["export", str(tmp_path / "bare.rpz"), "--onnx", str(tmp_path / "b.onnx"),
                  "--input-shape", "1,x"]) == 2
     assert "--input-shape must be integers" in capsys.readouterr().err
+
+
+def test_every_activation_by_name_is_exportable_and_in_the_test_network():
+    named = set(nn.activation.ACTIVATIONS.values())
+    assert named <= set(rp.onnx.CONVERTERS)
+    assert named - {nn.Softmax, nn.LogSoftmax} <= {type(a) for a in ACTIVATIONS}

@@ -147,6 +147,14 @@ def softmax(op: str) -> Converter:
     return convert
 
 
+def sigmoid(ex: Exporter, module: nn.Sigmoid, x: str, sample: Tensor, path: str) -> str:
+    """1 / (1 + e^(-a x)): the slope a multiplies the input first when it is not 1."""
+    g = ex.graph
+    if module.slope != 1:
+        x = g.node("Mul", [x, g.constant(module.slope, f"{path}.slope")], f"{path}.in")
+    return g.node("Sigmoid", [x], path)
+
+
 def step(ex: Exporter, module: nn.Step, x: str, sample: Tensor, path: str) -> str:
     """1 where x >= 0 else 0: a comparison cast back to the model's dtype."""
     g = ex.graph
@@ -177,7 +185,7 @@ CONVERTERS: dict[type, Converter] = {
     nn.MaxPool2d: max_pool, nn.AvgPool2d: avg_pool, nn.AdaptiveAvgPool2d: adaptive_avg_pool,
     nn.Dropout: dropout, nn.GaussianNoise: identity, nn.Identity: identity,
     nn.StochasticBinary: _unary("Sigmoid"),
-    nn.Step: step, nn.Sign: _unary("Sign"), nn.Sigmoid: _unary("Sigmoid"),
+    nn.Step: step, nn.Sign: _unary("Sign"), nn.Sigmoid: sigmoid,
     nn.Tanh: _unary("Tanh"), nn.LeCunTanh: lecun_tanh, nn.TanhLinear: tanh_linear,
     nn.ReLU: _unary("Relu"), nn.LeakyReLU: _unary("LeakyRelu", alpha="negative_slope"),
     nn.ELU: _unary("Elu", alpha="alpha"),
