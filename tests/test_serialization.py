@@ -234,6 +234,12 @@ def test_weights_of_the_wrong_shape_or_unknown_arrays_are_refused(tmp_path):
     write_archive(tmp_path / "extra.rpz", header, extra=np.zeros(2), **arrays)
     with pytest.raises(rp.ModelFileError, match="unexpected array 'extra'"):
         rp.load(tmp_path / "extra.rpz")
+    for dtype in (complex, "M8[s]", [("a", "<f4")], "<U3"):
+        arrays["model/0.weight"] = np.zeros((2, 2), dtype)
+        write_archive(tmp_path / "kind.rpz", header, **arrays)
+        with pytest.raises(rp.ModelFileError, match=r"'model/0.weight' has dtype .*; model files "
+                                                    r"hold numbers only"):
+            rp.load(tmp_path / "kind.rpz")
 
 
 def test_corrupt_optimizer_state_is_refused(tmp_path):

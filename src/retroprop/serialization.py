@@ -232,9 +232,12 @@ def _open(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.nd
     except (ValueError, RecursionError) as error:
         raise ModelFileError(f"load: {path} has a corrupt header ({error})") from None
     header = _check_header(header, path)
-    for name in arrays:
+    for name, value in arrays.items():
         if not name.startswith(("model/", "optimizer/")):
             raise ModelFileError(f"load: {path} holds an unexpected array {name!r}")
+        if value.dtype.kind not in "biuf":
+            raise ModelFileError(f"load: {path}: array {name!r} has dtype {value.dtype}; "
+                                 "model files hold numbers only")
     return header, arrays
 
 
