@@ -151,8 +151,11 @@ CASES = [
      "rp.safe_npz.read_npz(zip_bomb('bomb.npz'))"),
     ("IDX file", "wrong magic number", "rp.datasets.read_idx(idx('m.idx', magic=b'\\x01\\x00"
      "\\x08\\x02'))"),
-    ("IDX file", "header claiming 2³²-1 × 2³²-1 bytes, 6 present",
-     "rp.datasets.read_idx(idx('huge.idx', shape=(2**32 - 1, 2**32 - 1)))"),
+    ("IDX file", "header claiming 2³⁰ × 2³⁰ bytes, 6 present",
+     "rp.datasets.read_idx(idx('huge.idx', shape=(2**30, 2**30)))"),
+    ("IDX file", "header claiming 0 × (2³²-1) × (2³²-1) bytes",
+     "rp.datasets.read_idx(idx('empty.idx', magic=b'\\x00\\x00\\x08\\x03', "
+     "shape=(0, 2**32 - 1, 2**32 - 1), data=b''))"),
     ("IDX file", "two bytes more than the header says",
      "rp.datasets.read_idx(idx('long.idx', data=bytes(8)))"),
     ("IDX file", "corrupt gzip stream", "rp.datasets.read_idx(corrupt_gzip('c.idx.gz'))"),

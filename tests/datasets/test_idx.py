@@ -133,12 +133,17 @@ def test_idx_errors_are_data_file_errors_and_corrupt_streams_are_reported(tmp_pa
 
 
 def test_declared_sizes_beyond_the_data_cost_no_memory(tmp_path):
-    huge = bytes([0, 0, 0x0D, 3]) + np.array([2**32 - 1] * 3, ">u4").tobytes() + bytes(8)
+    huge = bytes([0, 0, 0x0D, 2]) + np.array([2**30] * 2, ">u4").tobytes() + bytes(8)
     (tmp_path / "huge").write_bytes(huge)
-    with pytest.raises(IDXError, match=r"truncated: shape \(4294967295, 4294967295, "
-                                       r"4294967295\) of float32 needs \d+ bytes of data, "
+    with pytest.raises(IDXError, match=r"truncated: shape \(1073741824, 1073741824\) of "
+                                       r"float32 needs 4611686018427387904 bytes of data, "
                                        "found 8"):
         read_idx(tmp_path / "huge")
+    beyond = bytes([0, 0, 0x08, 3]) + np.array([0, 2**32 - 1, 2**32 - 1], ">u4").tobytes()
+    (tmp_path / "beyond").write_bytes(beyond)
+    with pytest.raises(IDXError, match=r"shape \(0, 4294967295, 4294967295\) of uint8 is "
+                                       "too large for any array"):
+        read_idx(tmp_path / "beyond")
     (tmp_path / "short_header").write_bytes(bytes([0, 0, 0x08, 3, 0, 0]))
     with pytest.raises(IDXError, match="truncated header: 3 dimensions need 16 bytes"):
         read_idx(tmp_path / "short_header")

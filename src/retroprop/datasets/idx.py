@@ -77,6 +77,9 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
                 raise IDXError(f"{path}: truncated header: {ndim} dimensions need "
                                f"{4 + 4 * ndim} bytes")
             shape = tuple(int(d) for d in np.frombuffer(dims, dtype=">u4"))
+            if math.prod(d for d in shape if d) * dtype.itemsize >= 2**63:
+                raise IDXError(f"{path}: shape {shape} of {dtype.name} is too large for any "
+                               "array")
             expected = math.prod(shape) * dtype.itemsize
             data = read_at_most(handle, expected + 1)
     except (OSError, EOFError, zlib.error) as error:
