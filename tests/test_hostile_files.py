@@ -4,6 +4,7 @@ reads the file or raises the documented FileFormatError subclass, without alloca
 than a few megabytes."""
 
 import gzip
+import inspect
 import io
 import json
 import struct
@@ -21,7 +22,7 @@ import retroprop as rp
 from retroprop import nn
 from retroprop.datasets import read_idx
 from retroprop.safe_npz import read_npy, read_npz
-from retroprop.serialization import read_metadata
+from retroprop.serialization import _module_classes, read_metadata
 
 PEAK_LIMIT = 8 * 2**20
 """The most memory a reader may take on these small files (the hostile ones declare GBs)."""
@@ -206,6 +207,40 @@ def test_architectures_declaring_more_weights_than_present(inputs, outputs):
         (len(json.dumps(header)),), "|u1", json.dumps(header).encode())}
     (FOLDER / "huge.rpz").write_bytes(npz_bytes(members))
     assert not outcome(rp.load, FOLDER / "huge.rpz", rp.ModelFileError)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=False)
+    | st.text(max_size=4),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner,
+                                                                max_size=3),
+    max_leaves=12)
+LIBRARY_CLASSES = sorted(name for name in _module_classes() if name.startswith("retroprop."))
+
+
+@st.composite
+def architectures(draw, depth=2):
+    """A module spec of a real class with hostile arguments (maybe sub-module specs)."""
+    name = draw(st.sampled_from(LIBRARY_CLASSES))
+    parameters = list(inspect.signature(_module_classes()[name].__init__).parameters)[1:]
+    values = json_values if depth == 0 else st.one_of(
+        json_values, architectures(depth=depth - 1).map(lambda spec: {"__module__": spec}),
+        st.lists(architectures(depth=depth - 1).map(lambda spec: {"__module__": spec}),
+                 max_size=3))
+    keys = st.sampled_from(parameters) if parameters else st.text(max_size=4)
+    return {"class": name, "args": draw(st.dictionaries(keys, values, max_size=4))}
+
+
+@SETTINGS
+@given(architectures(), st.sampled_from(["float32", "float64"]))
+def test_architectures_with_hostile_arguments(spec, dtype):
+    header = {"format": "retroprop-model", "format_version": 1, "dtype": dtype,
+              "metadata": {}, "optimizer": None, "architecture": spec}
+    text = json.dumps(header).encode()
+    members = {"__retroprop__.npy": npy_bytes((len(text),), "|u1", text),
+               "model/weight.npy": npy_bytes((3,), "<f4", bytes(12))}
+    (FOLDER / "args.rpz").write_bytes(npz_bytes(members))
+    outcome(rp.load, FOLDER / "args.rpz", rp.ModelFileError)
 
 
 @SETTINGS

@@ -241,22 +241,35 @@ def _open(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.nd
     return header, arrays
 
 
-NOT_SIZES = frozenset({"stride", "padding", "dilation", "groups"})
-"""Integer module arguments that do not size an allocation."""
+def _size(args: dict[str, Any], name: str) -> int:
+    """The product of the positive integers in argument ``name`` (1 when there are none)."""
+    return math.prod(_sizes(args.get(name)))
+
+
+WEIGHT_COUNTS: dict[str, Callable[[dict[str, Any]], int]] = {
+    "retroprop.nn.conv.Conv2d": lambda a: _size(a, "out_channels") * (
+        _size(a, "in_channels") // _size(a, "groups") + 1) * _size(a, "kernel_size"),
+    "retroprop.nn.recurrent.RNN": lambda a: _size(a, "num_layers") * _size(
+        a, "hidden_size") * (_size(a, "input_size") + 2 * _size(a, "hidden_size") + 2),
+}
+"""How many weights the library's modules allocate, where the product of their integer
+arguments does not bound it (strides and groups do not multiply, hidden sizes square)."""
 
 
 def allocation_bound(spec: Any) -> int:
-    """An upper bound on the number of elements that building ``spec`` allocates: for each
-    module, the product of its positive integer arguments (those in :data:`NOT_SIZES`
-    aside), e.g. in·out for ``Linear``, out·in·kh·kw for ``Conv2d``."""
+    """The number of elements that building ``spec`` allocates, within a small factor (biases
+    and running statistics aside): for each module, the product of its positive integer
+    arguments (in·out for ``Linear``, num_features for ``BatchNorm1d``), or its count in
+    :data:`WEIGHT_COUNTS`. :func:`load` refuses architectures whose estimate exceeds
+    2¹⁶ + 16 × the elements the file holds."""
     total, stack = 0, [spec]
     while stack:
         item = stack.pop()
         if isinstance(item, dict) and isinstance(item.get("__module__"), dict):
             args = item["__module__"].get("args")
             if isinstance(args, dict):
-                sizes = {k: v for k, v in args.items() if k not in NOT_SIZES}
-                total += math.prod(_sizes(sizes))
+                count = WEIGHT_COUNTS.get(item["__module__"].get("class"))
+                total += count(args) if count else math.prod(_sizes(args))
                 stack.append(args)
         elif isinstance(item, dict):
             stack.extend(item.values())
@@ -283,7 +296,7 @@ def _build_checked(header: dict[str, Any], arrays: dict[str, np.ndarray], path: 
     """Build the saved architecture once its size is known to fit the weights present."""
     stored = sum(value.size for name, value in arrays.items() if name.startswith("model/"))
     bound = allocation_bound({"__module__": header["architecture"]})
-    if bound > 2**20 + 16 * stored:
+    if bound > 2**16 + 16 * stored:
         raise ModelFileError(
             f"load: {path}: the architecture declares layers of about {bound} weights but the "
             f"file holds {stored}: refusing to allocate them"
