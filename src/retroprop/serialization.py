@@ -31,11 +31,12 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 
 from retroprop import state_tree
+from retroprop.atomic import new_file_mode
 from retroprop.errors import ModelFileError
 from retroprop.nn.module import Module
 from retroprop.optim.optimizer import Optimizer
@@ -120,29 +121,37 @@ def build(spec: dict[str, Any], classes: dict[str, type[Module]] | None = None) 
 
 
 # ---------------------------------------------------------------------- save
-def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Call ``write`` on a temporary file beside ``path``, sync it, then rename it to
-    ``path``: a crash leaves either the old file or the new one, never half of one."""
+def _atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.chmod(temporary, new_file_mode())  # keep the user's umask, not mkstemp's 0600
     try:
         with os.fdopen(handle, "wb") as out:
-            write(out)
+            np.savez(out, **arrays)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)
+        _sync_folder(path.parent)
     except BaseException:
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
 
 
-def _atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    atomic_write(path, lambda out: np.savez(out, **arrays))
+def _sync_folder(folder: Path) -> None:
+    """Make a rename durable: fsync the folder that holds the file (POSIX)."""
+    if os.name != "posix":
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def save(model: Module, path: str | os.PathLike[str], optimizer: Optimizer | None = None,
-         metadata: dict[str, Any] | None = None) -> None:
+         metadata: dict[str, Any] | None = None, training: dict[str, Any] | None = None
+         ) -> None:
     """Write the model's architecture and weights (and optionally the optimizer's state and
     JSON-compatible ``metadata``) to ``path``, atomically.
 
@@ -167,6 +176,10 @@ def save(model: Module, path: str | os.PathLike[str], optimizer: Optimizer | Non
         tree, optimizer_arrays = state_tree.encode(optimizer.state_dict(), "optimizer")
         arrays |= optimizer_arrays
         header["optimizer"] = {"class": type(optimizer).__name__, "schema": 2, "state": tree}
+    if training is not None:
+        tree, training_arrays = state_tree.encode(training, "training")
+        arrays |= training_arrays
+        header["training"] = tree
     encoded = json.dumps(header).encode()
     arrays[HEADER] = np.frombuffer(encoded, dtype=np.uint8)
     _atomic_savez(Path(path), arrays)
@@ -233,7 +246,7 @@ def _open(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.nd
         raise ModelFileError(f"load: {path} has a corrupt header ({error})") from None
     header = _check_header(header, path)
     for name, value in arrays.items():
-        if not name.startswith(("model/", "optimizer/")):
+        if not name.startswith(("model/", "optimizer/", "training/")):
             raise ModelFileError(f"load: {path} holds an unexpected array {name!r}")
         if value.dtype.kind not in "biuf":
             raise ModelFileError(f"load: {path}: array {name!r} has dtype {value.dtype}; "
@@ -372,3 +385,21 @@ def _index(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or len(text) > 9:
         raise ValueError(f"parameter index {text!r:.40} is not a small non-negative integer")
     return int(text)
+
+
+def load_training_state(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The training state of a resumable checkpoint (``ModelCheckpoint(resumable=True)``),
+    for ``Trainer.fit(..., resume_from=path)``."""
+    header, arrays = _open(path)
+    saved = header.get("training")
+    if saved is None:
+        raise ModelFileError(f"resume: {path} is a model file without a training state; "
+                             "write resumable checkpoints with ModelCheckpoint(path, "
+                             "resumable=True)")
+    try:
+        state = state_tree.decode(saved, arrays)
+    except (state_tree.StateTreeError, RecursionError) as error:
+        raise ModelFileError(f"resume: {path}: {error}") from None
+    if not isinstance(state, dict):
+        raise ModelFileError(f"resume: {path} has a malformed training state")
+    return state

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from retroprop.atomic import atomic_write
 from retroprop.nn.module import Module
 from retroprop.onnx.graph import Graph, require_onnx
 from retroprop.onnx.layers import CONVERTERS
-from retroprop.serialization import atomic_write
 from retroprop.tensor import Tensor, no_grad
 
 OPSET = 17
@@ -140,5 +139,5 @@ def export(model: Module, path: str | os.PathLike[str], input_shape: int | Seque
     ['MatMul', 'Add', 'Relu', 'MatMul', 'Add']
     """
     proto = to_onnx(model, input_shape)
-    atomic_write(Path(path), lambda out: out.write(proto.SerializeToString()))
+    atomic_write(path, proto.SerializeToString())
     return proto
