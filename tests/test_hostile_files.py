@@ -3,10 +3,12 @@
 reads the file or raises the documented FileFormatError subclass, without allocating more
 than a few megabytes."""
 
+import atexit
 import gzip
 import inspect
 import io
 import json
+import shutil
 import struct
 import tempfile
 import tracemalloc
@@ -29,6 +31,7 @@ PEAK_LIMIT = 8 * 2**20
 SETTINGS = settings(max_examples=100, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
 FOLDER = Path(tempfile.mkdtemp(prefix="retroprop-hostile-"))
+atexit.register(shutil.rmtree, FOLDER, ignore_errors=True)
 
 
 def rezip(data: bytes, method: int) -> bytes:
