@@ -358,3 +358,11 @@ def test_an_optimizer_of_another_model_warns_that_nothing_moved(name):
     with pytest.warns(RuntimeWarning, match="none of its parameters has a gradient") as caught:
         optimizer.step()
     assert caught[0].filename == __file__
+
+
+def test_binary_cross_entropy_targets_must_be_probabilities():
+    probabilities = rp.Tensor(np.full((2, 1), 0.5))
+    with pytest.raises(ValueError, match=r"target must hold probabilities in \[0, 1\]"):
+        nn.BCELoss()(probabilities, np.array([[1.0], [2.0]]))
+    with pytest.raises(RuntimeError):
+        torch.nn.BCELoss()(torch.full((2, 1), 0.5), torch.tensor([[1.0], [2.0]]))
