@@ -20,17 +20,23 @@ from retroprop import (
     viz,
 )
 from retroprop.nn import init, predict_mc
+from retroprop.ops import cat
 from retroprop.random import manual_seed
 from retroprop.serialization import ModelFileError, load, load_optimizer_state, save
 from retroprop.tensor import (
     GradcheckError,
     Tensor,
     enable_grad,
+    from_numpy,
     get_default_dtype,
     gradcheck,
     is_grad_enabled,
     no_grad,
+    ones,
+    randn,
     set_default_dtype,
+    tensor,
+    zeros,
 )
 from retroprop.train import Trainer, metrics
 
@@ -43,11 +49,13 @@ __all__ = [
     "Trainer",
     "__version__",
     "callbacks",
+    "cat",
     "data",
     "datasets",
     "enable_grad",
     "ensemble",
     "experiments",
+    "from_numpy",
     "get_default_dtype",
     "gradcheck",
     "init",
@@ -59,10 +67,14 @@ __all__ = [
     "models",
     "nn",
     "no_grad",
+    "ones",
     "ops",
     "optim",
     "predict_mc",
+    "randn",
     "save",
     "set_default_dtype",
+    "tensor",
     "viz",
+    "zeros",
 ]
