@@ -104,6 +104,8 @@ EMPTY = [
     Case("layer_standardize", lambda a: standardize(a, (1,))[0],
          lambda a: TF.layer_norm(a, (4,)), [normal(0, 4)]),
     Case("getitem", lambda a: a[:, 1:], lambda a: a[:, 1:], [normal(0, 3)]),
+    Case("flatten", lambda a: a.flatten(1), lambda a: a.flatten(1), [normal(0, 2, 3)]),
+    Case("flatten_layer", rp.nn.Flatten(), torch.nn.Flatten(), [normal(0, 2, 2, 2)]),
     Case("cat", lambda a, b: rp.cat([a, b]), lambda a, b: torch.cat([a, b]),
          [normal(0, 3), normal(2, 3)]),
     Case("mse", F.mse_loss, TF.mse_loss, [normal(0, 3)], [normal(0, 3)]),

@@ -137,7 +137,8 @@ def clone(a: Tensor) -> Tensor:
 
 def _joined(tensors: Sequence[Tensor], where: str) -> Sequence[Tensor]:
     if isinstance(tensors, Tensor) or not tensors:
-        raise ValueError(f"{where}: needs a non-empty sequence of tensors, got {tensors!r}")
+        seen = "one Tensor" if isinstance(tensors, Tensor) else repr(tensors)
+        raise ValueError(f"{where}: needs a non-empty sequence of tensors, got {seen}")
     return tensors
 
 
@@ -163,4 +164,4 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 def flatten(a: Tensor, start_dim: int = 1) -> Tensor:
     """Merge the axes from ``start_dim`` on into one: (N, C, H, W) -> (N, C·H·W)."""
     start = check_axis(start_dim, a.ndim, "flatten")
-    return reshape(a, (*a.shape[:start], -1))
+    return reshape(a, (*a.shape[:start], int(np.prod(a.shape[start:]))))  # (an empty batch too)
