@@ -1,5 +1,7 @@
-"""One harness for every differentiable op: float64 finite differences, and PyTorch
-(forward and gradients) in float64 and float32 on seeded random inputs.
+"""The op registry: every differentiable op through one harness (``tests/ops/harness.py``):
+float64 finite differences, and PyTorch (forward and gradients) in float64 and float32 on
+seeded random inputs. The edge cases (0-d, empty, boundary points, bad arguments) are in
+``test_edge_cases.py``.
 
 Tolerances: float64 against PyTorch rtol 1e-10 (atol 1e-12); float32 rtol 1e-5
 (atol 1e-6); finite differences eps 1e-6, atol 1e-6, rtol 1e-5.

@@ -127,6 +127,14 @@ def test_factory_dtypes_as_torch():
         torch.tensor([1, 2], requires_grad=True)
 
 
+def test_integer_tensors_never_truncate_a_float_operand():
+    labels = rp.tensor([1, 2])
+    np.testing.assert_array_equal((labels + 1).data, [2, 3])
+    with pytest.raises(TypeError, match="int64 and float64"):
+        labels * 0.5
+    np.testing.assert_allclose((rp.Tensor(labels) * 0.5).data, [0.5, 1.0])
+
+
 def test_zeros_ones_randn_cat_from_numpy():
     assert rp.zeros(2, 3).shape == rp.zeros((2, 3)).shape == (2, 3)
     np.testing.assert_array_equal(rp.ones([2]).data, [1.0, 1.0])

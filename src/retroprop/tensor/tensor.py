@@ -391,7 +391,10 @@ def _pop_gradient(grads: dict[int, np.ndarray], tensor: Tensor,
 
 
 def as_tensor(value: Any, like: Tensor) -> Tensor:
-    """``value`` as a tensor; a constant takes the dtype of ``like`` (no upcast)."""
+    """``value`` as a tensor; a constant takes the floating dtype of ``like`` (no upcast).
+    Beside an integer or boolean tensor it keeps its own dtype, so that ``labels * 0.5``
+    raises instead of truncating 0.5 to 0."""
     if isinstance(value, Tensor):
         return value
-    return Tensor._wrap(np.asarray(value, dtype=like.data.dtype))
+    dtype = like.data.dtype
+    return Tensor._wrap(np.asarray(value, dtype=dtype if dtype.kind == "f" else None))
