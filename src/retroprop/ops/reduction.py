@@ -55,7 +55,8 @@ class Mean(Function):
             return np.asarray(a.sum(axis=axes, keepdims=keepdims) / a.dtype.type(self.count))
 
     def backward(self, grad: np.ndarray) -> Gradients:
-        return np.broadcast_to(grad.reshape(self.kept) / grad.dtype.type(self.count), self.shape)
+        count = grad.dtype.type(self.count or 1)  # no elements: an empty gradient
+        return np.broadcast_to(grad.reshape(self.kept) / count, self.shape)
 
 
 class Max(Function):
