@@ -89,6 +89,18 @@ def test_python_values_as_torch():
     assert int(rp.Tensor([3.7])) == 3 and float(rp.Tensor([3.5])) == 3.5
 
 
+def test_iteration_as_torch():
+    x = rp.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    rows = list(x)
+    assert len(rows) == 2 and rows[1].tolist() == [3.0, 4.0]
+    (rows[0] * rows[1]).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[3.0, 4.0], [1.0, 2.0]])
+    with pytest.raises(TypeError):
+        list(torch.tensor(1.0))
+    with pytest.raises(TypeError, match="0-d"):
+        list(rp.Tensor(1.0))
+
+
 def test_clone_copies_and_stays_in_the_graph_detach_shares_and_leaves_it():
     x = rp.Tensor([1.0, 2.0], requires_grad=True)
     copy = x.clone()
