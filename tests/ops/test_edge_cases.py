@@ -323,3 +323,32 @@ def test_reducing_an_empty_axis_with_max_raises_as_torch():
         torch.ones(0, 3).amax(0)
     with pytest.raises(IndexError, match="axis 0 of size 0"):
         rp.Tensor(np.ones((0, 3))).max(dim=0)
+
+
+EMPTY_LAYERS = [  # (retroprop layer, torch layer, input shape with an empty batch)
+    (lambda: rp.nn.Linear(4, 3), lambda: torch.nn.Linear(4, 3), (0, 4)),
+    (lambda: rp.nn.LayerNorm(4), lambda: torch.nn.LayerNorm(4), (0, 4)),
+    (lambda: rp.nn.Conv2d(2, 3, 3, padding=1), lambda: torch.nn.Conv2d(2, 3, 3, padding=1),
+     (0, 2, 5, 5)),
+    (lambda: rp.nn.MaxPool2d(2), lambda: torch.nn.MaxPool2d(2), (0, 2, 4, 4)),
+    (lambda: rp.nn.AvgPool2d(2), lambda: torch.nn.AvgPool2d(2), (0, 2, 4, 4)),
+    (lambda: rp.nn.Dropout(0.5), lambda: torch.nn.Dropout(0.5), (0, 4)),
+    (lambda: rp.nn.Flatten(), lambda: torch.nn.Flatten(), (0, 2, 3)),
+    (lambda: rp.nn.ReLU(), lambda: torch.nn.ReLU(), (0, 4)),
+    (lambda: rp.nn.Softmax(1), lambda: torch.nn.Softmax(1), (0, 4)),
+]
+
+
+@pytest.mark.parametrize(("ours", "theirs", "shape"), EMPTY_LAYERS)
+def test_layers_take_an_empty_batch_as_torch(ours, theirs, shape):
+    layer, twin = ours(), theirs()
+    x = rp.Tensor(np.ones(shape), requires_grad=True)
+    t = torch.ones(shape, requires_grad=True)
+    out, expected = layer(x), twin(t)
+    assert out.shape == tuple(expected.shape)
+    (out * 2.0).sum().backward()
+    (expected * 2.0).sum().backward()
+    assert x.grad.shape == tuple(t.grad.shape)
+    for (name, param), (_, reference) in zip(layer.named_parameters(), twin.named_parameters(),
+                                             strict=True):
+        np.testing.assert_array_equal(param.grad, reference.grad.numpy(), err_msg=name)
