@@ -97,7 +97,8 @@ def mean(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = No
 def max(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
         keepdim: bool | None = None) -> Tensor:
     """Largest element over ``axis`` (or ``dim``), as ``torch.amax``; ties share the
-    gradient."""
+    gradient. Only the values, also with ``dim=`` (``torch.max(x, dim)`` also gives the
+    indices: take them from :func:`argmax`)."""
     axis, keepdims = chosen(axis, dim, keepdims, keepdim, "max")
     return Max.apply(a, axes=_axes(a.ndim, axis, "max"), keepdims=keepdims)
 
