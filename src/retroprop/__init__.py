@@ -19,6 +19,7 @@ from retroprop import (
     optim,
     viz,
 )
+from retroprop.model_selection import cross_validate
 from retroprop.nn import init, predict_mc
 from retroprop.ops import cat
 from retroprop.random import manual_seed
@@ -42,6 +43,16 @@ from retroprop.train import Trainer, metrics
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    """``rp.sklearn`` and ``rp.tune`` are imported on first use (scikit-learn, Optuna)."""
+    if name in ("sklearn", "tune"):
+        import importlib
+
+        return importlib.import_module(f"retroprop.{name}")
+    raise AttributeError(f"module 'retroprop' has no attribute {name!r}")
+
+
 __all__ = [
     "GradcheckError",
     "ModelFileError",
@@ -50,6 +61,7 @@ __all__ = [
     "__version__",
     "callbacks",
     "cat",
+    "cross_validate",
     "data",
     "datasets",
     "enable_grad",

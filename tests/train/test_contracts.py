@@ -357,3 +357,14 @@ def test_numpy_integers_are_accepted_as_epochs_and_batch_size(digits):
     history = make_trainer().fit(X[:64], y[:64], epochs=np.int64(2), batch_size=np.int32(32),
                                  verbose=0)
     assert len(history.history["loss"]) == 2
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "Adagrad", "AdaptiveGains"])
+def test_an_optimizer_of_another_model_warns_that_nothing_moved(name):
+    model = rp.models.mlp([4, 3])
+    optimizer = getattr(optim, name)(model.parameters())
+    model = rp.models.mlp([4, 3])  # built again after its optimizer: a common slip
+    model(np.ones((2, 4))).sum().backward()
+    with pytest.warns(RuntimeWarning, match="none of its parameters has a gradient") as caught:
+        optimizer.step()
+    assert caught[0].filename == __file__
