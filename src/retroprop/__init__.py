@@ -15,15 +15,17 @@ from retroprop import (
     experiments,
     models,
     nn,
+    onnx,
     ops,
     optim,
     viz,
 )
+from retroprop.errors import DataFileError, FileFormatError, ModelFileError
 from retroprop.model_selection import cross_validate
 from retroprop.nn import init, predict_mc
 from retroprop.ops import cat
 from retroprop.random import manual_seed
-from retroprop.serialization import ModelFileError, load, load_optimizer_state, save
+from retroprop.serialization import load, load_optimizer_state, save
 from retroprop.tensor import (
     GradcheckError,
     Tensor,
@@ -54,6 +56,8 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "DataFileError",
+    "FileFormatError",
     "GradcheckError",
     "ModelFileError",
     "Tensor",
@@ -80,6 +84,7 @@ __all__ = [
     "nn",
     "no_grad",
     "ones",
+    "onnx",
     "ops",
     "optim",
     "predict_mc",
