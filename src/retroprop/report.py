@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from retroprop._optional import pyplot
 from retroprop.serialization import load, read_metadata
 from retroprop.train.metrics import confusion_matrix
 from retroprop.viz.curves import curve_names
@@ -32,7 +33,7 @@ def save_predictions(folder: str | Path, y_true: np.ndarray, y_pred: np.ndarray,
 
 
 def _png(figure: Any) -> str:
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
@@ -49,10 +50,7 @@ def _history(folder: Path) -> dict[str, list[float]]:
 
 
 def _figures(folder: Path) -> list[tuple[str, str]]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     history = _history(folder)
     figures = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from retroprop._optional import require
 from retroprop.callbacks.base import Callback, Logs
 
 
@@ -23,7 +24,7 @@ class ProgressBar(Callback):
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         self.epoch = epoch
         if self.stream.isatty():
-            from tqdm import tqdm
+            tqdm = require("tqdm", extra="progress").tqdm
 
             self.bar = tqdm(total=self.params.get("steps"), file=self.stream, leave=True,
                             desc=f"Epoch {epoch + 1}/{self.params.get('epochs')}",

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from retroprop._optional import pyplot
+
 
 @dataclass
 class Panel:
@@ -40,10 +42,7 @@ class ExperimentResult:
         return "\n".join(lines + self.notes)
 
     def plot(self, path: str | os.PathLike[str]) -> None:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        plt = pyplot()
 
         panels = self.panels or [Panel(self.name)]
         figure, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.2),

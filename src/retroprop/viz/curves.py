@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
+from retroprop._optional import pyplot
+
 
 def curve_names(history: Mapping[str, Sequence[float]]) -> list[str]:
     """The quantities with a training curve: loss and metrics, not their ``val_`` twins, the
@@ -16,10 +18,7 @@ def plot_history(history: Mapping[str, Sequence[float]], path: str | os.PathLike
                  title: str = "Learning curves") -> None:
     """Save a PNG with one panel per quantity (loss, then each metric), each showing the
     training curve and, if present, the validation curve."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     names = curve_names(history)
     if not names:

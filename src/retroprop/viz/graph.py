@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from retroprop._optional import pyplot
 from retroprop.tensor.tensor import Tensor, _run_backward
 
 
@@ -71,10 +72,7 @@ def draw_graph(root: Tensor, path: str | os.PathLike[str],
         _run_backward(root, np.ones_like(root.data), retain_graph=True, record=gradients)
     labels = {id(t): name for name, t in (names or {}).items()}
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     levels: dict[int, list[Tensor]] = {}
     for node in nodes:
