@@ -82,7 +82,7 @@ def _inventory(name: str, url: str) -> tuple[str, str] | None:
             partial.replace(local)
         except OSError:
             return None
-    return (url, str(local))
+    return (url, str(local)) if local.is_file() else None
 
 
 intersphinx_mapping = {name: where for name, url in INVENTORIES.items()
