@@ -30,6 +30,8 @@ extensions = [
     "sphinx.ext.intersphinx",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "matplotlib.sphinxext.plot_directive",
+    "myst_parser",
     "retroprop_docs",
     "mathml",
 ]
@@ -56,6 +58,14 @@ numpydoc_xref_aliases = {"ndarray": "numpy.ndarray", "Tensor": "retroprop.Tensor
                          "Module": "retroprop.nn.Module"}
 numpydoc_xref_ignore = {"of", "or", "optional", "default", "shape", "and", "to", "a", "the",
                         "any", "with", "if", "none", "int,", "callable"}
+
+# ---------------------------------------------------------- figures of the user guide
+plot_basedir = str(HERE / "figures")
+plot_include_source = True
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 90)]
+plot_pre_code = ""
 
 # ------------------------------------------------------------------------ intersphinx
 # Each inventory is used when a copy sits in docs/_intersphinx/ or, on a machine that is

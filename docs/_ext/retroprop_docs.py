@@ -187,6 +187,7 @@ def gallery_script(source: str, language: str, origin: str) -> str:
                 i += 1
                 block.append(lines[i].lstrip()[1:].strip())
             words = _split_bilingual(" ".join(block))[language]
+            words = words[:1].upper() + words[1:]
             if indent:
                 body.append(f"{indent}# {words}")
             else:
