@@ -91,7 +91,7 @@ def api_index() -> str:
             names.append(name)
         title = f"``{module_name}``"
         lines += [f".. _api-{module_name}:", "", title, "-" * len(title), "",
-                  f".. automodule:: {module_name}", "   :no-members:", "   :no-index:", "",
+                  f".. automodule:: {module_name}", "   :no-members:", "",
                   f".. currentmodule:: {module_name}", ""]
         if submodules:
             links = ", ".join(f":ref:`{m} <api-{m}>`" for m in submodules)
@@ -335,7 +335,20 @@ def _page_context(app: Any, pagename: str, templatename: str, context: dict[str,
         context["lang_attr"] = "es"
 
 
+def _extra_pages(app: Any, docname: str, source: list[str]) -> None:
+    """Pages that other branches add to ``docs/`` join the home page's table of contents
+    when they are there."""
+    if docname == "index":
+        for page in EXTRA_PAGES:
+            if any((Path(app.srcdir) / page).with_suffix(s).is_file() for s in (".md", ".rst")):
+                source[0] = source[0].replace("   en/install\n", f"   en/install\n   {page}\n")
+
+
+EXTRA_PAGES = ["bad_input"]
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.connect("html-page-context", _page_context)
+    app.connect("source-read", _extra_pages)
     app.connect("autodoc-process-docstring", _process_docstring, priority=400)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
