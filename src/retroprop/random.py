@@ -6,6 +6,9 @@ Initializers, dropout masks, noise, shuffling and augmentation all call
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 
 _generator = np.random.default_rng()
@@ -34,3 +37,18 @@ def manual_seed(seed: int) -> np.random.Generator:
 def generator() -> np.random.Generator:
     """The generator that every random draw in retroprop uses."""
     return _generator
+
+
+@contextmanager
+def fixed_draws(seed: int) -> Iterator[None]:
+    """Inside the block every draw (dropout masks, noise) comes from a generator seeded with
+    ``seed``, so running the same code twice draws the same values; the library's generator
+    is left where it was. The full-batch step strategies use it so that each evaluation of
+    the loss within one step sees the same noise."""
+    global _generator
+    saved = _generator
+    _generator = np.random.default_rng(seed)
+    try:
+        yield
+    finally:
+        _generator = saved

@@ -6,7 +6,8 @@ The file is a NumPy ``.npz`` archive read with ``allow_pickle=False``:
   as the tree of module classes and constructor arguments, the dtype, the
   optimizer's hyperparameters);
 * ``model/<name>``: each parameter and buffer of ``state_dict()``;
-* ``optimizer/<index>/<buffer>``: the optimizer's per-parameter arrays.
+* ``optimizer/<n>``: the arrays of the optimizer's complete state (its
+  ``state_dict()``, stored as a tree by :mod:`retroprop.state_tree`).
 
 Loading never imports or runs code from the file: module classes are looked
 up among the ``Module`` subclasses already defined in the program. Files are
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from retroprop import state_tree
 from retroprop.nn.module import Module
 from retroprop.optim.optimizer import Optimizer
 
@@ -148,16 +150,9 @@ def save(model: Module, path: str | os.PathLike[str], optimizer: Optimizer | Non
         "metadata": metadata or {}, "optimizer": None,
     }
     if optimizer is not None:
-        state = optimizer.state_dict()
-        scalars: dict[str, dict[str, Any]] = {}
-        for index, buffers in state["state"].items():
-            for name, value in buffers.items():
-                if isinstance(value, np.ndarray):
-                    arrays[f"optimizer/{index}/{name}"] = value
-                else:
-                    scalars.setdefault(str(index), {})[name] = _encode(value, name)
-        header["optimizer"] = {"class": type(optimizer).__name__, "scalars": scalars,
-                               "param_groups": _encode(state["param_groups"], "param_groups")}
+        tree, optimizer_arrays = state_tree.encode(optimizer.state_dict(), "optimizer")
+        arrays |= optimizer_arrays
+        header["optimizer"] = {"class": type(optimizer).__name__, "schema": 2, "state": tree}
     encoded = json.dumps(header).encode()
     arrays[HEADER] = np.frombuffer(encoded, dtype=np.uint8)
     _atomic_savez(Path(path), arrays)
@@ -236,6 +231,12 @@ def load_optimizer_state(path: str | os.PathLike[str]) -> dict[str, Any]:
     saved = header.get("optimizer")
     if saved is None:
         raise ModelFileError(f"load_optimizer_state: {path} was saved without an optimizer")
+    if saved.get("schema") == 2:
+        try:
+            return state_tree.decode(saved["state"], arrays)
+        except state_tree.StateTreeError as error:
+            raise ModelFileError(f"load_optimizer_state: {path}: {error}") from None
+    # files written before the state schema: per-parameter scalars and arrays only
     state: dict[int, dict[str, Any]] = {}
     for index, scalars in saved["scalars"].items():
         state.setdefault(int(index), {}).update(scalars)

@@ -138,7 +138,7 @@ def test_regression_with_mse_and_r2():
 class Descent(rp.optim.Optimizer):
     """Gradient descent that insists on a closure, to exercise the full-batch path."""
 
-    requires_closure = True
+    step_kind = "closure"
 
     def __init__(self, params, lr):
         super().__init__(params, {"lr": lr})

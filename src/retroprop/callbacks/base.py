@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from retroprop.optim.improvement import Improvement
+
 if TYPE_CHECKING:
     from retroprop.nn.module import Module
     from retroprop.train.trainer import Trainer
@@ -102,3 +104,37 @@ def monitored(logs: Logs | None, monitor: str, where: str) -> float:
             f"{sorted(logs or {})}; 'val_' values need validation data"
         )
     return float(logs[monitor])
+
+
+class MonitorCallback(Callback):
+    """Base of the callbacks that watch one quantity of the epoch's logs (early stopping,
+    checkpointing, the plateau rule): ``monitor``, ``mode`` and ``min_delta`` mean the same
+    in all of them (:class:`~retroprop.optim.improvement.Improvement`), and a monitor that
+    the run cannot produce (a ``val_`` value without validation data) is refused before
+    the first epoch."""
+
+    def __init__(self, monitor: str, mode: str = "auto", min_delta: float = 0.0) -> None:
+        where = type(self).__name__
+        if not isinstance(monitor, str) or not monitor:
+            raise ValueError(f"{where}: monitor must be the name of a logged value such as "
+                             f"'val_loss', got {monitor!r}")
+        self.monitor = monitor
+        self.mode = monitor_mode(monitor, mode, where)
+        self.min_delta = min_delta
+        self.improvement = Improvement(self.mode, min_delta, where=where)
+
+    @property
+    def best(self) -> float:
+        return self.improvement.best
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        if self.monitor.startswith("val_") and not getattr(self, "params", {}).get(
+                "validation", True):
+            raise ValueError(f"{type(self).__name__}: monitor={self.monitor!r} needs "
+                             "validation data: pass validation_data= or validation_split= to "
+                             f"fit, or monitor {self.monitor[4:]!r}")
+        self.improvement.reset()
+
+    def value(self, logs: Logs | None) -> float:
+        """The monitored value in this epoch's logs."""
+        return monitored(logs, self.monitor, type(self).__name__)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
-
-from retroprop.callbacks.base import Callback, Logs, monitor_mode, monitored
+from retroprop.callbacks.base import Logs, MonitorCallback
 
 
-class ModelCheckpoint(Callback):
+class ModelCheckpoint(MonitorCallback):
     """Save the model (atomically, with :func:`retroprop.save`) at the end of each epoch.
 
     Parameters
@@ -19,33 +17,32 @@ class ModelCheckpoint(Callback):
         ``"runs/model-{epoch:02d}-{val_loss:.3f}.rpz"``.
     monitor : str, default "val_loss"
     save_best_only : bool, default False
-        Save only when ``monitor`` improves on the best value so far.
+        Save only when ``monitor`` improves on the best value so far (by more than
+        ``min_delta``).
     mode : {"auto", "min", "max"}
     save_optimizer : bool, default False
-        Store the optimizer's state too, to resume training exactly.
+        Store the optimizer's complete state too, to resume training exactly.
+    min_delta : float, default 0
     """
 
     def __init__(self, path: str | os.PathLike[str], monitor: str = "val_loss",
                  save_best_only: bool = False, mode: str = "auto",
-                 save_optimizer: bool = False) -> None:
-        self.path, self.monitor, self.save_best_only = str(path), monitor, save_best_only
-        self.mode = monitor_mode(monitor, mode, "ModelCheckpoint")
+                 save_optimizer: bool = False, min_delta: float = 0.0) -> None:
+        super().__init__(monitor, mode, min_delta)
+        self.path, self.save_best_only = str(path), save_best_only
         self.save_optimizer = save_optimizer
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
-        self.best = np.inf if self.mode == "min" else -np.inf
+        if self.save_best_only:
+            super().on_train_begin(logs)
         self.saved: list[str] = []
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         from retroprop.serialization import save
 
         logs = logs or {}
-        if self.save_best_only:
-            value = monitored(logs, self.monitor, "ModelCheckpoint")
-            better = value < self.best if self.mode == "min" else value > self.best
-            if not better:
-                return
-            self.best = value
+        if self.save_best_only and not self.improvement.update(self.value(logs)):
+            return
         try:
             path = self.path.format(epoch=epoch + 1, **logs)
         except KeyError as error:

@@ -3,6 +3,7 @@
 
 from collections.abc import Callable
 
+from retroprop.experiments.autoencoder import denoising_autoencoder
 from retroprop.experiments.classic import delta_rule, gradient_descent, perceptron
 from retroprop.experiments.depth import initialization, vanishing_gradients
 from retroprop.experiments.result import ExperimentResult, Panel
@@ -19,7 +20,7 @@ EXPERIMENTS: dict[str, Callable[..., ExperimentResult]] = {
     "vanishing-gradients": vanishing_gradients, "initialization": initialization,
     "learning-rate": learning_rate, "optimizer-paths": optimizer_paths,
     "weight-perturbation": weight_perturbation, "regularization": regularization,
-    "batch-norm": batch_norm,
+    "batch-norm": batch_norm, "denoising-autoencoder": denoising_autoencoder,
 }  # fmt: skip
 
 

@@ -18,9 +18,15 @@ from retroprop.nn.activation import (
 )
 from retroprop.nn.container import Flatten, Residual, Sequential
 from retroprop.nn.conv import Conv2d
-from retroprop.nn.dropout import Dropout
+from retroprop.nn.dropout import Dropout, scale_for_inference
 from retroprop.nn.linear import Linear
-from retroprop.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from retroprop.nn.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    MSELoss,
+    QuadraticLoss,
+)
 from retroprop.nn.module import Module
 from retroprop.nn.monte_carlo import predict_mc
 from retroprop.nn.multitask import MultiTask, MultiTaskLoss
@@ -28,10 +34,12 @@ from retroprop.nn.noise import GaussianNoise, StochasticBinary
 from retroprop.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from retroprop.nn.parameter import Parameter
 from retroprop.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from retroprop.nn.recurrent import RNN
 from retroprop.nn.regularized import WeightLayer, regularize
 
 __all__ = [
     "ELU",
+    "RNN",
     "AdaptiveAvgPool2d",
     "AvgPool2d",
     "BCELoss",
@@ -55,6 +63,7 @@ __all__ = [
     "MultiTask",
     "MultiTaskLoss",
     "Parameter",
+    "QuadraticLoss",
     "ReLU",
     "Residual",
     "Sequential",
@@ -72,5 +81,6 @@ __all__ = [
     "init",
     "predict_mc",
     "regularize",
+    "scale_for_inference",
     "utils",
 ]

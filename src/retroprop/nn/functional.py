@@ -135,6 +135,12 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean",
     raw = target.data if isinstance(target, Tensor) else np.asarray(target)
     if raw.ndim == 2:
         target = _matching_target(input, raw, where)
+        sums = target.sum(axis=1)
+        if np.any(target < 0) or np.any(np.abs(sums - 1) > 1e-3):
+            row = int(np.argmax((target < 0).any(axis=1) | (np.abs(sums - 1) > 1e-3)))
+            raise ValueError(f"{where}: probability targets must be >= 0 with rows summing to 1; "
+                             f"row {row} sums to {float(sums[row]):.6g} (min "
+                             f"{float(target[row].min()):.3g})")
     else:
         target = _labels(raw, n, classes, where)
     if label_smoothing:
