@@ -282,15 +282,17 @@ def reset_argv(gallery_conf: dict[str, Any], script_vars: dict[str, Any]) -> lis
 CODE = re.compile(r"(``.+?``|(?::[\w:-]+:)?`[^`]+`_{0,2})")
 START = re.compile(r"(?<![\w*\\])\*(?=[\w(])")
 END = re.compile(r"(?<=[\w)])\*(?![\w*])")
+TRAILING_UNDERSCORE = re.compile(r"(?<=\w)_(?=[\s\"'),.;:]|$)")
 
 
 def escape_plain_text(text: str) -> str:
     """Escape what reStructuredText would misread in a docstring written as plain text:
-    ``|w|`` (absolute values and norms, not substitutions) and a lone ``*`` (``*kernel``,
-    not an emphasis that never ends). Inline code, roles and emphasis pairs are kept."""
+    ``|w|`` (absolute values and norms, not substitutions), a lone ``*`` (``*kernel``,
+    not an emphasis that never ends) and a word's trailing underscore (``weights_``, not
+    a hyperlink reference). Inline code, roles and emphasis pairs are kept."""
     parts = CODE.split(text)
     for i in range(0, len(parts), 2):
-        plain = parts[i].replace("|", "\\|")
+        plain = TRAILING_UNDERSCORE.sub(r"\\_", parts[i].replace("|", "\\|"))
         starts = list(START.finditer(plain))
         lone = [m.start() for m in starts if not END.search(plain, m.end())]
         for position in reversed(lone):
