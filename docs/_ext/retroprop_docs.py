@@ -187,11 +187,10 @@ def gallery_script(source: str, language: str, origin: str) -> str:
                 i += 1
                 block.append(lines[i].lstrip()[1:].strip())
             words = _split_bilingual(" ".join(block))[language]
-            words = words[:1].upper() + words[1:]
-            if indent:
+            if indent:  # a comment inside a block of code stays a comment
                 body.append(f"{indent}# {words}")
-            else:
-                body += ["", "# %%", f"# {words}"]
+            else:  # a top-level comment becomes a paragraph of text
+                body += ["", "# %%", f"# {words[:1].upper()}{words[1:]}"]
         else:
             body.append(line)
         i += 1
