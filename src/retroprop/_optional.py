@@ -17,7 +17,7 @@ from types import ModuleType
 # import name -> (distribution on PyPI, what needs it)
 PACKAGES = {
     "matplotlib": ("matplotlib", "figures"),
-    "scipy": ("scipy", "image augmentation"),
+    "scipy": ("scipy", "image distortions"),
     "sklearn": ("scikit-learn", "the bundled 8×8 digits"),
     "tqdm": ("tqdm", "progress bars"),
     "torch": ("torch", "benchmarks against PyTorch"),
