@@ -26,7 +26,7 @@ window.addEventListener("load", () => {
 PAGES = {
     "home": "index.html",
     "api": "api/generated/retroprop.optim.Rprop.html",
-    "gallery": "en/gallery/03_optimizacion_optimization.html",
+    "gallery": "en/gallery/06_descenso_gradient_descent.html",
     "spanish": "es/guide/optimizers.html",
 }
 
@@ -51,6 +51,8 @@ def test_page_renders(site, page, tmp_path):
     drawn = re.search(r"<title>images (\d+)/(\d+)</title>", dom.stdout)
     assert drawn, dom.stdout[:500]
     assert drawn[1] == drawn[2], f"{drawn[1]} of {drawn[2]} images decoded"
+    if page == PAGES["gallery"]:
+        assert int(drawn[2]) >= 2  # the example's two figures
     console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line]
     assert not [line for line in console if "rror" in line], console
 
@@ -64,10 +66,14 @@ def test_page_renders(site, page, tmp_path):
     assert np.mean(pixels < 0.5) > 0.01  # drawn content: dark pixels (text)
 
 
-def test_gallery_page_embeds_the_example_output(site):
+def test_gallery_pages_embed_the_examples_output(site):
     page = (site / PAGES["gallery"]).read_text(encoding="utf-8")
     assert "sphx-glr-script-out" in page  # the printed output of the run
-    assert "η = 0.6: 7, 3.4, 4.12, 3.976, 4.005" in page  # the lecture's iterates
+    table = re.sub(r"\s+", " ", page)
+    assert "1 3.4 3.36 2 4.12 3.0144 3 3.976 3.00058 4 4.0048" in table  # the lecture's
+    tutorial = (site / "en" / "gallery" / "03_optimizacion_optimization.html").read_text(
+        encoding="utf-8")
+    assert "η = 0.6: 7, 3.4, 4.12, 3.976, 4.005" in tutorial
 
 
 def test_spanish_page_is_spanish_and_switches_language(site):
