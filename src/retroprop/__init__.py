@@ -19,6 +19,7 @@ from retroprop import (
     optim,
     viz,
 )
+from retroprop.model_selection import cross_validate
 from retroprop.nn import init, predict_mc
 from retroprop.random import manual_seed
 from retroprop.serialization import ModelFileError, load, load_optimizer_state, save
@@ -37,6 +38,16 @@ from retroprop.train import Trainer, metrics
 #: The version of retroprop (the one place it is written; pyproject.toml reads it here).
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    """``rp.sklearn`` and ``rp.tune`` are imported on first use (scikit-learn, Optuna)."""
+    if name in ("sklearn", "tune"):
+        import importlib
+
+        return importlib.import_module(f"retroprop.{name}")
+    raise AttributeError(f"module 'retroprop' has no attribute {name!r}")
+
+
 __all__ = [
     "GradcheckError",
     "ModelFileError",
@@ -44,6 +55,7 @@ __all__ = [
     "Trainer",
     "__version__",
     "callbacks",
+    "cross_validate",
     "data",
     "datasets",
     "enable_grad",

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from retroprop import state_tree
+from retroprop.atomic import new_file_mode
 from retroprop.nn.module import Module
 from retroprop.optim.optimizer import Optimizer
 
@@ -115,20 +116,34 @@ def build(spec: dict[str, Any], classes: dict[str, type[Module]] | None = None) 
 def _atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.chmod(temporary, new_file_mode())  # keep the user's umask, not mkstemp's 0600
     try:
         with os.fdopen(handle, "wb") as out:
             np.savez(out, **arrays)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)
+        _sync_folder(path.parent)
     except BaseException:
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
 
 
+def _sync_folder(folder: Path) -> None:
+    """Make a rename durable: fsync the folder that holds the file (POSIX)."""
+    if os.name != "posix":
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 def save(model: Module, path: str | os.PathLike[str], optimizer: Optimizer | None = None,
-         metadata: dict[str, Any] | None = None) -> None:
+         metadata: dict[str, Any] | None = None, training: dict[str, Any] | None = None
+         ) -> None:
     """Write the model's architecture and weights (and optionally the optimizer's state and
     JSON-compatible ``metadata``) to ``path``, atomically.
 
@@ -153,6 +168,10 @@ def save(model: Module, path: str | os.PathLike[str], optimizer: Optimizer | Non
         tree, optimizer_arrays = state_tree.encode(optimizer.state_dict(), "optimizer")
         arrays |= optimizer_arrays
         header["optimizer"] = {"class": type(optimizer).__name__, "schema": 2, "state": tree}
+    if training is not None:
+        tree, training_arrays = state_tree.encode(training, "training")
+        arrays |= training_arrays
+        header["training"] = tree
     encoded = json.dumps(header).encode()
     arrays[HEADER] = np.frombuffer(encoded, dtype=np.uint8)
     _atomic_savez(Path(path), arrays)
@@ -231,6 +250,8 @@ def load_optimizer_state(path: str | os.PathLike[str]) -> dict[str, Any]:
     saved = header.get("optimizer")
     if saved is None:
         raise ModelFileError(f"load_optimizer_state: {path} was saved without an optimizer")
+    if not isinstance(saved, dict):
+        raise ModelFileError(f"load_optimizer_state: {path} has a malformed optimizer section")
     if saved.get("schema") == 2:
         try:
             return state_tree.decode(saved["state"], arrays)
@@ -245,3 +266,21 @@ def load_optimizer_state(path: str | os.PathLike[str]) -> dict[str, Any]:
             _, index, buffer = name.split("/", 2)
             state.setdefault(int(index), {})[buffer] = value
     return {"state": state, "param_groups": saved["param_groups"]}
+
+
+def load_training_state(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The training state of a resumable checkpoint (``ModelCheckpoint(resumable=True)``),
+    for ``Trainer.fit(..., resume_from=path)``."""
+    header, arrays = _open(path)
+    saved = header.get("training")
+    if saved is None:
+        raise ModelFileError(f"resume: {path} is a model file without a training state; "
+                             "write resumable checkpoints with ModelCheckpoint(path, "
+                             "resumable=True)")
+    try:
+        state = state_tree.decode(saved, arrays)
+    except state_tree.StateTreeError as error:
+        raise ModelFileError(f"resume: {path}: {error}") from None
+    if not isinstance(state, dict):
+        raise ModelFileError(f"resume: {path} has a malformed training state")
+    return state

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import retroprop as rp
+from tests.optim.conftest import closure_for
 
 A = np.array([[3.0, 1.0], [1.0, 2.0]])
 
@@ -20,19 +21,10 @@ def quartic(x):
     return (x ** 4).sum() / 4 + 0.5 * (x * (const(A) @ x)).sum()
 
 
-def closure_for(optimizer, w, loss_fn):
-    def closure():
-        optimizer.zero_grad()
-        loss = loss_fn(w)
-        loss.backward()
-        return loss
-    return closure
-
-
 def test_conjugate_gradient_uses_polak_ribiere():
     w = rp.nn.Parameter(np.array([1.0, -0.5]))
     optimizer = rp.optim.ConjugateGradient([w], max_iter=1)
-    closure = closure_for(optimizer, w, quartic)
+    closure = closure_for(optimizer, quartic, w)
     optimizer.step(closure)
     r0 = optimizer.shared_state["residual"].copy()
     s0 = optimizer.shared_state["direction"].copy()
@@ -84,7 +76,7 @@ def test_vsgd_gathers_statistics_during_its_slow_start():
     curvature = np.array([1.0, 4.0])
     w = rp.nn.Parameter(np.array([1.0, -2.0]))
     optimizer = rp.optim.VSGD([w], warmup=3, overestimate=2.0)
-    closure = closure_for(optimizer, w, lambda x: 0.5 * (const(curvature) * x * x).sum())
+    closure = closure_for(optimizer, lambda x: 0.5 * (const(curvature) * x * x).sum(), w)
     start = w.data.copy()
     for _ in range(3):
         optimizer.step(closure)

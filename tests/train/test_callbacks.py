@@ -64,6 +64,9 @@ def test_a_monitor_missing_from_the_logs_is_named(digits):
                            callbacks=[rp.callbacks.EarlyStopping(monitor="val_acc")])
 
 
+# the diverging run overflows on purpose
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning",
+                            "ignore:invalid value encountered:RuntimeWarning")
 def test_terminate_on_nan_restores_the_weights_before_the_bad_batch(digits):
     X, y, *_ = digits
     trainer, X, targets = diverging(X, y)

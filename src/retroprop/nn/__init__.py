@@ -16,7 +16,7 @@ from retroprop.nn.activation import (
     TanhLinear,
     get_activation,
 )
-from retroprop.nn.container import Flatten, Residual, Sequential
+from retroprop.nn.container import Flatten, ModuleDict, ModuleList, Residual, Sequential
 from retroprop.nn.conv import Conv2d
 from retroprop.nn.dropout import Dropout, scale_for_inference
 from retroprop.nn.linear import Linear
@@ -36,6 +36,7 @@ from retroprop.nn.parameter import Parameter
 from retroprop.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from retroprop.nn.recurrent import RNN
 from retroprop.nn.regularized import WeightLayer, regularize
+from retroprop.nn.summary import count_params, summary
 
 __all__ = [
     "ELU",
@@ -60,6 +61,8 @@ __all__ = [
     "MSELoss",
     "MaxPool2d",
     "Module",
+    "ModuleDict",
+    "ModuleList",
     "MultiTask",
     "MultiTaskLoss",
     "Parameter",
@@ -76,11 +79,13 @@ __all__ = [
     "TanhLinear",
     "WeightLayer",
     "constraints",
+    "count_params",
     "functional",
     "get_activation",
     "init",
     "predict_mc",
     "regularize",
     "scale_for_inference",
+    "summary",
     "utils",
 ]

@@ -10,6 +10,7 @@ the residuals that Levenberg–Marquardt minimizes (``residuals``).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, ClassVar
 
 import numpy as np
@@ -17,6 +18,7 @@ import numpy as np
 from retroprop.nn import functional as F
 from retroprop.nn.module import Module
 from retroprop.ops.activation import sigmoid, softmax
+from retroprop.stacklevel import user_stacklevel
 from retroprop.tensor.tensor import Tensor
 
 
@@ -30,6 +32,12 @@ class Loss(Module):
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
+        if not isinstance(reduction, str):  # the class called as a loss: CrossEntropyLoss(y, t)
+            name = type(self).__name__
+            raise TypeError(f"{name}: reduction must be a string, got a "
+                            f"{type(reduction).__name__}; a loss is created first, then "
+                            f"called: {name}()(output, target), and a Trainer takes "
+                            f"loss={name}(), not the class {name}")
         F._check_reduction(reduction, type(self).__name__)
         self.reduction = reduction
 
@@ -159,6 +167,7 @@ class CrossEntropyLoss(Loss):
         self.label_smoothing = label_smoothing
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
+        _warn_if_probabilities(input)
         return F.cross_entropy(input, target, self.reduction, self.label_smoothing)
 
     def prepare_targets(self, y: np.ndarray, num_outputs: int | None, dtype: np.dtype,
@@ -182,3 +191,15 @@ class CrossEntropyLoss(Loss):
 
     def probabilities(self, outputs: np.ndarray) -> np.ndarray:
         return softmax(Tensor._wrap(outputs), 1).data
+
+
+def _warn_if_probabilities(input: Tensor) -> None:
+    """Rows that are non-negative and sum to 1 look like a softmax's output: the softmax
+    would then be applied twice, and the network learns slowly."""
+    data = getattr(input, "data", input)
+    if np.ndim(data) == 2 and data.shape[1] > 1 and data.min() >= 0 and np.allclose(
+            data.sum(axis=1), 1, atol=1e-4):
+        warnings.warn("CrossEntropyLoss takes logits and applies the softmax itself, but its "
+                      "input rows are non-negative and sum to 1, as a softmax's output: "
+                      "remove the Softmax layer before the loss", UserWarning,
+                      stacklevel=user_stacklevel())

@@ -272,6 +272,20 @@ class Module:
         the optimizer took for ``param`` (a number or one per weight). The Trainer calls it
         on every module that overrides it."""
 
+    # ------------------------------------------------------------------ summary
+    def count_params(self, trainable: bool | None = None) -> int:
+        """The number of parameter values (see :func:`retroprop.nn.summary.count_params`)."""
+        from retroprop.nn.summary import count_params
+
+        return count_params(self, trainable)
+
+    def summary(self, input_shape: Any = None) -> None:
+        """Print each layer, its output shape and parameter count, as Keras's
+        ``model.summary()`` (see :func:`retroprop.nn.summary.summary`)."""
+        from retroprop.nn.summary import summary
+
+        print(summary(self, input_shape))
+
     # ------------------------------------------------------------------ repr
     def extra_repr(self) -> str:
         """The arguments shown inside the parentheses of ``repr``."""

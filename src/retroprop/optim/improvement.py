@@ -64,6 +64,12 @@ class Improvement:
             self.best = float(value)
         return better
 
+    def state_dict(self) -> dict[str, float]:
+        return {"best": self.best}
+
+    def load_state_dict(self, state: dict[str, float]) -> None:
+        self.best = float(state["best"])
+
     def __repr__(self) -> str:
         kind = "relative" if self.relative else "absolute"
         return f"Improvement(mode={self.mode!r}, min_delta={self.min_delta} ({kind}))"

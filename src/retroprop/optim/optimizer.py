@@ -26,11 +26,13 @@ schedules and the L1 step read instead of guessing:
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar
 
 import numpy as np
 
+from retroprop.stacklevel import user_stacklevel
 from retroprop.tensor.tensor import Tensor
 
 Closure = Callable[[], Any]
@@ -172,13 +174,23 @@ class Optimizer:
 
     def gradients(self, l2: bool = True) -> Iterator[tuple[dict[str, Any], Tensor, np.ndarray]]:
         """(group, parameter, gradient) for every parameter that has a gradient; with a
-        group ``weight_decay`` λ (and ``l2``) the gradient is ∂E/∂w + λ w, a new array."""
+        group ``weight_decay`` λ (and ``l2``) the gradient is ∂E/∂w + λ w, a new array.
+
+        A step in which none of the parameters has a gradient warns: the usual cause is a
+        model built again after its optimizer, whose parameters are not the model's."""
+        found = False
         for group in self.param_groups:
             decay = group.get("weight_decay", 0.0) if l2 else 0.0
             for param in group["params"]:
                 if param.grad is None:
                     continue
+                found = True
                 yield group, param, param.grad + decay * param.data if decay else param.grad
+        if not found:
+            warnings.warn(f"{type(self).__name__}.step: none of its parameters has a gradient, "
+                          "so nothing moved; was the model built again after the optimizer? "
+                          "Build the optimizer from the parameters of the model you train",
+                          RuntimeWarning, stacklevel=user_stacklevel())
 
     def _evaluate(self, closure: Closure | None) -> Any:
         """Run the closure, if any, with recording on; full-batch methods demand one."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -30,6 +31,13 @@ from retroprop.optim.optimizer import Optimizer
 from retroprop.tensor.grad_mode import no_grad
 from retroprop.tensor.tensor import Tensor
 from retroprop.train.metrics import Metric, get_metric
+from retroprop.train.resume import (
+    EpochState,
+    interruptible,
+    restore,
+    stop_for_interrupt,
+    training_state,
+)
 from retroprop.train.steps import step_strategy
 
 PREDICT_BATCH = 1024
@@ -178,7 +186,8 @@ class Trainer:
             shuffle: bool = True, validation_data: tuple[Any, Any] | None = None,
             validation_split: float = 0.0, callbacks: Sequence[Callback] | None = None,
             verbose: int = 1, sampling: str = "uniform",
-            augment: Callable[[np.ndarray], np.ndarray] | None = None) -> History:
+            augment: Callable[[np.ndarray], np.ndarray] | None = None,
+            resume_from: str | os.PathLike[str] | None = None) -> History:
         """Train for ``epochs`` epochs; returns the :class:`~retroprop.callbacks.History`.
 
         Parameters
@@ -196,12 +205,18 @@ class Trainer:
             held out for validation (ignored when ``validation_data`` is given).
         callbacks : list of Callback
         verbose : int
-            0 silent; 1 a progress bar (one line per epoch when not on a terminal).
+            0 silent; 1 a progress bar (one line per epoch when not on a terminal); 2 also
+            the per-layer gradient statistics that callbacks put in the logs.
         sampling : {"uniform", "class_balanced", "hard_examples"}
             See :func:`retroprop.data.batch_indices`.
         augment : callable, optional
             Applied to every training batch of inputs (a transform of
             :mod:`retroprop.data.augment`), so each epoch sees new distortions.
+        resume_from : path, optional
+            A training checkpoint written by ``ModelCheckpoint(resumable=True)``: the run
+            continues where that one stopped (weights, optimizer, callbacks, schedules,
+            random generator, position inside the epoch), and ends with the weights an
+            uninterrupted run would have. Call ``fit`` with the same data and arguments.
         """
         where = "fit"
         epochs = _integer(epochs, "epochs", 0)
@@ -239,43 +254,73 @@ class Trainer:
                           RuntimeWarning, stacklevel=2)
         self._step = step_strategy(self)
         history = History()
-        extra: list[Callback] = [ProgressBar()] if verbose else []
+        extra: list[Callback] = [ProgressBar(show_layers=verbose >= 2)] if verbose else []
         steps = 1 if batch_size is None else math.ceil(len(X) / batch_size)
         # History after the user's callbacks, so it records what they add to the logs.
-        hooks = CallbackList([*(callbacks or []), history, *extra], self,
+        saved = [*(callbacks or []), history]
+        hooks = CallbackList([*saved, *extra], self,
                              {"epochs": epochs, "steps": steps, "samples": len(X),
                               "validation": X_val is not None})
         self._per_example = type(self.loss)(reduction="none") \
             if sampling == "hard_examples" else None
         self._errors: np.ndarray | None = None
+        self._run = {"epochs": epochs, "batch_size": batch_size, "samples": len(X),
+                     "shuffle": shuffle, "sampling": sampling, "validation": X_val is not None}
+        self._callbacks, self._pending = saved, []
         self.stop_training = False
+        self.resuming = resume_from is not None
         hooks.on_train_begin({})
-        for epoch in range(epochs):
-            hooks.on_epoch_begin(epoch, {})
-            logs = self._train_epoch(epoch, X, y, batch_size, shuffle, sampling, augment, hooks)
-            if logs is None:
-                break
-            if X_val is not None:
-                logs |= {f"val_{k}": v for k, v in self._evaluate(X_val, y_val).items()}
-            if self.optimizer.has_lr:
-                logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
-            hooks.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
+        epoch, self._epoch = 0, None
+        if resume_from is not None:
+            epoch, self._epoch = restore(self, resume_from)
+        self.resuming = False
+        with interruptible(self) as interrupted:
+            while epoch < epochs and not self.stop_training:
+                if self._epoch is None:
+                    hooks.on_epoch_begin(epoch, {})
+                    self._epoch = EpochState.start(
+                        self.model, list(batch_indices(len(X), batch_size, shuffle, sampling,
+                                                       labels=y, errors=self._errors)))
+                logs = self._train_epoch(epoch, X, y, augment, hooks, interrupted)
+                if logs is None:
+                    break
+                if X_val is not None:
+                    logs |= {f"val_{k}": v for k, v in self._evaluate(X_val, y_val).items()}
+                if self.optimizer.has_lr:
+                    logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
+                epoch, self._epoch = epoch + 1, None
+                hooks.on_epoch_end(epoch - 1, logs)
+                self._write_checkpoints(epoch)
+                if self.stop_training:
+                    break
         hooks.on_train_end({})
         self.model.eval()
         return history
 
-    def _train_epoch(self, epoch: int, X: np.ndarray, y: np.ndarray, batch_size: int | None,
-                     shuffle: bool, sampling: str,
+    def request_checkpoint(self, write: Callable[[dict[str, Any]], None]) -> None:
+        """Ask for a training checkpoint when the current batch or epoch has finished (its
+        callbacks included): ``write(state)`` then receives :func:`training_state`."""
+        self._pending.append(write)
+
+    def _write_checkpoints(self, epoch: int) -> None:
+        pending, self._pending = self._pending, []
+        if pending:
+            state = training_state(self, epoch, self._epoch)
+            for write in pending:
+                write(state)
+
+    def _train_epoch(self, epoch: int, X: np.ndarray, y: np.ndarray,
                      augment: Callable[[np.ndarray], np.ndarray] | None,
-                     hooks: CallbackList) -> dict[str, float] | None:
-        """One pass over the training set; the epoch's logs (None when no batch ran)."""
+                     hooks: CallbackList, interrupted: Callable[[], bool]
+                     ) -> dict[str, float] | None:
+        """The rest of the epoch in ``self._epoch`` (all of it, unless resumed); the epoch's
+        logs (None when no batch ran)."""
         self.model.train()
-        last_good = self.model.state_dict()
-        total, seen, outputs_seen, targets_seen = 0.0, 0, [], []
-        for batch, index in enumerate(batch_indices(
-                len(X), batch_size, shuffle, sampling, labels=y, errors=self._errors)):
+        state = self._epoch
+        if state is None:
+            raise RuntimeError("Trainer: no epoch in progress")
+        while state.batch < len(state.batches) and not self.stop_training:
+            batch, index = state.batch, state.batches[state.batch]
             hooks.on_train_batch_begin(batch, {"size": len(index)})
             xb, yb = X[index], y[index]
             if augment is not None:
@@ -285,28 +330,26 @@ class Trainer:
             if not math.isfinite(value):
                 if self.stop_training:
                     break
-                self.model.load_state_dict(last_good)
+                self.model.load_state_dict(state.last_good)
                 raise FloatingPointError(
                     f"fit: training diverged at epoch {epoch + 1}, batch {batch}: the loss is "
                     f"{value}; the weights are restored to the start of epoch {epoch + 1}. "
                     "Lower the learning rate or clip gradients (clip_grad_norm=)"
                 )
-            total += value * len(index)
-            seen += len(index)
-            outputs_seen.append(outputs)
-            targets_seen.append(yb)
+            state.add(value, outputs, yb)
             if self._per_example is not None:
                 if self._errors is None:
                     self._errors = np.zeros(len(X))
                 with no_grad():
                     self._errors[index] = self._per_example(Tensor._wrap(outputs), yb).data \
                         .reshape(len(index), -1).mean(axis=1)
-            if self.stop_training:
-                break
-        if seen == 0:
+            self._write_checkpoints(epoch)
+            if interrupted():
+                stop_for_interrupt(self, epoch, batch)
+        if state.seen == 0:
             return None
-        return {"loss": total / seen} | self._metric_values(np.concatenate(targets_seen),
-                                                            np.concatenate(outputs_seen))
+        return {"loss": state.total / state.seen} | self._metric_values(
+            np.concatenate(state.targets), np.concatenate(state.outputs))
 
     # ------------------------------------------------------------------ inference
     def _metric_values(self, targets: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
