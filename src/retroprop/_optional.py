@@ -18,7 +18,7 @@ from types import ModuleType
 PACKAGES = {
     "matplotlib": ("matplotlib", "figures"),
     "scipy": ("scipy", "image distortions"),
-    "sklearn": ("scikit-learn", "the bundled 8×8 digits"),
+    "sklearn": ("scikit-learn", "the bundled 8×8 digits and rp.sklearn"),
     "tqdm": ("tqdm", "progress bars"),
     "torch": ("torch", "benchmarks against PyTorch"),
 }
