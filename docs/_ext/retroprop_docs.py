@@ -279,8 +279,8 @@ def reset_argv(gallery_conf: dict[str, Any], script_vars: dict[str, Any]) -> lis
 # ------------------------------------------------------------------ plain-text docstrings
 
 CODE = re.compile(r"(``.+?``|(?::[\w:-]+:)?`[^`]+`_{0,2})")
-START = re.compile(r"(?<![\w*\\])\*(?=[\w(])")
-END = re.compile(r"(?<=[\w)])\*(?![\w*])")
+START = re.compile(r"(?<![\w*\\])\*(?=[^\s*])")
+END = re.compile(r"(?<=[^\s*\\])\*(?![\w*])")
 TRAILING_UNDERSCORE = re.compile(r"(?<=\w)_(?=[\s\"'),.;:]|$)")
 
 
@@ -302,6 +302,13 @@ def escape_plain_text(text: str) -> str:
 
 def _process_docstring(app: Any, what: str, name: str, obj: Any, options: Any,
                        lines: list[str]) -> None:
+    origin = getattr(obj, "__module__", None) or ""
+    if what in ("method", "attribute", "property") and origin and \
+            not origin.startswith("retroprop"):
+        # a member inherited from another library (scikit-learn's estimators): its
+        # docstring refers to that library's pages, so point there instead
+        lines[:] = [f"Inherited from ``{origin.split('.')[0]}``; see its documentation."]
+        return
     for i, line in enumerate(lines):
         if not line.lstrip().startswith((">>>", "...")):
             lines[i] = escape_plain_text(line)
