@@ -82,6 +82,11 @@ def test_spanish_page_is_spanish_and_switches_language(site):
     assert 'href="../../en/guide/optimizers.html"' in page
     english = (site / "en" / "guide" / "optimizers.html").read_text(encoding="utf-8")
     assert 'href="../../es/guide/optimizers.html"' in english
+    gallery = (site / "es" / "gallery" / "06_descenso_gradient_descent_es.html").read_text(
+        encoding="utf-8")
+    assert "Descenso por el gradiente" in gallery and "Los cuatro pasos de la clase" in gallery
+    assert "Ve al final" in gallery and "Go to the end" not in gallery
+    assert 'href="../../en/gallery/06_descenso_gradient_descent.html"' in gallery
 
 
 def test_search_finds_rprop(site, tmp_path):
