@@ -15,14 +15,16 @@ from retroprop import (
     experiments,
     models,
     nn,
+    onnx,
     ops,
     optim,
     viz,
 )
+from retroprop.errors import DataFileError, FileFormatError, ModelFileError
 from retroprop.model_selection import cross_validate
 from retroprop.nn import init, predict_mc
 from retroprop.random import manual_seed
-from retroprop.serialization import ModelFileError, load, load_optimizer_state, save
+from retroprop.serialization import load, load_optimizer_state, save
 from retroprop.tensor import (
     GradcheckError,
     Tensor,
@@ -49,6 +51,8 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "DataFileError",
+    "FileFormatError",
     "GradcheckError",
     "ModelFileError",
     "Tensor",
@@ -72,6 +76,7 @@ __all__ = [
     "models",
     "nn",
     "no_grad",
+    "onnx",
     "ops",
     "optim",
     "predict_mc",

@@ -1,4 +1,4 @@
-"""The ``retroprop`` command: train, evaluate, bench."""
+"""The ``retroprop`` command: train, evaluate, export, bench."""
 
 from __future__ import annotations
 
@@ -88,8 +88,10 @@ def parser() -> argparse.ArgumentParser:
                                  description="Rebuild RUN_DIR/report.html from the run's files.")
     report.add_argument("run_dir", help="folder written by retroprop train")
 
+    from retroprop.cli.export import add_parser as add_export
     from retroprop.cli.tune import add_parser as add_tune
 
+    add_export(commands)
     add_tune(commands)
 
     bench = commands.add_parser("bench", help="speed against PyTorch and scikit-learn",
@@ -139,6 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from retroprop.report import build_report
 
             print(f"report written to {build_report(args.run_dir)}")
+        elif args.command == "export":
+            from retroprop.cli.export import run
+
+            run(args)
         elif args.command == "tune":
             from retroprop.cli.tune import run as run_tune
 
