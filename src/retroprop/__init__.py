@@ -43,6 +43,7 @@ from retroprop.tensor import (
 )
 from retroprop.train import Trainer, metrics
 
+#: The version of retroprop (the one place it is written; pyproject.toml reads it here).
 __version__ = "0.1.0"
 
 

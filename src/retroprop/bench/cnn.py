@@ -10,13 +10,14 @@ from typing import Any
 import numpy as np
 
 import retroprop as rp
+from retroprop._optional import require
 from retroprop.bench.timing import paired_ratios, trained_rounds
 
 BATCH, LR, MOMENTUM = 128, 0.05, 0.9
 
 
 def _torch_twin(model: rp.nn.Module):
-    import torch
+    torch = require("torch", extra="bench")
 
     t = torch.nn
     twin = t.Sequential(t.Conv2d(1, 6, 5, padding=2), t.Tanh(), t.AvgPool2d(2),
@@ -38,7 +39,7 @@ def _retroprop(X, y, X_test, y_test) -> float:
 
 
 def _pytorch(X, y, X_test, y_test) -> float:
-    import torch
+    torch = require("torch", extra="bench")
 
     model = _torch_twin(rp.models.lenet5())
     optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)

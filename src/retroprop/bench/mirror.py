@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from retroprop import nn
+from retroprop._optional import require
 
 
 def torch_copy(model: nn.Sequential) -> Any:
     """A ``torch.nn.Sequential`` of the same Linear/ReLU/Tanh/Sigmoid/Flatten/Dropout layers,
     holding copies of ``model``'s weights."""
-    import torch
+    torch = require("torch", extra="bench")
 
     simple = {nn.ReLU: torch.nn.ReLU, nn.Tanh: torch.nn.Tanh, nn.Sigmoid: torch.nn.Sigmoid,
               nn.Flatten: torch.nn.Flatten}

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 import retroprop as rp
+from retroprop._optional import require
 from retroprop.bench.mirror import torch_copy
 from retroprop.bench.timing import paired_ratios, trained_rounds
 
@@ -35,7 +36,7 @@ def _retroprop(X, y, X_test, y_test) -> float:
 
 
 def _pytorch(X, y, X_test, y_test) -> float:
-    import torch
+    torch = require("torch", extra="bench")
 
     model = torch_copy(rp.models.mlp(SIZES))
     optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
@@ -51,8 +52,8 @@ def _pytorch(X, y, X_test, y_test) -> float:
 
 
 def _sklearn(X, y, X_test, y_test) -> float:
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.neural_network import MLPClassifier
+    ConvergenceWarning = require("sklearn.exceptions", extra="bench").ConvergenceWarning
+    MLPClassifier = require("sklearn.neural_network", extra="bench").MLPClassifier
 
     model = MLPClassifier(hidden_layer_sizes=SIZES[1:-1], solver="sgd", batch_size=BATCH,
                           learning_rate_init=LR, momentum=MOMENTUM, nesterovs_momentum=False,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from retroprop._optional import pyplot
 from retroprop.tensor.tensor import Tensor, _run_backward
 
 
@@ -72,10 +73,7 @@ def draw_graph(root: Tensor, path: str | os.PathLike[str],
                       into_leaves=False)
     labels = {id(t): name for name, t in (names or {}).items()}
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     levels: dict[int, list[Tensor]] = {}
     for node in nodes:
