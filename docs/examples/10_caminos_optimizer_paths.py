@@ -20,7 +20,7 @@ result.plot(paths)
 
 # ES: perturbación de pesos frente a retropropagación.
 # EN: weight perturbation against backpropagation.
-result = rp.experiments.weight_perturbation(evaluations=500)
+result = rp.experiments.weight_perturbation(epochs=100)
 print(result.table())
 perturbation = folder / "weight-perturbation.png"
 result.plot(perturbation)
