@@ -9,8 +9,6 @@ from dataclasses import fields
 
 from retroprop.cli.config import TrainConfig
 
-BENCHMARKS = ("step", "mlp", "cnn", "optimizers")
-
 HELP = {
     "dataset": "digits (default), mnist, fashion-mnist, or a .csv/.npz file",
     "model": "architecture: mlp (default) or lenet5 (28x28 images)",
@@ -69,12 +67,23 @@ def parser() -> argparse.ArgumentParser:
                                  description="Rebuild RUN_DIR/report.html from the run's files.")
     report.add_argument("run_dir", help="folder written by retroprop train")
 
-    bench = commands.add_parser("bench", help="speed against PyTorch and scikit-learn",
-                                description="Run a benchmark (needs torch and scikit-learn).")
-    bench.add_argument("name", nargs="?", default="step", choices=BENCHMARKS,
-                       help="step: one MLP training step; mlp: one Fashion-MNIST epoch; "
-                            "cnn: one LeNet-5 epoch; "
-                            "optimizers: every optimizer on the same networks")
+    from retroprop.bench.suite import NAMES
+
+    bench = commands.add_parser(
+        "bench", help="speed against PyTorch, scikit-learn and SciPy",
+        description="Run every benchmark (or one), print the table and write "
+                    "bench-results.json and bench-results.md (needs torch).")
+    bench.add_argument("name", nargs="?", default="all", choices=NAMES,
+                       help="all (default); step: one MLP training step; mlp: one MLP epoch at "
+                            "batch 128 and 1024; cnn: one LeNet-5 and one convnet epoch; "
+                            "inference: samples/s at batch 1, 64, 10000; lbfgs: full-batch "
+                            "L-BFGS against SciPy; memory: peak memory of an epoch; flops: "
+                            "GFLOP/s of the MLP epoch; optimizers: every optimizer's curves")
+    bench.add_argument("--quick", action="store_true",
+                       help="tiny sizes and random data: checks that the benchmarks run")
+    bench.add_argument("--output", default=".", help="folder for the result files (default .)")
+    bench.add_argument("--threads", type=int, help="BLAS and PyTorch threads (default: "
+                       "NumPy's BLAS's current count)")
     return main
 
 
@@ -116,9 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             evaluate(args.model, args.dataset)
         else:
-            import importlib
+            from retroprop.bench.suite import main as bench
 
-            importlib.import_module(f"retroprop.bench.{args.name}").main()
+            return bench(args.name, args.quick, args.output, args.threads)
     except (ValueError, TypeError, FileNotFoundError, OSError) as error:
         print(f"retroprop: error: {error}", file=sys.stderr)
         return 2

@@ -1,0 +1,126 @@
+"""``retroprop bench``: run every benchmark, or one by name, print the table, and write
+``bench-results.json`` and ``bench-results.md``.
+
+The libraries compared share the machine's cores the same way: PyTorch is given as
+many threads as NumPy's BLAS has (so a ``threadpoolctl.threadpool_limits`` around the
+run, or ``--threads``, holds for both)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import importlib
+import os
+import platform
+import sys
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from retroprop.bench import results
+from retroprop.bench.results import Row
+
+#: the table's benchmarks, in the order ``retroprop bench`` runs them
+TABLE = ("step", "mlp", "cnn", "inference", "lbfgs", "memory", "flops")
+NAMES = ("all", *TABLE, "optimizers")
+#: what a benchmark needs besides NumPy and PyTorch (every one in the table needs it):
+#: module to import, name for pip
+NEEDS = {"mlp": {"sklearn": "scikit-learn"}, "lbfgs": {"scipy": "scipy"},
+         "optimizers": {"matplotlib": "matplotlib"}}
+
+
+class MissingReference(ImportError):
+    """A library that a benchmark compares with is not installed."""
+
+
+def require(names: Sequence[str]) -> None:
+    """Raise :class:`MissingReference`, naming ``pip install ...``, when a library that the
+    benchmarks ``names`` compare with cannot be imported."""
+    needed = {"torch": "torch"} if any(name in TABLE for name in names) else {}
+    for name in names:
+        needed |= NEEDS.get(name, {})
+    missing = []
+    for module, package in needed.items():
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(package)
+    if missing:
+        raise MissingReference(
+            f"retroprop bench {' '.join(names)} compares retroprop with "
+            f"{', '.join(missing)}, which cannot be imported here: "
+            f"pip install {' '.join(missing)}  (or pip install 'retroprop[bench]')")
+
+
+def blas_threads() -> int | None:
+    """The thread count of NumPy's BLAS under the current threadpoolctl limits."""
+    from threadpoolctl import threadpool_info
+
+    counts = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    return min(counts) if counts else None
+
+
+@contextlib.contextmanager
+def same_threads(threads: int | None) -> Iterator[int | None]:
+    """Limit NumPy's BLAS to ``threads`` (None: leave it) and give PyTorch as many."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(threads, user_api="blas") if threads else contextlib.nullcontext():
+        count = blas_threads()
+        import torch
+
+        previous = torch.get_num_threads()
+        if count:
+            torch.set_num_threads(count)
+        try:
+            yield count
+        finally:
+            torch.set_num_threads(previous)
+
+
+def machine(threads: int | None, quick: bool) -> dict[str, Any]:
+    import torch
+
+    return {"date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "platform": platform.platform(), "processor": platform.processor(),
+            "cpu_count": os.cpu_count(), "python": platform.python_version(),
+            "numpy": np.__version__, "torch": torch.__version__, "threads": threads,
+            "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
+            "quick": quick}
+
+
+def run(names: Sequence[str], quick: bool = False, threads: int | None = None
+        ) -> tuple[list[Row], dict[str, Any]]:
+    """Rows of the benchmarks ``names`` (each in :data:`TABLE`), and the machine's
+    description."""
+    require(names)
+    rows: list[Row] = []
+    with same_threads(threads) as count:
+        info = machine(count, quick)
+        for name in names:
+            print(f"retroprop bench: running {name}{' (quick)' if quick else ''}",
+                  file=sys.stderr, flush=True)
+            rows += importlib.import_module(f"retroprop.bench.{name}").rows(quick)
+    return rows, info
+
+
+def main(name: str = "all", quick: bool = False, output: str = ".",
+         threads: int | None = None) -> int:
+    """The ``retroprop bench`` command; returns its exit status."""
+    try:
+        if name == "optimizers":
+            require([name])
+            importlib.import_module("retroprop.bench.optimizers").main()
+            return 0
+        rows, info = run(TABLE if name == "all" else [name], quick, threads)
+    except MissingReference as error:
+        print(f"retroprop: error: {error}", file=sys.stderr)
+        return 2
+    json_path, markdown_path = results.write(rows, info, output, quick)
+    print(results.markdown(rows))
+    if quick:
+        print("(--quick: random stand-in data and tiny sizes; a check that the benchmarks "
+              "run, not a measurement)")
+    print(f"written: {json_path}, {markdown_path}")
+    return 0
