@@ -19,6 +19,7 @@ from retroprop import (
     optim,
     viz,
 )
+from retroprop.denormal import get_flush_denormal, set_flush_denormal
 from retroprop.nn import init, predict_mc
 from retroprop.random import manual_seed
 from retroprop.serialization import ModelFileError, load, load_optimizer_state, save
@@ -49,6 +50,7 @@ __all__ = [
     "ensemble",
     "experiments",
     "get_default_dtype",
+    "get_flush_denormal",
     "gradcheck",
     "init",
     "is_grad_enabled",
@@ -64,5 +66,6 @@ __all__ = [
     "predict_mc",
     "save",
     "set_default_dtype",
+    "set_flush_denormal",
     "viz",
 ]
