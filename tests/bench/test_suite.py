@@ -96,3 +96,15 @@ def test_lbfgs_reaches_scipys_loss_after_the_same_iterations():
     target = lbfgs.scipy_lbfgs(X, y, -np.inf, 20)
     assert lbfgs.scipy_lbfgs(X, y, target, 100) == target  # the objective stops there
     assert lbfgs.retroprop_lbfgs(X, y, target, 100) == target
+
+
+def test_threadpool_limits_hold_for_numpy_and_pytorch():
+    from threadpoolctl import threadpool_limits
+
+    before = torch.get_num_threads()
+    with threadpool_limits(1, user_api="blas"), suite.same_threads(None) as count:
+        assert count == suite.blas_threads() == 1
+        assert torch.get_num_threads() == 1
+    with suite.same_threads(1) as count:
+        assert count == 1 and torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before

@@ -65,11 +65,21 @@ class MaxPool2d(_Pool):
         return out
 
     def backward(self, grad: np.ndarray) -> Gradients:
-        result = np.zeros_like(self.source)
-        taken = np.zeros(grad.shape, dtype=bool)
+        if grad.strides != self.out.strides:  # one copy puts it in the layout of the rest
+            matched = np.empty_like(self.out)
+            matched[...] = grad
+            grad = matched
+        tiles = self._tiles_exactly()  # each input in one window: write once, no zeros
+        result = np.empty_like(self.source) if tiles else np.zeros_like(self.source)
+        taken = np.zeros_like(self.out, dtype=bool)
+        first = np.empty_like(taken)
         for index in self._slices():
-            first = (self.source[index] == self.out) & ~taken
-            result[index] += grad * first
+            np.equal(self.source[index], self.out, out=first)
+            first &= ~taken
+            if tiles:
+                np.multiply(grad, first, out=result[index])
+            else:
+                result[index] += grad * first
             taken |= first
         return self._unpad(result)
 
