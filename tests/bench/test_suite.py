@@ -22,7 +22,7 @@ from retroprop.cli import main
 def test_bench_quick_runs_every_benchmark_and_writes_valid_json(tmp_path, capsys):
     assert main(["bench", "--quick", "--output", str(tmp_path)]) == 0
     saved = json.loads((tmp_path / "bench-results.json").read_text())
-    assert saved["quick"] is True
+    assert saved["settings"] == {"quick": True, "rounds": None, "samples": None}
     assert saved["machine"]["threads"] >= 1
     rows = saved["rows"]
     assert {r["benchmark"] for r in rows} == set(suite.TABLE)

@@ -14,6 +14,7 @@ from retroprop import nn
 from retroprop.bench import data
 from retroprop.bench.epochs import Network, retroprop_epoch, torch_epoch
 from retroprop.bench.results import Row, row
+from retroprop.bench.settings import Settings
 from retroprop.bench.timing import trained_rounds
 
 BATCH = 128
@@ -40,13 +41,14 @@ NETWORKS: dict[str, tuple[Network, dict[str, float | bool]]] = {
 }
 
 
-def rows(quick: bool, rounds: int = 2) -> list[Row]:
-    arrays = data.fashion(quick, flat=False)
+def rows(settings: Settings) -> list[Row]:
+    arrays = data.fashion(settings, flat=False)
     table = []
     for name, (network, options) in NETWORKS.items():
         results = trained_rounds({"retroprop": retroprop_epoch(network, BATCH, **options),
                                   "pytorch": torch_epoch(network, BATCH, **options)},
-                                 arrays, 1 if quick else rounds, rp.manual_seed)
+                                 arrays, settings.rounds_or(2), rp.manual_seed,
+                                 pause=settings.pause)
         ours, theirs = results["retroprop"], results["pytorch"]
         table.append(row("cnn", f"{name} epoch, batch {BATCH}", "s", ours["rounds"], "pytorch",
                          theirs["rounds"], TARGET, accuracy=ours["accuracy"],

@@ -19,6 +19,7 @@ from retroprop.bench import data
 from retroprop.bench.epochs import retroprop_epoch, torch_epoch
 from retroprop.bench.mlp import LR, MOMENTUM, SIZES, network
 from retroprop.bench.results import Row, row
+from retroprop.bench.settings import Settings
 from retroprop.bench.timing import trained_rounds
 
 BATCH = 128
@@ -44,16 +45,16 @@ def matmul_rate(size: int, repeat: int = 5) -> float:
     return 2.0 * size**3 / best / 1e9
 
 
-def rows(quick: bool, rounds: int = 3) -> list[Row]:
-    X, y, _, _ = data.fashion(quick, flat=True)
-    size = QUICK_MATMUL_SIZE if quick else MATMUL_SIZE
+def rows(settings: Settings) -> list[Row]:
+    X, y, _, _ = data.fashion(settings, flat=True)
+    size = QUICK_MATMUL_SIZE if settings.quick else MATMUL_SIZE
     matmul: list[float] = []
     contenders = {"matmul": lambda *_: matmul.append(matmul_rate(size)),
                   "retroprop": retroprop_epoch(network, BATCH, lr=LR, momentum=MOMENTUM),
                   "pytorch": torch_epoch(network, BATCH, lr=LR, momentum=MOMENTUM)}
     # the epochs' test prediction is of one sample: negligible
-    results = trained_rounds(contenders, (X, y, X[:1], y[:1]), 1 if quick else rounds,
-                             rp.manual_seed, pause=0 if quick else 0.3)
+    results = trained_rounds(contenders, (X, y, X[:1], y[:1]), settings.rounds_or(3),
+                             rp.manual_seed, pause=settings.pause)
     matmul = matmul[1:]  # after the warm-up round's
     flops = epoch_flops(len(X))
     return [row("flops", f"MLP epoch GFLOP/s, batch {BATCH}, vs {size}² float32 matmul",

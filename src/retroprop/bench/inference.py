@@ -14,6 +14,7 @@ import retroprop as rp
 from retroprop.bench.mirror import torch_copy
 from retroprop.bench.mlp import SIZES
 from retroprop.bench.results import Row, row
+from retroprop.bench.settings import Settings
 from retroprop.bench.timing import interleaved
 
 NETWORKS: dict[str, tuple[Callable[[], rp.nn.Sequential], tuple[int, ...]]] = {
@@ -46,7 +47,8 @@ def _calls(network: Callable[[], rp.nn.Sequential], x: np.ndarray
     return {"retroprop": ours, "pytorch": theirs}
 
 
-def rows(quick: bool, rounds: int = 5) -> list[Row]:
+def rows(settings: Settings) -> list[Row]:
+    quick = settings.quick
     rng = np.random.default_rng(0)
     table = []
     for name, (network, shape) in NETWORKS.items():
@@ -54,8 +56,8 @@ def rows(quick: bool, rounds: int = 5) -> list[Row]:
             size = QUICK_BATCHES[batch] if quick else batch
             x = rng.random((size, *shape), dtype=np.float32)
             repeat = max(1, 2000 // size) if quick else max(1, 20000 // size)
-            seconds = interleaved(_calls(network, x), rounds=1 if quick else rounds,
-                                  repeat=repeat, warmup=1, pause=0 if quick else 0.3)
+            seconds = interleaved(_calls(network, x), rounds=settings.rounds_or(5),
+                                  repeat=repeat, warmup=1, pause=settings.pause)
             rates = {contender: [size / s for s in times] for contender, times in
                      seconds.items()}
             table.append(row("inference", f"{name}, batch {size}", "samples/s",

@@ -15,6 +15,7 @@ import numpy as np
 import retroprop as rp
 from retroprop.bench import data
 from retroprop.bench.results import Row, row
+from retroprop.bench.settings import Settings
 from retroprop.bench.timing import trained_rounds
 from retroprop.optim import flat
 
@@ -81,15 +82,15 @@ def scipy_lbfgs(X: np.ndarray, y: np.ndarray, target: float, limit: int) -> floa
         return target
 
 
-def rows(quick: bool, rounds: int = 5) -> list[Row]:
+def rows(settings: Settings) -> list[Row]:
     X, y = data.digits()
-    iterations = QUICK_ITERATIONS if quick else ITERATIONS
+    iterations = QUICK_ITERATIONS if settings.quick else ITERATIONS
     target = scipy_lbfgs(X, y, -np.inf, iterations)
     limit = 5 * iterations  # retroprop may take more iterations than SciPy, not unboundedly
     contenders = {"retroprop": lambda: retroprop_lbfgs(X, y, target, limit),
                   "scipy": lambda: scipy_lbfgs(X, y, target, limit)}
-    results = trained_rounds(contenders, (), 1 if quick else rounds, lambda _: None,
-                             pause=0 if quick else 0.3)
+    results = trained_rounds(contenders, (), settings.rounds_or(5), lambda _: None,
+                             pause=settings.pause)
     reached = results["retroprop"]["accuracy"]  # the last value returned: here, a loss
     result = row("lbfgs", f"digits MLP 64-32-10, time to SciPy's loss after {iterations} "
                  "iterations", "s", results["retroprop"]["rounds"], "scipy L-BFGS-B",

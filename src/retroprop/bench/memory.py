@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from retroprop.bench.results import Row, row
+from retroprop.bench.settings import Settings
 
 NETWORKS = ("mlp", "lenet5")
 TARGET = 1.0  # issue 16: no more than PyTorch's peak
@@ -26,7 +27,7 @@ def _status_kib(field: str) -> int:
     raise OSError(f"memory benchmark: no {field} in /proc/self/status")
 
 
-def _epoch_peak_mib(library: str, network: str, quick: bool) -> float:
+def _epoch_peak_mib(library: str, network: str, settings: Settings) -> float:
     """In this process: MiB that one epoch adds to the resident set at its peak."""
     import retroprop as rp
     from retroprop.bench import data
@@ -37,7 +38,7 @@ def _epoch_peak_mib(library: str, network: str, quick: bool) -> float:
     build = rp.models.lenet5 if network == "lenet5" else (lambda: rp.models.mlp(SIZES))
     epoch = {"retroprop": retroprop_epoch, "pytorch": torch_epoch}[library](
         build, BATCH, lr=0.01, momentum=0.9)
-    arrays = data.fashion(quick, flat=network == "mlp")
+    arrays = data.fashion(settings, flat=network == "mlp")
     if library == "pytorch":
         import torch  # noqa: F401  (its import is not part of the epoch)
     rp.manual_seed(0)
@@ -47,25 +48,26 @@ def _epoch_peak_mib(library: str, network: str, quick: bool) -> float:
     return (_status_kib("VmHWM") - before) / 1024
 
 
-def measure(library: str, network: str, quick: bool) -> float:
+def measure(library: str, network: str, settings: Settings) -> float:
     """The epoch's peak in a fresh process (see the module docstring)."""
-    command = [sys.executable, "-c", "import retroprop.bench.memory as m; "
-               f"print(m._epoch_peak_mib({library!r}, {network!r}, {quick}))"]
+    command = [sys.executable, "-c", "import retroprop.bench.memory as m; from "
+               "retroprop.bench.settings import Settings; "
+               f"print(m._epoch_peak_mib({library!r}, {network!r}, {settings!r}))"]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode:
         raise RuntimeError(f"memory benchmark ({library}, {network}) failed:\n{done.stderr}")
     return float(done.stdout.split()[-1])
 
 
-def rows(quick: bool, rounds: int = 2) -> list[Row]:
+def rows(settings: Settings) -> list[Row]:
     if not Path("/proc/self/clear_refs").exists():
         raise OSError("the memory benchmark needs Linux's /proc/self/clear_refs")
     table = []
     for network in NETWORKS:
         peaks: dict[str, list[float]] = {"retroprop": [], "pytorch": []}
-        for _ in range(1 if quick else rounds):
+        for _ in range(settings.rounds_or(2)):
             for library in peaks:
-                peaks[library].append(measure(library, network, quick))
+                peaks[library].append(measure(library, network, settings))
         name = "MLP 784-256-128-10" if network == "mlp" else "LeNet-5"
         table.append(row("memory", f"{name} epoch peak, batch 128", "MiB",
                          peaks["retroprop"], "pytorch", peaks["pytorch"], TARGET))

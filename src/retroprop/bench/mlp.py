@@ -12,6 +12,7 @@ import retroprop as rp
 from retroprop.bench import data
 from retroprop.bench.epochs import retroprop_epoch, torch_epoch
 from retroprop.bench.results import Row, row
+from retroprop.bench.settings import Settings
 from retroprop.bench.timing import trained_rounds
 
 SIZES = (784, 256, 128, 10)
@@ -42,16 +43,17 @@ def network() -> rp.nn.Sequential:
     return rp.models.mlp(SIZES)
 
 
-def rows(quick: bool, rounds: int = 5) -> list[Row]:
+def rows(settings: Settings) -> list[Row]:
     """Per batch size: retroprop's epoch against PyTorch's and scikit-learn's, each round
     after a warm-up round."""
-    arrays = data.fashion(quick, flat=True)
+    arrays = data.fashion(settings, flat=True)
     table = []
     for batch in TARGETS:
         contenders = {"retroprop": retroprop_epoch(network, batch, lr=LR, momentum=MOMENTUM),
                       "pytorch": torch_epoch(network, batch, lr=LR, momentum=MOMENTUM),
                       "scikit-learn": sklearn_epoch(batch)}
-        results = trained_rounds(contenders, arrays, 1 if quick else rounds, rp.manual_seed)
+        results = trained_rounds(contenders, arrays, settings.rounds_or(5),
+                                 rp.manual_seed, pause=settings.pause)
         ours = results["retroprop"]
         for name in ("pytorch", "scikit-learn"):
             table.append(row("mlp", f"784-256-128-10 epoch, batch {batch}", "s", ours["rounds"],

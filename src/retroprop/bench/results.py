@@ -66,13 +66,13 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def write(rows: list[Row], machine: dict[str, Any], directory: str | os.PathLike[str],
-          quick: bool) -> tuple[Path, Path]:
+          settings: dict[str, Any]) -> tuple[Path, Path]:
     """``bench-results.json`` (machine, settings and rows) and ``bench-results.md`` (the
     table) in ``directory``, each written atomically; returns their paths."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     json_path, markdown_path = folder / "bench-results.json", folder / "bench-results.md"
-    _write_atomically(json_path, json.dumps({"machine": machine, "quick": quick,
+    _write_atomically(json_path, json.dumps({"machine": machine, "settings": settings,
                                              "rows": rows}, indent=2) + "\n")
     _write_atomically(markdown_path, markdown(rows))
     return json_path, markdown_path

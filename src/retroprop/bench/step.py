@@ -11,6 +11,7 @@ import retroprop as rp
 from retroprop.bench.mirror import torch_copy
 from retroprop.bench.mlp import SIZES
 from retroprop.bench.results import Row, row
+from retroprop.bench.settings import Settings
 from retroprop.bench.timing import interleaved
 
 BATCH = 128
@@ -39,13 +40,13 @@ def _steps(x: np.ndarray, y: np.ndarray) -> dict[str, Callable[[], None]]:
     return {"retroprop": ours, "pytorch": theirs}
 
 
-def rows(quick: bool, rounds: int = 10) -> list[Row]:
+def rows(settings: Settings) -> list[Row]:
     """Seconds per step, in alternating blocks of steps."""
     rng = np.random.default_rng(0)
     x = rng.random((BATCH, SIZES[0]), dtype=np.float32)
     y = rng.integers(0, SIZES[-1], BATCH)
     rp.manual_seed(0)
-    times = interleaved(_steps(x, y), rounds=2 if quick else rounds, repeat=5 if quick else 50,
-                        pause=0 if quick else 0.3)
+    times = interleaved(_steps(x, y), rounds=settings.rounds_or(10),
+                        repeat=5 if settings.quick else 50, pause=settings.pause)
     return [row("step", f"MLP 784-256-128-10 SGD step, batch {BATCH}", "s",
                 times["retroprop"], "pytorch", times["pytorch"], 1.0)]

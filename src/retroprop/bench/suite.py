@@ -14,16 +14,19 @@ import os
 import platform
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 
 from retroprop.bench import results
 from retroprop.bench.results import Row
+from retroprop.bench.settings import Settings
 
 #: the table's benchmarks, in the order ``retroprop bench`` runs them
 TABLE = ("step", "mlp", "cnn", "inference", "lbfgs", "memory", "flops")
 NAMES = ("all", *TABLE, "optimizers")
+FULL = Settings()
 #: what a benchmark needs besides NumPy and PyTorch (every one in the table needs it):
 #: module to import, name for pip
 NEEDS = {"mlp": {"sklearn": "scikit-learn"}, "lbfgs": {"scipy": "scipy"},
@@ -79,33 +82,32 @@ def same_threads(threads: int | None) -> Iterator[int | None]:
             torch.set_num_threads(previous)
 
 
-def machine(threads: int | None, quick: bool) -> dict[str, Any]:
+def machine(threads: int | None) -> dict[str, Any]:
     import torch
 
     return {"date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "platform": platform.platform(), "processor": platform.processor(),
             "cpu_count": os.cpu_count(), "python": platform.python_version(),
             "numpy": np.__version__, "torch": torch.__version__, "threads": threads,
-            "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
-            "quick": quick}
+            "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None}
 
 
-def run(names: Sequence[str], quick: bool = False, threads: int | None = None
+def run(names: Sequence[str], settings: Settings = FULL, threads: int | None = None
         ) -> tuple[list[Row], dict[str, Any]]:
     """Rows of the benchmarks ``names`` (each in :data:`TABLE`), and the machine's
     description."""
     require(names)
     rows: list[Row] = []
     with same_threads(threads) as count:
-        info = machine(count, quick)
+        info = machine(count)
         for name in names:
-            print(f"retroprop bench: running {name}{' (quick)' if quick else ''}",
+            print(f"retroprop bench: running {name}{' (quick)' if settings.quick else ''}",
                   file=sys.stderr, flush=True)
-            rows += importlib.import_module(f"retroprop.bench.{name}").rows(quick)
+            rows += importlib.import_module(f"retroprop.bench.{name}").rows(settings)
     return rows, info
 
 
-def main(name: str = "all", quick: bool = False, output: str = ".",
+def main(name: str = "all", settings: Settings = FULL, output: str = ".",
          threads: int | None = None) -> int:
     """The ``retroprop bench`` command; returns its exit status."""
     try:
@@ -113,13 +115,13 @@ def main(name: str = "all", quick: bool = False, output: str = ".",
             require([name])
             importlib.import_module("retroprop.bench.optimizers").main()
             return 0
-        rows, info = run(TABLE if name == "all" else [name], quick, threads)
+        rows, info = run(TABLE if name == "all" else [name], settings, threads)
     except MissingReference as error:
         print(f"retroprop: error: {error}", file=sys.stderr)
         return 2
-    json_path, markdown_path = results.write(rows, info, output, quick)
+    json_path, markdown_path = results.write(rows, info, output, asdict(settings))
     print(results.markdown(rows))
-    if quick:
+    if settings.quick:
         print("(--quick: random stand-in data and tiny sizes; a check that the benchmarks "
               "run, not a measurement)")
     print(f"written: {json_path}, {markdown_path}")

@@ -84,6 +84,10 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--output", default=".", help="folder for the result files (default .)")
     bench.add_argument("--threads", type=int, help="BLAS and PyTorch threads (default: "
                        "NumPy's BLAS's current count)")
+    bench.add_argument("--rounds", type=int, help="timed rounds after the warm-up round "
+                       "(default: each benchmark's own)")
+    bench.add_argument("--samples", type=int, help="training images of the Fashion-MNIST "
+                       "epochs (default: all 60000)")
     return main
 
 
@@ -125,9 +129,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             evaluate(args.model, args.dataset)
         else:
+            from retroprop.bench.settings import Settings
             from retroprop.bench.suite import main as bench
 
-            return bench(args.name, args.quick, args.output, args.threads)
+            return bench(args.name, Settings(args.quick, args.rounds, args.samples),
+                         args.output, args.threads)
     except (ValueError, TypeError, FileNotFoundError, OSError) as error:
         print(f"retroprop: error: {error}", file=sys.stderr)
         return 2
