@@ -13,7 +13,7 @@ QUICK_TRAIN, QUICK_TEST = 256, 64
 
 def fashion(settings: Settings, flat: bool) -> tuple[np.ndarray, ...]:
     """(X, y, X_test, y_test), float32 images in [0, 1] as (N, 784) or (N, 1, 28, 28);
-    the first ``settings.samples`` training images when that is set."""
+    the first ``settings.samples`` training and test images when that is set."""
     if settings.quick:
         rng = np.random.default_rng(0)
         X = rng.random((QUICK_TRAIN + QUICK_TEST, 28, 28), dtype=np.float32)
@@ -24,6 +24,7 @@ def fashion(settings: Settings, flat: bool) -> tuple[np.ndarray, ...]:
         (X, y), (X_test, y_test) = rp.datasets.load_fashion_mnist()
         X, X_test = rp.datasets.scale(X), rp.datasets.scale(X_test)
         X, y = X[:settings.samples], y[:settings.samples]
+        X_test, y_test = X_test[:settings.samples], y_test[:settings.samples]
     shape = (-1, 784) if flat else (-1, 1, 28, 28)
     return X.reshape(shape), y, X_test.reshape(shape), y_test
 

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 class Settings:
     """``quick``: random stand-in data, tiny sizes, one round (a check that everything
     runs, not a measurement). ``rounds``: timed rounds after the warm-up round (None:
-    each benchmark's default). ``samples``: training images of the Fashion-MNIST epochs
-    (None: all 60000), for shorter epochs on a busy machine."""
+    each benchmark's default). ``samples``: training (and at most as many test) images of
+    the Fashion-MNIST epochs (None: all 60000 and 10000), for shorter runs on a busy
+    machine."""
 
     quick: bool = False
     rounds: int | None = None

@@ -86,8 +86,8 @@ def parser() -> argparse.ArgumentParser:
                        "NumPy's BLAS's current count)")
     bench.add_argument("--rounds", type=int, help="timed rounds after the warm-up round "
                        "(default: each benchmark's own)")
-    bench.add_argument("--samples", type=int, help="training images of the Fashion-MNIST "
-                       "epochs (default: all 60000)")
+    bench.add_argument("--samples", type=int, help="training (and at most as many test) "
+                       "images of the Fashion-MNIST epochs (default: all)")
     return main
 
 
