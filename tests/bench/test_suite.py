@@ -99,12 +99,15 @@ def test_lbfgs_reaches_scipys_loss_after_the_same_iterations():
 
 
 def test_threadpool_limits_hold_for_numpy_and_pytorch():
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_info, threadpool_limits
 
     before = torch.get_num_threads()
     with threadpool_limits(1, user_api="blas"), suite.same_threads(None) as count:
         assert count == suite.blas_threads() == 1
         assert torch.get_num_threads() == 1
+    suite.require(["lbfgs"])  # loads SciPy's own OpenBLAS before the limit
     with suite.same_threads(1) as count:
         assert count == 1 and torch.get_num_threads() == 1
+        assert {pool["num_threads"] for pool in threadpool_info()
+                if pool["user_api"] == "blas"} == {1}
     assert torch.get_num_threads() == before

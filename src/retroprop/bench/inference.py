@@ -55,7 +55,7 @@ def rows(settings: Settings) -> list[Row]:
         for batch in BATCHES:
             size = QUICK_BATCHES[batch] if quick else batch
             x = rng.random((size, *shape), dtype=np.float32)
-            repeat = max(1, 2000 // size) if quick else max(1, 20000 // size)
+            repeat = max(1, (200 if quick else 2000) // size)
             seconds = interleaved(_calls(network, x), rounds=settings.rounds_or(5),
                                   repeat=repeat, warmup=1, pause=settings.pause)
             rates = {contender: [size / s for s in times] for contender, times in

@@ -28,8 +28,10 @@ TABLE = ("step", "mlp", "cnn", "inference", "lbfgs", "memory", "flops")
 NAMES = ("all", *TABLE, "optimizers")
 FULL = Settings()
 #: what a benchmark needs besides NumPy and PyTorch (every one in the table needs it):
-#: module to import, name for pip
-NEEDS = {"mlp": {"sklearn": "scikit-learn"}, "lbfgs": {"scipy": "scipy"},
+#: module to import, name for pip. They are imported before any thread limit is set,
+#: because threadpoolctl limits only the BLAS libraries already loaded (SciPy's
+#: optimizers load their own OpenBLAS).
+NEEDS = {"mlp": {"sklearn": "scikit-learn"}, "lbfgs": {"scipy.optimize": "scipy"},
          "optimizers": {"matplotlib": "matplotlib"}}
 
 
