@@ -16,6 +16,7 @@ from retroprop.bench.cnn import recipe_convnet
 from retroprop.bench.flops import epoch_flops
 from retroprop.bench.mirror import torch_copy
 from retroprop.bench.results import markdown, row
+from retroprop.bench.threads import blas_threads, same_threads
 from retroprop.cli import main
 
 
@@ -102,11 +103,11 @@ def test_threadpool_limits_hold_for_numpy_and_pytorch():
     from threadpoolctl import threadpool_info, threadpool_limits
 
     before = torch.get_num_threads()
-    with threadpool_limits(1, user_api="blas"), suite.same_threads(None) as count:
-        assert count == suite.blas_threads() == 1
+    with threadpool_limits(1, user_api="blas"), same_threads(None) as count:
+        assert count == blas_threads() == 1
         assert torch.get_num_threads() == 1
     suite.require(["lbfgs"])  # loads SciPy's own OpenBLAS before the limit
-    with suite.same_threads(1) as count:
+    with same_threads(1) as count:
         assert count == 1 and torch.get_num_threads() == 1
         assert {pool["num_threads"] for pool in threadpool_info()
                 if pool["user_api"] == "blas"} == {1}

@@ -9,12 +9,14 @@ gradients, optimizer state, scratch buffers, the library's thread pools)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 from retroprop.bench.results import Row, row
 from retroprop.bench.settings import Settings
+from retroprop.bench.threads import blas_threads
 
 NETWORKS = ("mlp", "lenet5")
 TARGET = 1.0  # issue 16: no more than PyTorch's peak
@@ -53,7 +55,10 @@ def measure(library: str, network: str, settings: Settings) -> float:
     command = [sys.executable, "-c", "import retroprop.bench.memory as m; from "
                "retroprop.bench.settings import Settings; "
                f"print(m._epoch_peak_mib({library!r}, {network!r}, {settings!r}))"]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    threads = str(blas_threads() or "")  # the child starts with the parent's thread count
+    environment = os.environ | {"OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads}
+    done = subprocess.run(command, capture_output=True, text=True, check=False,
+                          env=environment if threads else None)
     if done.returncode:
         raise RuntimeError(f"memory benchmark ({library}, {network}) failed:\n{done.stderr}")
     return float(done.stdout.split()[-1])

@@ -1,19 +1,18 @@
 """``retroprop bench``: run every benchmark, or one by name, print the table, and write
 ``bench-results.json`` and ``bench-results.md``.
 
-The libraries compared share the machine's cores the same way: PyTorch is given as
-many threads as NumPy's BLAS has (so a ``threadpoolctl.threadpool_limits`` around the
-run, or ``--threads``, holds for both)."""
+The libraries compared share the machine's cores the same way: PyTorch is given as many
+threads as NumPy's BLAS has (so a ``threadpoolctl.threadpool_limits`` around the run, or
+``--threads``, holds for both; see :mod:`retroprop.bench.threads`)."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import importlib
 import os
 import platform
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -22,6 +21,7 @@ import numpy as np
 from retroprop.bench import results
 from retroprop.bench.results import Row
 from retroprop.bench.settings import Settings
+from retroprop.bench.threads import same_threads
 
 #: the table's benchmarks, in the order ``retroprop bench`` runs them
 TABLE = ("step", "mlp", "cnn", "inference", "lbfgs", "memory", "flops")
@@ -56,32 +56,6 @@ def require(names: Sequence[str]) -> None:
             f"retroprop bench {' '.join(names)} compares retroprop with "
             f"{', '.join(missing)}, which cannot be imported here: "
             f"pip install {' '.join(missing)}  (or pip install 'retroprop[bench]')")
-
-
-def blas_threads() -> int | None:
-    """The thread count of NumPy's BLAS under the current threadpoolctl limits."""
-    from threadpoolctl import threadpool_info
-
-    counts = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
-    return min(counts) if counts else None
-
-
-@contextlib.contextmanager
-def same_threads(threads: int | None) -> Iterator[int | None]:
-    """Limit NumPy's BLAS to ``threads`` (None: leave it) and give PyTorch as many."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(threads, user_api="blas") if threads else contextlib.nullcontext():
-        count = blas_threads()
-        import torch
-
-        previous = torch.get_num_threads()
-        if count:
-            torch.set_num_threads(count)
-        try:
-            yield count
-        finally:
-            torch.set_num_threads(previous)
 
 
 def machine(threads: int | None) -> dict[str, Any]:

@@ -1,0 +1,33 @@
+"""Threads for the benchmarks: NumPy's BLAS and PyTorch get the same count, under any
+``threadpoolctl`` limit in force."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+
+def blas_threads() -> int | None:
+    """The thread count of NumPy's BLAS under the current threadpoolctl limits."""
+    from threadpoolctl import threadpool_info
+
+    counts = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    return min(counts) if counts else None
+
+
+@contextlib.contextmanager
+def same_threads(threads: int | None) -> Iterator[int | None]:
+    """Limit NumPy's BLAS to ``threads`` (None: leave it) and give PyTorch as many."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(threads, user_api="blas") if threads else contextlib.nullcontext():
+        count = blas_threads()
+        import torch
+
+        previous = torch.get_num_threads()
+        if count:
+            torch.set_num_threads(count)
+        try:
+            yield count
+        finally:
+            torch.set_num_threads(previous)
