@@ -1,12 +1,17 @@
 """Fast paths of the convolution and pooling kernels, each against the plain path and
 against PyTorch: max pooling's tiling backward (write once, no zeros) with ties and with
-gradients in another memory layout than the forward's."""
+gradients in another memory layout than the forward's; im2col as one copy from a strided
+view of the receptive fields, against its definition."""
+
+import itertools
 
 import numpy as np
 import pytest
 import torch
 
+from retroprop.ops.conv import Conv2d, output_size, receptive_fields
 from retroprop.ops.pooling import MaxPool2d
+from retroprop.tensor.tensor import Tensor
 
 GEOMETRY = dict(kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1))
 
@@ -58,3 +63,33 @@ def test_max_pool_backward_keeps_the_forward_layout():
     x = inputs("CNHW", ties=False)
     _, grad_x = pooled_backward(x, np.ones((4, 3, 3, 4), dtype=np.float32))
     assert grad_x.transpose(1, 0, 2, 3).flags.c_contiguous  # CNHW, as its input
+
+
+@pytest.mark.parametrize(("kernel", "stride", "dilation"),
+                         [((3, 3), (1, 1), (1, 1)), ((3, 2), (2, 1), (1, 2)),
+                          ((2, 3), (3, 2), (2, 1))])
+def test_receptive_fields_view_is_the_definition_of_im2col(kernel, stride, dilation):
+    source = np.random.default_rng(0).standard_normal((2, 3, 11, 10))  # padded CNHW
+    oh, ow = (output_size(size, k, s, 0, d) for size, k, s, d in
+              zip(source.shape[2:], kernel, stride, dilation, strict=True))
+    fields = receptive_fields(source, kernel, stride, dilation, (oh, ow))
+    assert fields.shape == (2, 3, oh, ow, *kernel)
+    for i, j, u, v in itertools.product(range(oh), range(ow), range(kernel[0]),
+                                        range(kernel[1])):
+        np.testing.assert_array_equal(
+            fields[:, :, i, j, u, v],
+            source[:, :, stride[0] * i + dilation[0] * u, stride[1] * j + dilation[1] * v])
+
+
+@pytest.mark.parametrize("batch", [1, 5])
+def test_conv_forward_by_one_copy_equals_pytorch_for_one_image_and_a_batch(batch):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((batch, 4, 9, 8))
+    weight, bias = rng.standard_normal((6, 2, 3, 2)), rng.standard_normal(6)
+    out = Conv2d.apply(Tensor(x, dtype=np.float64), Tensor(weight, dtype=np.float64),
+                       Tensor(bias, dtype=np.float64), stride=(2, 1), padding=(1, 0),
+                       dilation=(1, 2), groups=2).data
+    expected = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(weight),
+                                          torch.tensor(bias), stride=(2, 1), padding=(1, 0),
+                                          dilation=(1, 2), groups=2)
+    np.testing.assert_allclose(out, expected.numpy(), rtol=1e-12, atol=1e-12)

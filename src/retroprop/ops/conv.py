@@ -2,8 +2,9 @@
 receptive fields and weight sharing; seed 002, convolutional layers).
 
 Users see NCHW tensors and (out, in/groups, kh, kw) weights, as in PyTorch. Inside,
-arrays are laid out CNHW (channels outermost): unrolling the receptive fields then takes
-kh·kw contiguous block copies, the product W·cols writes the output directly in CNHW, and
+arrays are laid out CNHW (channels outermost): unrolling the receptive fields is one copy
+from a strided view of them (one NumPy call whatever the kernel size, which matters for
+small batches), the product W·cols writes the output directly in CNHW, and
 the NCHW tensor handed back is a transposed view of it, which the next layer reads
 without copying. With the receptive field of output (n, i, j) unrolled into a column,
 
@@ -42,6 +43,16 @@ def channels_first(x: np.ndarray, padding: Pair, value: float = 0.0) -> np.ndarr
     return cnhw
 
 
+def receptive_fields(source: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair,
+                     out: Pair) -> np.ndarray:
+    """The (C, N, OH, OW, kh, kw) strided view of a padded CNHW input whose element
+    [c, n, i, j, u, v] is source[c, n, s·i + d·u, s·j + d·v]: im2col is then one copy."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out
+    windows = np.lib.stride_tricks.sliding_window_view(
+        source, ((kh - 1) * dh + 1, (kw - 1) * dw + 1), axis=(2, 3))
+    return windows[:, :, ::sh, ::sw, ::dh, ::dw][:, :, :oh, :ow]
+
+
 class Conv2d(Function):
     """y = conv(x, W) + b, NCHW; see the module docstring for the formulas."""
 
@@ -61,12 +72,8 @@ class Conv2d(Function):
         self.bias = bias
         cols = np.empty((groups, size + (bias is not None), n * oh * ow), dtype=x.dtype)
         unrolled = cols[:, :size].reshape(groups, kh, kw, per_group, n, oh, ow)
-        for u in range(kh):
-            rows = offset(u, dilation[0], stride[0], oh)
-            for v in range(kw):
-                columns = offset(v, dilation[1], stride[1], ow)
-                unrolled[:, u, v] = source[:, :, rows, columns].reshape(groups, per_group, n,
-                                                                         oh, ow)
+        np.copyto(unrolled, receptive_fields(source, (kh, kw), stride, dilation, (oh, ow))
+                  .reshape(groups, per_group, n, oh, ow, kh, kw).transpose(0, 5, 6, 1, 2, 3, 4))
         if bias is not None:
             cols[:, size] = 1
         self.cols = cols
