@@ -34,13 +34,22 @@ def offset(u: int, dilation: int, stride: int, count: int) -> slice:
     return slice(u * dilation, u * dilation + stride * (count - 1) + 1, stride)
 
 
-def channels_first(x: np.ndarray, padding: Pair, value: float = 0.0) -> np.ndarray:
-    """x (N, C, H, W) as a padded CNHW array (free when x is already CNHW in memory)."""
-    cnhw = x.transpose(1, 0, 2, 3)
+def pad_hw(x: np.ndarray, padding: Pair, value: float = 0.0) -> np.ndarray:
+    """x with its last two axes padded by ``value``, in C order (x itself without
+    padding): one allocation and one copy, cheaper than ``np.pad`` for small arrays."""
     ph, pw = padding
-    if ph or pw:
-        return np.pad(cnhw, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
-    return cnhw
+    if not (ph or pw):
+        return x
+    *outer, height, width = x.shape
+    out = np.full((*outer, height + 2 * ph, width + 2 * pw), value, dtype=x.dtype)
+    out[..., ph:ph + height, pw:pw + width] = x
+    return out
+
+
+def channels_first(x: np.ndarray, padding: Pair, value: float = 0.0) -> np.ndarray:
+    """x (N, C, H, W) as a padded CNHW array (free when x is already CNHW in memory and
+    there is no padding)."""
+    return pad_hw(x.transpose(1, 0, 2, 3), padding, value)
 
 
 def receptive_fields(source: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair,
@@ -48,9 +57,11 @@ def receptive_fields(source: np.ndarray, kernel: Pair, stride: Pair, dilation: P
     """The (C, N, OH, OW, kh, kw) strided view of a padded CNHW input whose element
     [c, n, i, j, u, v] is source[c, n, s·i + d·u, s·j + d·v]: im2col is then one copy."""
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out
-    windows = np.lib.stride_tricks.sliding_window_view(
-        source, ((kh - 1) * dh + 1, (kw - 1) * dw + 1), axis=(2, 3))
-    return windows[:, :, ::sh, ::sw, ::dh, ::dw][:, :, :oh, :ow]
+    c, n, _, _ = source.shape
+    s0, s1, s2, s3 = source.strides
+    return np.lib.stride_tricks.as_strided(
+        source, (c, n, oh, ow, kh, kw), (s0, s1, s2 * sh, s3 * sw, s2 * dh, s3 * dw),
+        writeable=False)
 
 
 class Conv2d(Function):

@@ -10,15 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from retroprop.ops.conv import Pair, offset, output_size
+from retroprop.ops.conv import Pair, offset, output_size, pad_hw
 from retroprop.tensor.function import Function, Gradients
-
-
-def padded(x: np.ndarray, padding: Pair, value: float) -> np.ndarray:
-    ph, pw = padding
-    if not (ph or pw):
-        return x
-    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
 
 
 class _Pool(Function):
@@ -56,7 +49,7 @@ class MaxPool2d(_Pool):
     def forward(self, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair,
                 dilation: Pair) -> np.ndarray:
         self._setup(x, kernel, stride, padding, dilation)
-        self.source = padded(x, padding, -np.inf)
+        self.source = pad_hw(x, padding, -np.inf)
         out = None
         for index in self._slices():
             out = self.source[index].copy(order="K") if out is None else \
@@ -90,7 +83,7 @@ class AvgPool2d(_Pool):
 
     def forward(self, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
         self._setup(x, kernel, stride, padding, (1, 1))
-        source = padded(x, padding, 0.0)
+        source = pad_hw(x, padding)
         self.template = source  # its shape and memory layout, for the gradient
         out = None
         for index in self._slices():
