@@ -17,16 +17,41 @@ def test_gradient_descent_iterates_of_seed_004(tmp_path):
     assert (tmp_path / "gd.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def test_delta_rule_cafeteria():
+def test_delta_rule_cafeteria_as_on_the_slide():
     result = rp.experiments.delta_rule()
     assert result.data["before"] == 500 and result.data["after"] == pytest.approx(880)
     assert result.data["residual"] == pytest.approx(-30)
-    np.testing.assert_allclose(result.data["weights"], [150, 50, 100], atol=1.0)
+    np.testing.assert_allclose(result.data["delta"], [50, 20, 30])  # Δw = (+50, +20, +30)
+    assert result.data["coffee_got_worse"]
+    assert "the coffee estimate got worse" in result.table()
+    assert "η = 1/35" in result.table()
+    # the long run keeps the slide's fixed η = 1/35 and still learns the prices
+    np.testing.assert_allclose(result.data["weights"], [50, 150, 100], atol=0.01)
 
 
-def test_perceptron_converges_on_separable_and_fails_on_xor_and_eq():
-    outcome = rp.experiments.perceptron().data["converged"]
-    assert outcome == {"AND": True, "OR": True, "XOR": False, "EQ": False}
+def test_perceptron_converges_on_separable_and_fails_on_xor_and_eq(tmp_path):
+    result = rp.experiments.perceptron()
+    assert result.data["converged"] == {"AND": True, "OR": True, "XOR": False, "EQ": False}
+    assert [run.converged for run in result.data["runs"].values()] == [True, True, False,
+                                                                       False]
+    result.plot(tmp_path / "perceptron.png")
+    assert (tmp_path / "perceptron.png").stat().st_size > 30_000  # not an empty figure
+
+
+def test_perceptron_in_weight_space_adds_or_subtracts_the_input():
+    from retroprop.experiments.perceptron import LINE_INPUTS, LINE_TARGETS, add_or_subtract
+
+    run = rp.experiments.perceptron().data["weight_space"]
+    inputs = np.hstack([np.ones((4, 1)), LINE_INPUTS])
+    steps = np.diff(run.path, axis=0)
+    for step in steps:  # each step is plus or minus one input vector
+        assert any(np.array_equal(step, s * x) for x in inputs for s in (1, -1))
+    final = run.path[-1]
+    side = np.where(LINE_TARGETS == 1, 1, -1)
+    assert np.all(side * (inputs @ final) > 0)  # inside the feasible cone
+    assert run.converged and len(steps) == 11
+    with pytest.raises(ValueError, match="targets must hold 0 or 1"):
+        add_or_subtract(LINE_INPUTS, np.array([1, -1, 0, 0]))
 
 
 def test_initialization_claims():
@@ -37,21 +62,6 @@ def test_initialization_claims():
     for key in (("tanh", "Glorot"), ("relu", "He")):
         variances = data[key]["activation_var"]
         assert max(variances) / min(variances) < 10, key
-
-
-def test_vanishing_gradients_claims():
-    result = rp.experiments.vanishing_gradients(epochs=5, mitigations=("relu+he",))
-    firsts = []
-    for hidden in (2, 3, 4):
-        curves = result.data[f"{hidden} hidden"]
-        first, last = np.array(curves["hidden layer 1"]), np.array(curves[f"hidden layer "
-                                                                          f"{hidden}"])
-        assert np.all(first < last)  # the first layer learns slowest
-        firsts.append(first[0])
-    assert firsts[0] > firsts[1] > firsts[2]  # and more so with every added layer
-    mitigated = result.data["4 hidden, relu+he"]
-    assert mitigated["hidden layer 1"][0] > 10 * firsts[2]
-    assert any("Fashion-MNIST" in note or "MNIST" in note for note in result.notes)
 
 
 def test_learning_rate_too_small_right_too_big():
@@ -65,9 +75,30 @@ def test_batch_norm_experiment():
     assert rows[1][2] < 0.5 < 2.0 < rows[0][2]
 
 
-def test_weight_perturbation_is_too_inefficient():
-    rows = rp.experiments.weight_perturbation(evaluations=200).rows
-    assert rows[1][2] < rows[0][2]  # backprop reaches a lower loss with the same passes
+def test_activity_perturbation_beside_weight_perturbation():
+    result = rp.experiments.weight_perturbation(epochs=100)
+    weight, activity, backprop = (row[3] for row in result.rows)
+    assert [row[1] for row in result.rows] == [200, 200, 200]  # the same passes
+    # "demasiado ineficiente" < "una alternativa menos mala" < backpropagation
+    assert backprop < 0.5 * activity and activity < weight - 0.1
+    curves = result.data["curves"]
+    assert all(len(curve) == 200 for curve in curves.values())
+    assert np.all(np.diff(curves["weight perturbation"]) <= 0)  # only improvements kept
+
+
+def test_activity_perturbation_reads_the_backpropagated_derivative():
+    from retroprop.experiments import perturbation
+
+    X, y, _, _ = rp.experiments.digits.flat_digits(np.float64)
+    model = perturbation._network(0)
+    layer = model[0]
+    base, _ = perturbation._example_losses(model, X[:50], y[:50], layer, 3, 0.0)
+    moved, _ = perturbation._example_losses(model, X[:50], y[:50], layer, 3, 1e-6)
+    loss = rp.nn.CrossEntropyLoss(reduction="sum")(model(rp.Tensor(X[:50], dtype=np.float64)),
+                                                   y[:50])
+    loss.backward()
+    # dE/db_j sums dE_n/dz_j over the examples: the finite differences of the activity
+    assert ((moved - base) / 1e-6).sum() == pytest.approx(layer.bias.grad[3], rel=1e-4)
 
 
 def test_optimizer_paths(tmp_path):
@@ -98,6 +129,31 @@ def test_command_line_experiment(tmp_path):
     assert "880" in result.stdout and (tmp_path / "delta-rule.png").is_file()
 
 
+def test_epochs_reach_every_experiment_that_trains():
+    for name in rp.experiments.EXPERIMENTS:
+        parameter = rp.experiments.trains(name)
+        if parameter is None:
+            with pytest.raises(ValueError, match=f"experiment '{name}' does not train"):
+                rp.experiments.run(name, epochs=3)
+        else:  # the count is passed on under the experiment's own name, and validated
+            with pytest.raises(ValueError, match=f"{parameter} must be a positive"):
+                rp.experiments.run(name, epochs=-1)
+    assert rp.experiments.trains("perceptron") == "max_epochs"
+    assert rp.experiments.run("delta-rule", epochs=7).rows[-1][0] == "after 7 weeks"
+
+
+def test_command_line_epochs(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "retroprop.cli", "experiment",
+                             "perceptron", "--epochs", "3", "--output", str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "not linearly separable within 3 epochs" in result.stdout
+    result = subprocess.run([sys.executable, "-m", "retroprop.cli", "experiment",
+                             "convolution", "--epochs", "3", "--output", str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "'convolution' does not train" in result.stderr
+
+
 @pytest.mark.parametrize(("name", "options", "message"), [
     ("gradient-descent", {"lr": -0.1}, "lr must be a positive number, got -0.1"),
     ("delta-rule", {"weeks": 0}, "weeks must be a positive number"),
@@ -107,3 +163,22 @@ def test_command_line_experiment(tmp_path):
 def test_experiment_parameters_are_validated(name, options, message):
     with pytest.raises(ValueError, match=message):
         rp.experiments.run(name, **options)
+
+
+def test_regularization_shows_overfitting_and_a_binding_max_norm(tmp_path):
+    result = rp.experiments.regularization()
+    data = result.data
+    assert data["none"]["overfits"]
+    none = data["none"]["validation"]
+    assert none[-1] > 1.05 * none.min() and data["none"]["train"][-1] < 0.01
+    assert any("none over-fits" in note for note in result.notes)
+    # the plotted validation loss leaves the penalty out; the Trainer's val_loss keeps it
+    np.testing.assert_allclose(none, data["none"]["val_loss_with_penalty"], rtol=1e-5)
+    l2 = data["L2 (λ = 1e-3)"]
+    assert np.all(l2["val_loss_with_penalty"] > l2["validation"] + 1e-3)
+    bound = data["max-norm 1"]
+    assert bound["largest_norm"] <= 1 + 1e-5 < data["none"]["largest_norm"]
+    assert bound["at_bound"] > bound["units"] // 2  # the bound binds
+    assert len(data["early stopping (patience 20)"]["validation"]) < 300
+    result.plot(tmp_path / "regularization.png")
+    assert (tmp_path / "regularization.png").stat().st_size > 50_000

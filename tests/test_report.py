@@ -64,3 +64,25 @@ def test_report_renders_in_headless_chromium(run_dir, tmp_path):
     pixels = imread(shot)
     assert pixels.shape[0] > 1000 and pixels[..., :3].std() > 0.05  # not a blank page
     assert np.mean(pixels[..., :3] < 0.5) > 0.01  # drawn content: dark pixels
+
+
+def test_report_of_a_feature_table_renders(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 13))
+    labels = np.array(["barbera", "barolo", "grignolino"])[
+        np.digitize(X[:, 0] + 0.7 * rng.normal(size=150), [-0.5, 0.5])]
+    rows = ["cultivar," + ",".join(f"f{i}" for i in range(13))]
+    rows += [",".join([name, *(f"{v:.4f}" for v in row)]) for name, row in zip(labels, X,
+                                                                                strict=True)]
+    (tmp_path / "wine.csv").write_text("\n".join(rows) + "\n")
+    run_dir = tmp_path / "run"
+    assert main(["train", "--dataset", str(tmp_path / "wine.csv"), "--label-column",
+                 "cultivar", "--epochs", "3", "--verbose", "0", "--output", str(run_dir)]) == 0
+    page = (run_dir / "report.html").read_text()
+    assert "<td>grignolino</td>" in page or "<td>barolo</td>" in page  # true/predicted names
+    checked = tmp_path / "checked.html"
+    checked.write_text(page.replace("</body>", CHECK + "</body>"))
+    dom = chromium("--virtual-time-budget=5000", "--dump-dom", checked.as_uri(),
+                   profile=tmp_path / "profile")
+    assert "<title>images 4/4</title>" in dom.stdout, dom.stdout[:300]
+    assert "<table>" in dom.stdout and "<th>f0</th>" in dom.stdout

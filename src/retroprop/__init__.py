@@ -15,14 +15,17 @@ from retroprop import (
     experiments,
     models,
     nn,
+    onnx,
     ops,
     optim,
     viz,
 )
 from retroprop.denormal import get_flush_denormal, set_flush_denormal
+from retroprop.errors import DataFileError, FileFormatError, ModelFileError
+from retroprop.model_selection import cross_validate
 from retroprop.nn import init, predict_mc
 from retroprop.random import manual_seed
-from retroprop.serialization import ModelFileError, load, load_optimizer_state, save
+from retroprop.serialization import load, load_optimizer_state, save
 from retroprop.tensor import (
     GradcheckError,
     Tensor,
@@ -37,13 +40,26 @@ from retroprop.train import Trainer, metrics
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    """``rp.sklearn`` and ``rp.tune`` are imported on first use (scikit-learn, Optuna)."""
+    if name in ("sklearn", "tune"):
+        import importlib
+
+        return importlib.import_module(f"retroprop.{name}")
+    raise AttributeError(f"module 'retroprop' has no attribute {name!r}")
+
+
 __all__ = [
+    "DataFileError",
+    "FileFormatError",
     "GradcheckError",
     "ModelFileError",
     "Tensor",
     "Trainer",
     "__version__",
     "callbacks",
+    "cross_validate",
     "data",
     "datasets",
     "enable_grad",
@@ -61,6 +77,7 @@ __all__ = [
     "models",
     "nn",
     "no_grad",
+    "onnx",
     "ops",
     "optim",
     "predict_mc",

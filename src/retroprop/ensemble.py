@@ -1,21 +1,21 @@
-"""Ensembles (seed 001, "Combinando modelos"): bagging, and averaging the predictions of
-any trained models with the arithmetic or the geometric mean."""
+"""Ensembles (Berzal, "Backpropagation": "Combinando modelos"): bagging, for classes and for
+regression, and averaging the predictions of any trained models with the arithmetic or
+the geometric mean."""
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
 
-from retroprop.nn.loss import CrossEntropyLoss
+from retroprop.nn.loss import CrossEntropyLoss, MSELoss
 from retroprop.nn.module import Module
 from retroprop.ops.activation import softmax
 from retroprop.optim.optimizer import Optimizer
 from retroprop.optim.sgd import SGD
-from retroprop.random import manual_seed
+from retroprop.parallel.executor import check_executor, run_all
+from retroprop.parallel.seeding import task_seed, using_generator
 from retroprop.tensor.grad_mode import no_grad
 from retroprop.tensor.tensor import Tensor
 from retroprop.train.trainer import Trainer
@@ -58,97 +58,156 @@ def average(models: Sequence[Module], X: np.ndarray, mean: str = "arithmetic") -
     return combine([predict_proba(m, X) for m in models], mean)
 
 
-_TASK: dict[str, Any] = {}
-
-
-def _train_member(index: int) -> dict[str, np.ndarray]:
-    """Train member ``index`` of the bagging task (run in a forked worker or in-process)."""
-    task = _TASK
+def _outputs(model: Module, X: np.ndarray) -> np.ndarray:
+    """A regression model's outputs, in inference mode."""
+    was_training = model.training
+    model.eval()
     try:
-        from threadpoolctl import threadpool_limits
+        with no_grad():
+            return model(Tensor(np.asarray(X), dtype=model.dtype)).data
+    finally:
+        model.train(was_training)
 
-        limits = threadpool_limits(1) if task["parallel"] else None
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        limits = None
-    manual_seed(task["seed"] + index)
+
+def _train_member(task: dict[str, Any], index: int, seed: int) -> dict[str, np.ndarray]:
+    """Train member ``index`` on its bootstrap sample, with draws from its own ``seed`` (the
+    same wherever it runs: in-process, a local worker or a Dask worker)."""
     X, y = task["X"], task["y"]
-    rows = np.random.default_rng(task["seed"] + index).integers(0, len(X), len(X)) \
-        if task["bootstrap"] else np.arange(len(X))
-    model = task["build_model"]()
-    trainer = Trainer(model, task["loss"](), task["optimizer"](model.parameters()), metrics=[])
-    trainer.fit(X[rows], y[rows], verbose=0, **task["fit"])
-    if limits is not None:
-        limits.restore_original_limits()
+    with using_generator(np.random.default_rng(seed)) as rng:
+        rows = rng.integers(0, len(X), len(X)) if task["bootstrap"] else np.arange(len(X))
+        model = task["build_model"]()
+        trainer = Trainer(model, task["loss"](), task["optimizer"](model.parameters()),
+                          metrics=[])
+        trainer.fit(X[rows], y[rows], verbose=0, **task["fit"])
     return model.state_dict()
+
+
+def _default_optimizer(params: Any) -> Optimizer:
+    return SGD(params, lr=0.05, momentum=0.9)
 
 
 class Bagging:
     """Bootstrap aggregating: train ``n_models`` networks, each on a bootstrap sample of the
-    training set (drawn with replacement) and from its own initialization, and average
-    their predicted probabilities.
+    training set (drawn with replacement) and from its own initialization, and combine
+    them: the mean of their class probabilities (classification, ``CrossEntropyLoss``) or
+    of their outputs (regression, ``MSELoss``).
 
     Parameters
     ----------
     build_model : callable
-        Returns a fresh model.
+        Returns a fresh model (logits for classes; one output per target for regression).
     n_models : int, default 5
     bootstrap : bool, default True
         False trains every member on the whole set (different initializations only).
     optimizer : callable, default SGD(lr=0.05, momentum=0.9)
         ``optimizer(params)`` builds each member's optimizer.
+    loss : {CrossEntropyLoss, MSELoss} class or factory, optional
+        Default: ``CrossEntropyLoss`` for integer labels of shape (n,), ``MSELoss`` for
+        real-valued targets.
     mean : {"arithmetic", "geometric"}
+        How class probabilities are combined; regression averages arithmetically.
     n_jobs : int, default 1
-        Train members in that many processes (forked; POSIX only).
+        Train members in that many local worker processes.
+    executor : dask.distributed.Client or concurrent.futures.Executor, optional
+        Train members there instead (see :mod:`retroprop.parallel`).
     seed : int, default 0
+        Member i draws its sample, initialization and shuffles from its own stream, so
+        the ensemble is the same serially, on local processes or on a cluster.
+
+    Examples
+    --------
+    >>> import numpy as np, retroprop as rp
+    >>> X = np.linspace(-2, 2, 200, dtype=np.float32).reshape(-1, 1)
+    >>> bagging = rp.ensemble.Bagging(lambda: rp.models.mlp([1, 32, 1], activation="tanh"),
+    ...                               n_models=3).fit(X, np.sin(X), epochs=60)
+    >>> bagging.score(X, np.sin(X)) > 0.8
+    True
     """
 
     def __init__(self, build_model: Callable[[], Module], n_models: int = 5,
                  bootstrap: bool = True, optimizer: Callable[[Any], Optimizer] | None = None,
-                 mean: str = "arithmetic", n_jobs: int = 1, seed: int = 0) -> None:
+                 loss: Callable[[], Module] | None = None, mean: str = "arithmetic",
+                 n_jobs: int = 1, executor: Any = None, seed: int = 0) -> None:
         if not isinstance(n_models, int) or n_models < 1:
             raise ValueError(f"Bagging: n_models must be a positive integer, got {n_models!r}")
         if mean not in MEANS:
             raise ValueError(f"Bagging: mean must be one of {MEANS}, got {mean!r}")
-        if not isinstance(n_jobs, int) or n_jobs < 1:
-            raise ValueError(f"Bagging: n_jobs must be a positive integer, got {n_jobs!r}")
+        check_executor(executor, n_jobs, "Bagging")
         self.build_model, self.n_models, self.bootstrap = build_model, n_models, bootstrap
-        self.optimizer = optimizer or (lambda params: SGD(params, lr=0.05, momentum=0.9))
-        self.mean, self.n_jobs, self.seed = mean, n_jobs, seed
+        self.optimizer = optimizer or _default_optimizer
+        self.loss, self.mean, self.n_jobs, self.executor = loss, mean, n_jobs, executor
+        self.seed = seed
         self.models_: list[Module] = []
+        self.is_classifier_ = True
+
+    def __repr__(self) -> str:
+        state = f"{len(self.models_)} fitted members" if self.models_ else "not fitted"
+        return (f"Bagging(n_models={self.n_models}, bootstrap={self.bootstrap}, "
+                f"mean={self.mean!r}, seed={self.seed}; {state})")
+
+    def _loss(self, y: np.ndarray) -> Callable[[], Module]:
+        """The members' loss: given, or chosen from the targets; only the two losses
+        whose predictions Bagging knows how to combine."""
+        labels = y.ndim == 1 and y.dtype.kind in "biu"
+        loss = self.loss or (CrossEntropyLoss if labels else MSELoss)
+        probe = loss()
+        if not isinstance(probe, CrossEntropyLoss | MSELoss):
+            raise TypeError(f"Bagging: loss must be CrossEntropyLoss (the members' class "
+                            f"probabilities are averaged) or MSELoss (their outputs are "
+                            f"averaged), got {type(probe).__name__}")
+        if isinstance(probe, MSELoss) and self.mean == "geometric":
+            raise ValueError("Bagging: mean='geometric' combines class probabilities; a "
+                             "regression ensemble averages its members' outputs")
+        return loss
 
     def fit(self, X: np.ndarray, y: np.ndarray, **fit_options: Any) -> Bagging:
         """Train every member with ``Trainer.fit(**fit_options)`` (epochs, batch_size, ...)."""
         X, y = np.asarray(X), np.asarray(y)
         if len(X) != len(y):
             raise ValueError(f"Bagging.fit: X has {len(X)} examples but y has {len(y)}")
-        _TASK.clear()
-        _TASK.update(X=X, y=y, build_model=self.build_model, optimizer=self.optimizer,
-                     loss=CrossEntropyLoss, fit=fit_options, bootstrap=self.bootstrap,
-                     seed=self.seed, parallel=self.n_jobs > 1)
-        try:
-            if self.n_jobs > 1:
-                context = multiprocessing.get_context("fork")
-                with ProcessPoolExecutor(self.n_jobs, mp_context=context) as pool:
-                    states = list(pool.map(_train_member, range(self.n_models)))
-            else:
-                states = [_train_member(i) for i in range(self.n_models)]
-        finally:
-            _TASK.clear()
+        loss = self._loss(y)
+        self.is_classifier_ = isinstance(loss(), CrossEntropyLoss)
+        self._flat_targets = not self.is_classifier_ and y.ndim == 1
+        if self._flat_targets:
+            y = y.reshape(-1, 1)
+        task = {"X": X, "y": y, "build_model": self.build_model, "optimizer": self.optimizer,
+                "loss": loss, "fit": fit_options, "bootstrap": self.bootstrap}
+        members = [(i, task_seed(self.seed, i)) for i in range(self.n_models)]
+        states = run_all(_train_member, members, self.executor, self.n_jobs, shared=task,
+                         what="Bagging member")
         self.models_ = []
-        for state in states:
-            model = self.build_model()
-            model.load_state_dict(state)
-            self.models_.append(model)
+        with using_generator(np.random.default_rng(0)):  # weights replaced just below
+            for state in states:
+                model = self.build_model()
+                model.load_state_dict(state)
+                self.models_.append(model)
         return self
 
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+    def _check_fitted(self) -> None:
         if not self.models_:
             raise RuntimeError("Bagging: call fit before predicting")
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """The combined class probabilities (classification only)."""
+        self._check_fitted()
+        if not self.is_classifier_:
+            raise TypeError("Bagging.predict_proba: a regression ensemble has no class "
+                            "probabilities; use predict")
         return average(self.models_, X, self.mean)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        return self.predict_proba(X).argmax(axis=1)
+        """The most probable class, or the mean of the members' outputs (regression)."""
+        if self.is_classifier_:
+            return self.predict_proba(X).argmax(axis=1)
+        self._check_fitted()
+        mean = np.mean([_outputs(m, X) for m in self.models_], axis=0)
+        return mean.ravel() if self._flat_targets else mean
 
     def score(self, X: np.ndarray, y: np.ndarray) -> float:
-        """Accuracy of the ensemble."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+        """Accuracy of the ensemble, or R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)² for regression."""
+        y = np.asarray(y)
+        predicted = self.predict(X)
+        if self.is_classifier_:
+            return float(np.mean(predicted == y))
+        residual = np.sum((y - predicted) ** 2)
+        return float(1.0 - residual / np.sum((y - y.mean(axis=0)) ** 2))

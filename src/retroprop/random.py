@@ -6,6 +6,9 @@ Initializers, dropout masks, noise, shuffling and augmentation all call
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 
 _generator = np.random.default_rng()
@@ -34,3 +37,28 @@ def manual_seed(seed: int) -> np.random.Generator:
 def generator() -> np.random.Generator:
     """The generator that every random draw in retroprop uses."""
     return _generator
+
+
+@contextmanager
+def using_generator(rng: np.random.Generator) -> Iterator[np.random.Generator]:
+    """Inside the block every retroprop draw (initialization, shuffling, dropout, noise)
+    comes from ``rng``, which keeps its state afterwards; the library's generator is left
+    where it was. Tasks that must give the same results wherever they run (trials, folds,
+    ensemble members) use it with a generator of their own."""
+    global _generator
+    saved = _generator
+    _generator = rng
+    try:
+        yield rng
+    finally:
+        _generator = saved
+
+
+@contextmanager
+def fixed_draws(seed: int) -> Iterator[None]:
+    """Inside the block every draw (dropout masks, noise) comes from a generator seeded with
+    ``seed``, so running the same code twice draws the same values; the library's generator
+    is left where it was. The full-batch step strategies use it so that each evaluation of
+    the loss within one step sees the same noise."""
+    with using_generator(np.random.default_rng(seed)):
+        yield

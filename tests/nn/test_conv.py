@@ -105,7 +105,7 @@ def test_bad_arguments(build, message):
 def test_max_norm_of_a_conv_layer_bounds_each_filter():
     layer = nn.Conv2d(2, 3, 3, max_norm=1.0)
     layer.weight.data *= 10
-    layer.project_(0.1)
+    layer.project_(lambda param: 0.1)
     norms = np.sqrt((layer.weight.data ** 2).sum(axis=(1, 2, 3)))
     np.testing.assert_allclose(norms, 1.0, rtol=1e-5)
 

@@ -82,7 +82,7 @@ def test_unit_norm_and_non_negativity():
     assert w.min() >= 0
     layer = nn.Linear(3, 2, constraint=nn.constraints.NonNeg())
     layer.weight.data[:] = -1
-    layer.project_(0.1)
+    layer.project_(lambda param: 0.1)
     assert layer.weight.data.min() == 0
 
 

@@ -18,6 +18,16 @@ def problem():
     return model, twin, X, y
 
 
+def closure_for(optimizer, fn, x):
+    """A closure that evaluates ``fn(x)`` and its gradient, for ``optimizer.step``."""
+    def closure():
+        optimizer.zero_grad()
+        value = fn(x)
+        value.backward()
+        return value
+    return closure
+
+
 def rp_closure(model, optimizer, X, y):
     def closure():
         optimizer.zero_grad()

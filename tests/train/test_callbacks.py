@@ -42,13 +42,31 @@ def test_early_stopping_restores_best_weights_after_the_last_epoch(digits):
     assert same_weights(weights(trainer.model), snapshots.weights[best])
 
 
-def test_early_stopping_needs_the_monitored_value(digits):
+@pytest.mark.parametrize("callback", [
+    lambda: rp.callbacks.EarlyStopping(),
+    lambda: rp.callbacks.ReduceLROnPlateau(),
+    lambda: rp.callbacks.ModelCheckpoint("unused.rpz", save_best_only=True),
+])
+def test_monitors_of_validation_values_need_validation_data(digits, callback):
+    """Refused before the first epoch, with a short message (not after training one)."""
     X, y, *_ = digits
-    with pytest.raises(ValueError, match="'val_loss' is not in the epoch's logs"):
-        make_trainer().fit(X, y, epochs=1, verbose=0,
-                           callbacks=[rp.callbacks.EarlyStopping()])
+    trainer = make_trainer()
+    before = weights(trainer.model)
+    with pytest.raises(ValueError, match="monitor='val_loss' needs validation data"):
+        trainer.fit(X, y, epochs=1, verbose=0, callbacks=[callback()])
+    assert same_weights(weights(trainer.model), before)
 
 
+def test_a_monitor_missing_from_the_logs_is_named(digits):
+    X, y, *_ = digits
+    with pytest.raises(ValueError, match="'val_acc' is not in the epoch's logs"):
+        make_trainer().fit(X, y, epochs=1, verbose=0, validation_split=0.2,
+                           callbacks=[rp.callbacks.EarlyStopping(monitor="val_acc")])
+
+
+# the diverging run overflows on purpose
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning",
+                            "ignore:invalid value encountered:RuntimeWarning")
 def test_terminate_on_nan_restores_the_weights_before_the_bad_batch(digits):
     X, y, *_ = digits
     trainer, X, targets = diverging(X, y)

@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from retroprop.atomic import atomic_write
 from retroprop.bench.timing import ratio_summary
 
 Row = dict[str, Any]
@@ -53,18 +53,6 @@ def markdown(rows: list[Row]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def write(rows: list[Row], machine: dict[str, Any], directory: str | os.PathLike[str],
           settings: dict[str, Any]) -> tuple[Path, Path]:
     """``bench-results.json`` (machine, settings and rows) and ``bench-results.md`` (the
@@ -72,7 +60,7 @@ def write(rows: list[Row], machine: dict[str, Any], directory: str | os.PathLike
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     json_path, markdown_path = folder / "bench-results.json", folder / "bench-results.md"
-    _write_atomically(json_path, json.dumps({"machine": machine, "settings": settings,
-                                             "rows": rows}, indent=2) + "\n")
-    _write_atomically(markdown_path, markdown(rows))
+    atomic_write(json_path, json.dumps({"machine": machine, "settings": settings,
+                                        "rows": rows}, indent=2) + "\n")
+    atomic_write(markdown_path, markdown(rows))
     return json_path, markdown_path

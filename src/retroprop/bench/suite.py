@@ -25,14 +25,16 @@ from retroprop.bench.threads import same_threads
 
 #: the table's benchmarks, in the order ``retroprop bench`` runs them
 TABLE = ("step", "mlp", "cnn", "inference", "lbfgs", "memory", "flops")
-NAMES = ("all", *TABLE, "optimizers")
+#: benchmarks outside the table, each printing its own report
+EXTRAS = ("optimizers", "tune")
+NAMES = ("all", *TABLE, *EXTRAS)
 FULL = Settings()
 #: what a benchmark needs besides NumPy and PyTorch (every one in the table needs it):
 #: module to import, name for pip. They are imported before any thread limit is set,
 #: because threadpoolctl limits only the BLAS libraries already loaded (SciPy's
 #: optimizers load their own OpenBLAS).
 NEEDS = {"mlp": {"sklearn": "scikit-learn"}, "lbfgs": {"scipy.optimize": "scipy"},
-         "optimizers": {"matplotlib": "matplotlib"}}
+         "optimizers": {"matplotlib": "matplotlib"}, "tune": {"joblib": "joblib"}}
 
 
 class MissingReference(ImportError):
@@ -87,9 +89,9 @@ def main(name: str = "all", settings: Settings = FULL, output: str = ".",
          threads: int | None = None) -> int:
     """The ``retroprop bench`` command; returns its exit status."""
     try:
-        if name == "optimizers":
+        if name in EXTRAS:
             require([name])
-            importlib.import_module("retroprop.bench.optimizers").main()
+            importlib.import_module(f"retroprop.bench.{name}").main()
             return 0
         rows, info = run(TABLE if name == "all" else [name], settings, threads)
     except MissingReference as error:

@@ -8,7 +8,12 @@ trainer sets ``callback.trainer`` (and so ``callback.model``) before
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from retroprop.optim.improvement import Improvement
 
 if TYPE_CHECKING:
     from retroprop.nn.module import Module
@@ -53,6 +58,32 @@ class Callback:
     def on_predict_end(self, logs: Logs | None = None) -> None: ...
     def on_predict_batch_begin(self, batch: int, logs: Logs | None = None) -> None: ...
     def on_predict_batch_end(self, batch: int, logs: Logs | None = None) -> None: ...
+
+    def state_dict(self) -> dict[str, Any]:
+        """What a resumed run needs of this callback: its plain attributes (numbers,
+        strings, arrays, lists and dicts of them) and the ``state_dict()`` of attributes
+        that have one (schedules, the improvement test). Saved in training checkpoints."""
+        state: dict[str, Any] = {}
+        for name, value in self.__dict__.items():
+            if name in ("_trainer", "params"):
+                continue
+            if hasattr(value, "state_dict") and hasattr(value, "load_state_dict"):
+                state[name] = {"state_dict": value.state_dict()}
+            elif _plain(value):
+                state[name] = {"value": copy.deepcopy(value)}
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for name, saved in state.items():
+            if "state_dict" in saved:
+                getattr(self, name).load_state_dict(saved["state_dict"])
+            else:
+                setattr(self, name, copy.deepcopy(saved["value"]))
+
+    def on_interrupt(self) -> str | None:
+        """Ctrl-C stopped training after a batch: a checkpointing callback asks for a
+        checkpoint (``trainer.request_checkpoint``) and returns its path; None here."""
+        return None
 
     def on_train_batch_begin(self, batch: int, logs: Logs | None = None) -> None:
         self.on_batch_begin(batch, logs)
@@ -102,3 +133,48 @@ def monitored(logs: Logs | None, monitor: str, where: str) -> float:
             f"{sorted(logs or {})}; 'val_' values need validation data"
         )
     return float(logs[monitor])
+
+
+class MonitorCallback(Callback):
+    """Base of the callbacks that watch one quantity of the epoch's logs (early stopping,
+    checkpointing, the plateau rule): ``monitor``, ``mode`` and ``min_delta`` mean the same
+    in all of them (:class:`~retroprop.optim.improvement.Improvement`), and a monitor that
+    the run cannot produce (a ``val_`` value without validation data) is refused before
+    the first epoch."""
+
+    def __init__(self, monitor: str, mode: str = "auto", min_delta: float = 0.0) -> None:
+        where = type(self).__name__
+        if not isinstance(monitor, str) or not monitor:
+            raise ValueError(f"{where}: monitor must be the name of a logged value such as "
+                             f"'val_loss', got {monitor!r}")
+        self.monitor = monitor
+        self.mode = monitor_mode(monitor, mode, where)
+        self.min_delta = min_delta
+        self.improvement = Improvement(self.mode, min_delta, where=where)
+
+    @property
+    def best(self) -> float:
+        return self.improvement.best
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        if self.monitor.startswith("val_") and not getattr(self, "params", {}).get(
+                "validation", True):
+            raise ValueError(f"{type(self).__name__}: monitor={self.monitor!r} needs "
+                             "validation data: pass validation_data= or validation_split= to "
+                             f"fit, or monitor {self.monitor[4:]!r}")
+        self.improvement.reset()
+
+    def value(self, logs: Logs | None) -> float:
+        """The monitored value in this epoch's logs."""
+        return monitored(logs, self.monitor, type(self).__name__)
+
+
+def _plain(value: Any) -> bool:
+    """Numbers, strings, None, arrays, and lists, tuples and str-keyed dicts of them."""
+    if value is None or isinstance(value, bool | int | float | str | np.ndarray | np.generic):
+        return True
+    if isinstance(value, list | tuple):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str | int) and _plain(v) for k, v in value.items())
+    return False

@@ -26,8 +26,9 @@ class CSVLogger(Callback):
         self.file: IO[str] | None = None
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
-        exists = self.append and os.path.exists(self.path) and os.path.getsize(self.path) > 0
-        self.file = open(self.path, "a" if self.append else "w", newline="")
+        append = self.append or self.trainer.resuming  # a resumed run continues its file
+        exists = append and os.path.exists(self.path) and os.path.getsize(self.path) > 0
+        self.file = open(self.path, "a" if append else "w", newline="")
         self.writer: csv.DictWriter[str] | None = None
         self.header_written = exists
 

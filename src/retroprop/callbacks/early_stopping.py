@@ -1,23 +1,24 @@
-"""``EarlyStopping``: stop when the validation error stops improving (seed 001)."""
+"""``EarlyStopping``: stop when the validation error stops improving (Berzal,
+"Backpropagation")."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from retroprop.callbacks.base import Callback, Logs, monitor_mode, monitored
+from retroprop.callbacks.base import Logs, MonitorCallback
 
 
-class EarlyStopping(Callback):
-    """Stop training when ``monitor`` has not improved by ``min_delta`` for ``patience``
-    epochs, and restore the weights of the best epoch.
+class EarlyStopping(MonitorCallback):
+    """Stop training when ``monitor`` has not improved by more than ``min_delta`` for more
+    than ``patience`` epochs, and restore the weights of the best epoch.
 
     Parameters
     ----------
     monitor : str, default "val_loss"
     patience : int, default 0
-        Epochs without improvement before stopping.
+        Epochs without improvement that are tolerated: training stops at the
+        ``patience + 1``-th epoch in a row without improvement (as the plateau rule lowers
+        the rate; Keras stops one epoch earlier).
     min_delta : float, default 0
-        Smallest change that counts as an improvement.
+        Smallest change that counts as an improvement (>= 0).
     mode : {"auto", "min", "max"}
     restore_best_weights : bool, default True
         At the end of training, whether it stopped early or ran out of
@@ -33,28 +34,23 @@ class EarlyStopping(Callback):
     def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0,
                  mode: str = "auto", restore_best_weights: bool = True,
                  start_from_epoch: int = 0) -> None:
-        if not isinstance(patience, int) or patience < 0:
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
             raise ValueError(f"EarlyStopping: patience must be an integer >= 0, got {patience!r}")
-        self.monitor, self.patience, self.min_delta = monitor, patience, abs(min_delta)
-        self.mode = monitor_mode(monitor, mode, "EarlyStopping")
+        super().__init__(monitor, mode, min_delta)
+        self.patience = patience
         self.restore_best_weights, self.start_from_epoch = restore_best_weights, start_from_epoch
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
+        super().on_train_begin(logs)
         self.wait, self.stopped_epoch, self.best_epoch = 0, None, None
-        self.best = np.inf if self.mode == "min" else -np.inf
         self.best_weights = None
 
-    def _improved(self, value: float) -> bool:
-        if self.mode == "min":
-            return value < self.best - self.min_delta
-        return value > self.best + self.min_delta
-
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
-        value = monitored(logs, self.monitor, "EarlyStopping")
+        value = self.value(logs)
         if epoch < self.start_from_epoch:
             return
-        if self._improved(value):
-            self.best, self.best_epoch, self.wait = value, epoch, 0
+        if self.improvement.update(value):
+            self.best_epoch, self.wait = epoch, 0
             if self.restore_best_weights:
                 self.best_weights = self.model.state_dict()
             return

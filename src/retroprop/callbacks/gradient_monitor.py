@@ -9,6 +9,7 @@ import numpy as np
 
 from retroprop.callbacks.base import Callback, Logs
 from retroprop.nn.regularized import WeightLayer
+from retroprop.stacklevel import user_stacklevel
 
 
 class GradientMonitor(Callback):
@@ -70,9 +71,10 @@ class GradientMonitor(Callback):
         if first is not None and last and first < self.vanishing * last:
             warnings.warn(f"GradientMonitor: epoch {epoch + 1}: the first layer's gradient norm "
                           f"{first:.3g} is below {self.vanishing:g} of the last layer's "
-                          f"{last:.3g}: vanishing gradients", RuntimeWarning, stacklevel=2)
+                          f"{last:.3g}: vanishing gradients", RuntimeWarning,
+                          stacklevel=user_stacklevel())
         norms = [v for k, v in logs.items() if k.startswith("grad_norm/")]
         if any(not np.isfinite(v) or v > self.exploding for v in norms):
             warnings.warn(f"GradientMonitor: epoch {epoch + 1}: a gradient norm exceeds "
                           f"{self.exploding:g} or is not finite: exploding gradients",
-                          RuntimeWarning, stacklevel=2)
+                          RuntimeWarning, stacklevel=user_stacklevel())

@@ -1,15 +1,16 @@
-"""``ModelCheckpoint``: save the model after every epoch, or only when it improves."""
+"""``ModelCheckpoint``: save the model after every epoch, or only when it improves, or save
+the whole run so that it can resume exactly after a crash."""
 
 from __future__ import annotations
 
 import os
+import time
+from typing import Any
 
-import numpy as np
-
-from retroprop.callbacks.base import Callback, Logs, monitor_mode, monitored
+from retroprop.callbacks.base import Logs, MonitorCallback
 
 
-class ModelCheckpoint(Callback):
+class ModelCheckpoint(MonitorCallback):
     """Save the model (atomically, with :func:`retroprop.save`) at the end of each epoch.
 
     Parameters
@@ -19,33 +20,75 @@ class ModelCheckpoint(Callback):
         ``"runs/model-{epoch:02d}-{val_loss:.3f}.rpz"``.
     monitor : str, default "val_loss"
     save_best_only : bool, default False
-        Save only when ``monitor`` improves on the best value so far.
+        Save only when ``monitor`` improves on the best value so far (by more than
+        ``min_delta``).
     mode : {"auto", "min", "max"}
     save_optimizer : bool, default False
-        Store the optimizer's state too, to resume training exactly.
+        Store the optimizer's complete state too.
+    min_delta : float, default 0
+    resumable : bool, default False
+        Write a training checkpoint to ``path`` (used as it is): model, optimizer,
+        callbacks, schedules, random generator and the position inside the epoch, after
+        every epoch, every ``every_batches`` batches and every ``every_seconds`` seconds,
+        and when Ctrl-C stops training. ``Trainer.fit(..., resume_from=path)`` continues
+        the run and ends with the weights of an uninterrupted run.
+    every_batches, every_seconds : optional
+        With ``resumable``: also save within epochs.
     """
 
     def __init__(self, path: str | os.PathLike[str], monitor: str = "val_loss",
                  save_best_only: bool = False, mode: str = "auto",
-                 save_optimizer: bool = False) -> None:
-        self.path, self.monitor, self.save_best_only = str(path), monitor, save_best_only
-        self.mode = monitor_mode(monitor, mode, "ModelCheckpoint")
-        self.save_optimizer = save_optimizer
+                 save_optimizer: bool = False, min_delta: float = 0.0,
+                 resumable: bool = False, every_batches: int | None = None,
+                 every_seconds: float | None = None) -> None:
+        super().__init__(monitor, mode, min_delta)
+        if resumable and save_best_only:
+            raise ValueError("ModelCheckpoint: a resumable checkpoint is the latest state of "
+                             "the run; keep the best model with a second "
+                             "ModelCheckpoint(save_best_only=True)")
+        if (every_batches is not None or every_seconds is not None) and not resumable:
+            raise ValueError("ModelCheckpoint: every_batches and every_seconds save within "
+                             "epochs, which only resumable checkpoints can: resumable=True")
+        if every_batches is not None and (isinstance(every_batches, bool) or not isinstance(
+                every_batches, int) or every_batches < 1):
+            raise ValueError(f"ModelCheckpoint: every_batches must be a positive integer, got "
+                             f"{every_batches!r}")
+        if every_seconds is not None and not every_seconds > 0:
+            raise ValueError(f"ModelCheckpoint: every_seconds must be positive, got "
+                             f"{every_seconds!r}")
+        self.path, self.save_best_only = str(path), save_best_only
+        self.save_optimizer = save_optimizer or resumable
+        self.resumable, self.every_batches, self.every_seconds = (resumable, every_batches,
+                                                                   every_seconds)
+        self.saved: list[str] = []
+        self.batches = 0
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
-        self.best = np.inf if self.mode == "min" else -np.inf
-        self.saved: list[str] = []
+        if self.save_best_only:
+            super().on_train_begin(logs)
+        self.saved, self.batches = [], 0
+        self._last_time = time.monotonic()
+
+    def on_train_batch_end(self, batch: int, logs: Logs | None = None) -> None:
+        if not self.resumable:
+            return
+        self.batches += 1
+        due = self.every_batches is not None and self.batches % self.every_batches == 0
+        if self.every_seconds is not None and \
+                time.monotonic() - self._last_time >= self.every_seconds:
+            due = True
+        if due:
+            self.trainer.request_checkpoint(self._write)
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         from retroprop.serialization import save
 
+        if self.resumable:
+            self.trainer.request_checkpoint(self._write)
+            return
         logs = logs or {}
-        if self.save_best_only:
-            value = monitored(logs, self.monitor, "ModelCheckpoint")
-            better = value < self.best if self.mode == "min" else value > self.best
-            if not better:
-                return
-            self.best = value
+        if self.save_best_only and not self.improvement.update(self.value(logs)):
+            return
         try:
             path = self.path.format(epoch=epoch + 1, **logs)
         except KeyError as error:
@@ -54,3 +97,17 @@ class ModelCheckpoint(Callback):
         optimizer = self.trainer.optimizer if self.save_optimizer else None
         save(self.model, path, optimizer=optimizer)
         self.saved.append(path)
+
+    def on_interrupt(self) -> str | None:
+        if not self.resumable:
+            return None
+        self.trainer.request_checkpoint(self._write)
+        return self.path
+
+    def _write(self, state: dict[str, Any]) -> None:
+        from retroprop.serialization import save
+
+        save(self.model, self.path, optimizer=self.trainer.optimizer, training=state)
+        self._last_time = time.monotonic()
+        if self.path not in self.saved:
+            self.saved.append(self.path)

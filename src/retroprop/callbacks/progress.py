@@ -1,31 +1,50 @@
-"""Progress display: a tqdm bar per epoch on a terminal, one line per epoch elsewhere."""
+"""Progress display: one readable line per epoch, with a tqdm bar during the epoch on a
+terminal."""
 
 from __future__ import annotations
 
 import sys
+import time
 from typing import Any
 
 from retroprop.callbacks.base import Callback, Logs
 
 
-def _format(logs: Logs) -> str:
-    return "  ".join(f"{k}={v:.4g}" for k, v in logs.items() if isinstance(v, int | float))
+def epoch_line(epoch: int, epochs: int | None, logs: Logs, seconds: float,
+               show_layers: bool = False) -> str:
+    """``Epoch 3/20  loss=0.4123  accuracy=0.8812  val_loss=0.442  (1.2 s)``: the loss and
+    metrics, not the rate; per-layer values (names with a ``/``, such as
+    ``grad_norm/0.weight``) only with ``show_layers``."""
+    shown = [f"{k}={v:.4g}" for k, v in logs.items()
+             if isinstance(v, int | float) and k != "lr" and (show_layers or "/" not in k)]
+    total = f"/{epochs}" if epochs is not None else ""
+    return f"Epoch {epoch + 1}{total}  " + "  ".join(shown) + f"  ({seconds:.1f} s)"
 
 
 class ProgressBar(Callback):
-    """What ``fit(verbose=1)`` shows: on a terminal, a tqdm bar with the running loss and
-    metrics; when output goes to a file or pipe, one line per epoch."""
+    """What ``fit(verbose=1)`` shows: one line per epoch (loss, metrics, seconds), numbered
+    from 1 as in ``history.csv`` and the plots of ``retroprop train``; on a terminal a tqdm
+    bar with the running loss during the epoch, which the line then replaces.
 
-    def __init__(self, stream: Any = None) -> None:
+    Parameters
+    ----------
+    stream : file, default sys.stdout
+    show_layers : bool, default False
+        Also show per-layer statistics (``grad_norm/...`` from
+        :class:`~retroprop.callbacks.GradientMonitor`); ``retroprop train --verbose 2``.
+    """
+
+    def __init__(self, stream: Any = None, show_layers: bool = False) -> None:
         self.stream = stream or sys.stdout
+        self.show_layers = show_layers
         self.bar: Any = None
 
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
-        self.epoch = epoch
+        self.start = time.perf_counter()
         if self.stream.isatty():
             from tqdm import tqdm
 
-            self.bar = tqdm(total=self.params.get("steps"), file=self.stream, leave=True,
+            self.bar = tqdm(total=self.params.get("steps"), file=self.stream, leave=False,
                             desc=f"Epoch {epoch + 1}/{self.params.get('epochs')}",
                             dynamic_ncols=True)
 
@@ -36,11 +55,9 @@ class ProgressBar(Callback):
                 self.bar.set_postfix(loss=f"{(logs or {}).get('loss', float('nan')):.4f}")
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
-        shown = {k: v for k, v in (logs or {}).items() if k != "lr"}
         if self.bar is not None:
-            self.bar.set_postfix_str(_format(shown))
             self.bar.close()
             self.bar = None
-        else:
-            print(f"Epoch {epoch + 1}/{self.params.get('epochs')}  {_format(shown)}",
-                  file=self.stream, flush=True)
+        line = epoch_line(epoch, self.params.get("epochs"), logs or {},
+                          time.perf_counter() - self.start, self.show_layers)
+        print(line, file=self.stream, flush=True)

@@ -1,45 +1,47 @@
-"""``ReduceLROnPlateau``: lower the learning rate when the validation error stalls (seed 001)."""
+"""``ReduceLROnPlateau``: lower the learning rate when the validation error stalls
+(Berzal, "Backpropagation")."""
 
 from __future__ import annotations
 
-import numpy as np
+from retroprop.callbacks.base import Logs, MonitorCallback
+from retroprop.optim import lr_scheduler
 
-from retroprop.callbacks.base import Callback, Logs, monitor_mode, monitored
 
+class ReduceLROnPlateau(MonitorCallback):
+    """Multiply every group's ``lr`` by ``factor`` when ``monitor`` has not improved by more
+    than ``min_delta`` (absolute) for more than ``patience`` epochs, then wait ``cooldown``
+    epochs; never below ``min_lr``.
 
-class ReduceLROnPlateau(Callback):
-    """Multiply every group's ``lr`` by ``factor`` after ``patience`` epochs without
-    improvement of ``monitor``, then wait ``cooldown`` epochs; never below ``min_lr``."""
+    It drives :class:`retroprop.optim.lr_scheduler.ReduceLROnPlateau` (built at the start
+    of training with ``threshold=min_delta, threshold_mode="abs"``), the library's one
+    plateau rule, so ``LearningRateScheduler(ReduceLROnPlateau(opt, ...))`` gives the same
+    rates. Patience counts as in ``EarlyStopping``: ``patience`` bad epochs are tolerated
+    (PyTorch's convention; Keras lowers the rate one epoch earlier).
+    """
 
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
                  min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0,
                  mode: str = "auto", verbose: int = 0) -> None:
         if not 0 < factor < 1:
             raise ValueError(f"ReduceLROnPlateau: factor must be in (0, 1), got {factor}")
-        self.monitor, self.factor, self.patience = monitor, factor, patience
-        self.min_delta, self.cooldown, self.min_lr = abs(min_delta), cooldown, min_lr
-        self.mode = monitor_mode(monitor, mode, "ReduceLROnPlateau")
+        super().__init__(monitor, mode, min_delta)
+        self.factor, self.patience, self.cooldown, self.min_lr = factor, patience, cooldown, \
+            min_lr
         self.verbose = verbose
+        self.rule: lr_scheduler.ReduceLROnPlateau | None = None
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
-        self.wait = self.cooldown_left = 0
-        self.best = np.inf if self.mode == "min" else -np.inf
+        super().on_train_begin(logs)
+        self.rule = lr_scheduler.ReduceLROnPlateau(
+            self.trainer.optimizer, mode=self.mode, factor=self.factor, patience=self.patience,
+            threshold=self.min_delta, threshold_mode="abs", cooldown=self.cooldown,
+            min_lr=self.min_lr)
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
-        value = monitored(logs, self.monitor, "ReduceLROnPlateau")
-        better = value < self.best - self.min_delta if self.mode == "min" \
-            else value > self.best + self.min_delta
-        if self.cooldown_left > 0:
-            self.cooldown_left -= 1
-            self.wait = 0
-        if better:
-            self.best, self.wait = value, 0
-            return
-        self.wait += 1
-        if self.wait >= self.patience and self.cooldown_left == 0:
-            for group in self.trainer.optimizer.param_groups:
-                group["lr"] = max(group["lr"] * self.factor, self.min_lr)
-            if self.verbose:
-                print(f"Epoch {epoch + 1}: ReduceLROnPlateau lowers lr to "
-                      f"{self.trainer.optimizer.param_groups[0]['lr']:.3g}")
-            self.cooldown_left, self.wait = self.cooldown, 0
+        if self.rule is None:
+            raise RuntimeError("ReduceLROnPlateau: on_epoch_end called before on_train_begin")
+        before = self.trainer.optimizer.param_groups[0]["lr"]
+        self.rule.step(self.value(logs))
+        after = self.trainer.optimizer.param_groups[0]["lr"]
+        if self.verbose and after != before:
+            print(f"Epoch {epoch + 1}: ReduceLROnPlateau lowers lr to {after:.3g}")

@@ -1,4 +1,4 @@
-"""``LearningRateScheduler``: drive a schedule of :mod:`retroprop.optim.lr_scheduler` (or a
+"""``LearningRateScheduler``: drive any schedule of :mod:`retroprop.optim.lr_scheduler` (or a
 Keras-style function) from the training loop."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from retroprop.callbacks.base import Callback, Logs, monitored
-from retroprop.optim.lr_scheduler import BoldDriver, ReduceLROnPlateau
+from retroprop.optim.lr_scheduler import Scheduler
 
 
 class LearningRateScheduler(Callback):
@@ -15,42 +15,51 @@ class LearningRateScheduler(Callback):
 
     Parameters
     ----------
-    schedule : scheduler or callable
-        A scheduler (``StepLR``, ``CosineAnnealingLR``, ``WarmUp``, ``MomentumSchedule``,
-        ...), stepped after each epoch; a metric-driven one (``ReduceLROnPlateau``,
-        ``BoldDriver``) gets ``logs[monitor]``. A function ``f(epoch, lr) -> lr`` (Keras)
-        sets the rate of every group at the start of each epoch.
+    schedule : Scheduler or callable
+        Any schedule of the :class:`~retroprop.optim.lr_scheduler.Scheduler` protocol
+        (``StepLR``, ``CosineAnnealingLR``, ``WarmUp``, ``MomentumSchedule``,
+        ``ReduceLROnPlateau``, ``BoldDriver``, ...), stepped after each epoch; one that
+        ``requires_metric`` gets ``logs[monitor]``. A function ``f(epoch, lr) -> lr``
+        (Keras) sets the rate of every group at the start of each epoch.
     monitor : str, default "loss"
-        The value given to metric-driven schedules. BoldDriver watching the training
-        error "loss" (measured during the epoch, before its updates) is told the weights
-        of the epoch's start; with "val_loss" it judges the current weights.
+        The value given to metric-driven schedules. The training "loss" is measured during
+        the epoch, before its updates: the schedule is told at the epoch's start
+        (``epoch_begin``); a "val_" value judges the current weights.
     """
 
-    def __init__(self, schedule: Any, monitor: str = "loss") -> None:
-        self.schedule, self.monitor = schedule, monitor
+    def __init__(self, schedule: Scheduler | Callable[[int, float], float],
+                 monitor: str = "loss") -> None:
+        self.monitor = monitor
+        self.schedule: Scheduler | None = None
         self.function: Callable[[int, float], float] | None = None
-        self.weights: list[Any] | None = None
-        if not hasattr(schedule, "step"):
-            if not callable(schedule):
-                raise TypeError("LearningRateScheduler: schedule must be a scheduler or a "
-                                f"function f(epoch, lr), got {type(schedule).__name__}")
+        if isinstance(schedule, Scheduler):
+            self.schedule = schedule
+        elif callable(schedule):
             self.function = schedule
+        else:
+            raise TypeError("LearningRateScheduler: schedule must be a Scheduler or a "
+                            f"function f(epoch, lr), got {type(schedule).__name__}")
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        if self.function is not None and not self.trainer.optimizer.has_lr:
+            raise TypeError(f"LearningRateScheduler: {type(self.trainer.optimizer).__name__} "
+                            "has no learning rate to schedule")
 
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
-        if isinstance(self.schedule, BoldDriver) and not self.monitor.startswith("val_"):
-            self.weights = self.schedule.snapshot()  # the epoch's loss is measured here
         if self.function is not None:
             for group in self.trainer.optimizer.param_groups:
                 group["lr"] = float(self.function(epoch, group["lr"]))
+        elif self.schedule is not None and self.schedule.requires_metric \
+                and not self.monitor.startswith("val_"):
+            self.schedule.epoch_begin()
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
-        if self.function is not None:
+        if self.schedule is None:
             return
-        value = monitored(logs, self.monitor, "LearningRateScheduler") \
-            if isinstance(self.schedule, ReduceLROnPlateau | BoldDriver) else None
-        if isinstance(self.schedule, BoldDriver):
-            self.schedule.step(value, self.weights)  # type: ignore[arg-type]
-        elif isinstance(self.schedule, ReduceLROnPlateau):
-            self.schedule.step(value)  # type: ignore[arg-type]
-        else:
-            self.schedule.step()
+        metric: Any = monitored(logs, self.monitor, "LearningRateScheduler") \
+            if self.schedule.requires_metric else None
+        self.schedule.step(metric)
+
+    def __repr__(self) -> str:
+        what = self.schedule if self.schedule is not None else self.function
+        return f"LearningRateScheduler({what!r}, monitor={self.monitor!r})"

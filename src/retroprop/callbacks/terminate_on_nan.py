@@ -6,6 +6,7 @@ import math
 import warnings
 
 from retroprop.callbacks.base import Callback, Logs
+from retroprop.stacklevel import user_stacklevel
 
 
 class TerminateOnNaN(Callback):
@@ -49,4 +50,4 @@ class TerminateOnNaN(Callback):
                    "training stopped with the weights from before this batch")
         if self.raise_error:
             raise FloatingPointError(message)
-        warnings.warn(message, RuntimeWarning, stacklevel=2)
+        warnings.warn(message, RuntimeWarning, stacklevel=user_stacklevel())

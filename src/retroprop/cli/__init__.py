@@ -1,4 +1,4 @@
-"""The ``retroprop`` command: train, evaluate, bench."""
+"""The ``retroprop`` command: train, evaluate, export, bench."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from dataclasses import fields
 from retroprop.cli.config import TrainConfig
 
 HELP = {
-    "dataset": "digits (default), mnist, fashion-mnist, or a .csv/.npz file",
+    "dataset": "digits (default), mnist, fashion-mnist (any case), or a .csv/.npz file",
     "model": "architecture: mlp (default) or lenet5 (28x28 images)",
-    "hidden": "hidden layer sizes of the MLP, comma-separated (default 256,128)",
+    "hidden": "hidden layer sizes of the MLP, comma-separated (default 256,128; in TOML "
+              "also a list [256, 128])",
     "activation": "hidden activation: relu (default), tanh, sigmoid, lecun_tanh, elu, ...",
     "optimizer": "sgd (default), adam, adamw, rmsprop, adagrad, rprop, adaptive_gains, vsgd, "
                  "lbfgs, cg, newton (full-batch ones want --batch-size 0)",
@@ -25,15 +26,24 @@ HELP = {
     "validation_split": "fraction of the training data held out for validation (default 0.1)",
     "patience": "early stopping patience in epochs (default: no early stopping)",
     "seed": "random seed (default 0)",
+    "label_column": "CSV files: the label's column, a header name or an index from 0 "
+                    "(default: the last column)",
+    "missing": "CSV files: missing cells are an error (default), or filled with the "
+               "column's mean or median, or their rows dropped: error, mean, median, drop",
+    "verbose": "0: quiet; 1 (default): one line per epoch; 2: also per-layer gradient norms",
+    "overwrite": "replace the files of an existing --output folder",
     "output": "run folder for model.rpz, history.csv, learning_curves.png "
-              "(default runs/<dataset>-<time>)",
+              "(default runs/<dataset>-<time>, a new folder for each run)",
 }
 
-
+#: What to install for an optional package that a command needs.
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="retroprop",
         description="Classic neural networks trained by backpropagation, on NumPy.")
+    from retroprop import __version__
+
+    main.add_argument("--version", action="version", version=f"retroprop {__version__}")
     commands = main.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a network and save the run",
@@ -47,25 +57,36 @@ def parser() -> argparse.ArgumentParser:
             kind = {"int": int, "float": float, "int | None": int}.get(str(field.type), str)
             train.add_argument(flag, type=kind, default=None, help=HELP[field.name])
     train.add_argument("--quiet", action="store_true", help="no progress output")
+    train.add_argument("--cv", type=int, metavar="K", help="k-fold cross-validation on the "
+                       "training split instead of one run: each fold's scores, mean and std")
+    train.add_argument("--scheduler", help="with --cv: train the folds on the Dask cluster at "
+                       "this address (tcp://host:port)")
 
     evaluate = commands.add_parser("evaluate", help="accuracy and confusion matrix of a model",
                                    description="Evaluate a saved model on a test split.")
-    evaluate.add_argument("model", help="model file written by retroprop train (model.rpz)")
+    evaluate.add_argument("model", help="model file written by retroprop train (model.rpz), "
+                          "or its run folder")
     evaluate.add_argument("--dataset", help="data set (default: the one it was trained on)")
 
     experiment = commands.add_parser(
         "experiment", help="run one of the lectures' experiments",
         description="Run a lecture experiment: print its table and save its figure.")
-    experiment.add_argument("name", help="gradient-descent, delta-rule, perceptron, "
-                            "vanishing-gradients, initialization, learning-rate, "
-                            "optimizer-paths, weight-perturbation, regularization, batch-norm")
+    from retroprop.experiments import EXPERIMENTS
+
+    experiment.add_argument("name", help=", ".join(EXPERIMENTS))
     experiment.add_argument("--output", default=".", help="folder for NAME.png (default .)")
-    experiment.add_argument("--epochs", type=int, help="epochs, for the experiments that "
-                            "train (vanishing-gradients: 500 by default)")
+    experiment.add_argument("--epochs", type=int, help="epochs (or steps, weeks), for the "
+                            "experiments that train; each has its own default")
 
     report = commands.add_parser("report", help="rebuild a run's HTML report",
                                  description="Rebuild RUN_DIR/report.html from the run's files.")
     report.add_argument("run_dir", help="folder written by retroprop train")
+
+    from retroprop.cli.export import add_parser as add_export
+    from retroprop.cli.tune import add_parser as add_tune
+
+    add_export(commands)
+    add_tune(commands)
 
     from retroprop.bench.suite import NAMES
 
@@ -78,7 +99,8 @@ def parser() -> argparse.ArgumentParser:
                             "batch 128 and 1024; cnn: one LeNet-5 and one convnet epoch; "
                             "inference: samples/s at batch 1, 64, 10000; lbfgs: full-batch "
                             "L-BFGS against SciPy; memory: peak memory of an epoch; flops: "
-                            "GFLOP/s of the MLP epoch; optimizers: every optimizer's curves")
+                            "GFLOP/s of the MLP epoch; optimizers: every optimizer's curves; "
+                            "tune: a 20-trial random search, serial and on 2 processes")
     bench.add_argument("--quick", action="store_true",
                        help="tiny sizes and random data: checks that the benchmarks run")
     bench.add_argument("--output", default=".", help="folder for the result files (default .)")
@@ -100,21 +122,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             settings = read_toml(args.config) if args.config else {}
             flags = {f.name: getattr(args, f.name) for f in fields(TrainConfig)}
-            if args.quiet:
+            config, given = resolve(settings, flags)
+            if args.cv is not None:
+                from retroprop.cli.cross_validation import cross_validate_config
+
+                cross_validate_config(config, args.cv, args.scheduler)
+            elif args.quiet:
                 import contextlib
                 import io
 
                 with contextlib.redirect_stdout(io.StringIO()):
-                    train(resolve(settings, flags))
+                    train(config, given)
             else:
-                train(resolve(settings, flags))
+                train(config, given)
         elif args.command == "experiment":
             from pathlib import Path
 
             from retroprop import experiments
 
-            options = {"epochs": args.epochs} if args.epochs else {}
-            result = experiments.run(args.name, **options)
+            result = experiments.run(args.name, epochs=args.epochs)
             print(result.table())
             Path(args.output).mkdir(parents=True, exist_ok=True)
             figure = Path(args.output) / f"{args.name}.png"
@@ -124,6 +150,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from retroprop.report import build_report
 
             print(f"report written to {build_report(args.run_dir)}")
+        elif args.command == "export":
+            from retroprop.cli.export import run
+
+            run(args)
+        elif args.command == "tune":
+            from retroprop.cli.tune import run as run_tune
+
+            run_tune(args)
         elif args.command == "evaluate":
             from retroprop.cli.train import evaluate
 
@@ -134,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return bench(args.name, Settings(args.quick, args.rounds, args.samples),
                          args.output, args.threads)
-    except (ValueError, TypeError, FileNotFoundError, OSError) as error:
+    except (ValueError, TypeError, FileNotFoundError, OSError, ImportError) as error:
         print(f"retroprop: error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -1,4 +1,9 @@
-"""Settings of ``retroprop train``: defaults, a TOML file, then command-line flags."""
+"""Settings of ``retroprop train``: defaults, a TOML file, then command-line flags.
+
+Every setting is type-checked wherever it comes from (a TOML string "no" is not a
+boolean), and the settings that the chosen model, optimizer and data do not use are
+reported and left out of the run's record.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,20 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+# What each setting accepts, as (Python types, words for the error message).
+KINDS: dict[str, tuple[tuple[type, ...], str]] = {
+    "str": ((str,), "a string"),
+    "int": ((int,), "an integer"),
+    "float": ((int, float), "a number"),
+    "bool": ((bool,), "true or false"),
+    "hidden": ((str, int, list), 'a list of integers such as [256, 128], or "256,128"'),
+    "label": ((str, int), "a column name or an integer index"),
+}
+
+#: The settings that only some optimizers take (the others ignore them).
+MOMENTUM_OPTIMIZERS = ("sgd", "adaptive_gains", "rmsprop")
+NO_LEARNING_RATE = ("vsgd", "levenberg_marquardt", "lm")
+
 
 @dataclass
 class TrainConfig:
@@ -14,7 +33,7 @@ class TrainConfig:
 
     dataset: str = "digits"
     model: str = "mlp"
-    hidden: str = "256,128"
+    hidden: Any = "256,128"
     activation: str = "relu"
     optimizer: str = "sgd"
     lr: float = 0.05
@@ -26,24 +45,83 @@ class TrainConfig:
     validation_split: float = 0.1
     patience: int | None = None
     seed: int = 0
+    label_column: Any = None
+    missing: str = "error"
+    verbose: int = 1
+    overwrite: bool = False
     output: str | None = None
 
     def hidden_sizes(self) -> list[int]:
+        hidden = self.hidden
+        parts = hidden if isinstance(hidden, list) else str(hidden).split(",")
         try:
-            sizes = [int(s) for s in str(self.hidden).split(",") if s.strip()]
+            sizes = [_integer(s) for s in parts if not isinstance(s, str) or s.strip()]
         except ValueError:
             raise ValueError(f"--hidden must be comma-separated integers such as 256,128, got "
-                             f"{self.hidden!r}") from None
+                             f"{hidden!r}") from None
         if any(s <= 0 for s in sizes):
-            raise ValueError(f"--hidden sizes must be positive, got {self.hidden!r}")
+            raise ValueError(f"--hidden sizes must be positive, got {hidden!r}")
         return sizes
+
+    def optimizer_key(self) -> str:
+        return self.optimizer.lower().replace("-", "_")
+
+    def unused(self, tabular: bool) -> dict[str, str]:
+        """The settings that this configuration does not use, each with the reason."""
+        reasons: dict[str, str] = {}
+        if self.model == "lenet5":
+            reasons |= dict.fromkeys(("hidden", "dropout"), "--model lenet5 has a fixed "
+                                     "architecture")
+        key = self.optimizer_key()
+        if key not in MOMENTUM_OPTIMIZERS:
+            reasons["momentum"] = f"--optimizer {self.optimizer} takes no momentum"
+        if key != "sgd":
+            reasons["nesterov"] = f"--optimizer {self.optimizer} has no Nesterov form"
+        if key in NO_LEARNING_RATE:
+            reasons["lr"] = f"--optimizer {self.optimizer} sets its own step sizes"
+        if not tabular:
+            reasons |= dict.fromkeys(("label_column", "missing"), "they apply to CSV files")
+        if self.patience is None:
+            reasons["patience"] = "no early stopping"
+        return reasons
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(value)
+    return int(value)
+
+
+def _kind(name: str) -> str:
+    if name == "hidden":
+        return "hidden"
+    if name == "label_column":
+        return "label"
+    field_type = {f.name: str(f.type) for f in fields(TrainConfig)}[name]
+    return field_type.split(" |")[0]
+
+
+def check_types(settings: dict[str, Any], where: str) -> dict[str, Any]:
+    """Each setting's value against its type; TOML lists of integers for ``hidden``."""
+    for name, value in settings.items():
+        if value is None:
+            continue
+        accepted, words = KINDS[_kind(name)]
+        wrong_bool = isinstance(value, bool) and bool not in accepted
+        if wrong_bool or not isinstance(value, accepted):
+            raise ValueError(f"{where}: {name} must be {words}, got {value!r} "
+                             f"({type(value).__name__})")
+        if name == "hidden" and isinstance(value, list) and not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in value):
+            raise ValueError(f"{where}: hidden must be a list of integers, got {value!r}")
+    return settings
+
+
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Settings from a TOML file: top-level keys or a ``[train]`` table."""
+    """Settings from a TOML file: top-level keys or a ``[train]`` table, type-checked."""
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
@@ -56,10 +134,13 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     unknown = sorted(set(data) - known)
     if unknown:
         raise ValueError(f"--config {path}: unknown settings {unknown}; known: {sorted(known)}")
-    return data
+    return check_types(data, f"--config {path}")
 
 
-def resolve(file_settings: dict[str, Any], flags: dict[str, Any]) -> TrainConfig:
-    """Defaults, overridden by the file, overridden by the flags given."""
+def resolve(file_settings: dict[str, Any], flags: dict[str, Any]
+            ) -> tuple[TrainConfig, set[str]]:
+    """Defaults, overridden by the file, overridden by the flags given; and the names of
+    the settings that the user gave (in the file or as flags)."""
     given = {k: v for k, v in flags.items() if v is not None}
-    return TrainConfig(**{**file_settings, **given})
+    settings = check_types({**file_settings, **given}, "retroprop train")
+    return TrainConfig(**settings), set(settings)

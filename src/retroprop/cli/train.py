@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -10,13 +11,22 @@ from typing import Any
 import numpy as np
 
 import retroprop as rp
+from retroprop.atomic import atomic_write
 from retroprop.cli.config import TrainConfig
+from retroprop.cli.labels import encode_labels, label_indices
 from retroprop.report import build_report, save_predictions
 from retroprop.serialization import read_metadata
 
 
-def prepare(X: np.ndarray, preprocessing: dict[str, Any], input_shape: list[int]) -> np.ndarray:
+def prepare(X: np.ndarray, preprocessing: dict[str, Any], input_shape: list[int],
+            where: str = "evaluate") -> np.ndarray:
     """Apply the preprocessing saved with a model, then reshape to its input shape."""
+    size = int(np.prod(input_shape))
+    if X[0].size != size:
+        raise ValueError(f"{where}: the model takes examples of {size} values (shape "
+                         f"{tuple(input_shape)}), the data has examples of shape "
+                         f"{X.shape[1:]} ({X[0].size} values)")
+    X = X.reshape(len(X), -1) if preprocessing["kind"] == "standardize" else X
     if preprocessing["kind"] == "scale":
         X = rp.datasets.scale(X, preprocessing["maximum"])
     else:
@@ -46,85 +56,163 @@ def build_model(config: TrainConfig, input_shape: list[int], classes: int) -> rp
 def optimizer_settings(config: TrainConfig) -> dict[str, Any]:
     """The flags that the chosen optimizer takes: lr for the rate-based ones, momentum
     and nesterov for SGD, none for vSGD and Levenberg–Marquardt."""
-    name = config.optimizer.lower().replace("-", "_")
-    if name in ("vsgd", "levenberg_marquardt", "lm"):
-        return {}
-    settings: dict[str, Any] = {"lr": config.lr}
-    if name == "sgd":
-        settings |= {"momentum": config.momentum, "nesterov": config.nesterov}
-    elif name in ("adaptive_gains", "rmsprop"):
-        settings["momentum"] = config.momentum
-    return settings
+    unused = config.unused(tabular=False)
+    return {k: getattr(config, k) for k in ("lr", "momentum", "nesterov") if k not in unused}
 
 
-def train(config: TrainConfig) -> dict[str, Any]:
-    """Train as ``config`` says, save the run, and return its summary."""
+def check(config: TrainConfig, given: set[str], tabular: bool) -> dict[str, Any]:
+    """Refuse what cannot work before training; warn about the settings given that do not
+    apply; return the settings used (what the run records)."""
+    if config.patience is not None and not config.validation_split > 0:
+        raise ValueError(f"--patience {config.patience} stops training when the validation "
+                         "loss stops improving, so it needs a validation set: give "
+                         "--validation-split > 0 (it is 0)")
+    if config.epochs < 1:
+        raise ValueError(f"--epochs must be at least 1, got {config.epochs}")
+    if config.verbose not in (0, 1, 2):
+        raise ValueError(f"--verbose must be 0, 1 or 2, got {config.verbose}")
+    unused = config.unused(tabular)
+    for name in sorted(given & set(unused)):
+        print(f"retroprop: warning: --{name.replace('_', '-')} is ignored: {unused[name]}",
+              file=sys.stderr)
+    used = {k: v for k, v in config.as_dict().items()
+            if k not in unused and k not in ("verbose", "overwrite")}
+    if "hidden" in used:
+        used["hidden"] = config.hidden_sizes()
+    return used
+
+
+def run_folder(config: TrainConfig, dataset: str) -> Path:
+    """A new folder for the run: ``--output`` (refused if it exists and is not empty,
+    unless ``--overwrite``), or ``runs/<dataset>-<time>`` with ``-2``, ``-3``, ... added
+    when runs start in the same second."""
+    if config.output:
+        output = Path(config.output)
+        if output.exists() and any(output.iterdir()) and not config.overwrite:
+            raise FileExistsError(f"--output {output} already exists and is not empty; choose "
+                                  "another folder or pass --overwrite to replace its files")
+        output.mkdir(parents=True, exist_ok=True)
+        return output
+    base = Path("runs") / f"{Path(dataset).stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    base.parent.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1, 1000):
+        output = base if attempt == 1 else base.with_name(f"{base.name}-{attempt}")
+        try:
+            output.mkdir()  # atomic: of two runs, only one creates a given folder
+            return output
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"could not create a new run folder next to {base}")
+
+
+class EpochLogger(rp.callbacks.CSVLogger):
+    """``history.csv`` with epochs numbered from 1, as the console and the plots show them."""
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        super().on_epoch_end(epoch + 1, logs)
+
+
+def train(config: TrainConfig, given: set[str] | None = None) -> dict[str, Any]:
+    """Train as ``config`` says, save the run, and return its summary.
+
+    ``given`` names the settings that the user chose (the others are defaults): those that
+    do not apply are reported.
+    """
+    tabular = Path(config.dataset).suffix.lower() == ".csv"
+    used = check(config, given or set(), tabular)  # before the (slow) loading
+    data = rp.datasets.load_dataset(config.dataset, **(
+        {"label_column": config.label_column, "missing": config.missing} if tabular else {}))
     rp.manual_seed(config.seed)
-    ((X, y), (X_test, y_test)), maximum = rp.datasets.load(config.dataset)
-    if y.dtype.kind not in "iu":
-        raise ValueError(f"{config.dataset}: retroprop train trains classifiers; the labels must "
-                         f"be integers, got dtype {y.dtype}")
-    if maximum is not None:
-        preprocessing: dict[str, Any] = {"kind": "scale", "maximum": maximum}
+    (X, y), (X_test, y_test) = data.train, data.test
+    y, y_test, class_names = encode_labels(y, y_test, data.class_names, data.source)
+    if data.maximum is not None:
+        preprocessing: dict[str, Any] = {"kind": "scale", "maximum": data.maximum}
     else:
         scaler = rp.data.StandardScaler().fit(X.reshape(len(X), -1))
         preprocessing = {"kind": "standardize", "mean": scaler.mean_.tolist(),
                          "scale": scaler.scale_.tolist()}
     input_shape = input_shape_for(config, X.shape[1:])
-    X, X_test = prepare(X, preprocessing, input_shape), prepare(X_test, preprocessing, input_shape)
-    classes = int(max(y.max(), y_test.max())) + 1
+    X, X_test = (prepare(a, preprocessing, input_shape, "train") for a in (X, X_test))
+    classes = len(class_names) if class_names else int(max(y.max(), y_test.max())) + 1
     model = build_model(config, input_shape, classes)
     optimizer = rp.optim.create(config.optimizer, model.parameters(),
                                 **optimizer_settings(config))
     trainer = rp.Trainer(model, rp.nn.CrossEntropyLoss(), optimizer)
 
-    output = Path(config.output or f"runs/{Path(config.dataset).stem}-"
-                  f"{time.strftime('%Y%m%d-%H%M%S')}")
-    output.mkdir(parents=True, exist_ok=True)
+    output = run_folder(config, data.source)
     callbacks: list[rp.callbacks.Callback] = [rp.callbacks.GradientMonitor(),
-                                              rp.callbacks.CSVLogger(output / "history.csv")]
+                                              EpochLogger(output / "history.csv")]
     if config.patience is not None:
         callbacks.append(rp.callbacks.EarlyStopping(patience=config.patience))
+    if config.verbose:
+        callbacks.append(rp.callbacks.ProgressBar(show_layers=config.verbose >= 2))
     start = time.perf_counter()
     history = trainer.fit(X, y, epochs=config.epochs, batch_size=config.batch_size or None,
-                          validation_split=config.validation_split, callbacks=callbacks)
+                          validation_split=config.validation_split, callbacks=callbacks,
+                          verbose=0)
     seconds = time.perf_counter() - start
     result = trainer.evaluate(X_test, y_test)
-    metadata = {"dataset": config.dataset, "preprocessing": preprocessing,
-                "input_shape": input_shape, "classes": classes, "config": config.as_dict(),
-                "test": result}
+    used |= {"dataset": data.source, "output": str(output.resolve())}
+    metadata = {"dataset": data.source, "preprocessing": preprocessing,
+                "input_shape": input_shape, "classes": classes, "class_names": class_names,
+                "data_kind": data.kind, "image_shape": list(data.train[0].shape[1:]),
+                "feature_names": data.feature_names,
+                "config": used, "test": result}
     rp.save(model, output / "model.rpz", metadata=metadata)
     save_predictions(output, y_test, trainer.predict_classes(X_test), X_test)
     report = build_report(output)
     rp.viz.plot_history(history.history, output / "learning_curves.png",
-                        title=f"{config.model} on {config.dataset}")
-    (output / "config.json").write_text(json.dumps(config.as_dict(), indent=2))
+                        title=f"{config.model} on {Path(data.source).name}")
+    atomic_write(output / "config.json", json.dumps(used, indent=2))
     print(f"test loss {result['loss']:.4f}  test accuracy {result['accuracy']:.4f}  "
           f"({seconds:.1f} s of training)")
     print(f"saved model, history.csv, learning_curves.png and {report.name} in {output}")
     return {"output": str(output), "seconds": seconds, **result}
 
 
+def model_file(path: str) -> Path:
+    """A model file, or the ``model.rpz`` of a run folder."""
+    candidate = Path(path)
+    return candidate / "model.rpz" if candidate.is_dir() else candidate
+
+
+def print_confusion(matrix: np.ndarray, class_names: list[str] | None) -> None:
+    names = [n[:12] for n in class_names] if class_names else [str(i) for i in
+                                                               range(len(matrix))]
+    head = max(3, *(len(n) for n in names))
+    width = max(4, len(str(matrix.max())) + 1, *(len(n) + 1 for n in names))
+    print(" " * (head + 1) + "".join(f"{n:>{width}}" for n in names))
+    for name, row in zip(names, matrix, strict=True):
+        print(f"{name:>{head}} " + "".join(f"{v:>{width}}" for v in row))
+
+
 def evaluate(model_path: str, dataset: str | None) -> dict[str, Any]:
-    """Accuracy and confusion matrix of a saved model on a data set's test split."""
-    metadata = read_metadata(model_path)
-    model = rp.load(model_path)
+    """Accuracy and confusion matrix of a saved model (or a run folder) on a data set's test
+    split."""
+    path = model_file(model_path)
+    metadata = read_metadata(path)
+    model = rp.load(path)
     name = dataset or metadata.get("dataset")
     if name is None:
         raise ValueError("evaluate: the model file names no dataset; pass --dataset")
-    (_, (X, y)), _ = rp.datasets.load(name)
     if "preprocessing" not in metadata:
-        raise ValueError(f"evaluate: {model_path} holds no preprocessing metadata; it was not "
+        raise ValueError(f"evaluate: {path} holds no preprocessing metadata; it was not "
                          "saved by retroprop train")
-    X = prepare(X, metadata["preprocessing"], metadata["input_shape"])
+    settings = metadata.get("config", {})
+    options = {k: settings[k] for k in ("label_column", "missing") if k in settings}
+    data = rp.datasets.load_dataset(name, **(
+        options if Path(name).suffix.lower() == ".csv" else {}))
+    X, y = data.test
+    class_names = metadata.get("class_names")
+    if class_names is not None or data.class_names is not None:
+        y = label_indices(y, data.class_names, class_names, f"evaluate --dataset {name}")
+    X = prepare(X, metadata["preprocessing"], metadata["input_shape"],
+                f"evaluate --dataset {name}")
     trainer = rp.Trainer(model, rp.nn.CrossEntropyLoss(), rp.optim.SGD(model.parameters()))
     result = trainer.evaluate(X, y)
     matrix = rp.metrics.confusion_matrix(y, trainer.predict_classes(X),
                                          num_classes=metadata.get("classes"))
     print(f"{name}: test loss {result['loss']:.4f}  accuracy {result['accuracy']:.4f}")
     print("confusion matrix (rows: true class, columns: predicted class)")
-    width = max(4, len(str(matrix.max())) + 1)
-    print(" " * 4 + "".join(f"{j:>{width}}" for j in range(len(matrix))))
-    for i, row in enumerate(matrix):
-        print(f"{i:>3} " + "".join(f"{v:>{width}}" for v in row))
+    print_confusion(matrix, class_names)
     return {**result, "confusion_matrix": matrix}

@@ -45,7 +45,11 @@ class StandardScaler:
 class PCA:
     """Principal component analysis: project centred inputs on the eigenvectors of their
     covariance, which decorrelates them; ``whiten=True`` also divides each component by
-    the square root of its eigenvalue, giving unit variance (seed 001).
+    the square root of its eigenvalue, giving unit variance. Keeping fewer components
+    compresses the inputs; ``inverse_transform`` maps the components back to input space,
+    the best reconstruction from them in the least-squares sense (Berzal,
+    "Backpropagation" (Granada), section "Efficient BackProp", slides "Análisis de
+    componentes principales [PCA]" and "Compresión de imágenes").
 
     Parameters
     ----------
@@ -54,6 +58,14 @@ class PCA:
     whiten : bool, default False
     eps : float, default 1e-8
         Added to eigenvalues before whitening.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(100, 5))
+    >>> pca = PCA(n_components=5).fit(X)
+    >>> bool(np.allclose(pca.inverse_transform(pca.transform(X)), X))
+    True
     """
 
     def __init__(self, n_components: int | None = None, whiten: bool = False,
@@ -74,10 +86,13 @@ class PCA:
         self.explained_variance_ = singular[:k] ** 2 / max(len(X) - 1, 1)
         return self
 
+    def _check_fitted(self, where: str) -> None:
+        if not hasattr(self, "components_"):
+            raise RuntimeError(f"PCA: call fit before {where}")
+
     def transform(self, X: np.ndarray) -> np.ndarray:
         X = _features(X, "PCA.transform")
-        if not hasattr(self, "components_"):
-            raise RuntimeError("PCA: call fit before transform")
+        self._check_fitted("transform")
         out = (X - self.mean_) @ self.components_.T
         if self.whiten:
             out /= np.sqrt(self.explained_variance_ + self.eps)
@@ -85,3 +100,15 @@ class PCA:
 
     def fit_transform(self, X: np.ndarray) -> np.ndarray:
         return self.fit(X).transform(X)
+
+    def inverse_transform(self, Z: np.ndarray) -> np.ndarray:
+        """x̂ = z Vₖ + μ (with z first multiplied back by √(λ + eps) when whitened): the
+        inputs rebuilt from their ``n_components`` components, shape (samples, features)."""
+        Z = _features(Z, "PCA.inverse_transform")
+        self._check_fitted("inverse_transform")
+        if Z.shape[1] != len(self.components_):
+            raise ValueError(f"PCA.inverse_transform: Z has {Z.shape[1]} components, the PCA "
+                             f"keeps {len(self.components_)}")
+        scores = Z * np.sqrt(self.explained_variance_ + self.eps) if self.whiten else Z
+        out = scores @ self.components_ + self.mean_
+        return out.astype(Z.dtype if Z.dtype.kind == "f" else np.float32, copy=False)

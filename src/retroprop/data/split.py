@@ -53,12 +53,50 @@ class KFold:
             raise ValueError(f"KFold: n_splits must be an integer >= 2, got {n_splits!r}")
         self.n_splits, self.shuffle, self.seed = n_splits, shuffle, seed
 
-    def split(self, X: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Yield ``(train_indices, validation_indices)`` for each fold."""
+    def split(self, X: np.ndarray, y: np.ndarray | None = None
+              ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield ``(train_indices, validation_indices)`` for each fold (``y`` is unused)."""
         n = len(X)
         if n < self.n_splits:
-            raise ValueError(f"KFold: {self.n_splits} folds need at least as many rows, got {n}")
+            raise ValueError(f"{type(self).__name__}: {self.n_splits} folds need at least as "
+                             f"many rows, got {n}")
+        for fold in self._folds(n, y):
+            yield np.setdiff1d(np.arange(n), fold, assume_unique=True), np.sort(fold)
+
+    def _order(self, n: int) -> np.ndarray:
         rng = np.random.default_rng(self.seed) if self.seed is not None else generator()
-        order = rng.permutation(n) if self.shuffle else np.arange(n)
-        for fold in np.array_split(order, self.n_splits):
-            yield np.setdiff1d(order, fold, assume_unique=True), fold
+        return rng.permutation(n) if self.shuffle else np.arange(n)
+
+    def _folds(self, n: int, y: np.ndarray | None) -> list[np.ndarray]:
+        return np.array_split(self._order(n), self.n_splits)
+
+
+class StratifiedKFold(KFold):
+    """k-fold cross-validation that keeps each class's share in every fold: the examples
+    of each class are dealt to the folds in turn (Berzal, "Backpropagation":
+    cross-validation, N subsets and N error estimates).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([0] * 6 + [1] * 3)
+    >>> [np.bincount(y[val]).tolist() for _, val in StratifiedKFold(3).split(y, y)]
+    [[2, 1], [2, 1], [2, 1]]
+    """
+
+    def split(self, X: np.ndarray, y: np.ndarray | None = None
+              ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield ``(train_indices, validation_indices)``; ``y`` holds the class labels."""
+        if y is None:
+            raise ValueError("StratifiedKFold.split: y (the class labels) is required")
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != len(X):
+            raise ValueError(f"StratifiedKFold.split: y must be labels of shape ({len(X)},), "
+                             f"got shape {y.shape}")
+        return super().split(X, y)
+
+    def _folds(self, n: int, y: np.ndarray | None) -> list[np.ndarray]:
+        order = self._order(n)
+        # Group the (shuffled) examples by class, then deal them to the folds in turn.
+        by_class = order[np.argsort(y[order], kind="stable")]
+        return [by_class[start::self.n_splits] for start in range(self.n_splits)]

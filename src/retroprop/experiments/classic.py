@@ -1,20 +1,24 @@
-"""Experiments on single neurons and on gradient descent in one dimension (seeds 001, 004)."""
+"""Gradient descent in one dimension (Tobón & Aguirre, "Redes Neuronales Artificiales"
+(UNAL Manizales)) and the linear neuron's delta rule (Berzal, "Backpropagation"
+(Granada))."""
 
 from __future__ import annotations
+
+from fractions import Fraction
 
 import numpy as np
 
 from retroprop.experiments.result import ExperimentResult, Panel, check_positive
 from retroprop.models.neurons import LinearNeuron
-from retroprop.models.perceptron import Perceptron
 from retroprop.optim.minimize import minimize
 
 
 def gradient_descent(x0: float = 7.0, lr: float = 0.6, steps: int = 4,
                      rates: tuple[float, float, float] = (0.05, 0.6, 1.05),
                      compare_steps: int = 20) -> ExperimentResult:
-    """Seed 004: gradient descent on f(x) = (x - 4)² + 3 from x0 = 7 with η = 0.6 gives
-    3.4, 4.12, 3.976, 4.0048; then a rate too small, right and too big."""
+    """Tobón & Aguirre, "Redes Neuronales Artificiales" (UNAL Manizales), section 3
+    "Gradiente descendiente": gradient descent on f(x) = (x - 4)² + 3 from x0 = 7 with
+    α = 0.6 gives 3.4, 4.12, 3.976, 4.0048; then a rate too small, right and too big."""
     check_positive("gradient_descent", lr=lr, steps=steps, compare_steps=compare_steps,
                    **{f"rates[{i}]": r for i, r in enumerate(rates)})
     f = lambda x: ((x - 4) ** 2 + 3).sum()  # noqa: E731
@@ -30,46 +34,51 @@ def gradient_descent(x0: float = 7.0, lr: float = 0.6, steps: int = 4,
 
 
 def delta_rule(eta: float = 1 / 35, weeks: int = 200, seed: int = 0) -> ExperimentResult:
-    """Seed 001's cafeteria: true prices (150, 50, 100) cents for portions (2, 5, 3); start
-    at 50 each; one delta-rule step Δw_i = η x_i (t - y) with η = 1/35 turns the estimate
-    500 into 880 (residual -30); then weeks of random orders learn the prices."""
+    """The cafeteria of Berzal, "Backpropagation" (Granada), section "Neurona lineal":
+    coffee, juice and toast cost 50, 150 and 100 cents; a week of 5 coffees, 2 juices
+    and 3 toasts is billed 850. From an estimate of 50 each (total 500, residual 350) one
+    delta-rule step Δw_i = η x_i (t - y) with the slide's η = 1/35 gives
+    Δw = (+50, +20, +30): the new total is 880 (residual -30), and the coffee estimate got
+    worse (50 → 100, its price is 50). Then ``weeks`` random orders of 1 to 5 portions,
+    with the same fixed η, learn the three prices.
+
+    The rule is the gradient of the lecture's E = ½ (t - y)² (no mean over examples).
+
+    Examples
+    --------
+    >>> result = delta_rule(weeks=10)
+    >>> result.data["delta"].tolist(), result.data["after"]
+    ([50.0, 20.0, 30.0], 880.0)
+    """
     check_positive("delta_rule", eta=eta, weeks=weeks)
-    prices = np.array([150.0, 50.0, 100.0])
-    portions = np.array([2.0, 5.0, 3.0])
+    prices = np.array([50.0, 150.0, 100.0])
+    portions = np.array([5.0, 2.0, 3.0])
     neuron = LinearNeuron([50.0, 50.0, 50.0])
+    start = neuron.weights.copy()
     total = float(portions @ prices)
     before = float(neuron.step(portions, total, eta)[0])
     after = float(neuron.predict(portions)[0])
-    rows = [["first week", before, after, total - after, *neuron.weights.round(4)]]
+    delta = neuron.weights - start
+    rate = str(Fraction(eta).limit_denominator(1000))
+    rows = [["portions x", *portions, ""],
+            ["price (cents)", *prices, total],
+            ["estimate w", *start, f"y = {before:g}, t - y = {total - before:g}"],
+            [f"Δw = η x (t - y), η = {rate}", *(f"{d:+.4g}" for d in delta), ""],
+            ["new estimate w", *neuron.weights, f"y = {after:g}, t - y = {total - after:g}"]]
     rng = np.random.default_rng(seed)
-    orders = rng.integers(1, 6, (weeks, 3)).astype(float)
     errors = []
-    for order in orders:
-        rate = 1.0 / float(order @ order)  # normalized step: the week's error goes to zero
-        neuron.step(order, float(order @ prices), rate)
+    for order in rng.integers(1, 6, (weeks, 3)).astype(float):
+        neuron.step(order, float(order @ prices), eta)
         errors.append(float(np.abs(neuron.weights - prices).max()))
-    rows.append([f"after {weeks} weeks", "", "", "", *neuron.weights.round(4)])
-    panel = Panel("largest price error", xlabel="week", ylabel="|w - price| (cents)",
-                  log_y=True, curves={"delta rule": (list(range(1, weeks + 1)), errors)})
+    rows.append([f"after {weeks} weeks", *neuron.weights.round(4), ""])
+    worse = bool(abs(start[0] + delta[0] - prices[0]) > abs(start[0] - prices[0]))
+    notes = ["the coffee estimate got worse: "
+             f"{start[0]:g} → {start[0] + delta[0]:g} cents, its price is {prices[0]:g}"
+             if worse else "the coffee estimate improved"]
+    panel = Panel(f"largest price error (fixed η = {rate})", xlabel="week",
+                  ylabel="|w - price| (cents)", log_y=True,
+                  curves={"delta rule": (list(range(1, weeks + 1)), errors)})
     return ExperimentResult(
-        "delta-rule", ["", "estimate before", "estimate after", "residual t - y",
-                       "w_coffee", "w_juice", "w_toast"], rows, [panel],
-        data={"before": before, "after": after, "residual": total - after,
-              "weights": neuron.weights.copy()})
-
-
-def perceptron(max_epochs: int = 50) -> ExperimentResult:
-    """Seed 001: the perceptron finds separating weights for AND and OR (linearly
-    separable) and never settles on XOR and EQ."""
-    check_positive("perceptron", max_epochs=max_epochs)
-    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
-    problems = {"AND": [-1, -1, -1, 1], "OR": [-1, 1, 1, 1], "XOR": [-1, 1, 1, -1],
-                "EQ": [1, -1, -1, 1]}
-    rows, outcomes = [], {}
-    for name, d in problems.items():
-        model = Perceptron(max_epochs=max_epochs).fit(X, np.array(d))
-        outcomes[name] = model.result_.converged
-        rows.append([name, model.result_.converged, model.result_.epochs,
-                     model.result_.mistakes, model.result_.message])
-    return ExperimentResult("perceptron", ["problem", "converged", "epochs", "mistakes",
-                                           "result"], rows, data={"converged": outcomes})
+        "delta-rule", ["", "coffee", "juice", "toast", "bill"], rows, [panel], notes,
+        data={"before": before, "after": after, "residual": total - after, "delta": delta,
+              "coffee_got_worse": worse, "weights": neuron.weights.copy()})

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 
 @dataclass
 class Panel:
-    """One picture: named curves (x, y), axis labels, optional log scale."""
+    """One picture: named curves (x, y), axis labels, optional log scale, and ``draw``, a
+    function given the matplotlib axis for what curves cannot show (contour lines,
+    images, arrows); it runs before the curves are drawn."""
 
     title: str
     curves: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
     xlabel: str = "epoch"
     ylabel: str = ""
     log_y: bool = False
+    draw: Callable[[Any], None] | None = None
 
 
 @dataclass
@@ -46,16 +50,23 @@ class ExperimentResult:
         import matplotlib.pyplot as plt
 
         panels = self.panels or [Panel(self.name)]
-        figure, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.2),
+        columns = min(len(panels), 3)
+        rows = -(-len(panels) // columns)
+        figure, axes = plt.subplots(rows, columns, figsize=(5.5 * columns, 4.2 * rows),
                                     squeeze=False)
-        for axis, panel in zip(axes[0], panels, strict=True):
+        for axis in axes.flat[len(panels):]:
+            axis.set_visible(False)
+        for axis, panel in zip(axes.flat, panels, strict=False):
+            if panel.draw is not None:
+                panel.draw(axis)
             for label, (x, y) in panel.curves.items():
                 axis.plot(x, y, marker="." if len(x) < 60 else None, label=label)
             axis.set(title=panel.title, xlabel=panel.xlabel, ylabel=panel.ylabel)
             if panel.log_y:
                 axis.set_yscale("log")
-            axis.grid(alpha=0.3)
-            if panel.curves:
+            if not axis.images:
+                axis.grid(alpha=0.3)
+            if axis.get_legend_handles_labels()[0]:
                 axis.legend(fontsize=8)
         figure.suptitle(self.name)
         figure.tight_layout()

@@ -1,18 +1,17 @@
-"""Experiments on training: learning rates, optimizer paths on 2-D surfaces, weight
-perturbation against backpropagation, regularization, batch normalization (seeds 001,
-003, 004)."""
+"""Experiments on training: learning rates, optimizer paths on 2-D surfaces,
+batch normalization (Berzal, "Backpropagation" (Granada); Fuentes Pineda,
+"Introducción al Deep Learning" (UNAM); Tobón & Aguirre, "Redes Neuronales Artificiales"
+(UNAL Manizales))."""
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Callable
 
 import numpy as np
 
 from retroprop import nn
-from retroprop.callbacks.early_stopping import EarlyStopping
-from retroprop.datasets.loaders import DIGITS_MAXIMUM, load_digits, load_fashion_mnist, scale
+from retroprop.experiments.digits import flat_digits
 from retroprop.experiments.result import ExperimentResult, Panel, check_positive
 from retroprop.models.mlp import mlp
 from retroprop.optim.minimize import minimize
@@ -23,19 +22,15 @@ from retroprop.tensor.tensor import Tensor
 from retroprop.train.trainer import Trainer
 
 
-def _digits() -> tuple[np.ndarray, ...]:
-    (X, y), (X_test, y_test) = load_digits()
-    flat = lambda a: scale(a.reshape(len(a), -1), DIGITS_MAXIMUM)  # noqa: E731
-    return flat(X), y, flat(X_test), y_test
-
-
 def learning_rate(rates: tuple[float, float, float] = (0.001, 0.1, 5.0), epochs: int = 20,
                   seed: int = 0) -> ExperimentResult:
-    """Seed 004's three panels: the same MLP on the digits with a rate too small (slow
-    progress), right, and too big (oscillation or divergence)."""
+    """Tobón & Aguirre, "Redes Neuronales Artificiales" (UNAL Manizales), section 5
+    "Problemas con el gradiente", panels "Too small", "Just right", "Big Learning Rate":
+    the same MLP on the digits with a rate too small (slow progress), right, and too big
+    (oscillation or divergence)."""
     check_positive("learning_rate", epochs=epochs, **{f"rates[{i}]": r
                                                       for i, r in enumerate(rates)})
-    X, y, X_test, y_test = _digits()
+    X, y, X_test, y_test = flat_digits()
     rows, panel = [], Panel("training loss", ylabel="loss", log_y=True)
     for rate, label in zip(rates, ("too small", "right", "too big"), strict=True):
         manual_seed(seed)
@@ -74,10 +69,12 @@ RATE_SCALE = {"elongated bowl": 1.0, "saddle": 1.0, "rosenbrock": 0.1}
 
 
 def optimizer_paths(steps: int = 200) -> ExperimentResult:
-    """The paths of the optimizers of seed 001 on three 2-D surfaces: an elongated bowl
-    (slow zig-zag of gradient descent across the ellipse), a saddle point (escaping it)
-    and Rosenbrock's valley, drawn over the contour lines. Newton's method, which seeks
-    any point of zero gradient, lands on the saddle point itself."""
+    """Berzal, "Backpropagation" (Granada), section "En la práctica: Optimización":
+    the paths of gradient descent, momentum, Nesterov, rmsprop, Adam, rprop, conjugate
+    gradient, L-BFGS and Newton on three 2-D surfaces, drawn over the contour lines: an
+    elongated bowl (slow zig-zag of gradient descent across the ellipse), a saddle point
+    (escaping it) and Rosenbrock's valley. Newton's method, which seeks any point of zero
+    gradient, lands on the saddle point itself."""
     check_positive("optimizer_paths", steps=steps)
     rows, data = [], {}
     for surface, (fn, start, _) in SURFACES.items():
@@ -121,91 +118,12 @@ def _plot_paths(result: ExperimentResult, path: str) -> None:
     plt.close(figure)
 
 
-def weight_perturbation(evaluations: int = 2000, seed: int = 0) -> ExperimentResult:
-    """Seed 001: learning by perturbing a random weight and keeping the change if the error
-    falls needs one forward pass per weight tried, while backpropagation gets the
-    derivative for every weight from one forward and one backward pass; with the same
-    number of passes, backpropagation goes much further ("too inefficient")."""
-    check_positive("weight_perturbation", evaluations=evaluations)
-    X, y, X_test, y_test = _digits()
-    curves, rows = {}, []
-    manual_seed(seed)
-    model = mlp([64, 16, 10])
-    loss_fn = nn.CrossEntropyLoss()
-    params = list(model.parameters())
-    rng = np.random.default_rng(seed)
-    with no_grad():
-        best = loss_fn(model(X), y).item()
-        losses = [best]
-        for _ in range(evaluations - 1):
-            param = params[rng.integers(len(params))]
-            index = tuple(rng.integers(s) for s in param.shape)
-            old = param.data[index]
-            param.data[index] = old + rng.normal(0, 0.1)
-            trial = loss_fn(model(X), y).item()
-            if trial < best:
-                best = trial
-            else:
-                param.data[index] = old
-            losses.append(best)
-    curves["weight perturbation"] = losses
-    rows.append(["weight perturbation", evaluations, losses[-1],
-                 float(np.mean(model(X_test).data.argmax(1) == y_test))])
-    manual_seed(seed)
-    model = mlp([64, 16, 10])
-    trainer = Trainer(model, loss_fn, SGD(model.parameters(), lr=0.5), metrics=[])
-    steps = evaluations // 2  # one forward and one backward pass per step
-    history = trainer.fit(X, y, epochs=steps, batch_size=None, verbose=0)
-    backprop = [v for v in history.history["loss"] for _ in range(2)]
-    curves["backpropagation"] = backprop
-    rows.append(["backpropagation", evaluations, backprop[-1],
-                 float(np.mean(trainer.predict_classes(X_test) == y_test))])
-    panel = Panel("training loss for the same number of passes", xlabel="passes",
-                  ylabel="loss", log_y=True,
-                  curves={k: (list(range(1, len(v) + 1)), v) for k, v in curves.items()})
-    return ExperimentResult("weight-perturbation", ["method", "passes", "final loss",
-                                                    "test accuracy"], rows, [panel])
-
-
-def _small_fashion(n: int) -> tuple[np.ndarray, ...]:
-    (X, y), (X_test, y_test) = load_fashion_mnist(download=False)
-    flat = lambda a: scale(a).reshape(len(a), -1)  # noqa: E731
-    return flat(X[:n]), y[:n], flat(X[n:2 * n]), y[n:2 * n], flat(X_test), y_test
-
-
-def regularization(n: int = 1000, epochs: int = 60, seed: int = 0) -> ExperimentResult:
-    """Seed 001 and 003 on a small overfitting setup (Fashion-MNIST, ``n`` training images,
-    a wide tanh MLP): none, L2, L1, dropout, early stopping, input noise and max-norm."""
-    check_positive("regularization", n=n, epochs=epochs)
-    X, y, X_val, y_val, X_test, y_test = _small_fashion(n)
-    settings = {"none": {}, "L2 (λ = 0.01)": {"l2": 1e-2}, "L1 (λ = 1e-4)": {"l1": 1e-4},
-                "dropout 0.5": {"dropout": 0.5}, "early stopping": {"early": True},
-                "input noise σ = 0.3": {"noise": 0.3}, "max-norm 2": {"max_norm": 2.0}}
-    rows, panel = [], Panel("validation loss", ylabel="loss")
-    for name, options in settings.items():
-        manual_seed(seed)
-        model = mlp([784, 512, 512, 10], activation="tanh", dropout=options.get("dropout", 0))
-        if "noise" in options:
-            model = nn.Sequential(nn.GaussianNoise(options["noise"]), *model)
-        nn.regularize(model, l1=options.get("l1", 0.0), l2=options.get("l2", 0.0),
-                      max_norm=options.get("max_norm"))
-        trainer = Trainer(model, nn.CrossEntropyLoss(), SGD(model.parameters(), lr=0.05))
-        callbacks = [EarlyStopping(patience=5)] if options.get("early") else []
-        start = time.perf_counter()
-        history = trainer.fit(X, y, epochs=epochs, batch_size=64, verbose=0,
-                              validation_data=(X_val, y_val), callbacks=callbacks)
-        error = 1 - trainer.evaluate(X_test, y_test)["accuracy"]
-        rows.append([name, len(history.epoch), error, time.perf_counter() - start])
-        losses = history.history["val_loss"]
-        panel.curves[name] = (list(range(1, len(losses) + 1)), losses)
-    return ExperimentResult("regularization", ["setting", "epochs", "test error", "seconds"],
-                            rows, [panel], notes=[f"{n} training images of Fashion-MNIST"])
-
-
 def batch_norm(depth: int = 8, epochs: int = 5, seed: int = 0) -> ExperimentResult:
-    """Seed 003: a deep sigmoid MLP on the digits with and without batch normalization."""
+    """Fuentes Pineda, "Introducción al Deep Learning" (UNAM), módulo 8, section
+    "Normalización por lotes": a deep sigmoid MLP on the digits with and without batch
+    normalization."""
     check_positive("batch_norm", depth=depth, epochs=epochs)
-    X, y, X_test, y_test = _digits()
+    X, y, X_test, y_test = flat_digits()
     rows, panel = [], Panel("training loss", ylabel="loss")
     for use in (False, True):
         manual_seed(seed)

@@ -16,11 +16,17 @@ from retroprop.nn.activation import (
     TanhLinear,
     get_activation,
 )
-from retroprop.nn.container import Flatten, Residual, Sequential
+from retroprop.nn.container import Flatten, ModuleDict, ModuleList, Residual, Sequential
 from retroprop.nn.conv import Conv2d
-from retroprop.nn.dropout import Dropout
+from retroprop.nn.dropout import Dropout, scale_for_inference
 from retroprop.nn.linear import Linear
-from retroprop.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from retroprop.nn.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    MSELoss,
+    QuadraticLoss,
+)
 from retroprop.nn.module import Module
 from retroprop.nn.monte_carlo import predict_mc
 from retroprop.nn.multitask import MultiTask, MultiTaskLoss
@@ -28,10 +34,13 @@ from retroprop.nn.noise import GaussianNoise, StochasticBinary
 from retroprop.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from retroprop.nn.parameter import Parameter
 from retroprop.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from retroprop.nn.recurrent import RNN
 from retroprop.nn.regularized import WeightLayer, regularize
+from retroprop.nn.summary import count_params, summary
 
 __all__ = [
     "ELU",
+    "RNN",
     "AdaptiveAvgPool2d",
     "AvgPool2d",
     "BCELoss",
@@ -52,9 +61,12 @@ __all__ = [
     "MSELoss",
     "MaxPool2d",
     "Module",
+    "ModuleDict",
+    "ModuleList",
     "MultiTask",
     "MultiTaskLoss",
     "Parameter",
+    "QuadraticLoss",
     "ReLU",
     "Residual",
     "Sequential",
@@ -67,10 +79,13 @@ __all__ = [
     "TanhLinear",
     "WeightLayer",
     "constraints",
+    "count_params",
     "functional",
     "get_activation",
     "init",
     "predict_mc",
     "regularize",
+    "scale_for_inference",
+    "summary",
     "utils",
 ]

@@ -1,4 +1,5 @@
-"""Activation layers φ(v) (seeds 000-002); the rules and derivatives live in
+"""Activation layers φ(v) (FAMAF clase 21; Berzal, "Backpropagation", Granada; Moreno,
+Zacatecas); the rules and derivatives live in
 :mod:`retroprop.ops.activation`.
 
 ``get_activation("relu")`` builds one from its name, as ``activation=``
@@ -30,10 +31,21 @@ class Sign(Module):
 
 
 class Sigmoid(Module):
-    """Logistic φ(v) = 1 / (1 + e^(-v)), in (0, 1)."""
+    """Logistic φ(v) = 1 / (1 + e^(-a v)), in (0, 1), with slope a (Berzal, "Backpropagation",
+    Granada, "Funciones de activación sigmoidales"); the default a = 1 is PyTorch's ``nn.Sigmoid``.
+    φ'(v) = a φ(v)(1 - φ(v)); a large a approaches the step function."""
+
+    def __init__(self, slope: float = 1.0) -> None:
+        super().__init__()
+        if isinstance(slope, bool) or not isinstance(slope, int | float) or not slope > 0:
+            raise ValueError(f"Sigmoid: slope must be a positive number, got {slope!r}")
+        self.slope = float(slope)
 
     def forward(self, x: Tensor) -> Tensor:
-        return ops.sigmoid(x)
+        return ops.sigmoid(x, self.slope)
+
+    def extra_repr(self) -> str:
+        return "" if self.slope == 1 else f"slope={self.slope}"
 
 
 class Tanh(Module):
@@ -44,14 +56,16 @@ class Tanh(Module):
 
 
 class LeCunTanh(Module):
-    """φ(v) = 1.7159 tanh(2v/3): φ(±1) = ±1 and maximal second derivative at ±1 (seed 001)."""
+    """φ(v) = 1.7159 tanh(2v/3): φ(±1) = ±1 and maximal second derivative at ±1
+    (Berzal, "Backpropagation", Granada, LeCun's Efficient BackProp)."""
 
     def forward(self, x: Tensor) -> Tensor:
         return ops.lecun_tanh(x)
 
 
 class TanhLinear(Module):
-    """φ(v) = tanh(v) + a·v: the linear term avoids flat spots (seed 001)."""
+    """φ(v) = tanh(v) + a·v: the linear term avoids flat spots (Berzal, "Backpropagation",
+    Granada)."""
 
     def __init__(self, a: float = 0.01) -> None:
         super().__init__()

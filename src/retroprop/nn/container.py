@@ -1,9 +1,11 @@
-"""Containers that compose modules: g = f_L ∘ ... ∘ f_1 (``Sequential``, seed 001) and
-x + f(x) (``Residual``, seed 003)."""
+"""Containers that compose modules: g = f_L ∘ ... ∘ f_1 (``Sequential``, Berzal,
+"Backpropagation" (Granada)), x + f(x) (``Residual``, Fuentes Pineda, UNAM, "Redes
+neuronales profundas"), and ``ModuleList`` / ``ModuleDict``, which register the modules
+they hold (a plain Python list or dict hides them from ``parameters()``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from retroprop.nn.module import Module
@@ -94,3 +96,146 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}"
+
+
+def _checked(module: Any, where: str) -> Module:
+    if not isinstance(module, Module):
+        raise TypeError(f"{where} must be a Module, got {type(module).__name__}")
+    return module
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters belong to the module that holds it, as PyTorch's
+    ``nn.ModuleList``: ``parameters()``, ``state_dict()``, ``train()``/``eval()`` and
+    :func:`retroprop.save` see every module in it. It has no ``forward``: the owner
+    decides how to call them.
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> class Deep(rp.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.layers = rp.nn.ModuleList([rp.nn.Linear(4, 4) for _ in range(3)])
+    ...     def forward(self, x):
+    ...         for layer in self.layers:
+    ...             x = layer(x).relu()
+    ...         return x
+    >>> len(list(Deep().parameters()))
+    6
+    """
+
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+        super().__init__()
+        self.extend(modules or [])
+
+    def get_config(self) -> dict[str, Any]:
+        return {"modules": list(self)}
+
+    def _renumber(self, modules: list[Module]) -> None:
+        self._modules.clear()
+        for index, module in enumerate(modules):
+            self._modules[str(index)] = _checked(module, f"ModuleList: item {index}")
+
+    def append(self, module: Module) -> ModuleList:
+        """Add ``module`` at the end."""
+        self._modules[str(len(self))] = _checked(module, f"ModuleList: item {len(self)}")
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        """Add each of ``modules`` at the end."""
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        """Put ``module`` before position ``index``."""
+        modules = list(self)
+        modules.insert(index, module)
+        self._renumber(modules)
+
+    def _index(self, index: int) -> int:
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"ModuleList: index {index} is out of range for {len(self)} "
+                             "modules")
+        return index % len(self)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return ModuleList(list(self)[index])
+        return self._modules[str(self._index(index))]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        position = self._index(index)
+        self._modules[str(position)] = _checked(module, f"ModuleList: item {position}")
+
+    def __delitem__(self, index: int | slice) -> None:
+        modules = list(self)
+        del modules[index if isinstance(index, slice) else self._index(index)]
+        self._renumber(modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+
+class ModuleDict(Module):
+    """A dictionary of modules, registered under their keys (``"encoder.weight"`` in
+    ``state_dict()``), as PyTorch's ``nn.ModuleDict``; insertion order is kept.
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> heads = rp.nn.ModuleDict({"digit": rp.nn.Linear(8, 10), "parity": rp.nn.Linear(8, 2)})
+    >>> sorted(heads.state_dict())
+    ['digit.bias', 'digit.weight', 'parity.bias', 'parity.weight']
+    """
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None
+                 ) -> None:
+        super().__init__()
+        self.update(modules or {})
+
+    def get_config(self) -> dict[str, Any]:
+        return {"modules": [[key, module] for key, module in self.items()]}
+
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        """Add or replace the given ``key: module`` pairs."""
+        pairs = modules.items() if isinstance(modules, Mapping) else modules
+        for key, module in pairs:
+            self[key] = module
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        if not isinstance(key, str) or not key or "." in key:
+            raise KeyError(f"ModuleDict: keys must be non-empty strings without '.', got "
+                           f"{key!r}")
+        self._modules[key] = _checked(module, f"ModuleDict[{key!r}]")
+
+    def __getitem__(self, key: str) -> Module:
+        if key not in self._modules:
+            raise KeyError(f"ModuleDict: no module {key!r}; keys: {list(self._modules)}")
+        return self._modules[key]
+
+    def __delitem__(self, key: str) -> None:
+        self[key]  # raises the KeyError that names the keys
+        del self._modules[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def keys(self) -> Iterator[str]:
+        return iter(self._modules.keys())
+
+    def values(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def items(self) -> Iterator[tuple[str, Module]]:
+        return iter(self._modules.items())

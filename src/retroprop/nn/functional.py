@@ -102,6 +102,9 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
             "BCEWithLogitsLoss"
         )
     target = _matching_target(input, target, where)
+    if target.min(initial=0) < 0 or target.max(initial=1) > 1:
+        raise ValueError(f"{where}: target must hold probabilities in [0, 1] (as PyTorch "
+                         f"requires), got values in [{target.min():.4g}, {target.max():.4g}]")
     return BinaryCrossEntropy.apply(input, target=target, reduction=reduction)
 
 
@@ -135,6 +138,12 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean",
     raw = target.data if isinstance(target, Tensor) else np.asarray(target)
     if raw.ndim == 2:
         target = _matching_target(input, raw, where)
+        sums = target.sum(axis=1)
+        if np.any(target < 0) or np.any(np.abs(sums - 1) > 1e-3):
+            row = int(np.argmax((target < 0).any(axis=1) | (np.abs(sums - 1) > 1e-3)))
+            raise ValueError(f"{where}: probability targets must be >= 0 with rows summing to 1; "
+                             f"row {row} sums to {float(sums[row]):.6g} (min "
+                             f"{float(target[row].min()):.3g})")
     else:
         target = _labels(raw, n, classes, where)
     if label_smoothing:

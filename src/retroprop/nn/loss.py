@@ -1,50 +1,156 @@
-"""Loss modules (seeds 001-003): ``loss = criterion(output, target)``."""
+"""Loss modules (Berzal, "Backpropagation"; Fuentes Pineda, "Redes neuronales profundas"):
+``loss = criterion(output, target)``.
+
+Each loss also says what it means for training, so that the Trainer never asks which
+loss it holds: whether it trains a classifier (``is_classifier``), how targets are
+checked and converted once per ``fit`` (``prepare_targets``), how outputs become
+probabilities and decisions (``probabilities``, ``decide``), and, for sums of squares,
+the residuals that Levenberg–Marquardt minimizes (``residuals``).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import warnings
+from typing import Any, ClassVar
+
+import numpy as np
 
 from retroprop.nn import functional as F
 from retroprop.nn.module import Module
+from retroprop.ops.activation import sigmoid, softmax
+from retroprop.stacklevel import user_stacklevel
 from retroprop.tensor.tensor import Tensor
 
 
-class _Loss(Module):
+class Loss(Module):
+    """Base of the losses: a module ``loss(output, target)`` and its training contract."""
+
+    #: Whether the loss trains a classifier (accuracy is then the default metric).
+    is_classifier: ClassVar[bool] = False
+    #: The output above which a one-column binary classifier says "1".
+    threshold: ClassVar[float] = 0.5
+
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
+        if not isinstance(reduction, str):  # the class called as a loss: CrossEntropyLoss(y, t)
+            name = type(self).__name__
+            raise TypeError(f"{name}: reduction must be a string, got a "
+                            f"{type(reduction).__name__}; a loss is created first, then "
+                            f"called: {name}()(output, target), and a Trainer takes "
+                            f"loss={name}(), not the class {name}")
         F._check_reduction(reduction, type(self).__name__)
         self.reduction = reduction
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"
 
+    def prepare_targets(self, y: np.ndarray, num_outputs: int | None, dtype: np.dtype,
+                        where: str) -> np.ndarray:
+        """Check the targets of a whole data set once and convert them: real-valued targets
+        become ``dtype`` and must be finite."""
+        if y.dtype.kind not in "biuf":
+            raise TypeError(f"{where}: {type(self).__name__} needs numeric targets, got dtype "
+                            f"{y.dtype}")
+        y = y.astype(dtype, copy=False)
+        F.check_finite(y, "y", where)
+        return y
 
-class MSELoss(_Loss):
-    """L = (1/n) Σ (y - t)²: the quadratic error of the delta rule and of seed 000."""
+    def probabilities(self, outputs: np.ndarray) -> np.ndarray:
+        """Class probabilities from the model's outputs (classification losses only)."""
+        raise TypeError(f"predict_proba: the loss {type(self).__name__} is not a "
+                        "classification loss")
+
+    def decide(self, outputs: np.ndarray) -> np.ndarray:
+        """The predicted class of each example: the row's argmax, or ``outputs > threshold``
+        for one column (also for squared errors on one-hot targets, as the lectures train)."""
+        from retroprop.train.metrics import predicted_labels
+
+        return predicted_labels(outputs, self.threshold)
+
+    def residuals(self, outputs: Tensor, target: np.ndarray) -> Tensor:
+        """r with E = ½ Σ r², for Levenberg–Marquardt (sums of squares only)."""
+        raise TypeError(f"Levenberg–Marquardt minimizes a sum of squares ½ Σ r²: train with "
+                        f"MSELoss, not {type(self).__name__}")
+
+
+class MSELoss(Loss):
+    """L = (1/n) Σ (y - t)² over all n elements: the quadratic error of the delta rule and of
+    FAMAF's class 21 in PyTorch's convention, a mean without the ½ of Berzal's
+    E = ½ Σ (t - y)². Its gradient is 2 (y - t)/n, so the lectures' learning rates do not
+    carry over: use :class:`QuadraticLoss` for E, or halve η with this loss on a single
+    output (the cafeteria's η = 1/35 is lr = 1/70 here).
+    Levenberg–Marquardt minimizes the same error as ½ Σ r² with r = y - t."""
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.mse_loss(input, target, self.reduction)
 
+    def residuals(self, outputs: Tensor, target: np.ndarray) -> Tensor:
+        return outputs - target.reshape(outputs.shape)
 
-class BCELoss(_Loss):
+
+class QuadraticLoss(MSELoss):
+    """The lectures' quadratic error, with the ½ that makes its gradient y - t.
+
+    * ``reduction="sum"`` (default): E = ½ Σ_n Σ_j (t_nj - y_nj)², the error of the delta
+      rule and of backpropagation in Berzal, "Backpropagation" (Granada), "La regla delta"
+      and "Backpropagation", and in Tobón & Aguirre, "Redes Neuronales Artificiales" (UNAL);
+      ∂E/∂y = y - t, so the lectures' η carries over unchanged.
+    * ``reduction="mean"``: J = 1/(2m) Σ_n ‖t_n - y_n‖², the mean over the m examples (rows)
+      of the sum over the outputs (Berzal, "Weight decay"; add λ/2 Σ w² with an L2 penalty).
+    * ``reduction="none"``: ½ (t - y)² element by element.
+
+    :class:`MSELoss` keeps PyTorch's (1/n) Σ (y - t)² over all elements, without the ½.
+
+    Examples
+    --------
+    >>> import numpy as np, retroprop as rp
+    >>> y = rp.Tensor(np.array([[850.0]]), requires_grad=True)
+    >>> loss = rp.nn.QuadraticLoss()(y, np.array([[900.0]]))  # Berzal's cafeteria: 850 vs 900
+    >>> loss.backward(); loss.item(), y.grad.tolist()
+    (1250.0, [[-50.0]])
+    """
+
+    def __init__(self, reduction: str = "sum") -> None:
+        super().__init__(reduction)
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        half_squares = F.mse_loss(input, target, "none") * 0.5
+        if self.reduction == "none":
+            return half_squares
+        total = half_squares.sum()
+        return total if self.reduction == "sum" else total * (1.0 / max(len(input), 1))
+
+
+class BCELoss(Loss):
     """Binary cross-entropy of probabilities (after a sigmoid)."""
+
+    is_classifier = True
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.binary_cross_entropy(input, target, self.reduction)
 
+    def probabilities(self, outputs: np.ndarray) -> np.ndarray:
+        return outputs
 
-class BCEWithLogitsLoss(_Loss):
+
+class BCEWithLogitsLoss(Loss):
     """Binary cross-entropy from logits: sigmoid and loss fused, stable for large |z|."""
+
+    is_classifier = True
+    threshold = 0.0
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.binary_cross_entropy_with_logits(input, target, self.reduction)
 
+    def probabilities(self, outputs: np.ndarray) -> np.ndarray:
+        return sigmoid(Tensor._wrap(outputs)).data
 
-class CrossEntropyLoss(_Loss):
-    """Softmax and categorical cross-entropy fused; its gradient is y - t (seed 003).
+
+class CrossEntropyLoss(Loss):
+    """Softmax and categorical cross-entropy fused; its gradient is y - t (Fuentes Pineda).
 
     The input is logits (N, C) (no softmax layer before it); the target is
-    integer labels (N,) or probabilities (N, C).
+    integer labels (N,) or probabilities (N, C) whose rows sum to 1.
 
     Examples
     --------
@@ -54,9 +160,46 @@ class CrossEntropyLoss(_Loss):
     1.3863
     """
 
+    is_classifier = True
+
     def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
         super().__init__(reduction)
         self.label_smoothing = label_smoothing
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
+        _warn_if_probabilities(input)
         return F.cross_entropy(input, target, self.reduction, self.label_smoothing)
+
+    def prepare_targets(self, y: np.ndarray, num_outputs: int | None, dtype: np.dtype,
+                        where: str) -> np.ndarray:
+        """Integer labels 0..C-1 (checked against the model's C outputs when known), or
+        probability rows."""
+        if y.ndim != 1:
+            return super().prepare_targets(y, num_outputs, dtype, where)
+        values = np.unique(y)
+        bad = values[(values != np.round(values)) | (values < 0)] if values.dtype.kind == "f" \
+            else values[values < 0] if values.dtype.kind in "iu" else values
+        if values.dtype.kind not in "biuf" or len(bad):
+            raise ValueError(f"{where}: a classifier needs integer labels 0..C-1; unexpected "
+                             f"values {(bad if len(bad) else values)[:10].tolist()}")
+        if num_outputs is not None and len(values) and values.max() >= num_outputs:
+            raise ValueError(
+                f"{where}: the model has {num_outputs} outputs, so labels must be in "
+                f"0..{num_outputs - 1}; unexpected values "
+                f"{values[values >= num_outputs][:10].tolist()}")
+        return y.astype(np.int64)
+
+    def probabilities(self, outputs: np.ndarray) -> np.ndarray:
+        return softmax(Tensor._wrap(outputs), 1).data
+
+
+def _warn_if_probabilities(input: Tensor) -> None:
+    """Rows that are non-negative and sum to 1 look like a softmax's output: the softmax
+    would then be applied twice, and the network learns slowly."""
+    data = getattr(input, "data", input)
+    if np.ndim(data) == 2 and data.shape[1] > 1 and data.min() >= 0 and np.allclose(
+            data.sum(axis=1), 1, atol=1e-4):
+        warnings.warn("CrossEntropyLoss takes logits and applies the softmax itself, but its "
+                      "input rows are non-negative and sum to 1, as a softmax's output: "
+                      "remove the Softmax layer before the loss", UserWarning,
+                      stacklevel=user_stacklevel())

@@ -29,6 +29,9 @@ class Module:
     """
 
     training: bool
+    #: Whether training mode draws random numbers in this module's forward pass (dropout,
+    #: noise): the layers that Monte-Carlo dropout keeps active.
+    stochastic: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -60,6 +63,15 @@ class Module:
             raise RuntimeError(
                 f"{type(self).__name__}: call super().__init__() before assigning attributes"
             )
+        if name in self._buffers:
+            # a buffer stays a buffer, also after ``self.running_mean *= m`` (whose result
+            # Python assigns back) or a new array: ``state_dict`` keeps saving it
+            if value is not None and not isinstance(value, np.ndarray):
+                raise TypeError(f"{type(self).__name__}: cannot assign a "
+                                f"{type(value).__name__} to buffer '{name}' (a NumPy array or "
+                                "None expected)")
+            self._buffers[name] = value
+            return
         was_parameter = name in self._parameters
         for registry in (self._parameters, self._buffers, self._modules):
             registry.pop(name, None)
@@ -239,10 +251,40 @@ class Module:
         """
         return None
 
-    def project_(self, lr: float) -> None:
-        """After an optimizer step with step size ``lr``: proximal steps and projections
-        onto constraints (L1 soft-threshold, max-norm, ...); nothing here. The Trainer
-        calls it on every module that overrides it."""
+    def proximal_penalty(self) -> float:
+        """The part of ``penalty()`` that a proximal step minimizes (L1) rather than the
+        gradient: a constant in the loss, left out of the function that line searches
+        compare; 0 here."""
+        return 0.0
+
+    def penalty_residuals(self) -> list[Tensor]:
+        """The penalty written as residuals ρ, penalty = ½ Σ ρ², for Levenberg–Marquardt
+        (which minimizes a sum of squares); none here. A module whose penalty is not a sum
+        of squares refuses."""
+        if type(self).penalty is Module.penalty:
+            return []
+        raise TypeError(f"{type(self).__name__}: its penalty is not a sum of squares, so "
+                        "Levenberg–Marquardt cannot minimize it")
+
+    def project_(self, prox_rate: Callable[[Parameter], float | np.ndarray]) -> None:
+        """After an optimizer step: proximal steps and projections onto constraints (L1
+        soft-threshold, max-norm, ...); nothing here. ``prox_rate(param)`` is the step size
+        the optimizer took for ``param`` (a number or one per weight). The Trainer calls it
+        on every module that overrides it."""
+
+    # ------------------------------------------------------------------ summary
+    def count_params(self, trainable: bool | None = None) -> int:
+        """The number of parameter values (see :func:`retroprop.nn.summary.count_params`)."""
+        from retroprop.nn.summary import count_params
+
+        return count_params(self, trainable)
+
+    def summary(self, input_shape: Any = None) -> None:
+        """Print each layer, its output shape and parameter count, as Keras's
+        ``model.summary()`` (see :func:`retroprop.nn.summary.summary`)."""
+        from retroprop.nn.summary import summary
+
+        print(summary(self, input_shape))
 
     # ------------------------------------------------------------------ repr
     def extra_repr(self) -> str:

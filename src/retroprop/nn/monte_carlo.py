@@ -17,6 +17,10 @@ def predict_mc(model: Module, X: Any, samples: int = 30, probabilities: bool = T
     """Run the model ``samples`` times with dropout (and noise) active; return the mean
     prediction and its standard deviation, a measure of the model's uncertainty.
 
+    Only the stochastic layers (``module.stochastic``: dropout, noise, weight noise) are
+    put in training mode; everything else, batch normalization included, stays in
+    inference mode, so running statistics are used and never updated.
+
     Parameters
     ----------
     model : Module
@@ -31,8 +35,11 @@ def predict_mc(model: Module, X: Any, samples: int = 30, probabilities: bool = T
     """
     if not isinstance(samples, int) or samples < 1:
         raise ValueError(f"predict_mc: samples must be a positive integer, got {samples!r}")
-    was_training = model.training
-    model.train()
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()
+    for module in model.modules():
+        if module.stochastic:
+            object.__setattr__(module, "training", True)
     try:
         with no_grad():
             inputs = Tensor(np.asarray(X), dtype=model.dtype)
@@ -41,6 +48,7 @@ def predict_mc(model: Module, X: Any, samples: int = 30, probabilities: bool = T
                 out = model(inputs)
                 runs.append((softmax(out, -1) if probabilities else out).data)
     finally:
-        model.train(was_training)
+        for module, mode in modes:
+            object.__setattr__(module, "training", mode)
     stacked = np.stack(runs)
     return stacked.mean(axis=0), stacked.std(axis=0)

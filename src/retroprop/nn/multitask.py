@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from retroprop import ops
-from retroprop.nn.loss import CrossEntropyLoss
+from retroprop.nn.loss import CrossEntropyLoss, Loss
 from retroprop.nn.module import Module
 from retroprop.tensor.tensor import Tensor
 
@@ -42,7 +42,7 @@ class MultiTask(Module):
         return ops.concatenate([head(shared) for head in self.heads()], axis=-1)
 
 
-class MultiTaskLoss(Module):
+class MultiTaskLoss(Loss):
     """L = Σ_k w_k L_k(y_k, t_k): each loss on its head's output columns and its targets.
 
     Parameters

@@ -19,6 +19,8 @@ class GaussianNoise(Module):
     expected squared error: an L2 penalty (seed 001).
     """
 
+    stochastic = True
+
     def __init__(self, std: float) -> None:
         super().__init__()
         if not isinstance(std, int | float) or std < 0:
@@ -52,6 +54,8 @@ class StochasticBinary(Module):
     """Logistic units that emit 1 with probability p = σ(v) and 0 otherwise in training
     (noise in the activities, seed 001), with the plain logistic gradient backward; in
     inference they output p itself."""
+
+    stochastic = True
 
     def forward(self, x: Tensor) -> Tensor:
         if not self.training:

@@ -1,4 +1,4 @@
-"""Normalization layers (seed 003, "Capas de normalización"): batch normalization with
+"""Normalization layers (Fuentes Pineda, UNAM, "Capas de normalización"): batch normalization with
 population statistics at inference, and layer normalization."""
 
 from __future__ import annotations
@@ -14,31 +14,45 @@ from retroprop.tensor.tensor import Tensor, _check_float_dtype, get_default_dtyp
 
 
 class _BatchNorm(Module):
-    """y = γ (x - μ_B) / √(σ²_B + ε) + β per channel (seed 003, steps 1-4).
+    """y = γ (x - μ_B) / √(σ²_B + ε) + β per channel (Fuentes Pineda, "Normalización por
+    lotes (1)", steps 1-4).
 
     In training, μ_B and σ²_B are the statistics of the mini-batch, and the running
-    (population) estimates are updated as in PyTorch:
-    running ← (1 - momentum) running + momentum · batch statistic, with the unbiased
-    variance. In ``eval()`` the population statistics replace the batch ones (seed 003,
-    step 3: "transformar estadísticos del lote a estadísticos de población").
+    (population) estimates are updated as in PyTorch, with the unbiased variance
+    m/(m - 1) σ²_B of each batch of m values per channel:
+
+    * ``momentum`` α in [0, 1] (default 0.1): an exponential average,
+      running ← (1 - α) running + α · batch statistic;
+    * ``momentum=None``: the cumulative average over the k batches seen so far,
+      running ← running + (batch statistic - running) / k, so that after training
+      E[x] = mean of the batch means and Var[x] = mean of the unbiased batch variances:
+      the population statistics of Fuentes Pineda, UNAM, "Normalización por lotes (2)",
+      step 3 (Ioffe and Szegedy's algorithm 2), and PyTorch's ``momentum=None``.
+
+    In ``eval()`` the population statistics replace the batch ones (Fuentes Pineda, step 3:
+    "transformar estadísticos del lote a estadísticos de población").
+    ``num_batches_tracked`` counts the training batches, as in PyTorch.
     """
 
     expected_ndim: tuple[int, ...] = (2,)
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, dtype: Any = None) -> None:
         super().__init__()
         if not isinstance(num_features, int) or num_features <= 0:
             raise ValueError(f"{type(self).__name__}: num_features must be a positive integer, "
                              f"got {num_features!r}")
-        if not 0 <= momentum <= 1:
-            raise ValueError(f"{type(self).__name__}: momentum must be in [0, 1], got {momentum}")
+        if momentum is not None and (isinstance(momentum, bool) or not isinstance(
+                momentum, int | float) or not 0 <= momentum <= 1):
+            raise ValueError(f"{type(self).__name__}: momentum must be in [0, 1] or None (a "
+                             f"cumulative average), got {momentum!r}")
         resolved = get_default_dtype() if dtype is None else _check_float_dtype(dtype, "dtype")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.weight = Parameter(np.ones(num_features, resolved)) if affine else None
         self.bias = Parameter(np.zeros(num_features, resolved)) if affine else None
         self.register_buffer("running_mean", np.zeros(num_features, resolved))
         self.register_buffer("running_var", np.ones(num_features, resolved))
+        self.register_buffer("num_batches_tracked", np.zeros((), np.int64))
 
     def _shape(self, x: Tensor) -> tuple[int, ...]:
         """The shape that broadcasts a per-channel vector against x."""
@@ -61,17 +75,22 @@ class _BatchNorm(Module):
                                  f"channel in training, got input of shape {x.shape}; use a "
                                  "larger batch or eval()")
             out, mean, var = standardize(x, axes, self.eps)
-            n = x.size // x.shape[1]
-            self.running_mean *= 1 - self.momentum
-            self.running_mean += self.momentum * mean.reshape(-1)
-            self.running_var *= 1 - self.momentum
-            self.running_var += self.momentum * var.reshape(-1) * (n / (n - 1))
+            self._track(mean.reshape(-1), var.reshape(-1), x.size // x.shape[1])
         else:
             inv_std = 1.0 / np.sqrt(self.running_var + x.dtype.type(self.eps))
             out = (x - self.running_mean.reshape(shape)) * inv_std.reshape(shape)
         if self.weight is None:
             return out
         return out * self.weight.reshape(shape) + self.bias.reshape(shape)
+
+    def _track(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
+        """Move the running statistics towards this batch's (in place)."""
+        count = self.num_batches_tracked
+        count += 1
+        factor = 1.0 / float(count) if self.momentum is None else self.momentum
+        for running, value in ((self.running_mean, mean), (self.running_var, var * (n / (n - 1)))):
+            running *= 1 - factor
+            running += factor * value
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"

@@ -1,8 +1,10 @@
-"""Weight penalties and constraints of a layer (seed 001, "Weight decay" and "Restricciones
-sobre los pesos"), in one place: the Trainer adds ``penalty()`` to the loss and calls
-``project_(lr)`` after every optimizer step."""
+"""Weight penalties and constraints of a layer (Berzal, "Backpropagation": "Weight decay"
+and "Restricciones sobre los pesos"), in one place: the Trainer adds ``penalty()`` to the
+loss and calls ``project_(prox_rate)`` after every optimizer step."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
@@ -23,7 +25,10 @@ class WeightLayer(Module):
     l1 : float
         λ Σ |w|, minimized by a proximal (soft-threshold) step after each update,
         w ← sign(w) max(|w| - η λ, 0), so that weights land exactly on zero (a plain
-        subgradient step never does). Its value is added to the reported loss.
+        subgradient step never does). η is the step size the optimizer took for that
+        weight (``Optimizer.prox_rate``: the learning rate of SGD, the per-weight rate of
+        Adam or RMSprop, the step length along steepest descent of rprop and of the
+        full-batch methods). Its value is added to the reported loss.
     constraint : Constraint or None
         Projection after each update (``max_norm=c`` gives ``MaxNorm(c)``).
     penalize_bias : bool
@@ -37,6 +42,11 @@ class WeightLayer(Module):
     norm_axes: tuple[int, ...] = (1,)
     weight: Parameter
     bias: Parameter | None
+
+    @property  # type: ignore[override]
+    def stochastic(self) -> bool:
+        """Noise on the weights makes the layer random in training."""
+        return bool(self.weight_noise)
 
     def noisy_weight(self) -> Tensor:
         """The weight used by the forward pass: w + ε, ε ~ N(0, weight_noise²), in training
@@ -80,11 +90,24 @@ class WeightLayer(Module):
                 total = term if total is None else total + term
         return total
 
-    def project_(self, lr: float) -> None:
-        """After an update with step size ``lr``: L1 soft-threshold, then the constraint."""
+    def proximal_penalty(self) -> float:
+        """l1 Σ |w|, minimized by the soft-threshold of ``project_``."""
+        if not self.l1:
+            return 0.0
+        return self.l1 * sum(float(np.abs(p.data).sum()) for p in self._penalized())
+
+    def penalty_residuals(self) -> list[Tensor]:
+        """√λ w for the L2 penalty (λ/2) Σ w² = ½ Σ (√λ w)²; L1 has its proximal step."""
+        if not self.l2:
+            return []
+        return [param.reshape(-1) * float(np.sqrt(self.l2)) for param in self._penalized()]
+
+    def project_(self, prox_rate: Callable[[Parameter], float | np.ndarray]) -> None:
+        """After an update: L1 soft-threshold with the step size taken, then the
+        constraint."""
         if self.l1:
-            threshold = lr * self.l1
             for param in self._penalized():
+                threshold = prox_rate(param) * self.l1
                 shrunk = np.abs(param.data) - threshold
                 np.maximum(shrunk, 0, out=shrunk)
                 param.data[...] = np.sign(param.data) * shrunk

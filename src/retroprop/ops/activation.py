@@ -35,18 +35,22 @@ class Sign(Function):
 
 
 class Sigmoid(Function):
-    """Logistic φ(v) = 1 / (1 + e^(-v)) = (1 + tanh(v/2)) / 2 (stable form);
-    φ'(v) = φ(v)(1 - φ(v))."""
+    """Logistic φ(v) = 1 / (1 + e^(-a v)) = (1 + tanh(a v/2)) / 2 (stable form), slope a
+    (Berzal, "Backpropagation", Granada, "Funciones de activación sigmoidales"; a = 1 is
+    PyTorch's);
+    φ'(v) = a φ(v)(1 - φ(v))."""
 
-    def forward(self, a: np.ndarray) -> np.ndarray:
-        out = np.tanh(a * a.dtype.type(0.5))
+    def forward(self, v: np.ndarray, slope: float = 1.0) -> np.ndarray:
+        self.slope = v.dtype.type(slope)
+        out = np.tanh(v * (self.slope * v.dtype.type(0.5)))
         out += 1
         out *= 0.5
         self.out = out
         return out
 
     def backward(self, grad: np.ndarray) -> Gradients:
-        return grad * self.out * (1 - self.out)
+        derivative = grad * self.out * (1 - self.out)
+        return derivative if self.slope == 1 else derivative * self.slope
 
 
 class Tanh(Function):
@@ -139,9 +143,9 @@ def sign(v: Tensor) -> Tensor:
     return Sign.apply(v)
 
 
-def sigmoid(v: Tensor) -> Tensor:
-    """Logistic function 1 / (1 + e^(-v))."""
-    return Sigmoid.apply(v)
+def sigmoid(v: Tensor, slope: float = 1.0) -> Tensor:
+    """Logistic function 1 / (1 + e^(-slope · v))."""
+    return Sigmoid.apply(v, slope=slope)
 
 
 def tanh(v: Tensor) -> Tensor:

@@ -1,4 +1,5 @@
-"""Standardization over some axes, the core of batch and layer normalization (seed 003).
+"""Standardization over some axes, the core of batch and layer normalization
+(Fuentes Pineda, UNAM, "Capas de normalización").
 
     x̂ = (x - μ) / √(σ² + ε),   μ, σ² the mean and (biased) variance over ``axes``
 

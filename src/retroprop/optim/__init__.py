@@ -4,6 +4,7 @@ from retroprop.optim import lr_scheduler
 from retroprop.optim.adagrad import Adagrad
 from retroprop.optim.adam import Adam, AdamW
 from retroprop.optim.adaptive_gains import AdaptiveGains
+from retroprop.optim.bfgs import BFGS
 from retroprop.optim.conjugate_gradient import ConjugateGradient
 from retroprop.optim.groups import fan_in_groups
 from retroprop.optim.lbfgs import LBFGS
@@ -18,7 +19,7 @@ from retroprop.optim.rprop import Rprop
 from retroprop.optim.sgd import SGD
 from retroprop.optim.vsgd import VSGD
 
-__all__ = ["LBFGS", "OPTIMIZERS", "SGD", "VSGD", "Adagrad", "Adam", "AdamW", "AdaptiveGains",
-           "ConjugateGradient", "LevenbergMarquardt", "MinimizeResult", "MomentumSchedule",
-           "Newton", "Optimizer", "RMSprop", "Rprop", "create", "fan_in_groups",
-           "lr_scheduler", "minimize"]
+__all__ = ["BFGS", "LBFGS", "OPTIMIZERS", "SGD", "VSGD", "Adagrad", "Adam", "AdamW",
+           "AdaptiveGains", "ConjugateGradient", "LevenbergMarquardt", "MinimizeResult",
+           "MomentumSchedule", "Newton", "Optimizer", "RMSprop", "Rprop", "create",
+           "fan_in_groups", "lr_scheduler", "minimize"]

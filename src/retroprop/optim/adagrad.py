@@ -26,6 +26,15 @@ class Adagrad(Optimizer):
         for name in ("lr_decay", "weight_decay", "initial_accumulator_value"):
             check_range(group[name], name, 0.0, float("inf"))
 
+    def prox_rate(self, param: Any) -> float | np.ndarray:
+        """η_t / (√G + ε): the per-weight rate of the last step."""
+        state = self.state.get(param)
+        if not state:
+            return 0.0
+        group = self.group_of(param)
+        rate = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        return rate / (np.sqrt(state["sum"]) + group["eps"])
+
     def step(self, closure: Closure | None = None) -> Any:
         loss = self._evaluate(closure)
         for group, param, grad in self.gradients():

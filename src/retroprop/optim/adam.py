@@ -35,6 +35,15 @@ class Adam(Optimizer):
             check_range(beta, f"betas[{index}]", 0.0, 1.0)
         check_range(group["weight_decay"], "weight_decay", 0.0, float("inf"))
 
+    def prox_rate(self, param: Any) -> float | np.ndarray:
+        """η / (√(v / (1 - β2ᵗ)) + ε): the per-weight rate of the last step."""
+        state = self.state.get(param)
+        if not state:
+            return 0.0
+        group = self.group_of(param)
+        correction2 = 1 - group["betas"][1] ** state["step"]
+        return group["lr"] / (np.sqrt(state["exp_avg_sq"] / correction2) + group["eps"])
+
     def step(self, closure: Closure | None = None) -> Any:
         loss = self._evaluate(closure)
         for group, param, grad in self.gradients(l2=not self.decoupled):

@@ -45,6 +45,11 @@ class AdaptiveGains(Optimizer):
             raise ValueError(f"AdaptiveGains: need 0 < gain_min <= 1 <= gain_max, got "
                              f"gain_min={group['gain_min']}, gain_max={group['gain_max']}")
 
+    def prox_rate(self, param: Any) -> float | np.ndarray:
+        """η g_ij: the per-weight rate of the last step."""
+        state = self.state.get(param)
+        return 0.0 if not state else self.group_of(param)["lr"] * state["gains"]
+
     def step(self, closure: Closure | None = None) -> Any:
         loss = self._evaluate(closure)
         for group, param, grad in self.gradients():

@@ -11,6 +11,7 @@ import numpy as np
 from retroprop.optim import flat
 from retroprop.optim.full_batch import FullBatchOptimizer
 from retroprop.optim.optimizer import Closure, check_lr
+from retroprop.stacklevel import user_stacklevel
 
 
 class ConjugateGradient(FullBatchOptimizer):
@@ -94,7 +95,7 @@ class ConjugateGradient(FullBatchOptimizer):
             evaluations += result.evaluations
             if result.value >= loss:
                 warnings.warn("ConjugateGradient: the line search could not decrease the loss; "
-                              "stopping this step", RuntimeWarning, stacklevel=2)
+                              "stopping this step", RuntimeWarning, stacklevel=user_stacklevel())
                 state["direction"] = None
                 break
             flat.add(self.params, result.t, direction)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -17,10 +18,17 @@ class FullBatchOptimizer(Optimizer):
     per step (as ``torch.optim.LBFGS``). The closure must zero the gradients, compute the
     loss on the whole training set, call ``backward()`` and return the loss."""
 
-    requires_closure = True
+    step_kind = "closure"
+    full_batch = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = _recording_descent_rate(cls.step)  # type: ignore[method-assign]
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         super().__init__(params, defaults)
+        self._first_grad: np.ndarray | None = None
         if len(self.param_groups) != 1:
             raise ValueError(f"{type(self).__name__} does not support parameter groups: "
                              "it treats all parameters as one vector")
@@ -33,7 +41,10 @@ class FullBatchOptimizer(Optimizer):
 
     def _loss_and_grad(self, closure: Closure) -> tuple[float, np.ndarray]:
         loss = float(self._evaluate(closure))
-        return loss, flat.gather_grad(self.params).astype(np.float64)
+        grad = flat.gather_grad(self.params).astype(np.float64)
+        if self._first_grad is None:
+            self._first_grad = grad
+        return loss, grad
 
     def _directional(self, closure: Closure, origin: np.ndarray, direction: np.ndarray):
         """E and ∇E at w + t d, for the line search; leaves w unchanged."""
@@ -53,3 +64,22 @@ class FullBatchOptimizer(Optimizer):
         return strong_wolfe(self._directional(closure, origin, direction), direction, start, t,
                             c2=c2, tolerance_change=self.param_groups[0]["tolerance_change"],
                             max_iterations=max(budget, 0))
+
+
+def _recording_descent_rate(step: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a full-batch ``step`` so that it records the step length along steepest descent,
+    η = max(0, −⟨Δw, g⟩ / ⟨g, g⟩) with g the gradient at the step's start (the step size of
+    the L1 soft-threshold, see ``Optimizer.prox_rate``)."""
+
+    @functools.wraps(step)
+    def wrapper(self: FullBatchOptimizer, closure: Any = None) -> Any:
+        start = flat.gather(self.params).astype(np.float64)
+        self._first_grad = None
+        loss = step(self, closure)
+        grad = self._first_grad
+        if grad is not None:
+            change = flat.gather(self.params).astype(np.float64) - start
+            self._record_descent_rate(-float(change @ grad), float(grad @ grad))
+        return loss
+
+    return wrapper

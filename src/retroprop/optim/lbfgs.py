@@ -11,6 +11,7 @@ import numpy as np
 from retroprop.optim import flat
 from retroprop.optim.full_batch import FullBatchOptimizer
 from retroprop.optim.optimizer import Closure, check_lr
+from retroprop.stacklevel import user_stacklevel
 
 
 class LBFGS(FullBatchOptimizer):
@@ -120,7 +121,8 @@ class LBFGS(FullBatchOptimizer):
                                            group["max_eval"] - evaluations)
                 if result.value >= loss:
                     warnings.warn("LBFGS: the line search could not decrease the loss; "
-                                  "stopping this step", RuntimeWarning, stacklevel=2)
+                                  "stopping this step", RuntimeWarning,
+                                  stacklevel=user_stacklevel())
                     break
                 t, loss, grad, used = result.t, result.value, result.grad, result.evaluations
                 state["t"] = t

@@ -45,18 +45,19 @@ class LevenbergMarquardt(Optimizer):
     cg_iter : int, default 100
     """
 
-    requires_closure = True
-    wants_residuals = True
+    step_kind = "residuals"
+    full_batch = True
+    has_lr = False
 
     def __init__(self, params: Iterable[Any], mu: float = 1e-3, mu_decrease: float = 0.1,
                  mu_increase: float = 10.0, mu_max: float = 1e10, max_iter: int = 1,
                  cg_iter: int = 100) -> None:
         super().__init__(params, dict(mu=mu, mu_decrease=mu_decrease, mu_increase=mu_increase,
-                                      mu_max=mu_max, max_iter=max_iter, cg_iter=cg_iter,
-                                      lr=1.0))
+                                      mu_max=mu_max, max_iter=max_iter, cg_iter=cg_iter))
         if len(self.param_groups) != 1:
             raise ValueError("LevenbergMarquardt does not support parameter groups")
         self.params = self.param_groups[0]["params"]
+        self._first_grad: np.ndarray | None = None
 
     def _check_group(self, group: dict[str, Any]) -> None:
         check_lr(group["mu"], "mu")
@@ -91,6 +92,8 @@ class LevenbergMarquardt(Optimizer):
             return (shifted - base) / h
 
         gradient = transpose_product(base)
+        if self._first_grad is None:
+            self._first_grad = gradient
         delta = np.zeros_like(w)
         residual = -gradient
         direction = residual.copy()
@@ -116,6 +119,8 @@ class LevenbergMarquardt(Optimizer):
         state = self.state.setdefault(self.params[0], {})
         mu = state.get("mu", group["mu"])
         first = None
+        start = flat.gather(self.params).astype(np.float64)
+        self._first_grad = None
         for _ in range(group["max_iter"]):
             with enable_grad():
                 r = closure()
@@ -137,4 +142,8 @@ class LevenbergMarquardt(Optimizer):
         for p in self.params:
             p.grad = None
         state["mu"] = mu
+        if self._first_grad is not None:
+            change = flat.gather(self.params).astype(np.float64) - start
+            self._record_descent_rate(-float(change @ self._first_grad),
+                                      float(self._first_grad @ self._first_grad))
         return float(first)

@@ -1,49 +1,97 @@
 """Learning-rate (and momentum) schedules, with ``torch.optim.lr_scheduler``'s interface:
 build with an optimizer, call ``step()`` once per epoch (or per batch).
 
-Seed 001 asks for a global rate that adapts: lower it when the validation error stalls
-(``ReduceLROnPlateau``), or raise it a little while the error falls and cut it when the
-error rises (``BoldDriver``); momentum starts at 0.5 and rises to 0.9 or 0.99
-(``MomentumSchedule``).
+Every schedule follows one protocol (:class:`Scheduler`): ``step(metric=None)``,
+``state_dict()`` / ``load_state_dict()``, and ``requires_metric`` (the plateau rule and the
+bold driver need the monitored value); ``rp.callbacks.LearningRateScheduler`` drives any of
+them from ``fit``. A schedule of the learning rate refuses an optimizer that has none
+(``has_lr = False``: vSGD, Levenberg–Marquardt).
+
+Berzal ("Backpropagation") asks for a global rate that adapts: lower it when the
+validation error stalls (``ReduceLROnPlateau``), or raise it a little while the error falls
+and cut it when the error rises (``BoldDriver``); momentum starts at 0.5 and rises to 0.9
+or 0.99 (``MomentumSchedule``).
 """
 
 from __future__ import annotations
 
+import copy
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from retroprop.optim.improvement import Improvement
 from retroprop.optim.optimizer import Optimizer
 
 
-class LRScheduler:
+class Scheduler:
+    """The protocol of every schedule.
+
+    ``step(metric=None)`` after each epoch (or batch); ``requires_metric`` says whether
+    ``metric`` (the monitored value) is needed; ``epoch_begin()`` is called by the driver
+    before an epoch whose training loss will be the next metric; ``state_dict()`` and
+    ``load_state_dict()`` save and restore everything but the optimizer.
+    """
+
+    #: Whether ``step`` needs the monitored value.
+    requires_metric: ClassVar[bool] = False
+    #: Whether the schedule changes the learning rate (and so needs ``optimizer.has_lr``).
+    changes_lr: ClassVar[bool] = True
+
+    def __init__(self, optimizer: Optimizer) -> None:
+        name = type(self).__name__
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{name}: optimizer must be an Optimizer, got "
+                            f"{type(optimizer).__name__}")
+        if self.changes_lr and not optimizer.has_lr:
+            raise TypeError(f"{name}: {type(optimizer).__name__} has no learning rate "
+                            "(has_lr = False), so there is no rate to schedule")
+        self.optimizer = optimizer
+
+    def step(self, metric: float | None = None) -> None:
+        raise NotImplementedError
+
+    def epoch_begin(self) -> None:
+        """The next metric is measured during the coming epoch, from the current weights."""
+
+    def _metric(self, metric: float | None) -> float:
+        if self.requires_metric and metric is None:
+            raise ValueError(f"{type(self).__name__}.step needs the monitored value: "
+                             "step(metric)")
+        return float(metric)  # type: ignore[arg-type]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {k: copy.deepcopy(v) for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(copy.deepcopy(dict(state)))
+
+    def __repr__(self) -> str:
+        settings = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items()
+                             if k != "optimizer" and not k.startswith("_")
+                             and isinstance(v, int | float | str | bool | tuple))
+        return f"{type(self).__name__}({settings})"
+
+
+class LRScheduler(Scheduler):
     """Base: ``lr = base_lr · factor(epoch)`` for every group after each ``step()``."""
 
     def __init__(self, optimizer: Optimizer) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(self).__name__}: optimizer must be an Optimizer, got "
-                            f"{type(optimizer).__name__}")
-        self.optimizer = optimizer
+        super().__init__(optimizer)
         self.base_lrs = [group["lr"] for group in optimizer.param_groups]
         self.last_epoch = 0
 
     def factor(self, epoch: int) -> float:
         raise NotImplementedError
 
-    def step(self) -> None:
+    def step(self, metric: float | None = None) -> None:
         self.last_epoch += 1
         for group, base in zip(self.optimizer.param_groups, self.base_lrs, strict=True):
             group["lr"] = base * self.factor(self.last_epoch)
 
     def get_last_lr(self) -> list[float]:
         return [group["lr"] for group in self.optimizer.param_groups]
-
-    def state_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
 
 
 class StepLR(LRScheduler):
@@ -81,7 +129,7 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer)
         self.T_max, self.eta_min = T_max, eta_min
 
-    def step(self) -> None:
+    def step(self, metric: float | None = None) -> None:
         self.last_epoch += 1
         cosine = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
         for group, base in zip(self.optimizer.param_groups, self.base_lrs, strict=True):
@@ -105,28 +153,52 @@ class WarmUp(LRScheduler):
         return self.start_factor + (1 - self.start_factor) * min(epoch, self.steps) / self.steps
 
 
-class ReduceLROnPlateau:
-    """Multiply the rate by ``factor`` when ``step(metric)`` has not improved by
-    ``threshold`` (relative) for ``patience`` calls; then wait ``cooldown`` calls."""
+class ReduceLROnPlateau(Scheduler):
+    """The plateau rule (Berzal, "Backpropagation": lower the rate when the validation
+    error stalls), as ``torch.optim.lr_scheduler.ReduceLROnPlateau``: multiply every
+    group's rate by ``factor`` when ``step(metric)`` has not improved for more than
+    ``patience`` calls (``patience`` bad calls are tolerated, the next one lowers the
+    rate), then wait ``cooldown`` calls; never below ``min_lr``.
+
+    Improvement is :class:`~retroprop.optim.improvement.Improvement` with
+    ``min_delta=threshold``, relative by default (``threshold_mode="rel"``, PyTorch's) or
+    absolute (``"abs"``, what ``rp.callbacks.ReduceLROnPlateau``'s ``min_delta`` gives).
+    The callback of that name drives this same rule, so both give one sequence.
+    """
+
+    requires_metric = True
 
     def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
-                 patience: int = 10, threshold: float = 1e-4, cooldown: int = 0,
-                 min_lr: float = 0.0) -> None:
-        if mode not in ("min", "max"):
-            raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
+                 patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
+                 cooldown: int = 0, min_lr: float = 0.0, eps: float = 1e-8) -> None:
+        super().__init__(optimizer)
         if not 0 < factor < 1:
             raise ValueError(f"ReduceLROnPlateau: factor must be in (0, 1), got {factor}")
-        self.optimizer, self.mode, self.factor = optimizer, mode, factor
-        self.patience, self.threshold, self.cooldown, self.min_lr = (patience, threshold,
-                                                                     cooldown, min_lr)
-        self.best = math.inf if mode == "min" else -math.inf
+        for name, value in (("patience", patience), ("cooldown", cooldown)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"ReduceLROnPlateau: {name} must be an integer >= 0, got "
+                                 f"{value!r}")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got "
+                             f"{threshold_mode!r}")
+        self.improvement = Improvement(mode, threshold, threshold_mode == "rel",
+                                       "ReduceLROnPlateau")
+        self.factor, self.patience, self.cooldown, self.min_lr, self.eps = (
+            factor, patience, cooldown, min_lr, eps)
         self.bad_epochs = self.cooldown_left = 0
 
-    def step(self, metric: float) -> None:
-        better = metric < self.best * (1 - self.threshold) if self.mode == "min" \
-            else metric > self.best * (1 + self.threshold)
-        if better:
-            self.best, self.bad_epochs = metric, 0
+    @property
+    def best(self) -> float:
+        return self.improvement.best
+
+    def __repr__(self) -> str:
+        return (f"ReduceLROnPlateau({self.improvement!r}, factor={self.factor}, "
+                f"patience={self.patience}, cooldown={self.cooldown}, min_lr={self.min_lr}; "
+                f"{self.bad_epochs} bad epochs)")
+
+    def step(self, metric: float | None = None) -> None:
+        if self.improvement.update(self._metric(metric)):
+            self.bad_epochs = 0
         else:
             self.bad_epochs += 1
         if self.cooldown_left > 0:
@@ -134,29 +206,37 @@ class ReduceLROnPlateau:
             self.bad_epochs = 0
         if self.bad_epochs > self.patience:
             for group in self.optimizer.param_groups:
-                group["lr"] = max(group["lr"] * self.factor, self.min_lr)
+                new = max(group["lr"] * self.factor, self.min_lr)
+                if group["lr"] - new > self.eps:
+                    group["lr"] = new
             self.cooldown_left, self.bad_epochs = self.cooldown, 0
 
 
-class BoldDriver:
-    """The adaptive global rate of seed 001 ("bold driver", Vogl et al. 1988; Battiti 1989).
+class BoldDriver(Scheduler):
+    """The adaptive global rate of Berzal's "Backpropagation" ("bold driver", Vogl et al.
+    1988; Battiti 1989).
 
     Call ``step(loss)`` after each epoch (or full-batch step) with the error of the
     current weights: if it fell, keep the weights and multiply the rate by ``increase``
     (a little, 1.05); if it rose, go back to the weights of the last accepted point (undo
     the step) and multiply the rate by ``decrease`` (0.5). When the error was measured at
     other weights than the current ones (a training epoch reports the error *before* its
-    updates), pass them as ``weights``. It keeps one copy of the parameters.
+    updates), pass them as ``weights``, or call ``epoch_begin()`` before the epoch (the
+    driving callback does). It keeps one copy of the parameters.
     """
+
+    requires_metric = True
 
     def __init__(self, optimizer: Optimizer, increase: float = 1.05, decrease: float = 0.5
                  ) -> None:
+        super().__init__(optimizer)
         if not increase > 1 or not 0 < decrease < 1:
             raise ValueError(f"BoldDriver: need increase > 1 and 0 < decrease < 1, got "
                              f"{increase} and {decrease}")
-        self.optimizer, self.increase, self.decrease = optimizer, increase, decrease
+        self.increase, self.decrease = increase, decrease
         self.best_loss = math.inf
         self.saved = self.snapshot()
+        self.pending: list[np.ndarray] | None = None
         self.undone = 0
 
     @property
@@ -167,8 +247,15 @@ class BoldDriver:
         """A copy of the parameters."""
         return [p.data.copy() for p in self.params]
 
-    def step(self, loss: float, weights: list[np.ndarray] | None = None) -> bool:
+    def epoch_begin(self) -> None:
+        self.pending = self.snapshot()
+
+    def step(self, metric: float | None = None, weights: list[np.ndarray] | None = None
+             ) -> bool:
         """Returns True when the point was accepted, False when the step was undone."""
+        loss = self._metric(metric)
+        weights = weights if weights is not None else self.pending
+        self.pending = None
         accepted = loss <= self.best_loss
         if accepted:
             self.best_loss = loss
@@ -184,18 +271,25 @@ class BoldDriver:
         return accepted
 
 
-class MomentumSchedule:
+class MomentumSchedule(Scheduler):
     """Momentum rising linearly from ``start`` to ``end`` over ``steps`` calls of
-    ``step()`` (seed 001: 0.5 while gradients are large, then 0.9 or 0.99)."""
+    ``step()`` (Berzal, "Backpropagation": 0.5 while gradients are large, then 0.9 or
+    0.99)."""
+
+    changes_lr = False
 
     def __init__(self, optimizer: Optimizer, start: float = 0.5, end: float = 0.9,
                  steps: int = 10) -> None:
+        super().__init__(optimizer)
         if "momentum" not in optimizer.defaults:
             raise ValueError(f"MomentumSchedule: {type(optimizer).__name__} has no momentum")
         for name, value in (("start", start), ("end", end)):
             if not 0 <= value < 1:
                 raise ValueError(f"MomentumSchedule: {name} must be in [0, 1), got {value}")
-        self.optimizer, self.start, self.end, self.steps = optimizer, start, end, steps
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+            raise ValueError(f"MomentumSchedule: steps must be a positive integer, got "
+                             f"{steps!r}")
+        self.start, self.end, self.steps = start, end, steps
         self.count = 0
         self._apply()
 
@@ -204,6 +298,10 @@ class MomentumSchedule:
         for group in self.optimizer.param_groups:
             group["momentum"] = value
 
-    def step(self) -> None:
+    def step(self, metric: float | None = None) -> None:
         self.count += 1
+        self._apply()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
         self._apply()

@@ -1,5 +1,5 @@
-"""Newton's method (seed 001, "Técnicas de optimización de segundo orden"):
-Δw = -η H(w)⁻¹ ∂E/∂w, with the Hessian exact (small networks) or used only through
+"""Newton's method (Berzal, "Backpropagation", Granada, "Técnicas de optimización de
+segundo orden"): Δw = -η H(w)⁻¹ ∂E/∂w, with the Hessian exact (small networks) or used only through
 Hessian-vector products solved by conjugate gradient ("Hessian-free")."""
 
 from __future__ import annotations
@@ -17,10 +17,19 @@ HESSIANS = ("exact", "cg")
 
 
 class Newton(FullBatchOptimizer):
-    """Damped Newton: solve (H + λI) Δ = -∂E/∂w, then w ← w + η Δ.
+    """Newton's method: the lecture's plain step (``plain=True``) or, by default, a damped
+    and safeguarded one: solve (H + λI) Δ = -∂E/∂w, then w ← w + η Δ.
+
+    ``plain=True`` is Berzal's rule as the slide writes it, Δw = -η H(w)⁻¹ ∂E/∂w at
+    every iteration: no damping (λ = 0, ``damping`` is ignored), no adaptation and no
+    rejection of a step that raises E. Near a minimum it converges quadratically, but
+    "si la función de error no es cuadrática, ni siquiera tenemos garantías de
+    convergencia" (the slide): where H is not positive definite the step can climb. With
+    ``hessian="exact"`` the step is H⁻¹∇E itself (least squares if H is singular); with
+    ``"cg"``, conjugate gradient still stops at a direction of negative curvature.
 
     On a quadratic surface H⁻¹ turns the ellipsoids of constant error into spheres and
-    one step with η = 1, λ = 0 lands on the minimum (seed 001).
+    one step with η = 1, λ = 0 lands on the minimum (Berzal).
 
     * ``hessian="exact"``: H column by column, by central differences of the gradient
       (exact on quadratics up to rounding),
@@ -31,23 +40,36 @@ class Newton(FullBatchOptimizer):
       ``cg_iter`` iterations, at a residual of ``cg_tol`` relative, or at a direction of
       negative curvature.
 
-    The damping λ adapts (Levenberg–Marquardt rule): the ratio ρ of actual to predicted
-    decrease of E multiplies λ by 2/3 when ρ > 3/4 and by 3/2 when ρ < 1/4, and a step
-    that raises E is undone. ``step(closure)`` runs up to ``max_iter`` iterations.
+    By default the damping λ adapts (Levenberg–Marquardt rule): the ratio ρ of actual to
+    predicted decrease of E multiplies λ by 2/3 when ρ > 3/4 and by 3/2 when ρ < 1/4, and
+    a step that raises E is undone. ``step(closure)`` runs up to ``max_iter`` iterations,
+    and stops when E changes by less than ``tolerance_change``.
+
+    Examples
+    --------
+    >>> import numpy as np, retroprop as rp
+    >>> def rosenbrock(x):
+    ...     return ((1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2).sum()
+    >>> result = rp.optim.minimize(rosenbrock, [-1.2, 1.0], method="newton", steps=1,
+    ...                            hessian="exact", plain=True, max_iter=10)
+    >>> np.round(result.x, 6).tolist()
+    [1.0, 1.0]
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 1.0, damping: float = 1e-3,
                  hessian: str = "cg", max_iter: int = 1, cg_iter: int = 50,
                  cg_tol: float = 1e-10, adapt_damping: bool = True,
-                 tolerance_change: float = 1e-12) -> None:
+                 tolerance_change: float = 1e-12, plain: bool = False) -> None:
         super().__init__(params, dict(lr=lr, damping=damping, hessian=hessian,
                                       max_iter=max_iter, cg_iter=cg_iter, cg_tol=cg_tol,
                                       adapt_damping=adapt_damping,
-                                      tolerance_change=tolerance_change))
+                                      tolerance_change=tolerance_change, plain=plain))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         check_lr(group["lr"])
         check_range(group["damping"], "damping", 0.0, float("inf"))
+        if not isinstance(group["plain"], bool):
+            raise ValueError(f"Newton: plain must be True or False, got {group['plain']!r}")
         if group["hessian"] not in HESSIANS:
             raise ValueError(f"Newton: hessian must be one of {HESSIANS}, got "
                              f"{group['hessian']!r}")
@@ -109,12 +131,18 @@ class Newton(FullBatchOptimizer):
         state = self.shared_state
         state.setdefault("damping", group["damping"])
         first_loss, grad = self._loss_and_grad(closure)
-        loss = first_loss
+        loss, plain = first_loss, group["plain"]
         for _ in range(group["max_iter"]):
             w = flat.gather(self.params)
-            delta = self._solve(closure, grad, state["damping"])  # type: ignore[arg-type]
+            delta = self._solve(closure, grad, 0.0 if plain else state["damping"])  # type: ignore
             flat.add(self.params, group["lr"], delta)
             new_loss, new_grad = self._loss_and_grad(closure)  # type: ignore[arg-type]
+            if plain:
+                change = abs(loss - new_loss)
+                loss, grad = new_loss, new_grad
+                if change < group["tolerance_change"] or not np.isfinite(new_loss):
+                    break
+                continue
             if group["adapt_damping"]:
                 hd = self._hessian_vector(closure, flat.gather(self.params))  # type: ignore
                 predicted = -(float(grad @ delta) + 0.5 * float(delta @ (hd(delta))))

@@ -2,22 +2,43 @@
 
 ``param_groups`` hold parameters with their hyperparameters (so each layer
 may have its own learning rate); ``state[param]`` holds per-parameter
-buffers (velocities, gains, moving averages), keyed by the parameter object.
+buffers (velocities, gains, moving averages), keyed by the parameter object,
+and ``global_state`` what belongs to the whole optimizer (Rprop's last error).
 Subclasses declare their defaults, check them in ``_check_group`` and write
 the update rule in ``step``.
+
+Every optimizer also declares its **contract**, which the Trainer, the
+schedules and the L1 step read instead of guessing:
+
+* ``step_kind``: ``"gradient"`` (call ``step()`` after ``backward()``; a
+  closure is optional), ``"closure"`` (``step(closure)``: the method evaluates
+  loss and gradients itself, several times per step) or ``"residuals"``
+  (``step(closure)`` with a closure returning the residuals r of E = ½ Σ r²);
+* ``full_batch``: it needs the gradient of the whole training set (Berzal,
+  "Backpropagation": rprop, conjugate gradient, quasi-Newton and Newton
+  methods); on mini-batches the Trainer warns once per ``fit``;
+* ``has_lr``: its groups have a learning rate ``"lr"`` that schedules may
+  change (vSGD and Levenberg–Marquardt have none);
+* ``prox_rate(param)``: the step size η of the last step, per weight, for the
+  L1 soft-threshold w ← sign(w) max(|w| − η λ, 0).
 """
 
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from retroprop.stacklevel import user_stacklevel
 from retroprop.tensor.tensor import Tensor
 
 Closure = Callable[[], Any]
+
+#: The ways an optimizer's ``step`` can be called (see ``Optimizer.step_kind``).
+STEP_KINDS = ("gradient", "closure", "residuals")
 
 
 def check_lr(value: Any, name: str = "lr") -> None:
@@ -47,12 +68,23 @@ class Optimizer:
         Hyperparameters of groups that do not set them.
     """
 
-    #: Full-batch methods (CG, L-BFGS, Newton) need ``step(closure)``.
-    requires_closure = False
+    #: How ``step`` is called: "gradient", "closure" or "residuals" (module docstring).
+    step_kind: ClassVar[str] = "gradient"
+    #: Whether it needs full-batch gradients (the Trainer warns on mini-batches).
+    full_batch: ClassVar[bool] = False
+    #: Whether its groups have a learning rate ``"lr"`` (schedules refuse optimizers without).
+    has_lr: ClassVar[bool] = True
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+        if self.step_kind not in STEP_KINDS:
+            raise TypeError(f"{type(self).__name__}: step_kind must be one of {STEP_KINDS}, got "
+                            f"{self.step_kind!r}")
+        if self.has_lr != ("lr" in defaults):
+            raise TypeError(f"{type(self).__name__}: has_lr={self.has_lr} but its defaults "
+                            f"{'lack' if self.has_lr else 'have'} an 'lr'")
         self.defaults = dict(defaults)
         self.state: dict[Tensor, dict[str, Any]] = {}
+        self.global_state: dict[str, Any] = {}
         self.param_groups: list[dict[str, Any]] = []
         groups = list(params) if not isinstance(params, Tensor) else [params]
         if not groups:
@@ -95,6 +127,42 @@ class Optimizer:
     def _check_group(self, group: dict[str, Any]) -> None:
         """Raise ValueError for hyperparameters out of range (each subclass)."""
 
+    @property
+    def requires_closure(self) -> bool:
+        """Whether ``step`` needs a closure (``step_kind`` is not "gradient")."""
+        return self.step_kind != "gradient"
+
+    def group_of(self, param: Tensor) -> dict[str, Any]:
+        """The parameter group that holds ``param``."""
+        for group in self.param_groups:
+            if any(p is param for p in group["params"]):
+                return group
+        raise KeyError(f"{type(self).__name__}: a parameter of shape {param.shape} is not "
+                       "optimized by it")
+
+    def prox_rate(self, param: Tensor) -> float | np.ndarray:
+        """The step size η of the last step for ``param`` (a number or one per weight), so
+        that a proximal step (the L1 soft-threshold, threshold η λ) matches the step taken.
+
+        Plain gradient methods took w ← w − η g: η is the group's ``lr``. Methods that scale
+        each weight's gradient (Adam, RMSprop, Adagrad, adaptive gains, vSGD) override this
+        with their per-weight rate. Methods without such a rate (rprop, the full-batch
+        methods) record, after each step, the step length along steepest descent,
+        η = max(0, −⟨Δw, g⟩ / ⟨g, g⟩) over all weights, which is ``lr`` for plain gradient
+        descent (see :meth:`_record_descent_rate`).
+        """
+        if "descent_rate" in self.global_state or not self.has_lr:
+            return float(self.global_state.get("descent_rate", 0.0))
+        try:
+            return float(self.group_of(param)["lr"])
+        except KeyError:  # not optimized here: it did not move
+            return 0.0
+
+    def _record_descent_rate(self, change: float, gradient_square: float) -> None:
+        """Store η = max(0, −⟨Δw, g⟩ / ⟨g, g⟩) from −⟨Δw, g⟩ (``change``) and ⟨g, g⟩."""
+        self.global_state["descent_rate"] = (max(change, 0.0) / gradient_square
+                                             if gradient_square > 0 else 0.0)
+
     def zero_grad(self) -> None:
         """Forget the gradients of every parameter (``grad = None``)."""
         for group in self.param_groups:
@@ -106,13 +174,23 @@ class Optimizer:
 
     def gradients(self, l2: bool = True) -> Iterator[tuple[dict[str, Any], Tensor, np.ndarray]]:
         """(group, parameter, gradient) for every parameter that has a gradient; with a
-        group ``weight_decay`` λ (and ``l2``) the gradient is ∂E/∂w + λ w, a new array."""
+        group ``weight_decay`` λ (and ``l2``) the gradient is ∂E/∂w + λ w, a new array.
+
+        A step in which none of the parameters has a gradient warns: the usual cause is a
+        model built again after its optimizer, whose parameters are not the model's."""
+        found = False
         for group in self.param_groups:
             decay = group.get("weight_decay", 0.0) if l2 else 0.0
             for param in group["params"]:
                 if param.grad is None:
                     continue
+                found = True
                 yield group, param, param.grad + decay * param.data if decay else param.grad
+        if not found:
+            warnings.warn(f"{type(self).__name__}.step: none of its parameters has a gradient, "
+                          "so nothing moved; was the model built again after the optimizer? "
+                          "Build the optimizer from the parameters of the model you train",
+                          RuntimeWarning, stacklevel=user_stacklevel())
 
     def _evaluate(self, closure: Closure | None) -> Any:
         """Run the closure, if any, with recording on; full-batch methods demand one."""
@@ -131,12 +209,16 @@ class Optimizer:
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:
-        """Hyperparameters and per-parameter state, parameters numbered in group order."""
+        """The complete state: hyperparameters (``param_groups``), per-parameter state
+        (parameters numbered in group order), ``global_state`` and the parameters' shapes.
+        A copy: loading it into a fresh optimizer of the same model continues exactly."""
         index = {id(p): i for i, p in enumerate(p for g in self.param_groups for p in g["params"])}
         groups = [{**{k: v for k, v in g.items() if k != "params"},
                    "params": [index[id(p)] for p in g["params"]]} for g in self.param_groups]
         state = {index[id(p)]: copy.deepcopy(s) for p, s in self.state.items() if id(p) in index}
-        return {"state": state, "param_groups": groups}
+        shapes = [list(p.shape) for g in self.param_groups for p in g["params"]]
+        return {"state": state, "param_groups": groups, "shapes": shapes,
+                "global_state": copy.deepcopy(self.global_state)}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what ``state_dict`` saved; the parameters must have the same shapes."""
@@ -152,10 +234,19 @@ class Optimizer:
                 f"{[len(g['params']) for g in self.param_groups]}: it comes from a different model"
             )
         params = [p for g in self.param_groups for p in g["params"]]
+        shapes = state_dict.get("shapes")
+        if shapes is not None and [tuple(s) for s in shapes] != [p.shape for p in params]:
+            raise ValueError(
+                f"{name}.load_state_dict: the saved state is for parameters of shapes "
+                f"{[tuple(s) for s in shapes]}, this optimizer has {[p.shape for p in params]}: "
+                "it comes from a different model")
         new_state: dict[Tensor, dict[str, Any]] = {}
         for key, saved in state_dict["state"].items():
+            if not 0 <= int(key) < len(params):
+                raise ValueError(f"{name}.load_state_dict: state for parameter {key}, but this "
+                                 f"optimizer has {len(params)} parameters")
             param = params[int(key)]
-            for buffer_name, value in saved.items():
+            for buffer_name, value in saved.items() if shapes is None else ():
                 if isinstance(value, np.ndarray) and value.shape not in ((), param.shape):
                     raise ValueError(
                         f"{name}.load_state_dict: state '{buffer_name}' of parameter {key} has "
@@ -164,6 +255,7 @@ class Optimizer:
                     )
             new_state[param] = copy.deepcopy(saved)
         self.state = new_state
+        self.global_state = copy.deepcopy(dict(state_dict.get("global_state", {})))
         for own, saved in zip(self.param_groups, groups, strict=True):
             own.update({k: v for k, v in saved.items() if k != "params"})
 

@@ -8,6 +8,7 @@ from typing import Any
 from retroprop.optim.adagrad import Adagrad
 from retroprop.optim.adam import Adam, AdamW
 from retroprop.optim.adaptive_gains import AdaptiveGains
+from retroprop.optim.bfgs import BFGS
 from retroprop.optim.conjugate_gradient import ConjugateGradient
 from retroprop.optim.lbfgs import LBFGS
 from retroprop.optim.levenberg_marquardt import LevenbergMarquardt
@@ -22,6 +23,7 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
     "sgd": SGD, "adaptive_gains": AdaptiveGains, "rprop": Rprop, "rmsprop": RMSprop,
     "adagrad": Adagrad, "adam": Adam, "adamw": AdamW, "vsgd": VSGD,
     "cg": ConjugateGradient, "conjugate_gradient": ConjugateGradient, "lbfgs": LBFGS,
+    "bfgs": BFGS,
     "newton": Newton, "levenberg_marquardt": LevenbergMarquardt, "lm": LevenbergMarquardt,
 }  # fmt: skip
 

@@ -34,10 +34,26 @@ class RMSprop(Optimizer):
         check_range(group["weight_decay"], "weight_decay", 0.0, float("inf"))
         check_lr(group["eps"], "eps")
 
+    def _denominator(self, group: dict[str, Any], state: dict[str, Any]) -> np.ndarray:
+        """√MeanSquare + ε (centered: √(MeanSquare - mean²) + ε)."""
+        square = state["square_avg"]
+        if group["centered"]:
+            mean = state["grad_avg"]
+            return np.sqrt(square - mean * mean) + group["eps"]
+        return np.sqrt(square) + group["eps"]
+
+    def prox_rate(self, param: Any) -> float | np.ndarray:
+        """η / (√MeanSquare + ε): the per-weight rate of the last step."""
+        state = self.state.get(param)
+        if not state:
+            return 0.0
+        group = self.group_of(param)
+        return group["lr"] / self._denominator(group, state)
+
     def step(self, closure: Closure | None = None) -> Any:
         loss = self._evaluate(closure)
         for group, param, grad in self.gradients():
-            alpha, eps = group["alpha"], group["eps"]
+            alpha = group["alpha"]
             state = self.state.setdefault(param, {})
             square = state.setdefault("square_avg", np.zeros_like(param.data))
             square *= alpha
@@ -46,9 +62,7 @@ class RMSprop(Optimizer):
                 mean = state.setdefault("grad_avg", np.zeros_like(param.data))
                 mean *= alpha
                 mean += (1 - alpha) * grad
-                denominator = np.sqrt(square - mean * mean) + eps
-            else:
-                denominator = np.sqrt(square) + eps
+            denominator = self._denominator(group, state)
             if group["momentum"]:
                 buffer = state.setdefault("momentum_buffer", np.zeros_like(param.data))
                 buffer *= group["momentum"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,7 +29,9 @@ class Rprop(Optimizer):
       and forget the gradient.
 
     Rprop needs full-batch gradients: averaged over mini-batches, small consistent gradients
-    and a rare large opposite one do not cancel (seed 001); the Trainer warns once.
+    and a rare large opposite one do not cancel (Berzal, "Backpropagation"); the Trainer
+    warns once per ``fit`` (``full_batch = True``). The error of the last step, which
+    ``"irprop+"`` compares with, is kept in ``global_state``.
 
     Parameters
     ----------
@@ -41,7 +42,7 @@ class Rprop(Optimizer):
     variant : str, default "irprop-"
     """
 
-    full_batch_only = True
+    full_batch = True
 
     def __init__(self, params: Iterable[Any], lr: float = 0.01,
                  etas: tuple[float, float] = (0.5, 1.2),
@@ -49,7 +50,6 @@ class Rprop(Optimizer):
                  ) -> None:
         super().__init__(params, dict(lr=lr, etas=tuple(etas), step_sizes=tuple(step_sizes),
                                       variant=variant))
-        self._previous_loss: float | None = None
 
     def _check_group(self, group: dict[str, Any]) -> None:
         check_lr(group["lr"])
@@ -69,8 +69,10 @@ class Rprop(Optimizer):
         error_rose = None
         if loss is not None:
             value = float(loss)
-            error_rose = self._previous_loss is not None and value > self._previous_loss
-            self._previous_loss = value
+            previous = self.global_state.get("previous_loss")
+            error_rose = previous is not None and value > previous
+            self.global_state["previous_loss"] = value
+        along, square = 0.0, 0.0
         for group in self.param_groups:
             variant = group["variant"]
             if variant == "irprop+" and error_rose is None:
@@ -82,6 +84,7 @@ class Rprop(Optimizer):
                 if param.grad is None:
                     continue
                 grad = param.grad.copy(order="K")
+                square += float(np.vdot(grad, grad))
                 state = self.state.setdefault(param, {})
                 if "step_size" not in state:
                     state["step_size"] = np.full_like(param.data, group["lr"])
@@ -101,15 +104,10 @@ class Rprop(Optimizer):
                 elif variant == "irprop-":
                     grad[flipped] = 0
                     change[flipped] = 0
+                along -= float(np.vdot(change, param.grad))
                 param.data += change.astype(param.dtype)
                 state["change"] = change
                 state["prev"] = grad
+        self._record_descent_rate(along, square)
         return loss
 
-
-def warn_mini_batches(optimizer: Optimizer, batch_size: int | None, n: int) -> None:
-    """Warn once per call when a full-batch-only method meets mini-batches."""
-    if getattr(optimizer, "full_batch_only", False) and batch_size is not None and batch_size < n:
-        warnings.warn(f"{type(optimizer).__name__} needs full-batch gradients (seed 001: rprop "
-                      f"does not work with mini-batches); use batch_size=None",
-                      RuntimeWarning, stacklevel=3)

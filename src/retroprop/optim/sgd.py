@@ -1,4 +1,5 @@
-"""Stochastic gradient descent, with momentum and Nesterov's method (seeds 001, 004)."""
+"""Stochastic gradient descent, with momentum and Nesterov's method (Berzal,
+"Backpropagation", Granada; Tobón & Aguirre, UNAL Manizales)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from retroprop.optim.optimizer import Closure, Optimizer, check_lr, check_range
 
 
 class SGD(Optimizer):
-    """Gradient descent, w ← w - η ∂E/∂w (seed 004), with momentum and Nesterov.
+    """Gradient descent, w ← w - η ∂E/∂w (Tobón & Aguirre), with momentum and Nesterov.
 
-    Momentum (seed 001) accumulates a velocity, v(t) = μ v(t-1) - η ∂E/∂w,
+    Momentum (Berzal) accumulates a velocity, v(t) = μ v(t-1) - η ∂E/∂w,
     and moves the weights by it, Δw(t) = v(t). As ``torch.optim.SGD`` we
     keep b = -v/η, so that changing η between steps scales the whole step:
 
@@ -21,13 +22,21 @@ class SGD(Optimizer):
         w ← w - η b                      (standard momentum)
         w ← w - η (g + μ b)              (Nesterov: jump along b, then correct)
 
+    Nesterov's method in Berzal, "Backpropagation" (Granada), "Momentos: Método de
+    Nesterov", first jumps along the accumulated gradient, θ + μv, then measures the
+    gradient there and corrects: v ← μ v - η ∇E(θ + μv), θ ← θ + v. As in PyTorch (and
+    Sutskever et al. 2013), the parameters here hold the point *after the jump*,
+    w = θ + μv, where the gradient is measured: the closure and ``∂E/∂w`` are evaluated at
+    w, and the lecture's θ (before the jump) is w - μv = w + ημ b. Both sequences converge to
+    the same minimum.
+
     Parameters
     ----------
     params : iterable of Parameter or of parameter groups
     lr : float
         Learning rate η > 0.
     momentum : float, default 0
-        μ in [0, 1); seed 001 starts at 0.5 and raises it to 0.9 or 0.99
+        μ in [0, 1); Berzal starts at 0.5 and raises it to 0.9 or 0.99
         (see :class:`~retroprop.optim.MomentumSchedule`).
     dampening : float, default 0
     nesterov : bool, default False
@@ -40,7 +49,7 @@ class SGD(Optimizer):
     >>> w = rp.nn.Parameter(np.array([7.0]))
     >>> opt = rp.optim.SGD([w], lr=0.6)
     >>> loss = ((w - 4) ** 2 + 3).sum(); loss.backward(); opt.step()
-    >>> round(float(w.data[0]), 4)  # seed 004: 3.4
+    >>> round(float(w.data[0]), 4)  # Tobón & Aguirre: 3.4
     3.4
     """
 

@@ -49,13 +49,13 @@ class VSGD(Optimizer):
         Floor of h̄ and v̄.
     """
 
-    requires_closure = True
+    step_kind = "closure"
+    has_lr = False
 
     def __init__(self, params: Iterable[Any], warmup: int = 10, overestimate: float = 2.0,
                  delta: float = 1e-4, curvature_floor: float = 0.1, eps: float = 1e-8) -> None:
         super().__init__(params, dict(warmup=warmup, overestimate=overestimate, delta=delta,
-                                      curvature_floor=curvature_floor, eps=eps,
-                                      lr=float("nan")))
+                                      curvature_floor=curvature_floor, eps=eps))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         if not isinstance(group["warmup"], int) or group["warmup"] < 1:
@@ -64,6 +64,12 @@ class VSGD(Optimizer):
             raise ValueError(f"VSGD: overestimate must be >= 1, got {group['overestimate']}")
         check_lr(group["delta"], "delta")
         check_lr(group["eps"], "eps")
+
+    def prox_rate(self, param: Any) -> float | np.ndarray:
+        """The per-weight rate η* of the last step (0 during the slow start, which does not
+        move the weights)."""
+        rate = self.state.get(param, {}).get("rate")
+        return 0.0 if rate is None else rate
 
     def _curvature(self, closure: Closure) -> dict[Any, np.ndarray]:
         """Diagonal curvature estimates h, by one extra gradient at w + δ u."""
@@ -99,6 +105,7 @@ class VSGD(Optimizer):
                 if "seen" not in state:
                     state.update(seen=0, g_avg=np.zeros_like(g), v_avg=np.zeros_like(g),
                                  h_avg=np.zeros_like(g), tau=np.full_like(g, float(n0)))
+                state.pop("rate", None)
                 if state["seen"] < n0:  # slow start: plain averages of the first n0 steps
                     state["seen"] += 1
                     k = state["seen"]

@@ -11,6 +11,9 @@ gradients.
 from __future__ import annotations
 
 import math
+import numbers
+import os
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,15 +24,21 @@ from retroprop.callbacks.history import History
 from retroprop.callbacks.progress import ProgressBar
 from retroprop.data.batches import SAMPLINGS, batch_indices
 from retroprop.nn.functional import all_finite, check_finite
-from retroprop.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from retroprop.nn.loss import Loss
 from retroprop.nn.module import Module
 from retroprop.nn.utils import clip_grad_norm_, clip_grad_value_
-from retroprop.ops.activation import sigmoid, softmax
 from retroprop.optim.optimizer import Optimizer
-from retroprop.optim.rprop import warn_mini_batches
 from retroprop.tensor.grad_mode import no_grad
 from retroprop.tensor.tensor import Tensor
 from retroprop.train.metrics import Metric, get_metric
+from retroprop.train.resume import (
+    EpochState,
+    interruptible,
+    restore,
+    stop_for_interrupt,
+    training_state,
+)
+from retroprop.train.steps import step_strategy
 
 PREDICT_BATCH = 1024
 
@@ -57,9 +66,17 @@ class Trainer:
     Notes
     -----
     Regularization happens in one place: modules that define ``penalty()``
-    add it to the loss (so the reported loss is E + penalty, as in seed 001),
-    and modules that define ``project_(lr)`` take their proximal step and are
-    projected back onto their constraints after every optimizer step.
+    add it to the loss (so the reported loss is E + penalty, as in Berzal's
+    "Backpropagation"), and modules that define ``project_(prox_rate)`` take
+    their proximal step, with the step size the optimizer took
+    (``Optimizer.prox_rate``), and are projected back onto their constraints
+    after every optimizer step.
+
+    How a batch becomes a step follows the optimizer's declared
+    ``step_kind`` (:mod:`retroprop.train.steps`); what depends on the loss
+    (target checks, probabilities, decisions) comes from the loss
+    (:class:`retroprop.nn.Loss`). Optimizers that need full batches
+    (``full_batch``) get a warning, once per ``fit``, on mini-batches.
 
     Examples
     --------
@@ -80,6 +97,12 @@ class Trainer:
                  ) -> None:
         if not isinstance(model, Module):
             raise TypeError(f"Trainer: model must be a Module, got {type(model).__name__}")
+        if isinstance(loss, type):
+            raise TypeError(f"Trainer: loss must be a loss instance such as {loss.__name__}(), "
+                            f"not the class {loss.__name__}")
+        if not isinstance(loss, Module):
+            raise TypeError(f"Trainer: loss must be a loss module such as "
+                            f"nn.CrossEntropyLoss(), got {type(loss).__name__}")
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"Trainer: optimizer must be an Optimizer, got "
                             f"{type(optimizer).__name__}")
@@ -87,17 +110,24 @@ class Trainer:
                             ("clip_grad_value", clip_grad_value)):
             if value is not None and not value > 0:
                 raise ValueError(f"Trainer: {name} must be positive, got {value}")
+        if (clip_grad_norm or clip_grad_value) and optimizer.step_kind != "gradient":
+            raise ValueError(
+                f"Trainer: clip_grad_norm and clip_grad_value clip the gradient of a gradient "
+                f"step; {type(optimizer).__name__} (step_kind={optimizer.step_kind!r}) "
+                "evaluates loss and gradient several times per step and controls its own step "
+                "length, where a clipped gradient would not be the loss's: remove the clipping")
         self.model, self.loss, self.optimizer = model, loss, optimizer
+        # a loss module without the contract of nn.Loss is taken as a regression loss
+        self.contract: Loss = loss if isinstance(loss, Loss) else Loss()
         self.clip_grad_norm, self.clip_grad_value = clip_grad_norm, clip_grad_value
-        self.is_classifier = isinstance(loss, CrossEntropyLoss | BCELoss | BCEWithLogitsLoss)
+        self.is_classifier = self.contract.is_classifier
         if metrics is None:
             metrics = ["accuracy"] if self.is_classifier else []
-        threshold = 0.0 if isinstance(loss, BCEWithLogitsLoss) else 0.5
-        self.metrics = dict(get_metric(m, threshold) for m in metrics)
+        self.metrics = dict(get_metric(m, self.contract.threshold) for m in metrics)
         self.stop_training = False
-        self._penalized = [m for m in model.modules() if type(m).penalty is not Module.penalty]
-        self._projected = [m for m in model.modules() if type(m).project_ is not Module.project_]
-        self._projections = self._projection_groups()
+        self.resuming = False  # True while a resumed fit runs its callbacks' on_train_begin
+        self.penalized = [m for m in model.modules() if type(m).penalty is not Module.penalty]
+        self.projected = [m for m in model.modules() if type(m).project_ is not Module.project_]
 
     # ------------------------------------------------------------------ data checks
     def _inputs(self, X: Any, where: str) -> np.ndarray:
@@ -111,27 +141,12 @@ class Trainer:
         return X
 
     def _targets(self, y: Any, n: int, where: str) -> np.ndarray:
+        """The targets of a whole data set, checked and converted once by the loss."""
         y = np.asarray(y.data if isinstance(y, Tensor) else y)
-        if len(y) != n:
-            raise ValueError(f"{where}: X has {n} examples but y has {len(y)}")
-        if isinstance(self.loss, CrossEntropyLoss) and y.ndim == 1:
-            values = np.unique(y)
-            bad = values[(values != np.round(values)) | (values < 0)] if values.dtype.kind == "f" \
-                else values[values < 0]
-            if values.dtype.kind not in "biuf" or len(bad):
-                raise ValueError(f"{where}: a classifier needs integer labels 0..C-1; unexpected "
-                                 f"values {(bad if len(bad) else values)[:10].tolist()}")
-            y = y.astype(np.int64)
-            classes = self._num_outputs()
-            if classes is not None and values.max() >= classes:
-                raise ValueError(
-                    f"{where}: the model has {classes} outputs, so labels must be in "
-                    f"0..{classes - 1}; unexpected values {values[values >= classes][:10].tolist()}"
-                )
-        elif y.dtype.kind in "biuf":
-            y = y.astype(self.model.dtype)
-            check_finite(y, "y", where)
-        return y
+        if y.ndim == 0 or len(y) != n:
+            raise ValueError(f"{where}: X has {n} examples but y has "
+                             f"{'none (a scalar)' if y.ndim == 0 else len(y)}")
+        return self.contract.prepare_targets(y, self._num_outputs(), self.model.dtype, where)
 
     def _num_outputs(self) -> int | None:
         """The size of the model's last Linear layer, if it has one."""
@@ -140,89 +155,40 @@ class Trainer:
 
     # ------------------------------------------------------------------ one step
     def _regularized(self, loss: Tensor) -> Tensor:
-        for module in self._penalized:
+        for module in self.penalized:
             term = module.penalty()
             if term is not None:
                 loss = loss + term
         return loss
 
-    def _compute_loss(self, xb: np.ndarray, yb: np.ndarray) -> tuple[Tensor | None, np.ndarray]:
-        """Loss (None when the outputs are not finite) and outputs of one batch."""
+    def compute_loss(self, xb: np.ndarray, yb: np.ndarray) -> tuple[Tensor | None, np.ndarray]:
+        """Loss with the penalties (None when the outputs are not finite) and outputs of one
+        batch, in the model's current mode."""
         outputs = self.model(Tensor._wrap(xb))
         if not all_finite(outputs.data):
             return None, outputs.data
         return self._regularized(self.loss(outputs, yb)), outputs.data
 
-    def _clip(self) -> None:
+    def clip_gradients(self) -> None:
+        """Clip by norm and by value, as configured (Fuentes Pineda: exploding gradients)."""
         if self.clip_grad_norm is not None:
             clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
         if self.clip_grad_value is not None:
             clip_grad_value_(self.model.parameters(), self.clip_grad_value)
 
-    def _train_step(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, np.ndarray]:
-        if self.optimizer.requires_closure:
-            return self._closure_step(xb, yb)
-        self.optimizer.zero_grad()
-        loss, outputs = self._compute_loss(xb, yb)
-        if loss is None or not math.isfinite(value := loss.item()):
-            return math.nan if loss is None else value, outputs
-        loss.backward()
-        self._clip()
-        self.optimizer.step()
-        self._constrain()
-        return value, outputs
-
-    def _closure_step(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, np.ndarray]:
-        if getattr(self.optimizer, "wants_residuals", False):
-            return self._residual_step(xb, yb)
-        first: list[tuple[float, np.ndarray]] = []
-
-        def closure() -> float:
-            self.optimizer.zero_grad()
-            loss, outputs = self._compute_loss(xb, yb)
-            value = math.nan if loss is None else loss.item()
-            if loss is not None and math.isfinite(value):
-                loss.backward()
-                self._clip()
-            if not first:
-                first.append((value, outputs))
-            return value
-
-        self.optimizer.step(closure)
-        self._constrain()
-        return first[0]
-
-    def _residual_step(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, np.ndarray]:
-        """Levenberg–Marquardt: the optimizer wants the residuals r = y - t of MSELoss."""
-        if not isinstance(self.loss, MSELoss):
-            raise TypeError(f"{type(self.optimizer).__name__} minimizes a sum of squares: train "
-                            f"with MSELoss, not {type(self.loss).__name__}")
-        with no_grad():
-            loss, outputs = self._compute_loss(xb, yb)
-        value = math.nan if loss is None else loss.item()
-        if math.isfinite(value):
-            self.optimizer.step(lambda: self.model(Tensor._wrap(xb)) - yb)
-            self._constrain()
-        return value, outputs
-
-    def _projection_groups(self) -> list[tuple[Module, dict[str, Any]]]:
-        """Each module with a projection, and the parameter group of its weight (whose step
-        size its proximal step uses)."""
-        groups = {id(p): g for g in self.optimizer.param_groups for p in g["params"]}
-        return [(m, groups.get(id(m._parameters.get("weight")), self.optimizer.param_groups[0]))
-                for m in self._projected]
-
-    def _constrain(self) -> None:
-        """Proximal steps and constraints, each layer with the step size of its weight."""
-        for module, group in self._projections:
-            module.project_(group["lr"])
+    def constrain(self) -> None:
+        """Proximal steps and constraints after a step, each weight with the step size the
+        optimizer took for it (``Optimizer.prox_rate``)."""
+        for module in self.projected:
+            module.project_(self.optimizer.prox_rate)
 
     # ------------------------------------------------------------------ fit
     def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = 32,
             shuffle: bool = True, validation_data: tuple[Any, Any] | None = None,
             validation_split: float = 0.0, callbacks: Sequence[Callback] | None = None,
             verbose: int = 1, sampling: str = "uniform",
-            augment: Callable[[np.ndarray], np.ndarray] | None = None) -> History:
+            augment: Callable[[np.ndarray], np.ndarray] | None = None,
+            resume_from: str | os.PathLike[str] | None = None) -> History:
         """Train for ``epochs`` epochs; returns the :class:`~retroprop.callbacks.History`.
 
         Parameters
@@ -240,19 +206,23 @@ class Trainer:
             held out for validation (ignored when ``validation_data`` is given).
         callbacks : list of Callback
         verbose : int
-            0 silent; 1 a progress bar (one line per epoch when not on a terminal).
+            0 silent; 1 a progress bar (one line per epoch when not on a terminal); 2 also
+            the per-layer gradient statistics that callbacks put in the logs.
         sampling : {"uniform", "class_balanced", "hard_examples"}
             See :func:`retroprop.data.batch_indices`.
         augment : callable, optional
             Applied to every training batch of inputs (a transform of
             :mod:`retroprop.data.augment`), so each epoch sees new distortions.
+        resume_from : path, optional
+            A training checkpoint written by ``ModelCheckpoint(resumable=True)``: the run
+            continues where that one stopped (weights, optimizer, callbacks, schedules,
+            random generator, position inside the epoch), and ends with the weights an
+            uninterrupted run would have. Call ``fit`` with the same data and arguments.
         """
         where = "fit"
-        if not isinstance(epochs, int) or epochs < 0:
-            raise ValueError(f"fit: epochs must be an integer >= 0, got {epochs!r}")
-        if batch_size is not None and (not isinstance(batch_size, int) or batch_size <= 0):
-            raise ValueError(f"fit: batch_size must be a positive integer or None, got "
-                             f"{batch_size!r}")
+        epochs = _integer(epochs, "epochs", 0)
+        if batch_size is not None:
+            batch_size = _integer(batch_size, "batch_size", 1, "or None")
         if not 0 <= validation_split < 1:
             raise ValueError(f"fit: validation_split must be in [0, 1), got {validation_split}")
         if sampling not in SAMPLINGS:
@@ -274,71 +244,113 @@ class Trainer:
             raise TypeError(f"fit: augment must be callable, got {type(augment).__name__}")
         if sampling == "class_balanced" and y.ndim != 1:
             raise ValueError("fit: sampling='class_balanced' needs integer class labels")
-
         for index, callback in enumerate(callbacks or []):
             if not isinstance(callback, Callback):
                 raise TypeError(f"fit: callbacks[{index}] must be a Callback, got "
                                 f"{type(callback).__name__}")
-        warn_mini_batches(self.optimizer, batch_size, len(X))
+        if self.optimizer.full_batch and batch_size is not None and batch_size < len(X):
+            warnings.warn(f"{type(self.optimizer).__name__} needs full-batch gradients (Berzal, "
+                          f"'Backpropagation': on mini-batches its steps follow noise); got "
+                          f"batch_size={batch_size} for {len(X)} examples: use batch_size=None",
+                          RuntimeWarning, stacklevel=2)
+        self._step = step_strategy(self)
         history = History()
-        extra: list[Callback] = [ProgressBar()] if verbose else []
+        extra: list[Callback] = [ProgressBar(show_layers=verbose >= 2)] if verbose else []
         steps = 1 if batch_size is None else math.ceil(len(X) / batch_size)
         # History after the user's callbacks, so it records what they add to the logs.
-        hooks = CallbackList([*(callbacks or []), history, *extra], self,
-                             {"epochs": epochs, "steps": steps, "samples": len(X)})
-        per_example = type(self.loss)(reduction="none") if sampling == "hard_examples" else None
-        errors: np.ndarray | None = None
+        saved = [*(callbacks or []), history]
+        hooks = CallbackList([*saved, *extra], self,
+                             {"epochs": epochs, "steps": steps, "samples": len(X),
+                              "validation": X_val is not None})
+        self._per_example = type(self.loss)(reduction="none") \
+            if sampling == "hard_examples" else None
+        self._errors: np.ndarray | None = None
+        self._run = {"epochs": epochs, "batch_size": batch_size, "samples": len(X),
+                     "shuffle": shuffle, "sampling": sampling, "validation": X_val is not None}
+        self._callbacks, self._pending = saved, []
         self.stop_training = False
-        self._projections = self._projection_groups()
+        self.resuming = resume_from is not None
         hooks.on_train_begin({})
-        for epoch in range(epochs):
-            hooks.on_epoch_begin(epoch, {})
-            self.model.train()
-            last_good = self.model.state_dict()
-            total, seen, outputs_seen, targets_seen = 0.0, 0, [], []
-            for batch, index in enumerate(batch_indices(
-                    len(X), batch_size, shuffle, sampling, labels=y, errors=errors)):
-                hooks.on_train_batch_begin(batch, {"size": len(index)})
-                xb, yb = X[index], y[index]
-                if augment is not None:
-                    xb = augment(xb)
-                value, outputs = self._train_step(xb, yb)
-                hooks.on_train_batch_end(batch, {"loss": value, "size": len(index)})
-                if not math.isfinite(value):
-                    if self.stop_training:
-                        break
-                    self.model.load_state_dict(last_good)
-                    raise FloatingPointError(
-                        f"fit: training diverged at epoch {epoch + 1}, batch {batch}: the loss is "
-                        f"{value}; the weights are restored to the start of epoch {epoch + 1}. "
-                        "Lower the learning rate or clip gradients (clip_grad_norm=)"
-                    )
-                total += value * len(index)
-                seen += len(index)
-                outputs_seen.append(outputs)
-                targets_seen.append(yb)
-                if per_example is not None:
-                    if errors is None:
-                        errors = np.zeros(len(X))
-                    with no_grad():
-                        errors[index] = per_example(Tensor._wrap(outputs), yb).data.reshape(
-                            len(index), -1).mean(axis=1)
+        epoch, self._epoch = 0, None
+        if resume_from is not None:
+            epoch, self._epoch = restore(self, resume_from)
+        self.resuming = False
+        with interruptible(self) as interrupted:
+            while epoch < epochs and not self.stop_training:
+                if self._epoch is None:
+                    hooks.on_epoch_begin(epoch, {})
+                    self._epoch = EpochState.start(
+                        self.model, list(batch_indices(len(X), batch_size, shuffle, sampling,
+                                                       labels=y, errors=self._errors)))
+                logs = self._train_epoch(epoch, X, y, augment, hooks, interrupted)
+                if logs is None:
+                    break
+                if X_val is not None:
+                    logs |= {f"val_{k}": v for k, v in self._evaluate(X_val, y_val).items()}
+                if self.optimizer.has_lr:
+                    logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
+                epoch, self._epoch = epoch + 1, None
+                hooks.on_epoch_end(epoch - 1, logs)
+                self._write_checkpoints(epoch)
                 if self.stop_training:
                     break
-            if seen == 0:
-                break
-            logs = {"loss": total / seen}
-            logs |= self._metric_values(np.concatenate(targets_seen),
-                                        np.concatenate(outputs_seen))
-            if X_val is not None:
-                logs |= {f"val_{k}": v for k, v in self._evaluate(X_val, y_val).items()}
-            logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
-            hooks.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
         hooks.on_train_end({})
         self.model.eval()
         return history
+
+    def request_checkpoint(self, write: Callable[[dict[str, Any]], None]) -> None:
+        """Ask for a training checkpoint when the current batch or epoch has finished (its
+        callbacks included): ``write(state)`` then receives :func:`training_state`."""
+        self._pending.append(write)
+
+    def _write_checkpoints(self, epoch: int) -> None:
+        pending, self._pending = self._pending, []
+        if pending:
+            state = training_state(self, epoch, self._epoch)
+            for write in pending:
+                write(state)
+
+    def _train_epoch(self, epoch: int, X: np.ndarray, y: np.ndarray,
+                     augment: Callable[[np.ndarray], np.ndarray] | None,
+                     hooks: CallbackList, interrupted: Callable[[], bool]
+                     ) -> dict[str, float] | None:
+        """The rest of the epoch in ``self._epoch`` (all of it, unless resumed); the epoch's
+        logs (None when no batch ran)."""
+        self.model.train()
+        state = self._epoch
+        if state is None:
+            raise RuntimeError("Trainer: no epoch in progress")
+        while state.batch < len(state.batches) and not self.stop_training:
+            batch, index = state.batch, state.batches[state.batch]
+            hooks.on_train_batch_begin(batch, {"size": len(index)})
+            xb, yb = X[index], y[index]
+            if augment is not None:
+                xb = augment(xb)
+            value, outputs = self._step(xb, yb)
+            hooks.on_train_batch_end(batch, {"loss": value, "size": len(index)})
+            if not math.isfinite(value):
+                if self.stop_training:
+                    break
+                self.model.load_state_dict(state.last_good)
+                raise FloatingPointError(
+                    f"fit: training diverged at epoch {epoch + 1}, batch {batch}: the loss is "
+                    f"{value}; the weights are restored to the start of epoch {epoch + 1}. "
+                    "Lower the learning rate or clip gradients (clip_grad_norm=)"
+                )
+            state.add(value, outputs, yb)
+            if self._per_example is not None:
+                if self._errors is None:
+                    self._errors = np.zeros(len(X))
+                with no_grad():
+                    self._errors[index] = self._per_example(Tensor._wrap(outputs), yb).data \
+                        .reshape(len(index), -1).mean(axis=1)
+            self._write_checkpoints(epoch)
+            if interrupted():
+                stop_for_interrupt(self, epoch, batch)
+        if state.seen == 0:
+            return None
+        return {"loss": state.total / state.seen} | self._metric_values(
+            np.concatenate(state.targets), np.concatenate(state.outputs))
 
     # ------------------------------------------------------------------ inference
     def _metric_values(self, targets: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
@@ -373,21 +385,20 @@ class Trainer:
         return self._outputs(self._inputs(X, "predict"), batch_size)
 
     def predict_proba(self, X: Any, batch_size: int | None = None) -> np.ndarray:
-        """Class probabilities: softmax of the logits (``CrossEntropyLoss``), sigmoid of them
-        (``BCEWithLogitsLoss``), or the outputs themselves (``BCELoss``)."""
-        if not self.is_classifier:
-            raise TypeError(f"predict_proba: the loss {type(self.loss).__name__} is not a "
-                            "classification loss")
-        outputs = Tensor._wrap(self.predict(X, batch_size))
-        if isinstance(self.loss, CrossEntropyLoss):
-            return softmax(outputs, 1).data
-        if isinstance(self.loss, BCEWithLogitsLoss):
-            return sigmoid(outputs).data
-        return outputs.data
+        """Class probabilities, as the loss defines them: softmax of the logits
+        (``CrossEntropyLoss``), their sigmoid (``BCEWithLogitsLoss``), or the outputs
+        themselves (``BCELoss``)."""
+        return self.contract.probabilities(self.predict(X, batch_size))
 
     def predict_classes(self, X: Any, batch_size: int | None = None) -> np.ndarray:
-        """The most probable class of each example."""
-        from retroprop.train.metrics import predicted_labels
+        """The most probable class of each example (the loss's decision rule)."""
+        return self.contract.decide(self.predict(X, batch_size))
 
-        threshold = 0.0 if isinstance(self.loss, BCEWithLogitsLoss) else 0.5
-        return predicted_labels(self.predict(X, batch_size), threshold)
+
+def _integer(value: Any, name: str, low: int, also: str = "") -> int:
+    """An integral number (Python or NumPy) >= ``low``, as an int."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        kind = "a positive integer" if low == 1 else f"an integer >= {low}"
+        raise ValueError(f"fit: {name} must be {kind}{' ' + also if also else ''}, got "
+                         f"{value!r}")
+    return int(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 
 def curve_names(history: Mapping[str, Sequence[float]]) -> list[str]:
@@ -12,10 +13,20 @@ def curve_names(history: Mapping[str, Sequence[float]]) -> list[str]:
     return [k for k in history if "/" not in k and not k.startswith("val_") and k != "lr"]
 
 
+def epoch_axis(axis: Any) -> None:
+    """Label the x axis "epoch", with integer ticks (epochs 1, 2, ... as the console and
+    ``history.csv`` number them)."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_xlabel("epoch")
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def plot_history(history: Mapping[str, Sequence[float]], path: str | os.PathLike[str],
                  title: str = "Learning curves") -> None:
     """Save a PNG with one panel per quantity (loss, then each metric), each showing the
-    training curve and, if present, the validation curve."""
+    training curve and, if present, the validation curve, against epochs numbered from 1
+    (integer ticks)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -30,7 +41,7 @@ def plot_history(history: Mapping[str, Sequence[float]], path: str | os.PathLike
         axis.plot(epochs, history[name], marker="o", label="training")
         if f"val_{name}" in history:
             axis.plot(epochs, history[f"val_{name}"], marker="s", label="validation")
-        axis.set_xlabel("epoch")
+        epoch_axis(axis)
         axis.set_ylabel(name)
         axis.grid(alpha=0.3)
         axis.legend()

@@ -1,0 +1,156 @@
+"""``retroprop tune CONFIG.toml``: a hyperparameter search of an ``rp.sklearn`` estimator
+described by a TOML file, stored as it goes, with a results table, plots and the best model.
+
+.. code-block:: toml
+
+    [search]
+    method = "bayesian"     # grid, random, bayesian, genetic
+    trials = 20
+    cv = 3                  # or: validation_fraction = 0.2
+    seed = 0
+
+    [data]
+    dataset = "digits"      # a name or a .csv/.npz file, as for retroprop train
+
+    [estimator]
+    kind = "MLPClassifier"  # or MLPRegressor; the other keys are fixed parameters
+    max_iter = 30
+
+    [space]
+    learning_rate_init = { log_uniform = [1e-4, 1e-1] }
+    hidden_layer_sizes = { choice = [[32], [64, 32]] }
+    alpha = { uniform = [0.0, 0.01] }
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+SEARCH_KEYS = {"method", "trials", "cv", "validation_fraction", "seed", "round_size",
+               "workers", "metric"}
+
+
+def add_parser(commands: Any) -> None:
+    """The ``tune`` subcommand and its flags."""
+    tune = commands.add_parser(
+        "tune", help="search hyperparameters of an MLP (grid, random, Bayesian, genetic)",
+        description="Search the [space] of a TOML file; results go to --output.")
+    tune.add_argument("config", help="TOML file with [search], [data], [estimator], [space]")
+    tune.add_argument("--output", help="folder for search.db, trials.csv, the plots and the "
+                                       "best model (default: CONFIG-tune next to the file)")
+    tune.add_argument("--resume", action="store_true",
+                      help="continue the search stored in OUTPUT/search.db")
+    tune.add_argument("--scheduler", help="run trials on the Dask cluster at this address "
+                                          "(tcp://host:port)")
+    tune.add_argument("--workers", type=int, help="local worker processes (default 1)")
+    tune.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def read_config(path: str | Path) -> dict[str, Any]:
+    """The four tables of a search file, checked."""
+    try:
+        with open(path, "rb") as handle:
+            config = tomllib.load(handle)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"tune: no file {path}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"tune {path}: not valid TOML ({error})") from None
+    unknown = sorted(set(config) - {"search", "data", "estimator", "space"})
+    if unknown or "space" not in config:
+        raise ValueError(f"tune {path}: expected tables [search], [data], [estimator] and "
+                         f"[space] (required); unknown: {unknown}")
+    bad = sorted(set(config.get("search", {})) - SEARCH_KEYS)
+    if bad:
+        raise ValueError(f"tune {path}: unknown [search] keys {bad}; known: "
+                         f"{sorted(SEARCH_KEYS)}")
+    return config
+
+
+def _data(name: str) -> tuple[np.ndarray, ...]:
+    """Training and test sets as flat, scaled feature vectors."""
+    import retroprop as rp
+
+    ((X, y), (X_test, y_test)), maximum = rp.datasets.load(name)
+    X, X_test = X.reshape(len(X), -1), X_test.reshape(len(X_test), -1)
+    if maximum is not None:
+        X, X_test = rp.datasets.scale(X, maximum), rp.datasets.scale(X_test, maximum)
+    else:
+        scaler = rp.data.StandardScaler().fit(X)
+        X, X_test = scaler.transform(X), scaler.transform(X_test)
+    return (np.asarray(X, np.float32), y, np.asarray(X_test, np.float32), y_test)
+
+
+def _estimator(table: dict[str, Any]) -> Any:
+    from retroprop.sklearn import MLPClassifier, MLPRegressor
+
+    kinds = {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}
+    settings = dict(table)
+    kind = settings.pop("kind", "MLPClassifier")
+    if kind not in kinds:
+        raise ValueError(f"tune: [estimator] kind must be one of {sorted(kinds)}, got {kind!r}")
+    estimator = kinds[kind]()
+    unknown = sorted(set(settings) - set(estimator.get_params()))
+    if unknown:
+        raise ValueError(f"tune: [estimator] {kind} has no parameters {unknown}")
+    return estimator.set_params(**{k: tuple(v) if isinstance(v, list) else v
+                                   for k, v in settings.items()})
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Run (or resume) the search of ``args.config`` and write its results."""
+    import retroprop as rp
+    from retroprop.parallel import connect
+
+    config = read_config(args.config)
+    search = config.get("search", {})
+    output = Path(args.output or Path(args.config).with_suffix("").as_posix() + "-tune")
+    output.mkdir(parents=True, exist_ok=True)
+    X, y, X_test, y_test = _data(config.get("data", {}).get("dataset", "digits"))
+    estimator = _estimator(config.get("estimator", {}))
+    space = rp.tune.parse_space(config["space"])
+    options: dict[str, Any] = {"method": search.get("method", "random"),
+                               "n_trials": search.get("trials"),
+                               "seed": search.get("seed", 0),
+                               "round_size": search.get("round_size", 4)}
+    if "metric" in search:
+        options["metric"] = search["metric"]
+    if "validation_fraction" in search:
+        from sklearn.model_selection import train_test_split
+
+        X, X_val, y, y_val = train_test_split(
+            X, y, test_size=search["validation_fraction"], random_state=options["seed"],
+            stratify=y if y.ndim == 1 and y.dtype.kind in "iu" else None)
+        options["validation_data"] = (X_val, y_val)
+    else:
+        options["cv"] = search.get("cv", 3)
+    executor = connect(args.scheduler) if args.scheduler else None
+    try:
+        result = rp.tune(estimator, space, X, y, storage=output / "search.db",
+                         resume=args.resume, executor=executor,
+                         n_jobs=args.workers or search.get("workers", 1),
+                         verbose=0 if args.quiet else 1, **options)
+    finally:
+        if executor is not None:
+            executor.close()
+    result.to_csv(output / "trials.csv")
+    result.plot(output)
+    test_score = float(result.best_model.score(X_test, y_test))
+    rp.save(result.best_model.model_, output / "best_model.rpz",
+            metadata={"best_params": {k: repr(v) for k, v in result.best_params.items()},
+                      "test_score": test_score})
+    summary = {"best_params": {k: repr(v) for k, v in result.best_params.items()},
+               "best_score": result.best_score, "test_score": test_score,
+               "trials": len(result.trials)}
+    (output / "best.json").write_text(json.dumps(summary, indent=2))
+    print(result.table())
+    print(f"best {result.metric} {result.best_score:.4f} with {result.best_params}; "
+          f"retrained on all training data: test score {test_score:.4f}")
+    print(f"wrote search.db, trials.csv, best_score.png, parameters.png, best_model.rpz and "
+          f"best.json in {output}")
+    return summary

@@ -1,0 +1,212 @@
+"""Cross-validation that trains (Berzal, "Backpropagation": "validación cruzada", N subsets
+and N error estimates): one model per fold, each fold's scores, their mean and standard
+deviation, and the fitted models if asked.
+
+The model is either a function that returns a fresh retroprop ``Module`` (trained here by a
+:class:`~retroprop.train.Trainer`) or a scikit-learn-compatible estimator such as
+``rp.sklearn.MLPClassifier`` (cloned for every fold).
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from retroprop.data.split import KFold, StratifiedKFold
+from retroprop.nn.loss import CrossEntropyLoss, MSELoss
+from retroprop.nn.module import Module
+from retroprop.optim.registry import create
+from retroprop.parallel.executor import run_all
+from retroprop.parallel.seeding import task_seed, using_generator
+from retroprop.train.trainer import Trainer
+
+#: Options of the training of a Module (each fold, each trial), with their defaults.
+TRAINING = {"loss": None, "optimizer": "sgd", "lr": 0.05, "momentum": 0.9, "nesterov": False,
+            "epochs": 10, "batch_size": 32}
+
+
+def is_estimator(model: Any) -> bool:
+    """A scikit-learn-style estimator (``get_params`` and ``fit``), not a model builder."""
+    return hasattr(model, "get_params") and hasattr(model, "fit")
+
+
+def is_classification(y: np.ndarray) -> bool:
+    """Integer labels of shape (n,) mean classes."""
+    return y.ndim == 1 and y.dtype.kind in "biu"
+
+
+def _optimizer_settings(options: dict[str, Any]) -> dict[str, Any]:
+    """The training options that the named optimizer's constructor takes."""
+    name = str(options["optimizer"]).lower().replace("-", "_")
+    from retroprop.optim.registry import OPTIMIZERS
+
+    if name not in OPTIMIZERS:
+        raise ValueError(f"optimizer: unknown optimizer {options['optimizer']!r}; known: "
+                         f"{', '.join(sorted(OPTIMIZERS))}")
+    taken = inspect.signature(OPTIMIZERS[name]).parameters
+    return {key: options[key] for key in ("lr", "momentum", "nesterov") if key in taken}
+
+
+def fit_module(build_model: Callable[..., Module], X: np.ndarray, y: np.ndarray,
+               options: dict[str, Any], build_args: dict[str, Any] | None = None,
+               validation: tuple[np.ndarray, np.ndarray] | None = None
+               ) -> tuple[Module, Trainer]:
+    """Build ``build_model(**build_args)`` and train it with ``options`` (keys of
+    :data:`TRAINING`); returns the model and its trainer."""
+    unknown = sorted(set(options) - set(TRAINING))
+    if unknown:
+        raise ValueError(f"unknown training options {unknown}; known: {sorted(TRAINING)}")
+    given = options
+    options = {**TRAINING, **options}
+    model = build_model(**(build_args or {}))
+    if not isinstance(model, Module):
+        raise TypeError(f"build_model must return a retroprop Module, got "
+                        f"{type(model).__name__}")
+    loss = options["loss"] or (CrossEntropyLoss() if is_classification(y) else MSELoss())
+    if isinstance(loss, type):
+        loss = loss()
+    optimizer = create(options["optimizer"], model.parameters(), **_optimizer_settings(options))
+    if optimizer.full_batch and "batch_size" not in given:
+        options["batch_size"] = None  # its contract: the whole training set in every step
+    trainer = Trainer(model, loss, optimizer)
+    trainer.fit(X, y, epochs=int(options["epochs"]), batch_size=options["batch_size"],
+                validation_data=validation, verbose=0)
+    return model, trainer
+
+
+def fit_and_score(model: Any, X: np.ndarray, y: np.ndarray, train: np.ndarray,
+                  test: np.ndarray, options: dict[str, Any], seed: int,
+                  build_args: dict[str, Any] | None = None) -> tuple[dict[str, float], Any]:
+    """Train on ``train`` rows, score on ``test`` rows, with draws from ``seed``: the
+    scores (``loss`` and metrics for a Module, ``score`` for an estimator) and the model."""
+    if not is_estimator(model) and not is_classification(y) and y.ndim == 1:
+        y = y.reshape(-1, 1)  # one output per target
+    with using_generator(np.random.default_rng(seed)):
+        if is_estimator(model):
+            from sklearn.base import clone
+
+            estimator = clone(model).set_params(**(build_args or {}))
+            if "random_state" in estimator.get_params():
+                estimator.set_params(random_state=seed % 2**31)
+            estimator.fit(X[train], y[train])
+            return {"score": float(estimator.score(X[test], y[test]))}, estimator
+        fitted, trainer = fit_module(model, X[train], y[train], options, build_args)
+        return trainer.evaluate(X[test], y[test]), fitted
+
+
+def _fold_task(data: tuple[Any, ...], train: np.ndarray, test: np.ndarray, seed: int
+               ) -> tuple[dict[str, float], Any]:
+    model, X, y, options, return_model = data
+    scores, fitted = fit_and_score(model, X, y, train, test, options, seed)
+    return scores, fitted if return_model else None
+
+
+@dataclass
+class CrossValidation:
+    """Scores of each fold (``scores[name]``, one value per fold), their ``mean`` and
+    ``std``, and the fitted ``models`` when asked for."""
+
+    scores: dict[str, np.ndarray]
+    models: list[Any] | None = None
+    mean: dict[str, float] = field(init=False)
+    std: dict[str, float] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.mean = {k: float(np.mean(v)) for k, v in self.scores.items()}
+        self.std = {k: float(np.std(v)) for k, v in self.scores.items()}
+
+    def table(self) -> str:
+        """One row per fold, then mean and standard deviation."""
+        names = list(self.scores)
+        rows = [f"{'fold':>6} " + " ".join(f"{n:>12}" for n in names)]
+        for fold in range(len(self.scores[names[0]])):
+            rows.append(f"{fold + 1:>6} " + " ".join(f"{self.scores[n][fold]:>12.4f}"
+                                                       for n in names))
+        rows.append(f"{'mean':>6} " + " ".join(f"{self.mean[n]:>12.4f}" for n in names))
+        rows.append(f"{'std':>6} " + " ".join(f"{self.std[n]:>12.4f}" for n in names))
+        return "\n".join(rows)
+
+
+def folds(X: np.ndarray, y: np.ndarray, cv: int, stratify: bool | None, seed: int
+          ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The folds of a shuffled (stratified for classes, unless told otherwise) k-fold."""
+    if isinstance(cv, bool) or not isinstance(cv, int) or cv < 2:
+        raise ValueError(f"cv must be an integer >= 2 (the number of folds), got {cv!r}")
+    stratify = is_classification(y) if stratify is None else stratify
+    splitter = (StratifiedKFold if stratify else KFold)(cv, shuffle=True, seed=seed)
+    return list(splitter.split(X, y))
+
+
+def cross_validate(model: Any, X: Any, y: Any, cv: int = 5, *, stratify: bool | None = None,
+                   seed: int = 0, return_models: bool = False, executor: Any = None,
+                   n_jobs: int = 1, **training: Any) -> CrossValidation:
+    """Train one model per fold of a k-fold split and score it on the held-out fold.
+
+    Parameters
+    ----------
+    model : callable returning a Module, or a scikit-learn estimator
+        A fresh network per fold (``lambda: rp.models.mlp([64, 32, 10])``), or an
+        estimator such as ``rp.sklearn.MLPClassifier(...)``, cloned per fold.
+    X, y : arrays
+    cv : int, default 5
+        Number of folds.
+    stratify : bool, optional
+        Keep the class shares in every fold; by default, when y holds integer labels.
+    seed : int, default 0
+        Seeds the split and each fold's training (fold i uses its own stream), so the
+        result is the same serially, on local processes or on a Dask cluster.
+    return_models : bool, default False
+        Keep the fitted models in ``result.models``.
+    executor : dask.distributed.Client or concurrent.futures.Executor, optional
+        Where the folds run (see :mod:`retroprop.parallel`); local processes by default.
+    n_jobs : int, default 1
+        Local worker processes when no executor is given.
+    **training
+        For a Module: ``loss`` (default cross-entropy for integer labels, else MSE),
+        ``optimizer`` (a name, default "sgd"), ``lr`` (0.05), ``momentum`` (0.9),
+        ``nesterov`` (False), ``epochs`` (10), ``batch_size`` (32; None, the full batch,
+        by default for the optimizers whose contract needs it).
+
+    Returns
+    -------
+    CrossValidation
+        ``scores`` per fold (for a Module: the loss and the metrics of
+        ``Trainer.evaluate``; for an estimator: its ``score``), ``mean``, ``std``,
+        ``models``.
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> (X, y), _ = rp.datasets.load_digits()
+    >>> X = X.reshape(len(X), -1) / 16
+    >>> result = rp.cross_validate(lambda: rp.models.mlp([64, 32, 10]), X, y, cv=3,
+    ...                            epochs=3)
+    >>> result.mean["accuracy"] > 0.85
+    True
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    if len(X) != len(y):
+        raise ValueError(f"cross_validate: X has {len(X)} examples but y has {len(y)}")
+    if not (callable(model) or is_estimator(model)):
+        raise TypeError(f"cross_validate: model must be a function returning a Module or a "
+                        f"scikit-learn estimator, got {type(model).__name__}")
+    if not is_estimator(model):
+        unknown = sorted(set(training) - set(TRAINING))
+        if unknown:
+            raise ValueError(f"cross_validate: unknown training options {unknown}; known: "
+                             f"{sorted(TRAINING)}")
+    elif training:
+        raise ValueError(f"cross_validate: training options {sorted(training)} are for a "
+                         "model-building function; set an estimator's parameters on it")
+    splits = folds(X, y, cv, stratify, seed)
+    tasks = [(train, test, task_seed(seed, i)) for i, (train, test) in enumerate(splits)]
+    shared = (model, X, y, copy.copy(training), return_models)
+    results = run_all(_fold_task, tasks, executor, n_jobs, shared, what="fold")
+    names = list(results[0][0])
+    scores = {n: np.array([r[0][n] for r in results]) for n in names}
+    return CrossValidation(scores, [r[1] for r in results] if return_models else None)

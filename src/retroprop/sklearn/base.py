@@ -1,0 +1,299 @@
+"""What the two estimators share: parameters, the network, the solver, the training loop
+with scikit-learn's stopping rule, and the fitted attributes (scikit-learn's
+``neural_network/_multilayer_perceptron.py``, on retroprop's Trainer)."""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from retroprop.callbacks.base import Callback
+from retroprop.nn.linear import Linear
+from retroprop.nn.module import Module
+from retroprop.nn.regularized import regularize
+from retroprop.optim.optimizer import Optimizer
+from retroprop.optim.registry import OPTIMIZERS, create
+from retroprop.parallel.seeding import using_generator
+from retroprop.serialization import architecture, build
+from retroprop.sklearn.network import ACTIVATION_NAMES, build_network
+from retroprop.sklearn.weighted_loss import WeightedLoss, pack, per_example_loss
+from retroprop.train.trainer import Trainer
+
+
+class _StoppingRule(Callback):
+    """scikit-learn's rule, checked after every epoch: stop when the training loss (or,
+    with ``early_stopping``, the validation score) has not improved by ``tol`` for
+    ``n_iter_no_change`` consecutive epochs."""
+
+    def __init__(self, estimator: BaseMLP, validation: tuple[np.ndarray, ...] | None,
+                 n_samples: int, can_stop: bool) -> None:
+        self.estimator, self.validation = estimator, validation
+        self.n_samples, self.can_stop = n_samples, can_stop
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        est = self.estimator
+        est.n_iter_ += 1
+        est.t_ += self.n_samples
+        est.loss_curve_.append(float(logs["loss"]))
+        if est.verbose:
+            print(f"Iteration {est.n_iter_}, loss = {est.loss_curve_[-1]:.8f}")
+        if self.validation is not None:
+            score = est._score_targets(*self.validation)
+            est.validation_scores_.append(score)
+            improved = score >= est.best_validation_score_ + est.tol
+            if score > est.best_validation_score_:
+                est.best_validation_score_ = score
+                est._best_state = self.model.state_dict()
+        else:
+            improved = est.loss_curve_[-1] <= est.best_loss_ - est.tol
+            est.best_loss_ = min(est.best_loss_, est.loss_curve_[-1])
+        est._no_improvement_count = 0 if improved else est._no_improvement_count + 1
+        if self.can_stop and est._no_improvement_count > est.n_iter_no_change:
+            self.trainer.stop_training = True
+
+
+class BaseMLP(BaseEstimator):
+    """Base of :class:`MLPClassifier` and :class:`MLPRegressor` (see their docstrings)."""
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATION_NAMES) | {"sigmoid", "leaky_relu", "elu",
+                                                            "lecun_tanh", "tanh_linear"})],
+        "solver": [StrOptions(set(OPTIMIZERS))],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+        "init": [None, str, callable],
+        "max_norm": [None, Interval(Real, 0, None, closed="neither")],
+        "l1": [Interval(Real, 0, None, closed="left")],
+        "loss": [None, str, callable],
+    }
+
+    def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *,
+                 solver: str = "adam", alpha: float = 0.0001, batch_size: int | str = "auto",
+                 learning_rate_init: float = 0.001, max_iter: int = 200, shuffle: bool = True,
+                 random_state: Any = None, tol: float = 1e-4, verbose: bool = False,
+                 warm_start: bool = False, momentum: float = 0.9,
+                 nesterovs_momentum: bool = True, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, n_iter_no_change: int = 10,
+                 dropout: float = 0.0, batch_norm: bool = False, init: Any = None,
+                 max_norm: float | None = None, l1: float = 0.0, loss: Any = None) -> None:
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.init = init
+        self.max_norm = max_norm
+        self.l1 = l1
+        self.loss = loss
+
+    # ------------------------------------------------------------------ subclass hooks
+    _default_loss = "squared_error"
+
+    def _targets(self, y: Any, first: bool) -> np.ndarray:
+        """Check y and encode it as the network's targets, shape (n, k) or (n,)."""
+        raise NotImplementedError
+
+    def _n_outputs(self, targets: np.ndarray) -> int:
+        raise NotImplementedError
+
+    def _score_targets(self, X: np.ndarray, targets: np.ndarray,
+                       weights: np.ndarray | None = None) -> float:
+        """The validation score for ``early_stopping`` (accuracy or R²)."""
+        raise NotImplementedError
+
+    def _class_weights(self, targets: np.ndarray) -> np.ndarray:
+        return np.ones(len(targets))
+
+    # ------------------------------------------------------------------ fitted parts
+    @property
+    def coefs_(self) -> list[np.ndarray]:
+        """Weight matrices, ``coefs_[i]`` of shape (fan_in, fan_out) as in scikit-learn."""
+        check_is_fitted(self, "model_")
+        return [m.weight.data.T.copy() for m in self.model_.modules() if isinstance(m, Linear)]
+
+    @property
+    def intercepts_(self) -> list[np.ndarray]:
+        """Bias vectors, ``intercepts_[i]`` of shape (fan_out,)."""
+        check_is_fitted(self, "model_")
+        return [m.bias.data.copy() for m in self.model_.modules() if isinstance(m, Linear)]
+
+    def _solver(self, model: Module) -> Optimizer:
+        """The optimizer named by ``solver``; scikit-learn's names keep their meaning. Methods
+        that evaluate the loss several times per step, or have no learning rate, keep their
+        own step sizes (scikit-learn's "lbfgs" ignores ``learning_rate_init`` too)."""
+        params = model.parameters()
+        if self.solver == "sgd":
+            return create("sgd", params, lr=self.learning_rate_init, momentum=self.momentum,
+                          nesterov=self.nesterovs_momentum and self.momentum > 0)
+        kind = OPTIMIZERS[self.solver]
+        if kind.step_kind != "gradient" or not kind.has_lr:
+            return create(self.solver, params)
+        return create(self.solver, params, lr=self.learning_rate_init)
+
+    def _hidden_sizes(self) -> list[int]:
+        sizes = [self.hidden_layer_sizes] if isinstance(self.hidden_layer_sizes, Integral) \
+            else list(self.hidden_layer_sizes)
+        if any(not isinstance(s, Integral) or s <= 0 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {self.hidden_layer_sizes}.")
+        return [int(s) for s in sizes]
+
+    def _initialize(self, n_features: int, n_outputs: int, dtype: np.dtype) -> None:
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        self._rng = np.random.default_rng(seed)
+        with using_generator(self._rng):
+            self.model_ = build_network(n_features, self._hidden_sizes(), n_outputs,
+                                        self.activation, self.dropout, self.batch_norm,
+                                        self.init, self.l1, 0.0, self.max_norm, dtype)
+        self.optimizer_ = self._solver(self.model_)
+        self.loss_ = WeightedLoss(per_example_loss(
+            self.loss if self.loss is not None else self._default_loss))
+        self.n_iter_, self.t_ = 0, 0
+        self.loss_curve_: list[float] = []
+        self._no_improvement_count = 0
+        self._best_state: dict[str, np.ndarray] | None = None
+        self.best_loss_: float | None = np.inf
+        self.validation_scores_: list[float] | None = None
+        self.best_validation_score_: float | None = None
+
+    # ------------------------------------------------------------------ training
+    def _fit(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> BaseMLP:
+        first = not hasattr(self, "model_") or not (incremental or self.warm_start)
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                             dtype=(np.float64, np.float32), reset=first)
+        if hasattr(X, "toarray"):
+            X = X.toarray()
+        targets = self._targets(y, first)
+        weights = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        weights = weights * self._class_weights(targets)
+        if not weights.sum() > 0:
+            raise ValueError("sample_weight: the weights sum to zero; at least one example "
+                             "must have a positive weight.")
+        total_weight = weights.sum()
+        weights = weights * (len(weights) / total_weight)
+        if first:
+            self._initialize(X.shape[1], self._n_outputs(targets), X.dtype)
+        elif X.dtype != self.model_.dtype:
+            X = X.astype(self.model_.dtype)
+        regularize(self.model_, l1=self.l1, l2=self.alpha / total_weight, max_norm=self.max_norm)
+        with using_generator(self._rng):
+            self._train(X, targets, weights, incremental)
+        return self
+
+    def _train(self, X: np.ndarray, targets: np.ndarray, weights: np.ndarray,
+               incremental: bool) -> None:
+        validation = None
+        early = self.early_stopping and not incremental
+        if early:
+            stratify = targets if targets.ndim == 1 else None
+            split = train_test_split(X, targets, weights, test_size=self.validation_fraction,
+                                     stratify=stratify,
+                                     random_state=int(self._rng.integers(2**31)))
+            X, X_val, targets, t_val, weights, w_val = split
+            validation = (X_val, t_val, w_val)
+            if self.validation_scores_ is None:
+                self.validation_scores_, self.best_validation_score_ = [], -np.inf
+            self.best_loss_ = None
+        trainer = Trainer(self.model_, self.loss_, self.optimizer_, metrics=[])
+        if self.optimizer_.full_batch:
+            batch_size = None
+        elif self.batch_size == "auto":
+            batch_size = min(200, len(X))
+        else:
+            if self.batch_size > len(X):
+                warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
+                              "going to be clipped", stacklevel=3)
+            batch_size = min(self.batch_size, len(X))
+        epochs = 1 if incremental else self.max_iter
+        rule = _StoppingRule(self, validation, len(X), can_stop=not incremental)
+        trainer.fit(X, pack(targets, weights), epochs=epochs, batch_size=batch_size,
+                    shuffle=self.shuffle, callbacks=[rule], verbose=0)
+        if early and self._best_state is not None:
+            self.model_.load_state_dict(self._best_state)
+            self._best_state = None
+        if not incremental and not trainer.stop_training:
+            warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
+                          "and the optimization hasn't converged yet.", ConvergenceWarning,
+                          stacklevel=3)
+
+    def _outputs(self, X: Any) -> np.ndarray:
+        """The network's outputs for X, in inference mode."""
+        check_is_fitted(self, "model_")
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
+                          reset=False)
+        if hasattr(X, "toarray"):
+            X = X.toarray()
+        return Trainer(self.model_, self.loss_, self.optimizer_, metrics=[]).predict(X)
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self) -> dict[str, Any]:
+        """The network as its architecture and weights (layers keep their initializers,
+        closures that do not pickle); the optimizer pickles whole, its parameters are
+        rebound to the rebuilt network's."""
+        state = dict(super().__getstate__())
+        if "model_" in state:
+            state["model_"] = (architecture(self.model_), self.model_.state_dict())
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "model_" in state:
+            spec, weights = state["model_"]
+            with using_generator(np.random.default_rng(0)):  # weights replaced just below
+                state["model_"] = build(spec)
+            state["model_"].load_state_dict(weights)
+            _rebind(state["optimizer_"], state["model_"])
+        super().__setstate__(state)
+
+
+def _rebind(optimizer: Optimizer, model: Module) -> None:
+    """Make ``optimizer`` (unpickled with copies of the parameters) update ``model``'s
+    parameters, in the same order, with the same per-parameter state."""
+    fresh = iter(model.parameters())
+    for group in optimizer.param_groups:
+        old = group["params"]
+        group["params"] = [next(fresh) for _ in old]
+        for before, after in zip(old, group["params"], strict=True):
+            if before in optimizer.state:
+                optimizer.state[after] = optimizer.state.pop(before)

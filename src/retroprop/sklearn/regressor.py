@@ -1,0 +1,86 @@
+"""``MLPRegressor``: scikit-learn's multilayer perceptron regressor on retroprop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
+
+from retroprop.sklearn.base import BaseMLP
+from retroprop.sklearn.estimator_doc import PARAMETERS
+
+
+class MLPRegressor(RegressorMixin, BaseMLP):
+    __doc__ = f"""A multilayer perceptron regressor trained by backpropagation (Berzal,
+    "Backpropagation"), with scikit-learn's interface.
+
+    Linear outputs with the squared error by default; one output per target column. See
+    :class:`~retroprop.sklearn.MLPClassifier` for what it adds to scikit-learn's MLP. The
+    network computes in the dtype of X (float32 or float64), as scikit-learn's does.
+
+    Parameters
+    ----------
+{PARAMETERS}
+
+    Attributes
+    ----------
+    model_, optimizer_, coefs_, intercepts_, loss_curve_, best_loss_, validation_scores_,
+    best_validation_score_, n_iter_, t_
+        As in :class:`~retroprop.sklearn.MLPClassifier`; the validation score is R².
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from retroprop.sklearn import MLPRegressor
+    >>> X = np.linspace(-1, 1, 200).reshape(-1, 1)
+    >>> reg = MLPRegressor((32,), activation="tanh", solver="lbfgs", max_iter=50,
+    ...                    random_state=0).fit(X, X.ravel() ** 2)
+    >>> reg.score(X, X.ravel() ** 2) > 0.95
+    True
+    """
+
+    def _targets(self, y: Any, first: bool) -> np.ndarray:
+        y = np.asarray(y, dtype=np.float64)
+        if first:
+            self._y_1d = y.ndim == 1
+        targets = y.reshape(len(y), -1)
+        if not first and targets.shape[1] != self.model_[-1].out_features:
+            raise ValueError(f"y has {targets.shape[1]} targets, but {type(self).__name__} was "
+                             f"fitted with {self.model_[-1].out_features}.")
+        return targets
+
+    def _n_outputs(self, targets: np.ndarray) -> int:
+        return targets.shape[1]
+
+    def _score_targets(self, X: np.ndarray, targets: np.ndarray,
+                       weights: np.ndarray | None = None) -> float:
+        return float(r2_score(targets, self._outputs(X), sample_weight=weights))
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
+        """Train on (X, y) for up to ``max_iter`` epochs (continuing if ``warm_start``).
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix, shape (n_samples, n_features)
+        y : array-like, shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like, shape (n_samples,), optional
+        """
+        self._validate_params()
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
+        """One epoch over (X, y)."""
+        self._validate_params()
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted targets, shape (n_samples,) or (n_samples, n_targets)."""
+        outputs = self._outputs(X)
+        return outputs.ravel() if self._y_1d else outputs
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

@@ -1,0 +1,163 @@
+"""Training checkpoints that a run can resume from exactly, and Ctrl-C.
+
+A training checkpoint (written by ``ModelCheckpoint(resumable=True)``) holds, besides the
+model and the optimizer's complete state, everything else the loop depends on: the
+position inside the epoch (its batches, how many ran, the loss and outputs gathered so
+far, the weights at its start), the state of every callback (schedules, early stopping,
+the history), the random generator, and the arguments of ``fit``. ``fit(...,
+resume_from=path)`` puts all of it back, so the resumed run draws the same dropout
+masks and batches and ends with the weights an uninterrupted run would have, bit for
+bit. Files are written atomically (temporary file, fsync, rename, fsync of the folder):
+the previous checkpoint stays whole until the new one is complete.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from retroprop.random import generator
+
+if TYPE_CHECKING:
+    import os
+
+    from retroprop.nn.module import Module
+    from retroprop.train.trainer import Trainer
+
+FORMAT = "retroprop-training"
+VERSION = 1
+
+
+@dataclass
+class EpochState:
+    """Where a running epoch stands: its batches (drawn at its start), how many ran, and
+    what they gave."""
+
+    batches: list[np.ndarray]
+    last_good: dict[str, np.ndarray]
+    batch: int = 0
+    total: float = 0.0
+    seen: int = 0
+    outputs: list[np.ndarray] = field(default_factory=list)
+    targets: list[np.ndarray] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, model: Module, batches: list[np.ndarray]) -> EpochState:
+        return cls(batches, dict(model.state_dict()))
+
+    def add(self, value: float, outputs: np.ndarray, targets: np.ndarray) -> None:
+        """Record one finished batch."""
+        self.total += value * len(targets)
+        self.seen += len(targets)
+        self.outputs.append(outputs)
+        self.targets.append(targets)
+        self.batch += 1
+
+    def state_dict(self) -> dict[str, Any]:
+        joined = (lambda parts: np.concatenate(parts) if parts else None)  # noqa: E731
+        return {"order": np.concatenate(self.batches),
+                "sizes": [len(b) for b in self.batches], "last_good": self.last_good,
+                "batch": self.batch, "total": self.total, "seen": self.seen,
+                "outputs": joined(self.outputs), "targets": joined(self.targets),
+                "done": [len(t) for t in self.targets]}
+
+    @classmethod
+    def from_state_dict(cls, state: dict[str, Any]) -> EpochState:
+        def split(array: np.ndarray | None, sizes: list[int]) -> list[np.ndarray]:
+            if array is None:
+                return []
+            return list(np.split(array, np.cumsum(sizes)[:-1])) if sizes else []
+
+        return cls(split(state["order"], state["sizes"]), dict(state["last_good"]),
+                   state["batch"], state["total"], state["seen"],
+                   split(state["outputs"], state["done"]), split(state["targets"], state["done"]))
+
+
+def training_state(trainer: Trainer, epoch: int, current: EpochState | None) -> dict[str, Any]:
+    """Everything but the model and the optimizer that a resumed ``fit`` needs."""
+    return {"format": FORMAT, "version": VERSION, "run": dict(trainer._run), "epoch": epoch,
+            "epoch_state": None if current is None else current.state_dict(),
+            "stop_training": trainer.stop_training, "errors": trainer._errors,
+            "rng": generator().bit_generator.state,
+            "callbacks": [{"class": type(c).__name__, "state": c.state_dict()}
+                          for c in trainer._callbacks]}
+
+
+def restore(trainer: Trainer, path: str | os.PathLike[str]) -> tuple[int, EpochState | None]:
+    """Load the checkpoint at ``path`` into the trainer, its model, optimizer and callbacks;
+    returns the epoch to continue and its state (None when it has not started)."""
+    from retroprop.serialization import (
+        ModelFileError,
+        load,
+        load_optimizer_state,
+        load_training_state,
+    )
+
+    state = load_training_state(path)
+    if state.get("format") != FORMAT or state.get("version") != VERSION:
+        raise ModelFileError(f"fit: {path} is not a training checkpoint of this version")
+    run = state["run"]
+    differences = [f"{k}={run.get(k)!r} there, {v!r} here" for k, v in trainer._run.items()
+                   if run.get(k) != v]
+    if differences:
+        raise ValueError(f"fit: resume_from={str(path)!r} was written by a fit with other "
+                         f"arguments or data: {'; '.join(differences)}")
+    saved = [c["class"] for c in state["callbacks"]]
+    names = [type(c).__name__ for c in trainer._callbacks]
+    if saved != names:
+        raise ValueError(f"fit: resume_from={str(path)!r} was written with the callbacks "
+                         f"{saved}, this fit has {names}: pass the same callbacks")
+    try:
+        trainer.model.load_state_dict(load(path).state_dict())
+    except (KeyError, ValueError) as error:
+        raise ValueError(f"fit: resume_from={str(path)!r} holds another model: {error}"
+                         ) from None
+    trainer.optimizer.load_state_dict(load_optimizer_state(path))
+    for callback, entry in zip(trainer._callbacks, state["callbacks"], strict=True):
+        callback.load_state_dict(entry["state"])
+    generator().bit_generator.state = state["rng"]
+    trainer._errors = state["errors"]
+    trainer.stop_training = bool(state["stop_training"])
+    current = state["epoch_state"]
+    return int(state["epoch"]), None if current is None else EpochState.from_state_dict(current)
+
+
+@contextmanager
+def interruptible(trainer: Trainer) -> Iterator[Callable[[], bool]]:
+    """While training, Ctrl-C (SIGINT) only raises a flag, read after each batch."""
+    flag = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag.is_set
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: flag.set())
+    try:
+        yield flag.is_set
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def stop_for_interrupt(trainer: Trainer, epoch: int, batch: int) -> None:
+    """After Ctrl-C: let the callbacks write their checkpoints, say how to resume, and
+    raise ``KeyboardInterrupt``."""
+    written: list[str] = []
+    for callback in trainer._callbacks:
+        path = callback.on_interrupt()
+        if path is not None:
+            written.append(path)
+    trainer._write_checkpoints(epoch)
+    where = f"Interrupted after batch {batch} of epoch {epoch + 1}"
+    if written:
+        print(f"{where}: the run is saved in {written[0]}; continue it with "
+              f"Trainer.fit(..., resume_from={written[0]!r}) (or retroprop train --resume "
+              "RUN_DIR)", file=sys.stderr)
+    else:
+        print(f"{where}; no resumable checkpoint was configured "
+              "(ModelCheckpoint(path, resumable=True))", file=sys.stderr)
+    raise KeyboardInterrupt(where)

@@ -1,0 +1,303 @@
+"""``search``: hyperparameter search by grid, random sampling, Bayesian optimization with a
+Gaussian process, or a genetic algorithm (Berzal, "Backpropagation": random search rather
+than every combination; genetic algorithms; Bayesian optimization with Gaussian
+processes and expected improvement, Snoek et al. 2012).
+
+The samplers are Optuna's (``pip install retroprop[tune]``): ``GridSampler``,
+``RandomSampler``, ``GPSampler`` (a Gaussian process with a log expected improvement
+acquisition) and ``NSGAIISampler`` (an evolutionary algorithm: selection, crossover,
+mutation). Trials run in rounds of ``round_size``: a round's parameters are asked before
+any of its trials runs, so the search gives the same trials serially, on local worker
+processes or on a Dask cluster. Each trial is stored as it ends (Optuna's storage on an
+SQLite file), and a search killed mid-way resumes without rerunning finished trials.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from retroprop.model_selection import (
+    TRAINING,
+    fit_and_score,
+    fit_module,
+    folds,
+    is_classification,
+    is_estimator,
+)
+from retroprop.parallel.executor import INSTALL_HINT, check_executor, run_tasks
+from retroprop.parallel.seeding import task_seed, using_generator
+from retroprop.tune.result import TuneResult
+from retroprop.tune.space import Domain, check_space
+
+METHODS = ("grid", "random", "bayesian", "genetic")
+
+
+def _optuna() -> Any:
+    try:
+        import optuna
+    except ImportError:
+        raise ImportError(f"rp.tune needs Optuna: {INSTALL_HINT}") from None
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    return optuna
+
+
+def _sampler(method: str, space: dict[str, Domain], seed: int, n_trials: int) -> Any:
+    optuna = _optuna()
+    if method in ("grid", "random"):  # grid: every point is enqueued (see ``_enqueue_grid``)
+        return optuna.samplers.RandomSampler(seed=seed)
+    if method == "bayesian":
+        try:
+            return optuna.samplers.GPSampler(seed=seed, n_startup_trials=min(10, n_trials // 3))
+        except ImportError as error:
+            raise ImportError(f"Bayesian search uses Optuna's GPSampler, which needs PyTorch "
+                              f"({error}): pip install torch") from None
+    population = max(4, min(10, n_trials // 3))
+    return optuna.samplers.NSGAIISampler(seed=seed, population_size=population)
+
+
+def _grid(space: dict[str, Domain]) -> list[dict[str, Any]]:
+    """Every combination of the space's values, the last parameter varying fastest."""
+    import itertools
+
+    names = list(space)
+    return [dict(zip(names, values, strict=True))
+            for values in itertools.product(*(space[n].grid(n) for n in names))]
+
+
+def _split_params(model: Any, params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(model arguments, training options) of a trial's parameters."""
+    if is_estimator(model):
+        return params, {}
+    taken = inspect.signature(model).parameters
+    build = {k: v for k, v in params.items() if k in taken}
+    return build, {k: v for k, v in params.items() if k not in taken}
+
+
+def _check_names(model: Any, names: list[str]) -> None:
+    """Every parameter of the space must be one the model (or its training) takes."""
+    if is_estimator(model):
+        known = set(model.get_params())
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ValueError(f"search space: {type(model).__name__} has no parameter "
+                             f"{', '.join(map(repr, unknown))}; its parameters: "
+                             f"{', '.join(sorted(known))}")
+        return
+    taken = inspect.signature(model).parameters
+    accepts_any = any(p.kind is p.VAR_KEYWORD for p in taken.values())
+    unknown = [n for n in names if n not in taken and n not in TRAINING and not accepts_any]
+    if unknown:
+        raise ValueError(
+            f"search space: {', '.join(map(repr, unknown))} is neither an argument of "
+            f"{getattr(model, '__name__', 'the model function')}({', '.join(taken)}) nor a "
+            f"training option ({', '.join(TRAINING)})")
+
+
+def _score(scores: dict[str, float], metric: str) -> float:
+    if metric not in scores:
+        raise ValueError(f"metric {metric!r} is not among the scores {sorted(scores)}")
+    return float(scores[metric])
+
+
+def _trial(job: dict[str, Any], params: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Train and score one configuration (in this process or on a worker)."""
+    start = time.perf_counter()
+    model, X, y = job["model"], job["X"], job["y"]
+    build, options = _split_params(model, params)
+    options = {**job["training"], **options}
+    if job["validation"] is not None:
+        X_val, y_val = job["validation"]
+        X_all, y_all = np.concatenate([X, X_val]), np.concatenate([y, y_val])
+        train, test = np.arange(len(X)), np.arange(len(X), len(X_all))
+        scores, _ = fit_and_score(model, X_all, y_all, train, test, options, seed, build)
+        value = _score(scores, job["metric"])
+    else:
+        values = [_score(fit_and_score(model, X, y, train, test, options,
+                                       task_seed(seed, fold), build)[0], job["metric"])
+                  for fold, (train, test) in enumerate(folds(X, y, job["cv"], None, seed))]
+        value = float(np.mean(values))
+    return {"value": value, "seconds": time.perf_counter() - start, "pid": os.getpid()}
+
+
+def _refit(job: dict[str, Any], params: dict[str, Any], seed: int) -> Any:
+    """The best configuration trained on the training and validation data together."""
+    model, X, y = job["model"], job["X"], job["y"]
+    if job["validation"] is not None:
+        X, y = np.concatenate([X, job["validation"][0]]), np.concatenate([y,
+                                                                          job["validation"][1]])
+    build, options = _split_params(model, params)
+    with using_generator(np.random.default_rng(seed)):
+        if is_estimator(model):
+            from sklearn.base import clone
+
+            estimator = clone(model).set_params(**build)
+            if "random_state" in estimator.get_params():
+                estimator.set_params(random_state=seed % 2**31)
+            return estimator.fit(X, y)
+        return fit_module(model, X, y, {**job["training"], **options}, build)[0]
+
+
+def _study(storage: str | os.PathLike[str] | None, study_name: str, resume: bool,
+           direction: str, sampler: Any) -> Any:
+    optuna = _optuna()
+    url = None
+    if storage is not None:
+        path = Path(storage)
+        if path.exists() and not resume:
+            names = optuna.get_all_study_names(f"sqlite:///{path}")
+            if study_name in names:
+                raise FileExistsError(f"storage {path} already holds a search named "
+                                      f"{study_name!r}: pass resume=True (--resume) to continue "
+                                      "it, or choose another file")
+        if resume and not path.exists():
+            raise FileNotFoundError(f"resume: no search storage at {path}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{path}"
+    elif resume:
+        raise ValueError("resume=True needs storage= (the SQLite file of the search)")
+    return optuna.create_study(storage=url, study_name=study_name, direction=direction,
+                               sampler=sampler, load_if_exists=resume)
+
+
+def search(model: Callable[..., Any] | Any, space: dict[str, Domain], X: Any, y: Any, *,
+           method: str = "random", n_trials: int | None = None,
+           validation_data: tuple[Any, Any] | None = None, cv: int | None = None,
+           metric: str | None = None, seed: int = 0, round_size: int = 4,
+           storage: str | os.PathLike[str] | None = None, study_name: str = "retroprop",
+           resume: bool = False, executor: Any = None, n_jobs: int = 1, refit: bool = True,
+           verbose: int = 0, **training: Any) -> TuneResult:
+    """Search ``space`` for the configuration of ``model`` that scores best.
+
+    Parameters
+    ----------
+    model : function returning a Module, or a scikit-learn estimator
+        A function's arguments named in ``space`` are searched; names of training options
+        (``lr``, ``epochs``, ``batch_size``, ``optimizer``, ``momentum``, ``loss``) go to the
+        training. An estimator (``rp.sklearn.MLPClassifier(...)``) is cloned with the
+        trial's parameters.
+    space : dict
+        ``{name: choice([...]) | uniform(a, b) | log_uniform(a, b) | integer(a, b)}``.
+    X, y : arrays
+        Training data.
+    method : {"grid", "random", "bayesian", "genetic"}
+    n_trials : int
+        The budget (default: the grid's size for "grid"; required otherwise).
+    validation_data : (X_val, y_val), optional
+        Score each trial on this set ...
+    cv : int, optional
+        ... or by ``cv``-fold cross-validation of X, y (default 3 when no validation set).
+    metric : str, optional
+        What to optimize: ``"score"`` for an estimator; for a Module ``"accuracy"``
+        (classes) or ``"loss"`` (minimized), or another metric of ``Trainer.evaluate``.
+    seed : int
+        Seeds the sampler and every trial (trial i uses its own stream).
+    round_size : int, default 4
+        Trials asked together, then run side by side.
+    storage : path, optional
+        SQLite file where the search is stored as it goes.
+    study_name : str
+    resume : bool
+        Continue the search stored in ``storage``: finished trials are kept, trials that
+        were running when the search stopped are run again, new ones fill the budget.
+    executor, n_jobs
+        Where trials run (see :mod:`retroprop.parallel`): a Dask client, or ``n_jobs``
+        local processes.
+    refit : bool, default True
+        Retrain the best configuration on training + validation data (``best_model``).
+    verbose : int
+        1 shows a progress bar.
+    **training
+        Fixed training options of a Module (as :func:`retroprop.cross_validate`).
+
+    Returns
+    -------
+    TuneResult
+        ``trials`` (a table), ``best_params``, ``best_score``, ``best_model``;
+        ``to_csv(path)`` and ``plot(folder)``.
+    """
+    space = check_space(space)
+    if method not in METHODS:
+        raise ValueError(f"tune: method must be one of {METHODS}, got {method!r}")
+    grid = _grid(space) if method == "grid" else None
+    if n_trials is None and grid is not None:
+        n_trials = len(grid)
+    if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1:
+        raise ValueError(f"tune: n_trials (the budget) must be a positive integer, got "
+                         f"{n_trials!r}")
+    if not isinstance(round_size, int) or round_size < 1:
+        raise ValueError(f"tune: round_size must be a positive integer, got {round_size!r}")
+    check_executor(executor, n_jobs, "tune")
+    if not (callable(model) or is_estimator(model)):
+        raise TypeError(f"tune: model must be a function returning a Module or an estimator, "
+                        f"got {type(model).__name__}")
+    _check_names(model, list(space))
+    X, y = np.asarray(X), np.asarray(y)
+    if validation_data is not None and cv is not None:
+        raise ValueError("tune: give validation_data or cv, not both")
+    if validation_data is not None:
+        validation_data = (np.asarray(validation_data[0]), np.asarray(validation_data[1]))
+    if metric is None:
+        metric = "score" if is_estimator(model) else \
+            "accuracy" if is_classification(y) else "loss"
+    direction = "minimize" if metric == "loss" else "maximize"
+    job = {"model": model, "X": X, "y": y, "validation": validation_data,
+           "cv": cv or 3, "metric": metric, "training": training}
+    sampler = _sampler(method, space, seed, n_trials)
+    study = _study(storage, study_name, resume, direction, sampler)
+    if grid is not None and not study.trials:
+        for point in grid[:n_trials]:
+            study.enqueue_trial(point)
+    _run_search(study, space, job, n_trials, seed, round_size, executor, n_jobs, verbose)
+    result = TuneResult.from_study(study, space, metric, direction)
+    if refit and result.best_trial is not None:
+        result.best_model = _refit(job, result.best_params, task_seed(seed, result.best_trial))
+    return result
+
+
+def _run_search(study: Any, space: dict[str, Domain], job: dict[str, Any], n_trials: int,
+                seed: int, round_size: int, executor: Any, n_jobs: int, verbose: int) -> None:
+    """Ask, run and tell trials in rounds until ``n_trials`` have ended."""
+    from optuna.trial import Trial, TrialState
+    from tqdm.auto import tqdm
+
+    finished = [t for t in study.trials if t.state.is_finished()]
+    orphans = [t.number for t in study.trials if t.state == TrialState.RUNNING]
+    bar = tqdm(total=n_trials, initial=len(finished), disable=not verbose, unit="trial")
+    while True:
+        todo = n_trials - len(finished) - len(orphans)
+        numbers = list(orphans)
+        orphans = []
+        for _ in range(max(0, min(round_size - len(numbers), todo))):
+            trial = study.ask()
+            for name, domain in space.items():
+                domain.suggest(trial, name)
+            numbers.append(trial.number)
+        if not numbers:
+            break
+        frozen = {t.number: t for t in study.get_trials(deepcopy=False)}
+        tasks = [({n: space[n].decode(v) for n, v in frozen[number].params.items()},
+                  task_seed(seed, number)) for number in numbers]
+        for outcome in run_tasks(_trial, tasks, executor, n_jobs, shared=job):
+            number = numbers[outcome.index]
+            trial = Trial(study, frozen[number]._trial_id)
+            if outcome.ok:
+                trial.set_user_attr("seconds", outcome.value["seconds"])
+                trial.set_user_attr("pid", outcome.value["pid"])
+                study.tell(trial, outcome.value["value"])
+            else:
+                trial.set_user_attr("error", outcome.error)
+                study.tell(trial, state=TrialState.FAIL)
+            finished.append(number)
+            bar.update()
+    bar.close()
+    ended = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.FAIL))
+    if ended and all(t.state == TrialState.FAIL for t in ended):
+        raise RuntimeError(f"tune: every trial failed; the first error: "
+                           f"{ended[0].user_attrs.get('error')}")

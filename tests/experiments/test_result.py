@@ -1,0 +1,16 @@
+"""ExperimentResult.plot: panels in rows of three, and each panel's own drawing."""
+
+import matplotlib.image
+
+from retroprop.experiments import ExperimentResult, Panel
+
+
+def test_panels_wrap_in_rows_of_three_and_draw_runs(tmp_path):
+    drawn = []
+    panels = [Panel(f"p{i}", curves={"line": ([0, 1], [0, i])}) for i in range(4)]
+    panels[3].draw = lambda axis: drawn.append(axis.imshow([[0, 1], [1, 0]]))
+    result = ExperimentResult("demo", ["a"], [[1]], panels)
+    result.plot(tmp_path / "demo.png")
+    height, width = matplotlib.image.imread(tmp_path / "demo.png").shape[:2]
+    assert (width, height) == (1650, 840)  # 3 columns of 5.5 in, 2 rows of 4.2 in, 100 dpi
+    assert len(drawn) == 1

@@ -1,0 +1,101 @@
+"""The lectures' single units share an estimator API: fit returns self, predict, score, a
+weight history per epoch, repr, single examples; the logistic neuron follows Berzal's rule."""
+
+import numpy as np
+import pytest
+
+import retroprop as rp
+from retroprop.models import LinearNeuron, LogisticNeuron, McCullochPitts, Perceptron
+
+X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+AND = np.array([0, 0, 0, 1])
+
+
+@pytest.mark.parametrize("model", [Perceptron(), McCullochPitts(),
+                                   LogisticNeuron(eta=2.0, epochs=300),
+                                   LinearNeuron(bias=True, eta=0.1, epochs=200)])
+def test_fit_returns_self_and_records_the_weights_each_epoch(model):
+    assert model.fit(X, AND) is model
+    history = model.weights_history_
+    assert history.ndim == 2 and history.shape[1] == 3 and len(history) >= 2
+    np.testing.assert_array_equal(history[-1], model.weights_)
+    assert model.predict(X).shape == (4,) and model.predict([1, 1]).shape == (1,)
+    expected = 1.0 if model.is_classifier else pytest.approx(0.6, abs=0.1)
+    assert model.score(X, AND) == expected
+
+
+def test_repr_shows_the_settings():
+    assert repr(Perceptron(eta=0.5)) == "Perceptron(eta=0.5, max_epochs=100)"
+    assert repr(LogisticNeuron(rule="cross_entropy")) == (
+        "LogisticNeuron(weights=None, bias=True, eta=0.1, epochs=100, mode='online', "
+        "rule='cross_entropy')")
+    assert repr(McCullochPitts([1, 1], 2)) == (
+        "McCullochPitts(weights=[1.0, 1.0], threshold=2.0, max_epochs=100)")
+
+
+def test_perceptron_takes_any_two_labels():
+    for labels in (["no", "no", "no", "yes"], [-1, -1, -1, 1], [0, 0, 0, 1]):
+        model = Perceptron().fit(X, labels)
+        assert model.predict(X).tolist() == list(labels)
+    with pytest.raises(ValueError, match="a single unit separates two classes, got 3"):
+        Perceptron().fit(X, [0, 1, 2, 1])
+
+
+def test_perceptron_is_haykins_rule_and_fails_on_xor():
+    model = Perceptron().fit(X, [-1, -1, -1, 1])
+    assert model.result_.converged and model.mistakes_[-1] == 0
+    xor = Perceptron(max_epochs=np.int64(20)).fit(X, [-1, 1, 1, -1])
+    assert not xor.result_.converged and len(xor.weights_history_) == 21
+
+
+def test_mcculloch_pitts_learns_by_adding_or_subtracting_the_input():
+    unit = McCullochPitts(max_epochs=1).fit([[1, 0]], [1])  # wrongly 0? no: 0 >= 0 gives 1
+    np.testing.assert_array_equal(unit.weights_history_, [[0, 0, 0], [0, 0, 0]])
+    unit = McCullochPitts(max_epochs=1).fit([[1, 0]], [0])  # outputs 1, should be 0
+    np.testing.assert_array_equal(unit.weights_history_[-1], [-1, -1, 0])  # w - [1, x]
+    assert unit.threshold == 1 and unit.predict([1, 0]).tolist() == [0]
+
+
+def test_linear_neuron_cafeteria_and_fit():
+    neuron = LinearNeuron([50.0, 50.0, 50.0])
+    assert neuron.step([2, 5, 3], 850, eta=1 / 35)[0] == pytest.approx(500)
+    assert neuron.predict([2, 5, 3])[0] == pytest.approx(880)
+    rng = np.random.default_rng(0)
+    orders = rng.integers(1, 6, (50, 3)).astype(float)
+    prices = orders @ np.array([150.0, 50.0, 100.0])
+    fitted = LinearNeuron(eta=0.005, epochs=200).fit(orders, prices)
+    np.testing.assert_allclose(fitted.weights_, [150, 50, 100], atol=0.5)
+    assert fitted.errors_[-1] < fitted.errors_[0] and fitted.score(orders, prices) > 0.999
+
+
+def test_logistic_neuron_squared_error_rule_has_the_slope_term():
+    w = np.array([0.2, -0.4, 0.3])
+    x, t = np.array([[1.0, 2.0], [0.5, -1.0]]), np.array([1, 0])
+    inputs = np.hstack([np.ones((2, 1)), x])
+    y = 1 / (1 + np.exp(-inputs @ w))
+    for rule, factor in (("squared_error", y * (1 - y)), ("cross_entropy", 1.0)):
+        neuron = LogisticNeuron(w.copy(), eta=0.5, epochs=1, mode="batch", rule=rule)
+        neuron.fit(x, t)
+        np.testing.assert_allclose(neuron.weights_, w + 0.5 * inputs.T @ ((t - y) * factor))
+    with pytest.raises(ValueError, match="rule must be one of"):
+        LogisticNeuron(rule="mse")
+
+
+def test_logistic_neuron_rule_matches_autograd_of_the_half_squared_error():
+    w = np.array([0.1, 0.7, -0.3])
+    x, t = np.array([[0.3, -2.0], [1.5, 0.4], [-0.7, 0.9]]), np.array([1, 0, 1])
+    weights = rp.Tensor(w, requires_grad=True, dtype=np.float64)
+    inputs = np.hstack([np.ones((3, 1)), x])
+    y = (rp.Tensor(inputs, dtype=np.float64) @ weights).sigmoid()
+    (0.5 * ((rp.Tensor(t.astype(float), dtype=np.float64) - y) ** 2).sum()).backward()
+    neuron = LogisticNeuron(w.copy(), eta=1.0, epochs=1, mode="batch").fit(x, t)
+    np.testing.assert_allclose(neuron.weights_, w - weights.grad, rtol=1e-12)
+
+
+def test_errors_name_the_shapes():
+    with pytest.raises(ValueError, match="takes 2 inputs per example, got 3"):
+        Perceptron().fit(X, AND).predict([1, 2, 3])
+    with pytest.raises(ValueError, match="expected 4 targets"):
+        LinearNeuron().fit(X, [1, 2])
+    with pytest.raises(ValueError, match="epochs must be an integer >= 1"):
+        LinearNeuron(epochs=0)

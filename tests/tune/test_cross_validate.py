@@ -1,0 +1,74 @@
+"""rp.cross_validate: one trained model per fold, stratified for classes."""
+
+import numpy as np
+import pytest
+
+import retroprop as rp
+from retroprop.data import KFold, StratifiedKFold
+from retroprop.sklearn import MLPRegressor
+from tests.tune.problems import build, digits
+
+
+def test_folds_partition_the_rows_and_keep_class_shares():
+    y = np.array([0] * 30 + [1] * 6 + [2] * 9)
+    X = np.zeros((45, 1))
+    seen = []
+    for train, val in StratifiedKFold(3, shuffle=True, seed=0).split(X, y):
+        assert np.intersect1d(train, val).size == 0 and len(train) + len(val) == 45
+        assert np.bincount(y[val]).tolist() == [10, 2, 3]
+        seen.extend(val)
+    assert sorted(seen) == list(range(45))
+    plain = [np.bincount(y[v], minlength=3) for _, v in KFold(3).split(X)]
+    assert plain[0].tolist() == [15, 0, 0]  # unshuffled k-fold does not stratify
+    with pytest.raises(ValueError, match=r"y \(the class labels\) is required"):
+        list(StratifiedKFold(3).split(X))
+
+
+def test_cross_validate_scores_each_fold_of_the_digits():
+    (X, y), _ = digits(900, 0)
+    result = rp.cross_validate(lambda: build(32), X, y, cv=3, epochs=3, lr=0.1,
+                               return_models=True)
+    assert result.scores["accuracy"].shape == (3,)
+    assert result.mean["accuracy"] == pytest.approx(np.mean(result.scores["accuracy"]))
+    assert result.std["loss"] == pytest.approx(np.std(result.scores["loss"]))
+    assert result.mean["accuracy"] > 0.85 and len(result.models) == 3
+    assert not np.array_equal(result.models[0][0].weight.data, result.models[1][0].weight.data)
+    assert "mean" in result.table()
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_cross_validate_regression_estimator_and_local_processes():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (150, 2)).astype(np.float32)
+    y = (X[:, 0] * X[:, 1]).astype(np.float32)
+    regressor = MLPRegressor((8,), max_iter=5)
+    serial = rp.cross_validate(regressor, X, y, cv=3, seed=2)
+    assert list(serial.scores) == ["score"] and serial.scores["score"].shape == (3,)
+    modules = rp.cross_validate(lambda: rp.models.mlp([2, 8, 1]), X, y, cv=3, epochs=2)
+    parallel = rp.cross_validate(lambda: rp.models.mlp([2, 8, 1]), X, y, cv=3, epochs=2,
+                                 n_jobs=2)
+    np.testing.assert_array_equal(modules.scores["loss"], parallel.scores["loss"])
+
+
+def test_cross_validate_bad_input():
+    X, y = np.zeros((10, 2), np.float32), np.arange(10) % 2
+    with pytest.raises(ValueError, match="cv must be an integer >= 2"):
+        rp.cross_validate(build, X, y, cv=1)
+    with pytest.raises(ValueError, match=r"unknown training options \['epoch'\]"):
+        rp.cross_validate(build, X, y, cv=2, epoch=3)
+    with pytest.raises(ValueError, match="X has 10 examples but y has 9"):
+        rp.cross_validate(build, X, y[:9], cv=2)
+    with pytest.raises(ValueError, match="n_jobs must be a positive integer"):
+        rp.cross_validate(build, X, y, cv=2, n_jobs=0)
+    with pytest.raises(TypeError, match=r"executor must be None .* got str"):
+        rp.cross_validate(build, X, y, cv=2, executor="tcp://127.0.0.1:8786")
+
+
+def test_full_batch_optimizers_get_the_whole_training_set():
+    import warnings
+
+    (X, y), _ = digits(300, 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the Trainer warns when a full-batch method gets less
+        result = rp.cross_validate(lambda: build(16), X, y, cv=2, optimizer="lbfgs", epochs=2)
+    assert result.mean["accuracy"] > 0.5
