@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 import torch
 
+import retroprop as rp
+from retroprop.ops import conv
 from retroprop.ops.conv import Conv2d, output_size, receptive_fields
 from retroprop.ops.pooling import MaxPool2d
 from retroprop.tensor.tensor import Tensor
@@ -93,3 +95,22 @@ def test_conv_forward_by_one_copy_equals_pytorch_for_one_image_and_a_batch(batch
                                           torch.tensor(bias), stride=(2, 1), padding=(1, 0),
                                           dilation=(1, 2), groups=2)
     np.testing.assert_allclose(out, expected.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_conv_without_gradients_in_image_slices_equals_the_whole_batch(with_bias,
+                                                                      monkeypatch):
+    rng = np.random.default_rng(3)
+    x = Tensor(rng.standard_normal((7, 4, 9, 8)), dtype=np.float64)
+    weight = Tensor(rng.standard_normal((6, 2, 3, 2)), dtype=np.float64, requires_grad=True)
+    bias = [Tensor(rng.standard_normal(6), dtype=np.float64)] if with_bias else []
+    options = dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)
+    whole = Conv2d.apply(x, weight, *bias, **options)
+    # a buffer for 3 images of 5·6 output positions: slices of 3, 3 and 1 images
+    monkeypatch.setattr(conv, "CHUNK_ELEMENTS", 3 * (2 * 3 * 2 + 1) * 5 * 6)
+    op = Conv2d()
+    with rp.no_grad():
+        sliced = op.forward(x.data, weight.data, *[b.data for b in bias], **options)
+    assert not hasattr(op, "cols")  # nothing kept for a backward pass
+    np.testing.assert_allclose(sliced, whole.data, rtol=1e-13, atol=1e-13)
+    assert whole._ctx.cols.shape[-1] == 7 * 5 * 6  # with gradients: kept for backward

@@ -10,6 +10,7 @@ import numpy as np
 
 import retroprop as rp
 from retroprop.bench.mirror import torch_copy
+from retroprop.train.trainer import PREDICT_BATCH
 
 Network = Callable[[], rp.nn.Sequential]
 
@@ -40,7 +41,8 @@ def torch_epoch(network: Network, batch: int, **optimizer: Any) -> Callable[...,
             criterion(model(inputs[index]), labels[index]).backward()
             sgd.step()
         model.eval()
-        with torch.no_grad():
-            predicted = model(torch.from_numpy(X_test)).argmax(1).numpy()
+        with torch.no_grad():  # in the chunks that Trainer.predict uses
+            predicted = torch.cat([model(part).argmax(1) for part in
+                                   torch.from_numpy(X_test).split(PREDICT_BATCH)]).numpy()
         return float(np.mean(predicted == y_test))
     return train

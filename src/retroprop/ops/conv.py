@@ -1,5 +1,6 @@
-"""2-D convolution by im2col and one BLAS product per group (seed 001, "Invarianza":
-receptive fields and weight sharing; seed 002, convolutional layers).
+"""2-D convolution by im2col and one BLAS product per group (Berzal, "Backpropagation"
+(Granada), "Invarianza": receptive fields and weight sharing; Moreno, "Redes neuronales
+profundas: introducción" (Zacatecas): convolutional layers).
 
 Users see NCHW tensors and (out, in/groups, kh, kw) weights, as in PyTorch. Inside,
 arrays are laid out CNHW (channels outermost): unrolling the receptive fields is one copy
@@ -10,8 +11,13 @@ without copying. With the receptive field of output (n, i, j) unrolled into a co
 
     y[n, o, i, j] = b_o + Σ_{c, u, v} w[o, c, u, v] x[n, c, s·i + d·u - p, s·j + d·v - p]
 
+Without gradients (``rp.no_grad()``: evaluation, prediction) nothing is kept for a
+backward pass, and the images are unrolled and multiplied a slice at a time through one
+buffer of about 8 MiB: the memory of inference no longer grows with the batch, and the
+buffer stays in cache.
+
 Backward: dL/dW = dL/dY · colsᵀ, where each shared weight receives the *sum* of the
-gradients of all its copies (seed 001); dL/dcols = Wᵀ · dL/dY is added back to the input
+gradients of all its copies (Berzal); dL/dcols = Wᵀ · dL/dY is added back to the input
 position of every copy by kh·kw strided block additions (col2im).
 """
 
@@ -19,9 +25,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from retroprop.tensor import grad_mode
 from retroprop.tensor.function import Function, Gradients
 
 Pair = tuple[int, int]
+
+#: elements of the unrolled-input buffer of a convolution run without gradients (8 MiB in
+#: float32): larger batches are unrolled and multiplied a slice of images at a time
+CHUNK_ELEMENTS = 1 << 21
 
 
 def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
@@ -81,16 +92,27 @@ class Conv2d(Function):
         # [W b] [cols; 1] = W cols + b, and dL/d[W b] gives dL/db as its last column.
         size = kh * kw * per_group
         self.bias = bias
-        cols = np.empty((groups, size + (bias is not None), n * oh * ow), dtype=x.dtype)
-        unrolled = cols[:, :size].reshape(groups, kh, kw, per_group, n, oh, ow)
-        np.copyto(unrolled, receptive_fields(source, (kh, kw), stride, dilation, (oh, ow))
-                  .reshape(groups, per_group, n, oh, ow, kh, kw).transpose(0, 5, 6, 1, 2, 3, 4))
+        fields = receptive_fields(source, (kh, kw), stride, dilation, (oh, ow))
+        # the backward pass needs all of cols; without one, images go through a reused
+        # buffer of about CHUNK_ELEMENTS, which bounds the memory of inference
+        images = n if grad_mode.is_grad_enabled() else \
+            max(1, min(n, CHUNK_ELEMENTS // ((size + 1) * oh * ow)))
+        cols = np.empty((groups, size + (bias is not None), images * oh * ow), dtype=x.dtype)
         if bias is not None:
             cols[:, size] = 1
-        self.cols = cols
         out = np.empty((out_channels, n * oh * ow), dtype=x.dtype)
-        for g, block in enumerate(self._blocks(out_channels)):
-            np.matmul(self._kernel(g), cols[g], out=out[block])
+        kernels = [self._kernel(g) for g in range(groups)]
+        for start in range(0, n, images):
+            count = min(images, n - start)
+            columns = slice(start * oh * ow, (start + count) * oh * ow)
+            unrolled = cols[:, :size, :count * oh * ow].reshape(groups, kh, kw, per_group,
+                                                                count, oh, ow)
+            np.copyto(unrolled, fields[:, start:start + count].reshape(
+                groups, per_group, count, oh, ow, kh, kw).transpose(0, 5, 6, 1, 2, 3, 4))
+            for g, block in enumerate(self._blocks(out_channels)):
+                np.matmul(kernels[g], cols[g, :, :count * oh * ow], out=out[block, columns])
+        if images == n:
+            self.cols = cols
         self.out_shape = (out_channels, n, oh, ow)
         return out.reshape(self.out_shape).transpose(1, 0, 2, 3)
 

@@ -1,4 +1,5 @@
-"""Pooling (seed 001, "Invarianza": pooling makes features tolerant to small shifts).
+"""Pooling (Berzal, "Backpropagation" (Granada), "Invarianza": pooling makes features
+tolerant to small shifts).
 
 Max pooling passes the gradient to the largest input of each window (the first one in
 row-major order on ties, as PyTorch); average pooling spreads it evenly. Both work by
