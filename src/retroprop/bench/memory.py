@@ -2,14 +2,16 @@
 for the MLP 784-256-128-10 and LeNet-5 on Fashion-MNIST.
 
 Each measurement runs in a fresh Python process that imports only its own library, loads
-the data and trains two batches (the library's one-time loads: kernels, thread pools);
-then the process's peak resident set size is reset (Linux: ``/proc/self/clear_refs``)
+the data and trains two batches (the library's one-time loads: kernels, thread pools),
+returns the memory those freed to the system (glibc's ``malloc_trim``); then the
+process's peak resident set size is reset (Linux: ``/proc/self/clear_refs``)
 and one epoch is trained from scratch. The figure is the peak during the epoch minus the
 resident size before it: what training adds (activations, gradients, optimizer state,
 scratch buffers)."""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import subprocess
 import sys
@@ -45,6 +47,7 @@ def _epoch_peak_mib(library: str, network: str, settings: Settings) -> float:
     rp.manual_seed(0)
     X, y, X_test, y_test = arrays
     epoch(X[:2 * BATCH], y[:2 * BATCH], X_test[:BATCH], y_test[:BATCH])  # one-time loads
+    ctypes.CDLL("libc.so.6").malloc_trim(0)  # what the warm-up freed goes back to the system
     Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current VmRSS
     before = _status_kib("VmRSS")
     epoch(*arrays)
