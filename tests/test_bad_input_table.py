@@ -204,7 +204,7 @@ CASES = [
      "np.array([0.5, 1.0]))"),
     ("labels", "MSELoss with targets of another shape",
      "nn.MSELoss()(rp.Tensor(np.zeros((2, 3))), np.zeros((3, 2)))"),
-    ("labels", "BCELoss with targets outside [0, 1] (PyTorch refuses them: a gap)",
+    ("labels", "BCELoss with targets outside [0, 1] (refused, as PyTorch does)",
      "nn.BCELoss()(rp.Tensor(np.full((2, 1), 0.5)), np.array([[0.0], [2.0]]))"),
     ("labels", "BCELoss with inputs outside [0, 1]",
      "nn.BCELoss()(rp.Tensor(np.full((2, 1), 1.5)), np.array([[0.0], [1.0]]))"),

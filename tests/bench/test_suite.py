@@ -106,7 +106,7 @@ def test_threadpool_limits_hold_for_numpy_and_pytorch():
     with threadpool_limits(1, user_api="blas"), same_threads(None) as count:
         assert count == blas_threads() == 1
         assert torch.get_num_threads() == 1
-    suite.require(["lbfgs"])  # loads SciPy's own OpenBLAS before the limit
+    suite.require_references(["lbfgs"])  # loads SciPy's own OpenBLAS before the limit
     with same_threads(1) as count:
         assert count == 1 and torch.get_num_threads() == 1
         assert {pool["num_threads"] for pool in threadpool_info()

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 import retroprop as rp
+from retroprop._optional import require
 from retroprop.bench.mirror import torch_copy
 from retroprop.train.trainer import PREDICT_BATCH
 
@@ -29,8 +30,7 @@ def retroprop_epoch(network: Network, batch: int, **optimizer: Any) -> Callable[
 def torch_epoch(network: Network, batch: int, **optimizer: Any) -> Callable[..., float]:
     """One epoch of SGD on ``network()``'s PyTorch twin, then its test accuracy."""
     def train(X, y, X_test, y_test) -> float:
-        import torch
-
+        torch = require("torch", extra="bench")
         model = torch_copy(network())
         model.train()
         sgd = torch.optim.SGD(model.parameters(), **optimizer)

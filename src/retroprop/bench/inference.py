@@ -11,6 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 import retroprop as rp
+from retroprop._optional import require
 from retroprop.bench.mirror import torch_copy
 from retroprop.bench.mlp import SIZES
 from retroprop.bench.results import Row, row
@@ -28,8 +29,7 @@ QUICK_BATCHES = {1: 1, 64: 64, 10000: 256}
 
 def _calls(network: Callable[[], rp.nn.Sequential], x: np.ndarray
            ) -> dict[str, Callable[[], object]]:
-    import torch
-
+    torch = require("torch", extra="bench")
     model = network()
     twin = torch_copy(model)
     model.eval()

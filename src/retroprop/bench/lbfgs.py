@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 import retroprop as rp
+from retroprop._optional import require
 from retroprop.bench import data
 from retroprop.bench.results import Row, row
 from retroprop.bench.settings import Settings
@@ -72,8 +73,7 @@ def retroprop_lbfgs(X: np.ndarray, y: np.ndarray, target: float, limit: int) -> 
 def scipy_lbfgs(X: np.ndarray, y: np.ndarray, target: float, limit: int) -> float:
     """The loss at which SciPy's L-BFGS-B (default tolerances) stopped: the target when it
     reached it."""
-    from scipy.optimize import minimize
-
+    minimize = require("scipy.optimize", extra="bench").minimize
     params, closure = _objective(X, y, target)
 
     def loss_and_grad(w: np.ndarray) -> tuple[float, np.ndarray]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from retroprop import nn
+from retroprop._optional import require
 
 
 def _layer(layer: nn.Module) -> Any:
     """The PyTorch layer doing what ``layer`` does, with copies of its parameters and
     buffers."""
-    import torch
-
+    torch = require("torch", extra="bench")
     t = torch.nn
     simple = {nn.ReLU: t.ReLU, nn.Tanh: t.Tanh, nn.Sigmoid: t.Sigmoid, nn.Flatten: t.Flatten}
     if type(layer) in simple:
@@ -46,6 +46,5 @@ def torch_copy(model: nn.Sequential) -> Any:
     """A ``torch.nn.Sequential`` of the same layers (Linear, Conv2d, batch norm, pooling,
     Flatten, Dropout, ReLU/Tanh/Sigmoid), holding copies of ``model``'s weights and running
     statistics, in their dtype."""
-    import torch
-
+    torch = require("torch", extra="bench")
     return torch.nn.Sequential(*[_layer(layer) for layer in model])

@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Callable
 
 import retroprop as rp
+from retroprop._optional import require
 from retroprop.bench import data
 from retroprop.bench.epochs import retroprop_epoch, torch_epoch
 from retroprop.bench.results import Row, row
@@ -24,9 +25,8 @@ TARGETS = {128: {"pytorch": 0.85, "scikit-learn": 1 / 1.5},
 
 def sklearn_epoch(batch: int) -> Callable[..., float]:
     def train(X, y, X_test, y_test) -> float:
-        from sklearn.exceptions import ConvergenceWarning
-        from sklearn.neural_network import MLPClassifier
-
+        ConvergenceWarning = require("sklearn.exceptions", extra="bench").ConvergenceWarning
+        MLPClassifier = require("sklearn.neural_network", extra="bench").MLPClassifier
         model = MLPClassifier(hidden_layer_sizes=SIZES[1:-1], solver="sgd",
                               batch_size=min(batch, len(X)),
                               learning_rate_init=LR, momentum=MOMENTUM,

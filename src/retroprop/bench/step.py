@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 import retroprop as rp
+from retroprop._optional import require
 from retroprop.bench.mirror import torch_copy
 from retroprop.bench.mlp import SIZES
 from retroprop.bench.results import Row, row
@@ -18,7 +19,7 @@ BATCH = 128
 
 
 def _steps(x: np.ndarray, y: np.ndarray) -> dict[str, Callable[[], None]]:
-    import torch
+    torch = require("torch", extra="bench")
 
     model = rp.models.mlp(SIZES)
     twin = torch_copy(model)

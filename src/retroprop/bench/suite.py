@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from retroprop._optional import require
 from retroprop.bench import results
 from retroprop.bench.results import Row
 from retroprop.bench.settings import Settings
@@ -29,40 +30,25 @@ TABLE = ("step", "mlp", "cnn", "inference", "lbfgs", "memory", "flops")
 EXTRAS = ("optimizers", "tune")
 NAMES = ("all", *TABLE, *EXTRAS)
 FULL = Settings()
-#: what a benchmark needs besides NumPy and PyTorch (every one in the table needs it):
-#: module to import, name for pip. They are imported before any thread limit is set,
-#: because threadpoolctl limits only the BLAS libraries already loaded (SciPy's
-#: optimizers load their own OpenBLAS).
-NEEDS = {"mlp": {"sklearn": "scikit-learn"}, "lbfgs": {"scipy.optimize": "scipy"},
-         "optimizers": {"matplotlib": "matplotlib"}, "tune": {"joblib": "joblib"}}
+#: what a benchmark needs besides NumPy, PyTorch and threadpoolctl (which every one in the
+#: table needs). They are imported before any thread limit is set, because threadpoolctl
+#: limits only the BLAS libraries already loaded (SciPy's optimizers load their own).
+NEEDS = {"mlp": ["sklearn"], "lbfgs": ["sklearn", "scipy.optimize"],
+         "optimizers": ["matplotlib"], "tune": ["sklearn", "joblib"]}
 
 
-class MissingReference(ImportError):
-    """A library that a benchmark compares with is not installed."""
-
-
-def require(names: Sequence[str]) -> None:
-    """Raise :class:`MissingReference`, naming ``pip install ...``, when a library that the
-    benchmarks ``names`` compare with cannot be imported."""
-    needed = {"torch": "torch"} if any(name in TABLE for name in names) else {}
+def require_references(names: Sequence[str]) -> None:
+    """Import what the benchmarks ``names`` compare with; an :class:`ImportError` names
+    the ``pip install`` to run."""
+    modules = ["torch", "threadpoolctl"] if any(name in TABLE for name in names) else []
     for name in names:
-        needed |= NEEDS.get(name, {})
-    missing = []
-    for module, package in needed.items():
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            missing.append(package)
-    if missing:
-        raise MissingReference(
-            f"retroprop bench {' '.join(names)} compares retroprop with "
-            f"{', '.join(missing)}, which cannot be imported here: "
-            f"pip install {' '.join(missing)}  (or pip install 'retroprop[bench]')")
+        modules += NEEDS.get(name, [])
+    for module in modules:
+        require(module, extra="bench")
 
 
 def machine(threads: int | None) -> dict[str, Any]:
-    import torch
-
+    torch = require("torch", extra="bench")
     return {"date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "platform": platform.platform(), "processor": platform.processor(),
             "cpu_count": os.cpu_count(), "python": platform.python_version(),
@@ -74,7 +60,7 @@ def run(names: Sequence[str], settings: Settings = FULL, threads: int | None = N
         ) -> tuple[list[Row], dict[str, Any]]:
     """Rows of the benchmarks ``names`` (each in :data:`TABLE`), and the machine's
     description."""
-    require(names)
+    require_references(names)
     rows: list[Row] = []
     with same_threads(threads) as count:
         info = machine(count)
@@ -90,11 +76,11 @@ def main(name: str = "all", settings: Settings = FULL, output: str = ".",
     """The ``retroprop bench`` command; returns its exit status."""
     try:
         if name in EXTRAS:
-            require([name])
+            require_references([name])
             importlib.import_module(f"retroprop.bench.{name}").main()
             return 0
         rows, info = run(TABLE if name == "all" else [name], settings, threads)
-    except MissingReference as error:
+    except ImportError as error:
         print(f"retroprop: error: {error}", file=sys.stderr)
         return 2
     json_path, markdown_path = results.write(rows, info, output, asdict(settings))

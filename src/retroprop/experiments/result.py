@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from retroprop._optional import pyplot
+
 
 @dataclass
 class Panel:
@@ -44,10 +46,7 @@ class ExperimentResult:
         return "\n".join(lines + self.notes)
 
     def plot(self, path: str | os.PathLike[str]) -> None:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        plt = pyplot()
 
         panels = self.panels or [Panel(self.name)]
         columns = min(len(panels), 3)
