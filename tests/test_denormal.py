@@ -1,5 +1,6 @@
 """Opt-in flushing of denormal floats (``rp.set_flush_denormal``)."""
 
+import platform
 import subprocess
 import sys
 
@@ -11,9 +12,12 @@ import retroprop as rp
 TINY32, TINY64 = np.float32(1e-40), np.float64(1e-310)  # denormal in each precision
 
 
+SUPPORTED = sys.platform == "linux" and platform.machine().lower() in ("x86_64", "amd64")
+
+
 @pytest.fixture
 def flushing():
-    assert rp.set_flush_denormal(True)  # the test machines are x86-64 Linux
+    assert rp.set_flush_denormal(True) is SUPPORTED  # elsewhere: False, nothing changes
     try:
         yield
     finally:
@@ -29,7 +33,10 @@ def test_off_by_default_in_a_new_process():
 
 
 def test_a_denormal_times_one_becomes_zero_when_on(flushing):
-    assert rp.get_flush_denormal()
+    assert rp.get_flush_denormal() is SUPPORTED
+    if not SUPPORTED:  # the request changed nothing
+        assert TINY32 * np.float32(1) == TINY32
+        return
     assert TINY32 * np.float32(1) == 0
     assert TINY64 * 1.0 == 0
     decayed = np.full(1000, 1e-30, dtype=np.float32) * np.float32(1e-10)  # a denormal result
@@ -52,7 +59,8 @@ def test_momentum_of_a_dead_unit_ends_at_zero_instead_of_denormal(flushing):
     for _ in range(40):  # the unit is dead: zero gradient, the buffer halves every step
         weight.grad = np.zeros(4, dtype=np.float32)
         optimizer.step()
-    assert not optimizer.state[weight]["momentum_buffer"].any()
+    buffer = optimizer.state[weight]["momentum_buffer"]
+    assert not buffer.any() if SUPPORTED else buffer.all()  # else still denormal
 
 
 def test_mode_must_be_a_bool():
