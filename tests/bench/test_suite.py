@@ -112,3 +112,12 @@ def test_threadpool_limits_hold_for_numpy_and_pytorch():
         assert {pool["num_threads"] for pool in threadpool_info()
                 if pool["user_api"] == "blas"} == {1}
     assert torch.get_num_threads() == before
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--rounds", "0"), ("--samples", "-5"),
+                                             ("--threads", "0")])
+def test_bench_rejects_a_count_below_one_naming_it(flag, value, capsys, tmp_path):
+    assert main(["bench", "step", flag, value, "--output", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert f"{flag[2:]} must be a positive integer, got {value}" in error
+    assert not (tmp_path / "bench-results.json").exists()

@@ -60,6 +60,8 @@ def run(names: Sequence[str], settings: Settings = FULL, threads: int | None = N
         ) -> tuple[list[Row], dict[str, Any]]:
     """Rows of the benchmarks ``names`` (each in :data:`TABLE`), and the machine's
     description."""
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise ValueError(f"retroprop bench: threads must be a positive integer, got {threads!r}")
     require_references(names)
     rows: list[Row] = []
     with same_threads(threads) as count:
