@@ -33,6 +33,8 @@ def test_bench_quick_runs_every_benchmark_and_writes_valid_json(tmp_path, capsys
         if r["rounds"] == 1:  # else the median ratio differs from the ratio of medians
             assert math.isclose(r["ratio"], r["retroprop"] / r["reference_value"]), r
         assert r["met"] in (True, False, None)
+        assert len(r["per_round"]["retroprop"]) == len(r["per_round"]["reference"]) \
+            == r["rounds"]
     cases = {(r["benchmark"], r["case"], r["reference"]) for r in rows}
     assert len(cases) == len(rows) == 18
     table = (tmp_path / "bench-results.md").read_text().splitlines()

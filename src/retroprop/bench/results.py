@@ -31,6 +31,7 @@ def row(benchmark: str, case: str, unit: str, ours: list[float], reference: str,
     return {"benchmark": benchmark, "case": case, "unit": unit,
             "retroprop": statistics.median(ours), "reference": reference,
             "reference_value": statistics.median(theirs), **summary, "rounds": len(ours),
+            "per_round": {"retroprop": list(ours), "reference": list(theirs)},
             "lower_is_better": lower_is_better, "target": target, "met": met, **extra}
 
 
