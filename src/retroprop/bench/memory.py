@@ -11,6 +11,7 @@ scratch buffers)."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import subprocess
@@ -47,7 +48,8 @@ def _epoch_peak_mib(library: str, network: str, settings: Settings) -> float:
     rp.manual_seed(0)
     X, y, X_test, y_test = arrays
     epoch(X[:2 * BATCH], y[:2 * BATCH], X_test[:BATCH], y_test[:BATCH])  # one-time loads
-    ctypes.CDLL("libc.so.6").malloc_trim(0)  # what the warm-up freed goes back to the system
+    with contextlib.suppress(OSError, AttributeError):  # glibc only
+        ctypes.CDLL("libc.so.6").malloc_trim(0)  # what the warm-up freed goes back
     Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current VmRSS
     before = _status_kib("VmRSS")
     epoch(*arrays)
