@@ -20,6 +20,7 @@ from retroprop import (
     optim,
     viz,
 )
+from retroprop.denormal import get_flush_denormal, set_flush_denormal
 from retroprop.errors import DataFileError, FileFormatError, ModelFileError
 from retroprop.model_selection import cross_validate
 from retroprop.nn import init, predict_mc
@@ -74,6 +75,7 @@ __all__ = [
     "experiments",
     "from_numpy",
     "get_default_dtype",
+    "get_flush_denormal",
     "gradcheck",
     "init",
     "is_grad_enabled",
@@ -92,6 +94,7 @@ __all__ = [
     "randn",
     "save",
     "set_default_dtype",
+    "set_flush_denormal",
     "tensor",
     "viz",
     "zeros",
