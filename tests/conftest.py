@@ -11,7 +11,7 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 
     threadpool_limits(1)
 
-import retroprop as rp  # noqa: E402
+import retroprop as rp
 
 
 @pytest.fixture(autouse=True)
