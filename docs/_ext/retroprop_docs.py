@@ -77,7 +77,13 @@ def api_index() -> str:
              "Every public name of retroprop, one section per module, generated from the",
              "package's ``__all__`` lists.", ""]
     documented: dict[int, str] = {}
-    for module_name, module in public_modules().items():
+    modules = public_modules()
+    # a module whose name is also an exported object (``retroprop.tensor``: the factory
+    # function and the engine's subpackage) is described once, by the object's page
+    objects = {f"{name}.{attribute}" for name, module in modules.items()
+               for attribute in public_names(module)
+               if not isinstance(getattr(module, attribute, None), ModuleType)}
+    for module_name, module in modules.items():
         exported = {name: getattr(module, name, None) for name in public_names(module)}
         submodules = [v.__name__ for v in exported.values() if isinstance(v, ModuleType)]
         names, also = [], []
@@ -91,7 +97,8 @@ def api_index() -> str:
             names.append(name)
         title = f"``{module_name}``"
         lines += [f".. _api-{module_name}:", "", title, "-" * len(title), "",
-                  f".. automodule:: {module_name}", "   :no-members:", "",
+                  f".. automodule:: {module_name}", "   :no-members:",
+                  *(["   :no-index:"] if module_name in objects else []), "",
                   f".. currentmodule:: {module_name}", ""]
         if submodules:
             links = ", ".join(f":ref:`{m} <api-{m}>`" for m in submodules)
