@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +15,7 @@ class Panel:
     images, arrows); it runs before the curves are drawn."""
 
     title: str
-    curves: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+    curves: dict[str, tuple[Sequence[float], Sequence[float]]] = field(default_factory=dict)
     xlabel: str = "epoch"
     ylabel: str = ""
     log_y: bool = False
@@ -31,7 +31,7 @@ class ExperimentResult:
     rows: list[list[Any]]
     panels: list[Panel] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
+    data: dict[Any, Any] = field(default_factory=dict)
 
     def table(self) -> str:
         cells = [[_cell(v) for v in row] for row in self.rows]

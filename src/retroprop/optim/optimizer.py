@@ -86,7 +86,7 @@ class Optimizer:
         self.state: dict[Tensor, dict[str, Any]] = {}
         self.global_state: dict[str, Any] = {}
         self.param_groups: list[dict[str, Any]] = []
-        groups = list(params) if not isinstance(params, Tensor) else [params]
+        groups: list[Any] = list(params) if not isinstance(params, Tensor) else [params]
         if not groups:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
         if not isinstance(groups[0], dict):
