@@ -7,6 +7,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from retroprop.tensor.tensor import Tensor
+
 
 @dataclass
 class Panel:
@@ -19,7 +23,7 @@ class Panel:
     xlabel: str = "epoch"
     ylabel: str = ""
     log_y: bool = False
-    draw: Callable[[Any], None] | None = None
+    draw: Callable[[Any], object] | None = None
 
 
 @dataclass
@@ -79,6 +83,14 @@ def check_positive(where: str, **values: float) -> None:
     for name, value in values.items():
         if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
             raise ValueError(f"{where}: {name} must be a positive number, got {value!r}")
+
+
+def grad_of(tensor: Tensor) -> np.ndarray:
+    """The gradient ``backward()`` left on ``tensor``; an error if it has none."""
+    if tensor.grad is None:
+        raise RuntimeError(f"no gradient on the tensor of shape {tensor.shape}: backward() "
+                           "did not reach it")
+    return tensor.grad
 
 
 def _cell(value: Any) -> str:
