@@ -39,7 +39,7 @@ class FullBatchOptimizer(Optimizer):
         """The method's state, kept under the first parameter."""
         return self.state.setdefault(self.params[0], {})
 
-    def _loss_and_grad(self, closure: Closure | None) -> tuple[float, np.ndarray]:
+    def _loss_and_grad(self, closure: Closure) -> tuple[float, np.ndarray]:
         loss = float(self._evaluate(closure))
         grad = flat.gather_grad(self.params).astype(np.float64)
         if self._first_grad is None:

@@ -115,7 +115,7 @@ class LevenbergMarquardt(Optimizer):
             rr = new
         return delta
 
-    def step(self, closure: Residuals | None = None) -> float:  # type: ignore[override]
+    def step(self, closure: Residuals | None = None) -> float:
         if closure is None:
             raise RuntimeError("LevenbergMarquardt.step needs a closure that returns the "
                                "residuals r(w) (e.g. model(X) - Y)")
