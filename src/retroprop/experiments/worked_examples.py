@@ -4,6 +4,7 @@ geometric mean of two models' outputs."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,7 @@ from retroprop.experiments.result import ExperimentResult, Panel, check_positive
 from retroprop.tensor.tensor import Tensor
 
 
-def chain_rule(points: tuple[float, ...] = (0.5, 1.0, float(np.e), 4.0)) -> ExperimentResult:
+def chain_rule(points: tuple[float, ...] = (0.5, 1.0, math.e, 4.0)) -> ExperimentResult:
     """Tobón & Aguirre, "Redes Neuronales Artificiales" (UNAL Manizales), section 4
     "Regla de la cadena y propagación hacia atrás": h(x) = f(g(x)) with f(u) = u² and
     g(x) = ln(x) + 4, so dh/dx = (df/dg)(dg/dx) = 2 (ln(x) + 4) (1/x). The table puts
