@@ -140,6 +140,11 @@ class Bagging:
         self.models_: list[Module] = []
         self.is_classifier_ = True
 
+    def __repr__(self) -> str:
+        state = f"{len(self.models_)} fitted members" if self.models_ else "not fitted"
+        return (f"Bagging(n_models={self.n_models}, bootstrap={self.bootstrap}, "
+                f"mean={self.mean!r}, seed={self.seed}; {state})")
+
     def _loss(self, y: np.ndarray) -> Callable[[], Module]:
         """The members' loss: given, or chosen from the targets; only the two losses
         whose predictions Bagging knows how to combine."""

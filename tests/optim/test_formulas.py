@@ -104,3 +104,19 @@ def test_clip_grad_norm_matches_torch(norm_type):
     assert total == pytest.approx(float(reference), rel=1e-12)
     for p, q in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(p.grad, q.grad.numpy(), rtol=1e-12)
+
+
+def test_the_cubic_step_of_a_collapsed_bracket_is_its_point():
+    """L-BFGS with tolerance_change=0 can shrink a bracket to one point: no division by 0."""
+    from retroprop.optim.line_search import Point, cubic_minimizer
+
+    point = Point(0.5, 1.0, np.zeros(2), -1.0)
+    assert cubic_minimizer(point, point) == 0.5
+    w = rp.nn.Parameter(np.array([-1.2, 1.0]))
+    optimizer = rp.optim.LBFGS([w], max_iter=200, tolerance_change=0.0, tolerance_grad=0.0)
+
+    def rosenbrock(x):
+        return (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
+
+    optimizer.step(closure_for(optimizer, rosenbrock, w))
+    np.testing.assert_allclose(w.data, [1.0, 1.0], atol=1e-6)

@@ -7,6 +7,7 @@ import sys
 import time
 from typing import Any
 
+from retroprop._optional import require
 from retroprop.callbacks.base import Callback, Logs
 
 
@@ -42,7 +43,7 @@ class ProgressBar(Callback):
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         self.start = time.perf_counter()
         if self.stream.isatty():
-            from tqdm import tqdm
+            tqdm = require("tqdm", extra="progress").tqdm
 
             self.bar = tqdm(total=self.params.get("steps"), file=self.stream, leave=False,
                             desc=f"Epoch {epoch + 1}/{self.params.get('epochs')}",

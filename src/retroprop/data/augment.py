@@ -16,15 +16,14 @@ from types import ModuleType
 
 import numpy as np
 
+from retroprop._optional import require
 from retroprop.random import generator
 
 
 def _ndimage() -> ModuleType:
     """``scipy.ndimage``, imported on first use: importing SciPy loads SciPy's own OpenBLAS,
     whose threads would compete for the cores with NumPy's (see ``optim.blas``)."""
-    from scipy import ndimage
-
-    return ndimage
+    return require("scipy.ndimage", extra="augment")
 
 
 class Distortion:

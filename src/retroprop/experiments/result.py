@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from retroprop._optional import pyplot
 from retroprop.tensor.tensor import Tensor
 
 
@@ -48,10 +49,7 @@ class ExperimentResult:
         return "\n".join(lines + self.notes)
 
     def plot(self, path: str | os.PathLike[str]) -> None:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        plt = pyplot()
 
         panels = self.panels or [Panel(self.name)]
         columns = min(len(panels), 3)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from retroprop import nn
+from retroprop._optional import pyplot
 from retroprop.experiments.digits import flat_digits
 from retroprop.experiments.result import ExperimentResult, Panel, check_positive
 from retroprop.models.mlp import mlp
@@ -96,10 +97,7 @@ def optimizer_paths(steps: int = 200) -> ExperimentResult:
 
 
 def _plot_paths(result: ExperimentResult, path: str | os.PathLike[str]) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     figure, axes = plt.subplots(1, len(SURFACES), figsize=(6 * len(SURFACES), 5))
     for axis, (surface, (fn, _, box)) in zip(axes, SURFACES.items(), strict=True):

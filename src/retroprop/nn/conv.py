@@ -1,5 +1,6 @@
-"""``Conv2d``: a convolutional layer, local receptive fields with shared weights (seed 001,
-"Invarianza"; seed 002)."""
+"""``Conv2d``: a convolutional layer, local receptive fields with shared weights (Berzal,
+"Backpropagation" (Granada), "Invarianza"; Moreno, "Redes neuronales profundas:
+introducción" (Zacatecas))."""
 
 from __future__ import annotations
 

@@ -102,6 +102,9 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
             "BCEWithLogitsLoss"
         )
     target = _matching_target(input, target, where)
+    if target.min(initial=0) < 0 or target.max(initial=1) > 1:
+        raise ValueError(f"{where}: target must hold probabilities in [0, 1] (as PyTorch "
+                         f"requires), got values in [{target.min():.4g}, {target.max():.4g}]")
     return BinaryCrossEntropy.apply(input, target=target, reduction=reduction)
 
 

@@ -44,15 +44,18 @@ def cubic_minimizer(a: Point, b: Point, low: float | None = None, high: float | 
     (the interval between a and b by default); its midpoint when the cubic has none."""
     if low is None or high is None:
         low, high = min(a.t, b.t), max(a.t, b.t)
+    if a.t == b.t:  # a bracket that collapsed (tolerance_change=0): nothing to fit
+        return min(max(a.t, low), high)
     d1 = a.slope + b.slope - 3 * (a.value - b.value) / (a.t - b.t)
     square = d1 * d1 - a.slope * b.slope
     if square < 0:
         return (low + high) / 2
     d2 = math.sqrt(square)
-    if a.t <= b.t:
-        t = b.t - (b.t - a.t) * (b.slope + d2 - d1) / (b.slope - a.slope + 2 * d2)
-    else:
-        t = a.t - (a.t - b.t) * (a.slope + d2 - d1) / (a.slope - b.slope + 2 * d2)
+    first, second = (a, b) if a.t <= b.t else (b, a)
+    denominator = second.slope - first.slope + 2 * d2
+    if denominator == 0:
+        return (low + high) / 2
+    t = second.t - (second.t - first.t) * (second.slope + d2 - d1) / denominator
     return min(max(t, low), high)
 
 

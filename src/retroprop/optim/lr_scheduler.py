@@ -193,6 +193,11 @@ class ReduceLROnPlateau(Scheduler):
     def best(self) -> float:
         return self.improvement.best
 
+    def __repr__(self) -> str:
+        return (f"ReduceLROnPlateau({self.improvement!r}, factor={self.factor}, "
+                f"patience={self.patience}, cooldown={self.cooldown}, min_lr={self.min_lr}; "
+                f"{self.bad_epochs} bad epochs)")
+
     def step(self, metric: float | None = None) -> None:
         if self.improvement.update(self._metric(metric)):
             self.bad_epochs = 0

@@ -125,6 +125,7 @@ class Trainer:
             metrics = ["accuracy"] if self.is_classifier else []
         self.metrics = dict(get_metric(m, self.contract.threshold) for m in metrics)
         self.stop_training = False
+        self.resuming = False  # True while a resumed fit runs its callbacks' on_train_begin
         self.penalized = [m for m in model.modules() if type(m).penalty is not Module.penalty]
         self.projected = [m for m in model.modules() if type(m).project_ is not Module.project_]
 
