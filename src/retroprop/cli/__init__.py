@@ -139,8 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from pathlib import Path
 
             from retroprop import experiments
+            from retroprop.callbacks.progress import reporting_fits
 
-            result = experiments.run(args.name, epochs=args.epochs)
+            with reporting_fits(args.name):
+                result = experiments.run(args.name, epochs=args.epochs)
             print(result.table())
             Path(args.output).mkdir(parents=True, exist_ok=True)
             figure = Path(args.output) / f"{args.name}.png"

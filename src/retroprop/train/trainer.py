@@ -21,7 +21,7 @@ import numpy as np
 
 from retroprop.callbacks.base import Callback, CallbackList
 from retroprop.callbacks.history import History
-from retroprop.callbacks.progress import ProgressBar
+from retroprop.callbacks.progress import ProgressBar, reporting_callbacks
 from retroprop.data.batches import SAMPLINGS, batch_indices
 from retroprop.nn.functional import all_finite, check_finite
 from retroprop.nn.loss import Loss
@@ -256,6 +256,7 @@ class Trainer:
         self._step = step_strategy(self)
         history = History()
         extra: list[Callback] = [ProgressBar(show_layers=verbose >= 2)] if verbose else []
+        extra += reporting_callbacks()
         steps = 1 if batch_size is None else math.ceil(len(X) / batch_size)
         # History after the user's callbacks, so it records what they add to the logs.
         saved = [*(callbacks or []), history]
