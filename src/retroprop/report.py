@@ -161,8 +161,8 @@ def _figures(folder: Path, metadata: dict[str, Any]) -> list[tuple[str, str]]:
     weights = [(name, p.data) for name, p in model.named_parameters() if name.endswith("weight")]
     figure, axes = plt.subplots(1, len(weights), figsize=(3.2 * len(weights), 2.8),
                                 squeeze=False)
-    for axis, (name, values) in zip(axes[0], weights, strict=True):
-        axis.hist(values.ravel(), bins=50)
+    for axis, (name, weight) in zip(axes[0], weights, strict=True):
+        axis.hist(weight.ravel(), bins=50)
         axis.set_title(name, fontsize=9)
     figures.append(("Weight histograms", _img("Weight histograms", _png(figure))))
     return figures

@@ -5,6 +5,7 @@ batch normalization (Berzal, "Backpropagation" (Granada); Fuentes Pineda,
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable
 
@@ -95,7 +96,7 @@ def optimizer_paths(steps: int = 200) -> ExperimentResult:
     return outcome
 
 
-def _plot_paths(result: ExperimentResult, path: str) -> None:
+def _plot_paths(result: ExperimentResult, path: str | os.PathLike[str]) -> None:
     plt = pyplot()
 
     figure, axes = plt.subplots(1, len(SURFACES), figsize=(6 * len(SURFACES), 5))

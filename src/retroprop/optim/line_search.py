@@ -82,8 +82,8 @@ def strong_wolfe(evaluate: Evaluate, direction: np.ndarray, start: Point, t: flo
         if current.slope >= 0:
             bracket = [previous, current]
             break
-        low, high = current.t + 0.01 * (current.t - previous.t), current.t * 10
-        t = cubic_minimizer(previous, current, low, high)
+        t_low, t_high = current.t + 0.01 * (current.t - previous.t), current.t * 10
+        t = cubic_minimizer(previous, current, t_low, t_high)
         previous = current
         value, grad = evaluate(t)
         current = Point(t, value, grad, float(grad @ direction))

@@ -49,7 +49,9 @@ class Scheduler:
                             "(has_lr = False), so there is no rate to schedule")
         self.optimizer = optimizer
 
-    def step(self, metric: float | None = None) -> None:
+    def step(self, metric: float | None = None) -> bool | None:
+        """Update the rates; a schedule may return whether it accepted the step
+        (``BoldDriver``), the others return None."""
         raise NotImplementedError
 
     def epoch_begin(self) -> None:

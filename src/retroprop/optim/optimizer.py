@@ -86,7 +86,7 @@ class Optimizer:
         self.state: dict[Tensor, dict[str, Any]] = {}
         self.global_state: dict[str, Any] = {}
         self.param_groups: list[dict[str, Any]] = []
-        groups = list(params) if not isinstance(params, Tensor) else [params]
+        groups: list[Any] = list(params) if not isinstance(params, Tensor) else [params]
         if not groups:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
         if not isinstance(groups[0], dict):
@@ -192,16 +192,21 @@ class Optimizer:
                           "Build the optimizer from the parameters of the model you train",
                           RuntimeWarning, stacklevel=user_stacklevel())
 
+    def _required_closure(self, closure: Closure | None) -> Closure:
+        """``closure``, which a full-batch method cannot step without."""
+        if closure is None:
+            raise RuntimeError(
+                f"{type(self).__name__} is a full-batch method: call step(closure) with a "
+                "closure that zeroes the gradients, computes the loss, calls backward() and "
+                "returns the loss"
+            )
+        return closure
+
     def _evaluate(self, closure: Closure | None) -> Any:
         """Run the closure, if any, with recording on; full-batch methods demand one."""
-        if closure is None:
-            if self.requires_closure:
-                raise RuntimeError(
-                    f"{type(self).__name__} is a full-batch method: call step(closure) with a "
-                    "closure that zeroes the gradients, computes the loss, calls backward() and "
-                    "returns the loss"
-                )
+        if closure is None and not self.requires_closure:
             return None
+        closure = self._required_closure(closure)
         from retroprop.tensor.grad_mode import enable_grad
 
         with enable_grad():
