@@ -127,7 +127,7 @@ def _atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
     os.chmod(temporary, new_file_mode())  # keep the user's umask, not mkstemp's 0600
     try:
         with os.fdopen(handle, "wb") as out:
-            np.savez(out, **arrays)
+            np.savez(out, **arrays)  # type: ignore[arg-type]  # the stub types every key
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from typing import Any
 
 import numpy as np
 
@@ -49,7 +50,12 @@ def rows(settings: Settings) -> list[Row]:
     X, y, _, _ = data.fashion(settings, flat=True)
     size = QUICK_MATMUL_SIZE if settings.quick else MATMUL_SIZE
     matmul: list[float] = []
-    contenders = {"matmul": lambda *_: matmul.append(matmul_rate(size)),
+
+    def matmul_contender(*_: Any) -> float:
+        matmul.append(matmul_rate(size))
+        return matmul[-1]
+
+    contenders = {"matmul": matmul_contender,
                   "retroprop": retroprop_epoch(network, BATCH, lr=LR, momentum=MOMENTUM),
                   "pytorch": torch_epoch(network, BATCH, lr=LR, momentum=MOMENTUM)}
     # the epochs' test prediction is of one sample: negligible

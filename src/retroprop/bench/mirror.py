@@ -35,7 +35,7 @@ def _layer(layer: nn.Module) -> Any:
         raise TypeError(f"torch_copy: no PyTorch twin for {type(layer).__name__}")
     arrays = {name: param.data for name, param in layer.named_parameters()}
     arrays |= dict(layer.named_buffers())
-    twin = twin.to(torch.from_numpy(layer.weight.data).dtype)
+    twin = twin.to(torch.from_numpy(next(iter(arrays.values()))).dtype)
     with torch.no_grad():
         for name, array in arrays.items():
             getattr(twin, name).copy_(torch.from_numpy(array))

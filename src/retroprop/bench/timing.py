@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 
-def interleaved(contenders: dict[str, Callable[[], object]], rounds: int, repeat: int,
+def interleaved(contenders: Mapping[str, Callable[[], object]], rounds: int, repeat: int,
                 warmup: int = 3, pause: float = 0.3,
                 clock: Callable[[], float] = time.perf_counter) -> dict[str, list[float]]:
     """Seconds per call of each contender in every round, measured in alternating rounds
@@ -33,7 +33,7 @@ def interleaved(contenders: dict[str, Callable[[], object]], rounds: int, repeat
     return samples
 
 
-def trained_rounds(contenders: dict[str, Callable[..., float]], data: tuple[Any, ...],
+def trained_rounds(contenders: Mapping[str, Callable[..., float]], data: tuple[Any, ...],
                    rounds: int, seed: Callable[[int], object], warmup: int = 1,
                    pause: float = 0.3, clock: Callable[[], float] = time.perf_counter
                    ) -> dict[str, dict[str, Any]]:

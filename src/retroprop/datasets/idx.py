@@ -13,14 +13,14 @@ import math
 import os
 import zlib
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import numpy as np
 
 from retroprop.errors import DataFileError
 from retroprop.safe_npz import read_at_most
 
-_TYPES = {
+_TYPES: dict[int, np.dtype] = {
     0x08: np.dtype(np.uint8),
     0x09: np.dtype(np.int8),
     0x0B: np.dtype(">i2"),
@@ -38,7 +38,7 @@ def _open(path: Path) -> IO[bytes]:
     """The file's bytes, decompressed on the fly when it starts with the gzip magic."""
     with path.open("rb") as probe:
         compressed = probe.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if compressed else path.open("rb")
+    return cast(IO[bytes], gzip.open(path, "rb")) if compressed else path.open("rb")
 
 
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:

@@ -51,10 +51,10 @@ class MaxPool2d(_Pool):
                 dilation: Pair) -> np.ndarray:
         self._setup(x, kernel, stride, padding, dilation)
         self.source = pad_hw(x, padding, -np.inf)
-        out = None
-        for index in self._slices():
-            out = self.source[index].copy(order="K") if out is None else \
-                np.maximum(out, self.source[index], out=out)
+        slices = self._slices()
+        out = self.source[next(slices)].copy(order="K")
+        for index in slices:
+            np.maximum(out, self.source[index], out=out)
         self.out = out
         return out
 
