@@ -102,7 +102,7 @@ class Conv2d(Function):
             cols[:, size] = 1
         out = np.empty((out_channels, n * oh * ow), dtype=x.dtype)
         kernels = [self._kernel(g) for g in range(groups)]
-        for start in range(0, n, images):
+        for start in range(0, n, max(images, 1)):  # no image at all: an empty batch
             count = min(images, n - start)
             columns = slice(start * oh * ow, (start + count) * oh * ow)
             unrolled = cols[:, :size, :count * oh * ow].reshape(groups, kh, kw, per_group,
