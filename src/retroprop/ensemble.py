@@ -27,7 +27,7 @@ def combine(probabilities: Sequence[np.ndarray], mean: str = "arithmetic") -> np
     """Combine class probabilities of several models, each (n, C).
 
     * arithmetic: (1/M) Σ_m p_m
-    * geometric: (Π_m p_m)^(1/M), renormalized to sum to one (seed 001's example:
+    * geometric: (Π_m p_m)^(1/M), renormalized to sum to one (Berzal's example:
       √(.3·.1), √(.2·.8), √(.5·.1), divided by their sum)
     """
     if mean not in MEANS:

@@ -1,5 +1,5 @@
-"""``GradientMonitor``: watch the gradients layer by layer (seeds 000, 003, 004: vanishing
-and exploding gradients)."""
+"""``GradientMonitor``: watch the gradients layer by layer (FAMAF, Fuentes Pineda, Tobón &
+Aguirre: vanishing and exploding gradients)."""
 
 from __future__ import annotations
 

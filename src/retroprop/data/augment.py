@@ -1,4 +1,4 @@
-"""Data augmentation for images, applied on the fly to each batch (seed 001, "Invarianza":
+"""Data augmentation for images, applied on the fly to each batch (Berzal, "Invarianza":
 more data by distorting the training images; Simard, Steinkraus and Platt 2003, the
 distortions behind the 35-error MNIST result).
 

@@ -1,5 +1,5 @@
 """Splitting a data set: training, validation and test sets, and k-fold cross-validation
-(seed 000: "conjunto de entrenamiento, de testeo y de verificación"; seed 001)."""
+(FAMAF: "conjunto de entrenamiento, de testeo y de verificación"; Berzal)."""
 
 from __future__ import annotations
 

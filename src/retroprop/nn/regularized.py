@@ -53,7 +53,7 @@ class WeightLayer(Module):
 
     def noisy_weight(self) -> Tensor:
         """The weight used by the forward pass: w + ε, ε ~ N(0, weight_noise²), in training
-        (noise on the weights, seed 001), w itself otherwise. The gradient reaches w."""
+        (noise on the weights, Berzal), w itself otherwise. The gradient reaches w."""
         if not (self.training and self.weight_noise):
             return self.weight
         return self.weight + generator().normal(0.0, self.weight_noise, self.weight.shape).astype(

@@ -1,9 +1,9 @@
-"""Activation functions φ(v) of seeds 000, 001 and 002, each with its derivative.
+"""Activation functions φ(v) of FAMAF, Berzal and Moreno, each with its derivative.
 
 The binary units (``Step``, ``Sign``) are flat almost everywhere: their
 derivative is 0 except at v = 0, where it does not exist, so backward
 returns zeros (as PyTorch does for ``sign`` and ``heaviside``). Learning
-with them needs the perceptron rule, not backpropagation (seed 001).
+with them needs the perceptron rule, not backpropagation (Berzal).
 """
 
 from __future__ import annotations
@@ -187,10 +187,10 @@ def log_softmax(v: Tensor, dim: int | None = None, *, axis: int | None = None) -
 
 
 def lecun_tanh(v: Tensor) -> Tensor:
-    """1.7159 · tanh(2v/3), LeCun's recommended sigmoid (seed 001, Efficient BackProp)."""
+    """1.7159 · tanh(2v/3), LeCun's recommended sigmoid (Berzal, Efficient BackProp)."""
     return Tanh.apply(v * (2.0 / 3.0)) * 1.7159
 
 
 def tanh_linear(v: Tensor, a: float = 0.01) -> Tensor:
-    """tanh(v) + a·v: a small linear term that removes flat spots (seed 001)."""
+    """tanh(v) + a·v: a small linear term that removes flat spots (Berzal)."""
     return Tanh.apply(v) + v * a

@@ -1,4 +1,4 @@
-"""Nonlinear conjugate gradient, Polak–Ribière (Haykin, table 4.3, in seed 001)."""
+"""Nonlinear conjugate gradient, Polak–Ribière (Haykin, table 4.3, in Berzal's lecture)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class ConjugateGradient(FullBatchOptimizer):
     restarting with s = r every ``restart`` iterations (default N, the number of
     weights) and whenever s is not a descent direction, and stopping when
     ||r(n)|| <= eps ||r(0)||. On an N-dimensional quadratic with an exact line search
-    (``c2`` → 0) it reaches the minimum in at most N iterations (seed 001).
+    (``c2`` → 0) it reaches the minimum in at most N iterations (Berzal).
     ``step(closure)`` runs up to ``max_iter`` iterations.
 
     Parameters

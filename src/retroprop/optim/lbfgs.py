@@ -1,4 +1,4 @@
-"""L-BFGS: a quasi-Newton method with limited memory (seed 001, "Métodos quasi-Newton")."""
+"""L-BFGS: a quasi-Newton method with limited memory (Berzal, "Métodos quasi-Newton")."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """``Tensor``: an ndarray that remembers how it was computed, and the backward pass.
 
-The engine is reverse-mode automatic differentiation (seed 004, "la
+The engine is reverse-mode automatic differentiation (Tobón & Aguirre, "la
 propagación hacia atrás"): each operation on tensors that require a
 gradient records a :class:`~retroprop.tensor.function.Function` node; ``backward``
 visits the nodes in reverse topological order and applies the chain rule,

@@ -1,5 +1,5 @@
 """``draw_graph``: the computation graph behind a value, with every node's value and
-gradient, to watch backpropagation happen (seed 004, "visualización de la propagación
+gradient, to watch backpropagation happen (Tobón & Aguirre, "visualización de la propagación
 hacia atrás")."""
 
 from __future__ import annotations
