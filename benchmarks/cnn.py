@@ -1,6 +1,8 @@
-"""One LeNet-5 epoch on Fashion-MNIST against PyTorch (same as ``retroprop bench cnn``)."""
+"""Same as ``retroprop bench cnn [--quick]``: see :mod:`retroprop.bench.cnn`."""
 
-from retroprop.bench.cnn import main
+import sys
+
+from retroprop.cli import main
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(["bench", "cnn", *sys.argv[1:]]))

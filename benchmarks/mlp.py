@@ -1,6 +1,8 @@
-"""One Fashion-MNIST epoch against PyTorch and scikit-learn (same as ``retroprop bench mlp``)."""
+"""Same as ``retroprop bench mlp [--quick]``: see :mod:`retroprop.bench.mlp`."""
 
-from retroprop.bench.mlp import main
+import sys
+
+from retroprop.cli import main
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(["bench", "mlp", *sys.argv[1:]]))

@@ -1,6 +1,8 @@
-"""Every optimizer on the same networks (same as ``retroprop bench optimizers``)."""
+"""Same as ``retroprop bench optimizers [--quick]``: see :mod:`retroprop.bench.optimizers`."""
 
-from retroprop.bench.optimizers import main
+import sys
+
+from retroprop.cli import main
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(["bench", "optimizers", *sys.argv[1:]]))

@@ -1,6 +1,8 @@
-"""Time one MLP training step against PyTorch (same as ``retroprop bench step``)."""
+"""Same as ``retroprop bench step [--quick]``: see :mod:`retroprop.bench.step`."""
 
-from retroprop.bench.step import main
+import sys
+
+from retroprop.cli import main
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(["bench", "step", *sys.argv[1:]]))

@@ -182,3 +182,17 @@ def test_regularization_shows_overfitting_and_a_binding_max_norm(tmp_path):
     assert len(data["early stopping (patience 20)"]["validation"]) < 300
     result.plot(tmp_path / "regularization.png")
     assert (tmp_path / "regularization.png").stat().st_size > 50_000
+
+
+def test_experiments_that_train_report_their_progress():
+    import io
+
+    from retroprop.callbacks.progress import reporting_fits
+
+    stream = io.StringIO()
+    with reporting_fits("batch-norm", stream):
+        rp.experiments.run("batch-norm", epochs=2)
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("batch-norm: fit 1, epoch ") and "/2, loss " in lines[0]
+    assert lines[-1].startswith("batch-norm: fit 2, epoch 2/2")
+    assert not rp.callbacks.progress.reporting_callbacks()  # outside the block: nothing

@@ -15,26 +15,36 @@ from retroprop import (
     experiments,
     models,
     nn,
+    onnx,
     ops,
     optim,
     viz,
 )
+from retroprop.denormal import get_flush_denormal, set_flush_denormal
+from retroprop.errors import DataFileError, FileFormatError, ModelFileError
 from retroprop.model_selection import cross_validate
 from retroprop.nn import init, predict_mc
+from retroprop.ops import cat
 from retroprop.random import manual_seed
-from retroprop.serialization import ModelFileError, load, load_optimizer_state, save
+from retroprop.serialization import load, load_optimizer_state, save
 from retroprop.tensor import (
     GradcheckError,
     Tensor,
     enable_grad,
+    from_numpy,
     get_default_dtype,
     gradcheck,
     is_grad_enabled,
     no_grad,
+    ones,
+    randn,
     set_default_dtype,
+    tensor,
+    zeros,
 )
 from retroprop.train import Trainer, metrics
 
+#: The version of retroprop (the one place it is written; pyproject.toml reads it here).
 __version__ = "0.1.0"
 
 
@@ -48,19 +58,24 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "DataFileError",
+    "FileFormatError",
     "GradcheckError",
     "ModelFileError",
     "Tensor",
     "Trainer",
     "__version__",
     "callbacks",
+    "cat",
     "cross_validate",
     "data",
     "datasets",
     "enable_grad",
     "ensemble",
     "experiments",
+    "from_numpy",
     "get_default_dtype",
+    "get_flush_denormal",
     "gradcheck",
     "init",
     "is_grad_enabled",
@@ -71,10 +86,16 @@ __all__ = [
     "models",
     "nn",
     "no_grad",
+    "ones",
+    "onnx",
     "ops",
     "optim",
     "predict_mc",
+    "randn",
     "save",
     "set_default_dtype",
+    "set_flush_denormal",
+    "tensor",
     "viz",
+    "zeros",
 ]

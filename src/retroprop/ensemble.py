@@ -27,7 +27,7 @@ def combine(probabilities: Sequence[np.ndarray], mean: str = "arithmetic") -> np
     """Combine class probabilities of several models, each (n, C).
 
     * arithmetic: (1/M) Σ_m p_m
-    * geometric: (Π_m p_m)^(1/M), renormalized to sum to one (seed 001's example:
+    * geometric: (Π_m p_m)^(1/M), renormalized to sum to one (Berzal's example:
       √(.3·.1), √(.2·.8), √(.5·.1), divided by their sum)
     """
     if mean not in MEANS:
@@ -139,6 +139,11 @@ class Bagging:
         self.seed = seed
         self.models_: list[Module] = []
         self.is_classifier_ = True
+
+    def __repr__(self) -> str:
+        state = f"{len(self.models_)} fitted members" if self.models_ else "not fitted"
+        return (f"Bagging(n_models={self.n_models}, bootstrap={self.bootstrap}, "
+                f"mean={self.mean!r}, seed={self.seed}; {state})")
 
     def _loss(self, y: np.ndarray) -> Callable[[], Module]:
         """The members' loss: given, or chosen from the targets; only the two losses

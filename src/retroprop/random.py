@@ -40,15 +40,25 @@ def generator() -> np.random.Generator:
 
 
 @contextmanager
+def using_generator(rng: np.random.Generator) -> Iterator[np.random.Generator]:
+    """Inside the block every retroprop draw (initialization, shuffling, dropout, noise)
+    comes from ``rng``, which keeps its state afterwards; the library's generator is left
+    where it was. Tasks that must give the same results wherever they run (trials, folds,
+    ensemble members) use it with a generator of their own."""
+    global _generator
+    saved = _generator
+    _generator = rng
+    try:
+        yield rng
+    finally:
+        _generator = saved
+
+
+@contextmanager
 def fixed_draws(seed: int) -> Iterator[None]:
     """Inside the block every draw (dropout masks, noise) comes from a generator seeded with
     ``seed``, so running the same code twice draws the same values; the library's generator
     is left where it was. The full-batch step strategies use it so that each evaluation of
     the loss within one step sees the same noise."""
-    global _generator
-    saved = _generator
-    _generator = np.random.default_rng(seed)
-    try:
+    with using_generator(np.random.default_rng(seed)):
         yield
-    finally:
-        _generator = saved

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from retroprop._optional import pyplot
 from retroprop.atomic import atomic_write
 from retroprop.datasets.files import NAMES
 from retroprop.serialization import load, read_metadata
@@ -34,7 +35,7 @@ def save_predictions(folder: str | Path, y_true: np.ndarray, y_pred: np.ndarray,
 
 
 def _png(figure: Any) -> str:
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
@@ -70,7 +71,7 @@ def _picture(values: np.ndarray, shape: list[int]) -> np.ndarray:
 
 
 def _misclassified_images(predictions: Any, names: list[str], shape: list[int]) -> str:
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     images, index = predictions["wrong_images"], predictions["wrong_index"]
     side = int(np.ceil(np.sqrt(len(images))))
@@ -100,10 +101,7 @@ def _misclassified_table(predictions: Any, names: list[str], features: list[str]
 
 def _figures(folder: Path, metadata: dict[str, Any]) -> list[tuple[str, str]]:
     """(heading, HTML) of each section: an embedded PNG, or a table."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     history = _history(folder)
     epochs = history.pop("epoch")
@@ -163,8 +161,8 @@ def _figures(folder: Path, metadata: dict[str, Any]) -> list[tuple[str, str]]:
     weights = [(name, p.data) for name, p in model.named_parameters() if name.endswith("weight")]
     figure, axes = plt.subplots(1, len(weights), figsize=(3.2 * len(weights), 2.8),
                                 squeeze=False)
-    for axis, (name, values) in zip(axes[0], weights, strict=True):
-        axis.hist(values.ravel(), bins=50)
+    for axis, (name, weight) in zip(axes[0], weights, strict=True):
+        axis.hist(weight.ravel(), bins=50)
         axis.set_title(name, fontsize=9)
     figures.append(("Weight histograms", _img("Weight histograms", _png(figure))))
     return figures

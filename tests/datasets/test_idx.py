@@ -119,3 +119,31 @@ def test_load_by_name_and_files(tmp_path):
     np.savez(tmp_path / "d.npz", X=table[:, :3], y=table[:, 3])
     ((X, _), _), _ = rp.datasets.load(str(tmp_path / "d.npz"))
     assert X.shape == (16, 3)
+
+
+def test_idx_errors_are_data_file_errors_and_corrupt_streams_are_reported(tmp_path):
+    assert issubclass(IDXError, rp.DataFileError) and issubclass(IDXError, rp.FileFormatError)
+    data = bytearray(gzip.compress(idx_bytes(np.arange(60, dtype=np.uint8).reshape(3, 20))))
+    data[14] ^= 0xFF  # inside the deflate stream: zlib reports it, not gzip
+    (tmp_path / "flipped.gz").write_bytes(bytes(data))
+    with pytest.raises(IDXError, match="corrupt or truncated gzip data"):
+        read_idx(tmp_path / "flipped.gz")
+    with pytest.raises(FileNotFoundError):
+        read_idx(tmp_path / "missing")
+
+
+def test_declared_sizes_beyond_the_data_cost_no_memory(tmp_path):
+    huge = bytes([0, 0, 0x0D, 2]) + np.array([2**30] * 2, ">u4").tobytes() + bytes(8)
+    (tmp_path / "huge").write_bytes(huge)
+    with pytest.raises(IDXError, match=r"truncated: shape \(1073741824, 1073741824\) of "
+                                       r"float32 needs 4611686018427387904 bytes of data, "
+                                       "found 8"):
+        read_idx(tmp_path / "huge")
+    beyond = bytes([0, 0, 0x08, 3]) + np.array([0, 2**32 - 1, 2**32 - 1], ">u4").tobytes()
+    (tmp_path / "beyond").write_bytes(beyond)
+    with pytest.raises(IDXError, match=r"shape \(0, 4294967295, 4294967295\) of uint8 is "
+                                       "too large for any array"):
+        read_idx(tmp_path / "beyond")
+    (tmp_path / "short_header").write_bytes(bytes([0, 0, 0x08, 3, 0, 0]))
+    with pytest.raises(IDXError, match="truncated header: 3 dimensions need 16 bytes"):
+        read_idx(tmp_path / "short_header")

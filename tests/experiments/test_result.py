@@ -14,3 +14,17 @@ def test_panels_wrap_in_rows_of_three_and_draw_runs(tmp_path):
     height, width = matplotlib.image.imread(tmp_path / "demo.png").shape[:2]
     assert (width, height) == (1650, 840)  # 3 columns of 5.5 in, 2 rows of 4.2 in, 100 dpi
     assert len(drawn) == 1
+
+
+def test_grad_of_names_a_missing_gradient():
+    import numpy as np
+    import pytest
+
+    from retroprop import Tensor
+    from retroprop.experiments.result import grad_of
+
+    x = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"no gradient on the tensor of shape \(3,\)"):
+        grad_of(x)
+    (x * 2).sum().backward()
+    np.testing.assert_array_equal(grad_of(x), [2, 2, 2])

@@ -99,3 +99,11 @@ def test_errors_name_the_shapes():
         LinearNeuron().fit(X, [1, 2])
     with pytest.raises(ValueError, match="epochs must be an integer >= 1"):
         LinearNeuron(epochs=0)
+
+
+@pytest.mark.parametrize("neuron", [LinearNeuron(), LogisticNeuron()])
+def test_weights_before_they_exist_are_an_error(neuron):
+    with pytest.raises(ValueError, match="no weights yet"):
+        _ = neuron.weights_
+    neuron.fit(X, AND)
+    assert neuron.weights_.shape == (X.shape[1] + int(neuron.bias),)

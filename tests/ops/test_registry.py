@@ -1,5 +1,7 @@
-"""One harness for every differentiable op: float64 finite differences, and PyTorch
-(forward and gradients) in float64 and float32 on seeded random inputs.
+"""The op registry: every differentiable op through one harness (``tests/ops/harness.py``):
+float64 finite differences, and PyTorch (forward and gradients) in float64 and float32 on
+seeded random inputs. The edge cases (0-d, empty, boundary points, bad arguments) are in
+``test_edge_cases.py``.
 
 Tolerances: float64 against PyTorch rtol 1e-10 (atol 1e-12); float32 rtol 1e-5
 (atol 1e-6); finite differences eps 1e-6, atol 1e-6, rtol 1e-5.
@@ -8,9 +10,6 @@ clip bounds) and from poles (divisors, logs).
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
@@ -22,38 +21,18 @@ from retroprop.nn import functional as F
 from retroprop.ops import pooling
 from retroprop.ops.conv import Conv2d
 from retroprop.ops.normalization import standardize
+from tests.ops.harness import (
+    PRECISIONS,
+    Case,
+    away,
+    column_major,
+    finite_differences_agree,
+    matches_torch,
+    normal,
+    positive,
+)
 
 TF = torch.nn.functional
-
-
-def normal(*shape):
-    return lambda rng: rng.standard_normal(shape)
-
-
-def away(*shape, low=0.1):
-    """Normal values with |x| >= low (away from kinks at 0)."""
-    def draw(rng):
-        x = rng.standard_normal(shape)
-        return np.where(np.abs(x) < low, np.sign(x + 1e-12) * (low + rng.random(shape)), x)
-    return draw
-
-
-def column_major(*shape):
-    """Normal values stored in Fortran order (as nn.Linear stores its weight)."""
-    return lambda rng: np.asfortranarray(rng.standard_normal(shape))
-
-
-def positive(*shape, low=0.5, high=2.0):
-    return lambda rng: rng.uniform(low, high, shape)
-
-
-@dataclass
-class Case:
-    name: str
-    rp_fn: Callable
-    torch_fn: Callable
-    inputs: list[Callable]
-    constants: list[Callable] = field(default_factory=list)  # no gradient, passed after inputs
 
 
 LABELS = lambda rng: rng.integers(0, 5, 6)  # noqa: E731
@@ -72,7 +51,12 @@ CASES = [
     Case("pow_int", lambda a: a**3, lambda a: a**3, [normal(3, 4)]),
     Case("pow_float", lambda a: a**2.5, lambda a: a**2.5, [positive(3, 4)]),
     Case("pow_tensor", lambda a, b: a**b, lambda a, b: a**b, [positive(3, 4), normal(3, 4)]),
+    Case("rpow", lambda a: 2.5**a, lambda a: 2.5**a, [normal(3, 4)]),
+    Case("rpow_int_base", lambda a: 3**a, lambda a: 3**a, [normal(4)]),
     Case("sqrt", lambda a: a.sqrt(), torch.sqrt, [positive(4)]),
+    Case("sin", lambda a: a.sin(), torch.sin, [normal(3, 4)]),
+    Case("cos", lambda a: a.cos(), torch.cos, [normal(3, 4)]),
+    Case("clone", lambda a: a.clone() * a, lambda a: a.clone() * a, [normal(3, 4)]),
     Case("matmul_2d", lambda a, b: a @ b, torch.matmul, [normal(3, 4), normal(4, 5)]),
     Case("matmul_vec_mat", lambda a, b: a @ b, torch.matmul, [normal(4), normal(4, 5)]),
     Case("matmul_mat_vec", lambda a, b: a @ b, torch.matmul, [normal(3, 4), normal(4)]),
@@ -85,7 +69,13 @@ CASES = [
     Case("sum_axis", lambda a: a.sum(axis=1), lambda a: a.sum(dim=1), [normal(3, 4, 2)]),
     Case("sum_keepdims", lambda a: a.sum(axis=(0, 2), keepdims=True),
          lambda a: a.sum(dim=(0, 2), keepdim=True), [normal(3, 4, 2)]),
+    Case("sum_dim_keepdim", lambda a: a.sum(dim=(0, 2), keepdim=True),
+         lambda a: a.sum(dim=(0, 2), keepdim=True), [normal(3, 4, 2)]),
     Case("mean_all", lambda a: a.mean(), torch.mean, [normal(3, 4)]),
+    Case("mean_dim", lambda a: a.mean(dim=1), lambda a: a.mean(dim=1), [normal(3, 4)]),
+    Case("max_dim", lambda a: a.max(dim=-1, keepdim=True),
+         lambda a: a.amax(dim=-1, keepdim=True), [normal(3, 5)]),
+    Case("min_dim", lambda a: a.min(dim=0), lambda a: a.amin(dim=0), [normal(3, 5)]),
     Case("mean_axis", lambda a: a.mean(axis=-1), lambda a: a.mean(dim=-1), [normal(3, 4)]),
     Case("max_axis", lambda a: a.max(axis=1), lambda a: a.amax(dim=1), [normal(3, 5)]),
     Case("max_all", lambda a: a.max(), torch.amax, [normal(3, 5)]),
@@ -102,6 +92,8 @@ CASES = [
          lambda a, b: torch.cat([a, b], dim=1), [normal(2, 3), normal(2, 4)]),
     Case("stack", lambda a, b: ops.stack([a, b], axis=1), lambda a, b: torch.stack([a, b], 1),
          [normal(2, 3), normal(2, 3)]),
+    Case("cat", lambda a, b: rp.cat([a, b], dim=-1), lambda a, b: torch.cat([a, b], dim=-1),
+         [normal(2, 3), normal(2, 1)]),
     Case("flatten", lambda a: a.flatten(1), lambda a: a.flatten(1), [normal(2, 3, 2, 2)]),
     Case("exp", lambda a: a.exp(), torch.exp, [normal(3, 4)]),
     Case("log", lambda a: a.log(), torch.log, [positive(3, 4)]),
@@ -120,6 +112,10 @@ CASES = [
     Case("softmax", lambda a: ops.softmax(a, 1), lambda a: torch.softmax(a, 1), [normal(3, 5)]),
     Case("log_softmax", lambda a: ops.log_softmax(a, 0), lambda a: torch.log_softmax(a, 0),
          [normal(3, 5)]),
+    Case("softmax_axis", lambda a: a.softmax(axis=0), lambda a: a.softmax(dim=0),
+         [normal(3, 5)]),
+    Case("log_softmax_dim", lambda a: a.log_softmax(dim=-2), lambda a: a.log_softmax(dim=-2),
+         [normal(2, 3, 5)]),
     Case("lecun_tanh", ops.lecun_tanh, lambda a: 1.7159 * torch.tanh(2 * a / 3), [normal(3, 4)]),
     Case("tanh_linear", lambda a: ops.tanh_linear(a, 0.2),
          lambda a: torch.tanh(a) + 0.2 * a, [normal(3, 4)]),
@@ -191,44 +187,15 @@ CASES = [
 IDS = [case.name for case in CASES]
 
 
-def draw(case: Case, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    return [f(rng) for f in case.inputs], [f(rng) for f in case.constants]
-
-
-def as_torch_constant(value: np.ndarray, dtype: torch.dtype):
-    tensor = torch.from_numpy(np.ascontiguousarray(value))
-    return tensor if tensor.dtype in (torch.int64, torch.bool) else tensor.to(dtype)
-
-
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_finite_differences(case: Case):
-    arrays, constants = draw(case)
-    tensors = [rp.Tensor(a, requires_grad=True, dtype=np.float64) for a in arrays]
-    assert rp.gradcheck(lambda *t: case.rp_fn(*t, *constants), tensors,
-                        eps=1e-6, atol=1e-6, rtol=1e-5)
+    assert finite_differences_agree(case)
 
 
-@pytest.mark.parametrize(("dtype", "rtol", "atol"),
-                         [(np.float64, 1e-10, 1e-12), (np.float32, 1e-5, 1e-6)],
-                         ids=["float64", "float32"])
+@pytest.mark.parametrize(("dtype", "rtol", "atol"), PRECISIONS, ids=["float64", "float32"])
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_matches_torch(case: Case, dtype, rtol, atol):
-    torch_dtype = torch.float64 if dtype == np.float64 else torch.float32
-    for seed in range(3):
-        arrays, constants = draw(case, seed)
-        ours = [rp.Tensor(a, requires_grad=True, dtype=dtype) for a in arrays]
-        theirs = [torch.tensor(a, dtype=torch_dtype, requires_grad=True) for a in arrays]
-        out = case.rp_fn(*ours, *constants)
-        expected = case.torch_fn(*theirs, *(as_torch_constant(c, torch_dtype) for c in constants))
-        assert out.dtype == dtype, "no silent upcast"
-        np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=rtol, atol=atol)
-        upstream = np.random.default_rng(seed + 100).standard_normal(out.shape)
-        out.backward(upstream)
-        expected.backward(torch.tensor(upstream, dtype=torch_dtype))
-        for mine, reference in zip(ours, theirs, strict=True):
-            assert mine.grad.dtype == dtype
-            np.testing.assert_allclose(mine.grad, reference.grad.numpy(), rtol=rtol, atol=atol)
+    matches_torch(case, dtype, rtol, atol)
 
 
 @pytest.mark.parametrize("fn", [ops.step, ops.sign])

@@ -3,7 +3,6 @@ import pytest
 import torch
 
 import retroprop as rp
-from retroprop.bench.mirror import torch_copy
 
 
 @pytest.fixture
@@ -14,8 +13,23 @@ def problem():
     y = rng.integers(0, 3, 32)
     model = rp.nn.Sequential(rp.nn.Linear(5, 8, dtype=np.float64), rp.nn.Tanh(),
                              rp.nn.Linear(8, 3, dtype=np.float64))
-    twin = torch_copy(model).double()
+    twin = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.Tanh(),
+                               torch.nn.Linear(8, 3)).double()
+    with torch.no_grad():
+        for ours, theirs in zip((model[0], model[2]), (twin[0], twin[2]), strict=True):
+            theirs.weight.copy_(torch.from_numpy(np.array(ours.weight.data)))
+            theirs.bias.copy_(torch.from_numpy(ours.bias.data))
     return model, twin, X, y
+
+
+def closure_for(optimizer, fn, x):
+    """A closure that evaluates ``fn(x)`` and its gradient, for ``optimizer.step``."""
+    def closure():
+        optimizer.zero_grad()
+        value = fn(x)
+        value.backward()
+        return value
+    return closure
 
 
 def rp_closure(model, optimizer, X, y):

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import retroprop as rp
+from tests.optim.conftest import closure_for
 
 A = np.array([[3.0, 1.0], [1.0, 2.0]])
 
@@ -20,19 +21,10 @@ def quartic(x):
     return (x ** 4).sum() / 4 + 0.5 * (x * (const(A) @ x)).sum()
 
 
-def closure_for(optimizer, w, loss_fn):
-    def closure():
-        optimizer.zero_grad()
-        loss = loss_fn(w)
-        loss.backward()
-        return loss
-    return closure
-
-
 def test_conjugate_gradient_uses_polak_ribiere():
     w = rp.nn.Parameter(np.array([1.0, -0.5]))
     optimizer = rp.optim.ConjugateGradient([w], max_iter=1)
-    closure = closure_for(optimizer, w, quartic)
+    closure = closure_for(optimizer, quartic, w)
     optimizer.step(closure)
     r0 = optimizer.shared_state["residual"].copy()
     s0 = optimizer.shared_state["direction"].copy()
@@ -84,7 +76,7 @@ def test_vsgd_gathers_statistics_during_its_slow_start():
     curvature = np.array([1.0, 4.0])
     w = rp.nn.Parameter(np.array([1.0, -2.0]))
     optimizer = rp.optim.VSGD([w], warmup=3, overestimate=2.0)
-    closure = closure_for(optimizer, w, lambda x: 0.5 * (const(curvature) * x * x).sum())
+    closure = closure_for(optimizer, lambda x: 0.5 * (const(curvature) * x * x).sum(), w)
     start = w.data.copy()
     for _ in range(3):
         optimizer.step(closure)
@@ -112,3 +104,19 @@ def test_clip_grad_norm_matches_torch(norm_type):
     assert total == pytest.approx(float(reference), rel=1e-12)
     for p, q in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(p.grad, q.grad.numpy(), rtol=1e-12)
+
+
+def test_the_cubic_step_of_a_collapsed_bracket_is_its_point():
+    """L-BFGS with tolerance_change=0 can shrink a bracket to one point: no division by 0."""
+    from retroprop.optim.line_search import Point, cubic_minimizer
+
+    point = Point(0.5, 1.0, np.zeros(2), -1.0)
+    assert cubic_minimizer(point, point) == 0.5
+    w = rp.nn.Parameter(np.array([-1.2, 1.0]))
+    optimizer = rp.optim.LBFGS([w], max_iter=200, tolerance_change=0.0, tolerance_grad=0.0)
+
+    def rosenbrock(x):
+        return (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
+
+    optimizer.step(closure_for(optimizer, rosenbrock, w))
+    np.testing.assert_allclose(w.data, [1.0, 1.0], atol=1e-6)

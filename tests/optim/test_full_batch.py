@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import retroprop as rp
+from tests.optim.conftest import closure_for
 
 N = 10
 
@@ -22,15 +23,6 @@ def quadratic():
 def quadratic_fn(A, b):
     A_t, b_t = rp.Tensor(A, dtype=np.float64), rp.Tensor(b, dtype=np.float64)
     return lambda x: (x @ (A_t @ x)) * 0.5 - (b_t * x).sum()
-
-
-def closure_for(optimizer, fn, x):
-    def closure():
-        optimizer.zero_grad()
-        value = fn(x)
-        value.backward()
-        return value
-    return closure
 
 
 def test_conjugate_gradient_solves_a_quadratic_in_n_iterations(quadratic):

@@ -109,6 +109,7 @@ def test_minimize_reproduces_seed_004():
     (lambda p: rp.optim.SGD([], lr=0.1), "empty parameter list"),
     (lambda p: rp.optim.SGD([{"params": p}, {"params": p[:1]}], lr=0.1), "appears twice"),
     (lambda p: rp.optim.SGD([{"params": p, "betas": 1}], lr=0.1), "unknown hyperparameters"),
+    (lambda p: rp.optim.LevenbergMarquardt(p, max_iter=0), "max_iter must be an integer >= 1"),
 ])
 def test_bad_arguments(build, message):
     params = list(rp.models.mlp([3, 2]).parameters())

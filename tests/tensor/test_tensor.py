@@ -122,7 +122,7 @@ def test_shape_errors_name_the_shapes():
 
 
 def test_gradcheck_catches_a_wrong_backward():
-    class WrongSquare(rp.tensor.Function):
+    class WrongSquare(Function):
         def forward(self, a):
             self.a = a
             return a * a

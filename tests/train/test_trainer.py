@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 
@@ -204,15 +206,27 @@ def test_divergence_names_the_first_layer_whose_output_overflows(digits):
         trainer.fit(X * 10, np.eye(10, dtype=np.float32)[y], epochs=3, verbose=0)
 
 
-def test_gradient_clipping_option_limits_the_update(digits):
-    X, y, *_ = digits
-    trainer = make_trainer(lr=1.0, momentum=0.0, clip_grad_value=1e-4)
+def one_clipped_step(X, y, **clip):
+    """The weights before and after one SGD step of rate 1 with the given clipping."""
+    trainer = make_trainer(lr=1.0, momentum=0.0, **clip)
     before = weights(trainer.model)
     trainer.fit(X[:32], y[:32], epochs=1, batch_size=32, shuffle=False, verbose=0)
-    after = weights(trainer.model)
+    return before, weights(trainer.model)
+
+
+def test_gradient_clipping_option_limits_the_update(digits):
+    X, y, *_ = digits
+    before, after = one_clipped_step(X, y, clip_grad_value=1e-4)
     assert max(np.abs(after[k] - before[k]).max() for k in before) <= 1e-4 + 1e-7
     with pytest.raises(ValueError, match="clip_grad_norm must be positive"):
         make_trainer(clip_grad_norm=0)
+
+
+def test_the_trainer_clips_the_gradient_norm(digits):
+    X, y, *_ = digits
+    before, after = one_clipped_step(X, y, clip_grad_norm=1e-3)
+    change = math.sqrt(sum(float(((after[k] - before[k]) ** 2).sum()) for k in before))
+    assert change == pytest.approx(1e-3, rel=1e-3)
 
 
 def test_progress_output(digits, capsys):

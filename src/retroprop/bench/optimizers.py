@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 import retroprop as rp
+from retroprop._optional import pyplot
 
 MINI_BATCH: dict[str, dict[str, Any]] = {
     "sgd": dict(lr=0.05), "momentum": dict(lr=0.05, momentum=0.9),
@@ -67,10 +68,7 @@ def run(epochs_full: int = 30, epochs_mini: int = 3) -> dict[str, dict[str, Any]
 
 
 def plot(results: dict[str, dict[str, Any]], path: str | Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     figure, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     for name, result in results.items():

@@ -11,29 +11,32 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 
-def interleaved(contenders: dict[str, Callable[[], object]], rounds: int, repeat: int,
-                warmup: int = 3, pause: float = 0.3) -> dict[str, float]:
-    """Median seconds per call of each contender, measured in alternating rounds."""
+def interleaved(contenders: Mapping[str, Callable[[], object]], rounds: int, repeat: int,
+                warmup: int = 3, pause: float = 0.3,
+                clock: Callable[[], float] = time.perf_counter) -> dict[str, list[float]]:
+    """Seconds per call of each contender in every round, measured in alternating rounds
+    (each round's block of ``repeat`` calls after ``warmup`` untimed ones)."""
     samples: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(rounds):
         for name, fn in contenders.items():
             time.sleep(pause)
             for _ in range(warmup):
                 fn()
-            start = time.perf_counter()
+            start = clock()
             for _ in range(repeat):
                 fn()
-            samples[name].append((time.perf_counter() - start) / repeat)
-    return {name: statistics.median(times) for name, times in samples.items()}
+            samples[name].append((clock() - start) / repeat)
+    return samples
 
 
-def trained_rounds(contenders: dict[str, Callable[..., float]], data: tuple[Any, ...],
+def trained_rounds(contenders: Mapping[str, Callable[..., float]], data: tuple[Any, ...],
                    rounds: int, seed: Callable[[int], object], warmup: int = 1,
-                   pause: float = 0.3) -> dict[str, dict[str, Any]]:
+                   pause: float = 0.3, clock: Callable[[], float] = time.perf_counter
+                   ) -> dict[str, dict[str, Any]]:
     """Train each contender from scratch on ``data`` in alternating rounds (``seed(round)``
     first), after ``warmup`` untimed rounds that pay the libraries' first-call costs
     (thread pools, kernel dispatch, lazy imports). For each contender: the seconds of
@@ -44,10 +47,10 @@ def trained_rounds(contenders: dict[str, Callable[..., float]], data: tuple[Any,
         for name, train in contenders.items():
             seed(round_)
             time.sleep(pause)
-            start = time.perf_counter()
+            start = clock()
             accuracy[name] = train(*data)
             if round_ >= warmup:
-                times[name].append(time.perf_counter() - start)
+                times[name].append(clock() - start)
     return {name: {"seconds": statistics.median(times[name]), "rounds": times[name],
                    "accuracy": accuracy[name]} for name in contenders}
 
@@ -56,3 +59,10 @@ def paired_ratios(ours: Sequence[float], theirs: Sequence[float]) -> list[float]
     """ours / theirs round by round: the two runs of a round saw the same load on the
     machine, so their ratio is steadier than the ratio of two medians."""
     return [a / b for a, b in zip(ours, theirs, strict=True)]
+
+
+def ratio_summary(ours: Sequence[float], theirs: Sequence[float]) -> dict[str, float]:
+    """The median of the within-round ratios ours / theirs, with their range."""
+    ratios = paired_ratios(ours, theirs)
+    return {"ratio": statistics.median(ratios), "ratio_min": min(ratios),
+            "ratio_max": max(ratios)}

@@ -10,6 +10,7 @@ import time
 import numpy as np
 
 import retroprop as rp
+from retroprop.tune import TuneResult, choice, log_uniform, search
 
 TRIALS = 20
 WORKERS = 2
@@ -20,10 +21,10 @@ def _build(hidden: int = 64) -> rp.nn.Module:
 
 
 def _search(X: np.ndarray, y: np.ndarray, validation: tuple[np.ndarray, np.ndarray],
-            n_jobs: int) -> tuple[float, rp.tune.TuneResult]:
-    space = {"lr": rp.tune.log_uniform(1e-3, 0.3), "hidden": rp.tune.choice([32, 64, 128])}
+            n_jobs: int) -> tuple[float, TuneResult]:
+    space = {"lr": log_uniform(1e-3, 0.3), "hidden": choice([32, 64, 128])}
     start = time.perf_counter()
-    result = rp.tune(_build, space, X, y, method="random", n_trials=TRIALS,
+    result = search(_build, space, X, y, method="random", n_trials=TRIALS,
                      validation_data=validation, epochs=10, round_size=TRIALS, n_jobs=n_jobs,
                      refit=False)
     return time.perf_counter() - start, result

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
+import numpy as np
+
 from retroprop.callbacks.base import Logs, MonitorCallback
 
 
@@ -42,8 +46,10 @@ class EarlyStopping(MonitorCallback):
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         super().on_train_begin(logs)
-        self.wait, self.stopped_epoch, self.best_epoch = 0, None, None
-        self.best_weights = None
+        self.wait = 0
+        self.stopped_epoch: int | None = None
+        self.best_epoch: int | None = None
+        self.best_weights: OrderedDict[str, np.ndarray] | None = None
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         value = self.value(logs)

@@ -1,5 +1,5 @@
-"""``GradientMonitor``: watch the gradients layer by layer (seeds 000, 003, 004: vanishing
-and exploding gradients)."""
+"""``GradientMonitor``: watch the gradients layer by layer (FAMAF, Fuentes Pineda, Tobón &
+Aguirre: vanishing and exploding gradients)."""
 
 from __future__ import annotations
 
@@ -64,8 +64,8 @@ class GradientMonitor(Callback):
             norm = float(np.linalg.norm(layer.weight.data))
             logs[f"weight_norm/{name}"] = norm
             start = self.start[name]
-            logs[f"update_ratio/{name}"] = float(
-                np.linalg.norm(layer.weight.data - start) / max(np.linalg.norm(start), 1e-12))
+            logs[f"update_ratio/{name}"] = float(np.linalg.norm(layer.weight.data - start)) / max(
+                float(np.linalg.norm(start)), 1e-12)
         first = logs.get(f"grad_norm/{self.layers[0][0]}.weight")
         last = logs.get(f"grad_norm/{self.layers[-1][0]}.weight")
         if first is not None and last and first < self.vanishing * last:

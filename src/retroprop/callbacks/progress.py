@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from retroprop._optional import require
 from retroprop.callbacks.base import Callback, Logs
 
 
@@ -48,7 +51,7 @@ class ProgressBar(Callback):
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         self.start = time.perf_counter()
         if self.stream.isatty():
-            from tqdm import tqdm
+            tqdm = require("tqdm", extra="progress").tqdm
 
             self.bar = tqdm(total=self.params.get("steps"), file=self.stream, leave=False,
                             desc=f"Epoch {epoch + 1}/{self.params.get('epochs')}",
@@ -67,3 +70,51 @@ class ProgressBar(Callback):
         line = epoch_line(epoch, self.params.get("epochs"), logs or {},
                           time.perf_counter() - self.start, self.show_layers)
         print(line, file=self.stream, flush=True)
+
+
+class FitProgress(Callback):
+    """A short progress line for programs that train many networks quietly (the lectures'
+    experiments): ``label: fit 3, epoch 120/300, loss 0.231`` on ``stream`` (standard
+    error), at most once every ``every`` seconds and at the end of each fit; on a terminal
+    the line is rewritten in place. Installed around a block by :func:`reporting_fits`."""
+
+    count = 0  # fits started in this process under a reporting block
+
+    def __init__(self, label: str, stream: Any = None, every: float = 1.0) -> None:
+        self.label, self.stream, self.every = label, stream or sys.stderr, every
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        FitProgress.count += 1
+        self.shown = -1.0
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        epochs = self.params.get("epochs")
+        now = time.monotonic()
+        if now - self.shown < self.every and epoch + 1 != epochs:
+            return
+        self.shown = now
+        loss = (logs or {}).get("loss")
+        line = (f"{self.label}: fit {FitProgress.count}, epoch {epoch + 1}/{epochs}"
+                + (f", loss {loss:.4g}" if isinstance(loss, float) else ""))
+        end = "\r" if self.stream.isatty() and epoch + 1 != epochs else "\n"
+        print(line, end=end, file=self.stream, flush=True)
+
+
+_REPORTING: list[Callable[[], Callback]] = []
+
+
+@contextmanager
+def reporting_fits(label: str, stream: Any = None) -> Iterator[None]:
+    """Within the block, every ``Trainer.fit`` also reports its progress (:class:`FitProgress`)
+    — what ``retroprop experiment`` uses, so that long experiments show they are alive."""
+    FitProgress.count = 0
+    _REPORTING.append(lambda: FitProgress(label, stream))
+    try:
+        yield
+    finally:
+        _REPORTING.pop()
+
+
+def reporting_callbacks() -> list[Callback]:
+    """The callbacks that :func:`reporting_fits` adds to each fit in its block."""
+    return [make() for make in _REPORTING]

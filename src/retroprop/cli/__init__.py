@@ -1,4 +1,4 @@
-"""The ``retroprop`` command: train, evaluate, bench."""
+"""The ``retroprop`` command: train, evaluate, export, bench."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from dataclasses import fields
 
 from retroprop.cli.config import TrainConfig
-
-BENCHMARKS = ("step", "mlp", "cnn", "optimizers", "tune")
 
 HELP = {
     "dataset": "digits (default), mnist, fashion-mnist (any case), or a .csv/.npz file",
@@ -41,10 +39,6 @@ HELP = {
 }
 
 #: What to install for an optional package that a command needs.
-INSTALL = {"torch": "torch", "sklearn": "scikit-learn", "matplotlib": "matplotlib",
-           "tqdm": "tqdm"}
-
-
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="retroprop",
@@ -93,17 +87,34 @@ def parser() -> argparse.ArgumentParser:
                                  description="Rebuild RUN_DIR/report.html from the run's files.")
     report.add_argument("run_dir", help="folder written by retroprop train")
 
+    from retroprop.cli.export import add_parser as add_export
     from retroprop.cli.tune import add_parser as add_tune
 
+    add_export(commands)
     add_tune(commands)
 
-    bench = commands.add_parser("bench", help="speed against PyTorch and scikit-learn",
-                                description="Run a benchmark (needs torch and scikit-learn).")
-    bench.add_argument("name", nargs="?", default="step", choices=BENCHMARKS,
-                       help="step: one MLP training step; mlp: one Fashion-MNIST epoch; "
-                            "cnn: one LeNet-5 epoch; "
-                            "optimizers: every optimizer on the same networks; "
+    from retroprop.bench.suite import NAMES
+
+    bench = commands.add_parser(
+        "bench", help="speed against PyTorch, scikit-learn and SciPy",
+        description="Run every benchmark (or one), print the table and write "
+                    "bench-results.json and bench-results.md (needs torch).")
+    bench.add_argument("name", nargs="?", default="all", choices=NAMES,
+                       help="all (default); step: one MLP training step; mlp: one MLP epoch at "
+                            "batch 128 and 1024; cnn: one LeNet-5 and one convnet epoch; "
+                            "inference: samples/s at batch 1, 64, 10000; lbfgs: full-batch "
+                            "L-BFGS against SciPy; memory: peak memory of an epoch; flops: "
+                            "GFLOP/s of the MLP epoch; optimizers: every optimizer's curves; "
                             "tune: a 20-trial random search, serial and on 2 processes")
+    bench.add_argument("--quick", action="store_true",
+                       help="tiny sizes and random data: checks that the benchmarks run")
+    bench.add_argument("--output", default=".", help="folder for the result files (default .)")
+    bench.add_argument("--threads", type=int, help="BLAS and PyTorch threads (default: "
+                       "NumPy's BLAS's current count)")
+    bench.add_argument("--rounds", type=int, help="timed rounds after the warm-up round "
+                       "(default: each benchmark's own)")
+    bench.add_argument("--samples", type=int, help="training (and at most as many test) "
+                       "images of the Fashion-MNIST epochs (default: all)")
     return main
 
 
@@ -136,8 +147,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from pathlib import Path
 
             from retroprop import experiments
+            from retroprop.callbacks.progress import reporting_fits
 
-            result = experiments.run(args.name, epochs=args.epochs)
+            with reporting_fits(args.name):
+                result = experiments.run(args.name, epochs=args.epochs)
             print(result.table())
             Path(args.output).mkdir(parents=True, exist_ok=True)
             figure = Path(args.output) / f"{args.name}.png"
@@ -147,6 +160,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from retroprop.report import build_report
 
             print(f"report written to {build_report(args.run_dir)}")
+        elif args.command == "export":
+            from retroprop.cli.export import run
+
+            run(args)
         elif args.command == "tune":
             from retroprop.cli.tune import run as run_tune
 
@@ -156,14 +173,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             evaluate(args.model, args.dataset)
         else:
-            import importlib
+            from retroprop.bench.settings import Settings
+            from retroprop.bench.suite import main as bench
 
-            try:
-                importlib.import_module(f"retroprop.bench.{args.name}").main()
-            except ImportError as error:
-                package = INSTALL.get((error.name or "").split(".")[0], error.name)
-                raise ValueError(f"retroprop bench {args.name} compares with {package}, which "
-                                 f"is not installed: pip install {package}") from None
+            return bench(args.name, Settings(args.quick, args.rounds, args.samples),
+                         args.output, args.threads)
     except (ValueError, TypeError, FileNotFoundError, OSError, ImportError) as error:
         print(f"retroprop: error: {error}", file=sys.stderr)
         return 2

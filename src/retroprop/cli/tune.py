@@ -106,6 +106,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run (or resume) the search of ``args.config`` and write its results."""
     import retroprop as rp
     from retroprop.parallel import connect
+    from retroprop.tune import parse_space
+    from retroprop.tune import search as tune_search
 
     config = read_config(args.config)
     search = config.get("search", {})
@@ -113,7 +115,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     output.mkdir(parents=True, exist_ok=True)
     X, y, X_test, y_test = _data(config.get("data", {}).get("dataset", "digits"))
     estimator = _estimator(config.get("estimator", {}))
-    space = rp.tune.parse_space(config["space"])
+    space = parse_space(config["space"])
     options: dict[str, Any] = {"method": search.get("method", "random"),
                                "n_trials": search.get("trials"),
                                "seed": search.get("seed", 0),
@@ -131,10 +133,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         options["cv"] = search.get("cv", 3)
     executor = connect(args.scheduler) if args.scheduler else None
     try:
-        result = rp.tune(estimator, space, X, y, storage=output / "search.db",
-                         resume=args.resume, executor=executor,
-                         n_jobs=args.workers or search.get("workers", 1),
-                         verbose=0 if args.quiet else 1, **options)
+        result = tune_search(estimator, space, X, y, storage=output / "search.db",
+                             resume=args.resume, executor=executor,
+                             n_jobs=args.workers or search.get("workers", 1),
+                             verbose=0 if args.quiet else 1, **options)
     finally:
         if executor is not None:
             executor.close()

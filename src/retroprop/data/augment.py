@@ -1,4 +1,4 @@
-"""Data augmentation for images, applied on the fly to each batch (seed 001, "Invarianza":
+"""Data augmentation for images, applied on the fly to each batch (Berzal, "Invarianza":
 more data by distorting the training images; Simard, Steinkraus and Platt 2003, the
 distortions behind the 35-error MNIST result).
 
@@ -16,15 +16,14 @@ from types import ModuleType
 
 import numpy as np
 
+from retroprop._optional import require
 from retroprop.random import generator
 
 
 def _ndimage() -> ModuleType:
     """``scipy.ndimage``, imported on first use: importing SciPy loads SciPy's own OpenBLAS,
     whose threads would compete for the cores with NumPy's (see ``optim.blas``)."""
-    from scipy import ndimage
-
-    return ndimage
+    return require("scipy.ndimage", extra="augment")
 
 
 class Distortion:

@@ -1,4 +1,4 @@
-"""Mini-batches: the order in which examples are presented (seed 001: batch, online and
+"""Mini-batches: the order in which examples are presented (Berzal: batch, online and
 mini-batch learning; shuffling; class-balanced batches; more often the examples with
 large error)."""
 

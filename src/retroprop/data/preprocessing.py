@@ -1,4 +1,4 @@
-"""Input preprocessing (seed 001, Efficient BackProp): shift each input to zero mean,
+"""Input preprocessing (Berzal, Efficient BackProp): shift each input to zero mean,
 scale to similar variance (z-scores), and decorrelate (PCA, with whitening)."""
 
 from __future__ import annotations

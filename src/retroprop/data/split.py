@@ -1,9 +1,10 @@
 """Splitting a data set: training, validation and test sets, and k-fold cross-validation
-(seed 000: "conjunto de entrenamiento, de testeo y de verificación"; seed 001)."""
+(FAMAF: "conjunto de entrenamiento, de testeo y de verificación"; Berzal)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 import numpy as np
 
@@ -98,5 +99,6 @@ class StratifiedKFold(KFold):
     def _folds(self, n: int, y: np.ndarray | None) -> list[np.ndarray]:
         order = self._order(n)
         # Group the (shuffled) examples by class, then deal them to the folds in turn.
-        by_class = order[np.argsort(y[order], kind="stable")]
+        labels = cast(np.ndarray, y)  # split() has refused y=None
+        by_class = order[np.argsort(labels[order], kind="stable")]
         return [by_class[start::self.n_splits] for start in range(self.n_splits)]

@@ -71,13 +71,17 @@ def load_csv(path: str | os.PathLike[str], test_size: float = 0.2, seed: int = 0
 
 
 def load_npz(path: str | os.PathLike[str], test_size: float = 0.2, seed: int = 0) -> Split:
-    """Arrays ``X_train, y_train, X_test, y_test``, or ``X, y`` (then split), without pickles."""
-    with np.load(path, allow_pickle=False) as data:
-        keys = set(data.files)
-        if {"X_train", "y_train", "X_test", "y_test"} <= keys:
-            return ((data["X_train"], data["y_train"]), (data["X_test"], data["y_test"]))
-        if {"X", "y"} <= keys:
-            return _split(data["X"], data["y"], test_size, seed, str(path))
+    """Arrays ``X_train, y_train, X_test, y_test``, or ``X, y`` (then split), read by
+    :func:`retroprop.safe_npz.read_npz`: no pickles, every size checked before allocating
+    (a malformed file raises ``DataFileError``)."""
+    from retroprop.safe_npz import read_npz
+
+    data = read_npz(path, where="load_npz: ")
+    keys = set(data)
+    if {"X_train", "y_train", "X_test", "y_test"} <= keys:
+        return ((data["X_train"], data["y_train"]), (data["X_test"], data["y_test"]))
+    if {"X", "y"} <= keys:
+        return _split(data["X"], data["y"], test_size, seed, str(path))
     raise ValueError(
         f"{path}: an NPZ data file needs arrays X_train, y_train, X_test, y_test, or X and y; "
         f"found {sorted(keys)}"

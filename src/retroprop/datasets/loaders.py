@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from retroprop._optional import require
 from retroprop.datasets.download import DownloadError, download
 from retroprop.datasets.idx import read_idx
 
@@ -144,7 +145,7 @@ def load_fashion_mnist(path: str | os.PathLike[str] | None = None, download: boo
 def load_digits(test_size: float = 0.2, seed: int = 0) -> Split:
     """scikit-learn's bundled 8×8 digits (1797 images, values 0..16, uint8), split into
     train and test with a fixed, seeded, class-stratified shuffle."""
-    from sklearn.datasets import load_digits as sklearn_digits
+    sklearn_digits = require("sklearn.datasets", extra="digits").load_digits
 
     if not 0 < test_size < 1:
         raise ValueError(f"load_digits: test_size must be in (0, 1), got {test_size}")

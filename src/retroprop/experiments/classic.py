@@ -54,23 +54,23 @@ def delta_rule(eta: float = 1 / 35, weeks: int = 200, seed: int = 0) -> Experime
     prices = np.array([50.0, 150.0, 100.0])
     portions = np.array([5.0, 2.0, 3.0])
     neuron = LinearNeuron([50.0, 50.0, 50.0])
-    start = neuron.weights.copy()
+    start = neuron.weights_.copy()
     total = float(portions @ prices)
     before = float(neuron.step(portions, total, eta)[0])
     after = float(neuron.predict(portions)[0])
-    delta = neuron.weights - start
+    delta = neuron.weights_ - start
     rate = str(Fraction(eta).limit_denominator(1000))
     rows = [["portions x", *portions, ""],
             ["price (cents)", *prices, total],
             ["estimate w", *start, f"y = {before:g}, t - y = {total - before:g}"],
             [f"Δw = η x (t - y), η = {rate}", *(f"{d:+.4g}" for d in delta), ""],
-            ["new estimate w", *neuron.weights, f"y = {after:g}, t - y = {total - after:g}"]]
+            ["new estimate w", *neuron.weights_, f"y = {after:g}, t - y = {total - after:g}"]]
     rng = np.random.default_rng(seed)
     errors = []
     for order in rng.integers(1, 6, (weeks, 3)).astype(float):
         neuron.step(order, float(order @ prices), eta)
-        errors.append(float(np.abs(neuron.weights - prices).max()))
-    rows.append([f"after {weeks} weeks", *neuron.weights.round(4), ""])
+        errors.append(float(np.abs(neuron.weights_ - prices).max()))
+    rows.append([f"after {weeks} weeks", *neuron.weights_.round(4), ""])
     worse = bool(abs(start[0] + delta[0] - prices[0]) > abs(start[0] - prices[0]))
     notes = ["the coffee estimate got worse: "
              f"{start[0]:g} → {start[0] + delta[0]:g} cents, its price is {prices[0]:g}"
@@ -81,4 +81,4 @@ def delta_rule(eta: float = 1 / 35, weeks: int = 200, seed: int = 0) -> Experime
     return ExperimentResult(
         "delta-rule", ["", "coffee", "juice", "toast", "bill"], rows, [panel], notes,
         data={"before": before, "after": after, "residual": total - after, "delta": delta,
-              "coffee_got_worse": worse, "weights": neuron.weights.copy()})
+              "coffee_got_worse": worse, "weights": neuron.weights_.copy()})

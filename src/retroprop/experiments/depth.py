@@ -7,13 +7,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from retroprop import nn
 from retroprop.datasets.loaders import load_fashion_mnist, load_mnist
-from retroprop.experiments.result import ExperimentResult, Panel, check_positive
+from retroprop.experiments.result import ExperimentResult, Panel, check_positive, grad_of
 from retroprop.nn.parameter import Parameter
 from retroprop.nn.utils import clip_grad_norm_
 from retroprop.optim.sgd import SGD
@@ -50,7 +50,7 @@ def initialization(depth: int = 10, width: int = 50, batch: int = 1000, seed: in
                 outputs.append(h)
             h.backward(np.ones_like(h.data) / h.size)
             act = [float(o.data.var()) for o in outputs]
-            grad = [float(layer.weight.grad.var()) for layer in layers]
+            grad = [float(grad_of(layer.weight).var()) for layer in layers]
             saturated = float(np.mean(np.abs(outputs[-1].data) > 0.99)) \
                 if activation == "tanh" else float("nan")
             data[(activation, name)] = {"activation_var": act, "gradient_var": grad,
@@ -99,7 +99,8 @@ def nielsen_network(sizes: Sequence[int], mitigation: str | None = None,
         raise ValueError(f"nielsen_network: sizes needs an input, hidden layers and an output, "
                          f"got {list(sizes)}")
     layers: list[nn.Module] = []
-    weights, biases = [], []
+    weights: list[Parameter] = []
+    biases: list[Parameter] = []
     for fan_in, width in itertools.pairwise(sizes):
         output = len(weights) == len(sizes) - 2
         linear = nn.Linear(fan_in, width, bias=mitigation != "batch_norm" or output,
@@ -120,7 +121,9 @@ def nielsen_network(sizes: Sequence[int], mitigation: str | None = None,
         else:
             layers += [linear, nn.Sigmoid()]
         if not output:
-            biases.append(norm.bias if mitigation == "batch_norm" else linear.bias)
+            # A hidden layer's bias: the BatchNorm's shift with batch_norm, else the Linear's.
+            biases.append(cast(Parameter, norm.bias if mitigation == "batch_norm"
+                               else linear.bias))
     return NielsenNetwork(nn.Sequential(*layers), weights, biases)
 
 
@@ -139,7 +142,7 @@ def bias_gradients(network: NielsenNetwork, images: Tensor, targets: np.ndarray
     for param in network.model.parameters():
         param.grad = None
     nielsen_cost(network.model(images), targets).backward()
-    return [bias.grad.copy() for bias in network.hidden_biases]
+    return [grad_of(bias).copy() for bias in network.hidden_biases]
 
 
 def nielsen_optimizer(network: NielsenNetwork, lr: float, l2: float, n: int) -> SGD:
@@ -244,13 +247,15 @@ def vanishing_gradients(hidden_layers: tuple[int, ...] = (2, 3, 4), epochs: int 
     norms are in ``result.data["4 hidden, relu+he"]`` and so on.
     """
     check_positive("vanishing_gradients", epochs=epochs, n=n, width=width, lr=lr)
-    for mitigation in mitigations:
-        if mitigation not in MITIGATIONS:
+    for requested in mitigations:
+        if requested not in MITIGATIONS:
             raise ValueError(f"vanishing_gradients: mitigations must be among {MITIGATIONS}, "
-                             f"got {mitigation!r}")
+                             f"got {requested!r}")
     X, targets, source = _vanishing_data(images, labels, n)
-    rows, panels, data = [], [], {"mean_abs": {}}
-    configs = [(h, None) for h in hidden_layers] + [(max(hidden_layers), m) for m in mitigations]
+    rows, panels = [], []
+    data: dict[Any, Any] = {"mean_abs": {}}
+    configs: list[tuple[int, str | None]] = [(h, None) for h in hidden_layers]
+    configs += [(max(hidden_layers), m) for m in mitigations]
     for hidden, mitigation in configs:
         manual_seed(seed)
         network = nielsen_network([X.shape[1], *[width] * hidden, targets.shape[1]],

@@ -43,12 +43,12 @@ def _descend(X: np.ndarray, t: np.ndarray, max_steps: int, tol: float
     eta = 2 / (eigenvalues[0] + eigenvalues[-1])
     optimum = np.linalg.lstsq(X, t, rcond=None)[0]
     neuron = LinearNeuron(np.zeros(X.shape[1]))
-    path = [neuron.weights.copy()]
+    path = [neuron.weights_.copy()]
     for step in range(1, max_steps + 1):
         neuron.step(X, t, eta)
         if step <= 40:
-            path.append(neuron.weights.copy())
-        if np.linalg.norm(neuron.weights - optimum) <= tol * np.linalg.norm(optimum):
+            path.append(neuron.weights_.copy())
+        if np.linalg.norm(neuron.weights_ - optimum) <= tol * np.linalg.norm(optimum):
             return step, np.array(path)
     return None, np.array(path)
 
@@ -67,7 +67,9 @@ def input_normalization(max_steps: int = 2000, tol: float = 1e-6) -> ExperimentR
     bound ln(1/tol) / ln((κ + 1)/(κ - 1)) of gradient descent on a quadratic.
     """
     check_positive("input_normalization", max_steps=max_steps, tol=tol)
-    rows, originals, transformed, data = [], [], [], {}
+    rows, data = [], {}
+    originals: list[Panel] = []
+    transformed: list[Panel] = []
     for name, (X, t, X_new, t_new) in CASES.items():
         for label, inputs, targets, panels in (("original", X, t, originals),
                                                ("preprocessed", X_new, t_new, transformed)):

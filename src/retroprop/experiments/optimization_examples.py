@@ -4,6 +4,8 @@ N steps and Newton's method in one on a quadratic."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from retroprop.experiments.result import ExperimentResult, Panel, check_positive
@@ -12,10 +14,11 @@ from retroprop.optim.minimize import minimize
 from retroprop.optim.registry import create
 from retroprop.tensor.tensor import Tensor
 
-MINI_BATCH_METHODS = {"SGD (η = 0.01)": ("sgd", {"lr": 0.01}),
-                      "rprop (Δ0 = 0.01)": ("rprop", {"lr": 0.01, "variant": "rprop-"}),
-                      "irprop- (Δ0 = 0.01)": ("rprop", {"lr": 0.01}),
-                      "rmsprop (0.9, η = 0.01)": ("rmsprop", {"lr": 0.01, "alpha": 0.9})}
+MINI_BATCH_METHODS: dict[str, tuple[str, dict[str, Any]]] = {
+    "SGD (η = 0.01)": ("sgd", {"lr": 0.01}),
+    "rprop (Δ0 = 0.01)": ("rprop", {"lr": 0.01, "variant": "rprop-"}),
+    "irprop- (Δ0 = 0.01)": ("rprop", {"lr": 0.01}),
+    "rmsprop (0.9, η = 0.01)": ("rmsprop", {"lr": 0.01, "alpha": 0.9})}
 
 
 def rprop_mini_batches(rounds: int = 20) -> ExperimentResult:

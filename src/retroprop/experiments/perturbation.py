@@ -82,7 +82,8 @@ def _activity_perturbation(model: nn.Sequential, X: np.ndarray, y: np.ndarray, p
         perturbed, _ = _example_losses(model, X, y, layer, j, delta)
         activity_grad = (perturbed - base) / delta
         layer.weight.data[j] -= lr * (activity_grad @ inputs) / len(X)
-        layer.bias.data[j] -= lr * activity_grad.mean()
+        if layer.bias is not None:
+            layer.bias.data[j] -= lr * activity_grad.mean()
         losses += [float(base.mean())] * 2
     return losses
 

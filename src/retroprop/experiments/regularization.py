@@ -14,6 +14,7 @@ from retroprop.callbacks.early_stopping import EarlyStopping
 from retroprop.experiments.digits import flat_digits
 from retroprop.experiments.result import ExperimentResult, Panel, check_positive
 from retroprop.models.mlp import mlp
+from retroprop.nn.constraints import MaxNorm
 from retroprop.optim.sgd import SGD
 from retroprop.random import manual_seed
 from retroprop.tensor.grad_mode import no_grad
@@ -42,7 +43,7 @@ def _largest_unit_norm(model: nn.Module) -> tuple[float, int, int]:
     layers = [m for m in model.modules() if isinstance(m, nn.Linear)]
     norms = np.concatenate([np.linalg.norm(layer.weight.data, axis=1) for layer in layers])
     bounds = np.concatenate([np.full(layer.out_features, layer.constraint.max_value
-                                     if layer.constraint is not None else np.inf)
+                                     if isinstance(layer.constraint, MaxNorm) else np.inf)
                              for layer in layers])
     return float(norms.max()), int((norms >= 0.999 * bounds).sum()), len(norms)
 
@@ -70,11 +71,12 @@ def regularization(n: int = 100, epochs: int = 300, hidden: int = 128, lr: float
         raise ValueError(f"regularization: n must be an integer <= {len(X) - 200} (the rest "
                          f"of the training digits validate), got {n!r}")
     train, val = (X[:n], y[:n]), (X[n:n + 500], y[n:n + 500])
-    settings = {"none": {}, "L2 (λ = 1e-3)": {"l2": 1e-3}, "L1 (λ = 1e-4)": {"l1": 1e-4},
-                "dropout 0.5": {"dropout": 0.5}, "early stopping (patience 20)": {"early": 20},
-                "input noise σ = 0.3": {"noise": 0.3},
-                f"max-norm {max_norm:g}": {"max_norm": max_norm}}
-    rows, curves, data = [], {}, {}
+    settings: dict[str, dict[str, Any]] = {
+        "none": {}, "L2 (λ = 1e-3)": {"l2": 1e-3}, "L1 (λ = 1e-4)": {"l1": 1e-4},
+        "dropout 0.5": {"dropout": 0.5}, "early stopping (patience 20)": {"early": 20},
+        "input noise σ = 0.3": {"noise": 0.3}, f"max-norm {max_norm:g}": {"max_norm": max_norm}}
+    rows, curves = [], {}
+    data: dict[str, dict[str, Any]] = {}
     for name, options in settings.items():
         manual_seed(seed)
         model = mlp([64, hidden, hidden, 10], activation="tanh",

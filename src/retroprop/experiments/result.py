@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
+
+from retroprop._optional import pyplot
+from retroprop.tensor.tensor import Tensor
 
 
 @dataclass
@@ -15,11 +20,11 @@ class Panel:
     images, arrows); it runs before the curves are drawn."""
 
     title: str
-    curves: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+    curves: dict[str, tuple[Sequence[float], Sequence[float]]] = field(default_factory=dict)
     xlabel: str = "epoch"
     ylabel: str = ""
     log_y: bool = False
-    draw: Callable[[Any], None] | None = None
+    draw: Callable[[Any], object] | None = None
 
 
 @dataclass
@@ -31,7 +36,7 @@ class ExperimentResult:
     rows: list[list[Any]]
     panels: list[Panel] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
+    data: dict[Any, Any] = field(default_factory=dict)
 
     def table(self) -> str:
         cells = [[_cell(v) for v in row] for row in self.rows]
@@ -44,10 +49,7 @@ class ExperimentResult:
         return "\n".join(lines + self.notes)
 
     def plot(self, path: str | os.PathLike[str]) -> None:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        plt = pyplot()
 
         panels = self.panels or [Panel(self.name)]
         columns = min(len(panels), 3)
@@ -79,6 +81,14 @@ def check_positive(where: str, **values: float) -> None:
     for name, value in values.items():
         if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
             raise ValueError(f"{where}: {name} must be a positive number, got {value!r}")
+
+
+def grad_of(tensor: Tensor) -> np.ndarray:
+    """The gradient ``backward()`` left on ``tensor``; an error if it has none."""
+    if tensor.grad is None:
+        raise RuntimeError(f"no gradient on the tensor of shape {tensor.shape}: backward() "
+                           "did not reach it")
+    return tensor.grad
 
 
 def _cell(value: Any) -> str:

@@ -5,12 +5,14 @@ batch normalization (Berzal, "Backpropagation" (Granada); Fuentes Pineda,
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable
 
 import numpy as np
 
 from retroprop import nn
+from retroprop._optional import pyplot
 from retroprop.experiments.digits import flat_digits
 from retroprop.experiments.result import ExperimentResult, Panel, check_positive
 from retroprop.models.mlp import mlp
@@ -94,11 +96,8 @@ def optimizer_paths(steps: int = 200) -> ExperimentResult:
     return outcome
 
 
-def _plot_paths(result: ExperimentResult, path: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def _plot_paths(result: ExperimentResult, path: str | os.PathLike[str]) -> None:
+    plt = pyplot()
 
     figure, axes = plt.subplots(1, len(SURFACES), figsize=(6 * len(SURFACES), 5))
     for axis, (surface, (fn, _, box)) in zip(axes, SURFACES.items(), strict=True):

@@ -4,17 +4,18 @@ geometric mean of two models' outputs."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from retroprop import nn
 from retroprop.ensemble import combine
-from retroprop.experiments.result import ExperimentResult, Panel, check_positive
+from retroprop.experiments.result import ExperimentResult, Panel, check_positive, grad_of
 from retroprop.tensor.tensor import Tensor
 
 
-def chain_rule(points: tuple[float, ...] = (0.5, 1.0, float(np.e), 4.0)) -> ExperimentResult:
+def chain_rule(points: tuple[float, ...] = (0.5, 1.0, math.e, 4.0)) -> ExperimentResult:
     """Tobón & Aguirre, "Redes Neuronales Artificiales" (UNAL Manizales), section 4
     "Regla de la cadena y propagación hacia atrás": h(x) = f(g(x)) with f(u) = u² and
     g(x) = ln(x) + 4, so dh/dx = (df/dg)(dg/dx) = 2 (ln(x) + 4) (1/x). The table puts
@@ -25,25 +26,26 @@ def chain_rule(points: tuple[float, ...] = (0.5, 1.0, float(np.e), 4.0)) -> Expe
     >>> float(chain_rule(points=(1.0,)).data["autograd"][0])  # 2 (ln 1 + 4) / 1
     8.0
     """
-    for i, x in enumerate(points):
-        check_positive("chain_rule", **{f"points[{i}]": x})
+    for i, point in enumerate(points):
+        check_positive("chain_rule", **{f"points[{i}]": point})
     x = Tensor(np.array(points), dtype=np.float64, requires_grad=True)
     inner = x.log() + 4
     h = inner * inner
     h.sum().backward()
+    autograd = grad_of(x)
     formula = 2 * (np.log(points) + 4) / np.array(points)
     rows = [[p, float(g), float(v), float(a), float(f)]
-            for p, g, v, a, f in zip(points, inner.data, h.data, x.grad, formula, strict=True)]
+            for p, g, v, a, f in zip(points, inner.data, h.data, autograd, formula, strict=True)]
     grid = np.linspace(0.2, 6, 200)
     panel = Panel("h(x) = (ln x + 4)² and its derivative", xlabel="x",
                   curves={"h(x)": (grid.tolist(), ((np.log(grid) + 4) ** 2).tolist()),
                           "dh/dx = 2 (ln x + 4) / x": (
                               grid.tolist(), (2 * (np.log(grid) + 4) / grid).tolist())},
-                  draw=lambda axis: axis.scatter(points, x.grad, c="k", zorder=3,
+                  draw=lambda axis: axis.scatter(points, autograd, c="k", zorder=3,
                                                  label="dh/dx by autograd"))
     return ExperimentResult("chain-rule", ["x", "g(x) = ln x + 4", "h(x) = g²",
                                            "dh/dx (autograd)", "2 (ln x + 4) / x"], rows,
-                            [panel], data={"autograd": x.grad.copy(), "formula": formula})
+                            [panel], data={"autograd": autograd.copy(), "formula": formula})
 
 
 ACTIVATIONS: dict[str, nn.Module] = {
@@ -63,12 +65,13 @@ def activations(low: float = -4.0, high: float = 4.0, points: int = 401) -> Expe
         raise ValueError(f"activations: need low < 0 < high, got low={low!r}, high={high!r}")
     check_positive("activations", points=points)
     grid = np.unique(np.r_[np.linspace(low, high, int(points)), PROBES])
-    rows, panels, data = [], [], {}
+    rows, panels = [], []
+    data: dict[str, Any] = {}
     for name, layer in ACTIVATIONS.items():
         v = Tensor(grid, dtype=np.float64, requires_grad=True)
         out = layer(v)
         out.sum().backward()
-        value, slope = out.data, v.grad
+        value, slope = out.data, grad_of(v)
         data[name] = {"value": value, "derivative": slope}
         at = [int(np.searchsorted(grid, p)) for p in PROBES]
         rows.append([name, *(float(value[i]) for i in at), *(float(slope[i]) for i in at),
@@ -107,6 +110,7 @@ def convolution() -> ExperimentResult:
     feature = conv(image)
     feature.sum().backward()
     output = feature.data[0, 0]
+    kernel_grad = grad_of(conv.weight)[0, 0]
     patches = np.array([IMAGE[i:i + 3, j:j + 3] for i in range(3) for j in range(3)])
     rows = [[f"row {i + 1}", *output[i]] for i in range(3)]
     panels = [Panel("image", xlabel="", ylabel="", draw=_matrix_drawer(IMAGE)),
@@ -115,9 +119,8 @@ def convolution() -> ExperimentResult:
     return ExperimentResult("convolution", ["convolved feature", "col 1", "col 2", "col 3"],
                             rows, panels,
                             [f"kernel gradient (E = Σ outputs), row-major: "
-                             f"{conv.weight.grad[0, 0].ravel().tolist()} = sum of the 9 "
-                             "patches"],
-                            data={"feature": output, "kernel_grad": conv.weight.grad[0, 0].copy(),
+                             f"{kernel_grad.ravel().tolist()} = sum of the 9 patches"],
+                            data={"feature": output, "kernel_grad": kernel_grad.copy(),
                                   "patch_sum": patches.sum(axis=0)})
 
 

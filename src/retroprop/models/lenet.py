@@ -1,4 +1,4 @@
-"""LeNet-5 (LeCun, Bottou, Bengio and Haffner 1998; seed 001, "Invarianza")."""
+"""LeNet-5 (LeCun, Bottou, Bengio and Haffner 1998; Berzal, "Invarianza")."""
 
 from __future__ import annotations
 

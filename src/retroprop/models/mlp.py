@@ -1,4 +1,4 @@
-"""``mlp``: a multilayer perceptron f_L ∘ ... ∘ f_1 with f_l(x) = φ(W_l x + b_l) (seed 001)."""
+"""``mlp``: a multilayer perceptron f_L ∘ ... ∘ f_1 with f_l(x) = φ(W_l x + b_l) (Berzal)."""
 
 from __future__ import annotations
 
@@ -26,9 +26,9 @@ def mlp(sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0,
         At least two: the input and output sizes.
     activation : str, default "relu"
     dropout : float, default 0
-        Drop probability after each hidden activation (0.5 in seed 001).
+        Drop probability after each hidden activation (0.5 in Berzal).
     input_dropout : float, default 0
-        Drop probability of the inputs (smaller, e.g. 0.2, seed 001).
+        Drop probability of the inputs (smaller, e.g. 0.2, Berzal).
     init : str or initializer, optional
         Default: He normal for ReLU-like activations, LeCun uniform otherwise.
 

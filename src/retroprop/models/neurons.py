@@ -63,7 +63,10 @@ class LinearNeuron(LectureModel):
         self.epochs = count(epochs, "epochs", name)
 
     @property
-    def weights_(self) -> np.ndarray | None:
+    def weights_(self) -> np.ndarray:
+        """The current weights; an error before they exist (not given, no ``fit`` yet)."""
+        if self.weights is None:
+            raise ValueError(f"{type(self).__name__}: no weights yet; give them or call fit")
         return self.weights
 
     def _inputs(self, X: Any) -> np.ndarray:
@@ -98,14 +101,14 @@ class LinearNeuron(LectureModel):
         """Train for ``epochs`` epochs, online or in batch; returns the neuron."""
         inputs = self._inputs(X)
         t = as_targets(t, len(inputs), f"{type(self).__name__}.fit").astype(np.float64)
-        history, self.errors_ = [self.weights.copy()], []
+        history, self.errors_ = [self.weights_.copy()], []
         for _ in range(self.epochs):
             if self.mode == "online":
                 for x, target in zip(inputs, t, strict=True):
                     self._update(x[None], target, self.eta)
             else:
                 self._update(inputs, t, self.eta)
-            history.append(self.weights.copy())
+            history.append(self.weights_.copy())
             self.errors_.append(float(np.mean((self.output(inputs) - t) ** 2)))
         self.weights_history_ = np.array(history)
         return self

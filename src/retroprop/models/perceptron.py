@@ -104,6 +104,11 @@ class Perceptron(LectureModel):
     ([0, 0, 0, 1], 1.0, array([1]))
     """
 
+    # Set by ``fit`` (through ``_run_epochs``).
+    weights_history_: np.ndarray
+    mistakes_: list[int]
+    result_: PerceptronResult
+
     def __init__(self, eta: float = 1.0, max_epochs: int = 100) -> None:
         if not 0 < eta <= 1:
             raise ValueError(f"Perceptron: eta must be in (0, 1], got {eta}")

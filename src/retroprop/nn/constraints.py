@@ -1,4 +1,4 @@
-"""Weight constraints, applied after every optimizer step (seed 001, "Restricciones sobre
+"""Weight constraints, applied after every optimizer step (Berzal, "Restricciones sobre
 los pesos"): instead of penalizing large weights, keep them inside a set.
 
 Each constraint works on a layer's weight and its *norm axes*, the axes that hold one
@@ -25,7 +25,7 @@ class Constraint:
 
 class MaxNorm(Constraint):
     """||w_i|| <= c for every unit's incoming weight vector w_i: a vector that grew past c
-    is rescaled to length c (seed 001)."""
+    is rescaled to length c (Berzal)."""
 
     def __init__(self, max_value: float) -> None:
         if not max_value > 0:

@@ -68,7 +68,7 @@ class Sequential(Module):
 
 class Residual(Module):
     """y = x + f(x): a skip connection, so the gradient reaches x undiminished through the
-    identity path (He et al. 2015; seed 003's remedy for vanishing gradients)."""
+    identity path (He et al. 2015; Fuentes Pineda's remedy for vanishing gradients)."""
 
     def __init__(self, module: Module) -> None:
         super().__init__()

@@ -1,5 +1,6 @@
-"""``Conv2d``: a convolutional layer, local receptive fields with shared weights (seed 001,
-"Invarianza"; seed 002)."""
+"""``Conv2d``: a convolutional layer, local receptive fields with shared weights (Berzal,
+"Backpropagation" (Granada), "Invarianza"; Moreno, "Redes neuronales profundas:
+introducción" (Zacatecas))."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def pair(value: Pair, name: str, where: str, minimum: int = 1) -> tuple[int, int
     if len(values) != 2 or any(not isinstance(v, int) or v < minimum for v in values):
         raise ValueError(f"{where}: {name} must be an integer >= {minimum} or a pair of them, "
                          f"got {value!r}")
-    return values  # type: ignore[return-value]
+    return values
 
 
 def check_images(x: Tensor, where: str) -> None:

@@ -80,7 +80,7 @@ def _matching_target(input: Tensor, target: Any, where: str) -> np.ndarray:
 
 
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """Mean squared error: L = (1/n) Σ (y - t)² over all n elements (seed 001)."""
+    """Mean squared error: L = (1/n) Σ (y - t)² over all n elements (Berzal)."""
     where = "MSELoss"
     _check_reduction(reduction, where)
     _check_input(input, where)
@@ -102,6 +102,9 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
             "BCEWithLogitsLoss"
         )
     target = _matching_target(input, target, where)
+    if target.min(initial=0) < 0 or target.max(initial=1) > 1:
+        raise ValueError(f"{where}: target must hold probabilities in [0, 1] (as PyTorch "
+                         f"requires), got values in [{target.min():.4g}, {target.max():.4g}]")
     return BinaryCrossEntropy.apply(input, target=target, reduction=reduction)
 
 
@@ -120,7 +123,7 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean",
     """Softmax cross-entropy of logits (N, C) against integer labels (N,) or probabilities (N, C).
 
     L = -(1/N) Σ_i Σ_c t_ic log softmax(z_i)_c; with ``label_smoothing`` ε the
-    targets become (1 - ε) t + ε/C (noise on the outputs, seed 003).
+    targets become (1 - ε) t + ε/C (noise on the outputs, Fuentes Pineda).
     """
     where = "CrossEntropyLoss"
     _check_reduction(reduction, where)

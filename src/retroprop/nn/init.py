@@ -1,11 +1,11 @@
-"""Weight initializers (seeds 001, 002 and 003).
+"""Weight initializers (Berzal, Moreno, Fuentes Pineda).
 
 For a layer with n_e inputs (fan-in) and n_s outputs (fan-out), a unit
 computes y = Σ_i w_i x_i, so with independent zero-mean terms
-Var[y] = n_e σ_w² σ_x² (seed 002). Choosing σ_w² = 1/n_e keeps the
-variance from layer to layer (LeCun, seed 001: σ_w = m^(-1/2)); Glorot
+Var[y] = n_e σ_w² σ_x² (Moreno). Choosing σ_w² = 1/n_e keeps the
+variance from layer to layer (LeCun, Berzal: σ_w = m^(-1/2)); Glorot
 and Bengio average the forward and backward conditions, σ_w² = 2/(n_e + n_s);
-He et al. double LeCun's for ReLU, σ_w² = 2/n_e (seed 003).
+He et al. double LeCun's for ReLU, σ_w² = 2/n_e (Fuentes Pineda).
 
 Every initializer is a callable ``init(shape, dtype) -> ndarray`` drawing
 from :func:`retroprop.random.generator`. Fan-in and fan-out of a weight of
@@ -75,7 +75,7 @@ def _positive(value: float, name: str) -> float:
 
 
 def zeros() -> Initializer:
-    """All zeros (biases; seed 001's bias is the weight of a fixed input +1)."""
+    """All zeros (biases; Berzal's bias is the weight of a fixed input +1)."""
     return constant(0.0)
 
 
@@ -90,7 +90,7 @@ def constant(value: float) -> Initializer:
 
 
 def normal(std: float = 0.01, mean: float = 0.0) -> Initializer:
-    """N(mean, std²); seed 003 contrasts variance 0.01 (std 0.1) with variance 1."""
+    """N(mean, std²); Fuentes Pineda contrasts variance 0.01 (std 0.1) with variance 1."""
     std = _positive(std, "std")
 
     def init(shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
@@ -107,27 +107,27 @@ def uniform(a: float = 0.05) -> Initializer:
 
 
 def lecun_normal() -> Initializer:
-    """N(0, 1/n_e): σ_w = m^(-1/2) with m the fan-in (seed 001, LeCun et al. 1998)."""
+    """N(0, 1/n_e): σ_w = m^(-1/2) with m the fan-in (Berzal, LeCun et al. 1998)."""
     return _normal(lambda fan_in, fan_out: math.sqrt(1.0 / fan_in), "lecun_normal")
 
 
 def lecun_uniform() -> Initializer:
-    """U(-√(3/n_e), √(3/n_e)): variance 1/n_e (seed 001)."""
+    """U(-√(3/n_e), √(3/n_e)): variance 1/n_e (Berzal)."""
     return _uniform(lambda fan_in, fan_out: math.sqrt(3.0 / fan_in), "lecun_uniform")
 
 
 def glorot_normal() -> Initializer:
-    """N(0, 2/(n_e + n_s)) (Glorot and Bengio 2010, seed 003)."""
+    """N(0, 2/(n_e + n_s)) (Glorot and Bengio 2010, Fuentes Pineda)."""
     return _normal(lambda fan_in, fan_out: math.sqrt(2.0 / (fan_in + fan_out)), "glorot_normal")
 
 
 def glorot_uniform() -> Initializer:
-    """U(-√(6/(n_e + n_s)), √(6/(n_e + n_s))) (Glorot and Bengio 2010, seed 003)."""
+    """U(-√(6/(n_e + n_s)), √(6/(n_e + n_s))) (Glorot and Bengio 2010, Fuentes Pineda)."""
     return _uniform(lambda fan_in, fan_out: math.sqrt(6.0 / (fan_in + fan_out)), "glorot_uniform")
 
 
 def he_normal() -> Initializer:
-    """N(0, 2/n_e) (He et al. 2015, seed 003), for ReLU networks."""
+    """N(0, 2/n_e) (He et al. 2015, Fuentes Pineda), for ReLU networks."""
     return _normal(lambda fan_in, fan_out: math.sqrt(2.0 / fan_in), "he_normal")
 
 

@@ -1,4 +1,4 @@
-"""``Linear``: a fully connected layer, f(x) = φ(W x + b) (seeds 001, 004)."""
+"""``Linear``: a fully connected layer, f(x) = φ(W x + b) (Berzal; Tobón & Aguirre)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ class Linear(WeightLayer):
     """Fully connected layer y = x Wᵀ + b, then an optional activation φ.
 
     The lectures write one unit as y_k = φ(Σ_j w_kj x_j + b_k), the bias
-    b_k being the weight of a fixed input +1 (seed 001); a batch of rows x
+    b_k being the weight of a fixed input +1 (Berzal); a batch of rows x
     of shape (N, in_features) gives y of shape (N, out_features).
 
     Parameters
@@ -31,7 +31,7 @@ class Linear(WeightLayer):
         Learn b.
     init : str or initializer, default "lecun_uniform"
         Initializer of W (see :mod:`retroprop.nn.init`); the default has
-        variance 1/fan-in, LeCun's rule in seed 001. Biases start at zero.
+        variance 1/fan-in, LeCun's rule in Berzal. Biases start at zero.
     activation : str or Module, optional
         φ applied after the affine map (``"relu"``, ``"tanh"``, ...).
     dtype : float32 or float64, optional

@@ -11,7 +11,7 @@ import functools
 import inspect
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -161,7 +161,7 @@ class Module:
                 if array is not None:
                     yield (f"{module_name}.{name}" if module_name else name), array
 
-    def apply(self, fn: Callable[[Module], None]) -> Module:
+    def apply(self, fn: Callable[[Module], None]) -> Self:
         """Call ``fn`` on every sub-module and then on this one."""
         for child in self.children():
             child.apply(fn)
@@ -169,13 +169,13 @@ class Module:
         return self
 
     # ------------------------------------------------------------------ modes and state
-    def train(self, mode: bool = True) -> Module:
+    def train(self, mode: bool = True) -> Self:
         """Training mode (dropout and noise active, batch statistics); returns self."""
         for module in self.modules():
             object.__setattr__(module, "training", bool(mode))
         return self
 
-    def eval(self) -> Module:
+    def eval(self) -> Self:
         """Inference mode: ``train(False)``."""
         return self.train(False)
 
@@ -184,7 +184,7 @@ class Module:
         for param in self.parameters():
             param.grad = None
 
-    def to(self, dtype: Any) -> Module:
+    def to(self, dtype: Any) -> Self:
         """Convert every parameter and floating buffer to float32 or float64, in place."""
         resolved = _check_float_dtype(dtype, "dtype")
         for param in self.parameters():

@@ -1,4 +1,4 @@
-"""Monte-Carlo dropout: the spread of a stochastic network's predictions (seed 001)."""
+"""Monte-Carlo dropout: the spread of a stochastic network's predictions (Berzal)."""
 
 from __future__ import annotations
 

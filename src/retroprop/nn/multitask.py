@@ -1,4 +1,4 @@
-"""Multi-task learning (seed 003): a shared trunk, one head per task, one loss per head."""
+"""Multi-task learning (Fuentes Pineda): a shared trunk, one head per task, one loss per head."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Noise as a regularizer (seeds 001 and 003): on inputs or activities (``GaussianNoise``),
+"""Noise as a regularizer (Berzal, Fuentes Pineda): on inputs or activities (``GaussianNoise``),
 binary stochastic activities (``StochasticBinary``). Noise on the weights is the
 ``weight_noise`` option of ``Linear``; noise on the targets is ``label_smoothing``."""
 
@@ -16,7 +16,7 @@ class GaussianNoise(Module):
     """y = x + ε, ε ~ N(0, std²) in training; the identity in inference.
 
     On the inputs of a linear unit, Gaussian noise of variance σ² adds σ² Σ w² to the
-    expected squared error: an L2 penalty (seed 001).
+    expected squared error: an L2 penalty (Berzal).
     """
 
     stochastic = True
@@ -52,7 +52,7 @@ class StochasticBinarySample(Function):
 
 class StochasticBinary(Module):
     """Logistic units that emit 1 with probability p = σ(v) and 0 otherwise in training
-    (noise in the activities, seed 001), with the plain logistic gradient backward; in
+    (noise in the activities, Berzal), with the plain logistic gradient backward; in
     inference they output p itself."""
 
     stochastic = True

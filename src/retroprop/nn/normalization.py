@@ -79,7 +79,7 @@ class _BatchNorm(Module):
         else:
             inv_std = 1.0 / np.sqrt(self.running_var + x.dtype.type(self.eps))
             out = (x - self.running_mean.reshape(shape)) * inv_std.reshape(shape)
-        if self.weight is None:
+        if self.weight is None or self.bias is None:  # affine=False
             return out
         return out * self.weight.reshape(shape) + self.bias.reshape(shape)
 
@@ -137,7 +137,7 @@ class LayerNorm(Module):
             raise ValueError(f"LayerNorm: input of shape {x.shape} does not end with "
                              f"normalized_shape {self.normalized_shape}")
         out, _, _ = standardize(x, tuple(range(x.ndim - k, x.ndim)), self.eps)
-        if self.weight is None:
+        if self.weight is None or self.bias is None:  # affine=False
             return out
         return out * self.weight + self.bias
 

@@ -1,4 +1,4 @@
-"""Pooling layers (seed 001, "Invarianza")."""
+"""Pooling layers (Berzal, "Backpropagation" (Granada), "Invarianza")."""
 
 from __future__ import annotations
 

@@ -78,7 +78,8 @@ class RNN(Module):
         bound = 1.0 / math.sqrt(hidden_size)
         for layer in range(num_layers):
             fan_in = input_size if layer == 0 else hidden_size
-            shapes = {"weight_ih": (hidden_size, fan_in), "weight_hh": (hidden_size, hidden_size)}
+            shapes: dict[str, tuple[int, ...]] = {"weight_ih": (hidden_size, fan_in),
+                                                  "weight_hh": (hidden_size, hidden_size)}
             if bias:
                 shapes |= {"bias_ih": (hidden_size,), "bias_hh": (hidden_size,)}
             for name, shape in shapes.items():

@@ -5,6 +5,7 @@ loss and calls ``project_(prox_rate)`` after every optimizer step."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 
@@ -13,6 +14,8 @@ from retroprop.nn.module import Module
 from retroprop.nn.parameter import Parameter
 from retroprop.random import generator
 from retroprop.tensor.tensor import Tensor
+
+ModuleT = TypeVar("ModuleT", bound=Module)
 
 
 class WeightLayer(Module):
@@ -43,14 +46,14 @@ class WeightLayer(Module):
     weight: Parameter
     bias: Parameter | None
 
-    @property  # type: ignore[override]
-    def stochastic(self) -> bool:
+    @property
+    def stochastic(self) -> bool:  # type: ignore[override]
         """Noise on the weights makes the layer random in training."""
         return bool(self.weight_noise)
 
     def noisy_weight(self) -> Tensor:
         """The weight used by the forward pass: w + ε, ε ~ N(0, weight_noise²), in training
-        (noise on the weights, seed 001), w itself otherwise. The gradient reaches w."""
+        (noise on the weights, Berzal), w itself otherwise. The gradient reaches w."""
         if not (self.training and self.weight_noise):
             return self.weight
         return self.weight + generator().normal(0.0, self.weight_noise, self.weight.shape).astype(
@@ -121,9 +124,9 @@ class WeightLayer(Module):
         return "".join(", " + p for p in parts)
 
 
-def regularize(model: Module, l1: float = 0.0, l2: float = 0.0, max_norm: float | None = None,
+def regularize(model: ModuleT, l1: float = 0.0, l2: float = 0.0, max_norm: float | None = None,
                constraint: Constraint | None = None, penalize_bias: bool = False,
-               weight_noise: float = 0.0) -> Module:
+               weight_noise: float = 0.0) -> ModuleT:
     """Set the same penalties and constraint on every layer with weights; returns the model.
 
     Examples

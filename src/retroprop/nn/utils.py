@@ -1,4 +1,4 @@
-"""Gradient clipping (seed 003: a remedy for exploding gradients)."""
+"""Gradient clipping (Fuentes Pineda: a remedy for exploding gradients)."""
 
 from __future__ import annotations
 

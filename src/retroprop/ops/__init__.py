@@ -4,7 +4,8 @@ product) and a function per operation.
 Importing this package also gives :class:`~retroprop.tensor.Tensor` its
 operators and methods (``a + b``, ``a @ b``, ``a.sum()``, ``a.relu()``, ...),
 from the table ``TENSOR_METHODS`` below, so that the engine in
-:mod:`retroprop.tensor` never imports the operations built on it.
+:mod:`retroprop.tensor` never imports the operations built on it (``Tensor``
+declares them for type checkers; a test keeps the two lists equal).
 """
 
 from collections.abc import Callable
@@ -23,12 +24,21 @@ from retroprop.ops.activation import (
     tanh,
     tanh_linear,
 )
-from retroprop.ops.arithmetic import add, div, mul, neg, pow, sub
-from retroprop.ops.elementwise import abs, clip, exp, log, sqrt, where
+from retroprop.ops.arithmetic import add, div, mul, neg, pos, pow, rpow, sub
+from retroprop.ops.elementwise import abs, clip, cos, exp, log, sin, sqrt, where
 from retroprop.ops.linear import linear
 from retroprop.ops.matmul import matmul
-from retroprop.ops.reduction import max, mean, min, sum
-from retroprop.ops.shape import concatenate, flatten, getitem, reshape, stack, transpose
+from retroprop.ops.reduction import argmax, max, mean, min, sum
+from retroprop.ops.shape import (
+    cat,
+    clone,
+    concatenate,
+    flatten,
+    getitem,
+    reshape,
+    stack,
+    transpose,
+)
 from retroprop.tensor.tensor import Tensor, as_tensor
 
 
@@ -46,24 +56,28 @@ TENSOR_METHODS: dict[str, Callable[..., Any]] = {
     "__mul__": mul, "__rmul__": _reflected(mul),
     "__truediv__": div, "__rtruediv__": _reflected(div),
     "__matmul__": matmul, "__rmatmul__": _reflected(matmul),
-    "__pow__": pow, "__neg__": neg, "__getitem__": getitem,
-    "sum": sum, "mean": mean, "max": max, "min": min,
-    "reshape": reshape, "transpose": transpose, "flatten": flatten,
-    "exp": exp, "log": log, "abs": abs, "sqrt": sqrt, "clip": clip,
+    "__pow__": pow, "__rpow__": rpow, "__neg__": neg, "__pos__": pos,
+    "__getitem__": getitem,
+    "sum": sum, "mean": mean, "max": max, "min": min, "argmax": argmax,
+    "reshape": reshape, "transpose": transpose, "flatten": flatten, "clone": clone,
+    "exp": exp, "log": log, "abs": abs, "sqrt": sqrt, "sin": sin, "cos": cos, "clip": clip,
     "sigmoid": sigmoid, "tanh": tanh, "relu": relu,
     "softmax": softmax, "log_softmax": log_softmax,
 }  # fmt: skip
 
 for _name, _method in TENSOR_METHODS.items():
     setattr(Tensor, _name, _method)
-Tensor.T = property(lambda self: transpose(self))  # type: ignore[attr-defined]
 
 __all__ = [
     "TENSOR_METHODS",
     "abs",
     "add",
+    "argmax",
+    "cat",
     "clip",
+    "clone",
     "concatenate",
+    "cos",
     "div",
     "elu",
     "exp",
@@ -80,11 +94,14 @@ __all__ = [
     "min",
     "mul",
     "neg",
+    "pos",
     "pow",
     "relu",
     "reshape",
+    "rpow",
     "sigmoid",
     "sign",
+    "sin",
     "softmax",
     "sqrt",
     "stack",

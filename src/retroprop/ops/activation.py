@@ -1,15 +1,16 @@
-"""Activation functions φ(v) of seeds 000, 001 and 002, each with its derivative.
+"""Activation functions φ(v) of FAMAF, Berzal and Moreno, each with its derivative.
 
 The binary units (``Step``, ``Sign``) are flat almost everywhere: their
 derivative is 0 except at v = 0, where it does not exist, so backward
 returns zeros (as PyTorch does for ``sign`` and ``heaviside``). Learning
-with them needs the perceptron rule, not backpropagation (seed 001).
+with them needs the perceptron rule, not backpropagation (Berzal).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from retroprop.ops.axes import check_axis, chosen
 from retroprop.tensor.function import Function, Gradients
 from retroprop.tensor.tensor import Tensor
 
@@ -61,7 +62,7 @@ class Tanh(Function):
         return self.out
 
     def backward(self, grad: np.ndarray) -> Gradients:
-        derivative = self.out * self.out
+        derivative = np.multiply(self.out, self.out, out=np.empty_like(self.out))  # 0-d too
         np.subtract(1, derivative, out=derivative)
         derivative *= grad
         return derivative
@@ -168,21 +169,28 @@ def elu(v: Tensor, alpha: float = 1.0) -> Tensor:
     return ELU.apply(v, alpha=alpha)
 
 
-def softmax(v: Tensor, dim: int = -1) -> Tensor:
-    """e^(v_i) / Σ_j e^(v_j) along ``dim``."""
-    return Softmax.apply(v, axis=dim)
+def _softmax_axis(v: Tensor, dim: int | None, axis: int | None, where: str) -> int:
+    """The axis given as ``dim`` (PyTorch) or ``axis`` (NumPy), the last by default; a 0-d
+    tensor is treated as one element along its axis."""
+    dim, _ = chosen(axis, dim, False, None, where)
+    return check_axis(-1 if dim is None else dim, v.ndim, where) if v.ndim else -1
 
 
-def log_softmax(v: Tensor, dim: int = -1) -> Tensor:
-    """log softmax(v) along ``dim``, by log-sum-exp."""
-    return LogSoftmax.apply(v, axis=dim)
+def softmax(v: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """e^(v_i) / Σ_j e^(v_j) along ``dim`` (or ``axis``; the last by default)."""
+    return Softmax.apply(v, axis=_softmax_axis(v, dim, axis, "softmax"))
+
+
+def log_softmax(v: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """log softmax(v) along ``dim`` (or ``axis``; the last by default), by log-sum-exp."""
+    return LogSoftmax.apply(v, axis=_softmax_axis(v, dim, axis, "log_softmax"))
 
 
 def lecun_tanh(v: Tensor) -> Tensor:
-    """1.7159 · tanh(2v/3), LeCun's recommended sigmoid (seed 001, Efficient BackProp)."""
+    """1.7159 · tanh(2v/3), LeCun's recommended sigmoid (Berzal, Efficient BackProp)."""
     return Tanh.apply(v * (2.0 / 3.0)) * 1.7159
 
 
 def tanh_linear(v: Tensor, a: float = 0.01) -> Tensor:
-    """tanh(v) + a·v: a small linear term that removes flat spots (seed 001)."""
+    """tanh(v) + a·v: a small linear term that removes flat spots (Berzal)."""
     return Tanh.apply(v) + v * a

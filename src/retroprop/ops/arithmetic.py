@@ -73,18 +73,25 @@ class Div(Function):
 
 
 class PowScalar(Function):
-    """z = a^p for a constant p;  dz/da = p a^(p-1)."""
+    """z = a^p for a constant p;  dz/da = p a^(p-1), and 0 for p = 0 (z = 1 even at a = 0,
+    as in PyTorch)."""
 
     def forward(self, a: np.ndarray, exponent: float) -> np.ndarray:
         self.a, self.exponent = a, exponent
         return a**exponent
 
     def backward(self, grad: np.ndarray) -> Gradients:
+        if self.exponent == 0:
+            return np.zeros_like(grad)
         return grad * (self.exponent * self.a ** (self.exponent - 1))
 
 
 class Pow(Function):
-    """z = a^b with both tensors;  dz/da = b a^(b-1), dz/db = z ln a."""
+    """z = a^b with both tensors;  dz/da = b a^(b-1), dz/db = z ln a.
+
+    PyTorch's conventions where these are 0·∞: dz/da = 0 where b = 0, and dz/db = 0 where
+    a = 0 and b >= 0.
+    """
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.a, self.b = a, b
@@ -92,10 +99,14 @@ class Pow(Function):
         return self.out
 
     def backward(self, grad: np.ndarray) -> Gradients:
-        return (
-            grad * self.b * self.a ** (self.b - 1) if self.needs_input_grad[0] else None,
-            grad * self.out * np.log(self.a) if self.needs_input_grad[1] else None,
-        )
+        a, b, zero = self.a, self.b, grad.dtype.type(0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad_a = grad_b = None
+            if self.needs_input_grad[0]:
+                grad_a = np.where(b == 0, zero, grad * b * a ** (b - 1))
+            if self.needs_input_grad[1]:
+                grad_b = np.where((a == 0) & (b >= 0), zero, grad * self.out * np.log(a))
+        return grad_a, grad_b
 
 
 def add(a: Tensor, b: Tensor | float | np.ndarray) -> Tensor:
@@ -123,8 +134,21 @@ def neg(a: Tensor) -> Tensor:
     return Neg.apply(a)
 
 
-def pow(a: Tensor, exponent: Tensor | float) -> Tensor:
-    """a ** exponent; a constant exponent is a float, a tensor exponent is differentiated too."""
+def pow(a: Tensor, exponent: Tensor | float | np.ndarray) -> Tensor:
+    """a ** exponent; a number is a constant exponent, a tensor exponent is differentiated
+    too, an array is a constant tensor exponent."""
     if isinstance(exponent, Tensor):
         return Pow.apply(a, exponent)
+    if isinstance(exponent, np.ndarray) and exponent.ndim:
+        return Pow.apply(a, as_tensor(exponent, like=a))
     return PowScalar.apply(a, exponent=float(exponent))
+
+
+def rpow(a: Tensor, base: float | np.ndarray) -> Tensor:
+    """base ** a for a constant base (``2 ** t``); dz/da = z ln(base)."""
+    return Pow.apply(as_tensor(base, like=a), a)
+
+
+def pos(a: Tensor) -> Tensor:
+    """+a: ``a`` itself, as in PyTorch and NumPy."""
+    return a

@@ -1,16 +1,23 @@
-"""2-D convolution by im2col and one BLAS product per group (seed 001, "Invarianza":
-receptive fields and weight sharing; seed 002, convolutional layers).
+"""2-D convolution by im2col and one BLAS product per group (Berzal, "Backpropagation"
+(Granada), "Invarianza": receptive fields and weight sharing; Moreno, "Redes neuronales
+profundas: introducción" (Zacatecas): convolutional layers).
 
 Users see NCHW tensors and (out, in/groups, kh, kw) weights, as in PyTorch. Inside,
-arrays are laid out CNHW (channels outermost): unrolling the receptive fields then takes
-kh·kw contiguous block copies, the product W·cols writes the output directly in CNHW, and
+arrays are laid out CNHW (channels outermost): unrolling the receptive fields is one copy
+from a strided view of them (one NumPy call whatever the kernel size, which matters for
+small batches), the product W·cols writes the output directly in CNHW, and
 the NCHW tensor handed back is a transposed view of it, which the next layer reads
 without copying. With the receptive field of output (n, i, j) unrolled into a column,
 
     y[n, o, i, j] = b_o + Σ_{c, u, v} w[o, c, u, v] x[n, c, s·i + d·u - p, s·j + d·v - p]
 
+Without gradients (``rp.no_grad()``: evaluation, prediction) nothing is kept for a
+backward pass, and the images are unrolled and multiplied a slice at a time through one
+buffer of about 8 MiB: the memory of inference no longer grows with the batch, and the
+buffer stays in cache.
+
 Backward: dL/dW = dL/dY · colsᵀ, where each shared weight receives the *sum* of the
-gradients of all its copies (seed 001); dL/dcols = Wᵀ · dL/dY is added back to the input
+gradients of all its copies (Berzal); dL/dcols = Wᵀ · dL/dY is added back to the input
 position of every copy by kh·kw strided block additions (col2im).
 """
 
@@ -18,9 +25,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from retroprop.tensor import grad_mode
 from retroprop.tensor.function import Function, Gradients
 
 Pair = tuple[int, int]
+
+#: elements of the unrolled-input buffer of a convolution run without gradients (8 MiB in
+#: float32): larger batches are unrolled and multiplied a slice of images at a time
+CHUNK_ELEMENTS = 1 << 21
 
 
 def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
@@ -33,13 +45,34 @@ def offset(u: int, dilation: int, stride: int, count: int) -> slice:
     return slice(u * dilation, u * dilation + stride * (count - 1) + 1, stride)
 
 
-def channels_first(x: np.ndarray, padding: Pair, value: float = 0.0) -> np.ndarray:
-    """x (N, C, H, W) as a padded CNHW array (free when x is already CNHW in memory)."""
-    cnhw = x.transpose(1, 0, 2, 3)
+def pad_hw(x: np.ndarray, padding: Pair, value: float = 0.0) -> np.ndarray:
+    """x with its last two axes padded by ``value``, in C order (x itself without
+    padding): one allocation and one copy, cheaper than ``np.pad`` for small arrays."""
     ph, pw = padding
-    if ph or pw:
-        return np.pad(cnhw, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
-    return cnhw
+    if not (ph or pw):
+        return x
+    *outer, height, width = x.shape
+    out = np.full((*outer, height + 2 * ph, width + 2 * pw), value, dtype=x.dtype)
+    out[..., ph:ph + height, pw:pw + width] = x
+    return out
+
+
+def channels_first(x: np.ndarray, padding: Pair, value: float = 0.0) -> np.ndarray:
+    """x (N, C, H, W) as a padded CNHW array (free when x is already CNHW in memory and
+    there is no padding)."""
+    return pad_hw(x.transpose(1, 0, 2, 3), padding, value)
+
+
+def receptive_fields(source: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair,
+                     out: Pair) -> np.ndarray:
+    """The (C, N, OH, OW, kh, kw) strided view of a padded CNHW input whose element
+    [c, n, i, j, u, v] is source[c, n, s·i + d·u, s·j + d·v]: im2col is then one copy."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out
+    c, n, _, _ = source.shape
+    s0, s1, s2, s3 = source.strides
+    return np.lib.stride_tricks.as_strided(
+        source, (c, n, oh, ow, kh, kw), (s0, s1, s2 * sh, s3 * sw, s2 * dh, s3 * dw),
+        writeable=False)
 
 
 class Conv2d(Function):
@@ -59,20 +92,27 @@ class Conv2d(Function):
         # [W b] [cols; 1] = W cols + b, and dL/d[W b] gives dL/db as its last column.
         size = kh * kw * per_group
         self.bias = bias
-        cols = np.empty((groups, size + (bias is not None), n * oh * ow), dtype=x.dtype)
-        unrolled = cols[:, :size].reshape(groups, kh, kw, per_group, n, oh, ow)
-        for u in range(kh):
-            rows = offset(u, dilation[0], stride[0], oh)
-            for v in range(kw):
-                columns = offset(v, dilation[1], stride[1], ow)
-                unrolled[:, u, v] = source[:, :, rows, columns].reshape(groups, per_group, n,
-                                                                         oh, ow)
+        fields = receptive_fields(source, (kh, kw), stride, dilation, (oh, ow))
+        # the backward pass needs all of cols; without one, images go through a reused
+        # buffer of about CHUNK_ELEMENTS, which bounds the memory of inference
+        images = n if grad_mode.is_grad_enabled() else \
+            max(1, min(n, CHUNK_ELEMENTS // ((size + 1) * oh * ow)))
+        cols = np.empty((groups, size + (bias is not None), images * oh * ow), dtype=x.dtype)
         if bias is not None:
             cols[:, size] = 1
-        self.cols = cols
         out = np.empty((out_channels, n * oh * ow), dtype=x.dtype)
-        for g, block in enumerate(self._blocks(out_channels)):
-            np.matmul(self._kernel(g), cols[g], out=out[block])
+        kernels = [self._kernel(g) for g in range(groups)]
+        for start in range(0, n, max(images, 1)):  # no image at all: an empty batch
+            count = min(images, n - start)
+            columns = slice(start * oh * ow, (start + count) * oh * ow)
+            unrolled = cols[:, :size, :count * oh * ow].reshape(groups, kh, kw, per_group,
+                                                                count, oh, ow)
+            np.copyto(unrolled, fields[:, start:start + count].reshape(
+                groups, per_group, count, oh, ow, kh, kw).transpose(0, 5, 6, 1, 2, 3, 4))
+            for g, block in enumerate(self._blocks(out_channels)):
+                np.matmul(kernels[g], cols[g, :, :count * oh * ow], out=out[block, columns])
+        if images == n:
+            self.cols = cols
         self.out_shape = (out_channels, n, oh, ow)
         return out.reshape(self.out_shape).transpose(1, 0, 2, 3)
 

@@ -1,4 +1,4 @@
-"""Element-wise functions: exp, log, abs, clip, where."""
+"""Element-wise functions: exp, log, sin, cos, abs, clip, where."""
 
 from __future__ import annotations
 
@@ -31,6 +31,28 @@ class Log(Function):
         return grad / self.a
 
 
+class Sin(Function):
+    """z = sin a;  dz/da = cos a."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.a = a
+        return np.sin(a)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return grad * np.cos(self.a)
+
+
+class Cos(Function):
+    """z = cos a;  dz/da = -sin a."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.a = a
+        return np.cos(a)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return -grad * np.sin(self.a)
+
+
 class Abs(Function):
     """z = |a|;  dz/da = sign(a) (0 at a = 0, as in PyTorch)."""
 
@@ -43,11 +65,17 @@ class Abs(Function):
 
 
 class Clip(Function):
-    """z = min(max(a, low), high);  dz/da = 1 where low <= a <= high, else 0."""
+    """z = min(max(a, low), high);  dz/da = 1 where low <= a <= high (the bounds included,
+    as in PyTorch), else 0."""
 
     def forward(self, a: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
+        if low is None and high is None:
+            raise ValueError("clip: low and high are both None; give at least one bound")
         if low is not None and high is not None and low > high:
-            raise ValueError(f"clip: low={low} is greater than high={high}")
+            raise ValueError(
+                f"clip: low={low} is greater than high={high}; expected low <= high "
+                "(PyTorch would set every element to high)"
+            )
         self.inside = np.ones(a.shape, dtype=bool)
         if low is not None:
             self.inside &= a >= low
@@ -82,6 +110,16 @@ def exp(a: Tensor) -> Tensor:
 def log(a: Tensor) -> Tensor:
     """Natural logarithm element-wise."""
     return Log.apply(a)
+
+
+def sin(a: Tensor) -> Tensor:
+    """sin a element-wise (radians)."""
+    return Sin.apply(a)
+
+
+def cos(a: Tensor) -> Tensor:
+    """cos a element-wise (radians)."""
+    return Cos.apply(a)
 
 
 def abs(a: Tensor) -> Tensor:

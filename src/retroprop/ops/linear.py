@@ -1,4 +1,4 @@
-"""The fused affine map of a fully connected layer, f = W x + b (seed 001, seed 004)."""
+"""The fused affine map of a fully connected layer, f = W x + b (Berzal; Tobón & Aguirre)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Fused, numerically stable losses (seeds 001-003).
+"""Fused, numerically stable losses (Berzal, Moreno, Fuentes Pineda).
 
 Each returns the per-example losses reduced by ``reduction``: "mean"
 (over examples), "sum", or "none". Targets are constants (no gradient).
@@ -28,10 +28,10 @@ def _per_example(grad: np.ndarray, reduction: str, count: int, ndim: int) -> np.
 
 
 class SoftmaxCrossEntropy(Function):
-    """Cross-entropy of softmax(z) against labels or target probabilities t (seed 002):
+    """Cross-entropy of softmax(z) against labels or target probabilities t (Moreno):
 
         loss_i = -Σ_c t_ic log softmax(z_i)_c = log Σ_c e^(z_ic) - Σ_c t_ic z_ic,
-        dloss_i/dz_i = softmax(z_i) Σ_c t_ic - t_i   ( = y - t, seed 003 ).
+        dloss_i/dz_i = softmax(z_i) Σ_c t_ic - t_i   ( = y - t, Fuentes Pineda ).
 
     ``target`` is an integer array of shape (N,) (class indices, one-hot t)
     or a float array of shape (N, C) (probabilities).

@@ -24,7 +24,7 @@ class Standardize(Function):
         self.axes = axes
         self.inv_std = 1.0 / np.sqrt(var + x.dtype.type(eps))
         self.out = (x - mean) * self.inv_std
-        self.count = x.size // mean.size
+        self.count = int(np.prod([x.shape[a] for a in axes]))  # (an empty batch too)
         return self.out
 
     def backward(self, grad: np.ndarray) -> Gradients:

@@ -1,4 +1,5 @@
-"""Pooling (seed 001, "Invarianza": pooling makes features tolerant to small shifts).
+"""Pooling (Berzal, "Backpropagation" (Granada), "Invarianza": pooling makes features
+tolerant to small shifts).
 
 Max pooling passes the gradient to the largest input of each window (the first one in
 row-major order on ties, as PyTorch); average pooling spreads it evenly. Both work by
@@ -10,15 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from retroprop.ops.conv import Pair, offset, output_size
+from retroprop.ops.conv import Pair, offset, output_size, pad_hw
 from retroprop.tensor.function import Function, Gradients
-
-
-def padded(x: np.ndarray, padding: Pair, value: float) -> np.ndarray:
-    ph, pw = padding
-    if not (ph or pw):
-        return x
-    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
 
 
 class _Pool(Function):
@@ -56,20 +50,30 @@ class MaxPool2d(_Pool):
     def forward(self, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair,
                 dilation: Pair) -> np.ndarray:
         self._setup(x, kernel, stride, padding, dilation)
-        self.source = padded(x, padding, -np.inf)
-        out = None
-        for index in self._slices():
-            out = self.source[index].copy(order="K") if out is None else \
-                np.maximum(out, self.source[index], out=out)
+        self.source = pad_hw(x, padding, -np.inf)
+        slices = self._slices()
+        out = self.source[next(slices)].copy(order="K")
+        for index in slices:
+            np.maximum(out, self.source[index], out=out)
         self.out = out
         return out
 
     def backward(self, grad: np.ndarray) -> Gradients:
-        result = np.zeros_like(self.source)
-        taken = np.zeros(grad.shape, dtype=bool)
+        if grad.strides != self.out.strides:  # one copy puts it in the layout of the rest
+            matched = np.empty_like(self.out)
+            matched[...] = grad
+            grad = matched
+        tiles = self._tiles_exactly()  # each input in one window: write once, no zeros
+        result = np.empty_like(self.source) if tiles else np.zeros_like(self.source)
+        taken = np.zeros_like(self.out, dtype=bool)
+        first = np.empty_like(taken)
         for index in self._slices():
-            first = (self.source[index] == self.out) & ~taken
-            result[index] += grad * first
+            np.equal(self.source[index], self.out, out=first)
+            first &= ~taken
+            if tiles:
+                np.multiply(grad, first, out=result[index])
+            else:
+                result[index] += grad * first
             taken |= first
         return self._unpad(result)
 
@@ -80,7 +84,7 @@ class AvgPool2d(_Pool):
 
     def forward(self, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
         self._setup(x, kernel, stride, padding, (1, 1))
-        source = padded(x, padding, 0.0)
+        source = pad_hw(x, padding)
         self.template = source  # its shape and memory layout, for the gradient
         out = None
         for index in self._slices():

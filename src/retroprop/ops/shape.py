@@ -1,5 +1,8 @@
 """Operations that move elements without changing them: reshape, transpose, indexing,
-concatenation."""
+concatenation, copies.
+
+Axes are checked as PyTorch checks them: out of range raises ``IndexError``, not an
+integer ``TypeError``; an index tensor must hold integers or booleans."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.ops.axes import check_axis
 from retroprop.tensor.function import Function, Gradients
 from retroprop.tensor.tensor import Tensor
 
@@ -34,12 +38,13 @@ class Transpose(Function):
 
     def forward(self, a: np.ndarray, axes: tuple[int, ...] | None = None) -> np.ndarray:
         axes = tuple(reversed(range(a.ndim))) if axes is None else tuple(axes)
-        if sorted(a_ % max(a.ndim, 1) for a_ in axes) != list(range(a.ndim)):
+        resolved = [check_axis(a_, a.ndim, "transpose") for a_ in axes]
+        if sorted(resolved) != list(range(a.ndim)):
             raise ValueError(
                 f"transpose: axes {axes} are not a permutation of the {a.ndim} axes of {a.shape}"
             )
-        self.inverse = tuple(np.argsort([a_ % a.ndim for a_ in axes]))
-        return a.transpose(axes)
+        self.inverse = tuple(np.argsort(resolved))
+        return a.transpose(resolved)
 
     def backward(self, grad: np.ndarray) -> Gradients:
         return grad.transpose(self.inverse)
@@ -65,6 +70,16 @@ class GetItem(Function):
         else:
             np.add.at(out, self.index, grad)
         return out
+
+
+class Clone(Function):
+    """z = a copy of a;  dL/da = dL/dz."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return a.copy()
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return grad
 
 
 class Concatenate(Function):
@@ -95,29 +110,58 @@ def transpose(a: Tensor, *axes: int) -> Tensor:
     return Transpose.apply(a, axes=tuple(order) if order else None)
 
 
+def _index_array(index: Any) -> Any:
+    """A tensor or array used as an index, as its array of integers or booleans."""
+    array = index.data if isinstance(index, Tensor) else index
+    if isinstance(array, np.ndarray) and array.dtype.kind not in "biu":
+        raise IndexError(
+            f"getitem: an index tensor or array must hold integers or booleans, got dtype "
+            f"{array.dtype}; convert it first (e.g. index.numpy().astype(int))"
+        )
+    return array
+
+
 def getitem(a: Tensor, index: Any) -> Tensor:
     """``a[index]`` with NumPy's basic and advanced indexing."""
-    if isinstance(index, Tensor):
-        index = index.data.astype(np.intp) if index.dtype.kind == "f" else index.data
+    if isinstance(index, tuple):
+        index = tuple(_index_array(part) for part in index)
+    else:
+        index = _index_array(index)
     return GetItem.apply(a, index=index)
+
+
+def clone(a: Tensor) -> Tensor:
+    """A copy of ``a`` that stays in the graph (unlike ``detach``)."""
+    return Clone.apply(a)
+
+
+def _joined(tensors: Sequence[Tensor], where: str) -> Sequence[Tensor]:
+    if isinstance(tensors, Tensor) or not tensors:
+        seen = "one Tensor" if isinstance(tensors, Tensor) else repr(tensors)
+        raise ValueError(f"{where}: needs a non-empty sequence of tensors, got {seen}")
+    return tensors
 
 
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis."""
-    if not tensors:
-        raise ValueError("concatenate: needs at least one tensor, got an empty sequence")
-    return Concatenate.apply(*tensors, axis=axis)
+    tensors = _joined(tensors, "concatenate")
+    return Concatenate.apply(*tensors, axis=check_axis(axis, tensors[0].ndim, "concatenate"))
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """``torch.cat``: :func:`concatenate` along ``dim``."""
+    return concatenate(tensors, axis=dim)
 
 
 def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors of one shape along a new axis."""
-    if not tensors:
-        raise ValueError("stack: needs at least one tensor, got an empty sequence")
-    position = axis % (tensors[0].ndim + 1)
+    tensors = _joined(tensors, "stack")
+    position = check_axis(axis, tensors[0].ndim + 1, "stack")
     expanded = [reshape(t, (*t.shape[:position], 1, *t.shape[position:])) for t in tensors]
     return concatenate(expanded, axis=position)
 
 
 def flatten(a: Tensor, start_dim: int = 1) -> Tensor:
     """Merge the axes from ``start_dim`` on into one: (N, C, H, W) -> (N, C·H·W)."""
-    return reshape(a, (*a.shape[:start_dim], -1))
+    start = check_axis(start_dim, a.ndim, "flatten")
+    return reshape(a, (*a.shape[:start], int(np.prod(a.shape[start:]))))  # (an empty batch too)

@@ -1,4 +1,4 @@
-"""Optimizers (seed 001, "En la práctica: Optimización"; seed 004) and schedules."""
+"""Optimizers (Berzal, "En la práctica: Optimización"; Tobón & Aguirre) and schedules."""
 
 from retroprop.optim import lr_scheduler
 from retroprop.optim.adagrad import Adagrad

@@ -17,7 +17,7 @@ class Adam(Optimizer):
         w ← w - η (m / (1 - β1ᵗ)) / (√(v / (1 - β2ᵗ)) + ε)
 
     with g = ∂E/∂w + λ w when ``weight_decay`` λ > 0 (an L2 penalty). rmsprop's running
-    mean square (seed 001) plus momentum, both corrected for their zero start.
+    mean square (Berzal) plus momentum, both corrected for their zero start.
     """
 
     decoupled = False

@@ -1,4 +1,4 @@
-"""Per-weight adaptive gains (seed 001, "Tasas de aprendizaje adaptativas", after Hinton)."""
+"""Per-weight adaptive gains (Berzal, "Tasas de aprendizaje adaptativas", after Hinton)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class AdaptiveGains(Optimizer):
     (additive increase, multiplicative decrease), clipped to [gain_min, gain_max].
     Gains start at 1 and are first updated at the second step, when a previous
     gradient exists. With ``momentum`` μ the change becomes a velocity,
-    v ← μ v - η g ⊙ ∂E/∂w, w ← w + v (seed 001 suggests combining them).
+    v ← μ v - η g ⊙ ∂E/∂w, w ← w + v (Berzal suggests combining them).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Nonlinear conjugate gradient, Polak–Ribière (Haykin, table 4.3, in seed 001)."""
+"""Nonlinear conjugate gradient, Polak–Ribière (Haykin, table 4.3, in Berzal's lecture)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class ConjugateGradient(FullBatchOptimizer):
     restarting with s = r every ``restart`` iterations (default N, the number of
     weights) and whenever s is not a descent direction, and stopping when
     ||r(n)|| <= eps ||r(0)||. On an N-dimensional quadratic with an exact line search
-    (``c2`` → 0) it reaches the minimum in at most N iterations (seed 001).
+    (``c2`` → 0) it reaches the minimum in at most N iterations (Berzal).
     ``step(closure)`` runs up to ``max_iter`` iterations.
 
     Parameters
@@ -64,7 +64,8 @@ class ConjugateGradient(FullBatchOptimizer):
         """Whether ||r(n)|| <= eps ||r(0)|| was reached."""
         return bool(self.shared_state.get("converged", False))
 
-    def step(self, closure: Closure | None = None) -> float:  # type: ignore[override]
+    def step(self, closure: Closure | None = None) -> float:
+        closure = self._required_closure(closure)
         group = self.param_groups[0]
         state = self.shared_state
         first_loss, grad = self._loss_and_grad(closure)
@@ -90,7 +91,7 @@ class ConjugateGradient(FullBatchOptimizer):
                     direction, count = residual.copy(), 0
             t = group["lr"] * min(1.0, 1.0 / float(np.abs(residual).sum())) \
                 if "steps" not in state else state["last_t"]
-            result = self._line_search(closure, loss, grad, direction, t,  # type: ignore
+            result = self._line_search(closure, loss, grad, direction, t,
                                        group["max_eval"] - evaluations, c2=group["c2"])
             evaluations += result.evaluations
             if result.value >= loss:

@@ -1,4 +1,4 @@
-"""Parameter groups with per-layer learning rates (seed 001, LeCun et al.)."""
+"""Parameter groups with per-layer learning rates (Berzal, after LeCun et al.)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from retroprop.nn.module import Module
 
 def fan_in_groups(model: Module, lr: float, power: float = 0.5) -> list[dict[str, Any]]:
     """One parameter group per layer with weights, with rate lr · (m / m_max)^power, m the
-    layer's fan-in: seed 001 (after LeCun et al.) makes the rates proportional to the
+    layer's fan-in: Berzal (after LeCun et al.) makes the rates proportional to the
     square root of the number of inputs of a unit (power 0.5); power -0.5 gives the
     inverse rule. The layer with the largest fan-in gets ``lr``.
 

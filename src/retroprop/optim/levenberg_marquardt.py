@@ -64,6 +64,10 @@ class LevenbergMarquardt(Optimizer):
         if not 0 < group["mu_decrease"] < 1 < group["mu_increase"]:
             raise ValueError("LevenbergMarquardt: need 0 < mu_decrease < 1 < mu_increase, got "
                              f"{group['mu_decrease']} and {group['mu_increase']}")
+        max_iter = group["max_iter"]
+        if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
+            raise ValueError(f"LevenbergMarquardt: max_iter must be an integer >= 1, got "
+                             f"{max_iter!r}")
 
     @property
     def mu(self) -> float:
@@ -111,21 +115,22 @@ class LevenbergMarquardt(Optimizer):
             rr = new
         return delta
 
-    def step(self, closure: Residuals | None = None) -> float:  # type: ignore[override]
+    def step(self, closure: Residuals | None = None) -> float:
         if closure is None:
             raise RuntimeError("LevenbergMarquardt.step needs a closure that returns the "
                                "residuals r(w) (e.g. model(X) - Y)")
         group = self.param_groups[0]
         state = self.state.setdefault(self.params[0], {})
         mu = state.get("mu", group["mu"])
-        first = None
+        first = 0.0
         start = flat.gather(self.params).astype(np.float64)
         self._first_grad = None
-        for _ in range(group["max_iter"]):
+        for iteration in range(group["max_iter"]):
             with enable_grad():
                 r = closure()
             error = 0.5 * float(np.sum(r.data.astype(np.float64) ** 2))
-            first = error if first is None else first
+            if iteration == 0:
+                first = error
             w = flat.gather(self.params)
             while mu <= group["mu_max"]:
                 delta = self._solve(closure, r, mu)
@@ -146,4 +151,4 @@ class LevenbergMarquardt(Optimizer):
             change = flat.gather(self.params).astype(np.float64) - start
             self._record_descent_rate(-float(change @ self._first_grad),
                                       float(self._first_grad @ self._first_grad))
-        return float(first)
+        return first

@@ -44,15 +44,18 @@ def cubic_minimizer(a: Point, b: Point, low: float | None = None, high: float | 
     (the interval between a and b by default); its midpoint when the cubic has none."""
     if low is None or high is None:
         low, high = min(a.t, b.t), max(a.t, b.t)
+    if a.t == b.t:  # a bracket that collapsed (tolerance_change=0): nothing to fit
+        return min(max(a.t, low), high)
     d1 = a.slope + b.slope - 3 * (a.value - b.value) / (a.t - b.t)
     square = d1 * d1 - a.slope * b.slope
     if square < 0:
         return (low + high) / 2
     d2 = math.sqrt(square)
-    if a.t <= b.t:
-        t = b.t - (b.t - a.t) * (b.slope + d2 - d1) / (b.slope - a.slope + 2 * d2)
-    else:
-        t = a.t - (a.t - b.t) * (a.slope + d2 - d1) / (a.slope - b.slope + 2 * d2)
+    first, second = (a, b) if a.t <= b.t else (b, a)
+    denominator = second.slope - first.slope + 2 * d2
+    if denominator == 0:
+        return (low + high) / 2
+    t = second.t - (second.t - first.t) * (second.slope + d2 - d1) / denominator
     return min(max(t, low), high)
 
 
@@ -79,8 +82,8 @@ def strong_wolfe(evaluate: Evaluate, direction: np.ndarray, start: Point, t: flo
         if current.slope >= 0:
             bracket = [previous, current]
             break
-        low, high = current.t + 0.01 * (current.t - previous.t), current.t * 10
-        t = cubic_minimizer(previous, current, low, high)
+        t_low, t_high = current.t + 0.01 * (current.t - previous.t), current.t * 10
+        t = cubic_minimizer(previous, current, t_low, t_high)
         previous = current
         value, grad = evaluate(t)
         current = Point(t, value, grad, float(grad @ direction))

@@ -49,7 +49,9 @@ class Scheduler:
                             "(has_lr = False), so there is no rate to schedule")
         self.optimizer = optimizer
 
-    def step(self, metric: float | None = None) -> None:
+    def step(self, metric: float | None = None) -> bool | None:
+        """Update the rates; a schedule may return whether it accepted the step
+        (``BoldDriver``), the others return None."""
         raise NotImplementedError
 
     def epoch_begin(self) -> None:
@@ -198,6 +200,11 @@ class ReduceLROnPlateau(Scheduler):
     @property
     def best(self) -> float:
         return self.improvement.best
+
+    def __repr__(self) -> str:
+        return (f"ReduceLROnPlateau({self.improvement!r}, factor={self.factor}, "
+                f"patience={self.patience}, cooldown={self.cooldown}, min_lr={self.min_lr}; "
+                f"{self.bad_epochs} bad epochs)")
 
     def step(self, metric: float | None = None) -> None:
         if self.improvement.update(self._metric(metric)):

@@ -1,4 +1,4 @@
-"""``minimize``: run any optimizer on a plain function of a tensor (seed 004's gradient
+"""``minimize``: run any optimizer on a plain function of a tensor (Tobón & Aguirre's gradient
 descent on f(x) = (x - 4)² + 3)."""
 
 from __future__ import annotations

@@ -126,7 +126,8 @@ class Newton(FullBatchOptimizer):
             rr = new
         return delta
 
-    def step(self, closure: Closure | None = None) -> float:  # type: ignore[override]
+    def step(self, closure: Closure | None = None) -> float:
+        closure = self._required_closure(closure)
         group = self.param_groups[0]
         state = self.shared_state
         state.setdefault("damping", group["damping"])
@@ -134,9 +135,9 @@ class Newton(FullBatchOptimizer):
         loss, plain = first_loss, group["plain"]
         for _ in range(group["max_iter"]):
             w = flat.gather(self.params)
-            delta = self._solve(closure, grad, 0.0 if plain else state["damping"])  # type: ignore
+            delta = self._solve(closure, grad, 0.0 if plain else state["damping"])
             flat.add(self.params, group["lr"], delta)
-            new_loss, new_grad = self._loss_and_grad(closure)  # type: ignore[arg-type]
+            new_loss, new_grad = self._loss_and_grad(closure)
             if plain:
                 change = abs(loss - new_loss)
                 loss, grad = new_loss, new_grad
@@ -144,7 +145,7 @@ class Newton(FullBatchOptimizer):
                     break
                 continue
             if group["adapt_damping"]:
-                hd = self._hessian_vector(closure, flat.gather(self.params))  # type: ignore
+                hd = self._hessian_vector(closure, flat.gather(self.params))
                 predicted = -(float(grad @ delta) + 0.5 * float(delta @ (hd(delta))))
                 ratio = (loss - new_loss) / predicted if predicted > 0 else -1.0
                 if ratio > 0.75:
@@ -153,7 +154,7 @@ class Newton(FullBatchOptimizer):
                     state["damping"] = max(state["damping"] * 1.5, 1e-8)
             if not np.isfinite(new_loss) or new_loss > loss:
                 flat.scatter(self.params, w)
-                self._loss_and_grad(closure)  # type: ignore[arg-type]
+                self._loss_and_grad(closure)
                 continue
             change = abs(loss - new_loss)
             loss, grad = new_loss, new_grad

@@ -26,11 +26,13 @@ schedules and the L1 step read instead of guessing:
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar
 
 import numpy as np
 
+from retroprop.stacklevel import user_stacklevel
 from retroprop.tensor.tensor import Tensor
 
 Closure = Callable[[], Any]
@@ -84,7 +86,7 @@ class Optimizer:
         self.state: dict[Tensor, dict[str, Any]] = {}
         self.global_state: dict[str, Any] = {}
         self.param_groups: list[dict[str, Any]] = []
-        groups = list(params) if not isinstance(params, Tensor) else [params]
+        groups: list[Any] = list(params) if not isinstance(params, Tensor) else [params]
         if not groups:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
         if not isinstance(groups[0], dict):
@@ -172,24 +174,39 @@ class Optimizer:
 
     def gradients(self, l2: bool = True) -> Iterator[tuple[dict[str, Any], Tensor, np.ndarray]]:
         """(group, parameter, gradient) for every parameter that has a gradient; with a
-        group ``weight_decay`` λ (and ``l2``) the gradient is ∂E/∂w + λ w, a new array."""
+        group ``weight_decay`` λ (and ``l2``) the gradient is ∂E/∂w + λ w, a new array.
+
+        A step in which none of the parameters has a gradient warns: the usual cause is a
+        model built again after its optimizer, whose parameters are not the model's."""
+        found = False
         for group in self.param_groups:
             decay = group.get("weight_decay", 0.0) if l2 else 0.0
             for param in group["params"]:
                 if param.grad is None:
                     continue
+                found = True
                 yield group, param, param.grad + decay * param.data if decay else param.grad
+        if not found:
+            warnings.warn(f"{type(self).__name__}.step: none of its parameters has a gradient, "
+                          "so nothing moved; was the model built again after the optimizer? "
+                          "Build the optimizer from the parameters of the model you train",
+                          RuntimeWarning, stacklevel=user_stacklevel())
+
+    def _required_closure(self, closure: Closure | None) -> Closure:
+        """``closure``, which a full-batch method cannot step without."""
+        if closure is None:
+            raise RuntimeError(
+                f"{type(self).__name__} is a full-batch method: call step(closure) with a "
+                "closure that zeroes the gradients, computes the loss, calls backward() and "
+                "returns the loss"
+            )
+        return closure
 
     def _evaluate(self, closure: Closure | None) -> Any:
         """Run the closure, if any, with recording on; full-batch methods demand one."""
-        if closure is None:
-            if self.requires_closure:
-                raise RuntimeError(
-                    f"{type(self).__name__} is a full-batch method: call step(closure) with a "
-                    "closure that zeroes the gradients, computes the loss, calls backward() and "
-                    "returns the loss"
-                )
+        if closure is None and not self.requires_closure:
             return None
+        closure = self._required_closure(closure)
         from retroprop.tensor.grad_mode import enable_grad
 
         with enable_grad():

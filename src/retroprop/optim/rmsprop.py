@@ -1,4 +1,4 @@
-"""rmsprop (seed 001): divide each gradient by a running root mean square of its recent
+"""rmsprop (Berzal): divide each gradient by a running root mean square of its recent
 values, "the mini-batch version of rprop"."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from retroprop.optim.optimizer import Closure, Optimizer, check_lr, check_range
 
 
 class RMSprop(Optimizer):
-    """MeanSquare(w, t) = α MeanSquare(w, t-1) + (1 - α) (∂E/∂w)²   (α = 0.9, seed 001)
+    """MeanSquare(w, t) = α MeanSquare(w, t-1) + (1 - α) (∂E/∂w)²   (α = 0.9, Berzal)
 
         w ← w - η ∂E/∂w / (√MeanSquare + ε)
 

@@ -1,4 +1,4 @@
-"""Resilient backpropagation (seed 001, "rprop"): only the sign of the gradient is used."""
+"""Resilient backpropagation (Berzal, "rprop"): only the sign of the gradient is used."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class Rprop(Optimizer):
         Δ ← max(Δ η-, Δ_min)   if the product is < 0           (η- = 0.5)
         w ← w - sign(∂E/∂w) Δ
 
-    with Δ in [1e-6, 50] (Schuster's advice in seed 001). The variants differ on a sign
+    with Δ in [1e-6, 50] (Schuster's advice in Berzal's lecture). The variants differ on a sign
     change (Igel and Hüsken, 2000, "Improving the Rprop learning algorithm"):
 
     * ``"rprop+"``: undo the previous weight change (backtracking), forget the gradient;

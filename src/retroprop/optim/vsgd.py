@@ -1,4 +1,4 @@
-"""vSGD: "No more pesky learning rates" (Schaul, Zhang and LeCun, ICML 2013; seed 001)."""
+"""vSGD: "No more pesky learning rates" (Schaul, Zhang and LeCun, ICML 2013; Berzal)."""
 
 from __future__ import annotations
 

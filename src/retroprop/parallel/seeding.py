@@ -8,24 +8,11 @@ seeded from the task's seed; the library's generator is left where it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import numpy as np
 
-from retroprop import random as library_random
+from retroprop.random import using_generator
 
-
-@contextmanager
-def using_generator(rng: np.random.Generator) -> Iterator[np.random.Generator]:
-    """Inside the block every retroprop draw (initialization, shuffling, dropout) comes
-    from ``rng``, which keeps its state afterwards (so a later block continues it)."""
-    saved = library_random._generator
-    library_random._generator = rng
-    try:
-        yield rng
-    finally:
-        library_random._generator = saved
+__all__ = ["task_seed", "using_generator"]
 
 
 def task_seed(seed: int, index: int) -> int:

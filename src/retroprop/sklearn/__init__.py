@@ -3,7 +3,11 @@ take scikit-learn's MLP parameters and add every ``rp.optim`` solver, dropout, b
 initializers, max-norm and L1 penalties, custom losses, ``class_weight`` and ``sample_weight``.
 """
 
-from retroprop.sklearn.classifier import MLPClassifier
-from retroprop.sklearn.regressor import MLPRegressor
+from retroprop._optional import require
+
+require("sklearn", extra="sklearn")  # a clear message before the imports below fail
+
+from retroprop.sklearn.classifier import MLPClassifier  # noqa: E402
+from retroprop.sklearn.regressor import MLPRegressor  # noqa: E402
 
 __all__ = ["MLPClassifier", "MLPRegressor"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import warnings
 from numbers import Integral, Real
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -43,19 +43,22 @@ class _StoppingRule(Callback):
         est = self.estimator
         est.n_iter_ += 1
         est.t_ += self.n_samples
-        est.loss_curve_.append(float(logs["loss"]))
+        est.loss_curve_.append(float((logs or {})["loss"]))
         if est.verbose:
             print(f"Iteration {est.n_iter_}, loss = {est.loss_curve_[-1]:.8f}")
         if self.validation is not None:
+            # _train set validation_scores_ and best_validation_score_ for early stopping.
+            best_score = cast(float, est.best_validation_score_)
             score = est._score_targets(*self.validation)
-            est.validation_scores_.append(score)
-            improved = score >= est.best_validation_score_ + est.tol
-            if score > est.best_validation_score_:
+            cast(list[float], est.validation_scores_).append(score)
+            improved = score >= best_score + est.tol
+            if score > best_score:
                 est.best_validation_score_ = score
                 est._best_state = self.model.state_dict()
         else:
-            improved = est.loss_curve_[-1] <= est.best_loss_ - est.tol
-            est.best_loss_ = min(est.best_loss_, est.loss_curve_[-1])
+            best_loss = cast(float, est.best_loss_)  # None only with early stopping
+            improved = est.loss_curve_[-1] <= best_loss - est.tol
+            est.best_loss_ = min(best_loss, est.loss_curve_[-1])
         est._no_improvement_count = 0 if improved else est._no_improvement_count + 1
         if self.can_stop and est._no_improvement_count > est.n_iter_no_change:
             self.trainer.stop_training = True
@@ -125,7 +128,10 @@ class BaseMLP(BaseEstimator):
         self.loss = loss
 
     # ------------------------------------------------------------------ subclass hooks
-    _default_loss = "squared_error"
+    @property
+    def _default_loss(self) -> str:
+        """The loss used when ``loss`` is None."""
+        return "squared_error"
 
     def _targets(self, y: Any, first: bool) -> np.ndarray:
         """Check y and encode it as the network's targets, shape (n, k) or (n,)."""
@@ -153,7 +159,8 @@ class BaseMLP(BaseEstimator):
     def intercepts_(self) -> list[np.ndarray]:
         """Bias vectors, ``intercepts_[i]`` of shape (fan_out,)."""
         check_is_fitted(self, "model_")
-        return [m.bias.data.copy() for m in self.model_.modules() if isinstance(m, Linear)]
+        return [m.bias.data.copy() for m in self.model_.modules()
+                if isinstance(m, Linear) and m.bias is not None]
 
     def _solver(self, model: Module) -> Optimizer:
         """The optimizer named by ``solver``; scikit-learn's names keep their meaning. Methods
@@ -234,7 +241,7 @@ class BaseMLP(BaseEstimator):
         trainer = Trainer(self.model_, self.loss_, self.optimizer_, metrics=[])
         if self.optimizer_.full_batch:
             batch_size = None
-        elif self.batch_size == "auto":
+        elif isinstance(self.batch_size, str):  # "auto" (the only string it accepts)
             batch_size = min(200, len(X))
         else:
             if self.batch_size > len(X):

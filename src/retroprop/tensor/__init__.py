@@ -1,6 +1,8 @@
 """The reverse-mode engine: ``Tensor``, the tape's ``Function`` nodes, ``no_grad``,
-``gradcheck``."""
+``gradcheck``, and the factory functions (``tensor``, ``zeros``, ``ones``, ``randn``,
+``from_numpy``)."""
 
+from retroprop.tensor.factory import from_numpy, ones, randn, tensor, zeros
 from retroprop.tensor.function import Function
 from retroprop.tensor.grad_mode import enable_grad, is_grad_enabled, no_grad
 from retroprop.tensor.gradcheck import GradcheckError, gradcheck
@@ -11,9 +13,14 @@ __all__ = [
     "GradcheckError",
     "Tensor",
     "enable_grad",
+    "from_numpy",
     "get_default_dtype",
     "gradcheck",
     "is_grad_enabled",
     "no_grad",
+    "ones",
+    "randn",
     "set_default_dtype",
+    "tensor",
+    "zeros",
 ]

@@ -17,6 +17,7 @@ so that, as in PyTorch, work for an input that needs none is skipped.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -39,8 +40,9 @@ class Function:
     sequence_number: int
     released: bool = False
 
-    def forward(self, *inputs: np.ndarray, **options: Any) -> np.ndarray:
-        raise NotImplementedError
+    #: ``forward(*arrays, **options)``, each operation with its own parameters (declared
+    #: as a callable so that type checkers accept every operation's signature).
+    forward: Callable[..., np.ndarray]
 
     def backward(self, grad: np.ndarray) -> Gradients:
         raise NotImplementedError
@@ -59,7 +61,10 @@ class Function:
                 )
         fn = cls()
         fn.needs_input_grad = needs = tuple([t.requires_grad for t in inputs])
-        out = Tensor._wrap(fn.forward(*[t.data for t in inputs], **options))
+        data = fn.forward(*[t.data for t in inputs], **options)
+        if type(data) is not np.ndarray:  # NumPy gives scalars for 0-d results
+            data = np.asarray(data)
+        out = Tensor._wrap(data)
         if grad_mode._enabled and True in needs:
             out.requires_grad = True
             out._ctx = fn

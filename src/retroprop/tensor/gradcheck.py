@@ -78,7 +78,8 @@ def gradcheck(
             return float(np.sum(projection * fn(*inputs).data))
 
     for k, (tensor, grad) in enumerate(zip(checked, analytic, strict=True)):
-        tensor.data = np.ascontiguousarray(tensor.data)
+        if not tensor.data.flags.c_contiguous:  # (np.ascontiguousarray would make 0-d 1-d)
+            tensor.data = tensor.data.copy()
         flat = tensor.data.reshape(-1)
         numeric = np.empty(flat.size)
         for i in range(flat.size):
@@ -92,10 +93,11 @@ def gradcheck(
         numeric = numeric.reshape(tensor.shape)
         bad = np.abs(numeric - grad) > atol + rtol * np.abs(grad)
         if bad.any():
-            i = np.unravel_index(np.argmax(np.abs(numeric - grad) * bad), grad.shape)
+            worst = tuple(int(n) for n in np.unravel_index(
+                np.argmax(np.abs(numeric - grad) * bad), grad.shape))
             raise GradcheckError(
                 f"gradcheck: gradient of input {k} (shape {tensor.shape}) disagrees at "
-                f"{bad.sum()} of {bad.size} elements; worst at index {tuple(map(int, i))}: "
-                f"backward {grad[i]:.10g}, finite differences {numeric[i]:.10g}"
+                f"{bad.sum()} of {bad.size} elements; worst at index {worst}: "
+                f"backward {grad[worst]:.10g}, finite differences {numeric[worst]:.10g}"
             )
     return True

@@ -1,6 +1,6 @@
 """``Tensor``: an ndarray that remembers how it was computed, and the backward pass.
 
-The engine is reverse-mode automatic differentiation (seed 004, "la
+The engine is reverse-mode automatic differentiation (Tobón & Aguirre, "la
 propagación hacia atrás"): each operation on tensors that require a
 gradient records a :class:`~retroprop.tensor.function.Function` node; ``backward``
 visits the nodes in reverse topological order and applies the chain rule,
@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from typing import TypeAlias
+
     from retroprop.tensor.function import Function
+
+    Operand: TypeAlias = "Tensor | float | np.ndarray"
+    Axis: TypeAlias = "int | Sequence[int] | None"
 
 _default_dtype = np.dtype(np.float32)
 
@@ -69,6 +75,9 @@ class Tensor:
 
     __slots__ = ("__weakref__", "_ctx", "data", "grad", "requires_grad")
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator
+    # Comparisons give element-wise tensors, so hashing stays by identity (as in PyTorch):
+    # optimizers key their state by the parameter object.
+    __hash__ = object.__hash__
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         if isinstance(data, Tensor):
@@ -114,6 +123,12 @@ class Tensor:
     def __len__(self) -> int:
         return len(self.data)
 
+    def __iter__(self) -> Iterator[Tensor]:
+        """The sub-tensors along the first axis (each indexing is recorded, as in PyTorch)."""
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
         extra = ", requires_grad=True" if self.requires_grad else ""
@@ -125,18 +140,119 @@ class Tensor:
         """The underlying array (shared, not copied)."""
         return self.data
 
-    def item(self) -> float:
-        """The value of a one-element tensor as a Python float."""
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """``np.asarray(tensor)``: the values (shared unless a copy or another dtype is asked)."""
+        if copy:
+            return np.array(self.data, dtype=dtype, copy=True)
+        return np.asarray(self.data, dtype=dtype)
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number (float, int or bool)."""
         if self.data.size != 1:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
-        return float(self.data.reshape(()))
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        """The values as (nested) Python lists; a 0-d tensor gives a number."""
+        return self.data.tolist()
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return self.data.size
+
+    def dim(self) -> int:
+        """The number of dimensions (``ndim``), as ``torch.Tensor.dim``."""
+        return self.data.ndim
 
     def __float__(self) -> float:
-        return self.item()
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"the truth value of a tensor with {self.data.size} elements (shape {self.shape}) "
+                "is ambiguous: use .any() or .all() on its values, e.g. bool((t > 0).numpy().all())"
+            )
+        return bool(self.data.item())
+
+    # ------------------------------------------------------------------ comparisons
+    # Element-wise, giving boolean tensors outside the graph (no gradient), as in PyTorch.
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
+        return Tensor._wrap(np.asarray(self.data == _values(other)))
+
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
+        return Tensor._wrap(np.asarray(self.data != _values(other)))
+
+    def __lt__(self, other: Any) -> Tensor:
+        return Tensor._wrap(np.asarray(self.data < _values(other)))
+
+    def __le__(self, other: Any) -> Tensor:
+        return Tensor._wrap(np.asarray(self.data <= _values(other)))
+
+    def __gt__(self, other: Any) -> Tensor:
+        return Tensor._wrap(np.asarray(self.data > _values(other)))
+
+    def __ge__(self, other: Any) -> Tensor:
+        return Tensor._wrap(np.asarray(self.data >= _values(other)))
 
     def detach(self) -> Tensor:
         """A tensor sharing the same data, cut from the graph."""
         return Tensor._wrap(self.data, False)
+
+    @property
+    def T(self) -> Tensor:
+        """The tensor with its axes reversed (differentiable)."""
+        return self.transpose()
+
+    if TYPE_CHECKING:
+        # The operations live in retroprop.ops, which builds on this module; importing
+        # retroprop.ops attaches them to Tensor from its table ``TENSOR_METHODS`` (no wrapper,
+        # no cost per call). Declared here for type checkers and editors; a test keeps both
+        # lists and their parameters equal.
+        def __add__(self, other: Operand) -> Tensor: ...
+        def __radd__(self, other: Operand) -> Tensor: ...
+        def __sub__(self, other: Operand) -> Tensor: ...
+        def __rsub__(self, other: Operand) -> Tensor: ...
+        def __mul__(self, other: Operand) -> Tensor: ...
+        def __rmul__(self, other: Operand) -> Tensor: ...
+        def __truediv__(self, other: Operand) -> Tensor: ...
+        def __rtruediv__(self, other: Operand) -> Tensor: ...
+        def __matmul__(self, other: Tensor | np.ndarray) -> Tensor: ...
+        def __rmatmul__(self, other: Tensor | np.ndarray) -> Tensor: ...
+        def __pow__(self, exponent: Operand) -> Tensor: ...
+        def __rpow__(self, other: Operand) -> Tensor: ...
+        def __neg__(self) -> Tensor: ...
+        def __pos__(self) -> Tensor: ...
+        def __getitem__(self, index: Any) -> Tensor: ...
+        def sum(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+                keepdim: bool | None = None) -> Tensor: ...
+        def mean(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+                 keepdim: bool | None = None) -> Tensor: ...
+        def max(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+                keepdim: bool | None = None) -> Tensor: ...
+        def min(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+                keepdim: bool | None = None) -> Tensor: ...
+        def argmax(self, axis: int | None = None, keepdims: bool = False, *,
+                   dim: int | None = None, keepdim: bool | None = None) -> Tensor: ...
+        def reshape(self, *shape: int | Sequence[int]) -> Tensor: ...
+        def transpose(self, *axes: int | Sequence[int]) -> Tensor: ...
+        def flatten(self, start_dim: int = 1) -> Tensor: ...
+        def clone(self) -> Tensor: ...
+        def exp(self) -> Tensor: ...
+        def log(self) -> Tensor: ...
+        def abs(self) -> Tensor: ...
+        def sqrt(self) -> Tensor: ...
+        def sin(self) -> Tensor: ...
+        def cos(self) -> Tensor: ...
+        def clip(self, low: float | None = None, high: float | None = None) -> Tensor: ...
+        def sigmoid(self, slope: float = 1.0) -> Tensor: ...
+        def tanh(self) -> Tensor: ...
+        def relu(self) -> Tensor: ...
+        def softmax(self, dim: int | None = None, *, axis: int | None = None) -> Tensor: ...
+        def log_softmax(self, dim: int | None = None, *, axis: int | None = None) -> Tensor: ...
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if self._ctx is not None and not requires_grad:
@@ -178,6 +294,11 @@ class Tensor:
                     f"expected the tensor's shape {self.shape}"
                 )
         _run_backward(self, seed, retain_graph)
+
+
+def _values(other: Any) -> Any:
+    """The array behind a tensor; anything else as given (for comparisons)."""
+    return other.data if isinstance(other, Tensor) else other
 
 
 def _graph(root: Tensor) -> tuple[list[Tensor], list[Tensor]]:
@@ -223,9 +344,10 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool,
-                  record: dict[int, np.ndarray] | None = None) -> None:
+                  record: dict[int, np.ndarray] | None = None, into_leaves: bool = True) -> None:
     """The chain rule from ``root`` down; ``record`` (if given) receives dL/d(node) of every
-    node, interior ones included (for pictures of the graph)."""
+    node, interior ones included (for pictures of the graph); ``into_leaves=False`` leaves
+    every ``.grad`` as it was."""
     computed, leaves = _graph(root)
     grads: dict[int, np.ndarray] = {id(root): seed}
     for node in computed:
@@ -254,15 +376,15 @@ def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool,
     adopted: set[int] = set()
     for leaf in leaves:
         grad = _pop_gradient(grads, leaf, record)
-        if grad is None:
+        if grad is None or not into_leaves:
             continue
         if leaf.grad is not None:
             leaf.grad += grad
         elif grad.base is None and grad.flags.writeable and id(grad) not in adopted:
             leaf.grad = grad  # no one else holds this array: adopt it instead of copying
             adopted.add(id(grad))
-        else:
-            leaf.grad = grad.copy(order="K")
+        else:  # a view, or a NumPy scalar (what ufuncs give for 0-d arrays)
+            leaf.grad = np.array(grad, order="K")
 
 
 def _pop_gradient(grads: dict[int, np.ndarray], tensor: Tensor,
@@ -270,12 +392,15 @@ def _pop_gradient(grads: dict[int, np.ndarray], tensor: Tensor,
     """dL/d(tensor), now complete, taken out of ``grads`` (and copied into ``record``)."""
     grad = grads.pop(id(tensor), None)
     if grad is not None and record is not None:
-        record[id(tensor)] = grad.copy()
+        record[id(tensor)] = np.array(grad)
     return grad
 
 
 def as_tensor(value: Any, like: Tensor) -> Tensor:
-    """``value`` as a tensor; a constant takes the dtype of ``like`` (no upcast)."""
+    """``value`` as a tensor; a constant takes the floating dtype of ``like`` (no upcast).
+    Beside an integer or boolean tensor it keeps its own dtype, so that ``labels * 0.5``
+    raises instead of truncating 0.5 to 0."""
     if isinstance(value, Tensor):
         return value
-    return Tensor._wrap(np.asarray(value, dtype=like.data.dtype))
+    dtype = like.data.dtype
+    return Tensor._wrap(np.asarray(value, dtype=dtype if dtype.kind == "f" else None))

@@ -21,7 +21,7 @@ import numpy as np
 
 from retroprop.callbacks.base import Callback, CallbackList
 from retroprop.callbacks.history import History
-from retroprop.callbacks.progress import ProgressBar
+from retroprop.callbacks.progress import ProgressBar, reporting_callbacks
 from retroprop.data.batches import SAMPLINGS, batch_indices
 from retroprop.nn.functional import all_finite, check_finite
 from retroprop.nn.loss import Loss
@@ -126,6 +126,7 @@ class Trainer:
             metrics = ["accuracy"] if self.is_classifier else []
         self.metrics = dict(get_metric(m, self.contract.threshold) for m in metrics)
         self.stop_training = False
+        self.resuming = False  # True while a resumed fit runs its callbacks' on_train_begin
         self.penalized = [m for m in model.modules() if type(m).penalty is not Module.penalty]
         self.projected = [m for m in model.modules() if type(m).project_ is not Module.project_]
 
@@ -207,7 +208,7 @@ class Trainer:
         callbacks : list of Callback
         verbose : int
             0 silent; 1 a progress bar (one line per epoch when not on a terminal); 2 also
-            the per-layer values of the logs (``GradientMonitor``'s gradient norms).
+            the per-layer gradient statistics that callbacks put in the logs.
         sampling : {"uniform", "class_balanced", "hard_examples"}
             See :func:`retroprop.data.batch_indices`.
         augment : callable, optional
@@ -256,6 +257,7 @@ class Trainer:
         self._step = step_strategy(self)
         history = History()
         extra: list[Callback] = [ProgressBar(show_layers=verbose >= 2)] if verbose else []
+        extra += reporting_callbacks()
         steps = 1 if batch_size is None else math.ceil(len(X) / batch_size)
         # History after the user's callbacks, so it records what they add to the logs.
         saved = [*(callbacks or []), history]

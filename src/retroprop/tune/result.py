@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from retroprop._optional import pyplot
 from retroprop.tune.space import Domain
 
 
@@ -103,10 +104,7 @@ class TuneResult:
     def plot(self, folder: str | os.PathLike[str]) -> list[Path]:
         """``best_score.png`` (each trial's score and the best so far) and
         ``parameters.png`` (the score against each parameter)."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        plt = pyplot()
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -147,7 +145,7 @@ def _cell(value: Any) -> str:
 
 def _save(figure: Any, path: Path) -> None:
     """Save a figure atomically, then close it."""
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     temporary = path.with_name(path.stem + ".tmp" + path.suffix)
     figure.savefig(temporary, dpi=100)

@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from retroprop._optional import pyplot
+
 
 def curve_names(history: Mapping[str, Sequence[float]]) -> list[str]:
     """The quantities with a training curve: loss and metrics, not their ``val_`` twins, the
@@ -27,10 +29,7 @@ def plot_history(history: Mapping[str, Sequence[float]], path: str | os.PathLike
     """Save a PNG with one panel per quantity (loss, then each metric), each showing the
     training curve and, if present, the validation curve, against epochs numbered from 1
     (integer ticks)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     names = curve_names(history)
     if not names:

@@ -1,5 +1,5 @@
 """``draw_graph``: the computation graph behind a value, with every node's value and
-gradient, to watch backpropagation happen (seed 004, "visualización de la propagación
+gradient, to watch backpropagation happen (Tobón & Aguirre, "visualización de la propagación
 hacia atrás")."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from retroprop._optional import pyplot
 from retroprop.tensor.tensor import Tensor, _run_backward
 
 
@@ -46,10 +47,10 @@ def draw_graph(root: Tensor, path: str | os.PathLike[str],
     """Draw the graph that computed ``root`` into ``path`` (.svg or .png).
 
     Each box is a tensor, with its value and dL/d(tensor); each arrow is labelled with the
-    operation that used the tensor. The gradients come from a backward pass run here
-    (keeping the graph), so leaves' ``.grad`` accumulate as with ``root.backward()``.
-    ``names`` labels chosen tensors (``{"w": w, "x": x}``). Returns the gradients by
-    ``id(tensor)``.
+    operation that used the tensor. The gradients come from a backward pass run here that
+    keeps the graph and leaves every ``.grad`` untouched, so ``root.backward()`` may follow
+    (or precede, with ``retain_graph=True``) as if no drawing happened. ``names`` labels
+    chosen tensors (``{"w": w, "x": x}``). Returns the gradients by ``id(tensor)``.
 
     Examples
     --------
@@ -68,13 +69,11 @@ def draw_graph(root: Tensor, path: str | os.PathLike[str],
     nodes, edges, depth = _graph(root)
     gradients: dict[int, np.ndarray] = {}
     if root.requires_grad:
-        _run_backward(root, np.ones_like(root.data), retain_graph=True, record=gradients)
+        _run_backward(root, np.ones_like(root.data), retain_graph=True, record=gradients,
+                      into_leaves=False)
     labels = {id(t): name for name, t in (names or {}).items()}
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     levels: dict[int, list[Tensor]] = {}
     for node in nodes:

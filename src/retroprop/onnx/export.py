@@ -1,0 +1,143 @@
+"""``rp.onnx.export(model, path, input_shape)``: write a trained network as an ONNX model."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from retroprop.atomic import atomic_write
+from retroprop.nn.module import Module
+from retroprop.onnx.graph import Graph, require_onnx
+from retroprop.onnx.layers import CONVERTERS
+from retroprop.tensor import Tensor, no_grad
+
+OPSET = 17
+"""ONNX operator set of the exported graphs (LayerNormalization needs 17)."""
+IR_VERSION = 8
+"""ONNX file format version matching opset 17, read by every runtime since 2021."""
+
+
+class Exporter:
+    """Walks a module tree with a sample input, adding each layer's ONNX nodes to ``graph``
+    and noting the layers it cannot convert."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.unsupported: list[str] = []
+
+    def convert(self, module: Module, x: str, sample: Tensor, path: str) -> tuple[str, Tensor]:
+        """The graph name and a sample of ``module``'s output for input ``x`` (sample
+        ``sample``), ``path`` naming the module in messages."""
+        converter = CONVERTERS.get(type(module))
+        if converter is None:
+            where = f"layer {path!r}" if path else "the model"
+            self.unsupported.append(f"{where} ({type(module).__name__})")
+            name = x
+        else:
+            name = converter(self, module, x, sample, path)
+        try:
+            return name, module(sample)
+        except (ValueError, TypeError, IndexError) as error:
+            where = f"layer {path!r} ({type(module).__name__})" if path else "the model"
+            raise ValueError(f"{where}: {error}") from None
+
+
+def _as_shape(input_shape: int | Sequence[int]) -> tuple[int, ...]:
+    shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
+    if not all(isinstance(d, int | np.integer) and d > 0 for d in shape):
+        raise ValueError(f"rp.onnx.export: input_shape must be positive integers (the shape of "
+                         f"one example, without the batch axis), got {input_shape!r}")
+    return tuple(int(d) for d in shape)
+
+
+def to_onnx(model: Module, input_shape: int | Sequence[int]) -> Any:
+    """The ``onnx.ModelProto`` of ``model`` in inference form (see :func:`export`)."""
+    onnx = require_onnx()
+    if not isinstance(model, Module):
+        raise TypeError(f"rp.onnx.export: model must be a Module, got {type(model).__name__}")
+    shape = _as_shape(input_shape)
+    graph = Graph(model.dtype)
+    exporter = Exporter(graph)
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()
+    try:
+        with no_grad():
+            sample = Tensor(np.zeros((1, *shape)), dtype=model.dtype)
+            try:
+                output, result = exporter.convert(model, "input", sample, "")
+            except (ValueError, TypeError, IndexError) as error:
+                raise ValueError(f"rp.onnx.export: the model does not accept inputs of shape "
+                                 f"(N, {', '.join(map(str, shape))}): {error}") from None
+    finally:
+        for module, training in modes:
+            object.__setattr__(module, "training", training)
+    if exporter.unsupported:
+        raise ValueError(
+            f"rp.onnx.export: cannot export {', '.join(exporter.unsupported)}: no ONNX form; "
+            f"exportable layers are {', '.join(sorted(c.__name__ for c in CONVERTERS))}"
+        )
+    if output == "input":
+        output = graph.node("Identity", ["input"], "output")
+    helper, elem = onnx.helper, graph.elem_type()
+    onnx_graph = helper.make_graph(
+        graph.nodes, "retroprop", [helper.make_tensor_value_info("input", elem, ["N", *shape])],
+        [helper.make_tensor_value_info(output, elem, ["N", *result.shape[1:]])],
+        graph.initializers)
+    from retroprop import __version__
+
+    proto = helper.make_model(onnx_graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="retroprop", producer_version=__version__,
+                              ir_version=IR_VERSION)
+    onnx.checker.check_model(proto, full_check=True)
+    return proto
+
+
+def export(model: Module, path: str | os.PathLike[str], input_shape: int | Sequence[int]) -> Any:
+    """Write ``model`` to ``path`` as an ONNX model (opset 17), checked by ``onnx.checker``.
+
+    The graph is the model in inference form: dropout is the identity (or the multiplication
+    by the keep probability for ``Dropout(scale="inference")``), batch normalization uses
+    the population statistics, noise layers vanish and ``StochasticBinary`` outputs its
+    probability, exactly as ``model.eval()`` computes. The input is named ``input`` and has
+    shape (N, *input_shape), N free; the file is written atomically.
+
+    Exportable: ``Sequential``, ``Residual``, ``Flatten``, ``Linear`` (with its
+    activation), ``Conv2d`` (stride, padding, dilation, groups), ``MaxPool2d``,
+    ``AvgPool2d``, ``AdaptiveAvgPool2d``, ``BatchNorm1d``, ``BatchNorm2d``,
+    ``LayerNorm``, ``Dropout``, ``GaussianNoise``, ``StochasticBinary`` and every
+    activation (``Step``, ``Sign``, ``Sigmoid``, ``Tanh``, ``LeCunTanh``,
+    ``TanhLinear``, ``ReLU``, ``LeakyReLU``, ``ELU``, ``Softmax``, ``LogSoftmax``,
+    ``Identity``). Needs ``pip install onnx`` (and ``onnxruntime`` to run the result).
+
+    Parameters
+    ----------
+    model : Module
+    path : where to write the ``.onnx`` file
+    input_shape : int or sequence of int
+        The shape of one example, without the batch axis: ``784`` or ``(1, 28, 28)``.
+
+    Returns
+    -------
+    onnx.ModelProto
+        The model written.
+
+    Raises
+    ------
+    ValueError
+        Naming every layer that has no ONNX form (by its dotted path and class), or when
+        the model does not accept inputs of ``input_shape``.
+
+    Examples
+    --------
+    >>> import os, tempfile, retroprop as rp
+    >>> model = rp.nn.Sequential(rp.nn.Linear(4, 8), rp.nn.ReLU(), rp.nn.Linear(8, 3))
+    >>> proto = rp.onnx.export(model, os.path.join(tempfile.mkdtemp(), "m.onnx"), 4)
+    >>> [node.op_type for node in proto.graph.node]
+    ['MatMul', 'Add', 'Relu', 'MatMul', 'Add']
+    """
+    proto = to_onnx(model, input_shape)
+    atomic_write(path, proto.SerializeToString())
+    return proto

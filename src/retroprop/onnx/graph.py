@@ -1,0 +1,61 @@
+"""A small builder of ONNX graphs: nodes with fresh output names and initializers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def require_onnx() -> Any:
+    """The ``onnx`` package, or an ImportError that says how to install it."""
+    try:
+        import onnx
+    except ImportError:
+        raise ImportError("ONNX export needs the onnx package: pip install onnx onnxruntime "
+                          "(or pip install 'retroprop[onnx]')") from None
+    return onnx
+
+
+class Graph:
+    """Nodes and initializers of one ONNX graph, in the order they are added.
+
+    Parameters
+    ----------
+    dtype : float32 or float64
+        The dtype of the model: constants are stored in it.
+    """
+
+    def __init__(self, dtype: np.dtype) -> None:
+        self.onnx = require_onnx()
+        self.dtype = np.dtype(dtype)
+        self.nodes: list[Any] = []
+        self.initializers: list[Any] = []
+        self._names: set[str] = set()
+
+    def _fresh(self, hint: str) -> str:
+        name, count = hint, 1
+        while name in self._names:
+            count += 1
+            name = f"{hint}_{count}"
+        self._names.add(name)
+        return name
+
+    def constant(self, value: Any, hint: str, dtype: Any = None) -> str:
+        """An initializer holding ``value`` (in the model's dtype unless ``dtype`` is given);
+        returns its name."""
+        array = np.ascontiguousarray(np.asarray(value, dtype=dtype or self.dtype))
+        name = self._fresh(hint)
+        self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
+        return name
+
+    def node(self, op: str, inputs: list[str], hint: str, **attributes: Any) -> str:
+        """Add the node ``op(inputs)`` with ``attributes``; returns its output's name."""
+        output = self._fresh(hint)
+        self.nodes.append(self.onnx.helper.make_node(op, inputs, [output], name=output,
+                                                     **attributes))
+        return output
+
+    def elem_type(self) -> int:
+        """The ONNX element type of the model's dtype."""
+        return self.onnx.helper.np_dtype_to_tensor_dtype(self.dtype)

@@ -1,0 +1,156 @@
+"""ONNX export: onnxruntime computes what retroprop computes (float32, within 1e-5)."""
+
+import numpy as np
+import onnx
+import onnxruntime
+import pytest
+
+import retroprop as rp
+from retroprop import nn
+from retroprop.cli import main
+
+ACTIVATIONS = [nn.Step(), nn.Sign(), nn.Sigmoid(), nn.Sigmoid(slope=2.5), nn.Tanh(), nn.LeCunTanh(),
+               nn.TanhLinear(0.1), nn.ReLU(), nn.LeakyReLU(0.2), nn.ELU(0.7), nn.Identity()]
+
+
+def run_both(model, path, input_shape, batch=7, seed=1):
+    """(onnxruntime's output, retroprop's eval output) on the same random batch."""
+    rp.onnx.export(model, path, input_shape)
+    x = np.random.default_rng(seed).standard_normal((batch, *input_shape)).astype(np.float32)
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (theirs,) = session.run(None, {"input": x})
+    return theirs, model.eval()(x).data
+
+
+def warm_up(model, input_shape):
+    """One training pass, so that batch-norm running statistics are not 0 and 1."""
+    model.train()(np.random.default_rng(2).standard_normal((32, *input_shape)) * 3 + 1)
+    return model
+
+
+def test_mlp(tmp_path):
+    rp.manual_seed(0)
+    model = rp.models.mlp([20, 32, 16, 4], activation="tanh", dropout=0.5, input_dropout=0.2)
+    theirs, ours = run_both(model, tmp_path / "mlp.onnx", (20,))
+    assert theirs.shape == (7, 4)
+    np.testing.assert_allclose(theirs, ours, rtol=0, atol=1e-5)
+    checked = onnx.load(tmp_path / "mlp.onnx")
+    onnx.checker.check_model(checked, full_check=True)
+    assert checked.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "N"
+
+
+@pytest.mark.parametrize("pooling, activation", [("avg", "tanh"), ("max", "relu")])
+def test_lenet5(tmp_path, pooling, activation):
+    rp.manual_seed(0)
+    model = rp.models.lenet5(pooling=pooling, activation=activation)
+    theirs, ours = run_both(model, tmp_path / "lenet.onnx", (1, 28, 28))
+    np.testing.assert_allclose(theirs, ours, rtol=0, atol=1e-5)
+
+
+def test_batch_norm_residuals_and_every_activation(tmp_path):
+    rp.manual_seed(0)
+    layers = [nn.Linear(6, 16), nn.BatchNorm1d(16)]
+    for activation in ACTIVATIONS:
+        layers.append(nn.Residual(nn.Sequential(nn.Linear(16, 16), nn.BatchNorm1d(16),
+                                                activation)))
+    layers += [nn.Dropout(0.3), nn.Dropout(0.2, scale="inference"), nn.GaussianNoise(0.1),
+               nn.StochasticBinary(), nn.LayerNorm(16), nn.Linear(16, 5, activation="elu"),
+               nn.Softmax(), nn.LogSoftmax(dim=1)]
+    model = warm_up(nn.Sequential(*layers), (6,))
+    theirs, ours = run_both(model, tmp_path / "all.onnx", (6,), batch=64)
+    np.testing.assert_allclose(theirs, ours, rtol=0, atol=1e-5)
+    ops = {node.op_type for node in onnx.load(tmp_path / "all.onnx").graph.node}
+    assert {"Sign", "Sigmoid", "Elu", "LeakyRelu", "BatchNormalization", "LayerNormalization",
+            "Softmax", "LogSoftmax", "GreaterOrEqual", "Cast"} <= ops
+
+
+def test_convnet_with_stride_padding_dilation_groups_and_every_pooling(tmp_path):
+    rp.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(2, 4, 3, stride=(2, 1), padding=(1, 2), dilation=(1, 2)), nn.BatchNorm2d(4),
+        nn.ELU(), nn.Conv2d(4, 8, 3, padding=1, groups=2, bias=False),
+        nn.MaxPool2d(3, stride=2, padding=1), nn.AvgPool2d(2, stride=1, padding=1),
+        nn.Residual(nn.Sequential(nn.Conv2d(8, 8, 3, padding=1), nn.ReLU())),
+        nn.AdaptiveAvgPool2d((3, 2)), nn.Flatten(), nn.Linear(48, 3), nn.Softmax())
+    warm_up(model, (2, 13, 11))
+    theirs, ours = run_both(model, tmp_path / "cnn.onnx", (2, 13, 11))
+    np.testing.assert_allclose(theirs, ours, rtol=0, atol=1e-5)
+
+
+def test_flatten_of_later_axes_and_batch_norm_of_sequences(tmp_path):
+    model = warm_up(nn.Sequential(nn.Flatten(start_dim=-2), nn.BatchNorm1d(3)), (3, 4, 5))
+    theirs, ours = run_both(model, tmp_path / "seq.onnx", (3, 4, 5))
+    assert theirs.shape == (7, 3, 20)
+    np.testing.assert_allclose(theirs, ours, rtol=0, atol=1e-5)
+
+
+def test_export_leaves_training_mode_as_it_was(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.5)).train()
+    rp.onnx.export(model, tmp_path / "m.onnx", 3)
+    assert all(module.training for module in model.modules())
+
+
+def test_a_model_that_is_the_identity(tmp_path):
+    theirs, ours = run_both(nn.Dropout(0.5), tmp_path / "id.onnx", (3,))
+    np.testing.assert_array_equal(theirs, ours)
+
+
+def test_layers_without_an_onnx_form_are_named(tmp_path):
+    class Twice(nn.Module):
+        def forward(self, x):
+            return x * 2
+
+    model = nn.Sequential(nn.Linear(3, 3), nn.Residual(Twice()),
+                          nn.MultiTask(nn.Linear(3, 3), nn.Linear(3, 2), nn.Linear(3, 1)))
+    with pytest.raises(ValueError, match=r"cannot export layer '1.module' \(Twice\), layer "
+                                         r"'2' \(MultiTask\): no ONNX form"):
+        rp.onnx.export(model, tmp_path / "m.onnx", 3)
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_bad_input_shapes_are_reported(tmp_path):
+    with pytest.raises(ValueError, match=r"input_shape must be positive integers .* got \(0, 3\)"):
+        rp.onnx.export(nn.Linear(3, 2), tmp_path / "m.onnx", (0, 3))
+    with pytest.raises(ValueError, match=r"does not accept inputs of shape \(N, 4\): layer '0' "
+                                         r"\(Linear\)"):
+        rp.onnx.export(nn.Sequential(nn.Linear(3, 2)), tmp_path / "m.onnx", 4)
+    with pytest.raises(TypeError, match="model must be a Module"):
+        rp.onnx.export("model.rpz", tmp_path / "m.onnx", 4)
+
+
+def test_float64_models_export_as_double(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 4, activation="tanh"), nn.Linear(4, 2)).to(np.float64)
+    proto = rp.onnx.export(model, tmp_path / "m.onnx", 3)
+    assert proto.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.DOUBLE
+    x = np.random.default_rng(0).standard_normal((5, 3))
+    session = onnxruntime.InferenceSession(str(tmp_path / "m.onnx"),
+                                           providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(session.run(None, {"input": x})[0], model(x).data, atol=1e-12)
+
+
+def test_command_line_export(tmp_path, capsys):
+    rp.manual_seed(0)
+    model = rp.models.lenet5()
+    rp.save(model, tmp_path / "lenet.rpz", metadata={"input_shape": [1, 28, 28]})
+    assert main(["export", str(tmp_path / "lenet.rpz"), "--onnx", str(tmp_path / "l.onnx")]) == 0
+    assert "input 'input' of shape (N, 1, 28, 28)" in capsys.readouterr().out
+    x = np.random.default_rng(0).random((2, 1, 28, 28), dtype=np.float32)
+    session = onnxruntime.InferenceSession(str(tmp_path / "l.onnx"),
+                                           providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(session.run(None, {"input": x})[0], model.eval()(x).data,
+                               atol=1e-5)
+    rp.save(rp.models.mlp([5, 3]), tmp_path / "mlp.rpz")
+    assert main(["export", str(tmp_path / "mlp.rpz"), "--onnx", str(tmp_path / "m.onnx")]) == 0
+    assert "(N, 5)" in capsys.readouterr().out
+    rp.save(model, tmp_path / "bare.rpz")
+    assert main(["export", str(tmp_path / "bare.rpz"), "--onnx", str(tmp_path / "b.onnx")]) == 2
+    assert "pass --input-shape" in capsys.readouterr().err
+    assert main(["export", str(tmp_path / "bare.rpz"), "--onnx", str(tmp_path / "b.onnx"),
+                 "--input-shape", "1,x"]) == 2
+    assert "--input-shape must be integers" in capsys.readouterr().err
+
+
+def test_every_activation_by_name_is_exportable_and_in_the_test_network():
+    named = set(nn.activation.ACTIVATIONS.values())
+    assert named <= set(rp.onnx.CONVERTERS)
+    assert named - {nn.Softmax, nn.LogSoftmax} <= {type(a) for a in ACTIVATIONS}

@@ -1,0 +1,116 @@
+"""Fast paths of the convolution and pooling kernels, each against the plain path and
+against PyTorch: max pooling's tiling backward (write once, no zeros) with ties and with
+gradients in another memory layout than the forward's; im2col as one copy from a strided
+view of the receptive fields, against its definition."""
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+import retroprop as rp
+from retroprop.ops import conv
+from retroprop.ops.conv import Conv2d, output_size, receptive_fields
+from retroprop.ops.pooling import MaxPool2d
+from retroprop.tensor.tensor import Tensor
+
+GEOMETRY = dict(kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1))
+
+
+def channels_outermost(x):
+    """x (N, C, H, W) stored CNHW, the layout convolutions hand on."""
+    return np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+
+
+def inputs(layout, ties):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 3, 6, 8)).astype(np.float32)
+    if ties:  # as after a ReLU: many windows of zeros, whose first element must win
+        x = np.maximum(x, 0)
+        x[0, 0, :2, :2] = 1.5  # a window of four equal maxima
+    return channels_outermost(x) if layout == "CNHW" else x
+
+
+def pooled_backward(x, grad, plain=False, monkeypatch=None):
+    op = MaxPool2d()
+    if plain:
+        monkeypatch.setattr(op, "_tiles_exactly", lambda: False)
+    out = op.forward(x, **GEOMETRY)
+    return out, op.backward(grad)
+
+
+@pytest.mark.parametrize("layout", ["NCHW", "CNHW"])
+@pytest.mark.parametrize("grad_layout", ["NCHW", "CNHW"])
+@pytest.mark.parametrize("ties", [False, True])
+def test_max_pool_tiling_backward_equals_the_plain_path_and_pytorch(layout, grad_layout,
+                                                                    ties, monkeypatch):
+    x = inputs(layout, ties)
+    grad = np.random.default_rng(1).random((4, 3, 3, 4), dtype=np.float32)
+    grad = channels_outermost(grad) if grad_layout == "CNHW" else grad
+    out, fast = pooled_backward(x, grad)
+    _, plain = pooled_backward(x, grad, plain=True, monkeypatch=monkeypatch)
+    np.testing.assert_array_equal(fast, plain)
+    reference = torch.tensor(np.ascontiguousarray(x), requires_grad=True)
+    expected = torch.nn.functional.max_pool2d(reference, 2)
+    expected.backward(torch.tensor(np.ascontiguousarray(grad)))
+    np.testing.assert_array_equal(out, expected.detach().numpy())
+    np.testing.assert_array_equal(fast, reference.grad.numpy())
+    if ties:  # the tied window sends its gradient to its first element only
+        assert fast[0, 0, 0, 0] == grad[0, 0, 0, 0]
+        assert not fast[0, 0, :2, :2].ravel()[1:].any()
+
+
+def test_max_pool_backward_keeps_the_forward_layout():
+    x = inputs("CNHW", ties=False)
+    _, grad_x = pooled_backward(x, np.ones((4, 3, 3, 4), dtype=np.float32))
+    assert grad_x.transpose(1, 0, 2, 3).flags.c_contiguous  # CNHW, as its input
+
+
+@pytest.mark.parametrize(("kernel", "stride", "dilation"),
+                         [((3, 3), (1, 1), (1, 1)), ((3, 2), (2, 1), (1, 2)),
+                          ((2, 3), (3, 2), (2, 1))])
+def test_receptive_fields_view_is_the_definition_of_im2col(kernel, stride, dilation):
+    source = np.random.default_rng(0).standard_normal((2, 3, 11, 10))  # padded CNHW
+    oh, ow = (output_size(size, k, s, 0, d) for size, k, s, d in
+              zip(source.shape[2:], kernel, stride, dilation, strict=True))
+    fields = receptive_fields(source, kernel, stride, dilation, (oh, ow))
+    assert fields.shape == (2, 3, oh, ow, *kernel)
+    for i, j, u, v in itertools.product(range(oh), range(ow), range(kernel[0]),
+                                        range(kernel[1])):
+        np.testing.assert_array_equal(
+            fields[:, :, i, j, u, v],
+            source[:, :, stride[0] * i + dilation[0] * u, stride[1] * j + dilation[1] * v])
+
+
+@pytest.mark.parametrize("batch", [1, 5])
+def test_conv_forward_by_one_copy_equals_pytorch_for_one_image_and_a_batch(batch):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((batch, 4, 9, 8))
+    weight, bias = rng.standard_normal((6, 2, 3, 2)), rng.standard_normal(6)
+    out = Conv2d.apply(Tensor(x, dtype=np.float64), Tensor(weight, dtype=np.float64),
+                       Tensor(bias, dtype=np.float64), stride=(2, 1), padding=(1, 0),
+                       dilation=(1, 2), groups=2).data
+    expected = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(weight),
+                                          torch.tensor(bias), stride=(2, 1), padding=(1, 0),
+                                          dilation=(1, 2), groups=2)
+    np.testing.assert_allclose(out, expected.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_conv_without_gradients_in_image_slices_equals_the_whole_batch(with_bias,
+                                                                      monkeypatch):
+    rng = np.random.default_rng(3)
+    x = Tensor(rng.standard_normal((7, 4, 9, 8)), dtype=np.float64)
+    weight = Tensor(rng.standard_normal((6, 2, 3, 2)), dtype=np.float64, requires_grad=True)
+    bias = [Tensor(rng.standard_normal(6), dtype=np.float64)] if with_bias else []
+    options = dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)
+    whole = Conv2d.apply(x, weight, *bias, **options)
+    # a buffer for 3 images of 5·6 output positions: slices of 3, 3 and 1 images
+    monkeypatch.setattr(conv, "CHUNK_ELEMENTS", 3 * (2 * 3 * 2 + 1) * 5 * 6)
+    op = Conv2d()
+    with rp.no_grad():
+        sliced = op.forward(x.data, weight.data, *[b.data for b in bias], **options)
+    assert not hasattr(op, "cols")  # nothing kept for a backward pass
+    np.testing.assert_allclose(sliced, whole.data, rtol=1e-13, atol=1e-13)
+    assert whole._ctx.cols.shape[-1] == 7 * 5 * 6  # with gradients: kept for backward
