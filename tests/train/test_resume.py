@@ -64,14 +64,16 @@ def plateau_early_stopping_csv(folder):
         rp.callbacks.CSVLogger(folder / "history.csv")]
 
 
-def run(build, data, checkpoint, limit=0, resume=False, interrupt=False, every=3, **fit):
-    """Train from seed 0 with a resumable checkpoint (every ``every`` batches), crashing
-    after ``limit`` batches, or resuming from the checkpoint."""
+def run(build, data, checkpoint, limit=0, resume=False, interrupt=False, every=3,
+        seconds=None, **fit):
+    """Train from seed 0 with a resumable checkpoint (every ``every`` batches or
+    ``seconds``), crashing after ``limit`` batches, or resuming from the checkpoint."""
     rp.manual_seed(0)
     model, optimizer, callbacks = build()
     trainer = rp.Trainer(model, rp.nn.CrossEntropyLoss(), optimizer)
     callbacks = [*callbacks, rp.callbacks.ModelCheckpoint(
-        checkpoint, resumable=True, every_batches=every), CrashAfter(limit, interrupt)]
+        checkpoint, resumable=True, every_batches=every, every_seconds=seconds),
+        CrashAfter(limit, interrupt)]
     rp.manual_seed(1)  # a resumed run must not depend on the generator it starts with
     X, y = data
     fit = {"batch_size": BATCH} | fit
@@ -81,7 +83,8 @@ def run(build, data, checkpoint, limit=0, resume=False, interrupt=False, every=3
     return trainer, history
 
 
-def interrupted_then_resumed(build, data, folder, limit, interrupt=False, every=3, **fit):
+def interrupted_then_resumed(build, data, folder, limit, interrupt=False, every=3,
+                             **fit):
     """The weights and history of an uninterrupted run and of one stopped after ``limit``
     batches and resumed."""
     reference, reference_history = run(build, data, folder / "reference.rpz", every=every,
@@ -114,6 +117,13 @@ def test_adam_with_step_lr_resumes_its_moments_and_schedule(digits, tmp_path):
     X, y, *_ = digits
     _, resumed = interrupted_then_resumed(adam_step_lr, (X, y), tmp_path, 10)
     assert resumed.optimizer.param_groups[0]["lr"] == pytest.approx(0.01 * 0.5 ** EPOCHS)
+
+
+def test_hard_example_sampling_every_seconds_resumes(digits, tmp_path):
+    X, y, *_ = digits
+    # every_seconds tiny: a checkpoint after every batch
+    interrupted_then_resumed(adam_step_lr, (X, y), tmp_path, 11, every=None, seconds=1e-9,
+                             sampling="hard_examples")
 
 
 def test_full_batch_lbfgs_resumes(digits, tmp_path):

@@ -121,6 +121,7 @@ def test_sigkill_during_a_checkpoint_write_keeps_the_previous_one(tmp_path):
     assert rp.serialization.load_training_state(tmp_path / "run.rpz")["epoch_state"][
         "batch"] == 2  # the first checkpoint, after batch 2
     assert same(finish(tmp_path, "resume"), reference)
+    assert not list(tmp_path.glob(".run.rpz.*.tmp"))  # the resumed run cleaned up
 
 
 def test_ctrl_c_writes_a_checkpoint_says_how_to_resume_and_fails(tmp_path):

@@ -3,8 +3,10 @@ the whole run so that it can resume exactly after a crash."""
 
 from __future__ import annotations
 
+import glob
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 from retroprop.callbacks.base import Logs, MonitorCallback
@@ -68,6 +70,15 @@ class ModelCheckpoint(MonitorCallback):
             super().on_train_begin(logs)
         self.saved, self.batches = [], 0
         self._last_time = time.monotonic()
+        if self.resumable and self.trainer.resuming:
+            self._remove_leftovers()
+
+    def _remove_leftovers(self) -> None:
+        """Delete the temporary files of writes cut short by a crash (the checkpoint itself
+        was never touched by them)."""
+        path = Path(self.path)
+        for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+            leftover.unlink(missing_ok=True)
 
     def on_train_batch_end(self, batch: int, logs: Logs | None = None) -> None:
         if not self.resumable:
