@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import fields
+from typing import Any
 
 from retroprop.cli.config import TrainConfig
 
@@ -126,8 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from retroprop.cli.train import train
 
             flags = {f.name: getattr(args, f.name) for f in fields(TrainConfig)}
+            given: set[str] = set()
             if args.resume is not None:
-                config, given = resumed_config(args, flags), set()
+                config = resumed_config(args, flags)
             else:
                 settings = read_toml(args.config) if args.config else {}
                 config, given = resolve(settings, flags)
@@ -186,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def resumed_config(args: argparse.Namespace, flags: dict[str, object]) -> TrainConfig:
+def resumed_config(args: argparse.Namespace, flags: dict[str, Any]) -> TrainConfig:
     """``--resume RUN_DIR``: the settings recorded in the run folder; only how much to print
     may be given besides."""
     from retroprop.cli.config import recorded
@@ -201,7 +203,7 @@ def resumed_config(args: argparse.Namespace, flags: dict[str, object]) -> TrainC
     config = recorded(args.resume)
     config.output = args.resume
     if flags["verbose"] is not None:
-        config.verbose = int(flags["verbose"])  # type: ignore[call-overload]
+        config.verbose = int(flags["verbose"])
     return config
 
 

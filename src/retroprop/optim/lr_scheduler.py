@@ -72,7 +72,7 @@ class Scheduler:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         for name, value in copy.deepcopy(dict(state)).items():
             part = self.__dict__.get(name)
-            if hasattr(part, "load_state_dict"):
+            if part is not None and hasattr(part, "load_state_dict"):
                 part.load_state_dict(value)
             else:
                 setattr(self, name, value)
