@@ -15,7 +15,7 @@ import numbers
 import os
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -230,6 +230,8 @@ class Trainer:
             raise ValueError(f"fit: sampling must be one of {SAMPLINGS}, got {sampling!r}")
         X = self._inputs(X, where)
         y = self._targets(y, len(X), where)
+        X_val: np.ndarray | None
+        y_val: np.ndarray | None
         if validation_data is not None:
             X_val = self._inputs(validation_data[0], "fit (validation_data)")
             y_val = self._targets(validation_data[1], len(X_val), "fit (validation_data)")
@@ -264,12 +266,14 @@ class Trainer:
         hooks = CallbackList([*saved, *extra], self,
                              {"epochs": epochs, "steps": steps, "samples": len(X),
                               "validation": X_val is not None})
-        self._per_example = type(self.loss)(reduction="none") \
+        # the loss of each example, for hard-example sampling: the same loss, unreduced
+        self._per_example = cast(type[Loss], type(self.loss))(reduction="none") \
             if sampling == "hard_examples" else None
         self._errors: np.ndarray | None = None
         self._run = {"epochs": epochs, "batch_size": batch_size, "samples": len(X),
                      "shuffle": shuffle, "sampling": sampling, "validation": X_val is not None}
-        self._callbacks, self._pending = saved, []
+        self._callbacks = saved
+        self._pending: list[Callable[[dict[str, Any]], None]] = []
         self.stop_training = False
         self.resuming = resume_from is not None
         hooks.on_train_begin({})
@@ -287,7 +291,7 @@ class Trainer:
                 logs = self._train_epoch(epoch, X, y, augment, hooks, interrupted)
                 if logs is None:
                     break
-                if X_val is not None:
+                if X_val is not None and y_val is not None:
                     logs |= {f"val_{k}": v for k, v in self._evaluate(X_val, y_val).items()}
                 if self.optimizer.has_lr:
                     logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
