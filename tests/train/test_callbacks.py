@@ -78,7 +78,7 @@ def test_terminate_on_nan_restores_the_weights_before_the_bad_batch(digits):
 
     terminator = rp.callbacks.TerminateOnNaN()
     with pytest.warns(RuntimeWarning, match="loss is"):
-        trainer.fit(X, targets, epochs=2, batch_size=32, verbose=0,
+        trainer.fit(X, targets, epochs=2, batch_size=32, verbose=0, divergence_factor=None,
                     callbacks=[Before(), terminator])
     epoch, batch, loss = terminator.bad_batch
     assert not np.isfinite(loss) and epoch in (0, 1) and batch >= 0
@@ -86,8 +86,8 @@ def test_terminate_on_nan_restores_the_weights_before_the_bad_batch(digits):
     assert all(np.isfinite(w).all() for w in weights(trainer.model).values())
     with pytest.raises(FloatingPointError, match=r"epoch \d+, batch \d+: loss is"):
         again, X, targets = diverging(*digits[:2])
-        again.fit(X, targets, epochs=2, batch_size=32, verbose=0,
-            callbacks=[rp.callbacks.TerminateOnNaN(raise_error=True)])
+        again.fit(X, targets, epochs=2, batch_size=32, verbose=0, divergence_factor=None,
+                  callbacks=[rp.callbacks.TerminateOnNaN(raise_error=True)])
 
 
 def test_reduce_lr_on_plateau_lowers_the_rate(digits):

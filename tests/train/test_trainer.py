@@ -171,11 +171,28 @@ def test_divergence_stops_with_the_last_good_weights(digits):
     trainer, X, targets = diverging(X, y)
     start = weights(trainer.model)
     with pytest.raises(FloatingPointError, match="diverged at epoch 1, batch 6") as error:
-        trainer.fit(X, targets, epochs=3, batch_size=32, verbose=0)
+        trainer.fit(X, targets, epochs=3, batch_size=32, verbose=0, divergence_factor=None)
     assert same_weights(start, weights(trainer.model))
     message = str(error.value)
     assert "the loss is inf" in message and "largest |w| = " in message
     assert "smaller learning rate" in message and "clip_grad_norm" in message
+
+
+def test_an_exploding_loss_stops_before_it_overflows(digits):
+    """The same run, watched with the default divergence_factor (1e8): it stops as soon as
+    the loss is 1e8 times its first value, while every number is still finite."""
+    X, y, *_ = digits
+    trainer, X, targets = diverging(X, y)
+    start = weights(trainer.model)
+    with pytest.raises(FloatingPointError, match=r"diverged at epoch 1, batch 2: the loss "
+                       r"\S+ is more than 1e\+08 times its first value in this run") as error:
+        trainer.fit(X, targets, epochs=3, batch_size=32, verbose=0)
+    assert same_weights(start, weights(trainer.model))
+    assert "the gradients exploded (largest |w| = " in str(error.value)
+    with pytest.raises(ValueError, match="divergence_factor must be > 1 or None"):
+        trainer.fit(X, targets, divergence_factor=0.5)
+    # an ordinary run is never stopped by it
+    make_trainer().fit(X[:200] / 10, y[:200], epochs=3, verbose=0, divergence_factor=10.0)
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning",
@@ -191,7 +208,8 @@ def test_divergence_names_the_layer_whose_gradient_went_non_finite(digits):
     start = weights(model)
     with pytest.raises(FloatingPointError, match=r"batch 1: .*the gradient of 2\.weight first "
                        "went non-finite.*smaller learning rate"):
-        trainer.fit(X * 100, y, epochs=2, batch_size=32, shuffle=False, verbose=0)
+        trainer.fit(X * 100, y, epochs=2, batch_size=32, shuffle=False, verbose=0,
+                    divergence_factor=None)
     assert same_weights(start, weights(model))
 
 
@@ -203,7 +221,8 @@ def test_divergence_names_the_first_layer_whose_output_overflows(digits):
     trainer = rp.Trainer(model, rp.nn.MSELoss(), rp.optim.SGD(model.parameters(), lr=50.0))
     with pytest.raises(FloatingPointError, match=r"the output of layer '\d' \(Linear\) is the "
                        "first that is not finite; the weights have grown"):
-        trainer.fit(X * 10, np.eye(10, dtype=np.float32)[y], epochs=3, verbose=0)
+        trainer.fit(X * 10, np.eye(10, dtype=np.float32)[y], epochs=3, verbose=0,
+                    divergence_factor=None)
 
 
 def one_clipped_step(X, y, **clip):

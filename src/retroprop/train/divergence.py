@@ -26,14 +26,27 @@ if TYPE_CHECKING:
     from retroprop.nn.module import Module
 
 
-def divergence_error(model: Module, epoch: int, batch: int, loss: float, xb: np.ndarray
-                     ) -> FloatingPointError:
-    """The error that stops a diverged ``fit`` (call it before the weights are restored)."""
+def divergence_error(model: Module, epoch: int, batch: int, loss: float, xb: np.ndarray,
+                     exploded_from: tuple[float, float] | None = None) -> FloatingPointError:
+    """The error that stops a diverged ``fit`` (call it before the weights are restored).
+    ``exploded_from`` = (first loss of the run, factor) when the loss is still finite but
+    rose more than ``factor`` times."""
+    if exploded_from is None:
+        what = f"the loss is {loss}; {culprit(model, xb)}"
+    else:
+        first, factor = exploded_from
+        what = (f"the loss {loss:.4g} is more than {factor:g} times its first value in this "
+                f"run ({first:.4g}): the gradients exploded ({_largest_weight(model)})")
     return FloatingPointError(
-        f"fit: training diverged at epoch {epoch + 1}, batch {batch}: the loss is {loss}; "
-        f"{culprit(model, xb)}. The weights are restored to the start of epoch {epoch + 1}. "
-        "Use a smaller learning rate (lr=), or clip the gradients (Trainer(clip_grad_norm=) "
-        "or clip_grad_value=)")
+        f"fit: training diverged at epoch {epoch + 1}, batch {batch}: {what}. The weights "
+        f"are restored to the start of epoch {epoch + 1}. Use a smaller learning rate (lr=), "
+        "or clip the gradients (Trainer(clip_grad_norm=) or clip_grad_value=)")
+
+
+def _largest_weight(model: Module) -> str:
+    largest = max(((float(np.abs(p.data).max(initial=0.0)), name)
+                   for name, p in model.named_parameters()), default=(0.0, "none"))
+    return f"largest |w| = {largest[0]:.3g}, in {largest[1]}"
 
 
 def culprit(model: Module, xb: np.ndarray) -> str:
@@ -43,13 +56,10 @@ def culprit(model: Module, xb: np.ndarray) -> str:
                                           and not all_finite(param.grad)):
             return (f"the gradient of {name} first went non-finite (parameters checked in "
                     "the model's order): the last step made its weights non-finite")
-    largest = max(((float(np.abs(p.data).max(initial=0.0)), name)
-                   for name, p in model.named_parameters()), default=(0.0, "none"))
     layer = first_non_finite_output(model, xb)
     where = f"the output of layer {layer} is the first that is not finite" \
         if layer is not None else "the model's outputs are finite, the loss overflowed"
-    return (f"{where}; the weights have grown (largest |w| = {largest[0]:.3g}, in "
-            f"{largest[1]}): the gradients exploded")
+    return f"{where}; the weights have grown ({_largest_weight(model)}): the gradients exploded"
 
 
 def first_non_finite_output(model: Module, xb: np.ndarray) -> str | None:

@@ -85,6 +85,7 @@ def training_state(trainer: Trainer, epoch: int, current: EpochState | None) -> 
     return {"format": FORMAT, "version": VERSION, "run": dict(trainer._run), "epoch": epoch,
             "epoch_state": None if current is None else current.state_dict(),
             "stop_training": trainer.stop_training, "errors": trainer._errors,
+            "first_loss": trainer.first_loss,
             "rng": generator().bit_generator.state,
             "callbacks": [{"class": type(c).__name__, "state": c.state_dict()}
                           for c in trainer._callbacks]}
@@ -125,6 +126,7 @@ def restore(trainer: Trainer, path: str | os.PathLike[str]) -> tuple[int, EpochS
     generator().bit_generator.state = state["rng"]
     trainer._errors = state["errors"]
     trainer.stop_training = bool(state["stop_training"])
+    trainer.first_loss = state.get("first_loss")
     current = state["epoch_state"]
     return int(state["epoch"]), None if current is None else EpochState.from_state_dict(current)
 

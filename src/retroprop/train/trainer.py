@@ -127,6 +127,8 @@ class Trainer:
         self.metrics = dict(get_metric(m, self.contract.threshold) for m in metrics)
         self.stop_training = False
         self.resuming = False  # True while a resumed fit runs its callbacks' on_train_begin
+        self.divergence_factor: float | None = 1e8  # fit's, see there
+        self.first_loss: float | None = None  # the first finite batch loss of the run
         self.penalized = [m for m in model.modules() if type(m).penalty is not Module.penalty]
         self.projected = [m for m in model.modules() if type(m).project_ is not Module.project_]
 
@@ -189,7 +191,8 @@ class Trainer:
             validation_split: float = 0.0, callbacks: Sequence[Callback] | None = None,
             verbose: int = 1, sampling: str = "uniform",
             augment: Callable[[np.ndarray], np.ndarray] | None = None,
-            resume_from: str | os.PathLike[str] | None = None) -> History:
+            resume_from: str | os.PathLike[str] | None = None,
+            divergence_factor: float | None = 1e8) -> History:
         """Train for ``epochs`` epochs; returns the :class:`~retroprop.callbacks.History`.
 
         Parameters
@@ -219,6 +222,12 @@ class Trainer:
             continues where that one stopped (weights, optimizer, callbacks, schedules,
             random generator, position inside the epoch), and ends with the weights an
             uninterrupted run would have. Call ``fit`` with the same data and arguments.
+        divergence_factor : float or None, default 1e8
+            Training stops as diverged, with the weights of the epoch's start, when the
+            loss is not finite, or when it rises above ``divergence_factor`` times its
+            first value in the run (at least 1: a run that starts near 0 is not judged by
+            a tiny first loss): exploding gradients, before they overflow. None: only
+            non-finite losses stop it.
         """
         where = "fit"
         epochs = _integer(epochs, "epochs", 0)
@@ -274,6 +283,10 @@ class Trainer:
                      "shuffle": shuffle, "sampling": sampling, "validation": X_val is not None}
         self._callbacks = saved
         self._pending: list[Callable[[dict[str, Any]], None]] = []
+        if divergence_factor is not None and not divergence_factor > 1:
+            raise ValueError(f"fit: divergence_factor must be > 1 or None, got "
+                             f"{divergence_factor!r}")
+        self.divergence_factor, self.first_loss = divergence_factor, None
         self.stop_training = False
         self.resuming = resume_from is not None
         hooks.on_train_begin({})
@@ -334,10 +347,17 @@ class Trainer:
                 xb = augment(xb)
             value, outputs = self._step(xb, yb)
             hooks.on_train_batch_end(batch, {"loss": value, "size": len(index)})
-            if not math.isfinite(value):
-                if self.stop_training:
+            if self.first_loss is None and math.isfinite(value):
+                self.first_loss = value
+            exploded = self.divergence_factor is not None and math.isfinite(value) and \
+                value > self.divergence_factor * max(self.first_loss or 0.0, 1.0)
+            if not math.isfinite(value) or exploded:
+                if self.stop_training and not exploded:
                     break
-                error = divergence_error(self.model, epoch, batch, value, xb)
+                error = divergence_error(
+                    self.model, epoch, batch, value, xb,
+                    (self.first_loss or 0.0, self.divergence_factor or 0.0) if exploded
+                    else None)
                 self.model.load_state_dict(state.last_good)
                 raise error
             state.add(value, outputs, yb)
