@@ -319,6 +319,43 @@ def _process_docstring(app: Any, what: str, name: str, obj: Any, options: Any,
     for i, line in enumerate(lines):
         if not line.lstrip().startswith((">>>", "...")):
             lines[i] = escape_plain_text(line)
+    lines[:] = formula_blocks(lines)
+
+
+SECTION_RULE = re.compile(r"^-{3,}\s*$")
+FORMULA = re.compile(r"[←=Σ∂√·²∇ηλμ]")
+
+
+def formula_blocks(lines: list[str]) -> list[str]:
+    """Keep the line breaks of the formulas that docstrings set off as an indented block
+    after a blank line (``w ← w - η ∂E/∂w`` on one line, the next rule on the next):
+    reStructuredText would join them into one paragraph, so each such block becomes a
+    ``parsed-literal`` block. Only the text before the first numpydoc section."""
+    end = next((i for i in range(len(lines) - 1) if SECTION_RULE.match(lines[i + 1])
+                and lines[i].strip()), len(lines))
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        starts = (i < end and line.startswith(" ") and line.strip()
+                  and (i == 0 or not lines[i - 1].strip())
+                  and not (out and out[-1].rstrip().endswith("::")))
+        if not starts:
+            out.append(line)
+            i += 1
+            continue
+        j = i
+        while j < end and lines[j].startswith(" ") and lines[j].strip():
+            j += 1
+        block = lines[i:j]
+        if any(FORMULA.search(b) for b in block) and \
+                not any(b.lstrip().startswith((">>>", "..", "*", "-")) for b in block):
+            indent = min(len(b) - len(b.lstrip()) for b in block)
+            out += [".. parsed-literal::", ""] + ["   " + b[indent:] for b in block]
+        else:
+            out += block
+        i = j
+    return out
 
 
 # ------------------------------------------------------------------------ language switch

@@ -61,3 +61,15 @@ def test_plain_text_docstrings_are_escaped_for_restructuredtext():
     assert escape("|w| + *kernel, weights_") == "\\|w\\| + \\*kernel, weights\\_"
     assert escape("the *sum* of ``|x|`` and :math:`|a|`") == (
         "the *sum* of ``|x|`` and :math:`|a|`")
+
+
+def test_formula_blocks_keep_their_lines():
+    """An indented block of formulas after a blank line keeps one formula per line (a
+    parsed-literal block); lists, examples and numpydoc sections are left alone."""
+    lines = ["Momentum:", "", "    b ← μ b + g", "    w ← w - η b", "", "Notes:", "",
+             "    plain indented prose", "", "Parameters", "----------", "lr : float",
+             "    η = 0.1 here stays a description"]
+    assert retroprop_docs.formula_blocks(lines) == [
+        "Momentum:", "", ".. parsed-literal::", "", "   b ← μ b + g", "   w ← w - η b", "",
+        "Notes:", "", "    plain indented prose", "", "Parameters", "----------",
+        "lr : float", "    η = 0.1 here stays a description"]
