@@ -3,25 +3,12 @@ decodes, the screenshot is not blank, and the console shows no error (headless C
 from Debian's ``chromium`` package)."""
 
 import re
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
 
 from retroprop.cli import main
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-CHECK = """<script>
-window.addEventListener("load", () => {
-  const images = [...document.images];
-  const drawn = images.filter(i => i.complete && i.naturalWidth > 0).length;
-  document.title = `images ${drawn}/${images.length}`;
-});
-</script>"""
+from tests.chromium import CHECK, chromium
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +27,6 @@ def test_report_is_self_contained_and_rebuilt(run_dir):
     assert (run_dir / "report.html").is_file()
 
 
-def chromium(*args, profile):
-    assert CHROMIUM, "Debian's chromium is needed: apt-get install chromium"
-    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
-                          capture_output=True, text=True, timeout=120)
 
 
 def test_report_renders_in_headless_chromium(run_dir, tmp_path):

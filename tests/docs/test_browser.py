@@ -3,8 +3,6 @@ package): pages render with every image decoded and no console error, the search
 ``Rprop``, every internal link resolves, and every page offers the other language."""
 
 import re
-import shutil
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -12,17 +10,8 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 import pytest
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--allow-file-access-from-files"]
-CHECK = """<script>
-window.addEventListener("load", () => {
-  const images = [...document.images];
-  const drawn = images.filter(i => i.complete && i.naturalWidth > 0).length;
-  document.title = `images ${drawn}/${images.length}`;
-});
-</script>"""
+from tests.chromium import CHECK, chromium
+
 PAGES = {
     "home": "index.html",
     "api": "api/generated/retroprop.optim.Rprop.html",
@@ -31,10 +20,6 @@ PAGES = {
 }
 
 
-def chromium(*args, profile):
-    assert CHROMIUM, "Debian's chromium is needed: apt-get install chromium"
-    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
-                          capture_output=True, text=True, timeout=180)
 
 
 @pytest.mark.parametrize("page", PAGES.values(), ids=PAGES.keys())
