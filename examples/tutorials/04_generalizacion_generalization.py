@@ -24,5 +24,5 @@ for name, options in {"none": {}, "dropout": {"dropout": 0.5}, "l2": {"l2": 1e-2
                              l2=options.get("l2", 0.0))
     trainer = rp.Trainer(model, rp.nn.CrossEntropyLoss(),
                          rp.optim.SGD(model.parameters(), lr=0.05, momentum=0.9))
-    trainer.fit(X, y, epochs=10 if quick else 100, batch_size=32, verbose=0)
+    trainer.fit(X, y, epochs=10 if quick else 100, batch_size=32, verbose=0 if quick else 1)
     print(f"{name:>8}: test accuracy {trainer.evaluate(X_test, y_test)['accuracy']:.3f}")

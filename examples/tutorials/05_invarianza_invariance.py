@@ -27,5 +27,6 @@ rp.manual_seed(0)
 model = rp.models.lenet5(activation="relu", pooling="max")
 trainer = rp.Trainer(model, rp.nn.CrossEntropyLoss(),
                      rp.optim.SGD(model.parameters(), lr=0.05, momentum=0.9))
-trainer.fit(images(X[:n]), y[:n], epochs=1 if quick else 5, batch_size=128, verbose=0)
+trainer.fit(images(X[:n]), y[:n], epochs=1 if quick else 5, batch_size=128,
+            verbose=0 if quick else 1)
 print(f"LeNet-5 test accuracy: {trainer.evaluate(images(X_test), y_test)['accuracy']:.3f}")
