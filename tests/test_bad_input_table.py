@@ -214,6 +214,19 @@ CASES = [
     ("training", "batch_size=0", "trainer().fit(X4, LABELS, batch_size=0, verbose=0)"),
     ("training", "a NaN in X", "trainer().fit(np.full((5, 4), np.nan, np.float32), LABELS, "
      "verbose=0)"),
+    ("training", "resume_from a model file that holds no training state",
+     "trainer().fit(X4, LABELS, verbose=0, resume_from=model_file())"),
+    ("training", "resume_from a file that does not exist",
+     "trainer().fit(X4, LABELS, verbose=0, resume_from='no-run.rpz')"),
+    ("training", "divergence_factor=0.5",
+     "trainer().fit(X4, LABELS, verbose=0, divergence_factor=0.5)"),
+    ("training", "gradient clipping with a closure method (L-BFGS)",
+     "rp.Trainer(nn.Linear(4, 3), nn.CrossEntropyLoss(), optim.LBFGS(nn.Linear(4, 3)."
+     "parameters()), clip_grad_norm=1.0)"),
+    ("training", "a schedule of the learning rate for vSGD (it has none)",
+     "optim.lr_scheduler.StepLR(optim.VSGD(nn.Linear(2, 2).parameters()), step_size=1)"),
+    ("training", "EarlyStopping on val_loss without validation data",
+     "trainer().fit(X4, LABELS, verbose=0, callbacks=[rp.callbacks.EarlyStopping()])"),
     ("ONNX export", "a layer without an ONNX form", "rp.onnx.export(nn.Sequential(nn.Linear("
      "3, 3), nn.MultiTask(nn.Linear(3, 3), nn.Linear(3, 1))), 'm.onnx', 3)"),
     ("ONNX export", "an input shape the model does not take",

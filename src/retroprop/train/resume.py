@@ -13,6 +13,7 @@ the previous checkpoint stays whole until the new one is complete.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -26,8 +27,6 @@ import numpy as np
 from retroprop.random import generator
 
 if TYPE_CHECKING:
-    import os
-
     from retroprop.nn.module import Module
     from retroprop.train.trainer import Trainer
 
@@ -101,6 +100,9 @@ def restore(trainer: Trainer, path: str | os.PathLike[str]) -> tuple[int, EpochS
         load_training_state,
     )
 
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"fit: resume_from={str(path)!r}: no checkpoint there (write "
+                                "one with ModelCheckpoint(path, resumable=True))")
     state = load_training_state(path)
     if state.get("format") != FORMAT or state.get("version") != VERSION:
         raise ModelFileError(f"fit: {path} is not a training checkpoint of this version")
