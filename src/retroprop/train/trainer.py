@@ -1,11 +1,15 @@
-"""``Trainer``: the training loop of seeds 001 and 004, in Keras's shape.
+"""``Trainer``: the training loop of Berzal's and Tobón & Aguirre's lectures, in Keras's
+shape.
 
 One epoch presents the training set in batches (online: ``batch_size=1``;
-full batch: ``batch_size=None``; mini-batches otherwise). For each batch:
-forward, loss (plus the modules' penalties), backward, gradient clipping,
-optimizer step, weight constraints. Full-batch optimizers (conjugate
-gradient, L-BFGS, Newton) receive a closure that recomputes loss and
-gradients.
+full batch: ``batch_size=None``; mini-batches otherwise). For each batch, the
+step strategy that the optimizer's ``step_kind`` selects
+(:mod:`retroprop.train.steps`): forward, loss (plus the modules' penalties),
+backward, gradient clipping, optimizer step, weight constraints; full-batch
+optimizers (conjugate gradient, L-BFGS, Newton) receive a closure that
+recomputes loss and gradients. The loop's position is kept in an
+:class:`~retroprop.train.resume.EpochState`, so that a run can be checkpointed
+and resumed exactly (:mod:`retroprop.train.resume`).
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ class Trainer:
     metrics : list of str or callables, default ["accuracy"] for classification losses
         Names from :mod:`retroprop.train.metrics` or ``f(y_true, outputs)``.
     clip_grad_norm, clip_grad_value : float, optional
-        Clip gradients before every step (seed 003).
+        Clip gradients before every step (Fuentes Pineda: exploding gradients).
 
     Attributes
     ----------
