@@ -1,13 +1,12 @@
 """A real Dask LocalCluster (two worker processes on loopback) gives the serial results."""
 
+import distributed
 import numpy as np
 import pytest
 
 import retroprop as rp
 from retroprop.parallel import connect
 from tests.tune.problems import build, digits
-
-distributed = pytest.importorskip("distributed")
 
 
 @pytest.fixture(scope="module")
