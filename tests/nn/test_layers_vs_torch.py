@@ -7,6 +7,7 @@ import torch
 
 import retroprop as rp
 from retroprop import nn
+from retroprop.ops.normalization import standardize
 
 
 def compare(ours, theirs, x, train=True, rtol=1e-10):
@@ -66,6 +67,27 @@ def test_normalization_finite_differences(layer):
     assert rp.gradcheck(lambda t, *params: module(t), [x, *module.parameters()], atol=1e-6,
                         rtol=1e-5)
 
+
+
+def test_fused_batch_norm_matches_the_unfused_graph_on_a_channels_first_input():
+    """BatchNorm2d in training (one node for x̂, γ and β) against standardize, times γ,
+    plus β, on a float32 input laid out CNHW in memory, as a convolution hands it on."""
+    rng = np.random.default_rng(0)
+    data = rng.normal(1.0, 2.0, (4, 8, 5, 5)).astype(np.float32).transpose(1, 0, 2, 3)
+    upstream = rng.standard_normal(data.shape).astype(np.float32)
+    layer = nn.BatchNorm2d(4)
+    layer.weight.data[...] = rng.standard_normal(4)
+    layer.bias.data[...] = rng.standard_normal(4)
+    x, plain_x = (rp.Tensor(data, requires_grad=True) for _ in range(2))
+    weight, bias = (rp.Tensor(p.data.copy(), requires_grad=True) for p in layer.parameters())
+    out = layer(x)
+    expected = (standardize(plain_x, (0, 2, 3))[0] * weight.reshape(1, 4, 1, 1)
+                + bias.reshape(1, 4, 1, 1))
+    out.backward(upstream)
+    expected.backward(upstream)
+    for ours, plain in ((out.data, expected.data), (x.grad, plain_x.grad),
+                        (layer.weight.grad, weight.grad), (layer.bias.grad, bias.grad)):
+        np.testing.assert_allclose(ours, plain, rtol=1e-4, atol=1e-5)
 
 def dropout_in_training(output, x, p, upstream_grad):
     """What one library's dropout did: the fraction kept, the factor on kept inputs, whether

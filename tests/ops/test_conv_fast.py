@@ -114,3 +114,42 @@ def test_conv_without_gradients_in_image_slices_equals_the_whole_batch(with_bias
     assert not hasattr(op, "cols")  # nothing kept for a backward pass
     np.testing.assert_allclose(sliced, whole.data, rtol=1e-13, atol=1e-13)
     assert whole._ctx.cols.shape[-1] == 7 * 5 * 6  # with gradients: kept for backward
+
+
+def test_conv_reuses_a_released_unrolled_input_without_mixing_steps():
+    """Training steps hand their unrolled input on to the next step of the same shape;
+    graphs built before any backward pass, and a retained graph, keep their own."""
+    rng = np.random.default_rng(0)
+    layer = rp.nn.Conv2d(3, 4, 3, padding=1)
+    twin = torch.nn.Conv2d(3, 4, 3, padding=1)
+    with torch.no_grad():
+        twin.weight.copy_(torch.from_numpy(layer.weight.data))
+        twin.bias.copy_(torch.from_numpy(layer.bias.data))
+    conv._FREE.clear()
+
+    def expected(x, upstream):
+        twin.zero_grad()
+        twin(torch.from_numpy(x)).backward(torch.from_numpy(upstream))
+        return twin.weight.grad.numpy()
+
+    batches = [rng.standard_normal((2, 3, 5, 5)).astype(np.float32) for _ in range(4)]
+    upstream = [rng.standard_normal((2, 4, 5, 5)).astype(np.float32) for _ in range(4)]
+    pending = [layer(Tensor(x)) for x in batches[:2]]  # two graphs alive at once
+    for out, x, g in zip(pending, batches[:2], upstream[:2], strict=True):
+        layer.weight.grad = None
+        out.backward(g)
+        np.testing.assert_allclose(layer.weight.grad, expected(x, g), rtol=1e-4, atol=1e-5)
+    assert conv._FREE  # released for the next step
+    out = layer(Tensor(batches[2]))
+    assert not conv._FREE  # taken by it
+    layer.weight.grad = None
+    out.backward(upstream[2], retain_graph=True)  # kept: the graph still needs it
+    assert not conv._FREE
+    reused = layer(Tensor(batches[3]))  # a new array, not the retained graph's
+    out.backward(upstream[2])
+    np.testing.assert_allclose(layer.weight.grad, 2 * expected(batches[2], upstream[2]),
+                               rtol=1e-4, atol=1e-5)
+    layer.weight.grad = None
+    reused.backward(upstream[3])
+    np.testing.assert_allclose(layer.weight.grad, expected(batches[3], upstream[3]),
+                               rtol=1e-4, atol=1e-5)

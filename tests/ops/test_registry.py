@@ -20,7 +20,7 @@ from retroprop import ops
 from retroprop.nn import functional as F
 from retroprop.ops import pooling
 from retroprop.ops.conv import Conv2d
-from retroprop.ops.normalization import standardize
+from retroprop.ops.normalization import batch_norm, standardize
 from tests.ops.harness import (
     PRECISIONS,
     Case,
@@ -129,6 +129,12 @@ CASES = [
     Case("standardize_features", lambda a: standardize(a, (1, 2))[0],
          lambda a: (a - a.mean((1, 2), keepdim=True))
          / torch.sqrt(a.var((1, 2), unbiased=False, keepdim=True) + 1e-5), [normal(3, 4, 5)]),
+    Case("batch_norm_channels", lambda x, w, b: batch_norm(x, w, b)[0],
+         lambda x, w, b: TF.batch_norm(x, None, None, w, b, training=True),
+         [normal(4, 2, 3, 3), normal(2), normal(2)]),
+    Case("batch_norm_features", lambda x, w, b: batch_norm(x, w, b)[0],
+         lambda x, w, b: TF.batch_norm(x, None, None, w, b, training=True),
+         [normal(8, 3), normal(3), normal(3)]),
     Case("conv2d", lambda x, w, b: Conv2d.apply(x, w, b, stride=(1, 1), padding=(1, 1),
                                                  dilation=(1, 1), groups=1),
          lambda x, w, b: TF.conv2d(x, w, b, padding=1),

@@ -9,7 +9,7 @@ import numpy as np
 
 from retroprop.nn.module import Module
 from retroprop.nn.parameter import Parameter
-from retroprop.ops.normalization import standardize
+from retroprop.ops.normalization import batch_norm, standardize
 from retroprop.tensor.tensor import Tensor, _check_float_dtype, get_default_dtype
 
 
@@ -74,8 +74,12 @@ class _BatchNorm(Module):
                 raise ValueError(f"{name}: batch statistics need more than one value per "
                                  f"channel in training, got input of shape {x.shape}; use a "
                                  "larger batch or eval()")
-            out, mean, var = standardize(x, axes, self.eps)
+            affine = self.weight is not None and self.bias is not None
+            out, mean, var = batch_norm(x, self.weight, self.bias, self.eps) if affine else \
+                standardize(x, axes, self.eps)
             self._track(mean.reshape(-1), var.reshape(-1), x.size // x.shape[1])
+            if affine:  # γ and β already applied, in the same node
+                return out
         else:
             inv_std = 1.0 / np.sqrt(self.running_var + x.dtype.type(self.eps))
             out = (x - self.running_mean.reshape(shape)) * inv_std.reshape(shape)

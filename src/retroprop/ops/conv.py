@@ -11,6 +11,8 @@ without copying. With the receptive field of output (n, i, j) unrolled into a co
 
     y[n, o, i, j] = b_o + Σ_{c, u, v} w[o, c, u, v] x[n, c, s·i + d·u - p, s·j + d·v - p]
 
+In training, the unrolled input of a step whose graph has been freed serves the next
+step of the same shape (see ``_FREE``).
 Without gradients (``rp.no_grad()``: evaluation, prediction) nothing is kept for a
 backward pass, and the images are unrolled and multiplied a slice at a time through one
 buffer of about 8 MiB: the memory of inference no longer grows with the batch, and the
@@ -75,6 +77,20 @@ def receptive_fields(source: np.ndarray, kernel: Pair, stride: Pair, dilation: P
         writeable=False)
 
 
+#: unrolled inputs released by finished backward passes (the graph freed, so nothing else
+#: refers to them), one per (shape, dtype), at most FREE_SHAPES of them: reusing one saves
+#: the page faults of a fresh array of tens of MiB at every training step
+FREE_SHAPES = 4
+_FREE: dict[tuple[tuple[int, ...], np.dtype], np.ndarray] = {}
+
+
+def _take(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """An uninitialized array: a released one of that shape when there is one (its pages
+    are already mapped), else a new one."""
+    found = _FREE.pop((shape, np.dtype(dtype)), None)
+    return np.empty(shape, dtype) if found is None else found
+
+
 class Conv2d(Function):
     """y = conv(x, W) + b, NCHW; see the module docstring for the formulas."""
 
@@ -97,7 +113,7 @@ class Conv2d(Function):
         # buffer of about CHUNK_ELEMENTS, which bounds the memory of inference
         images = n if grad_mode.is_grad_enabled() else \
             max(1, min(n, CHUNK_ELEMENTS // ((size + 1) * oh * ow)))
-        cols = np.empty((groups, size + (bias is not None), images * oh * ow), dtype=x.dtype)
+        cols = _take((groups, size + (bias is not None), images * oh * ow), x.dtype)
         if bias is not None:
             cols[:, size] = 1
         out = np.empty((out_channels, n * oh * ow), dtype=x.dtype)
@@ -115,6 +131,16 @@ class Conv2d(Function):
             self.cols = cols
         self.out_shape = (out_channels, n, oh, ow)
         return out.reshape(self.out_shape).transpose(1, 0, 2, 3)
+
+    def release(self) -> None:
+        """Hand the unrolled input back for the next forward pass of the same geometry
+        (after the backward pass nothing else holds it)."""
+        cols = self.__dict__.get("cols")
+        if cols is not None:
+            if len(_FREE) >= FREE_SHAPES:  # forget the oldest shape
+                del _FREE[next(iter(_FREE))]
+            _FREE[cols.shape, cols.dtype] = cols
+        super().release()
 
     def _blocks(self, out_channels: int) -> list[slice]:
         size = out_channels // self.groups

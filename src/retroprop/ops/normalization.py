@@ -6,6 +6,12 @@
 Backward, with n the number of elements averaged and g = dL/dx̂:
 
     dL/dx = (1 / (n √(σ² + ε))) (n g - Σ g - x̂ Σ (g x̂))      (sums over ``axes``)
+
+Batch normalization in training fuses the per-channel affine map y = γ x̂ + β into the
+same node (:class:`BatchNormalize`): with g = dL/dy, dL/dβ = Σ g, dL/dγ = Σ g x̂ and
+dL/dx = (γ / (n √(σ² + ε))) (n g - Σ g - x̂ Σ (g x̂)), sums over every axis but the
+channels; the sums serve both the parameters and the input, and no intermediate
+tensor of the unfused graph (x̂ γ, its gradient) is made.
 """
 
 from __future__ import annotations
@@ -40,3 +46,54 @@ def standardize(x: Tensor, axes: tuple[int, ...], eps: float = 1e-5
     mean = x.data.mean(axis=axes, keepdims=True)
     var = x.data.var(axis=axes, keepdims=True)
     return Standardize.apply(x, mean=mean, var=var, axes=axes, eps=eps), mean, var
+
+
+class BatchNormalize(Function):
+    """y = γ x̂ + β per channel (axis 1), x̂ = (x - μ_B) / √(σ²_B + ε), from the centred
+    input x - μ_B and the biased batch variance σ²_B computed by :func:`batch_norm` (the
+    centred array becomes x̂ in place)."""
+
+    def forward(self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray, *,
+                centered: np.ndarray, var: np.ndarray, eps: float) -> np.ndarray:
+        self.axes = channel_axes(x)
+        self.count = x.size // x.shape[1]
+        shape = var.shape
+        self.inv_std = 1.0 / np.sqrt(var + x.dtype.type(eps))
+        self.x_hat = x_hat = np.multiply(centered, self.inv_std, out=centered)
+        self.weight = weight.reshape(shape)
+        out = np.multiply(x_hat, self.weight, out=np.empty_like(x_hat))
+        out += bias.reshape(shape)
+        return out
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        x_hat, n, axes = self.x_hat, self.count, self.axes
+        total = grad.sum(axis=axes, keepdims=True)
+        projection = np.multiply(grad, x_hat, out=np.empty_like(x_hat)).sum(axis=axes,
+                                                                            keepdims=True)
+        grad_x = None
+        if self.needs_input_grad[0]:
+            # (g - Σg/n - x̂ Σ(g x̂)/n) γ/√(σ² + ε)
+            grad_x = np.multiply(x_hat, projection / n, out=np.empty_like(x_hat))
+            np.subtract(grad, grad_x, out=grad_x)
+            grad_x -= total / n
+            grad_x *= self.weight * self.inv_std
+        return grad_x, projection.reshape(-1), total.reshape(-1)
+
+
+def channel_axes(x: np.ndarray | Tensor) -> tuple[int, ...]:
+    """Every axis but the channels (axis 1)."""
+    return (0, *range(2, x.ndim))
+
+
+def batch_norm(x: Tensor, weight: Tensor, bias: Tensor, eps: float = 1e-5
+               ) -> tuple[Tensor, np.ndarray, np.ndarray]:
+    """(γ x̂ + β, μ_B, σ²_B) with the batch statistics of each channel (axis 1); μ_B and
+    σ²_B keep the reduced axes as size 1. Same values as ``standardize(x, axes)`` times
+    γ plus β, in one node."""
+    axes = channel_axes(x)
+    mean = x.data.mean(axis=axes, keepdims=True)
+    centered = np.subtract(x.data, mean, out=np.empty_like(x.data))  # x's memory layout
+    var = np.multiply(centered, centered, out=np.empty_like(centered)).mean(axis=axes,
+                                                                           keepdims=True)
+    out = BatchNormalize.apply(x, weight, bias, centered=centered, var=var, eps=eps)
+    return out, mean, var
