@@ -74,12 +74,13 @@ class _BatchNorm(Module):
                 raise ValueError(f"{name}: batch statistics need more than one value per "
                                  f"channel in training, got input of shape {x.shape}; use a "
                                  "larger batch or eval()")
-            affine = self.weight is not None and self.bias is not None
-            out, mean, var = batch_norm(x, self.weight, self.bias, self.eps) if affine else \
-                standardize(x, axes, self.eps)
-            self._track(mean.reshape(-1), var.reshape(-1), x.size // x.shape[1])
-            if affine:  # γ and β already applied, in the same node
+            weight, bias = self.weight, self.bias
+            if weight is not None and bias is not None:  # γ and β applied in the same node
+                out, mean, var = batch_norm(x, weight, bias, self.eps)
+                self._track(mean.reshape(-1), var.reshape(-1), x.size // x.shape[1])
                 return out
+            out, mean, var = standardize(x, axes, self.eps)
+            self._track(mean.reshape(-1), var.reshape(-1), x.size // x.shape[1])
         else:
             inv_std = 1.0 / np.sqrt(self.running_var + x.dtype.type(self.eps))
             out = (x - self.running_mean.reshape(shape)) * inv_std.reshape(shape)
