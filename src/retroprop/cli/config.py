@@ -122,15 +122,20 @@ def check_types(settings: dict[str, Any], where: str) -> dict[str, Any]:
     return settings
 
 
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """Settings from a TOML file: top-level keys or a ``[train]`` table, type-checked."""
+def load_toml(path: str | Path, where: str) -> dict[str, Any]:
+    """A TOML file's tables, or a clear error (``where`` names the option or command)."""
     try:
         with open(path, "rb") as handle:
-            data = tomllib.load(handle)
+            return tomllib.load(handle)
     except FileNotFoundError:
-        raise FileNotFoundError(f"--config: no file {path}") from None
+        raise FileNotFoundError(f"{where}: no file {path}") from None
     except tomllib.TOMLDecodeError as error:
-        raise ValueError(f"--config {path}: not valid TOML ({error})") from None
+        raise ValueError(f"{where} {path}: not valid TOML ({error})") from None
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Settings from a TOML file: top-level keys or a ``[train]`` table, type-checked."""
+    data = load_toml(path, "--config")
     data = data.get("train", data)
     known = {f.name for f in fields(TrainConfig)}
     unknown = sorted(set(data) - known)

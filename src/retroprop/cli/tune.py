@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from retroprop.cli.config import load_toml
 
 SEARCH_KEYS = {"method", "trials", "cv", "validation_fraction", "seed", "round_size",
                "workers", "metric"}
@@ -54,13 +55,7 @@ def add_parser(commands: Any) -> None:
 
 def read_config(path: str | Path) -> dict[str, Any]:
     """The four tables of a search file, checked."""
-    try:
-        with open(path, "rb") as handle:
-            config = tomllib.load(handle)
-    except FileNotFoundError:
-        raise FileNotFoundError(f"tune: no file {path}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ValueError(f"tune {path}: not valid TOML ({error})") from None
+    config = load_toml(path, "tune")
     unknown = sorted(set(config) - {"search", "data", "estimator", "space"})
     if unknown or "space" not in config:
         raise ValueError(f"tune {path}: expected tables [search], [data], [estimator] and "
