@@ -109,12 +109,18 @@ def test_custom_modules_round_trip(tmp_path):
     np.testing.assert_array_equal(original(x).data, loaded(x).data)
 
 
-def test_optimizer_state_round_trip(tmp_path):
+def saved_with_optimizer(tmp_path):
+    """Save a model with its SGD optimizer after one step with momentum; the optimizer."""
     net = model()
     optimizer = rp.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
     net(np.ones((2, 5))).sum().backward()
     optimizer.step()
     rp.save(net, tmp_path / "m.rpz", optimizer=optimizer)
+    return optimizer
+
+
+def test_optimizer_state_round_trip(tmp_path):
+    optimizer = saved_with_optimizer(tmp_path)
     restored = rp.optim.SGD(rp.load(tmp_path / "m.rpz").parameters(), lr=0.5, momentum=0.5)
     restored.load_state_dict(rp.load_optimizer_state(tmp_path / "m.rpz"))
     assert restored.param_groups[0]["lr"] == 0.1
@@ -243,11 +249,7 @@ def test_weights_of_the_wrong_shape_or_unknown_arrays_are_refused(tmp_path):
 
 
 def test_corrupt_optimizer_state_is_refused(tmp_path):
-    net = model()
-    optimizer = rp.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
-    net(np.ones((2, 5))).sum().backward()
-    optimizer.step()
-    rp.save(net, tmp_path / "m.rpz", optimizer=optimizer)
+    saved_with_optimizer(tmp_path)
     with np.load(tmp_path / "m.rpz") as archive:
         arrays = dict(archive)
     header = json.loads(arrays.pop("__retroprop__").tobytes())
