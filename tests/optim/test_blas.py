@@ -1,4 +1,5 @@
-"""``axpy_``: y ← y + α x through NumPy's OpenBLAS, or NumPy where that is not possible."""
+"""``axpy_`` (y ← y + α x) and ``axpby_`` (y ← β y + α x) through NumPy's OpenBLAS, or NumPy
+where that is not possible."""
 
 import subprocess
 import sys
@@ -56,3 +57,32 @@ def test_axpy_on_column_major_and_mixed_layouts():
         expected = y + np.float32(-0.5) * x
         blas.axpy_(y, -0.5, x)
         np.testing.assert_allclose(y, expected, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float32, 1e-6), (np.float64, 1e-14)])
+@pytest.mark.parametrize("shape", [(7,), (256, 784), (3, 64, 64)])
+@pytest.mark.parametrize("alpha, beta", [(1.0, 0.9), (-0.01, 1.0), (2.5, 0.0)])
+def test_axpby_matches_numpy(dtype, rtol, shape, alpha, beta):
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
+    expected = dtype(beta) * y + dtype(alpha) * x
+    blas.axpby_(y, alpha, x, beta)
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y, expected, rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("y_order, x_order", [("F", "F"), ("C", "F"), ("F", "C")])
+def test_axpby_on_views_and_mixed_layouts(y_order, x_order):
+    """A strided view, or arrays whose memory orders differ, take the NumPy path and
+    still pair elements by index."""
+    rng = np.random.default_rng(4)
+    base = rng.standard_normal((256, 1568)).astype(np.float32)
+    view = base[:, ::2]
+    x = np.asarray(rng.standard_normal((256, 784)).astype(np.float32), order=x_order)
+    y = np.asarray(rng.standard_normal((256, 784)).astype(np.float32), order=y_order)
+    for target in (view, y):
+        before, untouched = target.copy(), base[:, 1::2].copy()
+        blas.axpby_(target, -0.5, x, 0.9)
+        np.testing.assert_allclose(target, np.float32(0.9) * before + np.float32(-0.5) * x,
+                                   rtol=1e-6, atol=1e-6)
+        np.testing.assert_array_equal(base[:, 1::2], untouched)

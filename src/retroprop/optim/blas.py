@@ -1,4 +1,5 @@
-"""The in-place update y ← y + α x of the optimizers (BLAS level 1, ``axpy``).
+"""The in-place updates y ← y + α x and y ← β y + α x of the optimizers (BLAS level 1,
+``axpy`` and OpenBLAS's ``axpby``).
 
 An optimizer step is a few passes over every weight array. In NumPy,
 ``y += alpha * x`` is two passes on one core, through a temporary. NumPy's
@@ -8,6 +9,11 @@ products). When that library is loaded in this process we call it through
 ctypes; otherwise (NumPy built on another BLAS, small or non-contiguous
 arrays) the same update runs in NumPy. Both agree to rounding: BLAS may
 compute α x + y with one fused multiply-add.
+
+``axpby`` (a momentum buffer's v ← μ v + g) replaces a scaling pass and an ``axpy`` pass
+by one pass. OpenBLAS runs it on one thread, which is also what keeps it fast when the
+other cores are busy: waking BLAS threads for a pass of a few microseconds can cost more
+than the pass.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import ctypes
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +30,7 @@ import numpy as np
 MIN_SIZE = 4096
 
 _Axpy = Callable[[int, float, int, int, int, int], None]
+_Axpby = Callable[[int, float, int, int, float, int, int], None]
 
 
 def _numpy_openblas() -> ctypes.CDLL | None:
@@ -44,22 +52,28 @@ def _numpy_openblas() -> ctypes.CDLL | None:
     return None
 
 
-def _axpy_routines() -> dict[np.dtype, _Axpy]:
+def _routines(name: str, with_beta: bool) -> dict[np.dtype, Any]:
+    """NumPy's OpenBLAS ``cblas_?{name}`` for float32 and float64, by dtype: arguments
+    (n, α, x, incx, y, incy), or (n, α, x, incx, β, y, incy) ``with_beta``."""
     library = _numpy_openblas()
     if library is None:
         return {}
     routines = {}
     for dtype, scalar, letter in ((np.float32, ctypes.c_float, "s"),
                                   (np.float64, ctypes.c_double, "d")):
-        routine = getattr(library, f"scipy_cblas_{letter}axpy64_")
+        routine = getattr(library, f"scipy_cblas_{letter}{name}64_", None)
+        if routine is None:
+            return {}
         routine.restype = None
-        routine.argtypes = [ctypes.c_int64, scalar, ctypes.c_void_p, ctypes.c_int64,
-                            ctypes.c_void_p, ctypes.c_int64]
+        vector = [ctypes.c_void_p, ctypes.c_int64]
+        beta = [scalar] if with_beta else []
+        routine.argtypes = [ctypes.c_int64, scalar, *vector, *beta, *vector]
         routines[np.dtype(dtype)] = routine
     return routines
 
 
-_AXPY = _axpy_routines()
+_AXPY: dict[np.dtype, _Axpy] = _routines("axpy", with_beta=False)
+_AXPBY: dict[np.dtype, _Axpby] = _routines("axpby", with_beta=True)
 
 
 def uses_blas() -> bool:
@@ -84,3 +98,14 @@ def axpy_(y: np.ndarray, alpha: float, x: np.ndarray) -> None:
         y += x
     else:
         y += alpha * x
+
+
+def axpby_(y: np.ndarray, alpha: float, x: np.ndarray, beta: float) -> None:
+    """y ← β y + α x, in place, in one pass; ``x`` has the shape and dtype of ``y``."""
+    routine = _AXPBY.get(y.dtype)
+    if (routine is not None and y.size >= MIN_SIZE and x.dtype == y.dtype
+            and x.shape == y.shape and _same_flat_order(x, y)):
+        routine(y.size, float(alpha), x.ctypes.data, 1, float(beta), y.ctypes.data, 1)
+        return
+    y *= y.dtype.type(beta)
+    axpy_(y, alpha, x)

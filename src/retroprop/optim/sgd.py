@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from retroprop.optim.blas import axpy_
+from retroprop.optim.blas import axpby_, axpy_
 from retroprop.optim.optimizer import Closure, Optimizer, check_lr, check_range
 
 
@@ -82,8 +82,7 @@ class SGD(Optimizer):
             if buffer is None:
                 buffer = state["momentum_buffer"] = grad.copy(order="K")
             else:
-                buffer *= momentum
-                axpy_(buffer, 1 - group["dampening"], grad)
+                axpby_(buffer, 1 - group["dampening"], grad, momentum)
             if group["nesterov"]:
                 axpy_(param.data, -lr, grad)
                 axpy_(param.data, -lr * momentum, buffer)
