@@ -9,7 +9,7 @@ import numpy as np
 
 from retroprop.nn.module import Module
 from retroprop.nn.parameter import Parameter
-from retroprop.ops.normalization import batch_norm, standardize
+from retroprop.ops.normalization import batch_norm, channel_axes, standardize
 from retroprop.tensor.tensor import Tensor, _check_float_dtype, get_default_dtype
 
 
@@ -67,20 +67,20 @@ class _BatchNorm(Module):
         if x.shape[1] != self.num_features:
             raise ValueError(f"{name}: input has {x.shape[1]} features (channels) on axis 1, "
                              f"expected {self.num_features}")
-        axes = (0, *range(2, x.ndim))
         shape = self._shape(x)
         if self.training:
-            if x.size // x.shape[1] <= 1:
+            per_channel = x.size // x.shape[1]
+            if per_channel <= 1:
                 raise ValueError(f"{name}: batch statistics need more than one value per "
                                  f"channel in training, got input of shape {x.shape}; use a "
                                  "larger batch or eval()")
             weight, bias = self.weight, self.bias
             if weight is not None and bias is not None:  # γ and β applied in the same node
                 out, mean, var = batch_norm(x, weight, bias, self.eps)
-                self._track(mean.reshape(-1), var.reshape(-1), x.size // x.shape[1])
+                self._track(mean.reshape(-1), var.reshape(-1), per_channel)
                 return out
-            out, mean, var = standardize(x, axes, self.eps)
-            self._track(mean.reshape(-1), var.reshape(-1), x.size // x.shape[1])
+            out, mean, var = standardize(x, channel_axes(x), self.eps)
+            self._track(mean.reshape(-1), var.reshape(-1), per_channel)
         else:
             inv_std = 1.0 / np.sqrt(self.running_var + x.dtype.type(self.eps))
             out = (x - self.running_mean.reshape(shape)) * inv_std.reshape(shape)
