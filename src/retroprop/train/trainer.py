@@ -241,6 +241,9 @@ class Trainer:
             raise ValueError(f"fit: validation_split must be in [0, 1), got {validation_split}")
         if sampling not in SAMPLINGS:
             raise ValueError(f"fit: sampling must be one of {SAMPLINGS}, got {sampling!r}")
+        if divergence_factor is not None and not divergence_factor > 1:
+            raise ValueError(f"fit: divergence_factor must be > 1 or None, got "
+                             f"{divergence_factor!r}")
         X = self._inputs(X, where)
         y = self._targets(y, len(X), where)
         X_val: np.ndarray | None
@@ -287,9 +290,6 @@ class Trainer:
                      "shuffle": shuffle, "sampling": sampling, "validation": X_val is not None}
         self._callbacks = saved
         self._pending: list[Callable[[dict[str, Any]], None]] = []
-        if divergence_factor is not None and not divergence_factor > 1:
-            raise ValueError(f"fit: divergence_factor must be > 1 or None, got "
-                             f"{divergence_factor!r}")
         self.divergence_factor, self.first_loss = divergence_factor, None
         self.stop_training = False
         self.resuming = resume_from is not None
