@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
 from retroprop import ops
 from retroprop.nn.module import Module
+from retroprop.ops import activation
 from retroprop.tensor.tensor import Tensor
 
 
@@ -22,12 +25,18 @@ class Step(Module):
     def forward(self, x: Tensor) -> Tensor:
         return ops.step(x)
 
+    def _infer(self, x: np.ndarray) -> np.ndarray:
+        return activation.Step().forward(x)
+
 
 class Sign(Module):
     """φ(v) = sgn(v) ∈ {-1, 0, +1}. Gradient 0 everywhere (undefined at 0)."""
 
     def forward(self, x: Tensor) -> Tensor:
         return ops.sign(x)
+
+    def _infer(self, x: np.ndarray) -> np.ndarray:
+        return activation.Sign().forward(x)
 
 
 class Sigmoid(Module):
@@ -44,6 +53,9 @@ class Sigmoid(Module):
     def forward(self, x: Tensor) -> Tensor:
         return ops.sigmoid(x, self.slope)
 
+    def _infer(self, x: np.ndarray) -> np.ndarray:
+        return activation.Sigmoid().forward(x, self.slope)
+
     def extra_repr(self) -> str:
         return "" if self.slope == 1 else f"slope={self.slope}"
 
@@ -53,6 +65,9 @@ class Tanh(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return ops.tanh(x)
+
+    def _infer(self, x: np.ndarray) -> np.ndarray:
+        return activation.Tanh().forward(x)
 
 
 class LeCunTanh(Module):
@@ -84,6 +99,9 @@ class ReLU(Module):
     def forward(self, x: Tensor) -> Tensor:
         return ops.relu(x)
 
+    def _infer(self, x: np.ndarray) -> np.ndarray:
+        return activation.ReLU().forward(x)
+
 
 class LeakyReLU(Module):
     """φ(v) = v for v > 0, else negative_slope·v."""
@@ -96,6 +114,9 @@ class LeakyReLU(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return ops.leaky_relu(x, self.negative_slope)
+
+    def _infer(self, x: np.ndarray) -> np.ndarray:
+        return activation.LeakyReLU().forward(x, self.negative_slope)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
@@ -112,6 +133,9 @@ class ELU(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return ops.elu(x, self.alpha)
+
+    def _infer(self, x: np.ndarray) -> np.ndarray:
+        return activation.ELU().forward(x, self.alpha)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}"
@@ -142,6 +166,9 @@ class Identity(Module):
     """φ(v) = v (a linear unit)."""
 
     def forward(self, x: Tensor) -> Tensor:
+        return x
+
+    def _infer(self, x: np.ndarray) -> np.ndarray:
         return x
 
 

@@ -5,10 +5,14 @@ they hold (a plain Python list or dict hides them from ``parameters()``)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+import numpy as np
+
 from retroprop.nn.module import Module
+from retroprop.tensor import grad_mode
 from retroprop.tensor.tensor import Tensor
 
 
@@ -58,12 +62,41 @@ class Sequential(Module):
         return layers[index]
 
     def forward(self, x: Tensor) -> Tensor:
-        for index, module in enumerate(self._modules.values()):
+        layers = list(self._modules.values())
+        start = 0
+        if not grad_mode._enabled:
+            data, start = self._infer_layers(x.data, layers)
+            if start:
+                x = Tensor._wrap(data)
+        for index in range(start, len(layers)):
+            module = layers[index]
             try:
                 x = module(x)
             except (ValueError, TypeError) as error:
                 raise type(error)(f"layer {index} ({type(module).__name__}): {error}") from error
         return x
+
+    @staticmethod
+    def _infer_layers(data: np.ndarray, layers: list[Module]) -> tuple[np.ndarray, int]:
+        """Pass the array through the leading layers that are in evaluation mode and have
+        an array path (``Module._infer``): no tensor, no node, no repeated checks, which
+        at batch 1 is most of the time. Returns the array and how many layers it went
+        through; the rest run as usual (a layer in training mode, one without the path,
+        an input the path does not expect, whose error the usual call then reports, and a
+        layer whose ``forward`` was replaced on the instance to record its calls, as
+        ``summary()`` does)."""
+        for index, module in enumerate(layers):
+            skip = module.training or "forward" in module.__dict__
+            out = None if skip else module._infer(data)
+            if out is None:
+                return data, index
+            data = out
+        return data, len(layers)
+
+    def _infer(self, x: np.ndarray) -> np.ndarray | None:
+        layers = list(self._modules.values())
+        out, done = self._infer_layers(x, layers)
+        return out if done == len(layers) else None
 
 
 class Residual(Module):
@@ -93,6 +126,11 @@ class Flatten(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return x.flatten(self.start_dim)
+
+    def _infer(self, x: np.ndarray) -> np.ndarray | None:
+        if not 0 <= self.start_dim < x.ndim:
+            return None
+        return x.reshape(*x.shape[:self.start_dim], math.prod(x.shape[self.start_dim:]))
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}"

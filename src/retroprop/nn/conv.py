@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from retroprop.nn import init as initializers
 from retroprop.nn.constraints import Constraint
 from retroprop.nn.parameter import Parameter
 from retroprop.nn.regularized import WeightLayer
 from retroprop.ops.conv import Conv2d as Conv2dOp
-from retroprop.ops.conv import output_size
+from retroprop.ops.conv import conv2d_infer, output_size
 from retroprop.tensor.tensor import Tensor
 
 Pair = int | tuple[int, int]
@@ -111,6 +113,15 @@ class Conv2d(WeightLayer):
             (x, self.noisy_weight(), self.bias)
         return Conv2dOp.apply(*inputs, stride=self.stride, padding=self.padding,
                               dilation=self.dilation, groups=self.groups)
+
+    def _infer(self, x: np.ndarray) -> np.ndarray | None:
+        weight, bias = self.weight.data, None if self.bias is None else self.bias.data
+        if (x.ndim != 4 or x.shape[1] != self.in_channels or x.dtype != weight.dtype
+                or (bias is not None and bias.dtype != weight.dtype)
+                or min(self.output_shape(*x.shape[2:])) <= 0):
+            return None
+        return conv2d_infer(x, weight, bias, stride=self.stride, padding=self.padding,
+                            dilation=self.dilation, groups=self.groups)
 
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "

@@ -27,7 +27,7 @@ import copy
 import numpy as np
 
 from retroprop.nn.container import Sequential
-from retroprop.nn.module import Module
+from retroprop.nn.module import Array, Module
 from retroprop.random import generator
 from retroprop.tensor.tensor import Tensor
 
@@ -77,11 +77,16 @@ class Dropout(Module):
         return keep.astype(dtype)
 
     def forward(self, x: Tensor) -> Tensor:
-        if self.p == 0:
-            return x
-        if self.training:
+        if self.training and self.p:
             return x * self.mask(x.shape, x.dtype)
-        return x if self.scale == "train" else x * (1.0 - self.p)
+        return self._evaluate(x)
+
+    def _evaluate(self, x: Array) -> Array:
+        """Evaluation mode: x, or (1 - p) x when the masks were not rescaled in training."""
+        return x if self.p == 0 or self.scale == "train" else x * (1.0 - self.p)
+
+    def _infer(self, x: np.ndarray) -> np.ndarray:
+        return self._evaluate(x)
 
     def extra_repr(self) -> str:
         return f"p={self.p}" + (", scale='inference'" if self.scale == "inference" else "")

@@ -13,6 +13,7 @@ from retroprop.nn.constraints import Constraint
 from retroprop.nn.module import Module
 from retroprop.nn.parameter import Parameter
 from retroprop.nn.regularized import WeightLayer
+from retroprop.ops.linear import affine
 from retroprop.tensor.tensor import Tensor
 
 
@@ -91,6 +92,14 @@ class Linear(WeightLayer):
         except ValueError as error:
             raise ValueError(f"{self!r}: {error}") from None
         return out if self.activation is None else self.activation(out)
+
+    def _infer(self, x: np.ndarray) -> np.ndarray | None:
+        weight, bias = self.weight.data, None if self.bias is None else self.bias.data
+        if (x.dtype != weight.dtype or not x.ndim or x.shape[-1] != self.in_features
+                or (bias is not None and bias.dtype != weight.dtype)):
+            return None
+        out = affine(x, weight, bias)
+        return out if self.activation is None else self.activation._infer(out)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -11,12 +11,15 @@ import functools
 import inspect
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import numpy as np
 
 from retroprop.nn.parameter import Parameter
 from retroprop.tensor.tensor import Tensor, _check_float_dtype, get_default_dtype
+
+#: a tensor in ``forward``, its array in ``_infer``: for the code the two paths share
+Array = TypeVar("Array", Tensor, np.ndarray)
 
 
 class Module:
@@ -110,6 +113,15 @@ class Module:
     # ------------------------------------------------------------------ forward
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def _infer(self, x: np.ndarray) -> np.ndarray | None:
+        """The evaluation-mode output for the NumPy array ``x``, computed without tensors or
+        graph nodes, or None where this module has no such path or ``x`` is not what it
+        expects (another dtype, a wrong shape): the caller then calls the module as usual,
+        whose checks give the error. ``Sequential`` uses it under ``no_grad()`` in
+        evaluation mode, where per-call overhead dominates small batches; a layer that
+        defines it runs the same kernels as its ``forward``."""
+        return None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if args and isinstance(args[0], np.ndarray):

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from retroprop.nn.module import Module
+from retroprop.nn.module import Array, Module
 from retroprop.nn.parameter import Parameter
 from retroprop.ops.normalization import batch_norm, channel_axes, standardize
 from retroprop.tensor.tensor import Tensor, _check_float_dtype, get_default_dtype
@@ -54,7 +54,7 @@ class _BatchNorm(Module):
         self.register_buffer("running_var", np.ones(num_features, resolved))
         self.register_buffer("num_batches_tracked", np.zeros((), np.int64))
 
-    def _shape(self, x: Tensor) -> tuple[int, ...]:
+    def _shape(self, x: Tensor | np.ndarray) -> tuple[int, ...]:
         """The shape that broadcasts a per-channel vector against x."""
         return (1, self.num_features) + (1,) * (x.ndim - 2)
 
@@ -67,7 +67,6 @@ class _BatchNorm(Module):
         if x.shape[1] != self.num_features:
             raise ValueError(f"{name}: input has {x.shape[1]} features (channels) on axis 1, "
                              f"expected {self.num_features}")
-        shape = self._shape(x)
         if self.training:
             per_channel = x.size // x.shape[1]
             if per_channel <= 1:
@@ -81,12 +80,27 @@ class _BatchNorm(Module):
                 return out
             out, mean, var = standardize(x, channel_axes(x), self.eps)
             self._track(mean.reshape(-1), var.reshape(-1), per_channel)
-        else:
-            inv_std = 1.0 / np.sqrt(self.running_var + x.dtype.type(self.eps))
-            out = (x - self.running_mean.reshape(shape)) * inv_std.reshape(shape)
-        if self.weight is None or self.bias is None:  # affine=False
             return out
-        return out * self.weight.reshape(shape) + self.bias.reshape(shape)
+        return self._population(x, self.weight, self.bias)
+
+    def _population(self, x: Array, weight: Array | None, bias: Array | None) -> Array:
+        """Evaluation mode: γ (x - E[x]) / √(Var[x] + ε) + β with the running statistics,
+        for a tensor (``forward``) or an array (``_infer``)."""
+        shape = self._shape(x)
+        inv_std = 1.0 / np.sqrt(self.running_var + x.dtype.type(self.eps))
+        out = (x - self.running_mean.reshape(shape)) * inv_std.reshape(shape)
+        if weight is None or bias is None:  # affine=False
+            return out
+        return out * weight.reshape(shape) + bias.reshape(shape)
+
+    def _infer(self, x: np.ndarray) -> np.ndarray | None:
+        arrays = [self.running_mean, self.running_var] + [
+            p.data for p in (self.weight, self.bias) if p is not None]
+        if (x.ndim not in self.expected_ndim or x.shape[1] != self.num_features
+                or any(a.dtype != x.dtype for a in arrays)):
+            return None
+        return self._population(x, *(None if p is None else p.data
+                                     for p in (self.weight, self.bias)))
 
     def _track(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
         """Move the running statistics towards this batch's (in place)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from retroprop.nn.conv import Pair, check_images, pair
 from retroprop.nn.module import Module
 from retroprop.ops import pooling
@@ -22,12 +24,19 @@ class _Pool2d(Module):
             raise ValueError(f"{where}: padding {self.padding} must be at most half the "
                              f"kernel {self.kernel_size}")
 
+    def _output_sizes(self, shape: tuple[int, ...]) -> tuple[int, int]:
+        (kh, kw), (sh, sw), (ph, pw), (dh, dw) = (self.kernel_size, self.stride, self.padding,
+                                                  self.dilation)
+        return output_size(shape[2], kh, sh, ph, dh), output_size(shape[3], kw, sw, pw, dw)
+
+    def _fits(self, x: np.ndarray) -> bool:
+        """Whether ``_infer`` can take x: images whose output is not empty."""
+        return x.ndim == 4 and min(self._output_sizes(x.shape)) > 0
+
     def _check(self, x: Tensor) -> None:
         where = type(self).__name__
         check_images(x, where)
-        sizes = [output_size(s, k, st, p, d) for s, k, st, p, d in zip(
-            x.shape[2:], self.kernel_size, self.stride, self.padding, self.dilation,
-            strict=True)]
+        sizes = self._output_sizes(x.shape)
         if min(sizes) <= 0:
             raise ValueError(f"{where}: the kernel {self.kernel_size} does not fit the input "
                              f"of shape {x.shape} (output size {tuple(sizes)})")
@@ -44,6 +53,12 @@ class MaxPool2d(_Pool2d):
         return pooling.MaxPool2d.apply(x, kernel=self.kernel_size, stride=self.stride,
                                        padding=self.padding, dilation=self.dilation)
 
+    def _infer(self, x: np.ndarray) -> np.ndarray | None:
+        if not self._fits(x):
+            return None
+        return pooling.MaxPool2d().forward(x, kernel=self.kernel_size, stride=self.stride,
+                                           padding=self.padding, dilation=self.dilation)
+
 
 class AvgPool2d(_Pool2d):
     """The mean of each window (LeNet-5's subsampling layers)."""
@@ -55,6 +70,12 @@ class AvgPool2d(_Pool2d):
         self._check(x)
         return pooling.AvgPool2d.apply(x, kernel=self.kernel_size, stride=self.stride,
                                        padding=self.padding)
+
+    def _infer(self, x: np.ndarray) -> np.ndarray | None:
+        if not self._fits(x):
+            return None
+        return pooling.AvgPool2d().forward(x, kernel=self.kernel_size, stride=self.stride,
+                                           padding=self.padding)
 
 
 class AdaptiveAvgPool2d(Module):

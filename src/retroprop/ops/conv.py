@@ -194,3 +194,58 @@ class Conv2d(Function):
                 for v in range(kw):
                     target[:, :, rows, offset(v, dw, sw, ow)] += grad_cols[u, v]
         return grad_x[:, :, ph:ph + height, pw:pw + width].transpose(1, 0, 2, 3)
+
+
+#: largest unrolled input (elements) whose buffers ``conv2d_infer`` keeps between calls
+SCRATCH_ELEMENTS = 1 << 18
+#: per geometry: the interior of a zero-padded CNHW input buffer, the im2col view of that
+#: buffer in (c, u, v, n, i, j) order, and the unrolled matrix it is copied into; a call
+#: takes its entry out of the dict while it runs, so threads never share one
+_SCRATCH: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
+def conv2d_infer(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, *,
+                 stride: Pair, padding: Pair, dilation: Pair, groups: int) -> np.ndarray:
+    """conv(x, W) + b without a graph (``nn.Conv2d`` in evaluation mode under
+    ``no_grad()``): the formula of :class:`Conv2d`, with the unrolled rows in (c, u, v)
+    order so that W, (out, C/G, kh, kw), is the kernel matrix as it is, the bias added
+    after the product, and, for small inputs (at batch 1 the Python work is most of the
+    time), the padded input, its receptive-field view and the unrolled matrix kept from
+    one call to the next. Inputs whose unrolled matrix exceeds ``CHUNK_ELEMENTS`` go
+    through :class:`Conv2d`'s forward, a slice of images at a time."""
+    n, channels, height, width = x.shape
+    out_channels, _, kh, kw = weight.shape
+    oh = output_size(height, kh, stride[0], padding[0], dilation[0])
+    ow = output_size(width, kw, stride[1], padding[1], dilation[1])
+    rows, columns = channels * kh * kw, n * oh * ow
+    if rows * columns > CHUNK_ELEMENTS:
+        return Conv2d().forward(x, weight, bias, stride=stride, padding=padding,
+                                dilation=dilation, groups=groups)
+    key = (x.shape, x.dtype, (kh, kw), stride, padding, dilation)
+    scratch = _SCRATCH.pop(key, None)
+    if scratch is None:
+        (ph, pw) = padding
+        source = np.zeros((channels, n, height + 2 * ph, width + 2 * pw), x.dtype)
+        fields = receptive_fields(source, (kh, kw), stride, dilation, (oh, ow))
+        scratch = (source[:, :, ph:ph + height, pw:pw + width], fields.transpose(
+            0, 4, 5, 1, 2, 3), np.empty((channels, kh, kw, n, oh, ow), x.dtype))
+    inner, unrolled, cols = scratch
+    np.copyto(inner, x.transpose(1, 0, 2, 3))
+    np.copyto(cols, unrolled)
+    matrix = cols.reshape(rows, columns)
+    if groups == 1:
+        out = weight.reshape(out_channels, rows) @ matrix
+    else:
+        out = np.empty((out_channels, columns), x.dtype)
+        per_rows, per_out = rows // groups, out_channels // groups
+        for g in range(groups):
+            block = slice(g * per_out, (g + 1) * per_out)
+            np.matmul(weight[block].reshape(per_out, per_rows),
+                      matrix[g * per_rows:(g + 1) * per_rows], out=out[block])
+    if bias is not None:
+        out += bias[:, None]
+    if rows * columns <= SCRATCH_ELEMENTS:
+        if len(_SCRATCH) >= FREE_SHAPES:  # forget the oldest geometry
+            _SCRATCH.pop(next(iter(_SCRATCH), None), None)
+        _SCRATCH[key] = scratch
+    return out.reshape(out_channels, n, oh, ow).transpose(1, 0, 2, 3)

@@ -22,10 +22,7 @@ class Linear(Function):
     def forward(self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None
                 ) -> np.ndarray:
         self.x, self.weight = x, weight
-        out = x @ weight.T
-        if bias is not None:
-            out += bias
-        return out
+        return affine(x, weight, bias)
 
     def backward(self, grad: np.ndarray) -> Gradients:
         x, weight, needs = self.x, self.weight, self.needs_input_grad
@@ -38,6 +35,15 @@ class Linear(Function):
         if len(needs) == 2:
             return grad_x, grad_w
         return grad_x, grad_w, np.add.reduce(rows, axis=0) if needs[2] else None
+
+
+def affine(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+    """x Wᵀ + b on arrays: the forward of :class:`Linear`, and of ``nn.Linear`` without a
+    graph."""
+    out = x @ weight.T
+    if bias is not None:
+        out += bias
+    return out
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

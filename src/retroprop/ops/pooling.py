@@ -9,10 +9,23 @@ layout of the input is kept.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from retroprop.ops.conv import Pair, offset, output_size, pad_hw
 from retroprop.tensor.function import Function, Gradients
+
+
+@functools.lru_cache(maxsize=64)
+def windows(kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair
+            ) -> tuple[tuple[slice, ...], ...]:
+    """One index per offset (u, v) of the window, row-major: it selects, in the padded
+    input, the element at that offset of every window (kept per geometry: building the
+    slices is most of a small pooling's time)."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
+    return tuple((slice(None), slice(None), offset(u, dh, sh, oh), offset(v, dw, sw, ow))
+                 for u in range(kh) for v in range(kw))
 
 
 class _Pool(Function):
@@ -20,17 +33,11 @@ class _Pool(Function):
                dilation: Pair) -> None:
         self.shape, self.kernel, self.stride, self.padding, self.dilation = (
             x.shape, kernel, stride, padding, dilation)
-        self.out_hw = tuple(output_size(s, k, st, p, d) for s, k, st, p, d in zip(
-            x.shape[2:], kernel, stride, padding, dilation, strict=True))
+        self.out_hw = (output_size(x.shape[2], kernel[0], stride[0], padding[0], dilation[0]),
+                       output_size(x.shape[3], kernel[1], stride[1], padding[1], dilation[1]))
 
-    def _slices(self):
-        """(u, v, index) for every offset of the window: index selects, in the padded
-        input, the element at offset (u, v) of every window."""
-        (kh, kw), (sh, sw), (dh, dw), (oh, ow) = self.kernel, self.stride, self.dilation, \
-            self.out_hw
-        for u in range(kh):
-            for v in range(kw):
-                yield (slice(None), slice(None), offset(u, dh, sh, oh), offset(v, dw, sw, ow))
+    def _slices(self) -> tuple[tuple[slice, ...], ...]:
+        return windows(self.kernel, self.stride, self.dilation, self.out_hw)
 
     def _tiles_exactly(self) -> bool:
         """Windows that cover every input element exactly once (e.g. 2×2, stride 2)."""
@@ -51,9 +58,9 @@ class MaxPool2d(_Pool):
                 dilation: Pair) -> np.ndarray:
         self._setup(x, kernel, stride, padding, dilation)
         self.source = pad_hw(x, padding, -np.inf)
-        slices = self._slices()
-        out = self.source[next(slices)].copy(order="K")
-        for index in slices:
+        first, *rest = self._slices()
+        out = self.source[first].copy(order="K")
+        for index in rest:
             np.maximum(out, self.source[index], out=out)
         self.out = out
         return out
@@ -86,10 +93,10 @@ class AvgPool2d(_Pool):
         self._setup(x, kernel, stride, padding, (1, 1))
         source = pad_hw(x, padding)
         self.template = source  # its shape and memory layout, for the gradient
-        out = None
-        for index in self._slices():
-            out = source[index].copy(order="K") if out is None else \
-                np.add(out, source[index], out=out)
+        first, *rest = self._slices()
+        out = source[first].copy(order="K")
+        for index in rest:
+            np.add(out, source[index], out=out)
         out *= x.dtype.type(1.0 / (kernel[0] * kernel[1]))
         return out
 
