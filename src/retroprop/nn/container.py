@@ -23,6 +23,12 @@ class Sequential(Module):
     sharing the modules), iterable, and ``len`` gives the number of layers.
     An error inside a layer says which layer it was.
 
+    Under ``rp.no_grad()``, layers in evaluation mode that have an array path
+    (``Module._infer``: linear, convolution, pooling, element-wise activations,
+    flatten, dropout, batch norm) pass the NumPy array on without tensors or graph
+    nodes: the same kernels, at a fraction of the per-call cost that dominates
+    small batches (batch-1 prediction). Any other layer runs as usual.
+
     Examples
     --------
     >>> import retroprop as rp
