@@ -71,6 +71,8 @@ LAYERS = {
     "avgpool": (lambda d: nn.AvgPool2d(2), IMAGE),
     "avgpool-padded": (lambda d: nn.AvgPool2d(3, stride=2, padding=1), IMAGE),
     "nested": (lambda d: nn.Sequential(nn.Linear(5, 6, dtype=d), nn.Tanh()), (4, 5)),
+    "residual": (lambda d: nn.Residual(nn.Sequential(nn.Linear(5, 5, dtype=d), nn.Tanh())),
+                 (4, 5)),
 }
 
 
@@ -256,3 +258,18 @@ def test_no_grad_restores_the_mode_after_errors_and_when_nested():
     with pytest.raises(KeyError), rp.no_grad():
         raise KeyError
     assert rp.is_grad_enabled()
+
+
+def test_an_activation_whose_forward_is_replaced_on_the_instance_is_called():
+    layer = nn.Linear(3, 4, activation="tanh").eval()
+    seen = []
+    forward = layer.activation.forward
+
+    def recording(x):
+        seen.append(x.shape)
+        return forward(x)
+
+    object.__setattr__(layer.activation, "forward", recording)
+    with rp.no_grad():
+        nn.Sequential(layer)(np.ones((2, 3), np.float32))
+    assert seen == [(2, 4)]

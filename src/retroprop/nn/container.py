@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from retroprop.nn.module import Module
+from retroprop.nn.module import Module, infer
 from retroprop.tensor import grad_mode
 from retroprop.tensor.tensor import Tensor
 
@@ -92,8 +92,7 @@ class Sequential(Module):
         layer whose ``forward`` was replaced on the instance to record its calls, as
         ``summary()`` does)."""
         for index, module in enumerate(layers):
-            skip = module.training or "forward" in module.__dict__
-            out = None if skip else module._infer(data)
+            out = infer(module, data)
             if out is None:
                 return data, index
             data = out
@@ -121,6 +120,10 @@ class Residual(Module):
                 "them equal"
             )
         return x + out
+
+    def _infer(self, x: np.ndarray) -> np.ndarray | None:
+        out = infer(self.module, x)
+        return None if out is None or out.shape != x.shape else x + out
 
 
 class Flatten(Module):

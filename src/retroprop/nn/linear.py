@@ -10,7 +10,7 @@ from retroprop import ops
 from retroprop.nn import init as initializers
 from retroprop.nn.activation import get_activation
 from retroprop.nn.constraints import Constraint
-from retroprop.nn.module import Module
+from retroprop.nn.module import Module, infer
 from retroprop.nn.parameter import Parameter
 from retroprop.nn.regularized import WeightLayer
 from retroprop.ops.linear import affine
@@ -99,7 +99,7 @@ class Linear(WeightLayer):
                 or (bias is not None and bias.dtype != weight.dtype)):
             return None
         out = affine(x, weight, bias)
-        return out if self.activation is None else self.activation._infer(out)
+        return out if self.activation is None else infer(self.activation, out)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -312,6 +312,15 @@ class Module:
         return head + "\n  " + "\n  ".join(children) + "\n)"
 
 
+def infer(module: Module, x: np.ndarray) -> np.ndarray | None:
+    """``module._infer(x)`` where the array path applies: the module is in evaluation mode
+    and its ``forward`` was not replaced on the instance to record its calls (as
+    ``summary()`` and the divergence diagnosis do); None otherwise."""
+    if module.training or "forward" in module.__dict__:
+        return None
+    return module._infer(x)
+
+
 def _recording_arguments(init: Callable[..., None]) -> Callable[..., None]:
     """Wrap a subclass's ``__init__`` so that the outermost call records its arguments."""
     signature = inspect.signature(init)
