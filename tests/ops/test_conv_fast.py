@@ -153,3 +153,36 @@ def test_conv_reuses_a_released_unrolled_input_without_mixing_steps():
     reused.backward(upstream[3])
     np.testing.assert_allclose(layer.weight.grad, expected(batches[3], upstream[3]),
                                rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize(("kernel", "padding", "dilation", "groups"), [
+    ((3, 3), (1, 1), (1, 1), 1), ((5, 5), (0, 0), (1, 1), 1), ((5, 5), (2, 2), (1, 1), 2),
+    ((3, 2), (1, 0), (2, 1), 2), ((2, 3), (0, 2), (1, 2), 3), ((1, 1), (0, 0), (1, 1), 1),
+])
+@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize("layout", ["NCHW", "CNHW"])
+def test_col2im_of_wide_rows_equals_the_plain_col2im(kernel, padding, dilation, groups, batch,
+                                                      layout):
+    """Stride 1: dL/dx by runs of wide rows, against the row-by-row col2im."""
+    rng = np.random.default_rng(4)
+    channels, out_channels = 6, 3 * groups
+    x = Tensor(rng.standard_normal((batch, channels, 7, 9)), dtype=np.float64,
+               requires_grad=True)
+    weight = Tensor(rng.standard_normal((out_channels, channels // groups, *kernel)),
+                    dtype=np.float64)
+    out = Conv2d.apply(x, weight, stride=(1, 1), padding=padding, dilation=dilation,
+                       groups=groups)
+    grad = rng.standard_normal(out.shape)
+    if layout == "CNHW":
+        grad = channels_outermost(grad)
+    op = out._ctx
+    blocks, size = op._blocks(out_channels), kernel[0] * kernel[1] * (channels // groups)
+    plain = op._col2im(grad.transpose(1, 0, 2, 3).reshape(out_channels, -1), blocks, size)
+    wide = op._col2im_wide(grad, blocks, size)
+    assert wide.shape == plain.shape == x.shape
+    np.testing.assert_allclose(wide, plain, rtol=1e-12, atol=1e-12)
+    out.backward(grad)  # and the backward pass uses it: PyTorch's dL/dx
+    expected = torch.nn.grad.conv2d_input(x.shape, torch.tensor(weight.data),
+                                          torch.tensor(grad), padding=padding,
+                                          dilation=dilation, groups=groups)
+    np.testing.assert_allclose(x.grad, expected.numpy(), rtol=1e-10, atol=1e-10)
