@@ -273,3 +273,46 @@ def test_an_activation_whose_forward_is_replaced_on_the_instance_is_called():
     with rp.no_grad():
         nn.Sequential(layer)(np.ones((2, 3), np.float32))
     assert seen == [(2, 4)]
+
+
+class _Doubled(nn.Linear):
+    def forward(self, x):
+        return super().forward(x) * 2.0
+
+
+class _Shifted(nn.Sequential):
+    def forward(self, x):
+        return super().forward(x) + 100.0
+
+
+class _Clipped(nn.ReLU):
+    def forward(self, x):
+        return super().forward(x).clip(None, 1.0)
+
+
+@pytest.mark.parametrize("make", [lambda: _Doubled(3, 2), lambda: _Shifted(nn.Tanh()),
+                                  lambda: _Clipped()])
+def test_a_subclass_that_overrides_forward_runs_its_forward(make):
+    model = nn.Sequential(nn.Identity(), make()).eval()
+    x = np.random.default_rng(8).normal(0, 3, (4, 3)).astype(np.float32)
+    expected = model(tensor(x)).data
+    with rp.no_grad():
+        np.testing.assert_array_equal(model(x).data, expected)
+
+
+def test_an_input_that_is_not_a_tensor_reaches_the_first_layer():
+    class Pick(nn.Module):
+        def forward(self, pair):
+            return pair[0] * 2.0
+
+    model = nn.Sequential(Pick(), nn.ReLU()).eval()
+    pair = (rp.Tensor(np.ones((1, 3), np.float32)), None)
+    with rp.no_grad():
+        np.testing.assert_array_equal(model(pair).data, np.full((1, 3), 2.0, np.float32))
+
+
+def test_zero_dimensional_outputs_are_arrays():
+    with rp.no_grad():
+        out = nn.Sequential(nn.Sigmoid()).eval()(rp.Tensor(np.float32(0.3)))
+    assert type(out.data) is np.ndarray and out.shape == ()
+    out.data[...] = 0  # writable, as on the tensor path

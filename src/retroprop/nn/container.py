@@ -70,7 +70,7 @@ class Sequential(Module):
     def forward(self, x: Tensor) -> Tensor:
         layers = list(self._modules.values())
         start = 0
-        if not grad_mode._enabled:
+        if not grad_mode._enabled and isinstance(x, Tensor):
             data, start = self._infer_layers(x.data, layers)
             if start:
                 x = Tensor._wrap(data)

@@ -118,9 +118,11 @@ class Module:
         """The evaluation-mode output for the NumPy array ``x``, computed without tensors or
         graph nodes, or None where this module has no such path or ``x`` is not what it
         expects (another dtype, a wrong shape): the caller then calls the module as usual,
-        whose checks give the error. ``Sequential`` uses it under ``no_grad()`` in
-        evaluation mode, where per-call overhead dominates small batches; a layer that
-        defines it runs the same kernels as its ``forward``."""
+        whose checks give the error. ``Sequential`` uses it (through :func:`infer`) under
+        ``no_grad()`` in evaluation mode, where per-call overhead dominates small batches.
+        A layer that defines it computes what its ``forward`` computes, with the same
+        kernels, bit for bit, except the convolution, which sums in another order (equal
+        to rounding). A subclass that overrides ``forward`` does not inherit it."""
         return None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -313,12 +315,29 @@ class Module:
 
 
 def infer(module: Module, x: np.ndarray) -> np.ndarray | None:
-    """``module._infer(x)`` where the array path applies: the module is in evaluation mode
-    and its ``forward`` was not replaced on the instance to record its calls (as
-    ``summary()`` and the divergence diagnosis do); None otherwise."""
-    if module.training or "forward" in module.__dict__:
+    """``module._infer(x)`` where the array path applies, as an array; None otherwise. It
+    applies in evaluation mode, when ``_infer`` was written for the ``forward`` the module
+    runs (not inherited by a subclass that overrides ``forward``) and when ``forward`` was
+    not replaced on the instance to record its calls (as ``summary()`` and the divergence
+    diagnosis do)."""
+    if module.training or "forward" in module.__dict__ or not _infers(type(module)):
         return None
-    return module._infer(x)
+    out = module._infer(x)
+    return out if out is None or type(out) is np.ndarray else np.asarray(out)  # 0-d: scalars
+
+
+_INFERS: dict[type, bool] = {}
+
+
+def _infers(cls: type) -> bool:
+    """Whether the class that defines ``cls._infer`` is the one that defines its
+    ``forward``, or a subclass of it."""
+    known = _INFERS.get(cls)
+    if known is None:
+        owner = next(c for c in cls.__mro__ if "_infer" in c.__dict__)
+        known = _INFERS[cls] = issubclass(owner, next(
+            c for c in cls.__mro__ if "forward" in c.__dict__)) and owner is not Module
+    return known
 
 
 def _recording_arguments(init: Callable[..., None]) -> Callable[..., None]:

@@ -280,6 +280,6 @@ def conv2d_infer(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, *,
         out += bias[:, None]
     if rows * columns <= SCRATCH_ELEMENTS:
         if len(_SCRATCH) >= FREE_SHAPES:  # forget the oldest geometry
-            _SCRATCH.pop(next(iter(_SCRATCH), ()), None)
+            _SCRATCH.pop(next(iter(list(_SCRATCH)), ()), None)  # a copy: threads may change it
         _SCRATCH[key] = scratch
     return out.reshape(out_channels, n, oh, ow).transpose(1, 0, 2, 3)
