@@ -118,7 +118,7 @@ class Module:
         """The evaluation-mode output for the NumPy array ``x``, computed without tensors or
         graph nodes, or None where this module has no such path or ``x`` is not what it
         expects (another dtype, a wrong shape): the caller then calls the module as usual,
-        whose checks give the error. ``Sequential`` uses it (through :func:`infer`) under
+        whose checks give the error. ``Sequential`` uses it (through ``infer``) under
         ``no_grad()`` in evaluation mode, where per-call overhead dominates small batches.
         A layer that defines it computes what its ``forward`` computes, with the same
         kernels, bit for bit, except the convolution, which sums in another order (equal
