@@ -326,16 +326,18 @@ def infer(module: Module, x: np.ndarray) -> np.ndarray | None:
     return out if out is None or type(out) is np.ndarray else np.asarray(out)  # 0-d: scalars
 
 
-_INFERS: dict[type, bool] = {}
+_INFERS: dict[tuple[type, Callable[..., Any]], bool] = {}
 
 
 def _infers(cls: type) -> bool:
     """Whether the class that defines ``cls._infer`` is the one that defines its
-    ``forward``, or a subclass of it."""
-    known = _INFERS.get(cls)
+    ``forward``, or a subclass of it (kept per class and ``forward`` function, so that a
+    ``forward`` assigned to a class later is seen)."""
+    key = (cls, cls.forward)  # type: ignore[attr-defined]
+    known = _INFERS.get(key)
     if known is None:
         owner = next(c for c in cls.__mro__ if "_infer" in c.__dict__)
-        known = _INFERS[cls] = issubclass(owner, next(
+        known = _INFERS[key] = issubclass(owner, next(
             c for c in cls.__mro__ if "forward" in c.__dict__)) and owner is not Module
     return known
 
