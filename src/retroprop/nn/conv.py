@@ -115,12 +115,11 @@ class Conv2d(WeightLayer):
                               dilation=self.dilation, groups=self.groups)
 
     def _infer(self, x: np.ndarray) -> np.ndarray | None:
-        weight, bias = self.weight.data, None if self.bias is None else self.bias.data
-        if (x.ndim != 4 or x.shape[1] != self.in_channels or x.dtype != weight.dtype
-                or (bias is not None and bias.dtype != weight.dtype)
+        arrays = self._arrays(x.dtype)
+        if (arrays is None or x.ndim != 4 or x.shape[1] != self.in_channels
                 or min(self.output_shape(*x.shape[2:])) <= 0):
             return None
-        return conv2d_infer(x, weight, bias, stride=self.stride, padding=self.padding,
+        return conv2d_infer(x, *arrays, stride=self.stride, padding=self.padding,
                             dilation=self.dilation, groups=self.groups)
 
     def extra_repr(self) -> str:

@@ -94,11 +94,10 @@ class Linear(WeightLayer):
         return out if self.activation is None else self.activation(out)
 
     def _infer(self, x: np.ndarray) -> np.ndarray | None:
-        weight, bias = self.weight.data, None if self.bias is None else self.bias.data
-        if (x.dtype != weight.dtype or not x.ndim or x.shape[-1] != self.in_features
-                or (bias is not None and bias.dtype != weight.dtype)):
+        arrays = self._arrays(x.dtype)
+        if arrays is None or not x.ndim or x.shape[-1] != self.in_features:
             return None
-        out = affine(x, weight, bias)
+        out = affine(x, *arrays)
         return out if self.activation is None else infer(self.activation, out)
 
     def extra_repr(self) -> str:

@@ -94,13 +94,12 @@ class _BatchNorm(Module):
         return out * weight.reshape(shape) + bias.reshape(shape)
 
     def _infer(self, x: np.ndarray) -> np.ndarray | None:
-        arrays = [self.running_mean, self.running_var] + [
-            p.data for p in (self.weight, self.bias) if p is not None]
+        weight, bias = (None if p is None else p.data for p in (self.weight, self.bias))
         if (x.ndim not in self.expected_ndim or x.shape[1] != self.num_features
-                or any(a.dtype != x.dtype for a in arrays)):
+                or any(a is not None and a.dtype != x.dtype
+                       for a in (self.running_mean, self.running_var, weight, bias))):
             return None
-        return self._population(x, *(None if p is None else p.data
-                                     for p in (self.weight, self.bias)))
+        return self._population(x, weight, bias)
 
     def _track(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
         """Move the running statistics towards this batch's (in place)."""

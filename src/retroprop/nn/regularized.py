@@ -59,6 +59,15 @@ class WeightLayer(Module):
         return self.weight + generator().normal(0.0, self.weight_noise, self.weight.shape).astype(
             self.weight.dtype)
 
+    def _arrays(self, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """W and b (None without a bias) as arrays, for the array path of inference, when
+        both have ``dtype`` (the input's); None otherwise, where the tensor path refuses
+        to mix dtypes."""
+        weight, bias = self.weight.data, None if self.bias is None else self.bias.data
+        if weight.dtype != dtype or (bias is not None and bias.dtype != dtype):
+            return None
+        return weight, bias
+
     def _setup_regularization(self, l1: float, l2: float, max_norm: float | None,
                               constraint: Constraint | None, penalize_bias: bool,
                               weight_noise: float = 0.0) -> None:

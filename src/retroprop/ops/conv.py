@@ -25,6 +25,8 @@ position of every copy by kh·kw strided block additions (col2im).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from retroprop.tensor import grad_mode
@@ -84,6 +86,14 @@ FREE_SHAPES = 4
 _FREE: dict[tuple[tuple[int, ...], np.dtype], np.ndarray] = {}
 
 
+def _keep(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    """Store ``value`` under ``key``, first forgetting the oldest entry when ``cache``
+    holds FREE_SHAPES (iterating over a copy of the keys: other threads may change it)."""
+    if len(cache) >= FREE_SHAPES:
+        cache.pop(next(iter(list(cache)), None), None)
+    cache[key] = value
+
+
 def _take(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     """An uninitialized array: a released one of that shape when there is one (its pages
     are already mapped), else a new one."""
@@ -137,9 +147,7 @@ class Conv2d(Function):
         (after the backward pass nothing else holds it)."""
         cols = self.__dict__.get("cols")
         if cols is not None:
-            if len(_FREE) >= FREE_SHAPES:  # forget the oldest shape
-                del _FREE[next(iter(_FREE))]
-            _FREE[cols.shape, cols.dtype] = cols
+            _keep(_FREE, (cols.shape, cols.dtype), cols)
         super().release()
 
     def _blocks(self, out_channels: int) -> list[slice]:
@@ -232,9 +240,10 @@ class Conv2d(Function):
 
 #: largest unrolled input (elements) whose buffers ``conv2d_infer`` keeps between calls
 SCRATCH_ELEMENTS = 1 << 18
-#: per geometry: the interior of a zero-padded CNHW input buffer, the im2col view of that
-#: buffer in (c, u, v, n, i, j) order, and the unrolled matrix it is copied into; a call
-#: takes its entry out of the dict while it runs, so threads never share one
+#: per geometry (at most FREE_SHAPES): the interior of a zero-padded CNHW input buffer,
+#: the im2col view of that buffer in (c, u, v, n, i, j) order, and the unrolled matrix it
+#: is copied into; a call takes its entry out of the dict while it runs, so threads never
+#: share one
 _SCRATCH: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
 
@@ -279,7 +288,5 @@ def conv2d_infer(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, *,
     if bias is not None:
         out += bias[:, None]
     if rows * columns <= SCRATCH_ELEMENTS:
-        if len(_SCRATCH) >= FREE_SHAPES:  # forget the oldest geometry
-            _SCRATCH.pop(next(iter(list(_SCRATCH)), ()), None)  # a copy: threads may change it
-        _SCRATCH[key] = scratch
+        _keep(_SCRATCH, key, scratch)
     return out.reshape(out_channels, n, oh, ow).transpose(1, 0, 2, 3)
