@@ -8,6 +8,7 @@ np.float32(12.0)
 """
 
 from retroprop import (
+    allocator,
     callbacks,
     data,
     datasets,
@@ -20,6 +21,7 @@ from retroprop import (
     optim,
     viz,
 )
+from retroprop.allocator import get_memory_reuse, set_memory_reuse
 from retroprop.denormal import get_flush_denormal, set_flush_denormal
 from retroprop.errors import DataFileError, FileFormatError, ModelFileError
 from retroprop.model_selection import cross_validate
@@ -43,6 +45,8 @@ from retroprop.tensor import (
     zeros,
 )
 from retroprop.train import Trainer, metrics
+
+allocator.configure_at_import()
 
 #: The version of retroprop (the one place it is written; pyproject.toml reads it here).
 __version__ = "0.1.0"
@@ -76,6 +80,7 @@ __all__ = [
     "from_numpy",
     "get_default_dtype",
     "get_flush_denormal",
+    "get_memory_reuse",
     "gradcheck",
     "init",
     "is_grad_enabled",
@@ -95,6 +100,7 @@ __all__ = [
     "save",
     "set_default_dtype",
     "set_flush_denormal",
+    "set_memory_reuse",
     "tensor",
     "viz",
     "zeros",
