@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.nn.activation import ReLU
 from retroprop.nn.module import Module, infer
+from retroprop.nn.pooling import MaxPool2d
 from retroprop.tensor import grad_mode
 from retroprop.tensor.tensor import Tensor
 
@@ -28,6 +30,12 @@ class Sequential(Module):
     flatten, dropout, batch norm) pass the NumPy array on without tensors or graph
     nodes: the same kernels, at a fraction of the per-call cost that dominates
     small batches (batch-1 prediction). Any other layer runs as usual.
+
+    A ``ReLU`` directly followed by a ``MaxPool2d`` runs after it instead: ReLU is
+    non-decreasing, so relu(max(a, b)) = max(relu(a), relu(b)), and the gradients agree
+    as well (the order changes where a window's maximum is at most 0, and there both
+    give 0). The output is the same and the ReLU works on a quarter of the elements
+    (2×2 windows). Layers whose ``forward`` was replaced on the instance keep their order.
 
     Examples
     --------
@@ -74,7 +82,7 @@ class Sequential(Module):
             data, start = self._infer_layers(x.data, layers)
             if start:
                 x = Tensor._wrap(data)
-        for index in range(start, len(layers)):
+        for index in _pooling_first(layers, start):
             module = layers[index]
             try:
                 x = module(x)
@@ -102,6 +110,26 @@ class Sequential(Module):
         layers = list(self._modules.values())
         out, done = self._infer_layers(x, layers)
         return out if done == len(layers) else None
+
+
+def _pooling_first(layers: list[Module], start: int) -> Iterator[int]:
+    """The indices of ``layers`` from ``start`` on, in the order ``Sequential`` runs them:
+    a ``ReLU`` followed by a ``MaxPool2d`` is swapped with it (exactly these classes, with
+    their own ``forward``)."""
+    index = start
+    while index < len(layers):
+        if index + 1 < len(layers) and _commute(layers[index], layers[index + 1]):
+            yield index + 1
+            yield index
+            index += 2
+        else:
+            yield index
+            index += 1
+
+
+def _commute(first: Module, then: Module) -> bool:
+    return (type(first) is ReLU and type(then) is MaxPool2d and "forward" not in first.__dict__
+            and "forward" not in then.__dict__)
 
 
 class Residual(Module):
