@@ -55,7 +55,6 @@ class BatchNormalize(Function):
 
     def forward(self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray, *,
                 centered: np.ndarray, var: np.ndarray, eps: float) -> np.ndarray:
-        self.axes = channel_axes(x)
         self.count = x.size // x.shape[1]
         shape = var.shape
         self.inv_std = 1.0 / np.sqrt(var + x.dtype.type(eps))
@@ -66,10 +65,9 @@ class BatchNormalize(Function):
         return out
 
     def backward(self, grad: np.ndarray) -> Gradients:
-        x_hat, n, axes = self.x_hat, self.count, self.axes
-        total = grad.sum(axis=axes, keepdims=True)
-        projection = np.multiply(grad, x_hat, out=np.empty_like(x_hat)).sum(axis=axes,
-                                                                            keepdims=True)
+        x_hat, n, shape = self.x_hat, self.count, self.inv_std.shape
+        total = channel_sum(grad).reshape(shape)
+        projection = channel_sum(grad, x_hat).reshape(shape)
         grad_x = None
         if self.needs_input_grad[0]:
             # (g - Σg/n - x̂ Σ(g x̂)/n) γ/√(σ² + ε)
@@ -85,15 +83,25 @@ def channel_axes(x: np.ndarray | Tensor) -> tuple[int, ...]:
     return (0, *range(2, x.ndim))
 
 
+def channel_sum(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    """Σ a, or Σ a·b, over every axis but the channels (axis 1), shape (C,): one pass of
+    ``np.einsum``, without the temporary product, about twice as fast as ``(a * b).sum``
+    over 4-D feature maps (and ``a.sum`` over them) at batch 128."""
+    axes = "n" + "c" + "hwdlm"[:a.ndim - 2]
+    if b is None:
+        return np.einsum(f"{axes}->c", a)
+    return np.einsum(f"{axes},{axes}->c", a, b)
+
+
 def batch_norm(x: Tensor, weight: Tensor, bias: Tensor, eps: float = 1e-5
                ) -> tuple[Tensor, np.ndarray, np.ndarray]:
     """(γ x̂ + β, μ_B, σ²_B) with the batch statistics of each channel (axis 1); μ_B and
     σ²_B keep the reduced axes as size 1. Same values as ``standardize(x, axes)`` times
     γ plus β, in one node."""
-    axes = channel_axes(x)
-    mean = x.data.mean(axis=axes, keepdims=True)
+    shape = (1, x.shape[1], *[1] * (x.ndim - 2))
+    count = x.dtype.type(x.size // x.shape[1])
+    mean = (channel_sum(x.data) / count).reshape(shape)
     centered = np.subtract(x.data, mean, out=np.empty_like(x.data))  # x's memory layout
-    var = np.multiply(centered, centered, out=np.empty_like(centered)).mean(axis=axes,
-                                                                           keepdims=True)
+    var = (channel_sum(centered, centered) / count).reshape(shape)
     out = BatchNormalize.apply(x, weight, bias, centered=centered, var=var, eps=eps)
     return out, mean, var
