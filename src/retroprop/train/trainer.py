@@ -346,7 +346,7 @@ class Trainer:
         while state.batch < len(state.batches) and not self.stop_training:
             batch, index = state.batch, state.batches[state.batch]
             hooks.on_train_batch_begin(batch, {"size": len(index)})
-            xb, yb = X[index], y[index]
+            xb, yb = X.take(index, axis=0), y.take(index, axis=0)
             if augment is not None:
                 xb = augment(xb)
             value, outputs = self._step(xb, yb)
