@@ -7,6 +7,7 @@ import torch
 
 import retroprop as rp
 from retroprop import nn, ops
+from retroprop.nn.container import _pooling_first
 from retroprop.nn.summary import summary
 from retroprop.ops import activation, pooling
 
@@ -104,19 +105,23 @@ def test_summary_reports_the_written_order_and_shapes():
     assert "MaxPool2d" in rows[1] and "(None, 3, 4, 4)" in rows[1]
 
 
-def test_a_convolution_block_against_pytorch():
+def test_two_blocks_against_pytorch():
     rp.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(2, 4, 3, padding=1, dtype=np.float64), nn.ReLU(),
-                          nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 4 * 4, 3,
-                                                                   dtype=np.float64))
+                          nn.MaxPool2d(2), nn.Conv2d(4, 3, 3, padding=1, dtype=np.float64),
+                          nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(3 * 2 * 2, 3, dtype=np.float64))
+    assert _pooling_first(list(model), 0) == [0, 2, 1, 3, 5, 4, 6, 7]
     twin = torch.nn.Sequential(torch.nn.Conv2d(2, 4, 3, padding=1), torch.nn.ReLU(),
-                               torch.nn.MaxPool2d(2), torch.nn.Flatten(),
-                               torch.nn.Linear(4 * 4 * 4, 3)).double()
+                               torch.nn.MaxPool2d(2), torch.nn.Conv2d(4, 3, 3, padding=1),
+                               torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
+                               torch.nn.Linear(3 * 2 * 2, 3)).double()
     with torch.no_grad():
-        for (_, ours), theirs in zip(model.named_parameters(), twin.parameters(), strict=True):
+        for ours, theirs in zip(model.parameters(), twin.parameters(), strict=True):
             theirs.copy_(torch.from_numpy(ours.data))
     data = np.random.default_rng(2).standard_normal((5, 2, 8, 8))
-    x = rp.Tensor(data, requires_grad=True, dtype=data.dtype)
+    data[:, :, :4] = 0.0  # flat regions: ties in the windows, zeros after the ReLU
+    x = rp.Tensor(data, requires_grad=True, dtype=np.float64)
     out = model(x)
     out.sum().backward()
     tx = torch.from_numpy(data).requires_grad_()

@@ -112,19 +112,16 @@ class Sequential(Module):
         return out if done == len(layers) else None
 
 
-def _pooling_first(layers: list[Module], start: int) -> Iterator[int]:
+def _pooling_first(layers: list[Module], start: int) -> list[int]:
     """The indices of ``layers`` from ``start`` on, in the order ``Sequential`` runs them:
     a ``ReLU`` followed by a ``MaxPool2d`` is swapped with it (exactly these classes, with
-    their own ``forward``)."""
-    index = start
-    while index < len(layers):
-        if index + 1 < len(layers) and _commute(layers[index], layers[index + 1]):
-            yield index + 1
-            yield index
-            index += 2
-        else:
-            yield index
-            index += 1
+    their own ``forward``; two such pairs never overlap)."""
+    order = list(range(start, len(layers)))
+    for index in range(start, len(layers) - 1):
+        if _commute(layers[index], layers[index + 1]):
+            k = index - start
+            order[k], order[k + 1] = order[k + 1], order[k]
+    return order
 
 
 def _commute(first: Module, then: Module) -> bool:
