@@ -13,9 +13,11 @@ With memory reuse on, glibc serves blocks of up to :data:`MMAP_THRESHOLD` from i
 heap and keeps up to :data:`TRIM_THRESHOLD` of free memory at the top of the heap for
 the next ``malloc`` instead of returning it (``mallopt``'s ``M_MMAP_THRESHOLD`` and
 ``M_TRIM_THRESHOLD``, the settings that the environment variables
-``MALLOC_MMAP_THRESHOLD_`` and ``MALLOC_TRIM_THRESHOLD_`` make at start-up). The cost is
-that a process keeps up to that much freed memory resident after its peak. The setting
-belongs to the process, and PyTorch or any other library in it benefits too.
+``MALLOC_MMAP_THRESHOLD_`` and ``MALLOC_TRIM_THRESHOLD_`` make at start-up). The cost:
+a process keeps up to that much freed memory resident after its peak, and the peak itself
+grows a little, since blocks in the heap are resident while they wait (LeNet-5's epoch at
+batch 128: 81 MiB instead of 73 MiB; PERFORMANCE.md). The setting belongs to the process,
+and PyTorch or any other library in it benefits too.
 
 ``import retroprop`` turns it on where the C library is glibc, unless the environment
 variable ``RETROPROP_MEMORY_REUSE`` is ``0``. Elsewhere (macOS, Windows, musl) nothing
