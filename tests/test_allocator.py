@@ -13,6 +13,7 @@ import sys
 import pytest
 
 import retroprop as rp
+from retroprop import allocator
 
 GLIBC = sys.platform == "linux" and platform.libc_ver()[0] == "glibc"
 
@@ -20,7 +21,9 @@ GLIBC = sys.platform == "linux" and platform.libc_ver()[0] == "glibc"
 #: thresholds to 8 and 16 MiB): with glibc's defaults, freeing them trims the heap and the
 #: next step faults its pages in again.
 STEPS = """
-import resource, sys, numpy as np, retroprop as rp
+import ctypes, resource, sys
+ctypes.CDLL(None).prctl(41, 1, 0, 0, 0)  # PR_SET_THP_DISABLE: 4 KiB pages, whatever the host
+import numpy as np, retroprop as rp
 if sys.argv[1:] == ["off"]:
     rp.set_memory_reuse(False)
 def step():
@@ -35,11 +38,10 @@ print(rp.get_memory_reuse(), (resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 """
 
 
-def faults_per_step(*args: str, reuse_variable: str | None = None) -> tuple[bool, int]:
-    environment = dict(os.environ)
-    environment.pop("RETROPROP_MEMORY_REUSE", None)
-    if reuse_variable is not None:
-        environment["RETROPROP_MEMORY_REUSE"] = reuse_variable
+def faults_per_step(*args: str, **variables: str) -> tuple[bool, int]:
+    environment = {name: value for name, value in os.environ.items()
+                   if name != "RETROPROP_MEMORY_REUSE" and not name.startswith("MALLOC_")
+                   and name != "GLIBC_TUNABLES"} | variables
     done = subprocess.run([sys.executable, "-c", STEPS, *args], capture_output=True,
                           text=True, check=True, env=environment)
     reuse, faults = done.stdout.split()
@@ -55,21 +57,60 @@ def test_import_turns_reuse_on_and_freed_blocks_come_back_without_page_faults():
 
 @pytest.mark.parametrize("how", ["variable", "call"])
 def test_without_reuse_the_same_loop_faults_its_pages_in_every_step(how):
-    reuse, faults = (faults_per_step(reuse_variable="0") if how == "variable"
+    reuse, faults = (faults_per_step(RETROPROP_MEMORY_REUSE="0") if how == "variable"
                      else faults_per_step("off"))
     assert not reuse
     if GLIBC:
         assert faults > 1000
 
 
+@pytest.mark.parametrize("variables", [
+    {"MALLOC_TRIM_THRESHOLD_": "131072"}, {"MALLOC_MMAP_THRESHOLD_": "131072"},
+    {"GLIBC_TUNABLES": "glibc.malloc.trim_threshold=131072"}])
+def test_a_program_that_tunes_malloc_itself_keeps_its_settings(variables):
+    reuse, faults = faults_per_step(**variables)
+    assert not reuse
+    if GLIBC:  # the 128 KiB thresholds asked for: every step maps its blocks again
+        assert faults > 1000
+
+
 def test_the_setting_is_reported_and_can_be_turned_back_on():
+    before = rp.get_memory_reuse()
     try:
         assert rp.set_memory_reuse(False) is GLIBC
         assert rp.get_memory_reuse() is False
         assert rp.set_memory_reuse(True) is GLIBC
         assert rp.get_memory_reuse() is GLIBC
     finally:
+        rp.set_memory_reuse(before)
+
+
+class RefusingLibc:
+    """A C library whose ``mallopt`` accepts only glibc's default thresholds (as a 32-bit
+    glibc refuses 32 MiB)."""
+
+    def __init__(self):
+        self.calls = []
+
+    def mallopt(self, parameter, value):
+        self.calls.append((parameter, value))
+        return int(value <= allocator.GLIBC_DEFAULT)
+
+
+def test_a_refusal_raises_when_asked_and_warns_at_import(monkeypatch):
+    libc = RefusingLibc()
+    monkeypatch.setattr(allocator, "_glibc", lambda: libc)
+    monkeypatch.setattr(allocator, "_reuse", True)
+    for name in ("RETROPROP_MEMORY_REUSE", "GLIBC_TUNABLES", *allocator._OWN_SETTINGS):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(OSError, match=r"set_memory_reuse: mallopt refused the thresholds "
+                                      r"33554432 and 268435456"):
         rp.set_memory_reuse(True)
+    assert not rp.get_memory_reuse()
+    assert libc.calls[-2:] == [(-3, allocator.GLIBC_DEFAULT), (-1, allocator.GLIBC_DEFAULT)]
+    with pytest.warns(RuntimeWarning, match="glibc's defaults stay"):
+        allocator.configure_at_import()
+    assert not rp.get_memory_reuse()
 
 
 @pytest.mark.parametrize("mode", [1, "yes", None])

@@ -19,9 +19,13 @@ grows a little, since blocks in the heap are resident while they wait (LeNet-5's
 batch 128: 81 MiB instead of 73 MiB; PERFORMANCE.md). The setting belongs to the process,
 and PyTorch or any other library in it benefits too.
 
-``import retroprop`` turns it on where the C library is glibc, unless the environment
-variable ``RETROPROP_MEMORY_REUSE`` is ``0``. Elsewhere (macOS, Windows, musl) nothing
-changes.
+``import retroprop`` turns it on where the C library is a 64-bit glibc, unless the
+environment variable ``RETROPROP_MEMORY_REUSE`` is ``0`` or the program already tunes
+``malloc`` itself (``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_``,
+``MALLOC_TOP_PAD_``, ``MALLOC_MMAP_MAX_`` or ``glibc.malloc`` tunables in
+``GLIBC_TUNABLES``), whose settings are then left as they are. Elsewhere (macOS,
+Windows, musl, 32-bit systems) nothing changes. ``mallopt`` is not thread-safe: call
+:func:`set_memory_reuse` before starting threads.
 """
 
 from __future__ import annotations
@@ -30,22 +34,27 @@ import ctypes
 import os
 import platform
 import sys
+import warnings
 
-#: Largest block served from the heap (glibc's ceiling for this setting, 32 MiB on
-#: 64-bit systems); larger ones keep their own pages, returned when freed.
+#: Largest block served from the heap (the largest value glibc documents for this setting
+#: on 64-bit systems); larger ones keep their own pages, returned when freed.
 MMAP_THRESHOLD = 32 * 2**20
 #: Free memory that may stay at the top of the heap for later use.
 TRIM_THRESHOLD = 256 * 2**20
 #: glibc's values when nothing adjusts them (the start of its dynamic thresholds).
 GLIBC_DEFAULT = 128 * 2**10
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters, <malloc.h>
+#: environment variables through which a program tunes glibc's malloc itself
+_OWN_SETTINGS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_",
+                 "MALLOC_MMAP_MAX_")
 
 _reuse = False
 
 
 def _glibc() -> ctypes.CDLL | None:
-    """The running glibc, which has ``mallopt``; None elsewhere."""
-    if sys.platform != "linux" or platform.libc_ver()[0] != "glibc":
+    """The running 64-bit glibc, which has ``mallopt``; None elsewhere."""
+    if (sys.platform != "linux" or platform.libc_ver()[0] != "glibc"
+            or ctypes.sizeof(ctypes.c_void_p) < 8):
         return None
     try:
         libc = ctypes.CDLL(None)
@@ -83,6 +92,9 @@ def set_memory_reuse(mode: bool) -> bool:
         return False
     mmap, trim = (MMAP_THRESHOLD, TRIM_THRESHOLD) if mode else (GLIBC_DEFAULT, GLIBC_DEFAULT)
     if not (libc.mallopt(_M_MMAP_THRESHOLD, mmap) and libc.mallopt(_M_TRIM_THRESHOLD, trim)):
+        libc.mallopt(_M_MMAP_THRESHOLD, GLIBC_DEFAULT)  # never half of the setting
+        libc.mallopt(_M_TRIM_THRESHOLD, GLIBC_DEFAULT)
+        _reuse = False
         raise OSError(f"set_memory_reuse: mallopt refused the thresholds {mmap} and {trim}")
     _reuse = mode
     return True
@@ -94,6 +106,13 @@ def get_memory_reuse() -> bool:
 
 
 def configure_at_import() -> None:
-    """Turn memory reuse on unless ``RETROPROP_MEMORY_REUSE=0``."""
-    if os.environ.get("RETROPROP_MEMORY_REUSE", "1") != "0":
+    """Turn memory reuse on, unless ``RETROPROP_MEMORY_REUSE=0`` or the program tunes
+    glibc's malloc itself; a refusal is a warning, never an import error."""
+    tunables = os.environ.get("GLIBC_TUNABLES", "")
+    if (os.environ.get("RETROPROP_MEMORY_REUSE", "1") == "0" or "glibc.malloc." in tunables
+            or any(name in os.environ for name in _OWN_SETTINGS)):
+        return
+    try:
         set_memory_reuse(True)
+    except OSError as error:
+        warnings.warn(f"{error}; glibc's defaults stay", RuntimeWarning, stacklevel=2)

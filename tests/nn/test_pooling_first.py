@@ -12,7 +12,8 @@ from retroprop.nn.summary import summary
 from retroprop.ops import activation, pooling
 
 POOLS = [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
-         dict(kernel_size=2, stride=1), dict(kernel_size=(2, 3), stride=(2, 1), dilation=2)]
+         dict(kernel_size=2, stride=1), dict(kernel_size=(2, 3), stride=(2, 1), dilation=2),
+         dict(kernel_size=2, stride=1, padding=1, dilation=5)]  # windows of padding only
 
 
 def images(dtype, seed=0):
@@ -51,6 +52,19 @@ def test_same_output_and_gradient_as_the_written_order(dtype, options):
     assert np.count_nonzero(grad) > 0
 
 
+def test_a_window_of_padding_only_stays_minus_infinity_in_training_and_evaluation():
+    model = nn.Sequential(nn.ReLU(), nn.MaxPool2d(2, stride=1, padding=1, dilation=2))
+    x = rp.Tensor(np.full((1, 1, 1, 1), 3.0, np.float32), requires_grad=True)
+    trained = model(x).data
+    model.eval()
+    with rp.no_grad():
+        evaluated = model(x).data
+    expected = torch.nn.MaxPool2d(2, stride=1, padding=1, dilation=2)(
+        torch.relu(torch.from_numpy(x.data))).numpy()
+    assert np.array_equal(trained, expected) and np.array_equal(evaluated, expected)
+    assert np.isneginf(expected).all()
+
+
 def test_the_relu_runs_last_on_the_pooled_maps():
     out = nn.Sequential(nn.ReLU(), nn.MaxPool2d(2))(rp.Tensor(images(np.float32),
                                                                 requires_grad=True))
@@ -78,6 +92,22 @@ def test_other_pairs_keep_their_order(layers, last):
     model = nn.Sequential(*(make() for make in layers))
     out = model(rp.Tensor(images(np.float32), requires_grad=True))
     assert type(out._ctx) is last
+
+
+@pytest.mark.parametrize("cls", [nn.ReLU, nn.MaxPool2d])
+def test_a_forward_replaced_on_the_class_keeps_the_order(cls, monkeypatch):
+    seen = []
+    original = cls.forward
+
+    def recording(self, x):
+        seen.append((type(self).__name__, x.shape))
+        return original(self, x)
+
+    monkeypatch.setattr(cls, "forward", recording)
+    out = nn.Sequential(nn.ReLU(), nn.MaxPool2d(2))(rp.Tensor(images(np.float32),
+                                                                requires_grad=True))
+    assert type(out._ctx) is pooling.MaxPool2d
+    assert seen == [(cls.__name__, (3, 2, 8, 9))]
 
 
 @pytest.mark.parametrize("patched", [0, 1])

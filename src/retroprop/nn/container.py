@@ -31,11 +31,14 @@ class Sequential(Module):
     nodes: the same kernels, at a fraction of the per-call cost that dominates
     small batches (batch-1 prediction). Any other layer runs as usual.
 
-    A ``ReLU`` directly followed by a ``MaxPool2d`` runs after it instead: ReLU is
-    non-decreasing, so relu(max(a, b)) = max(relu(a), relu(b)), and the gradients agree
-    as well (the order changes where a window's maximum is at most 0, and there both
-    give 0). The output is the same and the ReLU works on a quarter of the elements
-    (2×2 windows). Layers whose ``forward`` was replaced on the instance keep their order.
+    A ``ReLU`` directly followed by a ``MaxPool2d`` without padding runs after it
+    instead: ReLU is non-decreasing, so relu(max(a, b)) = max(relu(a), relu(b)), and the
+    gradients agree as well (the order changes where a window's maximum is at most 0,
+    and there both give 0). The output is the same and the ReLU works on a quarter of
+    the elements (2×2 windows); the graph (``rp.viz.draw_graph``) shows the pooling
+    first. With padding a window may hold only padding (-inf), which the ReLU would turn
+    into 0, so padded poolings keep the written order, as do subclasses and layers whose
+    ``forward`` was replaced (on the instance, as ``summary()`` does, or on the class).
 
     Examples
     --------
@@ -125,8 +128,13 @@ def _pooling_first(layers: list[Module], start: int) -> list[int]:
 
 
 def _commute(first: Module, then: Module) -> bool:
-    return (type(first) is ReLU and type(then) is MaxPool2d and "forward" not in first.__dict__
-            and "forward" not in then.__dict__)
+    return (type(first) is ReLU and type(then) is MaxPool2d and then.padding == (0, 0)
+            and ReLU.forward is _RELU_FORWARD and MaxPool2d.forward is _MAX_POOL_FORWARD
+            and "forward" not in first.__dict__ and "forward" not in then.__dict__)
+
+
+#: the ``forward`` functions the swap was proved for (a patched class keeps the order)
+_RELU_FORWARD, _MAX_POOL_FORWARD = ReLU.forward, MaxPool2d.forward
 
 
 class Residual(Module):
