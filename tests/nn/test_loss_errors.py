@@ -76,3 +76,24 @@ def test_finite_values_whose_sum_overflows_are_accepted():
         assert not nn.functional.all_finite(values)
     plus_minus = np.array([np.inf, -np.inf])
     assert not nn.functional.all_finite(plus_minus)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning",
+                            "ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(300, 784), (200, 1, 28, 28), (70000,), (70000, 1)])
+def test_large_arrays_are_checked_value_by_value_too(shape, dtype):
+    """Arrays from BLAS_SUM_SIZE values on, summed by rows through BLAS where they can."""
+    values = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    assert values.size >= nn.functional.BLAS_SUM_SIZE
+    assert nn.functional.all_finite(values)
+    assert nn.functional.all_finite(np.full(shape, np.finfo(dtype).max, dtype))  # sums overflow
+    for bad in (np.nan, np.inf, -np.inf):
+        for where in (0, values.size // 2, values.size - 1):
+            broken = values.copy()
+            broken.reshape(-1)[where] = bad
+            assert not nn.functional.all_finite(broken), (bad, where)
+            assert not nn.functional.all_finite(broken[::-1])  # not in C order
+    opposite = values.copy()
+    opposite.reshape(-1)[:2] = (np.inf, -np.inf)
+    assert not nn.functional.all_finite(opposite)
