@@ -85,6 +85,8 @@ class Sequential(Module):
             data, start = self._infer_layers(x.data, layers)
             if start:
                 x = Tensor._wrap(data)
+            if start == len(layers):
+                return x
         for index in _pooling_first(layers, start):
             module = layers[index]
             try:
