@@ -33,12 +33,13 @@ class Sequential(Module):
 
     A ``ReLU`` directly followed by a ``MaxPool2d`` without padding runs after it
     instead: ReLU is non-decreasing, so relu(max(a, b)) = max(relu(a), relu(b)), and the
-    gradients agree as well (the order changes where a window's maximum is at most 0,
-    and there both give 0). The output is the same and the ReLU works on a quarter of
-    the elements (2×2 windows); the graph (``rp.viz.draw_graph``) shows the pooling
-    first. With padding a window may hold only padding (-inf), which the ReLU would turn
-    into 0, so padded poolings keep the written order, as do subclasses and layers whose
-    ``forward`` was replaced (on the instance, as ``summary()`` does, or on the class).
+    gradients agree as well (the two orders may pick different elements of a window only
+    where its maximum is at most 0, and there the ReLU passes no gradient either way).
+    The output is the same and the ReLU works on a quarter of the elements (2×2 windows);
+    the graph (``rp.viz.draw_graph``) shows the pooling first. With padding a window may
+    hold only padding (-inf), which the ReLU would turn into 0, so padded poolings keep
+    the written order, as do subclasses and layers whose ``forward`` was replaced (on
+    the instance, as ``summary()`` does, or on the class).
 
     Examples
     --------
