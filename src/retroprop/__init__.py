@@ -24,6 +24,7 @@ from retroprop import (
 from retroprop.allocator import get_memory_reuse, set_memory_reuse
 from retroprop.denormal import get_flush_denormal, set_flush_denormal
 from retroprop.errors import DataFileError, FileFormatError, ModelFileError
+from retroprop.intraop import get_intraop_parallel, set_intraop_parallel
 from retroprop.model_selection import cross_validate
 from retroprop.nn import init, predict_mc
 from retroprop.ops import cat
@@ -80,6 +81,7 @@ __all__ = [
     "from_numpy",
     "get_default_dtype",
     "get_flush_denormal",
+    "get_intraop_parallel",
     "get_memory_reuse",
     "gradcheck",
     "init",
@@ -100,6 +102,7 @@ __all__ = [
     "save",
     "set_default_dtype",
     "set_flush_denormal",
+    "set_intraop_parallel",
     "set_memory_reuse",
     "tensor",
     "viz",

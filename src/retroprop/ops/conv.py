@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.intraop import parallel_for
 from retroprop.tensor import grad_mode
 from retroprop.tensor.function import Function, Gradients
 
@@ -120,25 +121,47 @@ class Conv2d(Function):
         self.bias = bias
         fields = receptive_fields(source, (kh, kw), stride, dilation, (oh, ow))
         # the backward pass needs all of cols; without one, images go through a reused
-        # buffer of about CHUNK_ELEMENTS, which bounds the memory of inference
+        # buffer of about CHUNK_ELEMENTS per thread, which bounds the memory of inference
         images = n if grad_mode.is_grad_enabled() else \
             max(1, min(n, CHUNK_ELEMENTS // ((size + 1) * oh * ow)))
-        cols = _take((groups, size + (bias is not None), images * oh * ow), x.dtype)
+        shape = (groups, size + (bias is not None), images * oh * ow)
+        cols = _take(shape, x.dtype)
         if bias is not None:
             cols[:, size] = 1
         out = np.empty((out_channels, n * oh * ow), dtype=x.dtype)
         kernels = [self._kernel(g) for g in range(groups)]
-        for start in range(0, n, max(images, 1)):  # no image at all: an empty batch
-            count = min(images, n - start)
-            columns = slice(start * oh * ow, (start + count) * oh * ow)
-            unrolled = cols[:, :size, :count * oh * ow].reshape(groups, kh, kw, per_group,
-                                                                count, oh, ow)
-            np.copyto(unrolled, fields[:, start:start + count].reshape(
+        blocks = self._blocks(out_channels)
+
+        def unroll_and_multiply(start: int, stop: int, buffer: np.ndarray, at: int) -> None:
+            """Images [start, stop) into the columns of ``buffer`` from image ``at`` on,
+            then their outputs."""
+            count = stop - start
+            used = slice(at * oh * ow, (at + count) * oh * ow)
+            unrolled = buffer[:, :size, used].reshape(groups, kh, kw, per_group, count, oh, ow)
+            np.copyto(unrolled, fields[:, start:stop].reshape(
                 groups, per_group, count, oh, ow, kh, kw).transpose(0, 5, 6, 1, 2, 3, 4))
-            for g, block in enumerate(self._blocks(out_channels)):
-                np.matmul(kernels[g], cols[g, :, :count * oh * ow], out=out[block, columns])
-        if images == n:
+            for g, block in enumerate(blocks):
+                np.matmul(kernels[g], buffer[g, :, used],
+                          out=out[block, start * oh * ow:stop * oh * ow])
+
+        def by_slices(start: int, stop: int) -> None:
+            """Images [start, stop), a buffer's worth at a time (the range that starts
+            the batch, run by one thread, uses ``cols``; the others a buffer of their
+            own)."""
+            buffer = cols
+            if start:
+                buffer = np.empty(shape, x.dtype)
+                buffer[:, size:] = 1
+            for first in range(start, stop, images):
+                unroll_and_multiply(first, min(stop, first + images), buffer, 0)
+
+        if images == n:  # every image keeps its columns
+            parallel_for(n, lambda start, stop: unroll_and_multiply(start, stop, cols, start),
+                         work=cols.size * 2 + out.size)
             self.cols = cols
+        else:
+            parallel_for(-(-n // images), lambda start, stop: by_slices(
+                start * images, min(n, stop * images)), work=cols.size * 4)
         self.out_shape = (out_channels, n, oh, ow)
         return out.reshape(self.out_shape).transpose(1, 0, 2, 3)
 
@@ -194,14 +217,20 @@ class Conv2d(Function):
         _, _, oh, ow = self.out_shape
         per_group = channels // self.groups
         grad_x = np.zeros((channels, n, height + 2 * ph, width + 2 * pw), dtype=grad_out.dtype)
-        for g, block in enumerate(blocks):
-            grad_cols = (self._kernel(g)[:, :size].T @ grad_out[block]).reshape(
-                kh, kw, per_group, n, oh, ow)
-            target = grad_x[g * per_group:(g + 1) * per_group]
-            for u in range(kh):
-                rows = offset(u, dh, sh, oh)
-                for v in range(kw):
-                    target[:, :, rows, offset(v, dw, sw, ow)] += grad_cols[u, v]
+        kernels = [self._kernel(g)[:, :size].T for g in range(self.groups)]
+
+        def add_back(start: int, stop: int) -> None:
+            """dL/dx of images [start, stop)."""
+            for g, block in enumerate(blocks):
+                grad_cols = (kernels[g] @ grad_out[block, start * oh * ow:stop * oh * ow]
+                             ).reshape(kh, kw, per_group, stop - start, oh, ow)
+                target = grad_x[g * per_group:(g + 1) * per_group, start:stop]
+                for u in range(kh):
+                    rows = offset(u, dh, sh, oh)
+                    for v in range(kw):
+                        target[:, :, rows, offset(v, dw, sw, ow)] += grad_cols[u, v]
+
+        parallel_for(n, add_back, work=grad_x.size * kh * kw * 2)
         return grad_x[:, :, ph:ph + height, pw:pw + width].transpose(1, 0, 2, 3)
 
     def _col2im_wide(self, grad: np.ndarray, blocks: list[slice], size: int) -> np.ndarray:
@@ -210,31 +239,41 @@ class Conv2d(Function):
         (u, v) makes over one image are one contiguous run of the padded input, at flat
         offset d·u·Wp + d·v, so col2im adds kh·kw runs of OH·Wp elements instead of
         kh·kw·OH rows of OW (3–4x fewer, longer inner loops; the product Wᵀ dL/dY grows by
-        Wp/OW). A run that passes the end of its image adds those zeros to the next one,
-        or to a tail of d·(kw - 1) elements after the last."""
+        Wp/OW). A run that passes the end of its image adds those zeros to a tail of
+        d·(kw - 1) elements that each image has after its Hp·Wp, so that images split
+        over threads never write to each other's memory."""
         n, channels, height, width = self.shape
         out_channels, per_group, kh, kw = self.weight.shape
         (ph, pw), (dh, dw) = self.geometry[1:]
         _, _, oh, ow = self.out_shape
         hp, wp = height + 2 * ph, width + 2 * pw
-        wide = np.empty((out_channels, n, oh, wp), grad.dtype)
-        wide[..., ow:] = 0
-        wide[..., :ow] = grad.transpose(1, 0, 2, 3)
-        wide_out = wide.reshape(out_channels, -1)
         plane = hp * wp
-        flat = np.zeros(channels * n * plane + dw * (kw - 1), grad.dtype)
+        image = plane + dw * (kw - 1)  # elements between images in the gradient buffer
+        wide = np.empty((out_channels, n, oh, wp), grad.dtype)
+        grad_cnhw = grad.transpose(1, 0, 2, 3)
+        flat = np.zeros(channels * n * image, grad.dtype)
         item = flat.itemsize
         runs = np.lib.stride_tricks.as_strided(
             flat, (channels, n, kh, kw, oh * wp),
-            (n * plane * item, plane * item, dh * wp * item, dw * item, item))
-        for g, block in enumerate(blocks):
-            grad_cols = (self._kernel(g)[:, :size].T @ wide_out[block]).reshape(
-                kh, kw, per_group, n, oh * wp)
-            target = runs[g * per_group:(g + 1) * per_group]
-            for u in range(kh):
-                for v in range(kw):
-                    target[:, :, u, v] += grad_cols[u, v]
-        padded = flat[:channels * n * plane].reshape(channels, n, hp, wp)
+            (n * image * item, image * item, dh * wp * item, dw * item, item))
+        kernels = [self._kernel(g)[:, :size].T for g in range(self.groups)]
+
+        def add_back(start: int, stop: int) -> None:
+            """dL/dx of images [start, stop)."""
+            part = wide[:, start:stop]
+            part[..., ow:] = 0
+            part[..., :ow] = grad_cnhw[:, start:stop]
+            rows = part.reshape(out_channels, -1)
+            for g, block in enumerate(blocks):
+                grad_cols = (kernels[g] @ rows[block]).reshape(kh, kw, per_group,
+                                                               stop - start, oh * wp)
+                target = runs[g * per_group:(g + 1) * per_group, start:stop]
+                for u in range(kh):
+                    for v in range(kw):
+                        target[:, :, u, v] += grad_cols[u, v]
+
+        parallel_for(n, add_back, work=flat.size * kh * kw * 2)
+        padded = flat.reshape(channels, n, image)[:, :, :plane].reshape(channels, n, hp, wp)
         return padded[:, :, ph:ph + height, pw:pw + width].transpose(1, 0, 2, 3)
 
 

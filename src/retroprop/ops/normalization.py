@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from retroprop.intraop import parallel_for
 from retroprop.tensor.function import Function, Gradients
 from retroprop.tensor.tensor import Tensor
 
@@ -57,24 +58,44 @@ class BatchNormalize(Function):
                 centered: np.ndarray, var: np.ndarray, eps: float) -> np.ndarray:
         self.count = x.size // x.shape[1]
         shape = var.shape
-        self.inv_std = 1.0 / np.sqrt(var + x.dtype.type(eps))
-        self.x_hat = x_hat = np.multiply(centered, self.inv_std, out=centered)
-        self.weight = weight.reshape(shape)
-        out = np.multiply(x_hat, self.weight, out=np.empty_like(x_hat))
-        out += bias.reshape(shape)
+        self.inv_std = inv_std = 1.0 / np.sqrt(var + x.dtype.type(eps))
+        self.x_hat = x_hat = centered
+        self.weight = gamma = weight.reshape(shape)
+        beta = bias.reshape(shape)
+        out = np.empty_like(x_hat)
+
+        def affine(start: int, stop: int) -> None:
+            """Channels [start, stop): x̂ in place of x - μ, then γ x̂ + β."""
+            part, channels = (slice(None), slice(start, stop)), slice(start, stop)
+            np.multiply(x_hat[part], inv_std[:, channels], out=x_hat[part])
+            np.multiply(x_hat[part], gamma[:, channels], out=out[part])
+            out[part] += beta[:, channels]
+
+        parallel_for(x.shape[1], affine, work=x.size * 3)
         return out
 
     def backward(self, grad: np.ndarray) -> Gradients:
         x_hat, n, shape = self.x_hat, self.count, self.inv_std.shape
-        total = channel_sum(grad).reshape(shape)
-        projection = channel_sum(grad, x_hat).reshape(shape)
-        grad_x = None
-        if self.needs_input_grad[0]:
-            # (g - Σg/n - x̂ Σ(g x̂)/n) γ/√(σ² + ε)
-            grad_x = np.multiply(x_hat, projection / n, out=np.empty_like(x_hat))
-            np.subtract(grad, grad_x, out=grad_x)
-            grad_x -= total / n
-            grad_x *= self.weight * self.inv_std
+        total = np.empty(shape, x_hat.dtype)
+        projection = np.empty(shape, x_hat.dtype)
+        grad_x = np.empty_like(x_hat) if self.needs_input_grad[0] else None
+        scale = self.weight * self.inv_std
+
+        def gradients(start: int, stop: int) -> None:
+            """Σg and Σ g x̂ of channels [start, stop), then their part of dL/dx."""
+            part, channels = (slice(None), slice(start, stop)), slice(start, stop)
+            g, x_hat_part = grad[part], x_hat[part]
+            total[:, channels] = channel_sum(g).reshape(-1, *shape[2:])
+            projection[:, channels] = channel_sum(g, x_hat_part).reshape(-1, *shape[2:])
+            if grad_x is not None:
+                # (g - Σg/n - x̂ Σ(g x̂)/n) γ/√(σ² + ε)
+                into = grad_x[part]
+                np.multiply(x_hat_part, projection[:, channels] / n, out=into)
+                np.subtract(g, into, out=into)
+                into -= total[:, channels] / n
+                into *= scale[:, channels]
+
+        parallel_for(x_hat.shape[1], gradients, work=x_hat.size * 4)
         return grad_x, projection.reshape(-1), total.reshape(-1)
 
 
@@ -100,8 +121,19 @@ def batch_norm(x: Tensor, weight: Tensor, bias: Tensor, eps: float = 1e-5
     γ plus β, in one node."""
     shape = (1, x.shape[1], *[1] * (x.ndim - 2))
     count = x.dtype.type(x.size // x.shape[1])
-    mean = (channel_sum(x.data) / count).reshape(shape)
-    centered = np.subtract(x.data, mean, out=np.empty_like(x.data))  # x's memory layout
-    var = (channel_sum(centered, centered) / count).reshape(shape)
+    data = x.data
+    mean = np.empty(shape, data.dtype)
+    var = np.empty(shape, data.dtype)
+    centered = np.empty_like(data)  # x's memory layout
+
+    def statistics(start: int, stop: int) -> None:
+        """μ_B and σ²_B of channels [start, stop), and x - μ_B."""
+        part, channels = (slice(None), slice(start, stop)), slice(start, stop)
+        mean[:, channels] = (channel_sum(data[part]) / count).reshape(-1, *shape[2:])
+        np.subtract(data[part], mean[:, channels], out=centered[part])
+        var[:, channels] = (channel_sum(centered[part], centered[part]) / count
+                            ).reshape(-1, *shape[2:])
+
+    parallel_for(x.shape[1], statistics, work=data.size * 3)
     out = BatchNormalize.apply(x, weight, bias, centered=centered, var=var, eps=eps)
     return out, mean, var

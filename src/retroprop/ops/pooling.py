@@ -13,6 +13,7 @@ import functools
 
 import numpy as np
 
+from retroprop.intraop import Part, parallel_parts
 from retroprop.ops.conv import Pair, offset, output_size, pad_hw
 from retroprop.tensor.function import Function, Gradients
 
@@ -57,31 +58,42 @@ class MaxPool2d(_Pool):
     def forward(self, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair,
                 dilation: Pair) -> np.ndarray:
         self._setup(x, kernel, stride, padding, dilation)
-        self.source = pad_hw(x, padding, -np.inf)
+        self.source = source = pad_hw(x, padding, -np.inf)
         first, *rest = self._slices()
-        out = self.source[first].copy(order="K")
-        for index in rest:
-            np.maximum(out, self.source[index], out=out)
-        self.out = out
+        self.out = out = np.empty_like(source[first])
+
+        def pool(part: Part) -> None:
+            maxima = out[part]
+            np.copyto(maxima, source[first][part])
+            for index in rest:
+                np.maximum(maxima, source[index][part], out=maxima)
+
+        parallel_parts(source, pool, work=source.size + out.size * len(rest))
         return out
 
     def backward(self, grad: np.ndarray) -> Gradients:
-        if grad.strides != self.out.strides:  # one copy puts it in the layout of the rest
-            matched = np.empty_like(self.out)
-            matched[...] = grad
-            grad = matched
+        source, out = self.source, self.out
         tiles = self._tiles_exactly()  # each input in one window: write once, no zeros
-        result = np.empty_like(self.source) if tiles else np.zeros_like(self.source)
-        taken = np.zeros_like(self.out, dtype=bool)
-        first = np.empty_like(taken)
-        for index in self._slices():
-            np.equal(self.source[index], self.out, out=first)
-            first &= ~taken
-            if tiles:
-                np.multiply(grad, first, out=result[index])
-            else:
-                result[index] += grad * first
-            taken |= first
+        result = np.empty_like(source) if tiles else np.zeros_like(source)
+
+        def route(part: Part) -> None:
+            """Each window's gradient to its first maximum."""
+            maxima, grads = out[part], grad[part]
+            if grads.strides != maxima.strides:  # one copy puts it in the layout of the rest
+                grads = np.empty_like(maxima)
+                grads[...] = grad[part]
+            taken = np.zeros_like(maxima, dtype=bool)
+            first = np.empty_like(taken)
+            for index in self._slices():
+                np.equal(source[index][part], maxima, out=first)
+                first &= ~taken
+                if tiles:
+                    np.multiply(grads, first, out=result[index][part])
+                else:
+                    result[index][part] += grads * first
+                taken |= first
+
+        parallel_parts(source, route, work=source.size * 3 + out.size * len(self._slices()))
         return self._unpad(result)
 
 
@@ -91,26 +103,36 @@ class AvgPool2d(_Pool):
 
     def forward(self, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
         self._setup(x, kernel, stride, padding, (1, 1))
-        source = pad_hw(x, padding)
-        self.template = source  # its shape and memory layout, for the gradient
+        self.template = source = pad_hw(x, padding)  # its shape and layout, for the gradient
         first, *rest = self._slices()
-        out = source[first].copy(order="K")
-        for index in rest:
-            np.add(out, source[index], out=out)
-        out *= x.dtype.type(1.0 / (kernel[0] * kernel[1]))
+        out = np.empty_like(source[first])
+        scale = x.dtype.type(1.0 / (kernel[0] * kernel[1]))
+
+        def pool(part: Part) -> None:
+            sums = out[part]
+            np.copyto(sums, source[first][part])
+            for index in rest:
+                np.add(sums, source[index][part], out=sums)
+            sums *= scale
+
+        parallel_parts(source, pool, work=source.size + out.size * len(rest))
         return out
 
     def backward(self, grad: np.ndarray) -> Gradients:
-        share = grad * grad.dtype.type(1.0 / (self.kernel[0] * self.kernel[1]))
-        if self._tiles_exactly():  # each element belongs to one window: assign, no sums
-            result = np.empty_like(self.template)
+        scale = grad.dtype.type(1.0 / (self.kernel[0] * self.kernel[1]))
+        tiles = self._tiles_exactly()  # each element in one window: assign, no sums
+        result = (np.empty_like if tiles else np.zeros_like)(self.template)
+
+        def spread(part: Part) -> None:
+            share = grad[part] * scale
             for index in self._slices():
-                result[index] = share
-            return result
-        result = np.zeros_like(self.template)
-        for index in self._slices():
-            result[index] += share
-        return self._unpad(result)
+                if tiles:
+                    result[index][part] = share
+                else:
+                    result[index][part] += share
+
+        parallel_parts(result, spread, work=result.size * 2 + grad.size)
+        return result if tiles else self._unpad(result)
 
 
 def adaptive_matrix(size: int, out: int, dtype: np.dtype) -> np.ndarray:

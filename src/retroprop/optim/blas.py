@@ -19,12 +19,12 @@ than the pass.
 from __future__ import annotations
 
 import ctypes
-import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from retroprop.openblas import numpy_openblas
 
 #: Below this many elements one NumPy pass costs less than the call into BLAS.
 MIN_SIZE = 4096
@@ -33,29 +33,10 @@ _Axpy = Callable[[int, float, int, int, int, int], None]
 _Axpby = Callable[[int, float, int, int, float, int, int], None]
 
 
-def _numpy_openblas() -> ctypes.CDLL | None:
-    """NumPy's bundled OpenBLAS (64-bit integers, ``scipy_`` symbols), only if NumPy has
-    already loaded it: a second copy would start a second thread pool on the same cores,
-    and the two would slow each other down."""
-    no_load = getattr(os, "RTLD_NOLOAD", None)
-    if no_load is None:  # Windows
-        return None
-    root = Path(np.__file__).parent
-    for folder in (root.parent / "numpy.libs", root / ".dylibs"):
-        for path in sorted(folder.glob("libscipy_openblas64_*")):
-            try:
-                library = ctypes.CDLL(str(path), mode=no_load | os.RTLD_LAZY)
-            except OSError:
-                continue
-            if hasattr(library, "scipy_cblas_saxpy64_"):
-                return library
-    return None
-
-
 def _routines(name: str, with_beta: bool) -> dict[np.dtype, Any]:
     """NumPy's OpenBLAS ``cblas_?{name}`` for float32 and float64, by dtype: arguments
     (n, α, x, incx, y, incy), or (n, α, x, incx, β, y, incy) ``with_beta``."""
-    library = _numpy_openblas()
+    library = numpy_openblas()
     if library is None:
         return {}
     routines = {}
