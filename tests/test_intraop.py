@@ -2,6 +2,7 @@
 split itself (ranges, threads, errors, nesting, thread limits), then every operation
 that uses it, split against run on one thread."""
 
+import itertools
 import threading
 
 import numpy as np
@@ -40,7 +41,7 @@ def record(count: int, work: int = intraop.MIN_WORK) -> list[tuple[int, int, int
 
 def tiles(ranges: list[tuple[int, int, int]], count: int) -> bool:
     return (ranges[0][0] == 0 and ranges[-1][1] == count and
-            all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False)))
+            all(a[1] == b[0] for a, b in itertools.pairwise(ranges)))
 
 
 def test_the_split_is_possible_with_numpys_openblas():
@@ -82,7 +83,7 @@ def test_an_error_in_a_range_is_raised_after_the_split_and_the_next_split_works(
         if stop == 100:
             raise ValueError(f"range {start}-{stop}")
 
-    with pytest.raises(ValueError, match="range .*-100"):
+    with pytest.raises(ValueError, match=r"range \d+-100"):
         intraop.parallel_for(100, fail_late, work=intraop.MIN_WORK)
     assert blas_threads() == threads  # the thread count inside the split is undone
     assert tiles(record(100), 100)

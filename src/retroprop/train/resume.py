@@ -51,11 +51,12 @@ class EpochState:
     def start(cls, model: Module, batches: list[np.ndarray]) -> EpochState:
         return cls(batches, dict(model.state_dict()))
 
-    def add(self, value: float, outputs: np.ndarray, targets: np.ndarray) -> None:
-        """Record one finished batch."""
+    def add(self, value: float, outputs: np.ndarray | None, targets: np.ndarray) -> None:
+        """Record one finished batch (its outputs only when metrics need them)."""
         self.total += value * len(targets)
         self.seen += len(targets)
-        self.outputs.append(outputs)
+        if outputs is not None:
+            self.outputs.append(outputs)
         self.targets.append(targets)
         self.batch += 1
 

@@ -364,7 +364,7 @@ class Trainer:
                     else None)
                 self.model.load_state_dict(state.last_good)
                 raise error
-            state.add(value, outputs, yb)
+            state.add(value, outputs if self.metrics else None, yb)
             if self._per_example is not None:
                 if self._errors is None:
                     self._errors = np.zeros(len(X))
@@ -376,6 +376,8 @@ class Trainer:
                 stop_for_interrupt(self, epoch, batch)
         if state.seen == 0:
             return None
+        if not self.metrics:
+            return {"loss": state.total / state.seen}
         return {"loss": state.total / state.seen} | self._metric_values(
             np.concatenate(state.targets), np.concatenate(state.outputs))
 
