@@ -34,7 +34,6 @@ import ctypes
 import os
 import threading
 from collections.abc import Callable
-from types import EllipsisType
 
 import numpy as np
 
@@ -216,17 +215,19 @@ def along(axis: int, start: int, stop: int) -> tuple[slice, ...]:
     return (slice(None),) * axis + (slice(start, stop),)
 
 
-Part = tuple[slice, ...] | tuple[EllipsisType]
-
-
-def parallel_parts(like: np.ndarray, body: Callable[[Part], None], *, work: int) -> None:
-    """``body(part)`` for index tuples ``part`` that split arrays of the shape of ``like``
-    along the outer of their first two axes (:func:`outer_axis`), through
-    :func:`parallel_for`; ``body((...,))`` once, on everything, for small work and 0-d
-    or 1-d arrays."""
-    if like.ndim < 2 or work < MIN_WORK:
-        body((...,))
+def parallel_parts(body: Callable[..., None], *arrays: np.ndarray, work: int) -> None:
+    """``body(*arrays)`` itself for small ``work`` and arrays of fewer than two axes;
+    else ``body`` on ranges of all of them along the outer of the first array's first
+    two axes (:func:`outer_axis`), one range per thread, through :func:`parallel_for`.
+    The arrays share those two axes (views of the same feature maps)."""
+    first = arrays[0]
+    if first.ndim < 2 or work < MIN_WORK or not _enabled:
+        body(*arrays)
         return
-    axis = outer_axis(like)
-    parallel_for(like.shape[axis], lambda start, stop: body(along(axis, start, stop)),
-                 work=work)
+    axis = outer_axis(first)
+
+    def ranges(start: int, stop: int) -> None:
+        index = along(axis, start, stop)
+        body(*(array[index] for array in arrays))
+
+    parallel_for(first.shape[axis], ranges, work=work)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from retroprop.intraop import MIN_WORK, Part, parallel_parts
+from retroprop.intraop import MIN_WORK, parallel_parts
 from retroprop.ops.axes import check_axis, chosen
 from retroprop.tensor.function import Function, Gradients
 from retroprop.tensor.tensor import Tensor
@@ -59,22 +59,25 @@ class Tanh(Function):
     """φ(v) = tanh v;  φ'(v) = 1 - φ(v)²."""
 
     def forward(self, a: np.ndarray) -> np.ndarray:
+        if a.size * 2 < MIN_WORK:  # one thread (and the fewest calls at batch 1)
+            self.out = np.tanh(a)
+            return self.out
         self.out = out = np.empty_like(a)
-        parallel_parts(a, lambda part: np.tanh(a[part], out=out[part]), work=a.size * 2)
+        parallel_parts(lambda a, out: np.tanh(a, out=out), a, out, work=a.size * 2)
         return out
 
     def backward(self, grad: np.ndarray) -> Gradients:
-        out = self.out
-        derivative = np.empty_like(out)
-
-        def chain(part: Part) -> None:
-            into = derivative[part]
-            np.multiply(out[part], out[part], out=into)
-            np.subtract(1, into, out=into)
-            into *= grad[part]
-
-        parallel_parts(out, chain, work=out.size)  # three passes as fast as copies
+        derivative = np.empty_like(self.out)
+        # three passes as fast as copies: worth a split only for large maps
+        parallel_parts(_tanh_derivative, self.out, grad, derivative, work=grad.size)
         return derivative
+
+
+def _tanh_derivative(out: np.ndarray, grad: np.ndarray, into: np.ndarray) -> None:
+    """into = (1 - out²) grad."""
+    np.multiply(out, out, out=into)
+    np.subtract(1, into, out=into)
+    into *= grad
 
 
 class ReLU(Function):
@@ -84,21 +87,20 @@ class ReLU(Function):
         # against a row of zeros: NumPy's maximum with a scalar is not vectorized (2.5x
         # slower at 128 x 256), but the row costs more than it saves below ~2000 elements
         zero = 0 if a.size <= 2048 else np.zeros(a.shape[-1:], a.dtype)
-        if a.size * 2 < MIN_WORK:
+        if a.size * 2 < MIN_WORK:  # one thread (and the fewest calls at batch 1)
             self.out = np.maximum(a, zero)
             return self.out
         self.out = out = np.empty_like(a)
-        parallel_parts(a, lambda part: np.maximum(a[part], zero, out=out[part]),
+        parallel_parts(lambda a, out: np.maximum(a, zero, out=out), a, out,
                        work=a.size * 2)
         return out
 
     def backward(self, grad: np.ndarray) -> Gradients:
-        out = self.out
         if grad.size * 3 < MIN_WORK:
-            return grad * (out > 0)
+            return grad * (self.out > 0)
         result = np.empty_like(grad)
-        parallel_parts(grad, lambda part: np.multiply(grad[part], out[part] > 0,
-                                                      out=result[part]), work=grad.size * 3)
+        parallel_parts(lambda grad, out, result: np.multiply(grad, out > 0, out=result),
+                       grad, self.out, result, work=grad.size * 3)
         return result
 
 

@@ -13,7 +13,7 @@ import functools
 
 import numpy as np
 
-from retroprop.intraop import Part, parallel_parts
+from retroprop.intraop import parallel_parts
 from retroprop.ops.conv import Pair, offset, output_size, pad_hw
 from retroprop.tensor.function import Function, Gradients
 
@@ -59,42 +59,58 @@ class MaxPool2d(_Pool):
                 dilation: Pair) -> np.ndarray:
         self._setup(x, kernel, stride, padding, dilation)
         self.source = source = pad_hw(x, padding, -np.inf)
-        first, *rest = self._slices()
-        self.out = out = np.empty_like(source[first])
-
-        def pool(part: Part) -> None:
-            maxima = out[part]
-            np.copyto(maxima, source[first][part])
-            for index in rest:
-                np.maximum(maxima, source[index][part], out=maxima)
-
-        parallel_parts(source, pool, work=source.size + out.size * len(rest))
+        inputs = [source[index] for index in self._slices()]
+        self.out = out = np.empty_like(inputs[0])
+        parallel_parts(_max_into, out, *inputs, work=source.size + out.size * len(inputs))
         return out
 
     def backward(self, grad: np.ndarray) -> Gradients:
-        source, out = self.source, self.out
+        source, out, slices = self.source, self.out, self._slices()
         tiles = self._tiles_exactly()  # each input in one window: write once, no zeros
         result = np.empty_like(source) if tiles else np.zeros_like(source)
 
-        def route(part: Part) -> None:
-            """Each window's gradient to its first maximum."""
-            maxima, grads = out[part], grad[part]
+        def route(maxima: np.ndarray, grads: np.ndarray, *views: np.ndarray) -> None:
+            """Each window's gradient to its first maximum; ``views``: the input, then
+            the result, at every offset of the window."""
             if grads.strides != maxima.strides:  # one copy puts it in the layout of the rest
-                grads = np.empty_like(maxima)
-                grads[...] = grad[part]
+                grads = _copy_like(grads, maxima)
             taken = np.zeros_like(maxima, dtype=bool)
             first = np.empty_like(taken)
-            for index in self._slices():
-                np.equal(source[index][part], maxima, out=first)
+            for inputs, into in zip(views[:len(slices)], views[len(slices):], strict=True):
+                np.equal(inputs, maxima, out=first)
                 first &= ~taken
                 if tiles:
-                    np.multiply(grads, first, out=result[index][part])
+                    np.multiply(grads, first, out=into)
                 else:
-                    result[index][part] += grads * first
+                    into += grads * first
                 taken |= first
 
-        parallel_parts(source, route, work=source.size * 3 + out.size * len(self._slices()))
+        parallel_parts(route, out, grad, *[source[index] for index in slices],
+                       *[result[index] for index in slices],
+                       work=source.size * 3 + out.size * len(slices))
         return self._unpad(result)
+
+
+def _max_into(out: np.ndarray, *inputs: np.ndarray) -> None:
+    """out = the element-wise maximum of ``inputs``."""
+    _reduce_into(np.maximum, out, inputs)
+
+
+def _reduce_into(ufunc: np.ufunc, out: np.ndarray, inputs: tuple[np.ndarray, ...]) -> None:
+    """out = inputs[0] ∘ inputs[1] ∘ ... for a binary ``ufunc`` (the first two in one call)."""
+    if len(inputs) == 1:
+        np.copyto(out, inputs[0])
+    else:
+        ufunc(inputs[0], inputs[1], out=out)
+    for other in inputs[2:]:
+        ufunc(out, other, out=out)
+
+
+def _copy_like(array: np.ndarray, template: np.ndarray) -> np.ndarray:
+    """A copy of ``array`` in the memory layout of ``template``."""
+    copy = np.empty_like(template)
+    copy[...] = array
+    return copy
 
 
 class AvgPool2d(_Pool):
@@ -104,18 +120,15 @@ class AvgPool2d(_Pool):
     def forward(self, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
         self._setup(x, kernel, stride, padding, (1, 1))
         self.template = source = pad_hw(x, padding)  # its shape and layout, for the gradient
-        first, *rest = self._slices()
-        out = np.empty_like(source[first])
+        inputs = [source[index] for index in self._slices()]
+        out = np.empty_like(inputs[0])
         scale = x.dtype.type(1.0 / (kernel[0] * kernel[1]))
 
-        def pool(part: Part) -> None:
-            sums = out[part]
-            np.copyto(sums, source[first][part])
-            for index in rest:
-                np.add(sums, source[index][part], out=sums)
-            sums *= scale
+        def mean(out: np.ndarray, *inputs: np.ndarray) -> None:
+            _reduce_into(np.add, out, inputs)
+            out *= scale
 
-        parallel_parts(source, pool, work=source.size + out.size * len(rest))
+        parallel_parts(mean, out, *inputs, work=source.size + out.size * len(inputs))
         return out
 
     def backward(self, grad: np.ndarray) -> Gradients:
@@ -123,15 +136,16 @@ class AvgPool2d(_Pool):
         tiles = self._tiles_exactly()  # each element in one window: assign, no sums
         result = (np.empty_like if tiles else np.zeros_like)(self.template)
 
-        def spread(part: Part) -> None:
-            share = grad[part] * scale
-            for index in self._slices():
+        def spread(grad: np.ndarray, *targets: np.ndarray) -> None:
+            share = grad * scale
+            for into in targets:
                 if tiles:
-                    result[index][part] = share
+                    into[...] = share
                 else:
-                    result[index][part] += share
+                    into += share
 
-        parallel_parts(result, spread, work=result.size * 2 + grad.size)
+        parallel_parts(spread, grad, *[result[index] for index in self._slices()],
+                       work=result.size * 2 + grad.size)
         return result if tiles else self._unpad(result)
 
 
