@@ -215,7 +215,7 @@ def along(axis: int, start: int, stop: int) -> tuple[slice, ...]:
     return (slice(None),) * axis + (slice(start, stop),)
 
 
-def parallel_parts(body: Callable[..., None], *arrays: np.ndarray, work: int) -> None:
+def parallel_parts(body: Callable[..., object], *arrays: np.ndarray, work: int) -> None:
     """``body(*arrays)`` itself for small ``work`` and arrays of fewer than two axes;
     else ``body`` on ranges of all of them along the outer of the first array's first
     two axes (:func:`outer_axis`), one range per thread, through :func:`parallel_for`.
