@@ -17,10 +17,11 @@ than on one thread, 1.04 against 1.0 ms, and 0.56 ms on OpenBLAS's threads). Ins
 split, BLAS runs on one thread per call, so that a product in ``body`` runs on the core
 of the call that made it.
 
-Where it applies: NumPy's bundled OpenBLAS on a 64-bit system (the ``pip`` wheels on
-Linux, macOS and Windows). With another BLAS, or one thread (``OPENBLAS_NUM_THREADS=1``,
-``threadpoolctl.threadpool_limits(1)``: the current limit is read at every call), or
-when the split is off, ``body(0, count)`` runs once in the calling thread. Splits do not
+Where it applies: NumPy's bundled OpenBLAS (NumPy's wheels for Linux, and for macOS
+where they ship OpenBLAS). On Windows, with another BLAS, with one thread
+(``OPENBLAS_NUM_THREADS=1``, ``threadpoolctl.threadpool_limits(1)``: the current limit is
+read at every call), or when the split is off, ``body(0, count)`` runs once in the
+calling thread. Splits do not
 nest and only one runs at a time: a ``parallel_for`` inside ``body``, or in a second
 Python thread while one runs, takes the serial path.
 
@@ -40,7 +41,8 @@ import numpy as np
 from retroprop.openblas import numpy_openblas
 
 #: Work (elements read and written) below which one thread is faster: handing a range to
-#: another thread costs about 30 µs.
+#: another thread costs 25–40 µs (an empty split, then waits for the GIL between NumPy
+#: calls).
 MIN_WORK = 1 << 21
 
 _Int = ctypes.c_int64
@@ -48,7 +50,9 @@ _Int = ctypes.c_int64
 #: (m, n, k, alpha, a, lda, b, ldb, c, ldc, buffer) -> int
 _KERNEL = ctypes.CFUNCTYPE(ctypes.c_int, _Int, _Int, _Int, ctypes.c_double, ctypes.c_void_p,
                            _Int, ctypes.c_void_p, _Int, ctypes.c_void_p, _Int, ctypes.c_void_p)
-#: ``mode`` argument: real double precision (``BLAS_DOUBLE | BLAS_REAL`` in OpenBLAS ≥ 0.3.21)
+#: ``mode`` argument: real double precision in current OpenBLAS (``BLAS_DOUBLE |
+#: BLAS_REAL``); whatever it means in another version, the integer arguments that the
+#: kernel reads keep their places, and :meth:`_Pool._calibrate` checks the ranges
 _MODE = 0x0003
 
 
