@@ -3,6 +3,9 @@ split itself (ranges, threads, errors, nesting, thread limits), then every opera
 that uses it, split against run on one thread."""
 
 import itertools
+import os
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -249,3 +252,12 @@ def test_convolution_without_gradients_splits_its_slices_of_images(bias, monkeyp
         serial = layer(rp.tensor(x)).numpy()
     assert bool(splits) == splits_here()
     close(split, serial)
+
+
+@pytest.mark.parametrize("value, expected", [("0", False), ("1", True)])
+def test_the_environment_variable_sets_the_split_at_import(value, expected):
+    code = "import retroprop as rp; print(rp.get_intraop_parallel())"
+    environment = os.environ | {"RETROPROP_INTRAOP": value}
+    printed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True, env=environment).stdout.strip()
+    assert printed == str(expected and intraop._POOL is not None)
