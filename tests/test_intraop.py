@@ -173,6 +173,7 @@ LAYERS = {
     "conv groups 4": lambda: nn.Conv2d(16, 16, 3, padding=1, groups=4),
     "max pool 2x2": lambda: nn.MaxPool2d(2),
     "max pool 3x3 stride 2 pad 1": lambda: nn.MaxPool2d(3, stride=2, padding=1),
+    "max pool 2x2 dilation 2": lambda: nn.MaxPool2d(2, dilation=2),
     "avg pool 2x2": lambda: nn.AvgPool2d(2),
     "avg pool 3x3 stride 1 pad 1": lambda: nn.AvgPool2d(3, stride=1, padding=1),
     "batch norm": lambda: nn.BatchNorm2d(16),
@@ -199,8 +200,8 @@ def counting_splits(monkeypatch) -> list[int]:
 def run_layer(layer, x: np.ndarray, upstream_seed: int):
     inputs = rp.tensor(x, requires_grad=True)
     out = layer(inputs)
-    upstream = np.random.default_rng(upstream_seed).standard_normal(out.shape)
-    out.backward(cnhw(upstream.astype(x.dtype)) if out.ndim == 4 else upstream)
+    upstream = np.random.default_rng(upstream_seed).standard_normal(out.shape).astype(x.dtype)
+    out.backward(cnhw(upstream) if out.ndim == 4 else upstream)
     grads = [inputs.grad] + [p.grad.copy() for p in layer.parameters()]
     for p in layer.parameters():
         p.grad = None
@@ -235,6 +236,19 @@ def test_split_layers_give_the_one_thread_values_and_gradients(name, layout, mon
 def close(got: np.ndarray, expected: np.ndarray) -> None:
     """Equal to float32 rounding, relative to the array's largest element."""
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
+
+
+def test_batch_norm_over_sequences_splits_its_channels(monkeypatch):
+    x = np.random.default_rng(4).standard_normal((256, 16, 600)).astype(np.float32)
+    rp.manual_seed(0)
+    layer = nn.BatchNorm1d(16)
+    splits = counting_splits(monkeypatch)
+    split = run_layer(layer, x, upstream_seed=5)
+    assert bool(splits) == splits_here()
+    rp.set_intraop_parallel(False)
+    serial = run_layer(layer, x, upstream_seed=5)
+    for got, expected in zip([split[0], *split[1]], [serial[0], *serial[1]], strict=True):
+        close(got, expected)
 
 
 @pytest.mark.parametrize("bias", [True, False])
