@@ -197,12 +197,12 @@ def counting_splits(monkeypatch) -> list[int]:
     return done
 
 
-def run_layer(layer, x: np.ndarray, upstream_seed: int):
-    inputs = rp.tensor(x, requires_grad=True)
+def run_layer(layer, x: np.ndarray, upstream_seed: int, input_grad: bool = True):
+    inputs = rp.tensor(x, requires_grad=input_grad)
     out = layer(inputs)
     upstream = np.random.default_rng(upstream_seed).standard_normal(out.shape).astype(x.dtype)
     out.backward(cnhw(upstream) if out.ndim == 4 else upstream)
-    grads = [inputs.grad] + [p.grad.copy() for p in layer.parameters()]
+    grads = [inputs.grad] * input_grad + [p.grad.copy() for p in layer.parameters()]
     for p in layer.parameters():
         p.grad = None
     return out.numpy().copy(), grads
@@ -236,6 +236,21 @@ def test_split_layers_give_the_one_thread_values_and_gradients(name, layout, mon
 def close(got: np.ndarray, expected: np.ndarray) -> None:
     """Equal to float32 rounding, relative to the array's largest element."""
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
+
+
+def test_a_first_convolution_splits_its_slices_forward_and_backward(monkeypatch):
+    """An input without gradient: the layer unrolls slices of images again for dL/dW
+    (``Conv2d._unrolled_again``), on every thread."""
+    x = np.random.default_rng(6).standard_normal((128, 1, 28, 28)).astype(np.float32)
+    rp.manual_seed(0)
+    layer = nn.Conv2d(1, 6, 5, padding=2)
+    splits = counting_splits(monkeypatch)
+    split = run_layer(layer, x, upstream_seed=7, input_grad=False)
+    assert len(splits) == (2 if splits_here() else 0)  # forward and backward
+    rp.set_intraop_parallel(False)
+    serial = run_layer(layer, x, upstream_seed=7, input_grad=False)
+    for got, expected in zip([split[0], *split[1]], [serial[0], *serial[1]], strict=True):
+        close(got, expected)
 
 
 def test_batch_norm_over_sequences_splits_its_channels(monkeypatch):

@@ -101,7 +101,7 @@ def test_conv_forward_by_one_copy_equals_pytorch_for_one_image_and_a_batch(batch
 def test_conv_without_gradients_in_image_slices_equals_the_whole_batch(with_bias,
                                                                       monkeypatch):
     rng = np.random.default_rng(3)
-    x = Tensor(rng.standard_normal((7, 4, 9, 8)), dtype=np.float64)
+    x = Tensor(rng.standard_normal((7, 4, 9, 8)), dtype=np.float64, requires_grad=True)
     weight = Tensor(rng.standard_normal((6, 2, 3, 2)), dtype=np.float64, requires_grad=True)
     bias = [Tensor(rng.standard_normal(6), dtype=np.float64)] if with_bias else []
     options = dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)
@@ -186,3 +186,57 @@ def test_col2im_of_wide_rows_equals_the_plain_col2im(kernel, padding, dilation, 
                                           torch.tensor(grad), padding=padding,
                                           dilation=dilation, groups=groups)
     np.testing.assert_allclose(x.grad, expected.numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize(("channels", "out_channels", "kernel", "stride", "padding",
+                          "dilation", "groups", "with_bias"), [
+    (1, 6, (5, 5), (1, 1), (2, 2), (1, 1), 1, True),  # LeNet-5's first layer
+    (1, 4, (3, 3), (2, 2), (1, 1), (1, 1), 1, False),
+    (2, 2, (3, 3), (1, 1), (0, 0), (2, 2), 2, True),
+    (3, 2, (3, 2), (2, 1), (1, 0), (1, 2), 1, True),
+])
+def test_a_first_layer_unrolls_its_input_again_for_the_weight_gradient(
+        channels, out_channels, kernel, stride, padding, dilation, groups, with_bias,
+        monkeypatch):
+    """A layer whose input needs no gradient, with at least twice as many unrolled rows as
+    output channels, keeps no cols: the backward pass unrolls slices of images again.
+    Its output, dL/dW and dL/db equal PyTorch's."""
+    rng = np.random.default_rng(5)
+    rows = kernel[0] * kernel[1] * channels // groups + with_bias
+    x = Tensor(rng.standard_normal((7, channels, 9, 8)), dtype=np.float64)
+    weight = Tensor(rng.standard_normal((out_channels, channels // groups, *kernel)),
+                    dtype=np.float64, requires_grad=True)
+    bias = [Tensor(rng.standard_normal(out_channels), dtype=np.float64,
+                   requires_grad=True)] if with_bias else []
+    options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    oh, ow = (output_size(size, k, s, p, d) for size, k, s, p, d in
+              zip((9, 8), kernel, stride, padding, dilation, strict=True))
+    monkeypatch.setattr(conv, "SLICE_ELEMENTS", 2 * rows * oh * ow)  # slices of 2 images
+    out = Conv2d.apply(x, weight, *bias, **options)
+    assert "cols" not in out._ctx.__dict__ and out._ctx.images == 2
+    grad = rng.standard_normal(out.shape)
+    out.backward(grad)
+    twin_weight = torch.tensor(weight.data, requires_grad=True)
+    twin_bias = torch.tensor(bias[0].data, requires_grad=True) if with_bias else None
+    expected = torch.nn.functional.conv2d(torch.tensor(x.data), twin_weight, twin_bias,
+                                          **options)
+    expected.backward(torch.tensor(grad))
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(weight.grad, twin_weight.grad.numpy(), rtol=1e-11, atol=1e-11)
+    if with_bias:
+        np.testing.assert_allclose(bias[0].grad, twin_bias.grad.numpy(), rtol=1e-11,
+                                   atol=1e-11)
+
+
+@pytest.mark.parametrize(("out_channels", "kernel", "input_grad"), [
+    (32, 3, False),  # the recipe's first layer: 10 rows for 32 channels
+    (6, 5, True),  # LeNet-5's first layer, but with an input that needs its gradient
+])
+def test_other_layers_keep_their_unrolled_input(out_channels, kernel, input_grad):
+    rng = np.random.default_rng(6)
+    x = Tensor(rng.standard_normal((3, 1, 6, 6)), requires_grad=input_grad)
+    weight = Tensor(rng.standard_normal((out_channels, 1, kernel, kernel)), requires_grad=True)
+    out = Conv2d.apply(x, weight, Tensor(np.zeros(out_channels)), stride=(1, 1),
+                       padding=(kernel // 2, kernel // 2), dilation=(1, 1), groups=1)
+    assert out._ctx.cols.shape[-1] == 3 * 6 * 6
+    assert "fields" not in out._ctx.__dict__  # the padded input is not kept as well

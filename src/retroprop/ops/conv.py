@@ -12,7 +12,10 @@ without copying. With the receptive field of output (n, i, j) unrolled into a co
     y[n, o, i, j] = b_o + Σ_{c, u, v} w[o, c, u, v] x[n, c, s·i + d·u - p, s·j + d·v - p]
 
 In training, the unrolled input of a step whose graph has been freed serves the next
-step of the same shape (see ``_FREE``).
+step of the same shape (see ``_FREE``). A first layer (an input that needs no gradient)
+whose unrolled input has at least twice as many rows as the output has channels keeps
+none: forward and backward passes unroll a slice of images at a time into a small buffer
+(``Conv2d._unrolled_again``).
 Without gradients (``rp.no_grad()``: evaluation, prediction) nothing is kept for a
 backward pass, and the images are unrolled and multiplied a slice at a time through one
 buffer of about 8 MiB: the memory of inference no longer grows with the batch, and the
@@ -25,6 +28,7 @@ position of every copy by kh·kw strided block additions (col2im).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -38,6 +42,10 @@ Pair = tuple[int, int]
 #: elements of the unrolled-input buffer of a convolution run without gradients (8 MiB in
 #: float32): larger batches are unrolled and multiplied a slice of images at a time
 CHUNK_ELEMENTS = 1 << 21
+#: elements of the buffer (2 MiB in float32) through which a layer that unrolls its input
+#: again in the backward pass (``Conv2d._unrolled_again``) goes, a slice of images at a
+#: time (LeNet-5's step: 7.3, 6.8–7.1 and 6.7–6.8 ms with 0.5, 1 and 2 MiB)
+SLICE_ELEMENTS = 1 << 19
 
 
 def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
@@ -118,52 +126,84 @@ class Conv2d(Function):
         # plus a last row of ones when there is a bias, which then rides in the product:
         # [W b] [cols; 1] = W cols + b, and dL/d[W b] gives dL/db as its last column.
         size = kh * kw * per_group
-        self.bias = bias
-        fields = receptive_fields(source, (kh, kw), stride, dilation, (oh, ow))
-        # the backward pass needs all of cols; without one, images go through a reused
-        # buffer of about CHUNK_ELEMENTS per thread, which bounds the memory of inference
-        images = n if grad_mode.is_grad_enabled() else \
-            max(1, min(n, CHUNK_ELEMENTS // ((size + 1) * oh * ow)))
-        shape = (groups, size + (bias is not None), images * oh * ow)
-        cols = _take(shape, x.dtype)
+        self.bias, self.size = bias, size
+        self.fields = receptive_fields(source, (kh, kw), stride, dilation, (oh, ow))
+        self.out_shape = (out_channels, n, oh, ow)
+        rows = size + (bias is not None)
+        training = grad_mode.is_grad_enabled()
+        # the backward pass needs cols, kept whole unless it is cheaper to unroll it again
+        # (see ``_unrolled_again``); otherwise images go through a reused buffer of a few
+        # images per thread, which bounds the memory of inference
+        again = training and self._unrolled_again(rows, out_channels // groups)
+        limit = SLICE_ELEMENTS if training else CHUNK_ELEMENTS
+        images = n if training and not again else max(1, min(n, limit // (rows * oh * ow)))
+        self.images = images
+        cols = _take((groups, rows, images * oh * ow), x.dtype)
         if bias is not None:
             cols[:, size] = 1
         out = np.empty((out_channels, n * oh * ow), dtype=x.dtype)
         kernels = [self._kernel(g) for g in range(groups)]
         blocks = self._blocks(out_channels)
 
-        def unroll_and_multiply(start: int, stop: int, buffer: np.ndarray, at: int) -> None:
-            """Images [start, stop) into the columns of ``buffer`` from image ``at`` on,
-            then their outputs."""
-            count = stop - start
-            used = slice(at * oh * ow, (at + count) * oh * ow)
-            unrolled = buffer[:, :size, used].reshape(groups, kh, kw, per_group, count, oh, ow)
-            np.copyto(unrolled, fields[:, start:stop].reshape(
-                groups, per_group, count, oh, ow, kh, kw).transpose(0, 5, 6, 1, 2, 3, 4))
+        def multiply(start: int, stop: int, buffer: np.ndarray, at: int) -> None:
+            """The outputs of images [start, stop), unrolled into ``buffer`` from image
+            ``at`` on."""
+            used = self._unroll(start, stop, buffer, at)
             for g, block in enumerate(blocks):
-                np.matmul(kernels[g], buffer[g, :, used],
-                          out=out[block, start * oh * ow:stop * oh * ow])
-
-        def by_slices(start: int, stop: int) -> None:
-            """Images [start, stop), a buffer's worth at a time (the range that starts
-            the batch, run by one thread, uses ``cols``; the others a buffer of their
-            own)."""
-            buffer = cols
-            if start:
-                buffer = np.empty(shape, x.dtype)
-                buffer[:, size:] = 1
-            for first in range(start, stop, images):
-                unroll_and_multiply(first, min(stop, first + images), buffer, 0)
+                np.matmul(kernels[g], used[g], out=out[block, start * oh * ow:stop * oh * ow])
 
         if images == n:  # every image keeps its columns
-            parallel_for(n, lambda start, stop: unroll_and_multiply(start, stop, cols, start),
+            parallel_for(n, lambda start, stop: multiply(start, stop, cols, start),
                          work=cols.size * 2 + out.size)
-            self.cols = cols
+            if training:
+                self.cols = cols
         else:
-            parallel_for(-(-n // images), lambda start, stop: by_slices(
-                start * images, min(n, stop * images)), work=cols.size * 4)
-        self.out_shape = (out_channels, n, oh, ow)
+            self._by_slices(lambda first, last, buffer: multiply(first, last, buffer, 0),
+                            cols, work=groups * rows * n * oh * ow * 2 + out.size)
+        if not again:  # the padded input is needed no longer
+            del self.fields
         return out.reshape(self.out_shape).transpose(1, 0, 2, 3)
+
+    def _unrolled_again(self, rows: int, out_per_group: int) -> bool:
+        """Whether the backward pass unrolls the input again, a slice of images at a
+        time, instead of keeping cols from the forward pass: for a layer whose input
+        needs no gradient (the first one), whose backward pass is then only dL/dW, when
+        cols has at least twice as many rows as the output has channels (LeNet-5's first
+        layer: 26 rows, 6 channels; its 10 MB of cols at batch 128 cost more to write and
+        read back from memory than to unroll twice in cache). With more channels (the
+        recipe's first layer: 10 rows, 32 channels) the slices' products cost more."""
+        needs = getattr(self, "needs_input_grad", (True,))
+        return not needs[0] and rows >= 2 * out_per_group
+
+    def _unroll(self, start: int, stop: int, buffer: np.ndarray, at: int) -> np.ndarray:
+        """Images [start, stop) unrolled into the columns of ``buffer`` from image ``at``
+        on; returns those columns, (G, rows, count·OH·OW)."""
+        groups, size = self.groups, self.size
+        _, per_group, kh, kw = self.weight.shape
+        _, _, oh, ow = self.out_shape
+        count = stop - start
+        used = buffer[:, :, at * oh * ow:(at + count) * oh * ow]
+        np.copyto(used[:, :size].reshape(groups, kh, kw, per_group, count, oh, ow),
+                  self.fields[:, start:stop].reshape(groups, per_group, count, oh, ow,
+                                                     kh, kw).transpose(0, 5, 6, 1, 2, 3, 4))
+        return used
+
+    def _by_slices(self, body: Callable[[int, int, np.ndarray], None], buffer: np.ndarray,
+                   work: int) -> None:
+        """``body(first, last, buffer)`` for every slice [first, last) of ``self.images``
+        images, the slices split over threads; the thread whose range starts the batch
+        uses ``buffer``, the others a buffer of their own."""
+        n, images, size = self.shape[0], self.images, self.size
+
+        def slices(start: int, stop: int) -> None:
+            own = buffer
+            if start:
+                own = np.empty_like(buffer)
+                own[:, size:] = 1
+            for first in range(start * images, min(n, stop * images), images):
+                body(first, min(n, first + images), own)
+
+        parallel_for(-(-n // images), slices, work=work)
 
     def release(self) -> None:
         """Hand the unrolled input back for the next forward pass of the same geometry
@@ -197,8 +237,9 @@ class Conv2d(Function):
         if any(self.needs_input_grad[1:]):
             grad_w = np.empty_like(weight)
             grad_b = None if self.bias is None else np.empty_like(self.bias)
+            products = self._weight_products(grad_out, blocks)
             for g, block in enumerate(blocks):
-                product = (self.cols[g] @ grad_out[block].T).T  # faster than dY · colsᵀ
+                product = products[g]
                 grad_w[block] = product[:, :size].reshape(-1, kh, kw, per_group).transpose(
                     0, 3, 1, 2)
                 if grad_b is not None:
@@ -209,6 +250,28 @@ class Conv2d(Function):
         if self.bias is None:
             return grad_x, grad_w
         return grad_x, grad_w, grad_b
+
+    def _weight_products(self, grad_out: np.ndarray, blocks: list[slice]) -> list[np.ndarray]:
+        """dL/d[W b] of each group, (out/G, rows): (cols · dL/dYᵀ)ᵀ, faster than
+        dL/dY · colsᵀ, from the kept cols or, without them, summed over slices of images
+        unrolled again."""
+        cols = self.__dict__.get("cols")
+        if cols is not None:
+            return [(cols[g] @ grad_out[block].T).T for g, block in enumerate(blocks)]
+        _, n, oh, ow = self.out_shape
+        rows = self.size + (self.bias is not None)
+        buffer = np.empty((self.groups, rows, self.images * oh * ow), grad_out.dtype)
+        buffer[:, self.size:] = 1
+        found: list[list[np.ndarray]] = []
+
+        def add(first: int, last: int, own: np.ndarray) -> None:
+            used = self._unroll(first, last, own, 0)
+            columns = slice(first * oh * ow, last * oh * ow)
+            found.append([used[g] @ grad_out[block, columns].T for g, block in enumerate(blocks)])
+
+        self._by_slices(add, buffer, work=self.groups * rows * n * oh * ow * 2)
+        return [np.sum([products[g] for products in found], axis=0).T
+                for g in range(self.groups)]
 
     def _col2im(self, grad_out: np.ndarray, blocks: list[slice], size: int) -> np.ndarray:
         n, channels, height, width = self.shape
