@@ -17,9 +17,9 @@ whose unrolled input has at least twice as many rows as the output has channels 
 none: forward and backward passes unroll a slice of images at a time into a small buffer
 (``Conv2d._unrolled_again``).
 Without gradients (``rp.no_grad()``: evaluation, prediction) nothing is kept for a
-backward pass, and the images are unrolled and multiplied a slice at a time through one
-buffer of about 8 MiB: the memory of inference no longer grows with the batch, and the
-buffer stays in cache.
+backward pass, and the images are unrolled and multiplied a slice at a time through a
+buffer of about 8 MiB per thread: the memory of inference no longer grows with the batch,
+and the buffer stays in cache.
 
 Backward: dL/dW = dL/dY · colsᵀ, where each shared weight receives the *sum* of the
 gradients of all its copies (Berzal); dL/dcols = Wᵀ · dL/dY is added back to the input
