@@ -32,6 +32,7 @@ Python thread while one runs, takes the serial path.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import os
 import threading
 from collections.abc import Callable
@@ -106,9 +107,9 @@ class _Pool:
         count = 1024 * threads
         self._call(count, threads)
         seen.sort()
-        starts = [sum(length for _, length in seen[:i]) for i in range(len(seen))]
+        starts = [0, *itertools.accumulate(length for _, length in seen)]
         if (len(seen) < 2 or seen[0][0] != 0 or min(length for _, length in seen) < 1
-                or sum(length for _, length in seen) != count):
+                or starts.pop() != count):
             return False
         shift = (seen[1][0] // starts[1]).bit_length() - 1
         if any(offset != start << shift for (offset, _), start in zip(seen, starts,

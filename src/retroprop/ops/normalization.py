@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from retroprop.intraop import parallel_for
+from retroprop.intraop import along, parallel_for
 from retroprop.tensor.function import Function, Gradients
 from retroprop.tensor.tensor import Tensor
 
@@ -66,10 +66,10 @@ class BatchNormalize(Function):
 
         def affine(start: int, stop: int) -> None:
             """Channels [start, stop): x̂ in place of x - μ, then γ x̂ + β."""
-            part, channels = (slice(None), slice(start, stop)), slice(start, stop)
-            np.multiply(x_hat[part], inv_std[:, channels], out=x_hat[part])
-            np.multiply(x_hat[part], gamma[:, channels], out=out[part])
-            out[part] += beta[:, channels]
+            part = along(1, start, stop)  # of the maps and of the per-channel arrays
+            np.multiply(x_hat[part], inv_std[part], out=x_hat[part])
+            np.multiply(x_hat[part], gamma[part], out=out[part])
+            out[part] += beta[part]
 
         parallel_for(x.shape[1], affine, work=x.size * 3)
         return out
@@ -83,17 +83,17 @@ class BatchNormalize(Function):
 
         def gradients(start: int, stop: int) -> None:
             """Σg and Σ g x̂ of channels [start, stop), then their part of dL/dx."""
-            part, channels = (slice(None), slice(start, stop)), slice(start, stop)
+            part = along(1, start, stop)
             g, x_hat_part = grad[part], x_hat[part]
-            total[:, channels] = channel_sum(g).reshape(-1, *shape[2:])
-            projection[:, channels] = channel_sum(g, x_hat_part).reshape(-1, *shape[2:])
+            total[part] = channel_sum(g, keepdims=True)
+            projection[part] = channel_sum(g, x_hat_part, keepdims=True)
             if grad_x is not None:
                 # (g - Σg/n - x̂ Σ(g x̂)/n) γ/√(σ² + ε)
                 into = grad_x[part]
-                np.multiply(x_hat_part, projection[:, channels] / n, out=into)
+                np.multiply(x_hat_part, projection[part] / n, out=into)
                 np.subtract(g, into, out=into)
-                into -= total[:, channels] / n
-                into *= scale[:, channels]
+                into -= total[part] / n
+                into *= scale[part]
 
         parallel_for(x_hat.shape[1], gradients, work=x_hat.size * 4)
         return grad_x, projection.reshape(-1), total.reshape(-1)
@@ -104,14 +104,16 @@ def channel_axes(x: np.ndarray | Tensor) -> tuple[int, ...]:
     return (0, *range(2, x.ndim))
 
 
-def channel_sum(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
-    """Σ a, or Σ a·b, over every axis but the channels (axis 1), shape (C,): one pass of
-    ``np.einsum``, without the temporary product, about twice as fast as ``(a * b).sum``
-    over 4-D feature maps (and ``a.sum`` over them) at batch 128."""
+def channel_sum(a: np.ndarray, b: np.ndarray | None = None, *,
+                keepdims: bool = False) -> np.ndarray:
+    """Σ a, or Σ a·b, over every axis but the channels (axis 1), shape (C,) (or
+    (1, C, 1, ...) with ``keepdims``): one pass of ``np.einsum``, without the temporary
+    product, about twice as fast as ``(a * b).sum`` over 4-D feature maps (and ``a.sum``
+    over them) at batch 128."""
     axes = "n" + "c" + "hwdlm"[:a.ndim - 2]
-    if b is None:
-        return np.einsum(f"{axes}->c", a)
-    return np.einsum(f"{axes},{axes}->c", a, b)
+    total = np.einsum(f"{axes}->c", a) if b is None else \
+        np.einsum(f"{axes},{axes}->c", a, b)
+    return total.reshape(1, a.shape[1], *[1] * (a.ndim - 2)) if keepdims else total
 
 
 def batch_norm(x: Tensor, weight: Tensor, bias: Tensor, eps: float = 1e-5
@@ -128,11 +130,10 @@ def batch_norm(x: Tensor, weight: Tensor, bias: Tensor, eps: float = 1e-5
 
     def statistics(start: int, stop: int) -> None:
         """μ_B and σ²_B of channels [start, stop), and x - μ_B."""
-        part, channels = (slice(None), slice(start, stop)), slice(start, stop)
-        mean[:, channels] = (channel_sum(data[part]) / count).reshape(-1, *shape[2:])
-        np.subtract(data[part], mean[:, channels], out=centered[part])
-        var[:, channels] = (channel_sum(centered[part], centered[part]) / count
-                            ).reshape(-1, *shape[2:])
+        part = along(1, start, stop)
+        mean[part] = channel_sum(data[part], keepdims=True) / count
+        np.subtract(data[part], mean[part], out=centered[part])
+        var[part] = channel_sum(centered[part], centered[part], keepdims=True) / count
 
     parallel_for(x.shape[1], statistics, work=data.size * 3)
     out = BatchNormalize.apply(x, weight, bias, centered=centered, var=var, eps=eps)
