@@ -126,10 +126,10 @@ class Conv2d(Function):
         # plus a last row of ones when there is a bias, which then rides in the product:
         # [W b] [cols; 1] = W cols + b, and dL/d[W b] gives dL/db as its last column.
         size = kh * kw * per_group
-        self.bias, self.size = bias, size
+        self.bias, self.size, self.rows = bias, size, size + (bias is not None)
         self.fields = receptive_fields(source, (kh, kw), stride, dilation, (oh, ow))
         self.out_shape = (out_channels, n, oh, ow)
-        rows = size + (bias is not None)
+        rows = self.rows
         training = grad_mode.is_grad_enabled()
         # the backward pass needs cols, kept whole unless it is cheaper to unroll it again
         # (see ``_unrolled_again``); otherwise images go through a reused buffer of a few
@@ -138,9 +138,6 @@ class Conv2d(Function):
         limit = SLICE_ELEMENTS if training else CHUNK_ELEMENTS
         images = n if training and not again else max(1, min(n, limit // (rows * oh * ow)))
         self.images = images
-        cols = _take((groups, rows, images * oh * ow), x.dtype)
-        if bias is not None:
-            cols[:, size] = 1
         out = np.empty((out_channels, n * oh * ow), dtype=x.dtype)
         kernels = [self._kernel(g) for g in range(groups)]
         blocks = self._blocks(out_channels)
@@ -152,14 +149,15 @@ class Conv2d(Function):
             for g, block in enumerate(blocks):
                 np.matmul(kernels[g], used[g], out=out[block, start * oh * ow:stop * oh * ow])
 
+        work = groups * rows * n * oh * ow * 2 + out.size
         if images == n:  # every image keeps its columns
-            parallel_for(n, lambda start, stop: multiply(start, stop, cols, start),
-                         work=cols.size * 2 + out.size)
+            cols = self._buffer(n, x.dtype, _take)
+            parallel_for(n, lambda start, stop: multiply(start, stop, cols, start), work=work)
             if training:
                 self.cols = cols
         else:
             self._by_slices(lambda first, last, buffer: multiply(first, last, buffer, 0),
-                            cols, work=groups * rows * n * oh * ow * 2 + out.size)
+                            x.dtype, work=work)
         if not again:  # the padded input is needed no longer
             del self.fields
         return out.reshape(self.out_shape).transpose(1, 0, 2, 3)
@@ -188,20 +186,26 @@ class Conv2d(Function):
                                                      kh, kw).transpose(0, 5, 6, 1, 2, 3, 4))
         return used
 
-    def _by_slices(self, body: Callable[[int, int, np.ndarray], None], buffer: np.ndarray,
+    def _buffer(self, images: int, dtype: np.dtype,
+                allocate: Callable[[tuple[int, ...], np.dtype], np.ndarray] = np.empty
+                ) -> np.ndarray:
+        """Room for the unrolled input of ``images`` images, (G, rows, images·OH·OW),
+        with its row of ones when there is a bias."""
+        _, _, oh, ow = self.out_shape
+        buffer = allocate((self.groups, self.rows, images * oh * ow), dtype)
+        buffer[:, self.size:] = 1
+        return buffer
+
+    def _by_slices(self, body: Callable[[int, int, np.ndarray], None], dtype: np.dtype,
                    work: int) -> None:
         """``body(first, last, buffer)`` for every slice [first, last) of ``self.images``
-        images, the slices split over threads; the thread whose range starts the batch
-        uses ``buffer``, the others a buffer of their own."""
-        n, images, size = self.shape[0], self.images, self.size
+        images, the slices split over threads, each thread with a buffer of its own."""
+        n, images = self.shape[0], self.images
 
         def slices(start: int, stop: int) -> None:
-            own = buffer
-            if start:
-                own = np.empty_like(buffer)
-                own[:, size:] = 1
+            buffer = self._buffer(images, dtype)
             for first in range(start * images, min(n, stop * images), images):
-                body(first, min(n, first + images), own)
+                body(first, min(n, first + images), buffer)
 
         parallel_for(-(-n // images), slices, work=work)
 
@@ -259,9 +263,6 @@ class Conv2d(Function):
         if cols is not None:
             return [(cols[g] @ grad_out[block].T).T for g, block in enumerate(blocks)]
         _, n, oh, ow = self.out_shape
-        rows = self.size + (self.bias is not None)
-        buffer = np.empty((self.groups, rows, self.images * oh * ow), grad_out.dtype)
-        buffer[:, self.size:] = 1
         found: list[list[np.ndarray]] = []
 
         def add(first: int, last: int, own: np.ndarray) -> None:
@@ -269,9 +270,13 @@ class Conv2d(Function):
             columns = slice(first * oh * ow, last * oh * ow)
             found.append([used[g] @ grad_out[block, columns].T for g, block in enumerate(blocks)])
 
-        self._by_slices(add, buffer, work=self.groups * rows * n * oh * ow * 2)
+        self._by_slices(add, grad_out.dtype, work=self.groups * self.rows * n * oh * ow * 2)
         return [np.sum([products[g] for products in found], axis=0).T
                 for g in range(self.groups)]
+
+    def _input_kernels(self, size: int) -> list[np.ndarray]:
+        """Each group's Wᵀ, (kh·kw·in/G, out/G), without the bias: dL/dcols = Wᵀ dL/dY."""
+        return [self._kernel(g)[:, :size].T for g in range(self.groups)]
 
     def _col2im(self, grad_out: np.ndarray, blocks: list[slice], size: int) -> np.ndarray:
         n, channels, height, width = self.shape
@@ -280,7 +285,7 @@ class Conv2d(Function):
         _, _, oh, ow = self.out_shape
         per_group = channels // self.groups
         grad_x = np.zeros((channels, n, height + 2 * ph, width + 2 * pw), dtype=grad_out.dtype)
-        kernels = [self._kernel(g)[:, :size].T for g in range(self.groups)]
+        kernels = self._input_kernels(size)
 
         def add_back(start: int, stop: int) -> None:
             """dL/dx of images [start, stop)."""
@@ -319,7 +324,7 @@ class Conv2d(Function):
         runs = np.lib.stride_tricks.as_strided(
             flat, (channels, n, kh, kw, oh * wp),
             (n * image * item, image * item, dh * wp * item, dw * item, item))
-        kernels = [self._kernel(g)[:, :size].T for g in range(self.groups)]
+        kernels = self._input_kernels(size)
 
         def add_back(start: int, stop: int) -> None:
             """dL/dx of images [start, stop)."""
