@@ -12,7 +12,7 @@ import torch
 import retroprop as rp
 from retroprop.ops import conv
 from retroprop.ops.conv import Conv2d, output_size, receptive_fields
-from retroprop.ops.pooling import MaxPool2d
+from retroprop.ops.pooling import AvgPool2d, MaxPool2d
 from retroprop.tensor.tensor import Tensor
 
 GEOMETRY = dict(kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1))
@@ -65,6 +65,50 @@ def test_max_pool_backward_keeps_the_forward_layout():
     x = inputs("CNHW", ties=False)
     _, grad_x = pooled_backward(x, np.ones((4, 3, 3, 4), dtype=np.float32))
     assert grad_x.transpose(1, 0, 2, 3).flags.c_contiguous  # CNHW, as its input
+
+
+def same_layout(a, b):
+    """Whether the axes of ``a`` and ``b`` are in the same order in memory."""
+    return list(np.argsort(a.strides)) == list(np.argsort(b.strides))
+
+
+@pytest.mark.parametrize("kernel", [(2, 2), (3, 3), (1, 2), (2, 1), (2, 3)])
+@pytest.mark.parametrize("layout", ["NCHW", "CNHW"])
+@pytest.mark.parametrize("pool", ["max", "avg"])
+def test_tiling_pools_by_rows_then_columns_equal_the_plain_path_and_pytorch(
+        kernel, layout, pool, monkeypatch):
+    """Windows that tile the input exactly: rows first, then columns (forward), and the
+    mean's gradient repeated over each tile, against the kh·kw window views and PyTorch,
+    in the input's memory layout."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 4, 3 * kernel[0], 2 * kernel[1])).astype(np.float32)
+    grad = rng.standard_normal((3, 4, 3, 2)).astype(np.float32)
+    if layout == "CNHW":
+        x, grad = channels_outermost(x), channels_outermost(grad)
+    op_class = MaxPool2d if pool == "max" else AvgPool2d
+    geometry = dict(kernel=kernel, stride=kernel, padding=(0, 0))
+    if pool == "max":
+        geometry["dilation"] = (1, 1)
+
+    def run(plain):
+        op = op_class()
+        if plain:
+            monkeypatch.setattr(op, "_tiles_exactly", lambda: False)
+        out = op.forward(x, **geometry)
+        assert op.tiles is not plain
+        return out, op.backward(grad)
+
+    (out, grad_x), (plain_out, plain_grad_x) = run(False), run(True)
+    assert same_layout(out, x) and same_layout(grad_x, x)
+    np.testing.assert_allclose(out, plain_out, rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(grad_x, plain_grad_x)
+    reference = torch.tensor(np.ascontiguousarray(x), requires_grad=True)
+    function = torch.nn.functional.max_pool2d if pool == "max" else (
+        torch.nn.functional.avg_pool2d)
+    expected = function(reference, kernel)
+    expected.backward(torch.tensor(np.ascontiguousarray(grad)))
+    np.testing.assert_allclose(out, expected.detach().numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(grad_x, reference.grad.numpy(), rtol=1e-6, atol=1e-7)
 
 
 @pytest.mark.parametrize(("kernel", "stride", "dilation"),

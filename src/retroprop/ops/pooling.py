@@ -4,16 +4,18 @@ tolerant to small shifts).
 Max pooling passes the gradient to the largest input of each window (the first one in
 row-major order on ties, as PyTorch); average pooling spreads it evenly. Both work by
 kh·kw strided slices of the (padded) input, one per offset in the window, so any memory
-layout of the input is kept.
+layout of the input is kept. Windows that tile the input exactly (a 2×2 pooling of
+stride 2) take whole image rows first (:func:`_tile_reduce`, :func:`_repeat_tiles`).
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 import numpy as np
 
-from retroprop.intraop import parallel_parts
+from retroprop.intraop import MIN_WORK, outer_axis, parallel_parts
 from retroprop.ops.conv import Pair, offset, output_size, pad_hw
 from retroprop.tensor.function import Function, Gradients
 
@@ -36,6 +38,7 @@ class _Pool(Function):
             x.shape, kernel, stride, padding, dilation)
         self.out_hw = (output_size(x.shape[2], kernel[0], stride[0], padding[0], dilation[0]),
                        output_size(x.shape[3], kernel[1], stride[1], padding[1], dilation[1]))
+        self.tiles = self._tiles_exactly()
 
     def _slices(self) -> tuple[tuple[slice, ...], ...]:
         return windows(self.kernel, self.stride, self.dilation, self.out_hw)
@@ -46,6 +49,14 @@ class _Pool(Function):
                 not any(self.padding) and
                 all(s == o * k for s, o, k in zip(self.shape[2:], self.out_hw, self.kernel,
                                                    strict=True)))
+
+    def _reduce_windows(self, ufunc: np.ufunc, out: np.ndarray, source: np.ndarray) -> None:
+        """out = ``ufunc`` over each window of ``source`` (the padded input, or a range of
+        its images or channels, with ``out``'s)."""
+        if self.tiles:
+            _tile_reduce(ufunc, out, source, self.kernel)
+        else:
+            _reduce_into(ufunc, out, [source[index] for index in self._slices()])
 
     def _unpad(self, grad_padded: np.ndarray) -> np.ndarray:
         (ph, pw), (h, w) = self.padding, self.shape[2:]
@@ -59,14 +70,14 @@ class MaxPool2d(_Pool):
                 dilation: Pair) -> np.ndarray:
         self._setup(x, kernel, stride, padding, dilation)
         self.source = source = pad_hw(x, padding, -np.inf)
-        inputs = [source[index] for index in self._slices()]
-        self.out = out = np.empty_like(inputs[0])
-        parallel_parts(_max_into, out, *inputs, work=source.size + out.size * len(inputs))
+        self.out = out = np.empty_like(source[self._slices()[0]])
+        parallel_parts(functools.partial(self._reduce_windows, np.maximum), out, source,
+                       work=source.size + out.size * kernel[0] * kernel[1])
         return out
 
     def backward(self, grad: np.ndarray) -> Gradients:
         source, out, slices = self.source, self.out, self._slices()
-        tiles = self._tiles_exactly()  # each input in one window: write once, no zeros
+        tiles = self.tiles  # each input in one window: write once, no zeros
         result = np.empty_like(source) if tiles else np.zeros_like(source)
 
         def route(maxima: np.ndarray, grads: np.ndarray, *views: np.ndarray) -> None:
@@ -91,12 +102,30 @@ class MaxPool2d(_Pool):
         return self._unpad(result)
 
 
-def _max_into(out: np.ndarray, *inputs: np.ndarray) -> None:
-    """out = the element-wise maximum of ``inputs``."""
-    _reduce_into(np.maximum, out, inputs)
+def _tile_reduce(ufunc: np.ufunc, out: np.ndarray, x: np.ndarray, kernel: Pair) -> None:
+    """out = ``ufunc`` over each kh×kw tile of x (N, C, kh·OH, kw·OW), windows that tile x
+    exactly: each tile's kh rows first, in operations on whole image rows (contiguous in
+    memory), then the kw columns of the kh times smaller result. The kh·kw strided views of
+    the general case are 1.3 times slower for LeNet-5's first 2×2 average pooling, and
+    more NumPy calls at batch 1."""
+    kh, kw = kernel
+    rows = x if kh == 1 else ufunc(x[:, :, 0::kh], x[:, :, 1::kh])  # in x's layout
+    for u in range(2, kh):
+        ufunc(rows, x[:, :, u::kh], out=rows)
+    _reduce_into(ufunc, out, [rows[..., v::kw] for v in range(kw)])
 
 
-def _reduce_into(ufunc: np.ufunc, out: np.ndarray, inputs: tuple[np.ndarray, ...]) -> None:
+def _repeat_tiles(values: np.ndarray, kernel: Pair, layout: np.ndarray) -> np.ndarray:
+    """Each element of ``values`` (N, C, OH, OW) repeated over its kh×kw tile: an
+    (N, C, kh·OH, kw·OW) array whose first two axes are in the memory order of
+    ``layout``'s. ``np.repeat`` along the rows copies whole rows; it is 1.2–1.4 times
+    faster than writing ``values`` into kh·kw strided views (LeNet-5's poolings)."""
+    order = (1, 0, 2, 3) if outer_axis(layout) == 1 else (0, 1, 2, 3)
+    wide = np.repeat(values.transpose(order), kernel[1], axis=3)
+    return np.repeat(wide, kernel[0], axis=2).transpose(order)
+
+
+def _reduce_into(ufunc: np.ufunc, out: np.ndarray, inputs: Sequence[np.ndarray]) -> None:
     """out = inputs[0] ∘ inputs[1] ∘ ... for a binary ``ufunc`` (the first two in one call)."""
     if len(inputs) == 1:
         np.copyto(out, inputs[0])
@@ -120,20 +149,22 @@ class AvgPool2d(_Pool):
     def forward(self, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
         self._setup(x, kernel, stride, padding, (1, 1))
         self.template = source = pad_hw(x, padding)  # its shape and layout, for the gradient
-        inputs = [source[index] for index in self._slices()]
-        out = np.empty_like(inputs[0])
+        out = np.empty_like(source[self._slices()[0]])
         scale = x.dtype.type(1.0 / (kernel[0] * kernel[1]))
 
-        def mean(out: np.ndarray, *inputs: np.ndarray) -> None:
-            _reduce_into(np.add, out, inputs)
+        def mean(out: np.ndarray, source: np.ndarray) -> None:
+            self._reduce_windows(np.add, out, source)
             out *= scale
 
-        parallel_parts(mean, out, *inputs, work=source.size + out.size * len(inputs))
+        parallel_parts(mean, out, source, work=source.size + out.size * kernel[0] * kernel[1])
         return out
 
     def backward(self, grad: np.ndarray) -> Gradients:
         scale = grad.dtype.type(1.0 / (self.kernel[0] * self.kernel[1]))
-        tiles = self._tiles_exactly()  # each element in one window: assign, no sums
+        tiles = self.tiles  # each element in one window: assign, no sums
+        work = self.template.size * 2 + grad.size
+        if tiles and work < MIN_WORK:  # on one thread: whole rows at once
+            return _repeat_tiles(grad * scale, self.kernel, self.template)
         result = (np.empty_like if tiles else np.zeros_like)(self.template)
 
         def spread(grad: np.ndarray, *targets: np.ndarray) -> None:
@@ -144,8 +175,7 @@ class AvgPool2d(_Pool):
                 else:
                     into += share
 
-        parallel_parts(spread, grad, *[result[index] for index in self._slices()],
-                       work=result.size * 2 + grad.size)
+        parallel_parts(spread, grad, *[result[index] for index in self._slices()], work=work)
         return result if tiles else self._unpad(result)
 
 
