@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import retroprop as rp
-from retroprop.ops import conv
+from retroprop.ops import conv, pooling
 from retroprop.ops.conv import Conv2d, output_size, receptive_fields
 from retroprop.ops.pooling import AvgPool2d, MaxPool2d
 from retroprop.tensor.tensor import Tensor
@@ -72,14 +72,18 @@ def same_layout(a, b):
     return list(np.argsort(a.strides)) == list(np.argsort(b.strides))
 
 
-@pytest.mark.parametrize("kernel", [(2, 2), (3, 3), (1, 2), (2, 1), (2, 3)])
+@pytest.mark.parametrize("kernel", [(2, 2), (3, 3), (1, 2), (2, 1), (2, 3), (1, 1)])
 @pytest.mark.parametrize("layout", ["NCHW", "CNHW"])
 @pytest.mark.parametrize("pool", ["max", "avg"])
+@pytest.mark.parametrize("size", ["small", "large"])
 def test_tiling_pools_by_rows_then_columns_equal_the_plain_path_and_pytorch(
-        kernel, layout, pool, monkeypatch):
+        kernel, layout, pool, size, monkeypatch):
     """Windows that tile the input exactly: rows first, then columns (forward), and the
     mean's gradient repeated over each tile, against the kh·kw window views and PyTorch,
-    in the input's memory layout."""
+    in the input's memory layout; small inputs (NumPy allocates the result) and, with the
+    threshold lowered, the path that large ones take (into a result split over threads)."""
+    if size == "large":
+        monkeypatch.setattr(pooling, "MIN_WORK", 0)
     rng = np.random.default_rng(5)
     x = rng.standard_normal((3, 4, 3 * kernel[0], 2 * kernel[1])).astype(np.float32)
     grad = rng.standard_normal((3, 4, 3, 2)).astype(np.float32)

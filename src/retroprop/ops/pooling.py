@@ -11,7 +11,7 @@ stride 2) take whole image rows first (:func:`_tile_reduce`, :func:`_repeat_tile
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -45,18 +45,34 @@ class _Pool(Function):
 
     def _tiles_exactly(self) -> bool:
         """Windows that cover every input element exactly once (e.g. 2×2, stride 2)."""
-        return (self.stride == self.kernel and self.dilation == (1, 1) and
-                not any(self.padding) and
-                all(s == o * k for s, o, k in zip(self.shape[2:], self.out_hw, self.kernel,
-                                                   strict=True)))
+        (kh, kw), (height, width) = self.kernel, self.shape[2:]
+        return (self.stride == self.kernel and self.dilation == (1, 1)
+                and self.padding == (0, 0) and height % kh == 0 and width % kw == 0)
 
-    def _reduce_windows(self, ufunc: np.ufunc, out: np.ndarray, source: np.ndarray) -> None:
-        """out = ``ufunc`` over each window of ``source`` (the padded input, or a range of
-        its images or channels, with ``out``'s)."""
-        if self.tiles:
-            _tile_reduce(ufunc, out, source, self.kernel)
-        else:
-            _reduce_into(ufunc, out, [source[index] for index in self._slices()])
+    def _reduce_windows(self, ufunc: np.ufunc, source: np.ndarray,
+                        finish: Callable[[np.ndarray], object] = lambda out: None
+                        ) -> np.ndarray:
+        """``ufunc`` over each window of ``source`` (the padded input), then ``finish``
+        on the result, split over threads by :func:`parallel_parts` for large inputs.
+        Small inputs whose windows tile them (batch-1 inference) go straight through
+        :func:`_tile_reduce`, NumPy allocating the result."""
+        (oh, ow), (kh, kw) = self.out_hw, self.kernel
+        work = source.size + source.shape[0] * source.shape[1] * oh * ow * kh * kw
+        if self.tiles and work < MIN_WORK:
+            out = _tile_reduce(ufunc, source, self.kernel)
+            finish(out)
+            return out
+        out = np.empty_like(source[self._slices()[0]])
+
+        def reduce(out: np.ndarray, source: np.ndarray) -> None:
+            if self.tiles:
+                _tile_reduce(ufunc, source, self.kernel, out)
+            else:
+                _reduce_into(ufunc, out, [source[index] for index in self._slices()])
+            finish(out)
+
+        parallel_parts(reduce, out, source, work=work)
+        return out
 
     def _unpad(self, grad_padded: np.ndarray) -> np.ndarray:
         (ph, pw), (h, w) = self.padding, self.shape[2:]
@@ -70,9 +86,7 @@ class MaxPool2d(_Pool):
                 dilation: Pair) -> np.ndarray:
         self._setup(x, kernel, stride, padding, dilation)
         self.source = source = pad_hw(x, padding, -np.inf)
-        self.out = out = np.empty_like(source[self._slices()[0]])
-        parallel_parts(functools.partial(self._reduce_windows, np.maximum), out, source,
-                       work=source.size + out.size * kernel[0] * kernel[1])
+        self.out = out = self._reduce_windows(np.maximum, source)
         return out
 
     def backward(self, grad: np.ndarray) -> Gradients:
@@ -102,17 +116,27 @@ class MaxPool2d(_Pool):
         return self._unpad(result)
 
 
-def _tile_reduce(ufunc: np.ufunc, out: np.ndarray, x: np.ndarray, kernel: Pair) -> None:
-    """out = ``ufunc`` over each kh×kw tile of x (N, C, kh·OH, kw·OW), windows that tile x
-    exactly: each tile's kh rows first, in operations on whole image rows (contiguous in
-    memory), then the kw columns of the kh times smaller result. The kh·kw strided views of
-    the general case are 1.3 times slower for LeNet-5's first 2×2 average pooling, and
-    more NumPy calls at batch 1."""
+def _tile_reduce(ufunc: np.ufunc, x: np.ndarray, kernel: Pair,
+                 out: np.ndarray | None = None) -> np.ndarray:
+    """``ufunc`` over each kh×kw tile of x (N, C, kh·OH, kw·OW), windows that tile x
+    exactly, into ``out`` or a new array in x's layout: each tile's kh rows first, in
+    operations on whole image rows (contiguous in memory), then the kw columns of the kh
+    times smaller result. The kh·kw strided views of the general case are 1.3 times
+    slower for LeNet-5's first 2×2 average pooling, and more NumPy calls at batch 1."""
     kh, kw = kernel
     rows = x if kh == 1 else ufunc(x[:, :, 0::kh], x[:, :, 1::kh])  # in x's layout
     for u in range(2, kh):
         ufunc(rows, x[:, :, u::kh], out=rows)
-    _reduce_into(ufunc, out, [rows[..., v::kw] for v in range(kw)])
+    if kw == 1:  # the rows are the result
+        if out is None:
+            return rows if rows is not x else np.copy(x, order="K")
+        np.copyto(out, rows)
+        return out
+    out = ufunc(rows[..., 0::kw], rows[..., 1::kw], out=out)
+    for v in range(2, kw):
+        ufunc(out, rows[..., v::kw], out=out)
+    return out
+
 
 
 def _repeat_tiles(values: np.ndarray, kernel: Pair, layout: np.ndarray) -> np.ndarray:
@@ -149,15 +173,9 @@ class AvgPool2d(_Pool):
     def forward(self, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
         self._setup(x, kernel, stride, padding, (1, 1))
         self.template = source = pad_hw(x, padding)  # its shape and layout, for the gradient
-        out = np.empty_like(source[self._slices()[0]])
         scale = x.dtype.type(1.0 / (kernel[0] * kernel[1]))
-
-        def mean(out: np.ndarray, source: np.ndarray) -> None:
-            self._reduce_windows(np.add, out, source)
-            out *= scale
-
-        parallel_parts(mean, out, source, work=source.size + out.size * kernel[0] * kernel[1])
-        return out
+        return self._reduce_windows(np.add, source,
+                                    finish=lambda out: np.multiply(out, scale, out=out))
 
     def backward(self, grad: np.ndarray) -> Gradients:
         scale = grad.dtype.type(1.0 / (self.kernel[0] * self.kernel[1]))
