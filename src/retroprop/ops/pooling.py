@@ -138,7 +138,6 @@ def _tile_reduce(ufunc: np.ufunc, x: np.ndarray, kernel: Pair,
     return out
 
 
-
 def _repeat_tiles(values: np.ndarray, kernel: Pair, layout: np.ndarray) -> np.ndarray:
     """Each element of ``values`` (N, C, OH, OW) repeated over its kh×kw tile: an
     (N, C, kh·OH, kw·OW) array whose first two axes are in the memory order of
