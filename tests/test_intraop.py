@@ -238,15 +238,18 @@ def close(got: np.ndarray, expected: np.ndarray) -> None:
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
 
 
-def test_a_first_convolution_splits_its_slices_forward_and_backward(monkeypatch):
-    """An input without gradient: the layer unrolls slices of images again for dL/dW
-    (``Conv2d._unrolled_again``), on every thread."""
-    x = np.random.default_rng(6).standard_normal((128, 1, 28, 28)).astype(np.float32)
+@pytest.mark.parametrize(("stride", "images", "split_passes"), [(1, 128, 1), (2, 512, 2)])
+def test_a_first_convolution_splits_its_slices_forward_and_backward(stride, images,
+                                                                    split_passes, monkeypatch):
+    """An input without gradient (``Conv2d._unrolled_again``): the forward pass unrolls
+    slices of images on every thread; so does the backward pass for dL/dW with stride 2,
+    while with stride 1 its shifted matrix–vector products run on BLAS's threads."""
+    x = np.random.default_rng(6).standard_normal((images, 1, 28, 28)).astype(np.float32)
     rp.manual_seed(0)
-    layer = nn.Conv2d(1, 6, 5, padding=2)
+    layer = nn.Conv2d(1, 6, 5, stride=stride, padding=2)
     splits = counting_splits(monkeypatch)
     split = run_layer(layer, x, upstream_seed=7, input_grad=False)
-    assert len(splits) == (2 if splits_here() else 0)  # forward and backward
+    assert len(splits) == (split_passes if splits_here() else 0)
     rp.set_intraop_parallel(False)
     serial = run_layer(layer, x, upstream_seed=7, input_grad=False)
     for got, expected in zip([split[0], *split[1]], [serial[0], *serial[1]], strict=True):

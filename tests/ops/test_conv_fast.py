@@ -242,16 +242,22 @@ def test_col2im_of_wide_rows_equals_the_plain_col2im(kernel, padding, dilation, 
     (1, 4, (3, 3), (2, 2), (1, 1), (1, 1), 1, False),
     (2, 2, (3, 3), (1, 1), (0, 0), (2, 2), 2, True),
     (3, 2, (3, 2), (2, 1), (1, 0), (1, 2), 1, True),
+    (3, 4, (3, 2), (1, 1), (1, 0), (2, 1), 1, False),
+    (4, 4, (2, 3), (1, 1), (0, 2), (1, 2), 2, True),
+    (3, 2, (3, 3), (1, 1), (0, 0), (1, 1), 1, True),
 ])
+@pytest.mark.parametrize("layout", ["NCHW", "CNHW"])
 def test_a_first_layer_unrolls_its_input_again_for_the_weight_gradient(
-        channels, out_channels, kernel, stride, padding, dilation, groups, with_bias,
+        channels, out_channels, kernel, stride, padding, dilation, groups, with_bias, layout,
         monkeypatch):
     """A layer whose input needs no gradient, with at least twice as many unrolled rows as
-    output channels, keeps no cols: the backward pass unrolls slices of images again.
-    Its output, dL/dW and dL/db equal PyTorch's."""
+    output channels, keeps no cols: with stride 1 the backward pass computes dL/dW by
+    shifted products over the padded input, otherwise it unrolls slices of images again.
+    Its output, dL/dW and dL/db equal PyTorch's, whatever the input's memory layout."""
     rng = np.random.default_rng(5)
     rows = kernel[0] * kernel[1] * channels // groups + with_bias
-    x = Tensor(rng.standard_normal((7, channels, 9, 8)), dtype=np.float64)
+    images = rng.standard_normal((7, channels, 9, 8))
+    x = Tensor(channels_outermost(images) if layout == "CNHW" else images, dtype=np.float64)
     weight = Tensor(rng.standard_normal((out_channels, channels // groups, *kernel)),
                     dtype=np.float64, requires_grad=True)
     bias = [Tensor(rng.standard_normal(out_channels), dtype=np.float64,
@@ -262,6 +268,8 @@ def test_a_first_layer_unrolls_its_input_again_for_the_weight_gradient(
     monkeypatch.setattr(conv, "SLICE_ELEMENTS", 2 * rows * oh * ow)  # slices of 2 images
     out = Conv2d.apply(x, weight, *bias, **options)
     assert "cols" not in out._ctx.__dict__ and out._ctx.images == 2
+    kept, dropped = ("source", "fields") if stride == (1, 1) else ("fields", "source")
+    assert kept in out._ctx.__dict__ and dropped not in out._ctx.__dict__  # for backward
     grad = rng.standard_normal(out.shape)
     out.backward(grad)
     twin_weight = torch.tensor(weight.data, requires_grad=True)
