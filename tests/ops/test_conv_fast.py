@@ -81,7 +81,8 @@ def test_tiling_pools_by_rows_then_columns_equal_the_plain_path_and_pytorch(
     """Windows that tile the input exactly: rows first, then columns (forward), and the
     mean's gradient repeated over each tile, against the kh·kw window views and PyTorch,
     in the input's memory layout; small inputs (NumPy allocates the result) and, with the
-    threshold lowered, the path that large ones take (into a result split over threads)."""
+    threshold lowered, the path that large ones take (into a preallocated result, whose
+    ranges the split over threads fills; ``test_intraop`` checks the split itself)."""
     if size == "large":
         monkeypatch.setattr(pooling, "MIN_WORK", 0)
     rng = np.random.default_rng(5)
@@ -247,7 +248,7 @@ def test_col2im_of_wide_rows_equals_the_plain_col2im(kernel, padding, dilation, 
     (3, 2, (3, 3), (1, 1), (0, 0), (1, 1), 1, True),
 ])
 @pytest.mark.parametrize("layout", ["NCHW", "CNHW"])
-def test_a_first_layer_unrolls_its_input_again_for_the_weight_gradient(
+def test_a_first_layer_that_keeps_no_unrolled_input_equals_pytorch(
         channels, out_channels, kernel, stride, padding, dilation, groups, with_bias, layout,
         monkeypatch):
     """A layer whose input needs no gradient, with at least twice as many unrolled rows as
