@@ -9,9 +9,10 @@ import math
 import numpy as np
 import pytest
 import torch
+from sklearn.datasets import load_digits
 
 import retroprop as rp
-from retroprop.bench import lbfgs, suite
+from retroprop.bench import lbfgs, numpy_loop, suite
 from retroprop.bench.cnn import recipe_convnet
 from retroprop.bench.flops import epoch_flops
 from retroprop.bench.mirror import torch_copy
@@ -36,7 +37,11 @@ def test_bench_quick_runs_every_benchmark_and_writes_valid_json(tmp_path, capsys
         assert len(r["per_round"]["retroprop"]) == len(r["per_round"]["reference"]) \
             == r["rounds"]
     cases = {(r["benchmark"], r["case"], r["reference"]) for r in rows}
-    assert len(cases) == len(rows) == 18
+    assert len(cases) == len(rows) == 20
+    floors = [r for r in rows if r["reference"] == "scikit-learn"
+              or (r["benchmark"] == "inference" and r["case"].startswith("MLP"))]
+    assert len(floors) == 5 and all(r["numpy_loop"]["ratio"] > 0 for r in floors)
+    assert sum(r["reference"] == "NumPy loop" for r in rows) == 2
     table = (tmp_path / "bench-results.md").read_text().splitlines()
     assert len(table) == 2 + len(rows)
     assert table == capsys.readouterr().out.splitlines()[:len(table)]
@@ -123,3 +128,47 @@ def test_bench_rejects_a_count_below_one_naming_it(flag, value, capsys, tmp_path
     error = capsys.readouterr().err
     assert f"{flag[2:]} must be a positive integer, got {value}" in error
     assert not (tmp_path / "bench-results.json").exists()
+
+
+@pytest.mark.parametrize("batch", [1, 32, 1797])
+def test_numpy_loop_trains_what_the_trainer_trains(batch):
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16).astype(np.float32)
+    rp.manual_seed(0)
+    model = rp.models.mlp((64, 32, 16, 10))
+    layers = [(m.weight.data.copy(order="K"), m.bias.data.copy()) for m in model
+              if isinstance(m, rp.nn.Linear)]
+    initial = [p.copy() for layer in layers for p in layer]
+    rp.manual_seed(1)
+    rp.Trainer(model, rp.nn.CrossEntropyLoss(), rp.optim.SGD(model.parameters(), lr=0.05,
+                                                              momentum=0.9),
+               metrics=[]).fit(X, y, epochs=1, batch_size=batch, verbose=0)
+    rp.manual_seed(1)  # the same batches
+    numpy_loop.train_epoch(layers, X, y, batch, lr=0.05, momentum=0.9)
+    trained = [p.data for p in model.parameters()]
+    assert len(trained) == 2 * len(layers)
+    for ours, loop, before in zip(trained, [p for layer in layers for p in layer], initial,
+                                  strict=True):
+        assert ours.flags.f_contiguous == loop.flags.f_contiguous
+        assert np.abs(ours - before).max() > 1e-3  # the epoch moved every parameter
+        np.testing.assert_allclose(loop, ours, rtol=1e-4, atol=1e-5)
+    model.eval()
+    with rp.no_grad():
+        outputs = model(rp.Tensor(X)).data
+    np.testing.assert_allclose(numpy_loop.forward(layers, X)[-1], outputs, rtol=1e-5, atol=1e-5)
+
+
+def test_numpy_loop_stops_where_the_loss_is_no_longer_finite():
+    model = rp.models.mlp((4, 3, 2))
+    layers = numpy_loop.linear_layers(model)
+    X = np.full((8, 4), np.inf, dtype=np.float32)
+    with np.errstate(invalid="ignore"), \
+            pytest.raises(FloatingPointError, match="NumPy loop: the loss became nan"):
+        numpy_loop.train_epoch(layers, X, np.zeros(8, dtype=np.int64), 4, lr=0.1,
+                               momentum=0.9)
+
+
+def test_numpy_loop_refuses_a_linear_layer_without_bias():
+    model = rp.nn.Sequential(rp.nn.Linear(4, 3, bias=False), rp.nn.ReLU(), rp.nn.Linear(3, 2))
+    with pytest.raises(ValueError, match="every Linear layer needs a bias"):
+        numpy_loop.linear_layers(model)

@@ -4,7 +4,8 @@ and ``bench-results.md``).
 A row compares retroprop with one reference (PyTorch, scikit-learn, SciPy, the machine's
 matrix-product rate) on one case. Its ``ratio`` is the median over rounds of the ratio
 measured within a round, with the range of those ratios; ``lower_is_better`` says which
-way the ratio should go (times: lower; throughputs: higher).
+way the ratio should go (times: lower; throughputs: higher). A row may carry a ``note``,
+which the Markdown table shows after its case.
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ def markdown(rows: list[Row]) -> str:
         target = "—" if r["target"] is None else \
             f"{'≤' if r['lower_is_better'] else '≥'} {r['target']:.3g}"
         met = {None: "—", True: "yes", False: "no"}[r["met"]]
+        case = f"{r['case']} ({r['note']})" if "note" in r else r["case"]
         lines.append(
-            f"| {r['benchmark']} | {r['case']} | {_number(r['retroprop'])} {r['unit']} | "
+            f"| {r['benchmark']} | {case} | {_number(r['retroprop'])} {r['unit']} | "
             f"{r['reference']} {_number(r['reference_value'])} {r['unit']} | "
             f"{r['ratio']:.2f} ({r['ratio_min']:.2f}–{r['ratio_max']:.2f}) | {target} | {met} |")
     return "\n".join(lines) + "\n"
