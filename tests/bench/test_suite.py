@@ -168,7 +168,14 @@ def test_numpy_loop_stops_where_the_loss_is_no_longer_finite():
                                momentum=0.9)
 
 
-def test_numpy_loop_refuses_a_linear_layer_without_bias():
-    model = rp.nn.Sequential(rp.nn.Linear(4, 3, bias=False), rp.nn.ReLU(), rp.nn.Linear(3, 2))
-    with pytest.raises(ValueError, match="every Linear layer needs a bias"):
-        numpy_loop.linear_layers(model)
+@pytest.mark.parametrize(("layers", "message"), [
+    ([rp.nn.Linear(4, 3, bias=False), rp.nn.ReLU(), rp.nn.Linear(3, 2)], "needs a bias"),
+    ([rp.nn.Linear(4, 3, activation="tanh"), rp.nn.Linear(3, 2)], "Linear, ReLU, ..., Linear"),
+    ([rp.nn.Linear(4, 3, activation="tanh"), rp.nn.ReLU(), rp.nn.Linear(3, 2)],
+     "no activation of its own"),
+    ([rp.nn.Linear(4, 3), rp.nn.Tanh(), rp.nn.Linear(3, 2)], r"got \['Linear', 'Tanh'"),
+    ([rp.nn.Linear(4, 3), rp.nn.ReLU()], "Linear, ReLU, ..., Linear"),
+])
+def test_numpy_loop_refuses_a_network_it_does_not_compute(layers, message):
+    with pytest.raises(ValueError, match=message):
+        numpy_loop.linear_layers(rp.nn.Sequential(*layers))

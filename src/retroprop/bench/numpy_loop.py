@@ -24,6 +24,7 @@ import numpy as np
 
 from retroprop.bench.epochs import Network
 from retroprop.data.batches import batch_indices
+from retroprop.nn.activation import ReLU
 from retroprop.nn.container import Sequential
 from retroprop.nn.linear import Linear
 from retroprop.optim.blas import axpby_, axpy_
@@ -47,13 +48,20 @@ def numpy_epoch(network: Network, batch: int, lr: float, momentum: float
 
 
 def linear_layers(model: Sequential) -> Layers:
-    """The (W, b) arrays of the ``Linear`` layers of ``model``, the arrays themselves."""
+    """The (W, b) arrays themselves of the ``Linear`` layers of ``model``, which must be
+    what this loop computes: ``Linear``, ``ReLU``, ``Linear``, ..., ``Linear``, each
+    ``Linear`` with a bias and no activation of its own."""
+    modules = list(model)
+    kinds = [type(module).__name__ for module in modules]
+    if len(modules) % 2 == 0 or any(not isinstance(module, Linear if k % 2 == 0 else ReLU)
+                                    for k, module in enumerate(modules)):
+        raise ValueError(f"NumPy loop: expected Linear, ReLU, ..., Linear, got {kinds}")
     layers = []
-    for module in model:
-        if isinstance(module, Linear):
-            if module.bias is None:
-                raise ValueError("NumPy loop: every Linear layer needs a bias")
-            layers.append((module.weight.data, module.bias.data))
+    for module in modules[::2]:
+        if module.bias is None or module.activation is not None:
+            raise ValueError("NumPy loop: every Linear layer needs a bias and no activation "
+                             f"of its own, got {module!r}")
+        layers.append((module.weight.data, module.bias.data))
     return layers
 
 
