@@ -105,14 +105,20 @@ def test_array_path_gives_the_tensor_path(name, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("network", ["mlp", "lenet5", "convnet"])
+@pytest.mark.parametrize("network", ["mlp", "lenet5", "convnet", "two-convolutions"])
 def test_whole_networks_take_the_array_path(network, dtype, monkeypatch):
     model = {"mlp": lambda: rp.models.mlp([784, 32, 16, 10], dtype=dtype),
              "lenet5": lambda: rp.models.lenet5(dtype=dtype),
              "convnet": lambda: nn.Sequential(
                  nn.Conv2d(1, 4, 3, padding=1, dtype=dtype), nn.BatchNorm2d(4, dtype=dtype),
                  nn.ReLU(), nn.MaxPool2d(2), nn.Dropout(0.25), nn.Flatten(),
-                 nn.Linear(4 * 14 * 14, 10, dtype=dtype))}[network]().eval()
+                 nn.Linear(4 * 14 * 14, 10, dtype=dtype)),
+             "two-convolutions": lambda: nn.Sequential(
+                 nn.Conv2d(1, 4, 3, padding=1, dtype=dtype), nn.BatchNorm2d(4, dtype=dtype),
+                 nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 6, 3, stride=2, groups=2, dtype=dtype),
+                 nn.Tanh(), nn.AvgPool2d(2), nn.Conv2d(6, 5, 2, dilation=2, padding=1,
+                                                      dtype=dtype),
+                 nn.Flatten(), nn.Linear(5 * 3 * 3, 10, dtype=dtype))}[network]().eval()
     shape = (784,) if network == "mlp" else (1, 28, 28)
     x = np.random.default_rng(2).random((5, *shape)).astype(dtype)
     expected = model(tensor(x)).data
@@ -227,6 +233,21 @@ def test_convolution_buffers_are_not_shared_between_threads():
     for thread in threads:
         thread.join()
     assert wrong == []
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_small_convolutions_give_the_batch_innermost_and_take_it(stride):
+    first = nn.Conv2d(2, 4, 3, padding=1, stride=stride).eval()
+    second = nn.Conv2d(4, 3, 2).eval()
+    x = np.random.default_rng(8).normal(size=(6, 2, 9, 8)).astype(np.float32)
+    with rp.no_grad():
+        middle = first._infer(x)
+        got = second._infer(middle)
+    for out in (middle, got):  # (N, C, OH, OW) views of (C, OH, OW, N) memory
+        assert out.strides[0] == out.itemsize
+        assert out.base is not None and out.base.flags.c_contiguous
+    expected = second(first(tensor(x))).data
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
 
 
 def test_large_convolutions_go_through_the_chunked_forward(monkeypatch):

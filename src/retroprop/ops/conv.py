@@ -397,10 +397,10 @@ class Conv2d(Function):
 
 #: largest unrolled input (elements) whose buffers ``conv2d_infer`` keeps between calls
 SCRATCH_ELEMENTS = 1 << 18
-#: per geometry (at most FREE_SHAPES): the interior of a zero-padded CNHW input buffer,
-#: the im2col view of that buffer in (c, u, v, n, i, j) order, and the unrolled matrix it
-#: is copied into; a call takes its entry out of the dict while it runs, so threads never
-#: share one
+#: per geometry (at most FREE_SHAPES): the interior of a zero-padded input buffer laid out
+#: (C, H, W, N), the im2col view of that buffer in (c, u, v, i, j, n) order, and the
+#: unrolled matrix it is copied into; a call takes its entry out of the dict while it runs,
+#: so threads never share one
 _SCRATCH: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
 
@@ -412,7 +412,14 @@ def conv2d_infer(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, *,
     after the product, and, for small inputs (at batch 1 the Python work is most of the
     time), the padded input, its receptive-field view and the unrolled matrix kept from
     one call to the next. Inputs whose unrolled matrix exceeds ``CHUNK_ELEMENTS`` go
-    through :class:`Conv2d`'s forward, a slice of images at a time."""
+    through :class:`Conv2d`'s forward, a slice of images at a time.
+
+    The padded input is laid out (C, H, W, N), with the batch innermost, and the unrolled
+    columns are in (i, j, n) order: for stride 1 each kernel offset's copy then moves runs
+    of OW·N elements instead of rows of OW (at batch 64, LeNet-5's second layer copies in
+    0.06 ms instead of 0.33 ms). The result keeps that layout, an (N, C, OH, OW) view with
+    the batch innermost, which the element-wise layers, pooling and the next convolution
+    read as they are (the next one's input copy is then contiguous)."""
     n, channels, height, width = x.shape
     out_channels, _, kh, kw = weight.shape
     oh = output_size(height, kh, stride[0], padding[0], dilation[0])
@@ -425,12 +432,13 @@ def conv2d_infer(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, *,
     scratch = _SCRATCH.pop(key, None)
     if scratch is None:
         (ph, pw) = padding
-        source = np.zeros((channels, n, height + 2 * ph, width + 2 * pw), x.dtype)
-        fields = receptive_fields(source, (kh, kw), stride, dilation, (oh, ow))
-        scratch = (source[:, :, ph:ph + height, pw:pw + width], fields.transpose(
-            0, 4, 5, 1, 2, 3), np.empty((channels, kh, kw, n, oh, ow), x.dtype))
+        source = np.zeros((channels, height + 2 * ph, width + 2 * pw, n), x.dtype)
+        fields = receptive_fields(source.transpose(0, 3, 1, 2), (kh, kw), stride, dilation,
+                                  (oh, ow))  # (C, N, OH, OW, kh, kw)
+        scratch = (source[:, ph:ph + height, pw:pw + width], fields.transpose(
+            0, 4, 5, 2, 3, 1), np.empty((channels, kh, kw, oh, ow, n), x.dtype))
     inner, unrolled, cols = scratch
-    np.copyto(inner, x.transpose(1, 0, 2, 3))
+    np.copyto(inner, x.transpose(1, 2, 3, 0))
     np.copyto(cols, unrolled)
     matrix = cols.reshape(rows, columns)
     if groups == 1:
@@ -446,4 +454,4 @@ def conv2d_infer(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, *,
         out += bias[:, None]
     if rows * columns <= SCRATCH_ELEMENTS:
         _keep(_SCRATCH, key, scratch)
-    return out.reshape(out_channels, n, oh, ow).transpose(1, 0, 2, 3)
+    return out.reshape(out_channels, oh, ow, n).transpose(3, 0, 1, 2)
