@@ -66,7 +66,7 @@ def rows(settings: Settings) -> list[Row]:
             x = rng.random((size, *shape), dtype=np.float32)
             repeat = max(1, (200 if quick else 2000) // size)
             seconds = interleaved(_calls(network, x), rounds=settings.rounds_or(5),
-                                  repeat=repeat, warmup=1, pause=settings.pause)
+                                  repeat=repeat, warmup=3, pause=settings.pause)
             rates = {contender: [size / s for s in times] for contender, times in
                      seconds.items()}
             extra: dict[str, Any] = {}
