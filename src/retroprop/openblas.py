@@ -30,3 +30,22 @@ def numpy_openblas() -> ctypes.CDLL | None:
             if hasattr(library, "scipy_cblas_saxpy64_"):
                 return library
     return None
+
+
+def kernels() -> str | None:
+    """The kernels that NumPy's OpenBLAS runs, as it names them (``"Haswell"``: AVX2,
+    ``"SkylakeX"``: AVX-512, ...), None where NumPy uses another BLAS. OpenBLAS chooses them
+    for the CPU when it loads, unless the environment variable ``OPENBLAS_CORETYPE`` names
+    them; the benchmarks record both, since the choice can halve the matrix-product rate.
+
+    >>> import retroprop as rp
+    >>> name = rp.openblas.kernels()
+    >>> name is None or isinstance(name, str)
+    True
+    """
+    library = numpy_openblas()
+    corename = getattr(library, "scipy_openblas_get_corename64_", None)
+    if corename is None:
+        return None
+    corename.restype = ctypes.c_char_p
+    return corename().decode()

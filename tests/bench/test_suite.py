@@ -5,6 +5,7 @@ PyTorch gives a message instead of a traceback. No timing is asserted."""
 import importlib
 import json
 import math
+import os
 
 import numpy as np
 import pytest
@@ -26,6 +27,8 @@ def test_bench_quick_runs_every_benchmark_and_writes_valid_json(tmp_path, capsys
     saved = json.loads((tmp_path / "bench-results.json").read_text())
     assert saved["settings"] == {"quick": True, "rounds": None, "samples": None}
     assert saved["machine"]["threads"] >= 1
+    assert saved["machine"]["blas_kernels"] == rp.openblas.kernels()
+    assert saved["machine"]["OPENBLAS_CORETYPE"] == os.environ.get("OPENBLAS_CORETYPE")
     rows = saved["rows"]
     assert {r["benchmark"] for r in rows} == set(suite.TABLE)
     for r in rows:

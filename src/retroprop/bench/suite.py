@@ -23,6 +23,7 @@ from retroprop.bench import results
 from retroprop.bench.results import Row
 from retroprop.bench.settings import Settings
 from retroprop.bench.threads import same_threads
+from retroprop.openblas import kernels
 
 #: the table's benchmarks, in the order ``retroprop bench`` runs them
 TABLE = ("step", "mlp", "cnn", "inference", "lbfgs", "memory", "flops")
@@ -48,11 +49,15 @@ def require_references(names: Sequence[str]) -> None:
 
 
 def machine(threads: int | None) -> dict[str, Any]:
+    """The machine and libraries, with the kernels of NumPy's OpenBLAS and the environment's
+    ``OPENBLAS_CORETYPE`` that may have chosen them: the AVX2 or AVX-512 kernels differ by
+    up to 2x in matrix-product rate (PERFORMANCE.md)."""
     torch = require("torch", extra="bench")
     return {"date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "platform": platform.platform(), "processor": platform.processor(),
             "cpu_count": os.cpu_count(), "python": platform.python_version(),
             "numpy": np.__version__, "torch": torch.__version__, "threads": threads,
+            "blas_kernels": kernels(), "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
             "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None}
 
 
