@@ -255,3 +255,25 @@ def test_progress_output(digits, capsys):
     assert len(lines) == 2 and lines[1].startswith("Epoch 2/2") and "accuracy=" in lines[1]
     make_trainer().fit(X, y, epochs=1, verbose=0)
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("metrics", [[], ["accuracy"]])
+def test_an_epoch_keeps_per_batch_arrays_only_for_its_metrics(digits, metrics):
+    """Without metrics nothing reads the batches' outputs or labels, so none is kept; the
+    integer labels are the caller's array, not a copy."""
+    X, y, _, _ = digits
+    kept = []
+
+    class Watch(rp.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs):
+            state = self.trainer._epoch
+            kept.append((len(state.outputs), len(state.targets), batch))  # batches before
+
+    trainer = make_trainer(metrics=metrics)
+    history = trainer.fit(X[:200], y[:200], epochs=2, batch_size=64, verbose=0,
+                          callbacks=[Watch()])
+    assert len(kept) == 8
+    stored = [(before, before) if metrics else (0, 0) for *_, before in kept]
+    assert [k[:2] for k in kept] == stored
+    assert set(history.history) == {"loss", "lr", *metrics}
+    assert rp.nn.CrossEntropyLoss().prepare_targets(y, 10, np.float32, "fit") is y

@@ -187,7 +187,7 @@ class CrossEntropyLoss(Loss):
                 f"{where}: the model has {num_outputs} outputs, so labels must be in "
                 f"0..{num_outputs - 1}; unexpected values "
                 f"{values[values >= num_outputs][:10].tolist()}")
-        return y.astype(np.int64)
+        return y.astype(np.int64, copy=False)  # int64 labels are used as they are
 
     def probabilities(self, outputs: np.ndarray) -> np.ndarray:
         return softmax(Tensor._wrap(outputs), 1).data

@@ -52,12 +52,13 @@ class EpochState:
         return cls(batches, dict(model.state_dict()))
 
     def add(self, value: float, outputs: np.ndarray | None, targets: np.ndarray) -> None:
-        """Record one finished batch (its outputs only when metrics need them)."""
+        """Record one finished batch; its outputs and targets only when metrics need them
+        (``outputs`` not None), so that an epoch without metrics keeps no per-batch arrays."""
         self.total += value * len(targets)
         self.seen += len(targets)
         if outputs is not None:
             self.outputs.append(outputs)
-        self.targets.append(targets)
+            self.targets.append(targets)
         self.batch += 1
 
     def state_dict(self) -> dict[str, Any]:
@@ -66,7 +67,7 @@ class EpochState:
                 "sizes": [len(b) for b in self.batches], "last_good": self.last_good,
                 "batch": self.batch, "total": self.total, "seen": self.seen,
                 "outputs": joined(self.outputs), "targets": joined(self.targets),
-                "done": [len(t) for t in self.targets]}
+                "done": [len(b) for b in self.batches[:self.batch]]}
 
     @classmethod
     def from_state_dict(cls, state: dict[str, Any]) -> EpochState:
