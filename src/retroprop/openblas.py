@@ -48,4 +48,5 @@ def kernels() -> str | None:
     if corename is None:
         return None
     corename.restype = ctypes.c_char_p
-    return corename().decode()
+    name = corename()
+    return name.decode() if name else None

@@ -119,7 +119,7 @@ def test_sgd_dropout_batchnorm_shuffle_augment_resume_bit_identical(digits, tmp_
 
 def test_without_metrics_an_epoch_keeps_no_outputs_and_resumes(digits, tmp_path):
     """Nothing reads the outputs or labels of an epoch without metrics: they are not kept
-    (2.4 MB and 0.46 MB for an epoch of Fashion-MNIST), and a checkpoint written mid-epoch
+    (2.4 MB and 0.48 MB for an epoch of Fashion-MNIST), and a checkpoint written mid-epoch
     has none, but the sizes of its finished batches."""
     X, y, *_ = digits
     interrupted_then_resumed(sgd_dropout_batchnorm, (X, y), tmp_path, 5, metrics=[])
@@ -128,6 +128,26 @@ def test_without_metrics_an_epoch_keeps_no_outputs_and_resumes(digits, tmp_path)
     state = load_training_state(tmp_path / "other.rpz")["epoch_state"]
     assert state["batch"] == 3 and state["outputs"] is None and state["targets"] is None
     assert state["done"] == [BATCH] * 3
+    with pytest.raises(ValueError, match=r"without metrics, so it holds no outputs of that "
+                       r"epoch's first 3 batches to compute \['accuracy'\]"):
+        run(sgd_dropout_batchnorm, (X, y), tmp_path / "other.rpz", resume=True,
+            metrics=["accuracy"])
+
+
+def test_an_epoch_state_keeps_outputs_and_labels_only_for_metrics():
+    """A checkpoint written with metrics resumed without them, and one written before
+    2026-11-25 without metrics (labels but no outputs), keep no per-batch arrays."""
+    order, labels = np.arange(6), np.arange(6) % 3
+    state = {"order": order, "sizes": [2, 2, 2], "last_good": {}, "batch": 2, "total": 1.0,
+             "seen": 4, "outputs": np.ones((4, 3)), "targets": labels[:4], "done": [2, 2]}
+    kept = rp.train.resume.EpochState.from_state_dict(state, metrics=True)
+    assert [len(b) for b in kept.batches] == [2, 2, 2]
+    assert [o.shape for o in kept.outputs] == [(2, 3)] * 2 and len(kept.targets) == 2
+    for written in (state, state | {"outputs": None}):
+        epoch = rp.train.resume.EpochState.from_state_dict(written, metrics=False)
+        assert epoch.outputs == [] and epoch.targets == [] and len(epoch.batches) == 3
+    old = rp.train.resume.EpochState.from_state_dict(state | {"outputs": None}, metrics=True)
+    assert old.targets == [] and old.batch == 2
 
 
 def test_adam_with_step_lr_resumes_its_moments_and_schedule(digits, tmp_path):

@@ -70,15 +70,20 @@ class EpochState:
                 "done": [len(b) for b in self.batches[:self.batch]]}
 
     @classmethod
-    def from_state_dict(cls, state: dict[str, Any]) -> EpochState:
+    def from_state_dict(cls, state: dict[str, Any], metrics: bool) -> EpochState:
+        """The state written by :meth:`state_dict`; its outputs and labels only for a run
+        with ``metrics`` (a checkpoint written before 2026-11-25 without metrics holds the
+        labels alone, which nothing would read)."""
         def split(array: np.ndarray | None, sizes: list[int]) -> list[np.ndarray]:
             if array is None:
                 return []
             return list(np.split(array, np.cumsum(sizes)[:-1])) if sizes else []
 
+        kept = metrics and state["outputs"] is not None
         return cls(split(state["order"], state["sizes"]), dict(state["last_good"]),
                    state["batch"], state["total"], state["seen"],
-                   split(state["outputs"], state["done"]), split(state["targets"], state["done"]))
+                   split(state["outputs"], state["done"]) if kept else [],
+                   split(state["targets"], state["done"]) if kept else [])
 
 
 def training_state(trainer: Trainer, epoch: int, current: EpochState | None) -> dict[str, Any]:
@@ -114,6 +119,14 @@ def restore(trainer: Trainer, path: str | os.PathLike[str]) -> tuple[int, EpochS
     if differences:
         raise ValueError(f"fit: resume_from={str(path)!r} was written by a fit with other "
                          f"arguments or data: {'; '.join(differences)}")
+    current = state["epoch_state"]
+    if trainer.metrics and current is not None and current["batch"] and \
+            current["outputs"] is None:
+        raise ValueError(f"fit: resume_from={str(path)!r} was written in the middle of an "
+                         "epoch by a Trainer without metrics, so it holds no outputs of that "
+                         f"epoch's first {current['batch']} batches to compute "
+                         f"{sorted(trainer.metrics)} on: resume with metrics=[], or from a "
+                         "checkpoint written at the end of an epoch")
     saved = [c["class"] for c in state["callbacks"]]
     names = [type(c).__name__ for c in trainer._callbacks]
     if saved != names:
@@ -131,8 +144,8 @@ def restore(trainer: Trainer, path: str | os.PathLike[str]) -> tuple[int, EpochS
     trainer._errors = state["errors"]
     trainer.stop_training = bool(state["stop_training"])
     trainer.first_loss = state.get("first_loss")
-    current = state["epoch_state"]
-    return int(state["epoch"]), None if current is None else EpochState.from_state_dict(current)
+    return int(state["epoch"]), None if current is None else \
+        EpochState.from_state_dict(current, metrics=bool(trainer.metrics))
 
 
 @contextmanager

@@ -203,6 +203,9 @@ class Trainer:
         ----------
         X : array, shape (n, ...)
         y : array, shape (n,) integer labels, or (n, k) targets
+            Used as given, not copied, when X is C-contiguous in the model's dtype and the
+            labels are int64 (or targets in the model's dtype): do not change them while
+            ``fit`` runs.
         epochs : int
         batch_size : int or None
             1 = online learning, None = full batch, otherwise mini-batches.
