@@ -107,9 +107,9 @@ class _Pool:
         count = 1024 * threads
         self._call(count, threads)
         seen.sort()
-        starts = [0, *itertools.accumulate(length for _, length in seen)]
+        *starts, total = [0, *itertools.accumulate(length for _, length in seen)]
         if (len(seen) < 2 or seen[0][0] != 0 or min(length for _, length in seen) < 1
-                or starts.pop() != count):
+                or total != count):
             return False
         shift = (seen[1][0] // starts[1]).bit_length() - 1
         if any(offset != start << shift for (offset, _), start in zip(seen, starts,

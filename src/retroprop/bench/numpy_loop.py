@@ -27,6 +27,7 @@ from retroprop.data.batches import batch_indices
 from retroprop.nn.activation import ReLU
 from retroprop.nn.container import Sequential
 from retroprop.nn.linear import Linear
+from retroprop.ops.activation import relu_zero
 from retroprop.optim.blas import axpby_, axpy_
 from retroprop.train.trainer import PREDICT_BATCH
 
@@ -87,15 +88,13 @@ def train_epoch(layers: Layers, X: np.ndarray, y: np.ndarray, batch: int, lr: fl
 def forward(layers: Layers, x: np.ndarray) -> list[np.ndarray]:
     """The input and each layer's output: x Wᵀ + b, then ReLU (in place) but after the last.
     Its last element is the MLP's output, which the inference bench times too. The ReLU
-    takes the maximum with a row of zeros, as ``nn.ReLU``: NumPy's maximum with the scalar
-    0 is not vectorized (2.4x slower at 128 × 256), but the row costs more than it saves
-    at batch 1."""
+    takes the maximum with what ``nn.ReLU`` takes it with (:func:`relu_zero`)."""
     outputs = [x]
     for k, (weight, bias) in enumerate(layers):
         h = np.dot(outputs[-1], weight.T)
         h += bias
         if k < len(layers) - 1:
-            np.maximum(h, 0 if h.size <= 2048 else np.zeros_like(bias), out=h)
+            np.maximum(h, relu_zero(h), out=h)
         outputs.append(h)
     return outputs
 
