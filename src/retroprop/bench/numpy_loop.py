@@ -28,6 +28,7 @@ from retroprop.nn.activation import ReLU
 from retroprop.nn.container import Sequential
 from retroprop.nn.linear import Linear
 from retroprop.ops.activation import relu_zero
+from retroprop.ops.linear import affine
 from retroprop.optim.blas import axpby_, axpy_
 from retroprop.train.trainer import PREDICT_BATCH
 
@@ -86,13 +87,13 @@ def train_epoch(layers: Layers, X: np.ndarray, y: np.ndarray, batch: int, lr: fl
 
 
 def forward(layers: Layers, x: np.ndarray) -> list[np.ndarray]:
-    """The input and each layer's output: x Wᵀ + b, then ReLU (in place) but after the last.
-    Its last element is the MLP's output, which the inference bench times too. The ReLU
-    takes the maximum with what ``nn.ReLU`` takes it with (:func:`relu_zero`)."""
+    """The input and each layer's output: x Wᵀ + b (:func:`affine`: ``np.dot``, and the
+    bias added as a row at batch 1), then ReLU (in place) but after the last. Its last
+    element is the MLP's output, which the inference bench times too. The ReLU takes the
+    maximum with what ``nn.ReLU`` takes it with (:func:`relu_zero`)."""
     outputs = [x]
     for k, (weight, bias) in enumerate(layers):
-        h = np.dot(outputs[-1], weight.T)
-        h += bias
+        h = affine(outputs[-1], weight, bias)
         if k < len(layers) - 1:
             np.maximum(h, relu_zero(h), out=h)
         outputs.append(h)

@@ -100,7 +100,10 @@ class ReLU(Module):
         return ops.relu(x)
 
     def _infer(self, x: np.ndarray) -> np.ndarray:
-        return activation.ReLU().forward(x)
+        return activation.relu_array(x)
+
+    def _infer_in_place(self, x: np.ndarray) -> np.ndarray:
+        return activation.relu_array(x, x)
 
 
 class LeakyReLU(Module):

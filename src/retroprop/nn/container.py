@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from retroprop.nn.activation import ReLU
-from retroprop.nn.module import Module, infer
+from retroprop.nn.module import Module, changed, infer
+from retroprop.nn.plan import KEPT, Plan, Plans, Stale
 from retroprop.nn.pooling import MaxPool2d
 from retroprop.tensor import grad_mode
 from retroprop.tensor.tensor import Tensor
@@ -65,6 +66,7 @@ class Sequential(Module):
                 f"Sequential: layer {position} must be a Module, got {type(module).__name__}"
             )
         self._modules[str(position)] = module
+        changed()
         return self
 
     def __len__(self) -> int:
@@ -80,6 +82,10 @@ class Sequential(Module):
         return layers[index]
 
     def forward(self, x: Tensor) -> Tensor:
+        if not grad_mode._enabled and isinstance(x, Tensor):
+            out = self._infer(x.data)
+            if out is not None:
+                return Tensor._wrap(out)
         layers = list(self._modules.values())
         start = 0
         if not grad_mode._enabled and isinstance(x, Tensor):
@@ -113,9 +119,23 @@ class Sequential(Module):
         return data, len(layers)
 
     def _infer(self, x: np.ndarray) -> np.ndarray | None:
-        layers = list(self._modules.values())
-        out, done = self._infer_layers(x, layers)
-        return out if done == len(layers) else None
+        """The output of the layers' array path for ``x``, by the plan for its shape and
+        dtype (:mod:`retroprop.nn.plan`), worked out at the first such call and again
+        after a change; None where a layer has no array path for it."""
+        plans = self.__dict__.get("_plans")
+        if plans is None:
+            plans = self.__dict__["_plans"] = Plans()
+        key = (x.shape, x.dtype)
+        plan = plans.get(key)
+        if plan is not None:
+            try:
+                return plan(x)
+            except Stale:
+                pass
+        if len(plans) >= KEPT:
+            plans.clear()
+        plans[key], out = Plan.work_out(list(self._modules.values()), x)
+        return out
 
 
 def _pooling_first(layers: list[Module], start: int) -> list[int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,7 @@ from retroprop import ops
 from retroprop.nn import init as initializers
 from retroprop.nn.activation import get_activation
 from retroprop.nn.constraints import Constraint
-from retroprop.nn.module import Module, infer
+from retroprop.nn.module import Module, Stale, infer
 from retroprop.nn.parameter import Parameter
 from retroprop.nn.regularized import WeightLayer
 from retroprop.ops.linear import affine
@@ -99,6 +100,34 @@ class Linear(WeightLayer):
             return None
         out = affine(x, *arrays)
         return out if self.activation is None else infer(self.activation, out)
+
+    infers_new = True  # the product's new array (the activation's, with one)
+
+    def _infer_step(self, x: np.ndarray) -> Callable[[np.ndarray], np.ndarray | None] | None:
+        """x Wᵀ + b as :func:`affine` computes it for rows like ``x``, with W transposed
+        and b (a (1, out) row for one row) taken once; no activation of its own."""
+        arrays = self._arrays(x.dtype)
+        if (arrays is None or self.activation is not None or x.ndim != 2
+                or x.shape[1] != self.in_features):
+            return super()._infer_step(x)
+        weight, bias = self.weight, self.bias
+        held, held_bias = arrays
+        transposed = held.T
+        if held_bias is None or bias is None:
+            def product(x: np.ndarray) -> np.ndarray:
+                if weight.data is not held:
+                    raise Stale
+                return np.dot(x, transposed)
+            return product
+        row = held_bias[None] if len(x) == 1 else held_bias
+
+        def affine_map(x: np.ndarray) -> np.ndarray:
+            if weight.data is not held or bias.data is not held_bias:
+                raise Stale
+            out = np.dot(x, transposed)
+            out += row
+            return out
+        return affine_map
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

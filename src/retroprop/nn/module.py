@@ -21,6 +21,23 @@ from retroprop.tensor.tensor import Tensor, _check_float_dtype, get_default_dtyp
 #: a tensor in ``forward``, its array in ``_infer``: for the code the two paths share
 Array = TypeVar("Array", Tensor, np.ndarray)
 
+#: Counts the changes to modules that an inference plan (:mod:`retroprop.nn.plan`) is
+#: worked out from: every assignment through ``Module.__setattr__``, deletion,
+#: registration, ``train``/``eval`` and ``to``. Code that sets a module's attribute
+#: around ``__setattr__`` (``object.__setattr__``, its ``__dict__``) calls :func:`changed`.
+version = 0
+
+
+def changed() -> None:
+    """Note a change to some module: inference plans worked out before it are stale."""
+    global version
+    version += 1
+
+
+class Stale(Exception):
+    """Raised by a step of an inference plan whose arrays are no longer its parameters'
+    (``weight.data = ...``): the plan is worked out again."""
+
 
 class Module:
     """Base class of every layer and network.
@@ -35,6 +52,9 @@ class Module:
     #: Whether training mode draws random numbers in this module's forward pass (dropout,
     #: noise): the layers that Monte-Carlo dropout keeps active.
     stochastic: bool = False
+    #: Whether the array path (``_infer``) always returns a new array that nothing else
+    #: holds, which an inference plan lets the next layer overwrite (``_infer_in_place``).
+    infers_new: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -66,6 +86,8 @@ class Module:
             raise RuntimeError(
                 f"{type(self).__name__}: call super().__init__() before assigning attributes"
             )
+        global version
+        version += 1
         if name in self._buffers:
             # a buffer stays a buffer, also after ``self.running_mean *= m`` (whose result
             # Python assigns back) or a new array: ``state_dict`` keeps saving it
@@ -93,6 +115,7 @@ class Module:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name: str) -> None:
+        changed()
         for registry in (self._parameters, self._buffers, self._modules):
             if name in registry:
                 del registry[name]
@@ -102,11 +125,13 @@ class Module:
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (or an empty slot, None) under ``name``."""
+        changed()
         self._parameters[name] = param
         object.__setattr__(self, name, param)
 
     def register_buffer(self, name: str, array: np.ndarray | None) -> None:
         """Register a non-learned array (e.g. running statistics) that ``state_dict`` saves."""
+        changed()
         self.__dict__.pop(name, None)
         self._buffers[name] = array
 
@@ -124,6 +149,22 @@ class Module:
         kernels, bit for bit, except the convolution, which sums in another order (equal
         to rounding). A subclass that overrides ``forward`` does not inherit it."""
         return None
+
+    def _infer_in_place(self, x: np.ndarray) -> np.ndarray | None:
+        """The array path computed into ``x`` itself, returned, for an element-wise layer
+        whose input nothing else holds (the output of a layer that ``infers_new``); None,
+        with ``x`` untouched, where the layer has no such path (the default)."""
+        return None
+
+    def _infer_step(self, x: np.ndarray) -> Callable[[np.ndarray], np.ndarray | None] | None:
+        """This module's step in an inference plan (:mod:`retroprop.nn.plan`) for inputs
+        of the shape and dtype of the array ``x``, asked where the array path applies: by
+        default ``_infer`` itself, which reads the module's state and checks its input at
+        every call. A layer may give a leaner step that holds its parameters' arrays and
+        does not check again what ``x`` shows (``Linear``); such a step raises
+        :class:`Stale` when an array it holds is no longer its parameter's. None: no step
+        for such inputs."""
+        return self._infer
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if args and isinstance(args[0], np.ndarray):
@@ -187,6 +228,7 @@ class Module:
         """Training mode (dropout and noise active, batch statistics); returns self."""
         for module in self.modules():
             object.__setattr__(module, "training", bool(mode))
+        changed()
         return self
 
     def eval(self) -> Self:
@@ -209,6 +251,7 @@ class Module:
             for name, array in module._buffers.items():
                 if array is not None and array.dtype.kind == "f":
                     module._buffers[name] = array.astype(resolved, copy=False)
+        changed()
         return self
 
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
@@ -320,10 +363,16 @@ def infer(module: Module, x: np.ndarray) -> np.ndarray | None:
     runs (not inherited by a subclass that overrides ``forward``) and when ``forward`` was
     not replaced on the instance to record its calls (as ``summary()`` and the divergence
     diagnosis do)."""
-    if module.training or "forward" in module.__dict__ or not _infers(type(module)):
+    if not applies(module):
         return None
     out = module._infer(x)
     return out if out is None or type(out) is np.ndarray else np.asarray(out)  # 0-d: scalars
+
+
+def applies(module: Module) -> bool:
+    """Whether the array path of ``module`` applies: see :func:`infer`."""
+    return not (module.training or "forward" in module.__dict__
+                or not _infers(type(module)))
 
 
 _INFERS: dict[tuple[type, Callable[..., Any]], bool] = {}

@@ -39,7 +39,7 @@ def predict_mc(model: Module, X: Any, samples: int = 30, probabilities: bool = T
     model.eval()
     for module in model.modules():
         if module.stochastic:
-            object.__setattr__(module, "training", True)
+            module.training = True
     try:
         with no_grad():
             inputs = Tensor(np.asarray(X), dtype=model.dtype)
@@ -49,6 +49,6 @@ def predict_mc(model: Module, X: Any, samples: int = 30, probabilities: bool = T
                 runs.append((softmax(out, -1) if probabilities else out).data)
     finally:
         for module, mode in modes:
-            object.__setattr__(module, "training", mode)
+            module.training = mode
     stacked = np.stack(runs)
     return stacked.mean(axis=0), stacked.std(axis=0)

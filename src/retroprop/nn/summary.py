@@ -43,7 +43,7 @@ def _output_shapes(model: Module, input_shape: Sequence[int]) -> dict[int, Any]:
             shapes[id(_module)] = tuple(out.shape) if isinstance(out, Tensor) else None
             return out
 
-        object.__setattr__(module, "forward", recording)
+        module.forward = recording  # type: ignore[method-assign]
         wrapped.append(module)
     was_training = model.training
     model.eval()
@@ -56,7 +56,7 @@ def _output_shapes(model: Module, input_shape: Sequence[int]) -> dict[int, Any]:
                          f"{error}") from error
     finally:
         for module in wrapped:
-            module.__dict__.pop("forward", None)
+            del module.forward
         model.train(was_training)
     return shapes
 

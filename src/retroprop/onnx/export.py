@@ -73,7 +73,7 @@ def to_onnx(model: Module, input_shape: int | Sequence[int]) -> Any:
                                  f"(N, {', '.join(map(str, shape))}): {error}") from None
     finally:
         for module, training in modes:
-            object.__setattr__(module, "training", training)
+            module.training = training
     if exporter.unsupported:
         raise ValueError(
             f"rp.onnx.export: cannot export {', '.join(exporter.unsupported)}: no ONNX form; "
