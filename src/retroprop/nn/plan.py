@@ -111,8 +111,8 @@ def _then(run: Run, in_place: Run) -> Run:
 
 
 class Plans(dict[tuple[tuple[int, ...], np.dtype], Plan]):
-    """A ``Sequential``'s plans by input shape and dtype. Copying or pickling the network
-    gives it none: its plans hold its own arrays."""
+    """A ``Sequential``'s plans by input shape and dtype. A copy of the network
+    (``copy.deepcopy``) starts with none: the plans hold the original's arrays."""
 
     def __reduce__(self) -> tuple[Any, ...]:
         return Plans, ()

@@ -1,0 +1,246 @@
+"""Inference plans (``retroprop.nn.plan``): under ``no_grad()`` in evaluation mode a
+``Sequential`` works out its layers' array path once per input shape and dtype and
+replays it. A replay must give what the tensor path gives, see every change the plan was
+worked out from, and never share or overwrite an array that is not its own."""
+
+import copy
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import retroprop as rp
+from retroprop import nn
+from retroprop.ops.activation import relu_zero
+from retroprop.ops.linear import affine
+
+plan_module = sys.modules["retroprop.nn.plan"]
+
+
+def tensor(x):
+    return rp.Tensor(x, dtype=x.dtype)
+
+
+def _counting(monkeypatch):
+    """The input shapes of every plan worked out from now on."""
+    shapes = []
+    work_out = plan_module.Plan.work_out.__func__
+
+    def counted(cls, layers, x):
+        shapes.append(x.shape)
+        return work_out(cls, layers, x)
+
+    monkeypatch.setattr(plan_module.Plan, "work_out", classmethod(counted))
+    return shapes
+
+
+NETWORKS = {
+    "mlp": (lambda d: rp.models.mlp([6, 8, 5, 3], dtype=d), (6,)),
+    "no-bias": (lambda d: nn.Sequential(nn.Linear(6, 8, bias=False, dtype=d), nn.ReLU(),
+                                        nn.Linear(8, 3, bias=False, dtype=d)), (6,)),
+    "own-activation": (lambda d: nn.Sequential(nn.Linear(6, 8, activation="relu", dtype=d),
+                                               nn.Linear(8, 3, activation="tanh", dtype=d)),
+                       (6,)),
+    "relu-first": (lambda d: nn.Sequential(nn.ReLU(), nn.Linear(6, 3, dtype=d)), (6,)),
+    "identity-relu": (lambda d: nn.Sequential(nn.Identity(), nn.ReLU(), nn.ReLU()), (6,)),
+    "two-relus": (lambda d: nn.Sequential(nn.Linear(6, 4, dtype=d), nn.ReLU(), nn.ReLU(),
+                                          nn.Dropout(0.5), nn.ReLU()), (6,)),
+    "nested": (lambda d: nn.Sequential(nn.Sequential(nn.Linear(6, 5, dtype=d), nn.ReLU()),
+                                       nn.Linear(5, 2, dtype=d)), (6,)),
+    "leading-axes": (lambda d: rp.models.mlp([6, 4, 2], dtype=d), (2, 6)),
+    "lenet5": (lambda d: rp.models.lenet5(dtype=d), (1, 28, 28)),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize("network", NETWORKS)
+def test_replays_give_the_tensor_path(network, batch, dtype):
+    build, shape = NETWORKS[network]
+    model = build(dtype).eval()
+    rng = np.random.default_rng(0)
+    for _ in range(3):  # the first call works the plan out, the others replay it
+        x = rng.normal(0, 2, (batch, *shape)).astype(dtype)
+        kept = x.copy()
+        expected = model(tensor(x)).data
+        with rp.no_grad():
+            got = model(tensor(x))
+        assert type(got) is rp.Tensor and got.dtype == dtype and got.shape == expected.shape
+        if network == "lenet5":  # the convolution sums in another order
+            np.testing.assert_allclose(got.data, expected, rtol=1e-5, atol=1e-6)
+        else:
+            np.testing.assert_array_equal(got.data, expected)
+        np.testing.assert_array_equal(x, kept)  # the input is never overwritten
+
+
+@pytest.mark.parametrize("network", ["mlp", "lenet5", "two-relus"])
+def test_a_plan_is_worked_out_once_per_input_shape(network, monkeypatch):
+    build, shape = NETWORKS[network]
+    model = build(np.float32).eval()
+    shapes = _counting(monkeypatch)
+    with rp.no_grad():
+        for batch in (1, 1, 4, 1, 4, 4):
+            model(np.ones((batch, *shape), np.float32))
+    assert shapes == [(1, *shape), (4, *shape)]
+
+
+def test_the_relu_after_a_linear_layer_is_one_step_with_it():
+    model = rp.models.mlp([6, 8, 5, 3]).eval()
+    with rp.no_grad():
+        model(np.ones((1, 6), np.float32))
+    (plan,) = model.__dict__["_plans"].values()
+    assert len(plan.runs) == 3
+
+
+CHANGES = {
+    "weight-in-place": lambda m: m[0].weight.data.__imul__(2),
+    "weight-replaced": lambda m: setattr(m[0].weight, "data", m[0].weight.data * 3),
+    "weight-replaced-fortran": lambda m: setattr(
+        m[2].weight, "data", np.asfortranarray(m[2].weight.data * 3)),
+    "bias-replaced": lambda m: setattr(m[4].bias, "data", m[4].bias.data + 1),
+    "parameter-replaced": lambda m: setattr(
+        m[2], "weight", nn.Parameter(m[2].weight.data[::-1].copy())),
+    "layer-appended": lambda m: m.append(m.spare),
+    "own-activation-set": lambda m: setattr(m[4], "activation", nn.Tanh()),
+    "state-loaded": lambda m: m.load_state_dict(
+        rp.models.mlp([6, 8, 5, 3]).state_dict()),
+}
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize("change", CHANGES)
+def test_changes_after_a_plan_are_seen(change, batch):
+    rp.manual_seed(1)
+    model = rp.models.mlp([6, 8, 5, 3]).eval()
+    object.__setattr__(model, "spare", nn.Sigmoid())  # made before the plan, not registered
+    x = np.random.default_rng(2).normal(0, 1, (batch, 6)).astype(np.float32)
+    with rp.no_grad():
+        before = model(x).data
+    CHANGES[change](model)
+    expected = model(tensor(x)).data
+    with rp.no_grad():
+        after = model(x).data
+    np.testing.assert_array_equal(after, expected)
+    assert after.shape != before.shape or not np.array_equal(after, before)
+
+
+def test_a_weight_of_another_dtype_gets_the_tensor_paths_error():
+    model = rp.models.mlp([6, 8, 3]).eval()
+    x = np.ones((1, 6), np.float32)
+    with rp.no_grad():
+        model(x)
+        model[2].weight.data = model[2].weight.data.astype(np.float64)
+        with pytest.raises(TypeError, match="never upcasts silently"):
+            model(tensor(x))
+
+
+def test_a_layer_switched_to_training_mode_draws_its_masks_again():
+    model = nn.Sequential(nn.Linear(4, 50), nn.ReLU(), nn.Dropout(0.5),
+                          nn.Linear(50, 3)).eval()
+    x = np.ones((2, 4), np.float32)
+    with rp.no_grad():
+        first = model(x).data
+        assert np.array_equal(model(x).data, first)
+        model[2].train()
+        assert not np.array_equal(model(x).data, model(x).data)
+        model.eval()
+        np.testing.assert_array_equal(model(x).data, first)
+
+
+def test_monte_carlo_dropout_and_summary_after_a_plan():
+    model = nn.Sequential(nn.Linear(4, 30), nn.ReLU(), nn.Dropout(0.5),
+                          nn.Linear(30, 3)).eval()
+    x = np.ones((1, 4), np.float32)
+    with rp.no_grad():
+        model(x)
+    _, std = nn.predict_mc(model, x, samples=10)
+    assert np.all(std > 0) and not model[2].training
+    with rp.no_grad():  # evaluation mode again: a plan, not the layer-by-layer path
+        model(x)
+    assert model.__dict__["_plans"][(x.shape, x.dtype)].runs is not None
+    text = nn.summary(model, (4,))
+    assert "(None, 30)" in text and "(None, 3)" in text
+    with rp.no_grad():  # the recording forwards are gone: the plan applies again
+        np.testing.assert_array_equal(model(x).data, model(tensor(x)).data)
+
+
+def test_outputs_are_new_arrays_that_later_calls_leave_alone():
+    model = rp.models.mlp([6, 8, 3]).eval()
+    rng = np.random.default_rng(3)
+    x, y = (rng.normal(0, 1, (1, 6)).astype(np.float32) for _ in range(2))
+    with rp.no_grad():
+        first = model(x).data
+        kept = first.copy()
+        second = model(y).data
+    np.testing.assert_array_equal(first, kept)
+    assert not np.shares_memory(first, second)
+
+
+def test_copies_work_out_their_own_plans():
+    model = rp.models.mlp([6, 8, 3]).eval()
+    x = np.ones((1, 6), np.float32)
+    with rp.no_grad():
+        before = model(x).data
+    twin = copy.deepcopy(model)
+    assert not twin.__dict__.get("_plans")
+    twin[0].weight.data *= 2
+    with rp.no_grad():
+        np.testing.assert_array_equal(model(x).data, before)
+        np.testing.assert_array_equal(twin(x).data, twin(tensor(x)).data)
+        assert not np.array_equal(twin(x).data, before)
+
+
+def test_many_input_shapes_keep_a_bounded_number_of_plans():
+    model = rp.models.mlp([6, 4, 2]).eval()
+    with rp.no_grad():
+        for batch in range(1, 3 * plan_module.KEPT):
+            x = np.full((batch, 6), 0.5, np.float32)
+            np.testing.assert_array_equal(model(x).data, model(tensor(x)).data)
+    assert 0 < len(model.__dict__["_plans"]) <= plan_module.KEPT
+
+
+def test_threads_share_a_plan():
+    model = rp.models.mlp([6, 16, 3]).eval()
+    rng = np.random.default_rng(4)
+    inputs = [rng.normal(0, 1, (1, 6)).astype(np.float32) for _ in range(4)]
+    expected = [model(tensor(x)).data for x in inputs]
+    failures = []
+
+    def predict(index):
+        with rp.no_grad():
+            for _ in range(200):
+                if not np.array_equal(model(inputs[index]).data, expected[index]):
+                    failures.append(index)
+
+    threads = [threading.Thread(target=predict, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+
+
+def test_only_element_wise_layers_work_in_place():
+    x = np.array([[-1.0, 2.0, -3.0]], np.float32)
+    out = nn.ReLU()._infer_in_place(x)
+    assert out is x and np.array_equal(x, [[0.0, 2.0, 0.0]])
+    y = np.array([[-1.0, 2.0]], np.float32)
+    assert nn.Tanh()._infer_in_place(y) is None and np.array_equal(y, [[-1.0, 2.0]])
+    assert nn.Linear.infers_new and not nn.Identity.infers_new
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_zero_is_a_read_only_zero_of_the_dtype(dtype):
+    zero = relu_zero(np.ones((1, 8), dtype))
+    assert zero.shape == () and zero.dtype == dtype and zero == 0
+    assert not zero.flags.writeable
+    assert relu_zero(np.ones((4, 1024), dtype)).shape == (1024,)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_single_rows_bias_is_added_as_broadcasting_adds_it(dtype):
+    rng = np.random.default_rng(5)
+    x, weight, bias = (rng.normal(0, 1, shape).astype(dtype) for shape in
+                       ((1, 7), (4, 7), (4,)))
+    np.testing.assert_array_equal(affine(x, weight, bias), np.dot(x, weight.T) + bias)
