@@ -30,7 +30,10 @@ class Sequential(Module):
     (``Module._infer``: linear, convolution, pooling, element-wise activations,
     flatten, dropout, batch norm) pass the NumPy array on without tensors or graph
     nodes: the same kernels, at a fraction of the per-call cost that dominates
-    small batches (batch-1 prediction). Any other layer runs as usual.
+    small batches (batch-1 prediction). Any other layer runs as usual. Which layers
+    take the array and how is worked out at the first call for an input shape and
+    dtype and replayed at the next ones, until a module changes (an inference plan,
+    :mod:`retroprop.nn.plan`; a linear layer and the ``ReLU`` after it run as one step).
 
     A ``ReLU`` directly followed by a ``MaxPool2d`` without padding runs after it
     instead: ReLU is non-decreasing, so relu(max(a, b)) = max(relu(a), relu(b)), and the

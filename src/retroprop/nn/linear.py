@@ -65,6 +65,8 @@ class Linear(WeightLayer):
     (4, 2)
     """
 
+    infers_new = True  # the product's new array (the activation's, with one)
+
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  init: Any = "lecun_uniform", activation: str | Module | None = None,
                  dtype: Any = None, l1: float = 0.0, l2: float = 0.0,
@@ -100,8 +102,6 @@ class Linear(WeightLayer):
             return None
         out = affine(x, *arrays)
         return out if self.activation is None else infer(self.activation, out)
-
-    infers_new = True  # the product's new array (the activation's, with one)
 
     def _infer_step(self, x: np.ndarray) -> Callable[[np.ndarray], np.ndarray | None] | None:
         """x Wᵀ + b as :func:`affine` computes it for rows like ``x``, with W transposed

@@ -53,7 +53,8 @@ class Module:
     #: noise): the layers that Monte-Carlo dropout keeps active.
     stochastic: bool = False
     #: Whether the array path (``_infer``) always returns a new array that nothing else
-    #: holds, which an inference plan lets the next layer overwrite (``_infer_in_place``).
+    #: holds, which an inference plan lets the next layer overwrite (``_infer_in_place``);
+    #: a subclass whose ``_infer`` returns anything else sets it to False.
     infers_new: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -86,8 +87,7 @@ class Module:
             raise RuntimeError(
                 f"{type(self).__name__}: call super().__init__() before assigning attributes"
             )
-        global version
-        version += 1
+        changed()
         if name in self._buffers:
             # a buffer stays a buffer, also after ``self.running_mean *= m`` (whose result
             # Python assigns back) or a new array: ``state_dict`` keeps saving it
