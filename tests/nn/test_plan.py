@@ -222,9 +222,11 @@ def test_threads_share_a_plan():
 
 
 def test_only_element_wise_layers_work_in_place():
-    x = np.array([[-1.0, 2.0, -3.0]], np.float32)
-    out = nn.ReLU()._infer_in_place(x)
-    assert out is x and np.array_equal(x, [[0.0, 2.0, 0.0]])
+    for shape in [(1, 3), (3000, 1000)]:  # one thread, and split over the cores
+        x = np.random.default_rng(6).normal(0, 1, shape).astype(np.float32)
+        expected = np.maximum(x, 0)
+        relu_ = nn.ReLU()._infer_in_place(x)
+        assert relu_(x) is x and np.array_equal(x, expected)
     y = np.array([[-1.0, 2.0]], np.float32)
     assert nn.Tanh()._infer_in_place(y) is None and np.array_equal(y, [[-1.0, 2.0]])
     assert nn.Linear.infers_new and not nn.Identity.infers_new

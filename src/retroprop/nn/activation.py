@@ -102,8 +102,8 @@ class ReLU(Module):
     def _infer(self, x: np.ndarray) -> np.ndarray:
         return activation.relu_array(x)
 
-    def _infer_in_place(self, x: np.ndarray) -> np.ndarray:
-        return activation.relu_array(x, x)
+    def _infer_in_place(self, x: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        return activation.relu_into(x)
 
 
 class LeakyReLU(Module):

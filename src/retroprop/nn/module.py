@@ -150,10 +150,11 @@ class Module:
         to rounding). A subclass that overrides ``forward`` does not inherit it."""
         return None
 
-    def _infer_in_place(self, x: np.ndarray) -> np.ndarray | None:
-        """The array path computed into ``x`` itself, returned, for an element-wise layer
-        whose input nothing else holds (the output of a layer that ``infers_new``); None,
-        with ``x`` untouched, where the layer has no such path (the default)."""
+    def _infer_in_place(self, x: np.ndarray) -> Callable[[np.ndarray], np.ndarray] | None:
+        """A step of an inference plan that computes the array path into its input itself
+        and returns it, for inputs of the shape and dtype of ``x``, where nothing else
+        holds that input (the new array of a layer that ``infers_new``): element-wise
+        layers (``ReLU``). None, the default, where the layer has no such step."""
         return None
 
     def _infer_step(self, x: np.ndarray) -> Callable[[np.ndarray], np.ndarray | None] | None:

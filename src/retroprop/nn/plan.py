@@ -66,8 +66,9 @@ class Plan:
         for layer in layers:
             if not modules.applies(layer):
                 return cls(layers, None), None
-            if new and layer._infer_in_place(x) is not None:
-                runs[-1] = _then(runs[-1], layer._infer_in_place)
+            in_place = layer._infer_in_place(x) if new else None
+            if in_place is not None:
+                runs[-1], x = _then(runs[-1], in_place), in_place(x)
                 continue
             run = layer._infer_step(x)
             out = None if run is None else run(x)
@@ -101,7 +102,7 @@ class Plan:
         return x
 
 
-def _then(run: Run, in_place: Run) -> Run:
+def _then(run: Run, in_place: Callable[[np.ndarray], np.ndarray]) -> Run:
     """``run``, then ``in_place`` on its output: a layer and the element-wise layer after
     it as one step (a linear layer and its ReLU, without the ReLU's new array)."""
     def fused(x: np.ndarray) -> np.ndarray | None:

@@ -8,6 +8,8 @@ with them needs the perceptron rule, not backpropagation (Berzal).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from retroprop.intraop import MIN_WORK, parallel_parts
@@ -109,6 +111,19 @@ def relu_array(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     into = np.empty_like(a) if out is None else out
     parallel_parts(lambda a, into: np.maximum(a, zero, out=into), a, into, work=a.size * 2)
     return into
+
+
+def relu_into(like: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """a ↦ max(0, a) computed into a itself and returned, for arrays of the shape and
+    dtype of ``like``, with :func:`relu_zero` taken once: the ``ReLU`` of an inference
+    plan, on the new array of the layer before it."""
+    if like.size * 2 >= MIN_WORK:
+        return lambda a: relu_array(a, a)
+    zero = relu_zero(like)
+
+    def relu_(a: np.ndarray) -> np.ndarray:
+        return np.maximum(a, zero, out=a)
+    return relu_
 
 
 class ReLU(Function):
