@@ -3,13 +3,14 @@ one input shape and dtype, worked out at the first call and replayed at the next
 
 At batch 1 a network's time goes to Python, not arithmetic: the 784-256-128-10 MLP's
 three matrix–vector products, bias additions and ReLUs take 11–12 µs as bare NumPy
-calls, and PyTorch's whole call 27–28 µs. Walking the layers, ``Sequential`` asks each
+calls, and PyTorch's whole call 27–29 µs. Walking the layers, ``Sequential`` asks each
 one at every call whether its array path applies (evaluation mode, an ``_infer`` written
 for the ``forward`` it runs, no ``forward`` replaced on the instance), and each layer
 checks its input and its weights (dtype, number of features) before computing: about
 0.5 µs a layer. A plan asks once, and keeps for each layer a step that computes and
-checks nothing more: a ``Linear`` the product with its W and b as they were then, any
-other layer its own ``_infer``.
+checks nothing more: a ``Linear`` the product with its W and b as they were then, a
+``ReLU`` after it the maximum computed in place on the product's new array, in the same
+step (``Module._infer_in_place``), any other layer its own ``_infer``.
 
 A plan is replayed only while what it was worked out from holds, which each call checks:
 
