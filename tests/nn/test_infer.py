@@ -214,16 +214,33 @@ def test_convolution_buffers_reused_across_calls_keep_a_zero_border():
         np.testing.assert_allclose(got, layer(tensor(x)).data, rtol=1e-6, atol=1e-6)
 
 
-def test_convolution_buffers_are_not_shared_between_threads():
+def _convolution_in_threads():
     layer = nn.Conv2d(3, 8, 3, padding=1).eval()
+    return layer._infer, (1, 3, 12, 12), lambda x: layer(tensor(x)).data
+
+
+def _plan_in_threads():
+    model = rp.models.mlp([6, 16, 3]).eval()
+
+    def predict(x):
+        with rp.no_grad():
+            return model(x).data
+    return predict, (1, 6), lambda x: model(tensor(x)).data
+
+
+@pytest.mark.parametrize("make", [_convolution_in_threads, _plan_in_threads],
+                         ids=["convolution-buffers", "inference-plan"])
+def test_threads_get_their_own_results(make):
+    """A convolution's kept buffers are per thread; a Sequential's plan is shared."""
+    call, shape, tensor_path = make()
     rng = np.random.default_rng(6)
-    inputs = [rng.normal(size=(1, 3, 12, 12)).astype(np.float32) for _ in range(4)]
-    expected = [layer(tensor(x)).data for x in inputs]
+    inputs = [rng.normal(size=shape).astype(np.float32) for _ in range(4)]
+    expected = [tensor_path(x) for x in inputs]
     wrong = []
 
     def run(k):
         for _ in range(300):
-            got = layer._infer(inputs[k])
+            got = call(inputs[k])
             if not np.allclose(got, expected[k], rtol=1e-5, atol=1e-5):
                 wrong.append(k)
 

@@ -5,7 +5,6 @@ worked out from, and never share or overwrite an array that is not its own."""
 
 import copy
 import sys
-import threading
 
 import numpy as np
 import pytest
@@ -198,27 +197,6 @@ def test_many_input_shapes_keep_a_bounded_number_of_plans():
             x = np.full((batch, 6), 0.5, np.float32)
             np.testing.assert_array_equal(model(x).data, model(tensor(x)).data)
     assert 0 < len(model.__dict__["_plans"]) <= plan_module.KEPT
-
-
-def test_threads_share_a_plan():
-    model = rp.models.mlp([6, 16, 3]).eval()
-    rng = np.random.default_rng(4)
-    inputs = [rng.normal(0, 1, (1, 6)).astype(np.float32) for _ in range(4)]
-    expected = [model(tensor(x)).data for x in inputs]
-    failures = []
-
-    def predict(index):
-        with rp.no_grad():
-            for _ in range(200):
-                if not np.array_equal(model(inputs[index]).data, expected[index]):
-                    failures.append(index)
-
-    threads = [threading.Thread(target=predict, args=(i,)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
 
 
 def test_only_element_wise_layers_work_in_place():
