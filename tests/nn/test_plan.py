@@ -224,3 +224,53 @@ def test_a_single_rows_bias_is_added_as_broadcasting_adds_it(dtype):
     x, weight, bias = (rng.normal(0, 1, shape).astype(dtype) for shape in
                        ((1, 7), (4, 7), (4,)))
     np.testing.assert_array_equal(affine(x, weight, bias), np.dot(x, weight.T) + bias)
+
+
+def _random_layer(rng, features):
+    """A layer that keeps ``features`` (or a Linear to a new width), and the width after it."""
+    kind = rng.integers(6)
+    if kind == 0:
+        width = int(rng.integers(1, 7))
+        return nn.Linear(features, width, bias=bool(rng.integers(2))), width
+    return [nn.ReLU(), nn.Tanh(), nn.LeakyReLU(0.1), nn.Dropout(0.5),
+            nn.Identity()][kind - 1], features
+
+
+def _random_network(rng):
+    first = [[], [nn.ReLU()], [nn.Identity(), nn.ReLU()]][rng.integers(3)]
+    layers, features = [*first, nn.Linear(5, 4)], 4
+    for _ in range(rng.integers(1, 6)):
+        layer, features = _random_layer(rng, features)
+        layers.append(layer)
+    return nn.Sequential(*layers).eval(), features
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_networks_and_changes_keep_replays_equal_to_the_tensor_path(seed):
+    """Random stacks of layers, called again after random changes of every kind."""
+    rng = np.random.default_rng(seed)
+    rp.manual_seed(seed)
+    model, features = _random_network(rng)
+    batch = int(rng.integers(1, 4))
+    for _ in range(8):
+        x = rng.normal(0, 1, (batch, 5)).astype(np.float32)
+        linear = [m for m in model if isinstance(m, nn.Linear)]
+        change = rng.integers(6)
+        target = linear[rng.integers(len(linear))]
+        if change == 0:
+            target.weight.data *= -1.5
+        elif change == 1:
+            target.weight.data = target.weight.data + 0.25
+        elif change == 2:
+            layer, features = _random_layer(rng, features)
+            model.append(layer.eval())
+        elif change == 3:
+            target.activation = [None, nn.ReLU(), nn.Tanh()][rng.integers(3)]
+        elif change == 4:
+            model.load_state_dict({k: v * 0.5 for k, v in model.state_dict().items()})
+        kept = x.copy()
+        expected = model(tensor(x)).data
+        with rp.no_grad():
+            got = model(x).data
+        np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(x, kept)
