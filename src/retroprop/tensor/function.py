@@ -65,7 +65,7 @@ class Function:
         if type(data) is not np.ndarray:  # NumPy gives scalars for 0-d results
             data = np.asarray(data)
         out = Tensor._wrap(data)
-        if grad_mode._enabled and True in needs:
+        if grad_mode._mode.enabled and True in needs:
             out.requires_grad = True
             out._ctx = fn
             fn.parents = inputs
