@@ -164,6 +164,17 @@ def test_monte_carlo_dropout_and_summary_after_a_plan():
         np.testing.assert_array_equal(model(x).data, model(tensor(x)).data)
 
 
+def test_a_stale_plan_drops_the_networks_other_plans():
+    model = rp.models.mlp([6, 8, 3]).eval()
+    with rp.no_grad():
+        for batch in (1, 2, 3):
+            model(np.ones((batch, 6), np.float32))
+        assert len(model.__dict__["_plans"]) == 3
+        model[0].weight.data = model[0].weight.data.copy()  # the plans hold the old one
+        model(np.ones((1, 6), np.float32))
+    assert list(model.__dict__["_plans"]) == [((1, 6), np.dtype(np.float32))]
+
+
 def test_outputs_are_new_arrays_that_later_calls_leave_alone():
     model = rp.models.mlp([6, 8, 3]).eval()
     rng = np.random.default_rng(3)

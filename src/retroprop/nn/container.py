@@ -133,8 +133,8 @@ class Sequential(Module):
         if plan is not None:
             try:
                 return plan(x)
-            except Stale:
-                pass
+            except Stale:  # and so, most likely, the others, which hold old arrays
+                plans.clear()
         if len(plans) >= KEPT:
             plans.clear()
         plans[key], out = Plan.work_out(list(self._modules.values()), x)

@@ -21,7 +21,8 @@ A plan is replayed only while what it was worked out from holds, which each call
   (:class:`retroprop.nn.module.Stale`): W replaced by ``weight.data = ...`` is seen, and
   W changed in place is W.
 
-Otherwise the call works it out again. Where the layers have no array path for the
+Otherwise the call works it out again, and drops the network's other plans, which most
+likely hold old arrays as well. Where the layers have no array path for the
 input (a layer in training mode or without one), the plan says so, and the call goes
 layer by layer as before; so does a call whose step meets an input it does not take.
 """
