@@ -16,7 +16,8 @@ A plan is replayed only while what it was worked out from holds, which each call
 
 * no module has changed since (:data:`retroprop.nn.module.version`: an attribute
   assigned or deleted, a module or parameter registered, ``train``/``eval``, ``to``);
-* each layer class still has the ``forward`` it had (one assigned to a class later);
+* each layer class still has the ``forward`` it had (one assigned to a class later; the
+  private ``_infer`` methods are taken as they were);
 * each array a step holds is still its parameter's ``data``, which the step checks
   (:class:`retroprop.nn.module.Stale`): W replaced by ``weight.data = ...`` is seen, and
   W changed in place is W.
