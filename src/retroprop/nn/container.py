@@ -85,13 +85,14 @@ class Sequential(Module):
         return layers[index]
 
     def forward(self, x: Tensor) -> Tensor:
-        if not grad_mode._mode.enabled and isinstance(x, Tensor):
-            out = self._infer(x.data)
+        arrays = not grad_mode._mode.enabled and isinstance(x, Tensor)
+        if arrays:
+            out = self._infer(x.data)  # every layer by the plan, or None
             if out is not None:
                 return Tensor._wrap(out)
         layers = list(self._modules.values())
         start = 0
-        if not grad_mode._mode.enabled and isinstance(x, Tensor):
+        if arrays:  # the leading layers that have the array path, then tensors
             data, start = self._infer_layers(x.data, layers)
             if start:
                 x = Tensor._wrap(data)

@@ -14,7 +14,7 @@ from retroprop.nn.constraints import Constraint
 from retroprop.nn.module import Module, Stale, infer
 from retroprop.nn.parameter import Parameter
 from retroprop.nn.regularized import WeightLayer
-from retroprop.ops.linear import affine
+from retroprop.ops.linear import affine, row_bias
 from retroprop.tensor.tensor import Tensor
 
 
@@ -105,7 +105,7 @@ class Linear(WeightLayer):
 
     def _infer_step(self, x: np.ndarray) -> Callable[[np.ndarray], np.ndarray | None] | None:
         """x Wᵀ + b as :func:`affine` computes it for rows like ``x``, with W transposed
-        and b (a (1, out) row for one row) taken once; no activation of its own."""
+        and b (:func:`row_bias`) taken once; no activation of its own."""
         arrays = self._arrays(x.dtype)
         if (arrays is None or self.activation is not None or x.ndim != 2
                 or x.shape[1] != self.in_features):
@@ -119,7 +119,7 @@ class Linear(WeightLayer):
                     raise Stale
                 return np.dot(x, transposed)
             return product
-        row = held_bias[None] if len(x) == 1 else held_bias
+        row = row_bias(held_bias, len(x))
 
         def affine_map(x: np.ndarray) -> np.ndarray:
             if weight.data is not held or bias.data is not held_bias:
