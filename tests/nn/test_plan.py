@@ -285,3 +285,119 @@ def test_random_networks_and_changes_keep_replays_equal_to_the_tensor_path(seed)
             got = model(x).data
         np.testing.assert_array_equal(got, expected)
         np.testing.assert_array_equal(x, kept)
+
+
+# ---------------------------------------------------------------- subclasses and edits
+class _ClippedReLU(nn.ReLU):
+    """min(max(x, 0), 6): its own forward and _infer, and ReLU's plan step inherited."""
+
+    def forward(self, x):
+        return rp.ops.relu(x) - rp.ops.relu(x - 6.0)
+
+    def _infer(self, x):
+        return np.minimum(np.maximum(x, 0), 6)
+
+
+class _ScaledLinear(nn.Linear):
+    def forward(self, x):
+        return super().forward(x) * 10.0
+
+    def _infer(self, x):
+        return super()._infer(x) * 10.0
+
+
+class _MaskedLinear(nn.Linear):
+    def noisy_weight(self):
+        return self.weight * 0.0
+
+
+class _MaskedConv(nn.Conv2d):
+    def noisy_weight(self):
+        return self.weight * 0.0
+
+
+class _CountedTanh(nn.Tanh):
+    calls = 0
+
+    def __call__(self, x):
+        type(self).calls += 1
+        return super().__call__(x)
+
+
+SUBCLASSED = {
+    "own-infer-after-linear": (lambda: nn.Sequential(nn.Linear(3, 4), _ClippedReLU()), (3,)),
+    "own-infer-linear": (lambda: nn.Sequential(_ScaledLinear(3, 4), nn.ReLU()), (3,)),
+    "noisy-weight-linear": (lambda: nn.Sequential(_MaskedLinear(3, 2), nn.ReLU()), (3,)),
+    "noisy-weight-conv": (lambda: nn.Sequential(_MaskedConv(1, 2, 3), nn.Flatten()),
+                          (1, 5, 5)),
+    "own-call": (lambda: nn.Sequential(nn.Linear(3, 2), _CountedTanh()), (3,)),
+}
+
+
+@pytest.mark.parametrize("network", SUBCLASSED)
+def test_subclasses_get_what_their_tensor_path_computes(network):
+    build, shape = SUBCLASSED[network]
+    rp.manual_seed(0)
+    model = build().eval()
+    for param in model.parameters():
+        param.data[...] = 2.0  # ClippedReLU's inputs above 6, products far from 0
+    x = np.ones((2, *shape), np.float32)
+    expected = model(tensor(x)).data
+    _CountedTanh.calls = 0
+    with rp.no_grad():
+        for _ in range(2):  # the plan's work-out, then its replay
+            np.testing.assert_array_equal(model(tensor(x)).data, expected)
+    if network == "own-call":
+        assert _CountedTanh.calls == 2
+
+
+def test_direct_changes_to_the_registries_are_seen():
+    rp.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)).eval()
+    x = tensor(np.ones((1, 3), np.float32))
+    with rp.no_grad():
+        model(x)
+        model._modules["1"] = nn.Tanh()
+        np.testing.assert_array_equal(
+            model(x).data, model[2](model[1](model[0](x))).data)
+        model._modules.pop("2")
+        assert model(x).shape == (1, 4)
+
+
+def test_sequential_items_can_be_replaced_and_deleted():
+    rp.manual_seed(0)
+    layers = [nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)]
+    model = nn.Sequential(*layers).eval()
+    x = tensor(np.ones((1, 3), np.float32))
+    with rp.no_grad():
+        model(x)
+        model[-2] = nn.Tanh()
+        assert isinstance(model[1], nn.Tanh)
+        np.testing.assert_array_equal(model(x).data, model[2](model[1](model[0](x))).data)
+        del model[0]
+        assert list(model._modules) == ["0", "1"]
+        assert model[1] is layers[2] and model.state_dict().keys() == {"1.weight", "1.bias"}
+    with pytest.raises(IndexError, match="index 2 out of range for 2 layers"):
+        model[2] = nn.ReLU()
+    with pytest.raises(TypeError, match="layer 0 must be a Module"):
+        model[0] = np.tanh
+
+
+def test_append_after_a_deletion_replaces_no_layer():
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    last = model[2]
+    delattr(model, "1")
+    model.append(nn.Tanh())
+    assert list(model._modules) == ["0", "2", "3"] and model[1] is last
+
+
+def test_a_weight_of_another_shape_gets_the_layer_error():
+    rp.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(18, 4)).eval()
+    x = tensor(np.ones((1, 1, 5, 5), np.float32))
+    with rp.no_grad():
+        model(x)
+        model[0].weight.data = np.ones((3, 1, 3, 3), np.float32)  # three filters now
+        model[0].bias.data = np.zeros(3, np.float32)
+        with pytest.raises(ValueError, match=r"layer 2 \(Linear\).*27 features, expected 18"):
+            model(x)

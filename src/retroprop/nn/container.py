@@ -62,8 +62,10 @@ class Sequential(Module):
         return {"modules": list(self)}
 
     def append(self, module: Module, index: int | None = None) -> Sequential:
-        """Add ``module`` at the end."""
-        position = len(self) if index is None else index
+        """Add ``module`` at the end (named one more than the largest number in use, so
+        that no layer is replaced after a ``delattr``)."""
+        position = (max((int(k) for k in self._modules if k.isdigit()), default=-1) + 1
+                    if index is None else index)
         if not isinstance(module, Module):
             raise TypeError(
                 f"Sequential: layer {position} must be a Module, got {type(module).__name__}"
@@ -71,6 +73,31 @@ class Sequential(Module):
         self._modules[str(position)] = module
         changed()
         return self
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        """Replace layer ``index`` (negative counts from the end), as PyTorch's does."""
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential: layer {index} must be a Module, got "
+                            f"{type(module).__name__}")
+        setattr(self, self._key(index), module)
+
+    def __delitem__(self, index: int) -> None:
+        """Remove layer ``index``; the layers after it are numbered again from it on, so
+        that names stay 0, 1, 2, ... (as PyTorch's)."""
+        delattr(self, self._key(index))
+        layers = list(self._modules.values())
+        for name in list(self._modules):
+            delattr(self, name)
+        for position, layer in enumerate(layers):
+            setattr(self, str(position), layer)
+
+    def _key(self, index: int) -> str:
+        keys = list(self._modules)
+        if isinstance(index, bool) or not isinstance(index, int | np.integer) \
+                or not -len(keys) <= index < len(keys):
+            raise IndexError(f"Sequential: index {index!r} out of range for {len(keys)} "
+                             "layers")
+        return keys[index]
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -136,6 +163,9 @@ class Sequential(Module):
                 return plan(x)
             except Stale:  # and so, most likely, the others, which hold old arrays
                 plans.clear()
+            except ValueError:  # a weight of another shape, assigned in place of the old:
+                plans.clear()  # the layer-by-layer path names the layer that refuses
+                return None
         if len(plans) >= KEPT:
             plans.clear()
         plans[key], out = Plan.work_out(list(self._modules.values()), x)

@@ -11,7 +11,7 @@ import functools
 import inspect
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, NamedTuple, Self, TypeVar
 
 import numpy as np
 
@@ -32,6 +32,48 @@ def changed() -> None:
     """Note a change to some module: inference plans worked out before it are stale."""
     global version
     version += 1
+
+
+class Registry(OrderedDict[str, Any]):
+    """A module's parameters, buffers or sub-modules by name: an ``OrderedDict`` that notes
+    every change (:func:`changed`), so that one made to it directly (``model._modules[k] =
+    layer``, ``del``, ``pop``) makes inference plans stale as an assignment does."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        changed()
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        changed()
+        super().__delitem__(key)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        changed()
+        return super().pop(key, *default)
+
+    def popitem(self, last: bool = True) -> tuple[str, Any]:
+        changed()
+        return super().popitem(last)
+
+    def clear(self) -> None:
+        changed()
+        super().clear()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        changed()
+        super().update(*args, **kwargs)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        changed()
+        return super().setdefault(key, default)
+
+    def move_to_end(self, key: str, last: bool = True) -> None:
+        changed()
+        super().move_to_end(key, last)
+
+    def __ior__(self, other: Any) -> Registry:  # type: ignore[override,misc]
+        changed()
+        return super().__ior__(other)
 
 
 class Stale(Exception):
@@ -56,6 +98,9 @@ class Module:
     #: holds, which an inference plan lets the next layer overwrite (``_infer_in_place``);
     #: a subclass whose ``_infer`` returns anything else sets it to False.
     infers_new: bool = False
+    #: Methods besides ``forward`` and ``__call__`` that the tensor path runs and the
+    #: array path does not: a subclass that overrides one does not inherit ``_infer``.
+    infer_uses: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -76,9 +121,9 @@ class Module:
         return {name: value for name, value in list(bound.arguments.items())[1:]}
 
     def __init__(self) -> None:
-        object.__setattr__(self, "_parameters", OrderedDict())
-        object.__setattr__(self, "_buffers", OrderedDict())
-        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_parameters", Registry())
+        object.__setattr__(self, "_buffers", Registry())
+        object.__setattr__(self, "_modules", Registry())
         object.__setattr__(self, "training", True)
 
     # ------------------------------------------------------------------ registration
@@ -97,13 +142,16 @@ class Module:
                                 "None expected)")
             self._buffers[name] = value
             return
-        was_parameter = name in self._parameters
-        for registry in (self._parameters, self._buffers, self._modules):
-            registry.pop(name, None)
-        if isinstance(value, Parameter) or (value is None and was_parameter):
-            self._parameters[name] = value
+        target: Registry | None = None
+        if isinstance(value, Parameter) or (value is None and name in self._parameters):
+            target = self._parameters
         elif isinstance(value, Module):
-            self._modules[name] = value
+            target = self._modules
+        for registry in (self._parameters, self._buffers, self._modules):
+            if registry is not target:
+                registry.pop(name, None)
+        if target is not None:  # in the place of the entry it replaces, as in PyTorch
+            target[name] = value
         # parameters and modules are plain attributes too, so that reading them is fast
         object.__setattr__(self, name, value)
 
@@ -330,6 +378,13 @@ class Module:
         the optimizer took for ``param`` (a number or one per weight). The Trainer calls it
         on every module that overrides it."""
 
+    @property
+    def projects(self) -> bool:
+        """Whether ``project_`` moves the weights: True for a module that overrides it
+        (a weight layer says False when it has neither L1 nor a constraint). The Trainer
+        refuses such modules with an optimizer whose ``allows_projection`` is False."""
+        return type(self).project_ is not Module.project_
+
     # ------------------------------------------------------------------ summary
     def count_params(self, trainable: bool | None = None) -> int:
         """The number of parameter values (see :func:`retroprop.nn.summary.count_params`)."""
@@ -373,23 +428,51 @@ def infer(module: Module, x: np.ndarray) -> np.ndarray | None:
 def applies(module: Module) -> bool:
     """Whether the array path of ``module`` applies: see :func:`infer`."""
     return not (module.training or "forward" in module.__dict__
-                or not _infers(type(module)))
+                or not path_of(type(module)).applies)
 
 
-_INFERS: dict[tuple[type, Callable[..., Any]], bool] = {}
+class Path(NamedTuple):
+    """What of a module class's array path holds for what the class computes."""
+
+    #: ``_infer`` was written at or below every class that defines a method the tensor
+    #: path runs (``forward``, ``__call__``, the class's ``infer_uses``): a subclass that
+    #: overrides one of them does not inherit the array path
+    applies: bool
+    #: ``_infer_step``, ``_infer_in_place`` and ``infers_new`` were written with that
+    #: ``_infer`` (at or below its class): a subclass that writes its own ``_infer`` does
+    #: not inherit its parent's plan steps
+    step: bool
+    in_place: bool
+    new: bool
 
 
-def _infers(cls: type) -> bool:
-    """Whether the class that defines ``cls._infer`` is the one that defines its
-    ``forward``, or a subclass of it (kept per class and ``forward`` function, so that a
-    ``forward`` assigned to a class later is seen)."""
-    key = (cls, cls.forward)  # type: ignore[attr-defined]
-    known = _INFERS.get(key)
+_PATHS: dict[tuple[type, Callable[..., Any], Callable[..., Any]], Path] = {}
+
+
+def path_of(cls: type) -> Path:
+    """The :class:`Path` of ``cls``, kept per class and per ``forward`` and ``__call__``
+    function, so that one assigned to a class later is seen."""
+    key = (cls, cls.forward, cls.__call__)  # type: ignore[attr-defined]
+    known = _PATHS.get(key)
     if known is None:
-        owner = next(c for c in cls.__mro__ if "_infer" in c.__dict__)
-        known = _INFERS[key] = issubclass(owner, next(
-            c for c in cls.__mro__ if "forward" in c.__dict__)) and owner is not Module
+        owner = _owner(cls, "_infer")
+
+        def written_with(name: str) -> bool:
+            return issubclass(owner, _owner(cls, name))
+
+        def written_for(name: str) -> bool:
+            return issubclass(_owner(cls, name), owner)
+
+        applies = owner is not Module and all(
+            written_with(name) for name in ("forward", "__call__", *cls.infer_uses))  # type: ignore[attr-defined]
+        known = _PATHS[key] = Path(applies, written_for("_infer_step"),
+                                   written_for("_infer_in_place"), written_for("infers_new"))
     return known
+
+
+def _owner(cls: type, name: str) -> type:
+    """The class in ``cls``'s method resolution order that defines ``name``."""
+    return next(c for c in cls.__mro__ if name in c.__dict__)
 
 
 def _recording_arguments(init: Callable[..., None]) -> Callable[..., None]:

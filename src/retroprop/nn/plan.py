@@ -15,9 +15,10 @@ step (``Module._infer_in_place``), any other layer its own ``_infer``.
 A plan is replayed only while what it was worked out from holds, which each call checks:
 
 * no module has changed since (:data:`retroprop.nn.module.version`: an attribute
-  assigned or deleted, a module or parameter registered, ``train``/``eval``, ``to``);
-* each layer class still has the ``forward`` it had (one assigned to a class later; the
-  private ``_infer`` methods are taken as they were);
+  assigned or deleted, a module or parameter registered, or its registry changed
+  directly, ``train``/``eval``, ``to``);
+* each layer class still has the ``forward`` and ``__call__`` it had (one assigned to a
+  class later; the private ``_infer`` methods are taken as they were);
 * each array a step holds is still its parameter's ``data``, which the step checks
   (:class:`retroprop.nn.module.Stale`): W replaced by ``weight.data = ...`` is seen, and
   W changed in place is W.
@@ -55,7 +56,7 @@ class Plan:
 
     def __init__(self, layers: Sequence[Module], runs: Sequence[Run] | None) -> None:
         self.version = modules.version
-        self.classes = tuple((cls, cls.forward)
+        self.classes = tuple((cls, cls.forward, cls.__call__)
                              for cls in dict.fromkeys(type(layer) for layer in layers))
         self.runs = None if runs is None else tuple(runs)
 
@@ -69,16 +70,18 @@ class Plan:
         for layer in layers:
             if not modules.applies(layer):
                 return cls(layers, None), None
-            in_place = layer._infer_in_place(x) if new else None
+            # a subclass with its own _infer takes none of its parent's plan steps
+            path = modules.path_of(type(layer))
+            in_place = layer._infer_in_place(x) if new and path.in_place else None
             if in_place is not None:
                 runs[-1], x = _then(runs[-1], in_place), in_place(x)
                 continue
-            run = layer._infer_step(x)
+            run = layer._infer_step(x) if path.step else layer._infer
             out = None if run is None else run(x)
             if run is None or type(out) is not np.ndarray:  # a NumPy scalar from a 0-d input
                 return cls(layers, None), None
             runs.append(run)
-            new, x = type(layer).infers_new, out
+            new, x = type(layer).infers_new and path.new, out
         return cls(layers, runs), x
 
     def __call__(self, x: np.ndarray) -> np.ndarray | None:
@@ -92,8 +95,8 @@ class Plan:
         """
         if self.version != modules.version:
             raise Stale
-        for cls, forward in self.classes:
-            if cls.forward is not forward:
+        for cls, forward, call in self.classes:
+            if cls.forward is not forward or cls.__call__ is not call:
                 raise Stale
         if self.runs is None:
             return None

@@ -30,8 +30,10 @@ class WeightLayer(Module):
         w ← sign(w) max(|w| - η λ, 0), so that weights land exactly on zero (a plain
         subgradient step never does). η is the step size the optimizer took for that
         weight (``Optimizer.prox_rate``: the learning rate of SGD, the per-weight rate of
-        Adam or RMSprop, the step length along steepest descent of rprop and of the
-        full-batch methods). Its value is added to the reported loss.
+        Adam or RMSprop, the step length along steepest descent of rprop and of Newton's
+        method). Its value is added to the reported loss. Conjugate gradient, L-BFGS,
+        BFGS and Levenberg–Marquardt refuse it, and constraints (their
+        ``allows_projection`` is False).
     constraint : Constraint or None
         Projection after each update (``max_norm=c`` gives ``MaxNorm(c)``).
     penalize_bias : bool
@@ -43,6 +45,9 @@ class WeightLayer(Module):
 
     #: Axes of the weight that hold one unit's incoming weights (see ``nn.constraints``).
     norm_axes: tuple[int, ...] = (1,)
+    #: the tensor path draws its weight from ``noisy_weight``, the array path from
+    #: ``_arrays``: a subclass that overrides one does not inherit ``_infer``
+    infer_uses = ("noisy_weight", "_arrays")
     weight: Parameter
     bias: Parameter | None
 
@@ -113,6 +118,11 @@ class WeightLayer(Module):
         if not self.l2:
             return []
         return [param.reshape(-1) * float(np.sqrt(self.l2)) for param in self._penalized()]
+
+    @property
+    def projects(self) -> bool:
+        """Whether ``project_`` moves the weights: with L1 or a constraint."""
+        return bool(self.l1) or self.constraint is not None
 
     def project_(self, prox_rate: Callable[[Parameter], float | np.ndarray]) -> None:
         """After an update: L1 soft-threshold with the step size taken, then the
