@@ -178,6 +178,14 @@ CASES = [
      "optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1, nesterov=True)"),
     ("argument", "Adam(betas=(0.9, 1.0))",
      "optim.Adam(nn.Linear(2, 2).parameters(), betas=(0.9, 1.0))"),
+    ("argument", "Adam(betas=0.9)", "optim.Adam(nn.Linear(2, 2).parameters(), betas=0.9)"),
+    ("argument", "Adagrad(eps=0)", "optim.Adagrad(nn.Linear(2, 2).parameters(), eps=0)"),
+    ("argument", "StepLR(gamma=0)",
+     "optim.lr_scheduler.StepLR(optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1), "
+     "step_size=1, gamma=0)"),
+    ("argument", "CosineAnnealingLR(eta_min=-1)",
+     "optim.lr_scheduler.CosineAnnealingLR(optim.SGD(nn.Linear(2, 2).parameters(), "
+     "lr=0.1), T_max=5, eta_min=-1)"),
     ("argument", "SGD on no parameters", "optim.SGD([], lr=0.1)"),
     ("shape", "Linear(4, 3) on (5, 6)", "nn.Linear(4, 3)(np.ones((5, 6)))"),
     ("shape", "Conv2d on a 3-D input", "nn.Conv2d(1, 2, 3)(np.ones((1, 8, 8)))"),
@@ -223,6 +231,14 @@ CASES = [
     ("training", "gradient clipping with a closure method (L-BFGS)",
      "rp.Trainer(nn.Linear(4, 3), nn.CrossEntropyLoss(), optim.LBFGS(nn.Linear(4, 3)."
      "parameters()), clip_grad_norm=1.0)"),
+    ("training", "an L1 penalty with L-BFGS",
+     "rp.Trainer(m := nn.regularize(nn.Sequential(nn.Linear(4, 3)), l1=0.01), "
+     "nn.CrossEntropyLoss(), optim.LBFGS(m.parameters())).fit(X4, LABELS, verbose=0)"),
+    ("training", "a schedule function that returns a negative rate",
+     "trainer().fit(X4, LABELS, verbose=0, callbacks=[rp.callbacks.LearningRateScheduler("
+     "lambda epoch, lr: -lr)])"),
+    ("training", "callbacks= one callback, not a list",
+     "trainer().fit(X4, LABELS, verbose=0, callbacks=rp.callbacks.EarlyStopping())"),
     ("training", "a schedule of the learning rate for vSGD (it has none)",
      "optim.lr_scheduler.StepLR(optim.VSGD(nn.Linear(2, 2).parameters()), step_size=1)"),
     ("training", "EarlyStopping on val_loss without validation data",

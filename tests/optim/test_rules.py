@@ -166,3 +166,19 @@ def test_resuming_from_saved_state_is_bit_identical(digits_flat, name, tmp_path)
     straight, resumed = run(False), run(True)
     for key in straight:
         np.testing.assert_array_equal(straight[key], resumed[key])
+
+
+def test_irprop_plus_trains_in_fit():
+    """The Trainer gives ``step`` a closure that returns the batch's loss, which the
+    variant that undoes a step only when the error rose compares."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 6)).astype(np.float32)
+    y = rng.integers(0, 3, 64)
+    rp.manual_seed(0)
+    model = rp.nn.Sequential(rp.nn.Linear(6, 8), rp.nn.Tanh(), rp.nn.Linear(8, 3))
+    optimizer = rp.optim.Rprop(model.parameters(), variant="irprop+")
+    history = rp.Trainer(model, rp.nn.CrossEntropyLoss(), optimizer).fit(
+        X, y, epochs=5, batch_size=None, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert optimizer.global_state["previous_loss"] == pytest.approx(
+        history.history["loss"][-1])

@@ -4,6 +4,7 @@ the uninterrupted run, bit for bit."""
 
 import os
 import signal
+import time
 
 import numpy as np
 import pytest
@@ -225,3 +226,22 @@ def narrower_adam_step_lr():
     optimizer = rp.optim.Adam(model.parameters(), lr=0.01)
     schedule = rp.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
     return model, optimizer, [rp.callbacks.LearningRateScheduler(schedule)]
+
+
+def test_timed_checkpoints_restart_their_clock_in_a_resumed_run(digits, tmp_path,
+                                                                  monkeypatch):
+    """``time.monotonic()`` counts from a point another process does not share (after a
+    reboot it starts near 0 again): the clock reading of the last timed checkpoint is not
+    saved, so a resumed run writes its timed checkpoints every ``every_seconds`` again."""
+    X, y, *_ = digits
+    clock = iter(range(10**6, 10**7, 10))
+    monkeypatch.setattr(time, "monotonic", lambda: next(clock))
+    checkpoint = tmp_path / "run.rpz"
+    with pytest.raises(Crash):
+        run(adam_step_lr, (X, y), checkpoint, limit=5, every=None, seconds=15)
+    clock = iter(range(100, 10**6, 10))  # the new process's clock: far behind
+    written = []
+    monkeypatch.setattr(rp.callbacks.ModelCheckpoint, "_write",
+                        lambda self, state: written.append(state))
+    run(adam_step_lr, (X, y), checkpoint, resume=True, every=None, seconds=15)
+    assert len(written) > 3  # about one every other batch, not none until the old reading

@@ -176,6 +176,7 @@ def test_divergence_stops_with_the_last_good_weights(digits):
     message = str(error.value)
     assert "the loss is inf" in message and "largest |w| = " in message
     assert "smaller learning rate" in message and "clip_grad_norm" in message
+    assert "optimizer's state" in message and trainer.optimizer.state == {}
 
 
 def test_an_exploding_loss_stops_before_it_overflows(digits):
@@ -277,3 +278,33 @@ def test_an_epoch_keeps_per_batch_arrays_only_for_its_metrics(digits, metrics):
     assert [k[:2] for k in kept] == stored
     assert set(history.history) == {"loss", "lr", *metrics}
     assert rp.nn.CrossEntropyLoss().prepare_targets(y, 10, np.float32, "fit") is y
+
+
+def test_after_a_divergence_a_smaller_rate_trains_from_the_restored_weights(digits):
+    """The momentum that the diverging steps built is cleared with the weights restored,
+    so that following the error's advice (a smaller rate, the same optimizer) works."""
+    X, y, *_ = digits
+    rp.manual_seed(0)
+    model = rp.models.mlp([X.shape[1], 10])
+    optimizer = rp.optim.SGD(model.parameters(), lr=10.0, momentum=0.9)
+    trainer = rp.Trainer(model, rp.nn.MSELoss(), optimizer)
+    X, targets = X * 10, np.eye(10, dtype=np.float32)[y]
+    with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match="diverged"):
+        trainer.fit(X, targets, epochs=3, batch_size=32, verbose=0)
+    optimizer.param_groups[0]["lr"] = 1e-4
+    history = trainer.fit(X, targets, epochs=2, batch_size=32, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+@pytest.mark.parametrize("bad, error, message", [
+    (dict(validation_data=([[0.0] * 64],)), ValueError,
+     r"validation_data must be a pair \(X_val, y_val\), got tuple of length 1"),
+    (dict(callbacks=rp.callbacks.EarlyStopping()), TypeError,
+     r"callbacks must be a list of callbacks, got one EarlyStopping"),
+    (dict(verbose="yes"), ValueError, r"verbose must be an integer >= 0 .* got 'yes'"),
+])
+def test_fit_names_a_bad_argument(digits, bad, error, message):
+    X, y, *_ = digits
+    with pytest.raises(error, match=message):
+        make_trainer().fit(X, y, epochs=1, **{"verbose": 0, **bad})

@@ -65,6 +65,14 @@ class ModelCheckpoint(MonitorCallback):
         self.saved: list[str] = []
         self.batches = 0
 
+    def state_dict(self) -> dict[str, Any]:
+        """As every callback's, without the clock reading of the last timed checkpoint:
+        ``time.monotonic()`` counts from an unspecified point, which another process (after
+        a reboot) does not share, so a resumed run times its checkpoints from its start."""
+        state = super().state_dict()
+        state.pop("_last_time", None)
+        return state
+
     def on_train_begin(self, logs: Logs | None = None) -> None:
         if self.save_best_only:
             super().on_train_begin(logs)

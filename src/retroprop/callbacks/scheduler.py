@@ -8,6 +8,7 @@ from typing import Any
 
 from retroprop.callbacks.base import Callback, Logs, monitored
 from retroprop.optim.lr_scheduler import Scheduler
+from retroprop.optim.optimizer import check_rate
 
 
 class LearningRateScheduler(Callback):
@@ -48,7 +49,10 @@ class LearningRateScheduler(Callback):
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         if self.function is not None:
             for group in self.trainer.optimizer.param_groups:
-                group["lr"] = float(self.function(epoch, group["lr"]))
+                rate = self.function(epoch, group["lr"])
+                check_rate(rate, f"LearningRateScheduler: the function's learning rate for "
+                                 f"epoch {epoch}")
+                group["lr"] = float(rate)
         elif self.schedule is not None and self.schedule.requires_metric \
                 and not self.monitor.startswith("val_"):
             self.schedule.epoch_begin()

@@ -23,6 +23,7 @@ class Adagrad(Optimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         check_lr(group["lr"])
+        check_lr(group["eps"], "eps")
         for name in ("lr_decay", "weight_decay", "initial_accumulator_value"):
             check_range(group[name], name, 0.0, float("inf"))
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from retroprop.optim.optimizer import Closure, Optimizer, check_lr, check_range
+from retroprop.optim.optimizer import Closure, Optimizer, check_lr, check_range, pair
 
 
 class Adam(Optimizer):
@@ -25,7 +25,7 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable[Any], lr: float = 0.001,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0) -> None:
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+        super().__init__(params, dict(lr=lr, betas=pair(betas, "betas"), eps=eps,
                                       weight_decay=weight_decay))
 
     def _check_group(self, group: dict[str, Any]) -> None:

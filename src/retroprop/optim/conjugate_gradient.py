@@ -43,6 +43,8 @@ class ConjugateGradient(FullBatchOptimizer):
     tolerance_change : float, default 1e-12
     """
 
+    allows_projection = False  # it carries the direction s(n) of the last step
+
     def __init__(self, params: Iterable[Any], lr: float = 1.0, max_iter: int = 20,
                  max_eval: int | None = None, eps: float = 1e-8, c2: float = 0.1,
                  restart: int | None = None, tolerance_change: float = 1e-12) -> None:

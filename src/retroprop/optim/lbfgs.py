@@ -49,6 +49,8 @@ class LBFGS(FullBatchOptimizer):
     [1.0, 1.0]
     """
 
+    allows_projection = False  # it carries the curvature pairs s, y of earlier steps
+
     def __init__(self, params: Iterable[Any], lr: float = 1.0, max_iter: int = 20,
                  max_eval: int | None = None, tolerance_grad: float = 1e-7,
                  tolerance_change: float = 1e-9, history_size: int = 100,

@@ -48,6 +48,7 @@ class LevenbergMarquardt(Optimizer):
     step_kind = "residuals"
     full_batch = True
     has_lr = False
+    allows_projection = False  # μ is tuned to the points its own steps reached
 
     def __init__(self, params: Iterable[Any], mu: float = 1e-3, mu_decrease: float = 0.1,
                  mu_increase: float = 10.0, mu_max: float = 1e10, max_iter: int = 1,

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 from typing import Any, ClassVar
 
 import numpy as np
 
 from retroprop.optim.improvement import Improvement
-from retroprop.optim.optimizer import Optimizer
+from retroprop.optim.optimizer import Optimizer, check_rate, is_real
 
 
 class Scheduler:
@@ -97,8 +98,16 @@ class LRScheduler(Scheduler):
 
     def step(self, metric: float | None = None) -> None:
         self.last_epoch += 1
-        for group, base in zip(self.optimizer.param_groups, self.base_lrs, strict=True):
-            group["lr"] = base * self.factor(self.last_epoch)
+        self._set([base * self.factor(self.last_epoch) for base in self.base_lrs])
+
+    def _set(self, rates: list[float]) -> None:
+        """Give each group its new rate, which must be finite and at least 0 (0: no step,
+        where cosine annealing ends)."""
+        for rate in rates:
+            check_rate(rate, f"{type(self).__name__}: the learning rate at step "
+                             f"{self.last_epoch}")
+        for group, rate in zip(self.optimizer.param_groups, rates, strict=True):
+            group["lr"] = rate
 
     def get_last_lr(self) -> list[float]:
         return [group["lr"] for group in self.optimizer.param_groups]
@@ -107,11 +116,17 @@ class LRScheduler(Scheduler):
 class StepLR(LRScheduler):
     """lr = base · γ^⌊epoch / step_size⌋."""
 
+    step_size: int
+    gamma: float
+
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        if not isinstance(step_size, int) or step_size < 1:
+        if isinstance(step_size, bool) or not isinstance(step_size, numbers.Integral) \
+                or step_size < 1:
             raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size!r}")
+        if not is_real(gamma) or not 0 < gamma < math.inf:
+            raise ValueError(f"StepLR: gamma must be a positive number, got {gamma!r}")
         super().__init__(optimizer)
-        self.step_size, self.gamma = step_size, gamma
+        self.step_size, self.gamma = int(step_size), float(gamma)
 
     def factor(self, epoch: int) -> float:
         return self.gamma ** (epoch // self.step_size)
@@ -121,8 +136,8 @@ class ExponentialLR(LRScheduler):
     """lr = base · γ^epoch."""
 
     def __init__(self, optimizer: Optimizer, gamma: float) -> None:
-        if not 0 < gamma:
-            raise ValueError(f"ExponentialLR: gamma must be positive, got {gamma}")
+        if not is_real(gamma) or not 0 < gamma < math.inf:
+            raise ValueError(f"ExponentialLR: gamma must be a positive number, got {gamma!r}")
         super().__init__(optimizer)
         self.gamma = gamma
 
@@ -133,17 +148,22 @@ class ExponentialLR(LRScheduler):
 class CosineAnnealingLR(LRScheduler):
     """lr = η_min + (base - η_min) (1 + cos(π epoch / T_max)) / 2."""
 
+    T_max: int
+    eta_min: float
+
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
-        if not isinstance(T_max, int) or T_max < 1:
+        if isinstance(T_max, bool) or not isinstance(T_max, numbers.Integral) or T_max < 1:
             raise ValueError(f"CosineAnnealingLR: T_max must be a positive integer, got {T_max!r}")
+        if not is_real(eta_min) or not 0 <= eta_min < math.inf:
+            raise ValueError(f"CosineAnnealingLR: eta_min must be a number >= 0, got "
+                             f"{eta_min!r}")
         super().__init__(optimizer)
-        self.T_max, self.eta_min = T_max, eta_min
+        self.T_max, self.eta_min = int(T_max), float(eta_min)
 
     def step(self, metric: float | None = None) -> None:
         self.last_epoch += 1
         cosine = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
-        for group, base in zip(self.optimizer.param_groups, self.base_lrs, strict=True):
-            group["lr"] = self.eta_min + (base - self.eta_min) * cosine
+        self._set([self.eta_min + (base - self.eta_min) * cosine for base in self.base_lrs])
 
 
 class WarmUp(LRScheduler):

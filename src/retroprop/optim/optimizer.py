@@ -20,12 +20,18 @@ schedules and the L1 step read instead of guessing:
 * ``has_lr``: its groups have a learning rate ``"lr"`` that schedules may
   change (vSGD and Levenberg–Marquardt have none);
 * ``prox_rate(param)``: the step size η of the last step, per weight, for the
-  L1 soft-threshold w ← sign(w) max(|w| − η λ, 0).
+  L1 soft-threshold w ← sign(w) max(|w| − η λ, 0);
+* ``allows_projection``: whether the Trainer may move the weights between two
+  steps (that soft-threshold, a max-norm projection). Conjugate gradient,
+  L-BFGS, BFGS and Levenberg–Marquardt carry a search direction, curvature
+  pairs or a trust region from one step to the next, which a moved point
+  contradicts: the Trainer refuses L1 and constraints with them.
 """
 
 from __future__ import annotations
 
 import copy
+import numbers
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar
@@ -41,16 +47,33 @@ Closure = Callable[[], Any]
 STEP_KINDS = ("gradient", "closure", "residuals")
 
 
+def is_real(value: Any) -> bool:
+    """Whether ``value`` is a real number (Python's or NumPy's), not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
 def check_lr(value: Any, name: str = "lr") -> None:
     """A learning rate (or step size) must be a positive finite number."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < np.inf:
+    if not is_real(value) or not 0 < value < np.inf:
         raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+
+
+def check_rate(value: Any, name: str) -> None:
+    """A rate that a schedule sets must be a finite number >= 0 (0 stops the steps)."""
+    if not is_real(value) or not 0 <= value < np.inf:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+
+
+def pair(value: Any, name: str) -> tuple[Any, Any]:
+    """``value`` as a tuple of two numbers, or a ValueError that names ``name``."""
+    if not isinstance(value, tuple | list) or len(value) != 2 or not all(map(is_real, value)):
+        raise ValueError(f"{name} must be a pair of numbers, got {value!r}")
+    return tuple(value)
 
 
 def check_range(value: Any, name: str, low: float, high: float, high_open: bool = True) -> None:
     """``low <= value < high`` (or ``<= high``)."""
-    ok = isinstance(value, int | float) and low <= value and (value < high if high_open
-                                                               else value <= high)
+    ok = is_real(value) and low <= value and (value < high if high_open else value <= high)
     if not ok:
         bracket = ")" if high_open else "]"
         raise ValueError(f"{name} must be in [{low}, {high}{bracket}, got {value!r}")
@@ -74,6 +97,9 @@ class Optimizer:
     full_batch: ClassVar[bool] = False
     #: Whether its groups have a learning rate ``"lr"`` (schedules refuse optimizers without).
     has_lr: ClassVar[bool] = True
+    #: Whether the weights may be moved between two steps (L1's soft-threshold, a
+    #: constraint's projection) without contradicting what the method carries over.
+    allows_projection: ClassVar[bool] = True
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         if self.step_kind not in STEP_KINDS:
@@ -162,6 +188,13 @@ class Optimizer:
         """Store η = max(0, −⟨Δw, g⟩ / ⟨g, g⟩) from −⟨Δw, g⟩ (``change``) and ⟨g, g⟩."""
         self.global_state["descent_rate"] = (max(change, 0.0) / gradient_square
                                              if gradient_square > 0 else 0.0)
+
+    def clear_state(self) -> None:
+        """Forget what the steps have accumulated (momentum, averages, step sizes,
+        curvature pairs): the next step is taken as the first. The Trainer calls it when
+        training diverged, since that state was built by the steps that diverged."""
+        self.state.clear()
+        self.global_state.clear()
 
     def zero_grad(self) -> None:
         """Forget the gradients of every parameter (``grad = None``)."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from retroprop.optim.optimizer import Closure, Optimizer, check_lr
+from retroprop.optim.optimizer import Closure, Optimizer, check_lr, pair
 
 VARIANTS = ("rprop+", "rprop-", "irprop+", "irprop-")
 
@@ -48,7 +48,8 @@ class Rprop(Optimizer):
                  etas: tuple[float, float] = (0.5, 1.2),
                  step_sizes: tuple[float, float] = (1e-6, 50.0), variant: str = "irprop-"
                  ) -> None:
-        super().__init__(params, dict(lr=lr, etas=tuple(etas), step_sizes=tuple(step_sizes),
+        super().__init__(params, dict(lr=lr, etas=pair(etas, "etas"),
+                                      step_sizes=pair(step_sizes, "step_sizes"),
                                       variant=variant))
 
     def _check_group(self, group: dict[str, Any]) -> None:

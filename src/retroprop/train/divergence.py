@@ -39,7 +39,8 @@ def divergence_error(model: Module, epoch: int, batch: int, loss: float, xb: np.
                 f"run ({first:.4g}): the gradients exploded ({_largest_weight(model)})")
     return FloatingPointError(
         f"fit: training diverged at epoch {epoch + 1}, batch {batch}: {what}. The weights "
-        f"are restored to the start of epoch {epoch + 1}. Use a smaller learning rate (lr=), "
+        f"are restored to the start of epoch {epoch + 1}, and the optimizer's state "
+        "(momentum, averages, step sizes) is cleared. Use a smaller learning rate (lr=), "
         "or clip the gradients (Trainer(clip_grad_norm=) or clip_grad_value=)")
 
 

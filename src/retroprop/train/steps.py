@@ -34,7 +34,9 @@ StepResult = tuple[float, np.ndarray]
 
 
 class GradientStep:
-    """zero_grad, forward, loss, backward, clip, ``optimizer.step()``, constraints."""
+    """zero_grad, forward, loss, backward, clip, ``optimizer.step(closure)``, constraints.
+    The closure returns the loss just computed (what it would give if it computed it
+    again), for the methods that compare errors (``Rprop(variant="irprop+")``)."""
 
     def __init__(self, trainer: Trainer) -> None:
         self.trainer = trainer
@@ -47,7 +49,7 @@ class GradientStep:
             return math.nan if loss is None else value, outputs
         loss.backward()
         trainer.clip_gradients()
-        trainer.optimizer.step()
+        trainer.optimizer.step(lambda: value)  # the batch's loss, for methods that compare
         trainer.constrain()
         return value, outputs
 

@@ -183,6 +183,23 @@ class Trainer:
         if self.clip_grad_value is not None:
             clip_grad_value_(self.model.parameters(), self.clip_grad_value)
 
+    def _check_projections(self) -> None:
+        """Refuse L1 and constraints with an optimizer that cannot have its weights moved
+        between steps (``Optimizer.allows_projection``)."""
+        if self.optimizer.allows_projection:
+            return
+        moved = [name or "the model" for name, module in self.model.named_modules()
+                 if module.projects]
+        if moved:
+            raise ValueError(
+                f"fit: {type(self.optimizer).__name__} cannot train layers with an L1 penalty "
+                f"or a weight constraint ({'layers' if len(moved) > 1 else 'layer'} "
+                f"{', '.join(moved)}): the Trainer would move the "
+                "weights after each of its steps (soft-threshold, projection) to a point its "
+                "line search, curvature memory or trust region did not choose, and the loss "
+                "rises. Use an L2 penalty (l2=, part of the loss it minimizes), or a "
+                "first-order optimizer (SGD, Adam, Rprop) for L1 and max-norm")
+
     def constrain(self) -> None:
         """Proximal steps and constraints after a step, each weight with the step size the
         optimizer took for it (``Optimizer.prox_rate``)."""
@@ -234,7 +251,8 @@ class Trainer:
             loss is not finite, or when it rises above ``divergence_factor`` times its
             first value in the run (at least 1: a run that starts near 0 is not judged by
             a tiny first loss): exploding gradients, before they overflow. None: only
-            non-finite losses stop it.
+            non-finite losses stop it. The optimizer's state is then cleared
+            (``Optimizer.clear_state``): the diverging steps built it.
         """
         where = "fit"
         epochs = _integer(epochs, "epochs", 0)
@@ -247,8 +265,19 @@ class Trainer:
         if divergence_factor is not None and not divergence_factor > 1:
             raise ValueError(f"fit: divergence_factor must be > 1 or None, got "
                              f"{divergence_factor!r}")
+        verbose = _integer(int(verbose) if isinstance(verbose, bool) else verbose, "verbose", 0,
+                           "(0 silent, 1 a progress bar, 2 per layer)")
+        self._check_projections()
         X = self._inputs(X, where)
         y = self._targets(y, len(X), where)
+        if validation_data is not None and (not isinstance(validation_data, tuple | list)
+                                            or len(validation_data) != 2):
+            raise ValueError("fit: validation_data must be a pair (X_val, y_val), got "
+                             f"{_described(validation_data)}")
+        if isinstance(callbacks, Callback):
+            name = type(callbacks).__name__
+            raise TypeError(f"fit: callbacks must be a list of callbacks, got one {name}: "
+                            f"write callbacks=[{name}(...)]")
         X_val: np.ndarray | None
         y_val: np.ndarray | None
         if validation_data is not None:
@@ -366,6 +395,7 @@ class Trainer:
                     (self.first_loss or 0.0, self.divergence_factor or 0.0) if exploded
                     else None)
                 self.model.load_state_dict(state.last_good)
+                self.optimizer.clear_state()
                 raise error
             state.add(value, outputs if self.metrics else None, yb)
             if self._per_example is not None:
@@ -425,6 +455,12 @@ class Trainer:
     def predict_classes(self, X: Any, batch_size: int | None = None) -> np.ndarray:
         """The most probable class of each example (the loss's decision rule)."""
         return self.contract.decide(self.predict(X, batch_size))
+
+
+def _described(value: Any) -> str:
+    """A type, with its length when it has one."""
+    length = f" of length {len(value)}" if isinstance(value, tuple | list) else ""
+    return f"{type(value).__name__}{length}"
 
 
 def _integer(value: Any, name: str, low: int, also: str = "") -> int:
