@@ -225,6 +225,18 @@ def test_patience_without_validation_is_refused_before_training(tmp_path, capsys
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize(("flag", "value", "message"), [
+    ("--validation-split", "1.5", "--validation-split must be a fraction in [0, 1), got 1.5"),
+    ("--batch-size", "-1", "--batch-size must be a number of examples, or 0 for full-batch"),
+])
+def test_bad_settings_are_refused_before_the_run_folder_is_made(tmp_path, monkeypatch, capsys,
+                                                                 flag, value, message):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", flag, value, "--epochs", "1"]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
+
+
 @pytest.mark.parametrize(("toml", "message"), [
     ('nesterov = "no"', "nesterov must be true or false, got 'no'"),
     ('epochs = "3"', "epochs must be an integer, got '3'"),

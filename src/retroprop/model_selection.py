@@ -40,6 +40,14 @@ def is_classification(y: np.ndarray) -> bool:
     return y.ndim == 1 and y.dtype.kind in "biu"
 
 
+def module_targets(y: np.ndarray) -> np.ndarray:
+    """The targets as a Module's loss takes them: a 1-D regression target of shape (n,)
+    becomes (n, 1), one output per target; class labels and 2-D targets are unchanged."""
+    if not is_classification(y) and y.ndim == 1:
+        return y.reshape(-1, 1)
+    return y
+
+
 def _optimizer_settings(options: dict[str, Any]) -> dict[str, Any]:
     """The training options that the named optimizer's constructor takes."""
     name = str(options["optimizer"]).lower().replace("-", "_")
@@ -57,12 +65,14 @@ def fit_module(build_model: Callable[..., Module], X: np.ndarray, y: np.ndarray,
                validation: tuple[np.ndarray, np.ndarray] | None = None
                ) -> tuple[Module, Trainer]:
     """Build ``build_model(**build_args)`` and train it with ``options`` (keys of
-    :data:`TRAINING`); returns the model and its trainer."""
+    :data:`TRAINING`) on ``X`` and ``module_targets(y)``; returns the model and its
+    trainer."""
     unknown = sorted(set(options) - set(TRAINING))
     if unknown:
         raise ValueError(f"unknown training options {unknown}; known: {sorted(TRAINING)}")
     given = options
     options = {**TRAINING, **options}
+    y = module_targets(y)
     model = build_model(**(build_args or {}))
     if not isinstance(model, Module):
         raise TypeError(f"build_model must return a retroprop Module, got "
@@ -84,8 +94,8 @@ def fit_and_score(model: Any, X: np.ndarray, y: np.ndarray, train: np.ndarray,
                   build_args: dict[str, Any] | None = None) -> tuple[dict[str, float], Any]:
     """Train on ``train`` rows, score on ``test`` rows, with draws from ``seed``: the
     scores (``loss`` and metrics for a Module, ``score`` for an estimator) and the model."""
-    if not is_estimator(model) and not is_classification(y) and y.ndim == 1:
-        y = y.reshape(-1, 1)  # one output per target
+    if not is_estimator(model):
+        y = module_targets(y)
     with using_generator(np.random.default_rng(seed)):
         if is_estimator(model):
             from sklearn.base import clone
@@ -132,11 +142,40 @@ class CrossValidation:
         return "\n".join(rows)
 
 
+def check_inputs(model: Any, X: Any, y: Any, training: dict[str, Any], where: str
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` and ``y`` as arrays of as many examples, once ``model`` is known to be a
+    function returning a Module or an estimator and ``training`` to hold only options of
+    :data:`TRAINING` for a function, none for an estimator (which takes its settings as
+    parameters); the errors begin with ``where``."""
+    X, y = np.asarray(X), np.asarray(y)
+    if len(X) != len(y):
+        raise ValueError(f"{where}: X has {len(X)} examples but y has {len(y)}")
+    if not (callable(model) or is_estimator(model)):
+        raise TypeError(f"{where}: model must be a function returning a Module or a "
+                        f"scikit-learn estimator, got {type(model).__name__}")
+    if not is_estimator(model):
+        unknown = sorted(set(training) - set(TRAINING))
+        if unknown:
+            raise ValueError(f"{where}: unknown training options {unknown}; known: "
+                             f"{sorted(TRAINING)}")
+    elif training:
+        raise ValueError(f"{where}: training options {sorted(training)} are for a "
+                         "model-building function; set an estimator's parameters on it")
+    return X, y
+
+
+def check_cv(cv: Any) -> int:
+    """``cv``, a number of folds: an integer >= 2."""
+    if isinstance(cv, bool) or not isinstance(cv, int) or cv < 2:
+        raise ValueError(f"cv must be an integer >= 2 (the number of folds), got {cv!r}")
+    return cv
+
+
 def folds(X: np.ndarray, y: np.ndarray, cv: int, stratify: bool | None, seed: int
           ) -> list[tuple[np.ndarray, np.ndarray]]:
     """The folds of a shuffled (stratified for classes, unless told otherwise) k-fold."""
-    if isinstance(cv, bool) or not isinstance(cv, int) or cv < 2:
-        raise ValueError(f"cv must be an integer >= 2 (the number of folds), got {cv!r}")
+    check_cv(cv)
     stratify = is_classification(y) if stratify is None else stratify
     splitter = (StratifiedKFold if stratify else KFold)(cv, shuffle=True, seed=seed)
     return list(splitter.split(X, y))
@@ -189,20 +228,7 @@ def cross_validate(model: Any, X: Any, y: Any, cv: int = 5, *, stratify: bool | 
     >>> result.mean["accuracy"] > 0.85
     True
     """
-    X, y = np.asarray(X), np.asarray(y)
-    if len(X) != len(y):
-        raise ValueError(f"cross_validate: X has {len(X)} examples but y has {len(y)}")
-    if not (callable(model) or is_estimator(model)):
-        raise TypeError(f"cross_validate: model must be a function returning a Module or a "
-                        f"scikit-learn estimator, got {type(model).__name__}")
-    if not is_estimator(model):
-        unknown = sorted(set(training) - set(TRAINING))
-        if unknown:
-            raise ValueError(f"cross_validate: unknown training options {unknown}; known: "
-                             f"{sorted(TRAINING)}")
-    elif training:
-        raise ValueError(f"cross_validate: training options {sorted(training)} are for a "
-                         "model-building function; set an estimator's parameters on it")
+    X, y = check_inputs(model, X, y, training, "cross_validate")
     splits = folds(X, y, cv, stratify, seed)
     tasks = [(train, test, task_seed(seed, i)) for i, (train, test) in enumerate(splits)]
     shared = (model, X, y, copy.copy(training), return_models)

@@ -37,6 +37,23 @@ def test_standard_scaler_gives_z_scores():
     assert Z.dtype == np.float32
 
 
+@pytest.mark.parametrize("transform", [rp.data.StandardScaler(), rp.data.PCA(2)],
+                         ids=["StandardScaler", "PCA"])
+def test_scaler_and_pca_refuse_missing_values_and_other_feature_counts(transform):
+    name = type(transform).__name__
+    X = np.random.default_rng(0).normal(size=(20, 4))
+    X[3, 1], X[5, 2] = np.nan, np.inf
+    with pytest.raises(ValueError, match=rf"{name}.fit: X holds 1 NaN and 1 infinite values "
+                                         r"\(first at index \(3, 1\)\)"):
+        transform.fit(X)
+    with pytest.raises(ValueError, match=f"{name}.fit: X must hold numbers, got dtype <U1"):
+        transform.fit(np.full((20, 4), "a"))
+    transform.fit(np.nan_to_num(X, posinf=0.0))
+    with pytest.raises(ValueError, match=f"{name}.transform: X has 3 features, it was fitted "
+                                         "on 4"):
+        transform.transform(np.ones((20, 3)))
+
+
 def test_pca_decorrelates_and_whitens():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((2000, 3)) @ np.array([[3, 1, 0], [0, 1, 0.5], [0, 0, 0.2]])

@@ -95,6 +95,14 @@ def test_a_model_that_is_the_identity(tmp_path):
     np.testing.assert_array_equal(theirs, ours)
 
 
+@pytest.mark.parametrize("layer", [nn.ReLU(), nn.Softmax(1), nn.BatchNorm1d(4), nn.Tanh()],
+                         ids=lambda layer: type(layer).__name__)
+def test_a_model_that_is_a_single_layer(tmp_path, layer):
+    theirs, ours = run_both(warm_up(layer, (4,)), tmp_path / "layer.onnx", (4,))
+    np.testing.assert_allclose(theirs, ours, rtol=0, atol=1e-5)
+    onnx.checker.check_model(onnx.load(tmp_path / "layer.onnx"), full_check=True)
+
+
 def test_layers_without_an_onnx_form_are_named(tmp_path):
     class Twice(nn.Module):
         def forward(self, x):

@@ -172,3 +172,14 @@ def test_early_stopping_records_validation_scores_and_keeps_the_best(digits):
     assert len(clf.validation_scores_) == clf.n_iter_ < 200
     assert clf.best_validation_score_ == max(clf.validation_scores_)
     assert clf.best_loss_ is None
+
+
+@pytest.mark.parametrize(("n", "batch_size"), [(201, "auto"), (33, 16), (273, 16)])
+@pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
+def test_batch_norm_trains_when_an_epoch_would_end_with_one_example(estimator, n, batch_size):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, 4))
+    y = (X[:, 0] > 0).astype(int) if estimator is MLPClassifier else X[:, 0] - X[:, 1]
+    model = estimator((8,), batch_norm=True, batch_size=batch_size, max_iter=3,
+                      random_state=0).fit(X, y)
+    assert model.n_iter_ == 3 and np.all(np.isfinite(model.loss_curve_))

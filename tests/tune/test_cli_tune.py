@@ -3,6 +3,7 @@
 import csv
 import json
 
+import numpy as np
 import pytest
 
 from retroprop.cli import main
@@ -67,3 +68,58 @@ def test_train_cv_prints_each_fold(capsys):
     out = capsys.readouterr().out
     assert "3-fold cross-validation of mlp on digits" in out
     assert out.count("\n") >= 6 and "accuracy" in out and "±" in out
+
+
+def _first_label_csv(path):
+    """A CSV file whose label (-1/+1) is its first column and whose features are floats."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    labels = np.where(X[:, 0] + X[:, 1] > 0, 1, -1)
+    rows = ["label,a,b,c"] + [f"{v},{a:.4f},{b:.4f},{c:.4f}" for v, (a, b, c) in
+                              zip(labels, X, strict=True)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_train_cv_reads_the_label_column_and_encodes_labels_as_a_run(tmp_path, capsys):
+    path = _first_label_csv(tmp_path / "first_label.csv")
+    assert main(["train", "--dataset", str(path), "--label-column", "label", "--cv", "3",
+                 "--epochs", "5", "--hidden", "8"]) == 0
+    accuracy = float(capsys.readouterr().out.split("accuracy ")[-1].split()[0])
+    assert accuracy > 0.8  # the labels, not the last feature column, were learned
+
+
+def test_train_cv_checks_the_settings_as_a_run(capsys):
+    assert main(["train", "--cv", "2", "--epochs", "0"]) == 2
+    assert "--epochs must be at least 1, got 0" in capsys.readouterr().err
+    assert main(["train", "--cv", "1", "--epochs", "1"]) == 2
+    assert "--cv must be a number of folds, at least 2, got 1" in capsys.readouterr().err
+    assert main(["train", "--cv", "2", "--epochs", "1", "--hidden", "8", "--patience", "3",
+                 "--validation-split", "0"]) == 0
+    err = capsys.readouterr().err
+    assert "--patience is ignored: --cv" in err and "--validation-split is ignored" in err
+
+
+def test_a_failed_search_or_fold_is_one_line_without_traceback(monkeypatch, capsys):
+    def fail(*args, **kwargs):
+        raise RuntimeError("fold 0 failed: ValueError: bad\nTraceback (most recent call last)")
+
+    monkeypatch.setattr("retroprop.cli.cross_validation.cross_validate_config", fail)
+    assert main(["train", "--cv", "2"]) == 1
+    assert capsys.readouterr().err == "retroprop: error: fold 0 failed: ValueError: bad\n"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (('dataset = "digits"', 'datset = "digits"'),
+     "unknown [data] keys ['datset']; known: ['dataset']"),
+    (("learning_rate_init = 0.01", "learning_rate_init = -1.0"),
+     "tune: [estimator] The 'learning_rate_init' parameter of MLPClassifier must be a float "
+     "in the range (0.0, inf). Got -1.0 instead."),
+])
+def test_tune_refuses_a_bad_data_or_estimator_table_before_searching(tmp_path, capsys, change,
+                                                                     message):
+    config = tmp_path / "bad.toml"
+    config.write_text(CONFIG.format(trials=2).replace(*change))
+    assert main(["tune", str(config), "--quiet"]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "bad-tune").exists()

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import retroprop as rp
-from retroprop.model_selection import fit_and_score
+from retroprop.model_selection import fit_and_score, is_estimator
 from retroprop.parallel import connect
 from retroprop.sklearn import MLPClassifier
 from tests.tune.problems import build, digits, failing_build
@@ -198,3 +198,42 @@ def test_a_killed_search_resumes_without_rerunning_finished_trials(tmp_path):
     for number, (value, pid) in before.items():
         assert after[number] == (value, pid) and pid == process.pid  # not rerun
     assert all(after[n][1] == os.getpid() for n in after if n not in before)
+
+
+def _regression_net(hidden=4):
+    return rp.models.mlp([4, hidden, 1])
+
+
+def test_a_regression_search_refits_the_best_configuration():
+    X = np.random.default_rng(0).normal(size=(90, 4)).astype(np.float32)
+    y = 2 * X[:, 0]  # 1-D float target: one output per example
+    result = rp.tune(_regression_net, {"hidden": rp.tune.choice([2, 8])}, X, y,
+                     method="grid", epochs=3)
+    assert all(r["state"] == "COMPLETE" for r in result.trials)
+    assert result.metric == "loss"
+    assert result.best_model(rp.tensor(X)).shape == (90, 1)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_bad_input_is_refused_before_any_trial_runs(data, tmp_path):
+    (X, y), (X_val, y_val) = data
+    space = {"hidden": rp.tune.choice([4, 8])}
+    storage = tmp_path / "search.db"
+    cases = [
+        (build, X, y, dict(epoch=3), r"tune: unknown training options \['epoch'\]"),
+        (build, X, y[:50], {}, "tune: X has 1000 examples but y has 50"),
+        (build, X, y, dict(cv=1), r"cv must be an integer >= 2 \(the number of folds\), got 1"),
+        (build, X, y, dict(cv=0), "cv must be an integer >= 2 .* got 0"),
+        (build, X, y, dict(validation_data=(X_val, y_val[:10])),
+         "tune: validation_data: X has 500 examples but y has 10"),
+        (MLPClassifier(max_iter=5), X, y, dict(epochs=1000, lr=123.0, bogus=1),
+         r"tune: training options \['bogus', 'epochs', 'lr'\] are for a model-building "
+         "function; set an estimator's parameters on it"),
+    ]
+    for model, X_given, y_given, options, message in cases:
+        searched = {"hidden_layer_sizes": rp.tune.choice([(4,)])} if is_estimator(model) \
+            else space
+        with pytest.raises(ValueError, match=message):
+            rp.tune(model, searched, X_given, y_given, method="grid", storage=storage,
+                    **options)
+        assert not storage.exists()  # refused before the search was stored

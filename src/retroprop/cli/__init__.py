@@ -136,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.cv is not None:
                 from retroprop.cli.cross_validation import cross_validate_config
 
-                cross_validate_config(config, args.cv, args.scheduler)
+                cross_validate_config(config, args.cv, args.scheduler, given)
             elif args.quiet:
                 import contextlib
                 import io
@@ -183,6 +183,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, TypeError, FileNotFoundError, OSError, ImportError) as error:
         print(f"retroprop: error: {error}", file=sys.stderr)
         return 2
+    except RuntimeError as error:  # every fold or trial failed: its first line, no traceback
+        first_line = str(error).partition("\n")[0]
+        print(f"retroprop: error: {first_line}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130  # what has been saved and how to go on was printed where it stopped
     return 0

@@ -68,8 +68,10 @@ class TrainConfig:
     def optimizer_key(self) -> str:
         return self.optimizer.lower().replace("-", "_")
 
-    def unused(self, tabular: bool) -> dict[str, str]:
-        """The settings that this configuration does not use, each with the reason."""
+    def unused(self, tabular: bool, cross_validation: bool = False) -> dict[str, str]:
+        """The settings that this configuration does not use, each with the reason;
+        ``cross_validation``: ``--cv K`` trains one network per fold, without a validation
+        split, early stopping, checkpoints, a run folder or progress output."""
         reasons: dict[str, str] = {}
         if self.model == "lenet5":
             reasons |= dict.fromkeys(("hidden", "dropout"), "--model lenet5 has a fixed "
@@ -85,6 +87,10 @@ class TrainConfig:
             reasons |= dict.fromkeys(("label_column", "missing"), "they apply to CSV files")
         if self.patience is None:
             reasons["patience"] = "no early stopping"
+        if cross_validation:
+            reasons |= dict.fromkeys(
+                ("validation_split", "patience", "checkpoint_every", "output", "overwrite",
+                 "verbose"), "--cv trains each fold for --epochs and prints only the scores")
         return reasons
 
     def as_dict(self) -> dict[str, Any]:

@@ -11,30 +11,34 @@ import numpy as np
 from retroprop.cli.config import TrainConfig
 
 
-def cross_validate_config(config: TrainConfig, cv: int, scheduler: str | None = None
-                          ) -> dict[str, Any]:
-    """Train one network per fold as ``config`` says; print each fold and the mean ± std."""
+def cross_validate_config(config: TrainConfig, cv: int, scheduler: str | None = None,
+                          given: set[str] | None = None) -> dict[str, Any]:
+    """Train one network per fold as ``config`` says; print each fold and the mean ± std.
+
+    The settings are checked as for a training run, before loading (``given`` names the
+    settings that the user chose: those that ``--cv`` does not use are reported), and the
+    data are loaded, labelled and preprocessed as :func:`retroprop.cli.train.train` does.
+    """
     import retroprop as rp
-    from retroprop.cli.train import build_model, input_shape_for, optimizer_settings, prepare
+    from retroprop.cli.train import (
+        build_model,
+        check,
+        is_tabular,
+        load_prepared,
+        optimizer_settings,
+    )
     from retroprop.parallel import connect
 
-    ((X, y), _), maximum = rp.datasets.load(config.dataset)
-    if y.dtype.kind not in "iu":
-        raise ValueError(f"{config.dataset}: retroprop train trains classifiers; the labels "
-                         f"must be integers, got dtype {y.dtype}")
-    if maximum is not None:
-        preprocessing: dict[str, Any] = {"kind": "scale", "maximum": maximum}
-    else:
-        scaler = rp.data.StandardScaler().fit(X.reshape(len(X), -1))
-        preprocessing = {"kind": "standardize", "mean": scaler.mean_, "scale": scaler.scale_}
-    input_shape = input_shape_for(config, X.shape[1:])
-    X = prepare(X, preprocessing, input_shape)
-    classes = int(y.max()) + 1
+    if isinstance(cv, bool) or not isinstance(cv, int) or cv < 2:
+        raise ValueError(f"--cv must be a number of folds, at least 2, got {cv!r}")
+    check(config, given or set(), is_tabular(config), cross_validation=True)
+    prepared = load_prepared(config)
     settings = optimizer_settings(config)
     executor = connect(scheduler) if scheduler else None
     try:
         result = rp.cross_validate(
-            lambda: build_model(config, input_shape, classes), X, y, cv=cv, seed=config.seed,
+            lambda: build_model(config, prepared.input_shape, prepared.classes), prepared.X,
+            prepared.y, cv=cv, seed=config.seed,
             executor=executor, optimizer=config.optimizer, epochs=config.epochs,
             batch_size=config.batch_size or None, **settings)
     finally:

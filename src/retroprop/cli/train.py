@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import retroprop as rp
 from retroprop.atomic import atomic_write
 from retroprop.cli.config import TrainConfig
 from retroprop.cli.labels import encode_labels, label_indices
+from retroprop.datasets import DataSet
 from retroprop.report import build_report, save_predictions
 from retroprop.serialization import read_metadata
 
@@ -60,21 +62,29 @@ def optimizer_settings(config: TrainConfig) -> dict[str, Any]:
     return {k: getattr(config, k) for k in ("lr", "momentum", "nesterov") if k not in unused}
 
 
-def check(config: TrainConfig, given: set[str], tabular: bool) -> dict[str, Any]:
-    """Refuse what cannot work before training; warn about the settings given that do not
-    apply; return the settings used (what the run records)."""
-    if config.patience is not None and not config.validation_split > 0:
+def check(config: TrainConfig, given: set[str], tabular: bool,
+          cross_validation: bool = False) -> dict[str, Any]:
+    """Refuse what cannot work before loading the data or writing anything; warn about
+    the settings given that do not apply (``cross_validation``: to ``--cv K``); return the
+    settings used (what the run records)."""
+    unused = config.unused(tabular, cross_validation)
+    if "patience" not in unused and not config.validation_split > 0:
         raise ValueError(f"--patience {config.patience} stops training when the validation "
                          "loss stops improving, so it needs a validation set: give "
                          "--validation-split > 0 (it is 0)")
     if config.epochs < 1:
         raise ValueError(f"--epochs must be at least 1, got {config.epochs}")
+    if config.batch_size < 0:
+        raise ValueError(f"--batch-size must be a number of examples, or 0 for full-batch "
+                         f"learning, got {config.batch_size}")
+    if not 0 <= config.validation_split < 1:
+        raise ValueError(f"--validation-split must be a fraction in [0, 1), got "
+                         f"{config.validation_split}")
     if config.checkpoint_every < 0:
         raise ValueError(f"--checkpoint-every must be 0 (after epochs only) or a number of "
                          f"batches, got {config.checkpoint_every}")
     if config.verbose not in (0, 1, 2):
         raise ValueError(f"--verbose must be 0, 1 or 2, got {config.verbose}")
-    unused = config.unused(tabular)
     for name in sorted(given & set(unused)):
         print(f"retroprop: warning: --{name.replace('_', '-')} is ignored: {unused[name]}",
               file=sys.stderr)
@@ -108,6 +118,49 @@ def run_folder(config: TrainConfig, dataset: str) -> Path:
     raise FileExistsError(f"could not create a new run folder next to {base}")
 
 
+def is_tabular(config: TrainConfig) -> bool:
+    """Whether the data set is a CSV file (``--label-column`` and ``--missing`` apply)."""
+    return Path(config.dataset).suffix.lower() == ".csv"
+
+
+@dataclass
+class Prepared:
+    """A data set as ``retroprop train`` trains on it: ``X``, ``X_test`` preprocessed and
+    shaped as the model's input; ``y``, ``y_test`` class indices 0..``classes``-1, named by
+    ``class_names`` (None when the labels were indices already)."""
+
+    data: DataSet
+    X: np.ndarray
+    y: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    preprocessing: dict[str, Any]
+    input_shape: list[int]
+    classes: int
+    class_names: list[str] | None
+
+
+def load_prepared(config: TrainConfig) -> Prepared:
+    """Load ``config.dataset`` (a CSV file with ``label_column`` and ``missing``), encode
+    its labels as class indices and preprocess its examples: images scaled by their maximum,
+    feature tables standardized with the training split's mean and scale."""
+    options = {"label_column": config.label_column, "missing": config.missing}
+    data = rp.datasets.load_dataset(config.dataset, **(options if is_tabular(config) else {}))
+    (X, y), (X_test, y_test) = data.train, data.test
+    y, y_test, class_names = encode_labels(y, y_test, data.class_names, data.source)
+    if data.maximum is not None:
+        preprocessing: dict[str, Any] = {"kind": "scale", "maximum": data.maximum}
+    else:
+        scaler = rp.data.StandardScaler().fit(X.reshape(len(X), -1))
+        preprocessing = {"kind": "standardize", "mean": scaler.mean_.tolist(),
+                         "scale": scaler.scale_.tolist()}
+    input_shape = input_shape_for(config, X.shape[1:])
+    X, X_test = (prepare(a, preprocessing, input_shape, "train") for a in (X, X_test))
+    classes = len(class_names) if class_names else int(max(y.max(), y_test.max())) + 1
+    return Prepared(data, X, y, X_test, y_test, preprocessing, input_shape, classes,
+                    class_names)
+
+
 class EpochLogger(rp.callbacks.CSVLogger):
     """``history.csv`` with epochs numbered from 1, as the console and the plots show them."""
 
@@ -124,23 +177,11 @@ def train(config: TrainConfig, given: set[str] | None = None, resume: bool = Fal
     resumable ``checkpoint.rpz`` (every ``checkpoint_every`` batches and every epoch);
     ``resume`` continues the run in ``config.output`` from that checkpoint.
     """
-    tabular = Path(config.dataset).suffix.lower() == ".csv"
-    used = check(config, given or set(), tabular)  # before the (slow) loading
-    data = rp.datasets.load_dataset(config.dataset, **(
-        {"label_column": config.label_column, "missing": config.missing} if tabular else {}))
+    used = check(config, given or set(), is_tabular(config))  # before the (slow) loading
+    prepared = load_prepared(config)
+    data = prepared.data
     rp.manual_seed(config.seed)
-    (X, y), (X_test, y_test) = data.train, data.test
-    y, y_test, class_names = encode_labels(y, y_test, data.class_names, data.source)
-    if data.maximum is not None:
-        preprocessing: dict[str, Any] = {"kind": "scale", "maximum": data.maximum}
-    else:
-        scaler = rp.data.StandardScaler().fit(X.reshape(len(X), -1))
-        preprocessing = {"kind": "standardize", "mean": scaler.mean_.tolist(),
-                         "scale": scaler.scale_.tolist()}
-    input_shape = input_shape_for(config, X.shape[1:])
-    X, X_test = (prepare(a, preprocessing, input_shape, "train") for a in (X, X_test))
-    classes = len(class_names) if class_names else int(max(y.max(), y_test.max())) + 1
-    model = build_model(config, input_shape, classes)
+    model = build_model(config, prepared.input_shape, prepared.classes)
     optimizer = rp.optim.create(config.optimizer, model.parameters(),
                                 **optimizer_settings(config))
     trainer = rp.Trainer(model, rp.nn.CrossEntropyLoss(), optimizer)
@@ -163,7 +204,8 @@ def train(config: TrainConfig, given: set[str] | None = None, resume: bool = Fal
     start = time.perf_counter()
     try:
         # the progress bar is not part of the run's state: --resume may print another way
-        history = trainer.fit(X, y, epochs=config.epochs, batch_size=config.batch_size or None,
+        history = trainer.fit(prepared.X, prepared.y, epochs=config.epochs,
+                              batch_size=config.batch_size or None,
                               validation_split=config.validation_split, callbacks=callbacks,
                               verbose=config.verbose, resume_from=checkpoint if resume else None)
     except KeyboardInterrupt:
@@ -171,14 +213,16 @@ def train(config: TrainConfig, given: set[str] | None = None, resume: bool = Fal
               file=sys.stderr)
         raise
     seconds = time.perf_counter() - start
-    result = trainer.evaluate(X_test, y_test)
-    metadata = {"dataset": data.source, "preprocessing": preprocessing,
-                "input_shape": input_shape, "classes": classes, "class_names": class_names,
+    result = trainer.evaluate(prepared.X_test, prepared.y_test)
+    metadata = {"dataset": data.source, "preprocessing": prepared.preprocessing,
+                "input_shape": prepared.input_shape, "classes": prepared.classes,
+                "class_names": prepared.class_names,
                 "data_kind": data.kind, "image_shape": list(data.train[0].shape[1:]),
                 "feature_names": data.feature_names,
                 "config": used, "test": result}
     rp.save(model, output / "model.rpz", metadata=metadata)
-    save_predictions(output, y_test, trainer.predict_classes(X_test), X_test)
+    save_predictions(output, prepared.y_test, trainer.predict_classes(prepared.X_test),
+                     prepared.X_test)
     report = build_report(output)
     rp.viz.plot_history(history.history, output / "learning_curves.png",
                         title=f"{config.model} on {Path(data.source).name}")

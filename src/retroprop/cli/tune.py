@@ -35,6 +35,7 @@ from retroprop.cli.config import load_toml
 
 SEARCH_KEYS = {"method", "trials", "cv", "validation_fraction", "seed", "round_size",
                "workers", "metric"}
+DATA_KEYS = {"dataset"}
 
 
 def add_parser(commands: Any) -> None:
@@ -60,10 +61,11 @@ def read_config(path: str | Path) -> dict[str, Any]:
     if unknown or "space" not in config:
         raise ValueError(f"tune {path}: expected tables [search], [data], [estimator] and "
                          f"[space] (required); unknown: {unknown}")
-    bad = sorted(set(config.get("search", {})) - SEARCH_KEYS)
-    if bad:
-        raise ValueError(f"tune {path}: unknown [search] keys {bad}; known: "
-                         f"{sorted(SEARCH_KEYS)}")
+    for table, known in (("search", SEARCH_KEYS), ("data", DATA_KEYS)):
+        bad = sorted(set(config.get(table, {})) - known)
+        if bad:
+            raise ValueError(f"tune {path}: unknown [{table}] keys {bad}; known: "
+                             f"{sorted(known)}")
     return config
 
 
@@ -93,8 +95,13 @@ def _estimator(table: dict[str, Any]) -> Any:
     unknown = sorted(set(settings) - set(estimator.get_params()))
     if unknown:
         raise ValueError(f"tune: [estimator] {kind} has no parameters {unknown}")
-    return estimator.set_params(**{k: tuple(v) if isinstance(v, list) else v
-                                   for k, v in settings.items()})
+    estimator.set_params(**{k: tuple(v) if isinstance(v, list) else v
+                            for k, v in settings.items()})
+    try:  # scikit-learn's own check of the values, before any trial runs
+        estimator._validate_params()
+    except ValueError as error:
+        raise ValueError(f"tune: [estimator] {error}") from None
+    return estimator
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -106,11 +113,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     config = read_config(args.config)
     search = config.get("search", {})
+    estimator = _estimator(config.get("estimator", {}))
+    space = parse_space(config["space"])
     output = Path(args.output or Path(args.config).with_suffix("").as_posix() + "-tune")
     output.mkdir(parents=True, exist_ok=True)
     X, y, X_test, y_test = _data(config.get("data", {}).get("dataset", "digits"))
-    estimator = _estimator(config.get("estimator", {}))
-    space = parse_space(config["space"])
     options: dict[str, Any] = {"method": search.get("method", "random"),
                                "n_trials": search.get("trials"),
                                "seed": search.get("seed", 0),

@@ -7,11 +7,27 @@ import numpy as np
 
 
 def _features(X: np.ndarray, where: str) -> np.ndarray:
+    """``X`` as a non-empty 2-D array (samples, features) of finite numbers."""
     X = np.asarray(X)
     if X.ndim != 2 or len(X) == 0:
         raise ValueError(f"{where}: X must be a non-empty 2-D array (samples, features), "
                          f"got shape {X.shape}")
+    if X.dtype.kind not in "biuf":
+        raise ValueError(f"{where}: X must hold numbers, got dtype {X.dtype}")
+    finite = np.isfinite(X)
+    if not finite.all():
+        first = tuple(int(i) for i in np.argwhere(~finite)[0])
+        raise ValueError(f"{where}: X holds {int(np.isnan(X).sum())} NaN and "
+                         f"{int(np.isinf(X).sum())} infinite values (first at index {first}); "
+                         "fill or drop them first")
     return X
+
+
+def _check_features(X: np.ndarray, mean: np.ndarray, where: str) -> None:
+    """``X`` has as many features as the data the transform was fitted on."""
+    if X.shape[1] != len(mean):
+        raise ValueError(f"{where}: X has {X.shape[1]} features, it was fitted on "
+                         f"{len(mean)}")
 
 
 class StandardScaler:
@@ -29,9 +45,7 @@ class StandardScaler:
         X = _features(X, "StandardScaler.transform")
         if not hasattr(self, "mean_"):
             raise RuntimeError("StandardScaler: call fit before transform")
-        if X.shape[1] != len(self.mean_):
-            raise ValueError(f"StandardScaler.transform: X has {X.shape[1]} features, the "
-                             f"scaler was fitted on {len(self.mean_)}")
+        _check_features(X, self.mean_, "StandardScaler.transform")
         out = (X - self.mean_) / self.scale_
         return out.astype(X.dtype if X.dtype.kind == "f" else np.float32, copy=False)
 
@@ -93,6 +107,7 @@ class PCA:
     def transform(self, X: np.ndarray) -> np.ndarray:
         X = _features(X, "PCA.transform")
         self._check_fitted("transform")
+        _check_features(X, self.mean_, "PCA.transform")
         out = (X - self.mean_) @ self.components_.T
         if self.whiten:
             out /= np.sqrt(self.explained_variance_ + self.eps)

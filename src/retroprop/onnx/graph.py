@@ -34,6 +34,9 @@ class Graph:
         self._names: set[str] = set()
 
     def _fresh(self, hint: str) -> str:
+        """A name not used before in the graph: ``hint`` (the layer's path; "output" for
+        the empty path of a model that is a single layer), then ``hint_2``, ``hint_3``..."""
+        hint = hint or "output"
         name, count = hint, 1
         while name in self._names:
             count += 1

@@ -19,6 +19,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from retroprop.callbacks.base import Callback
 from retroprop.nn.linear import Linear
 from retroprop.nn.module import Module
+from retroprop.nn.normalization import BatchNorm1d
 from retroprop.nn.regularized import regularize
 from retroprop.optim.optimizer import Optimizer
 from retroprop.optim.registry import OPTIMIZERS, create
@@ -248,6 +249,9 @@ class BaseMLP(BaseEstimator):
                 warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
                               "going to be clipped", stacklevel=3)
             batch_size = min(self.batch_size, len(X))
+        if batch_size is not None and any(isinstance(m, BatchNorm1d)
+                                          for m in self.model_.modules()):
+            batch_size = _no_batch_of_one(len(X), batch_size)
         epochs = 1 if incremental else self.max_iter
         rule = _StoppingRule(self, validation, len(X), can_stop=not incremental)
         trainer.fit(X, pack(targets, weights), epochs=epochs, batch_size=batch_size,
@@ -292,6 +296,17 @@ class BaseMLP(BaseEstimator):
             state["model_"].load_state_dict(weights)
             _rebind(state["optimizer_"], state["model_"])
         super().__setstate__(state)
+
+
+def _no_batch_of_one(n: int, batch_size: int) -> int:
+    """The smallest mini-batch size from ``batch_size`` (at most ``n``) up whose epoch of
+    ``n`` examples does not end with a batch of one, which batch normalization cannot
+    normalize. For ``n = k * batch_size + 1`` with k <= batch_size, the epoch keeps its k
+    batches and the extra example is shared among them (e.g. 201 examples at 200: one batch
+    of 201; 33 at 16: batches of 17 and 16)."""
+    while n % batch_size == 1:
+        batch_size += 1
+    return batch_size
 
 
 def _rebind(optimizer: Optimizer, model: Module) -> None:

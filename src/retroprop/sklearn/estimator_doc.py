@@ -15,6 +15,10 @@ PARAMETERS = """    hidden_layer_sizes : tuple of int, default (100,)
         full batch (Berzal, "Backpropagation": weight decay).
     batch_size : int or "auto", default "auto"
         Mini-batch size; "auto" is min(200, n_samples). Ignored by full-batch solvers.
+        With ``batch_norm``, a size that would end each epoch with a batch of one example
+        (which batch statistics cannot normalize) grows to the next size that does not,
+        so that this example joins the other batches (201 examples at 200: one batch of
+        201; 33 at 16: batches of 17 and 16).
     learning_rate_init : float, default 1e-3
         Learning rate of the solvers that have one (not of the full-batch ones, nor vSGD).
     max_iter : int, default 200

@@ -25,6 +25,8 @@ import numpy as np
 
 from retroprop.model_selection import (
     TRAINING,
+    check_cv,
+    check_inputs,
     fit_and_score,
     fit_module,
     folds,
@@ -214,7 +216,12 @@ def search(model: Callable[..., Any] | Any, space: dict[str, Domain], X: Any, y:
     verbose : int
         1 shows a progress bar.
     **training
-        Fixed training options of a Module (as :func:`retroprop.cross_validate`).
+        Fixed training options of a Module (as :func:`retroprop.cross_validate`); an
+        estimator takes none (set its parameters on it).
+
+    The inputs are checked before the search starts, as :func:`retroprop.cross_validate`
+    checks them: X and y (and the validation set) of as many examples, ``cv`` >= 2, the
+    training options' names.
 
     Returns
     -------
@@ -234,21 +241,21 @@ def search(model: Callable[..., Any] | Any, space: dict[str, Domain], X: Any, y:
     if not isinstance(round_size, int) or round_size < 1:
         raise ValueError(f"tune: round_size must be a positive integer, got {round_size!r}")
     check_executor(executor, n_jobs, "tune")
-    if not (callable(model) or is_estimator(model)):
-        raise TypeError(f"tune: model must be a function returning a Module or an estimator, "
-                        f"got {type(model).__name__}")
+    X, y = check_inputs(model, X, y, training, "tune")
     _check_names(model, list(space))
-    X, y = np.asarray(X), np.asarray(y)
     if validation_data is not None and cv is not None:
         raise ValueError("tune: give validation_data or cv, not both")
     if validation_data is not None:
-        validation_data = (np.asarray(validation_data[0]), np.asarray(validation_data[1]))
+        validation_data = check_inputs(model, *validation_data, training,
+                                       "tune: validation_data")
+    else:
+        cv = check_cv(3 if cv is None else cv)
     if metric is None:
         metric = "score" if is_estimator(model) else \
             "accuracy" if is_classification(y) else "loss"
     direction = "minimize" if metric == "loss" else "maximize"
     job = {"model": model, "X": X, "y": y, "validation": validation_data,
-           "cv": cv or 3, "metric": metric, "training": training}
+           "cv": cv, "metric": metric, "training": training}
     sampler = _sampler(method, space, seed, n_trials)
     study = _study(storage, study_name, resume, direction, sampler)
     if grid is not None and not study.trials:
