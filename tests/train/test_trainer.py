@@ -308,3 +308,22 @@ def test_fit_names_a_bad_argument(digits, bad, error, message):
     X, y, *_ = digits
     with pytest.raises(error, match=message):
         make_trainer().fit(X, y, epochs=1, **{"verbose": 0, **bad})
+
+
+@pytest.mark.parametrize("loss", [nn.BCELoss, nn.BCEWithLogitsLoss])
+def test_binary_losses_take_labels_of_shape_n_and_refuse_targets_outside_0_1(loss):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3)).astype(np.float32)
+    labels = (X[:, 0] > 0).astype(np.int64)
+
+    def fitted(targets):
+        rp.manual_seed(0)
+        layers = [nn.Linear(3, 1)] + ([nn.Sigmoid()] if loss is nn.BCELoss else [])
+        trainer = rp.Trainer(nn.Sequential(*layers), loss(),
+                             rp.optim.SGD(layers[0].parameters(), lr=0.5))
+        return trainer.fit(X, targets, epochs=3, batch_size=8, verbose=0).history
+
+    assert fitted(labels) == fitted(labels.reshape(-1, 1).astype(np.float32))
+    with pytest.raises(ValueError, match=rf"{loss.__name__} needs targets in \[0, 1\].*"
+                                         r"got \[2.0\]"):
+        fitted(labels + 1)

@@ -121,10 +121,29 @@ class QuadraticLoss(MSELoss):
         return total if self.reduction == "sum" else total * (1.0 / max(len(input), 1))
 
 
-class BCELoss(Loss):
-    """Binary cross-entropy of probabilities (after a sigmoid)."""
+class _BinaryLoss(Loss):
+    """What the two binary cross-entropies share in training: targets in [0, 1]."""
 
     is_classifier = True
+
+    def prepare_targets(self, y: np.ndarray, num_outputs: int | None, dtype: np.dtype,
+                        where: str) -> np.ndarray:
+        """Targets in [0, 1] (labels 0 and 1, or probabilities), checked once per data set
+        (PyTorch checks ``BCELoss``'s at every call and not ``BCEWithLogitsLoss``'s; labels
+        such as 1 and 2 are a mistake for either). Labels of shape (n,) for a model with
+        one output become (n, 1), as Keras takes them."""
+        y = super().prepare_targets(y, num_outputs, dtype, where)
+        if y.ndim == 1 and num_outputs == 1:
+            y = y.reshape(-1, 1)
+        outside = np.unique(y[(y < 0) | (y > 1)])
+        if len(outside):
+            raise ValueError(f"{where}: {type(self).__name__} needs targets in [0, 1] (labels "
+                             f"0 and 1, or probabilities); got {outside[:10].tolist()}")
+        return y
+
+
+class BCELoss(_BinaryLoss):
+    """Binary cross-entropy of probabilities (after a sigmoid)."""
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.binary_cross_entropy(input, target, self.reduction)
@@ -133,10 +152,9 @@ class BCELoss(Loss):
         return outputs
 
 
-class BCEWithLogitsLoss(Loss):
+class BCEWithLogitsLoss(_BinaryLoss):
     """Binary cross-entropy from logits: sigmoid and loss fused, stable for large |z|."""
 
-    is_classifier = True
     threshold = 0.0
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
