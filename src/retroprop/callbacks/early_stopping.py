@@ -8,6 +8,7 @@ from collections import OrderedDict
 import numpy as np
 
 from retroprop.callbacks.base import Logs, MonitorCallback
+from retroprop.optim.optimizer import check_count
 
 
 class EarlyStopping(MonitorCallback):
@@ -38,8 +39,8 @@ class EarlyStopping(MonitorCallback):
     def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0,
                  mode: str = "auto", restore_best_weights: bool = True,
                  start_from_epoch: int = 0) -> None:
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
-            raise ValueError(f"EarlyStopping: patience must be an integer >= 0, got {patience!r}")
+        check_count(patience, "EarlyStopping: patience", 0)
+        check_count(start_from_epoch, "EarlyStopping: start_from_epoch", 0)
         super().__init__(monitor, mode, min_delta)
         self.patience = patience
         self.restore_best_weights, self.start_from_epoch = restore_best_weights, start_from_epoch

@@ -10,7 +10,7 @@ import numpy as np
 
 from retroprop.optim import flat
 from retroprop.optim.full_batch import FullBatchOptimizer
-from retroprop.optim.optimizer import Closure, check_lr
+from retroprop.optim.optimizer import Closure, check_count, check_lr, check_range
 from retroprop.stacklevel import user_stacklevel
 
 
@@ -57,9 +57,11 @@ class ConjugateGradient(FullBatchOptimizer):
         if not 0 < group["c2"] < 1:
             raise ValueError(f"ConjugateGradient: c2 must be in (0, 1), got {group['c2']}")
         for name in ("max_iter", "max_eval"):
-            if not isinstance(group[name], int) or group[name] < 1:
-                raise ValueError(f"ConjugateGradient: {name} must be a positive integer, got "
-                                 f"{group[name]!r}")
+            check_count(group[name], f"ConjugateGradient: {name}")
+        if group["restart"] is not None:
+            check_count(group["restart"], "ConjugateGradient: restart")
+        for name in ("eps", "tolerance_change"):
+            check_range(group[name], f"ConjugateGradient: {name}", 0.0, float("inf"))
 
     @property
     def converged(self) -> bool:

@@ -10,7 +10,7 @@ import numpy as np
 
 from retroprop.optim import flat
 from retroprop.optim.full_batch import FullBatchOptimizer
-from retroprop.optim.optimizer import Closure, check_lr
+from retroprop.optim.optimizer import Closure, check_count, check_lr, check_range
 from retroprop.stacklevel import user_stacklevel
 
 
@@ -63,8 +63,9 @@ class LBFGS(FullBatchOptimizer):
     def _check_group(self, group: dict[str, Any]) -> None:
         check_lr(group["lr"])
         for name in ("max_iter", "max_eval", "history_size"):
-            if not isinstance(group[name], int) or group[name] < 1:
-                raise ValueError(f"LBFGS: {name} must be a positive integer, got {group[name]!r}")
+            check_count(group[name], f"LBFGS: {name}")
+        for name in ("tolerance_grad", "tolerance_change"):
+            check_range(group[name], f"LBFGS: {name}", 0.0, float("inf"))
         if group["line_search"] not in (None, "strong_wolfe"):
             raise ValueError(f"LBFGS: line_search must be 'strong_wolfe' or None, got "
                              f"{group['line_search']!r}")

@@ -64,6 +64,13 @@ def check_rate(value: Any, name: str) -> None:
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
 
 
+def check_count(value: Any, name: str, low: int = 1) -> None:
+    """An integer (Python's or NumPy's, not a bool) >= ``low``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        kind = "a positive integer" if low == 1 else f"an integer >= {low}"
+        raise ValueError(f"{name} must be {kind}, got {value!r}")
+
+
 def pair(value: Any, name: str) -> tuple[Any, Any]:
     """``value`` as a tuple of two numbers, or a ValueError that names ``name``."""
     if not isinstance(value, tuple | list) or len(value) != 2 or not all(map(is_real, value)):

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from retroprop.optim.optimizer import Closure, Optimizer, check_lr
+from retroprop.optim.optimizer import Closure, Optimizer, check_count, check_lr, check_range
 from retroprop.random import generator
 
 
@@ -58,10 +58,8 @@ class VSGD(Optimizer):
                                       curvature_floor=curvature_floor, eps=eps))
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        if not isinstance(group["warmup"], int) or group["warmup"] < 1:
-            raise ValueError(f"VSGD: warmup must be a positive integer, got {group['warmup']!r}")
-        if group["overestimate"] < 1:
-            raise ValueError(f"VSGD: overestimate must be >= 1, got {group['overestimate']}")
+        check_count(group["warmup"], "VSGD: warmup")
+        check_range(group["overestimate"], "VSGD: overestimate", 1.0, float("inf"))
         check_lr(group["delta"], "delta")
         check_lr(group["eps"], "eps")
 
