@@ -401,3 +401,37 @@ def test_a_weight_of_another_shape_gets_the_layer_error():
         model[0].bias.data = np.zeros(3, np.float32)
         with pytest.raises(ValueError, match=r"layer 2 \(Linear\).*27 features, expected 18"):
             model(x)
+
+
+@pytest.mark.parametrize("cls, name", [(nn.Tanh, "forward"), (nn.Linear, "noisy_weight"),
+                                       (nn.Module, "__call__")])
+def test_a_method_assigned_to_a_class_later_is_run(cls, name, monkeypatch):
+    """A class's ``forward`` (or a method its tensor path runs) replaced after a plan was
+    worked out, as ``unittest.mock.patch`` does: the calls run the new method, and the
+    array path again once the class has its own back."""
+    rp.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh()).eval()
+    x = tensor(np.ones((2, 3), np.float32))
+    with rp.no_grad():
+        before = model(x).data
+        original, called = getattr(cls, name), []
+
+        def counted(self, *args, **kwargs):
+            called.append(type(self).__name__)
+            return original(self, *args, **kwargs)
+
+        doubled = {"forward": lambda self, t: original(self, t) * 2.0,
+                   "noisy_weight": lambda self: self.weight * 2.0,
+                   "__call__": counted}[name]
+        monkeypatch.setattr(cls, name, doubled)
+        got = model(x).data
+        if name == "__call__":
+            assert called == ["Sequential", "Linear", "Tanh"]
+            np.testing.assert_array_equal(got, before)
+        else:
+            assert not np.allclose(got, before)
+            with rp.enable_grad():
+                np.testing.assert_array_equal(got, model(x).data)
+        monkeypatch.undo()
+        np.testing.assert_array_equal(model(x).data, before)
+        assert model._plans  # the plan again

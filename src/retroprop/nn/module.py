@@ -7,6 +7,7 @@ and ``state_dict()`` names such as ``"0.weight"``.
 
 from __future__ import annotations
 
+import abc
 import functools
 import inspect
 from collections import OrderedDict
@@ -76,12 +77,44 @@ class Registry(OrderedDict[str, Any]):
         return super().__ior__(other)
 
 
+class ModuleType(abc.ABCMeta):
+    """The class of module classes: it records what each class defines when it is created
+    (:func:`path_of` compares), and notes every later change to a class's attributes
+    (a ``forward`` or ``noisy_weight`` assigned to a class, as ``unittest.mock.patch``
+    does), which makes inference plans stale and is seen by :func:`path_of`. It derives
+    from ``ABCMeta``, so that a module class may also derive from ``abc.ABC``."""
+
+    def __init__(cls, name: str, bases: tuple[type, ...], namespace: dict[str, Any],
+                 **kwargs: Any) -> None:
+        super().__init__(name, bases, namespace, **kwargs)
+        _WRITTEN[cls] = dict(namespace)
+
+    def __setattr__(cls, name: str, value: Any) -> None:
+        _class_changed()
+        super().__setattr__(name, value)
+
+    def __delattr__(cls, name: str) -> None:
+        _class_changed()
+        super().__delattr__(name)
+
+
+#: what each module class defined when it was created
+_WRITTEN: dict[type, dict[str, Any]] = {}
+#: the :class:`Path` of each module class, since the last change to any (``path_of``)
+_PATHS: dict[type, Path] = {}
+
+
+def _class_changed() -> None:
+    changed()
+    _PATHS.clear()
+
+
 class Stale(Exception):
     """Raised by a step of an inference plan whose arrays are no longer its parameters'
     (``weight.data = ...``): the plan is worked out again."""
 
 
-class Module:
+class Module(metaclass=ModuleType):
     """Base class of every layer and network.
 
     Subclasses call ``super().__init__()``, assign their ``Parameter``s and
@@ -446,26 +479,26 @@ class Path(NamedTuple):
     new: bool
 
 
-_PATHS: dict[tuple[type, Callable[..., Any], Callable[..., Any]], Path] = {}
-
-
 def path_of(cls: type) -> Path:
-    """The :class:`Path` of ``cls``, kept per class and per ``forward`` and ``__call__``
-    function, so that one assigned to a class later is seen."""
-    key = (cls, cls.forward, cls.__call__)  # type: ignore[attr-defined]
-    known = _PATHS.get(key)
+    """The :class:`Path` of ``cls``, worked out again after any change to a module class
+    (:class:`ModuleType`). A method the tensor path runs counts as the class that defines
+    it wrote it, unless it was assigned to that class later: then the array path, written
+    for the method as it was, does not apply."""
+    known = _PATHS.get(cls)
     if known is None:
         owner = _owner(cls, "_infer")
 
         def written_with(name: str) -> bool:
-            return issubclass(owner, _owner(cls, name))
+            defining = _owner(cls, name)
+            return issubclass(owner, defining) and \
+                defining.__dict__[name] is _WRITTEN.get(defining, {}).get(name)
 
         def written_for(name: str) -> bool:
             return issubclass(_owner(cls, name), owner)
 
         applies = owner is not Module and all(
             written_with(name) for name in ("forward", "__call__", *cls.infer_uses))  # type: ignore[attr-defined]
-        known = _PATHS[key] = Path(applies, written_for("_infer_step"),
+        known = _PATHS[cls] = Path(applies, written_for("_infer_step"),
                                    written_for("_infer_in_place"), written_for("infers_new"))
     return known
 

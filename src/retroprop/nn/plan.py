@@ -14,11 +14,12 @@ step (``Module._infer_in_place``), any other layer its own ``_infer``.
 
 A plan is replayed only while what it was worked out from holds, which each call checks:
 
-* no module has changed since (:data:`retroprop.nn.module.version`: an attribute
-  assigned or deleted, a module or parameter registered, or its registry changed
-  directly, ``train``/``eval``, ``to``);
-* each layer class still has the ``forward`` and ``__call__`` it had (one assigned to a
-  class later; the private ``_infer`` methods are taken as they were);
+* no module and no module class has changed since
+  (:data:`retroprop.nn.module.version`: an attribute assigned or deleted, a module or
+  parameter registered, or its registry changed directly, ``train``/``eval``, ``to``,
+  any attribute of a module class assigned or deleted, as ``unittest.mock.patch`` does;
+  the array path then applies only where the methods it stands for are the ones its
+  class was written with);
 * each array a step holds is still its parameter's ``data``, which the step checks
   (:class:`retroprop.nn.module.Stale`): W replaced by ``weight.data = ...`` is seen, and
   W changed in place is W.
@@ -52,12 +53,10 @@ class Plan:
     inputs (one in training mode, one without the path, one refusing the input), which
     holds as well, until something changes."""
 
-    __slots__ = ("classes", "runs", "version")
+    __slots__ = ("runs", "version")
 
-    def __init__(self, layers: Sequence[Module], runs: Sequence[Run] | None) -> None:
+    def __init__(self, runs: Sequence[Run] | None) -> None:
         self.version = modules.version
-        self.classes = tuple((cls, cls.forward, cls.__call__)
-                             for cls in dict.fromkeys(type(layer) for layer in layers))
         self.runs = None if runs is None else tuple(runs)
 
     @classmethod
@@ -69,7 +68,7 @@ class Plan:
         new = False  # whether x is a new array of the last step's, which nothing else holds
         for layer in layers:
             if not modules.applies(layer):
-                return cls(layers, None), None
+                return cls(None), None
             # a subclass with its own _infer takes none of its parent's plan steps
             path = modules.path_of(type(layer))
             in_place = layer._infer_in_place(x) if new and path.in_place else None
@@ -79,10 +78,10 @@ class Plan:
             run = layer._infer_step(x) if path.step else layer._infer
             out = None if run is None else run(x)
             if run is None or type(out) is not np.ndarray:  # a NumPy scalar from a 0-d input
-                return cls(layers, None), None
+                return cls(None), None
             runs.append(run)
             new, x = type(layer).infers_new and path.new, out
-        return cls(layers, runs), x
+        return cls(runs), x
 
     def __call__(self, x: np.ndarray) -> np.ndarray | None:
         """The output for ``x`` (of the shape and dtype the plan is for), or None where the
@@ -95,9 +94,6 @@ class Plan:
         """
         if self.version != modules.version:
             raise Stale
-        for cls, forward, call in self.classes:
-            if cls.forward is not forward or cls.__call__ is not call:
-                raise Stale
         if self.runs is None:
             return None
         for run in self.runs:
