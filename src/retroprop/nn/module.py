@@ -10,6 +10,7 @@ from __future__ import annotations
 import abc
 import functools
 import inspect
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar, NamedTuple, Self, TypeVar
@@ -98,8 +99,9 @@ class ModuleType(abc.ABCMeta):
         super().__delattr__(name)
 
 
-#: what each module class defined when it was created
-_WRITTEN: dict[type, dict[str, Any]] = {}
+#: what each module class defined when it was created (weakly: classes made at run time
+#: may go)
+_WRITTEN: weakref.WeakKeyDictionary[type, dict[str, Any]] = weakref.WeakKeyDictionary()
 #: the :class:`Path` of each module class, since the last change to any (``path_of``)
 _PATHS: dict[type, Path] = {}
 
