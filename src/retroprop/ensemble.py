@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.nn.loss import CrossEntropyLoss, MSELoss
-from retroprop.nn.module import Module
+from retroprop.nn.module import Module, evaluating
 from retroprop.ops.activation import softmax
 from retroprop.optim.optimizer import Optimizer
 from retroprop.optim.sgd import SGD
@@ -44,13 +44,8 @@ def combine(probabilities: Sequence[np.ndarray], mean: str = "arithmetic") -> np
 
 def predict_proba(model: Module, X: np.ndarray) -> np.ndarray:
     """Softmax of a classifier's logits, in inference mode."""
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad():
-            return softmax(model(Tensor(np.asarray(X), dtype=model.dtype)), -1).data
-    finally:
-        model.train(was_training)
+    with evaluating(model), no_grad():
+        return softmax(model(Tensor(np.asarray(X), dtype=model.dtype)), -1).data
 
 
 def average(models: Sequence[Module], X: np.ndarray, mean: str = "arithmetic") -> np.ndarray:
@@ -60,13 +55,8 @@ def average(models: Sequence[Module], X: np.ndarray, mean: str = "arithmetic") -
 
 def _outputs(model: Module, X: np.ndarray) -> np.ndarray:
     """A regression model's outputs, in inference mode."""
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad():
-            return model(Tensor(np.asarray(X), dtype=model.dtype)).data
-    finally:
-        model.train(was_training)
+    with evaluating(model), no_grad():
+        return model(Tensor(np.asarray(X), dtype=model.dtype)).data
 
 
 def _train_member(task: dict[str, Any], index: int, seed: int) -> dict[str, np.ndarray]:

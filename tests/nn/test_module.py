@@ -135,3 +135,74 @@ def test_replacing_and_deleting_parameters_keeps_attributes_and_registry_in_step
         _ = layer.weight
     layer.register_parameter("weight", new)
     assert layer.weight is new and list(layer.parameters()) == [new]
+
+
+# ---------------------------------------------------------------- where modules meet
+def test_a_shared_layer_is_one_module():
+    """A layer used twice (tied weights) is one module: listed once, saved once in the
+    state dict, loaded from it, counted once and summarized (as in PyTorch)."""
+    import retroprop as rp
+
+    shared, norm = nn.Linear(4, 4), nn.BatchNorm1d(4)
+    model = nn.Sequential(shared, norm, nn.Tanh(), shared, norm)
+    assert [name for name, _ in model.named_modules()] == ["", "0", "1", "2"]
+    assert len(list(model.named_modules(remove_duplicate=False))) == 6
+    state = model.state_dict()
+    assert list(state) == ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean",
+                           "1.running_var", "1.num_batches_tracked"]
+    model.load_state_dict(state)
+    assert model.count_params() == 28
+    model.train()
+    norm.eval()  # frozen inside a model in training mode
+    assert "Params" in rp.nn.summary(model, (4,))
+    assert [m.training for m in model.modules()] == [True, True, False, True]
+    assert "forward" not in shared.__dict__
+
+
+def test_get_config_gives_the_settings_a_module_has_now(tmp_path):
+    import retroprop as rp
+
+    model = nn.regularize(nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.1), nn.Linear(4, 2),
+                                        nn.BatchNorm1d(2)),
+                          l1=0.01, l2=0.001, max_norm=2.0, weight_noise=0.1)
+    model[1].p, model[2].activation, model[3].eps = 0.3, nn.Tanh(), 1e-3
+    config = model[0].get_config()
+    assert (config["l1"], config["l2"], config["max_norm"], config["constraint"],
+            config["weight_noise"]) == (0.01, 0.001, 2.0, None, 0.1)
+    rp.save(model, tmp_path / "model.rpz")
+    rebuilt = rp.load(tmp_path / "model.rpz")
+    assert repr(rebuilt) == repr(model)
+    assert (rebuilt[0].l1, rebuilt[0].constraint.max_value, rebuilt[1].p, rebuilt[3].eps) \
+        == (0.01, 2.0, 0.3, 1e-3)
+
+
+def test_container_subclasses_with_their_own_init_are_built_from_their_arguments(tmp_path):
+    import retroprop as rp
+
+    class Block(nn.Sequential):
+        def __init__(self, width):
+            super().__init__(nn.Linear(width, width), nn.Tanh())
+
+    assert Block(3).get_config() == {"width": 3}
+    assert nn.Sequential(nn.Tanh()).get_config()["modules"][0].__class__ is nn.Tanh
+    rp.save(Block(3), tmp_path / "block.rpz")
+    rebuilt = rp.load(tmp_path / "block.rpz")
+    assert type(rebuilt) is Block and rebuilt[0].in_features == 3
+
+
+def test_the_dtype_of_a_module_without_parameters_is_its_buffers():
+    assert nn.BatchNorm1d(3, affine=False, dtype=np.float64).dtype == np.float64
+    assert nn.Tanh().dtype == nn.Linear(1, 1).dtype  # the default
+
+
+@pytest.mark.parametrize("bad, error, message", [
+    ("model.rpz", TypeError, r"got str; for a file, load it with rp.load\(path\)"),
+    (None, TypeError, "got NoneType"),
+    ("model", TypeError, r"got Sequential; for a model, pass other.state_dict\(\)"),
+    ({"0.weight": np.ones((8, 4), np.complex64)}, ValueError,
+     "'0.weight' holds complex64 values, expected real numbers"),
+])
+def test_load_state_dict_names_what_it_expected(bad, error, message):
+    model = make_mlp()
+    with pytest.raises(error, match=message):
+        model.load_state_dict(model if bad == "model" else bad, strict=False)

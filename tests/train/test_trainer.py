@@ -327,3 +327,25 @@ def test_binary_losses_take_labels_of_shape_n_and_refuse_targets_outside_0_1(los
     with pytest.raises(ValueError, match=rf"{loss.__name__} needs targets in \[0, 1\].*"
                                          r"got \[2.0\]"):
         fitted(labels + 1)
+
+
+@pytest.mark.parametrize("run", ["predict", "evaluate", "predict_proba", "ensemble",
+                                 "predict_mc", "onnx"])
+def test_inference_gives_each_module_its_mode_back(digits, run, tmp_path):
+    """A batch norm frozen (``eval()``) inside a model in training mode stays frozen
+    after a prediction, which switches the whole model to evaluation mode for a while."""
+    X, y, *_ = digits
+    model = nn.Sequential(nn.Linear(64, 8), nn.BatchNorm1d(8), nn.Tanh(), nn.Dropout(0.2),
+                          nn.Linear(8, 10))
+    model.train()
+    model[1].eval()
+    trainer = rp.Trainer(model, rp.nn.CrossEntropyLoss(), rp.optim.SGD(model.parameters(),
+                                                                       lr=0.1))
+    {"predict": lambda: trainer.predict(X[:5]),
+     "evaluate": lambda: trainer.evaluate(X[:5], y[:5]),
+     "predict_proba": lambda: trainer.predict_proba(X[:5]),
+     "ensemble": lambda: rp.ensemble.average([model], X[:5]),
+     "predict_mc": lambda: rp.nn.predict_mc(model, X[:5], samples=2),
+     "onnx": lambda: pytest.importorskip("onnx") and rp.onnx.export(
+         model, tmp_path / "m.onnx", 64)}[run]()
+    assert [m.training for m in model.modules()] == [True, True, False, True, True, True]

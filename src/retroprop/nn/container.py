@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.nn.activation import ReLU
-from retroprop.nn.module import Module, changed, infer
+from retroprop.nn.module import Module, changed, infer, owner
 from retroprop.nn.plan import KEPT, Plan, Plans, Stale
 from retroprop.nn.pooling import MaxPool2d
 from retroprop.tensor import grad_mode
@@ -59,6 +59,10 @@ class Sequential(Module):
             self.append(module, index)
 
     def get_config(self) -> dict[str, Any]:
+        """The layers, for a ``Sequential``; a subclass with its own ``__init__`` gives its
+        own arguments (``Module.get_config``)."""
+        if not _built_by(self, Sequential):
+            return super().get_config()
         return {"modules": list(self)}
 
     def append(self, module: Module, index: int | None = None) -> Sequential:
@@ -267,6 +271,8 @@ class ModuleList(Module):
         self.extend(modules or [])
 
     def get_config(self) -> dict[str, Any]:
+        if not _built_by(self, ModuleList):
+            return super().get_config()
         return {"modules": list(self)}
 
     def _renumber(self, modules: list[Module]) -> None:
@@ -336,6 +342,8 @@ class ModuleDict(Module):
         self.update(modules or {})
 
     def get_config(self) -> dict[str, Any]:
+        if not _built_by(self, ModuleDict):
+            return super().get_config()
         return {"modules": [[key, module] for key, module in self.items()]}
 
     def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
@@ -376,3 +384,9 @@ class ModuleDict(Module):
 
     def items(self) -> Iterator[tuple[str, Module]]:
         return iter(self._modules.items())
+
+
+def _built_by(module: Module, container: type) -> bool:
+    """Whether ``module``'s ``__init__`` is ``container``'s, so that the container's own
+    arguments (its modules) rebuild it."""
+    return owner(type(module), "__init__") is container

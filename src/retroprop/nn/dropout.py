@@ -61,6 +61,8 @@ class Dropout(Module):
 
     stochastic = True
 
+    config_attributes = ("p", "scale")
+
     def __init__(self, p: float = 0.5, scale: str = "train") -> None:
         super().__init__()
         if isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p < 1:

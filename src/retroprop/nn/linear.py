@@ -83,6 +83,8 @@ class Linear(WeightLayer):
         self.activation = None if activation is None else get_activation(activation)
         self._setup_regularization(l1, l2, max_norm, constraint, penalize_bias, weight_noise)
 
+    config_attributes = (*WeightLayer.config_attributes, "activation")
+
     def reset_parameters(self) -> None:
         """Draw W again from the initializer and set b to zero."""
         self.weight.data[...] = self.init(self.weight.shape, self.weight.dtype)

@@ -8,6 +8,7 @@ and ``state_dict()`` names such as ``"0.weight"``.
 from __future__ import annotations
 
 import abc
+import contextlib
 import functools
 import inspect
 import weakref
@@ -136,6 +137,10 @@ class Module(metaclass=ModuleType):
     #: Methods besides ``forward`` and ``__call__`` that the tensor path runs and the
     #: array path does not: a subclass that overrides one does not inherit ``_infer``.
     infer_uses: ClassVar[tuple[str, ...]] = ()
+    #: Arguments of ``__init__`` that the module keeps as attributes of the same name, whose
+    #: current value ``get_config`` gives (a setting changed after construction, as
+    #: ``nn.regularize`` changes penalties, is what a saved model is built with again).
+    config_attributes: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -143,7 +148,8 @@ class Module(metaclass=ModuleType):
             cls.__init__ = _recording_arguments(cls.__init__)  # type: ignore[method-assign]
 
     def get_config(self) -> dict[str, Any]:
-        """The arguments this module was built with, by name (``*args`` as a list).
+        """The arguments this module was built with, by name (``*args`` as a list), with
+        the current value of those it keeps as settings (``config_attributes``).
 
         Recorded automatically for every subclass, so that :func:`retroprop.save`
         can store the architecture without code.
@@ -153,7 +159,11 @@ class Module(metaclass=ModuleType):
             return {}
         bound = signature.bind(self, *args, **kwargs)
         bound.apply_defaults()
-        return {name: value for name, value in list(bound.arguments.items())[1:]}
+        config = {name: value for name, value in list(bound.arguments.items())[1:]}
+        for name in type(self).config_attributes:
+            if name in config:
+                config[name] = getattr(self, name)
+        return config
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", Registry())
@@ -257,18 +267,34 @@ class Module(metaclass=ModuleType):
 
     @property
     def dtype(self) -> np.dtype:
-        """The dtype of the first parameter (the default dtype if there is none)."""
+        """The dtype of the first parameter, else of the first floating-point buffer (batch
+        norm without learned parameters), else the default dtype."""
         for param in self.parameters():
             return param.data.dtype
+        for _, array in self.named_buffers():
+            if array.dtype.kind == "f":
+                return array.dtype
         return get_default_dtype()
 
     # ------------------------------------------------------------------ traversal
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and every sub-module, with dotted names ("" for this one)."""
+    def named_modules(self, prefix: str = "", remove_duplicate: bool = True
+                      ) -> Iterator[tuple[str, Module]]:
+        """This module and every sub-module, with dotted names ("" for this one); a module
+        used in several places (shared weights) once, under its first name, unless
+        ``remove_duplicate=False`` (as PyTorch's)."""
+        seen: set[int] | None = set() if remove_duplicate else None
+        yield from self._named_modules(prefix, seen)
+
+    def _named_modules(self, prefix: str, seen: set[int] | None
+                       ) -> Iterator[tuple[str, Module]]:
+        if seen is not None:
+            if id(self) in seen:
+                return
+            seen.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+                yield from child._named_modules(f"{prefix}.{name}" if prefix else name, seen)
 
     def modules(self) -> Iterator[Module]:
         for _, module in self.named_modules():
@@ -295,6 +321,7 @@ class Module(metaclass=ModuleType):
             yield param
 
     def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
+        """Every buffer, with its dotted name (a shared module's once)."""
         for module_name, module in self.named_modules():
             for name, array in module._buffers.items():
                 if array is not None:
@@ -355,8 +382,19 @@ class Module(metaclass=ModuleType):
         KeyError
             With ``strict=True``, when a key is missing or unexpected (all are listed).
         ValueError
-            When a value's shape differs from the parameter's.
+            When a value's shape differs from the parameter's, or is not a real number.
+        TypeError
+            When ``state_dict`` is not a mapping of names to arrays (a path, a model).
         """
+        if not isinstance(state_dict, Mapping) or not all(isinstance(k, str)
+                                                           for k in state_dict):
+            hint = {str: "for a file, load it with rp.load(path) or "
+                         "rp.load(path).state_dict()",
+                    Module: "for a model, pass other.state_dict()"}
+            found = next((h for t, h in hint.items() if isinstance(state_dict, t)),
+                         "it maps parameter names such as '0.weight' to arrays")
+            raise TypeError(f"load_state_dict: expected a state dict (model.state_dict()), "
+                            f"got {type(state_dict).__name__}; {found}")
         targets: dict[str, tuple[Module, str, bool]] = {}
         for module_name, module in self.named_modules():
             for registry, is_param in ((module._parameters, True), (module._buffers, False)):
@@ -376,6 +414,9 @@ class Module(metaclass=ModuleType):
                 continue
             value = np.asarray(state_dict[key].data if isinstance(state_dict[key], Tensor)
                                else state_dict[key])
+            if value.dtype.kind not in "biuf":
+                raise ValueError(f"load_state_dict: '{key}' holds {value.dtype} values, "
+                                 "expected real numbers")
             current = module._parameters[name].data if is_param else module._buffers[name]
             if value.shape != current.shape:
                 raise ValueError(
@@ -448,6 +489,20 @@ class Module(metaclass=ModuleType):
         return head + "\n  " + "\n  ".join(children) + "\n)"
 
 
+@contextlib.contextmanager
+def evaluating(model: Module) -> Iterator[None]:
+    """Run the block with ``model`` in evaluation mode, then give every module back the mode
+    it had (``model.train(was_training)`` would unfreeze a batch norm frozen in ``eval()``
+    inside a model in training mode)."""
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()
+    try:
+        yield
+    finally:
+        for module, mode in modes:
+            module.training = mode
+
+
 def infer(module: Module, x: np.ndarray) -> np.ndarray | None:
     """``module._infer(x)`` where the array path applies, as an array; None otherwise. It
     applies in evaluation mode, when ``_infer`` was written for the ``forward`` the module
@@ -488,24 +543,24 @@ def path_of(cls: type) -> Path:
     for the method as it was, does not apply."""
     known = _PATHS.get(cls)
     if known is None:
-        owner = _owner(cls, "_infer")
+        infers = owner(cls, "_infer")
 
         def written_with(name: str) -> bool:
-            defining = _owner(cls, name)
-            return issubclass(owner, defining) and \
+            defining = owner(cls, name)
+            return issubclass(infers, defining) and \
                 defining.__dict__[name] is _WRITTEN.get(defining, {}).get(name)
 
         def written_for(name: str) -> bool:
-            return issubclass(_owner(cls, name), owner)
+            return issubclass(owner(cls, name), infers)
 
-        applies = owner is not Module and all(
+        applies = infers is not Module and all(
             written_with(name) for name in ("forward", "__call__", *cls.infer_uses))  # type: ignore[attr-defined]
         known = _PATHS[cls] = Path(applies, written_for("_infer_step"),
                                    written_for("_infer_in_place"), written_for("infers_new"))
     return known
 
 
-def _owner(cls: type, name: str) -> type:
+def owner(cls: type, name: str) -> type:
     """The class in ``cls``'s method resolution order that defines ``name``."""
     return next(c for c in cls.__mro__ if name in c.__dict__)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from retroprop.nn.module import Module
+from retroprop.nn.module import Module, evaluating
 from retroprop.ops.activation import softmax
 from retroprop.tensor.grad_mode import no_grad
 from retroprop.tensor.tensor import Tensor
@@ -35,20 +35,14 @@ def predict_mc(model: Module, X: Any, samples: int = 30, probabilities: bool = T
     """
     if not isinstance(samples, int) or samples < 1:
         raise ValueError(f"predict_mc: samples must be a positive integer, got {samples!r}")
-    modes = [(module, module.training) for module in model.modules()]
-    model.eval()
-    for module in model.modules():
-        if module.stochastic:
-            module.training = True
-    try:
-        with no_grad():
-            inputs = Tensor(np.asarray(X), dtype=model.dtype)
-            runs = []
-            for _ in range(samples):
-                out = model(inputs)
-                runs.append((softmax(out, -1) if probabilities else out).data)
-    finally:
-        for module, mode in modes:
-            module.training = mode
+    with evaluating(model), no_grad():
+        for module in model.modules():
+            if module.stochastic:
+                module.training = True
+        inputs = Tensor(np.asarray(X), dtype=model.dtype)
+        runs = []
+        for _ in range(samples):
+            out = model(inputs)
+            runs.append((softmax(out, -1) if probabilities else out).data)
     stacked = np.stack(runs)
     return stacked.mean(axis=0), stacked.std(axis=0)

@@ -36,6 +36,8 @@ class _BatchNorm(Module):
 
     expected_ndim: tuple[int, ...] = (2,)
 
+    config_attributes = ("eps", "momentum")
+
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, dtype: Any = None) -> None:
         super().__init__()
@@ -138,6 +140,8 @@ class BatchNorm2d(_BatchNorm):
 class LayerNorm(Module):
     """y = γ (x - μ) / √(σ² + ε) + β with μ, σ² over the last dimensions of each example
     (``normalized_shape``); the same in training and inference (Ba et al. 2016)."""
+
+    config_attributes = ("eps",)
 
     def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5,
                  elementwise_affine: bool = True, dtype: Any = None) -> None:

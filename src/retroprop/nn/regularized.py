@@ -5,7 +5,7 @@ loss and calls ``project_(prox_rate)`` after every optimizer step."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
@@ -48,6 +48,18 @@ class WeightLayer(Module):
     #: the tensor path draws its weight from ``noisy_weight``, the array path from
     #: ``_arrays``: a subclass that overrides one does not inherit ``_infer``
     infer_uses = ("noisy_weight", "_arrays")
+    config_attributes: ClassVar[tuple[str, ...]] = ("l1", "l2", "penalize_bias", "weight_noise")
+
+    def get_config(self) -> dict[str, Any]:
+        """As ``Module.get_config``, with the current penalties and constraint (set by
+        ``nn.regularize`` after construction, say): a max-norm as ``max_norm``, any other
+        constraint as ``constraint``."""
+        config = super().get_config()
+        if "constraint" in config and "max_norm" in config:
+            max_norm = type(self.constraint) is MaxNorm
+            config["max_norm"] = self.constraint.max_value if max_norm else None  # type: ignore[union-attr]
+            config["constraint"] = None if max_norm else self.constraint
+        return config
     weight: Parameter
     bias: Parameter | None
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from retroprop.nn.module import Module
+from retroprop.nn.module import Module, evaluating
 from retroprop.tensor.grad_mode import no_grad
 from retroprop.tensor.tensor import Tensor
 
@@ -45,10 +45,8 @@ def _output_shapes(model: Module, input_shape: Sequence[int]) -> dict[int, Any]:
 
         module.forward = recording  # type: ignore[method-assign]
         wrapped.append(module)
-    was_training = model.training
-    model.eval()
     try:
-        with no_grad():
+        with evaluating(model), no_grad():
             model(Tensor(np.zeros((1, *input_shape)), dtype=model.dtype))
     except (ValueError, TypeError) as error:
         raise ValueError(f"summary: the model does not take inputs of shape "
@@ -57,7 +55,6 @@ def _output_shapes(model: Module, input_shape: Sequence[int]) -> dict[int, Any]:
     finally:
         for module in wrapped:
             del module.forward
-        model.train(was_training)
     return shapes
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.atomic import atomic_write
-from retroprop.nn.module import Module
+from retroprop.nn.module import Module, evaluating
 from retroprop.onnx.graph import Graph, require_onnx
 from retroprop.onnx.layers import CONVERTERS
 from retroprop.tensor import Tensor, no_grad
@@ -61,19 +61,13 @@ def to_onnx(model: Module, input_shape: int | Sequence[int]) -> Any:
     shape = _as_shape(input_shape)
     graph = Graph(model.dtype)
     exporter = Exporter(graph)
-    modes = [(module, module.training) for module in model.modules()]
-    model.eval()
-    try:
-        with no_grad():
-            sample = Tensor(np.zeros((1, *shape)), dtype=model.dtype)
-            try:
-                output, result = exporter.convert(model, "input", sample, "")
-            except (ValueError, TypeError, IndexError) as error:
-                raise ValueError(f"rp.onnx.export: the model does not accept inputs of shape "
-                                 f"(N, {', '.join(map(str, shape))}): {error}") from None
-    finally:
-        for module, training in modes:
-            module.training = training
+    with evaluating(model), no_grad():
+        sample = Tensor(np.zeros((1, *shape)), dtype=model.dtype)
+        try:
+            output, result = exporter.convert(model, "input", sample, "")
+        except (ValueError, TypeError, IndexError) as error:
+            raise ValueError(f"rp.onnx.export: the model does not accept inputs of shape "
+                             f"(N, {', '.join(map(str, shape))}): {error}") from None
     if exporter.unsupported:
         raise ValueError(
             f"rp.onnx.export: cannot export {', '.join(exporter.unsupported)}: no ONNX form; "

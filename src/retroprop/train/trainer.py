@@ -29,7 +29,7 @@ from retroprop.callbacks.progress import ProgressBar, reporting_callbacks
 from retroprop.data.batches import SAMPLINGS, batch_indices
 from retroprop.nn.functional import all_finite, check_finite
 from retroprop.nn.loss import Loss
-from retroprop.nn.module import Module
+from retroprop.nn.module import Module, evaluating
 from retroprop.nn.utils import clip_grad_norm_, clip_grad_value_
 from retroprop.optim.optimizer import Optimizer
 from retroprop.tensor.grad_mode import no_grad
@@ -419,15 +419,10 @@ class Trainer:
         return {name: fn(targets, outputs) for name, fn in self.metrics.items()}
 
     def _outputs(self, X: np.ndarray, batch_size: int | None) -> np.ndarray:
-        was_training = self.model.training
-        self.model.eval()
         size = batch_size or PREDICT_BATCH
-        try:
-            with no_grad():
-                return np.concatenate([self.model(Tensor._wrap(X[i:i + size])).data
-                                       for i in range(0, len(X), size)])
-        finally:
-            self.model.train(was_training)
+        with evaluating(self.model), no_grad():
+            return np.concatenate([self.model(Tensor._wrap(X[i:i + size])).data
+                                   for i in range(0, len(X), size)])
 
     def _evaluate(self, X: np.ndarray, y: np.ndarray, batch_size: int | None = None
                   ) -> dict[str, float]:
