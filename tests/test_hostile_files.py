@@ -24,7 +24,7 @@ import retroprop as rp
 from retroprop import nn
 from retroprop.datasets import read_idx
 from retroprop.safe_npz import read_npy, read_npz
-from retroprop.serialization import _module_classes, read_metadata
+from retroprop.serialization import _live_classes, read_metadata
 
 PEAK_LIMIT = 8 * 2**20
 """The most memory a reader may take on these small files (the hostile ones declare GBs)."""
@@ -218,14 +218,16 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner,
                                                                 max_size=3),
     max_leaves=12)
-LIBRARY_CLASSES = sorted(name for name in _module_classes() if name.startswith("retroprop."))
+MODULE_CLASSES = {name: classes[-1] for name, classes in _live_classes().items()
+                  if issubclass(classes[-1], nn.Module)}
+LIBRARY_CLASSES = sorted(name for name in MODULE_CLASSES if name.startswith("retroprop."))
 
 
 @st.composite
 def architectures(draw, depth=2):
     """A module spec of a real class with hostile arguments (maybe sub-module specs)."""
     name = draw(st.sampled_from(LIBRARY_CLASSES))
-    parameters = list(inspect.signature(_module_classes()[name].__init__).parameters)[1:]
+    parameters = list(inspect.signature(MODULE_CLASSES[name].__init__).parameters)[1:]
     values = json_values if depth == 0 else st.one_of(
         json_values, architectures(depth=depth - 1).map(lambda spec: {"__module__": spec}),
         st.lists(architectures(depth=depth - 1).map(lambda spec: {"__module__": spec}),

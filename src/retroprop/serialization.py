@@ -4,22 +4,27 @@ The file is a NumPy ``.npz`` archive read with ``allow_pickle=False``:
 
 * ``__retroprop__``: a JSON header (format name and version, the architecture
   as the tree of module classes and constructor arguments, the dtype, the
-  optimizer's hyperparameters);
+  ``training`` flag of each module in ``named_modules()`` order, the
+  optimizer's class and hyperparameters);
 * ``model/<name>``: each parameter and buffer of ``state_dict()``;
 * ``optimizer/<n>``: the arrays of the optimizer's complete state (its
   ``state_dict()``, stored as a tree by :mod:`retroprop.state_tree`).
 
-Loading never imports or runs code from the file: module classes are looked
-up among the ``Module`` subclasses already defined in the program. Files are
-written to a temporary file in the same folder, synced, then renamed, so a
-crash never leaves a half-written model.
+Loading never imports or runs code from the file: module and constraint classes
+are looked up among the subclasses already defined in the program (the newest
+definition of a class defined twice, as by re-running a notebook cell). Saving
+rebuilds the architecture and refuses, before writing, a model that loading
+would not give back as it is. Files are written to a temporary file in the same
+folder, synced, then renamed, so a crash never leaves a half-written model.
 
 Files are untrusted input: the archive and each array header are checked
 against the bytes present before anything is allocated
-(:mod:`retroprop.safe_npz`), every header field is checked, and the layers the
-architecture declares must fit the weights the file holds before they are
-built. Any malformed file raises :class:`~retroprop.errors.ModelFileError`
-(a :class:`~retroprop.errors.FileFormatError`, a ``ValueError``).
+(:mod:`retroprop.safe_npz`), every header field is checked, and the library
+layers the architecture declares must fit the weights the file holds before
+they are built (see :func:`allocation_bound`; the program's own classes are
+built from the file's arguments as their constructors decide). Any malformed
+file raises :class:`~retroprop.errors.ModelFileError` (a
+:class:`~retroprop.errors.FileFormatError`, a ``ValueError``).
 """
 
 from __future__ import annotations
@@ -29,17 +34,19 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from retroprop import state_tree
 from retroprop.atomic import new_file_mode
 from retroprop.errors import ModelFileError
+from retroprop.nn.constraints import Constraint
 from retroprop.nn.module import Module
 from retroprop.optim.optimizer import Optimizer
+from retroprop.random import using_generator
 from retroprop.safe_npz import read_npz
 
 FORMAT = "retroprop-model"
@@ -61,63 +68,146 @@ def _encode(value: Any, where: str) -> Any:
         return {k: _encode(v, f"{where}.{k}") for k, v in value.items()}
     if isinstance(value, Module):
         return {"__module__": architecture(value)}
+    if isinstance(value, Constraint):
+        return {"__constraint__": _constraint_spec(value, where)}
     if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
         return {"__dtype__": np.dtype(value).name}
     raise TypeError(f"save: cannot store argument {where} = {value!r} "
                     f"({type(value).__name__}); module arguments must be numbers, strings, "
-                    "lists, dtypes or modules")
+                    "lists, dtypes, constraints or modules")
+
+
+def _qualified(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _constraint_spec(constraint: Constraint, where: str) -> dict[str, Any]:
+    """A constraint as its class and the arguments of its ``__init__``, read back from the
+    attributes of the same names (``MaxNorm(2.0).max_value``)."""
+    cls = type(constraint)
+    parameters = ([] if cls.__init__ is object.__init__
+                  else list(inspect.signature(cls.__init__).parameters.values())[1:])
+    args = {}
+    for param in parameters:
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD) or not hasattr(
+                constraint, param.name):
+            raise TypeError(f"save: cannot store argument {where} = {constraint!r}: a "
+                            f"constraint is rebuilt from attributes named as the arguments of "
+                            f"its __init__, and {cls.__name__} keeps none for {param}")
+        args[param.name] = _encode(getattr(constraint, param.name), f"{where}.{param.name}")
+    return {"class": _qualified(cls), "args": args}
 
 
 def architecture(module: Module) -> dict[str, Any]:
     """The module tree as JSON-compatible data: class and constructor arguments.
 
-    Callable arguments (initializers) are left out: the saved weights replace
-    whatever they drew.
+    Sub-modules, constraints (rebuilt from their class and the attributes that hold their
+    arguments) and dtypes are stored; other callable arguments (initializers) are left
+    out: the saved weights replace whatever they drew.
     """
     cls = type(module)
     args = {name: _encode(value, f"{cls.__name__}.{name}")
             for name, value in module.get_config().items() if not callable(value)
-            or isinstance(value, Module | type)}
-    return {"class": f"{cls.__module__}.{cls.__qualname__}", "args": args}
+            or isinstance(value, Module | Constraint | type)}
+    return {"class": _qualified(cls), "args": args}
 
 
-def _module_classes() -> dict[str, type[Module]]:
-    found: dict[str, type[Module]] = {}
-    stack = [Module]
+def _live_classes() -> dict[str, list[type]]:
+    """Every ``Module`` and ``Constraint`` class alive in the program, by qualified name
+    (several where a class was defined again, as by re-running a notebook cell)."""
+    found: dict[str, list[type]] = {}
+    seen: set[type] = set()
+    stack: list[type] = [Module, Constraint]
     while stack:
         cls = stack.pop()
-        found[f"{cls.__module__}.{cls.__qualname__}"] = cls
-        stack.extend(cls.__subclasses__())
+        if cls not in seen:
+            seen.add(cls)
+            found.setdefault(_qualified(cls), []).append(cls)
+            stack.extend(cls.__subclasses__())
     return found
 
 
-def _decode(value: Any, classes: dict[str, type[Module]]) -> Any:
-    if isinstance(value, list):
-        return [_decode(v, classes) for v in value]
-    if isinstance(value, dict) and "__module__" in value:
-        return build(value["__module__"], classes)
-    if isinstance(value, dict) and "__dtype__" in value:
-        return np.dtype(value["__dtype__"])
-    return value
+T = TypeVar("T")
 
 
-def build(spec: dict[str, Any], classes: dict[str, type[Module]] | None = None) -> Module:
-    """A new module from :func:`architecture`'s description (fresh weights)."""
-    classes = classes if classes is not None else _module_classes()
-    name = spec.get("class")
-    if name not in classes:
+def _resolve(name: Any, base: type[T], classes: dict[str, list[type]]) -> type[T]:
+    """The class ``name`` among the subclasses of ``base``. Where it was defined more than
+    once (and an old definition is still alive), the newest: the last among the subclasses
+    of their first base, which Python keeps in order of creation; definitions derived from
+    different bases are ambiguous and refused."""
+    candidates: list[type[T]] = [c for c in classes.get(name, []) if issubclass(c, base)
+                                 ] if isinstance(name, str) else []
+    if not candidates:
         raise ModelFileError(
             f"the model uses the class {name!r}, which is not defined in this program: import "
             "the module that defines it before loading (files never run code)"
         )
-    cls = classes[name]
-    args = {k: _decode(v, classes) for k, v in spec.get("args", {}).items()}
-    signature = inspect.signature(cls.__init__)
-    positional = []
-    for param in signature.parameters.values():
+    if len(candidates) == 1:
+        return candidates[0]
+    parent = candidates[0].__bases__[0]
+    if any(c.__bases__[0] is not parent for c in candidates):
+        bases = ", ".join(sorted(c.__bases__[0].__name__ for c in candidates))
+        raise ModelFileError(
+            f"the program defines the class {name!r} {len(candidates)} times, derived from "
+            f"different classes ({bases}), so which one is the newest is not known: keep one "
+            "definition (restart the notebook's kernel) before loading"
+        )
+    siblings: list[type] = parent.__subclasses__()
+    return max(candidates, key=siblings.index)
+
+
+def _decode(value: Any, classes: dict[str, list[type]]) -> Any:
+    if isinstance(value, list):
+        return [_decode(v, classes) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "__module__" in value:
+        return build(value["__module__"], classes)
+    if "__constraint__" in value:
+        spec = value["__constraint__"]
+        cls = _resolve(spec.get("class"), Constraint, classes)
+        return cls(**{k: _decode(v, classes) for k, v in spec.get("args", {}).items()})
+    if "__dtype__" in value:
+        return np.dtype(value["__dtype__"])
+    return {k: _decode(v, classes) for k, v in value.items()}
+
+
+def _call_arguments(cls: type, args: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    """The positional and keyword arguments of ``cls(...)`` for ``args`` recorded by name
+    (``get_config``), walking the signature of ``cls.__init__`` in order: the parameters
+    before ``*args`` positionally, then ``*args``; the others by keyword, ``**kwargs``
+    unpacked."""
+    keywords = dict(args)
+    positional: list[Any] = []
+    parameters = list(inspect.signature(cls).parameters.values())
+    before_star = any(param.kind is param.VAR_POSITIONAL for param in parameters)
+    extra: dict[str, Any] = {}
+    for param in parameters:
         if param.kind is param.VAR_POSITIONAL:
-            positional = list(args.pop(param.name, []))
-    return cls(*positional, **args)
+            positional.extend(keywords.pop(param.name, []))
+            before_star = False
+        elif param.kind is param.VAR_KEYWORD:
+            extra = dict(keywords.pop(param.name, {}))
+        elif param.kind is param.POSITIONAL_ONLY or (
+                before_star and param.kind is param.POSITIONAL_OR_KEYWORD):
+            if param.name not in keywords and param.default is param.empty:
+                raise TypeError(f"{cls.__name__}: no value recorded for its argument "
+                                f"{param.name!r}")
+            positional.append(keywords.pop(param.name, param.default))
+    if twice := sorted(set(extra) & set(keywords)):
+        raise TypeError(f"{cls.__name__}: the arguments {twice} are recorded twice")
+    return positional, keywords | extra
+
+
+def build(spec: dict[str, Any], classes: dict[str, list[type]] | None = None) -> Module:
+    """A new module from :func:`architecture`'s description (fresh weights). Classes are
+    looked up among those alive in the program (``classes``, by qualified name, by default
+    all of them); a class defined several times resolves to its newest definition."""
+    classes = classes if classes is not None else _live_classes()
+    cls = _resolve(spec.get("class"), Module, classes)
+    args = {k: _decode(v, classes) for k, v in spec.get("args", {}).items()}
+    positional, keywords = _call_arguments(cls, args)
+    return cls(*positional, **keywords)
 
 
 # ---------------------------------------------------------------------- save
@@ -152,8 +242,16 @@ def _sync_folder(folder: Path) -> None:
 def save(model: Module, path: str | os.PathLike[str], optimizer: Optimizer | None = None,
          metadata: dict[str, Any] | None = None, training: dict[str, Any] | None = None
          ) -> None:
-    """Write the model's architecture and weights (and optionally the optimizer's state and
-    JSON-compatible ``metadata``) to ``path``, atomically.
+    """Write the model's architecture, weights and the mode of each module (``training``
+    or ``eval()``), and optionally the optimizer's state and JSON-compatible ``metadata``,
+    to ``path``, atomically.
+
+    Before writing, the architecture is rebuilt (without touching the library's random
+    generator) and compared with ``model``: a model that :func:`load` would not give back
+    as it is (a layer replaced or a setting changed after construction that its
+    ``get_config()`` does not show, a container subclass that cannot be rebuilt, a layer
+    or parameter used twice) raises a ``ValueError`` naming the first module that differs,
+    and no file is written.
 
     Examples
     --------
@@ -166,10 +264,14 @@ def save(model: Module, path: str | os.PathLike[str], optimizer: Optimizer | Non
     """
     if not isinstance(model, Module):
         raise TypeError(f"save: model must be a Module, got {type(model).__name__}")
+    _check_json(metadata or {}, "metadata")
+    spec = architecture(model)
+    _check_rebuilds(model, spec)
     arrays = {f"model/{name}": value for name, value in model.state_dict().items()}
     header: dict[str, Any] = {
         "format": FORMAT, "format_version": FORMAT_VERSION,
-        "architecture": architecture(model), "dtype": np.dtype(model.dtype).name,
+        "architecture": spec, "dtype": np.dtype(model.dtype).name,
+        "modes": [module.training for _, module in model.named_modules()],
         "metadata": metadata or {}, "optimizer": None,
     }
     if optimizer is not None:
@@ -183,6 +285,130 @@ def save(model: Module, path: str | os.PathLike[str], optimizer: Optimizer | Non
     encoded = json.dumps(header).encode()
     arrays[HEADER] = np.frombuffer(encoded, dtype=np.uint8)
     _atomic_savez(Path(path), arrays)
+
+
+def _check_json(value: Any, where: str) -> None:
+    """Raise a ``TypeError`` naming the first entry of ``value`` that JSON cannot store."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check_json(item, f"{where}[{index}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not (key is None or isinstance(key, bool | int | float | str)):
+                raise TypeError(f"save: {where} has the key {key!r} ({type(key).__name__}); "
+                                "JSON keys are strings or numbers")
+            _check_json(item, f"{where}[{key!r}]")
+    else:
+        raise TypeError(f"save: {where} = {value!r:.60} ({type(value).__name__}) cannot be "
+                        "stored as JSON: metadata holds numbers, strings, booleans, None, "
+                        "lists and dicts (convert NumPy values with .tolist())")
+
+
+# ---------------------------------------------------------------------- the save-time check
+_REBUILT = ("rp.load rebuilds every module from the arguments its __init__ was called with "
+            "(get_config()): give settings to the constructor, or give the class a "
+            "get_config() that returns what its __init__ needs to build it as it is now")
+
+
+def _tree(module: Module, prefix: str = "") -> Iterator[tuple[str, Module]]:
+    """Every place of the module tree, pre-order, a module used twice at each place."""
+    yield prefix, module
+    for name, child in module._modules.items():
+        if child is not None:
+            yield from _tree(child, f"{prefix}.{name}" if prefix else name)
+
+
+def _described(name: str, module: Module) -> str:
+    return (f"module {name!r}" if name else "the model") + f" ({type(module).__name__})"
+
+
+def _check_rebuilds(model: Module, spec: dict[str, Any]) -> None:
+    """Raise a ``ValueError`` when ``spec`` does not rebuild ``model`` as it is: a module
+    that cannot be rebuilt, modules or parameters used twice that the rebuilt model does
+    not share in the same way, or a module whose type, sub-modules, parameter and buffer
+    shapes or ``extra_repr()`` differ."""
+    with using_generator(np.random.default_rng(0)):
+        try:
+            rebuilt = build(spec)
+        except Exception as error:  # any constructor's error, reported at its module
+            name, module, error = _innermost_failure(model, error)
+            raise ValueError(f"save: the file would not load back: {_described(name, module)} "
+                             f"cannot be rebuilt from the arguments it records, "
+                             f"{module.get_config()!r:.200} ({type(error).__name__}: {error}); "
+                             f"{_REBUILT}") from None
+    mine, theirs = _sharing(model), _sharing(rebuilt)
+    for key in [k for k in mine | theirs if mine.get(k) != theirs.get(k)][:1]:
+        if key in mine:
+            raise ValueError(f"save: the file would not load back as this model: {key!r} is the "
+                             f"same {mine[key][1]} as {mine[key][0]!r} but rebuilds as another; "
+                             "a model file records a layer or parameter used twice (shared or "
+                             "tied weights) only where its class's __init__ makes it so")
+        raise ValueError(f"save: the file would not load back as this model: {key!r} is not "
+                         f"{theirs[key][0]!r} but rebuilds as the same {theirs[key][1]}; "
+                         f"{_REBUILT}")
+    built = dict(_tree(rebuilt))
+    for name, module in _tree(model):
+        why = _difference(module, built[name])
+        if why:
+            raise ValueError(f"save: the file would not load back as this model: "
+                             f"{_described(name, module)} {why}; {_REBUILT}")
+
+
+def _sharing(model: Module) -> dict[str, tuple[str, str]]:
+    """Each place in ``model`` of a module or parameter met before, with the first place it
+    was met at and its type."""
+    first: dict[int, str] = {}
+    again: dict[str, tuple[str, str]] = {}
+    for name, module in _tree(model):
+        for key, item in [(name, module)] + [(f"{name}.{p}" if name else p, param) for p, param
+                                             in module._parameters.items() if param is not None]:
+            if id(item) in first:
+                again[key] = (first[id(item)], type(item).__name__)
+            else:
+                first[id(item)] = key
+    return again
+
+
+def _innermost_failure(model: Module, error: Exception) -> tuple[str, Module, Exception]:
+    """The deepest module on the way down from ``model`` (which fails with ``error``)
+    that cannot be rebuilt from its own architecture, and its error."""
+    name, module = "", model
+    while True:
+        for child_name, child in module.named_children():
+            try:
+                build(architecture(child))
+            except Exception as child_error:
+                name = f"{name}.{child_name}" if name else child_name
+                module, error = child, child_error
+                break
+        else:
+            return name, module, error
+
+
+def _difference(module: Module, rebuilt: Module) -> str:
+    """How ``rebuilt`` differs from ``module``, not counting sub-modules' own contents
+    (empty when it does not)."""
+    if type(rebuilt) is not type(module):
+        if _qualified(type(rebuilt)) == _qualified(type(module)):
+            return ("is an instance of an older definition of its class, which was defined "
+                    "again since: rp.load builds the newest one")
+        return f"rebuilds as a {type(rebuilt).__name__}"
+    mine, theirs = [n for n, _ in module.named_children()], [n for n, _ in
+                                                              rebuilt.named_children()]
+    if mine != theirs:
+        return f"has the sub-modules {mine} but rebuilds with {theirs}"
+    for kind, registry in (("parameters", "_parameters"), ("buffers", "_buffers")):
+        mine_shapes, their_shapes = (
+            {n: tuple(v.shape) for n, v in getattr(m, registry).items() if v is not None}
+            for m in (module, rebuilt))
+        if mine_shapes != their_shapes:
+            return f"has the {kind} {mine_shapes} but rebuilds with {their_shapes}"
+    if module.extra_repr() != rebuilt.extra_repr():
+        return (f"is {type(module).__name__}({module.extra_repr()}) but rebuilds as "
+                f"{type(rebuilt).__name__}({rebuilt.extra_repr()})")
+    return ""
 
 
 # ---------------------------------------------------------------------- load
@@ -208,6 +434,10 @@ def _check_header(header: Any, path: Path) -> dict[str, Any]:
     if header["dtype"] not in ("float32", "float64"):
         raise ModelFileError(f"load: {path} has a corrupt header: dtype {header['dtype']!r:.80} "
                              "is not float32 or float64")
+    modes = header.get("modes")
+    if modes is not None and not (isinstance(modes, list) and all(type(m) is bool for m in modes)):
+        raise ModelFileError(f"load: {path} has a corrupt header: modes must be a list of "
+                             f"booleans, got {modes!r:.80}")
     optimizer = header.get("optimizer")
     if optimizer is not None and not (_is_state_tree(optimizer) or _is_legacy_state(optimizer)):
         raise ModelFileError(f"load: {path} has a corrupt header: the optimizer entry is "
@@ -270,19 +500,27 @@ arguments does not bound it (strides and groups do not multiply, hidden sizes sq
 
 
 def allocation_bound(spec: Any) -> int:
-    """The number of elements that building ``spec`` allocates, within a small factor (biases
-    and running statistics aside): for each module, the product of its positive integer
-    arguments (in·out for ``Linear``, num_features for ``BatchNorm1d``), or its count in
-    :data:`WEIGHT_COUNTS`. :func:`load` refuses architectures whose estimate exceeds
-    2¹⁶ + 16 × the elements the file holds."""
+    """The number of elements that building ``spec`` allocates in retroprop's own modules,
+    within a small factor (biases and running statistics aside): for each module of a
+    class under ``retroprop.``, the product of its positive integer arguments (in·out for
+    ``Linear``, num_features for ``BatchNorm1d``), or its count in :data:`WEIGHT_COUNTS`.
+    :func:`load` refuses architectures whose estimate exceeds 2¹⁶ + 16 × the elements the
+    file holds.
+
+    The integer arguments of the program's own classes are not counted: what their
+    constructors allocate is not known before they run (``MLP(64, 128, 64, 10)`` allocates
+    sums of pairwise products, a seed allocates nothing), and such a class is code the
+    program imported, not code from the file. The library modules passed to them as
+    arguments are counted."""
     total, stack = 0, [spec]
     while stack:
         item = stack.pop()
         if isinstance(item, dict) and isinstance(item.get("__module__"), dict):
-            args = item["__module__"].get("args")
+            name, args = item["__module__"].get("class"), item["__module__"].get("args")
             if isinstance(args, dict):
-                count = WEIGHT_COUNTS.get(item["__module__"].get("class"))
-                total += count(args) if count else math.prod(_sizes(args))
+                if isinstance(name, str) and name.startswith("retroprop."):
+                    count = WEIGHT_COUNTS.get(name)
+                    total += count(args) if count else math.prod(_sizes(args))
                 stack.append(args)
         elif isinstance(item, dict):
             stack.extend(item.values())
@@ -324,7 +562,9 @@ def _build_checked(header: dict[str, Any], arrays: dict[str, np.ndarray], path: 
 
 
 def load(path: str | os.PathLike[str]) -> Module:
-    """Rebuild the model saved at ``path`` with its weights.
+    """Rebuild the model saved at ``path`` with its weights, each module in the mode it
+    was saved in (``training`` or ``eval()``; files written before retroprop recorded
+    modes load in training mode).
 
     Raises
     ------
@@ -344,6 +584,14 @@ def load(path: str | os.PathLike[str]) -> Module:
     except (KeyError, ValueError, TypeError) as error:
         raise ModelFileError(f"load: {path}: the weights do not fit the architecture ({error})"
                              ) from None
+    modes = header.get("modes")
+    if modes is not None:
+        modules = [module for _, module in model.named_modules()]
+        if len(modes) != len(modules):
+            raise ModelFileError(f"load: {path}: the header records the modes of {len(modes)} "
+                                 f"modules but the architecture has {len(modules)}")
+        for module, mode in zip(modules, modes, strict=True):
+            module.training = mode
     return model
 
 
@@ -353,13 +601,33 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     return dict(header["metadata"])
 
 
-def load_optimizer_state(path: str | os.PathLike[str]) -> dict[str, Any]:
+def load_optimizer_state(path: str | os.PathLike[str], optimizer: Optimizer | None = None
+                         ) -> dict[str, Any]:
     """The optimizer state saved with the model, for ``optimizer.load_state_dict``; raises
-    :class:`ModelFileError` as :func:`load` does."""
+    :class:`ModelFileError` as :func:`load` does, and when ``optimizer`` is given and is
+    not of the class whose state the file holds (Adam's state loaded into SGD would give it
+    Adam's learning rate).
+
+    Examples
+    --------
+    >>> import retroprop as rp, tempfile, os
+    >>> model = rp.nn.Linear(2, 1)
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.rpz")
+    >>> rp.save(model, path, optimizer=rp.optim.SGD(model.parameters(), lr=0.1))
+    >>> optimizer = rp.optim.SGD(model.parameters(), lr=0.5)
+    >>> optimizer.load_state_dict(rp.load_optimizer_state(path, optimizer))
+    >>> optimizer.param_groups[0]["lr"]
+    0.1
+    """
     header, arrays = _open(path)
     saved = header.get("optimizer")
     if saved is None:
         raise ModelFileError(f"load_optimizer_state: {path} was saved without an optimizer")
+    if optimizer is not None and saved.get("class") != type(optimizer).__name__:
+        raise ModelFileError(f"load_optimizer_state: {path} holds the state of a "
+                             f"{saved.get('class')!r:.40} optimizer, but optimizer is a "
+                             f"{type(optimizer).__name__}: create the optimizer of the class "
+                             "that was saved")
     if saved.get("schema") == 2:
         try:
             return state_tree.decode(saved["state"], arrays)

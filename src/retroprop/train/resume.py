@@ -137,7 +137,7 @@ def restore(trainer: Trainer, path: str | os.PathLike[str]) -> tuple[int, EpochS
     except (KeyError, ValueError) as error:
         raise ValueError(f"fit: resume_from={str(path)!r} holds another model: {error}"
                          ) from None
-    trainer.optimizer.load_state_dict(load_optimizer_state(path))
+    trainer.optimizer.load_state_dict(load_optimizer_state(path, trainer.optimizer))
     for callback, entry in zip(trainer._callbacks, state["callbacks"], strict=True):
         callback.load_state_dict(entry["state"])
     generator().bit_generator.state = state["rng"]
