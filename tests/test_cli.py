@@ -104,6 +104,17 @@ def test_csv_with_word_labels_first_trains_evaluates_and_reports(wine_csv, tmp_p
     assert main(["report", str(run_dir)]) == 0 and (run_dir / "report.html").is_file()
 
 
+def test_export_takes_a_run_folder_as_evaluate_does(tmp_path, capsys):
+    pytest.importorskip("onnx")
+    run_dir = tmp_path / "run"
+    assert main(["train", "--epochs", "1", "--hidden", "8", "--verbose", "0",
+                 "--output", str(run_dir)]) == 0
+    assert main(["export", str(run_dir), "--onnx", str(tmp_path / "m.onnx")]) == 0
+    assert "(N, 64)" in capsys.readouterr().out and (tmp_path / "m.onnx").is_file()
+    assert main(["export", str(tmp_path), "--onnx", str(tmp_path / "n.onnx")]) == 2
+    assert "no model file" in capsys.readouterr().err
+
+
 def test_report_of_a_feature_table_shows_a_table_not_images(tmp_path, capsys):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 13))

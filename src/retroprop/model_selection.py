@@ -20,6 +20,7 @@ import numpy as np
 from retroprop.data.split import KFold, StratifiedKFold
 from retroprop.nn.loss import CrossEntropyLoss, MSELoss
 from retroprop.nn.module import Module
+from retroprop.optim.optimizer import check_count
 from retroprop.optim.registry import create
 from retroprop.parallel.executor import run_all
 from retroprop.parallel.seeding import task_seed, using_generator
@@ -89,11 +90,33 @@ def fit_module(build_model: Callable[..., Module], X: np.ndarray, y: np.ndarray,
     return model, trainer
 
 
+def check_preprocess(preprocess: Any, where: str) -> None:
+    """``preprocess`` is None or a transformer with ``fit`` and ``transform``."""
+    if preprocess is not None and not (callable(getattr(preprocess, "fit", None))
+                                       and callable(getattr(preprocess, "transform", None))):
+        raise TypeError(f"{where}: preprocess must be None or a transformer with fit and "
+                        f"transform, such as rp.data.StandardScaler(), got "
+                        f"{type(preprocess).__name__}")
+
+
+def fitted_copy(preprocess: Any, X: np.ndarray) -> Any:
+    """A copy of the transformer ``preprocess`` fitted on ``X``; ``preprocess`` itself is
+    left as it was, so that every fold and trial starts from the same one."""
+    return copy.deepcopy(preprocess).fit(X)
+
+
 def fit_and_score(model: Any, X: np.ndarray, y: np.ndarray, train: np.ndarray,
                   test: np.ndarray, options: dict[str, Any], seed: int,
-                  build_args: dict[str, Any] | None = None) -> tuple[dict[str, float], Any]:
+                  build_args: dict[str, Any] | None = None, preprocess: Any = None
+                  ) -> tuple[dict[str, float], Any]:
     """Train on ``train`` rows, score on ``test`` rows, with draws from ``seed``: the
-    scores (``loss`` and metrics for a Module, ``score`` for an estimator) and the model."""
+    scores (``loss`` and metrics for a Module, ``score`` for an estimator) and the model.
+    A ``preprocess`` transformer is fitted (a copy) on the ``train`` rows only and
+    transforms both, so that nothing of the ``test`` rows leaks into the training."""
+    X_train, X_test = X[train], X[test]
+    if preprocess is not None:
+        fitted = fitted_copy(preprocess, X_train)
+        X_train, X_test = fitted.transform(X_train), fitted.transform(X_test)
     if not is_estimator(model):
         y = module_targets(y)
     with using_generator(np.random.default_rng(seed)):
@@ -103,16 +126,17 @@ def fit_and_score(model: Any, X: np.ndarray, y: np.ndarray, train: np.ndarray,
             estimator = clone(model).set_params(**(build_args or {}))
             if "random_state" in estimator.get_params():
                 estimator.set_params(random_state=seed % 2**31)
-            estimator.fit(X[train], y[train])
-            return {"score": float(estimator.score(X[test], y[test]))}, estimator
-        fitted, trainer = fit_module(model, X[train], y[train], options, build_args)
-        return trainer.evaluate(X[test], y[test]), fitted
+            estimator.fit(X_train, y[train])
+            return {"score": float(estimator.score(X_test, y[test]))}, estimator
+        module, trainer = fit_module(model, X_train, y[train], options, build_args)
+        return trainer.evaluate(X_test, y[test]), module
 
 
 def _fold_task(data: tuple[Any, ...], train: np.ndarray, test: np.ndarray, seed: int
                ) -> tuple[dict[str, float], Any]:
-    model, X, y, options, return_model = data
-    scores, fitted = fit_and_score(model, X, y, train, test, options, seed)
+    model, X, y, options, return_model, preprocess = data
+    scores, fitted = fit_and_score(model, X, y, train, test, options, seed,
+                                   preprocess=preprocess)
     return scores, fitted if return_model else None
 
 
@@ -166,24 +190,40 @@ def check_inputs(model: Any, X: Any, y: Any, training: dict[str, Any], where: st
 
 
 def check_cv(cv: Any) -> int:
-    """``cv``, a number of folds: an integer >= 2."""
-    if isinstance(cv, bool) or not isinstance(cv, int) or cv < 2:
-        raise ValueError(f"cv must be an integer >= 2 (the number of folds), got {cv!r}")
-    return cv
+    """``cv``, a number of folds: an integer >= 2 (Python's or NumPy's), as an int."""
+    check_count(cv, "cv (the number of folds)", 2)
+    return int(cv)
 
 
-def folds(X: np.ndarray, y: np.ndarray, cv: int, stratify: bool | None, seed: int
-          ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The folds of a shuffled (stratified for classes, unless told otherwise) k-fold."""
-    check_cv(cv)
-    stratify = is_classification(y) if stratify is None else stratify
+def stratifies(model: Any, y: np.ndarray) -> bool:
+    """Whether the folds of ``y`` keep each class's share by default: labels of shape (n,)
+    that are classes of any dtype (integers, bools, strings, objects), or any labels of shape
+    (n,) when ``model`` is a scikit-learn classifier (``sklearn.base.is_classifier``), as
+    scikit-learn's ``cross_val_score`` stratifies for classifiers."""
+    if y.ndim != 1:
+        return False
+    if y.dtype.kind in "biuOSU":
+        return True
+    if not is_estimator(model):
+        return False
+    from sklearn.base import is_classifier
+
+    return bool(is_classifier(model))
+
+
+def folds(X: np.ndarray, y: np.ndarray, cv: int, stratify: bool | None, seed: int,
+          model: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The folds of a shuffled k-fold of ``model``'s data, stratified when ``stratify`` is
+    True, or when it is None and :func:`stratifies` says so."""
+    cv = check_cv(cv)
+    stratify = stratifies(model, y) if stratify is None else stratify
     splitter = (StratifiedKFold if stratify else KFold)(cv, shuffle=True, seed=seed)
     return list(splitter.split(X, y))
 
 
 def cross_validate(model: Any, X: Any, y: Any, cv: int = 5, *, stratify: bool | None = None,
-                   seed: int = 0, return_models: bool = False, executor: Any = None,
-                   n_jobs: int = 1, **training: Any) -> CrossValidation:
+                   seed: int = 0, return_models: bool = False, preprocess: Any = None,
+                   executor: Any = None, n_jobs: int = 1, **training: Any) -> CrossValidation:
     """Train one model per fold of a k-fold split and score it on the held-out fold.
 
     Parameters
@@ -195,12 +235,20 @@ def cross_validate(model: Any, X: Any, y: Any, cv: int = 5, *, stratify: bool | 
     cv : int, default 5
         Number of folds.
     stratify : bool, optional
-        Keep the class shares in every fold; by default, when y holds integer labels.
+        Keep the class shares in every fold; by default, when y holds class labels of
+        any dtype (integers, bools, strings) or ``model`` is a scikit-learn classifier
+        (see :func:`stratifies`).
     seed : int, default 0
         Seeds the split and each fold's training (fold i uses its own stream), so the
         result is the same serially, on local processes or on a Dask cluster.
     return_models : bool, default False
-        Keep the fitted models in ``result.models``.
+        Keep the fitted models in ``result.models`` (with ``preprocess``, they take
+        transformed inputs).
+    preprocess : transformer, optional
+        An object with ``fit`` and ``transform``, such as ``rp.data.StandardScaler()``: a
+        copy is fitted on each fold's training rows only and transforms that fold's
+        training and held-out rows (fitted on all rows, it would let the held-out rows
+        leak into the training).
     executor : dask.distributed.Client or concurrent.futures.Executor, optional
         Where the folds run (see :mod:`retroprop.parallel`); local processes by default.
     n_jobs : int, default 1
@@ -229,9 +277,10 @@ def cross_validate(model: Any, X: Any, y: Any, cv: int = 5, *, stratify: bool | 
     True
     """
     X, y = check_inputs(model, X, y, training, "cross_validate")
-    splits = folds(X, y, cv, stratify, seed)
+    check_preprocess(preprocess, "cross_validate")
+    splits = folds(X, y, cv, stratify, seed, model)
     tasks = [(train, test, task_seed(seed, i)) for i, (train, test) in enumerate(splits)]
-    shared = (model, X, y, copy.copy(training), return_models)
+    shared = (model, X, y, copy.copy(training), return_models, preprocess)
     results = run_all(_fold_task, tasks, executor, n_jobs, shared, what="fold")
     names = list(results[0][0])
     scores = {n: np.array([r[0][n] for r in results]) for n in names}

@@ -64,3 +64,21 @@ def test_pca_decorrelates_and_whitens():
     ours = rp.data.PCA(n_components=2).fit(X)
     np.testing.assert_allclose(np.abs(ours.components_), np.abs(reference.components_), atol=1e-8)
     np.testing.assert_allclose(ours.explained_variance_, reference.explained_variance_)
+
+
+@pytest.mark.parametrize("splitter", [rp.data.KFold, rp.data.StratifiedKFold])
+def test_kfold_takes_numpy_integers_and_refuses_bools(splitter):
+    y = np.arange(9) % 3
+    folds = list(splitter(np.int64(3), shuffle=True, seed=np.int64(0)).split(y, y))
+    assert len(folds) == 3 and type(splitter(np.int64(3)).n_splits) is int
+    with pytest.raises(ValueError, match=r"n_splits must be an integer >= 2, got True"):
+        splitter(True)
+
+
+def test_batch_indices_takes_numpy_integers_and_refuses_bools():
+    batches = list(rp.data.batch_indices(10, np.int64(4), shuffle=False))
+    assert [len(b) for b in batches] == [4, 4, 2]
+    with pytest.raises(ValueError, match=r"batch_size .* must be a positive integer, got True"):
+        list(rp.data.batch_indices(10, True))
+    with pytest.raises(ValueError, match=r"batch_size .* must be a positive integer, got 0"):
+        list(rp.data.batch_indices(10, 0))

@@ -69,6 +69,22 @@ def test_without_warm_start_a_second_fit_starts_over(digits):
     assert clf.n_iter_ == 2
 
 
+@pytest.mark.parametrize(("name", "value"), [("hidden_layer_sizes", (8, 4)),
+                                           ("activation", "tanh"), ("batch_norm", True),
+                                           ("dropout", 0.2), ("loss", "log_loss")])
+def test_warm_start_refuses_a_changed_architecture(digits, name, value):
+    X, y = digits[0][:100] / 16, digits[1][:100]
+    clf = MLPClassifier(16, max_iter=1, warm_start=True, random_state=0).fit(X, y)
+    clf.set_params(hidden_layer_sizes=[16]).fit(X, y)  # the same sizes, written otherwise
+    clf.set_params(**{name: value})
+    message = rf"{name} is {value!r} but the fitted network was built with {name}="
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        clf.fit(X, y)
+    with pytest.raises(ValueError, match="warm_start and partial_fit continue that network"):
+        clf.partial_fit(X, y)
+    assert clf.set_params(warm_start=False).fit(X, y).n_iter_ == 1  # a new network
+
+
 def test_pickle_keeps_the_optimizer_state_and_the_random_stream(digits):
     X, y = digits[0][:300] / 16, digits[1][:300]
     clf = MLPClassifier((16,), solver="adam", max_iter=2, warm_start=True, dropout=0.1,

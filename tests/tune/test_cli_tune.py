@@ -123,3 +123,53 @@ def test_tune_refuses_a_bad_data_or_estimator_table_before_searching(tmp_path, c
     assert main(["tune", str(config), "--quiet"]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "bad-tune").exists()
+
+
+def _record_training_inputs(monkeypatch):
+    """The inputs of every network trained from now on (a fold's, a trial's or a refit's)."""
+    import retroprop.model_selection as model_selection
+    from retroprop.sklearn import MLPClassifier
+
+    seen = []
+    fit_module, fit = model_selection.fit_module, MLPClassifier.fit
+
+    def recording_fit_module(build_model, X, *args, **kwargs):
+        seen.append(np.array(X))
+        return fit_module(build_model, X, *args, **kwargs)
+
+    def recording_fit(self, X, *args, **kwargs):
+        seen.append(np.array(X))
+        return fit(self, X, *args, **kwargs)
+
+    monkeypatch.setattr(model_selection, "fit_module", recording_fit_module)
+    monkeypatch.setattr(MLPClassifier, "fit", recording_fit)
+    return seen
+
+
+def _standardized_on_themselves(X):
+    return np.allclose(X.mean(axis=0), 0, atol=1e-5) and np.allclose(X.std(axis=0), 1,
+                                                                       atol=1e-4)
+
+
+def test_train_cv_standardizes_each_fold_with_its_training_rows(tmp_path, monkeypatch,
+                                                                  capsys):
+    path = _first_label_csv(tmp_path / "first_label.csv")
+    seen = _record_training_inputs(monkeypatch)
+    assert main(["train", "--dataset", str(path), "--label-column", "label", "--cv", "3",
+                 "--epochs", "1", "--hidden", "8"]) == 0
+    assert len(seen) == 3 and all(_standardized_on_themselves(X) for X in seen)
+
+
+def test_tune_standardizes_a_table_with_the_rows_each_trial_trains_on(tmp_path, monkeypatch,
+                                                                      capsys):
+    path = tmp_path / "table.csv"  # the label is the last column, as [data] takes it
+    X = np.random.default_rng(0).normal(3.0, 2.0, size=(120, 3))
+    path.write_text("a,b,c,label\n" + "".join(f"{a:.4f},{b:.4f},{c:.4f},{int(a > 3)}\n"
+                                               for a, b, c in X))
+    config = tmp_path / "search.toml"
+    config.write_text(CONFIG.format(trials=1).replace('"digits"', repr(str(path)))
+                      .replace("validation_fraction = 0.25", "cv = 3"))
+    seen = _record_training_inputs(monkeypatch)
+    assert main(["tune", str(config), "--quiet"]) == 0
+    assert len(seen) == 3 + 1 and all(_standardized_on_themselves(X) for X in seen)
+    assert "test score" in capsys.readouterr().out

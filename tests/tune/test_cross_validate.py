@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 import retroprop as rp
 from retroprop.data import KFold, StratifiedKFold
@@ -52,7 +53,8 @@ def test_cross_validate_regression_estimator_and_local_processes():
 
 def test_cross_validate_bad_input():
     X, y = np.zeros((10, 2), np.float32), np.arange(10) % 2
-    with pytest.raises(ValueError, match="cv must be an integer >= 2"):
+    with pytest.raises(ValueError,
+                       match=r"cv \(the number of folds\) must be an integer >= 2, got 1"):
         rp.cross_validate(build, X, y, cv=1)
     with pytest.raises(ValueError, match=r"unknown training options \['epoch'\]"):
         rp.cross_validate(build, X, y, cv=2, epoch=3)
@@ -72,3 +74,65 @@ def test_full_batch_optimizers_get_the_whole_training_set():
         warnings.simplefilter("error")  # the Trainer warns when a full-batch method gets less
         result = rp.cross_validate(lambda: build(16), X, y, cv=2, optimizer="lbfgs", epochs=2)
     assert result.mean["accuracy"] > 0.5
+
+
+class TrainingShares(ClassifierMixin, BaseEstimator):
+    """A classifier whose score is 1 when it was fitted on 20, 4 and 6 examples of the three
+    classes of ``LABELS`` (the shares of a stratified 3-fold), else 0."""
+
+    def __init__(self, c=0):
+        self.c = c
+
+    def fit(self, X, y):
+        self.classes_, self.counts_ = np.unique(y, return_counts=True)
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+    def score(self, X, y, sample_weight=None):
+        return float(self.counts_.tolist() == [20, 4, 6])
+
+
+LABELS = np.array([0] * 30 + [1] * 6 + [2] * 9)
+
+
+@pytest.mark.parametrize("y", [np.array(["barbera", "barolo", "grignolino"])[LABELS],
+                               LABELS.astype(np.float64)], ids=["strings", "floats"])
+def test_a_classifier_is_cross_validated_and_tuned_on_stratified_folds(y):
+    X = np.zeros((len(y), 1))
+    assert rp.cross_validate(TrainingShares(), X, y, cv=3).scores["score"].tolist() == [1.0] * 3
+    result = rp.tune(TrainingShares(), {"c": rp.tune.choice([0, 1])}, X, y, method="grid",
+                     cv=3)
+    assert [r["score"] for r in result.trials] == [1.0, 1.0]
+
+
+class StandardizedInputs(TrainingShares):
+    """A classifier whose score is 1 when its training inputs have mean 0 and standard
+    deviation 1 in every column (standardized with their own statistics), else 0."""
+
+    def fit(self, X, y):
+        self.standardized_ = bool(np.allclose(X.mean(axis=0), 0, atol=1e-6)
+                                  and np.allclose(X.std(axis=0), 1, atol=1e-6))
+        return super().fit(X, y)
+
+    def score(self, X, y, sample_weight=None):
+        return float(self.standardized_)
+
+
+def test_preprocess_is_fitted_on_the_training_rows_of_each_fold_and_trial():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(3.0, 2.0, (45, 2)), LABELS
+    result = rp.cross_validate(StandardizedInputs(), X, y, cv=3,
+                               preprocess=rp.data.StandardScaler())
+    assert result.scores["score"].tolist() == [1.0] * 3
+    X_val = X[:9] + 1.0
+    for options, refit_rows in (({"cv": 3}, X),
+                                ({"validation_data": (X_val, y[:9])}, np.vstack([X, X_val]))):
+        tuned = rp.tune(StandardizedInputs(), {"c": rp.tune.choice([0])}, X, y,
+                        method="grid", preprocess=rp.data.StandardScaler(), **options)
+        assert tuned.best_score == 1.0 and tuned.best_model.standardized_
+        np.testing.assert_allclose(tuned.preprocess.mean_, refit_rows.mean(axis=0))
+    with pytest.raises(TypeError, match=r"preprocess must be None or a transformer with fit "
+                                        r"and transform.*got str"):
+        rp.cross_validate(StandardizedInputs(), X, y, cv=3, preprocess="standardize")

@@ -4,11 +4,37 @@ estimates)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from retroprop.cli.config import TrainConfig
+from retroprop.cli.train import (
+    build_model,
+    check,
+    is_tabular,
+    load_prepared,
+    optimizer_settings,
+    prepare,
+    standardization,
+)
+
+
+@dataclass
+class FoldStandardization:
+    """The standardization of ``retroprop train`` as a transformer that cross-validation
+    fits on each fold's training rows only (so that no held-out row shapes the mean and
+    scale it is scored with); ``transform`` also shapes the rows as the model's input."""
+
+    input_shape: list[int]
+
+    def fit(self, X: np.ndarray) -> FoldStandardization:
+        self.preprocessing_ = standardization(X)
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        return prepare(X, self.preprocessing_, self.input_shape, "train --cv")
 
 
 def cross_validate_config(config: TrainConfig, cv: int, scheduler: str | None = None,
@@ -17,28 +43,24 @@ def cross_validate_config(config: TrainConfig, cv: int, scheduler: str | None = 
 
     The settings are checked as for a training run, before loading (``given`` names the
     settings that the user chose: those that ``--cv`` does not use are reported), and the
-    data are loaded, labelled and preprocessed as :func:`retroprop.cli.train.train` does.
+    data are loaded, labelled and preprocessed as :func:`retroprop.cli.train.train` does,
+    except that a feature table is standardized in each fold with the mean and scale of
+    that fold's training rows only (:class:`FoldStandardization`).
     """
     import retroprop as rp
-    from retroprop.cli.train import (
-        build_model,
-        check,
-        is_tabular,
-        load_prepared,
-        optimizer_settings,
-    )
     from retroprop.parallel import connect
 
     if isinstance(cv, bool) or not isinstance(cv, int) or cv < 2:
         raise ValueError(f"--cv must be a number of folds, at least 2, got {cv!r}")
     check(config, given or set(), is_tabular(config), cross_validation=True)
-    prepared = load_prepared(config)
+    prepared = load_prepared(config, standardize=False)
+    preprocess = None if prepared.preprocessing else FoldStandardization(prepared.input_shape)
     settings = optimizer_settings(config)
     executor = connect(scheduler) if scheduler else None
     try:
         result = rp.cross_validate(
             lambda: build_model(config, prepared.input_shape, prepared.classes), prepared.X,
-            prepared.y, cv=cv, seed=config.seed,
+            prepared.y, cv=cv, seed=config.seed, preprocess=preprocess,
             executor=executor, optimizer=config.optimizer, epochs=config.epochs,
             batch_size=config.batch_size or None, **settings)
     finally:

@@ -1,4 +1,5 @@
-"""``retroprop export MODEL --onnx out.onnx``: a saved model as an ONNX file."""
+"""``retroprop export MODEL --onnx out.onnx``: a saved model (a model file, or the
+``model.rpz`` of a run folder, as ``retroprop evaluate`` takes it) as an ONNX file."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "export", help="write a saved model as an ONNX file",
         description="Write a model saved by retroprop (model.rpz) as an ONNX model "
                     "(needs pip install onnx).")
-    export.add_argument("model", help="model file (model.rpz)")
+    export.add_argument("model", help="model file (model.rpz), or a run folder written by "
+                                      "retroprop train")
     export.add_argument("--onnx", required=True, metavar="OUT", help="the .onnx file to write")
     export.add_argument("--input-shape", metavar="SHAPE",
                         help="shape of one example without the batch axis, comma-separated "
@@ -44,9 +46,11 @@ def input_shape(model: Any, metadata: dict[str, Any], given: str | None) -> list
 
 def run(args: argparse.Namespace) -> None:
     import retroprop as rp
+    from retroprop.cli.train import model_file
     from retroprop.serialization import read_metadata
 
-    model = rp.load(args.model)
-    shape = input_shape(model, read_metadata(args.model), args.input_shape)
+    path = model_file(args.model)
+    model = rp.load(path)
+    shape = input_shape(model, read_metadata(path), args.input_shape)
     rp.onnx.export(model, args.onnx, shape)
     print(f"wrote {args.onnx}: input 'input' of shape (N, {', '.join(map(str, shape))})")

@@ -28,12 +28,20 @@ def prepare(X: np.ndarray, preprocessing: dict[str, Any], input_shape: list[int]
         raise ValueError(f"{where}: the model takes examples of {size} values (shape "
                          f"{tuple(input_shape)}), the data has examples of shape "
                          f"{X.shape[1:]} ({X[0].size} values)")
-    X = X.reshape(len(X), -1) if preprocessing["kind"] == "standardize" else X
     if preprocessing["kind"] == "scale":
         X = rp.datasets.scale(X, preprocessing["maximum"])
     else:
-        X = ((X - np.asarray(preprocessing["mean"])) / np.asarray(preprocessing["scale"]))
+        X = ((X.reshape(len(X), -1) - np.asarray(preprocessing["mean"]))
+             / np.asarray(preprocessing["scale"]))
     return np.asarray(X, dtype=np.float32).reshape(len(X), *input_shape)
+
+
+def standardization(X: np.ndarray) -> dict[str, Any]:
+    """The preprocessing of a feature table (what ``prepare`` applies, what the model file
+    records): each feature's mean and scale over the rows of ``X``."""
+    scaler = rp.data.StandardScaler().fit(X.reshape(len(X), -1))
+    return {"kind": "standardize", "mean": scaler.mean_.tolist(),
+            "scale": scaler.scale_.tolist()}
 
 
 def input_shape_for(config: TrainConfig, image_shape: tuple[int, ...]) -> list[int]:
@@ -127,35 +135,38 @@ def is_tabular(config: TrainConfig) -> bool:
 class Prepared:
     """A data set as ``retroprop train`` trains on it: ``X``, ``X_test`` preprocessed and
     shaped as the model's input; ``y``, ``y_test`` class indices 0..``classes``-1, named by
-    ``class_names`` (None when the labels were indices already)."""
+    ``class_names`` (None when the labels were indices already). ``preprocessing`` is None
+    when a feature table was left as loaded, for cross-validation to standardize each fold
+    with its own training rows."""
 
     data: DataSet
     X: np.ndarray
     y: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
-    preprocessing: dict[str, Any]
+    preprocessing: dict[str, Any] | None
     input_shape: list[int]
     classes: int
     class_names: list[str] | None
 
 
-def load_prepared(config: TrainConfig) -> Prepared:
+def load_prepared(config: TrainConfig, standardize: bool = True) -> Prepared:
     """Load ``config.dataset`` (a CSV file with ``label_column`` and ``missing``), encode
     its labels as class indices and preprocess its examples: images scaled by their maximum,
-    feature tables standardized with the training split's mean and scale."""
+    feature tables standardized with the training split's mean and scale (left as loaded
+    when ``standardize`` is False)."""
     options = {"label_column": config.label_column, "missing": config.missing}
     data = rp.datasets.load_dataset(config.dataset, **(options if is_tabular(config) else {}))
     (X, y), (X_test, y_test) = data.train, data.test
     y, y_test, class_names = encode_labels(y, y_test, data.class_names, data.source)
+    preprocessing: dict[str, Any] | None = None
     if data.maximum is not None:
-        preprocessing: dict[str, Any] = {"kind": "scale", "maximum": data.maximum}
-    else:
-        scaler = rp.data.StandardScaler().fit(X.reshape(len(X), -1))
-        preprocessing = {"kind": "standardize", "mean": scaler.mean_.tolist(),
-                         "scale": scaler.scale_.tolist()}
+        preprocessing = {"kind": "scale", "maximum": data.maximum}
+    elif standardize:
+        preprocessing = standardization(X)
     input_shape = input_shape_for(config, X.shape[1:])
-    X, X_test = (prepare(a, preprocessing, input_shape, "train") for a in (X, X_test))
+    if preprocessing is not None:
+        X, X_test = (prepare(a, preprocessing, input_shape, "train") for a in (X, X_test))
     classes = len(class_names) if class_names else int(max(y.max(), y_test.max())) + 1
     return Prepared(data, X, y, X_test, y_test, preprocessing, input_shape, classes,
                     class_names)

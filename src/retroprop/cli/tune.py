@@ -1,5 +1,7 @@
 """``retroprop tune CONFIG.toml``: a hyperparameter search of an ``rp.sklearn`` estimator
 described by a TOML file, stored as it goes, with a results table, plots and the best model.
+A feature table (a CSV file) is standardized in each trial with the mean and scale of the
+rows that the trial trains on, never with those it is scored on.
 
 .. code-block:: toml
 
@@ -69,18 +71,18 @@ def read_config(path: str | Path) -> dict[str, Any]:
     return config
 
 
-def _data(name: str) -> tuple[np.ndarray, ...]:
-    """Training and test sets as flat, scaled feature vectors."""
+def _data(name: str) -> tuple[tuple[np.ndarray, ...], Any]:
+    """Training and test sets as flat float32 feature vectors, images scaled by their
+    maximum; and the preprocessing that the search fits on each fold's training rows: a
+    ``StandardScaler`` for a feature table, None for images."""
     import retroprop as rp
 
     ((X, y), (X_test, y_test)), maximum = rp.datasets.load(name)
     X, X_test = X.reshape(len(X), -1), X_test.reshape(len(X_test), -1)
     if maximum is not None:
         X, X_test = rp.datasets.scale(X, maximum), rp.datasets.scale(X_test, maximum)
-    else:
-        scaler = rp.data.StandardScaler().fit(X)
-        X, X_test = scaler.transform(X), scaler.transform(X_test)
-    return (np.asarray(X, np.float32), y, np.asarray(X_test, np.float32), y_test)
+    preprocess = rp.data.StandardScaler() if maximum is None else None
+    return (np.asarray(X, np.float32), y, np.asarray(X_test, np.float32), y_test), preprocess
 
 
 def _estimator(table: dict[str, Any]) -> Any:
@@ -107,6 +109,7 @@ def _estimator(table: dict[str, Any]) -> Any:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run (or resume) the search of ``args.config`` and write its results."""
     import retroprop as rp
+    from retroprop.model_selection import stratifies
     from retroprop.parallel import connect
     from retroprop.tune import parse_space
     from retroprop.tune import search as tune_search
@@ -117,8 +120,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     space = parse_space(config["space"])
     output = Path(args.output or Path(args.config).with_suffix("").as_posix() + "-tune")
     output.mkdir(parents=True, exist_ok=True)
-    X, y, X_test, y_test = _data(config.get("data", {}).get("dataset", "digits"))
+    dataset = config.get("data", {}).get("dataset", "digits")
+    (X, y, X_test, y_test), preprocess = _data(dataset)
     options: dict[str, Any] = {"method": search.get("method", "random"),
+                               "preprocess": preprocess,
                                "n_trials": search.get("trials"),
                                "seed": search.get("seed", 0),
                                "round_size": search.get("round_size", 4)}
@@ -129,7 +134,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         X, X_val, y, y_val = train_test_split(
             X, y, test_size=search["validation_fraction"], random_state=options["seed"],
-            stratify=y if y.ndim == 1 and y.dtype.kind in "iu" else None)
+            stratify=y if stratifies(estimator, y) else None)
         options["validation_data"] = (X_val, y_val)
     else:
         options["cv"] = search.get("cv", 3)
@@ -144,6 +149,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             executor.close()
     result.to_csv(output / "trials.csv")
     result.plot(output)
+    if result.preprocess is not None:
+        X_test = result.preprocess.transform(X_test)
     test_score = float(result.best_model.score(X_test, y_test))
     rp.save(result.best_model.model_, output / "best_model.rpz",
             metadata={"best_params": {k: repr(v) for k, v in result.best_params.items()},

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from retroprop.optim.optimizer import check_count
 from retroprop.random import generator
 
 SAMPLINGS = ("uniform", "class_balanced", "hard_examples")
@@ -23,7 +24,8 @@ def batch_indices(n: int, batch_size: int | None, shuffle: bool = True,
     n : int
         Number of examples.
     batch_size : int or None
-        1 for online learning, None for the full batch.
+        1 for online learning, None for the full batch; any integer (Python's or
+        NumPy's, not a bool).
     shuffle : bool
         A new random order each epoch ("uniform" sampling).
     sampling : {"uniform", "class_balanced", "hard_examples"}
@@ -34,9 +36,9 @@ def batch_indices(n: int, batch_size: int | None, shuffle: bool = True,
         the mean error, so that high-error examples come more often without
         starving the rest (needs ``errors``; LeCun et al., Efficient BackProp).
     """
-    if batch_size is not None and (not isinstance(batch_size, int) or batch_size <= 0):
-        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
-    size = n if batch_size is None else batch_size
+    if batch_size is not None:
+        check_count(batch_size, "batch_size (or None, the full batch)")
+    size = n if batch_size is None else int(batch_size)
     if sampling == "uniform":
         order = generator().permutation(n) if shuffle else np.arange(n)
     elif sampling == "class_balanced":

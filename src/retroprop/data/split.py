@@ -8,6 +8,7 @@ from typing import cast
 
 import numpy as np
 
+from retroprop.optim.optimizer import check_count
 from retroprop.random import generator
 
 
@@ -39,7 +40,8 @@ def train_val_test_split(X: np.ndarray, y: np.ndarray, val_size: float = 0.1,
 
 
 class KFold:
-    """k-fold cross-validation: each of ``n_splits`` folds is the validation set once.
+    """k-fold cross-validation: each of ``n_splits`` folds (an integer >= 2, Python's or
+    NumPy's) is the validation set once.
 
     Examples
     --------
@@ -50,9 +52,8 @@ class KFold:
 
     def __init__(self, n_splits: int = 5, shuffle: bool = False, seed: int | None = None
                  ) -> None:
-        if not isinstance(n_splits, int) or n_splits < 2:
-            raise ValueError(f"KFold: n_splits must be an integer >= 2, got {n_splits!r}")
-        self.n_splits, self.shuffle, self.seed = n_splits, shuffle, seed
+        check_count(n_splits, f"{type(self).__name__}: n_splits", 2)
+        self.n_splits, self.shuffle, self.seed = int(n_splits), shuffle, seed
 
     def split(self, X: np.ndarray, y: np.ndarray | None = None
               ) -> Iterator[tuple[np.ndarray, np.ndarray]]:

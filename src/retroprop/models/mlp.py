@@ -11,6 +11,7 @@ from retroprop.nn.container import Sequential
 from retroprop.nn.dropout import Dropout
 from retroprop.nn.linear import Linear
 from retroprop.nn.module import Module
+from retroprop.optim.optimizer import check_count
 
 
 def mlp(sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0,
@@ -23,7 +24,7 @@ def mlp(sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0,
     Parameters
     ----------
     sizes : sequence of int
-        At least two: the input and output sizes.
+        At least two: the input and output sizes (Python or NumPy integers).
     activation : str, default "relu"
     dropout : float, default 0
         Drop probability after each hidden activation (0.5 in Berzal).
@@ -39,8 +40,11 @@ def mlp(sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0,
     (256, 784)
     """
     sizes = list(sizes)
-    if len(sizes) < 2 or any(not isinstance(s, int) or s <= 0 for s in sizes):
+    if len(sizes) < 2:
         raise ValueError(f"mlp: sizes must be at least two positive integers, got {sizes}")
+    for size in sizes:
+        check_count(size, f"mlp: every size in {sizes}")
+    sizes = [int(size) for size in sizes]
     if init is None:
         init = "he_normal" if activation in ("relu", "leaky_relu", "elu") else "lecun_uniform"
     layers: list[Module] = [Dropout(input_dropout)] if input_dropout else []

@@ -183,7 +183,26 @@ class BaseMLP(BaseEstimator):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {self.hidden_layer_sizes}.")
         return [int(s) for s in sizes]
 
+    def _architecture(self) -> dict[str, Any]:
+        """The parameters that the network and its loss are built with (``_initialize``),
+        which a continued fit cannot change."""
+        return {"hidden_layer_sizes": self._hidden_sizes(), "activation": self.activation,
+                "dropout": self.dropout, "batch_norm": self.batch_norm, "loss": self.loss}
+
+    def _check_architecture(self) -> None:
+        """A continued fit (``warm_start`` or ``partial_fit``) trains the network already
+        built: refuse parameters changed since then, which it would silently ignore."""
+        now = self._architecture()
+        for name, built in self._built_with.items():
+            if now[name] != built:
+                raise ValueError(
+                    f"{type(self).__name__}: {name} is {getattr(self, name)!r} but the fitted "
+                    f"network was built with {name}={built!r}; warm_start and partial_fit "
+                    f"continue that network: set {name} back, or fit with warm_start=False "
+                    f"to build a new one")
+
     def _initialize(self, n_features: int, n_outputs: int, dtype: np.dtype) -> None:
+        self._built_with = self._architecture()
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         self._rng = np.random.default_rng(seed)
         with using_generator(self._rng):
@@ -204,6 +223,8 @@ class BaseMLP(BaseEstimator):
     # ------------------------------------------------------------------ training
     def _fit(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> BaseMLP:
         first = not hasattr(self, "model_") or not (incremental or self.warm_start)
+        if not first:
+            self._check_architecture()
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
                              dtype=(np.float64, np.float32), reset=first)
         if hasattr(X, "toarray"):

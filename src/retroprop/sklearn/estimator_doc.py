@@ -35,7 +35,10 @@ PARAMETERS = """    hidden_layer_sizes : tuple of int, default (100,)
         Print the loss after every epoch.
     warm_start : bool, default False
         Continue from the fitted network, optimizer state and random stream: k fits with
-        ``max_iter=1`` equal one fit with ``max_iter=k``, bit for bit.
+        ``max_iter=1`` equal one fit with ``max_iter=k``, bit for bit. The parameters that
+        shape the network (``hidden_layer_sizes``, ``activation``, ``dropout``,
+        ``batch_norm``, ``loss``) cannot change between such fits (nor before
+        ``partial_fit``): a ValueError says which changed.
     momentum : float, default 0.9
         Momentum of "sgd".
     nesterovs_momentum : bool, default True

@@ -30,6 +30,9 @@ class TuneResult:
     best_score : float
     best_trial : int or None
     best_model : the best configuration retrained on training + validation data
+    preprocess : the ``preprocess`` transformer of the search fitted on the rows that
+        ``best_model`` was retrained on (None without one); its ``transform`` gives
+        ``best_model``'s inputs
     metric, direction : what was optimized, and whether "maximize" or "minimize"
     """
 
@@ -41,6 +44,7 @@ class TuneResult:
     best_params: dict[str, Any] = field(default_factory=dict)
     best_score: float | None = None
     best_model: Any = None
+    preprocess: Any = None
 
     @classmethod
     def from_study(cls, study: Any, space: dict[str, Domain], metric: str, direction: str

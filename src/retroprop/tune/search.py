@@ -19,7 +19,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -27,12 +27,15 @@ from retroprop.model_selection import (
     TRAINING,
     check_cv,
     check_inputs,
+    check_preprocess,
     fit_and_score,
     fit_module,
+    fitted_copy,
     folds,
     is_classification,
     is_estimator,
 )
+from retroprop.optim.optimizer import check_count
 from retroprop.parallel.executor import INSTALL_HINT, check_executor, run_tasks
 from retroprop.parallel.seeding import task_seed, using_generator
 from retroprop.tune.result import TuneResult
@@ -118,22 +121,28 @@ def _trial(job: dict[str, Any], params: dict[str, Any], seed: int) -> dict[str, 
         X_val, y_val = job["validation"]
         X_all, y_all = np.concatenate([X, X_val]), np.concatenate([y, y_val])
         train, test = np.arange(len(X)), np.arange(len(X), len(X_all))
-        scores, _ = fit_and_score(model, X_all, y_all, train, test, options, seed, build)
+        scores, _ = fit_and_score(model, X_all, y_all, train, test, options, seed, build,
+                                  job["preprocess"])
         value = _score(scores, job["metric"])
     else:
         values = [_score(fit_and_score(model, X, y, train, test, options,
-                                       task_seed(seed, fold), build)[0], job["metric"])
-                  for fold, (train, test) in enumerate(folds(X, y, job["cv"], None, seed))]
+                                       task_seed(seed, fold), build, job["preprocess"])[0],
+                         job["metric"])
+                  for fold, (train, test) in enumerate(folds(X, y, job["cv"], None, seed, model))]
         value = float(np.mean(values))
     return {"value": value, "seconds": time.perf_counter() - start, "pid": os.getpid()}
 
 
-def _refit(job: dict[str, Any], params: dict[str, Any], seed: int) -> Any:
-    """The best configuration trained on the training and validation data together."""
+def _refit(job: dict[str, Any], params: dict[str, Any], seed: int) -> tuple[Any, Any]:
+    """The best configuration trained on the training and validation data together, and
+    the ``preprocess`` transformer fitted on them (None without one)."""
     model, X, y = job["model"], job["X"], job["y"]
     if job["validation"] is not None:
         X, y = np.concatenate([X, job["validation"][0]]), np.concatenate([y,
                                                                           job["validation"][1]])
+    preprocess = None if job["preprocess"] is None else fitted_copy(job["preprocess"], X)
+    if preprocess is not None:
+        X = preprocess.transform(X)
     build, options = _split_params(model, params)
     with using_generator(np.random.default_rng(seed)):
         if is_estimator(model):
@@ -142,8 +151,8 @@ def _refit(job: dict[str, Any], params: dict[str, Any], seed: int) -> Any:
             estimator = clone(model).set_params(**build)
             if "random_state" in estimator.get_params():
                 estimator.set_params(random_state=seed % 2**31)
-            return estimator.fit(X, y)
-        return fit_module(model, X, y, {**job["training"], **options}, build)[0]
+            return estimator.fit(X, y), preprocess
+        return fit_module(model, X, y, {**job["training"], **options}, build)[0], preprocess
 
 
 def _study(storage: str | os.PathLike[str] | None, study_name: str, resume: bool,
@@ -171,7 +180,8 @@ def _study(storage: str | os.PathLike[str] | None, study_name: str, resume: bool
 def search(model: Callable[..., Any] | Any, space: dict[str, Domain], X: Any, y: Any, *,
            method: str = "random", n_trials: int | None = None,
            validation_data: tuple[Any, Any] | None = None, cv: int | None = None,
-           metric: str | None = None, seed: int = 0, round_size: int = 4,
+           metric: str | None = None, preprocess: Any = None, seed: int = 0,
+           round_size: int = 4,
            storage: str | os.PathLike[str] | None = None, study_name: str = "retroprop",
            resume: bool = False, executor: Any = None, n_jobs: int = 1, refit: bool = True,
            verbose: int = 0, **training: Any) -> TuneResult:
@@ -190,14 +200,22 @@ def search(model: Callable[..., Any] | Any, space: dict[str, Domain], X: Any, y:
         Training data.
     method : {"grid", "random", "bayesian", "genetic"}
     n_trials : int
-        The budget (default: the grid's size for "grid"; required otherwise).
+        The budget (default: the grid's size for "grid"; required otherwise); integers
+        here and in ``cv`` and ``round_size`` may be Python's or NumPy's.
     validation_data : (X_val, y_val), optional
         Score each trial on this set ...
     cv : int, optional
-        ... or by ``cv``-fold cross-validation of X, y (default 3 when no validation set).
+        ... or by ``cv``-fold cross-validation of X, y (default 3 when no validation set),
+        stratified as :func:`retroprop.cross_validate` stratifies by default.
     metric : str, optional
         What to optimize: ``"score"`` for an estimator; for a Module ``"accuracy"``
         (classes) or ``"loss"`` (minimized), or another metric of ``Trainer.evaluate``.
+    preprocess : transformer, optional
+        An object with ``fit`` and ``transform``, such as ``rp.data.StandardScaler()``,
+        fitted (a copy) on each fold's or the validation split's training rows only, as in
+        :func:`retroprop.cross_validate`; the refit fits it on all the rows it trains on
+        and keeps it in ``result.preprocess``, whose ``transform`` gives ``best_model``'s
+        inputs.
     seed : int
         Seeds the sampler and every trial (trial i uses its own stream).
     round_size : int, default 4
@@ -226,7 +244,8 @@ def search(model: Callable[..., Any] | Any, space: dict[str, Domain], X: Any, y:
     Returns
     -------
     TuneResult
-        ``trials`` (a table), ``best_params``, ``best_score``, ``best_model``;
+        ``trials`` (a table), ``best_params``, ``best_score``, ``best_model``,
+        ``preprocess``;
         ``to_csv(path)`` and ``plot(folder)``.
     """
     space = check_space(space)
@@ -235,13 +254,12 @@ def search(model: Callable[..., Any] | Any, space: dict[str, Domain], X: Any, y:
     grid = _grid(space) if method == "grid" else None
     if n_trials is None and grid is not None:
         n_trials = len(grid)
-    if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1:
-        raise ValueError(f"tune: n_trials (the budget) must be a positive integer, got "
-                         f"{n_trials!r}")
-    if not isinstance(round_size, int) or round_size < 1:
-        raise ValueError(f"tune: round_size must be a positive integer, got {round_size!r}")
+    check_count(n_trials, "tune: n_trials (the budget)")
+    check_count(round_size, "tune: round_size")
+    n_trials, round_size = int(cast(int, n_trials)), int(round_size)  # checked integers
     check_executor(executor, n_jobs, "tune")
     X, y = check_inputs(model, X, y, training, "tune")
+    check_preprocess(preprocess, "tune")
     _check_names(model, list(space))
     if validation_data is not None and cv is not None:
         raise ValueError("tune: give validation_data or cv, not both")
@@ -255,7 +273,7 @@ def search(model: Callable[..., Any] | Any, space: dict[str, Domain], X: Any, y:
             "accuracy" if is_classification(y) else "loss"
     direction = "minimize" if metric == "loss" else "maximize"
     job = {"model": model, "X": X, "y": y, "validation": validation_data,
-           "cv": cv, "metric": metric, "training": training}
+           "cv": cv, "metric": metric, "preprocess": preprocess, "training": training}
     sampler = _sampler(method, space, seed, n_trials)
     study = _study(storage, study_name, resume, direction, sampler)
     if grid is not None and not study.trials:
@@ -264,7 +282,8 @@ def search(model: Callable[..., Any] | Any, space: dict[str, Domain], X: Any, y:
     _run_search(study, space, job, n_trials, seed, round_size, executor, n_jobs, verbose)
     result = TuneResult.from_study(study, space, metric, direction)
     if refit and result.best_trial is not None:
-        result.best_model = _refit(job, result.best_params, task_seed(seed, result.best_trial))
+        result.best_model, result.preprocess = _refit(job, result.best_params,
+                                                      task_seed(seed, result.best_trial))
     return result
 
 

@@ -13,9 +13,15 @@ choice([(32,), (64, 32)])
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+
+def _is_integer(value: Any) -> bool:
+    """An integral number, Python's or NumPy's, that is not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 class Domain:
@@ -99,17 +105,20 @@ class log_uniform(uniform):
 
 @dataclass(frozen=True)
 class integer(Domain):
-    """An integer in [low, high] (both included), optionally on a log scale."""
+    """An integer in [low, high] (both included), optionally on a log scale; ``low`` and
+    ``high`` may be Python or NumPy integers and are kept as Python ints."""
 
     low: int
     high: int
     log: bool = False
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.low, int) and isinstance(self.high, int)
+        if not (_is_integer(self.low) and _is_integer(self.high)
                 and self.low <= self.high) or (self.log and self.low <= 0):
             raise ValueError(f"integer needs integers low <= high (low > 0 on a log scale), "
                              f"got low={self.low!r}, high={self.high!r}")
+        object.__setattr__(self, "low", int(self.low))
+        object.__setattr__(self, "high", int(self.high))
 
     def suggest(self, trial: Any, name: str) -> Any:
         return trial.suggest_int(name, self.low, self.high, log=self.log)
