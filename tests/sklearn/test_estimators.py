@@ -199,3 +199,20 @@ def test_batch_norm_trains_when_an_epoch_would_end_with_one_example(estimator, n
     model = estimator((8,), batch_norm=True, batch_size=batch_size, max_iter=3,
                       random_state=0).fit(X, y)
     assert model.n_iter_ == 3 and np.all(np.isfinite(model.loss_curve_))
+
+
+@pytest.mark.parametrize("loss, solver", [("squared_error", "adam"),
+                                          ("binary_cross_entropy", "adam"),
+                                          ("squared_error", "levenberg_marquardt")])
+def test_a_classifier_trains_on_squared_error_and_per_class_cross_entropy(loss, solver):
+    """Class labels become one-hot targets for a loss that compares the outputs with a
+    target of their shape (the lectures train classifiers on the squared error)."""
+    X, y = load_digits(return_X_y=True)
+    if solver == "levenberg_marquardt":  # full batch: a small problem
+        X, y = X[:150], y[:150] % 3
+    clf = MLPClassifier((8,) if solver != "adam" else (32,), loss=loss, solver=solver,
+                        max_iter=30 if solver == "adam" else 5, learning_rate_init=0.01,
+                        random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert clf.fit(X / 16, y).score(X / 16, y) > 0.9

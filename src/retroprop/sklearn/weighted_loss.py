@@ -30,12 +30,22 @@ def _cross_entropy(outputs: Tensor, target: np.ndarray) -> Tensor:
     return F.cross_entropy(outputs, target[:, 0].astype(np.int64), "none")
 
 
+def _one_hot(outputs: Tensor, target: np.ndarray) -> np.ndarray:
+    """The targets in the outputs' shape: a single column of class indices against k > 1
+    outputs (a classifier trained on squared error, as the lectures train, or on one
+    binary cross-entropy per class) becomes one-hot rows; anything else is unchanged."""
+    if target.shape[1] == 1 and outputs.shape[1] > 1:
+        return np.eye(outputs.shape[1], dtype=outputs.dtype)[target[:, 0].astype(np.int64)]
+    return target
+
+
 def _squared_error(outputs: Tensor, target: np.ndarray) -> Tensor:
-    return F.mse_loss(outputs, target, "none").mean(axis=1)
+    return F.mse_loss(outputs, _one_hot(outputs, target), "none").mean(axis=1)
 
 
 def _binary_cross_entropy(outputs: Tensor, target: np.ndarray) -> Tensor:
-    return F.binary_cross_entropy_with_logits(outputs, target, "none").mean(axis=1)
+    return F.binary_cross_entropy_with_logits(outputs, _one_hot(outputs, target),
+                                              "none").mean(axis=1)
 
 
 #: Losses by name: each returns one loss per example.
@@ -105,10 +115,10 @@ class WeightedLoss(Loss):
         Levenberg–Marquardt minimizes (squared error only)."""
         if self.per_example is not _squared_error:
             raise TypeError("Levenberg–Marquardt minimizes a sum of squares ½ Σ r²: use it "
-                            "with loss='squared_error' (MLPRegressor)")
+                            "with loss='squared_error'")
         target = np.asarray(target)
         scale = np.sqrt(target[:, -1:]).astype(outputs.dtype)
-        return (outputs - target[:, :-1].astype(outputs.dtype)) * scale
+        return (outputs - _one_hot(outputs, target[:, :-1]).astype(outputs.dtype)) * scale
 
 
 def pack(targets: np.ndarray, weights: np.ndarray) -> np.ndarray:
