@@ -56,18 +56,34 @@ def test_perceptron_in_weight_space_adds_or_subtracts_the_input():
 
 def test_initialization_claims():
     data = rp.experiments.initialization().data
-    tanh_small = data[("tanh", "N(0, 0.01)")]["activation_var"]
-    assert tanh_small[-1] < 1e-2 * tanh_small[0]  # vanishes
-    assert data[("tanh", "N(0, 1)")]["saturated"] > 0.5  # saturates
+    small, glorot = data[("tanh", "N(0, 0.01)")], data[("tanh", "Glorot")]
+    # too small: the activations vanish forwards, the error δ backwards (×0.5 a layer),
+    # and every layer's weight gradient is far smaller than under Glorot
+    assert small["activation_var"][-1] < 1e-2 * small["activation_var"][0]
+    assert small["delta_var"][0] < 1e-2 * small["delta_var"][-1]
+    assert max(small["gradient_var"]) < 0.05 * min(glorot["gradient_var"])
+    # too large: tanh saturates (and, 50 units wide, δ grows towards the input); ReLU explodes
+    large = data[("tanh", "N(0, 1)")]
+    assert large["saturated"] > 0.5 and large["delta_var"][0] > 100 * large["delta_var"][-1]
+    relu_large = data[("relu", "N(0, 1)")]["activation_var"]
+    assert relu_large[-1] > 1e10 * relu_large[0]
+    # Glorot on tanh and He on ReLU keep the variance of activations and weight gradients
     for key in (("tanh", "Glorot"), ("relu", "He")):
-        variances = data[key]["activation_var"]
-        assert max(variances) / min(variances) < 10, key
+        for measure in ("activation_var", "gradient_var"):
+            variances = data[key][measure]
+            assert max(variances) / min(variances) < 10, (key, measure)
 
 
 def test_learning_rate_too_small_right_too_big():
-    rows = rp.experiments.learning_rate(epochs=8).rows
-    small, right, big = (row[2] for row in rows)
-    assert right < small and right < big
+    result = rp.experiments.learning_rate(epochs=30)
+    curves = [np.array(curve) for _, curve in result.panels[0].curves.values()]
+    small, right, big = curves
+    assert np.all(np.diff(small) < 0) and small[-1] > 0.9 * small[0]  # slow progress
+    assert np.all(np.diff(right) < 0) and right[-1] < 0.2 * right[0]  # steady descent
+    # too big: E moves away from the minimum, rising far above its start and swinging
+    assert big[-1] > 10 * big[0] and np.all(big[1:] > right[1:])
+    assert np.sum(np.diff(big) > 0) >= 5 and np.sum(np.diff(big) < 0) >= 5
+    assert [row[4] for row in result.rows] == [0, 0, np.sum(np.diff(big) > 0)]
 
 
 def test_batch_norm_experiment():
@@ -180,6 +196,12 @@ def test_regularization_shows_overfitting_and_a_binding_max_norm(tmp_path):
     assert bound["largest_norm"] <= 1 + 1e-5 < data["none"]["largest_norm"]
     assert bound["at_bound"] > bound["units"] // 2  # the bound binds
     assert len(data["early stopping (patience 20)"]["validation"]) < 300
+    # "dropout reduce significativamente el error": on the wide ReLU network, dropout 0.5
+    # lowers the best and the final validation loss and the test error
+    plain, dropped = data["none, ReLU 256"], data["dropout 0.5, ReLU 256"]
+    assert dropped["validation"].min() < 0.85 * plain["validation"].min()
+    assert dropped["validation"][-1] < plain["validation"][-1]
+    assert dropped["test_error"] < plain["test_error"] - 0.01
     result.plot(tmp_path / "regularization.png")
     assert (tmp_path / "regularization.png").stat().st_size > 50_000
 

@@ -27,20 +27,43 @@ INITS = {"N(0, 0.01)": nn.init.normal(std=0.1), "N(0, 1)": nn.init.normal(std=1.
 
 def initialization(depth: int = 10, width: int = 50, batch: int = 1000, seed: int = 0
                    ) -> ExperimentResult:
-    """Seed 002: Var[y] = n σ_w² σ_x² for a unit with n inputs, so the variance of the
-    activations (and of the gradients) changes by n σ_w² per layer. A 10-layer tanh and a
-    10-layer ReLU network of 50 units on N(0, 1) inputs: variance of activations and
-    gradients layer by layer under N(0, 0.01) (variance 0.01: n σ² = 0.5 per layer, the
-    activations vanish), N(0, 1) (n σ² = 50: tanh saturates), LeCun, Glorot and He."""
+    """Moreno, "Redes neuronales profundas: introducción" (Zacatecas), "Inicialización de
+    pesos", and Fuentes Pineda, "Introducción al Deep Learning" (UNAM), módulo 8,
+    "Explosión y desvanecimiento del gradiente: inicialización (1) y (2)".
+
+    A unit with n inputs of variance σ_x² and weights of variance σ_w² has
+    Var[y] = n σ_w² σ_x² (Moreno); backwards, the error δ = ∂E/∂z of a layer is
+    Var[δ_(l-1)] = n σ_w² E[φ'(z)²] Var[δ_l]. A 10-layer tanh and a 10-layer ReLU network
+    of 50 units on N(0, 1) inputs, with E = Σ r ⊙ y_L / size for a fixed random r, gives
+    layer by layer the variance of the activations y, of δ (measured as ∂E/∂b) and of
+    ∂E/∂W = δ yᵀ under five initializations:
+
+    * N(0, 0.01) (σ_w² = 0.01, n σ_w² = 0.5): too small. The activations vanish going
+      forward, δ vanishes going backward (×≈0.5 per layer towards the input), and the
+      weight gradients are small in every layer ("activaciones tienden a volverse 0").
+    * N(0, 1) (n σ_w² = 50): too large. Tanh saturates (the table's fraction of units
+      with |y| > 0.99, whose φ' = 1 - y² < 0.02 passes back almost no gradient: "genera
+      saturación de las neuronas"); ReLU activations explode. In this 50-unit tanh network
+      the few unsaturated units still carry δ through the large weights, so δ grows
+      (×≈4 per layer) towards the input instead of vanishing.
+    * LeCun, Glorot (σ_w² = 2 / (n_e + n_s)) and He (σ_w² = 2 / n_e): Glorot on tanh and
+      He on ReLU keep the variance of the activations and of ∂E/∂W nearly constant across
+      the layers.
+    """
     check_positive("initialization", width=width, batch=batch)
     if not isinstance(depth, int) or depth < 2:
         raise ValueError(f"initialization: depth must be an integer >= 2, got {depth!r}")
     manual_seed(seed)
-    x = np.random.default_rng(seed).standard_normal((batch, width))
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, width))
+    projection = rng.standard_normal((batch, width))
     rows, panels, data = [], [], {}
+    layer_numbers = list(range(1, depth + 1))
     for activation in ("tanh", "relu"):
-        panel = Panel(f"{activation}: activation variance per layer", xlabel="layer",
-                      ylabel="Var[y]", log_y=True)
+        forward = Panel(f"{activation}: activation variance per layer", xlabel="layer",
+                        ylabel="Var[y]", log_y=True)
+        backward = Panel(f"{activation}: error variance per layer", xlabel="layer",
+                         ylabel="Var[∂E/∂b]", log_y=True)
         for name, init in INITS.items():
             layers = [nn.Linear(width, width, init=init, activation=activation,
                                 dtype=np.float64) for _ in range(depth)]
@@ -48,20 +71,25 @@ def initialization(depth: int = 10, width: int = 50, batch: int = 1000, seed: in
             for layer in layers:
                 h = layer(h)
                 outputs.append(h)
-            h.backward(np.ones_like(h.data) / h.size)
+            h.backward(projection / h.size)
             act = [float(o.data.var()) for o in outputs]
+            delta = [float(grad_of(cast(Parameter, layer.bias)).var()) for layer in layers]
             grad = [float(grad_of(layer.weight).var()) for layer in layers]
             saturated = float(np.mean(np.abs(outputs[-1].data) > 0.99)) \
                 if activation == "tanh" else float("nan")
-            data[(activation, name)] = {"activation_var": act, "gradient_var": grad,
-                                        "saturated": saturated}
-            rows.append([activation, name, act[0], act[-1], grad[0], grad[-1], saturated])
-            panel.curves[name] = (list(range(1, depth + 1)), act)
-        panels.append(panel)
+            data[(activation, name)] = {"activation_var": act, "delta_var": delta,
+                                        "gradient_var": grad, "saturated": saturated}
+            rows.append([activation, name, act[0], act[-1], delta[-1], delta[0], grad[0],
+                         grad[-1], saturated])
+            forward.curves[name] = (layer_numbers, act)
+            backward.curves[name] = (layer_numbers, delta)
+        panels += [forward, backward]
     return ExperimentResult(
         "initialization", ["network", "init", "Var[y] layer 1", f"Var[y] layer {depth}",
-                           "Var[∂W] layer 1", f"Var[∂W] layer {depth}",
-                           "saturated (tanh)"], rows, panels, data=data)
+                           f"Var[δ] layer {depth}", "Var[δ] layer 1", "Var[∂W] layer 1",
+                           f"Var[∂W] layer {depth}", "saturated (tanh)"], rows, panels,
+        notes=["δ = ∂E/∂z, measured as ∂E/∂b; saturated: units with |y| > 0.99 in the "
+               "last layer"], data=data)
 
 
 NIELSEN = "Nielsen, 'Neural Networks and Deep Learning', ch. 5 (fig/generate_gradient.py)"

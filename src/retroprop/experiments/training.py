@@ -24,29 +24,40 @@ from retroprop.tensor.tensor import Tensor
 from retroprop.train.trainer import Trainer
 
 
-def learning_rate(rates: tuple[float, float, float] = (0.001, 0.1, 5.0), epochs: int = 20,
+def learning_rate(rates: tuple[float, float, float] = (0.01, 1.0, 5.0), epochs: int = 100,
                   seed: int = 0) -> ExperimentResult:
     """Tobón & Aguirre, "Redes Neuronales Artificiales" (UNAL Manizales), section 5
-    "Problemas con el gradiente", panels "Too small", "Just right", "Big Learning Rate":
-    the same MLP on the digits with a rate too small (slow progress), right, and too big
-    (oscillation or divergence)."""
+    "Problemas con el gradiente" ("Desvanecimiento y Explosión del gradiente III"), panels
+    "Too small", "Just right", "Big Learning Rate": gradient descent w ← w - η ∂E/∂w on
+    the same 64-32-10 tanh network and the digits, with full-batch steps (one step per
+    epoch, so that the curve is E itself, free of mini-batch noise).
+
+    Too small a rate (η = 0.01) makes slow progress; the right one (η = 1) brings E down
+    steadily; too big a rate (η = 5) makes the model diverge, "en vez de acercarse al
+    mínimo se aleje": E rises far above its start and swings from step to step. The table
+    counts the steps at which E rose."""
     check_positive("learning_rate", epochs=epochs, **{f"rates[{i}]": r
                                                       for i, r in enumerate(rates)})
     X, y, X_test, y_test = flat_digits()
-    rows, panel = [], Panel("training loss", ylabel="loss", log_y=True)
+    rows, panel = [], Panel("training loss (full batch)", xlabel="step", ylabel="loss",
+                            log_y=True)
     for rate, label in zip(rates, ("too small", "right", "too big"), strict=True):
         manual_seed(seed)
-        model = mlp([64, 32, 10])
+        model = mlp([64, 32, 10], activation="tanh")
         trainer = Trainer(model, nn.CrossEntropyLoss(), SGD(model.parameters(), lr=rate))
         try:
-            losses = trainer.fit(X, y, epochs=epochs, verbose=0).history["loss"]
+            losses = trainer.fit(X, y, epochs=epochs, batch_size=None,
+                                 verbose=0).history["loss"]
             accuracy = trainer.evaluate(X_test, y_test)["accuracy"]
         except FloatingPointError:
             losses, accuracy = [float("inf")], float("nan")
-        rows.append([f"η = {rate} ({label})", losses[0], losses[-1], accuracy])
+        rises = int(np.sum(np.diff(losses) > 0))
+        rows.append([f"η = {rate} ({label})", losses[0], losses[-1], max(losses), rises,
+                     accuracy])
         panel.curves[f"η = {rate} ({label})"] = (list(range(1, len(losses) + 1)), losses)
-    return ExperimentResult("learning-rate", ["rate", "first loss", "last loss",
-                                              "test accuracy"], rows, [panel])
+    return ExperimentResult("learning-rate", ["rate", "first loss", "last loss", "highest loss",
+                                              "steps that rose", "test accuracy"], rows,
+                            [panel])
 
 
 SURFACES: dict[str, tuple[Callable[[Tensor], Tensor], list[float], tuple[float, ...]]] = {

@@ -26,7 +26,8 @@ class WeightLayer(Module):
     l2 : float
         Adds (λ/2) Σ w² to the loss, so ∂/∂w gains λ w.
     l1 : float
-        λ Σ |w|, minimized by a proximal (soft-threshold) step after each update,
+        λ Σ |w| (no ½: Fuentes Pineda's (λ/2)‖θ‖₁, "Introducción al Deep Learning", is
+        ``l1`` = λ/2), minimized by a proximal (soft-threshold) step after each update,
         w ← sign(w) max(|w| - η λ, 0), so that weights land exactly on zero (a plain
         subgradient step never does). η is the step size the optimizer took for that
         weight (``Optimizer.prox_rate``: the learning rate of SGD, the per-weight rate of

@@ -40,10 +40,12 @@ class Newton(FullBatchOptimizer):
       ``cg_iter`` iterations, at a residual of ``cg_tol`` relative, or at a direction of
       negative curvature.
 
-    By default the damping λ adapts (Levenberg–Marquardt rule): the ratio ρ of actual to
-    predicted decrease of E multiplies λ by 2/3 when ρ > 3/4 and by 3/2 when ρ < 1/4, and
-    a step that raises E is undone. ``step(closure)`` runs up to ``max_iter`` iterations,
-    and stops when E changes by less than ``tolerance_change``.
+    By default the damping λ adapts (Levenberg–Marquardt rule): the ratio
+    ρ = (E(w) - E(w + p)) / (E(w) - m(p)) of actual to predicted decrease, for the step
+    taken p = η Δ and the quadratic model at the old weights
+    m(p) = E(w) + ∇E(w)ᵀp + ½ pᵀH(w)p, multiplies λ by 2/3 when ρ > 3/4 and by 3/2 when
+    ρ < 1/4, and a step that raises E is undone. ``step(closure)`` runs up to ``max_iter``
+    iterations, and stops when E changes by less than ``tolerance_change``.
 
     Examples
     --------
@@ -126,6 +128,14 @@ class Newton(FullBatchOptimizer):
             rr = new
         return delta
 
+    def _predicted_decrease(self, closure: Closure, w: np.ndarray, grad: np.ndarray,
+                            step: np.ndarray) -> float:
+        """The decrease that the quadratic model at the old weights w predicts for the step
+        p actually taken (p = η Δ): E(w) - m(p) = -(∇E(w)ᵀp + ½ pᵀH(w)p), as in the
+        Levenberg–Marquardt and trust-region rules. Leaves the weights at w."""
+        curvature = self._hessian_vector(closure, w.astype(np.float64))(step)
+        return -(float(grad @ step) + 0.5 * float(step @ curvature))
+
     def step(self, closure: Closure | None = None) -> float:
         closure = self._required_closure(closure)
         group = self.param_groups[0]
@@ -136,6 +146,9 @@ class Newton(FullBatchOptimizer):
         for _ in range(group["max_iter"]):
             w = flat.gather(self.params)
             delta = self._solve(closure, grad, 0.0 if plain else state["damping"])
+            predicted = 0.0
+            if group["adapt_damping"] and not plain:
+                predicted = self._predicted_decrease(closure, w, grad, group["lr"] * delta)
             flat.add(self.params, group["lr"], delta)
             new_loss, new_grad = self._loss_and_grad(closure)
             if plain:
@@ -145,8 +158,6 @@ class Newton(FullBatchOptimizer):
                     break
                 continue
             if group["adapt_damping"]:
-                hd = self._hessian_vector(closure, flat.gather(self.params))
-                predicted = -(float(grad @ delta) + 0.5 * float(delta @ (hd(delta))))
                 ratio = (loss - new_loss) / predicted if predicted > 0 else -1.0
                 if ratio > 0.75:
                     state["damping"] *= 2 / 3
