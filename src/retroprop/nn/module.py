@@ -424,6 +424,8 @@ class Module(metaclass=ModuleType):
                     f"{current.shape} in the model"
                 )
             np.copyto(current, value, casting="unsafe")
+            if is_param:
+                module._parameters[name]._version += 1
 
     # ------------------------------------------------------------------ regularization
     def penalty(self) -> Tensor | None:

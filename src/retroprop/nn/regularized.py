@@ -146,8 +146,10 @@ class WeightLayer(Module):
                 shrunk = np.abs(param.data) - threshold
                 np.maximum(shrunk, 0, out=shrunk)
                 param.data[...] = np.sign(param.data) * shrunk
+                param._version += 1
         if self.constraint is not None:
             self.constraint(self.weight.data, self.norm_axes)
+            self.weight._version += 1
 
     def regularization_repr(self) -> str:
         parts = [f"l1={self.l1}"] if self.l1 else []

@@ -31,6 +31,7 @@ schedules and the L1 step read instead of guessing:
 from __future__ import annotations
 
 import copy
+import functools
 import numbers
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -107,6 +108,11 @@ class Optimizer:
     #: Whether the weights may be moved between two steps (L1's soft-threshold, a
     #: constraint's projection) without contradicting what the method carries over.
     allows_projection: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = _counting_writes(cls.step)  # type: ignore[method-assign]
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         if self.step_kind not in STEP_KINDS:
@@ -310,3 +316,22 @@ class Optimizer:
             settings = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params")
             lines.append(f"  group {i}: {len(group['params'])} parameters, {settings}")
         return "\n".join([*lines, ")"])
+
+
+def _counting_writes(step: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap an optimizer's ``step`` so that it counts its writes to the parameters that
+    have a gradient (their ``_version``; the others did not move): a graph built before
+    the step then refuses to backpropagate through the old values (see
+    ``retroprop.tensor.tensor``)."""
+
+    @functools.wraps(step)
+    def wrapper(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return step(self, *args, **kwargs)
+        finally:
+            for group in self.param_groups:
+                for param in group["params"]:
+                    if param.grad is not None:
+                        param._version += 1
+
+    return wrapper

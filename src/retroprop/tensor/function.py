@@ -34,6 +34,8 @@ class Function:
     """Base class of the operations recorded on the tape."""
 
     parents: tuple[Tensor, ...]
+    #: each input's ``_version`` when the node was made (checked by ``backward``)
+    versions: tuple[int, ...]
     needs_input_grad: tuple[bool, ...]
     #: Creation order: a node is always made after the nodes of its inputs, so
     #: visiting nodes by decreasing number is a topological order (as in PyTorch).
@@ -69,6 +71,7 @@ class Function:
             out.requires_grad = True
             out._ctx = fn
             fn.parents = inputs
+            fn.versions = tuple([t._version for t in inputs])
             fn.sequence_number = next(_sequence)
         return out
 

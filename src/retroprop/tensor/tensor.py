@@ -73,7 +73,7 @@ class Tensor:
            [2., 2., 2.]], dtype=float32)
     """
 
-    __slots__ = ("__weakref__", "_ctx", "data", "grad", "requires_grad")
+    __slots__ = ("__weakref__", "_ctx", "_version", "data", "grad", "requires_grad")
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator
     # Comparisons give element-wise tensors, so hashing stays by identity (as in PyTorch):
     # optimizers key their state by the parameter object.
@@ -87,6 +87,10 @@ class Tensor:
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
         self._ctx: Function | None = None
+        #: How many times ``data`` was written in place by the library (an optimizer's
+        #: step, ``load_state_dict``): a node records it, and ``backward`` refuses to use
+        #: an input written since, as PyTorch's version counter does.
+        self._version = 0
 
     @classmethod
     def _wrap(cls, data: np.ndarray, requires_grad: bool = False) -> Tensor:
@@ -96,6 +100,7 @@ class Tensor:
         tensor.grad = None
         tensor.requires_grad = requires_grad
         tensor._ctx = None
+        tensor._version = 0
         return tensor
 
     # ------------------------------------------------------------------ properties
@@ -257,6 +262,9 @@ class Tensor:
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if self._ctx is not None and not requires_grad:
             raise RuntimeError("requires_grad_(False) works on leaf tensors only; use detach()")
+        if requires_grad and self.data.dtype.kind != "f":
+            raise RuntimeError(f"requires_grad_: only tensors of a floating-point dtype can "
+                               f"require gradients, got {self.data.dtype}")
         self.requires_grad = requires_grad
         return self
 
@@ -333,9 +341,13 @@ def _sequence_number(tensor: Tensor) -> int:
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum ``grad`` over the axes that broadcasting added or stretched, giving ``shape``."""
+    """Sum ``grad`` over the axes that broadcasting added or stretched, giving ``shape``
+    (a gradient with fewer axes than ``shape``, such as a bias's Σ over the rows for a
+    bias of shape (1, out), gains leading axes of size 1 first)."""
     if grad.shape == shape:
         return grad
+    if grad.ndim < len(shape):
+        grad = grad.reshape((1,) * (len(shape) - grad.ndim) + grad.shape)
     lead = grad.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
@@ -355,6 +367,7 @@ def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool,
         if grad is None:
             continue
         ctx = node._ctx
+        _check_versions(ctx)  # type: ignore[arg-type]
         input_grads = ctx.backward(grad)  # type: ignore[union-attr]
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
@@ -385,6 +398,21 @@ def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool,
             adopted.add(id(grad))
         else:  # a view, or a NumPy scalar (what ufuncs give for 0-d arrays)
             leaf.grad = np.array(grad, order="K")
+
+
+def _check_versions(ctx: Function) -> None:
+    """Refuse a node one of whose inputs was written in place since the forward pass (by
+    an optimizer's step, say): its backward would use the new values. Every input is
+    checked, also of operations that keep none of their inputs' values (an addition),
+    where PyTorch checks only the inputs it saved."""
+    for index, (parent, version) in enumerate(zip(ctx.parents, ctx.versions, strict=True)):
+        if parent._version != version:
+            raise RuntimeError(
+                f"backward: input {index} of {type(ctx).__name__} (shape {parent.shape}) was "
+                f"modified in place after the forward pass (version {version} then, "
+                f"{parent._version} now: an optimizer step, load_state_dict); its gradient "
+                "would use the new values. Call backward() before optimizer.step(), or "
+                "compute the loss again")
 
 
 def _pop_gradient(grads: dict[int, np.ndarray], tensor: Tensor,
