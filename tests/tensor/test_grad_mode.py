@@ -75,3 +75,40 @@ def test_a_new_thread_records_even_when_started_inside_no_grad():
         _in_thread(lambda: seen.append(rp.is_grad_enabled())).join(TIMEOUT)
         assert not rp.is_grad_enabled()
     assert seen == [True]
+
+
+def test_a_decorated_generator_runs_each_step_of_its_body_in_the_mode():
+    """As PyTorch's: the mode holds while the generator's body runs, not only while the
+    call makes the generator, and the caller's mode is back between steps."""
+    w = rp.Tensor([1.0], requires_grad=True)
+
+    @rp.no_grad()
+    def steps():
+        for _ in range(2):
+            received = yield (w * 2).requires_grad
+            assert received in (None, "go")
+        return "done"
+
+    seen, gen = [], steps()
+    seen.append(next(gen))
+    assert rp.is_grad_enabled()
+    seen.append(gen.send("go"))
+    with pytest.raises(StopIteration) as stop:
+        next(gen)
+    assert seen == [False, False] and stop.value.value == "done"
+
+
+def test_the_decorators_work_without_parentheses():
+    w = rp.Tensor([1.0], requires_grad=True)
+
+    @rp.no_grad
+    def off():
+        return (w * 2).requires_grad
+
+    @rp.enable_grad
+    def on():
+        return (w * 2).requires_grad
+
+    assert off() is False
+    with rp.no_grad():
+        assert on() is True

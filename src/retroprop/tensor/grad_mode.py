@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import threading
+from collections.abc import Callable, Generator
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Mode(threading.local):
@@ -43,9 +49,42 @@ class _GradMode(contextlib.ContextDecorator, contextlib.AbstractContextManager[N
         mode = _mode
         mode.enabled = mode.previous.pop()
 
+    def __call__(self, func: F) -> F:
+        """Decorate ``func``; a generator function runs each step of its body in the mode
+        (as PyTorch's), not only the call that makes the generator."""
+        if not inspect.isgeneratorfunction(func):
+            return super().__call__(func)
 
-def no_grad() -> contextlib.AbstractContextManager[None]:
-    """Context manager (and decorator) in which no operation is recorded.
+        @functools.wraps(func)
+        def generator(*args: Any, **kwargs: Any) -> Any:
+            return (yield from self._stepped(func(*args, **kwargs)))
+
+        return generator  # type: ignore[return-value]
+
+    def _stepped(self, gen: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
+        try:
+            with self:
+                response = gen.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with self:
+                        gen.close()
+                    raise
+                except BaseException as error:
+                    with self:
+                        response = gen.throw(error)
+                else:
+                    with self:
+                        response = gen.send(request)
+        except StopIteration as stop:
+            return stop.value
+
+
+def no_grad(func: F | None = None) -> Any:
+    """Context manager (and decorator, with or without parentheses) in which no operation
+    is recorded.
 
     Examples
     --------
@@ -56,9 +95,10 @@ def no_grad() -> contextlib.AbstractContextManager[None]:
     >>> y.requires_grad
     False
     """
-    return _GradMode(False)
+    return _GradMode(False) if func is None else _GradMode(False)(func)
 
 
-def enable_grad() -> contextlib.AbstractContextManager[None]:
-    """Context manager that records operations again inside a ``no_grad`` block."""
-    return _GradMode(True)
+def enable_grad(func: F | None = None) -> Any:
+    """Context manager (and decorator) that records operations again inside a ``no_grad``
+    block."""
+    return _GradMode(True) if func is None else _GradMode(True)(func)
