@@ -367,7 +367,9 @@ def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool,
         if grad is None:
             continue
         ctx = node._ctx
-        _check_versions(ctx)  # type: ignore[arg-type]
+        for parent, version in zip(ctx.parents, ctx.versions, strict=True):  # type: ignore[union-attr]
+            if parent._version != version:
+                _refuse_written(ctx, parent, version)  # type: ignore[arg-type]
         input_grads = ctx.backward(grad)  # type: ignore[union-attr]
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
@@ -400,19 +402,18 @@ def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool,
             leaf.grad = np.array(grad, order="K")
 
 
-def _check_versions(ctx: Function) -> None:
-    """Refuse a node one of whose inputs was written in place since the forward pass (by
-    an optimizer's step, say): its backward would use the new values. Every input is
-    checked, also of operations that keep none of their inputs' values (an addition),
+def _refuse_written(ctx: Function, parent: Tensor, version: int) -> None:
+    """A node one of whose inputs was written in place since the forward pass (by an
+    optimizer's step, say) is refused: its backward would use the new values. Every input
+    is checked, also of operations that keep none of their inputs' values (an addition),
     where PyTorch checks only the inputs it saved."""
-    for index, (parent, version) in enumerate(zip(ctx.parents, ctx.versions, strict=True)):
-        if parent._version != version:
-            raise RuntimeError(
-                f"backward: input {index} of {type(ctx).__name__} (shape {parent.shape}) was "
-                f"modified in place after the forward pass (version {version} then, "
-                f"{parent._version} now: an optimizer step, load_state_dict); its gradient "
-                "would use the new values. Call backward() before optimizer.step(), or "
-                "compute the loss again")
+    index = next(i for i, p in enumerate(ctx.parents) if p is parent)
+    raise RuntimeError(
+        f"backward: input {index} of {type(ctx).__name__} (shape {parent.shape}) was "
+        f"modified in place after the forward pass (version {version} then, "
+        f"{parent._version} now: an optimizer step, load_state_dict); its gradient "
+        "would use the new values. Call backward() before optimizer.step(), or "
+        "compute the loss again")
 
 
 def _pop_gradient(grads: dict[int, np.ndarray], tensor: Tensor,
