@@ -332,3 +332,19 @@ def test_bench_without_pytorch_names_the_package(monkeypatch, capsys):
         monkeypatch.delitem(sys.modules, name)
     assert main(["bench", "step"]) == 2
     assert "pip install torch" in capsys.readouterr().err
+
+
+def test_a_feature_table_is_standardized_with_the_rows_it_trains_on(tmp_path):
+    """The validation rows (the last tenth, which fit takes from the end) are not in the
+    mean and scale recorded for the table."""
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(size=(90, 3)), rng.normal(50.0, 1.0, size=(10, 3))])
+    np.savetxt(tmp_path / "d.csv", np.column_stack([X, np.arange(100) % 2]), delimiter=",")
+    run_dir = tmp_path / "run"
+    assert main(["train", "--dataset", str(tmp_path / "d.csv"), "--epochs", "1",
+                 "--validation-split", "0.1", "--verbose", "0", "--output",
+                 str(run_dir)]) == 0
+    preprocessing = rp.serialization.read_metadata(run_dir / "model.rpz")["preprocessing"]
+    rows = rp.datasets.load_dataset(str(tmp_path / "d.csv")).train[0]
+    kept = rows[:len(rows) - int(len(rows) * 0.1)]
+    np.testing.assert_allclose(preprocessing["mean"], kept.mean(axis=0), rtol=1e-5)

@@ -153,8 +153,9 @@ class Prepared:
 def load_prepared(config: TrainConfig, standardize: bool = True) -> Prepared:
     """Load ``config.dataset`` (a CSV file with ``label_column`` and ``missing``), encode
     its labels as class indices and preprocess its examples: images scaled by their maximum,
-    feature tables standardized with the training split's mean and scale (left as loaded
-    when ``standardize`` is False)."""
+    feature tables standardized with the mean and scale of the rows the model trains on
+    (the training split less the validation rows ``fit`` takes from its end; left as
+    loaded when ``standardize`` is False)."""
     options = {"label_column": config.label_column, "missing": config.missing}
     data = rp.datasets.load_dataset(config.dataset, **(options if is_tabular(config) else {}))
     (X, y), (X_test, y_test) = data.train, data.test
@@ -163,7 +164,7 @@ def load_prepared(config: TrainConfig, standardize: bool = True) -> Prepared:
     if data.maximum is not None:
         preprocessing = {"kind": "scale", "maximum": data.maximum}
     elif standardize:
-        preprocessing = standardization(X)
+        preprocessing = standardization(X[:len(X) - int(len(X) * config.validation_split)])
     input_shape = input_shape_for(config, X.shape[1:])
     if preprocessing is not None:
         X, X_test = (prepare(a, preprocessing, input_shape, "train") for a in (X, X_test))
