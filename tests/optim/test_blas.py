@@ -86,3 +86,18 @@ def test_axpby_on_views_and_mixed_layouts(y_order, x_order):
         np.testing.assert_allclose(target, np.float32(0.9) * before + np.float32(-0.5) * x,
                                    rtol=1e-6, atol=1e-6)
         np.testing.assert_array_equal(base[:, 1::2], untouched)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_a_read_only_source_is_read_through_numpy_s_pointer(order):
+    """ctypes views only writable buffers; a read-only x (a gradient the caller froze)
+    takes the other way to its address, with the same result."""
+    rng = np.random.default_rng(0)
+    x = np.asarray(rng.normal(size=(64, 128)), dtype=np.float32, order=order)
+    x.flags.writeable = False
+    y = np.asarray(rng.normal(size=(64, 128)), dtype=np.float32, order=order)
+    expected_axpy, expected_axpby = y + 0.5 * x, 0.9 * y + 0.5 * x
+    blas.axpy_(got := y.copy(order="K"), 0.5, x)
+    np.testing.assert_allclose(got, expected_axpy, rtol=1e-6)
+    blas.axpby_(got := y.copy(order="K"), 0.5, x, 0.9)
+    np.testing.assert_allclose(got, expected_axpby, rtol=1e-6)

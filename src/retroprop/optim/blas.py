@@ -57,6 +57,19 @@ _AXPY: dict[np.dtype, _Axpy] = _routines("axpy", with_beta=False)
 _AXPBY: dict[np.dtype, _Axpby] = _routines("axpby", with_beta=True)
 
 
+_BYTE = ctypes.c_byte
+
+
+def _address(a: np.ndarray) -> int:
+    """The address of the first element of the contiguous array ``a``: through a ctypes
+    view of its buffer, 0.25 µs where ``a.ctypes.data`` takes 0.73 µs (eight such calls per
+    step of an MLP), or ``a.ctypes.data`` for a read-only array, which ctypes cannot view."""
+    if a.flags.writeable:
+        return ctypes.addressof(_BYTE.from_buffer(  # an ndarray exports its buffer
+            a if a.flags.c_contiguous else a.T))  # type: ignore[arg-type]
+    return a.ctypes.data
+
+
 def uses_blas() -> bool:
     """Whether :func:`axpy_` can call NumPy's OpenBLAS in this process."""
     return bool(_AXPY)
@@ -74,7 +87,7 @@ def axpy_(y: np.ndarray, alpha: float, x: np.ndarray) -> None:
     routine = _AXPY.get(y.dtype)
     if (routine is not None and y.size >= MIN_SIZE and x.dtype == y.dtype
             and x.shape == y.shape and _same_flat_order(x, y)):
-        routine(y.size, float(alpha), x.ctypes.data, 1, y.ctypes.data, 1)
+        routine(y.size, float(alpha), _address(x), 1, _address(y), 1)
     elif alpha == 1:
         y += x
     else:
@@ -86,7 +99,7 @@ def axpby_(y: np.ndarray, alpha: float, x: np.ndarray, beta: float) -> None:
     routine = _AXPBY.get(y.dtype)
     if (routine is not None and y.size >= MIN_SIZE and x.dtype == y.dtype
             and x.shape == y.shape and _same_flat_order(x, y)):
-        routine(y.size, float(alpha), x.ctypes.data, 1, float(beta), y.ctypes.data, 1)
+        routine(y.size, float(alpha), _address(x), 1, float(beta), _address(y), 1)
         return
     y *= y.dtype.type(beta)
     axpy_(y, alpha, x)
