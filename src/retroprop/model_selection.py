@@ -105,6 +105,17 @@ def fitted_copy(preprocess: Any, X: np.ndarray) -> Any:
     return copy.deepcopy(preprocess).fit(X)
 
 
+def fresh_estimator(estimator: Any, params: dict[str, Any] | None, seed: int) -> Any:
+    """An unfitted copy of the scikit-learn ``estimator`` (``sklearn.base.clone``) with
+    ``params`` set, and its ``random_state`` (where it has one) drawn from ``seed``."""
+    from sklearn.base import clone
+
+    fresh = clone(estimator).set_params(**(params or {}))
+    if "random_state" in fresh.get_params():
+        fresh.set_params(random_state=seed % 2**31)
+    return fresh
+
+
 def fit_and_score(model: Any, X: np.ndarray, y: np.ndarray, train: np.ndarray,
                   test: np.ndarray, options: dict[str, Any], seed: int,
                   build_args: dict[str, Any] | None = None, preprocess: Any = None
@@ -121,12 +132,7 @@ def fit_and_score(model: Any, X: np.ndarray, y: np.ndarray, train: np.ndarray,
         y = module_targets(y)
     with using_generator(np.random.default_rng(seed)):
         if is_estimator(model):
-            from sklearn.base import clone
-
-            estimator = clone(model).set_params(**(build_args or {}))
-            if "random_state" in estimator.get_params():
-                estimator.set_params(random_state=seed % 2**31)
-            estimator.fit(X_train, y[train])
+            estimator = fresh_estimator(model, build_args, seed).fit(X_train, y[train])
             return {"score": float(estimator.score(X_test, y[test]))}, estimator
         module, trainer = fit_module(model, X_train, y[train], options, build_args)
         return trainer.evaluate(X_test, y[test]), module

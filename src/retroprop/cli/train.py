@@ -18,6 +18,7 @@ from retroprop.cli.labels import encode_labels, label_indices
 from retroprop.datasets import DataSet
 from retroprop.report import build_report, save_predictions
 from retroprop.serialization import read_metadata
+from retroprop.train.trainer import training_rows
 
 
 def prepare(X: np.ndarray, preprocessing: dict[str, Any], input_shape: list[int],
@@ -164,7 +165,7 @@ def load_prepared(config: TrainConfig, standardize: bool = True) -> Prepared:
     if data.maximum is not None:
         preprocessing = {"kind": "scale", "maximum": data.maximum}
     elif standardize:
-        preprocessing = standardization(X[:len(X) - int(len(X) * config.validation_split)])
+        preprocessing = standardization(X[:training_rows(len(X), config.validation_split)])
     input_shape = input_shape_for(config, X.shape[1:])
     if preprocessing is not None:
         X, X_test = (prepare(a, preprocessing, input_shape, "train") for a in (X, X_test))

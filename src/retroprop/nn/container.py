@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.nn.activation import ReLU
-from retroprop.nn.module import Module, changed, infer, owner
+from retroprop.nn.module import Module, infer, owner
 from retroprop.nn.plan import KEPT, Plan, Plans, Stale
 from retroprop.nn.pooling import MaxPool2d
 from retroprop.tensor import grad_mode
@@ -74,8 +74,7 @@ class Sequential(Module):
             raise TypeError(
                 f"Sequential: layer {position} must be a Module, got {type(module).__name__}"
             )
-        self._modules[str(position)] = module
-        changed()
+        self._modules[str(position)] = module  # the registry notes the change
         return self
 
     def __setitem__(self, index: int, module: Module) -> None:

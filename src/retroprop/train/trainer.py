@@ -15,7 +15,6 @@ and resumed exactly (:mod:`retroprop.train.resume`).
 from __future__ import annotations
 
 import math
-import numbers
 import os
 import warnings
 from collections.abc import Callable, Sequence
@@ -31,7 +30,7 @@ from retroprop.nn.functional import all_finite, check_finite
 from retroprop.nn.loss import Loss
 from retroprop.nn.module import Module, evaluating
 from retroprop.nn.utils import clip_grad_norm_, clip_grad_value_
-from retroprop.optim.optimizer import Optimizer
+from retroprop.optim.optimizer import Optimizer, check_count
 from retroprop.tensor.grad_mode import no_grad
 from retroprop.tensor.tensor import Tensor
 from retroprop.train.divergence import divergence_error
@@ -284,7 +283,7 @@ class Trainer:
             X_val = self._inputs(validation_data[0], "fit (validation_data)")
             y_val = self._targets(validation_data[1], len(X_val), "fit (validation_data)")
         elif validation_split:
-            cut = len(X) - int(len(X) * validation_split)
+            cut = training_rows(len(X), validation_split)
             if cut in (0, len(X)):
                 raise ValueError(f"fit: validation_split={validation_split} of {len(X)} "
                                  "examples leaves an empty training or validation set")
@@ -459,9 +458,12 @@ def _described(value: Any) -> str:
 
 
 def _integer(value: Any, name: str, low: int, also: str = "") -> int:
-    """An integral number (Python or NumPy) >= ``low``, as an int."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        kind = "a positive integer" if low == 1 else f"an integer >= {low}"
-        raise ValueError(f"fit: {name} must be {kind}{' ' + also if also else ''}, got "
-                         f"{value!r}")
+    """An integral number (Python or NumPy) >= ``low``, as an int (:func:`check_count`)."""
+    check_count(value, f"fit: {name}", low, also)
     return int(value)
+
+
+def training_rows(n: int, validation_split: float) -> int:
+    """How many of ``n`` examples ``fit`` trains on with ``validation_split``: the leading
+    ones; the validation set is the rest, taken from the end before shuffling."""
+    return n - int(n * validation_split)

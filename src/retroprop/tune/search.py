@@ -32,6 +32,7 @@ from retroprop.model_selection import (
     fit_module,
     fitted_copy,
     folds,
+    fresh_estimator,
     is_classification,
     is_estimator,
 )
@@ -146,12 +147,7 @@ def _refit(job: dict[str, Any], params: dict[str, Any], seed: int) -> tuple[Any,
     build, options = _split_params(model, params)
     with using_generator(np.random.default_rng(seed)):
         if is_estimator(model):
-            from sklearn.base import clone
-
-            estimator = clone(model).set_params(**build)
-            if "random_state" in estimator.get_params():
-                estimator.set_params(random_state=seed % 2**31)
-            return estimator.fit(X, y), preprocess
+            return fresh_estimator(model, build, seed).fit(X, y), preprocess
         return fit_module(model, X, y, {**job["training"], **options}, build)[0], preprocess
 
 
