@@ -198,3 +198,37 @@ def test_every_attached_operation_is_declared_for_type_checkers():
 
 def test_the_package_is_marked_typed():
     assert (Path(rp.__file__).parent / "py.typed").is_file()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "operation",
+    [
+        lambda t: t / 2,
+        lambda t: t**0.5,
+        lambda t: t.exp(),
+        lambda t: t.sqrt(),
+        lambda t: t.log(),
+        lambda t: t.sigmoid(),
+        lambda t: t.tanh(),
+    ],
+)
+def test_integer_tensors_compute_fractional_results_in_the_default_dtype(operation, dtype):
+    # Before: sigmoid of integers gave 0.5 everywhere, tanh of a large integer tensor
+    # gave integers, and the rest float64 whatever the default dtype.
+    values = np.arange(1, 40_001) % 7 + 1
+    rp.set_default_dtype(dtype)
+    try:
+        made = operation(rp.tensor(values))
+    finally:
+        rp.set_default_dtype(np.float32)
+    expected = operation(torch.tensor(values, dtype=torch.int64))
+    assert made.dtype == dtype
+    np.testing.assert_allclose(made.data, expected.double().numpy(), rtol=1e-6)
+
+
+def test_integer_tensors_keep_integer_sums_products_and_shapes():
+    labels = rp.tensor([[4, -6], [1, 2]])
+    for made in (labels * 2, labels + labels, -labels, labels.sum(), labels @ labels,
+                 labels.T, labels[0], labels.reshape(4), labels**2, labels.relu()):
+        assert made.dtype == np.int64

@@ -21,6 +21,8 @@ from retroprop.tensor.tensor import Tensor
 class Step(Function):
     """φ(v) = 1 if v >= 0 else 0 (Heaviside, McCulloch–Pitts threshold);  φ'(v) = 0."""
 
+    keeps_integers = True
+
     def forward(self, a: np.ndarray) -> np.ndarray:
         return (a >= 0).astype(a.dtype)
 
@@ -30,6 +32,8 @@ class Step(Function):
 
 class Sign(Function):
     """φ(v) = sgn(v) ∈ {-1, 0, +1} (0 at v = 0, as ``torch.sign``);  φ'(v) = 0."""
+
+    keeps_integers = True
 
     def forward(self, a: np.ndarray) -> np.ndarray:
         return np.sign(a)
@@ -128,6 +132,8 @@ def relu_into(like: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
 
 class ReLU(Function):
     """φ(v) = max(0, v);  φ'(v) = 1 for v > 0, else 0."""
+
+    keeps_integers = True
 
     def forward(self, a: np.ndarray) -> np.ndarray:
         self.out = relu_array(a)

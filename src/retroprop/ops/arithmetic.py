@@ -15,6 +15,8 @@ from retroprop.tensor.tensor import Tensor, as_tensor
 class Add(Function):
     """z = a + b;  dz/da = 1, dz/db = 1."""
 
+    keeps_integers = True
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a + b
 
@@ -24,6 +26,8 @@ class Add(Function):
 
 class Sub(Function):
     """z = a - b;  dz/da = 1, dz/db = -1."""
+
+    keeps_integers = True
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a - b
@@ -35,6 +39,8 @@ class Sub(Function):
 class Neg(Function):
     """z = -a."""
 
+    keeps_integers = True
+
     def forward(self, a: np.ndarray) -> np.ndarray:
         return -a
 
@@ -44,6 +50,8 @@ class Neg(Function):
 
 class Mul(Function):
     """z = a * b;  dz/da = b, dz/db = a."""
+
+    keeps_integers = True
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.a, self.b = a, b
@@ -76,6 +84,8 @@ class PowScalar(Function):
     """z = a^p for a constant p;  dz/da = p a^(p-1), and 0 for p = 0 (z = 1 even at a = 0,
     as in PyTorch)."""
 
+    keeps_integers = True
+
     def forward(self, a: np.ndarray, exponent: float) -> np.ndarray:
         self.a, self.exponent = a, exponent
         return a**exponent
@@ -92,6 +102,8 @@ class Pow(Function):
     PyTorch's conventions where these are 0·∞: dz/da = 0 where b = 0, and dz/db = 0 where
     a = 0 and b >= 0.
     """
+
+    keeps_integers = True
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.a, self.b = a, b
@@ -141,7 +153,10 @@ def pow(a: Tensor, exponent: Tensor | float | np.ndarray) -> Tensor:
         return Pow.apply(a, exponent)
     if isinstance(exponent, np.ndarray) and exponent.ndim:
         return Pow.apply(a, as_tensor(exponent, like=a))
-    return PowScalar.apply(a, exponent=float(exponent))
+    value = float(exponent)
+    if a.dtype.kind in "biu" and value.is_integer() and value >= 0:
+        return PowScalar.apply(a, exponent=int(value))  # integer powers stay integers
+    return PowScalar.apply(a, exponent=value)
 
 
 def rpow(a: Tensor, base: float | np.ndarray) -> Tensor:

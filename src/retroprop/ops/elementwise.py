@@ -56,6 +56,8 @@ class Cos(Function):
 class Abs(Function):
     """z = |a|;  dz/da = sign(a) (0 at a = 0, as in PyTorch)."""
 
+    keeps_integers = True
+
     def forward(self, a: np.ndarray) -> np.ndarray:
         self.a = a
         return np.abs(a)
@@ -67,6 +69,8 @@ class Abs(Function):
 class Clip(Function):
     """z = min(max(a, low), high);  dz/da = 1 where low <= a <= high (the bounds included,
     as in PyTorch), else 0."""
+
+    keeps_integers = True
 
     def forward(self, a: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
         if low is None and high is None:
@@ -89,6 +93,8 @@ class Clip(Function):
 
 class Where(Function):
     """z = a where condition else b;  a gets dL/dz where the condition holds, b elsewhere."""
+
+    keeps_integers = True
 
     def forward(self, a: np.ndarray, b: np.ndarray, condition: np.ndarray) -> np.ndarray:
         self.condition = np.asarray(condition, dtype=bool)

@@ -16,6 +16,8 @@ class MatMul(Function):
     are summed back.
     """
 
+    keeps_integers = True
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a.ndim == 0 or b.ndim == 0:
             raise ValueError("matmul: operands must have at least one dimension, got a scalar")

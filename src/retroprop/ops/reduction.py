@@ -35,6 +35,8 @@ def _axes(ndim: int, axis: Axis, where: str) -> tuple[int, ...]:
 class Sum(Function):
     """z = Σ_axis a;  dz/da = 1 for every summed element."""
 
+    keeps_integers = True
+
     def forward(self, a: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
         self.shape = a.shape
         self.kept = tuple(1 if i in axes else n for i, n in enumerate(a.shape))
@@ -62,6 +64,8 @@ class Mean(Function):
 class Max(Function):
     """z = max_axis a;  the gradient goes to the maximal elements, split evenly between ties
     (as ``torch.amax``)."""
+
+    keeps_integers = True
 
     def forward(self, a: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
         empty = [i for i in axes if a.shape[i] == 0]

@@ -19,6 +19,8 @@ from retroprop.tensor.tensor import Tensor
 class Reshape(Function):
     """z = a viewed with a new shape;  dL/da = dL/dz viewed with a's shape."""
 
+    keeps_integers = True
+
     def forward(self, a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         self.shape = a.shape
         try:
@@ -35,6 +37,8 @@ class Reshape(Function):
 
 class Transpose(Function):
     """z = a with axes permuted;  dL/da = dL/dz with the inverse permutation."""
+
+    keeps_integers = True
 
     def forward(self, a: np.ndarray, axes: tuple[int, ...] | None = None) -> np.ndarray:
         axes = tuple(reversed(range(a.ndim))) if axes is None else tuple(axes)
@@ -59,6 +63,8 @@ def _is_basic(index: Any) -> bool:
 class GetItem(Function):
     """z = a[index];  dL/da scatters dL/dz back, adding where an element was taken twice."""
 
+    keeps_integers = True
+
     def forward(self, a: np.ndarray, index: Any) -> np.ndarray:
         self.shape, self.index, self.dtype = a.shape, index, a.dtype
         return a[index]
@@ -75,6 +81,8 @@ class GetItem(Function):
 class Clone(Function):
     """z = a copy of a;  dL/da = dL/dz."""
 
+    keeps_integers = True
+
     def forward(self, a: np.ndarray) -> np.ndarray:
         return a.copy()
 
@@ -84,6 +92,8 @@ class Clone(Function):
 
 class Concatenate(Function):
     """z = [a_1, a_2, ...] joined along ``axis``;  each a_k gets its slice of dL/dz."""
+
+    keeps_integers = True
 
     def forward(self, *arrays: np.ndarray, axis: int = 0) -> np.ndarray:
         self.axis = axis

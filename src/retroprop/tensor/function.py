@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.tensor import grad_mode
-from retroprop.tensor.tensor import Tensor
+from retroprop.tensor.tensor import Tensor, get_default_dtype
 
 Gradients = np.ndarray | None | tuple[np.ndarray | None, ...]
 
@@ -41,6 +41,11 @@ class Function:
     #: visiting nodes by decreasing number is a topological order (as in PyTorch).
     sequence_number: int
     released: bool = False
+    #: Whether integer inputs give an integer result (sums, products, shapes), as in
+    #: PyTorch; other operations (division, exp, sigmoid, mean) compute on the inputs
+    #: converted to the default floating dtype, as PyTorch's integer-to-float promotion
+    #: does. Integer tensors never need a gradient, so no node is recorded for either.
+    keeps_integers: bool = False
 
     #: ``forward(*arrays, **options)``, each operation with its own parameters (declared
     #: as a callable so that type checkers accept every operation's signature).
@@ -63,9 +68,14 @@ class Function:
                 )
         fn = cls()
         fn.needs_input_grad = needs = tuple([t.requires_grad for t in inputs])
-        data = fn.forward(*[t.data for t in inputs], **options)
+        arrays = [t.data for t in inputs]
+        if dtype.kind in "biu" and not cls.keeps_integers:
+            arrays = [array.astype(get_default_dtype()) for array in arrays]
+        data = fn.forward(*arrays, **options)
         if type(data) is not np.ndarray:  # NumPy gives scalars for 0-d results
             data = np.asarray(data)
+        if dtype.kind in "biu" and data.dtype.kind == "f":  # 2 ** -0.5, 3 / 2
+            data = data.astype(get_default_dtype())
         out = Tensor._wrap(data)
         if grad_mode._mode.enabled and True in needs:
             out.requires_grad = True
