@@ -76,6 +76,18 @@ def test_load_state_dict_errors():
         model.load_state_dict(bad)
 
 
+@pytest.mark.parametrize("count", [2.5, np.nan])
+def test_load_state_dict_refuses_a_fraction_for_an_integer_buffer(count):
+    model = nn.BatchNorm1d(3)
+    state = model.state_dict()
+    state["num_batches_tracked"] = np.array(count)  # was truncated (or NaN made huge)
+    with pytest.raises(ValueError, match=r"'num_batches_tracked' holds .*int64: expected whole"):
+        model.load_state_dict(state)
+    state["num_batches_tracked"] = np.array(7.0)
+    model.load_state_dict(state)
+    assert model.num_batches_tracked == 7
+
+
 def test_zero_grad_and_to_dtype():
     model = make_mlp()
     out = model(np.ones((2, 4)))

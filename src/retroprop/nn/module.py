@@ -423,6 +423,11 @@ class Module(metaclass=ModuleType):
                     f"load_state_dict: '{key}' has shape {value.shape} in the state dict but "
                     f"{current.shape} in the model"
                 )
+            if current.dtype.kind in "biu" and value.dtype.kind == "f":
+                fractional = value[value != np.trunc(value)]  # NaN too
+                if fractional.size:
+                    raise ValueError(f"load_state_dict: '{key}' holds {fractional[0]}, but the "
+                                     f"model keeps it as {current.dtype}: expected whole numbers")
             np.copyto(current, value, casting="unsafe")
             if is_param:
                 module._parameters[name]._version += 1
