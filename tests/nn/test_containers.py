@@ -104,3 +104,14 @@ def test_summary_with_a_wrong_input_shape_is_a_clear_error():
     with pytest.raises(ValueError):
         rp.nn.summary(model, (5,))
     assert "forward" not in model[0].__dict__  # the recording wrappers are gone
+
+
+@pytest.mark.parametrize("model, x, message", [
+    (lambda: nn.Sequential(nn.RNN(3, 4), nn.Linear(4, 3)), np.ones((5, 2, 3), np.float32),
+     r"layer 1 \(Linear\) takes a tensor or an array, but layer 0 \(RNN\) gives a tuple"),
+    (lambda: nn.Sequential(nn.Linear(4, 3)), [1.0, 2.0, 3.0, 4.0],
+     r"layer 0 \(Linear\) takes a tensor or an array, but the input is a list"),
+])
+def test_a_layer_given_something_else_than_a_tensor_names_it(model, x, message):
+    with pytest.raises(TypeError, match=message):  # was AttributeError: 'tuple' ... 'shape'
+        model()(x)

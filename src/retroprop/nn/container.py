@@ -19,6 +19,16 @@ from retroprop.tensor import grad_mode
 from retroprop.tensor.tensor import Tensor
 
 
+def _not_a_tensor(layers: list[Module], index: int, x: Any) -> str:
+    """Why layer ``index`` could not take ``x``, which is not a tensor."""
+    taker = f"layer {index} ({type(layers[index]).__name__}) takes a tensor or an array"
+    if not index:
+        return f"{taker}, but the input is a {type(x).__name__}"
+    return (f"{taker}, but layer {index - 1} ({type(layers[index - 1]).__name__}) gives a "
+            f"{type(x).__name__}; a layer with several outputs (RNN returns output, h_n) "
+            "needs a module that picks one before the next layer")
+
+
 class Sequential(Module):
     """Apply modules one after another: g(x) = f_L(... f_2(f_1(x))).
 
@@ -134,6 +144,10 @@ class Sequential(Module):
                 x = module(x)
             except (ValueError, TypeError) as error:
                 raise type(error)(f"layer {index} ({type(module).__name__}): {error}") from error
+            except AttributeError as error:
+                if isinstance(x, Tensor | np.ndarray):
+                    raise
+                raise TypeError(_not_a_tensor(layers, index, x)) from error
         return x
 
     @staticmethod
