@@ -29,6 +29,7 @@ from retroprop.data.batches import SAMPLINGS, batch_indices
 from retroprop.nn.functional import all_finite, check_finite
 from retroprop.nn.loss import Loss
 from retroprop.nn.module import Module, evaluating
+from retroprop.nn.parameter import Parameter
 from retroprop.nn.utils import clip_grad_norm_, clip_grad_value_
 from retroprop.optim.optimizer import Optimizer, check_count
 from retroprop.tensor.grad_mode import no_grad
@@ -201,9 +202,16 @@ class Trainer:
 
     def constrain(self) -> None:
         """Proximal steps and constraints after a step, each weight with the step size the
-        optimizer took for it (``Optimizer.prox_rate``)."""
+        optimizer took for it (``Optimizer.prox_rate``). A parameter without a gradient
+        (frozen with ``requires_grad = False``, or not reached by the loss) took no step:
+        its step size is 0, so its L1 soft-threshold leaves it as it is."""
+        rate = self.optimizer.prox_rate
+
+        def taken(param: Parameter) -> float | np.ndarray:
+            return 0.0 if param.grad is None else rate(param)
+
         for module in self.projected:
-            module.project_(self.optimizer.prox_rate)
+            module.project_(taken)
 
     # ------------------------------------------------------------------ fit
     def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = 32,
