@@ -210,11 +210,18 @@ class Optimizer:
         self.state.clear()
         self.global_state.clear()
 
-    def zero_grad(self) -> None:
-        """Forget the gradients of every parameter (``grad = None``)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients of every parameter: ``grad = None`` (PyTorch's default), or
+        with ``set_to_none=False`` fill each existing gradient with zeros in place, as
+        ``torch.optim.Optimizer.zero_grad`` (a parameter without one keeps None). A zero
+        gradient is still a gradient: the next ``step`` updates that parameter's state
+        (Adam counts the step, momentum decays) where a None gradient skips it."""
         for group in self.param_groups:
             for param in group["params"]:
-                param.grad = None
+                if set_to_none or param.grad is None:
+                    param.grad = None
+                else:
+                    param.grad.fill(0)
 
     def step(self, closure: Closure | None = None) -> Any:
         raise NotImplementedError
