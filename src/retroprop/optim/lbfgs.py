@@ -127,8 +127,8 @@ class LBFGS(FullBatchOptimizer):
                 result = self._line_search(closure, loss, grad, direction, t,
                                            group["max_eval"] - evaluations)
                 if result.value >= loss:
-                    warnings.warn("LBFGS: the line search could not decrease the loss; "
-                                  "stopping this step", RuntimeWarning,
+                    warnings.warn(f"{type(self).__name__}: the line search could not decrease "
+                                  "the loss; stopping this step", RuntimeWarning,
                                   stacklevel=user_stacklevel())
                     break
                 t, loss, grad, used = result.t, result.value, result.grad, result.evaluations

@@ -146,11 +146,16 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}: a parameter group has no parameters")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         for index, param in enumerate(params):
-            if not isinstance(param, Tensor) or not param.requires_grad:
+            if not isinstance(param, Tensor):
                 raise TypeError(
                     f"{type(self).__name__}: params[{index}] must be a tensor with "
                     f"requires_grad=True, got {type(param).__name__}"
                 )
+            if not param.requires_grad:
+                raise TypeError(
+                    f"{type(self).__name__}: params[{index}] (shape {param.shape}) has "
+                    "requires_grad=False (a frozen parameter): pass only the parameters to "
+                    "train, [p for p in model.parameters() if p.requires_grad]")
             if id(param) in seen:
                 raise ValueError(
                     f"{type(self).__name__}: params[{index}] (shape {param.shape}) appears twice: "

@@ -31,7 +31,7 @@ from retroprop.nn.loss import Loss
 from retroprop.nn.module import Module, evaluating
 from retroprop.nn.parameter import Parameter
 from retroprop.nn.utils import clip_grad_norm_, clip_grad_value_
-from retroprop.optim.optimizer import Optimizer, check_count
+from retroprop.optim.optimizer import Optimizer, check_count, is_real
 from retroprop.tensor.grad_mode import no_grad
 from retroprop.tensor.tensor import Tensor
 from retroprop.train.divergence import divergence_error
@@ -113,8 +113,8 @@ class Trainer:
                             f"{type(optimizer).__name__}")
         for name, value in (("clip_grad_norm", clip_grad_norm),
                             ("clip_grad_value", clip_grad_value)):
-            if value is not None and not value > 0:
-                raise ValueError(f"Trainer: {name} must be positive, got {value}")
+            if value is not None and (not is_real(value) or not value > 0):
+                raise ValueError(f"Trainer: {name} must be a positive number, got {value!r}")
         if (clip_grad_norm or clip_grad_value) and optimizer.step_kind != "gradient":
             raise ValueError(
                 f"Trainer: clip_grad_norm and clip_grad_value clip the gradient of a gradient "
