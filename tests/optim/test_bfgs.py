@@ -121,3 +121,19 @@ def test_by_name_and_bad_arguments():
         rp.optim.BFGS([x], max_iter=0)
     with pytest.raises(ValueError, match="use LBFGS"):
         rp.optim.BFGS([rp.nn.Parameter(np.zeros(20000))])
+
+
+def test_bfgs_warns_under_its_own_name():
+    """A closure whose loss never falls along its gradient (inconsistent on purpose): the
+    line search fails, and the warning names BFGS (it said "LBFGS")."""
+    x = rp.nn.Parameter(np.array([1.0, 2.0]))
+    optimizer = rp.optim.BFGS([x], max_iter=3)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = (x * 0.0).sum() + 1.0
+        x.grad = np.ones(2)
+        return loss
+
+    with pytest.warns(RuntimeWarning, match="^BFGS: the line search could not decrease"):
+        optimizer.step(closure)

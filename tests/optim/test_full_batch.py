@@ -128,3 +128,34 @@ def test_levenberg_marquardt_on_digits(digits64, reference_accuracy):
     with pytest.raises(TypeError, match="train with MSELoss"):
         rp.Trainer(model, rp.nn.CrossEntropyLoss(), optimizer).fit(X, y, batch_size=None,
                                                                    verbose=0)
+
+
+@pytest.mark.parametrize("build", [
+    lambda p: rp.optim.ConjugateGradient(p, max_iter=3),
+    lambda p: rp.optim.LBFGS(p, max_iter=3),
+    lambda p: rp.optim.BFGS(p, max_iter=3),
+    lambda p: rp.optim.Newton(p, max_iter=2),
+], ids=["ConjugateGradient", "LBFGS", "BFGS", "Newton"])
+def test_a_parameter_without_a_gradient_does_not_move(build):
+    """A parameter frozen after some steps (``requires_grad = False``) has no gradient;
+    the direction that conjugate gradient and L-BFGS carry over from earlier steps (and
+    BFGS's inverse Hessian) must not move it, as the first-order methods skip it."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((30, 4)), rng.integers(0, 3, 30)
+    rp.manual_seed(0)
+    model = rp.nn.Sequential(rp.nn.Linear(4, 5, dtype=np.float64), rp.nn.Tanh(),
+                             rp.nn.Linear(5, 3, dtype=np.float64))
+    optimizer = build(model.parameters())
+
+    def closure():
+        optimizer.zero_grad()
+        loss = rp.nn.CrossEntropyLoss()(model(X), y)
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    model[0].weight.requires_grad = False
+    frozen, trained = model[0].weight.data.copy(), model[2].weight.data.copy()
+    optimizer.step(closure)
+    np.testing.assert_array_equal(model[0].weight.data, frozen)
+    assert not np.array_equal(model[2].weight.data, trained)

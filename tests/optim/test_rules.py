@@ -110,11 +110,22 @@ def test_minimize_reproduces_seed_004():
     (lambda p: rp.optim.SGD([{"params": p}, {"params": p[:1]}], lr=0.1), "appears twice"),
     (lambda p: rp.optim.SGD([{"params": p, "betas": 1}], lr=0.1), "unknown hyperparameters"),
     (lambda p: rp.optim.LevenbergMarquardt(p, max_iter=0), "max_iter must be an integer >= 1"),
+    # unchecked, NaN made every weight NaN at the first step after the slow start
+    (lambda p: rp.optim.VSGD(p, curvature_floor=float("nan")), "curvature_floor must be in"),
+    (lambda p: rp.optim.VSGD(p, curvature_floor=-1.0), "curvature_floor must be in"),
 ])
 def test_bad_arguments(build, message):
     params = list(rp.models.mlp([3, 2]).parameters())
     with pytest.raises(ValueError, match=message):
         build(params)
+
+
+def test_a_frozen_parameter_is_named_as_frozen():
+    """The message used to say "must be a tensor with requires_grad=True, got Parameter"."""
+    model = rp.models.mlp([3, 2])
+    model[0].weight.requires_grad = False
+    with pytest.raises(TypeError, match=r"params\[0\] \(shape \(2, 3\)\) has requires_grad=False"):
+        rp.optim.Adam(model.parameters())
 
 
 def test_full_batch_methods_need_a_closure():

@@ -127,3 +127,55 @@ def test_schedules_and_ensembles_say_what_they_are():
     bagging = rp.ensemble.Bagging(lambda: rp.models.mlp([2, 2]), n_models=3)
     assert repr(bagging) == ("Bagging(n_models=3, bootstrap=True, mean='arithmetic', seed=0; "
                              "not fitted)")
+
+
+SCHEDULE = rp.optim.lr_scheduler
+
+
+@pytest.mark.parametrize(("build", "message"), [
+    (lambda o: SCHEDULE.WarmUp(o, steps=True), "WarmUp: steps must be a positive integer"),
+    (lambda o: SCHEDULE.WarmUp(o, steps=3, start_factor="0.1"), "start_factor must be in"),
+    (lambda o: SCHEDULE.ReduceLROnPlateau(o, factor="0.5"), "factor must be in"),
+    (lambda o: SCHEDULE.ReduceLROnPlateau(o, min_lr=-1.0), "min_lr must be a finite number"),
+    (lambda o: SCHEDULE.ReduceLROnPlateau(o, min_lr=[0.0]), "min_lr must be a finite number"),
+    (lambda o: SCHEDULE.ReduceLROnPlateau(o, eps=float("nan")), "eps must be a finite number"),
+    (lambda o: rp.callbacks.ReduceLROnPlateau(patience=-1), "patience must be an integer >= 0"),
+    (lambda o: rp.callbacks.ReduceLROnPlateau(patience=1.5), "patience must be an integer"),
+    (lambda o: rp.callbacks.ReduceLROnPlateau(cooldown=-1), "cooldown must be an integer"),
+    (lambda o: rp.callbacks.ReduceLROnPlateau(min_lr=-1), "min_lr must be a finite number"),
+])
+def test_bad_schedule_arguments_are_refused_where_given(build, message):
+    """Each argument is checked when the schedule (or callback) is built, with its name;
+    a plateau callback no longer waits for fit to refuse a negative patience, and a list
+    of min_lr (PyTorch's per-group form, not offered here) no longer fails at the first
+    reduction with a TypeError."""
+    optimizer = rp.optim.SGD(rp.models.mlp([2, 2]).parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=message):
+        build(optimizer)
+
+
+@pytest.mark.parametrize("build", [
+    lambda o: SCHEDULE.StepLR(o, step_size=np.int64(2)),
+    lambda o: SCHEDULE.CosineAnnealingLR(o, T_max=np.int64(4)),
+    lambda o: SCHEDULE.WarmUp(o, steps=np.int64(3)),
+    lambda o: rp.optim.MomentumSchedule(o, steps=np.int64(3)),
+])
+def test_numpy_integers_are_counts(build):
+    optimizer = rp.optim.SGD(rp.models.mlp([2, 2]).parameters(), lr=0.1, momentum=0.5)
+    build(optimizer).step()
+
+
+@pytest.mark.parametrize("build", [
+    lambda o: SCHEDULE.StepLR(o, step_size=1, gamma=0.5),
+    lambda o: SCHEDULE.CosineAnnealingLR(o, T_max=4),
+    lambda o: SCHEDULE.WarmUp(o, steps=3),
+])
+def test_a_group_added_after_the_schedule_is_named(build):
+    """PyTorch users add a group when they unfreeze a layer; a schedule that keeps one base
+    rate per group says so instead of zip()'s "argument 2 is longer"."""
+    params = list(rp.models.mlp([2, 3, 2]).parameters())
+    optimizer = rp.optim.SGD(params[:2], lr=0.1)
+    schedule = build(optimizer)
+    optimizer.add_param_group({"params": params[2:], "lr": 0.01})
+    with pytest.raises(ValueError, match=r"1 parameter group.*now has 2"):
+        schedule.step()

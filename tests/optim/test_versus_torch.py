@@ -50,3 +50,27 @@ def test_twenty_steps_agree(problem, name, ours, theirs):
         for mine, expected in zip(model.parameters(), twin.parameters(), strict=True):
             np.testing.assert_allclose(mine.data, expected.detach().numpy(), rtol=1e-9,
                                        atol=1e-11, err_msg=f"{name}, step {index + 1}")
+
+
+@pytest.mark.parametrize("set_to_none", [True, False])
+def test_zero_grad_set_to_none_as_torch(problem, set_to_none):
+    """``zero_grad(set_to_none=False)`` keeps zero gradients, which Adam still steps on
+    (its moments decay, its step count grows), as in PyTorch; None skips the parameter."""
+    model, twin, X, y = problem
+    optimizer = rp.optim.Adam(model.parameters(), lr=0.01)
+    reference = torch.optim.Adam(twin.parameters(), lr=0.01)
+    step, reference_step = rp_closure(model, optimizer, X, y), torch_closure(twin, reference, X, y)
+    optimizer.step(step)
+    reference.step(reference_step)
+    optimizer.zero_grad(set_to_none=set_to_none)
+    reference.zero_grad(set_to_none=set_to_none)
+    for mine, theirs in zip(model.parameters(), twin.parameters(), strict=True):
+        assert (mine.grad is None) == (theirs.grad is None)
+    if set_to_none:
+        with pytest.warns(RuntimeWarning, match="none of its parameters has a gradient"):
+            optimizer.step()
+    else:
+        optimizer.step()
+    reference.step()
+    for mine, theirs in zip(model.parameters(), twin.parameters(), strict=True):
+        np.testing.assert_allclose(mine.data, theirs.detach().numpy(), rtol=1e-12, atol=1e-14)

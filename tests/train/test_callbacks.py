@@ -124,3 +124,16 @@ def test_callbacks_must_be_callbacks(digits):
     X, y, *_ = digits
     with pytest.raises(TypeError, match=r"callbacks\[0\] must be a Callback"):
         make_trainer().fit(X, y, epochs=1, verbose=0, callbacks=["early"])
+
+
+def test_a_schedule_of_another_optimizer_is_refused(digits):
+    """A schedule built on an optimizer that the Trainer does not use (one built again
+    after the schedule) would change rates nothing reads: refused before training."""
+    X, y, *_ = digits
+    trainer = make_trainer()
+    stale = rp.optim.SGD(trainer.model.parameters(), lr=0.1)
+    schedule = rp.optim.lr_scheduler.StepLR(stale, step_size=1, gamma=0.5)
+    with pytest.raises(ValueError, match="not the Trainer's optimizer"):
+        trainer.fit(X[:64], y[:64], epochs=2, verbose=0,
+                    callbacks=[rp.callbacks.LearningRateScheduler(schedule)])
+    assert stale.param_groups[0]["lr"] == 0.1

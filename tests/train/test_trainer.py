@@ -238,8 +238,10 @@ def test_gradient_clipping_option_limits_the_update(digits):
     X, y, *_ = digits
     before, after = one_clipped_step(X, y, clip_grad_value=1e-4)
     assert max(np.abs(after[k] - before[k]).max() for k in before) <= 1e-4 + 1e-7
-    with pytest.raises(ValueError, match="clip_grad_norm must be positive"):
+    with pytest.raises(ValueError, match="clip_grad_norm must be a positive number"):
         make_trainer(clip_grad_norm=0)
+    with pytest.raises(ValueError, match="clip_grad_value must be a positive number, got '1'"):
+        make_trainer(clip_grad_value="1")  # a TypeError from '>' before
 
 
 def test_the_trainer_clips_the_gradient_norm(digits):

@@ -22,8 +22,7 @@ class ReduceLROnPlateau(MonitorCallback):
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
                  min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0,
                  mode: str = "auto", verbose: int = 0) -> None:
-        if not 0 < factor < 1:
-            raise ValueError(f"ReduceLROnPlateau: factor must be in (0, 1), got {factor}")
+        lr_scheduler.check_plateau("ReduceLROnPlateau", factor, patience, cooldown, min_lr)
         super().__init__(monitor, mode, min_delta)
         self.factor, self.patience, self.cooldown, self.min_lr = factor, patience, cooldown, \
             min_lr

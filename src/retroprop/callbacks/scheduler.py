@@ -42,9 +42,17 @@ class LearningRateScheduler(Callback):
                             f"function f(epoch, lr), got {type(schedule).__name__}")
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
-        if self.function is not None and not self.trainer.optimizer.has_lr:
-            raise TypeError(f"LearningRateScheduler: {type(self.trainer.optimizer).__name__} "
+        """Refuse a function without a rate to set, and a schedule built on another optimizer
+        than the Trainer's (its rates would change nothing that trains)."""
+        optimizer = self.trainer.optimizer
+        if self.function is not None and not optimizer.has_lr:
+            raise TypeError(f"LearningRateScheduler: {type(optimizer).__name__} "
                             "has no learning rate to schedule")
+        if self.schedule is not None and self.schedule.optimizer is not optimizer:
+            raise ValueError(f"LearningRateScheduler: {self.schedule!r} was built on a "
+                             f"{type(self.schedule.optimizer).__name__} that is not the "
+                             "Trainer's optimizer (was the optimizer built again after the "
+                             "schedule?): build the schedule on the optimizer you train with")
 
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         if self.function is not None:

@@ -91,6 +91,7 @@ class ConjugateGradient(FullBatchOptimizer):
                 beta = max(float(residual @ (residual - previous)) / float(previous @ previous),
                            0.0)
                 direction = residual + beta * direction
+                direction = flat.only_with_gradients(self.params, direction)
                 if float(direction @ residual) <= 0:  # not a descent direction: restart
                     direction, count = residual.copy(), 0
             t = group["lr"] * min(1.0, 1.0 / float(np.abs(residual).sum())) \

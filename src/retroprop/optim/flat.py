@@ -21,6 +21,19 @@ def gather_grad(params: Sequence[Tensor]) -> np.ndarray:
                            for p in params])
 
 
+def only_with_gradients(params: Sequence[Tensor], direction: np.ndarray) -> np.ndarray:
+    """``direction`` with the entries of the parameters that have no gradient (frozen with
+    ``requires_grad = False``, or not reached by the loss) set to 0, in place: a direction
+    built from earlier steps (a conjugate direction, curvature pairs) must not move them,
+    as the first-order methods skip them."""
+    offset = 0
+    for p in params:
+        if p.grad is None:
+            direction[offset:offset + p.size] = 0
+        offset += p.size
+    return direction
+
+
 def scatter(params: Sequence[Tensor], vector: np.ndarray) -> None:
     """Copy ``vector`` back into the parameters, in place."""
     offset = 0

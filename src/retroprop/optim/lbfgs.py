@@ -20,9 +20,11 @@ class LBFGS(FullBatchOptimizer):
     d ≈ -H⁻¹∇E. Memory O(history_size · N) instead of BFGS's O(N²).
 
     Follows ``torch.optim.LBFGS`` (the same iterations, step sizes, tolerances and
-    defaults), so the two agree step by step. ``step(closure)`` runs up to ``max_iter``
-    iterations; it stops earlier when max |∇E| <= ``tolerance_grad``, or when the step
-    or the change of E falls below ``tolerance_change``.
+    defaults), so the two agree step by step, except that a parameter without a gradient
+    (frozen after some steps) does not move where PyTorch's follows the curvature memory.
+    ``step(closure)`` runs up to ``max_iter`` iterations; it stops earlier when
+    max |∇E| <= ``tolerance_grad``, or when the step or the change of E falls below
+    ``tolerance_change``.
 
     Parameters
     ----------
@@ -112,7 +114,8 @@ class LBFGS(FullBatchOptimizer):
                     changes.append(y)
                     rho.append(1.0 / ys)
                     state["scale"] = ys / float(y @ y)
-                direction = self._direction(grad, steps, changes, rho, state["scale"])
+                direction = flat.only_with_gradients(
+                    self.params, self._direction(grad, steps, changes, rho, state["scale"]))
             state["prev_grad"], previous_loss = grad.copy(), loss
             t = min(1.0, 1.0 / float(np.abs(grad).sum())) * group["lr"] \
                 if state["n_iter"] == 1 else group["lr"]
@@ -124,8 +127,8 @@ class LBFGS(FullBatchOptimizer):
                 result = self._line_search(closure, loss, grad, direction, t,
                                            group["max_eval"] - evaluations)
                 if result.value >= loss:
-                    warnings.warn("LBFGS: the line search could not decrease the loss; "
-                                  "stopping this step", RuntimeWarning,
+                    warnings.warn(f"{type(self).__name__}: the line search could not decrease "
+                                  "the loss; stopping this step", RuntimeWarning,
                                   stacklevel=user_stacklevel())
                     break
                 t, loss, grad, used = result.t, result.value, result.grad, result.evaluations

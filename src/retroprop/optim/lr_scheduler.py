@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import copy
 import math
-import numbers
 from typing import Any, ClassVar
 
 import numpy as np
 
 from retroprop.optim.improvement import Improvement
-from retroprop.optim.optimizer import Optimizer, check_rate, is_real
+from retroprop.optim.optimizer import Optimizer, check_count, check_rate, is_real
 
 
 class Scheduler:
@@ -102,7 +101,15 @@ class LRScheduler(Scheduler):
 
     def _set(self, rates: list[float]) -> None:
         """Give each group its new rate, which must be finite and at least 0 (0: no step,
-        where cosine annealing ends)."""
+        where cosine annealing ends). A group added after the schedule was built has no
+        base rate: refused (PyTorch's closed forms leave it out, its chained ones decay it
+        from its own rate)."""
+        groups = len(self.optimizer.param_groups)
+        if groups != len(self.base_lrs):
+            raise ValueError(
+                f"{type(self).__name__}: built for an optimizer with {len(self.base_lrs)} "
+                f"parameter group(s), which now has {groups} (add_param_group after the "
+                "schedule): build the schedule again after adding the group")
         for rate in rates:
             check_rate(rate, f"{type(self).__name__}: the learning rate at step "
                              f"{self.last_epoch}")
@@ -120,9 +127,7 @@ class StepLR(LRScheduler):
     gamma: float
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        if isinstance(step_size, bool) or not isinstance(step_size, numbers.Integral) \
-                or step_size < 1:
-            raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size!r}")
+        check_count(step_size, "StepLR: step_size")
         if not is_real(gamma) or not 0 < gamma < math.inf:
             raise ValueError(f"StepLR: gamma must be a positive number, got {gamma!r}")
         super().__init__(optimizer)
@@ -152,8 +157,7 @@ class CosineAnnealingLR(LRScheduler):
     eta_min: float
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
-        if isinstance(T_max, bool) or not isinstance(T_max, numbers.Integral) or T_max < 1:
-            raise ValueError(f"CosineAnnealingLR: T_max must be a positive integer, got {T_max!r}")
+        check_count(T_max, "CosineAnnealingLR: T_max")
         if not is_real(eta_min) or not 0 <= eta_min < math.inf:
             raise ValueError(f"CosineAnnealingLR: eta_min must be a number >= 0, got "
                              f"{eta_min!r}")
@@ -170,17 +174,27 @@ class WarmUp(LRScheduler):
     """Linear warm-up: lr rises from start_factor · base to base over ``steps`` steps."""
 
     def __init__(self, optimizer: Optimizer, steps: int, start_factor: float = 0.1) -> None:
-        if not isinstance(steps, int) or steps < 1:
-            raise ValueError(f"WarmUp: steps must be a positive integer, got {steps!r}")
-        if not 0 < start_factor <= 1:
-            raise ValueError(f"WarmUp: start_factor must be in (0, 1], got {start_factor}")
+        check_count(steps, "WarmUp: steps")
+        if not is_real(start_factor) or not 0 < start_factor <= 1:
+            raise ValueError(f"WarmUp: start_factor must be in (0, 1], got {start_factor!r}")
         super().__init__(optimizer)
-        self.steps, self.start_factor = steps, start_factor
+        self.steps, self.start_factor = int(steps), float(start_factor)
         for group, base in zip(optimizer.param_groups, self.base_lrs, strict=True):
             group["lr"] = base * start_factor
 
     def factor(self, epoch: int) -> float:
         return self.start_factor + (1 - self.start_factor) * min(epoch, self.steps) / self.steps
+
+
+def check_plateau(where: str, factor: Any, patience: Any, cooldown: Any, min_lr: Any) -> None:
+    """The arguments of the plateau rule, shared by this schedule and the callback of its
+    name: ``factor`` in (0, 1), ``patience`` and ``cooldown`` integers >= 0, ``min_lr`` one
+    number >= 0 (PyTorch's list of one per group is not offered)."""
+    if not is_real(factor) or not 0 < factor < 1:
+        raise ValueError(f"{where}: factor must be in (0, 1), got {factor!r}")
+    check_count(patience, f"{where}: patience", 0)
+    check_count(cooldown, f"{where}: cooldown", 0)
+    check_rate(min_lr, f"{where}: min_lr")
 
 
 class ReduceLROnPlateau(Scheduler):
@@ -202,12 +216,8 @@ class ReduceLROnPlateau(Scheduler):
                  patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
                  cooldown: int = 0, min_lr: float = 0.0, eps: float = 1e-8) -> None:
         super().__init__(optimizer)
-        if not 0 < factor < 1:
-            raise ValueError(f"ReduceLROnPlateau: factor must be in (0, 1), got {factor}")
-        for name, value in (("patience", patience), ("cooldown", cooldown)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"ReduceLROnPlateau: {name} must be an integer >= 0, got "
-                                 f"{value!r}")
+        check_plateau("ReduceLROnPlateau", factor, patience, cooldown, min_lr)
+        check_rate(eps, "ReduceLROnPlateau: eps")
         if threshold_mode not in ("rel", "abs"):
             raise ValueError(f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got "
                              f"{threshold_mode!r}")
@@ -316,10 +326,8 @@ class MomentumSchedule(Scheduler):
         for name, value in (("start", start), ("end", end)):
             if not 0 <= value < 1:
                 raise ValueError(f"MomentumSchedule: {name} must be in [0, 1), got {value}")
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-            raise ValueError(f"MomentumSchedule: steps must be a positive integer, got "
-                             f"{steps!r}")
-        self.start, self.end, self.steps = start, end, steps
+        check_count(steps, "MomentumSchedule: steps")
+        self.start, self.end, self.steps = start, end, int(steps)
         self.count = 0
         self._apply()
 

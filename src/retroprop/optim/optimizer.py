@@ -146,11 +146,16 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}: a parameter group has no parameters")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         for index, param in enumerate(params):
-            if not isinstance(param, Tensor) or not param.requires_grad:
+            if not isinstance(param, Tensor):
                 raise TypeError(
                     f"{type(self).__name__}: params[{index}] must be a tensor with "
                     f"requires_grad=True, got {type(param).__name__}"
                 )
+            if not param.requires_grad:
+                raise TypeError(
+                    f"{type(self).__name__}: params[{index}] (shape {param.shape}) has "
+                    "requires_grad=False (a frozen parameter): pass only the parameters to "
+                    "train, [p for p in model.parameters() if p.requires_grad]")
             if id(param) in seen:
                 raise ValueError(
                     f"{type(self).__name__}: params[{index}] (shape {param.shape}) appears twice: "
@@ -210,11 +215,18 @@ class Optimizer:
         self.state.clear()
         self.global_state.clear()
 
-    def zero_grad(self) -> None:
-        """Forget the gradients of every parameter (``grad = None``)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients of every parameter: ``grad = None`` (PyTorch's default), or
+        with ``set_to_none=False`` fill each existing gradient with zeros in place, as
+        ``torch.optim.Optimizer.zero_grad`` (a parameter without one keeps None). A zero
+        gradient is still a gradient: the next ``step`` updates that parameter's state
+        (Adam counts the step, momentum decays) where a None gradient skips it."""
         for group in self.param_groups:
             for param in group["params"]:
-                param.grad = None
+                if set_to_none or param.grad is None:
+                    param.grad = None
+                else:
+                    param.grad.fill(0)
 
     def step(self, closure: Closure | None = None) -> Any:
         raise NotImplementedError

@@ -60,6 +60,7 @@ class VSGD(Optimizer):
     def _check_group(self, group: dict[str, Any]) -> None:
         check_count(group["warmup"], "VSGD: warmup")
         check_range(group["overestimate"], "VSGD: overestimate", 1.0, float("inf"))
+        check_range(group["curvature_floor"], "VSGD: curvature_floor", 0.0, float("inf"))
         check_lr(group["delta"], "delta")
         check_lr(group["eps"], "eps")
 

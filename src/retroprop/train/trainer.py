@@ -29,8 +29,9 @@ from retroprop.data.batches import SAMPLINGS, batch_indices
 from retroprop.nn.functional import all_finite, check_finite
 from retroprop.nn.loss import Loss
 from retroprop.nn.module import Module, evaluating
+from retroprop.nn.parameter import Parameter
 from retroprop.nn.utils import clip_grad_norm_, clip_grad_value_
-from retroprop.optim.optimizer import Optimizer, check_count
+from retroprop.optim.optimizer import Optimizer, check_count, is_real
 from retroprop.tensor.grad_mode import no_grad
 from retroprop.tensor.tensor import Tensor
 from retroprop.train.divergence import divergence_error
@@ -112,8 +113,8 @@ class Trainer:
                             f"{type(optimizer).__name__}")
         for name, value in (("clip_grad_norm", clip_grad_norm),
                             ("clip_grad_value", clip_grad_value)):
-            if value is not None and not value > 0:
-                raise ValueError(f"Trainer: {name} must be positive, got {value}")
+            if value is not None and (not is_real(value) or not value > 0):
+                raise ValueError(f"Trainer: {name} must be a positive number, got {value!r}")
         if (clip_grad_norm or clip_grad_value) and optimizer.step_kind != "gradient":
             raise ValueError(
                 f"Trainer: clip_grad_norm and clip_grad_value clip the gradient of a gradient "
@@ -201,9 +202,16 @@ class Trainer:
 
     def constrain(self) -> None:
         """Proximal steps and constraints after a step, each weight with the step size the
-        optimizer took for it (``Optimizer.prox_rate``)."""
+        optimizer took for it (``Optimizer.prox_rate``). A parameter without a gradient
+        (frozen with ``requires_grad = False``, or not reached by the loss) took no step:
+        its step size is 0, so its L1 soft-threshold leaves it as it is."""
+        rate = self.optimizer.prox_rate
+
+        def taken(param: Parameter) -> float | np.ndarray:
+            return 0.0 if param.grad is None else rate(param)
+
         for module in self.projected:
-            module.project_(self.optimizer.prox_rate)
+            module.project_(taken)
 
     # ------------------------------------------------------------------ fit
     def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = 32,
