@@ -17,6 +17,21 @@ def test_train_val_test_split_sizes_and_disjointness():
         rp.data.train_val_test_split(X, y[:3])
 
 
+@pytest.mark.parametrize("n, val_size, test_size", [(4, 0.45, 0.45), (2, 0.3, 0.4), (0, 0.1, 0.1)])
+def test_train_val_test_split_refuses_sizes_that_round_to_no_training_rows(n, val_size,
+                                                                             test_size):
+    X, y = np.zeros((n, 2)), np.zeros(n)
+    with pytest.raises(ValueError, match=rf"of {n} rows, val_size={val_size} takes .* which "
+                                         "leaves no training data"):
+        rp.data.train_val_test_split(X, y, val_size, test_size, seed=0)
+
+
+@pytest.mark.parametrize("value", ["0.1", None, True, float("nan")])
+def test_train_val_test_split_names_a_size_that_is_not_a_fraction(value):
+    with pytest.raises(ValueError, match=r"train_val_test_split: val_size must be in \[0, 1\)"):
+        rp.data.train_val_test_split(np.zeros((10, 2)), np.zeros(10), val_size=value)
+
+
 def test_kfold_uses_each_example_once_for_validation():
     folds = list(rp.data.KFold(4, shuffle=True, seed=1).split(np.zeros(10)))
     validation = np.concatenate([val for _, val in folds])
