@@ -280,6 +280,21 @@ def test_toml_settings_are_type_checked(tmp_path, capsys, toml, message):
     assert message in capsys.readouterr().err
 
 
+def test_toml_settings_outside_the_train_table_are_refused(tmp_path, capsys):
+    config = tmp_path / "train.toml"
+    config.write_text("epochs = 1\n[train]\nhidden = [8]\n")
+    assert main(["train", "--config", str(config), "--output", str(tmp_path / "run")]) == 2
+    assert "found ['epochs'] outside it (before the [train] line)" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_scheduler_without_cv_is_refused(tmp_path, capsys):
+    assert main(["train", "--scheduler", "tcp://127.0.0.1:1", "--epochs", "1", "--output",
+                 str(tmp_path / "run")]) == 2
+    assert "--scheduler tcp://127.0.0.1:1 trains the folds of --cv K" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
 def test_toml_lists_for_hidden(tmp_path, capsys):
     config = tmp_path / "train.toml"
     config.write_text("hidden = [16, 8]\nepochs = 1\nverbose = 0\n")
