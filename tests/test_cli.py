@@ -227,6 +227,25 @@ def test_existing_output_is_refused_unless_overwrite(tmp_path, capsys):
     assert main([*args, "--overwrite"]) == 0
 
 
+def test_overwrite_leaves_nothing_of_the_old_run_to_resume_or_evaluate(tmp_path, capsys,
+                                                                       monkeypatch):
+    folder = tmp_path / "run"
+    args = ["train", "--epochs", "1", "--hidden", "8", "--verbose", "0", "--output",
+            str(folder)]
+    assert main(args) == 0
+
+    def crash(*args, **kwargs):  # the new run dies before its first checkpoint
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(rp.Trainer, "fit", crash)
+    assert main([*args, "--lr", "0.001", "--overwrite"]) == 1
+    assert sorted(p.name for p in folder.iterdir()) == ["config.json"]
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main(["train", "--resume", str(folder)]) == 2
+    assert "stopped before its first checkpoint" in capsys.readouterr().err
+
+
 # ---------------------------------------------------------------------- settings
 def test_patience_without_validation_is_refused_before_training(tmp_path, capsys):
     assert main(["train", "--validation-split", "0", "--patience", "2",
@@ -259,6 +278,21 @@ def test_toml_settings_are_type_checked(tmp_path, capsys, toml, message):
     config.write_text(f"[train]\n{toml}\n")
     assert main(["train", "--config", str(config), "--output", str(tmp_path / "run")]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_toml_settings_outside_the_train_table_are_refused(tmp_path, capsys):
+    config = tmp_path / "train.toml"
+    config.write_text("epochs = 1\n[train]\nhidden = [8]\n")
+    assert main(["train", "--config", str(config), "--output", str(tmp_path / "run")]) == 2
+    assert "found ['epochs'] outside it (before the [train] line)" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_scheduler_without_cv_is_refused(tmp_path, capsys):
+    assert main(["train", "--scheduler", "tcp://127.0.0.1:1", "--epochs", "1", "--output",
+                 str(tmp_path / "run")]) == 2
+    assert "--scheduler tcp://127.0.0.1:1 trains the folds of --cv K" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
 
 
 def test_toml_lists_for_hidden(tmp_path, capsys):

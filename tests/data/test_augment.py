@@ -37,6 +37,45 @@ def test_integer_shift_moves_the_pixels():
     assert moved.sum() == images().sum()
 
 
+@pytest.mark.parametrize("transform", [augment.RandomShift(1.5), augment.RandomRotation(20),
+                                       augment.ElasticDistortion(alpha=8, sigma=3)])
+def test_float64_images_are_warped_in_float64(transform):
+    batch = np.random.default_rng(0).random((3, 12, 12))
+    rp.manual_seed(1)
+    exact = transform(batch)
+    rp.manual_seed(1)
+    single = transform(batch.astype(np.float32))
+    assert exact.dtype == np.float64
+    np.testing.assert_allclose(single, exact, atol=1e-5)
+    assert np.abs(single - exact).max() > 1e-9  # float32 rounding, gone in float64
+    np.testing.assert_array_equal(augment.RandomShift(0)(batch), batch)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16])
+def test_integer_images_are_rounded_not_truncated(dtype):
+    batch = np.random.default_rng(0).integers(0, 256, (50, 12, 12)).astype(dtype)
+    rp.manual_seed(2)
+    pixels = augment.RandomRotation(15)(batch)
+    rp.manual_seed(2)
+    exact = augment.RandomRotation(15)(batch.astype(np.float64))
+    assert pixels.dtype == dtype
+    np.testing.assert_array_equal(pixels, np.rint(exact))
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: augment.RandomShift(float("nan")), "RandomShift: max_shift must be a finite "
+                                                "number >= 0, got nan"),
+    (lambda: augment.RandomShift(-1), "max_shift must be a finite number >= 0, got -1"),
+    (lambda: augment.RandomRotation(float("inf")), "max_degrees must be a finite number"),
+    (lambda: augment.RandomRotation("10"), "max_degrees must be a finite number >= 0, got '10'"),
+    (lambda: augment.ElasticDistortion(alpha=float("nan")), "alpha must be a finite number"),
+    (lambda: augment.ElasticDistortion(sigma=0), "sigma must be a positive finite number"),
+])
+def test_distortion_sizes_must_be_finite_numbers(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
 def test_augmentation_needs_images():
     with pytest.raises(ValueError, match="not square images: pass image_shape"):
         augment.RandomShift()(np.zeros((3, 10)))

@@ -17,6 +17,21 @@ def test_train_val_test_split_sizes_and_disjointness():
         rp.data.train_val_test_split(X, y[:3])
 
 
+@pytest.mark.parametrize("n, val_size, test_size", [(4, 0.45, 0.45), (2, 0.3, 0.4), (0, 0.1, 0.1)])
+def test_train_val_test_split_refuses_sizes_that_round_to_no_training_rows(n, val_size,
+                                                                             test_size):
+    X, y = np.zeros((n, 2)), np.zeros(n)
+    with pytest.raises(ValueError, match=rf"of {n} rows, val_size={val_size} takes .* which "
+                                         "leaves no training data"):
+        rp.data.train_val_test_split(X, y, val_size, test_size, seed=0)
+
+
+@pytest.mark.parametrize("value", ["0.1", None, True, float("nan")])
+def test_train_val_test_split_names_a_size_that_is_not_a_fraction(value):
+    with pytest.raises(ValueError, match=r"train_val_test_split: val_size must be in \[0, 1\)"):
+        rp.data.train_val_test_split(np.zeros((10, 2)), np.zeros(10), val_size=value)
+
+
 def test_kfold_uses_each_example_once_for_validation():
     folds = list(rp.data.KFold(4, shuffle=True, seed=1).split(np.zeros(10)))
     validation = np.concatenate([val for _, val in folds])
@@ -35,6 +50,50 @@ def test_standard_scaler_gives_z_scores():
     np.testing.assert_allclose(Z[:, :3].std(axis=0), 1, atol=1e-5)
     np.testing.assert_array_equal(Z[:, 3], 0)
     assert Z.dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("value", [0.1, 0.3, 1e5 + 0.1])
+def test_a_constant_feature_stays_constant_as_in_scikit_learn(dtype, value):
+    from sklearn.preprocessing import StandardScaler as SkScaler
+
+    X = np.column_stack([np.full(10, value), np.arange(10.0)]).astype(dtype)
+    ours, reference = rp.data.StandardScaler().fit(X), SkScaler().fit(X)
+    assert ours.scale_[0] == 1.0 and reference.scale_[0] == 1.0
+    near = X[:2] + np.array([1e-3, 0], dtype)  # a test value a little off the constant
+    for rows in (X, near):
+        np.testing.assert_allclose(ours.transform(rows), reference.transform(rows), atol=1e-6)
+    np.testing.assert_allclose(ours.inverse_transform(ours.transform(X)), X, rtol=1e-6)
+
+
+def test_scaler_statistics_of_float32_data_are_accumulated_in_float64():
+    from sklearn.preprocessing import StandardScaler as SkScaler
+
+    X = np.random.default_rng(0).normal(1000, 1, (100_000, 3)).astype(np.float32)
+    ours, reference = rp.data.StandardScaler().fit(X), SkScaler().fit(X)
+    np.testing.assert_allclose(ours.mean_, reference.mean_, rtol=1e-12)
+    np.testing.assert_allclose(ours.scale_, reference.scale_, rtol=1e-10)
+    Z = ours.transform(X)
+    assert Z.dtype == np.float32 and ours.transform(X.astype(np.int64)).dtype == np.float32
+    np.testing.assert_allclose(Z, reference.transform(X), atol=1e-3)
+
+
+def test_scaler_inverse_transform_is_checked_as_transform():
+    with pytest.raises(RuntimeError, match="call fit before inverse_transform"):
+        rp.data.StandardScaler().inverse_transform(np.ones((2, 3)))
+    scaler = rp.data.StandardScaler().fit(np.arange(8.0).reshape(4, 2))
+    with pytest.raises(ValueError, match=r"StandardScaler.inverse_transform: X has 3 features, "
+                                         r"it was fitted on 2"):
+        scaler.inverse_transform(np.ones((2, 3)))
+    assert scaler.inverse_transform(np.ones((2, 2), np.float32)).dtype == np.float32
+
+
+def test_pca_takes_numpy_integers_and_refuses_bools():
+    X = np.random.default_rng(0).normal(size=(20, 4))
+    assert rp.data.PCA(np.int64(2)).fit(X).components_.shape == (2, 4)
+    with pytest.raises(ValueError, match=r"PCA: n_components must be a positive integer or "
+                                         r"None \(all\), got True"):
+        rp.data.PCA(True)
 
 
 @pytest.mark.parametrize("transform", [rp.data.StandardScaler(), rp.data.PCA(2)],

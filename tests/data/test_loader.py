@@ -68,11 +68,36 @@ def test_a_training_loop_with_the_loader_learns():
     assert accuracy > 0.95
 
 
+@pytest.mark.parametrize("x", [np.arange(12.0).reshape(6, 2), np.arange(6.0)],
+                         ids=["vectors", "numbers"])
+def test_a_list_of_examples_is_a_dataset_as_in_pytorch(x):
+    y = np.arange(6) % 2
+    for examples in (list(zip(x, y, strict=True)), [[a, b] for a, b in zip(x, y, strict=True)]):
+        batches = list(DataLoader(examples, batch_size=4))
+        assert len(batches) == 2 and [len(yb) for _, yb in batches] == [4, 2]
+        np.testing.assert_array_equal(np.concatenate([xb for xb, _ in batches]), x)
+        np.testing.assert_array_equal(np.concatenate([yb for _, yb in batches]), y)
+
+
+def test_examples_that_do_not_stack_into_numbers_are_refused():
+    class Records(Dataset):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return {"x": np.ones(2), "y": i}
+
+    with pytest.raises(TypeError, match="examples must be arrays or numbers, or tuples of "
+                                        "them; got dict values"):
+        next(iter(DataLoader(Records(), batch_size=2)))
+
+
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="the arrays must have the same length"):
         TensorDataset(np.ones(3), np.ones(4))
     with pytest.raises(ValueError, match="batch_size must be a positive integer or None, got 0"):
         DataLoader((np.ones(3),), batch_size=0)
-    with pytest.raises(TypeError, match="dataset must be a Dataset"):
+    with pytest.raises(TypeError, match="dataset must be a Dataset, a tuple of arrays or a "
+                                        "list of examples, got ndarray"):
         DataLoader(np.ones(3))
     assert len(DataLoader((np.ones(3),), batch_size=np.int64(2))) == 2

@@ -1,6 +1,8 @@
 """CSV files as spreadsheets write them: headers, word labels, any label column, ';' with
 decimal commas, missing cells."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -90,3 +92,20 @@ def test_load_dataset_records_absolute_paths_and_class_names(tmp_path, monkeypat
     data = rp.datasets.load_dataset("d.csv", label_column="y")
     assert data.source == str(tmp_path / "d.csv")
     assert data.class_names == ["blue", "red"] and data.kind == "features"
+
+
+@pytest.mark.parametrize("text, where", [
+    ("a,b,label\n1,inf,0\n3,4,1\n", "row 2, column 2 ('b') holds 'inf'"),
+    ("a,b,label\n1,2,0\n-1e999,4,1\n", "row 3, column 1 ('a') holds '-1e999'"),
+    ("a;b;label\n1,5;2;0\n3;4;1e999\n", "row 3, column 3 ('label') holds '1e999'"),
+])
+def test_infinite_numbers_are_refused_with_their_row_and_column(tmp_path, text, where):
+    with pytest.raises(ValueError, match=re.escape(f"{where}, an infinite number")):
+        read_table(write(tmp_path / "d.csv", text))
+
+
+def test_a_file_that_is_not_utf8_is_named(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_bytes("tamaño,clase\n1,0\n2,1\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"d.csv: not UTF-8 text .* \"CSV UTF-8\""):
+        read_table(path)

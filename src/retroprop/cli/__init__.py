@@ -133,6 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 settings = read_toml(args.config) if args.config else {}
                 config, given = resolve(settings, flags)
+            if args.scheduler is not None and args.cv is None:
+                raise ValueError(f"--scheduler {args.scheduler} trains the folds of --cv K on a "
+                                 "cluster; a single run (no --cv) trains in this process")
             if args.cv is not None:
                 from retroprop.cli.cross_validation import cross_validate_config
 

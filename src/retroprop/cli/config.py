@@ -140,9 +140,15 @@ def load_toml(path: str | Path, where: str) -> dict[str, Any]:
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Settings from a TOML file: top-level keys or a ``[train]`` table, type-checked."""
+    """Settings from a TOML file: top-level keys or a ``[train]`` table (not both),
+    type-checked."""
     data = load_toml(path, "--config")
-    data = data.get("train", data)
+    if isinstance(data.get("train"), dict):
+        outside = sorted(set(data) - {"train"})
+        if outside:
+            raise ValueError(f"--config {path}: with a [train] table every setting goes in it; "
+                             f"found {outside} outside it (before the [train] line)")
+        data = data["train"]
     known = {f.name for f in fields(TrainConfig)}
     unknown = sorted(set(data) - known)
     if unknown:

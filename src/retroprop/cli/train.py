@@ -16,7 +16,7 @@ from retroprop.atomic import atomic_write
 from retroprop.cli.config import TrainConfig
 from retroprop.cli.labels import encode_labels, label_indices
 from retroprop.datasets import DataSet
-from retroprop.report import build_report, save_predictions
+from retroprop.report import PREDICTIONS, build_report, save_predictions
 from retroprop.serialization import read_metadata
 from retroprop.train.trainer import training_rows
 
@@ -104,15 +104,26 @@ def check(config: TrainConfig, given: set[str], tabular: bool,
     return used
 
 
+#: The files that a run writes in its folder.
+RUN_FILES = ("config.json", "checkpoint.rpz", "history.csv", "model.rpz", PREDICTIONS,
+             "report.html", "learning_curves.png")
+
+
 def run_folder(config: TrainConfig, dataset: str) -> Path:
     """A new folder for the run: ``--output`` (refused if it exists and is not empty,
-    unless ``--overwrite``), or ``runs/<dataset>-<time>`` with ``-2``, ``-3``, ... added
-    when runs start in the same second."""
+    unless ``--overwrite``, which first deletes the :data:`RUN_FILES` of the run it
+    replaces, so that neither ``--resume`` nor ``evaluate`` can take the old run's
+    checkpoint or model for the new one's), or ``runs/<dataset>-<time>`` with ``-2``,
+    ``-3``, ... added when runs start in the same second."""
     if config.output:
         output = Path(config.output)
-        if output.exists() and any(output.iterdir()) and not config.overwrite:
-            raise FileExistsError(f"--output {output} already exists and is not empty; choose "
-                                  "another folder or pass --overwrite to replace its files")
+        if output.exists() and any(output.iterdir()):
+            if not config.overwrite:
+                raise FileExistsError(f"--output {output} already exists and is not empty; "
+                                      "choose another folder or pass --overwrite to replace "
+                                      "its files")
+            for name in RUN_FILES:
+                (output / name).unlink(missing_ok=True)
         output.mkdir(parents=True, exist_ok=True)
         return output
     base = Path("runs") / f"{Path(dataset).stem}-{time.strftime('%Y%m%d-%H%M%S')}"

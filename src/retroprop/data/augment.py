@@ -6,7 +6,8 @@ Every transform takes a batch of images, shaped (N, H, W), (N, C, H, W), or flat
 (N, H·W) with ``image_shape`` (a square is assumed when it is not given), and returns a
 distorted batch of the same shape and dtype. The whole batch is warped in one vectorized
 call (bilinear interpolation, zeros outside), with random draws from the library
-generator, so ``rp.manual_seed`` fixes them.
+generator, so ``rp.manual_seed`` fixes them. Float64 images are warped in float64, others
+in float32; integer images (uint8 pixels) are rounded to the nearest integer.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from types import ModuleType
 import numpy as np
 
 from retroprop._optional import require
+from retroprop.optim.optimizer import check_lr, check_rate
 from retroprop.random import generator
 
 
@@ -68,8 +70,11 @@ class Distortion:
         index, rows, cols = np.meshgrid(np.arange(n), np.arange(height), np.arange(width),
                                         indexing="ij")
         coordinates = np.stack([index, rows + dy, cols + dx])
-        warped = _ndimage().map_coordinates(images.astype(np.float32, copy=False),
+        precision = np.float64 if batch.dtype == np.float64 else np.float32
+        warped = _ndimage().map_coordinates(images.astype(precision, copy=False),
                                             coordinates, order=1, mode="constant", cval=0.0)
+        if batch.dtype.kind in "iub":
+            warped = np.rint(warped)  # a cast alone would truncate: darker images
         return warped.reshape(batch.shape).astype(batch.dtype, copy=False)
 
 
@@ -79,8 +84,7 @@ class RandomShift(Distortion):
     def __init__(self, max_shift: float = 2.0, image_shape: tuple[int, int] | None = None
                  ) -> None:
         super().__init__(image_shape)
-        if max_shift < 0:
-            raise ValueError(f"RandomShift: max_shift must be >= 0, got {max_shift}")
+        check_rate(max_shift, "RandomShift: max_shift")
         self.max_shift = max_shift
 
     def displacement(self, n: int, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -95,8 +99,7 @@ class RandomRotation(Distortion):
     def __init__(self, max_degrees: float = 10.0, image_shape: tuple[int, int] | None = None
                  ) -> None:
         super().__init__(image_shape)
-        if max_degrees < 0:
-            raise ValueError(f"RandomRotation: max_degrees must be >= 0, got {max_degrees}")
+        check_rate(max_degrees, "RandomRotation: max_degrees")
         self.max_degrees = max_degrees
 
     def displacement(self, n: int, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -115,9 +118,8 @@ class ElasticDistortion(Distortion):
     def __init__(self, alpha: float = 34.0, sigma: float = 4.0,
                  image_shape: tuple[int, int] | None = None) -> None:
         super().__init__(image_shape)
-        if alpha < 0 or sigma <= 0:
-            raise ValueError(f"ElasticDistortion: need alpha >= 0 and sigma > 0, got {alpha} "
-                             f"and {sigma}")
+        check_rate(alpha, "ElasticDistortion: alpha")
+        check_lr(sigma, "ElasticDistortion: sigma")
         self.alpha, self.sigma = alpha, sigma
 
     def displacement(self, n: int, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:

@@ -69,12 +69,24 @@ class TensorDataset(Dataset):
         return tuple(a[indices] for a in self.arrays)
 
 
+def _stack(values: Any) -> np.ndarray:
+    """Examples (arrays, numbers or strings) stacked along a new first axis; other objects (a
+    dict) would make an array of objects, which no module takes: an error."""
+    batch = np.stack(values)
+    if batch.dtype.kind == "O":
+        raise TypeError(f"DataLoader: examples must be arrays or numbers, or tuples of them; "
+                        f"got {type(values[0]).__name__} values")
+    return batch
+
+
 class DataLoader:
     """Iterate over a data set in batches.
 
     Parameters
     ----------
-    dataset : Dataset, or a tuple of arrays (made a :class:`TensorDataset`)
+    dataset : Dataset, a tuple of arrays (made a :class:`TensorDataset`), or a list of examples
+        A list is a sequence of examples, as in PyTorch: ``list(zip(X, y))`` gives the
+        batches ``(xb, yb)``; ``(X, y)`` as a tuple gives the same.
     batch_size : int or None, default 32
         1 for online learning, None for the whole set in one batch.
     shuffle : bool, default False
@@ -97,15 +109,15 @@ class DataLoader:
     (2, [(4,), (4,)])
     """
 
-    def __init__(self, dataset: Dataset | tuple[Any, ...], batch_size: int | None = 32,
-                 shuffle: bool = False, drop_last: bool = False,
+    def __init__(self, dataset: Dataset | tuple[Any, ...] | list[Any],
+                 batch_size: int | None = 32, shuffle: bool = False, drop_last: bool = False,
                  transform: Transform | None = None,
                  target_transform: Transform | None = None) -> None:
-        if isinstance(dataset, tuple | list):
+        if isinstance(dataset, tuple):
             dataset = TensorDataset(*dataset)
-        if not isinstance(dataset, Dataset):
-            raise TypeError(f"DataLoader: dataset must be a Dataset or a tuple of arrays, got "
-                            f"{type(dataset).__name__}")
+        if not isinstance(dataset, Dataset | list):
+            raise TypeError(f"DataLoader: dataset must be a Dataset, a tuple of arrays or a "
+                            f"list of examples, got {type(dataset).__name__}")
         if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(
                 batch_size, int | np.integer) or batch_size < 1):
             raise ValueError(f"DataLoader: batch_size must be a positive integer or None, got "
@@ -132,9 +144,9 @@ class DataLoader:
         if get_batch is not None:
             return get_batch(indices)
         examples = [self.dataset[int(i)] for i in indices]
-        if not isinstance(examples[0], tuple):
-            return np.stack(examples)
-        return tuple(np.stack(field) for field in zip(*examples, strict=True))
+        if isinstance(examples[0], tuple | list):
+            return tuple(_stack(field) for field in zip(*examples, strict=True))
+        return _stack(examples)
 
     def __iter__(self) -> Iterator[Any]:
         n, size = len(self.dataset), self._size()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from retroprop.optim.optimizer import check_count
+
 
 def _features(X: np.ndarray, where: str) -> np.ndarray:
     """``X`` as a non-empty 2-D array (samples, features) of finite numbers."""
@@ -30,30 +32,46 @@ def _check_features(X: np.ndarray, mean: np.ndarray, where: str) -> None:
                          f"{len(mean)}")
 
 
+def _as_float(X: np.ndarray) -> np.dtype:
+    """The dtype of a transform's output: the input's when it is floating, else float32."""
+    return X.dtype if X.dtype.kind == "f" else np.dtype(np.float32)
+
+
 class StandardScaler:
     """z = (x - μ) / σ per feature, with μ and σ from the training set; constant features
-    keep σ = 1. ``fit`` only stores statistics, fitted attributes end in ``_``."""
+    (all values equal) keep σ = 1, as in scikit-learn, even when rounding makes their
+    computed σ a tiny positive number instead of 0. μ and σ are accumulated in float64
+    whatever the input's dtype, as scikit-learn does (a float32 sum over many rows drifts);
+    the output has the input's dtype. ``fit`` only stores statistics, fitted attributes
+    end in ``_``."""
 
     def fit(self, X: np.ndarray) -> StandardScaler:
         X = _features(X, "StandardScaler.fit")
-        self.mean_ = X.mean(axis=0)
-        std = X.std(axis=0)
-        self.scale_ = np.where(std > 0, std, 1.0)
+        self.mean_ = X.mean(axis=0, dtype=np.float64)
+        std = X.std(axis=0, dtype=np.float64)
+        self.scale_ = np.where(np.ptp(X, axis=0) > 0, std, 1.0)
         return self
+
+    def _check_fitted(self, X: np.ndarray, where: str) -> None:
+        if not hasattr(self, "mean_"):
+            raise RuntimeError(f"StandardScaler: call fit before {where}")
+        _check_features(X, self.mean_, f"StandardScaler.{where}")
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         X = _features(X, "StandardScaler.transform")
-        if not hasattr(self, "mean_"):
-            raise RuntimeError("StandardScaler: call fit before transform")
-        _check_features(X, self.mean_, "StandardScaler.transform")
-        out = (X - self.mean_) / self.scale_
-        return out.astype(X.dtype if X.dtype.kind == "f" else np.float32, copy=False)
+        self._check_fitted(X, "transform")
+        dtype = _as_float(X)
+        return (X.astype(dtype, copy=False) - self.mean_.astype(dtype)) / self.scale_.astype(dtype)
 
     def fit_transform(self, X: np.ndarray) -> np.ndarray:
         return self.fit(X).transform(X)
 
     def inverse_transform(self, Z: np.ndarray) -> np.ndarray:
-        return np.asarray(Z) * self.scale_ + self.mean_
+        """x = z σ + μ, shape (samples, features)."""
+        Z = _features(Z, "StandardScaler.inverse_transform")
+        self._check_fitted(Z, "inverse_transform")
+        dtype = _as_float(Z)
+        return Z.astype(dtype, copy=False) * self.scale_.astype(dtype) + self.mean_.astype(dtype)
 
 
 class PCA:
@@ -84,13 +102,13 @@ class PCA:
 
     def __init__(self, n_components: int | None = None, whiten: bool = False,
                  eps: float = 1e-8) -> None:
-        if n_components is not None and (not isinstance(n_components, int) or n_components < 1):
-            raise ValueError(f"PCA: n_components must be a positive integer, got {n_components!r}")
+        if n_components is not None:
+            check_count(n_components, "PCA: n_components", also="or None (all)")
         self.n_components, self.whiten, self.eps = n_components, whiten, eps
 
     def fit(self, X: np.ndarray) -> PCA:
         X = _features(X, "PCA.fit").astype(np.float64)
-        k = self.n_components or X.shape[1]
+        k = int(self.n_components or X.shape[1])
         if k > min(X.shape):
             raise ValueError(f"PCA: n_components={k} exceeds min(samples, features) = "
                              f"{min(X.shape)}")
@@ -111,7 +129,7 @@ class PCA:
         out = (X - self.mean_) @ self.components_.T
         if self.whiten:
             out /= np.sqrt(self.explained_variance_ + self.eps)
-        return out.astype(X.dtype if X.dtype.kind == "f" else np.float32, copy=False)
+        return out.astype(_as_float(X), copy=False)
 
     def fit_transform(self, X: np.ndarray) -> np.ndarray:
         return self.fit(X).transform(X)
@@ -126,4 +144,4 @@ class PCA:
                              f"keeps {len(self.components_)}")
         scores = Z * np.sqrt(self.explained_variance_ + self.eps) if self.whiten else Z
         out = scores @ self.components_ + self.mean_
-        return out.astype(Z.dtype if Z.dtype.kind == "f" else np.float32, copy=False)
+        return out.astype(_as_float(Z), copy=False)

@@ -8,7 +8,7 @@ from typing import cast
 
 import numpy as np
 
-from retroprop.optim.optimizer import check_count
+from retroprop.optim.optimizer import check_count, check_range
 from retroprop.random import generator
 
 
@@ -17,24 +17,29 @@ def train_val_test_split(X: np.ndarray, y: np.ndarray, val_size: float = 0.1,
                          seed: int | None = None) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
     """Split into ``(X_train, y_train), (X_val, y_val), (X_test, y_test)``.
 
-    ``val_size`` and ``test_size`` are fractions of the whole set; the
-    shuffle uses ``seed``, or the library generator (``rp.manual_seed``).
+    ``val_size`` and ``test_size`` are fractions of the whole set (each part's size is
+    rounded; at least one training row must remain); the shuffle uses ``seed``, or the
+    library generator (``rp.manual_seed``).
     """
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"train_val_test_split: X has {len(X)} rows but y has {len(y)}")
     for name, value in (("val_size", val_size), ("test_size", test_size)):
-        if not 0 <= value < 1:
-            raise ValueError(f"train_val_test_split: {name} must be in [0, 1), got {value}")
+        check_range(value, f"train_val_test_split: {name}", 0, 1)
     if val_size + test_size >= 1:
         raise ValueError(
             f"train_val_test_split: val_size + test_size = {val_size + test_size} leaves no "
             "training data"
         )
     n = len(X)
+    n_test, n_val = round(n * test_size), round(n * val_size)
+    if n_test + n_val >= n:
+        raise ValueError(
+            f"train_val_test_split: of {n} rows, val_size={val_size} takes {n_val} and "
+            f"test_size={test_size} takes {n_test}, which leaves no training data"
+        )
     rng = np.random.default_rng(seed) if seed is not None else generator()
     order = rng.permutation(n) if shuffle else np.arange(n)
-    n_test, n_val = round(n * test_size), round(n * val_size)
     test, val, train = order[:n_test], order[n_test:n_test + n_val], order[n_test + n_val:]
     return (X[train], y[train]), (X[val], y[val]), (X[test], y[test])
 

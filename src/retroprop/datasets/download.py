@@ -29,7 +29,12 @@ def sha256(path: Path) -> str:
 def download(filename: str, mirrors: list[str], checksum: str, directory: Path,
              timeout: float = 10.0) -> Path:
     """Fetch ``filename`` from the first mirror that answers, check its SHA-256, and move it
-    into ``directory`` atomically. Raises :class:`DownloadError` listing every failure."""
+    into ``directory`` atomically. Raises :class:`DownloadError` listing every failure.
+
+    ``timeout`` bounds each wait (to connect, and for each block of data), as in
+    :func:`urllib.request.urlopen`: without a network the download fails at once, and a
+    mirror that stops sending fails after ``timeout`` seconds; a mirror that keeps sending,
+    however slowly, is not cut off."""
     directory.mkdir(parents=True, exist_ok=True)
     failures = []
     for mirror in mirrors:

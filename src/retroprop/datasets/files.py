@@ -18,6 +18,7 @@ from retroprop.datasets.loaders import (
     scale,
 )
 from retroprop.datasets.table import read_table
+from retroprop.optim.optimizer import is_real
 
 NAMES = ("digits", "mnist", "fashion-mnist")
 
@@ -89,12 +90,16 @@ def load_npz(path: str | os.PathLike[str], test_size: float = 0.2, seed: int = 0
 
 
 def _split(X: np.ndarray, y: np.ndarray, test_size: float, seed: int, where: str) -> Split:
+    """Shuffle with ``seed`` and cut ``test_size`` of the rows for testing: at least one row
+    for each side (``test_size`` in (0, 1))."""
+    if not (is_real(test_size) and 0 < test_size < 1):
+        raise ValueError(f"{where}: test_size must be in (0, 1), got {test_size!r}")
     if len(X) != len(y):
         raise ValueError(f"{where}: X has {len(X)} rows but y has {len(y)}")
     if len(X) < 2:
         raise ValueError(f"{where}: needs at least two rows, got {len(X)}")
     order = np.random.default_rng(seed).permutation(len(X))
-    cut = max(1, round(len(X) * test_size))
+    cut = min(max(1, round(len(X) * test_size)), len(X) - 1)
     test, train = order[:cut], order[cut:]
     if y.dtype.kind == "f" and np.all(y == np.round(y)):
         y = y.astype(np.int64)

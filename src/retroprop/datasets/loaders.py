@@ -129,7 +129,7 @@ def load_mnist(path: str | os.PathLike[str] | None = None, download: bool = True
     """MNIST: 60 000 + 10 000 handwritten digits, 28×28 uint8 (0..255), labels 0..9.
 
     Looks in ``path``, ``$RETROPROP_DATA``, ``/usr/share/datasets/mnist``, the
-    user cache, then downloads (10 s timeout, SHA-256 checked).
+    user cache, then downloads (giving up on a mirror silent for 10 s, SHA-256 checked).
     """
     return _load_idx_set("mnist", path, download)
 

@@ -90,6 +90,19 @@ def _label_index(label_column: int | str | None, header: list[str] | None, width
     return label_column % width
 
 
+def _check_finite(values: np.ndarray, cells: np.ndarray, rows: np.ndarray,
+                  columns: list[int], names: list[str], where: str) -> None:
+    """Refuse infinite values (``inf``, or ``1e999``, which overflows): a network cannot
+    learn from them. ``values`` (n, k) were read from ``cells``, the file's ``rows``
+    (line numbers) and ``columns`` (indices)."""
+    infinite = np.argwhere(np.isinf(values))
+    if len(infinite):
+        r, c = infinite[0]
+        raise ValueError(f"{where}: row {rows[r]}, column {columns[c] + 1} "
+                         f"({names[columns[c]]!r}) holds {cells[r, c].strip()!r}, an infinite "
+                         f"number; {len(infinite)} cells are infinite in all")
+
+
 def _fill_missing(X: np.ndarray, y: np.ndarray, missing: str, rows: np.ndarray,
                   names: list[str], where: str) -> tuple[np.ndarray, np.ndarray]:
     holes = np.isnan(X)
@@ -136,12 +149,18 @@ def read_table(path: str | os.PathLike[str], label_column: int | str | None = No
     ``;`` every comma outside the header is a decimal comma (``3,14``), as a spreadsheet
     in a Spanish locale writes it. Labels that are all numbers stay numbers (int64 if
     integral); otherwise they are class names, sorted, and ``y`` holds their indices.
+    Infinite numbers (``inf``, or ``1e999``, beyond float64) are an error naming the first
+    one's row and column. The file must be UTF-8 (with or without a byte-order mark).
     """
     where = str(path)
     if missing not in MISSING_POLICIES:
         raise ValueError(f"{where}: missing must be one of {MISSING_POLICIES}, got {missing!r}")
-    with Path(path).open(newline="", encoding="utf-8-sig") as handle:
-        text = handle.read()
+    try:
+        with Path(path).open(newline="", encoding="utf-8-sig") as handle:
+            text = handle.read()
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{where}: not UTF-8 text ({error.reason} at byte {error.start}); "
+                         "save it as \"CSV UTF-8\" (comma or semicolon separated)") from None
     lines = text.splitlines()
     if not lines:
         raise ValueError(f"{where}: the file is empty")
@@ -190,6 +209,7 @@ def read_table(path: str | os.PathLike[str], label_column: int | str | None = No
                                      f"{(names[c] if names else c)!r} (retroprop train "
                                      f"--label-column)")
         raise ValueError(f"{where}: the features are not all numbers")
+    _check_finite(features, grid[:, columns], line_numbers, columns, column_names, where)
 
     cells = np.char.strip(grid[:, label])
     blank = np.flatnonzero(np.isin(np.char.lower(cells), MISSING))
@@ -202,6 +222,8 @@ def read_table(path: str | os.PathLike[str], label_column: int | str | None = No
         words, codes = np.unique(cells, return_inverse=True)
         labels, class_names = codes.astype(np.int64), [str(w) for w in words]
     else:
+        _check_finite(values[:, None], cells[:, None], line_numbers, [label], column_names,
+                      where)
         labels = values.astype(np.int64) if np.all(values == np.round(values)) else values
     X, y = _fill_missing(features, labels, missing, line_numbers,
                          [column_names[c] for c in columns], where)
