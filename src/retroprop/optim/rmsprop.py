@@ -12,16 +12,17 @@ from retroprop.optim.optimizer import Closure, Optimizer, check_lr, check_range
 
 
 class RMSprop(Optimizer):
-    """MeanSquare(w, t) = α MeanSquare(w, t-1) + (1 - α) (∂E/∂w)²   (α = 0.9, Berzal)
+    """MeanSquare(w, t) = α MeanSquare(w, t-1) + (1 - α) (∂E/∂w)²
 
         w ← w - η ∂E/∂w / (√MeanSquare + ε)
 
     ``centered`` subtracts the square of a running mean of the gradient (an estimate
     of its variance); ``momentum`` μ accumulates b ← μ b + ∂E/∂w / (√MeanSquare + ε).
-    Same update as ``torch.optim.RMSprop`` (whose default α is 0.99).
+    Same update and defaults as ``torch.optim.RMSprop`` (η = 0.01, α = 0.99), where
+    Berzal's slides use α = 0.9 (``RMSprop(params, alpha=0.9)``).
     """
 
-    def __init__(self, params: Iterable[Any], lr: float = 0.001, alpha: float = 0.9,
+    def __init__(self, params: Iterable[Any], lr: float = 0.01, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
                  centered: bool = False) -> None:
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,

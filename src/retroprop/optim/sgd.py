@@ -33,8 +33,8 @@ class SGD(Optimizer):
     Parameters
     ----------
     params : iterable of Parameter or of parameter groups
-    lr : float
-        Learning rate η > 0.
+    lr : float, default 0.001
+        Learning rate η > 0 (PyTorch's default).
     momentum : float, default 0
         μ in [0, 1); Berzal starts at 0.5 and raises it to 0.9 or 0.99
         (see :class:`~retroprop.optim.MomentumSchedule`).
@@ -53,7 +53,7 @@ class SGD(Optimizer):
     3.4
     """
 
-    def __init__(self, params: Iterable[Any], lr: float = 0.01, momentum: float = 0.0,
+    def __init__(self, params: Iterable[Any], lr: float = 0.001, momentum: float = 0.0,
                  dampening: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0
                  ) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
