@@ -7,7 +7,12 @@ import numpy as np
 
 from retroprop import nn
 from retroprop.datasets.loaders import DIGITS_MAXIMUM, load_digits, scale
-from retroprop.experiments.result import ExperimentResult, Panel, check_positive
+from retroprop.experiments.result import (
+    ExperimentResult,
+    Panel,
+    check_counts,
+    check_positive,
+)
 from retroprop.optim.adam import Adam
 from retroprop.random import manual_seed
 from retroprop.tensor.grad_mode import no_grad
@@ -71,7 +76,8 @@ def denoising_autoencoder(epochs: int = 40, hidden: int = 32, noise: float = 0.3
     ``result.data``: ``"clean"`` and ``"corrupted"`` map "plain"/"denoising" to the test
     reconstruction errors (mean squared error per pixel), ``"losses"`` to the training
     curves."""
-    check_positive("denoising_autoencoder", epochs=epochs, hidden=hidden, noise=noise, lr=lr)
+    check_positive("denoising_autoencoder", noise=noise, lr=lr)
+    check_counts("denoising_autoencoder", epochs=epochs, hidden=hidden)
     if not noise < 1:
         raise ValueError(f"denoising_autoencoder: noise must be in (0, 1), got {noise!r}")
     (X, _), (X_test, _) = load_digits(seed=seed)

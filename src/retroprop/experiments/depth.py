@@ -13,7 +13,14 @@ import numpy as np
 
 from retroprop import nn
 from retroprop.datasets.loaders import load_fashion_mnist, load_mnist
-from retroprop.experiments.result import ExperimentResult, Panel, check_positive, grad_of
+from retroprop.experiments.result import (
+    ExperimentResult,
+    Panel,
+    check_count_list,
+    check_counts,
+    check_positive,
+    grad_of,
+)
 from retroprop.nn.parameter import Parameter
 from retroprop.nn.utils import clip_grad_norm_
 from retroprop.optim.sgd import SGD
@@ -50,9 +57,8 @@ def initialization(depth: int = 10, width: int = 50, batch: int = 1000, seed: in
       He on ReLU keep the variance of the activations and of ∂E/∂W nearly constant across
       the layers.
     """
-    check_positive("initialization", width=width, batch=batch)
-    if not isinstance(depth, int) or depth < 2:
-        raise ValueError(f"initialization: depth must be an integer >= 2, got {depth!r}")
+    check_counts("initialization", width=width, batch=batch)
+    check_counts("initialization", minimum=2, depth=depth)
     manual_seed(seed)
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((batch, width))
@@ -274,7 +280,9 @@ def vanishing_gradients(hidden_layers: tuple[int, ...] = (2, 3, 4), epochs: int 
     (‖∇‖ <= 0.1, which bounds exploding gradients but cannot undo vanishing ones); their
     norms are in ``result.data["4 hidden, relu+he"]`` and so on.
     """
-    check_positive("vanishing_gradients", epochs=epochs, n=n, width=width, lr=lr)
+    check_positive("vanishing_gradients", lr=lr)
+    check_counts("vanishing_gradients", epochs=epochs, n=n, width=width)
+    hidden_layers = check_count_list("vanishing_gradients", "hidden_layers", hidden_layers)
     for requested in mitigations:
         if requested not in MITIGATIONS:
             raise ValueError(f"vanishing_gradients: mitigations must be among {MITIGATIONS}, "
