@@ -107,3 +107,55 @@ def test_weights_before_they_exist_are_an_error(neuron):
         _ = neuron.weights_
     neuron.fit(X, AND)
     assert neuron.weights_.shape == (X.shape[1] + int(neuron.bias),)
+
+
+MODELS = {"Perceptron": Perceptron, "McCullochPitts": McCullochPitts,
+          "LinearNeuron": LinearNeuron, "LogisticNeuron": LogisticNeuron}
+
+
+@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize(("inputs", "targets", "message"), [
+    (np.zeros((0, 2)), [], r"at least one example, got shape \(0, 2\)"),
+    ([[np.nan, 0], [1, 1]], [0, 1], "inputs must be finite numbers, got 1 NaN or infinite"),
+    ([[np.inf, 0], [1, 1]], [0, 1], "inputs must be finite numbers"),
+    ([1, 2, 3], [0, 1, 1], r"expected 1 targets .* \(a 1-D X is one example"),
+])
+def test_fit_refuses_empty_and_non_finite_inputs(name, inputs, targets, message):
+    # these used to "converge" (the perceptron after 1 epoch and 0 mistakes on no examples
+    # or on a NaN input), or gave NaN weights
+    with pytest.raises(ValueError, match=message):
+        MODELS[name]().fit(inputs, targets)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_predict_before_fit_is_an_error_not_zero_weights(name):
+    # LinearNeuron and LogisticNeuron predicted from zero weights (0 and class 1) and kept
+    # them; Perceptron raised an AttributeError about classes_
+    model = MODELS[name]()
+    with pytest.raises(ValueError, match=f"{name}: no weights yet"):
+        model.predict(X)
+    if name != "Perceptron":
+        assert model.weights is None
+
+
+@pytest.mark.parametrize("targets", [[0.0, np.nan, 1.0, 1.0], ["a", "b", "c", "d"]])
+def test_linear_neuron_targets_must_be_finite_numbers(targets):
+    with pytest.raises(ValueError, match=r"LinearNeuron\.fit: targets must be"):
+        LinearNeuron().fit(X, targets)
+    with pytest.raises(ValueError, match=r"LinearNeuron\.step: targets must be"):
+        LinearNeuron().step(X, targets, eta=0.1)
+
+
+@pytest.mark.parametrize("make", [lambda eta: Perceptron(eta=eta),
+                                  lambda eta: LinearNeuron(eta=eta),
+                                  lambda eta: LinearNeuron([1.0, 1.0]).step([1, 1], 3, eta)])
+@pytest.mark.parametrize("eta", [-1.0, "fast", float("nan")])
+def test_learning_rates_are_checked_with_a_message(make, eta):
+    with pytest.raises(ValueError, match=f"eta must be a .*number.*, got {eta!r}"):
+        make(eta)
+
+
+def test_mcculloch_pitts_weights_of_the_wrong_length_are_named():
+    with pytest.raises(ValueError, match=r"inputs have 2 values per example, the unit has "
+                                         r"weights of shape \(3,\)"):
+        McCullochPitts([1, 1, 1]).fit(X, AND)

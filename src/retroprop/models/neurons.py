@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from retroprop.models.estimator import LectureModel, as_examples, as_targets
+from retroprop.models.estimator import LectureModel, as_examples, as_real_targets, as_targets
 from retroprop.models.perceptron import two_classes, with_bias_input
+from retroprop.optim.optimizer import check_lr
 from retroprop.train.arguments import count
 
 MODES = ("online", "batch")
@@ -56,8 +57,7 @@ class LinearNeuron(LectureModel):
         name = type(self).__name__
         if mode not in MODES:
             raise ValueError(f"{name}: mode must be one of {MODES}, got {mode!r}")
-        if not eta > 0:
-            raise ValueError(f"{name}: eta must be positive, got {eta}")
+        check_lr(eta, f"{name}: eta")
         self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
         self.bias, self.eta, self.mode = bias, eta, mode
         self.epochs = count(epochs, "epochs", name)
@@ -69,12 +69,14 @@ class LinearNeuron(LectureModel):
             raise ValueError(f"{type(self).__name__}: no weights yet; give them or call fit")
         return self.weights
 
-    def _inputs(self, X: Any) -> np.ndarray:
+    def _inputs(self, X: Any, start: bool = False) -> np.ndarray:
+        """The examples with the input +1 if ``bias``; ``start``: zero weights if none yet
+        (training), else their absence is an error (predicting)."""
         X = as_examples(X, type(self).__name__)
         inputs = with_bias_input(X) if self.bias else X
-        if self.weights is None:
+        if self.weights is None and start:
             self.weights = np.zeros(inputs.shape[1])
-        if inputs.shape[1] != len(self.weights):
+        if len(self.weights_) != inputs.shape[1]:
             raise ValueError(f"{type(self).__name__}: inputs have {inputs.shape[1]} values, "
                              f"the neuron has {len(self.weights)} weights")
         return inputs
@@ -92,15 +94,17 @@ class LinearNeuron(LectureModel):
 
     def step(self, x: Any, t: Any, eta: float) -> np.ndarray:
         """One update on examples x (one or several, summed); returns y before it."""
-        inputs = self._inputs(x)
+        name = type(self).__name__
+        check_lr(eta, f"{name}.step: eta")
+        inputs = self._inputs(x, start=True)
         y = self.output(inputs)
-        self._update(inputs, as_targets(t, len(inputs), type(self).__name__), eta)
+        self._update(inputs, as_real_targets(t, len(inputs), f"{name}.step"), eta)
         return y
 
     def fit(self, X: Any, t: Any) -> LinearNeuron:
         """Train for ``epochs`` epochs, online or in batch; returns the neuron."""
-        inputs = self._inputs(X)
-        t = as_targets(t, len(inputs), f"{type(self).__name__}.fit").astype(np.float64)
+        inputs = self._inputs(X, start=True)
+        t = as_real_targets(t, len(inputs), f"{type(self).__name__}.fit")
         history, self.errors_ = [self.weights_.copy()], []
         for _ in range(self.epochs):
             if self.mode == "online":
