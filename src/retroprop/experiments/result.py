@@ -42,8 +42,16 @@ class ExperimentResult:
     data: dict[Any, Any] = field(default_factory=dict)
 
     def table(self) -> str:
+        """The rows under the column names, each column as wide as its widest cell; then
+        the notes. A row must have one cell per column."""
+        for number, row in enumerate(self.rows):
+            if len(row) != len(self.columns):
+                raise ValueError(f"ExperimentResult {self.name!r}: row {number} has {len(row)} "
+                                 f"cells, the table has {len(self.columns)} columns "
+                                 f"{self.columns}")
         cells = [[_cell(v) for v in row] for row in self.rows]
-        widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(self.columns)]
+        widths = [max([len(c), *(len(r[i]) for r in cells)])
+                  for i, c in enumerate(self.columns)]
         lines = [self.name, "  ".join(c.ljust(w) for c, w in zip(self.columns, widths,
                                                                   strict=True)),
                  "  ".join("-" * w for w in widths)]
