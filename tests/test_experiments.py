@@ -13,6 +13,12 @@ def test_gradient_descent_iterates_of_seed_004(tmp_path):
     result = rp.experiments.gradient_descent()
     np.testing.assert_allclose(result.data["iterates"], [7, 3.4, 4.12, 3.976, 4.0048])
     assert "4.0048" in result.table()
+    # too small, right, too big: x_k = 4 + 3 (1 - 2η)^k, the closed form of each curve
+    for rate, (steps, x) in zip((0.05, 0.6, 1.05), result.panels[0].curves.values(),
+                                strict=True):
+        np.testing.assert_allclose(x, 4 + 3 * (1 - 2 * rate) ** np.array(steps), rtol=1e-12)
+    small, right, big = (np.abs(np.array(x) - 4) for _, x in result.panels[0].curves.values())
+    assert small[-1] > 0.3 and right[-1] < 1e-12 and big[-1] > 5 * big[0]
     result.plot(tmp_path / "gd.png")
     assert (tmp_path / "gd.png").read_bytes()[:4] == b"\x89PNG"
 
@@ -34,6 +40,10 @@ def test_perceptron_converges_on_separable_and_fails_on_xor_and_eq(tmp_path):
     assert result.data["converged"] == {"AND": True, "OR": True, "XOR": False, "EQ": False}
     assert [run.converged for run in result.data["runs"].values()] == [True, True, False,
                                                                        False]
+    for gate in ("XOR", "EQ"):  # no separating line: a mistake every epoch, and the
+        run = result.data["runs"][gate]  # weights cycle through the same few vectors
+        assert min(run.mistakes) > 0 and len(run.mistakes) == 50
+        assert len(np.unique(run.path, axis=0)) < 10 < len(run.path)
     result.plot(tmp_path / "perceptron.png")
     assert (tmp_path / "perceptron.png").stat().st_size > 30_000  # not an empty figure
 
