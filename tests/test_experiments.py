@@ -131,6 +131,9 @@ def test_optimizer_paths(tmp_path):
     result = rp.experiments.optimizer_paths(steps=60)
     final = {(row[0], row[1]): row[4] for row in result.rows}
     assert final[("elongated bowl", "newton")] < 1e-10
+    # Newton seeks any point of zero gradient: it lands on the saddle point (0, 0) itself
+    saddle = next(row for row in result.rows if row[:2] == ["saddle", "newton"])
+    assert saddle[2:] == [0, 0, 0]
     assert final[("rosenbrock", "l-bfgs")] < 1e-3
     # momentum escapes the saddle point faster than plain gradient descent
     assert final[("saddle", "momentum")] < 0 < final[("saddle", "gradient descent")]
