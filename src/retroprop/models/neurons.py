@@ -78,7 +78,7 @@ class LinearNeuron(LectureModel):
             self.weights = np.zeros(inputs.shape[1])
         if len(self.weights_) != inputs.shape[1]:
             raise ValueError(f"{type(self).__name__}: inputs have {inputs.shape[1]} values, "
-                             f"the neuron has {len(self.weights)} weights")
+                             f"the neuron has {len(self.weights_)} weights")
         return inputs
 
     def output(self, inputs: np.ndarray) -> np.ndarray:
