@@ -159,3 +159,19 @@ def test_mcculloch_pitts_weights_of_the_wrong_length_are_named():
     with pytest.raises(ValueError, match=r"inputs have 2 values per example, the unit has "
                                          r"weights of shape \(3,\)"):
         McCullochPitts([1, 1, 1]).fit(X, AND)
+
+
+@pytest.mark.parametrize("mode", ["online", "batch"])
+def test_a_diverging_delta_rule_stops_with_finite_weights(mode):
+    import warnings
+
+    # the weights used to become NaN silently (behind NumPy overflow warnings)
+    neuron = LinearNeuron(eta=10.0, epochs=500, mode=mode)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(FloatingPointError, match=r"the weights diverged: a step with "
+                                                     r"eta=10\.0 would make them non-finite"):
+            neuron.fit(100.0 * X, AND)
+    assert np.isfinite(neuron.weights_).all()
+    assert np.isfinite(neuron.weights_history_).all() and len(neuron.weights_history_) > 2
+    assert neuron.errors_[-1] > 1e6 * neuron.errors_[0]  # the error grew, epoch by epoch

@@ -102,26 +102,40 @@ class LinearNeuron(LectureModel):
         return y
 
     def fit(self, X: Any, t: Any) -> LinearNeuron:
-        """Train for ``epochs`` epochs, online or in batch; returns the neuron."""
+        """Train for ``epochs`` epochs, online or in batch; returns the neuron. A rate too
+        large for the inputs makes the weights diverge: a FloatingPointError once a step
+        would leave them non-finite, with ``weights_history_`` and ``errors_`` up to then."""
         inputs = self._inputs(X, start=True)
         t = as_real_targets(t, len(inputs), f"{type(self).__name__}.fit")
         history, self.errors_ = [self.weights_.copy()], []
-        for _ in range(self.epochs):
-            if self.mode == "online":
-                for x, target in zip(inputs, t, strict=True):
-                    self._update(x[None], target, self.eta)
-            else:
-                self._update(inputs, t, self.eta)
-            history.append(self.weights_.copy())
-            self.errors_.append(float(np.mean((self.output(inputs) - t) ** 2)))
-        self.weights_history_ = np.array(history)
+        try:
+            for _ in range(self.epochs):
+                if self.mode == "online":
+                    for x, target in zip(inputs, t, strict=True):
+                        self._update(x[None], target, self.eta)
+                else:
+                    self._update(inputs, t, self.eta)
+                history.append(self.weights_.copy())
+                with np.errstate(over="ignore"):  # a diverging error is inf, not a warning
+                    self.errors_.append(float(np.mean((self.output(inputs) - t) ** 2)))
+        finally:
+            self.weights_history_ = np.array(history)
         return self
 
     def _update(self, inputs: np.ndarray, t: np.ndarray | float, eta: float) -> None:
-        """w <- w + η Σ_n x^n (t^n - y^n) dy/dz^n over the rows of ``inputs``."""
-        y = self.output(inputs)
-        self.weights = self.weights + eta * inputs.T @ ((np.atleast_1d(t) - y)
-                                                        * self.gradient_factor(y))
+        """w <- w + η Σ_n x^n (t^n - y^n) dy/dz^n over the rows of ``inputs``; the weights
+        stay as they were, and a FloatingPointError says so, if the step overflows."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            y = self.output(inputs)
+            weights = self.weights + eta * inputs.T @ ((np.atleast_1d(t) - y)
+                                                       * self.gradient_factor(y))
+        if not np.isfinite(weights).all():
+            raise FloatingPointError(
+                f"{type(self).__name__}: the weights diverged: a step with eta={eta} would "
+                f"make them non-finite (they stay at their last finite values, largest |w| = "
+                f"{np.abs(self.weights_).max():.3g}); use a smaller eta (batch steps converge "
+                f"for eta < 2 / the largest eigenvalue of XᵀX)")
+        self.weights = weights
 
 
 class LogisticNeuron(LinearNeuron):
