@@ -175,3 +175,34 @@ def test_a_diverging_delta_rule_stops_with_finite_weights(mode):
     assert np.isfinite(neuron.weights_).all()
     assert np.isfinite(neuron.weights_history_).all() and len(neuron.weights_history_) > 2
     assert neuron.errors_[-1] > 1e6 * neuron.errors_[0]  # the error grew, epoch by epoch
+
+
+@pytest.mark.parametrize("eta", [1.0, 0.3])
+def test_perceptron_history_is_haykins_table_1_1_step_by_step(eta):
+    def haykin(d, epochs=100):  # w(0) = 0; y = sgn(wᵀx), -1 at 0; w += η (d - y) x
+        w, history = np.zeros(3), [np.zeros(3)]
+        for _ in range(epochs):
+            mistakes = 0
+            for x, target in zip(np.c_[np.ones(4), X], d, strict=True):
+                y = 1 if w @ x > 0 else -1
+                w, mistakes = w + eta * (target - y) * x, mistakes + (y != target)
+            history.append(w.copy())
+            if mistakes == 0:
+                break
+        return np.array(history)
+
+    for d in ([-1, -1, -1, 1], [-1, 1, 1, 1], [-1, 1, 1, -1]):  # AND, OR, XOR
+        model = Perceptron(eta=eta).fit(X, d)
+        np.testing.assert_array_equal(model.weights_history_, haykin(np.array(d)))
+
+
+def test_batch_delta_rule_converges_to_the_least_squares_solution():
+    # Widrow-Hoff on noisy targets: the minimum of E = ½ Σ (t - y)², which lstsq computes
+    rng = np.random.default_rng(0)
+    inputs = rng.normal(size=(50, 3))
+    t = inputs @ [1.0, -2.0, 0.5] + 0.3 + rng.normal(0, 0.5, 50)
+    neuron = LinearNeuron(bias=True, eta=0.005, epochs=2000, mode="batch").fit(inputs, t)
+    least_squares = np.linalg.lstsq(np.c_[np.ones(50), inputs], t, rcond=None)[0]
+    np.testing.assert_allclose(neuron.weights_, least_squares, rtol=1e-9, atol=1e-12)
+    online = LinearNeuron(bias=True, eta=0.005, epochs=2000).fit(inputs, t)
+    np.testing.assert_allclose(online.weights_, least_squares, atol=0.01)  # near, not at
