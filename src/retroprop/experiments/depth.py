@@ -203,8 +203,9 @@ def _mnist_sample() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _vanishing_data(images: Any, labels: Any, n: int) -> tuple[np.ndarray, np.ndarray, str]:
-    """The first ``n`` images as rows in [0, 1] (integers are divided by 255) and their
-    one-hot targets, with a note naming the data."""
+    """The first ``n`` images as rows in [0, 1] (integers are divided by 255; floats must
+    already lie in [0, 1], as Nielsen's inputs do) and their one-hot targets, with a note
+    naming the data."""
     if images is not None or labels is not None:
         if images is None or labels is None:
             raise ValueError("vanishing_gradients: pass both images= and labels=, got only "
@@ -231,6 +232,10 @@ def _vanishing_data(images: Any, labels: Any, n: int) -> tuple[np.ndarray, np.nd
                          f"(N,), got dtype {y.dtype} and shape {y.shape}")
     X = X[:n].reshape(n, -1)
     X = X / 255.0 if X.dtype.kind in "iu" else X.astype(np.float64)
+    if not (np.isfinite(X).all() and 0 <= X.min() and X.max() <= 1):
+        raise ValueError(f"vanishing_gradients: images must be integers 0-255 or numbers in "
+                         f"[0, 1] (divide 0-255 floats by 255), got values from {X.min()} to "
+                         f"{X.max()} (integers divided by 255)")
     targets = np.eye(int(y.max()) + 1)[y[:n]]
     return X, targets, f"data: the first {n} images of {source}"
 
