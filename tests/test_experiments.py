@@ -13,6 +13,12 @@ def test_gradient_descent_iterates_of_seed_004(tmp_path):
     result = rp.experiments.gradient_descent()
     np.testing.assert_allclose(result.data["iterates"], [7, 3.4, 4.12, 3.976, 4.0048])
     assert "4.0048" in result.table()
+    # too small, right, too big: x_k = 4 + 3 (1 - 2η)^k, the closed form of each curve
+    for rate, (steps, x) in zip((0.05, 0.6, 1.05), result.panels[0].curves.values(),
+                                strict=True):
+        np.testing.assert_allclose(x, 4 + 3 * (1 - 2 * rate) ** np.array(steps), rtol=1e-12)
+    small, right, big = (np.abs(np.array(x) - 4) for _, x in result.panels[0].curves.values())
+    assert small[-1] > 0.3 and right[-1] < 1e-12 and big[-1] > 5 * big[0]
     result.plot(tmp_path / "gd.png")
     assert (tmp_path / "gd.png").read_bytes()[:4] == b"\x89PNG"
 
@@ -34,6 +40,10 @@ def test_perceptron_converges_on_separable_and_fails_on_xor_and_eq(tmp_path):
     assert result.data["converged"] == {"AND": True, "OR": True, "XOR": False, "EQ": False}
     assert [run.converged for run in result.data["runs"].values()] == [True, True, False,
                                                                        False]
+    for gate in ("XOR", "EQ"):  # no separating line: a mistake every epoch, and the
+        run = result.data["runs"][gate]  # weights cycle through the same few vectors
+        assert min(run.mistakes) > 0 and len(run.mistakes) == 50
+        assert len(np.unique(run.path, axis=0)) < 10 < len(run.path)
     result.plot(tmp_path / "perceptron.png")
     assert (tmp_path / "perceptron.png").stat().st_size > 30_000  # not an empty figure
 
@@ -121,6 +131,9 @@ def test_optimizer_paths(tmp_path):
     result = rp.experiments.optimizer_paths(steps=60)
     final = {(row[0], row[1]): row[4] for row in result.rows}
     assert final[("elongated bowl", "newton")] < 1e-10
+    # Newton seeks any point of zero gradient: it lands on the saddle point (0, 0) itself
+    saddle = next(row for row in result.rows if row[:2] == ["saddle", "newton"])
+    assert saddle[2:] == [0, 0, 0]
     assert final[("rosenbrock", "l-bfgs")] < 1e-3
     # momentum escapes the saddle point faster than plain gradient descent
     assert final[("saddle", "momentum")] < 0 < final[("saddle", "gradient descent")]
@@ -152,7 +165,7 @@ def test_epochs_reach_every_experiment_that_trains():
             with pytest.raises(ValueError, match=f"experiment '{name}' does not train"):
                 rp.experiments.run(name, epochs=3)
         else:  # the count is passed on under the experiment's own name, and validated
-            with pytest.raises(ValueError, match=f"{parameter} must be a positive"):
+            with pytest.raises(ValueError, match=f"{parameter} must be an integer >= 1"):
                 rp.experiments.run(name, epochs=-1)
     assert rp.experiments.trains("perceptron") == "max_epochs"
     assert rp.experiments.run("delta-rule", epochs=7).rows[-1][0] == "after 7 weeks"
@@ -171,14 +184,53 @@ def test_command_line_epochs(tmp_path):
 
 
 @pytest.mark.parametrize(("name", "options", "message"), [
-    ("gradient-descent", {"lr": -0.1}, "lr must be a positive number, got -0.1"),
-    ("delta-rule", {"weeks": 0}, "weeks must be a positive number"),
-    ("vanishing-gradients", {"epochs": 0}, "epochs must be a positive number"),
-    ("optimizer-paths", {"steps": "many"}, "steps must be a positive number"),
+    ("gradient-descent", {"lr": -0.1}, "lr must be a positive finite number, got -0.1"),
+    ("delta-rule", {"weeks": 0}, "weeks must be an integer >= 1, got 0"),
+    ("vanishing-gradients", {"epochs": 0}, "epochs must be an integer >= 1"),
+    ("optimizer-paths", {"steps": "many"}, "steps must be an integer >= 1, got 'many'"),
+    # counts given as floats were a TypeError from deep inside NumPy or range()
+    ("gradient-descent", {"steps": 2.5}, r"steps must be an integer >= 1, got 2.5 \(float\)"),
+    ("delta-rule", {"weeks": 2.5}, "weeks must be an integer >= 1, got 2.5"),
+    ("initialization", {"batch": 2.5}, "batch must be an integer >= 1, got 2.5"),
+    ("initialization", {"depth": 1}, "depth must be an integer >= 2, got 1"),
+    ("optimizer-paths", {"steps": 2.5}, "steps must be an integer >= 1, got 2.5"),
+    ("weight-perturbation", {"epochs": 2.5}, "epochs must be an integer >= 1"),
+    ("batch-norm", {"depth": 2.5}, "depth must be an integer >= 1, got 2.5"),
+    ("denoising-autoencoder", {"epochs": 2.5}, "epochs must be an integer >= 1"),
+    ("rprop-mini-batches", {"rounds": 2.5}, "rounds must be an integer >= 1"),
+    ("momentum-velocity", {"steps": 2.5}, "steps must be an integer >= 1"),
+    ("momentum-velocity", {"momenta": ("fast",)}, "each momentum must be in"),
+    ("quadratic-steps", {"size": 2.0}, "size must be an integer >= 2, got 2.0"),
+    ("network-capacity", {"datasets": 1.5}, "datasets must be an integer >= 1"),
+    ("input-normalization", {"max_steps": 2.5}, "max_steps must be an integer >= 1"),
+    ("pca-compression", {"shown": 2.5}, "shown must be an integer >= 1"),
+    ("vanishing-gradients", {"n": 2.5}, "n must be an integer >= 1, got 2.5"),
+    ("activations", {"points": 2.5}, "points must be an integer >= 2, got 2.5"),
+    # an infinite rate was an OverflowError from Fraction
+    ("delta-rule", {"eta": float("inf")}, "eta must be a positive finite number, got inf"),
+    ("gradient-descent", {"rates": (0.1, 0.6)}, "rates must be three learning rates"),
+    # empty lists were an IndexError
+    ("chain-rule", {"points": ()}, "points must hold at least one x > 0"),
+    ("polynomial-fit", {"degrees": ()}, "degrees must be a non-empty sequence of integers"),
+    ("pca-compression", {"components": ()}, "components must be a non-empty sequence"),
+    ("vanishing-gradients", {"hidden_layers": ()}, "hidden_layers must be a non-empty"),
+    ("network-capacity", {"widths": (2, 0)}, r"widths\[1\] must be an integer >= 1, got 0"),
 ])
 def test_experiment_parameters_are_validated(name, options, message):
     with pytest.raises(ValueError, match=message):
         rp.experiments.run(name, **options)
+
+
+@pytest.mark.parametrize(("name", "options"), [
+    ("polynomial-fit", {"degrees": (np.int64(1), np.int64(3))}),
+    ("pca-compression", {"components": np.array([2, 5])}),
+    ("quadratic-steps", {"size": np.int64(3)}),
+    ("perceptron", {"max_epochs": np.int64(5)}),
+    ("delta-rule", {"weeks": np.int32(5)}),
+])
+def test_numpy_integers_count_as_integers(name, options):
+    result = rp.experiments.run(name, **options)
+    assert result.rows
 
 
 def test_regularization_shows_overfitting_and_a_binding_max_norm(tmp_path):

@@ -56,3 +56,13 @@ def test_the_denoising_autoencoder_rebuilds_corrupted_digits_better(tmp_path):
         assert curve[-1] < 0.8 * curve[0]
     result.plot(tmp_path / "dae.png")
     assert (tmp_path / "dae.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_train_autoencoder_names_bad_arguments():
+    import pytest
+
+    X = np.zeros((4, 64))
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1, got 0"):
+        train_autoencoder(autoencoder(64, 4), X, epochs=1, noise=0.3, batch_size=0)
+    with pytest.raises(ValueError, match=r"noise must be in \[0, 1\), got 1.5"):
+        train_autoencoder(autoencoder(64, 4), X, epochs=1, noise=1.5)

@@ -17,7 +17,7 @@ def test_polynomials_of_degree_3_and_9(tmp_path):
     np.testing.assert_allclose(fit, np.polyfit(result.data["x"], result.data["t"], 3))
     result.plot(tmp_path / "poly.png")
     assert (tmp_path / "poly.png").stat().st_size > 30_000
-    with pytest.raises(ValueError, match=r"degree must be an integer in \[0, n\)"):
+    with pytest.raises(ValueError, match=r"degrees\[0\] must be an integer in \[0, 9\]"):
         rp.experiments.polynomial_fit(degrees=(10,))
 
 

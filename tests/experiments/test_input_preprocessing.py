@@ -33,5 +33,21 @@ def test_pca_compression_of_the_digits(tmp_path):
     assert variance[0] < variance[1] < variance[2] == pytest.approx(1.0)
     result.plot(tmp_path / "pca.png")
     assert (tmp_path / "pca.png").stat().st_size > 20_000
-    with pytest.raises(ValueError, match=r"components must be integers in \[1, 64\]"):
+    with pytest.raises(ValueError, match=r"components\[0\] must be an integer >= 1, got 0"):
         rp.experiments.pca_compression(components=(0,))
+    with pytest.raises(ValueError, match=r"components\[1\] must be an integer in \[1, 64\]"):
+        rp.experiments.pca_compression(components=(2, 65))
+
+
+def test_pca_compression_numbers_match_scikit_learn():
+    from sklearn.decomposition import PCA
+
+    from retroprop.experiments.digits import flat_digits
+
+    X, _, X_test, _ = flat_digits(np.float64)
+    result = rp.experiments.pca_compression(components=(2, 10))
+    for k, row in zip((2, 10), result.rows, strict=True):
+        pca = PCA(k).fit(X)
+        rebuilt = pca.inverse_transform(pca.transform(X_test))
+        assert row[2] == pytest.approx(pca.explained_variance_ratio_.sum(), rel=1e-10)
+        assert row[3] == pytest.approx(np.mean((rebuilt - X_test) ** 2), rel=1e-10)

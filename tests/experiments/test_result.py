@@ -28,3 +28,12 @@ def test_grad_of_names_a_missing_gradient():
         grad_of(x)
     (x * 2).sum().backward()
     np.testing.assert_array_equal(grad_of(x), [2, 2, 2])
+
+
+def test_table_of_no_rows_and_of_a_row_of_the_wrong_length():
+    import pytest
+
+    # no rows was a TypeError ('int' object is not iterable), a short row an IndexError
+    assert ExperimentResult("empty", ["a", "bb"], []).table() == "empty\na  bb\n-  --"
+    with pytest.raises(ValueError, match=r"row 1 has 1 cells, the table has 2 columns"):
+        ExperimentResult("short", ["a", "b"], [[1, 2], [3]]).table()

@@ -148,6 +148,10 @@ def test_batch_norm_mitigation_measures_the_shift():
     ({"images": np.zeros((5, 4)), "labels": np.zeros(5, int), "n": 10}, "at least n=10"),
     ({"images": np.zeros((5, 4)), "labels": np.zeros(5), "n": 5}, "non-negative integers"),
     ({"mitigations": ("dropout",)}, "mitigations must be among"),
+    # float pixels 0-255 or NaN were used as they came: saturated sigmoids, NaN norms
+    ({"images": np.full((5, 4), 200.0), "labels": np.arange(5), "n": 5},
+     r"images must be integers 0-255 or numbers in \[0, 1\] .* from 200.0 to 200.0"),
+    ({"images": [[0.5, np.nan]] * 5, "labels": np.arange(5), "n": 5}, "from nan to nan"),
 ])
 def test_bad_arguments(options, message):
     with pytest.raises(ValueError, match=message):

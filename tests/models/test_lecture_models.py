@@ -107,3 +107,102 @@ def test_weights_before_they_exist_are_an_error(neuron):
         _ = neuron.weights_
     neuron.fit(X, AND)
     assert neuron.weights_.shape == (X.shape[1] + int(neuron.bias),)
+
+
+MODELS = {"Perceptron": Perceptron, "McCullochPitts": McCullochPitts,
+          "LinearNeuron": LinearNeuron, "LogisticNeuron": LogisticNeuron}
+
+
+@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize(("inputs", "targets", "message"), [
+    (np.zeros((0, 2)), [], r"at least one example, got shape \(0, 2\)"),
+    ([[np.nan, 0], [1, 1]], [0, 1], "inputs must be finite numbers, got 1 NaN or infinite"),
+    ([[np.inf, 0], [1, 1]], [0, 1], "inputs must be finite numbers"),
+    ([1, 2, 3], [0, 1, 1], r"expected 1 targets .* \(a 1-D X is one example"),
+])
+def test_fit_refuses_empty_and_non_finite_inputs(name, inputs, targets, message):
+    # these used to "converge" (the perceptron after 1 epoch and 0 mistakes on no examples
+    # or on a NaN input), or gave NaN weights
+    with pytest.raises(ValueError, match=message):
+        MODELS[name]().fit(inputs, targets)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_predict_before_fit_is_an_error_not_zero_weights(name):
+    # LinearNeuron and LogisticNeuron predicted from zero weights (0 and class 1) and kept
+    # them; Perceptron raised an AttributeError about classes_
+    model = MODELS[name]()
+    with pytest.raises(ValueError, match=f"{name}: no weights yet"):
+        model.predict(X)
+    if name != "Perceptron":
+        assert model.weights is None
+
+
+@pytest.mark.parametrize("targets", [[0.0, np.nan, 1.0, 1.0], ["a", "b", "c", "d"]])
+def test_linear_neuron_targets_must_be_finite_numbers(targets):
+    with pytest.raises(ValueError, match=r"LinearNeuron\.fit: targets must be"):
+        LinearNeuron().fit(X, targets)
+    with pytest.raises(ValueError, match=r"LinearNeuron\.step: targets must be"):
+        LinearNeuron().step(X, targets, eta=0.1)
+
+
+@pytest.mark.parametrize("make", [lambda eta: Perceptron(eta=eta),
+                                  lambda eta: LinearNeuron(eta=eta),
+                                  lambda eta: LinearNeuron([1.0, 1.0]).step([1, 1], 3, eta)])
+@pytest.mark.parametrize("eta", [-1.0, "fast", float("nan")])
+def test_learning_rates_are_checked_with_a_message(make, eta):
+    with pytest.raises(ValueError, match=f"eta must be a .*number.*, got {eta!r}"):
+        make(eta)
+
+
+def test_mcculloch_pitts_weights_of_the_wrong_length_are_named():
+    with pytest.raises(ValueError, match=r"inputs have 2 values per example, the unit has "
+                                         r"weights of shape \(3,\)"):
+        McCullochPitts([1, 1, 1]).fit(X, AND)
+
+
+@pytest.mark.parametrize("mode", ["online", "batch"])
+def test_a_diverging_delta_rule_stops_with_finite_weights(mode):
+    import warnings
+
+    # the weights used to become NaN silently (behind NumPy overflow warnings)
+    neuron = LinearNeuron(eta=10.0, epochs=500, mode=mode)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(FloatingPointError, match=r"the weights diverged: a step with "
+                                                     r"eta=10\.0 would make them non-finite"):
+            neuron.fit(100.0 * X, AND)
+    assert np.isfinite(neuron.weights_).all()
+    assert np.isfinite(neuron.weights_history_).all() and len(neuron.weights_history_) > 2
+    assert neuron.errors_[-1] > 1e6 * neuron.errors_[0]  # the error grew, epoch by epoch
+
+
+@pytest.mark.parametrize("eta", [1.0, 0.3])
+def test_perceptron_history_is_haykins_table_1_1_step_by_step(eta):
+    def haykin(d, epochs=100):  # w(0) = 0; y = sgn(wᵀx), -1 at 0; w += η (d - y) x
+        w, history = np.zeros(3), [np.zeros(3)]
+        for _ in range(epochs):
+            mistakes = 0
+            for x, target in zip(np.c_[np.ones(4), X], d, strict=True):
+                y = 1 if w @ x > 0 else -1
+                w, mistakes = w + eta * (target - y) * x, mistakes + (y != target)
+            history.append(w.copy())
+            if mistakes == 0:
+                break
+        return np.array(history)
+
+    for d in ([-1, -1, -1, 1], [-1, 1, 1, 1], [-1, 1, 1, -1]):  # AND, OR, XOR
+        model = Perceptron(eta=eta).fit(X, d)
+        np.testing.assert_array_equal(model.weights_history_, haykin(np.array(d)))
+
+
+def test_batch_delta_rule_converges_to_the_least_squares_solution():
+    # Widrow-Hoff on noisy targets: the minimum of E = ½ Σ (t - y)², which lstsq computes
+    rng = np.random.default_rng(0)
+    inputs = rng.normal(size=(50, 3))
+    t = inputs @ [1.0, -2.0, 0.5] + 0.3 + rng.normal(0, 0.5, 50)
+    neuron = LinearNeuron(bias=True, eta=0.005, epochs=2000, mode="batch").fit(inputs, t)
+    least_squares = np.linalg.lstsq(np.c_[np.ones(50), inputs], t, rcond=None)[0]
+    np.testing.assert_allclose(neuron.weights_, least_squares, rtol=1e-9, atol=1e-12)
+    online = LinearNeuron(bias=True, eta=0.005, epochs=2000).fit(inputs, t)
+    np.testing.assert_allclose(online.weights_, least_squares, atol=0.01)  # near, not at

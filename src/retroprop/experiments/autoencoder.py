@@ -7,8 +7,14 @@ import numpy as np
 
 from retroprop import nn
 from retroprop.datasets.loaders import DIGITS_MAXIMUM, load_digits, scale
-from retroprop.experiments.result import ExperimentResult, Panel, check_positive
+from retroprop.experiments.result import (
+    ExperimentResult,
+    Panel,
+    check_counts,
+    check_positive,
+)
 from retroprop.optim.adam import Adam
+from retroprop.optim.optimizer import is_real
 from retroprop.random import manual_seed
 from retroprop.tensor.grad_mode import no_grad
 from retroprop.tensor.tensor import Tensor
@@ -32,6 +38,9 @@ def train_autoencoder(model: nn.Sequential, X: np.ndarray, epochs: int, noise: f
     order each epoch. Masks and orders come from ``np.random.default_rng(seed)``: per epoch
     first the masks (``rng.random(X.shape) >= noise``), then the order
     (``rng.permutation``). Returns the mean training loss of each epoch."""
+    check_counts("train_autoencoder", epochs=epochs, batch_size=batch_size)
+    if not is_real(noise) or not 0 <= noise < 1:
+        raise ValueError(f"train_autoencoder: noise must be in [0, 1), got {noise!r}")
     rng = np.random.default_rng(seed)
     optimizer = Adam(model.parameters(), lr=lr)
     cost = nn.BCEWithLogitsLoss()
@@ -71,7 +80,8 @@ def denoising_autoencoder(epochs: int = 40, hidden: int = 32, noise: float = 0.3
     ``result.data``: ``"clean"`` and ``"corrupted"`` map "plain"/"denoising" to the test
     reconstruction errors (mean squared error per pixel), ``"losses"`` to the training
     curves."""
-    check_positive("denoising_autoencoder", epochs=epochs, hidden=hidden, noise=noise, lr=lr)
+    check_positive("denoising_autoencoder", noise=noise, lr=lr)
+    check_counts("denoising_autoencoder", epochs=epochs, hidden=hidden)
     if not noise < 1:
         raise ValueError(f"denoising_autoencoder: noise must be in (0, 1), got {noise!r}")
     (X, _), (X_test, _) = load_digits(seed=seed)

@@ -9,7 +9,13 @@ import warnings
 import numpy as np
 
 from retroprop import nn
-from retroprop.experiments.result import ExperimentResult, Panel, check_positive
+from retroprop.experiments.result import (
+    ExperimentResult,
+    Panel,
+    check_count_list,
+    check_counts,
+    check_positive,
+)
 from retroprop.models.mlp import mlp
 from retroprop.nn.init import normal
 from retroprop.optim.lbfgs import LBFGS
@@ -38,11 +44,9 @@ def polynomial_fit(degrees: tuple[int, ...] = (1, 3, 9), n: int = 10, noise: flo
     degrees : the degrees M drawn (and tabulated)
     n : training samples; noise : standard deviation of the noise on the targets
     """
-    check_positive("polynomial_fit", n=n, noise=noise)
-    for M in degrees:
-        if not isinstance(M, int) or not 0 <= M < n:
-            raise ValueError(f"polynomial_fit: each degree must be an integer in [0, n) = "
-                             f"[0, {n}), got {M!r}")
+    check_positive("polynomial_fit", noise=noise)
+    check_counts("polynomial_fit", n=n)
+    degrees = check_count_list("polynomial_fit", "degrees", degrees, minimum=0, maximum=n - 1)
     rng = np.random.default_rng(seed)
     x, t = noisy_sine(n, noise, rng)
     x_val, t_val = noisy_sine(200, noise, rng, even=False)
@@ -85,11 +89,10 @@ def network_capacity(widths: tuple[int, ...] = (1, 2, 3, 5, 8, 12), datasets: in
 
     The loss is ``MSELoss`` (the mean of (y - t)², PyTorch's convention).
     """
-    check_positive("network_capacity", datasets=datasets, epochs=epochs,
-                   iterations=iterations, n=n,
-                   noise=noise, init_std=init_std)
-    if not widths or any(not isinstance(w, int) or w < 1 for w in widths):
-        raise ValueError(f"network_capacity: widths must be positive integers, got {widths!r}")
+    check_positive("network_capacity", noise=noise, init_std=init_std)
+    check_counts("network_capacity", datasets=datasets, epochs=epochs, iterations=iterations,
+                 n=n)
+    widths = check_count_list("network_capacity", "widths", widths)
     losses = np.zeros((len(widths), datasets, 2))
     grid = np.linspace(0, 1, 200)
     curves = {}  # the fits of the first draw

@@ -8,7 +8,12 @@ from fractions import Fraction
 
 import numpy as np
 
-from retroprop.experiments.result import ExperimentResult, Panel, check_positive
+from retroprop.experiments.result import (
+    ExperimentResult,
+    Panel,
+    check_counts,
+    check_positive,
+)
 from retroprop.models.neurons import LinearNeuron
 from retroprop.optim.minimize import minimize
 
@@ -19,8 +24,11 @@ def gradient_descent(x0: float = 7.0, lr: float = 0.6, steps: int = 4,
     """Tobón & Aguirre, "Redes Neuronales Artificiales" (UNAL Manizales), section 3
     "Gradiente descendiente": gradient descent on f(x) = (x - 4)² + 3 from x0 = 7 with
     α = 0.6 gives 3.4, 4.12, 3.976, 4.0048; then a rate too small, right and too big."""
-    check_positive("gradient_descent", lr=lr, steps=steps, compare_steps=compare_steps,
-                   **{f"rates[{i}]": r for i, r in enumerate(rates)})
+    if len(rates) != 3:
+        raise ValueError(f"gradient_descent: rates must be three learning rates (too small, "
+                         f"right, too big), got {rates!r}")
+    check_positive("gradient_descent", lr=lr, **{f"rates[{i}]": r for i, r in enumerate(rates)})
+    check_counts("gradient_descent", steps=steps, compare_steps=compare_steps)
     f = lambda x: ((x - 4) ** 2 + 3).sum()  # noqa: E731
     main = minimize(f, [x0], lr=lr, steps=steps)
     rows = [[k, float(p[0]), main.values[k]] for k, p in enumerate(main.path)]
@@ -50,7 +58,8 @@ def delta_rule(eta: float = 1 / 35, weeks: int = 200, seed: int = 0) -> Experime
     >>> result.data["delta"].tolist(), result.data["after"]
     ([50.0, 20.0, 30.0], 880.0)
     """
-    check_positive("delta_rule", eta=eta, weeks=weeks)
+    check_positive("delta_rule", eta=eta)
+    check_counts("delta_rule", weeks=weeks)
     prices = np.array([50.0, 150.0, 100.0])
     portions = np.array([5.0, 2.0, 3.0])
     neuron = LinearNeuron([50.0, 50.0, 50.0])

@@ -13,7 +13,14 @@ import numpy as np
 
 from retroprop import nn
 from retroprop.datasets.loaders import load_fashion_mnist, load_mnist
-from retroprop.experiments.result import ExperimentResult, Panel, check_positive, grad_of
+from retroprop.experiments.result import (
+    ExperimentResult,
+    Panel,
+    check_count_list,
+    check_counts,
+    check_positive,
+    grad_of,
+)
 from retroprop.nn.parameter import Parameter
 from retroprop.nn.utils import clip_grad_norm_
 from retroprop.optim.sgd import SGD
@@ -50,9 +57,8 @@ def initialization(depth: int = 10, width: int = 50, batch: int = 1000, seed: in
       He on ReLU keep the variance of the activations and of ∂E/∂W nearly constant across
       the layers.
     """
-    check_positive("initialization", width=width, batch=batch)
-    if not isinstance(depth, int) or depth < 2:
-        raise ValueError(f"initialization: depth must be an integer >= 2, got {depth!r}")
+    check_counts("initialization", width=width, batch=batch)
+    check_counts("initialization", minimum=2, depth=depth)
     manual_seed(seed)
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((batch, width))
@@ -197,8 +203,9 @@ def _mnist_sample() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _vanishing_data(images: Any, labels: Any, n: int) -> tuple[np.ndarray, np.ndarray, str]:
-    """The first ``n`` images as rows in [0, 1] (integers are divided by 255) and their
-    one-hot targets, with a note naming the data."""
+    """The first ``n`` images as rows in [0, 1] (integers are divided by 255; floats must
+    already lie in [0, 1], as Nielsen's inputs do) and their one-hot targets, with a note
+    naming the data."""
     if images is not None or labels is not None:
         if images is None or labels is None:
             raise ValueError("vanishing_gradients: pass both images= and labels=, got only "
@@ -225,6 +232,10 @@ def _vanishing_data(images: Any, labels: Any, n: int) -> tuple[np.ndarray, np.nd
                          f"(N,), got dtype {y.dtype} and shape {y.shape}")
     X = X[:n].reshape(n, -1)
     X = X / 255.0 if X.dtype.kind in "iu" else X.astype(np.float64)
+    if not (np.isfinite(X).all() and 0 <= X.min() and X.max() <= 1):
+        raise ValueError(f"vanishing_gradients: images must be integers 0-255 or numbers in "
+                         f"[0, 1] (divide 0-255 floats by 255), got values from {X.min()} to "
+                         f"{X.max()} (integers divided by 255)")
     targets = np.eye(int(y.max()) + 1)[y[:n]]
     return X, targets, f"data: the first {n} images of {source}"
 
@@ -274,7 +285,9 @@ def vanishing_gradients(hidden_layers: tuple[int, ...] = (2, 3, 4), epochs: int 
     (‖∇‖ <= 0.1, which bounds exploding gradients but cannot undo vanishing ones); their
     norms are in ``result.data["4 hidden, relu+he"]`` and so on.
     """
-    check_positive("vanishing_gradients", epochs=epochs, n=n, width=width, lr=lr)
+    check_positive("vanishing_gradients", lr=lr)
+    check_counts("vanishing_gradients", epochs=epochs, n=n, width=width)
+    hidden_layers = check_count_list("vanishing_gradients", "hidden_layers", hidden_layers)
     for requested in mitigations:
         if requested not in MITIGATIONS:
             raise ValueError(f"vanishing_gradients: mitigations must be among {MITIGATIONS}, "

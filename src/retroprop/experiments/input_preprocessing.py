@@ -10,7 +10,13 @@ import numpy as np
 
 from retroprop.data.preprocessing import PCA
 from retroprop.experiments.digits import flat_digits
-from retroprop.experiments.result import ExperimentResult, Panel, check_positive
+from retroprop.experiments.result import (
+    ExperimentResult,
+    Panel,
+    check_count_list,
+    check_counts,
+    check_positive,
+)
 from retroprop.models.neurons import LinearNeuron
 
 
@@ -66,7 +72,8 @@ def input_normalization(max_steps: int = 2000, tol: float = 1e-6) -> ExperimentR
     the weights are within ``tol`` of the minimum (up to ``max_steps``), beside the
     bound ln(1/tol) / ln((κ + 1)/(κ - 1)) of gradient descent on a quadratic.
     """
-    check_positive("input_normalization", max_steps=max_steps, tol=tol)
+    check_positive("input_normalization", tol=tol)
+    check_counts("input_normalization", max_steps=max_steps)
     rows, data = [], {}
     originals: list[Panel] = []
     transformed: list[Panel] = []
@@ -114,11 +121,8 @@ def pca_compression(components: tuple[int, ...] = (2, 5, 10, 20, 40), shown: int
     principal components and rebuilt by ``PCA.inverse_transform``. The table gives the
     variance kept and the reconstruction error on the test digits; the figure shows
     test digits rebuilt from k components, row by row."""
-    for k in components:
-        if not isinstance(k, int) or not 1 <= k <= 64:
-            raise ValueError(f"pca_compression: components must be integers in [1, 64], got "
-                             f"{components!r}")
-    check_positive("pca_compression", shown=shown)
+    components = check_count_list("pca_compression", "components", components, maximum=64)
+    check_counts("pca_compression", shown=shown)
     X, _, X_test, _ = flat_digits(np.float64)
     total = PCA().fit(X).explained_variance_.sum()
     rows, rebuilt, errors = [], {}, []

@@ -8,9 +8,15 @@ from typing import Any
 
 import numpy as np
 
-from retroprop.experiments.result import ExperimentResult, Panel, check_positive
+from retroprop.experiments.result import (
+    ExperimentResult,
+    Panel,
+    check_counts,
+    check_positive,
+)
 from retroprop.nn.parameter import Parameter
 from retroprop.optim.minimize import minimize
+from retroprop.optim.optimizer import is_real
 from retroprop.optim.registry import create
 from retroprop.tensor.tensor import Tensor
 
@@ -38,7 +44,7 @@ def rprop_mini_batches(rounds: int = 20) -> ExperimentResult:
     rounds : int, default 20
         Rounds of ten mini-batches (nine +0.1, one -0.9).
     """
-    check_positive("rprop_mini_batches", rounds=rounds)
+    check_counts("rprop_mini_batches", rounds=rounds)
     gradients = np.tile(np.r_[np.full(9, 0.1), -0.9], rounds)
     rows, data = [], {}
     panel = Panel("the weight, mini-batch after mini-batch", xlabel="mini-batch",
@@ -79,9 +85,10 @@ def momentum_velocity(momenta: tuple[float, ...] = (0.0, 0.5, 0.9, 0.99), lr: fl
     >>> round(float(momentum_velocity(momenta=(0.9,), steps=300).data[0.9][-1]), 6)
     -0.1
     """
-    check_positive("momentum_velocity", lr=lr, slope=slope, steps=steps)
+    check_positive("momentum_velocity", lr=lr, slope=slope)
+    check_counts("momentum_velocity", steps=steps)
     for momentum in momenta:
-        if not 0 <= momentum < 1:
+        if not is_real(momentum) or not 0 <= momentum < 1:
             raise ValueError(f"momentum_velocity: each momentum must be in [0, 1), got "
                              f"{momentum!r}")
     rows, data = [], {}
@@ -124,9 +131,8 @@ def quadratic_steps(size: int = 6, condition: float = 100.0, seed: int = 0
     >>> bool(errors["conjugate gradient"][4] < 1e-8 and errors["newton"][1] < 1e-8)
     True
     """
-    check_positive("quadratic_steps", size=size, condition=condition)
-    if not isinstance(size, int) or size < 2:
-        raise ValueError(f"quadratic_steps: size must be an integer >= 2, got {size!r}")
+    check_positive("quadratic_steps", condition=condition)
+    check_counts("quadratic_steps", minimum=2, size=size)
     rng = np.random.default_rng(seed)
     basis, _ = np.linalg.qr(rng.standard_normal((size, size)))
     eigenvalues = np.geomspace(1.0, condition, size)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from retroprop.experiments.result import ExperimentResult, Panel, check_positive
+from retroprop.experiments.result import ExperimentResult, Panel, check_counts
 from retroprop.models.perceptron import Perceptron, with_bias_input
 
 GATES = {"AND": [0, 0, 0, 1], "OR": [0, 1, 1, 1], "XOR": [0, 1, 1, 0], "EQ": [1, 0, 0, 1]}
@@ -88,7 +88,7 @@ def perceptron(max_epochs: int = 50) -> ExperimentResult:
     Then the mistakes of every epoch for the four gates, and the lines learned for AND
     and OR in data space.
     """
-    check_positive("perceptron", max_epochs=max_epochs)
+    check_counts("perceptron", max_epochs=max_epochs)
     rows, converged, runs = [], {}, {}
     for name, targets in GATES.items():
         model = Perceptron(max_epochs=max_epochs).fit(GATE_INPUTS, 2 * np.array(targets) - 1)

@@ -8,7 +8,12 @@ import numpy as np
 
 from retroprop import nn
 from retroprop.experiments.digits import flat_digits
-from retroprop.experiments.result import ExperimentResult, Panel, check_positive
+from retroprop.experiments.result import (
+    ExperimentResult,
+    Panel,
+    check_counts,
+    check_positive,
+)
 from retroprop.models.mlp import mlp
 from retroprop.optim.sgd import SGD
 from retroprop.random import manual_seed
@@ -104,7 +109,8 @@ def weight_perturbation(epochs: int = 300, lr: float = 0.5, seed: int = 0
     the errors, then with one unit's activity perturbed), and 2 x ``epochs`` trials of
     weight perturbation (1 pass each).
     """
-    check_positive("weight_perturbation", epochs=epochs, lr=lr)
+    check_positive("weight_perturbation", lr=lr)
+    check_counts("weight_perturbation", epochs=epochs)
     X, y, X_test, y_test = flat_digits(np.float64)
     passes = 2 * epochs
     rng = np.random.default_rng(seed)

@@ -12,7 +12,12 @@ from retroprop import nn
 from retroprop.callbacks.base import Callback
 from retroprop.callbacks.early_stopping import EarlyStopping
 from retroprop.experiments.digits import flat_digits
-from retroprop.experiments.result import ExperimentResult, Panel, check_positive
+from retroprop.experiments.result import (
+    ExperimentResult,
+    Panel,
+    check_counts,
+    check_positive,
+)
 from retroprop.models.mlp import mlp
 from retroprop.nn.constraints import MaxNorm
 from retroprop.optim.sgd import SGD
@@ -73,10 +78,10 @@ def regularization(n: int = 100, epochs: int = 300, hidden: int = 128, lr: float
     units held at it. With noise on the inputs the validation loss jumps from epoch to
     epoch at this rate.
     """
-    check_positive("regularization", n=n, epochs=epochs, hidden=hidden, lr=lr,
-                   max_norm=max_norm)
+    check_positive("regularization", lr=lr, max_norm=max_norm)
+    check_counts("regularization", n=n, epochs=epochs, hidden=hidden)
     X, y, X_test, y_test = flat_digits()
-    if not isinstance(n, int) or n + 200 > len(X):
+    if n + 200 > len(X):
         raise ValueError(f"regularization: n must be an integer <= {len(X) - 200} (the rest "
                          f"of the training digits validate), got {n!r}")
     train, val = (X[:n], y[:n]), (X[n:n + 500], y[n:n + 500])

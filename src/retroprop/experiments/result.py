@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -10,7 +11,9 @@ from typing import Any
 import numpy as np
 
 from retroprop._optional import pyplot
+from retroprop.optim.optimizer import is_real
 from retroprop.tensor.tensor import Tensor
+from retroprop.train.arguments import count
 
 
 @dataclass
@@ -39,8 +42,16 @@ class ExperimentResult:
     data: dict[Any, Any] = field(default_factory=dict)
 
     def table(self) -> str:
+        """The rows under the column names, each column as wide as its widest cell; then
+        the notes. A row must have one cell per column."""
+        for number, row in enumerate(self.rows):
+            if len(row) != len(self.columns):
+                raise ValueError(f"ExperimentResult {self.name!r}: row {number} has {len(row)} "
+                                 f"cells, the table has {len(self.columns)} columns "
+                                 f"{self.columns}")
         cells = [[_cell(v) for v in row] for row in self.rows]
-        widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(self.columns)]
+        widths = [max([len(c), *(len(r[i]) for r in cells)])
+                  for i, c in enumerate(self.columns)]
         lines = [self.name, "  ".join(c.ljust(w) for c, w in zip(self.columns, widths,
                                                                   strict=True)),
                  "  ".join("-" * w for w in widths)]
@@ -77,10 +88,35 @@ class ExperimentResult:
 
 
 def check_positive(where: str, **values: float) -> None:
-    """Experiment parameters must be positive numbers: say which one is not."""
+    """Experiment parameters that are amounts (rates, noise levels, tolerances) must be
+    positive finite real numbers: say which one is not."""
     for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-            raise ValueError(f"{where}: {name} must be a positive number, got {value!r}")
+        if not is_real(value) or not 0 < value < math.inf:
+            raise ValueError(f"{where}: {name} must be a positive finite number, got {value!r}")
+
+
+def check_counts(where: str, minimum: int = 1, **values: int) -> None:
+    """Experiment parameters that count (epochs, steps, units, examples) must be integers
+    (Python's or NumPy's, not bools, not 2.0) of at least ``minimum``: say which is not."""
+    for name, value in values.items():
+        count(value, name, where, minimum)
+
+
+def check_count_list(where: str, name: str, values: Sequence[int], minimum: int = 1,
+                     maximum: int | None = None) -> tuple[int, ...]:
+    """A non-empty sequence of counts in [``minimum``, ``maximum``] (the degrees, widths or
+    components that an experiment compares), returned as Python ints; an error saying which
+    one is not."""
+    if isinstance(values, str) or not isinstance(values, Sequence | np.ndarray) \
+            or len(values) == 0:
+        raise ValueError(f"{where}: {name} must be a non-empty sequence of integers, got "
+                         f"{values!r}")
+    for i, value in enumerate(values):
+        count(value, f"{name}[{i}]", where, minimum)
+        if maximum is not None and value > maximum:
+            raise ValueError(f"{where}: {name}[{i}] must be an integer in [{minimum}, "
+                             f"{maximum}], got {value!r}")
+    return tuple(int(value) for value in values)
 
 
 def grad_of(tensor: Tensor) -> np.ndarray:

@@ -14,7 +14,12 @@ import numpy as np
 from retroprop import nn
 from retroprop._optional import pyplot
 from retroprop.experiments.digits import flat_digits
-from retroprop.experiments.result import ExperimentResult, Panel, check_positive
+from retroprop.experiments.result import (
+    ExperimentResult,
+    Panel,
+    check_counts,
+    check_positive,
+)
 from retroprop.models.mlp import mlp
 from retroprop.optim.minimize import minimize
 from retroprop.optim.sgd import SGD
@@ -36,8 +41,8 @@ def learning_rate(rates: tuple[float, float, float] = (0.01, 1.0, 5.0), epochs: 
     steadily; too big a rate (η = 5) makes the model diverge, "en vez de acercarse al
     mínimo se aleje": E rises far above its start and swings from step to step. The table
     counts the steps at which E rose."""
-    check_positive("learning_rate", epochs=epochs, **{f"rates[{i}]": r
-                                                      for i, r in enumerate(rates)})
+    check_positive("learning_rate", **{f"rates[{i}]": r for i, r in enumerate(rates)})
+    check_counts("learning_rate", epochs=epochs)
     X, y, X_test, y_test = flat_digits()
     rows, panel = [], Panel("training loss (full batch)", xlabel="step", ylabel="loss",
                             log_y=True)
@@ -88,7 +93,7 @@ def optimizer_paths(steps: int = 200) -> ExperimentResult:
     elongated bowl (slow zig-zag of gradient descent across the ellipse), a saddle point
     (escaping it) and Rosenbrock's valley. Newton's method, which seeks any point of zero
     gradient, lands on the saddle point itself."""
-    check_positive("optimizer_paths", steps=steps)
+    check_counts("optimizer_paths", steps=steps)
     rows, data = [], {}
     for surface, (fn, start, _) in SURFACES.items():
         for method, (name, options) in METHODS.items():
@@ -131,8 +136,15 @@ def _plot_paths(result: ExperimentResult, path: str | os.PathLike[str]) -> None:
 def batch_norm(depth: int = 8, epochs: int = 5, seed: int = 0) -> ExperimentResult:
     """Fuentes Pineda, "Introducción al Deep Learning" (UNAM), módulo 8, section
     "Normalización por lotes": a deep sigmoid MLP on the digits with and without batch
-    normalization."""
-    check_positive("batch_norm", depth=depth, epochs=epochs)
+    normalization after each linear layer,
+
+        x̂ = (x - μ_B) / √(σ²_B + ε),   y = γ x̂ + β
+
+    with μ_B and σ²_B the mini-batch's mean and (biased) variance of each unit while
+    training, and the population statistics (running averages) at test time. With it the
+    saturating sigmoid network trains ("hace posible usar funciones de activación
+    saturadas"); without it the loss barely moves in the same epochs."""
+    check_counts("batch_norm", depth=depth, epochs=epochs)
     X, y, X_test, y_test = flat_digits()
     rows, panel = [], Panel("training loss", ylabel="loss")
     for use in (False, True):

@@ -11,7 +11,13 @@ import numpy as np
 
 from retroprop import nn
 from retroprop.ensemble import combine
-from retroprop.experiments.result import ExperimentResult, Panel, check_positive, grad_of
+from retroprop.experiments.result import (
+    ExperimentResult,
+    Panel,
+    check_counts,
+    check_positive,
+    grad_of,
+)
 from retroprop.tensor.tensor import Tensor
 
 
@@ -26,8 +32,9 @@ def chain_rule(points: tuple[float, ...] = (0.5, 1.0, math.e, 4.0)) -> Experimen
     >>> float(chain_rule(points=(1.0,)).data["autograd"][0])  # 2 (ln 1 + 4) / 1
     8.0
     """
-    for i, point in enumerate(points):
-        check_positive("chain_rule", **{f"points[{i}]": point})
+    if len(points) == 0:
+        raise ValueError("chain_rule: points must hold at least one x > 0, got ()")
+    check_positive("chain_rule", **{f"points[{i}]": point for i, point in enumerate(points)})
     x = Tensor(np.array(points), dtype=np.float64, requires_grad=True)
     inner = x.log() + 4
     h = inner * inner
@@ -63,8 +70,8 @@ def activations(low: float = -4.0, high: float = 4.0, points: int = 401) -> Expe
     At a kink the derivative is PyTorch's (ReLU'(0) = 0, sign' = 0)."""
     if not low < 0 < high:
         raise ValueError(f"activations: need low < 0 < high, got low={low!r}, high={high!r}")
-    check_positive("activations", points=points)
-    grid = np.unique(np.r_[np.linspace(low, high, int(points)), PROBES])
+    check_counts("activations", minimum=2, points=points)
+    grid = np.unique(np.r_[np.linspace(low, high, points), PROBES])
     rows, panels = [], []
     data: dict[str, Any] = {}
     for name, layer in ACTIVATIONS.items():

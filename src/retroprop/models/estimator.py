@@ -12,13 +12,17 @@ import numpy as np
 
 
 def as_examples(X: Any, where: str, features: int | None = None) -> np.ndarray:
-    """X as a float64 (examples, features) array; a 1-D vector is one example."""
+    """X as a float64 (examples, features) array of finite numbers, at least one example; a
+    1-D vector is one example."""
     X = np.asarray(X, dtype=np.float64)
     if X.ndim == 1:
         X = X[None, :]
-    if X.ndim != 2:
+    if X.ndim != 2 or len(X) == 0:
         raise ValueError(f"{where}: inputs must be one example (a vector) or a 2-D array "
-                         f"(examples, features), got shape {X.shape}")
+                         f"(examples, features) with at least one example, got shape {X.shape}")
+    if not np.isfinite(X).all():
+        raise ValueError(f"{where}: inputs must be finite numbers, got "
+                         f"{np.count_nonzero(~np.isfinite(X))} NaN or infinite values")
     if features is not None and X.shape[1] != features:
         raise ValueError(f"{where}: the model takes {features} inputs per example, got "
                          f"{X.shape[1]}")
@@ -29,8 +33,24 @@ def as_targets(y: Any, n: int, where: str) -> np.ndarray:
     """y as a 1-D array of ``n`` targets (a scalar is the target of one example)."""
     y = np.atleast_1d(np.asarray(y))
     if y.shape != (n,):
+        hint = (" (a 1-D X is one example: give n examples of one input as X of shape (n, 1))"
+                if n == 1 else "")
         raise ValueError(f"{where}: expected {n} targets (one per example), got shape "
-                         f"{y.shape}")
+                         f"{y.shape}{hint}")
+    return y
+
+
+def as_real_targets(y: Any, n: int, where: str) -> np.ndarray:
+    """y as a float64 vector of ``n`` finite targets (a regressor's, or one step's)."""
+    y = as_targets(y, n, where)
+    try:
+        y = y.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: targets must be numbers, got {y[:5].tolist()} "
+                         f"(dtype {y.dtype})") from None
+    if not np.isfinite(y).all():
+        raise ValueError(f"{where}: targets must be finite numbers, got "
+                         f"{np.count_nonzero(~np.isfinite(y))} NaN or infinite values")
     return y
 
 

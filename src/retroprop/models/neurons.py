@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from retroprop.models.estimator import LectureModel, as_examples, as_targets
+from retroprop.models.estimator import LectureModel, as_examples, as_real_targets, as_targets
 from retroprop.models.perceptron import two_classes, with_bias_input
+from retroprop.optim.optimizer import check_lr
 from retroprop.train.arguments import count
 
 MODES = ("online", "batch")
@@ -56,8 +57,7 @@ class LinearNeuron(LectureModel):
         name = type(self).__name__
         if mode not in MODES:
             raise ValueError(f"{name}: mode must be one of {MODES}, got {mode!r}")
-        if not eta > 0:
-            raise ValueError(f"{name}: eta must be positive, got {eta}")
+        check_lr(eta, f"{name}: eta")
         self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
         self.bias, self.eta, self.mode = bias, eta, mode
         self.epochs = count(epochs, "epochs", name)
@@ -69,14 +69,16 @@ class LinearNeuron(LectureModel):
             raise ValueError(f"{type(self).__name__}: no weights yet; give them or call fit")
         return self.weights
 
-    def _inputs(self, X: Any) -> np.ndarray:
+    def _inputs(self, X: Any, start: bool = False) -> np.ndarray:
+        """The examples with the input +1 if ``bias``; ``start``: zero weights if none yet
+        (training), else their absence is an error (predicting)."""
         X = as_examples(X, type(self).__name__)
         inputs = with_bias_input(X) if self.bias else X
-        if self.weights is None:
+        if self.weights is None and start:
             self.weights = np.zeros(inputs.shape[1])
-        if inputs.shape[1] != len(self.weights):
+        if len(self.weights_) != inputs.shape[1]:
             raise ValueError(f"{type(self).__name__}: inputs have {inputs.shape[1]} values, "
-                             f"the neuron has {len(self.weights)} weights")
+                             f"the neuron has {len(self.weights_)} weights")
         return inputs
 
     def output(self, inputs: np.ndarray) -> np.ndarray:
@@ -92,32 +94,48 @@ class LinearNeuron(LectureModel):
 
     def step(self, x: Any, t: Any, eta: float) -> np.ndarray:
         """One update on examples x (one or several, summed); returns y before it."""
-        inputs = self._inputs(x)
+        name = type(self).__name__
+        check_lr(eta, f"{name}.step: eta")
+        inputs = self._inputs(x, start=True)
         y = self.output(inputs)
-        self._update(inputs, as_targets(t, len(inputs), type(self).__name__), eta)
+        self._update(inputs, as_real_targets(t, len(inputs), f"{name}.step"), eta)
         return y
 
     def fit(self, X: Any, t: Any) -> LinearNeuron:
-        """Train for ``epochs`` epochs, online or in batch; returns the neuron."""
-        inputs = self._inputs(X)
-        t = as_targets(t, len(inputs), f"{type(self).__name__}.fit").astype(np.float64)
+        """Train for ``epochs`` epochs, online or in batch; returns the neuron. A rate too
+        large for the inputs makes the weights diverge: a FloatingPointError once a step
+        would leave them non-finite, with ``weights_history_`` and ``errors_`` up to then."""
+        inputs = self._inputs(X, start=True)
+        t = as_real_targets(t, len(inputs), f"{type(self).__name__}.fit")
         history, self.errors_ = [self.weights_.copy()], []
-        for _ in range(self.epochs):
-            if self.mode == "online":
-                for x, target in zip(inputs, t, strict=True):
-                    self._update(x[None], target, self.eta)
-            else:
-                self._update(inputs, t, self.eta)
-            history.append(self.weights_.copy())
-            self.errors_.append(float(np.mean((self.output(inputs) - t) ** 2)))
-        self.weights_history_ = np.array(history)
+        try:
+            for _ in range(self.epochs):
+                if self.mode == "online":
+                    for x, target in zip(inputs, t, strict=True):
+                        self._update(x[None], target, self.eta)
+                else:
+                    self._update(inputs, t, self.eta)
+                history.append(self.weights_.copy())
+                with np.errstate(over="ignore"):  # a diverging error is inf, not a warning
+                    self.errors_.append(float(np.mean((self.output(inputs) - t) ** 2)))
+        finally:
+            self.weights_history_ = np.array(history)
         return self
 
     def _update(self, inputs: np.ndarray, t: np.ndarray | float, eta: float) -> None:
-        """w <- w + η Σ_n x^n (t^n - y^n) dy/dz^n over the rows of ``inputs``."""
-        y = self.output(inputs)
-        self.weights = self.weights + eta * inputs.T @ ((np.atleast_1d(t) - y)
-                                                        * self.gradient_factor(y))
+        """w <- w + η Σ_n x^n (t^n - y^n) dy/dz^n over the rows of ``inputs``; the weights
+        stay as they were, and a FloatingPointError says so, if the step overflows."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            y = self.output(inputs)
+            weights = self.weights + eta * inputs.T @ ((np.atleast_1d(t) - y)
+                                                       * self.gradient_factor(y))
+        if not np.isfinite(weights).all():
+            raise FloatingPointError(
+                f"{type(self).__name__}: the weights diverged: a step with eta={eta} would "
+                f"make them non-finite (they stay at their last finite values, largest |w| = "
+                f"{np.abs(self.weights_).max():.3g}); use a smaller eta (batch steps converge "
+                f"for eta < 2 / the largest eigenvalue of XᵀX)")
+        self.weights = weights
 
 
 class LogisticNeuron(LinearNeuron):

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.models.estimator import LectureModel, as_examples, as_targets
+from retroprop.optim.optimizer import is_real
 from retroprop.train.arguments import count
 
 
@@ -110,8 +111,8 @@ class Perceptron(LectureModel):
     result_: PerceptronResult
 
     def __init__(self, eta: float = 1.0, max_epochs: int = 100) -> None:
-        if not 0 < eta <= 1:
-            raise ValueError(f"Perceptron: eta must be in (0, 1], got {eta}")
+        if not is_real(eta) or not 0 < eta <= 1:
+            raise ValueError(f"Perceptron: eta must be a number in (0, 1], got {eta!r}")
         self.eta, self.max_epochs = eta, count(max_epochs, "max_epochs", "Perceptron")
 
     def fit(self, X: Any, d: Any) -> Perceptron:
@@ -133,12 +134,15 @@ class Perceptron(LectureModel):
 
     def decision_function(self, X: Any) -> np.ndarray:
         """v = b + w·x for each example: the side of the hyperplane and how far."""
+        if not hasattr(self, "weights_"):
+            raise ValueError("Perceptron: no weights yet; call fit")
         inputs = as_examples(X, "Perceptron", len(self.weights_) - 1)
         return with_bias_input(inputs) @ self.weights_
 
     def predict(self, X: Any) -> np.ndarray:
         """The class of each example (of ``classes_``): the second where sgn(v) = +1."""
-        return self.classes_[(sgn(self.decision_function(X)) + 1) // 2]
+        side = (sgn(self.decision_function(X)) + 1) // 2
+        return self.classes_[side]
 
 
 class McCullochPitts(LectureModel):
@@ -193,6 +197,10 @@ class McCullochPitts(LectureModel):
                              f"{np.unique(y)[:10].tolist()}")
         if self.weights is None:
             self.weights = np.zeros(inputs.shape[1] - 1)
+        if self.weights.shape != (inputs.shape[1] - 1,):
+            raise ValueError(f"McCullochPitts.fit: inputs have {inputs.shape[1] - 1} values "
+                             f"per example, the unit has weights of shape "
+                             f"{self.weights.shape}")
 
         def update(x: np.ndarray, target: int) -> int:
             output = int(self.weights_ @ x >= 0)
