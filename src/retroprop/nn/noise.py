@@ -21,6 +21,8 @@ class GaussianNoise(Module):
 
     stochastic = True
 
+    config_attributes = ("std",)
+
     def __init__(self, std: float) -> None:
         super().__init__()
         if not isinstance(std, int | float) or std < 0:

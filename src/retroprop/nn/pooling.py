@@ -12,6 +12,8 @@ from retroprop.tensor.tensor import Tensor
 
 
 class _Pool2d(Module):
+    config_attributes = ("kernel_size", "stride", "padding", "dilation")
+
     def __init__(self, kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0,
                  dilation: Pair = 1) -> None:
         super().__init__()
@@ -42,7 +44,8 @@ class _Pool2d(Module):
                              f"of shape {x.shape} (output size {tuple(sizes)})")
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        text = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return text if self.dilation == (1, 1) else text + f", dilation={self.dilation}"
 
 
 class MaxPool2d(_Pool2d):
@@ -80,6 +83,8 @@ class AvgPool2d(_Pool2d):
 
 class AdaptiveAvgPool2d(Module):
     """Average pooling to a fixed output size (OH, OW), whatever the input size."""
+
+    config_attributes = ("output_size",)
 
     def __init__(self, output_size: Pair) -> None:
         super().__init__()

@@ -62,6 +62,8 @@ class RNN(Module):
     ((7, 2, 5), (1, 2, 5))
     """
 
+    config_attributes = ("nonlinearity", "batch_first")
+
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
                  dtype: Any = None) -> None:
