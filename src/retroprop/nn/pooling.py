@@ -82,7 +82,9 @@ class AvgPool2d(_Pool2d):
 
 
 class AdaptiveAvgPool2d(Module):
-    """Average pooling to a fixed output size (OH, OW), whatever the input size."""
+    """Average pooling to a fixed output size (OH, OW), whatever the input size: output i
+    averages the inputs [⌊i·H/OH⌋, ⌈(i+1)·H/OH⌉), as PyTorch's; an output larger than the
+    input repeats inputs in overlapping windows."""
 
     config_attributes = ("output_size",)
 
@@ -92,9 +94,9 @@ class AdaptiveAvgPool2d(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         check_images(x, "AdaptiveAvgPool2d")
-        if any(o > s for o, s in zip(self.output_size, x.shape[2:], strict=True)):
-            raise ValueError(f"AdaptiveAvgPool2d: output size {self.output_size} exceeds the "
-                             f"input's {x.shape[2:]}")
+        if min(x.shape[2:]) == 0:
+            raise ValueError(f"AdaptiveAvgPool2d: the input of shape {x.shape} has empty "
+                             "images: there is nothing to average")
         return pooling.AdaptiveAvgPool2d.apply(x, output_size=self.output_size)
 
     def extra_repr(self) -> str:
