@@ -150,7 +150,7 @@ def scale_for_inference(model: Sequential, biases: bool = False) -> Sequential:
                                  "Linear or Conv2d, whose weights could take its scaling "
                                  "(its output is not linear in its input)")
             layer.weight.data *= keep
-            if biases and getattr(layer, "bias", None) is not None:
+            if biases and layer.bias is not None:
                 layer.bias.data *= keep
             keep = 1.0
     if keep != 1.0:
