@@ -78,6 +78,24 @@ def test_pooling_modules_and_adaptive_pooling():
     np.testing.assert_allclose(pooled.data[..., 0, 0], x.mean(axis=(2, 3)), rtol=1e-6)
 
 
+@pytest.mark.parametrize("output_size", [(5, 4), (7, 2), (3, 5), 1])
+def test_adaptive_pooling_to_any_size_matches_torch(output_size):
+    """An output larger than the input (windows that overlap) is PyTorch's too; it was
+    refused."""
+    x = np.random.default_rng(1).standard_normal((2, 3, 3, 4))
+    theirs = torch.tensor(x, requires_grad=True)
+    out = torch.nn.functional.adaptive_avg_pool2d(theirs, output_size)
+    grad = np.random.default_rng(2).standard_normal(out.shape)
+    (out * torch.tensor(grad)).sum().backward()
+    ours = rp.Tensor(x, requires_grad=True, dtype=np.float64)
+    (nn.AdaptiveAvgPool2d(output_size)(ours) * rp.Tensor(grad, dtype=np.float64)).sum().backward()
+    np.testing.assert_allclose(nn.AdaptiveAvgPool2d(output_size)(x.astype(np.float32)).data,
+                               out.detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-12)
+    with pytest.raises(ValueError, match=r"shape \(2, 3, 0, 4\) has empty images"):
+        nn.AdaptiveAvgPool2d(output_size)(np.zeros((2, 3, 0, 4)))
+
+
 @pytest.mark.parametrize(("build", "data", "message"), [
     (lambda: nn.Conv2d(3, 4, 3), np.zeros((3, 8, 8)), r"4-D input \(N, C, H, W\)"),
     (lambda: nn.Conv2d(3, 4, 3), np.zeros((1, 2, 8, 8)),

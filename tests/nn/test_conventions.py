@@ -153,6 +153,25 @@ def test_scale_for_inference_refuses_inverted_dropout_and_a_trailing_dropout():
         nn.scale_for_inference(nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5, "inference")))
 
 
+@pytest.mark.parametrize("make", [lambda: nn.BatchNorm1d(3), lambda: nn.LayerNorm(3),
+                                  lambda: nn.BatchNorm1d(3, affine=False), nn.Tanh, nn.Flatten])
+def test_scale_for_inference_refuses_a_layer_whose_output_is_not_linear_in_its_input(make):
+    """A normalization after the dropout standardizes P y back: scaling its γ by P would
+    change the model's output (it did, silently)."""
+    model = nn.Sequential(nn.Linear(2, 3), nn.Dropout(0.5, "inference"), make(), nn.Linear(3, 1))
+    with pytest.raises(ValueError, match=r"layer 2 \(\w+\) follows a Dropout but is not a "
+                                         "Linear or Conv2d"):
+        nn.scale_for_inference(model)
+
+
+def test_scale_for_inference_folds_into_a_convolution():
+    model = nn.Sequential(nn.Dropout(0.25, "inference"), nn.Conv2d(2, 3, 3, dtype=np.float64))
+    model[1].bias.data[...] = [1.0, -1.0, 0.5]
+    x = rp.Tensor(np.random.default_rng(6).normal(size=(2, 2, 5, 5)), dtype=np.float64)
+    np.testing.assert_allclose(nn.scale_for_inference(model)(x).data, model.eval()(x).data,
+                               rtol=1e-12)
+
+
 # ---------------------------------------------------------------- Nesterov
 def test_nesterov_parameters_hold_the_point_after_the_jump():
     """Berzal's Nesterov (jump θ + μv, gradient there, correct) against optim.SGD: SGD's w is

@@ -187,3 +187,16 @@ def test_monte_carlo_dropout_gives_a_spread():
     assert model.training  # mode restored
     deterministic = rp.models.mlp([10, 3])
     assert np.all(rp.predict_mc(deterministic, X, samples=5)[1] < 1e-6)
+
+
+def test_monte_carlo_dropout_refuses_the_softmax_of_one_output():
+    """The softmax of one column is 1 whatever the model says: mean 1 and spread 0 (it
+    was returned silently, a binary classifier looking certain)."""
+    model = rp.models.mlp([10, 64, 1], dropout=0.5)
+    X = np.random.default_rng(0).standard_normal((5, 10))
+    with pytest.raises(ValueError, match=r"outputs shape \(5, 1\); the softmax of one column"):
+        rp.predict_mc(model, X, samples=3)
+    assert all(module.training for module in model.modules())  # modes given back
+    mean, std = rp.predict_mc(rp.nn.Sequential(model, rp.nn.Sigmoid()), X, samples=20,
+                              probabilities=False)
+    assert mean.shape == (5, 1) and np.all((0 < mean) & (mean < 1)) and np.all(std > 0)

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -97,3 +99,31 @@ def test_large_arrays_are_checked_value_by_value_too(shape, dtype):
     opposite = values.copy()
     opposite.reshape(-1)[:2] = (np.inf, -np.inf)
     assert not nn.functional.all_finite(opposite)
+
+
+def test_a_column_of_labels_is_named_as_such():
+    """Keras users pass labels as a column (n, 1); the error said only that the shapes
+    differ."""
+    with pytest.raises(ValueError, match=r"target of shape \(4, 1\) is a column.*labels of "
+                                         r"shape \(4,\).*y\.ravel\(\)"):
+        nn.CrossEntropyLoss()(logits(), np.array([[0], [1], [2], [1]]))
+
+
+@pytest.mark.parametrize("reduction, expected", [("mean", np.nan), ("sum", 0.0), ("none", None)])
+@pytest.mark.parametrize("loss, target", [
+    (nn.CrossEntropyLoss, np.zeros(0, np.int64)), (nn.CrossEntropyLoss, np.zeros((0, 3))),
+    (nn.BCEWithLogitsLoss, np.zeros((0, 3))), (nn.BCELoss, np.zeros((0, 3))),
+    (nn.MSELoss, np.zeros((0, 3)))])
+def test_an_empty_batch_gives_pytorchs_values(loss, target, reduction, expected):
+    """The mean of no losses is NaN, their sum 0, as in PyTorch; cross-entropy failed with
+    NumPy's "zero-size array to reduction operation minimum", and the binary ones warned."""
+    input = rp.Tensor(np.zeros((0, 3)), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = loss(reduction)(input, target)
+        value.sum().backward()
+    if expected is None:
+        assert value.shape == (0,) if target.ndim == 1 else value.shape in ((0,), (0, 3))
+    else:
+        np.testing.assert_equal(value.item(), expected)
+    assert input.grad.shape == (0, 3)

@@ -188,6 +188,33 @@ def test_get_config_gives_the_settings_a_module_has_now(tmp_path):
         == (0.01, 2.0, 0.3, 1e-3)
 
 
+@pytest.mark.parametrize("make, setting, value", [
+    (lambda: nn.Sigmoid(), "slope", 3.0), (lambda: nn.LeakyReLU(0.1), "negative_slope", 0.3),
+    (lambda: nn.ELU(), "alpha", 0.3), (lambda: nn.TanhLinear(), "a", 0.5),
+    (lambda: nn.Softmax(-1), "dim", 0), (lambda: nn.LogSoftmax(-1), "dim", 0),
+    (lambda: nn.GaussianNoise(0.1), "std", 0.5),
+    (lambda: nn.Conv2d(2, 2, 3), "stride", (2, 1)), (lambda: nn.Conv2d(2, 2, 3), "padding", (1, 0)),
+    (lambda: nn.Conv2d(2, 2, 3), "dilation", (2, 2)),
+    (lambda: nn.MaxPool2d(2, dilation=2), "dilation", (1, 1)),
+    (lambda: nn.MaxPool2d(2), "stride", (1, 1)), (lambda: nn.AvgPool2d(3), "padding", (1, 1)),
+    (lambda: nn.AvgPool2d(2), "kernel_size", (2, 3)),
+    (lambda: nn.AdaptiveAvgPool2d(2), "output_size", (1, 3)),
+    (lambda: nn.RNN(3, 4), "nonlinearity", "relu"), (lambda: nn.RNN(3, 4), "batch_first", True),
+])
+def test_layer_settings_changed_after_construction_are_saved(tmp_path, make, setting, value):
+    """A layer's setting changed after construction is the one a saved model is built with
+    again: the save refused such a model (or, for a pooling's dilation, which its repr did
+    not show, lost it)."""
+    import retroprop as rp
+
+    model = nn.Sequential(make())
+    setattr(model[0], setting, value)
+    rp.save(model, tmp_path / "model.rpz")
+    rebuilt = rp.load(tmp_path / "model.rpz")
+    assert getattr(rebuilt[0], setting) == value
+    assert repr(rebuilt) == repr(model)
+
+
 def test_container_subclasses_with_their_own_init_are_built_from_their_arguments(tmp_path):
     import retroprop as rp
 

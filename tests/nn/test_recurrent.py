@@ -108,3 +108,16 @@ def test_bad_arguments():
         rnn(np.zeros((4, 2, 5), np.float32))
     with pytest.raises(ValueError, match=r"h0 must have shape \(1, 2, 2\)"):
         rnn(np.zeros((4, 2, 3), np.float32), np.zeros((2, 2, 2), np.float32))
+
+
+@pytest.mark.parametrize("batch_first, shape", [(False, (0, 2, 3)), (True, (2, 0, 3)),
+                                                (False, (0, 3)), (True, (0, 3))])
+def test_an_empty_sequence_is_named(batch_first, shape):
+    """T = 0 failed inside ``stack`` ("needs a non-empty sequence of tensors")."""
+    with pytest.raises(ValueError, match=r"holds sequences of length T = 0"):
+        nn.RNN(3, 2, batch_first=batch_first)(np.zeros(shape, np.float32))
+
+
+def test_an_empty_batch_gives_empty_outputs():
+    output, h_n = nn.RNN(3, 2, num_layers=2)(np.zeros((4, 0, 3), np.float32))
+    assert output.shape == (4, 0, 2) and h_n.shape == (2, 0, 2)

@@ -102,7 +102,10 @@ def test_weight_noise_trains_and_is_off_in_inference():
     (lambda: nn.Dropout(-0.1), "must be in"),
     (lambda: nn.Linear(3, 2, l2=-1), "l2 must be >= 0"),
     (lambda: nn.Linear(3, 2, max_norm=0), "max_norm must be positive"),
-    (lambda: nn.GaussianNoise(-1), "std must be >= 0"),
+    (lambda: nn.GaussianNoise(-1), "std must be a finite number >= 0, got -1"),
+    (lambda: nn.GaussianNoise(float("nan")), "std must be a finite number >= 0, got nan"),
+    (lambda: nn.GaussianNoise(float("inf")), "std must be a finite number >= 0, got inf"),
+    (lambda: nn.GaussianNoise(True), "std must be a finite number >= 0, got True"),
     (lambda: rp.ensemble.Bagging(lambda: rp.models.mlp([2, 2]), n_models=0),
      "n_models must be a positive integer"),
 ])

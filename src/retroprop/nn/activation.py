@@ -44,6 +44,8 @@ class Sigmoid(Module):
     Granada, "Funciones de activación sigmoidales"); the default a = 1 is PyTorch's ``nn.Sigmoid``.
     φ'(v) = a φ(v)(1 - φ(v)); a large a approaches the step function."""
 
+    config_attributes = ("slope",)
+
     def __init__(self, slope: float = 1.0) -> None:
         super().__init__()
         if isinstance(slope, bool) or not isinstance(slope, int | float) or not slope > 0:
@@ -82,6 +84,8 @@ class TanhLinear(Module):
     """φ(v) = tanh(v) + a·v: the linear term avoids flat spots (Berzal, "Backpropagation",
     Granada)."""
 
+    config_attributes = ("a",)
+
     def __init__(self, a: float = 0.01) -> None:
         super().__init__()
         self.a = a
@@ -109,6 +113,8 @@ class ReLU(Module):
 class LeakyReLU(Module):
     """φ(v) = v for v > 0, else negative_slope·v."""
 
+    config_attributes = ("negative_slope",)
+
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
         if negative_slope < 0:
@@ -128,6 +134,8 @@ class LeakyReLU(Module):
 class ELU(Module):
     """φ(v) = v for v > 0, else α(eᵛ - 1)."""
 
+    config_attributes = ("alpha",)
+
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__()
         if alpha < 0:
@@ -146,6 +154,8 @@ class ELU(Module):
 
 class Softmax(Module):
     """φ(v)_i = e^(v_i) / Σ_j e^(v_j) along ``dim``."""
+
+    config_attributes = ("dim",)
 
     def __init__(self, dim: int = -1) -> None:
         super().__init__()

@@ -64,6 +64,7 @@ class Conv2d(WeightLayer):
     """
 
     norm_axes = (1, 2, 3)
+    config_attributes = (*WeightLayer.config_attributes, "stride", "padding", "dilation")
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Pair, stride: Pair = 1,
                  padding: Pair = 0, dilation: Pair = 1, groups: int = 1, bias: bool = True,

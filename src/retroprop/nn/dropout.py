@@ -28,6 +28,7 @@ import numpy as np
 
 from retroprop.nn.container import Sequential
 from retroprop.nn.module import Array, Module
+from retroprop.nn.regularized import WeightLayer
 from retroprop.random import generator
 from retroprop.tensor.tensor import Tensor
 
@@ -111,8 +112,10 @@ def scale_for_inference(model: Sequential, biases: bool = False) -> Sequential:
     Pineda's θ_inferencia = P θ, θ = {W, b} (UNAM, "Dropout en inferencia"). Use it on a
     model trained with ``Dropout(p, scale="inference")`` (masks only in training); the
     copy has no dropout layers and no randomness. Nested ``Sequential`` models are walked;
-    a dropout layer must be followed, within its ``Sequential``, by a layer with a
-    ``weight``.
+    a dropout layer must be followed, within its ``Sequential``, by a ``Linear`` or
+    ``Conv2d``: a layer whose output is linear in its input, f(P y) = P (W y) + b. A batch
+    or layer normalization is not (it standardizes P y back), so scaling its γ would change
+    what the model computes: such a model is refused.
 
     Examples
     --------
@@ -141,12 +144,13 @@ def scale_for_inference(model: Sequential, biases: bool = False) -> Sequential:
         elif isinstance(layer, Sequential):
             layers[index] = scale_for_inference(layer, biases)
         elif keep != 1.0:
-            if getattr(layer, "weight", None) is None:
+            if not isinstance(layer, WeightLayer):
                 raise ValueError(f"scale_for_inference: layer {index} "
-                                 f"({type(layer).__name__}) follows a Dropout but has no "
-                                 "weight to scale")
+                                 f"({type(layer).__name__}) follows a Dropout but is not a "
+                                 "Linear or Conv2d, whose weights could take its scaling "
+                                 "(its output is not linear in its input)")
             layer.weight.data *= keep
-            if biases and getattr(layer, "bias", None) is not None:
+            if biases and layer.bias is not None:
                 layer.bias.data *= keep
             keep = 1.0
     if keep != 1.0:

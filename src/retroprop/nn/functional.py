@@ -149,6 +149,11 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean",
         )
     n, classes = input.shape
     raw = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if raw.shape == (n, 1) and classes > 1:
+        raise ValueError(
+            f"{where}: target of shape {raw.shape} is a column, but it takes integer labels "
+            f"of shape ({n},) or probabilities of shape ({n}, {classes}); for a column of "
+            "labels pass y.ravel()")
     if raw.ndim == 2:
         target = _matching_target(input, raw, where)
         sums = target.sum(axis=1)

@@ -215,7 +215,7 @@ def _warn_if_probabilities(input: Tensor) -> None:
     """Rows that are non-negative and sum to 1 look like a softmax's output: the softmax
     would then be applied twice, and the network learns slowly."""
     data = input.data
-    if np.ndim(data) == 2 and data.shape[1] > 1 and data.min() >= 0 and np.allclose(
+    if np.ndim(data) == 2 and data.size and data.shape[1] > 1 and data.min() >= 0 and np.allclose(
             data.sum(axis=1), 1, atol=1e-4):
         warnings.warn("CrossEntropyLoss takes logits and applies the softmax itself, but its "
                       "input rows are non-negative and sum to 1, as a softmax's output: "

@@ -27,7 +27,9 @@ def predict_mc(model: Module, X: Any, samples: int = 30, probabilities: bool = T
     X : array (n, ...)
     samples : int
     probabilities : bool, default True
-        Apply a softmax to each run's outputs (for classifiers that output logits).
+        Apply a softmax over the classes to each run's outputs, (n, C) logits with C >= 2.
+        One output column is refused (its softmax is always 1, which read as "certain"):
+        pass ``probabilities=False``, and for a logit end the model with a ``Sigmoid``.
 
     Returns
     -------
@@ -43,6 +45,12 @@ def predict_mc(model: Module, X: Any, samples: int = 30, probabilities: bool = T
         runs = []
         for _ in range(samples):
             out = model(inputs)
+            if probabilities and (out.ndim != 2 or out.shape[1] < 2):
+                raise ValueError(
+                    f"predict_mc: probabilities=True takes the softmax of logits of shape "
+                    f"(n, C) with C >= 2 classes, but the model outputs shape {out.shape}; "
+                    "the softmax of one column is always 1. Pass probabilities=False (for "
+                    "one logit, end the model with a Sigmoid)")
             runs.append((softmax(out, -1) if probabilities else out).data)
     stacked = np.stack(runs)
     return stacked.mean(axis=0), stacked.std(axis=0)

@@ -4,6 +4,8 @@ binary stochastic activities (``StochasticBinary``). Noise on the weights is the
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from retroprop.nn.module import Module
@@ -21,10 +23,12 @@ class GaussianNoise(Module):
 
     stochastic = True
 
+    config_attributes = ("std",)
+
     def __init__(self, std: float) -> None:
         super().__init__()
-        if not isinstance(std, int | float) or std < 0:
-            raise ValueError(f"GaussianNoise: std must be >= 0, got {std!r}")
+        if isinstance(std, bool) or not isinstance(std, int | float) or not 0 <= std < math.inf:
+            raise ValueError(f"GaussianNoise: std must be a finite number >= 0, got {std!r}")
         self.std = float(std)
 
     def noise(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:

@@ -12,6 +12,8 @@ from retroprop.tensor.tensor import Tensor
 
 
 class _Pool2d(Module):
+    config_attributes = ("kernel_size", "stride", "padding", "dilation")
+
     def __init__(self, kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0,
                  dilation: Pair = 1) -> None:
         super().__init__()
@@ -42,7 +44,8 @@ class _Pool2d(Module):
                              f"of shape {x.shape} (output size {tuple(sizes)})")
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        text = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return text if self.dilation == (1, 1) else text + f", dilation={self.dilation}"
 
 
 class MaxPool2d(_Pool2d):
@@ -79,7 +82,11 @@ class AvgPool2d(_Pool2d):
 
 
 class AdaptiveAvgPool2d(Module):
-    """Average pooling to a fixed output size (OH, OW), whatever the input size."""
+    """Average pooling to a fixed output size (OH, OW), whatever the input size: output i
+    averages the inputs [⌊i·H/OH⌋, ⌈(i+1)·H/OH⌉), as PyTorch's; an output larger than the
+    input repeats inputs in overlapping windows."""
+
+    config_attributes = ("output_size",)
 
     def __init__(self, output_size: Pair) -> None:
         super().__init__()
@@ -87,9 +94,9 @@ class AdaptiveAvgPool2d(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         check_images(x, "AdaptiveAvgPool2d")
-        if any(o > s for o, s in zip(self.output_size, x.shape[2:], strict=True)):
-            raise ValueError(f"AdaptiveAvgPool2d: output size {self.output_size} exceeds the "
-                             f"input's {x.shape[2:]}")
+        if min(x.shape[2:]) == 0:
+            raise ValueError(f"AdaptiveAvgPool2d: the input of shape {x.shape} has empty "
+                             "images: there is nothing to average")
         return pooling.AdaptiveAvgPool2d.apply(x, output_size=self.output_size)
 
     def extra_repr(self) -> str:

@@ -62,6 +62,8 @@ class RNN(Module):
     ((7, 2, 5), (1, 2, 5))
     """
 
+    config_attributes = ("nonlinearity", "batch_first")
+
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
                  dtype: Any = None) -> None:
@@ -97,6 +99,9 @@ class RNN(Module):
         if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
             raise ValueError(f"RNN: expected input of shape (T, N, {self.input_size}) or "
                              f"(T, {self.input_size}), got {x.shape}")
+        if x.shape[1 if self.batch_first and x.ndim == 3 else 0] == 0:
+            raise ValueError(f"RNN: the input of shape {x.shape} holds sequences of length "
+                             "T = 0; there is no last state h_n")
         if unbatched:
             x = ops.reshape(x, (x.shape[0], 1, x.shape[1]))
         elif self.batch_first:

@@ -12,18 +12,22 @@ from retroprop.tensor.function import Function, Gradients
 
 
 def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray:
+    """The losses, their sum, or their mean (NaN for an empty batch, as PyTorch's)."""
     if reduction == "none":
         return losses
     total = np.add.reduce(losses, axis=None)
-    return np.asarray(total / losses.size if reduction == "mean" else total)
+    if reduction == "sum":
+        return np.asarray(total)
+    with np.errstate(invalid="ignore"):  # 0 / 0
+        return np.asarray(total / losses.size)
 
 
 def _per_example(grad: np.ndarray, reduction: str, count: int, ndim: int) -> np.ndarray:
     """dL/d(loss_i) for each of the ``count`` losses, shaped to broadcast over ``ndim`` axes."""
     if reduction == "none":
         return grad.reshape(grad.shape + (1,) * (ndim - grad.ndim))
-    if reduction == "mean":
-        return grad / grad.dtype.type(count)
+    if reduction == "mean":  # (an empty batch has no losses to scale)
+        return grad / grad.dtype.type(max(count, 1))
     return grad
 
 
