@@ -188,6 +188,15 @@ class Scale(nn.Module):
         return f"factor={self.factor}"
 
 
+class Shift(nn.Module):  # no extra_repr: its setting shows nowhere but in its attribute
+    def __init__(self, offset, axes=(0,)):
+        super().__init__()
+        self.offset, self.axes = offset, axes
+
+    def forward(self, x):
+        return x + self.offset
+
+
 class Block(nn.Sequential):
     def __init__(self, n):
         super().__init__(nn.Linear(n, n), nn.ReLU())
@@ -203,6 +212,9 @@ def changed_after_construction():
     replaced.inner = nn.Linear(4, 2)
     scaled = nn.Sequential(Scale(2.0))
     scaled[0].factor = 3.0
+    shifted, axes = nn.Sequential(Shift(1.0)), nn.Sequential(Shift(1.0))
+    shifted[0].offset = 5.0
+    axes[0].axes = (0, 1)
     shared = nn.Linear(4, 4)
     tied = nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 4))
     tied[1].weight = tied[0].weight
@@ -214,6 +226,9 @@ def changed_after_construction():
                    r"'bias': \(2,\)\} but rebuilds with \{'weight': \(3, 4\)"),
         (scaled, r"module '0' \(Scale\) is Scale\(factor=3.0\) but rebuilds as "
                  r"Scale\(factor=2.0\)"),
+        (shifted, r"module '0' \(Shift\) has offset = 5.0 but rebuilds with offset = 1.0 \(a "
+                  "setting changed after construction"),
+        (axes, r"has axes = \(0, 1\) but rebuilds with axes = \(0,\)"),
         (nn.Sequential(shared, nn.Tanh(), shared), "'2' is the same Linear as '0' but rebuilds "
                                                    "as another"),
         (tied, "'1.weight' is the same Parameter as '0.weight' but rebuilds as another"),

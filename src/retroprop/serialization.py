@@ -408,7 +408,28 @@ def _difference(module: Module, rebuilt: Module) -> str:
     if module.extra_repr() != rebuilt.extra_repr():
         return (f"is {type(module).__name__}({module.extra_repr()}) but rebuilds as "
                 f"{type(rebuilt).__name__}({rebuilt.extra_repr()})")
+    mine_settings, their_settings = _settings(module), _settings(rebuilt)
+    for name in sorted(mine_settings.keys() | their_settings.keys()):
+        if repr(mine_settings.get(name)) != repr(their_settings.get(name)):
+            return (f"has {name} = {mine_settings.get(name)!r} but rebuilds with "
+                    f"{name} = {their_settings.get(name)!r} (a setting changed after "
+                    "construction that its class does not record: see config_attributes)")
     return ""
+
+
+_SETTING = bool | int | float | str | None
+
+
+def _settings(module: Module) -> dict[str, Any]:
+    """A module's public attributes that are plain values (numbers, strings, their tuples
+    or lists, both as tuples, which JSON does not tell apart): its settings, which a
+    rebuilt module must have too."""
+    return {name: tuple(value) if isinstance(value, list) else value
+            for name, value in vars(module).items()
+            if not name.startswith("_") and name != "training" and (
+                isinstance(value, _SETTING) or (isinstance(value, tuple | list)
+                                                and all(isinstance(item, _SETTING)
+                                                        for item in value)))}
 
 
 # ---------------------------------------------------------------------- load
