@@ -61,7 +61,8 @@ def test_twenty_steps_agree(problem, name, ours, theirs):
 
 
 @pytest.mark.parametrize("set_to_none", [True, False])
-def test_zero_grad_set_to_none_as_torch(problem, set_to_none):
+@pytest.mark.parametrize("owner", ["optimizer", "model"])
+def test_zero_grad_set_to_none_as_torch(problem, set_to_none, owner):
     """``zero_grad(set_to_none=False)`` keeps zero gradients, which Adam still steps on
     (its moments decay, its step count grows), as in PyTorch; None skips the parameter."""
     model, twin, X, y = problem
@@ -70,8 +71,8 @@ def test_zero_grad_set_to_none_as_torch(problem, set_to_none):
     step, reference_step = rp_closure(model, optimizer, X, y), torch_closure(twin, reference, X, y)
     optimizer.step(step)
     reference.step(reference_step)
-    optimizer.zero_grad(set_to_none=set_to_none)
-    reference.zero_grad(set_to_none=set_to_none)
+    (optimizer if owner == "optimizer" else model).zero_grad(set_to_none=set_to_none)
+    (reference if owner == "optimizer" else twin).zero_grad(set_to_none=set_to_none)
     for mine, theirs in zip(model.parameters(), twin.parameters(), strict=True):
         assert (mine.grad is None) == (theirs.grad is None)
     if set_to_none:

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, NamedTuple, Self, TypeVar
 import numpy as np
 
 from retroprop.nn.parameter import Parameter
-from retroprop.tensor.tensor import Tensor, _check_float_dtype, get_default_dtype
+from retroprop.tensor.tensor import Tensor, _check_float_dtype, get_default_dtype, zero_grads
 
 #: a tensor in ``forward``, its array in ``_infer``: for the code the two paths share
 Array = TypeVar("Array", Tensor, np.ndarray)
@@ -346,10 +346,10 @@ class Module(metaclass=ModuleType):
         """Inference mode: ``train(False)``."""
         return self.train(False)
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (``grad = None``, as PyTorch's default)."""
-        for param in self.parameters():
-            param.grad = None
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient: ``grad = None`` (PyTorch's default), or with
+        ``set_to_none=False`` fill each existing gradient with zeros in place."""
+        zero_grads(self.parameters(), set_to_none)
 
     def to(self, dtype: Any) -> Self:
         """Convert every parameter and floating buffer to float32 or float64, in place."""

@@ -40,7 +40,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from retroprop.stacklevel import user_stacklevel
-from retroprop.tensor.tensor import Tensor
+from retroprop.tensor.tensor import Tensor, zero_grads
 
 Closure = Callable[[], Any]
 
@@ -221,12 +221,8 @@ class Optimizer:
         ``torch.optim.Optimizer.zero_grad`` (a parameter without one keeps None). A zero
         gradient is still a gradient: the next ``step`` updates that parameter's state
         (Adam counts the step, momentum decays) where a None gradient skips it."""
-        for group in self.param_groups:
-            for param in group["params"]:
-                if set_to_none or param.grad is None:
-                    param.grad = None
-                else:
-                    param.grad.fill(0)
+        zero_grads((param for group in self.param_groups for param in group["params"]),
+                   set_to_none)
 
     def step(self, closure: Closure | None = None) -> Any:
         raise NotImplementedError

@@ -9,6 +9,7 @@ dL/dx = sum over the uses y of x of (dy/dx)^T dL/dy.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -423,6 +424,17 @@ def _pop_gradient(grads: dict[int, np.ndarray], tensor: Tensor,
     if grad is not None and record is not None:
         record[id(tensor)] = np.array(grad)
     return grad
+
+
+def zero_grads(tensors: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """Forget the tensors' gradients: ``grad = None`` (PyTorch's default), or with
+    ``set_to_none=False`` fill each existing gradient with zeros in place (a tensor without
+    one keeps None), as ``torch.optim.Optimizer.zero_grad`` and ``Module.zero_grad``."""
+    for tensor in tensors:
+        if set_to_none or tensor.grad is None:
+            tensor.grad = None
+        else:
+            tensor.grad.fill(0)
 
 
 def as_tensor(value: Any, like: Tensor) -> Tensor:
