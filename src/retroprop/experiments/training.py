@@ -76,7 +76,7 @@ SURFACES: dict[str, tuple[Callable[[Tensor], Tensor], list[float], tuple[float, 
 METHODS: dict[str, tuple[str, dict]] = {
     "gradient descent": ("sgd", {"lr": 0.01}), "momentum": ("sgd", {"lr": 0.01, "momentum": 0.9}),
     "nesterov": ("sgd", {"lr": 0.01, "momentum": 0.9, "nesterov": True}),
-    "rmsprop": ("rmsprop", {"lr": 0.01}), "adam": ("adam", {"lr": 0.05}),
+    "rmsprop": ("rmsprop", {"lr": 0.01, "alpha": 0.9}), "adam": ("adam", {"lr": 0.05}),
     "rprop": ("rprop", {"lr": 0.01}), "cg": ("cg", {"max_iter": 1}),
     "l-bfgs": ("lbfgs", {"max_iter": 1, "max_eval": 25}),
     "newton": ("newton", {"hessian": "exact"}),
