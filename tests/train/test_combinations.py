@@ -143,18 +143,23 @@ def test_combination_trains_and_resumes_bit_for_bit(data, tmp_path, name, featur
         np.testing.assert_array_equal(straight[key], again[key], err_msg=key)
 
 
+@pytest.mark.parametrize("feature", ["l1", "max_norm"])
 @pytest.mark.parametrize("name", [n for n in OPTIMIZERS
                                   if type(OPTIMIZERS[n](build("mlp", "none").parameters()))
                                   .allows_projection])
-def test_a_frozen_layer_keeps_its_weights_under_l1(data, name):
+def test_a_frozen_layer_keeps_its_weights_under_l1_and_constraints(data, name, feature):
     """A layer frozen after the optimizer was built (``requires_grad = False``) takes no
-    step, so it takes no L1 soft-threshold either: its step size is 0. (It used to shrink
-    by the optimizer's last rate for it: Adam and Adagrad zeroed weights.)"""
+    step, so it takes no L1 soft-threshold either (its step size is 0) and no projection,
+    as Keras constrains only the variables it updates. (L1 used to shrink it by the
+    optimizer's last rate for it: Adam and Adagrad zeroed weights; max-norm rescaled
+    weights loaded into it.)"""
     X, y = data
-    model = build("mlp", "l1")
+    model = build("mlp", feature)
     trainer = rp.Trainer(model, nn.CrossEntropyLoss(), OPTIMIZERS[name](model.parameters()))
     fit(trainer, X, y, [], epochs=1)
     model[0].weight.requires_grad = False
+    if feature == "max_norm":
+        model[0].weight.data *= 4  # weights of another run, beyond the bound
     frozen, trained = model[0].weight.data.copy(), model[2].weight.data.copy()
     fit(trainer, X, y, [], epochs=1)
     np.testing.assert_array_equal(model[0].weight.data, frozen)

@@ -139,7 +139,9 @@ class WeightLayer(Module):
 
     def project_(self, prox_rate: Callable[[Parameter], float | np.ndarray]) -> None:
         """After an update: L1 soft-threshold with the step size taken, then the
-        constraint."""
+        constraint, unless the weight is frozen (``requires_grad = False``): as Keras
+        constrains only the variables it updates, a frozen weight keeps the values it
+        was given."""
         if self.l1:
             for param in self._penalized():
                 threshold = prox_rate(param) * self.l1
@@ -147,7 +149,7 @@ class WeightLayer(Module):
                 np.maximum(shrunk, 0, out=shrunk)
                 param.data[...] = np.sign(param.data) * shrunk
                 param._version += 1
-        if self.constraint is not None:
+        if self.constraint is not None and self.weight.requires_grad:
             self.constraint(self.weight.data, self.norm_axes)
             self.weight._version += 1
 
