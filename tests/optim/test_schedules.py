@@ -71,6 +71,20 @@ def test_bold_driver_raises_the_rate_and_undoes_bad_steps():
     assert optimizer.param_groups[0]["lr"] == pytest.approx(0.1 * 1.1 * 0.5)
 
 
+def test_bold_driver_undoes_a_step_after_a_group_was_added():
+    w, added = rp.nn.Parameter(np.array([0.0])), rp.nn.Parameter(np.array([1.0]))
+    optimizer = rp.optim.SGD([w], lr=0.1)
+    driver = rp.optim.lr_scheduler.BoldDriver(optimizer)
+    assert driver.step(5.0)
+    optimizer.add_param_group({"params": [added], "lr": 0.2})
+    w.data[:], added.data[:] = 42.0, 7.0
+    version = w._version
+    assert not driver.step(6.0)  # was: zip() argument 2 is shorter than argument 1
+    assert w.data[0] == 0.0 and w._version > version
+    assert added.data[0] == 7.0  # no earlier point to go back to
+    assert [g["lr"] for g in optimizer.param_groups] == pytest.approx([0.1 * 1.05 * 0.5, 0.1])
+
+
 def test_bold_driver_in_training(digits_flat):
     X, y = digits_flat
     model = rp.models.mlp([64, 10])

@@ -301,9 +301,11 @@ class BoldDriver(Scheduler):
             self.best_loss = loss
             self.saved = self.snapshot() if weights is None else weights
         else:
-            for param, saved in zip(self.params, self.saved, strict=True):
+            # a parameter of a group added since (add_param_group) has no earlier point
+            for param, saved in zip(self.params, self.saved, strict=False):
                 param.data[...] = saved
-            self.optimizer.state.clear()  # velocities belong to the undone path
+                param._version += 1
+            self.optimizer.clear_state()  # velocities belong to the undone path
             self.undone += 1
         factor = self.increase if accepted else self.decrease
         for group in self.optimizer.param_groups:
