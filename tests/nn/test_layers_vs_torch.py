@@ -200,3 +200,13 @@ def test_monte_carlo_dropout_refuses_the_softmax_of_one_output():
     mean, std = rp.predict_mc(rp.nn.Sequential(model, rp.nn.Sigmoid()), X, samples=20,
                               probabilities=False)
     assert mean.shape == (5, 1) and np.all((0 < mean) & (mean < 1)) and np.all(std > 0)
+
+
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_refuses_an_input_of_another_dtype(affine, training):
+    layer = nn.BatchNorm1d(3, affine=affine, dtype=np.float64).train(training)
+    x = np.random.default_rng(0).normal(size=(4, 3)).astype(np.float32)
+    with pytest.raises(TypeError, match="float32"):  # affine=False mixed them silently
+        layer(rp.Tensor(x, dtype=np.float32))
+    assert layer.running_mean.dtype == np.float64 and not layer.num_batches_tracked

@@ -69,6 +69,10 @@ class _BatchNorm(Module):
         if x.shape[1] != self.num_features:
             raise ValueError(f"{name}: input has {x.shape[1]} features (channels) on axis 1, "
                              f"expected {self.num_features}")
+        if x.dtype != self.running_mean.dtype:
+            raise TypeError(f"{name}: input of dtype {x.dtype}, but the layer keeps "
+                            f"{self.running_mean.dtype} statistics; retroprop never converts "
+                            "silently: convert the input or the model (model.to(dtype))")
         if self.training:
             per_channel = x.size // x.shape[1]
             if per_channel <= 1:
