@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.decomposition import PCA as SkPCA
@@ -141,3 +143,15 @@ def test_batch_indices_takes_numpy_integers_and_refuses_bools():
         list(rp.data.batch_indices(10, True))
     with pytest.raises(ValueError, match=r"batch_size .* must be a positive integer, got 0"):
         list(rp.data.batch_indices(10, 0))
+
+
+def test_stratified_kfold_warns_of_a_class_smaller_than_the_folds():
+    y = np.array([0] * 6 + [1] * 2)
+    with pytest.warns(UserWarning, match=r"least populated class in y has 2 members, fewer "
+                                         r"than n_splits=3") as caught:
+        folds = list(rp.data.StratifiedKFold(3).split(y, y))
+    assert caught[0].filename == __file__
+    assert sum(1 in y[validation] for _, validation in folds) == 2  # one fold lacks it
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        list(rp.data.StratifiedKFold(2).split(y, y))

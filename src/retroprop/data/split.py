@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from typing import cast
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from retroprop.optim.optimizer import check_count, check_range
 from retroprop.random import generator
+from retroprop.stacklevel import user_stacklevel
 
 
 def train_val_test_split(X: np.ndarray, y: np.ndarray, val_size: float = 0.1,
@@ -100,6 +102,12 @@ class StratifiedKFold(KFold):
         if y.ndim != 1 or len(y) != len(X):
             raise ValueError(f"StratifiedKFold.split: y must be labels of shape ({len(X)},), "
                              f"got shape {y.shape}")
+        fewest = np.unique(y, return_counts=True)[1].min(initial=self.n_splits)
+        if fewest < self.n_splits:
+            warnings.warn(f"StratifiedKFold: the least populated class in y has {fewest} "
+                          f"members, fewer than n_splits={self.n_splits}: some validation "
+                          "folds will not hold it (as scikit-learn warns)", UserWarning,
+                          stacklevel=user_stacklevel())
         return super().split(X, y)
 
     def _folds(self, n: int, y: np.ndarray | None) -> list[np.ndarray]:
