@@ -1,5 +1,7 @@
 """ONNX export: onnxruntime computes what retroprop computes (float32, within 1e-5)."""
 
+import re
+
 import numpy as np
 import onnx
 import onnxruntime
@@ -114,6 +116,21 @@ def test_layers_without_an_onnx_form_are_named(tmp_path):
                                          r"'2' \(MultiTask\): no ONNX form"):
         rp.onnx.export(model, tmp_path / "m.onnx", 3)
     assert not (tmp_path / "m.onnx").exists()
+
+
+@pytest.mark.parametrize("layers, shape, refused", [
+    ([nn.ModuleList([nn.Linear(3, 3)])], (3,), "the model (ModuleList)"),
+    ([nn.Linear(3, 3), nn.ModuleDict({"a": nn.Linear(3, 3)})], (3,), "layer '1' (ModuleDict)"),
+    ([nn.RNN(3, 4), nn.Linear(4, 2)], (5, 3), "layer '0' (RNN)"),
+], ids=["ModuleList", "ModuleDict", "RNN-then-Linear"])
+def test_layers_without_an_onnx_form_that_cannot_run_alone_are_named(tmp_path, layers, shape,
+                                                                      refused):
+    """A layer with no ONNX form is refused by name even when it has no forward of its own
+    or gives what the next layer cannot take (it raised NotImplementedError, or the
+    next layer's AttributeError on a tuple)."""
+    model = layers[0] if len(layers) == 1 else nn.Sequential(*layers)
+    with pytest.raises(ValueError, match=re.escape(f"cannot export {refused}: no ONNX form")):
+        rp.onnx.export(model, tmp_path / "m.onnx", shape)
 
 
 def test_bad_input_shapes_are_reported(tmp_path):

@@ -44,6 +44,12 @@ class Exporter:
             where = f"layer {path!r} ({type(module).__name__})" if path else "the model"
             raise ValueError(f"{where}: {error}") from None
 
+    def refusal(self) -> ValueError:
+        """The error that names every layer met so far that has no ONNX form."""
+        return ValueError(
+            f"rp.onnx.export: cannot export {', '.join(self.unsupported)}: no ONNX form; "
+            f"exportable layers are {', '.join(sorted(c.__name__ for c in CONVERTERS))}")
+
 
 def _as_shape(input_shape: int | Sequence[int]) -> tuple[int, ...]:
     shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
@@ -65,14 +71,17 @@ def to_onnx(model: Module, input_shape: int | Sequence[int]) -> Any:
         sample = Tensor(np.zeros((1, *shape)), dtype=model.dtype)
         try:
             output, result = exporter.convert(model, "input", sample, "")
-        except (ValueError, TypeError, IndexError) as error:
+        except Exception as error:
+            # a layer without an ONNX form may not run on its own (ModuleList has no
+            # forward) or give what the next layer cannot take (RNN's tuple): name it
+            if exporter.unsupported:
+                raise exporter.refusal() from None
+            if not isinstance(error, ValueError | TypeError | IndexError):
+                raise
             raise ValueError(f"rp.onnx.export: the model does not accept inputs of shape "
                              f"(N, {', '.join(map(str, shape))}): {error}") from None
     if exporter.unsupported:
-        raise ValueError(
-            f"rp.onnx.export: cannot export {', '.join(exporter.unsupported)}: no ONNX form; "
-            f"exportable layers are {', '.join(sorted(c.__name__ for c in CONVERTERS))}"
-        )
+        raise exporter.refusal()
     if output == "input":
         output = graph.node("Identity", ["input"], "output")
     helper, elem = onnx.helper, graph.elem_type()
