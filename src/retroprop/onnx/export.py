@@ -115,6 +115,12 @@ def export(model: Module, path: str | os.PathLike[str], input_shape: int | Seque
     ``TanhLinear``, ``ReLU``, ``LeakyReLU``, ``ELU``, ``Softmax``, ``LogSoftmax``,
     ``Identity``). Needs ``pip install onnx`` (and ``onnxruntime`` to run the result).
 
+    A float64 model gives a float64 graph, its constants (weights, statistics, ε of batch
+    normalization, slopes) in float64; ONNX attributes are float32, which rounds ELU's α
+    and LayerNorm's ε (a relative 1e-9 or less). onnxruntime's CPU provider has no float64
+    kernels for Conv, AveragePool and Elu: convert such a model to float32
+    (``model.to(np.float32)``) to run it there.
+
     Parameters
     ----------
     model : Module
