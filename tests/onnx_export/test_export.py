@@ -136,6 +136,8 @@ def test_layers_without_an_onnx_form_that_cannot_run_alone_are_named(tmp_path, l
 def test_bad_input_shapes_are_reported(tmp_path):
     with pytest.raises(ValueError, match=r"input_shape must be positive integers .* got \(0, 3\)"):
         rp.onnx.export(nn.Linear(3, 2), tmp_path / "m.onnx", (0, 3))
+    with pytest.raises(ValueError, match=r"input_shape must be positive integers .* got True"):
+        rp.onnx.export(nn.Linear(1, 2), tmp_path / "m.onnx", True)  # was taken as 1
     with pytest.raises(ValueError, match=r"does not accept inputs of shape \(N, 4\): layer '0' "
                                          r"\(Linear\)"):
         rp.onnx.export(nn.Sequential(nn.Linear(3, 2)), tmp_path / "m.onnx", 4)

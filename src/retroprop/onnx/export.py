@@ -10,6 +10,7 @@ import numpy as np
 
 from retroprop.atomic import atomic_write
 from retroprop.nn.module import Module, evaluating
+from retroprop.nn.summary import example_shape
 from retroprop.onnx.graph import Graph, require_onnx
 from retroprop.onnx.layers import CONVERTERS
 from retroprop.tensor import Tensor, no_grad
@@ -51,20 +52,12 @@ class Exporter:
             f"exportable layers are {', '.join(sorted(c.__name__ for c in CONVERTERS))}")
 
 
-def _as_shape(input_shape: int | Sequence[int]) -> tuple[int, ...]:
-    shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
-    if not all(isinstance(d, int | np.integer) and d > 0 for d in shape):
-        raise ValueError(f"rp.onnx.export: input_shape must be positive integers (the shape of "
-                         f"one example, without the batch axis), got {input_shape!r}")
-    return tuple(int(d) for d in shape)
-
-
 def to_onnx(model: Module, input_shape: int | Sequence[int]) -> Any:
     """The ``onnx.ModelProto`` of ``model`` in inference form (see :func:`export`)."""
     onnx = require_onnx()
     if not isinstance(model, Module):
         raise TypeError(f"rp.onnx.export: model must be a Module, got {type(model).__name__}")
-    shape = _as_shape(input_shape)
+    shape = example_shape(input_shape, "rp.onnx.export")
     graph = Graph(model.dtype)
     exporter = Exporter(graph)
     with evaluating(model), no_grad():
