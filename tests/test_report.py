@@ -3,11 +3,15 @@ decodes, the screenshot is not blank, and the console shows no error (headless C
 from Debian's ``chromium`` package)."""
 
 import re
+import shutil
 
 import numpy as np
 import pytest
 
+import retroprop as rp
 from retroprop.cli import main
+from retroprop.report import build_report
+from retroprop.serialization import read_metadata
 from tests.chromium import CHECK, chromium
 
 
@@ -27,6 +31,20 @@ def test_report_is_self_contained_and_rebuilt(run_dir):
     assert (run_dir / "report.html").is_file()
 
 
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf], ids=["nan", "inf"])
+def test_report_of_a_run_with_non_finite_weights(run_dir, tmp_path, bad):
+    """A diverged model still gets its report (matplotlib refused the histogram: "range of
+    [nan, nan] is not finite"), each histogram saying how many weights it leaves out."""
+    folder = tmp_path / "run"
+    shutil.copytree(run_dir, folder)
+    model, metadata = rp.load(folder / "model.rpz"), read_metadata(folder / "model.rpz")
+    model[0].weight.data[:2] = bad
+    model[2].weight.data[...] = bad
+    rp.save(model, folder / "model.rpz", metadata=metadata)
+    page = build_report(folder).read_text()
+    assert len(re.findall(r'src="data:image/png;base64,', page)) == 5
 
 
 def test_report_renders_in_headless_chromium(run_dir, tmp_path):

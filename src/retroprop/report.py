@@ -162,8 +162,10 @@ def _figures(folder: Path, metadata: dict[str, Any]) -> list[tuple[str, str]]:
     figure, axes = plt.subplots(1, len(weights), figsize=(3.2 * len(weights), 2.8),
                                 squeeze=False)
     for axis, (name, weight) in zip(axes[0], weights, strict=True):
-        axis.hist(weight.ravel(), bins=50)
-        axis.set_title(name, fontsize=9)
+        finite = np.isfinite(weight)  # a diverged run: the histogram of what is left
+        axis.hist(weight[finite], bins=50)
+        missing = weight.size - int(finite.sum())
+        axis.set_title(name + (f" ({missing:,} not finite)" if missing else ""), fontsize=9)
     figures.append(("Weight histograms", _img("Weight histograms", _png(figure))))
     return figures
 

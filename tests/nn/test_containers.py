@@ -1,5 +1,7 @@
 """ModuleList and ModuleDict register their modules; summary() and count_params() as Keras."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -104,6 +106,18 @@ def test_summary_with_a_wrong_input_shape_is_a_clear_error():
     with pytest.raises(ValueError):
         rp.nn.summary(model, (5,))
     assert "forward" not in model[0].__dict__  # the recording wrappers are gone
+
+
+def test_summary_takes_an_integer_input_shape_as_onnx_export_does():
+    text = rp.nn.summary(rp.models.mlp([4, 3]), 4)  # was TypeError: 'int' is not iterable
+    assert "(None, 3)" in text
+
+
+@pytest.mark.parametrize("shape", ["4", 4.0, True, (True, 4), (0, 4), (2.0,)])
+def test_summary_refuses_an_input_shape_that_is_not_positive_integers(shape):
+    with pytest.raises(ValueError, match=r"summary: input_shape must be positive integers .* "
+                                         "got " + re.escape(repr(shape))):
+        rp.nn.summary(rp.models.mlp([4, 3]), shape)
 
 
 @pytest.mark.parametrize("model, x, message", [

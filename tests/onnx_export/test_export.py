@@ -1,5 +1,7 @@
 """ONNX export: onnxruntime computes what retroprop computes (float32, within 1e-5)."""
 
+import re
+
 import numpy as np
 import onnx
 import onnxruntime
@@ -60,7 +62,7 @@ def test_batch_norm_residuals_and_every_activation(tmp_path):
     theirs, ours = run_both(model, tmp_path / "all.onnx", (6,), batch=64)
     np.testing.assert_allclose(theirs, ours, rtol=0, atol=1e-5)
     ops = {node.op_type for node in onnx.load(tmp_path / "all.onnx").graph.node}
-    assert {"Sign", "Sigmoid", "Elu", "LeakyRelu", "BatchNormalization", "LayerNormalization",
+    assert {"Sign", "Sigmoid", "Elu", "PRelu", "BatchNormalization", "LayerNormalization",
             "Softmax", "LogSoftmax", "GreaterOrEqual", "Cast"} <= ops
 
 
@@ -116,9 +118,26 @@ def test_layers_without_an_onnx_form_are_named(tmp_path):
     assert not (tmp_path / "m.onnx").exists()
 
 
+@pytest.mark.parametrize("layers, shape, refused", [
+    ([nn.ModuleList([nn.Linear(3, 3)])], (3,), "the model (ModuleList)"),
+    ([nn.Linear(3, 3), nn.ModuleDict({"a": nn.Linear(3, 3)})], (3,), "layer '1' (ModuleDict)"),
+    ([nn.RNN(3, 4), nn.Linear(4, 2)], (5, 3), "layer '0' (RNN)"),
+], ids=["ModuleList", "ModuleDict", "RNN-then-Linear"])
+def test_layers_without_an_onnx_form_that_cannot_run_alone_are_named(tmp_path, layers, shape,
+                                                                      refused):
+    """A layer with no ONNX form is refused by name even when it has no forward of its own
+    or gives what the next layer cannot take (it raised NotImplementedError, or the
+    next layer's AttributeError on a tuple)."""
+    model = layers[0] if len(layers) == 1 else nn.Sequential(*layers)
+    with pytest.raises(ValueError, match=re.escape(f"cannot export {refused}: no ONNX form")):
+        rp.onnx.export(model, tmp_path / "m.onnx", shape)
+
+
 def test_bad_input_shapes_are_reported(tmp_path):
     with pytest.raises(ValueError, match=r"input_shape must be positive integers .* got \(0, 3\)"):
         rp.onnx.export(nn.Linear(3, 2), tmp_path / "m.onnx", (0, 3))
+    with pytest.raises(ValueError, match=r"input_shape must be positive integers .* got True"):
+        rp.onnx.export(nn.Linear(1, 2), tmp_path / "m.onnx", True)  # was taken as 1
     with pytest.raises(ValueError, match=r"does not accept inputs of shape \(N, 4\): layer '0' "
                                          r"\(Linear\)"):
         rp.onnx.export(nn.Sequential(nn.Linear(3, 2)), tmp_path / "m.onnx", 4)
@@ -134,6 +153,23 @@ def test_float64_models_export_as_double(tmp_path):
     session = onnxruntime.InferenceSession(str(tmp_path / "m.onnx"),
                                            providers=["CPUExecutionProvider"])
     np.testing.assert_allclose(session.run(None, {"input": x})[0], model(x).data, atol=1e-12)
+
+
+@pytest.mark.parametrize("layers", [
+    [nn.BatchNorm1d(4, eps=0.1)], [nn.BatchNorm1d(4, eps=0.3, affine=False)],
+    [nn.LeakyReLU(0.2)], [nn.BatchNorm1d(4, eps=0.1), nn.LeakyReLU(0.3)],
+], ids=["BatchNorm1d", "BatchNorm1d-affine-False", "LeakyReLU", "both"])
+def test_float64_constants_keep_their_precision(tmp_path, layers):
+    """ε and the leaky slope reach a float64 graph unrounded (ONNX attributes are float32:
+    ε = 0.1 was off by 1.5e-9 and the slope 0.2 by 3e-9 before)."""
+    rp.manual_seed(0)
+    model = warm_up(nn.Sequential(nn.Linear(3, 4), *layers).to(np.float64), (3,))
+    rp.onnx.export(model, tmp_path / "m.onnx", 3)
+    x = np.random.default_rng(0).standard_normal((9, 3)) * 4
+    session = onnxruntime.InferenceSession(str(tmp_path / "m.onnx"),
+                                           providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(session.run(None, {"input": x})[0], model.eval()(x).data,
+                               rtol=0, atol=1e-13)
 
 
 def test_command_line_export(tmp_path, capsys):

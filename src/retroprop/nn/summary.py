@@ -20,6 +20,20 @@ def count_params(model: Module, trainable: bool | None = None) -> int:
                if trainable is None or p.requires_grad == trainable)
 
 
+def example_shape(input_shape: Any, where: str) -> tuple[int, ...]:
+    """``input_shape``, the shape of one example without the batch axis (``784`` or
+    ``(1, 28, 28)``), as a tuple of positive integers; a ValueError naming ``where``
+    otherwise (a bool is not a size, though Python counts it as an int)."""
+    shape = ((input_shape,) if isinstance(input_shape, int | np.integer) else
+             tuple(input_shape) if isinstance(input_shape, Sequence | np.ndarray)
+             and not isinstance(input_shape, str) else None)
+    if shape is None or not all(isinstance(d, int | np.integer) and not isinstance(d, bool)
+                                and d > 0 for d in shape):
+        raise ValueError(f"{where}: input_shape must be positive integers (the shape of one "
+                         f"example, without the batch axis), got {input_shape!r}")
+    return tuple(int(d) for d in shape)
+
+
 def _guess_input_shape(model: Module) -> tuple[int, ...] | None:
     """The input of the first layer when it tells it (``Linear``'s ``in_features``)."""
     for module in model.modules():
@@ -58,15 +72,15 @@ def _output_shapes(model: Module, input_shape: Sequence[int]) -> dict[int, Any]:
     return shapes
 
 
-def summary(model: Module, input_shape: Sequence[int] | None = None) -> str:
+def summary(model: Module, input_shape: int | Sequence[int] | None = None) -> str:
     """A table of the model's layers: name and type, output shape (the batch axis shown as
     None) and number of parameters, then the total, trainable and frozen parameter counts.
 
     Parameters
     ----------
     model : Module
-    input_shape : sequence of int, optional
-        One example's shape, without the batch axis: ``(784,)`` or ``(1, 28, 28)``. When it
+    input_shape : int or sequence of int, optional
+        One example's shape, without the batch axis: ``784`` or ``(1, 28, 28)``. When it
         is not given, it is read from a first ``Linear`` layer; otherwise the output
         shapes are left out.
 
@@ -88,7 +102,8 @@ def summary(model: Module, input_shape: Sequence[int] | None = None) -> str:
     """
     if not isinstance(model, Module):
         raise TypeError(f"summary: model must be a Module, got {type(model).__name__}")
-    input_shape = input_shape if input_shape is not None else _guess_input_shape(model)
+    input_shape = (example_shape(input_shape, "summary") if input_shape is not None
+                   else _guess_input_shape(model))
     shapes = _output_shapes(model, input_shape) if input_shape is not None else {}
     rows = []
     for name, module in model.named_modules():

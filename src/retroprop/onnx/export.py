@@ -10,6 +10,7 @@ import numpy as np
 
 from retroprop.atomic import atomic_write
 from retroprop.nn.module import Module, evaluating
+from retroprop.nn.summary import example_shape
 from retroprop.onnx.graph import Graph, require_onnx
 from retroprop.onnx.layers import CONVERTERS
 from retroprop.tensor import Tensor, no_grad
@@ -44,13 +45,11 @@ class Exporter:
             where = f"layer {path!r} ({type(module).__name__})" if path else "the model"
             raise ValueError(f"{where}: {error}") from None
 
-
-def _as_shape(input_shape: int | Sequence[int]) -> tuple[int, ...]:
-    shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
-    if not all(isinstance(d, int | np.integer) and d > 0 for d in shape):
-        raise ValueError(f"rp.onnx.export: input_shape must be positive integers (the shape of "
-                         f"one example, without the batch axis), got {input_shape!r}")
-    return tuple(int(d) for d in shape)
+    def refusal(self) -> ValueError:
+        """The error that names every layer met so far that has no ONNX form."""
+        return ValueError(
+            f"rp.onnx.export: cannot export {', '.join(self.unsupported)}: no ONNX form; "
+            f"exportable layers are {', '.join(sorted(c.__name__ for c in CONVERTERS))}")
 
 
 def to_onnx(model: Module, input_shape: int | Sequence[int]) -> Any:
@@ -58,21 +57,24 @@ def to_onnx(model: Module, input_shape: int | Sequence[int]) -> Any:
     onnx = require_onnx()
     if not isinstance(model, Module):
         raise TypeError(f"rp.onnx.export: model must be a Module, got {type(model).__name__}")
-    shape = _as_shape(input_shape)
+    shape = example_shape(input_shape, "rp.onnx.export")
     graph = Graph(model.dtype)
     exporter = Exporter(graph)
     with evaluating(model), no_grad():
         sample = Tensor(np.zeros((1, *shape)), dtype=model.dtype)
         try:
             output, result = exporter.convert(model, "input", sample, "")
-        except (ValueError, TypeError, IndexError) as error:
+        except Exception as error:
+            # a layer without an ONNX form may not run on its own (ModuleList has no
+            # forward) or give what the next layer cannot take (RNN's tuple): name it
+            if exporter.unsupported:
+                raise exporter.refusal() from None
+            if not isinstance(error, ValueError | TypeError | IndexError):
+                raise
             raise ValueError(f"rp.onnx.export: the model does not accept inputs of shape "
                              f"(N, {', '.join(map(str, shape))}): {error}") from None
     if exporter.unsupported:
-        raise ValueError(
-            f"rp.onnx.export: cannot export {', '.join(exporter.unsupported)}: no ONNX form; "
-            f"exportable layers are {', '.join(sorted(c.__name__ for c in CONVERTERS))}"
-        )
+        raise exporter.refusal()
     if output == "input":
         output = graph.node("Identity", ["input"], "output")
     helper, elem = onnx.helper, graph.elem_type()
@@ -105,6 +107,12 @@ def export(model: Module, path: str | os.PathLike[str], input_shape: int | Seque
     activation (``Step``, ``Sign``, ``Sigmoid``, ``Tanh``, ``LeCunTanh``,
     ``TanhLinear``, ``ReLU``, ``LeakyReLU``, ``ELU``, ``Softmax``, ``LogSoftmax``,
     ``Identity``). Needs ``pip install onnx`` (and ``onnxruntime`` to run the result).
+
+    A float64 model gives a float64 graph, its constants (weights, statistics, ε of batch
+    normalization, slopes) in float64; ONNX attributes are float32, which rounds ELU's α
+    and LayerNorm's ε (a relative 1e-9 or less). onnxruntime's CPU provider has no float64
+    kernels for Conv, AveragePool and Elu: convert such a model to float32
+    (``model.to(np.float32)``) to run it there.
 
     Parameters
     ----------

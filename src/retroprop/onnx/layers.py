@@ -71,15 +71,20 @@ def conv2d(ex: Exporter, module: nn.Conv2d, x: str, sample: Tensor, path: str) -
 
 
 def batch_norm(ex: Exporter, module: Any, x: str, sample: Tensor, path: str) -> str:
-    """Inference form: (x - running_mean) / √(running_var + ε) · γ + β."""
+    """Inference form: (x - running_mean) / √(running_var + ε) · γ + β.
+
+    ε is added to the variance here, in the model's dtype as retroprop adds it, and the
+    node's ``epsilon`` is 0: ONNX attributes are float32, which would round ε (0.1 by
+    1.5e-9) in a float64 model."""
     g = ex.graph
     ones, zeros = np.ones(module.num_features), np.zeros(module.num_features)
     scale = ones if module.weight is None else module.weight.data
     shift = zeros if module.bias is None else module.bias.data
+    variance = module.running_var + module.running_var.dtype.type(module.eps)
     inputs = [x, g.constant(scale, f"{path}.weight"), g.constant(shift, f"{path}.bias"),
               g.constant(module.running_mean, f"{path}.running_mean"),
-              g.constant(module.running_var, f"{path}.running_var")]
-    return g.node("BatchNormalization", inputs, path, epsilon=float(module.eps))
+              g.constant(variance, f"{path}.running_var_plus_eps")]
+    return g.node("BatchNormalization", inputs, path, epsilon=0.0)
 
 
 def layer_norm(ex: Exporter, module: nn.LayerNorm, x: str, sample: Tensor, path: str) -> str:
@@ -147,6 +152,14 @@ def softmax(op: str) -> Converter:
     return convert
 
 
+def leaky_relu(ex: Exporter, module: nn.LeakyReLU, x: str, sample: Tensor, path: str) -> str:
+    """x for x >= 0, else a·x: PRelu with the slope a as a constant of the model's dtype
+    (LeakyRelu's ``alpha`` attribute is float32, rounded in a float64 model)."""
+    g = ex.graph
+    return g.node("PRelu", [x, g.constant(module.negative_slope, f"{path}.negative_slope")],
+                  path)
+
+
 def sigmoid(ex: Exporter, module: nn.Sigmoid, x: str, sample: Tensor, path: str) -> str:
     """1 / (1 + e^(-a x)): the slope a multiplies the input first when it is not 1."""
     g = ex.graph
@@ -187,7 +200,7 @@ CONVERTERS: dict[type, Converter] = {
     nn.StochasticBinary: _unary("Sigmoid"),
     nn.Step: step, nn.Sign: _unary("Sign"), nn.Sigmoid: sigmoid,
     nn.Tanh: _unary("Tanh"), nn.LeCunTanh: lecun_tanh, nn.TanhLinear: tanh_linear,
-    nn.ReLU: _unary("Relu"), nn.LeakyReLU: _unary("LeakyRelu", alpha="negative_slope"),
+    nn.ReLU: _unary("Relu"), nn.LeakyReLU: leaky_relu,
     nn.ELU: _unary("Elu", alpha="alpha"),
     nn.Softmax: softmax("Softmax"), nn.LogSoftmax: softmax("LogSoftmax"),
 }  # fmt: skip

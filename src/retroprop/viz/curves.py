@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from retroprop._optional import pyplot
+from retroprop.callbacks.history import History
 
 
 def curve_names(history: Mapping[str, Sequence[float]]) -> list[str]:
@@ -24,13 +25,16 @@ def epoch_axis(axis: Any) -> None:
     axis.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
-def plot_history(history: Mapping[str, Sequence[float]], path: str | os.PathLike[str],
-                 title: str = "Learning curves") -> None:
+def plot_history(history: History | Mapping[str, Sequence[float]],
+                 path: str | os.PathLike[str], title: str = "Learning curves") -> None:
     """Save a PNG with one panel per quantity (loss, then each metric), each showing the
     training curve and, if present, the validation curve, against epochs numbered from 1
-    (integer ticks)."""
+    (integer ticks). ``history`` is what ``Trainer.fit`` returns or its ``.history``
+    dictionary."""
     plt = pyplot()
 
+    if isinstance(history, History):
+        history = history.history
     names = curve_names(history)
     if not names:
         raise ValueError("plot_history: the history holds no curves")
