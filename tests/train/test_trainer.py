@@ -351,3 +351,58 @@ def test_inference_gives_each_module_its_mode_back(digits, run, tmp_path):
      "onnx": lambda: pytest.importorskip("onnx") and rp.onnx.export(
          model, tmp_path / "m.onnx", 64)}[run]()
     assert [m.training for m in model.modules()] == [True, True, False, True, True, True]
+
+
+@pytest.mark.parametrize("run", ["predict", "evaluate", "predict_proba", "predict_classes"])
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5, True])
+def test_inference_names_a_bad_batch_size(digits, run, batch_size):
+    """0 and True were taken as the default silently; -1 and 2.5 failed inside NumPy."""
+    X, y, *_ = digits
+    trainer = make_trainer()
+    call = getattr(trainer, run)
+    with pytest.raises(ValueError, match=rf"{run.split('_')[0]}: batch_size must be a positive "
+                                         rf"integer or None, got {batch_size!r}"):
+        call(X[:10], y[:10], batch_size=batch_size) if run == "evaluate" else \
+            call(X[:10], batch_size=batch_size)
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, np.int64(64), 10_000, None])
+def test_inference_does_not_depend_on_the_batch_size(digits, batch_size):
+    X, y, *_ = digits
+    trainer = make_trainer()
+    assert trainer.evaluate(X[:100], y[:100], batch_size=batch_size) == pytest.approx(
+        trainer.evaluate(X[:100], y[:100]))
+    np.testing.assert_allclose(trainer.predict(X[:100], batch_size=batch_size),
+                               trainer.predict(X[:100]), rtol=1e-5, atol=1e-5)  # float32 BLAS
+
+
+class Failing(rp.callbacks.Callback):
+    def __init__(self, hook):
+        self.hook = hook
+
+    def __getattribute__(self, name):
+        if name == object.__getattribute__(self, "hook"):
+            def fail(*args):
+                raise RuntimeError(f"{name} failed")
+            return fail
+        return object.__getattribute__(self, name)
+
+
+@pytest.mark.parametrize("hook", ["on_train_begin", "on_epoch_begin", "on_train_batch_end",
+                                  "on_epoch_end", "on_train_end"])
+def test_fit_ended_by_an_error_leaves_the_model_in_inference_mode(digits, hook):
+    """As a fit that ends normally: a callback's error left dropout active."""
+    X, y, *_ = digits
+    model = nn.Sequential(nn.Linear(64, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 10))
+    trainer = rp.Trainer(model, nn.CrossEntropyLoss(), rp.optim.SGD(model.parameters()))
+    with pytest.raises(RuntimeError, match=f"{hook} failed"):
+        trainer.fit(X[:64], y[:64], epochs=2, verbose=0, callbacks=[Failing(hook)])
+    assert not any(m.training for m in model.modules())
+
+
+def test_fit_that_diverges_leaves_the_model_in_inference_mode(digits):
+    X, y, *_ = digits
+    trainer, X, y = diverging(X, y)
+    with pytest.raises(FloatingPointError):
+        trainer.fit(X, y, epochs=20, verbose=0)
+    assert not trainer.model.training

@@ -263,8 +263,7 @@ class Trainer:
         """
         where = "fit"
         epochs = _integer(epochs, "epochs", 0)
-        if batch_size is not None:
-            batch_size = _integer(batch_size, "batch_size", 1, "or None")
+        batch_size = _batch_size(batch_size, where)
         if not 0 <= validation_split < 1:
             raise ValueError(f"fit: validation_split must be in [0, 1), got {validation_split}")
         if sampling not in SAMPLINGS:
@@ -332,32 +331,34 @@ class Trainer:
         self.divergence_factor, self.first_loss = divergence_factor, None
         self.stop_training = False
         self.resuming = resume_from is not None
-        hooks.on_train_begin({})
-        epoch, self._epoch = 0, None
-        if resume_from is not None:
-            epoch, self._epoch = restore(self, resume_from)
-        self.resuming = False
-        with interruptible(self) as interrupted:
-            while epoch < epochs and not self.stop_training:
-                if self._epoch is None:
-                    hooks.on_epoch_begin(epoch, {})
-                    self._epoch = EpochState.start(
-                        self.model, list(batch_indices(len(X), batch_size, shuffle, sampling,
-                                                       labels=y, errors=self._errors)))
-                logs = self._train_epoch(epoch, X, y, augment, hooks, interrupted)
-                if logs is None:
-                    break
-                if X_val is not None and y_val is not None:
-                    logs |= {f"val_{k}": v for k, v in self._evaluate(X_val, y_val).items()}
-                if self.optimizer.has_lr:
-                    logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
-                epoch, self._epoch = epoch + 1, None
-                hooks.on_epoch_end(epoch - 1, logs)
-                self._write_checkpoints(epoch)
-                if self.stop_training:
-                    break
-        hooks.on_train_end({})
-        self.model.eval()
+        try:
+            hooks.on_train_begin({})
+            epoch, self._epoch = 0, None
+            if resume_from is not None:
+                epoch, self._epoch = restore(self, resume_from)
+            self.resuming = False
+            with interruptible(self) as interrupted:
+                while epoch < epochs and not self.stop_training:
+                    if self._epoch is None:
+                        hooks.on_epoch_begin(epoch, {})
+                        self._epoch = EpochState.start(
+                            self.model, list(batch_indices(len(X), batch_size, shuffle, sampling,
+                                                           labels=y, errors=self._errors)))
+                    logs = self._train_epoch(epoch, X, y, augment, hooks, interrupted)
+                    if logs is None:
+                        break
+                    if X_val is not None and y_val is not None:
+                        logs |= {f"val_{k}": v for k, v in self._evaluate(X_val, y_val).items()}
+                    if self.optimizer.has_lr:
+                        logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
+                    epoch, self._epoch = epoch + 1, None
+                    hooks.on_epoch_end(epoch - 1, logs)
+                    self._write_checkpoints(epoch)
+                    if self.stop_training:
+                        break
+            hooks.on_train_end({})
+        finally:  # also when a callback, a divergence or Ctrl-C ends fit with an error
+            self.model.eval()
         return history
 
     def request_checkpoint(self, write: Callable[[dict[str, Any]], None]) -> None:
@@ -426,7 +427,7 @@ class Trainer:
         return {name: fn(targets, outputs) for name, fn in self.metrics.items()}
 
     def _outputs(self, X: np.ndarray, batch_size: int | None) -> np.ndarray:
-        size = batch_size or PREDICT_BATCH
+        size = PREDICT_BATCH if batch_size is None else batch_size
         with evaluating(self.model), no_grad():
             return np.concatenate([self.model(Tensor._wrap(X[i:i + size])).data
                                    for i in range(0, len(X), size)])
@@ -441,12 +442,13 @@ class Trainer:
 
     def evaluate(self, X: Any, y: Any, batch_size: int | None = None) -> dict[str, float]:
         """Loss and metrics on (X, y), in inference mode: ``{"loss": ..., "accuracy": ...}``."""
+        batch_size = _batch_size(batch_size, "evaluate")
         X = self._inputs(X, "evaluate")
         return self._evaluate(X, self._targets(y, len(X), "evaluate"), batch_size)
 
     def predict(self, X: Any, batch_size: int | None = None) -> np.ndarray:
         """The model's outputs for X (logits for ``CrossEntropyLoss``), in inference mode."""
-        return self._outputs(self._inputs(X, "predict"), batch_size)
+        return self._outputs(self._inputs(X, "predict"), _batch_size(batch_size, "predict"))
 
     def predict_proba(self, X: Any, batch_size: int | None = None) -> np.ndarray:
         """Class probabilities, as the loss defines them: softmax of the logits
@@ -465,10 +467,16 @@ def _described(value: Any) -> str:
     return f"{type(value).__name__}{length}"
 
 
-def _integer(value: Any, name: str, low: int, also: str = "") -> int:
+def _integer(value: Any, name: str, low: int, also: str = "", where: str = "fit") -> int:
     """An integral number (Python or NumPy) >= ``low``, as an int (:func:`check_count`)."""
-    check_count(value, f"fit: {name}", low, also)
+    check_count(value, f"{where}: {name}", low, also)
     return int(value)
+
+
+def _batch_size(value: Any, where: str) -> int | None:
+    """A batch size: a positive integer, or None (the full batch in ``fit``, ``PREDICT_BATCH``
+    rows at a time in inference)."""
+    return None if value is None else _integer(value, "batch_size", 1, "or None", where)
 
 
 def training_rows(n: int, validation_split: float) -> int:
