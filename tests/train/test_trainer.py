@@ -2,6 +2,7 @@ import math
 
 import numpy as np
 import pytest
+from sklearn import metrics as sk_metrics
 
 import retroprop as rp
 from retroprop import nn
@@ -406,3 +407,51 @@ def test_fit_that_diverges_leaves_the_model_in_inference_mode(digits):
     with pytest.raises(FloatingPointError):
         trainer.fit(X, y, epochs=20, verbose=0)
     assert not trainer.model.training
+
+
+def _one_hot(labels):
+    return np.eye(3, dtype=np.float32)[labels]
+
+
+@pytest.mark.parametrize("loss, outputs, targets, expected", [
+    (nn.CrossEntropyLoss, 3, lambda y: y,
+     lambda y, out: sk_metrics.accuracy_score(y, out.argmax(1))),
+    (nn.CrossEntropyLoss, 3, _one_hot,
+     lambda y, out: sk_metrics.accuracy_score(y, out.argmax(1))),
+    (nn.MSELoss, 3, _one_hot, lambda y, out: sk_metrics.accuracy_score(y, out.argmax(1))),
+    (nn.BCEWithLogitsLoss, 1, lambda y: (y > 0).astype(np.float32),
+     lambda y, out: sk_metrics.accuracy_score(y > 0, out[:, 0] > 0)),
+    (nn.BCEWithLogitsLoss, 3, lambda y: _one_hot(y) + _one_hot((y + 1) % 3),  # multi-label
+     lambda y, out: 1 - sk_metrics.hamming_loss(_one_hot(y) + _one_hot((y + 1) % 3), out > 0)),
+])
+def test_logged_accuracy_is_scikit_learns_on_the_predictions(loss, outputs, targets, expected):
+    """Over batches of unequal sizes (50 = 7 × 7 + 1) and on validation data, for labels,
+    one-hot rows (whose first column was taken as the label) and multi-label targets
+    (which were judged by the argmax of the outputs against the first column)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 4)).astype(np.float32)
+    y = rng.integers(0, 3, 50)
+    rp.manual_seed(0)
+    model = rp.models.mlp([4, 8, outputs])
+    trainer = rp.Trainer(model, loss(), rp.optim.SGD(model.parameters(), lr=1e-30),
+                         metrics=["accuracy"])  # steps too small to change a float32 weight
+    history = trainer.fit(X, targets(y), epochs=1, batch_size=7, verbose=0,
+                          validation_data=(X, targets(y))).history
+    right = expected(y, trainer.predict(X))
+    assert history["accuracy"] == history["val_accuracy"] == [pytest.approx(right)]
+    assert history["loss"][0] == pytest.approx(history["val_loss"][0], rel=1e-5)
+
+
+@pytest.mark.parametrize("metrics, error, message", [
+    ("accuracy", TypeError, r"metrics must be a list, got 'accuracy': write "
+                            r"metrics=\['accuracy'\]"),
+    (["acc", "accuracy"], ValueError, r"metrics share the name 'accuracy'"),
+    ([lambda y, out: 0.0, lambda y, out: 1.0], ValueError, r"metrics share the name '<lambda>'"),
+])
+def test_metrics_that_would_replace_each_other_are_refused(metrics, error, message):
+    """A string was read letter by letter ("unknown metric 'a'"); a second lambda replaced
+    the first in the logs silently."""
+    model = rp.models.mlp([4, 3])
+    with pytest.raises(error, match=message):
+        rp.Trainer(model, nn.CrossEntropyLoss(), rp.optim.SGD(model.parameters()),
+                   metrics=metrics)

@@ -59,7 +59,10 @@ class Trainer:
         or ``nn.MSELoss()`` (regression).
     optimizer : Optimizer
     metrics : list of str or callables, default ["accuracy"] for classification losses
-        Names from :mod:`retroprop.train.metrics` or ``f(y_true, outputs)``.
+        Names from :mod:`retroprop.train.metrics` or ``f(y_true, outputs)``, each name once.
+        "accuracy" compares the predicted class with the label (the argmax of one-hot or
+        probability target rows), and for the binary cross-entropies every output with its
+        target (Keras's ``binary_accuracy``, also for several outputs: multi-label).
     clip_grad_norm, clip_grad_value : float, optional
         Clip gradients before every step (Fuentes Pineda: exploding gradients).
 
@@ -128,7 +131,7 @@ class Trainer:
         self.is_classifier = self.contract.is_classifier
         if metrics is None:
             metrics = ["accuracy"] if self.is_classifier else []
-        self.metrics = dict(get_metric(m, self.contract.threshold) for m in metrics)
+        self.metrics = _metrics(metrics, self.contract)
         self.stop_training = False
         self.resuming = False  # True while a resumed fit runs its callbacks' on_train_begin
         self.divergence_factor: float | None = 1e8  # fit's, see there
@@ -459,6 +462,23 @@ class Trainer:
     def predict_classes(self, X: Any, batch_size: int | None = None) -> np.ndarray:
         """The most probable class of each example (the loss's decision rule)."""
         return self.contract.decide(self.predict(X, batch_size))
+
+
+def _metrics(metrics: Any, contract: Loss) -> dict[str, Metric]:
+    """The metrics by name, their accuracy the loss's (``Loss.threshold``, ``Loss.binary``);
+    a single name or function, and two metrics of one name (two lambdas, "acc" and
+    "accuracy"), are refused: one would replace the other in the logs."""
+    if isinstance(metrics, str) or callable(metrics):
+        raise TypeError(f"Trainer: metrics must be a list, got {metrics!r}: write "
+                        f"metrics=[{metrics!r}]")
+    named = [get_metric(m, contract.threshold, contract.binary) for m in metrics]
+    names = [name for name, _ in named]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"Trainer: metrics share the name {', '.join(map(repr, repeated))} in "
+                         f"metrics={list(metrics)!r}: give each function its own __name__ "
+                         "(a def instead of a lambda), and each metric once")
+    return dict(named)
 
 
 def _described(value: Any) -> str:
