@@ -455,3 +455,36 @@ def test_metrics_that_would_replace_each_other_are_refused(metrics, error, messa
     with pytest.raises(error, match=message):
         rp.Trainer(model, nn.CrossEntropyLoss(), rp.optim.SGD(model.parameters()),
                    metrics=metrics)
+
+
+@pytest.mark.parametrize("value", [np.float32(0.25), np.float64(0.25), np.array(0.25), 1,
+                                   np.int64(1)])
+def test_a_metrics_number_of_any_type_is_logged_and_shown_as_a_float(digits, capsys, value):
+    """A mean of float32 outputs is NumPy's float32, which the progress line left out."""
+    X, y, *_ = digits
+
+    def custom(y_true, outputs):
+        return value
+
+    trainer = make_trainer(metrics=[custom])
+    history = trainer.fit(X[:64], y[:64], epochs=1, verbose=1, validation_split=0.25).history
+    assert history["custom"] == history["val_custom"] == [float(value)]
+    assert all(type(v[0]) is float for v in history.values())
+    assert type(trainer.evaluate(X[:8], y[:8])["custom"]) is float
+    line = capsys.readouterr().out
+    assert f"  custom={float(value):.4g}  " in line and f"  val_custom={float(value):.4g}  " in line
+
+
+@pytest.mark.parametrize("value, shown", [
+    (np.array([0.25]), r"array\(\[0.25\]\) \(ndarray of shape \(1,\)\)"),
+    ("high", r"'high' \(str\)"), (None, r"None \(NoneType\)"),
+])
+def test_a_metric_that_returns_something_else_than_a_number_is_named(digits, value, shown):
+    X, y, *_ = digits
+
+    def custom(y_true, outputs):
+        return value
+
+    with pytest.raises(TypeError, match=rf"metric 'custom' returned {shown}; a metric returns "
+                                        "one number"):
+        make_trainer(metrics=[custom]).evaluate(X[:8], y[:8])

@@ -427,7 +427,7 @@ class Trainer:
 
     # ------------------------------------------------------------------ inference
     def _metric_values(self, targets: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
-        return {name: fn(targets, outputs) for name, fn in self.metrics.items()}
+        return {name: _number(fn(targets, outputs), name) for name, fn in self.metrics.items()}
 
     def _outputs(self, X: np.ndarray, batch_size: int | None) -> np.ndarray:
         size = PREDICT_BATCH if batch_size is None else batch_size
@@ -479,6 +479,17 @@ def _metrics(metrics: Any, contract: Loss) -> dict[str, Metric]:
                          f"metrics={list(metrics)!r}: give each function its own __name__ "
                          "(a def instead of a lambda), and each metric once")
     return dict(named)
+
+
+def _number(value: Any, name: str) -> float:
+    """A metric's value as a Python float (NumPy's float32, from a mean of float32 outputs,
+    was left out of the progress line); anything but one real number is refused by name."""
+    array = np.asarray(value)
+    if array.ndim != 0 or array.dtype.kind not in "biuf":
+        raise TypeError(f"Trainer: metric {name!r} returned {value!r} ({type(value).__name__}"
+                        f"{f' of shape {array.shape}' if array.ndim else ''}); a metric "
+                        "returns one number")
+    return float(array)
 
 
 def _described(value: Any) -> str:
