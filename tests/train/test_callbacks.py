@@ -1,4 +1,5 @@
 import csv
+import re
 
 import numpy as np
 import pytest
@@ -137,3 +138,49 @@ def test_a_schedule_of_another_optimizer_is_refused(digits):
         trainer.fit(X[:64], y[:64], epochs=2, verbose=0,
                     callbacks=[rp.callbacks.LearningRateScheduler(schedule)])
     assert stale.param_groups[0]["lr"] == 0.1
+
+
+@pytest.mark.parametrize("path", ["m-{}.rpz", "m-{0}.rpz"])
+def test_model_checkpoint_refuses_a_positional_field_before_training(path):
+    """'{}' failed with an IndexError after the first epoch."""
+    with pytest.raises(ValueError, match=r"has a positional field"):
+        rp.callbacks.ModelCheckpoint(path)
+
+
+def test_model_checkpoint_names_a_format_that_does_not_fit(digits, tmp_path):
+    X, y, *_ = digits
+    kept = rp.callbacks.ModelCheckpoint(tmp_path / "m-{{x}}-{epoch}.rpz")
+    make_trainer().fit(X[:64], y[:64], epochs=1, verbose=0, callbacks=[kept])
+    assert kept.saved == [str(tmp_path / "m-{x}-1.rpz")]
+    with pytest.raises(ValueError, match=r"path .*\{loss:d\}.* cannot be filled in with "
+                                         r"epoch=1 .*Unknown format code 'd'"):
+        make_trainer().fit(X[:64], y[:64], epochs=1, verbose=0, callbacks=[
+            rp.callbacks.ModelCheckpoint(tmp_path / "m-{loss:d}.rpz")])
+
+
+@pytest.mark.parametrize("separator", [";;", "", None])
+def test_csv_logger_refuses_a_separator_that_is_not_one_character(separator):
+    """It failed inside the csv module after the first epoch."""
+    with pytest.raises(ValueError, match=rf"separator must be one character, got "
+                                         rf"{re.escape(repr(separator))}"):
+        rp.callbacks.CSVLogger("log.csv", separator=separator)
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t"])
+def test_csv_logger_appends_under_the_files_header(digits, tmp_path, separator):
+    """A run that logs the same values in another order writes them under the header; one
+    that logs other values (here validation added) is refused: its rows went under the old
+    header shifted, val_loss in the lr column."""
+    X, y, *_ = digits
+    path = tmp_path / "log.csv"
+    path.write_text(separator.join(["epoch", "lr", "accuracy", "loss"]) + "\n")
+    make_trainer().fit(X[:64], y[:64], epochs=2, verbose=0,
+                       callbacks=[rp.callbacks.CSVLogger(path, separator, append=True)])
+    rows = list(csv.DictReader(open(path), delimiter=separator))
+    assert [r["epoch"] for r in rows] == ["0", "1"] and {r["lr"] for r in rows} == {"0.1"}
+    with pytest.raises(ValueError, match=r"has the columns \['epoch', 'lr', 'accuracy', "
+                                         r"'loss'\], this run logs \['epoch', 'loss', "
+                                         r"'accuracy', 'val_loss', 'val_accuracy', 'lr'\]"):
+        make_trainer().fit(X[:64], y[:64], epochs=1, verbose=0, validation_split=0.25,
+                           callbacks=[rp.callbacks.CSVLogger(path, separator, append=True)])
+    assert len(list(csv.DictReader(open(path), delimiter=separator))) == 2

@@ -2,6 +2,7 @@ import math
 
 import numpy as np
 import pytest
+from sklearn import metrics as sk_metrics
 
 import retroprop as rp
 from retroprop import nn
@@ -351,3 +352,139 @@ def test_inference_gives_each_module_its_mode_back(digits, run, tmp_path):
      "onnx": lambda: pytest.importorskip("onnx") and rp.onnx.export(
          model, tmp_path / "m.onnx", 64)}[run]()
     assert [m.training for m in model.modules()] == [True, True, False, True, True, True]
+
+
+@pytest.mark.parametrize("run", ["predict", "evaluate", "predict_proba", "predict_classes"])
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5, True])
+def test_inference_names_a_bad_batch_size(digits, run, batch_size):
+    """0 and True were taken as the default silently; -1 and 2.5 failed inside NumPy."""
+    X, y, *_ = digits
+    trainer = make_trainer()
+    call = getattr(trainer, run)
+    with pytest.raises(ValueError, match=rf"{run.split('_')[0]}: batch_size must be a positive "
+                                         rf"integer or None, got {batch_size!r}"):
+        call(X[:10], y[:10], batch_size=batch_size) if run == "evaluate" else \
+            call(X[:10], batch_size=batch_size)
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, np.int64(64), 10_000, None])
+def test_inference_does_not_depend_on_the_batch_size(digits, batch_size):
+    X, y, *_ = digits
+    trainer = make_trainer()
+    assert trainer.evaluate(X[:100], y[:100], batch_size=batch_size) == pytest.approx(
+        trainer.evaluate(X[:100], y[:100]))
+    np.testing.assert_allclose(trainer.predict(X[:100], batch_size=batch_size),
+                               trainer.predict(X[:100]), rtol=1e-5, atol=1e-5)  # float32 BLAS
+
+
+class Failing(rp.callbacks.Callback):
+    def __init__(self, hook):
+        self.hook = hook
+
+    def __getattribute__(self, name):
+        if name == object.__getattribute__(self, "hook"):
+            def fail(*args):
+                raise RuntimeError(f"{name} failed")
+            return fail
+        return object.__getattribute__(self, name)
+
+
+@pytest.mark.parametrize("hook", ["on_train_begin", "on_epoch_begin", "on_train_batch_end",
+                                  "on_epoch_end", "on_train_end"])
+def test_fit_ended_by_an_error_leaves_the_model_in_inference_mode(digits, hook):
+    """As a fit that ends normally: a callback's error left dropout active."""
+    X, y, *_ = digits
+    model = nn.Sequential(nn.Linear(64, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 10))
+    trainer = rp.Trainer(model, nn.CrossEntropyLoss(), rp.optim.SGD(model.parameters()))
+    with pytest.raises(RuntimeError, match=f"{hook} failed"):
+        trainer.fit(X[:64], y[:64], epochs=2, verbose=0, callbacks=[Failing(hook)])
+    assert not any(m.training for m in model.modules())
+
+
+def test_fit_that_diverges_leaves_the_model_in_inference_mode(digits):
+    X, y, *_ = digits
+    trainer, X, y = diverging(X, y)
+    with pytest.raises(FloatingPointError):
+        trainer.fit(X, y, epochs=20, verbose=0)
+    assert not trainer.model.training
+
+
+def _one_hot(labels):
+    return np.eye(3, dtype=np.float32)[labels]
+
+
+@pytest.mark.parametrize("loss, outputs, targets, expected", [
+    (nn.CrossEntropyLoss, 3, lambda y: y,
+     lambda y, out: sk_metrics.accuracy_score(y, out.argmax(1))),
+    (nn.CrossEntropyLoss, 3, _one_hot,
+     lambda y, out: sk_metrics.accuracy_score(y, out.argmax(1))),
+    (nn.MSELoss, 3, _one_hot, lambda y, out: sk_metrics.accuracy_score(y, out.argmax(1))),
+    (nn.BCEWithLogitsLoss, 1, lambda y: (y > 0).astype(np.float32),
+     lambda y, out: sk_metrics.accuracy_score(y > 0, out[:, 0] > 0)),
+    (nn.BCEWithLogitsLoss, 3, lambda y: _one_hot(y) + _one_hot((y + 1) % 3),  # multi-label
+     lambda y, out: 1 - sk_metrics.hamming_loss(_one_hot(y) + _one_hot((y + 1) % 3), out > 0)),
+])
+def test_logged_accuracy_is_scikit_learns_on_the_predictions(loss, outputs, targets, expected):
+    """Over batches of unequal sizes (50 = 7 × 7 + 1) and on validation data, for labels,
+    one-hot rows (whose first column was taken as the label) and multi-label targets
+    (which were judged by the argmax of the outputs against the first column)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 4)).astype(np.float32)
+    y = rng.integers(0, 3, 50)
+    rp.manual_seed(0)
+    model = rp.models.mlp([4, 8, outputs])
+    trainer = rp.Trainer(model, loss(), rp.optim.SGD(model.parameters(), lr=1e-30),
+                         metrics=["accuracy"])  # steps too small to change a float32 weight
+    history = trainer.fit(X, targets(y), epochs=1, batch_size=7, verbose=0,
+                          validation_data=(X, targets(y))).history
+    right = expected(y, trainer.predict(X))
+    assert history["accuracy"] == history["val_accuracy"] == [pytest.approx(right)]
+    assert history["loss"][0] == pytest.approx(history["val_loss"][0], rel=1e-5)
+
+
+@pytest.mark.parametrize("metrics, error, message", [
+    ("accuracy", TypeError, r"metrics must be a list, got 'accuracy': write "
+                            r"metrics=\['accuracy'\]"),
+    (["acc", "accuracy"], ValueError, r"metrics share the name 'accuracy'"),
+    ([lambda y, out: 0.0, lambda y, out: 1.0], ValueError, r"metrics share the name '<lambda>'"),
+])
+def test_metrics_that_would_replace_each_other_are_refused(metrics, error, message):
+    """A string was read letter by letter ("unknown metric 'a'"); a second lambda replaced
+    the first in the logs silently."""
+    model = rp.models.mlp([4, 3])
+    with pytest.raises(error, match=message):
+        rp.Trainer(model, nn.CrossEntropyLoss(), rp.optim.SGD(model.parameters()),
+                   metrics=metrics)
+
+
+@pytest.mark.parametrize("value", [np.float32(0.25), np.float64(0.25), np.array(0.25), 1,
+                                   np.int64(1)])
+def test_a_metrics_number_of_any_type_is_logged_and_shown_as_a_float(digits, capsys, value):
+    """A mean of float32 outputs is NumPy's float32, which the progress line left out."""
+    X, y, *_ = digits
+
+    def custom(y_true, outputs):
+        return value
+
+    trainer = make_trainer(metrics=[custom])
+    history = trainer.fit(X[:64], y[:64], epochs=1, verbose=1, validation_split=0.25).history
+    assert history["custom"] == history["val_custom"] == [float(value)]
+    assert all(type(v[0]) is float for v in history.values())
+    assert type(trainer.evaluate(X[:8], y[:8])["custom"]) is float
+    line = capsys.readouterr().out
+    assert f"  custom={float(value):.4g}  " in line and f"  val_custom={float(value):.4g}  " in line
+
+
+@pytest.mark.parametrize("value, shown", [
+    (np.array([0.25]), r"array\(\[0.25\]\) \(ndarray of shape \(1,\)\)"),
+    ("high", r"'high' \(str\)"), (None, r"None \(NoneType\)"),
+])
+def test_a_metric_that_returns_something_else_than_a_number_is_named(digits, value, shown):
+    X, y, *_ = digits
+
+    def custom(y_true, outputs):
+        return value
+
+    with pytest.raises(TypeError, match=rf"metric 'custom' returned {shown}; a metric returns "
+                                        "one number"):
+        make_trainer(metrics=[custom]).evaluate(X[:8], y[:8])

@@ -16,18 +16,28 @@ class CSVLogger(Callback):
     ----------
     path : str
     separator : str, default ","
+        One character.
     append : bool, default False
-        Add to an existing file instead of starting a new one.
+        Add to an existing file instead of starting a new one. The rows go under the
+        file's header, in its order; a run that logs other values (validation data added
+        or removed, other metrics) is refused rather than writing shifted columns (Keras
+        writes them).
     """
 
     def __init__(self, path: str | os.PathLike[str], separator: str = ",",
                  append: bool = False) -> None:
+        if not isinstance(separator, str) or len(separator) != 1:
+            raise ValueError(f"CSVLogger: separator must be one character, got {separator!r}")
         self.path, self.separator, self.append = str(path), separator, append
         self.file: IO[str] | None = None
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         append = self.append or self.trainer.resuming  # a resumed run continues its file
         exists = append and os.path.exists(self.path) and os.path.getsize(self.path) > 0
+        self.header: list[str] | None = None
+        if exists:
+            with open(self.path, newline="") as file:
+                self.header = next(csv.reader(file, delimiter=self.separator), None)
         self.file = open(self.path, "a" if append else "w", newline="")
         self.writer: csv.DictWriter[str] | None = None
         self.header_written = exists
@@ -37,7 +47,15 @@ class CSVLogger(Callback):
             return
         row = {"epoch": epoch, **(logs or {})}
         if self.writer is None:
-            self.writer = csv.DictWriter(self.file, fieldnames=list(row),
+            columns = list(row)
+            if self.header_written and self.header is not None:
+                if sorted(self.header) != sorted(columns):
+                    raise ValueError(
+                        f"CSVLogger: {self.path} has the columns {self.header}, this run logs "
+                        f"{columns}: append to a file of the same columns, or log to "
+                        "another path")
+                columns = self.header
+            self.writer = csv.DictWriter(self.file, fieldnames=columns,
                                          delimiter=self.separator, extrasaction="ignore")
             if not self.header_written:
                 self.writer.writeheader()

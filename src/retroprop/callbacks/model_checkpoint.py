@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import glob
 import os
+import string
 import time
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,12 @@ class ModelCheckpoint(MonitorCallback):
         if every_seconds is not None and not every_seconds > 0:
             raise ValueError(f"ModelCheckpoint: every_seconds must be positive, got "
                              f"{every_seconds!r}")
+        if not resumable and any(field is not None and (not field or field.isdigit())
+                                 for _, field, _, _ in string.Formatter().parse(str(path))):
+            raise ValueError(f"ModelCheckpoint: path {str(path)!r} has a positional field "
+                             "('{}' or '{0}'); name what fills it: '{epoch:02d}', "
+                             "'{val_loss:.3f}', or double the braces ('{{' and '}}') to keep "
+                             "them")
         self.path, self.save_best_only = str(path), save_best_only
         self.save_optimizer = save_optimizer or resumable
         self.resumable, self.every_batches, self.every_seconds = (resumable, every_batches,
@@ -113,6 +120,9 @@ class ModelCheckpoint(MonitorCallback):
         except KeyError as error:
             raise ValueError(f"ModelCheckpoint: path field {error} is not in the epoch's logs "
                              f"{sorted(logs)}") from None
+        except ValueError as error:  # a format that does not fit the value: {loss:d}
+            raise ValueError(f"ModelCheckpoint: path {self.path!r} cannot be filled in with "
+                             f"epoch={epoch + 1} and the epoch's logs {logs}: {error}") from None
         optimizer = self.trainer.optimizer if self.save_optimizer else None
         save(self.model, path, optimizer=optimizer)
         self.saved.append(path)

@@ -29,6 +29,9 @@ class Loss(Module):
     is_classifier: ClassVar[bool] = False
     #: The output above which a one-column binary classifier says "1".
     threshold: ClassVar[float] = 0.5
+    #: Whether every output is a yes/no decision of its own (``output > threshold``), as for
+    #: the binary and multi-label cross-entropies: accuracy then judges each output.
+    binary: ClassVar[bool] = False
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
@@ -125,6 +128,7 @@ class _BinaryLoss(Loss):
     """What the two binary cross-entropies share in training: targets in [0, 1]."""
 
     is_classifier = True
+    binary = True
 
     def prepare_targets(self, y: np.ndarray, num_outputs: int | None, dtype: np.dtype,
                         where: str) -> np.ndarray:

@@ -1,7 +1,9 @@
 """Metrics: accuracy, top-k accuracy, confusion matrix, MSE, MAE, R².
 
 Each takes the true targets and the model's outputs (scores, logits or
-probabilities for classifiers; predictions for regressors) as arrays.
+probabilities for classifiers; predictions for regressors) as arrays. The targets of a
+classifier are integer labels (n,) or rows (n, k) of one-hot codes or probabilities, whose
+argmax is the label (Keras's ``categorical_accuracy``).
 """
 
 from __future__ import annotations
@@ -19,19 +21,37 @@ def predicted_labels(scores: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     return (scores.reshape(len(scores), -1)[:, 0] > threshold).astype(np.int64)
 
 
+def true_labels(y_true: np.ndarray) -> np.ndarray:
+    """The class of each example: integer labels (n,) or (n, 1) as they are, the argmax of
+    target rows (n, k) with k > 1 (one-hot codes or probabilities)."""
+    y_true = np.asarray(y_true)
+    if y_true.ndim == 2 and y_true.shape[1] > 1:
+        return y_true.argmax(axis=1)
+    return y_true.reshape(len(y_true), -1)[:, 0]
+
+
 def accuracy(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5) -> float:
-    """Fraction of examples whose predicted label equals the true one."""
-    y_true = np.asarray(y_true).reshape(len(scores), -1)[:, 0]
-    return float(np.mean(predicted_labels(scores, threshold) == y_true))
+    """Fraction of examples whose predicted label equals the true one
+    (:func:`true_labels`: one-hot targets count by their argmax, not their first column)."""
+    return float(np.mean(predicted_labels(scores, threshold) == true_labels(y_true)))
+
+
+def binary_accuracy(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5) -> float:
+    """Fraction of outputs on the right side of ``threshold``: (1/(n k)) Σ [(y > θ) = t] over
+    the n examples and k outputs, each a yes/no decision of its own (binary and multi-label
+    cross-entropy; Keras's ``binary_accuracy``). For one output it is :func:`accuracy`."""
+    scores = np.asarray(scores)
+    return float(np.mean((scores > threshold) == np.asarray(y_true).reshape(scores.shape)))
 
 
 def top_k_accuracy(y_true: np.ndarray, scores: np.ndarray, k: int = 5) -> float:
-    """Fraction of examples whose true label is among the k highest scores."""
+    """Fraction of examples whose true label (:func:`true_labels`) is among the k highest
+    scores."""
     scores = np.asarray(scores)
     if not 1 <= k <= scores.shape[1]:
         raise ValueError(f"top_k_accuracy: k must be in [1, {scores.shape[1]}], got {k}")
     top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    return float(np.mean((top == np.asarray(y_true)[:, None]).any(axis=1)))
+    return float(np.mean((top == true_labels(y_true)[:, None]).any(axis=1)))
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int | None = None
@@ -58,11 +78,19 @@ def mean_absolute_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 
 
 def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """R² = 1 - Σ (t - y)² / Σ (t - mean t)² (over all outputs)."""
+    """R²_j = 1 - Σ_n (t_nj - y_nj)² / Σ_n (t_nj - mean_n t_nj)² for each output j, averaged
+    over the outputs, as scikit-learn's ``r2_score`` (``multioutput="uniform_average"``) and
+    Keras's ``R2Score``. An output whose targets are constant scores 1 when predicted
+    exactly, 0 otherwise (scikit-learn's ``force_finite``)."""
     y_pred = np.asarray(y_pred)
+    y_pred = y_pred.reshape(len(y_pred), -1)
     y_true = np.asarray(y_true).reshape(y_pred.shape)
-    total = np.sum((y_true - y_true.mean(axis=0)) ** 2)
-    return float(1 - np.sum((y_true - y_pred) ** 2) / total) if total > 0 else 0.0
+    residual = np.sum((y_true - y_pred) ** 2, axis=0)
+    total = np.sum((y_true - y_true.mean(axis=0)) ** 2, axis=0)
+    constant = total == 0
+    scores = np.where(constant, (residual == 0).astype(float),
+                      1 - residual / np.where(constant, 1, total))
+    return float(scores.mean())
 
 
 Metric = Callable[[np.ndarray, np.ndarray], float]
@@ -75,15 +103,18 @@ METRICS: dict[str, Metric] = {
 }  # fmt: skip
 
 
-def get_metric(metric: str | Metric, threshold: float = 0.5) -> tuple[str, Metric]:
+def get_metric(metric: str | Metric, threshold: float = 0.5, binary: bool = False
+               ) -> tuple[str, Metric]:
     """(name, function) for a metric name (``"accuracy"``, ``"top3_accuracy"``, ``"mse"``)
     or a callable ``f(y_true, outputs)``; ``threshold`` is the decision threshold of binary
-    accuracy (0 for logits)."""
+    accuracy (0 for logits); ``binary``: every output is a decision of its own (the loss's
+    ``Loss.binary``), and "accuracy" is :func:`binary_accuracy`."""
     if callable(metric):
         return getattr(metric, "__name__", "metric"), metric
     name = str(metric)
     if name in ("accuracy", "acc"):
-        return "accuracy", lambda y, out: accuracy(y, out, threshold)
+        rule = binary_accuracy if binary else accuracy
+        return "accuracy", lambda y, out: rule(y, out, threshold)
     if name.startswith("top") and name.endswith("_accuracy") and name[3:-9].isdigit():
         k = int(name[3:-9])
         return name, lambda y, out: top_k_accuracy(y, out, k)
@@ -93,5 +124,6 @@ def get_metric(metric: str | Metric, threshold: float = 0.5) -> tuple[str, Metri
                      "topK_accuracy, or a function f(y_true, outputs)")
 
 
-__all__ = ["METRICS", "accuracy", "confusion_matrix", "get_metric", "mean_absolute_error",
-           "mean_squared_error", "predicted_labels", "r2_score", "top_k_accuracy"]
+__all__ = ["METRICS", "accuracy", "binary_accuracy", "confusion_matrix", "get_metric",
+           "mean_absolute_error", "mean_squared_error", "predicted_labels", "r2_score",
+           "top_k_accuracy", "true_labels"]

@@ -59,7 +59,10 @@ class Trainer:
         or ``nn.MSELoss()`` (regression).
     optimizer : Optimizer
     metrics : list of str or callables, default ["accuracy"] for classification losses
-        Names from :mod:`retroprop.train.metrics` or ``f(y_true, outputs)``.
+        Names from :mod:`retroprop.train.metrics` or ``f(y_true, outputs)``, each name once.
+        "accuracy" compares the predicted class with the label (the argmax of one-hot or
+        probability target rows), and for the binary cross-entropies every output with its
+        target (Keras's ``binary_accuracy``, also for several outputs: multi-label).
     clip_grad_norm, clip_grad_value : float, optional
         Clip gradients before every step (Fuentes Pineda: exploding gradients).
 
@@ -128,7 +131,7 @@ class Trainer:
         self.is_classifier = self.contract.is_classifier
         if metrics is None:
             metrics = ["accuracy"] if self.is_classifier else []
-        self.metrics = dict(get_metric(m, self.contract.threshold) for m in metrics)
+        self.metrics = _metrics(metrics, self.contract)
         self.stop_training = False
         self.resuming = False  # True while a resumed fit runs its callbacks' on_train_begin
         self.divergence_factor: float | None = 1e8  # fit's, see there
@@ -263,8 +266,7 @@ class Trainer:
         """
         where = "fit"
         epochs = _integer(epochs, "epochs", 0)
-        if batch_size is not None:
-            batch_size = _integer(batch_size, "batch_size", 1, "or None")
+        batch_size = _batch_size(batch_size, where)
         if not 0 <= validation_split < 1:
             raise ValueError(f"fit: validation_split must be in [0, 1), got {validation_split}")
         if sampling not in SAMPLINGS:
@@ -332,32 +334,34 @@ class Trainer:
         self.divergence_factor, self.first_loss = divergence_factor, None
         self.stop_training = False
         self.resuming = resume_from is not None
-        hooks.on_train_begin({})
-        epoch, self._epoch = 0, None
-        if resume_from is not None:
-            epoch, self._epoch = restore(self, resume_from)
-        self.resuming = False
-        with interruptible(self) as interrupted:
-            while epoch < epochs and not self.stop_training:
-                if self._epoch is None:
-                    hooks.on_epoch_begin(epoch, {})
-                    self._epoch = EpochState.start(
-                        self.model, list(batch_indices(len(X), batch_size, shuffle, sampling,
-                                                       labels=y, errors=self._errors)))
-                logs = self._train_epoch(epoch, X, y, augment, hooks, interrupted)
-                if logs is None:
-                    break
-                if X_val is not None and y_val is not None:
-                    logs |= {f"val_{k}": v for k, v in self._evaluate(X_val, y_val).items()}
-                if self.optimizer.has_lr:
-                    logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
-                epoch, self._epoch = epoch + 1, None
-                hooks.on_epoch_end(epoch - 1, logs)
-                self._write_checkpoints(epoch)
-                if self.stop_training:
-                    break
-        hooks.on_train_end({})
-        self.model.eval()
+        try:
+            hooks.on_train_begin({})
+            epoch, self._epoch = 0, None
+            if resume_from is not None:
+                epoch, self._epoch = restore(self, resume_from)
+            self.resuming = False
+            with interruptible(self) as interrupted:
+                while epoch < epochs and not self.stop_training:
+                    if self._epoch is None:
+                        hooks.on_epoch_begin(epoch, {})
+                        self._epoch = EpochState.start(
+                            self.model, list(batch_indices(len(X), batch_size, shuffle, sampling,
+                                                           labels=y, errors=self._errors)))
+                    logs = self._train_epoch(epoch, X, y, augment, hooks, interrupted)
+                    if logs is None:
+                        break
+                    if X_val is not None and y_val is not None:
+                        logs |= {f"val_{k}": v for k, v in self._evaluate(X_val, y_val).items()}
+                    if self.optimizer.has_lr:
+                        logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
+                    epoch, self._epoch = epoch + 1, None
+                    hooks.on_epoch_end(epoch - 1, logs)
+                    self._write_checkpoints(epoch)
+                    if self.stop_training:
+                        break
+            hooks.on_train_end({})
+        finally:  # also when a callback, a divergence or Ctrl-C ends fit with an error
+            self.model.eval()
         return history
 
     def request_checkpoint(self, write: Callable[[dict[str, Any]], None]) -> None:
@@ -423,10 +427,10 @@ class Trainer:
 
     # ------------------------------------------------------------------ inference
     def _metric_values(self, targets: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
-        return {name: fn(targets, outputs) for name, fn in self.metrics.items()}
+        return {name: _number(fn(targets, outputs), name) for name, fn in self.metrics.items()}
 
     def _outputs(self, X: np.ndarray, batch_size: int | None) -> np.ndarray:
-        size = batch_size or PREDICT_BATCH
+        size = PREDICT_BATCH if batch_size is None else batch_size
         with evaluating(self.model), no_grad():
             return np.concatenate([self.model(Tensor._wrap(X[i:i + size])).data
                                    for i in range(0, len(X), size)])
@@ -441,12 +445,13 @@ class Trainer:
 
     def evaluate(self, X: Any, y: Any, batch_size: int | None = None) -> dict[str, float]:
         """Loss and metrics on (X, y), in inference mode: ``{"loss": ..., "accuracy": ...}``."""
+        batch_size = _batch_size(batch_size, "evaluate")
         X = self._inputs(X, "evaluate")
         return self._evaluate(X, self._targets(y, len(X), "evaluate"), batch_size)
 
     def predict(self, X: Any, batch_size: int | None = None) -> np.ndarray:
         """The model's outputs for X (logits for ``CrossEntropyLoss``), in inference mode."""
-        return self._outputs(self._inputs(X, "predict"), batch_size)
+        return self._outputs(self._inputs(X, "predict"), _batch_size(batch_size, "predict"))
 
     def predict_proba(self, X: Any, batch_size: int | None = None) -> np.ndarray:
         """Class probabilities, as the loss defines them: softmax of the logits
@@ -459,16 +464,50 @@ class Trainer:
         return self.contract.decide(self.predict(X, batch_size))
 
 
+def _metrics(metrics: Any, contract: Loss) -> dict[str, Metric]:
+    """The metrics by name, their accuracy the loss's (``Loss.threshold``, ``Loss.binary``);
+    a single name or function, and two metrics of one name (two lambdas, "acc" and
+    "accuracy"), are refused: one would replace the other in the logs."""
+    if isinstance(metrics, str) or callable(metrics):
+        raise TypeError(f"Trainer: metrics must be a list, got {metrics!r}: write "
+                        f"metrics=[{metrics!r}]")
+    named = [get_metric(m, contract.threshold, contract.binary) for m in metrics]
+    names = [name for name, _ in named]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"Trainer: metrics share the name {', '.join(map(repr, repeated))} in "
+                         f"metrics={list(metrics)!r}: give each function its own __name__ "
+                         "(a def instead of a lambda), and each metric once")
+    return dict(named)
+
+
+def _number(value: Any, name: str) -> float:
+    """A metric's value as a Python float (NumPy's float32, from a mean of float32 outputs,
+    was left out of the progress line); anything but one real number is refused by name."""
+    array = np.asarray(value)
+    if array.ndim != 0 or array.dtype.kind not in "biuf":
+        raise TypeError(f"Trainer: metric {name!r} returned {value!r} ({type(value).__name__}"
+                        f"{f' of shape {array.shape}' if array.ndim else ''}); a metric "
+                        "returns one number")
+    return float(array)
+
+
 def _described(value: Any) -> str:
     """A type, with its length when it has one."""
     length = f" of length {len(value)}" if isinstance(value, tuple | list) else ""
     return f"{type(value).__name__}{length}"
 
 
-def _integer(value: Any, name: str, low: int, also: str = "") -> int:
+def _integer(value: Any, name: str, low: int, also: str = "", where: str = "fit") -> int:
     """An integral number (Python or NumPy) >= ``low``, as an int (:func:`check_count`)."""
-    check_count(value, f"fit: {name}", low, also)
+    check_count(value, f"{where}: {name}", low, also)
     return int(value)
+
+
+def _batch_size(value: Any, where: str) -> int | None:
+    """A batch size: a positive integer, or None (the full batch in ``fit``, ``PREDICT_BATCH``
+    rows at a time in inference)."""
+    return None if value is None else _integer(value, "batch_size", 1, "or None", where)
 
 
 def training_rows(n: int, validation_split: float) -> int:
