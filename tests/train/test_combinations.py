@@ -159,7 +159,7 @@ def test_a_frozen_layer_keeps_its_weights_under_l1_and_constraints(data, name, f
     fit(trainer, X, y, [], epochs=1)
     model[0].weight.requires_grad = False
     if feature == "max_norm":
-        model[0].weight.data *= 4  # weights of another run, beyond the bound
+        model[0].weight.data[0] *= 4  # a unit's weights of another run, beyond the bound
     frozen, trained = model[0].weight.data.copy(), model[2].weight.data.copy()
     fit(trainer, X, y, [], epochs=1)
     np.testing.assert_array_equal(model[0].weight.data, frozen)
