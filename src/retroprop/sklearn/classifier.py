@@ -139,7 +139,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     def _score_targets(self, X: np.ndarray, targets: np.ndarray,
                        weights: np.ndarray | None = None) -> float:
-        outputs = self._outputs(X)
+        outputs = self._forward(X)
         decided = (outputs > 0).astype(int) if self._multilabel else outputs.argmax(axis=1)
         return float(accuracy_score(targets.astype(int), decided, sample_weight=weights))
 

@@ -56,7 +56,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     def _score_targets(self, X: np.ndarray, targets: np.ndarray,
                        weights: np.ndarray | None = None) -> float:
-        return float(r2_score(targets, self._outputs(X), sample_weight=weights))
+        return float(r2_score(targets, self._forward(X), sample_weight=weights))
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
         """Train on (X, y) for up to ``max_iter`` epochs (continuing if ``warm_start``).
