@@ -46,6 +46,20 @@ def test_warm_start_may_switch_early_stopping(estimator, early_first):
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_early_stopping_refuses_a_validation_set_of_one_example(estimator):
+    """As scikit-learn: R² of one example is NaN, so the scores never improved and the
+    fit ran on silently (a multilabel target is split without stratification)."""
+    X, y = _data(estimator, n=10)
+    if estimator is MLPClassifier:
+        y = np.c_[y, 1 - y]
+    model = estimator((4,), max_iter=5, early_stopping=True, validation_fraction=0.1)
+    with pytest.raises(ValueError, match=r"validation set is too small \(1 example of 10\); "
+                                         r"increase validation_fraction \(now 0.1\)"):
+        model.fit(X, y)
+    assert model.set_params(validation_fraction=0.2).fit(X, y).n_iter_ >= 1
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
 def test_early_stopping_on_a_data_frame_does_not_warn_about_feature_names(estimator):
     X, y = _data(estimator)
     frame = pd.DataFrame(X, columns=["a", "b", "c"])

@@ -293,6 +293,12 @@ class BaseMLP(BaseEstimator):
                                      stratify=stratify,
                                      random_state=int(self._rng.integers(2**31)))
             X, X_val, targets, t_val, weights, w_val = split
+            if len(X_val) < 2:  # R² of one example is NaN: the scores would never improve
+                raise ValueError(
+                    f"early_stopping: the validation set is too small ({len(X_val)} example "
+                    f"of {len(X) + len(X_val)}); increase validation_fraction (now "
+                    f"{self.validation_fraction}) or the size of the dataset, as "
+                    f"scikit-learn's MLP asks.")
             validation = (X_val, t_val, w_val)
             if self.validation_scores_ is None:
                 self.validation_scores_, self.best_validation_score_ = [], -np.inf
