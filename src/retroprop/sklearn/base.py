@@ -73,6 +73,9 @@ class _StoppingRule(Callback):
 class BaseMLP(BaseEstimator):
     """Base of :class:`MLPClassifier` and :class:`MLPRegressor` (see their docstrings)."""
 
+    #: The solver settings the optimizer was built with (set when fitted).
+    _solver_built_with: dict[str, Any]
+
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATION_NAMES) | {"sigmoid", "leaky_relu", "elu",
