@@ -17,6 +17,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from retroprop.callbacks.base import Callback
+from retroprop.nn.init import INITIALIZERS
 from retroprop.nn.linear import Linear
 from retroprop.nn.module import Module
 from retroprop.nn.normalization import BatchNorm1d
@@ -28,6 +29,10 @@ from retroprop.serialization import architecture, build
 from retroprop.sklearn.network import ACTIVATION_NAMES, build_network
 from retroprop.sklearn.weighted_loss import WeightedLoss, pack, per_example_loss
 from retroprop.train.trainer import Trainer
+
+#: The optimizer's parameter-group entries that each solver setting gives (``_solver``).
+_GROUP_KEYS = {"learning_rate_init": ("lr",), "momentum": ("momentum", "nesterov"),
+               "nesterovs_momentum": ("nesterov",)}
 
 
 class _StoppingRule(Callback):
@@ -68,6 +73,9 @@ class _StoppingRule(Callback):
 class BaseMLP(BaseEstimator):
     """Base of :class:`MLPClassifier` and :class:`MLPRegressor` (see their docstrings)."""
 
+    #: The solver settings the optimizer was built with (set when fitted).
+    _solver_built_with: dict[str, Any]
+
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATION_NAMES) | {"sigmoid", "leaky_relu", "elu",
@@ -89,7 +97,7 @@ class BaseMLP(BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "batch_norm": ["boolean"],
-        "init": [None, str, callable],
+        "init": [None, StrOptions(set(INITIALIZERS)), callable],
         "max_norm": [None, Interval(Real, 0, None, closed="neither")],
         "l1": [Interval(Real, 0, None, closed="left")],
         "loss": [None, str, callable],
@@ -176,6 +184,32 @@ class BaseMLP(BaseEstimator):
             return create(self.solver, params)
         return create(self.solver, params, lr=self.learning_rate_init)
 
+    def _solver_settings(self) -> dict[str, Any]:
+        """The parameters that the optimizer is built with (``_solver``)."""
+        return {"solver": self.solver, "learning_rate_init": self.learning_rate_init,
+                "momentum": self.momentum, "nesterovs_momentum": self.nesterovs_momentum}
+
+    def _update_solver(self) -> None:
+        """A continued fit (``warm_start`` or ``partial_fit``) keeps the optimizer and its
+        state; solver settings changed since it was built take effect: another ``solver``
+        gets a new optimizer (as every warm fit of scikit-learn's MLP builds one), a new
+        ``learning_rate_init``, ``momentum`` or ``nesterovs_momentum`` is written into the
+        optimizer's parameter groups (as a PyTorch user sets ``group["lr"]``)."""
+        now = self._solver_settings()
+        changed = {name for name, built in self._solver_built_with.items()
+                   if now[name] != built}
+        if not changed:
+            return
+        fresh = self._solver(self.model_)
+        if "solver" in changed:
+            self.optimizer_ = fresh
+        else:
+            keys = {key for name in changed for key in _GROUP_KEYS[name]}
+            for group, new in zip(self.optimizer_.param_groups, fresh.param_groups,
+                                  strict=True):
+                group.update({key: new[key] for key in keys if key in new})
+        self._solver_built_with = now
+
     def _hidden_sizes(self) -> list[int]:
         sizes = [self.hidden_layer_sizes] if isinstance(self.hidden_layer_sizes, Integral) \
             else list(self.hidden_layer_sizes)
@@ -210,6 +244,7 @@ class BaseMLP(BaseEstimator):
                                         self.activation, self.dropout, self.batch_norm,
                                         self.init, self.l1, 0.0, self.max_norm, dtype)
         self.optimizer_ = self._solver(self.model_)
+        self._solver_built_with = self._solver_settings()
         self.loss_ = WeightedLoss(per_example_loss(
             self.loss if self.loss is not None else self._default_loss))
         self.n_iter_, self.t_ = 0, 0
@@ -222,9 +257,14 @@ class BaseMLP(BaseEstimator):
 
     # ------------------------------------------------------------------ training
     def _fit(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> BaseMLP:
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True (it trains one "
+                             "epoch on the examples given, with no validation set to hold "
+                             "out), as scikit-learn's MLP: set early_stopping=False")
         first = not hasattr(self, "model_") or not (incremental or self.warm_start)
         if not first:
             self._check_architecture()
+            self._update_solver()
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
                              dtype=(np.float64, np.float32), reset=first)
         if hasattr(X, "toarray"):
@@ -233,8 +273,8 @@ class BaseMLP(BaseEstimator):
         weights = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         weights = weights * self._class_weights(targets)
         if not weights.sum() > 0:
-            raise ValueError("sample_weight: the weights sum to zero; at least one example "
-                             "must have a positive weight.")
+            raise ValueError("sample_weight and class_weight: the weights sum to zero; at "
+                             "least one example must have a positive weight.")
         total_weight = weights.sum()
         weights = weights * (len(weights) / total_weight)
         if first:
@@ -256,10 +296,18 @@ class BaseMLP(BaseEstimator):
                                      stratify=stratify,
                                      random_state=int(self._rng.integers(2**31)))
             X, X_val, targets, t_val, weights, w_val = split
+            if len(X_val) < 2:  # R² of one example is NaN: the scores would never improve
+                raise ValueError(
+                    f"early_stopping: the validation set is too small ({len(X_val)} example "
+                    f"of {len(X) + len(X_val)}); increase validation_fraction (now "
+                    f"{self.validation_fraction}) or the size of the dataset, as "
+                    f"scikit-learn's MLP asks.")
             validation = (X_val, t_val, w_val)
             if self.validation_scores_ is None:
                 self.validation_scores_, self.best_validation_score_ = [], -np.inf
             self.best_loss_ = None
+        elif self.best_loss_ is None:  # a warm start after fits with early stopping
+            self.best_loss_ = np.inf
         trainer = Trainer(self.model_, self.loss_, self.optimizer_, metrics=[])
         if self.optimizer_.full_batch:
             batch_size = None
@@ -286,12 +334,17 @@ class BaseMLP(BaseEstimator):
                           stacklevel=3)
 
     def _outputs(self, X: Any) -> np.ndarray:
-        """The network's outputs for X, in inference mode."""
+        """The network's outputs for X (checked as at ``fit``), in inference mode."""
         check_is_fitted(self, "model_")
         X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
                           reset=False)
         if hasattr(X, "toarray"):
             X = X.toarray()
+        return self._forward(X)
+
+    def _forward(self, X: np.ndarray) -> np.ndarray:
+        """The network's outputs for an array X already checked (the validation set of
+        ``early_stopping``: a DataFrame's feature names are not checked again)."""
         return Trainer(self.model_, self.loss_, self.optimizer_, metrics=[]).predict(X)
 
     def __sklearn_tags__(self) -> Any:

@@ -33,8 +33,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     ----------
 {PARAMETERS}
     class_weight : dict, "balanced" or None, default None
-        Weights of the classes in the loss: ``{{label: weight}}``, or "balanced"
-        (n / (n_classes · count of the class)); multiplied with ``sample_weight``.
+        Weights of the classes in the loss: ``{{label: weight}}`` (finite, >= 0), or
+        "balanced" (n / (n_classes · count of the class); not with ``partial_fit``);
+        multiplied with ``sample_weight``.
 
     Attributes
     ----------
@@ -132,6 +133,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                                  f"of y {self.classes_.tolist()}.")
             per_class = np.array([float(self.class_weight.get(c, 1.0))
                                   for c in self.classes_.tolist()])
+            if not np.all(np.isfinite(per_class) & (per_class >= 0)):
+                raise ValueError(f"class_weight: the weights must be finite and >= 0, got "
+                                 f"{self.class_weight!r}.")
         else:
             counts = np.bincount(targets, minlength=len(self.classes_))
             per_class = len(targets) / (np.count_nonzero(counts) * np.maximum(counts, 1))
@@ -139,7 +143,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     def _score_targets(self, X: np.ndarray, targets: np.ndarray,
                        weights: np.ndarray | None = None) -> float:
-        outputs = self._outputs(X)
+        outputs = self._forward(X)
         decided = (outputs > 0).astype(int) if self._multilabel else outputs.argmax(axis=1)
         return float(accuracy_score(targets.astype(int), decided, sample_weight=weights))
 
@@ -160,13 +164,25 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     def partial_fit(self, X: Any, y: Any, classes: Any = None,
                     sample_weight: Any = None) -> MLPClassifier:
-        """One epoch over (X, y); the first call needs ``classes`` (all labels to expect)."""
+        """One epoch over (X, y); the first call needs ``classes`` (all labels to expect, or
+        for multilabel targets the label indices ``range(n_labels)``).
+
+        ``class_weight="balanced"`` is refused, as by scikit-learn's ``SGDClassifier``: the
+        class counts of one call's examples are not those of the training set.
+        """
         self._validate_params()
+        if isinstance(self.class_weight, str):  # "balanced", the only string it accepts
+            raise ValueError(
+                "class_weight='balanced' is not supported for partial_fit: the class counts "
+                "of each call's examples are not those of the training set. Compute the "
+                "weights once with sklearn.utils.class_weight.compute_class_weight("
+                "'balanced', classes=classes, y=y) on (a large sample of) all the labels and "
+                "pass them as a dict to class_weight.")
         if not hasattr(self, "model_"):
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
             self.classes_ = np.unique(classes)
-            self._multilabel = False
+            self._multilabel = type_of_target(y) == "multilabel-indicator"
         elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
             raise ValueError(f"`classes={list(classes)}` is not the same as on the last call "
                              f"to partial_fit, was: {self.classes_.tolist()}")

@@ -38,14 +38,17 @@ PARAMETERS = """    hidden_layer_sizes : tuple of int, default (100,)
         ``max_iter=1`` equal one fit with ``max_iter=k``, bit for bit. The parameters that
         shape the network (``hidden_layer_sizes``, ``activation``, ``dropout``,
         ``batch_norm``, ``loss``) cannot change between such fits (nor before
-        ``partial_fit``): a ValueError says which changed.
+        ``partial_fit``): a ValueError says which changed. A changed ``solver`` gets a new
+        optimizer; a changed ``learning_rate_init``, ``momentum`` or
+        ``nesterovs_momentum`` is set in the kept one (its state stays).
     momentum : float, default 0.9
         Momentum of "sgd".
     nesterovs_momentum : bool, default True
         Nesterov's momentum for "sgd".
     early_stopping : bool, default False
         Hold out ``validation_fraction`` of the training data (stratified for classes), stop
-        when its score stalls and keep the best weights.
+        when its score stalls and keep the best weights. ``partial_fit`` refuses it, as
+        scikit-learn's MLP does.
     validation_fraction : float, default 0.1
     dropout : float, default 0
         Drop probability after each hidden activation (PyTorch's p; the lecture's P is the

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
+from sklearn.utils.validation import column_or_1d
 
 from retroprop.sklearn.base import BaseMLP
 from retroprop.sklearn.estimator_doc import PARAMETERS
@@ -42,7 +43,11 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     """
 
     def _targets(self, y: Any, first: bool) -> np.ndarray:
+        """y as a matrix (n, n_targets); a column (n, 1) warns and counts as (n,), as in
+        scikit-learn's MLPRegressor, so that ``predict`` gives shape (n,)."""
         y = np.asarray(y, dtype=np.float64)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
         if first:
             self._y_1d = y.ndim == 1
         targets = y.reshape(len(y), -1)
@@ -56,7 +61,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     def _score_targets(self, X: np.ndarray, targets: np.ndarray,
                        weights: np.ndarray | None = None) -> float:
-        return float(r2_score(targets, self._outputs(X), sample_weight=weights))
+        return float(r2_score(targets, self._forward(X), sample_weight=weights))
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
         """Train on (X, y) for up to ``max_iter`` epochs (continuing if ``warm_start``).
@@ -65,6 +70,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         ----------
         X : array-like or sparse matrix, shape (n_samples, n_features)
         y : array-like, shape (n_samples,) or (n_samples, n_targets)
+            A single column (n_samples, 1) warns and is taken as (n_samples,).
         sample_weight : array-like, shape (n_samples,), optional
         """
         self._validate_params()

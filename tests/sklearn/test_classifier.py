@@ -1,0 +1,42 @@
+"""MLPClassifier's targets and class weights (``retroprop/sklearn/classifier.py``)."""
+
+import numpy as np
+import pytest
+
+from retroprop.sklearn import MLPClassifier
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture
+def data():
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    return X, (X[:, 0] > 0).astype(int)
+
+
+def test_partial_fit_takes_multilabel_targets(data):
+    X, y = data
+    Y = np.c_[y, 1 - y, X[:, 1] > 0].astype(int)
+    clf = MLPClassifier((4,), random_state=0).partial_fit(X, Y, classes=[0, 1, 2])
+    clf.partial_fit(X, Y)
+    assert clf.n_iter_ == 2 and clf.predict(X).shape == (60, 3)
+    assert clf.predict_proba(X).shape == (60, 3)
+    with pytest.raises(ValueError, match="y has 2 labels, expected 3"):
+        clf.partial_fit(X, Y[:, :2])
+    with pytest.raises(ValueError, match="y has 3 labels, expected 2"):
+        MLPClassifier((4,)).partial_fit(X, Y, classes=[0, 1])
+
+
+def test_partial_fit_refuses_balanced_class_weight(data):
+    X, y = data
+    clf = MLPClassifier((4,), class_weight="balanced")
+    with pytest.raises(ValueError, match=r"class_weight='balanced' is not supported for "
+                                         r"partial_fit.*compute_class_weight"):
+        clf.partial_fit(X, y, classes=[0, 1])
+
+
+@pytest.mark.parametrize("class_weight", [{0: -1.0}, {1: -0.5}, {0: np.nan}, {1: np.inf}])
+def test_a_negative_or_not_finite_class_weight_is_refused(data, class_weight):
+    X, y = data
+    with pytest.raises(ValueError, match=r"class_weight: the weights must be finite and >= 0"):
+        MLPClassifier((4,), max_iter=1, class_weight=class_weight).fit(X, y)
