@@ -45,3 +45,10 @@ def test_transpose_of_two_dims_swaps_them_as_torch(shape, dims):
 def test_transpose_of_a_full_permutation_permutes_as_torch(order, spread):
     x, t = _pair((2, 3, 4))
     _same(x.transpose(*order) if spread else x.transpose(order), t.permute(order), x, t)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4), (5,), (0, 3)])
+def test_flatten_without_arguments_flattens_everything_as_torch(shape):
+    x, t = _pair(shape)
+    _same(x.flatten(), t.flatten(), x, t)
+    assert rp.ops.flatten(rp.Tensor(np.ones(shape))).shape == tuple(torch.flatten(t).shape)

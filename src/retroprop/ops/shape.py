@@ -186,7 +186,9 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     return concatenate(expanded, axis=position)
 
 
-def flatten(a: Tensor, start_dim: int = 1) -> Tensor:
-    """Merge the axes from ``start_dim`` on into one: (N, C, H, W) -> (N, C·H·W)."""
+def flatten(a: Tensor, start_dim: int = 0) -> Tensor:
+    """Merge the axes from ``start_dim`` on into one: all of them by default, as
+    ``torch.flatten``; ``start_dim=1`` keeps the batch, (N, C, H, W) -> (N, C·H·W), as
+    ``nn.Flatten`` does by default."""
     start = check_axis(start_dim, a.ndim, "flatten")
     return reshape(a, (*a.shape[:start], int(np.prod(a.shape[start:]))))  # (an empty batch too)
