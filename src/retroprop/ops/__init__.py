@@ -57,7 +57,7 @@ TENSOR_METHODS: dict[str, Callable[..., Any]] = {
     "__mul__": mul, "__rmul__": _reflected(mul),
     "__truediv__": div, "__rtruediv__": _reflected(div),
     "__matmul__": matmul, "__rmatmul__": _reflected(matmul),
-    "__pow__": pow, "__rpow__": rpow, "__neg__": neg, "__pos__": pos,
+    "__pow__": pow, "__rpow__": rpow, "__neg__": neg, "__pos__": pos, "__abs__": abs,
     "__iadd__": iadd, "__isub__": isub, "__imul__": imul, "__itruediv__": itruediv,
     "__getitem__": getitem,
     "sum": sum, "mean": mean, "max": max, "min": min, "argmax": argmax,
