@@ -232,3 +232,14 @@ def test_integer_tensors_keep_integer_sums_products_and_shapes():
     for made in (labels * 2, labels + labels, -labels, labels.sum(), labels @ labels,
                  labels.T, labels[0], labels.reshape(4), labels**2, labels.relu()):
         assert made.dtype == np.int64
+
+
+def test_python_abs_is_the_differentiable_abs_as_torch():
+    values = np.array([-2.0, 0.0, 3.0])
+    x = rp.Tensor(values, requires_grad=True, dtype=np.float64)
+    t = torch.tensor(values, requires_grad=True)
+    (abs(x) * x).sum().backward()
+    (abs(t) * t).sum().backward()
+    np.testing.assert_array_equal(abs(x).data, abs(t).detach().numpy())
+    np.testing.assert_array_equal(x.grad, t.grad.numpy())
+    assert abs(rp.tensor([-3])).dtype == np.int64

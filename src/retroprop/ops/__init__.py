@@ -26,6 +26,7 @@ from retroprop.ops.activation import (
 )
 from retroprop.ops.arithmetic import add, div, mul, neg, pos, pow, rpow, sub
 from retroprop.ops.elementwise import abs, clip, cos, exp, log, sin, sqrt, where
+from retroprop.ops.inplace import iadd, imul, isub, itruediv
 from retroprop.ops.linear import linear
 from retroprop.ops.matmul import matmul
 from retroprop.ops.reduction import argmax, max, mean, min, sum
@@ -56,7 +57,8 @@ TENSOR_METHODS: dict[str, Callable[..., Any]] = {
     "__mul__": mul, "__rmul__": _reflected(mul),
     "__truediv__": div, "__rtruediv__": _reflected(div),
     "__matmul__": matmul, "__rmatmul__": _reflected(matmul),
-    "__pow__": pow, "__rpow__": rpow, "__neg__": neg, "__pos__": pos,
+    "__pow__": pow, "__rpow__": rpow, "__neg__": neg, "__pos__": pos, "__abs__": abs,
+    "__iadd__": iadd, "__isub__": isub, "__imul__": imul, "__itruediv__": itruediv,
     "__getitem__": getitem,
     "sum": sum, "mean": mean, "max": max, "min": min, "argmax": argmax,
     "reshape": reshape, "transpose": transpose, "flatten": flatten, "clone": clone,

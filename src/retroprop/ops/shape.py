@@ -114,9 +114,24 @@ def reshape(a: Tensor, *shape: int | tuple[int, ...]) -> Tensor:
     return Reshape.apply(a, shape=tuple(dims))
 
 
-def transpose(a: Tensor, *axes: int) -> Tensor:
-    """``a`` with its axes permuted (reversed when none are given)."""
-    order = axes[0] if len(axes) == 1 and isinstance(axes[0], tuple | list) else axes
+def transpose(a: Tensor, *axes: int | Sequence[int]) -> Tensor:
+    """``a`` with its axes permuted.
+
+    ``transpose(dim0, dim1)``: those two axes swapped, as ``torch.transpose``, on a tensor of
+    any rank (``x.transpose(-2, -1)`` on a batch of matrices). PyTorch's meaning holds where
+    NumPy's differs: NumPy reads two integers as a permutation, so that
+    ``a.transpose(0, 1)`` of a matrix is the matrix itself in NumPy and its transpose here.
+    A permutation of every axis, as one sequence or one integer per axis of a tensor with
+    three or more: ``transpose((2, 0, 1))`` or ``transpose(2, 0, 1)`` (``torch.permute``).
+    No axes: all reversed (``.T``).
+    """
+    if len(axes) == 2:
+        first, second = (check_axis(axis, a.ndim, "transpose") for axis in axes)
+        order: Any = list(range(a.ndim))
+        if a.ndim:
+            order[first], order[second] = second, first
+    else:
+        order = axes[0] if len(axes) == 1 and isinstance(axes[0], tuple | list) else axes
     return Transpose.apply(a, axes=tuple(order) if order else None)
 
 
@@ -171,7 +186,9 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     return concatenate(expanded, axis=position)
 
 
-def flatten(a: Tensor, start_dim: int = 1) -> Tensor:
-    """Merge the axes from ``start_dim`` on into one: (N, C, H, W) -> (N, C·H·W)."""
+def flatten(a: Tensor, start_dim: int = 0) -> Tensor:
+    """Merge the axes from ``start_dim`` on into one: all of them by default, as
+    ``torch.flatten``; ``start_dim=1`` keeps the batch, (N, C, H, W) -> (N, C·H·W), as
+    ``nn.Flatten`` does by default."""
     start = check_axis(start_dim, a.ndim, "flatten")
     return reshape(a, (*a.shape[:start], int(np.prod(a.shape[start:]))))  # (an empty batch too)
