@@ -65,3 +65,28 @@ def test_predicted_decrease_uses_the_step_scaled_by_the_learning_rate():
 def test_gradient_is_left_at_the_new_weights():
     w, _ = newton_step(1.0, 1e-3, lr=0.5)
     np.testing.assert_allclose(w.grad, np.tanh(w.data), rtol=1e-12)
+
+
+def test_a_step_that_raises_the_error_is_solved_again_with_more_damping():
+    """On E = √(1 + x²) from x0 = 2 the Newton step overshoots to x ≈ -7.9 unless
+    λ > 0.13: each rejected try raises λ ×3/2 and solves again, within the same
+    iteration, as Levenberg–Marquardt does (the step used to end with the weights kept,
+    so a full-batch epoch made no progress)."""
+    w = Parameter(np.array([2.0]))
+    optimizer = rp.optim.Newton([w], hessian="exact", damping=0.05, max_iter=1)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = ((w * w + 1.0) ** 0.5).sum()
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    damping = 0.05
+    while True:  # the tries the rule takes, by hand
+        step = -(2 / np.sqrt(5)) / (5 ** -1.5 + damping)
+        if np.sqrt(1 + (2 + step) ** 2) <= np.sqrt(5):
+            break
+        damping *= 1.5
+    assert damping > 0.05 and w.data[0] == pytest.approx(2 + step, rel=1e-9)
+    np.testing.assert_allclose(w.grad, w.data / np.sqrt(1 + w.data ** 2), rtol=1e-12)

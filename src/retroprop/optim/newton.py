@@ -14,6 +14,9 @@ from retroprop.optim.full_batch import FullBatchOptimizer
 from retroprop.optim.optimizer import Closure, check_lr, check_range
 
 HESSIANS = ("exact", "cg")
+#: The damping above which a step that raises E is no longer solved again (each try
+#: that raises E is undone and the next solves with 3/2 the damping).
+MAX_DAMPING = 1e10
 
 
 class Newton(FullBatchOptimizer):
@@ -44,8 +47,10 @@ class Newton(FullBatchOptimizer):
     ρ = (E(w) - E(w + p)) / (E(w) - m(p)) of actual to predicted decrease, for the step
     taken p = η Δ and the quadratic model at the old weights
     m(p) = E(w) + ∇E(w)ᵀp + ½ pᵀH(w)p, multiplies λ by 2/3 when ρ > 3/4 and by 3/2 when
-    ρ < 1/4, and a step that raises E is undone. ``step(closure)`` runs up to ``max_iter``
-    iterations, and stops when E changes by less than ``tolerance_change``.
+    ρ < 1/4, and a step that raises E is undone and solved again with the larger damping
+    (up to ``MAX_DAMPING``), so that each iteration lowers E or keeps the weights.
+    ``step(closure)`` runs up to ``max_iter`` iterations, and stops when E changes by less
+    than ``tolerance_change``.
 
     Examples
     --------
@@ -139,36 +144,48 @@ class Newton(FullBatchOptimizer):
     def step(self, closure: Closure | None = None) -> float:
         closure = self._required_closure(closure)
         group = self.param_groups[0]
-        state = self.shared_state
-        state.setdefault("damping", group["damping"])
+        self.shared_state.setdefault("damping", group["damping"])
         first_loss, grad = self._loss_and_grad(closure)
-        loss, plain = first_loss, group["plain"]
+        loss = first_loss
         for _ in range(group["max_iter"]):
-            w = flat.gather(self.params)
+            taken = self._iterate(closure, group, loss, grad)
+            if taken is None:
+                break
+            change = abs(loss - taken[0])
+            loss, grad = taken
+            if change < group["tolerance_change"] or not np.isfinite(loss):
+                break
+        return first_loss
+
+    def _iterate(self, closure: Closure, group: dict[str, Any], loss: float,
+                 grad: np.ndarray) -> tuple[float, np.ndarray] | None:
+        """One iteration from the current weights: the plain step, or damped steps until
+        one does not raise E, the damping adapted after each (as Levenberg–Marquardt
+        retries a rejected step with more damping, up to ``MAX_DAMPING``). Returns the
+        new E and its gradient, or None when no step lowered E (the weights are kept):
+        the damping reached its ceiling, or a step changed E by less than
+        ``tolerance_change`` (rounding, at a minimum)."""
+        state, plain = self.shared_state, group["plain"]
+        adapt = group["adapt_damping"] and not plain
+        w = flat.gather(self.params)
+        while True:
             delta = self._solve(closure, grad, 0.0 if plain else state["damping"])
-            predicted = 0.0
-            if group["adapt_damping"] and not plain:
-                predicted = self._predicted_decrease(closure, w, grad, group["lr"] * delta)
+            predicted = (self._predicted_decrease(closure, w, grad, group["lr"] * delta)
+                         if adapt else 0.0)
             flat.add(self.params, group["lr"], delta)
             new_loss, new_grad = self._loss_and_grad(closure)
             if plain:
-                change = abs(loss - new_loss)
-                loss, grad = new_loss, new_grad
-                if change < group["tolerance_change"] or not np.isfinite(new_loss):
-                    break
-                continue
-            if group["adapt_damping"]:
+                return new_loss, new_grad
+            if adapt:
                 ratio = (loss - new_loss) / predicted if predicted > 0 else -1.0
                 if ratio > 0.75:
                     state["damping"] *= 2 / 3
                 elif ratio < 0.25:
                     state["damping"] = max(state["damping"] * 1.5, 1e-8)
-            if not np.isfinite(new_loss) or new_loss > loss:
-                flat.scatter(self.params, w)
-                self._loss_and_grad(closure)
-                continue
-            change = abs(loss - new_loss)
-            loss, grad = new_loss, new_grad
-            if change < group["tolerance_change"]:
-                break
-        return first_loss
+            if np.isfinite(new_loss) and new_loss <= loss:
+                return new_loss, new_grad
+            flat.scatter(self.params, w)
+            if (not adapt or state["damping"] > MAX_DAMPING
+                    or abs(new_loss - loss) < group["tolerance_change"]):
+                self._loss_and_grad(closure)  # the gradients of the weights kept
+                return None
