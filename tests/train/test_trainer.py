@@ -332,6 +332,24 @@ def test_binary_losses_take_labels_of_shape_n_and_refuse_targets_outside_0_1(los
         fitted(labels + 1)
 
 
+@pytest.mark.parametrize("loss", [nn.MSELoss, nn.QuadraticLoss])
+def test_squared_errors_take_targets_of_shape_n_for_one_output(loss):
+    """As Keras does; they were refused ("target has shape (40,) but the input has shape
+    (40, 1)"), and PyTorch's MSELoss broadcasts them to (40, 40) with a warning."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3)).astype(np.float32)
+    y = X @ np.array([1.0, -2.0, 0.5], dtype=np.float32)
+
+    def fitted(targets):
+        rp.manual_seed(0)
+        model = nn.Linear(3, 1)
+        trainer = rp.Trainer(model, loss(), rp.optim.SGD(model.parameters(), lr=0.01))
+        history = trainer.fit(X, targets, epochs=3, batch_size=8, verbose=0).history
+        return history, trainer.evaluate(X, targets)
+
+    assert fitted(y) == fitted(y.reshape(-1, 1))
+
+
 @pytest.mark.parametrize("run", ["predict", "evaluate", "predict_proba", "ensemble",
                                  "predict_mc", "onnx"])
 def test_inference_gives_each_module_its_mode_back(digits, run, tmp_path):

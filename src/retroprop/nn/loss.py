@@ -50,13 +50,15 @@ class Loss(Module):
     def prepare_targets(self, y: np.ndarray, num_outputs: int | None, dtype: np.dtype,
                         where: str) -> np.ndarray:
         """Check the targets of a whole data set once and convert them: real-valued targets
-        become ``dtype`` and must be finite."""
+        become ``dtype`` and must be finite; targets of shape (n,) for a model with one
+        output become (n, 1), as Keras takes them (PyTorch's ``MSELoss`` would broadcast
+        them to (n, n), with a warning)."""
         if y.dtype.kind not in "biuf":
             raise TypeError(f"{where}: {type(self).__name__} needs numeric targets, got dtype "
                             f"{y.dtype}")
         y = y.astype(dtype, copy=False)
         F.check_finite(y, "y", where)
-        return y
+        return y.reshape(-1, 1) if y.ndim == 1 and num_outputs == 1 else y
 
     def probabilities(self, outputs: np.ndarray) -> np.ndarray:
         """Class probabilities from the model's outputs (classification losses only)."""
@@ -135,10 +137,8 @@ class _BinaryLoss(Loss):
         """Targets in [0, 1] (labels 0 and 1, or probabilities), checked once per data set
         (PyTorch checks ``BCELoss``'s at every call and not ``BCEWithLogitsLoss``'s; labels
         such as 1 and 2 are a mistake for either). Labels of shape (n,) for a model with
-        one output become (n, 1), as Keras takes them."""
+        one output become (n, 1), as Keras takes them (``Loss.prepare_targets``)."""
         y = super().prepare_targets(y, num_outputs, dtype, where)
-        if y.ndim == 1 and num_outputs == 1:
-            y = y.reshape(-1, 1)
         outside = np.unique(y[(y < 0) | (y > 1)])
         if len(outside):
             raise ValueError(f"{where}: {type(self).__name__} needs targets in [0, 1] (labels "
