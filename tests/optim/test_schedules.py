@@ -202,3 +202,14 @@ def test_a_group_added_after_the_schedule_is_named(build):
     optimizer.add_param_group({"params": params[2:], "lr": 0.01})
     with pytest.raises(ValueError, match=r"1 parameter group.*now has 2"):
         schedule.step()
+
+
+def test_plateau_counts_given_as_numpy_integers_are_stored_as_ints():
+    """As StepLR and WarmUp store theirs: a checkpoint's state_dict holds Python numbers."""
+    optimizer = rp.optim.SGD(rp.models.mlp([2, 2]).parameters(), lr=0.1)
+    rule = SCHEDULE.ReduceLROnPlateau(optimizer, patience=np.int64(2), cooldown=np.int32(1),
+                                      factor=np.float32(0.5))
+    callback = rp.callbacks.ReduceLROnPlateau(patience=np.int64(2), cooldown=np.int32(1))
+    for owner in (rule, callback):
+        assert type(owner.patience) is int and type(owner.cooldown) is int
+        assert (owner.patience, owner.cooldown) == (2, 1) and type(owner.factor) is float
