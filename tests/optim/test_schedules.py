@@ -169,14 +169,23 @@ def test_bad_schedule_arguments_are_refused_where_given(build, message):
 
 
 @pytest.mark.parametrize("build", [
-    lambda o: SCHEDULE.StepLR(o, step_size=np.int64(2)),
-    lambda o: SCHEDULE.CosineAnnealingLR(o, T_max=np.int64(4)),
-    lambda o: SCHEDULE.WarmUp(o, steps=np.int64(3)),
-    lambda o: rp.optim.MomentumSchedule(o, steps=np.int64(3)),
+    lambda o, count: SCHEDULE.StepLR(o, step_size=count(2)),
+    lambda o, count: SCHEDULE.CosineAnnealingLR(o, T_max=count(4)),
+    lambda o, count: SCHEDULE.WarmUp(o, steps=count(3)),
+    lambda o, count: rp.optim.MomentumSchedule(o, steps=count(3)),
 ])
 def test_numpy_integers_are_counts(build):
-    optimizer = rp.optim.SGD(rp.models.mlp([2, 2]).parameters(), lr=0.1, momentum=0.5)
-    build(optimizer).step()
+    """A NumPy integer schedules as the Python int of its value, step by step."""
+    rates = {}
+    for count in (int, np.int64):
+        optimizer = rp.optim.SGD(rp.models.mlp([2, 2]).parameters(), lr=0.1, momentum=0.5)
+        schedule = build(optimizer, count)
+        rates[count] = []
+        for _ in range(5):
+            schedule.step()
+            group = optimizer.param_groups[0]
+            rates[count].append((group["lr"], group["momentum"]))
+    assert rates[np.int64] == rates[int] and len(set(rates[int])) > 1
 
 
 @pytest.mark.parametrize("build", [
@@ -193,3 +202,14 @@ def test_a_group_added_after_the_schedule_is_named(build):
     optimizer.add_param_group({"params": params[2:], "lr": 0.01})
     with pytest.raises(ValueError, match=r"1 parameter group.*now has 2"):
         schedule.step()
+
+
+def test_plateau_counts_given_as_numpy_integers_are_stored_as_ints():
+    """As StepLR and WarmUp store theirs: a checkpoint's state_dict holds Python numbers."""
+    optimizer = rp.optim.SGD(rp.models.mlp([2, 2]).parameters(), lr=0.1)
+    rule = SCHEDULE.ReduceLROnPlateau(optimizer, patience=np.int64(2), cooldown=np.int32(1),
+                                      factor=np.float32(0.5))
+    callback = rp.callbacks.ReduceLROnPlateau(patience=np.int64(2), cooldown=np.int32(1))
+    for owner in (rule, callback):
+        assert type(owner.patience) is int and type(owner.cooldown) is int
+        assert (owner.patience, owner.cooldown) == (2, 1) and type(owner.factor) is float

@@ -111,3 +111,16 @@ def test_an_unknown_init_is_refused_naming_the_parameter(estimator):
     X, y = _data(estimator)
     with pytest.raises(ValueError, match=r"'init' parameter of .* must be .* Got 'bogus'"):
         estimator((4,), max_iter=1).set_params(init="bogus").fit(X, y)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_a_refused_continued_fit_leaves_the_optimizer_as_it_was(estimator):
+    """The changed solver settings are applied after X and y are checked: a fit refused for
+    its data does not change the rate of the fitted estimator's optimizer."""
+    X, y = _data(estimator)
+    model = estimator((4,), solver="sgd", max_iter=1, warm_start=True, random_state=0).fit(X, y)
+    optimizer = model.optimizer_
+    model.set_params(learning_rate_init=0.5, solver="adam")
+    with pytest.raises(ValueError, match="X has 2 features"):
+        model.fit(X[:, :2], y)
+    assert model.optimizer_ is optimizer and optimizer.param_groups[0]["lr"] == 0.001

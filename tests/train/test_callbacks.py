@@ -140,10 +140,18 @@ def test_a_schedule_of_another_optimizer_is_refused(digits):
     assert stale.param_groups[0]["lr"] == 0.1
 
 
-@pytest.mark.parametrize("path", ["m-{}.rpz", "m-{0}.rpz"])
+@pytest.mark.parametrize("path", ["m-{}.rpz", "m-{0}.rpz", "m-{0.real}.rpz", "m-{[0]}.rpz"])
 def test_model_checkpoint_refuses_a_positional_field_before_training(path):
     """'{}' failed with an IndexError after the first epoch."""
     with pytest.raises(ValueError, match=r"has a positional field"):
+        rp.callbacks.ModelCheckpoint(path)
+
+
+@pytest.mark.parametrize("path", ["m-{.rpz", "m-}.rpz"])
+def test_model_checkpoint_names_unbalanced_braces(path):
+    """string.Formatter's own message named neither the callback nor the path."""
+    with pytest.raises(ValueError, match=rf"ModelCheckpoint: path {re.escape(repr(path))} is "
+                                         r"not a format string \(.*\); double the braces"):
         rp.callbacks.ModelCheckpoint(path)
 
 

@@ -5,12 +5,29 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import string
 import time
 from pathlib import Path
 from typing import Any
 
 from retroprop.callbacks.base import Logs, MonitorCallback
+
+
+def _check_fields(path: str) -> None:
+    """Refuse a path that ``str.format`` could not fill in with the epoch's logs: unbalanced
+    braces, or a positional field ('{}', '{0}', '{0.real}', '{[0]}')."""
+    try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(path) if field is not None]
+    except ValueError as error:  # "Single '}' encountered in format string"
+        raise ValueError(f"ModelCheckpoint: path {path!r} is not a format string ({error}); "
+                         "double the braces ('{{' and '}}') to keep them") from None
+    names = [re.split(r"[.\[]", field, maxsplit=1)[0] for field in fields]  # "0" of "0.real"
+    if any(name == "" or name.isdigit() for name in names):
+        raise ValueError(f"ModelCheckpoint: path {path!r} has a positional field "
+                         "('{}' or '{0}'); name what fills it: '{epoch:02d}', "
+                         "'{val_loss:.3f}', or double the braces ('{{' and '}}') to keep "
+                         "them")
 
 
 class ModelCheckpoint(MonitorCallback):
@@ -59,12 +76,8 @@ class ModelCheckpoint(MonitorCallback):
         if every_seconds is not None and not every_seconds > 0:
             raise ValueError(f"ModelCheckpoint: every_seconds must be positive, got "
                              f"{every_seconds!r}")
-        if not resumable and any(field is not None and (not field or field.isdigit())
-                                 for _, field, _, _ in string.Formatter().parse(str(path))):
-            raise ValueError(f"ModelCheckpoint: path {str(path)!r} has a positional field "
-                             "('{}' or '{0}'); name what fills it: '{epoch:02d}', "
-                             "'{val_loss:.3f}', or double the braces ('{{' and '}}') to keep "
-                             "them")
+        if not resumable:
+            _check_fields(str(path))
         self.path, self.save_best_only = str(path), save_best_only
         self.save_optimizer = save_optimizer or resumable
         self.resumable, self.every_batches, self.every_seconds = (resumable, every_batches,

@@ -24,8 +24,8 @@ class ReduceLROnPlateau(MonitorCallback):
                  mode: str = "auto", verbose: int = 0) -> None:
         lr_scheduler.check_plateau("ReduceLROnPlateau", factor, patience, cooldown, min_lr)
         super().__init__(monitor, mode, min_delta)
-        self.factor, self.patience, self.cooldown, self.min_lr = factor, patience, cooldown, \
-            min_lr
+        self.factor, self.patience, self.cooldown, self.min_lr = (
+            float(factor), int(patience), int(cooldown), float(min_lr))
         self.verbose = verbose
         self.rule: lr_scheduler.ReduceLROnPlateau | None = None
 

@@ -14,7 +14,7 @@ from retroprop.experiments.result import (
     check_positive,
 )
 from retroprop.optim.adam import Adam
-from retroprop.optim.optimizer import is_real
+from retroprop.optim.optimizer import check_range
 from retroprop.random import manual_seed
 from retroprop.tensor.grad_mode import no_grad
 from retroprop.tensor.tensor import Tensor
@@ -39,8 +39,7 @@ def train_autoencoder(model: nn.Sequential, X: np.ndarray, epochs: int, noise: f
     first the masks (``rng.random(X.shape) >= noise``), then the order
     (``rng.permutation``). Returns the mean training loss of each epoch."""
     check_counts("train_autoencoder", epochs=epochs, batch_size=batch_size)
-    if not is_real(noise) or not 0 <= noise < 1:
-        raise ValueError(f"train_autoencoder: noise must be in [0, 1), got {noise!r}")
+    check_range(noise, "train_autoencoder: noise", 0, 1)
     rng = np.random.default_rng(seed)
     optimizer = Adam(model.parameters(), lr=lr)
     cost = nn.BCEWithLogitsLoss()

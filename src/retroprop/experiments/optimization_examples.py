@@ -16,7 +16,7 @@ from retroprop.experiments.result import (
 )
 from retroprop.nn.parameter import Parameter
 from retroprop.optim.minimize import minimize
-from retroprop.optim.optimizer import is_real
+from retroprop.optim.optimizer import check_range
 from retroprop.optim.registry import create
 from retroprop.tensor.tensor import Tensor
 
@@ -88,9 +88,7 @@ def momentum_velocity(momenta: tuple[float, ...] = (0.0, 0.5, 0.9, 0.99), lr: fl
     check_positive("momentum_velocity", lr=lr, slope=slope)
     check_counts("momentum_velocity", steps=steps)
     for momentum in momenta:
-        if not is_real(momentum) or not 0 <= momentum < 1:
-            raise ValueError(f"momentum_velocity: each momentum must be in [0, 1), got "
-                             f"{momentum!r}")
+        check_range(momentum, "momentum_velocity: each momentum", 0, 1)
     rows, data = [], {}
     panel = Panel("velocity Δw(t) (dashed: -η g / (1 - μ))", xlabel="step",
                   ylabel="Δw", log_y=False)

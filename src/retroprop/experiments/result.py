@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -11,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from retroprop._optional import pyplot
-from retroprop.optim.optimizer import is_real
+from retroprop.optim.optimizer import check_lr
 from retroprop.tensor.tensor import Tensor
 from retroprop.train.arguments import count
 
@@ -91,8 +90,7 @@ def check_positive(where: str, **values: float) -> None:
     """Experiment parameters that are amounts (rates, noise levels, tolerances) must be
     positive finite real numbers: say which one is not."""
     for name, value in values.items():
-        if not is_real(value) or not 0 < value < math.inf:
-            raise ValueError(f"{where}: {name} must be a positive finite number, got {value!r}")
+        check_lr(value, f"{where}: {name}")
 
 
 def check_counts(where: str, minimum: int = 1, **values: int) -> None:

@@ -98,7 +98,8 @@ class LinearNeuron(LectureModel):
         check_lr(eta, f"{name}.step: eta")
         inputs = self._inputs(x, start=True)
         y = self.output(inputs)
-        self._update(inputs, as_real_targets(t, len(inputs), f"{name}.step"), eta)
+        with np.errstate(over="ignore", invalid="ignore"):  # _update raises on overflow
+            self._update(inputs, as_real_targets(t, len(inputs), f"{name}.step"), eta)
         return y
 
     def fit(self, X: Any, t: Any) -> LinearNeuron:
@@ -109,14 +110,14 @@ class LinearNeuron(LectureModel):
         t = as_real_targets(t, len(inputs), f"{type(self).__name__}.fit")
         history, self.errors_ = [self.weights_.copy()], []
         try:
-            for _ in range(self.epochs):
-                if self.mode == "online":
-                    for x, target in zip(inputs, t, strict=True):
-                        self._update(x[None], target, self.eta)
-                else:
-                    self._update(inputs, t, self.eta)
-                history.append(self.weights_.copy())
-                with np.errstate(over="ignore"):  # a diverging error is inf, not a warning
+            with np.errstate(over="ignore", invalid="ignore"):  # once, not at every step:
+                for _ in range(self.epochs):  # overflow is _update's FloatingPointError
+                    if self.mode == "online":
+                        for x, target in zip(inputs, t, strict=True):
+                            self._update(x[None], target, self.eta)
+                    else:
+                        self._update(inputs, t, self.eta)
+                    history.append(self.weights_.copy())
                     self.errors_.append(float(np.mean((self.output(inputs) - t) ** 2)))
         finally:
             self.weights_history_ = np.array(history)
@@ -124,11 +125,11 @@ class LinearNeuron(LectureModel):
 
     def _update(self, inputs: np.ndarray, t: np.ndarray | float, eta: float) -> None:
         """w <- w + η Σ_n x^n (t^n - y^n) dy/dz^n over the rows of ``inputs``; the weights
-        stay as they were, and a FloatingPointError says so, if the step overflows."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            y = self.output(inputs)
-            weights = self.weights + eta * inputs.T @ ((np.atleast_1d(t) - y)
-                                                       * self.gradient_factor(y))
+        stay as they were, and a FloatingPointError says so, if the step overflows. The
+        caller silences NumPy's overflow warnings (``np.errstate``) around its loop."""
+        y = self.output(inputs)
+        weights = self.weights + eta * inputs.T @ ((np.atleast_1d(t) - y)
+                                                   * self.gradient_factor(y))
         if not np.isfinite(weights).all():
             raise FloatingPointError(
                 f"{type(self).__name__}: the weights diverged: a step with eta={eta} would "

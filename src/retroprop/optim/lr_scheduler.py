@@ -224,7 +224,7 @@ class ReduceLROnPlateau(Scheduler):
         self.improvement = Improvement(mode, threshold, threshold_mode == "rel",
                                        "ReduceLROnPlateau")
         self.factor, self.patience, self.cooldown, self.min_lr, self.eps = (
-            factor, patience, cooldown, min_lr, eps)
+            float(factor), int(patience), int(cooldown), float(min_lr), float(eps))
         self.bad_epochs = self.cooldown_left = 0
 
     @property

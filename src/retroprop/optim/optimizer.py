@@ -221,8 +221,12 @@ class Optimizer:
         ``torch.optim.Optimizer.zero_grad`` (a parameter without one keeps None). A zero
         gradient is still a gradient: the next ``step`` updates that parameter's state
         (Adam counts the step, momentum decays) where a None gradient skips it."""
-        zero_grads((param for group in self.param_groups for param in group["params"]),
-                   set_to_none)
+        if not set_to_none:
+            zero_grads((p for group in self.param_groups for p in group["params"]), False)
+            return
+        for group in self.param_groups:  # every step: the plain loop, without a generator
+            for param in group["params"]:
+                param.grad = None
 
     def step(self, closure: Closure | None = None) -> Any:
         raise NotImplementedError

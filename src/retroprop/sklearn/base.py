@@ -264,7 +264,6 @@ class BaseMLP(BaseEstimator):
         first = not hasattr(self, "model_") or not (incremental or self.warm_start)
         if not first:
             self._check_architecture()
-            self._update_solver()
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
                              dtype=(np.float64, np.float32), reset=first)
         if hasattr(X, "toarray"):
@@ -279,8 +278,10 @@ class BaseMLP(BaseEstimator):
         weights = weights * (len(weights) / total_weight)
         if first:
             self._initialize(X.shape[1], self._n_outputs(targets), X.dtype)
-        elif X.dtype != self.model_.dtype:
-            X = X.astype(self.model_.dtype)
+        else:
+            self._update_solver()  # after the checks: a refused fit leaves the optimizer
+            if X.dtype != self.model_.dtype:
+                X = X.astype(self.model_.dtype)
         regularize(self.model_, l1=self.l1, l2=self.alpha / total_weight, max_norm=self.max_norm)
         with using_generator(self._rng):
             self._train(X, targets, weights, incremental)
