@@ -68,3 +68,106 @@ def test_bagging_on_local_processes_or_threads_equals_serial(where):
         for (name, p), (_, q) in zip(a.state_dict().items(), b.state_dict().items(),
                                      strict=True):
             np.testing.assert_array_equal(p, q, err_msg=name)
+
+
+def _two_blobs(n=60):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(n, 2)).astype(np.float32)
+    X[: n // 2] += 4
+    return X, (np.arange(n) < n // 2).astype(int)
+
+
+def _classifier():
+    return rp.models.mlp([2, 8, 2])
+
+
+@pytest.mark.parametrize("names", [np.array([1, 2]), np.array([-1, 1]), np.array(["no", "yes"]),
+                                   np.array([False, True])], ids=str)
+def test_bagging_takes_any_class_labels_as_scikit_learn_does(names):
+    X, index = _two_blobs()
+    y = names[index]
+    bagging = rp.ensemble.Bagging(_classifier, n_models=2).fit(
+        X, y, epochs=10, validation_data=(X[:10], y[:10]))
+    np.testing.assert_array_equal(bagging.classes_, names)
+    predicted = bagging.predict(X)
+    assert predicted.dtype == y.dtype and set(predicted) <= set(names)
+    assert bagging.score(X, y) == np.mean(predicted == y) > 0.9
+    with pytest.raises(ValueError, match=r"labels \[.*\] are not among the classes of y"):
+        rp.ensemble.Bagging(_classifier, n_models=1).fit(
+            X, y, epochs=1, validation_data=(X[:2], np.array([names[0], "other"])))
+
+
+def test_bagging_keeps_integer_labels_as_output_columns():
+    X, y = _two_blobs()
+    bagging = rp.ensemble.Bagging(lambda: rp.models.mlp([2, 8, 3]), n_models=1).fit(
+        X, y + 1, epochs=1)  # labels 1 and 2 of three classes: class 0 has no examples
+    np.testing.assert_array_equal(bagging.classes_, [0, 1, 2])
+    assert bagging.predict_proba(X).shape == (60, 3)
+
+
+@pytest.mark.parametrize("build, y, message", [
+    (_classifier, np.arange(60) % 2 * 1.0, r"outputs of shape \(2,\) per example but y has "
+                                          r"targets of shape \(1,\) \(y is real-valued"),
+    (lambda: rp.models.mlp([2, 8, 1]), np.arange(60) % 2, "y has 2 classes .* 1 outputs"),
+    (_classifier, np.arange(60) % 3 - 1, r"y has 3 classes \[-1, 0, 1\] but the model has 2"),
+    (lambda: rp.models.mlp([2, 8, 1]), np.zeros((60, 2)), r"outputs of shape \(1,\) per "
+                                                          r"example but y has targets of "
+                                                          r"shape \(2,\)$"),
+], ids=["float-labels", "one-output", "three-classes", "two-targets"])
+def test_bagging_refuses_targets_its_members_cannot_output(build, y, message):
+    X = np.zeros((60, 2), np.float32)
+    with pytest.raises(ValueError, match=message):
+        rp.ensemble.Bagging(build, n_models=1).fit(X, y, epochs=1)
+
+
+def test_bagging_scores_as_scikit_learn():
+    from sklearn.metrics import r2_score
+
+    X, y = _smooth_regression(80)
+    targets = np.column_stack([10 * y, 0.1 * X[:, 0]])  # outputs of very different scales
+    bagging = rp.ensemble.Bagging(lambda: rp.models.mlp([2, 16, 2]), n_models=2).fit(
+        X, targets, epochs=3)
+    assert bagging.score(X, targets) == pytest.approx(r2_score(targets, bagging.predict(X)))
+    column = rp.ensemble.Bagging(_regressor, n_models=1).fit(X, y, epochs=3,
+                                                             validation_data=(X, y))
+    expected = r2_score(y, column.predict(X))
+    assert column.score(X, y) == pytest.approx(expected)
+    assert column.score(X, y.reshape(-1, 1)) == pytest.approx(expected)
+    with pytest.raises(ValueError, match=r"y has targets of shape \(2,\) but the ensemble "
+                                         r"predicts \(\)"):
+        column.score(X, targets)
+    X, labels = _two_blobs()
+    classifier = rp.ensemble.Bagging(_classifier, n_models=1).fit(X, labels, epochs=3)
+    accuracy = np.mean(classifier.predict(X) == labels)
+    assert classifier.score(X, labels.reshape(-1, 1)) == accuracy
+    assert classifier.score(X, np.eye(2)[labels]) == accuracy  # one-hot rows
+    with pytest.raises(ValueError, match="X has 60 examples but y has 10"):
+        classifier.score(X, labels[:10])
+
+
+def test_bagging_checks_its_arguments():
+    X, y = _two_blobs()
+    bagging = rp.ensemble.Bagging(_classifier, n_models=np.int64(2), n_jobs=np.int64(1))
+    assert len(bagging.fit(X, y, epochs=1, verbose=0).models_) == 2
+    with pytest.raises(ValueError, match=r"X must hold examples of shape \(2,\) in rows, as "
+                                         r"in fit, got shape \(2,\)"):
+        bagging.predict(X[0])
+    with pytest.raises(ValueError, match="n_models must be a positive integer, got True"):
+        rp.ensemble.Bagging(_classifier, n_models=True)
+    with pytest.raises(ValueError, match="seed must be an integer >= 0, got None"):
+        rp.ensemble.Bagging(_classifier, seed=None)
+    with pytest.raises(TypeError, match=r"build_model must be a function .* got a Sequential"):
+        rp.ensemble.Bagging(_classifier())
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'epoch'.*Trainer\.fit"):
+        rp.ensemble.Bagging(_classifier).fit(X, y, epoch=1)
+    with pytest.raises(RuntimeError, match="call fit before predicting"):
+        rp.ensemble.Bagging(_classifier).predict(X)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_geometric_mean_of_models_sure_of_different_classes(dtype):
+    sure = np.array([[1, 0], [0, 1]], dtype)
+    combined = rp.ensemble.combine([sure, sure[::-1]], "geometric")
+    np.testing.assert_allclose(combined, 0.5)
+    with pytest.raises(ValueError, match=r"same shape \(n, C\), got \[\(2, 2\), \(2, 3\)\]"):
+        rp.ensemble.combine([sure, np.ones((2, 3)) / 3])

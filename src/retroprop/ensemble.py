@@ -4,6 +4,7 @@ the geometric mean."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -12,12 +13,13 @@ import numpy as np
 from retroprop.nn.loss import CrossEntropyLoss, MSELoss
 from retroprop.nn.module import Module, evaluating
 from retroprop.ops.activation import softmax
-from retroprop.optim.optimizer import Optimizer
+from retroprop.optim.optimizer import Optimizer, check_count
 from retroprop.optim.sgd import SGD
 from retroprop.parallel.executor import check_executor, run_all
 from retroprop.parallel.seeding import task_seed, using_generator
 from retroprop.tensor.grad_mode import no_grad
 from retroprop.tensor.tensor import Tensor
+from retroprop.train.metrics import r2_score
 from retroprop.train.trainer import Trainer
 
 MEANS = ("arithmetic", "geometric")
@@ -28,16 +30,24 @@ def combine(probabilities: Sequence[np.ndarray], mean: str = "arithmetic") -> np
 
     * arithmetic: (1/M) Σ_m p_m
     * geometric: (Π_m p_m)^(1/M), renormalized to sum to one (Berzal's example:
-      √(.3·.1), √(.2·.8), √(.5·.1), divided by their sum)
+      √(.3·.1), √(.2·.8), √(.5·.1), divided by their sum). A probability of 0 counts as
+      the smallest positive number of its dtype, so that classes every model rules out
+      share the mass instead of giving 0/0.
     """
     if mean not in MEANS:
         raise ValueError(f"mean must be one of {MEANS}, got {mean!r}")
     if not probabilities:
         raise ValueError("combine: no predictions to combine (an ensemble of zero models)")
+    shapes = [np.shape(p) for p in probabilities]
+    if len(set(shapes)) > 1:
+        raise ValueError(f"combine: every model's predictions must have the same shape "
+                         f"(n, C), got {shapes}")
     stacked = np.stack(probabilities)
+    if stacked.dtype.kind != "f":
+        stacked = stacked.astype(np.float64)
     if mean == "arithmetic":
         return stacked.mean(axis=0)
-    log_mean = np.log(np.maximum(stacked, 1e-300)).mean(axis=0)
+    log_mean = np.log(np.maximum(stacked, np.finfo(stacked.dtype).tiny)).mean(axis=0)
     combined = np.exp(log_mean - log_mean.max(axis=-1, keepdims=True))
     return combined / combined.sum(axis=-1, keepdims=True)
 
@@ -68,7 +78,7 @@ def _train_member(task: dict[str, Any], index: int, seed: int) -> dict[str, np.n
         model = task["build_model"]()
         trainer = Trainer(model, task["loss"](), task["optimizer"](model.parameters()),
                           metrics=[])
-        trainer.fit(X[rows], y[rows], verbose=0, **task["fit"])
+        trainer.fit(X[rows], y[rows], **task["fit"])
     return model.state_dict()
 
 
@@ -76,11 +86,32 @@ def _default_optimizer(params: Any) -> Optimizer:
     return SGD(params, lr=0.05, momentum=0.9)
 
 
+def _classes(y: np.ndarray, num_outputs: int) -> np.ndarray:
+    """The class of each output column, as scikit-learn's ``classes_``: the sorted labels
+    when there are as many as outputs (labels 1, 2, 3; -1, 1; strings), or 0..C-1 when the
+    labels are already column indices (a class may then be missing from the data)."""
+    classes = np.unique(y)
+    if len(classes) == num_outputs:
+        return classes
+    if (y.dtype.kind in "iuf" and np.all(classes == np.round(classes)) and classes.min() >= 0
+            and classes.max() < num_outputs):
+        return np.arange(num_outputs).astype(y.dtype)
+    raise ValueError(f"Bagging.fit: y has {len(classes)} classes {classes[:10].tolist()} but "
+                     f"the model has {num_outputs} outputs: build one output (logit) per class")
+
+
 class Bagging:
     """Bootstrap aggregating: train ``n_models`` networks, each on a bootstrap sample of the
     training set (drawn with replacement) and from its own initialization, and combine
     them: the mean of their class probabilities (classification, ``CrossEntropyLoss``) or
     of their outputs (regression, ``MSELoss``).
+
+    Class labels may be any values (1, 2, 3; -1 and 1; strings): as in scikit-learn,
+    ``classes_`` holds them sorted, output column j of every member is class
+    ``classes_[j]`` and ``predict`` gives labels back. Real-valued targets train a
+    regression, also 0.0 and 1.0: pass integer labels or ``loss=CrossEntropyLoss`` for
+    classes. ``score`` is the accuracy, or R² averaged over the outputs (scikit-learn's
+    ``r2_score``).
 
     Parameters
     ----------
@@ -92,8 +123,8 @@ class Bagging:
     optimizer : callable, default SGD(lr=0.05, momentum=0.9)
         ``optimizer(params)`` builds each member's optimizer.
     loss : {CrossEntropyLoss, MSELoss} class or factory, optional
-        Default: ``CrossEntropyLoss`` for integer labels of shape (n,), ``MSELoss`` for
-        real-valued targets.
+        Default: ``CrossEntropyLoss`` for labels of shape (n,) (integers, booleans,
+        strings), ``MSELoss`` for real-valued targets.
     mean : {"arithmetic", "geometric"}
         How class probabilities are combined; regression averages arithmetically.
     n_jobs : int, default 1
@@ -118,8 +149,12 @@ class Bagging:
                  bootstrap: bool = True, optimizer: Callable[[Any], Optimizer] | None = None,
                  loss: Callable[[], Module] | None = None, mean: str = "arithmetic",
                  n_jobs: int = 1, executor: Any = None, seed: int = 0) -> None:
-        if not isinstance(n_models, int) or n_models < 1:
-            raise ValueError(f"Bagging: n_models must be a positive integer, got {n_models!r}")
+        if isinstance(build_model, Module) or not callable(build_model):
+            raise TypeError(f"Bagging: build_model must be a function that returns a fresh "
+                            f"model (lambda: rp.models.mlp([...])), got a "
+                            f"{type(build_model).__name__}")
+        check_count(n_models, "Bagging: n_models")
+        check_count(seed, "Bagging: seed", low=0)
         if mean not in MEANS:
             raise ValueError(f"Bagging: mean must be one of {MEANS}, got {mean!r}")
         check_executor(executor, n_jobs, "Bagging")
@@ -138,7 +173,7 @@ class Bagging:
     def _loss(self, y: np.ndarray) -> Callable[[], Module]:
         """The members' loss: given, or chosen from the targets; only the two losses
         whose predictions Bagging knows how to combine."""
-        labels = y.ndim == 1 and y.dtype.kind in "biu"
+        labels = y.ndim == 1 and y.dtype.kind in "biuUSO"
         loss = self.loss or (CrossEntropyLoss if labels else MSELoss)
         probe = loss()
         if not isinstance(probe, CrossEntropyLoss | MSELoss):
@@ -150,18 +185,64 @@ class Bagging:
                              "regression ensemble averages its members' outputs")
         return loss
 
+    def _probe(self, X: np.ndarray) -> np.ndarray:
+        """The outputs of one untrained member for the first example: the members' output
+        shape, known before any member trains."""
+        with using_generator(np.random.default_rng(0)):
+            model = self.build_model()
+        if not isinstance(model, Module):
+            raise TypeError(f"Bagging: build_model() must return a Module, got a "
+                            f"{type(model).__name__}")
+        return _outputs(model, X[:1])
+
+    def _targets(self, y: Any, where: str) -> np.ndarray:
+        """``y`` as the members train on it: labels as column indices (``classes_``),
+        regression targets of shape (n,) as one column."""
+        y = np.asarray(y)
+        if not self.is_classifier_:
+            return y.reshape(-1, 1) if self._flat_targets else y
+        if y.ndim != 1:
+            return y
+        unseen = np.setdiff1d(y, self.classes_)
+        if len(unseen):
+            raise ValueError(f"{where}: labels {unseen[:10].tolist()} are not among the "
+                             f"classes of y {self.classes_[:10].tolist()}")
+        return np.searchsorted(self.classes_, y)
+
     def fit(self, X: np.ndarray, y: np.ndarray, **fit_options: Any) -> Bagging:
-        """Train every member with ``Trainer.fit(**fit_options)`` (epochs, batch_size, ...)."""
+        """Train every member with ``Trainer.fit(**fit_options)`` (epochs, batch_size,
+        validation_data, ...; ``verbose`` is 0 unless given)."""
         X, y = np.asarray(X), np.asarray(y)
+        if X.ndim < 2 or len(X) == 0:
+            raise ValueError(f"Bagging.fit: X must hold examples in rows, shape (n, ...) with "
+                             f"n >= 1, got shape {X.shape}")
         if len(X) != len(y):
             raise ValueError(f"Bagging.fit: X has {len(X)} examples but y has {len(y)}")
+        fit_options = {"verbose": 0, **fit_options}
+        try:
+            inspect.signature(Trainer.fit).bind(None, X, y, **fit_options)
+        except TypeError as error:
+            raise TypeError(f"Bagging.fit: {error} (the options go to Trainer.fit)") from None
         loss = self._loss(y)
+        outputs = self._probe(X)
         self.is_classifier_ = isinstance(loss(), CrossEntropyLoss)
         self._flat_targets = not self.is_classifier_ and y.ndim == 1
-        if self._flat_targets:
-            y = y.reshape(-1, 1)
-        task = {"X": X, "y": y, "build_model": self.build_model, "optimizer": self.optimizer,
-                "loss": loss, "fit": fit_options, "bootstrap": self.bootstrap}
+        if self.is_classifier_:
+            self.classes_ = (_classes(y, outputs.shape[-1]) if y.ndim == 1
+                             else np.arange(outputs.shape[-1]))
+        elif outputs.shape[1:] != (y.shape[1:] or (1,)):
+            hint = (" (y is real-valued, so the members learn a regression with MSELoss; for "
+                    "classes pass integer labels or loss=CrossEntropyLoss)"
+                    if y.ndim == 1 else "")
+            raise ValueError(f"Bagging.fit: the model gives outputs of shape "
+                             f"{outputs.shape[1:]} per example but y has targets of shape "
+                             f"{y.shape[1:] or (1,)}{hint}")
+        if fit_options.get("validation_data") is not None:
+            X_val, y_val = fit_options["validation_data"]
+            fit_options["validation_data"] = (X_val, self._targets(y_val, "Bagging.fit"))
+        task = {"X": X, "y": self._targets(y, "Bagging.fit"), "build_model": self.build_model,
+                "optimizer": self.optimizer, "loss": loss, "fit": fit_options,
+                "bootstrap": self.bootstrap}
         members = [(i, task_seed(self.seed, i)) for i in range(self.n_models)]
         states = run_all(_train_member, members, self.executor, self.n_jobs, shared=task,
                          what="Bagging member")
@@ -171,15 +252,24 @@ class Bagging:
                 model = self.build_model()
                 model.load_state_dict(state)
                 self.models_.append(model)
+        self._example_shape = X.shape[1:]
         return self
 
-    def _check_fitted(self) -> None:
+    def _inputs(self, X: np.ndarray, where: str) -> np.ndarray:
+        """X, checked: fitted, and examples of the shape the members were trained on."""
         if not self.models_:
             raise RuntimeError("Bagging: call fit before predicting")
+        X = np.asarray(X)
+        if X.shape[1:] != self._example_shape:
+            raise ValueError(f"{where}: X must hold examples of shape {self._example_shape} "
+                             f"in rows, as in fit, got shape {X.shape} (one example: "
+                             f"X[None])")
+        return X
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """The combined class probabilities (classification only)."""
-        self._check_fitted()
+        """The combined class probabilities (classification only); column j is class
+        ``classes_[j]``."""
+        X = self._inputs(X, "Bagging.predict_proba")
         if not self.is_classifier_:
             raise TypeError("Bagging.predict_proba: a regression ensemble has no class "
                             "probabilities; use predict")
@@ -188,16 +278,26 @@ class Bagging:
     def predict(self, X: np.ndarray) -> np.ndarray:
         """The most probable class, or the mean of the members' outputs (regression)."""
         if self.is_classifier_:
-            return self.predict_proba(X).argmax(axis=1)
-        self._check_fitted()
+            probabilities = self.predict_proba(X)
+            return self.classes_[probabilities.argmax(axis=1)]
+        X = self._inputs(X, "Bagging.predict")
         mean = np.mean([_outputs(m, X) for m in self.models_], axis=0)
         return mean.ravel() if self._flat_targets else mean
 
     def score(self, X: np.ndarray, y: np.ndarray) -> float:
-        """Accuracy of the ensemble, or R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)² for regression."""
+        """Accuracy of the ensemble, or for regression R²_j = 1 − Σ(y_j − ŷ_j)² /
+        Σ(y_j − ȳ_j)² averaged over the outputs j (scikit-learn's ``r2_score``; targets of
+        shape (n,) and (n, 1) alike)."""
         y = np.asarray(y)
         predicted = self.predict(X)
-        if self.is_classifier_:
-            return float(np.mean(predicted == y))
-        residual = np.sum((y - predicted) ** 2)
-        return float(1.0 - residual / np.sum((y - y.mean(axis=0)) ** 2))
+        if len(y) != len(predicted):
+            raise ValueError(f"Bagging.score: X has {len(predicted)} examples but y has "
+                             f"{len(y)}")
+        if not self.is_classifier_:
+            if y.size != predicted.size:
+                raise ValueError(f"Bagging.score: y has targets of shape {y.shape[1:]} but "
+                                 f"the ensemble predicts {predicted.shape[1:]}")
+            return r2_score(y, predicted)
+        truth = y.ravel() if y.ndim == 1 or y.shape[1:] == (1,) else \
+            self.classes_[y.argmax(axis=1)]
+        return float(np.mean(predicted == truth))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from retroprop.nn.activation import get_activation
+from retroprop.nn.activation import ELU, LeakyReLU, ReLU, get_activation
 from retroprop.nn.container import Sequential
 from retroprop.nn.dropout import Dropout
 from retroprop.nn.linear import Linear
@@ -14,7 +15,22 @@ from retroprop.nn.module import Module
 from retroprop.optim.optimizer import check_count
 
 
-def mlp(sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0,
+def activation_layer(activation: str | Module) -> Module:
+    """A new activation layer: from its name (any case, ``-`` or ``_``), or a copy of the
+    given module, so that no two layers share one (a model file cannot record a layer
+    used twice that its builder did not make shared)."""
+    layer = get_activation(activation)
+    return copy.deepcopy(layer) if layer is activation else layer
+
+
+def default_init(activation: str | Module) -> str:
+    """He normal before rectifiers (ReLU, leaky ReLU, ELU: Var[W] = 2/fan_in), LeCun
+    uniform otherwise (Var[W] = 1/fan_in; Fuentes Pineda)."""
+    rectifier = isinstance(activation_layer(activation), ReLU | LeakyReLU | ELU)
+    return "he_normal" if rectifier else "lecun_uniform"
+
+
+def mlp(sizes: Sequence[int], activation: str | Module = "relu", dropout: float = 0.0,
         input_dropout: float = 0.0, init: Any = None, dtype: Any = None) -> Sequential:
     """A fully connected network with layer sizes ``sizes`` = (inputs, hidden..., outputs).
 
@@ -25,13 +41,16 @@ def mlp(sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0,
     ----------
     sizes : sequence of int
         At least two: the input and output sizes (Python or NumPy integers).
-    activation : str, default "relu"
+    activation : str or Module, default "relu"
+        A name (``"relu"``, ``"ReLU"``, ``"leaky-relu"``) or a layer, copied for each
+        hidden layer.
     dropout : float, default 0
         Drop probability after each hidden activation (0.5 in Berzal).
     input_dropout : float, default 0
         Drop probability of the inputs (smaller, e.g. 0.2, Berzal).
     init : str or initializer, optional
-        Default: He normal for ReLU-like activations, LeCun uniform otherwise.
+        Default: :func:`default_init`, He normal for ReLU, leaky ReLU and ELU, LeCun
+        uniform otherwise.
 
     Examples
     --------
@@ -46,12 +65,12 @@ def mlp(sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0,
         check_count(size, f"mlp: every size in {sizes}")
     sizes = [int(size) for size in sizes]
     if init is None:
-        init = "he_normal" if activation in ("relu", "leaky_relu", "elu") else "lecun_uniform"
+        init = default_init(activation)
     layers: list[Module] = [Dropout(input_dropout)] if input_dropout else []
     for index, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
         layers.append(Linear(fan_in, fan_out, init=init, dtype=dtype))
         if index < len(sizes) - 2:
-            layers.append(get_activation(activation))
+            layers.append(activation_layer(activation))
             if dropout:
                 layers.append(Dropout(dropout))
     return Sequential(*layers)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
 from retroprop import ops
 from retroprop.nn.loss import CrossEntropyLoss, Loss
 from retroprop.nn.module import Module
+from retroprop.optim.optimizer import check_count, is_real
 from retroprop.tensor.tensor import Tensor
 
 
@@ -29,6 +30,10 @@ class MultiTask(Module):
         super().__init__()
         if not heads:
             raise ValueError("MultiTask: needs at least one head")
+        for name, module in [("trunk", trunk)] + [(f"head {i}", h) for i, h in enumerate(heads)]:
+            if not isinstance(module, Module):
+                raise TypeError(f"MultiTask: the {name} must be a Module (its parameters are "
+                                f"trained and saved), got a {type(module).__name__}")
         self.trunk = trunk
         for index, head in enumerate(heads):
             setattr(self, f"head{index}", head)
@@ -47,46 +52,77 @@ class MultiTaskLoss(Loss):
 
     Parameters
     ----------
-    losses : sequence of loss modules
+    losses : sequence of loss modules (instances: ``CrossEntropyLoss()``)
     output_sizes : sequence of int
         Columns of the model output that belong to each head.
     weights : sequence of float, default all 1
     The targets are one array with, for each head in order, one column of class labels
-    (for ``CrossEntropyLoss``) or as many columns as its outputs.
+    (for ``CrossEntropyLoss``) or as many columns as its outputs. The Trainer checks each
+    head's columns once per ``fit`` as that head's loss checks its own targets (labels
+    0..C-1 for a cross-entropy, targets in [0, 1] for a binary cross-entropy).
     """
 
-    def __init__(self, losses: Sequence[Module], output_sizes: Sequence[int],
+    def __init__(self, losses: Sequence[Loss], output_sizes: Sequence[int],
                  weights: Sequence[float] | None = None) -> None:
         super().__init__()
-        if len(losses) != len(output_sizes):
-            raise ValueError(f"MultiTaskLoss: {len(losses)} losses but {len(output_sizes)} "
-                             "output sizes")
+        if not losses or len(losses) != len(output_sizes):
+            raise ValueError(f"MultiTaskLoss: needs one output size per loss, at least one; "
+                             f"got {len(losses)} losses and {len(output_sizes)} output sizes")
+        for index, loss in enumerate(losses):
+            if not isinstance(loss, Loss):
+                raise TypeError(f"MultiTaskLoss: loss {index} must be a loss module such as "
+                                f"CrossEntropyLoss(), got {loss!r}")
+        for size in output_sizes:
+            check_count(size, f"MultiTaskLoss: every output size in {list(output_sizes)}")
         self.weights = list(weights) if weights is not None else [1.0] * len(losses)
-        if len(self.weights) != len(losses) or any(w < 0 for w in self.weights):
-            raise ValueError(f"MultiTaskLoss: weights must be {len(losses)} numbers >= 0, got "
-                             f"{weights}")
-        self.output_sizes = list(output_sizes)
+        if len(self.weights) != len(losses) or not all(
+                is_real(w) and 0 <= w < np.inf for w in self.weights):
+            raise ValueError(f"MultiTaskLoss: weights must be {len(losses)} finite numbers "
+                             f">= 0, got {weights}")
+        self.output_sizes = [int(size) for size in output_sizes]
         self.losses = list(losses)
         self.target_sizes = [1 if isinstance(loss, CrossEntropyLoss) else size
-                             for loss, size in zip(losses, output_sizes, strict=True)]
+                             for loss, size in zip(losses, self.output_sizes, strict=True)]
+
+    def _check_columns(self, outputs: int, target: np.ndarray, where: str) -> None:
+        """The output columns of every head, and their target columns, side by side."""
+        if outputs != sum(self.output_sizes) or target.shape[1] != sum(self.target_sizes):
+            raise ValueError(
+                f"{where}: expected {sum(self.output_sizes)} output and "
+                f"{sum(self.target_sizes)} target columns, got {outputs} and "
+                f"{target.shape[1]}")
+
+    def _head_targets(self, target: np.ndarray) -> Iterator[tuple[Loss, int, np.ndarray]]:
+        """(loss, output columns, targets) of each head in turn."""
+        start = 0
+        for loss, out_size, target_size in zip(self.losses, self.output_sizes,
+                                               self.target_sizes, strict=True):
+            head_target = target[:, start:start + target_size]
+            yield loss, out_size, (head_target[:, 0] if isinstance(loss, CrossEntropyLoss)
+                                   else head_target)
+            start += target_size
+
+    def prepare_targets(self, y: np.ndarray, num_outputs: int | None, dtype: np.dtype,
+                        where: str) -> np.ndarray:
+        """Numeric targets with each head's columns checked by that head's loss (the
+        Trainer's ``num_outputs``, the last head's, is not the model's)."""
+        y = super().prepare_targets(y, num_outputs, dtype, where)
+        columns = y.reshape(len(y), -1)
+        self._check_columns(sum(self.output_sizes), columns, where)
+        for index, (loss, out_size, head_target) in enumerate(self._head_targets(columns)):
+            loss.prepare_targets(head_target, out_size, dtype,
+                                 f"{where} (task {index}, {type(loss).__name__})")
+        return y
 
     def forward(self, input: Tensor, target: np.ndarray) -> Tensor:
         target = np.asarray(target.data if isinstance(target, Tensor) else target)
         target = target.reshape(len(target), -1)
-        if input.shape[-1] != sum(self.output_sizes) or target.shape[1] != sum(self.target_sizes):
-            raise ValueError(
-                f"MultiTaskLoss: expected {sum(self.output_sizes)} output and "
-                f"{sum(self.target_sizes)} target columns, got {input.shape[-1]} and "
-                f"{target.shape[1]}")
+        self._check_columns(input.shape[-1], target, "MultiTaskLoss")
         total: Tensor | None = None
-        out_start = target_start = 0
-        for loss, out_size, target_size, weight in zip(
-                self.losses, self.output_sizes, self.target_sizes, self.weights, strict=True):
-            head = input[:, out_start:out_start + out_size]
-            head_target = target[:, target_start:target_start + target_size]
-            if isinstance(loss, CrossEntropyLoss):
-                head_target = head_target[:, 0]
-            term = loss(head, head_target) * weight
+        out_start = 0
+        for weight, (loss, out_size, head_target) in zip(
+                self.weights, self._head_targets(target), strict=True):
+            term = loss(input[:, out_start:out_start + out_size], head_target) * weight
             total = term if total is None else total + term
-            out_start, target_start = out_start + out_size, target_start + target_size
+            out_start += out_size
         return total  # type: ignore[return-value]

@@ -26,6 +26,8 @@ from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
+from retroprop.optim.optimizer import check_count
+
 INSTALL_HINT = "pip install retroprop[tune]"
 
 #: Held while a task runs: tasks swap the process's random generator for their own.
@@ -77,8 +79,7 @@ def is_dask_client(executor: Any) -> bool:
 
 def check_executor(executor: Any, n_jobs: int, where: str) -> None:
     """Refuse what cannot run tasks, naming the argument."""
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
-        raise ValueError(f"{where}: n_jobs must be a positive integer, got {n_jobs!r}")
+    check_count(n_jobs, f"{where}: n_jobs")
     if executor is not None and not (is_dask_client(executor)
                                      or isinstance(executor, Executor)):
         raise TypeError(f"{where}: executor must be None (local processes), a "
@@ -100,7 +101,7 @@ def run_tasks(fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], executor
     elif executor is None:
         from joblib import Parallel, delayed
 
-        parallel = Parallel(n_jobs=min(n_jobs, len(tasks)), backend="loky",
+        parallel = Parallel(n_jobs=min(int(n_jobs), len(tasks)), backend="loky",
                             return_as="generator_unordered")
         yield from parallel(delayed(_run)(fn, index, (shared, *task), True)
                             for index, task in enumerate(tasks))
