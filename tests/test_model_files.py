@@ -325,3 +325,12 @@ def test_metadata_that_json_cannot_store_is_named(tmp_path, metadata, message):
     with pytest.raises(TypeError, match="save: " + message):
         rp.save(nn.Linear(2, 2), tmp_path / "m.rpz", metadata=metadata)
     assert not (tmp_path / "m.rpz").exists()
+
+
+def test_numpy_numbers_among_settings_save_as_the_numbers_they_are(tmp_path):
+    # they were left out of the module's settings but not the rebuilt one's (Python numbers
+    # after JSON): "has offset = None but rebuilds with offset = 0.5"
+    model = nn.Sequential(Shift(np.float32(0.5), axes=(np.int64(1),)))
+    rp.save(model, tmp_path / "m.rpz")
+    rebuilt = rp.load(tmp_path / "m.rpz")
+    assert (rebuilt[0].offset, tuple(rebuilt[0].axes)) == (0.5, (1,))  # JSON: a list

@@ -418,18 +418,28 @@ def _difference(module: Module, rebuilt: Module) -> str:
 
 
 _SETTING = bool | int | float | str | None
+_OTHER = object()
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as its JSON record gives it back (a NumPy number as Python's, a list as a
+    tuple, which JSON does not tell apart), or ``_OTHER`` where it is not a plain value."""
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        return value.item()
+    if isinstance(value, _SETTING):
+        return value
+    if isinstance(value, tuple | list):
+        items = tuple(_plain(item) for item in value)
+        return _OTHER if any(item is _OTHER for item in items) else items
+    return _OTHER
 
 
 def _settings(module: Module) -> dict[str, Any]:
     """A module's public attributes that are plain values (numbers, strings, their tuples
-    or lists, both as tuples, which JSON does not tell apart): its settings, which a
-    rebuilt module must have too."""
-    return {name: tuple(value) if isinstance(value, list) else value
-            for name, value in vars(module).items()
-            if not name.startswith("_") and name != "training" and (
-                isinstance(value, _SETTING) or (isinstance(value, tuple | list)
-                                                and all(isinstance(item, _SETTING)
-                                                        for item in value)))}
+    or lists): its settings, which a rebuilt module must have too."""
+    plain = {name: _plain(value) for name, value in vars(module).items()
+             if not name.startswith("_") and name != "training"}
+    return {name: value for name, value in plain.items() if value is not _OTHER}
 
 
 # ---------------------------------------------------------------------- load

@@ -129,3 +129,12 @@ def test_summary_refuses_an_input_shape_that_is_not_positive_integers(shape):
 def test_a_layer_given_something_else_than_a_tensor_names_it(model, x, message):
     with pytest.raises(TypeError, match=message):  # was AttributeError: 'tuple' ... 'shape'
         model()(x)
+
+
+def test_an_attribute_error_inside_a_layer_that_takes_a_tuple_is_not_disguised():
+    class Pick(nn.Module):
+        def forward(self, pair):
+            return pair[0].misspelled  # a bug of this layer, not a wrong input
+
+    with pytest.raises(AttributeError, match="misspelled"):
+        nn.Sequential(nn.RNN(3, 4), Pick())(np.ones((5, 2, 3), np.float32))

@@ -76,7 +76,7 @@ def test_load_state_dict_errors():
         model.load_state_dict(bad)
 
 
-@pytest.mark.parametrize("count", [2.5, np.nan])
+@pytest.mark.parametrize("count", [2.5, np.nan, np.inf, -np.inf, 1e30])
 def test_load_state_dict_refuses_a_fraction_for_an_integer_buffer(count):
     model = nn.BatchNorm1d(3)
     state = model.state_dict()

@@ -120,3 +120,11 @@ def test_in_place_errors_name_the_shapes_and_dtypes():
     with pytest.raises(TypeError, match="int64"):
         labels *= 0.5
     np.testing.assert_array_equal(labels.data, [2, 3])
+
+
+def test_in_place_into_a_read_only_array_says_so_and_leaves_it():
+    target = rp.Tensor(np.broadcast_to(np.ones(3, np.float32), (2, 3)))
+    with pytest.raises(ValueError, match=r"read-only.*clone\(\)"):
+        target += 1.0
+    np.testing.assert_array_equal(target.data, np.ones((2, 3)))
+    assert target._version == 0

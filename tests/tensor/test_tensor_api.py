@@ -243,3 +243,13 @@ def test_python_abs_is_the_differentiable_abs_as_torch():
     np.testing.assert_array_equal(abs(x).data, abs(t).detach().numpy())
     np.testing.assert_array_equal(x.grad, t.grad.numpy())
     assert abs(rp.tensor([-3])).dtype == np.int64
+
+
+def test_an_integer_tensor_to_a_float_power_gives_floats_as_torch():
+    # the exponent's type decides, not its value: labels ** 2.0 is float in PyTorch
+    labels = rp.tensor([3, -2])
+    reference = torch.tensor([3, -2])
+    for exponent in (2, 2.0, np.int32(2), np.float64(2.0), True):
+        made, expected = labels**exponent, reference**exponent
+        assert made.dtype.kind == ("i" if expected.dtype == torch.int64 else "f"), exponent
+        np.testing.assert_array_equal(made.data, expected.numpy())

@@ -144,8 +144,8 @@ class Sequential(Module):
                 x = module(x)
             except (ValueError, TypeError) as error:
                 raise type(error)(f"layer {index} ({type(module).__name__}): {error}") from error
-            except AttributeError as error:
-                if isinstance(x, Tensor | np.ndarray):
+            except AttributeError as error:  # x.shape of a tuple; not a bug inside a layer
+                if isinstance(x, Tensor | np.ndarray) or error.obj is not x:
                     raise
                 raise TypeError(_not_a_tensor(layers, index, x)) from error
         return x

@@ -424,10 +424,13 @@ class Module(metaclass=ModuleType):
                     f"{current.shape} in the model"
                 )
             if current.dtype.kind in "biu" and value.dtype.kind == "f":
-                fractional = value[value != np.trunc(value)]  # NaN too
-                if fractional.size:
-                    raise ValueError(f"load_state_dict: '{key}' holds {fractional[0]}, but the "
-                                     f"model keeps it as {current.dtype}: expected whole numbers")
+                low, high = (0, 1) if current.dtype.kind == "b" else (
+                    np.iinfo(current.dtype).min, np.iinfo(current.dtype).max)
+                whole = (value == np.trunc(value)) & (value >= low) & (value <= high)
+                if not whole.all():  # a fraction, NaN, ±inf or a number out of range
+                    raise ValueError(f"load_state_dict: '{key}' holds {value[~whole][0]}, but "
+                                     f"the model keeps it as {current.dtype}: expected whole "
+                                     f"numbers from {low} to {high}")
             np.copyto(current, value, casting="unsafe")
             if is_param:
                 module._parameters[name]._version += 1

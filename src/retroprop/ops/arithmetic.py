@@ -153,10 +153,11 @@ def pow(a: Tensor, exponent: Tensor | float | np.ndarray) -> Tensor:
         return Pow.apply(a, exponent)
     if isinstance(exponent, np.ndarray) and exponent.ndim:
         return Pow.apply(a, as_tensor(exponent, like=a))
-    value = float(exponent)
-    if a.dtype.kind in "biu" and value.is_integer() and value >= 0:
-        return PowScalar.apply(a, exponent=int(value))  # integer powers stay integers
-    return PowScalar.apply(a, exponent=value)
+    if isinstance(exponent, int | np.integer) and exponent >= 0 and a.dtype.kind in "biu":
+        # an integer tensor to a whole-number power stays integer, as in PyTorch, where a
+        # float exponent (labels ** 2.0) gives floats
+        return PowScalar.apply(a, exponent=int(exponent))
+    return PowScalar.apply(a, exponent=float(exponent))
 
 
 def rpow(a: Tensor, base: float | np.ndarray) -> Tensor:

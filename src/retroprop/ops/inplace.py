@@ -14,6 +14,12 @@ While recording, a leaf that requires a gradient (a parameter) is refused, as Py
 refuses it. Any other tensor of the graph (``out += identity`` in a residual block) is
 computed out of place and the name bound to the result: PyTorch's values and gradients,
 though other references to the old tensor keep its old values.
+
+Unlike PyTorch, a view does not share its tensor's version counter: a write through
+``x.detach()``, ``x.reshape(...)``, ``x.T`` or a basic slice ``x[0]`` changes ``x`` without
+``x``'s version going up, and a write into an output that its own operation kept for
+``backward`` (``y = w.sigmoid()``, then ``y *= 2`` under ``no_grad()``) is not seen either:
+``backward`` through such a graph uses the new values. Write into a ``clone()`` there.
 """
 
 from __future__ import annotations
@@ -59,6 +65,9 @@ def _write(target: Tensor, operand: np.ndarray, ufunc: np.ufunc, symbol: str) ->
             f"u has shape {operand.shape} and dtype {operand.dtype}")
     if operand.dtype != target.data.dtype:
         raise TypeError(f"{seen}; retroprop never converts silently: convert u first")
+    if not target.data.flags.writeable:
+        raise ValueError(f"{seen}; t's array is read-only (np.broadcast_to, a read-only "
+                         "memory map): write into t.clone() instead")
     try:
         ufunc(target.data, operand, out=target.data)
     except (TypeError, ValueError) as error:  # u broadcasts to a larger shape; int /= int

