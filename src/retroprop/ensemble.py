@@ -10,10 +10,11 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.checks import check_count
 from retroprop.nn.loss import CrossEntropyLoss, MSELoss
 from retroprop.nn.module import Module, evaluating
 from retroprop.ops.activation import softmax
-from retroprop.optim.optimizer import Optimizer, check_count
+from retroprop.optim.optimizer import Optimizer
 from retroprop.optim.sgd import SGD
 from retroprop.parallel.executor import check_executor, run_all
 from retroprop.parallel.seeding import task_seed, using_generator

@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.checks import check_count
 from retroprop.data.split import KFold, StratifiedKFold
 from retroprop.nn.loss import CrossEntropyLoss, MSELoss
 from retroprop.nn.module import Module
-from retroprop.optim.optimizer import check_count
 from retroprop.optim.registry import create
 from retroprop.parallel.executor import run_all
 from retroprop.parallel.seeding import task_seed, using_generator

@@ -77,7 +77,7 @@ def test_sigmoid_slope_against_torch_and_finite_differences(slope):
 def test_sigmoid_slope_default_is_pytorchs_and_bad_slopes_are_refused():
     assert nn.Sigmoid().slope == 1.0 and "slope=2.0" in repr(nn.Sigmoid(2))
     for slope in (0, -1, "2", True):
-        with pytest.raises(ValueError, match="slope must be a positive number"):
+        with pytest.raises(ValueError, match="slope must be a positive finite number"):
             nn.Sigmoid(slope)
 
 

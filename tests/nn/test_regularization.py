@@ -122,3 +122,15 @@ def test_batch_norm_errors():
         bn(np.ones((5, 3)))
     bn.eval()
     assert bn(np.ones((1, 4))).shape == (1, 4)  # population statistics: fine
+
+
+@pytest.mark.parametrize("make, attribute", [
+    (lambda v: nn.Dropout(np.float32(v)), "p"),
+    (lambda v: nn.GaussianNoise(np.float32(v)), "std"),
+    (lambda v: nn.Sigmoid(np.float32(v)), "slope"),
+])
+def test_layer_settings_take_numpy_numbers(make, attribute):
+    """They were refused ("must be in [0, 1), got 0.25"): NumPy numbers count as numbers,
+    as everywhere else (``retroprop.checks``)."""
+    layer = make(0.25)
+    assert getattr(layer, attribute) == 0.25 and type(getattr(layer, attribute)) is float

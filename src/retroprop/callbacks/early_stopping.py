@@ -8,7 +8,7 @@ from collections import OrderedDict
 import numpy as np
 
 from retroprop.callbacks.base import Logs, MonitorCallback
-from retroprop.optim.optimizer import check_count
+from retroprop.checks import check_count
 
 
 class EarlyStopping(MonitorCallback):

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from retroprop.callbacks.base import Callback, Logs, monitored
+from retroprop.checks import check_rate
 from retroprop.optim.lr_scheduler import Scheduler
-from retroprop.optim.optimizer import check_rate
 
 
 class LearningRateScheduler(Callback):

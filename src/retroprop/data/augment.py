@@ -18,7 +18,7 @@ from types import ModuleType
 import numpy as np
 
 from retroprop._optional import require
-from retroprop.optim.optimizer import check_lr, check_rate
+from retroprop.checks import check_lr, check_rate
 from retroprop.random import generator
 
 

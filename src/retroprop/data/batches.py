@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from retroprop.optim.optimizer import check_count
+from retroprop.checks import check_count
 from retroprop.random import generator
 
 SAMPLINGS = ("uniform", "class_balanced", "hard_examples")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from retroprop.optim.optimizer import check_count
+from retroprop.checks import check_count
 
 
 def _features(X: np.ndarray, where: str) -> np.ndarray:

@@ -9,7 +9,7 @@ from typing import cast
 
 import numpy as np
 
-from retroprop.optim.optimizer import check_count, check_range
+from retroprop.checks import check_count, check_range
 from retroprop.random import generator
 from retroprop.stacklevel import user_stacklevel
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from retroprop.checks import is_real
 from retroprop.datasets.loaders import (
     DIGITS_MAXIMUM,
     FASHION_MNIST_CLASSES,
@@ -18,7 +19,6 @@ from retroprop.datasets.loaders import (
     scale,
 )
 from retroprop.datasets.table import read_table
-from retroprop.optim.optimizer import is_real
 
 NAMES = ("digits", "mnist", "fashion-mnist")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from retroprop import nn
+from retroprop.checks import check_range
 from retroprop.datasets.loaders import DIGITS_MAXIMUM, load_digits, scale
 from retroprop.experiments.result import (
     ExperimentResult,
@@ -14,7 +15,6 @@ from retroprop.experiments.result import (
     check_positive,
 )
 from retroprop.optim.adam import Adam
-from retroprop.optim.optimizer import check_range
 from retroprop.random import manual_seed
 from retroprop.tensor.grad_mode import no_grad
 from retroprop.tensor.tensor import Tensor

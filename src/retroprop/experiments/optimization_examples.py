@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.checks import check_range
 from retroprop.experiments.result import (
     ExperimentResult,
     Panel,
@@ -16,7 +17,6 @@ from retroprop.experiments.result import (
 )
 from retroprop.nn.parameter import Parameter
 from retroprop.optim.minimize import minimize
-from retroprop.optim.optimizer import check_range
 from retroprop.optim.registry import create
 from retroprop.tensor.tensor import Tensor
 

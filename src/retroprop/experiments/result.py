@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from retroprop._optional import pyplot
-from retroprop.optim.optimizer import check_lr
+from retroprop.checks import check_lr
 from retroprop.tensor.tensor import Tensor
 from retroprop.train.arguments import count
 

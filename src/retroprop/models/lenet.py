@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from retroprop.checks import check_count
 from retroprop.models.mlp import activation_layer, default_init
 from retroprop.nn.container import Flatten, Sequential
 from retroprop.nn.conv import Conv2d
 from retroprop.nn.linear import Linear
 from retroprop.nn.module import Module
 from retroprop.nn.pooling import AvgPool2d, MaxPool2d
-from retroprop.optim.optimizer import check_count
 
 #: Padding of the first convolution for each image side it takes: both give C1 28×28.
 PADDING = {28: 2, 32: 0}

@@ -7,12 +7,12 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
+from retroprop.checks import check_count
 from retroprop.nn.activation import ELU, LeakyReLU, ReLU, get_activation
 from retroprop.nn.container import Sequential
 from retroprop.nn.dropout import Dropout
 from retroprop.nn.linear import Linear
 from retroprop.nn.module import Module
-from retroprop.optim.optimizer import check_count
 
 
 def activation_layer(activation: str | Module) -> Module:

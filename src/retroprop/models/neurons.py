@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.checks import check_lr
 from retroprop.models.estimator import LectureModel, as_examples, as_real_targets, as_targets
 from retroprop.models.perceptron import two_classes, with_bias_input
-from retroprop.optim.optimizer import check_lr
 from retroprop.train.arguments import count
 
 MODES = ("online", "batch")

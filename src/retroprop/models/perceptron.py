@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.checks import is_real
 from retroprop.models.estimator import LectureModel, as_examples, as_targets
-from retroprop.optim.optimizer import is_real
 from retroprop.train.arguments import count
 
 

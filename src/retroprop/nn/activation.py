@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from retroprop import ops
+from retroprop.checks import check_lr
 from retroprop.nn.module import Module
 from retroprop.ops import activation
 from retroprop.tensor.tensor import Tensor
@@ -48,8 +49,7 @@ class Sigmoid(Module):
 
     def __init__(self, slope: float = 1.0) -> None:
         super().__init__()
-        if isinstance(slope, bool) or not isinstance(slope, int | float) or not slope > 0:
-            raise ValueError(f"Sigmoid: slope must be a positive number, got {slope!r}")
+        check_lr(slope, "Sigmoid: slope")
         self.slope = float(slope)
 
     def forward(self, x: Tensor) -> Tensor:

@@ -26,6 +26,7 @@ import copy
 
 import numpy as np
 
+from retroprop.checks import check_range
 from retroprop.nn.container import Sequential
 from retroprop.nn.module import Array, Module
 from retroprop.nn.regularized import WeightLayer
@@ -66,8 +67,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, scale: str = "train") -> None:
         super().__init__()
-        if isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p < 1:
-            raise ValueError(f"Dropout: p (probability of dropping) must be in [0, 1), got {p!r}")
+        check_range(p, "Dropout: p (probability of dropping)", 0, 1)
         if scale not in SCALES:
             raise ValueError(f"Dropout: scale must be one of {SCALES}, got {scale!r}")
         self.p, self.scale = float(p), scale

@@ -7,9 +7,9 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from retroprop import ops
+from retroprop.checks import check_count, is_real
 from retroprop.nn.loss import CrossEntropyLoss, Loss
 from retroprop.nn.module import Module
-from retroprop.optim.optimizer import check_count, is_real
 from retroprop.tensor.tensor import Tensor
 
 

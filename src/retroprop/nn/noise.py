@@ -4,10 +4,9 @@ binary stochastic activities (``StochasticBinary``). Noise on the weights is the
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from retroprop.checks import check_rate
 from retroprop.nn.module import Module
 from retroprop.random import generator
 from retroprop.tensor.function import Function, Gradients
@@ -27,8 +26,7 @@ class GaussianNoise(Module):
 
     def __init__(self, std: float) -> None:
         super().__init__()
-        if isinstance(std, bool) or not isinstance(std, int | float) or not 0 <= std < math.inf:
-            raise ValueError(f"GaussianNoise: std must be a finite number >= 0, got {std!r}")
+        check_rate(std, "GaussianNoise: std")
         self.std = float(std)
 
     def noise(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from retroprop.optim.optimizer import Closure, Optimizer, check_lr, check_range, pair
+from retroprop.checks import check_lr, check_range, pair
+from retroprop.optim.optimizer import Closure, Optimizer
 
 
 class Adam(Optimizer):

@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.checks import check_count, check_lr, check_range
 from retroprop.optim import flat
 from retroprop.optim.full_batch import FullBatchOptimizer
-from retroprop.optim.optimizer import Closure, check_count, check_lr, check_range
+from retroprop.optim.optimizer import Closure
 from retroprop.stacklevel import user_stacklevel
 
 

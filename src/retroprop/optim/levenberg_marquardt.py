@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.checks import check_lr
 from retroprop.optim import flat
-from retroprop.optim.optimizer import Optimizer, check_lr
+from retroprop.optim.optimizer import Optimizer
 from retroprop.tensor.grad_mode import enable_grad, no_grad
 from retroprop.tensor.tensor import Tensor
 

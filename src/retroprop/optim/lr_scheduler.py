@@ -21,8 +21,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from retroprop.checks import check_count, check_rate, is_real
 from retroprop.optim.improvement import Improvement
-from retroprop.optim.optimizer import Optimizer, check_count, check_rate, is_real
+from retroprop.optim.optimizer import Optimizer
 
 
 class Scheduler:

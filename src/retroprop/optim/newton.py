@@ -9,9 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.checks import check_lr, check_range
 from retroprop.optim import flat
 from retroprop.optim.full_batch import FullBatchOptimizer
-from retroprop.optim.optimizer import Closure, check_lr, check_range
+from retroprop.optim.optimizer import Closure
 
 HESSIANS = ("exact", "cg")
 #: The damping above which a step that raises E is no longer solved again (each try

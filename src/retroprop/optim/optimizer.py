@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import numbers
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar
@@ -46,46 +45,6 @@ Closure = Callable[[], Any]
 
 #: The ways an optimizer's ``step`` can be called (see ``Optimizer.step_kind``).
 STEP_KINDS = ("gradient", "closure", "residuals")
-
-
-def is_real(value: Any) -> bool:
-    """Whether ``value`` is a real number (Python's or NumPy's), not a bool."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
-
-
-def check_lr(value: Any, name: str = "lr") -> None:
-    """A learning rate (or step size) must be a positive finite number."""
-    if not is_real(value) or not 0 < value < np.inf:
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-
-
-def check_rate(value: Any, name: str) -> None:
-    """A rate that a schedule sets must be a finite number >= 0 (0 stops the steps)."""
-    if not is_real(value) or not 0 <= value < np.inf:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-
-
-def check_count(value: Any, name: str, low: int = 1, also: str = "") -> None:
-    """An integer (Python's or NumPy's, not a bool) >= ``low``; ``also`` follows what the
-    error says is expected ("or None")."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        kind = "a positive integer" if low == 1 else f"an integer >= {low}"
-        raise ValueError(f"{name} must be {kind}{' ' + also if also else ''}, got {value!r}")
-
-
-def pair(value: Any, name: str) -> tuple[Any, Any]:
-    """``value`` as a tuple of two numbers, or a ValueError that names ``name``."""
-    if not isinstance(value, tuple | list) or len(value) != 2 or not all(map(is_real, value)):
-        raise ValueError(f"{name} must be a pair of numbers, got {value!r}")
-    return tuple(value)
-
-
-def check_range(value: Any, name: str, low: float, high: float, high_open: bool = True) -> None:
-    """``low <= value < high`` (or ``<= high``)."""
-    ok = is_real(value) and low <= value and (value < high if high_open else value <= high)
-    if not ok:
-        bracket = ")" if high_open else "]"
-        raise ValueError(f"{name} must be in [{low}, {high}{bracket}, got {value!r}")
 
 
 class Optimizer:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from retroprop.checks import check_lr, check_range
 from retroprop.optim.blas import axpby_, axpy_
-from retroprop.optim.optimizer import Closure, Optimizer, check_lr, check_range
+from retroprop.optim.optimizer import Closure, Optimizer
 
 
 class SGD(Optimizer):

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from retroprop.optim.optimizer import Closure, Optimizer, check_count, check_lr, check_range
+from retroprop.checks import check_count, check_lr, check_range
+from retroprop.optim.optimizer import Closure, Optimizer
 from retroprop.random import generator
 
 

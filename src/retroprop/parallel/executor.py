@@ -26,7 +26,7 @@ from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
-from retroprop.optim.optimizer import check_count
+from retroprop.checks import check_count
 
 INSTALL_HINT = "pip install retroprop[tune]"
 

@@ -25,13 +25,14 @@ import numpy as np
 from retroprop.callbacks.base import Callback, CallbackList
 from retroprop.callbacks.history import History
 from retroprop.callbacks.progress import ProgressBar, reporting_callbacks
+from retroprop.checks import check_count, is_real
 from retroprop.data.batches import SAMPLINGS, batch_indices
 from retroprop.nn.functional import all_finite, check_finite
 from retroprop.nn.loss import Loss
 from retroprop.nn.module import Module, evaluating
 from retroprop.nn.parameter import Parameter
 from retroprop.nn.utils import clip_grad_norm_, clip_grad_value_
-from retroprop.optim.optimizer import Optimizer, check_count, is_real
+from retroprop.optim.optimizer import Optimizer
 from retroprop.tensor.grad_mode import no_grad
 from retroprop.tensor.tensor import Tensor
 from retroprop.train.divergence import divergence_error

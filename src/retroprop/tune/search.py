@@ -23,6 +23,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from retroprop.checks import check_count
 from retroprop.model_selection import (
     TRAINING,
     check_cv,
@@ -36,7 +37,6 @@ from retroprop.model_selection import (
     is_classification,
     is_estimator,
 )
-from retroprop.optim.optimizer import check_count
 from retroprop.parallel.executor import INSTALL_HINT, check_executor, run_tasks
 from retroprop.parallel.seeding import task_seed, using_generator
 from retroprop.tune.result import TuneResult
