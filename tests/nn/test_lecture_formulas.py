@@ -1,0 +1,96 @@
+"""Formulas the lectures derive, checked on the layers and losses written out by hand:
+softmax with cross-entropy has gradient y - t, the binary cross-entropy of logistic
+regression, Gaussian noise on the inputs as an L2 penalty, tanh as a scaled logistic,
+and the variance argument Var[y] = n σ_w² σ_x² behind the initializers."""
+
+import numpy as np
+import pytest
+
+import retroprop as rp
+from retroprop import nn
+
+
+def softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+def test_softmax_cross_entropy_gradient_is_y_minus_t(reduction):
+    """Berzal, "Backpropagation", appendix "Softmax": C = -Σ_j t_j log y_j and
+    ∂C/∂z_i = y_i - t_i, for one-hot labels and for target probabilities."""
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(5, 4))
+    labels = np.array([0, 3, 1, 1, 2])
+    soft = rng.dirichlet(np.ones(4), size=5)
+    for target, t in ((labels, np.eye(4)[labels]), (soft, soft)):
+        logits = rp.Tensor(z, requires_grad=True, dtype=np.float64)
+        loss = nn.CrossEntropyLoss(reduction=reduction)(logits, target)
+        loss.backward()
+        scale = 1.0 if reduction == "sum" else 1.0 / len(z)
+        y = softmax(z)
+        assert loss.item() == pytest.approx(-(t * np.log(y)).sum() * scale, rel=1e-12)
+        np.testing.assert_allclose(logits.grad, (y - t) * scale, rtol=1e-10, atol=1e-14)
+
+
+def test_binary_cross_entropy_is_the_negative_log_likelihood_of_logistic_regression():
+    """Fuentes Pineda's E = -Σ {y log ŷ + (1 - y) log(1 - ŷ)} as ``reduction="sum"``, and
+    Berzal's logistic regression: ∂J/∂θ = Σ_i x_i (h_θ(x_i) - y_i)."""
+    rng = np.random.default_rng(1)
+    X, theta = rng.normal(size=(8, 3)), rng.normal(size=(1, 3))
+    y = np.array([[0.0], [1.0], [1.0], [0.0], [1.0], [0.0], [0.0], [1.0]])
+    h = 1 / (1 + np.exp(-X @ theta.T))
+    expected = -(y * np.log(h) + (1 - y) * np.log(1 - h)).sum()
+    ours = nn.BCELoss(reduction="sum")(rp.Tensor(h, dtype=np.float64), y)
+    assert ours.item() == pytest.approx(expected, rel=1e-12)
+    assert nn.BCELoss()(rp.Tensor(h, dtype=np.float64), y).item() == pytest.approx(
+        expected / len(y), rel=1e-12)  # PyTorch's default: the mean
+    neuron = nn.Linear(3, 1, bias=False, dtype=np.float64)
+    neuron.weight.data[...] = theta
+    J = nn.BCEWithLogitsLoss(reduction="sum")(neuron(rp.Tensor(X, dtype=np.float64)), y)
+    assert J.item() == pytest.approx(expected, rel=1e-12)
+    J.backward()
+    np.testing.assert_allclose(neuron.weight.grad, (X * (h - y)).sum(axis=0, keepdims=True),
+                               rtol=1e-10)
+
+
+def test_gaussian_noise_on_the_inputs_of_a_linear_unit_adds_sigma2_sum_w2():
+    """Berzal, "Ruido": with x_i + N(0, σ²) on the inputs of y = Σ w_i x_i,
+    E[(y_noisy - t)²] = (y - t)² + σ² Σ w_i²: the noise is an L2 penalty."""
+    w, sigma, n = np.array([0.5, -1.0, 2.0]), 0.3, 200_000
+    X = np.random.default_rng(2).normal(size=(n, 3))
+    t = X @ w + 0.2  # a residual y - t = -0.2 on every row
+    unit = nn.Linear(3, 1, bias=False, dtype=np.float64)
+    unit.weight.data[...] = w
+    model = nn.Sequential(nn.GaussianNoise(sigma), unit).train()
+    noisy = ((model(rp.Tensor(X, dtype=np.float64)).data[:, 0] - t) ** 2).mean()
+    clean = ((X @ w - t) ** 2).mean()
+    penalty = sigma ** 2 * (w ** 2).sum()  # 0.4725
+    s2 = penalty  # the variance of the noise that reaches y
+    standard_error = np.sqrt((4 * 0.2 ** 2 * s2 + 2 * s2 ** 2) / n)
+    assert abs(noisy - clean - penalty) < 5 * standard_error
+
+
+def test_tanh_is_a_scaled_and_shifted_logistic():
+    """Berzal, "Funciones de activación": tanh(x) = 2 logistic(2x) - 1."""
+    v = rp.Tensor(np.linspace(-6, 6, 101), dtype=np.float64)
+    np.testing.assert_allclose(nn.Tanh()(v).data, 2 * nn.Sigmoid()(v * 2).data - 1,
+                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(nn.Tanh()(v).data, 2 * nn.Sigmoid(slope=2)(v).data - 1,
+                               rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize(("init", "weight_variance"), [
+    (rp.init.normal(std=0.05), 0.05 ** 2),
+    (rp.init.lecun_normal(), 1 / 400),  # σ_w = 1/√n keeps Var[y] = σ_x²
+])
+def test_variance_of_a_layer_output_is_n_sigma_w2_sigma_x2(init, weight_variance):
+    """Moreno, "Inicialización en capa totalmente conectada": with x_k ~ N(0, σ_x²) and
+    w_ik ~ N(0, σ_w²), y = W x has Var[y_i] = n σ_w² σ_x², n the fan-in (not the fan-out,
+    300 here)."""
+    n, sigma_x = 400, 2.0
+    layer = nn.Linear(n, 300, bias=False, init=init, dtype=np.float64)
+    x = np.random.default_rng(3).normal(scale=sigma_x, size=(2000, n))
+    y = layer(rp.Tensor(x, dtype=np.float64)).data
+    assert abs(y.mean()) < 0.05 * np.sqrt(n * weight_variance) * sigma_x
+    assert y.var() == pytest.approx(n * weight_variance * sigma_x ** 2, rel=0.05)
