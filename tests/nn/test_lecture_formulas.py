@@ -94,3 +94,28 @@ def test_variance_of_a_layer_output_is_n_sigma_w2_sigma_x2(init, weight_variance
     y = layer(rp.Tensor(x, dtype=np.float64)).data
     assert abs(y.mean()) < 0.05 * np.sqrt(n * weight_variance) * sigma_x
     assert y.var() == pytest.approx(n * weight_variance * sigma_x ** 2, rel=0.05)
+
+
+@pytest.mark.parametrize("p", [0.5, 0.3])
+def test_dropout_weight_scaling_is_the_geometric_mean_of_all_sub_networks(p):
+    """Berzal, "Dropout & model averaging": with one hidden layer of H units and a softmax
+    output, scaling the outgoing weights by the keep probability P = 1 - p (w/2 for
+    p = 0.5) gives exactly the renormalized geometric mean of the predictions of the 2^H
+    sub-networks, each weighted by the probability of its mask."""
+    import itertools
+
+    hidden, keep = 6, 1 - p
+    model = nn.Sequential(nn.Linear(3, hidden, dtype=np.float64), nn.Tanh(),
+                          nn.Dropout(p, scale="inference"),
+                          nn.Linear(hidden, 4, dtype=np.float64), nn.Softmax())
+    x = np.random.default_rng(4).normal(size=(5, 3))
+    h = model[1](model[0](rp.Tensor(x, dtype=np.float64))).data
+    W, b = model[3].weight.data, model[3].bias.data
+    log_mean = np.zeros((5, 4))
+    for mask in itertools.product((0.0, 1.0), repeat=hidden):
+        m = np.array(mask)
+        probability = keep ** m.sum() * (1 - keep) ** (hidden - m.sum())
+        log_mean += probability * np.log(softmax((h * m) @ W.T + b))
+    geometric = np.exp(log_mean) / np.exp(log_mean).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(model.eval()(x).data, geometric, rtol=1e-10)
+    np.testing.assert_allclose(nn.scale_for_inference(model)(x).data, geometric, rtol=1e-10)
