@@ -119,3 +119,27 @@ def test_dropout_weight_scaling_is_the_geometric_mean_of_all_sub_networks(p):
     geometric = np.exp(log_mean) / np.exp(log_mean).sum(axis=1, keepdims=True)
     np.testing.assert_allclose(model.eval()(x).data, geometric, rtol=1e-10)
     np.testing.assert_allclose(nn.scale_for_inference(model)(x).data, geometric, rtol=1e-10)
+
+
+def test_backpropagation_equations_on_the_4_2_2_1_network():
+    """Tobón & Aguirre's network f¹ = σ(W¹x + b¹) ∈ R², f² = σ(W²f¹ + b²) ∈ R²,
+    y = σ(W³f² + b³) ∈ R, with E = ½ (t - y)², its gradients by Berzal's equations
+    ("Propagación de errores"): ∂E/∂y = -(t - y), ∂E/∂z_j = y_j(1 - y_j) ∂E/∂y_j,
+    ∂E/∂y_i = Σ_j w_ij ∂E/∂z_j, ∂E/∂w_ij = y_i ∂E/∂z_j; against the engine's."""
+    layers = [nn.Linear(4, 2, dtype=np.float64), nn.Linear(2, 2, dtype=np.float64),
+              nn.Linear(2, 1, dtype=np.float64)]
+    model = nn.Sequential(layers[0], nn.Sigmoid(), layers[1], nn.Sigmoid(), layers[2],
+                          nn.Sigmoid())
+    x, t = np.array([0.5, -1.0, 2.0, 0.3]), np.array([1.0])
+    nn.QuadraticLoss()(model(rp.Tensor(x[None], dtype=np.float64)), t[None]).backward()
+    activities = [x]
+    for layer in layers:  # the forward pass, by hand
+        z = layer.weight.data @ activities[-1] + layer.bias.data
+        activities.append(1 / (1 + np.exp(-z)))
+    dE_dy = -(t - activities[-1])
+    for layer, below, y in zip(reversed(layers), reversed(activities[:-1]),
+                               reversed(activities[1:]), strict=True):
+        dE_dz = y * (1 - y) * dE_dy
+        np.testing.assert_allclose(layer.weight.grad, np.outer(dE_dz, below), rtol=1e-10)
+        np.testing.assert_allclose(layer.bias.grad, dE_dz, rtol=1e-10)  # input +1
+        dE_dy = layer.weight.data.T @ dE_dz
