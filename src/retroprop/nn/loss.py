@@ -98,10 +98,11 @@ class QuadraticLoss(MSELoss):
 
     * ``reduction="sum"`` (default): E = ½ Σ_n Σ_j (t_nj - y_nj)², the error of the delta
       rule and of backpropagation in Berzal, "Backpropagation" (Granada), "La regla delta"
-      and "Backpropagation", and in Tobón & Aguirre, "Redes Neuronales Artificiales" (UNAL);
-      ∂E/∂y = y - t, so the lectures' η carries over unchanged.
+      and "Backpropagation"; ∂E/∂y = y - t, so the lectures' η carries over unchanged.
     * ``reduction="mean"``: J = 1/(2m) Σ_n ‖t_n - y_n‖², the mean over the m examples (rows)
-      of the sum over the outputs (Berzal, "Weight decay"; add λ/2 Σ w² with an L2 penalty).
+      of the sum over the outputs (Berzal, "Weight decay"; add λ/2 Σ w² with an L2 penalty);
+      Tobón & Aguirre's cost C = (1/N) Σ_n H(y_n, g(x_n)) (UNAL, "Gradiente descendiente")
+      with the per-example loss H = ½ ‖y_n - g(x_n)‖².
     * ``reduction="none"``: ½ (t - y)² element by element.
 
     :class:`MSELoss` keeps PyTorch's (1/n) Σ (y - t)² over all elements, without the ½.
