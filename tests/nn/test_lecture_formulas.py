@@ -143,3 +143,14 @@ def test_backpropagation_equations_on_the_4_2_2_1_network():
         np.testing.assert_allclose(layer.weight.grad, np.outer(dE_dz, below), rtol=1e-10)
         np.testing.assert_allclose(layer.bias.grad, dE_dz, rtol=1e-10)  # input +1
         dE_dy = layer.weight.data.T @ dE_dz
+
+
+def test_linear_is_morenos_design_matrix_with_the_bias_as_column_zero():
+    """Moreno, "Capa totalmente conectada": Y = [1 X] W̃ᵀ, the bias in column 0 of W̃."""
+    layer = nn.Linear(4, 6, dtype=np.float64)
+    layer.bias.data[...] = np.arange(6.0)
+    X = np.random.default_rng(5).normal(size=(3, 4))
+    W_tilde = np.column_stack([layer.bias.data, layer.weight.data])  # (6, 1 + 4)
+    expected = np.column_stack([np.ones(3), X]) @ W_tilde.T
+    np.testing.assert_allclose(layer(rp.Tensor(X, dtype=np.float64)).data, expected,
+                               rtol=1e-12)
