@@ -90,6 +90,31 @@ def test_vsgd_gathers_statistics_during_its_slow_start():
     assert not np.array_equal(w.data, start)
 
 
+def test_vsgd_first_step_after_the_slow_start_is_the_rate_g2_over_h_v():
+    """After n0 = 3 steps on E = ½ Σ c_i w_i² (curvature c, a constant gradient g = c w
+    while the weights wait): ḡ = g, v̄ = C g², h̄ = C c with C = 2, τ = n0. The next step
+    averages with weight 1/τ, ḡ² / v̄ = 3/5, and moves by η* g with η* = ḡ² / (h̄ v̄),
+    then τ ← (1 - ḡ²/v̄) τ + 1 (Schaul, Zhang and LeCun 2013, "No more pesky learning
+    rates", in Berzal's lecture)."""
+    curvature = np.array([1.0, 4.0])
+    w = rp.nn.Parameter(np.array([1.0, -2.0]))
+    optimizer = rp.optim.VSGD([w], warmup=3, overestimate=2.0)
+    closure = closure_for(optimizer, lambda x: 0.5 * (const(curvature) * x * x).sum(), w)
+    start = w.data.copy()
+    for _ in range(4):
+        optimizer.step(closure)
+    g = curvature * start
+    g_avg = g                                   # the same g every step
+    v_avg = 2 * g * g + (g * g - 2 * g * g) / 3  # (5/3) g²
+    h_avg = 2 * curvature + (curvature - 2 * curvature) / 3  # (5/3) c
+    rate = g_avg ** 2 / (h_avg * v_avg)          # η* = ḡ² / (h̄ v̄) = (3/5) / h̄
+    state = optimizer.state[w]
+    np.testing.assert_allclose(state["rate"], rate, rtol=1e-6)
+    np.testing.assert_allclose(state["rate"], [0.36, 0.09], rtol=1e-6)
+    np.testing.assert_allclose(w.data, start - rate * g, rtol=1e-6)
+    np.testing.assert_allclose(state["tau"], (1 - 3 / 5) * 3 + 1, rtol=1e-6)
+
+
 @pytest.mark.parametrize("norm_type", [1.0, 2.0, np.inf])
 def test_clip_grad_norm_matches_torch(norm_type):
     rng = np.random.default_rng(0)

@@ -20,7 +20,8 @@ from retroprop.tensor.tensor import Tensor
 
 
 class Step(Module):
-    """φ(v) = 1 if v >= 0 else 0: the McCulloch–Pitts threshold unit. Gradient 0 everywhere
+    """φ(v) = 1 if v >= 0 else 0: the McCulloch–Pitts threshold unit (Berzal,
+    "Backpropagation", Granada, "Perceptrones"). Gradient 0 everywhere
     (undefined at 0): train it with the perceptron rule, not backpropagation."""
 
     def forward(self, x: Tensor) -> Tensor:
@@ -31,7 +32,9 @@ class Step(Module):
 
 
 class Sign(Module):
-    """φ(v) = sgn(v) ∈ {-1, 0, +1}. Gradient 0 everywhere (undefined at 0)."""
+    """φ(v) = sgn(v) ∈ {-1, 0, +1} (FAMAF clase 21, "Signo"). Gradient 0 everywhere
+    (undefined at 0). The perceptron of Haykin's table 1.1 (in Berzal) maps 0 to -1
+    instead: :func:`retroprop.models.perceptron.sgn`."""
 
     def forward(self, x: Tensor) -> Tensor:
         return ops.sign(x)
@@ -63,7 +66,9 @@ class Sigmoid(Module):
 
 
 class Tanh(Module):
-    """φ(v) = tanh v, in (-1, 1)."""
+    """φ(v) = tanh v = (eᵛ - e⁻ᵛ)/(eᵛ + e⁻ᵛ), in (-1, 1); tanh(v) = 2·logistic(2v) - 1, a
+    symmetric sigmoid that usually converges faster than the logistic (Berzal,
+    "Backpropagation", Granada, "Funciones de activación")."""
 
     def forward(self, x: Tensor) -> Tensor:
         return ops.tanh(x)
@@ -98,7 +103,9 @@ class TanhLinear(Module):
 
 
 class ReLU(Module):
-    """φ(v) = max(0, v)."""
+    """φ(v) = max(0, v): v if v >= 0, else 0 (Berzal, "Backpropagation", Granada, "ReLU";
+    FAMAF clase 21 and Fuentes Pineda, UNAM: a non-saturating activation against vanishing
+    gradients). φ'(0) is taken as 0, as PyTorch."""
 
     def forward(self, x: Tensor) -> Tensor:
         return ops.relu(x)
@@ -111,7 +118,8 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
-    """φ(v) = v for v > 0, else negative_slope·v."""
+    """φ(v) = v for v > 0, else negative_slope·v (FAMAF clase 21, "Leaky ReLU"); the
+    default slope 0.01 is PyTorch's."""
 
     config_attributes = ("negative_slope",)
 
@@ -132,7 +140,8 @@ class LeakyReLU(Module):
 
 
 class ELU(Module):
-    """φ(v) = v for v > 0, else α(eᵛ - 1)."""
+    """φ(v) = v for v > 0, else α(eᵛ - 1) (FAMAF clase 21, "ELU"); α = 1 by default, as
+    PyTorch."""
 
     config_attributes = ("alpha",)
 
@@ -153,7 +162,9 @@ class ELU(Module):
 
 
 class Softmax(Module):
-    """φ(v)_i = e^(v_i) / Σ_j e^(v_j) along ``dim``."""
+    """φ(v)_i = e^(v_i) / Σ_j e^(v_j) along ``dim`` (Berzal, "Backpropagation", appendix
+    "Softmax": ∂y_i/∂z_i = y_i(1 - y_i); Moreno, Zacatecas, "Softmax"). For training,
+    :class:`~retroprop.nn.CrossEntropyLoss` fuses it with the loss."""
 
     config_attributes = ("dim",)
 

@@ -23,7 +23,9 @@ class Linear(WeightLayer):
 
     The lectures write one unit as y_k = φ(Σ_j w_kj x_j + b_k), the bias
     b_k being the weight of a fixed input +1 (Berzal); a batch of rows x
-    of shape (N, in_features) gives y of shape (N, out_features).
+    of shape (N, in_features) gives y of shape (N, out_features). Moreno
+    (Zacatecas, "Capa totalmente conectada") keeps the bias as column 0 of
+    one matrix, Y = [1 X] W̃ᵀ with W̃ = [b | W]: the same numbers.
 
     Parameters
     ----------

@@ -98,10 +98,11 @@ class QuadraticLoss(MSELoss):
 
     * ``reduction="sum"`` (default): E = ½ Σ_n Σ_j (t_nj - y_nj)², the error of the delta
       rule and of backpropagation in Berzal, "Backpropagation" (Granada), "La regla delta"
-      and "Backpropagation", and in Tobón & Aguirre, "Redes Neuronales Artificiales" (UNAL);
-      ∂E/∂y = y - t, so the lectures' η carries over unchanged.
+      and "Backpropagation"; ∂E/∂y = y - t, so the lectures' η carries over unchanged.
     * ``reduction="mean"``: J = 1/(2m) Σ_n ‖t_n - y_n‖², the mean over the m examples (rows)
-      of the sum over the outputs (Berzal, "Weight decay"; add λ/2 Σ w² with an L2 penalty).
+      of the sum over the outputs (Berzal, "Weight decay"; add λ/2 Σ w² with an L2 penalty);
+      Tobón & Aguirre's cost C = (1/N) Σ_n H(y_n, g(x_n)) (UNAL, "Gradiente descendiente")
+      with the per-example loss H = ½ ‖y_n - g(x_n)‖².
     * ``reduction="none"``: ½ (t - y)² element by element.
 
     :class:`MSELoss` keeps PyTorch's (1/n) Σ (y - t)² over all elements, without the ½.
@@ -147,7 +148,15 @@ class _BinaryLoss(Loss):
 
 
 class BCELoss(_BinaryLoss):
-    """Binary cross-entropy of probabilities (after a sigmoid)."""
+    """Binary cross-entropy of probabilities ŷ (after a sigmoid) against targets y in [0, 1]:
+
+        E = -Σ_i [y_i log ŷ_i + (1 - y_i) log(1 - ŷ_i)]
+
+    the loss of Fuentes Pineda, UNAM, "Penalización por norma ℓ1 y ℓ2" (before its
+    penalty), and Berzal's J(θ) = -log L(θ) of logistic regression ("Softmax: una
+    interpretación alternativa"). Both write the sum (``reduction="sum"``); the default,
+    ``"mean"``, divides by the number of elements, as ``torch.nn.BCELoss``.
+    """
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.binary_cross_entropy(input, target, self.reduction)
@@ -157,7 +166,10 @@ class BCELoss(_BinaryLoss):
 
 
 class BCEWithLogitsLoss(_BinaryLoss):
-    """Binary cross-entropy from logits: sigmoid and loss fused, stable for large |z|."""
+    """Binary cross-entropy of ŷ = σ(z) from the logits z: sigmoid and loss fused, stable
+    for large |z|. Its gradient is ∂E/∂z = ŷ - y (``reduction="sum"``), so that Berzal's
+    logistic regression, z = θᵀx, has ∂J/∂θ = Σ_i x_i (h_θ(x_i) - y_i) ("Softmax: una
+    interpretación alternativa"). Mean over the elements by default, as PyTorch."""
 
     threshold = 0.0
 
@@ -169,7 +181,14 @@ class BCEWithLogitsLoss(_BinaryLoss):
 
 
 class CrossEntropyLoss(Loss):
-    """Softmax and categorical cross-entropy fused; its gradient is y - t (Fuentes Pineda).
+    """Softmax and categorical cross-entropy fused (Berzal, "Backpropagation" (Granada),
+    appendix "Softmax"): y_i = e^(z_i) / Σ_j e^(z_j), C = -Σ_j t_j log y_j, and
+
+        ∂C/∂z_i = y_i - t_i
+
+    (the slope of C compensates the small slope of the softmax). With ``reduction="sum"``
+    the gradient is exactly y - t; the default, ``"mean"`` (PyTorch's), divides it by the
+    number of examples N.
 
     The input is logits (N, C) (no softmax layer before it); the target is
     integer labels (N,) or probabilities (N, C) whose rows sum to 1.
