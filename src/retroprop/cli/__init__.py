@@ -186,7 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, TypeError, FileNotFoundError, OSError, ImportError) as error:
         print(f"retroprop: error: {error}", file=sys.stderr)
         return 2
-    except RuntimeError as error:  # every fold or trial failed: its first line, no traceback
+    except (RuntimeError, FloatingPointError) as error:
+        # every fold or trial failed, or the training diverged: its first line, no traceback
         first_line = str(error).partition("\n")[0]
         print(f"retroprop: error: {first_line}", file=sys.stderr)
         return 1
