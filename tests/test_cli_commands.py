@@ -1,8 +1,12 @@
 """The commands besides ``retroprop train`` on bad input: one line on stderr, exit status
 2 for a usage error or a file that cannot be used, 1 for a failure, never a traceback."""
 
+import shutil
 import subprocess
 import sys
+
+import numpy as np
+import pytest
 
 from retroprop.cli import main
 
@@ -19,3 +23,34 @@ def test_a_diverged_training_is_one_line_and_status_1(tmp_path, capsys):
                  "--output", str(tmp_path / "run")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("retroprop: error: fit: training diverged") and err.count("\n") == 1
+
+
+def _trained(folder):
+    assert main(["train", "--epochs", "1", "--hidden", "8", "--verbose", "0",
+                 "--output", str(folder)]) == 0
+    return folder
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    return _trained(tmp_path_factory.mktemp("runs") / "run")
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (lambda data: data[:300], "is corrupt or not a predictions file of retroprop train"),
+    (lambda data: b"junk\n", "is corrupt or not a predictions file of retroprop train"),
+    (None, "lacks ['wrong_images', 'wrong_index', 'y_pred']"),
+])
+def test_report_on_a_broken_predictions_file(run_dir, tmp_path, capsys, content, message):
+    folder = tmp_path / "copy"
+    shutil.copytree(run_dir, folder)
+    if content is None:
+        np.savez(folder / "predictions.npz", y_true=np.arange(3))
+    else:
+        path = folder / "predictions.npz"
+        path.write_bytes(content(path.read_bytes()))
+    capsys.readouterr()
+    assert main(["report", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("retroprop: error: report: ") and message in err
+    assert err.count("\n") == 1
