@@ -54,3 +54,23 @@ def test_report_on_a_broken_predictions_file(run_dir, tmp_path, capsys, content,
     err = capsys.readouterr().err
     assert err.startswith("retroprop: error: report: ") and message in err
     assert err.count("\n") == 1
+
+
+def test_export_refuses_to_write_over_the_model_it_exports(run_dir, tmp_path, capsys):
+    pytest.importorskip("onnx")
+    folder = tmp_path / "copy"
+    shutil.copytree(run_dir, folder)
+    before = (folder / "model.rpz").read_bytes()
+    capsys.readouterr()
+    assert main(["export", str(folder), "--onnx", str(folder / "model.rpz")]) == 2
+    assert "--onnx" in (err := capsys.readouterr().err) and "is the model file being" in err
+    assert (folder / "model.rpz").read_bytes() == before
+
+
+def test_export_refuses_an_empty_input_shape(run_dir, tmp_path, capsys):
+    pytest.importorskip("onnx")
+    assert main(["export", str(run_dir), "--onnx", str(tmp_path / "m.onnx"),
+                 "--input-shape", ""]) == 2
+    assert "--input-shape must be integers separated by commas, got ''" in \
+        capsys.readouterr().err
+    assert not (tmp_path / "m.onnx").exists()
