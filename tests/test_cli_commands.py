@@ -74,3 +74,17 @@ def test_export_refuses_an_empty_input_shape(run_dir, tmp_path, capsys):
     assert "--input-shape must be integers separated by commas, got ''" in \
         capsys.readouterr().err
     assert not (tmp_path / "m.onnx").exists()
+
+
+@pytest.mark.parametrize("flags", [["--quick"], ["--output", "."], ["--rounds", "1"],
+                                   ["--threads", "1"], ["--samples", "10"]])
+def test_bench_outside_the_table_refuses_the_table_flags(flags, capsys, monkeypatch):
+    import retroprop.bench.optimizers
+
+    def run():
+        raise AssertionError("the full optimizers benchmark ran")
+
+    monkeypatch.setattr(retroprop.bench.optimizers, "run", run)
+    assert main(["bench", "optimizers", *flags]) == 2
+    err = capsys.readouterr().err
+    assert f"bench optimizers runs at its own fixed size and prints its report; {flags[0]}" in err

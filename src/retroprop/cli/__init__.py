@@ -109,7 +109,7 @@ def parser() -> argparse.ArgumentParser:
                             "tune: a 20-trial random search, serial and on 2 processes")
     bench.add_argument("--quick", action="store_true",
                        help="tiny sizes and random data: checks that the benchmarks run")
-    bench.add_argument("--output", default=".", help="folder for the result files (default .)")
+    bench.add_argument("--output", help="folder for the result files (default .)")
     bench.add_argument("--threads", type=int, help="BLAS and PyTorch threads (default: "
                        "NumPy's BLAS's current count)")
     bench.add_argument("--rounds", type=int, help="timed rounds after the warm-up round "
@@ -179,10 +179,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             evaluate(args.model, args.dataset)
         else:
             from retroprop.bench.settings import Settings
+            from retroprop.bench.suite import EXTRAS, TABLE
             from retroprop.bench.suite import main as bench
 
+            if args.name in EXTRAS:  # each runs as it is and prints its own report
+                given = [flag for flag, value in (
+                    ("--quick", args.quick), ("--output", args.output),
+                    ("--threads", args.threads), ("--rounds", args.rounds),
+                    ("--samples", args.samples)) if value not in (None, False)]
+                if given:
+                    raise ValueError(f"bench {args.name} runs at its own fixed size and prints "
+                                     f"its report; {', '.join(given)} apply to the table's "
+                                     f"benchmarks (all, {', '.join(TABLE)})")
             return bench(args.name, Settings(args.quick, args.rounds, args.samples),
-                         args.output, args.threads)
+                         args.output or ".", args.threads)
     except (ValueError, TypeError, FileNotFoundError, OSError, ImportError) as error:
         print(f"retroprop: error: {error}", file=sys.stderr)
         return 2
