@@ -88,3 +88,26 @@ def test_bench_outside_the_table_refuses_the_table_flags(flags, capsys, monkeypa
     assert main(["bench", "optimizers", *flags]) == 2
     err = capsys.readouterr().err
     assert f"bench optimizers runs at its own fixed size and prints its report; {flags[0]}" in err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["delta_rul"], "unknown experiment 'delta_rul' (did you mean delta-rule?); known: "),
+    (["Vanishing_Gradients"], "(did you mean vanishing-gradients?)"),
+    (["delta-rule", "--epochs", "0"], "experiment delta-rule: --epochs must be at least 1, got 0"),
+])
+def test_experiment_names_close_names_and_checks_epochs(args, message, capsys, monkeypatch):
+    def run(*args, **kwargs):
+        raise AssertionError("the experiment ran")
+
+    monkeypatch.setattr("retroprop.experiments.run", run)
+    assert main(["experiment", *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_experiment_checks_its_output_folder_before_running(run_dir, capsys, monkeypatch):
+    def run(*args, **kwargs):
+        raise AssertionError("the experiment ran")
+
+    monkeypatch.setattr("retroprop.experiments.run", run)
+    assert main(["experiment", "delta-rule", "--output", str(run_dir / "model.rpz")]) == 2
+    assert "model.rpz" in capsys.readouterr().err

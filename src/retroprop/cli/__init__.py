@@ -154,10 +154,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from retroprop import experiments
             from retroprop.callbacks.progress import reporting_fits
 
+            check_experiment(args.name, args.epochs)
+            Path(args.output).mkdir(parents=True, exist_ok=True)  # before the (slow) run
             with reporting_fits(args.name):
                 result = experiments.run(args.name, epochs=args.epochs)
             print(result.table())
-            Path(args.output).mkdir(parents=True, exist_ok=True)
             figure = Path(args.output) / f"{args.name}.png"
             result.plot(figure)
             print(f"figure saved to {figure}")
@@ -204,6 +205,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130  # what has been saved and how to go on was printed where it stopped
     return 0
+
+
+def check_experiment(name: str, epochs: int | None) -> None:
+    """An unknown experiment names the close ones; ``--epochs`` is at least 1."""
+    import difflib
+
+    from retroprop.experiments import EXPERIMENTS
+
+    if name not in EXPERIMENTS:
+        close = difflib.get_close_matches(name.lower().replace("_", "-"), EXPERIMENTS, n=3)
+        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+        raise ValueError(f"unknown experiment {name!r}{hint}; known: {', '.join(EXPERIMENTS)}")
+    if epochs is not None and epochs < 1:
+        raise ValueError(f"experiment {name}: --epochs must be at least 1, got {epochs}")
 
 
 def resumed_config(args: argparse.Namespace, flags: dict[str, Any]) -> TrainConfig:
