@@ -184,13 +184,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             from retroprop.bench.suite import main as bench
 
             if args.name in EXTRAS:  # each runs as it is and prints its own report
-                given = [flag for flag, value in (
-                    ("--quick", args.quick), ("--output", args.output),
+                flags_given = [flag for flag, value in (
+                    ("--quick", args.quick or None), ("--output", args.output),
                     ("--threads", args.threads), ("--rounds", args.rounds),
-                    ("--samples", args.samples)) if value not in (None, False)]
-                if given:
+                    ("--samples", args.samples)) if value is not None]
+                if flags_given:
                     raise ValueError(f"bench {args.name} runs at its own fixed size and prints "
-                                     f"its report; {', '.join(given)} apply to the table's "
+                                     f"its report; {', '.join(flags_given)} apply to the table's "
                                      f"benchmarks (all, {', '.join(TABLE)})")
             return bench(args.name, Settings(args.quick, args.rounds, args.samples),
                          args.output or ".", args.threads)
