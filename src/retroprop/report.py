@@ -18,6 +18,8 @@ import numpy as np
 from retroprop._optional import pyplot
 from retroprop.atomic import atomic_write
 from retroprop.datasets.files import NAMES
+from retroprop.errors import DataFileError
+from retroprop.safe_npz import read_npz
 from retroprop.serialization import load, read_metadata
 from retroprop.train.metrics import confusion_matrix
 from retroprop.viz.curves import curve_names, epoch_axis
@@ -32,6 +34,16 @@ def save_predictions(folder: str | Path, y_true: np.ndarray, y_pred: np.ndarray,
     wrong = np.flatnonzero(y_true != y_pred)[:limit]
     np.savez(Path(folder) / PREDICTIONS, y_true=y_true, y_pred=y_pred,
              wrong_index=wrong, wrong_images=images[wrong])
+
+
+def _predictions(path: Path) -> dict[str, np.ndarray]:
+    """The arrays that :func:`save_predictions` wrote, read as untrusted data."""
+    arrays = read_npz(path, where="report: ", kind="predictions file of retroprop train")
+    missing = sorted({"y_true", "y_pred", "wrong_index", "wrong_images"} - set(arrays))
+    if missing:
+        raise DataFileError(f"report: {path} lacks {missing}; it is not a predictions file "
+                            "of retroprop train")
+    return arrays
 
 
 def _png(figure: Any) -> str:
@@ -130,7 +142,7 @@ def _figures(folder: Path, metadata: dict[str, Any]) -> list[tuple[str, str]]:
         axis.legend(fontsize=8)
         figures.append(("Gradient norms per layer", _img("Gradient norms", _png(figure))))
 
-    predictions = np.load(folder / PREDICTIONS, allow_pickle=False)
+    predictions = _predictions(folder / PREDICTIONS)
     matrix = confusion_matrix(predictions["y_true"], predictions["y_pred"],
                               num_classes=metadata.get("classes"))
     classes = metadata.get("class_names") or [str(i) for i in range(len(matrix))]

@@ -109,7 +109,7 @@ def parser() -> argparse.ArgumentParser:
                             "tune: a 20-trial random search, serial and on 2 processes")
     bench.add_argument("--quick", action="store_true",
                        help="tiny sizes and random data: checks that the benchmarks run")
-    bench.add_argument("--output", default=".", help="folder for the result files (default .)")
+    bench.add_argument("--output", help="folder for the result files (default .)")
     bench.add_argument("--threads", type=int, help="BLAS and PyTorch threads (default: "
                        "NumPy's BLAS's current count)")
     bench.add_argument("--rounds", type=int, help="timed rounds after the warm-up round "
@@ -154,10 +154,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from retroprop import experiments
             from retroprop.callbacks.progress import reporting_fits
 
+            check_experiment(args.name, args.epochs)
+            Path(args.output).mkdir(parents=True, exist_ok=True)  # before the (slow) run
             with reporting_fits(args.name):
                 result = experiments.run(args.name, epochs=args.epochs)
             print(result.table())
-            Path(args.output).mkdir(parents=True, exist_ok=True)
             figure = Path(args.output) / f"{args.name}.png"
             result.plot(figure)
             print(f"figure saved to {figure}")
@@ -179,20 +180,45 @@ def main(argv: Sequence[str] | None = None) -> int:
             evaluate(args.model, args.dataset)
         else:
             from retroprop.bench.settings import Settings
+            from retroprop.bench.suite import EXTRAS, TABLE
             from retroprop.bench.suite import main as bench
 
+            if args.name in EXTRAS:  # each runs as it is and prints its own report
+                flags_given = [flag for flag, value in (
+                    ("--quick", args.quick or None), ("--output", args.output),
+                    ("--threads", args.threads), ("--rounds", args.rounds),
+                    ("--samples", args.samples)) if value is not None]
+                if flags_given:
+                    raise ValueError(f"bench {args.name} runs at its own fixed size and prints "
+                                     f"its report; {', '.join(flags_given)} apply to the table's "
+                                     f"benchmarks (all, {', '.join(TABLE)})")
             return bench(args.name, Settings(args.quick, args.rounds, args.samples),
-                         args.output, args.threads)
+                         args.output or ".", args.threads)
     except (ValueError, TypeError, FileNotFoundError, OSError, ImportError) as error:
         print(f"retroprop: error: {error}", file=sys.stderr)
         return 2
-    except RuntimeError as error:  # every fold or trial failed: its first line, no traceback
+    except (RuntimeError, FloatingPointError) as error:
+        # every fold or trial failed, or the training diverged: its first line, no traceback
         first_line = str(error).partition("\n")[0]
         print(f"retroprop: error: {first_line}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130  # what has been saved and how to go on was printed where it stopped
     return 0
+
+
+def check_experiment(name: str, epochs: int | None) -> None:
+    """An unknown experiment names the close ones; ``--epochs`` is at least 1."""
+    import difflib
+
+    from retroprop.experiments import EXPERIMENTS
+
+    if name not in EXPERIMENTS:
+        close = difflib.get_close_matches(name.lower().replace("_", "-"), EXPERIMENTS, n=3)
+        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+        raise ValueError(f"unknown experiment {name!r}{hint}; known: {', '.join(EXPERIMENTS)}")
+    if epochs is not None and epochs < 1:
+        raise ValueError(f"experiment {name}: --epochs must be at least 1, got {epochs}")
 
 
 def resumed_config(args: argparse.Namespace, flags: dict[str, Any]) -> TrainConfig:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 
@@ -27,7 +28,7 @@ def input_shape(model: Any, metadata: dict[str, Any], given: str | None) -> list
     ``in_features`` of a ``Linear`` layer that comes before any ``Conv2d`` or ``Flatten``."""
     from retroprop import nn
 
-    if given:
+    if given is not None:
         try:
             return [int(d) for d in given.split(",")]
         except ValueError:
@@ -51,6 +52,10 @@ def run(args: argparse.Namespace) -> None:
 
     path = model_file(args.model)
     model = rp.load(path)
+    target = Path(args.onnx)
+    if target.exists() and target.samefile(path):
+        raise ValueError(f"export: --onnx {args.onnx} is the model file being exported; "
+                         "choose another path (e.g. model.onnx)")
     shape = input_shape(model, read_metadata(path), args.input_shape)
     rp.onnx.export(model, args.onnx, shape)
     print(f"wrote {args.onnx}: input 'input' of shape (N, {', '.join(map(str, shape))})")

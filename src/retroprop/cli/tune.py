@@ -71,6 +71,42 @@ def read_config(path: str | Path) -> dict[str, Any]:
     return config
 
 
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_search(search: dict[str, Any], path: str | Path, workers: int | None) -> None:
+    """Check the [search] values and ``--workers`` by the names the user wrote, before
+    anything is loaded or written; the search itself names them otherwise (n_trials,
+    test_size), refuses a metric only once every trial has failed, and ignores a cv given
+    beside validation_fraction."""
+    where = f"tune {path}: [search]"
+    if "cv" in search and "validation_fraction" in search:
+        raise ValueError(f"{where} gives cv = {search['cv']!r} and validation_fraction = "
+                         f"{search['validation_fraction']!r}; give one: cv scores each trial "
+                         "by cross-validation, validation_fraction on one held-out part")
+    if search.get("method", "random") != "grid" and "trials" not in search:
+        raise ValueError(f"{where} needs trials = N, the number of trials (only method = "
+                         f"\"grid\" can count them itself)")
+    for key, least in (("trials", 1), ("round_size", 1), ("workers", 1), ("cv", 2),
+                       ("seed", 0)):
+        value = search.get(key, least)
+        if not _is_integer(value) or value < least:
+            raise ValueError(f"{where} {key} must be an integer >= {least}, got {value!r}")
+    if workers is not None and workers < 1:
+        raise ValueError(f"tune: --workers must be a positive number of processes, got "
+                         f"{workers}")
+    fraction = search.get("validation_fraction", 0.5)
+    if not isinstance(fraction, int | float) or isinstance(fraction, bool) \
+            or not 0 < fraction < 1:
+        raise ValueError(f"{where} validation_fraction must be a fraction between 0 and 1 "
+                         f"(exclusive), got {fraction!r}")
+    if search.get("metric", "score") != "score":
+        raise ValueError(f"{where} metric: an estimator is judged by its score (accuracy for "
+                         f"MLPClassifier, R² for MLPRegressor): metric = \"score\" or none, "
+                         f"got {search['metric']!r}")
+
+
 def _data(name: str) -> tuple[tuple[np.ndarray, ...], Any]:
     """Training and test sets as flat float32 feature vectors, images scaled by their
     maximum; and the preprocessing that the search fits on each fold's training rows: a
@@ -116,6 +152,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     config = read_config(args.config)
     search = config.get("search", {})
+    check_search(search, args.config, args.workers)
     estimator = _estimator(config.get("estimator", {}))
     space = parse_space(config["space"])
     output = Path(args.output or Path(args.config).with_suffix("").as_posix() + "-tune")
@@ -142,7 +179,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         result = tune_search(estimator, space, X, y, storage=output / "search.db",
                              resume=args.resume, executor=executor,
-                             n_jobs=args.workers or search.get("workers", 1),
+                             n_jobs=search.get("workers", 1) if args.workers is None
+                             else args.workers,
                              verbose=0 if args.quiet else 1, **options)
     finally:
         if executor is not None:
