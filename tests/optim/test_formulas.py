@@ -70,13 +70,22 @@ def test_levenberg_marquardt_damping_schedule():
     assert not all(accepted), "the path must include a rejected step"
 
 
+CURVATURE = np.array([1.0, 4.0])
+
+
+def vsgd_on_a_quadratic():
+    """VSGD (n0 = 3, C = 2) on E = ½ Σ c_i w_i² from w = (1, -2), and its closure."""
+    w = rp.nn.Parameter(np.array([1.0, -2.0]))
+    optimizer = rp.optim.VSGD([w], warmup=3, overestimate=2.0)
+    return w, optimizer, closure_for(
+        optimizer, lambda x: 0.5 * (const(CURVATURE) * x * x).sum(), w)
+
+
 def test_vsgd_gathers_statistics_during_its_slow_start():
     """The first n0 steps do not move the weights; then ḡ is the mean gradient and v̄, h̄
     are the mean square gradient and the curvature times C (Schaul et al. 2013)."""
-    curvature = np.array([1.0, 4.0])
-    w = rp.nn.Parameter(np.array([1.0, -2.0]))
-    optimizer = rp.optim.VSGD([w], warmup=3, overestimate=2.0)
-    closure = closure_for(optimizer, lambda x: 0.5 * (const(curvature) * x * x).sum(), w)
+    curvature = CURVATURE
+    w, optimizer, closure = vsgd_on_a_quadratic()
     start = w.data.copy()
     for _ in range(3):
         optimizer.step(closure)
@@ -96,10 +105,8 @@ def test_vsgd_first_step_after_the_slow_start_is_the_rate_g2_over_h_v():
     averages with weight 1/τ, ḡ² / v̄ = 3/5, and moves by η* g with η* = ḡ² / (h̄ v̄),
     then τ ← (1 - ḡ²/v̄) τ + 1 (Schaul, Zhang and LeCun 2013, "No more pesky learning
     rates", in Berzal's lecture)."""
-    curvature = np.array([1.0, 4.0])
-    w = rp.nn.Parameter(np.array([1.0, -2.0]))
-    optimizer = rp.optim.VSGD([w], warmup=3, overestimate=2.0)
-    closure = closure_for(optimizer, lambda x: 0.5 * (const(curvature) * x * x).sum(), w)
+    curvature = CURVATURE
+    w, optimizer, closure = vsgd_on_a_quadratic()
     start = w.data.copy()
     for _ in range(4):
         optimizer.step(closure)
