@@ -171,3 +171,13 @@ def test_geometric_mean_of_models_sure_of_different_classes(dtype):
     np.testing.assert_allclose(combined, 0.5)
     with pytest.raises(ValueError, match=r"same shape \(n, C\), got \[\(2, 2\), \(2, 3\)\]"):
         rp.ensemble.combine([sure, np.ones((2, 3)) / 3])
+
+
+@pytest.mark.parametrize("validation", [(np.zeros((2, 2)), np.zeros(2), None), np.zeros(2)],
+                         ids=["triple", "array"])
+def test_bagging_names_validation_data_that_is_not_a_pair(validation):
+    X, y = _two_blobs()
+    with pytest.raises(ValueError, match=r"Bagging.fit: validation_data must be a pair "
+                                         r"\(X_val, y_val\), got a (tuple of 3|ndarray)"):
+        rp.ensemble.Bagging(_classifier, n_models=1).fit(X, y, epochs=1,
+                                                         validation_data=validation)

@@ -238,9 +238,14 @@ class Bagging:
             raise ValueError(f"Bagging.fit: the model gives outputs of shape "
                              f"{outputs.shape[1:]} per example but y has targets of shape "
                              f"{y.shape[1:] or (1,)}{hint}")
-        if fit_options.get("validation_data") is not None:
-            X_val, y_val = fit_options["validation_data"]
-            fit_options["validation_data"] = (X_val, self._targets(y_val, "Bagging.fit"))
+        validation = fit_options.get("validation_data")
+        if validation is not None:
+            if not isinstance(validation, tuple | list) or len(validation) != 2:
+                size = f" of {len(validation)}" if isinstance(validation, tuple | list) else ""
+                raise ValueError(f"Bagging.fit: validation_data must be a pair (X_val, y_val), "
+                                 f"got a {type(validation).__name__}{size}")
+            fit_options["validation_data"] = (validation[0],
+                                              self._targets(validation[1], "Bagging.fit"))
         task = {"X": X, "y": self._targets(y, "Bagging.fit"), "build_model": self.build_model,
                 "optimizer": self.optimizer, "loss": loss, "fit": fit_options,
                 "bootstrap": self.bootstrap}

@@ -90,3 +90,36 @@ def test_a_step_that_raises_the_error_is_solved_again_with_more_damping():
         damping *= 1.5
     assert damping > 0.05 and w.data[0] == pytest.approx(2 + step, rel=1e-9)
     np.testing.assert_allclose(w.grad, w.data / np.sqrt(1 + w.data ** 2), rtol=1e-12)
+
+
+def nan_beyond(optimizer: rp.optim.Newton, w: Parameter, start: np.ndarray, radius: float):
+    """E = Σ w² near ``start``, NaN farther than ``radius`` from it (log of a negative)."""
+    def closure():
+        optimizer.zero_grad()
+        loss = (w * w).sum()
+        if np.linalg.norm(w.data - start) > radius:
+            loss = loss * float("nan")
+        loss.backward()
+        return loss
+    return closure
+
+
+@pytest.mark.parametrize("hessian", ["exact", "cg"])
+def test_a_step_to_a_nan_error_is_retried_with_more_damping(hessian):
+    """ρ of a step to E = NaN is NaN: it must count as a poor step (λ ×3/2), or the same
+    step is solved again forever."""
+    start = np.array([1.0, 2.0])
+    w = Parameter(start.copy())
+    optimizer = rp.optim.Newton([w], hessian=hessian)
+    optimizer.step(nan_beyond(optimizer, w, start, 0.5))
+    assert optimizer.shared_state["damping"] > 1e-3
+    assert 0 < np.linalg.norm(w.data - start) <= 0.5
+    assert np.sum(w.data ** 2) < np.sum(start ** 2)
+
+
+def test_an_error_not_finite_at_the_start_keeps_the_weights():
+    start = np.array([1.0, 2.0])
+    w = Parameter(start.copy())
+    optimizer = rp.optim.Newton([w], hessian="exact", max_iter=3)
+    assert np.isnan(optimizer.step(nan_beyond(optimizer, w, start + 10, 0.5)))
+    np.testing.assert_array_equal(w.data, start)

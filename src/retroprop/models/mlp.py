@@ -26,7 +26,7 @@ def activation_layer(activation: str | Module) -> Module:
 def default_init(activation: str | Module) -> str:
     """He normal before rectifiers (ReLU, leaky ReLU, ELU: Var[W] = 2/fan_in), LeCun
     uniform otherwise (Var[W] = 1/fan_in; Fuentes Pineda)."""
-    rectifier = isinstance(activation_layer(activation), ReLU | LeakyReLU | ELU)
+    rectifier = isinstance(get_activation(activation), ReLU | LeakyReLU | ELU)
     return "he_normal" if rectifier else "lecun_uniform"
 
 

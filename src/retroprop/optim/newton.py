@@ -49,7 +49,9 @@ class Newton(FullBatchOptimizer):
     taken p = η Δ and the quadratic model at the old weights
     m(p) = E(w) + ∇E(w)ᵀp + ½ pᵀH(w)p, multiplies λ by 2/3 when ρ > 3/4 and by 3/2 when
     ρ < 1/4, and a step that raises E is undone and solved again with the larger damping
-    (up to ``MAX_DAMPING``), so that each iteration lowers E or keeps the weights.
+    (up to ``MAX_DAMPING``; a step to a NaN or infinite E counts as ρ < 1/4), so that each
+    iteration lowers E or keeps the weights; a closure whose E is not finite at the start
+    leaves the weights as they are.
     ``step(closure)`` runs up to ``max_iter`` iterations, and stops when E changes by less
     than ``tolerance_change``.
 
@@ -148,7 +150,7 @@ class Newton(FullBatchOptimizer):
         self.shared_state.setdefault("damping", group["damping"])
         first_loss, grad = self._loss_and_grad(closure)
         loss = first_loss
-        for _ in range(group["max_iter"]):
+        for _ in range(group["max_iter"] if np.isfinite(first_loss) else 0):
             taken = self._iterate(closure, group, loss, grad)
             if taken is None:
                 break
@@ -178,7 +180,8 @@ class Newton(FullBatchOptimizer):
             if plain:
                 return new_loss, new_grad
             if adapt:
-                ratio = (loss - new_loss) / predicted if predicted > 0 else -1.0
+                ratio = ((loss - new_loss) / predicted
+                         if predicted > 0 and np.isfinite(new_loss) else -1.0)
                 if ratio > 0.75:
                     state["damping"] *= 2 / 3
                 elif ratio < 0.25:
