@@ -506,3 +506,18 @@ def test_a_metric_that_returns_something_else_than_a_number_is_named(digits, val
     with pytest.raises(TypeError, match=rf"metric 'custom' returned {shown}; a metric returns "
                                         "one number"):
         make_trainer(metrics=[custom]).evaluate(X[:8], y[:8])
+
+
+@pytest.mark.parametrize("loss", [nn.MSELoss, nn.BCEWithLogitsLoss])
+def test_targets_of_shape_n_follow_the_models_own_output_shape(loss):
+    """One output judged from the model's output, not from its last Linear layer: a model
+    that flattens its one column to (n,) trains on (n,) targets as given (they were made
+    (n, 1) and refused)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.float32)
+    rp.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 1), nn.Flatten(0))
+    trainer = rp.Trainer(model, loss(), rp.optim.SGD(model.parameters(), lr=0.1), metrics=[])
+    history = trainer.fit(X, y, epochs=2, batch_size=8, verbose=0).history
+    assert len(history["loss"]) == 2 and trainer.evaluate(X, y)["loss"] < history["loss"][0]

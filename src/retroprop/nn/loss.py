@@ -50,15 +50,13 @@ class Loss(Module):
     def prepare_targets(self, y: np.ndarray, num_outputs: int | None, dtype: np.dtype,
                         where: str) -> np.ndarray:
         """Check the targets of a whole data set once and convert them: real-valued targets
-        become ``dtype`` and must be finite; targets of shape (n,) for a model with one
-        output become (n, 1), as Keras takes them (PyTorch's ``MSELoss`` would broadcast
-        them to (n, n), with a warning)."""
+        become ``dtype`` and must be finite."""
         if y.dtype.kind not in "biuf":
             raise TypeError(f"{where}: {type(self).__name__} needs numeric targets, got dtype "
                             f"{y.dtype}")
         y = y.astype(dtype, copy=False)
         F.check_finite(y, "y", where)
-        return y.reshape(-1, 1) if y.ndim == 1 and num_outputs == 1 else y
+        return y
 
     def probabilities(self, outputs: np.ndarray) -> np.ndarray:
         """Class probabilities from the model's outputs (classification losses only)."""
@@ -78,6 +76,12 @@ class Loss(Module):
                         f"MSELoss, not {type(self).__name__}")
 
 
+def _one_column(y: np.ndarray, num_outputs: int | None) -> np.ndarray:
+    """Targets of shape (n,) for a model with one output per example as (n, 1), as Keras
+    takes them (PyTorch's ``MSELoss`` would broadcast them to (n, n), with a warning)."""
+    return y.reshape(-1, 1) if y.ndim == 1 and num_outputs == 1 else y
+
+
 class MSELoss(Loss):
     """L = (1/n) Σ (y - t)² over all n elements: the quadratic error of the delta rule and of
     FAMAF's class 21 in PyTorch's convention, a mean without the ½ of Berzal's
@@ -88,6 +92,11 @@ class MSELoss(Loss):
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.mse_loss(input, target, self.reduction)
+
+    def prepare_targets(self, y: np.ndarray, num_outputs: int | None, dtype: np.dtype,
+                        where: str) -> np.ndarray:
+        """Real-valued targets; those of shape (n,) for one output become (n, 1)."""
+        return _one_column(super().prepare_targets(y, num_outputs, dtype, where), num_outputs)
 
     def residuals(self, outputs: Tensor, target: np.ndarray) -> Tensor:
         return outputs - target.reshape(outputs.shape)
@@ -138,8 +147,8 @@ class _BinaryLoss(Loss):
         """Targets in [0, 1] (labels 0 and 1, or probabilities), checked once per data set
         (PyTorch checks ``BCELoss``'s at every call and not ``BCEWithLogitsLoss``'s; labels
         such as 1 and 2 are a mistake for either). Labels of shape (n,) for a model with
-        one output become (n, 1), as Keras takes them (``Loss.prepare_targets``)."""
-        y = super().prepare_targets(y, num_outputs, dtype, where)
+        one output become (n, 1), as Keras takes them."""
+        y = _one_column(super().prepare_targets(y, num_outputs, dtype, where), num_outputs)
         outside = np.unique(y[(y < 0) | (y > 1)])
         if len(outside):
             raise ValueError(f"{where}: {type(self).__name__} needs targets in [0, 1] (labels "

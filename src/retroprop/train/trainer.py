@@ -151,18 +151,24 @@ class Trainer:
         check_finite(X, "X", where)
         return X
 
-    def _targets(self, y: Any, n: int, where: str) -> np.ndarray:
-        """The targets of a whole data set, checked and converted once by the loss."""
+    def _targets(self, y: Any, X: np.ndarray, where: str) -> np.ndarray:
+        """The targets of a whole data set (inputs ``X``), checked and converted once by
+        the loss."""
         y = np.asarray(y.data if isinstance(y, Tensor) else y)
-        if y.ndim == 0 or len(y) != n:
-            raise ValueError(f"{where}: X has {n} examples but y has "
+        if y.ndim == 0 or len(y) != len(X):
+            raise ValueError(f"{where}: X has {len(X)} examples but y has "
                              f"{'none (a scalar)' if y.ndim == 0 else len(y)}")
-        return self.contract.prepare_targets(y, self._num_outputs(), self.model.dtype, where)
+        return self.contract.prepare_targets(y, self._num_outputs(X), self.model.dtype, where)
 
-    def _num_outputs(self) -> int | None:
-        """The size of the model's last Linear layer, if it has one."""
-        linear = [m for m in self.model.modules() if hasattr(m, "out_features")]
-        return linear[-1].out_features if linear else None
+    def _num_outputs(self, X: np.ndarray) -> int | None:
+        """The model's outputs per example: the last axis of its output for the first
+        example of X, in inference mode (which draws no random numbers); None for an
+        output of one axis (a model that flattens it), for a tuple, and without examples."""
+        if not len(X):
+            return None
+        with evaluating(self.model), no_grad():
+            out = self.model(Tensor._wrap(X[:1]))
+        return out.shape[-1] if isinstance(out, Tensor) and out.ndim >= 2 else None
 
     # ------------------------------------------------------------------ one step
     def _regularized(self, loss: Tensor) -> Tensor:
@@ -279,7 +285,7 @@ class Trainer:
                            "(0 silent, 1 a progress bar, 2 per layer)")
         self._check_projections()
         X = self._inputs(X, where)
-        y = self._targets(y, len(X), where)
+        y = self._targets(y, X, where)
         if validation_data is not None and (not isinstance(validation_data, tuple | list)
                                             or len(validation_data) != 2):
             raise ValueError("fit: validation_data must be a pair (X_val, y_val), got "
@@ -292,7 +298,7 @@ class Trainer:
         y_val: np.ndarray | None
         if validation_data is not None:
             X_val = self._inputs(validation_data[0], "fit (validation_data)")
-            y_val = self._targets(validation_data[1], len(X_val), "fit (validation_data)")
+            y_val = self._targets(validation_data[1], X_val, "fit (validation_data)")
         elif validation_split:
             cut = training_rows(len(X), validation_split)
             if cut in (0, len(X)):
@@ -448,7 +454,7 @@ class Trainer:
         """Loss and metrics on (X, y), in inference mode: ``{"loss": ..., "accuracy": ...}``."""
         batch_size = _batch_size(batch_size, "evaluate")
         X = self._inputs(X, "evaluate")
-        return self._evaluate(X, self._targets(y, len(X), "evaluate"), batch_size)
+        return self._evaluate(X, self._targets(y, X, "evaluate"), batch_size)
 
     def predict(self, X: Any, batch_size: int | None = None) -> np.ndarray:
         """The model's outputs for X (logits for ``CrossEntropyLoss``), in inference mode."""
