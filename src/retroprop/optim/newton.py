@@ -110,10 +110,13 @@ class Newton(FullBatchOptimizer):
         matrix = np.stack(columns, axis=1)
         return (matrix + matrix.T) / 2
 
-    def _solve(self, closure: Closure, grad: np.ndarray, damping: float) -> np.ndarray:
+    def _solve(self, closure: Closure, grad: np.ndarray, damping: float,
+               hessian: np.ndarray | None) -> np.ndarray:
+        """Δ with (H + λI) Δ = -∂E/∂w: with the exact ``hessian`` at the current weights, or
+        by conjugate gradient on Hessian-vector products (``hessian`` None)."""
         group = self.param_groups[0]
-        if group["hessian"] == "exact":
-            matrix = self.hessian(closure) + damping * np.eye(grad.size)
+        if hessian is not None:
+            matrix = hessian + damping * np.eye(grad.size)
             return np.linalg.lstsq(matrix, -grad, rcond=None)[0]
         product = self._hessian_vector(closure, flat.gather(self.params).astype(np.float64))
         delta = np.zeros_like(grad)
@@ -171,8 +174,10 @@ class Newton(FullBatchOptimizer):
         state, plain = self.shared_state, group["plain"]
         adapt = group["adapt_damping"] and not plain
         w = flat.gather(self.params)
+        # the exact Hessian once per iteration: a retry solves at the same weights
+        hessian = self.hessian(closure) if group["hessian"] == "exact" else None
         while True:
-            delta = self._solve(closure, grad, 0.0 if plain else state["damping"])
+            delta = self._solve(closure, grad, 0.0 if plain else state["damping"], hessian)
             predicted = (self._predicted_decrease(closure, w, grad, group["lr"] * delta)
                          if adapt else 0.0)
             flat.add(self.params, group["lr"], delta)
