@@ -521,3 +521,23 @@ def test_targets_of_shape_n_follow_the_models_own_output_shape(loss):
     trainer = rp.Trainer(model, loss(), rp.optim.SGD(model.parameters(), lr=0.1), metrics=[])
     history = trainer.fit(X, y, epochs=2, batch_size=8, verbose=0).history
     assert len(history["loss"]) == 2 and trainer.evaluate(X, y)["loss"] < history["loss"][0]
+
+
+@pytest.mark.parametrize("loss, scale", [(nn.QuadraticLoss, "sum"), (nn.MSELoss, "mean")])
+def test_the_logged_loss_is_what_evaluate_reports_for_the_set(loss, scale):
+    """With the lectures' E = ½ Σ (t - y)² (reduction "sum"), the training loss was the
+    mean of the batches' sums weighted by their sizes: ten times smaller than val_loss, the
+    sum over the validation set, for batches of 20 (and the same for batches of 10 rows of
+    200). Both are now E over their set, as evaluate gives it; a mean stays a mean."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3)).astype(np.float32)
+    y = (X @ np.array([1.0, -2.0, 0.5], dtype=np.float32)).reshape(-1, 1)
+    rp.manual_seed(0)
+    model = nn.Linear(3, 1)
+    trainer = rp.Trainer(model, loss(), rp.optim.SGD(model.parameters(), lr=1e-9))
+    history = trainer.fit(X, y, epochs=1, batch_size=20, validation_data=(X[:50], y[:50]),
+                          verbose=0).history
+    np.testing.assert_allclose(history["loss"][0], trainer.evaluate(X, y)["loss"], rtol=1e-5)
+    np.testing.assert_allclose(history["val_loss"][0], trainer.evaluate(X[:50], y[:50])["loss"],
+                               rtol=1e-6)
+    assert (history["loss"][0] > 3 * history["val_loss"][0]) == (scale == "sum")

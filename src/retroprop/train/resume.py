@@ -51,10 +51,12 @@ class EpochState:
     def start(cls, model: Module, batches: list[np.ndarray]) -> EpochState:
         return cls(batches, dict(model.state_dict()))
 
-    def add(self, value: float, outputs: np.ndarray | None, targets: np.ndarray) -> None:
-        """Record one finished batch; its outputs and targets only when metrics need them
-        (``outputs`` not None), so that an epoch without metrics keeps no per-batch arrays."""
-        self.total += value * len(targets)
+    def add(self, value: float, outputs: np.ndarray | None, targets: np.ndarray,
+            weight: int) -> None:
+        """Record one finished batch, its loss counted ``weight`` times (its size for a mean,
+        once for a sum); its outputs and targets only when metrics need them (``outputs``
+        not None), so that an epoch without metrics keeps no per-batch arrays."""
+        self.total += value * weight
         self.seen += len(targets)
         if outputs is not None:
             self.outputs.append(outputs)

@@ -388,9 +388,13 @@ class Trainer:
                      hooks: CallbackList, interrupted: Callable[[], bool]
                      ) -> dict[str, float] | None:
         """The rest of the epoch in ``self._epoch`` (all of it, unless resumed); the epoch's
-        logs (None when no batch ran)."""
+        logs (None when no batch ran). The epoch's loss is what ``evaluate`` reports for a
+        whole set: the mean over its examples, or for a loss with ``reduction="sum"`` (the
+        lectures' E = ½ Σ (t - y)², ``QuadraticLoss``) the sum of its batches' sums, each
+        batch with its penalty."""
         self.model.train()
         state = self._epoch
+        summed = getattr(self.loss, "reduction", "mean") == "sum"
         if state is None:
             raise RuntimeError("Trainer: no epoch in progress")
         while state.batch < len(state.batches) and not self.stop_training:
@@ -415,7 +419,7 @@ class Trainer:
                 self.model.load_state_dict(state.last_good)
                 self.optimizer.clear_state()
                 raise error
-            state.add(value, outputs if self.metrics else None, yb)
+            state.add(value, outputs if self.metrics else None, yb, 1 if summed else len(yb))
             if self._per_example is not None:
                 if self._errors is None:
                     self._errors = np.zeros(len(X))
@@ -427,9 +431,10 @@ class Trainer:
                 stop_for_interrupt(self, epoch, batch)
         if state.seen == 0:
             return None
+        loss = state.total if summed else state.total / state.seen
         if not self.metrics:
-            return {"loss": state.total / state.seen}
-        return {"loss": state.total / state.seen} | self._metric_values(
+            return {"loss": loss}
+        return {"loss": loss} | self._metric_values(
             np.concatenate(state.targets), np.concatenate(state.outputs))
 
     # ------------------------------------------------------------------ inference
