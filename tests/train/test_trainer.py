@@ -541,3 +541,26 @@ def test_the_logged_loss_is_what_evaluate_reports_for_the_set(loss, scale):
     np.testing.assert_allclose(history["val_loss"][0], trainer.evaluate(X[:50], y[:50])["loss"],
                                rtol=1e-6)
     assert (history["loss"][0] > 3 * history["val_loss"][0]) == (scale == "sum")
+
+
+@pytest.mark.parametrize("frozen", [True, False])
+def test_a_batch_norm_with_frozen_parameters_keeps_its_statistics_in_fit(frozen):
+    """As Keras runs a BatchNormalization with trainable=False in inference mode: fit put
+    every module in training mode at each epoch, so a frozen batch norm (fine-tuning on
+    other data) moved its running statistics anyway."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(3.0, 2.0, size=(64, 4)).astype(np.float32)
+    y = rng.integers(0, 2, 64)
+    rp.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 2))
+    trainer = rp.Trainer(model, nn.CrossEntropyLoss(),
+                         rp.optim.SGD(model.parameters(), lr=0.01), metrics=[])
+    trainer.fit(X, y, epochs=1, batch_size=16, verbose=0)
+    for param in model[1].parameters():
+        param.requires_grad = not frozen
+    before = model[1].running_mean.copy(), int(model[1].num_batches_tracked)
+    weight = model[0].weight.data.copy()
+    trainer.fit(X + 1.0, y, epochs=1, batch_size=16, verbose=0)
+    kept = np.array_equal(model[1].running_mean, before[0])
+    assert kept == frozen and (int(model[1].num_batches_tracked) == before[1]) == frozen
+    assert not np.array_equal(model[0].weight.data, weight)  # the rest still trains

@@ -30,6 +30,7 @@ from retroprop.data.batches import SAMPLINGS, batch_indices
 from retroprop.nn.functional import all_finite, check_finite
 from retroprop.nn.loss import Loss
 from retroprop.nn.module import Module, evaluating
+from retroprop.nn.normalization import _BatchNorm
 from retroprop.nn.parameter import Parameter
 from retroprop.nn.utils import clip_grad_norm_, clip_grad_value_
 from retroprop.optim.optimizer import Optimizer
@@ -392,7 +393,7 @@ class Trainer:
         whole set: the mean over its examples, or for a loss with ``reduction="sum"`` (the
         lectures' E = ½ Σ (t - y)², ``QuadraticLoss``) the sum of its batches' sums, each
         batch with its penalty."""
-        self.model.train()
+        _training_mode(self.model)
         state = self._epoch
         summed = getattr(self.loss, "reduction", "mean") == "sum"
         if state is None:
@@ -474,6 +475,18 @@ class Trainer:
     def predict_classes(self, X: Any, batch_size: int | None = None) -> np.ndarray:
         """The most probable class of each example (the loss's decision rule)."""
         return self.contract.decide(self.predict(X, batch_size))
+
+
+def _training_mode(model: Module) -> None:
+    """Training mode for every module but a batch normalization whose γ and β are frozen
+    (``requires_grad = False``): it normalizes with its population statistics and leaves
+    them as they are, as Keras runs a ``BatchNormalization`` with ``trainable=False``
+    (a PyTorch loop does it by hand: ``bn.eval()`` after ``model.train()``)."""
+    model.train()
+    for module in model.modules():
+        if isinstance(module, _BatchNorm) and module.weight is not None and not any(
+                param.requires_grad for param in module.parameters()):
+            module.eval()
 
 
 def _metrics(metrics: Any, contract: Loss) -> dict[str, Metric]:
