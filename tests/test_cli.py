@@ -382,3 +382,21 @@ def test_a_feature_table_is_standardized_with_the_rows_it_trains_on(tmp_path):
     rows = rp.datasets.load_dataset(str(tmp_path / "d.csv")).train[0]
     kept = rows[:len(rows) - int(len(rows) * 0.1)]
     np.testing.assert_allclose(preprocessing["mean"], kept.mean(axis=0), rtol=1e-5)
+
+
+def test_evaluate_reads_a_csv_of_another_layout_with_label_column(wine_csv, tmp_path, capsys):
+    """The CSV errors tell the user to pass --label-column, which evaluate did not have: a
+    file with the label last could not be evaluated by a model trained with --label-column
+    0."""
+    run_dir, moved = tmp_path / "run", tmp_path / "label_last.csv"
+    assert main(["train", "--dataset", str(wine_csv), "--label-column", "0", "--epochs", "20",
+                 "--output", str(run_dir)]) == 0
+    rows = [line.split(",") for line in wine_csv.read_text().splitlines()]
+    moved.write_text("\n".join(",".join([*row[1:], row[0]]) for row in rows) + "\n")
+    capsys.readouterr()
+    assert main(["evaluate", str(run_dir), "--dataset", str(moved)]) != 0  # column 0 read
+    capsys.readouterr()
+    assert main(["evaluate", str(run_dir), "--dataset", str(moved), "--label-column",
+                 "cultivar", "--missing", "error"]) == 0
+    out = capsys.readouterr().out
+    assert float(out.split("accuracy ")[1].split()[0]) >= 0.85

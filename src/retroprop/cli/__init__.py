@@ -73,6 +73,9 @@ def parser() -> argparse.ArgumentParser:
     evaluate.add_argument("model", help="model file written by retroprop train (model.rpz), "
                           "or its run folder")
     evaluate.add_argument("--dataset", help="data set (default: the one it was trained on)")
+    for name in ("label_column", "missing"):
+        evaluate.add_argument("--" + name.replace("_", "-"),
+                              help=HELP[name] + "; default: as the model was trained")
 
     experiment = commands.add_parser(
         "experiment", help="run one of the lectures' experiments",
@@ -177,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "evaluate":
             from retroprop.cli.train import evaluate
 
-            evaluate(args.model, args.dataset)
+            evaluate(args.model, args.dataset, args.label_column, args.missing)
         else:
             from retroprop.bench.settings import Settings
             from retroprop.bench.suite import EXTRAS, TABLE

@@ -273,9 +273,11 @@ def print_confusion(matrix: np.ndarray, class_names: list[str] | None) -> None:
         print(f"{name:>{head}} " + "".join(f"{v:>{width}}" for v in row))
 
 
-def evaluate(model_path: str, dataset: str | None) -> dict[str, Any]:
+def evaluate(model_path: str, dataset: str | None, label_column: str | None = None,
+             missing: str | None = None) -> dict[str, Any]:
     """Accuracy and confusion matrix of a saved model (or a run folder) on a data set's test
-    split."""
+    split; a CSV file is read with the model's ``label_column`` and ``missing``, or with
+    these where given."""
     path = model_file(model_path)
     metadata = read_metadata(path)
     model = rp.load(path)
@@ -286,7 +288,9 @@ def evaluate(model_path: str, dataset: str | None) -> dict[str, Any]:
         raise ValueError(f"evaluate: {path} holds no preprocessing metadata; it was not "
                          "saved by retroprop train")
     settings = metadata.get("config", {})
-    options = {k: settings[k] for k in ("label_column", "missing") if k in settings}
+    given = {"label_column": label_column, "missing": missing}
+    options = {k: given[k] if given[k] is not None else settings[k]
+               for k in given if given[k] is not None or k in settings}
     data = rp.datasets.load_dataset(name, **(
         options if Path(name).suffix.lower() == ".csv" else {}))
     X, y = data.test
