@@ -289,8 +289,8 @@ def evaluate(model_path: str, dataset: str | None, label_column: str | None = No
                          "saved by retroprop train")
     settings = metadata.get("config", {})
     given = {"label_column": label_column, "missing": missing}
-    options = {k: given[k] if given[k] is not None else settings[k]
-               for k in given if given[k] is not None or k in settings}
+    options: dict[str, Any] = {k: given[k] if given[k] is not None else settings[k]
+                               for k in given if given[k] is not None or k in settings}
     data = rp.datasets.load_dataset(name, **(
         options if Path(name).suffix.lower() == ".csv" else {}))
     X, y = data.test
