@@ -34,7 +34,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -312,14 +312,6 @@ _REBUILT = ("rp.load rebuilds every module from the arguments its __init__ was c
             "get_config() that returns what its __init__ needs to build it as it is now")
 
 
-def _tree(module: Module, prefix: str = "") -> Iterator[tuple[str, Module]]:
-    """Every place of the module tree, pre-order, a module used twice at each place."""
-    yield prefix, module
-    for name, child in module._modules.items():
-        if child is not None:
-            yield from _tree(child, f"{prefix}.{name}" if prefix else name)
-
-
 def _described(name: str, module: Module) -> str:
     return (f"module {name!r}" if name else "the model") + f" ({type(module).__name__})"
 
@@ -348,8 +340,8 @@ def _check_rebuilds(model: Module, spec: dict[str, Any]) -> None:
         raise ValueError(f"save: the file would not load back as this model: {key!r} is not "
                          f"{theirs[key][0]!r} but rebuilds as the same {theirs[key][1]}; "
                          f"{_REBUILT}")
-    built = dict(_tree(rebuilt))
-    for name, module in _tree(model):
+    built = dict(rebuilt.named_modules(remove_duplicate=False))
+    for name, module in model.named_modules(remove_duplicate=False):
         why = _difference(module, built[name])
         if why:
             raise ValueError(f"save: the file would not load back as this model: "
@@ -361,7 +353,7 @@ def _sharing(model: Module) -> dict[str, tuple[str, str]]:
     was met at and its type."""
     first: dict[int, str] = {}
     again: dict[str, tuple[str, str]] = {}
-    for name, module in _tree(model):
+    for name, module in model.named_modules(remove_duplicate=False):
         for key, item in [(name, module)] + [(f"{name}.{p}" if name else p, param) for p, param
                                              in module._parameters.items() if param is not None]:
             if id(item) in first:
