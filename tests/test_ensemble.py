@@ -178,6 +178,6 @@ def test_geometric_mean_of_models_sure_of_different_classes(dtype):
 def test_bagging_names_validation_data_that_is_not_a_pair(validation):
     X, y = _two_blobs()
     with pytest.raises(ValueError, match=r"Bagging.fit: validation_data must be a pair "
-                                         r"\(X_val, y_val\), got a (tuple of 3|ndarray)"):
+                                         r"\(X_val, y_val\), got (tuple of length 3|ndarray)"):
         rp.ensemble.Bagging(_classifier, n_models=1).fit(X, y, epochs=1,
                                                          validation_data=validation)

@@ -21,7 +21,7 @@ from retroprop.parallel.seeding import task_seed, using_generator
 from retroprop.tensor.grad_mode import no_grad
 from retroprop.tensor.tensor import Tensor
 from retroprop.train.metrics import r2_score
-from retroprop.train.trainer import Trainer
+from retroprop.train.trainer import Trainer, check_validation_data
 
 MEANS = ("arithmetic", "geometric")
 
@@ -240,10 +240,7 @@ class Bagging:
                              f"{y.shape[1:] or (1,)}{hint}")
         validation = fit_options.get("validation_data")
         if validation is not None:
-            if not isinstance(validation, tuple | list) or len(validation) != 2:
-                size = f" of {len(validation)}" if isinstance(validation, tuple | list) else ""
-                raise ValueError(f"Bagging.fit: validation_data must be a pair (X_val, y_val), "
-                                 f"got a {type(validation).__name__}{size}")
+            check_validation_data(validation, "Bagging.fit")
             fit_options["validation_data"] = (validation[0],
                                               self._targets(validation[1], "Bagging.fit"))
         task = {"X": X, "y": self._targets(y, "Bagging.fit"), "build_model": self.build_model,

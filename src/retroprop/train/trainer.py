@@ -287,10 +287,8 @@ class Trainer:
         self._check_projections()
         X = self._inputs(X, where)
         y = self._targets(y, X, where)
-        if validation_data is not None and (not isinstance(validation_data, tuple | list)
-                                            or len(validation_data) != 2):
-            raise ValueError("fit: validation_data must be a pair (X_val, y_val), got "
-                             f"{_described(validation_data)}")
+        if validation_data is not None:
+            check_validation_data(validation_data, where)
         if isinstance(callbacks, Callback):
             name = type(callbacks).__name__
             raise TypeError(f"fit: callbacks must be a list of callbacks, got one {name}: "
@@ -515,6 +513,13 @@ def _number(value: Any, name: str) -> float:
                         f"{f' of shape {array.shape}' if array.ndim else ''}); a metric "
                         "returns one number")
     return float(array)
+
+
+def check_validation_data(value: Any, where: str) -> None:
+    """``validation_data`` must be a pair ``(X_val, y_val)``."""
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise ValueError(f"{where}: validation_data must be a pair (X_val, y_val), got "
+                         f"{_described(value)}")
 
 
 def _described(value: Any) -> str:
