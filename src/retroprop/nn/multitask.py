@@ -104,8 +104,8 @@ class MultiTaskLoss(Loss):
 
     def prepare_targets(self, y: np.ndarray, num_outputs: int | None, dtype: np.dtype,
                         where: str) -> np.ndarray:
-        """Numeric targets with each head's columns checked by that head's loss (the
-        Trainer's ``num_outputs``, the last head's, is not the model's)."""
+        """Numeric targets with each head's columns checked by that head's loss, with the
+        head's own number of outputs (``num_outputs`` counts the columns of every head)."""
         y = super().prepare_targets(y, num_outputs, dtype, where)
         columns = y.reshape(len(y), -1)
         self._check_columns(sum(self.output_sizes), columns, where)
