@@ -57,7 +57,7 @@ def test_tune_bad_config_and_unreachable_scheduler(tmp_path, capsys):
     assert "[space] hidden_layer_sizes: write" in capsys.readouterr().err
     config.write_text(CONFIG.format(trials=0))
     assert main(["tune", str(config), "--output", str(tmp_path / "zero")]) == 2
-    assert "[search] trials must be an integer >= 1, got 0" in capsys.readouterr().err
+    assert "[search] trials must be a positive integer, got 0" in capsys.readouterr().err
     config.write_text(CONFIG.format(trials=1))
     assert main(["tune", str(config), "--scheduler", "tcp://127.0.0.1:9"]) == 2
     assert "no Dask scheduler answered at tcp://127.0.0.1:9" in capsys.readouterr().err
@@ -130,10 +130,10 @@ def test_tune_refuses_a_bad_data_or_estimator_table_before_searching(tmp_path, c
     (("validation_fraction = 0.25", "validation_fraction = 1.5"),
      "[search] validation_fraction must be a fraction between 0 and 1 (exclusive), got 1.5"),
     (("seed = 0", 'seed = "x"'), "[search] seed must be an integer >= 0, got 'x'"),
-    (("trials = 2", "trials = 2.5"), "[search] trials must be an integer >= 1, got 2.5"),
+    (("trials = 2", "trials = 2.5"), "[search] trials must be a positive integer, got 2.5"),
     (("trials = 2", ""), "[search] needs trials = N"),
     (("seed = 0", 'seed = 0\nmetric = "acc"'), "metric = \"score\" or none, got 'acc'"),
-    (("seed = 0", "seed = 0\nworkers = 0"), "[search] workers must be an integer >= 1, got 0"),
+    (("seed = 0", "seed = 0\nworkers = 0"), "[search] workers must be a positive integer, got 0"),
     (("", ""), "--workers must be a positive number of processes, got 0"),
 ])
 def test_tune_refuses_bad_search_values_by_their_names_before_writing(tmp_path, capsys,

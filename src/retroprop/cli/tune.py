@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.checks import check_count
 from retroprop.cli.config import load_toml
 
 SEARCH_KEYS = {"method", "trials", "cv", "validation_fraction", "seed", "round_size",
@@ -71,10 +72,6 @@ def read_config(path: str | Path) -> dict[str, Any]:
     return config
 
 
-def _is_integer(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def check_search(search: dict[str, Any], path: str | Path, workers: int | None) -> None:
     """Check the [search] values and ``--workers`` by the names the user wrote, before
     anything is loaded or written; the search itself names them otherwise (n_trials,
@@ -90,9 +87,7 @@ def check_search(search: dict[str, Any], path: str | Path, workers: int | None) 
                          f"\"grid\" can count them itself)")
     for key, least in (("trials", 1), ("round_size", 1), ("workers", 1), ("cv", 2),
                        ("seed", 0)):
-        value = search.get(key, least)
-        if not _is_integer(value) or value < least:
-            raise ValueError(f"{where} {key} must be an integer >= {least}, got {value!r}")
+        check_count(search.get(key, least), f"{where} {key}", least)
     if workers is not None and workers < 1:
         raise ValueError(f"tune: --workers must be a positive number of processes, got "
                          f"{workers}")
