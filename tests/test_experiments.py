@@ -165,7 +165,7 @@ def test_epochs_reach_every_experiment_that_trains():
             with pytest.raises(ValueError, match=f"experiment '{name}' does not train"):
                 rp.experiments.run(name, epochs=3)
         else:  # the count is passed on under the experiment's own name, and validated
-            with pytest.raises(ValueError, match=f"{parameter} must be an integer >= 1"):
+            with pytest.raises(ValueError, match=f"{parameter} must be a positive integer"):
                 rp.experiments.run(name, epochs=-1)
     assert rp.experiments.trains("perceptron") == "max_epochs"
     assert rp.experiments.run("delta-rule", epochs=7).rows[-1][0] == "after 7 weeks"
@@ -185,26 +185,26 @@ def test_command_line_epochs(tmp_path):
 
 @pytest.mark.parametrize(("name", "options", "message"), [
     ("gradient-descent", {"lr": -0.1}, "lr must be a positive finite number, got -0.1"),
-    ("delta-rule", {"weeks": 0}, "weeks must be an integer >= 1, got 0"),
-    ("vanishing-gradients", {"epochs": 0}, "epochs must be an integer >= 1"),
-    ("optimizer-paths", {"steps": "many"}, "steps must be an integer >= 1, got 'many'"),
+    ("delta-rule", {"weeks": 0}, "weeks must be a positive integer, got 0"),
+    ("vanishing-gradients", {"epochs": 0}, "epochs must be a positive integer"),
+    ("optimizer-paths", {"steps": "many"}, "steps must be a positive integer, got 'many'"),
     # counts given as floats were a TypeError from deep inside NumPy or range()
-    ("gradient-descent", {"steps": 2.5}, r"steps must be an integer >= 1, got 2.5 \(float\)"),
-    ("delta-rule", {"weeks": 2.5}, "weeks must be an integer >= 1, got 2.5"),
-    ("initialization", {"batch": 2.5}, "batch must be an integer >= 1, got 2.5"),
+    ("gradient-descent", {"steps": 2.5}, r"steps must be a positive integer, got 2.5"),
+    ("delta-rule", {"weeks": 2.5}, "weeks must be a positive integer, got 2.5"),
+    ("initialization", {"batch": 2.5}, "batch must be a positive integer, got 2.5"),
     ("initialization", {"depth": 1}, "depth must be an integer >= 2, got 1"),
-    ("optimizer-paths", {"steps": 2.5}, "steps must be an integer >= 1, got 2.5"),
-    ("weight-perturbation", {"epochs": 2.5}, "epochs must be an integer >= 1"),
-    ("batch-norm", {"depth": 2.5}, "depth must be an integer >= 1, got 2.5"),
-    ("denoising-autoencoder", {"epochs": 2.5}, "epochs must be an integer >= 1"),
-    ("rprop-mini-batches", {"rounds": 2.5}, "rounds must be an integer >= 1"),
-    ("momentum-velocity", {"steps": 2.5}, "steps must be an integer >= 1"),
+    ("optimizer-paths", {"steps": 2.5}, "steps must be a positive integer, got 2.5"),
+    ("weight-perturbation", {"epochs": 2.5}, "epochs must be a positive integer"),
+    ("batch-norm", {"depth": 2.5}, "depth must be a positive integer, got 2.5"),
+    ("denoising-autoencoder", {"epochs": 2.5}, "epochs must be a positive integer"),
+    ("rprop-mini-batches", {"rounds": 2.5}, "rounds must be a positive integer"),
+    ("momentum-velocity", {"steps": 2.5}, "steps must be a positive integer"),
     ("momentum-velocity", {"momenta": ("fast",)}, "each momentum must be in"),
     ("quadratic-steps", {"size": 2.0}, "size must be an integer >= 2, got 2.0"),
-    ("network-capacity", {"datasets": 1.5}, "datasets must be an integer >= 1"),
-    ("input-normalization", {"max_steps": 2.5}, "max_steps must be an integer >= 1"),
-    ("pca-compression", {"shown": 2.5}, "shown must be an integer >= 1"),
-    ("vanishing-gradients", {"n": 2.5}, "n must be an integer >= 1, got 2.5"),
+    ("network-capacity", {"datasets": 1.5}, "datasets must be a positive integer"),
+    ("input-normalization", {"max_steps": 2.5}, "max_steps must be a positive integer"),
+    ("pca-compression", {"shown": 2.5}, "shown must be a positive integer"),
+    ("vanishing-gradients", {"n": 2.5}, "n must be a positive integer, got 2.5"),
     ("activations", {"points": 2.5}, "points must be an integer >= 2, got 2.5"),
     # an infinite rate was an OverflowError from Fraction
     ("delta-rule", {"eta": float("inf")}, "eta must be a positive finite number, got inf"),
@@ -214,7 +214,7 @@ def test_command_line_epochs(tmp_path):
     ("polynomial-fit", {"degrees": ()}, "degrees must be a non-empty sequence of integers"),
     ("pca-compression", {"components": ()}, "components must be a non-empty sequence"),
     ("vanishing-gradients", {"hidden_layers": ()}, "hidden_layers must be a non-empty"),
-    ("network-capacity", {"widths": (2, 0)}, r"widths\[1\] must be an integer >= 1, got 0"),
+    ("network-capacity", {"widths": (2, 0)}, r"widths\[1\] must be a positive integer, got 0"),
 ])
 def test_experiment_parameters_are_validated(name, options, message):
     with pytest.raises(ValueError, match=message):

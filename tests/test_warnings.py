@@ -51,10 +51,13 @@ def test_a_loss_class_instead_of_an_instance_is_named_briefly():
 
 
 def test_counts_of_any_integral_type():
-    from retroprop.train.arguments import count
+    from retroprop.checks import check_count
 
-    assert count(np.int64(2), "epochs", "fit") == 2 and type(count(np.int32(3), "e", "f")) is int
-    with pytest.raises(ValueError, match=r"epochs must be an integer >= 1, got True"):
-        count(True, "epochs", "fit")
-    with pytest.raises(ValueError, match=r"batch_size must be an integer >= 1, got 2\.5"):
-        count(2.5, "batch_size", "fit")
+    assert check_count(np.int64(2), "fit: epochs") == 2
+    assert type(check_count(np.int32(3), "f: e")) is int
+    with pytest.raises(ValueError, match=r"fit: epochs must be a positive integer, got True"):
+        check_count(True, "fit: epochs")
+    with pytest.raises(ValueError, match=r"fit: batch_size must be a positive integer, got 2\.5"):
+        check_count(2.5, "fit: batch_size")
+    with pytest.raises(ValueError, match=r"fit: epochs must be an integer >= 0, got -1"):
+        check_count(-1, "fit: epochs", 0)

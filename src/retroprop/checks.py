@@ -27,12 +27,14 @@ def check_rate(value: Any, name: str) -> None:
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
 
 
-def check_count(value: Any, name: str, low: int = 1, also: str = "") -> None:
-    """An integer (Python's or NumPy's, not a bool) >= ``low``; ``also`` follows what the
-    error says is expected ("or None")."""
+def check_count(value: Any, name: str, low: int = 1, also: str = "") -> int:
+    """``value`` as a Python int if it is an integer (Python's or NumPy's, not a bool) >=
+    ``low``; otherwise a ValueError naming ``name`` and the value (``also`` follows what the
+    error says is expected: "or None")."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
         kind = "a positive integer" if low == 1 else f"an integer >= {low}"
         raise ValueError(f"{name} must be {kind}{' ' + also if also else ''}, got {value!r}")
+    return int(value)
 
 
 def pair(value: Any, name: str) -> tuple[Any, Any]:

@@ -197,8 +197,7 @@ def check_inputs(model: Any, X: Any, y: Any, training: dict[str, Any], where: st
 
 def check_cv(cv: Any) -> int:
     """``cv``, a number of folds: an integer >= 2 (Python's or NumPy's), as an int."""
-    check_count(cv, "cv (the number of folds)", 2)
-    return int(cv)
+    return check_count(cv, "cv (the number of folds)", 2)
 
 
 def stratifies(model: Any, y: np.ndarray) -> bool:

@@ -62,7 +62,7 @@ def test_train_autoencoder_names_bad_arguments():
     import pytest
 
     X = np.zeros((4, 64))
-    with pytest.raises(ValueError, match="batch_size must be an integer >= 1, got 0"):
+    with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
         train_autoencoder(autoencoder(64, 4), X, epochs=1, noise=0.3, batch_size=0)
     with pytest.raises(ValueError, match=r"noise must be in \[0, 1\), got 1.5"):
         train_autoencoder(autoencoder(64, 4), X, epochs=1, noise=1.5)

@@ -33,7 +33,7 @@ def test_pca_compression_of_the_digits(tmp_path):
     assert variance[0] < variance[1] < variance[2] == pytest.approx(1.0)
     result.plot(tmp_path / "pca.png")
     assert (tmp_path / "pca.png").stat().st_size > 20_000
-    with pytest.raises(ValueError, match=r"components\[0\] must be an integer >= 1, got 0"):
+    with pytest.raises(ValueError, match=r"components\[0\] must be a positive integer, got 0"):
         rp.experiments.pca_compression(components=(0,))
     with pytest.raises(ValueError, match=r"components\[1\] must be an integer in \[1, 64\]"):
         rp.experiments.pca_compression(components=(2, 65))

@@ -97,7 +97,7 @@ def test_errors_name_the_shapes():
         Perceptron().fit(X, AND).predict([1, 2, 3])
     with pytest.raises(ValueError, match="expected 4 targets"):
         LinearNeuron().fit(X, [1, 2])
-    with pytest.raises(ValueError, match="epochs must be an integer >= 1"):
+    with pytest.raises(ValueError, match="epochs must be a positive integer"):
         LinearNeuron(epochs=0)
 
 

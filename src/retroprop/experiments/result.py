@@ -10,9 +10,8 @@ from typing import Any
 import numpy as np
 
 from retroprop._optional import pyplot
-from retroprop.checks import check_lr
+from retroprop.checks import check_count, check_lr
 from retroprop.tensor.tensor import Tensor
-from retroprop.train.arguments import count
 
 
 @dataclass
@@ -97,7 +96,7 @@ def check_counts(where: str, minimum: int = 1, **values: int) -> None:
     """Experiment parameters that count (epochs, steps, units, examples) must be integers
     (Python's or NumPy's, not bools, not 2.0) of at least ``minimum``: say which is not."""
     for name, value in values.items():
-        count(value, name, where, minimum)
+        check_count(value, f"{where}: {name}", minimum)
 
 
 def check_count_list(where: str, name: str, values: Sequence[int], minimum: int = 1,
@@ -110,7 +109,7 @@ def check_count_list(where: str, name: str, values: Sequence[int], minimum: int 
         raise ValueError(f"{where}: {name} must be a non-empty sequence of integers, got "
                          f"{values!r}")
     for i, value in enumerate(values):
-        count(value, f"{name}[{i}]", where, minimum)
+        check_count(value, f"{where}: {name}[{i}]", minimum)
         if maximum is not None and value > maximum:
             raise ValueError(f"{where}: {name}[{i}] must be an integer in [{minimum}, "
                              f"{maximum}], got {value!r}")

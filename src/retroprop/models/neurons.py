@@ -7,10 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from retroprop.checks import check_lr
+from retroprop.checks import check_count, check_lr
 from retroprop.models.estimator import LectureModel, as_examples, as_real_targets, as_targets
 from retroprop.models.perceptron import two_classes, with_bias_input
-from retroprop.train.arguments import count
 
 MODES = ("online", "batch")
 RULES = ("squared_error", "cross_entropy")
@@ -60,7 +59,7 @@ class LinearNeuron(LectureModel):
         check_lr(eta, f"{name}: eta")
         self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
         self.bias, self.eta, self.mode = bias, eta, mode
-        self.epochs = count(epochs, "epochs", name)
+        self.epochs = check_count(epochs, f"{name}: epochs")
 
     @property
     def weights_(self) -> np.ndarray:

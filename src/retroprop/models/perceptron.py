@@ -8,9 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from retroprop.checks import is_real
+from retroprop.checks import check_count, is_real
 from retroprop.models.estimator import LectureModel, as_examples, as_targets
-from retroprop.train.arguments import count
 
 
 def sgn(v: np.ndarray) -> np.ndarray:
@@ -113,7 +112,7 @@ class Perceptron(LectureModel):
     def __init__(self, eta: float = 1.0, max_epochs: int = 100) -> None:
         if not is_real(eta) or not 0 < eta <= 1:
             raise ValueError(f"Perceptron: eta must be a number in (0, 1], got {eta!r}")
-        self.eta, self.max_epochs = eta, count(max_epochs, "max_epochs", "Perceptron")
+        self.eta, self.max_epochs = eta, check_count(max_epochs, "Perceptron: max_epochs")
 
     def fit(self, X: Any, d: Any) -> Perceptron:
         """Learn from examples X (n, m) or one example (m,), and their two-class labels."""
@@ -175,7 +174,7 @@ class McCullochPitts(LectureModel):
                  max_epochs: int = 100) -> None:
         self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
         self.threshold = float(threshold)
-        self.max_epochs = count(max_epochs, "max_epochs", "McCullochPitts")
+        self.max_epochs = check_count(max_epochs, "McCullochPitts: max_epochs")
 
     @property
     def weights_(self) -> np.ndarray:

@@ -273,7 +273,7 @@ class Trainer:
             (``Optimizer.clear_state``): the diverging steps built it.
         """
         where = "fit"
-        epochs = _integer(epochs, "epochs", 0)
+        epochs = check_count(epochs, "fit: epochs", 0)
         batch_size = _batch_size(batch_size, where)
         if not 0 <= validation_split < 1:
             raise ValueError(f"fit: validation_split must be in [0, 1), got {validation_split}")
@@ -282,8 +282,8 @@ class Trainer:
         if divergence_factor is not None and not divergence_factor > 1:
             raise ValueError(f"fit: divergence_factor must be > 1 or None, got "
                              f"{divergence_factor!r}")
-        verbose = _integer(int(verbose) if isinstance(verbose, bool) else verbose, "verbose", 0,
-                           "(0 silent, 1 a progress bar, 2 per layer)")
+        verbose = check_count(int(verbose) if isinstance(verbose, bool) else verbose,
+                              "fit: verbose", 0, "(0 silent, 1 a progress bar, 2 per layer)")
         self._check_projections()
         X = self._inputs(X, where)
         y = self._targets(y, X, where)
@@ -528,16 +528,12 @@ def _described(value: Any) -> str:
     return f"{type(value).__name__}{length}"
 
 
-def _integer(value: Any, name: str, low: int, also: str = "", where: str = "fit") -> int:
-    """An integral number (Python or NumPy) >= ``low``, as an int (:func:`check_count`)."""
-    check_count(value, f"{where}: {name}", low, also)
-    return int(value)
 
 
 def _batch_size(value: Any, where: str) -> int | None:
     """A batch size: a positive integer, or None (the full batch in ``fit``, ``PREDICT_BATCH``
     rows at a time in inference)."""
-    return None if value is None else _integer(value, "batch_size", 1, "or None", where)
+    return None if value is None else check_count(value, f"{where}: batch_size", 1, "or None")
 
 
 def training_rows(n: int, validation_split: float) -> int:
