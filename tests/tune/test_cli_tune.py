@@ -93,7 +93,7 @@ def test_train_cv_checks_the_settings_as_a_run(capsys):
     assert main(["train", "--cv", "2", "--epochs", "0"]) == 2
     assert "--epochs must be at least 1, got 0" in capsys.readouterr().err
     assert main(["train", "--cv", "1", "--epochs", "1"]) == 2
-    assert "--cv must be a number of folds, at least 2, got 1" in capsys.readouterr().err
+    assert "--cv (the number of folds) must be an integer >= 2, got 1" in capsys.readouterr().err
     assert main(["train", "--cv", "2", "--epochs", "1", "--hidden", "8", "--patience", "3",
                  "--validation-split", "0"]) == 0
     err = capsys.readouterr().err

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.checks import check_count
 from retroprop.cli.config import TrainConfig
 from retroprop.cli.train import (
     build_model,
@@ -50,8 +51,7 @@ def cross_validate_config(config: TrainConfig, cv: int, scheduler: str | None = 
     import retroprop as rp
     from retroprop.parallel import connect
 
-    if isinstance(cv, bool) or not isinstance(cv, int) or cv < 2:
-        raise ValueError(f"--cv must be a number of folds, at least 2, got {cv!r}")
+    check_count(cv, "--cv (the number of folds)", 2)
     check(config, given or set(), is_tabular(config), cross_validation=True)
     prepared = load_prepared(config, standardize=False)
     preprocess = None if prepared.preprocessing else FoldStandardization(prepared.input_shape)
