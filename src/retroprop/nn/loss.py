@@ -144,8 +144,9 @@ class QuadraticLoss(MSELoss):
 class L1Loss(_RealTargets):
     """Mean absolute error, as ``torch.nn.L1Loss``: L = (1/n) Σ |y - t| over all n
     elements (``reduction="sum"``: Σ |y - t|; ``"none"``: each |y - t|). Its gradient
-    sign(y - t)/n is 0 where y = t, as PyTorch's. (Not a loss of the lectures, which
-    meet |w| as the L1 penalty on the weights: ``l1=`` of the layers.)
+    sign(y - t)/n is 0 where y = t, as PyTorch's. Not a loss of the lectures: Berzal,
+    "Backpropagation" (Granada), "Weight decay: Tipos de penalización", puts the absolute
+    values on the weights, the L1 penalty λ Σ |w| (``l1=`` of the layers).
 
     Examples
     --------
