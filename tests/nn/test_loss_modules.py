@@ -37,6 +37,15 @@ def test_defaults_are_pytorchs(cls):
         assert theirs[name].default == parameter.default, name
 
 
+@pytest.mark.parametrize("name", ["nll_loss", "l1_loss", "huber_loss", "smooth_l1_loss"])
+def test_functional_names_and_defaults_are_pytorchs(name):
+    ours = inspect.signature(getattr(F, name)).parameters
+    theirs = inspect.signature(getattr(torch.nn.functional, name)).parameters
+    assert set(theirs) - set(ours) <= {"size_average", "reduce"}  # deprecated in PyTorch
+    for parameter in ours.values():
+        assert theirs[parameter.name].default == parameter.default, parameter.name
+
+
 @pytest.mark.parametrize(("ours", "theirs"), [
     (nn.NLLLoss(weight=[0.5, 2.0, 1.0, 3.0], ignore_index=1, reduction="sum"),
      torch.nn.NLLLoss(weight=torch.tensor([0.5, 2.0, 1.0, 3.0], dtype=torch.float64),
@@ -118,6 +127,10 @@ def test_bad_arguments_name_the_argument_and_the_value():
         F.huber_loss(x, np.zeros((4, 3)), delta=-1)
     with bad(r"SmoothL1Loss: beta must be a finite number >= 0, got -0.5"):
         nn.SmoothL1Loss(beta=-0.5)
+    with bad(r"L1Loss: weight must have the input's shape \(4, 3\), got shape \(3,\)"):
+        F.l1_loss(x, np.zeros((4, 3)), weight=np.ones(3))
+    with bad(r"HuberLoss: weight holds 1 NaN"):
+        F.huber_loss(x, np.zeros((4, 3)), weight=np.pad([[np.nan]], ((0, 3), (0, 2))))
     for cls in REGRESSION:
         with bad(rf"{cls.__name__}: target has shape \(4,\) but the input has shape \(4, 3\)"):
             cls()(x, np.zeros(4))

@@ -45,6 +45,7 @@ IGNORED = lambda rng: np.where(np.arange(6) % 3 == 1, -100, rng.integers(0, 5, 6
 SWITCH = fixed([[-1.0, -0.5, -0.25, 0.0], [0.25, 0.5, 1.0, 2.0], [-3.0, 0.75, -0.75, 1.5]])
 ZEROS = fixed(np.zeros((3, 4)))
 ZEROS_6_3 = fixed(np.zeros((6, 3)))
+WEIGHTS_6_3 = lambda rng: rng.uniform(0.2, 2.0, (6, 3))  # noqa: E731
 
 CASES = [
     Case("add_broadcast", lambda a, b: a + b, lambda a, b: a + b, [normal(3, 4), normal(4)]),
@@ -215,7 +216,18 @@ CASES = [
          lambda a, t: TF.l1_loss(a, t, reduction="sum"), [away(6, 3)], [ZEROS_6_3]),
     Case("l1_none", lambda a, t: F.l1_loss(a, t, "none"),
          lambda a, t: TF.l1_loss(a, t, reduction="none"), [away(6, 3)], [ZEROS_6_3]),
+    Case("l1_weight", lambda a, t, w: F.l1_loss(a, t, weight=w),
+         lambda a, t, w: TF.l1_loss(a, t, weight=w), [away(6, 3)], [ZEROS_6_3, WEIGHTS_6_3]),
+    Case("l1_weight_sum", lambda a, t, w: F.l1_loss(a, t, "sum", weight=w),
+         lambda a, t, w: TF.l1_loss(a, t, reduction="sum", weight=w), [away(6, 3)],
+         [ZEROS_6_3, WEIGHTS_6_3]),
     Case("huber", F.huber_loss, TF.huber_loss, [normal(6, 3)], [normal(6, 3)]),
+    Case("huber_weight", lambda a, t, w: F.huber_loss(a, t, delta=0.5, weight=w),
+         lambda a, t, w: TF.huber_loss(a, t, delta=0.5, weight=w), [normal(6, 3)],
+         [normal(6, 3), WEIGHTS_6_3]),
+    Case("huber_weight_none", lambda a, t, w: F.huber_loss(a, t, "none", weight=w),
+         lambda a, t, w: TF.huber_loss(a, t, reduction="none", weight=w), [normal(6, 3)],
+         [normal(6, 3), WEIGHTS_6_3]),
     Case("huber_switch", F.huber_loss, TF.huber_loss, [SWITCH], [ZEROS]),
     Case("huber_delta_switch_none", lambda a, t: F.huber_loss(a, t, "none", delta=0.5),
          lambda a, t: TF.huber_loss(a, t, reduction="none", delta=0.5), [SWITCH], [ZEROS]),

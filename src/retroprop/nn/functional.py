@@ -120,26 +120,55 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
         else squared
 
 
-def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean", weight: Any = None
+            ) -> Tensor:
     """Mean absolute error: L = (1/n) Σ |y - t| over all n elements, as
     ``torch.nn.functional.l1_loss``; ∂L/∂y = sign(y - t)/n, 0 where y = t (PyTorch's
-    choice at the kink). ``reduction``: "mean", "sum" or "none" (the |y - t|)."""
-    target = _elementwise(input, target, reduction, "L1Loss")
-    return AbsoluteError.apply(input, target=target, reduction=reduction)
+    choice at the kink). ``reduction``: "mean", "sum" or "none" (the |y - t|).
+
+    ``weight`` (the input's shape), as PyTorch's: each |y - t| multiplied by its weight,
+    and the mean is Σ w |y - t| / Σ w.
+    """
+    where = "L1Loss"
+    target = _elementwise(input, target, reduction, where)
+    if weight is None:
+        return AbsoluteError.apply(input, target=target, reduction=reduction)
+    weights = _element_weights(weight, input, where)
+    weighted = AbsoluteError.apply(input, target=target, reduction="none") * weights
+    return weighted.sum() * (1.0 / weights.sum()) if reduction == "mean" else \
+        weighted.sum() if reduction == "sum" else weighted
 
 
-def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0
-               ) -> Tensor:
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0,
+               weight: Any = None) -> Tensor:
     """Huber's loss, as ``torch.nn.functional.huber_loss``: with d = y - t and δ > 0,
 
         ℓ = ½ d² if |d| < δ, else δ (|d| - ½ δ);   ∂ℓ/∂y = clip(d, -δ, δ),
 
     averaged over the elements (``reduction="mean"``), summed, or each (``"none"``):
     squared error for small errors, absolute error (scaled by δ) for outliers.
+    ``weight`` (the input's shape), as PyTorch's: each ℓ multiplied by its weight, and the
+    mean is still over the n elements, (1/n) Σ w ℓ (unlike ``l1_loss``'s).
     """
-    check_lr(delta, "HuberLoss: delta")
-    target = _elementwise(input, target, reduction, "HuberLoss")
-    return Huber.apply(input, target=target, delta=float(delta), reduction=reduction)
+    where = "HuberLoss"
+    check_lr(delta, f"{where}: delta")
+    target = _elementwise(input, target, reduction, where)
+    if weight is None:
+        return Huber.apply(input, target=target, delta=float(delta), reduction=reduction)
+    weighted = Huber.apply(input, target=target, delta=float(delta), reduction="none") * \
+        _element_weights(weight, input, where)
+    return weighted.mean() if reduction == "mean" else weighted.sum() if reduction == "sum" \
+        else weighted
+
+
+def _element_weights(weight: Any, input: Tensor, where: str) -> np.ndarray:
+    """One finite weight per element of the input, in its dtype."""
+    values = _as_target(weight, input.dtype)
+    if values.shape != input.shape or values.dtype.kind != "f":
+        raise ValueError(f"{where}: weight must have the input's shape {input.shape}, got "
+                         f"shape {values.shape} and dtype {values.dtype}")
+    check_finite(values, "weight", where)
+    return values
 
 
 def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", beta: float = 1.0
