@@ -17,7 +17,7 @@ from retroprop.cli.config import TrainConfig
 from retroprop.cli.labels import encode_labels, label_indices
 from retroprop.datasets import DataSet
 from retroprop.report import PREDICTIONS, build_report, save_predictions
-from retroprop.serialization import read_metadata
+from retroprop.serialization import load_model, read_metadata
 from retroprop.train.trainer import training_rows
 
 
@@ -280,7 +280,7 @@ def evaluate(model_path: str, dataset: str | None, label_column: str | None = No
     these where given."""
     path = model_file(model_path)
     metadata = read_metadata(path)
-    model = rp.load(path)
+    model = load_model(path)
     name = dataset or metadata.get("dataset")
     if name is None:
         raise ValueError("evaluate: the model file names no dataset; pass --dataset")
