@@ -337,3 +337,12 @@ def test_fit_takes_callbacks_from_any_iterable(digits):
     recorder = Recorder()
     make_trainer().fit(X[:10], y[:10], verbose=0, callbacks=(c for c in [recorder]))
     assert recorder.calls[0][0] == "on_epoch_begin"
+
+
+def test_the_callback_example_runs():
+    import doctest
+
+    from retroprop.callbacks import base
+
+    failures, tried = doctest.testmod(base)
+    assert tried > 0 and failures == 0

@@ -51,6 +51,22 @@ class Callback:
     ``"size"`` for it). ``fit`` validates, and ``evaluate`` and ``predict`` run without
     ``batch_size``, in batches of ``PREDICT_BATCH`` rows (:mod:`retroprop.train.trainer`).
     An exception raised in a hook ends the method that called it.
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> class BatchLosses(rp.callbacks.Callback):
+    ...     def on_test_begin(self, logs=None):
+    ...         self.losses = []
+    ...     def on_test_batch_end(self, batch, logs=None):
+    ...         self.losses.append(logs["loss"])
+    >>> model = rp.nn.Linear(3, 2)
+    >>> trainer = rp.Trainer(model, rp.nn.CrossEntropyLoss(), rp.optim.SGD(model.parameters()))
+    >>> watch = BatchLosses()
+    >>> result = trainer.evaluate([[1.0, 2.0, 3.0]] * 5, [0, 1, 0, 1, 0], batch_size=2,
+    ...                           callbacks=[watch])
+    >>> len(watch.losses)  # batches of 2, 2 and 1 examples
+    3
     """
 
     _trainer: Trainer | None = None
