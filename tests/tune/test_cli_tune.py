@@ -3,10 +3,12 @@
 import csv
 import json
 
+import joblib
 import numpy as np
 import pytest
 
 from retroprop.cli import main
+from retroprop.cli.tune import check_search
 
 CONFIG = """
 [search]
@@ -133,8 +135,11 @@ def test_tune_refuses_a_bad_data_or_estimator_table_before_searching(tmp_path, c
     (("trials = 2", "trials = 2.5"), "[search] trials must be a positive integer, got 2.5"),
     (("trials = 2", ""), "[search] needs trials = N"),
     (("seed = 0", 'seed = 0\nmetric = "acc"'), "metric = \"score\" or none, got 'acc'"),
-    (("seed = 0", "seed = 0\nworkers = 0"), "[search] workers must be a positive integer, got 0"),
-    (("", ""), "--workers must be a positive number of processes, got 0"),
+    (("seed = 0", "seed = 0\nworkers = 0"), "[search] workers must be a positive integer or a "
+                                             "negative one counting from the CPUs"),
+    (("seed = 0", "seed = 0\nworkers = -1000"), "[search] workers = -1000 leaves"),
+    (("", ""), "tune: --workers must be a positive integer or a negative one counting from the "
+               "CPUs (-1: every CPU, -2: all but one, ...), got 0"),
 ])
 def test_tune_refuses_bad_search_values_by_their_names_before_writing(tmp_path, capsys,
                                                                       change, message):
@@ -146,6 +151,16 @@ def test_tune_refuses_bad_search_values_by_their_names_before_writing(tmp_path, 
     assert f"retroprop: error: tune {config}: " in err or "--workers" in err
     assert message in err
     assert not (tmp_path / "bad-tune").exists()
+
+
+def test_tune_workers_count_from_the_cpus_as_n_jobs(monkeypatch):
+    """-1 is every CPU, -2 all but one, as rp.tune's n_jobs (joblib's rule)."""
+    monkeypatch.setattr(joblib, "cpu_count", lambda: 4)
+    check_search({"trials": 2, "workers": -1}, "search.toml", -4)
+    with pytest.raises(ValueError, match=r"tune: --workers = -5 leaves 4 \+ 1 \+ \(-5\) = 0 "):
+        check_search({"trials": 2}, "search.toml", -5)
+    with pytest.raises(ValueError, match=r"\[search\] workers = -5 leaves"):
+        check_search({"trials": 2, "workers": -5}, "search.toml", None)
 
 
 def _record_training_inputs(monkeypatch):

@@ -35,6 +35,7 @@ import numpy as np
 
 from retroprop.checks import check_count
 from retroprop.cli.config import load_toml
+from retroprop.parallel.executor import resolve_jobs
 
 SEARCH_KEYS = {"method", "trials", "cv", "validation_fraction", "seed", "round_size",
                "workers", "metric"}
@@ -53,7 +54,8 @@ def add_parser(commands: Any) -> None:
                       help="continue the search stored in OUTPUT/search.db")
     tune.add_argument("--scheduler", help="run trials on the Dask cluster at this address "
                                           "(tcp://host:port)")
-    tune.add_argument("--workers", type=int, help="local worker processes (default 1)")
+    tune.add_argument("--workers", type=int, help="local worker processes (default 1; -1: "
+                                                   "every CPU, -2: all but one, ...)")
     tune.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -85,12 +87,11 @@ def check_search(search: dict[str, Any], path: str | Path, workers: int | None) 
     if search.get("method", "random") != "grid" and "trials" not in search:
         raise ValueError(f"{where} needs trials = N, the number of trials (only method = "
                          f"\"grid\" can count them itself)")
-    for key, least in (("trials", 1), ("round_size", 1), ("workers", 1), ("cv", 2),
-                       ("seed", 0)):
+    for key, least in (("trials", 1), ("round_size", 1), ("cv", 2), ("seed", 0)):
         check_count(search.get(key, least), f"{where} {key}", least)
-    if workers is not None and workers < 1:
-        raise ValueError(f"tune: --workers must be a positive number of processes, got "
-                         f"{workers}")
+    resolve_jobs(search.get("workers", 1), f"{where} workers")
+    if workers is not None:
+        resolve_jobs(workers, "tune: --workers")
     fraction = search.get("validation_fraction", 0.5)
     if not isinstance(fraction, int | float) or isinstance(fraction, bool) \
             or not 0 < fraction < 1:
