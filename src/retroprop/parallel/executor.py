@@ -85,8 +85,8 @@ def resolve_jobs(n_jobs: int | None, name: str) -> int:
     """The number of local worker processes that ``n_jobs`` asks for, as joblib and
     scikit-learn read it: a positive count as it is; -1 every CPU, -2 all but one, ...
     (``joblib.cpu_count() + 1 + n_jobs``, so that the count respects the CPU affinity and
-    container limits); None one. 0, a negative value that leaves fewer than one worker, a
-    bool or a float is a ValueError naming ``name`` and the value."""
+    container limits); None means 1, as in scikit-learn. 0, a negative value that leaves
+    fewer than one worker, a bool or a float is a ValueError naming ``name`` and the value."""
     if n_jobs is None:
         return 1
     if isinstance(n_jobs, numbers.Integral) and not isinstance(n_jobs, bool) and n_jobs < 0:
