@@ -111,9 +111,35 @@ def test_a_failed_search_or_fold_is_one_line_without_traceback(monkeypatch, caps
     assert capsys.readouterr().err == "retroprop: error: fold 0 failed: ValueError: bad\n"
 
 
+def test_tune_reads_a_csv_file_as_train_does_with_label_column_and_missing(tmp_path,
+                                                                           monkeypatch, capsys):
+    path = _first_label_csv(tmp_path / "first_label.csv")
+    lines = path.read_text().splitlines()
+    lines[5] = lines[5].rsplit(",", 1)[0] + ","  # a missing cell in the last feature
+    path.write_text("\n".join(lines) + "\n")
+    config = tmp_path / "search.toml"
+    search = CONFIG.format(trials=1).replace('"digits"', repr(str(path)))
+    config.write_text(search.replace(repr(str(path)), repr(str(path)) + "\nlabel_column = "
+                                     '"label"\nmissing = "zero"'))
+    assert main(["tune", str(config), "--quiet"]) == 2
+    assert "missing must be one of ('error', 'mean', 'median', 'drop'), got 'zero'" in \
+        capsys.readouterr().err
+    assert not (tmp_path / "search-tune").exists()  # the data is loaded before any writing
+    config.write_text(search.replace(repr(str(path)), repr(str(path)) + "\nlabel_column = "
+                                     '"label"\nmissing = "mean"'))
+    seen = _record_training_inputs(monkeypatch)
+    assert main(["tune", str(config), "--quiet"]) == 0
+    # the label column is not a feature; the missing cell is filled (a trial, the refit)
+    assert len(seen) == 1 + 1 and all(X.shape[1] == 3 and np.isfinite(X).all() for X in seen)
+
+
 @pytest.mark.parametrize(("change", "message"), [
     (('dataset = "digits"', 'datset = "digits"'),
-     "unknown [data] keys ['datset']; known: ['dataset']"),
+     "unknown [data] keys ['datset']; known: ['dataset', 'label_column', 'missing']"),
+    (('dataset = "digits"', 'dataset = "digits"\nlabel_column = 0'),
+     "[data] label_column apply to CSV files; dataset is 'digits'"),
+    (('dataset = "digits"', 'dataset = "digits"\nmissing = 1'),
+     "[data]: missing must be a string, got 1 (int)"),
     (("learning_rate_init = 0.01", "learning_rate_init = -1.0"),
      "tune: [estimator] The 'learning_rate_init' parameter of MLPClassifier must be a float "
      "in the range (0.0, inf). Got -1.0 instead."),
