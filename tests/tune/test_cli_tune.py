@@ -137,7 +137,7 @@ def test_tune_reads_a_csv_file_as_train_does_with_label_column_and_missing(tmp_p
     (('dataset = "digits"', 'datset = "digits"'),
      "unknown [data] keys ['datset']; known: ['dataset', 'label_column', 'missing']"),
     (('dataset = "digits"', 'dataset = "digits"\nlabel_column = 0'),
-     "[data] label_column apply to CSV files; dataset is 'digits'"),
+     "[data] gives label_column, which only a CSV file takes; dataset is 'digits'"),
     (('dataset = "digits"', 'dataset = "digits"\nmissing = 1'),
      "[data]: missing must be a string, got 1 (int)"),
     (("learning_rate_init = 0.01", "learning_rate_init = -1.0"),

@@ -77,8 +77,8 @@ def read_config(path: str | Path) -> dict[str, Any]:
     data = check_types(config.get("data", {}), f"tune {path}: [data]")
     csv_only = sorted(set(data) - {"dataset"})
     if csv_only and Path(data.get("dataset", "digits")).suffix.lower() != ".csv":
-        raise ValueError(f"tune {path}: [data] {', '.join(csv_only)} apply to CSV files; "
-                         f"dataset is {data.get('dataset', 'digits')!r}")
+        raise ValueError(f"tune {path}: [data] gives {' and '.join(csv_only)}, which only a "
+                         f"CSV file takes; dataset is {data.get('dataset', 'digits')!r}")
     return config
 
 
