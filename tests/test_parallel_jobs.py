@@ -1,6 +1,7 @@
 """``n_jobs`` as joblib and scikit-learn read it: -1 every CPU, -2 all but one, ..."""
 
 import os
+import sys
 
 import joblib
 import numpy as np
@@ -43,6 +44,14 @@ def test_n_jobs_that_leave_no_worker_are_refused(four_cpus, n_jobs, message):
 def test_minus_one_counts_the_cpus_as_joblib_does():
     assert resolve_jobs(-1, "n_jobs") == joblib.cpu_count() >= 1
     assert resolve_jobs(-joblib.cpu_count(), "n_jobs") == 1
+
+
+def test_counting_the_cpus_without_joblib_names_the_pip_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "joblib", None)  # `import joblib` now fails
+    assert resolve_jobs(3, "n_jobs") == 3  # a count needs no CPU count
+    with pytest.raises(ImportError, match=r"local worker processes \(n_jobs\) need 'joblib'"
+                                          r'.*pip install "retroprop\[sklearn\]"'):
+        resolve_jobs(-1, "n_jobs")
 
 
 def _pid(shared, index):

@@ -30,6 +30,7 @@ from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
+from retroprop._optional import require
 from retroprop.checks import check_count
 
 INSTALL_HINT = "pip install retroprop[tune]"
@@ -102,13 +103,9 @@ def resolve_jobs(n_jobs: int | None, name: str) -> int:
 
 
 def _cpu_count() -> int:
-    """The CPUs that this process may use, as joblib counts them."""
-    try:
-        from joblib import cpu_count
-    except ImportError:
-        raise ImportError("a negative n_jobs counts the CPUs with joblib, which comes with "
-                          "scikit-learn: pip install retroprop[sklearn]") from None
-    return int(cpu_count())
+    """The CPUs that this process may use, as joblib (it comes with scikit-learn) counts
+    them."""
+    return int(require("joblib", extra="sklearn").cpu_count())
 
 
 def check_executor(executor: Any, n_jobs: int | None, where: str) -> int:
