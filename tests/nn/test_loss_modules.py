@@ -202,6 +202,8 @@ def test_nll_trainer_checks_labels_and_passes_the_ignored_one():
         model_for(nn.NLLLoss).parameters()))
     with bad(r"the model has 3 outputs, so labels must be in 0..2; unexpected values \[5\]"):
         trainer.fit(X, np.where(np.arange(len(y)) == 3, 5, y), epochs=1, verbose=0)
+    with bad(r"fit: NLLLoss needs integer labels of shape \(n,\), got shape \(40, 1\)"):
+        trainer.fit(X, y.reshape(-1, 1), epochs=1, verbose=0)
     model = model_for(nn.NLLLoss)
     trainer = rp.Trainer(model, nn.NLLLoss(), rp.optim.SGD(model.parameters(), lr=0.1))
     trainer.fit(X, np.where(np.arange(len(y)) % 4 == 0, -100, y), epochs=2, verbose=0)
