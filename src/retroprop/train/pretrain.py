@@ -196,7 +196,11 @@ def pretrain_layerwise(model: Sequential, X: Any, epochs: int = 10, noise: float
     X = np.ascontiguousarray(X, dtype=model.dtype)
     check_finite(X, "X", where)
     with evaluating(model), using_generator(np.random.default_rng(seed)):
-        _codes(model[:blocks[-1].stop], X[:1], where)  # every block's shapes, before training
+        try:  # every block's shapes, before any training
+            _codes(model[:blocks[-1].stop], X[:1], where)
+        except ValueError as error:
+            raise ValueError(f"{where}: X of shape {X.shape} does not go through the hidden "
+                             f"layers: {error}") from None
         codes = _codes(model[:blocks[0].start], X, where)
         for block in blocks:
             encoder = model[block]
