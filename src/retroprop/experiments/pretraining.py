@@ -81,7 +81,10 @@ def generative_pretraining(labelled: int = 50, hidden: Sequence[int] = (100, 100
     (one seed by a single test image): the unlabelled images make most of the effect,
     but pre-training helps without them. With 100 labelled images the test errors are
     15–21% from random weights, lower by 2.5 to 8 points after pre-training on all images
-    and by 1 to 5 points after pre-training on the labelled ones.
+    and by 1 to 5 points after pre-training on the labelled ones. Pre-trained networks
+    also fit their labels sooner (in about 6 epochs, against 20 to 30 from random weights
+    for seeds 0 and 1): the optimization side of Bengio et al.'s (2007) results; the
+    comparison of test errors is made after the whole budget, when all fit their labels.
 
     ``result.data[name]``: ``"train"`` and ``"test"``, the errors after each epoch of
     fine-tuning; ``"reconstruction"``, per hidden layer, its autoencoder's training loss
