@@ -4,6 +4,7 @@ cost, and what it refuses."""
 
 import numpy as np
 import pytest
+import torch
 
 import retroprop as rp
 from retroprop.experiments.pretraining import LayerLosses
@@ -20,12 +21,14 @@ def images(digits):
 
 @pytest.fixture
 def fits(monkeypatch):
-    """Every Trainer.fit that pre-training makes: its trainer, inputs, targets, options."""
+    """Every Trainer.fit that pre-training makes: its trainer, inputs, targets, options,
+    and the autoencoder's weights before it trained."""
     calls = []
     original = rp.Trainer.fit
 
     def spy(trainer, X, y, **options):
-        calls.append((trainer, X.copy(), y.copy(), options))
+        start = {k: v.copy() for k, v in trainer.model.state_dict().items()}
+        calls.append((trainer, X.copy(), y.copy(), options, start))
         return original(trainer, X, y, **options)
 
     monkeypatch.setattr(pretrain.Trainer, "fit", spy)
@@ -61,7 +64,7 @@ def test_codes_come_from_the_trained_layers_below_without_noise(images, fits):
     model = rp.models.mlp([64, 20, 12, 10], activation="sigmoid", dropout=0.5)
     pretrain_layerwise(model, images, epochs=2, noise=0.3)
     assert len(fits) == 2
-    (_, first, target, options), (_, second, target2, _) = fits
+    (_, first, target, options, _), (_, second, target2, _, _) = fits
     np.testing.assert_array_equal(first, images)  # layer 1 rebuilds the clean images
     np.testing.assert_array_equal(target, first)
     with rp.no_grad():  # layer 2's codes: layer 1 (as pretrained, no longer changed by
@@ -72,6 +75,31 @@ def test_codes_come_from_the_trained_layers_below_without_noise(images, fits):
     corrupted = options["augment"](np.ones((200, 50), np.float32))
     assert set(np.unique(corrupted)) == {0.0, 1.0}
     assert corrupted.mean() == pytest.approx(0.7, abs=0.02)
+
+
+def torch_autoencoder(start, X, epochs, lr):
+    """Full-batch Adam on the cross-entropy of σ(V σ(W x + b) + c) against x, in PyTorch:
+    the encoder's (W, b) after ``epochs`` steps."""
+    weights = {k: torch.tensor(v, requires_grad=True) for k, v in start.items()}
+    optimizer = torch.optim.Adam(weights.values(), lr=lr)
+    x = torch.tensor(X)
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        codes = torch.sigmoid(x @ weights["0.weight"].T + weights["0.bias"])
+        logits = codes @ weights["2.weight"].T + weights["2.bias"]
+        torch.nn.functional.binary_cross_entropy_with_logits(logits, x).backward()
+        optimizer.step()
+    return weights["0.weight"].detach().numpy(), weights["0.bias"].detach().numpy()
+
+
+def test_each_layer_trains_as_the_same_autoencoder_in_pytorch(images, fits):
+    model = rp.models.mlp([64, 16, 8, 10], activation="sigmoid", dtype=np.float64)
+    pretrain_layerwise(model, images.astype(np.float64), epochs=6, batch_size=None,
+                       optimizer=lambda p: rp.optim.Adam(p, lr=0.01))
+    for (_, codes, _, _, start), layer in zip(fits, (model[0], model[2]), strict=True):
+        weight, bias = torch_autoencoder(start, codes, epochs=6, lr=0.01)
+        np.testing.assert_allclose(layer.weight.data, weight, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(layer.bias.data, bias, rtol=1e-9, atol=1e-12)
 
 
 def test_masking_noise_sets_a_fraction_of_the_inputs_to_zero_without_rescaling():
@@ -183,3 +211,17 @@ def test_what_it_cannot_pretrain_is_named(model, options, error, message):
     X = options.pop("X", np.full((5, 64), 0.5))
     with pytest.raises(error, match=message):
         pretrain_layerwise(model(), X, epochs=options.pop("epochs", 1), **options)
+
+
+def test_a_linear_layer_with_its_own_activation_is_a_block(images, fits):
+    model = rp.nn.Sequential(rp.nn.Linear(64, 12, activation="tanh"), rp.nn.Linear(12, 10))
+    before = model[0].weight.data.copy()
+    pretrain_layerwise(model, images, epochs=1)
+    assert len(fits) == 1 and not np.allclose(model[0].weight.data, before)
+
+
+def test_the_docstring_example_runs():
+    import doctest
+
+    failures, tried = doctest.testmod(pretrain)
+    assert tried > 0 and failures == 0
