@@ -196,6 +196,9 @@ def test_the_seed_fixes_the_result(images):
      "reconstruction must be one of"),
     (lambda: rp.models.mlp([64, 8, 10]), {"X": np.ones((5, 63))}, ValueError,
      r"X of shape \(5, 63\) does not go through the hidden layers: layer 0 \(Linear\)"),
+    (lambda: rp.models.mlp([8, 4, 10]), {"X": np.ones((5, 8, 8))}, ValueError,
+     r"X of shape \(5, 8, 8\) does not go through the hidden layers: the hidden layers give "
+     r"\(1, 8, 4\), not rows of codes \(n, features\): flatten the inputs"),
     (lambda: rp.models.mlp([64, 8, 10]), {"X": np.ones(64)}, ValueError,
      r"X must be a non-empty numeric array of examples \(n, ...\), got shape \(64,\)"),
     (lambda: rp.models.mlp([64, 8, 10]), {"X": np.full((5, 64), np.nan)}, ValueError,
@@ -205,7 +208,7 @@ def test_the_seed_fixes_the_result(images):
      r"\(layer 0\): reconstruction='cross-entropy' needs codes in \[0, 1\], got values in "
      r"\[-2, -2\]"),
 ], ids=["not-sequential", "conv", "batch-norm", "pooling", "no-hidden", "optimizer-object",
-        "optimizer-result", "noise", "epochs", "reconstruction", "features", "one-axis",
+        "optimizer-result", "noise", "epochs", "reconstruction", "features", "images", "one-axis",
         "nan", "cross-entropy-range"])
 def test_what_it_cannot_pretrain_is_named(model, options, error, message):
     X = options.pop("X", np.full((5, 64), 0.5))

@@ -104,13 +104,15 @@ def masking_noise(noise: float) -> Callable[[np.ndarray], np.ndarray] | None:
     return lambda batch: batch * (generator().random(batch.shape) >= noise)
 
 
-def _codes(layers: Sequential, X: np.ndarray, where: str) -> np.ndarray:
+def _codes(layers: Sequential, X: np.ndarray) -> np.ndarray:
+    """What ``layers`` give for ``X``, in their current mode and without gradient; an
+    error unless they are rows of codes (n, features)."""
     with no_grad():
         out = layers(Tensor(X, dtype=X.dtype))
     if not isinstance(out, Tensor) or out.ndim != 2:
         shape = out.shape if isinstance(out, Tensor) else type(out).__name__
-        raise ValueError(f"{where}: the layers {list(layers)} must give rows of codes "
-                         f"(n, features); they gave {shape}")
+        raise ValueError(f"the hidden layers give {shape}, not rows of codes (n, features): "
+                         "flatten the inputs (nn.Flatten() first)")
     return out.data
 
 
@@ -197,11 +199,11 @@ def pretrain_layerwise(model: Sequential, X: Any, epochs: int = 10, noise: float
     check_finite(X, "X", where)
     with evaluating(model), using_generator(np.random.default_rng(seed)):
         try:  # every block's shapes, before any training
-            _codes(model[:blocks[-1].stop], X[:1], where)
+            _codes(model[:blocks[-1].stop], X[:1])
         except ValueError as error:
             raise ValueError(f"{where}: X of shape {X.shape} does not go through the hidden "
                              f"layers: {error}") from None
-        codes = _codes(model[:blocks[0].start], X, where)
+        codes = _codes(model[:blocks[0].start], X)
         for block in blocks:
             encoder = model[block]
             decoder = Linear(encoder[0].out_features, codes.shape[1], init="glorot_uniform",
@@ -216,5 +218,5 @@ def pretrain_layerwise(model: Sequential, X: Any, epochs: int = 10, noise: float
             Trainer(autoencoder, loss, built, metrics=[]).fit(
                 codes, codes, epochs=epochs, batch_size=batch_size, callbacks=callbacks,
                 verbose=verbose, augment=masking_noise(noise))
-            codes = _codes(encoder, codes, where)
+            codes = _codes(encoder, codes)
     return model
