@@ -108,12 +108,12 @@ def generative_pretraining(labelled: int = 50, hidden: Sequence[int] = (100, 100
                    "pre-trained on all training images": (X, pretrain_epochs)}
     data: dict[str, dict[str, Any]] = {}
     table = []
-    for name, (images, passes_of_layer) in pretraining.items():
+    for name, (images, pretrain_passes) in pretraining.items():
         manual_seed(seed)
         model = mlp([64, *widths, 10], activation="sigmoid")
         layers = LayerLosses()
         if images is not None:
-            pretrain_layerwise(model, images, epochs=passes_of_layer, noise=noise,
+            pretrain_layerwise(model, images, epochs=pretrain_passes, noise=noise,
                                optimizer=lambda params: Adam(params, lr=pretrain_lr),
                                batch_size=PRETRAIN_BATCH, seed=seed, callbacks=[layers])
         manual_seed(seed + 1)
