@@ -414,9 +414,9 @@ def test_evaluate_batch_size_bounds_the_memory_not_the_results(tmp_path, capsys,
     taken = []
     outputs = rp.Trainer._outputs
 
-    def recording(self, X, batch_size):
+    def recording(self, X, batch_size, *hooks):
         taken.append(batch_size)
-        return outputs(self, X, batch_size)
+        return outputs(self, X, batch_size, *hooks)
 
     monkeypatch.setattr(rp.Trainer, "_outputs", recording)
     assert main(["evaluate", run_dir, "--batch-size", "7"]) == 0
