@@ -191,3 +191,29 @@ def test_predicting_without_samples_or_with_a_non_module_is_refused():
         samples.predict_proba(model, np.zeros((1, 2)), loss="softmax")
     with pytest.raises(ValueError, match=r"at least one example, got shape \(0, 2\)"):
         samples.predict_proba(model, np.zeros((0, 2)))
+
+
+def test_saved_samples_load_and_predict_the_same(trained, digits, tmp_path):
+    model, samples, _ = trained
+    samples.save(tmp_path / "posterior.npz")
+    loaded = rp.callbacks.PosteriorSamples().load(tmp_path / "posterior.npz")
+    assert len(loaded) == len(samples)
+    for a, b in zip(samples.samples, loaded.samples, strict=True):
+        assert list(a) == list(b)
+        for name in a:
+            np.testing.assert_array_equal(a[name], b[name])
+            assert a[name].dtype == b[name].dtype
+    X_test = digits[2][:20]
+    np.testing.assert_array_equal(loaded.predict_proba(model, X_test),
+                                  samples.predict_proba(model, X_test))
+
+
+def test_files_that_save_did_not_write_are_refused(tmp_path):
+    np.savez(tmp_path / "other.npz", weight=np.ones(3))
+    with pytest.raises(rp.errors.DataFileError, match="not '<sample>:<name>'"):
+        rp.callbacks.PosteriorSamples().load(tmp_path / "other.npz")
+    np.savez(tmp_path / "gap.npz", **{"0:w": np.ones(2), "2:w": np.ones(2)})
+    with pytest.raises(rp.errors.DataFileError, match=r"holds samples \[0, 2\]"):
+        rp.callbacks.PosteriorSamples().load(tmp_path / "gap.npz")
+    with pytest.raises(ValueError, match="no samples to save"):
+        rp.callbacks.PosteriorSamples().save(tmp_path / "empty.npz")

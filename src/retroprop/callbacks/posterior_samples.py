@@ -4,15 +4,20 @@ práctica: Generalización")."""
 
 from __future__ import annotations
 
+import io
+import os
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from retroprop.atomic import atomic_write
 from retroprop.callbacks.base import Callback, Logs
 from retroprop.checks import check_count
+from retroprop.errors import DataFileError
 from retroprop.nn.loss import CrossEntropyLoss, Loss
 from retroprop.nn.module import Module, evaluating
+from retroprop.safe_npz import read_npz
 from retroprop.tensor.grad_mode import no_grad
 from retroprop.tensor.tensor import Tensor
 from retroprop.train.metrics import predicted_labels
@@ -114,6 +119,36 @@ class PosteriorSamples(Callback):
             self.samples.append(dict(self.model.state_dict()))
             if self.max_samples is not None and len(self.samples) > self.max_samples:
                 del self.samples[0]
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the samples to an ``.npz`` file (arrays only, no pickles), atomically:
+        member ``"<s>:<name>"`` is entry ``name`` of sample s."""
+        if not self.samples:
+            raise ValueError("PosteriorSamples.save: no samples to save")
+        arrays: dict[str, Any] = {f"{index}:{name}": value
+                                  for index, sample in enumerate(self.samples)
+                                  for name, value in sample.items()}
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        atomic_write(path, buffer.getvalue())
+
+    def load(self, path: str | os.PathLike[str]) -> PosteriorSamples:
+        """Replace the samples by those that :meth:`save` wrote to ``path``; returns self.
+        The file is read as untrusted (:func:`retroprop.safe_npz.read_npz`)."""
+        found: dict[int, dict[str, np.ndarray]] = {}
+        for key, value in read_npz(path, where="PosteriorSamples.load: ").items():
+            index, separator, name = key.partition(":")
+            if not separator or not index.isdigit() or not name:
+                raise DataFileError(f"PosteriorSamples.load: {path} holds an array {key!r}, "
+                                    "not '<sample>:<name>': it was not written by "
+                                    "PosteriorSamples.save")
+            found.setdefault(int(index), {})[name] = value
+        if sorted(found) != list(range(len(found))) or not found:
+            raise DataFileError(f"PosteriorSamples.load: {path} holds samples "
+                                f"{sorted(found)[:10]}, not 0, 1, 2, ...")
+        self.samples = [found[index] for index in range(len(found))]
+        return self
 
     # ------------------------------------------------------------------ predicting
     def _loss(self, loss: Loss | None) -> Loss:
