@@ -28,8 +28,8 @@ from retroprop.intraop import get_intraop_parallel, set_intraop_parallel
 from retroprop.model_selection import cross_validate
 from retroprop.nn import init, predict_mc
 from retroprop.ops import cat
-from retroprop.random import manual_seed
-from retroprop.serialization import load, load_optimizer_state, save
+from retroprop.random import get_rng_state, manual_seed, set_rng_state
+from retroprop.serialization import load, load_model, load_optimizer_state, save
 from retroprop.tensor import (
     GradcheckError,
     Tensor,
@@ -83,10 +83,12 @@ __all__ = [
     "get_flush_denormal",
     "get_intraop_parallel",
     "get_memory_reuse",
+    "get_rng_state",
     "gradcheck",
     "init",
     "is_grad_enabled",
     "load",
+    "load_model",
     "load_optimizer_state",
     "manual_seed",
     "metrics",
@@ -104,6 +106,7 @@ __all__ = [
     "set_flush_denormal",
     "set_intraop_parallel",
     "set_memory_reuse",
+    "set_rng_state",
     "tensor",
     "viz",
     "zeros",
