@@ -17,13 +17,14 @@ from retroprop.optim.optimizer import Optimizer
 from retroprop.optim.rmsprop import RMSprop
 from retroprop.optim.rprop import Rprop
 from retroprop.optim.sgd import SGD
+from retroprop.optim.sgld import SGLD
 from retroprop.optim.vsgd import VSGD
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {
     "sgd": SGD, "adaptive_gains": AdaptiveGains, "rprop": Rprop, "rmsprop": RMSprop,
     "adagrad": Adagrad, "adam": Adam, "adamw": AdamW, "vsgd": VSGD,
     "cg": ConjugateGradient, "conjugate_gradient": ConjugateGradient, "lbfgs": LBFGS,
-    "bfgs": BFGS,
+    "bfgs": BFGS, "sgld": SGLD,
     "newton": Newton, "levenberg_marquardt": LevenbergMarquardt, "lm": LevenbergMarquardt,
 }  # fmt: skip
 
