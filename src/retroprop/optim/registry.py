@@ -28,6 +28,12 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
     "newton": Newton, "levenberg_marquardt": LevenbergMarquardt, "lm": LevenbergMarquardt,
 }  # fmt: skip
 
+#: Optimizers that draw weight vectors from a posterior rather than minimize the loss
+#: (SGLD needs the training-set size, and its samples are worth averaging):
+#: ``retroprop train`` and the scikit-learn estimators, which keep one final weight
+#: vector, refuse them.
+SAMPLERS = frozenset({"sgld"})
+
 
 def create(name: str, params: Iterable[Any], **hyperparameters: Any) -> Optimizer:
     """``create("sgd", model.parameters(), lr=0.1, momentum=0.9)``."""
