@@ -14,6 +14,9 @@ W and b from U(-1/√n_e, 1/√n_e), variance 1/(3 n_e), a third of LeCun's.
 leaves the bias at zero, as the lectures and Keras do; an initializer
 with a ``bias(weight_shape, dtype)`` method draws it (:func:`initial_bias`).
 
+PyTorch's in-place functions (``kaiming_normal_(layer.weight)``, ``zeros_(layer.bias)``,
+``calculate_gain``) fill an existing tensor with the same rules, as ``torch.nn.init``.
+
 Every initializer is a callable ``init(shape, dtype) -> ndarray`` drawing
 from :func:`retroprop.random.generator`. Fan-in and fan-out of a weight of
 shape (out, in, k_1, ..., k_d) are in·k_1···k_d and out·k_1···k_d, so the
@@ -38,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.random import generator
-from retroprop.tensor.tensor import _check_float_dtype, get_default_dtype
+from retroprop.tensor.tensor import Tensor, _check_float_dtype, get_default_dtype
 
 Initializer = Callable[..., np.ndarray]
 
@@ -227,3 +230,178 @@ def get(init: str | Initializer) -> Initializer:
     if isinstance(init, str) and init in INITIALIZERS:
         return INITIALIZERS[init]()
     raise ValueError(f"unknown initializer {init!r}; known: {', '.join(sorted(INITIALIZERS))}")
+
+
+# ------------------------------------------------- PyTorch's in-place functions
+# ``torch.nn.init``'s functions fill an existing tensor in place and return it, so that
+# code written for PyTorch (``model.apply(init_weights)``) runs unchanged; they draw from
+# the library's generator and keep the array's memory order (``Linear`` stores W
+# column-major).
+
+Target = Any  # a Tensor (a Parameter) or a NumPy array
+
+GAINS = {"linear": 1.0, "conv1d": 1.0, "conv2d": 1.0, "conv3d": 1.0,
+         "conv_transpose1d": 1.0, "conv_transpose2d": 1.0, "conv_transpose3d": 1.0,
+         "sigmoid": 1.0, "tanh": 5.0 / 3.0, "relu": math.sqrt(2.0), "selu": 0.75}
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The gain g that keeps the variance through ``nonlinearity``, as
+    ``torch.nn.init.calculate_gain``: 1 for linear layers, convolutions and the sigmoid,
+    5/3 for tanh, √2 for ReLU, √(2/(1 + a²)) for a leaky ReLU of slope a (``param``,
+    default 0.01), 3/4 for SELU. He's rule (Fuentes Pineda) is σ_w = g/√n_e with g = √2.
+    """
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        if isinstance(slope, bool) or not isinstance(slope, int | float):
+            raise ValueError(f"calculate_gain: negative_slope {slope!r} is not a valid number")
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity not in GAINS:
+        raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; known: "
+                         f"{', '.join([*GAINS, 'leaky_relu'])}")
+    return GAINS[nonlinearity]
+
+
+def _array(tensor: Target, where: str) -> np.ndarray:
+    """The floating-point array that ``where`` fills in place."""
+    array = tensor.data if isinstance(tensor, Tensor) else tensor
+    if not isinstance(array, np.ndarray) or array.dtype.kind != "f":
+        raise TypeError(f"{where}: expected a floating-point Tensor or array to fill in "
+                        f"place, got {type(tensor).__name__}"
+                        + (f" of dtype {array.dtype}" if isinstance(array, np.ndarray) else ""))
+    return array
+
+
+def _fill(tensor: Target, values: Any) -> Target:
+    """Write ``values`` into the tensor's own array (its memory order kept); a tensor's
+    version goes up, as an optimizer step's does."""
+    np.copyto(_array(tensor, "init"), values, casting="unsafe")
+    if isinstance(tensor, Tensor):
+        tensor._version += 1
+    return tensor
+
+
+def _matrix_fans(tensor: Target, where: str) -> tuple[int, int]:
+    """(fan_in, fan_out) as PyTorch computes them, for tensors of 2 or more dimensions."""
+    shape = _array(tensor, where).shape
+    if len(shape) < 2:
+        raise ValueError(f"{where}: fan in and fan out cannot be computed for a tensor of "
+                         f"shape {shape}, with fewer than 2 dimensions")
+    return fans(shape)
+
+
+def uniform_(tensor: Target, a: float = 0.0, b: float = 1.0) -> Target:
+    """Fill with U(a, b), as ``torch.nn.init.uniform_`` (whose default is U(0, 1); the
+    initializer :func:`uniform` is U(-a, a))."""
+    array = _array(tensor, "uniform_")
+    return _fill(tensor, generator().uniform(a, b, size=array.shape))
+
+
+def normal_(tensor: Target, mean: float = 0.0, std: float = 1.0) -> Target:
+    """Fill with N(mean, std²), as ``torch.nn.init.normal_`` (std 1 by default; Fuentes
+    Pineda contrasts variance 1 with 0.01)."""
+    array = _array(tensor, "normal_")
+    return _fill(tensor, generator().normal(mean, std, size=array.shape))
+
+
+def trunc_normal_(tensor: Target, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0) -> Target:
+    """Fill with N(mean, std²) truncated to [a, b] (draws outside are drawn again), as
+    ``torch.nn.init.trunc_normal_``; a and b are values, not numbers of std."""
+    array = _array(tensor, "trunc_normal_")
+    if not a < b:
+        raise ValueError(f"trunc_normal_: needs a < b, got a={a!r}, b={b!r}")
+    values = generator().normal(mean, std, size=array.shape)
+    outside = (values < a) | (values > b)
+    while outside.any():
+        values[outside] = generator().normal(mean, std, size=int(outside.sum()))
+        outside = (values < a) | (values > b)
+    return _fill(tensor, values)
+
+
+def constant_(tensor: Target, val: float) -> Target:
+    """Fill with ``val``, as ``torch.nn.init.constant_``."""
+    return _fill(tensor, val)
+
+
+def ones_(tensor: Target) -> Target:
+    """Fill with ones, as ``torch.nn.init.ones_``."""
+    return _fill(tensor, 1.0)
+
+
+def zeros_(tensor: Target) -> Target:
+    """Fill with zeros, as ``torch.nn.init.zeros_`` (Berzal's biases start at zero)."""
+    return _fill(tensor, 0.0)
+
+
+def eye_(tensor: Target) -> Target:
+    """Fill a matrix with the identity (ones on the diagonal), as ``torch.nn.init.eye_``."""
+    shape = _array(tensor, "eye_").shape
+    if len(shape) != 2:
+        raise ValueError(f"eye_: needs a matrix, got a tensor of shape {shape}")
+    return _fill(tensor, np.eye(*shape))
+
+
+def xavier_uniform_(tensor: Target, gain: float = 1.0) -> Target:
+    """Fill with U(-g √(6/(n_e + n_s)), g √(6/(n_e + n_s))) (Glorot and Bengio 2010,
+    Fuentes Pineda), as ``torch.nn.init.xavier_uniform_``."""
+    fan_in, fan_out = _matrix_fans(tensor, "xavier_uniform_")
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound)
+
+
+def xavier_normal_(tensor: Target, gain: float = 1.0) -> Target:
+    """Fill with N(0, g² · 2/(n_e + n_s)) (Glorot and Bengio 2010, Fuentes Pineda), as
+    ``torch.nn.init.xavier_normal_``."""
+    fan_in, fan_out = _matrix_fans(tensor, "xavier_normal_")
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+
+
+def _kaiming_std(tensor: Target, a: float, mode: str, nonlinearity: str, where: str) -> float:
+    """g/√n with n the fan-in or fan-out (``mode``) and g the gain of ``nonlinearity``."""
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"{where}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = _matrix_fans(tensor, where)
+    fan = fan_in if mode == "fan_in" else fan_out
+    if fan == 0:
+        raise ValueError(f"{where}: the tensor of shape {_array(tensor, where).shape} has "
+                         f"{mode} 0")
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def kaiming_uniform_(tensor: Target, a: float = 0.0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu") -> Target:
+    """Fill with U(-√3 σ, √3 σ), σ = g/√n (He et al. 2015, Fuentes Pineda), as
+    ``torch.nn.init.kaiming_uniform_``: with the defaults, g = √2 (a leaky ReLU of slope
+    ``a`` = 0) and n the fan-in; ``a = √5`` gives PyTorch's layer default (:func:`pytorch`).
+    """
+    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_uniform_")
+    return uniform_(tensor, -bound, bound)
+
+
+def kaiming_normal_(tensor: Target, a: float = 0.0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu") -> Target:
+    """Fill with N(0, σ²), σ = g/√n (He et al. 2015, Fuentes Pineda: σ² = 2/n_e for ReLU),
+    as ``torch.nn.init.kaiming_normal_``."""
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_normal_"))
+
+
+def orthogonal_(tensor: Target, gain: float = 1.0) -> Target:
+    """Fill with a (semi-)orthogonal matrix times ``gain`` (Saxe et al. 2013), as
+    ``torch.nn.init.orthogonal_``: the Q of the QR factorization of a Gaussian matrix of
+    shape (rows, elements/rows), signs fixed by R's diagonal, so that Q is uniformly
+    distributed; tensors of more than 2 dimensions are flattened after the first."""
+    shape = _array(tensor, "orthogonal_").shape
+    if len(shape) < 2:
+        raise ValueError(f"orthogonal_: needs a tensor of at least 2 dimensions, got shape "
+                         f"{shape}")
+    rows = shape[0]
+    columns = math.prod(shape) // rows if rows else 0
+    flat = generator().standard_normal((rows, columns))
+    if rows < columns:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q *= np.sign(np.diag(r))
+    if rows < columns:
+        q = q.T
+    return _fill(tensor, (gain * q).reshape(shape))
