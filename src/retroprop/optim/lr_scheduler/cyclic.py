@@ -76,8 +76,8 @@ class OneCycleLR(LRScheduler):
 
     ``total_steps``, or ``epochs`` and ``steps_per_epoch`` (total = their product); a step
     past ``total_steps`` is refused. At step ``total_steps`` (set after the last batch,
-    never used) a linear anneal may pass below 0, which PyTorch sets: 0 here. Drive it from ``fit`` with
-    ``LearningRateScheduler(schedule, interval="batch")``.
+    never used) a linear anneal may pass below 0, which PyTorch sets: 0 here. Drive it
+    from ``fit`` with ``LearningRateScheduler(schedule, interval="batch")``.
     """
 
     def __init__(self, optimizer: Optimizer, max_lr: float | list[float],

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from retroprop.optim.lr_scheduler.base import LRScheduler
+from retroprop.optim.lr_scheduler.base import LRScheduler, Scheduler
 from retroprop.optim.optimizer import Optimizer
 
 Factor = Callable[[int], float]
@@ -19,7 +19,7 @@ Factor = Callable[[int], float]
 
 def _functions(where: str, optimizer: Optimizer, lr_lambda: Any) -> list[Factor]:
     """One function per group: the one given, or a list (tuple) of one per group."""
-    groups = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 1
+    groups = len(optimizer.param_groups)
     functions = list(lr_lambda) if isinstance(lr_lambda, list | tuple) else [lr_lambda] * groups
     if len(functions) != groups:
         raise ValueError(f"{where}: lr_lambda must be a function or a list of one per "
@@ -40,6 +40,7 @@ class _Functions(LRScheduler):
 
     def __init__(self, optimizer: Optimizer,
                  lr_lambda: Factor | Sequence[Factor]) -> None:
+        Scheduler.__init__(self, optimizer)  # the optimizer first: its groups are counted
         self.lr_lambdas = _functions(type(self).__name__, optimizer, lr_lambda)
         super().__init__(optimizer)
 
