@@ -2,6 +2,8 @@
 two parameter groups, a schedule stopped and resumed from its state_dict, bad arguments,
 every optimizer, and fit through the callback."""
 
+import doctest
+import importlib
 import math
 
 import numpy as np
@@ -335,3 +337,10 @@ def test_a_second_schedule_starts_from_the_initial_rate_as_in_torch():
     assert cosine.base_lrs == [0.1, 0.05]
     assert [g["initial_lr"] for g in optimizer.param_groups] == \
         [g["initial_lr"] for g in twin.param_groups]
+
+
+@pytest.mark.parametrize("name", ["cyclic", "combined"])
+def test_docstring_examples(name):
+    module = importlib.import_module(f"retroprop.optim.lr_scheduler.{name}")
+    failures, tried = doctest.testmod(module)
+    assert tried > 0 and failures == 0

@@ -62,6 +62,20 @@ class SequentialLR(_Composite):
     Built, every group's rate goes back to its ``initial_lr`` and the first schedule
     starts again from it; at a milestone the next schedule starts from the base rates
     (its step 0), then steps on its own.
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> from retroprop.optim.lr_scheduler import CosineAnnealingLR, LinearLR, SequentialLR
+    >>> optimizer = rp.optim.SGD(rp.models.mlp([4, 3]).parameters(), lr=1.0)
+    >>> schedule = SequentialLR(optimizer, [LinearLR(optimizer, 0.25, total_iters=3),
+    ...                                     CosineAnnealingLR(optimizer, T_max=4)], [3])
+    >>> rates = [optimizer.param_groups[0]["lr"]]
+    >>> for epoch in range(7):
+    ...     schedule.step()
+    ...     rates.append(round(optimizer.param_groups[0]["lr"], 4))
+    >>> rates
+    [0.25, 0.5, 0.75, 1.0, 0.8536, 0.5, 0.1464, 0.0]
     """
 
     def __init__(self, optimizer: Optimizer, schedulers: Iterable[LRScheduler],

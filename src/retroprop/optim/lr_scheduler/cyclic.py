@@ -78,6 +78,21 @@ class OneCycleLR(LRScheduler):
     past ``total_steps`` is refused. At step ``total_steps`` (set after the last batch,
     never used) a linear anneal may pass below 0, which PyTorch sets: 0 here. Drive it
     from ``fit`` with ``LearningRateScheduler(schedule, interval="batch")``.
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> optimizer = rp.optim.SGD(rp.models.mlp([4, 3]).parameters(), lr=0.1, momentum=0.9)
+    >>> schedule = rp.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=1.0, total_steps=10)
+    >>> group = optimizer.param_groups[0]
+    >>> round(group["lr"], 4), group["momentum"]
+    (0.04, 0.95)
+    >>> rates = []
+    >>> for batch in range(9):  # after each batch's optimizer.step()
+    ...     schedule.step()
+    ...     rates.append(round(group["lr"], 4))
+    >>> rates
+    [0.52, 1.0, 0.9505, 0.8117, 0.6113, 0.3887, 0.1883, 0.0495, 0.0]
     """
 
     def __init__(self, optimizer: Optimizer, max_lr: float | list[float],
