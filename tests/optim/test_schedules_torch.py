@@ -344,3 +344,22 @@ def test_docstring_examples(name):
     module = importlib.import_module(f"retroprop.optim.lr_scheduler.{name}")
     failures, tried = doctest.testmod(module)
     assert tried > 0 and failures == 0
+
+
+def test_a_chain_may_hold_the_momentum_schedule_and_resumes():
+    """ChainedScheduler steps any schedule that needs no metric: Berzal's rising momentum
+    alongside a decaying rate, both saved in the chain's state_dict."""
+    def build():
+        optimizer = rp.optim.SGD(rp.models.mlp([2, 2]).parameters(), lr=0.1, momentum=0.5)
+        return optimizer, OURS.ChainedScheduler(
+            [OURS.StepLR(optimizer, step_size=2, gamma=0.5),
+             OURS.MomentumSchedule(optimizer, start=0.5, end=0.9, steps=4)])
+    optimizer, chain = build()
+    chain.step()
+    resumed, again = build()
+    resumed.load_state_dict(optimizer.state_dict())
+    again.load_state_dict(chain.state_dict())
+    for _ in range(4):
+        chain.step()
+        again.step()
+    assert settings(resumed) == settings(optimizer) == [(0.1 * 0.5 ** 2, 0.9, ())]

@@ -83,7 +83,9 @@ class LRScheduler(Scheduler):
     ``CosineAnnealingLR``, ``MultiplicativeLR``) compute the next rate from the current one,
     as here, so that two of them chained multiply their effects and ``get_last_lr()`` gives
     PyTorch's numbers; resuming them needs the optimizer's state too (its rates), as in
-    PyTorch. The others compute from ``base_lrs``.
+    PyTorch. The others compute from ``base_lrs``. An ``initial_lr`` already in a group
+    stays (a schedule built for a second run starts from it, as in PyTorch): delete it to
+    start from the current rate.
 
     Subclasses set their settings, then call ``super().__init__(optimizer)``.
     """
