@@ -52,6 +52,9 @@ def test_config_file_and_flag_precedence(tmp_path, capsys):
     (["train", "--dataset", "cifar"], "unknown dataset 'cifar'"),
     (["train", "--hidden", "a,b"], "--hidden must be comma-separated integers"),
     (["train", "--optimizer", "adamx", "--epochs", "1"], "unknown optimizer 'adamx'"),
+    (["train", "--optimizer", "sgld"], "--optimizer sgld draws weight vectors from the "
+                                       "posterior, to be averaged, and retroprop train keeps one"),
+    (["train", "--optimizer", "SGLD", "--cv", "3"], "--optimizer SGLD draws weight vectors"),
     (["evaluate", "missing.rpz"], "no model file"),
 ])
 def test_errors_are_reported_without_traceback(tmp_path, args, message):

@@ -22,6 +22,7 @@ OPTIMIZERS = {
     "Adam": lambda p: optim.Adam(p, lr=0.003),
     "AdamW": lambda p: optim.AdamW(p, lr=0.003),
     "VSGD": lambda p: optim.VSGD(p, warmup=3),
+    "SGLD": lambda p: optim.SGLD(p, lr=1e-4, num_examples=600, weight_decay=1.0, seed=0),
     "ConjugateGradient": lambda p: optim.ConjugateGradient(p, max_iter=5),
     "LBFGS": lambda p: optim.LBFGS(p, max_iter=5, history_size=10),
     "BFGS": lambda p: optim.BFGS(p, max_iter=5),
