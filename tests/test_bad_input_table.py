@@ -145,6 +145,10 @@ CASES = [
      "['__module__']['args'].update(in_features=-2)))"),
     ("model file", "optimizer state asked of a file saved without one",
      "rp.load_optimizer_state(model_file())"),
+    ("model file", "a module inside a checkpoint dict",
+     "rp.save({'model': nn.Linear(2, 2), 'epoch': 3}, 'checkpoint.rpz')"),
+    ("model file", "a checkpoint dict given where a model file is read",
+     "rp.load_model(rp.save({'epoch': 3}, 'c.rpz') or 'c.rpz')"),
     ("NPZ/NPY file", "an array header claiming shape (10⁹,) with no data",
      "rp.safe_npz.read_npz(npy_claiming('claims.npz', (10**9,)))"),
     ("NPZ/NPY file", "a zip bomb: 1 MB deflated, sizes claiming 4 GB",
@@ -195,6 +199,8 @@ CASES = [
     ("argument", "EarlyStopping(start_from_epoch='a')",
      "rp.callbacks.EarlyStopping(start_from_epoch='a')"),
     ("argument", "SGD on no parameters", "optim.SGD([], lr=0.1)"),
+    ("argument", "n_jobs=0", "rp.ensemble.Bagging(lambda: nn.Linear(4, 3), n_jobs=0)"),
+    ("argument", "kaiming_normal_ of a vector", "rp.init.kaiming_normal_(nn.Linear(2, 3).bias)"),
     ("shape", "Linear(4, 3) on (5, 6)", "nn.Linear(4, 3)(np.ones((5, 6)))"),
     ("shape", "Conv2d on a 3-D input", "nn.Conv2d(1, 2, 3)(np.ones((1, 8, 8)))"),
     ("shape", "Conv2d(1, …) on 3 channels", "nn.Conv2d(1, 2, 3)(np.ones((1, 3, 8, 8)))"),
@@ -214,6 +220,8 @@ CASES = [
      "(rp.Tensor(np.ones(3), requires_grad=True) * 2).backward()"),
     ("labels", "class 3 with 3 outputs",
      "nn.CrossEntropyLoss()(rp.Tensor(np.zeros((2, 3))), np.array([0, 3]))"),
+    ("labels", "NLLLoss with class 5 of 3", "nn.NLLLoss()(rp.Tensor(np.zeros((2, 3))), "
+     "np.array([0, 5]))"),
     ("labels", "negative class", "nn.CrossEntropyLoss()(rp.Tensor(np.zeros((2, 3))), "
      "np.array([0, -1]))"),
     ("labels", "float labels 0.5", "nn.CrossEntropyLoss()(rp.Tensor(np.zeros((2, 3))), "
@@ -257,6 +265,8 @@ CASES = [
      "rp.onnx.export(nn.Sequential(nn.Linear(3, 2)), 'm.onnx', (4,))"),
     ("command line", "retroprop train --dataset cifar",
      "cli('train', '--dataset', 'cifar', '--epochs', '1')"),
+    ("command line", "retroprop train --optimizer sgld",
+     "cli('train', '--optimizer', 'sgld', '--epochs', '1')"),
     ("command line", "retroprop evaluate on a missing model",
      "cli('evaluate', 'missing.rpz')"),
     ("command line", "retroprop export a convnet without --input-shape",
