@@ -25,20 +25,38 @@ from retroprop.ops.activation import (
     tanh_linear,
 )
 from retroprop.ops.arithmetic import add, div, mul, neg, pos, pow, rpow, sub
-from retroprop.ops.elementwise import abs, clip, cos, exp, log, sin, sqrt, where
+from retroprop.ops.cast import to, to_bool, to_double, to_float, to_int, to_long
+from retroprop.ops.elementwise import (
+    abs,
+    clip,
+    cos,
+    exp,
+    log,
+    log1p,
+    maximum,
+    minimum,
+    sin,
+    sqrt,
+    where,
+)
 from retroprop.ops.inplace import iadd, imul, isub, itruediv
 from retroprop.ops.linear import linear
 from retroprop.ops.matmul import matmul
-from retroprop.ops.reduction import argmax, max, mean, min, sum
+from retroprop.ops.norm import norm
+from retroprop.ops.reduction import argmax, argmin, max, mean, min, std, sum, var
 from retroprop.ops.shape import (
     cat,
     clone,
     concatenate,
     flatten,
     getitem,
+    permute,
     reshape,
+    squeeze,
     stack,
     transpose,
+    unsqueeze,
+    view,
 )
 from retroprop.tensor.tensor import Tensor, as_tensor
 
@@ -60,9 +78,14 @@ TENSOR_METHODS: dict[str, Callable[..., Any]] = {
     "__pow__": pow, "__rpow__": rpow, "__neg__": neg, "__pos__": pos, "__abs__": abs,
     "__iadd__": iadd, "__isub__": isub, "__imul__": imul, "__itruediv__": itruediv,
     "__getitem__": getitem,
-    "sum": sum, "mean": mean, "max": max, "min": min, "argmax": argmax,
-    "reshape": reshape, "transpose": transpose, "flatten": flatten, "clone": clone,
-    "exp": exp, "log": log, "abs": abs, "sqrt": sqrt, "sin": sin, "cos": cos, "clip": clip,
+    "sum": sum, "mean": mean, "max": max, "min": min, "argmax": argmax, "argmin": argmin,
+    "var": var, "std": std, "norm": norm,
+    "reshape": reshape, "view": view, "transpose": transpose, "permute": permute,
+    "squeeze": squeeze, "unsqueeze": unsqueeze, "flatten": flatten, "clone": clone,
+    "to": to, "float": to_float, "double": to_double, "long": to_long, "int": to_int,
+    "bool": to_bool,
+    "exp": exp, "log": log, "log1p": log1p, "abs": abs, "sqrt": sqrt, "sin": sin, "cos": cos,
+    "clip": clip, "pow": pow, "matmul": matmul,
     "sigmoid": sigmoid, "tanh": tanh, "relu": relu,
     "softmax": softmax, "log_softmax": log_softmax,
 }  # fmt: skip
@@ -75,6 +98,7 @@ __all__ = [
     "abs",
     "add",
     "argmax",
+    "argmin",
     "cat",
     "clip",
     "clone",
@@ -89,13 +113,18 @@ __all__ = [
     "lecun_tanh",
     "linear",
     "log",
+    "log1p",
     "log_softmax",
     "matmul",
     "max",
+    "maximum",
     "mean",
     "min",
+    "minimum",
     "mul",
     "neg",
+    "norm",
+    "permute",
     "pos",
     "pow",
     "relu",
@@ -106,12 +135,23 @@ __all__ = [
     "sin",
     "softmax",
     "sqrt",
+    "squeeze",
     "stack",
+    "std",
     "step",
     "sub",
     "sum",
     "tanh",
     "tanh_linear",
+    "to",
+    "to_bool",
+    "to_double",
+    "to_float",
+    "to_int",
+    "to_long",
     "transpose",
+    "unsqueeze",
+    "var",
+    "view",
     "where",
 ]

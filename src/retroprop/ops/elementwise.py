@@ -1,4 +1,4 @@
-"""Element-wise functions: exp, log, sin, cos, abs, clip, where."""
+"""Element-wise functions: exp, log, log1p, sin, cos, abs, clip, where, maximum, minimum."""
 
 from __future__ import annotations
 
@@ -29,6 +29,17 @@ class Log(Function):
 
     def backward(self, grad: np.ndarray) -> Gradients:
         return grad / self.a
+
+
+class Log1p(Function):
+    """z = ln(1 + a), exact for small a;  dz/da = 1/(1 + a)."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.a = a
+        return np.log1p(a)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return grad / (1 + self.a)
 
 
 class Sin(Function):
@@ -108,6 +119,22 @@ class Where(Function):
         )
 
 
+class Maximum(Function):
+    """z = max(a, b) element-wise;  dL/dz goes to the larger operand, split in half where
+    a = b (as PyTorch)."""
+
+    keeps_integers = True
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.a, self.b = a, b
+        return np.maximum(a, b)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        half = grad.dtype.type(0.5)
+        grad_a = grad * ((self.a > self.b) + (self.a == self.b) * half)
+        return grad_a, (grad - grad_a if self.needs_input_grad[1] else None)
+
+
 def exp(a: Tensor) -> Tensor:
     """eᵃ element-wise."""
     return Exp.apply(a)
@@ -116,6 +143,11 @@ def exp(a: Tensor) -> Tensor:
 def log(a: Tensor) -> Tensor:
     """Natural logarithm element-wise."""
     return Log.apply(a)
+
+
+def log1p(a: Tensor) -> Tensor:
+    """ln(1 + a) element-wise, accurate where a is tiny (``torch.log1p``)."""
+    return Log1p.apply(a)
 
 
 def sin(a: Tensor) -> Tensor:
@@ -151,3 +183,22 @@ def where(condition: np.ndarray | Tensor, a: Tensor | float, b: Tensor | float) 
     if not isinstance(like, Tensor):
         raise TypeError("where: a or b must be a Tensor")
     return Where.apply(as_tensor(a, like=like), as_tensor(b, like=like), condition=condition)
+
+
+def maximum(a: Tensor, other: Tensor | float | np.ndarray) -> Tensor:
+    """The larger of ``a`` and ``other`` element-wise, with broadcasting, as
+    ``torch.maximum``; where they are equal each gets half the gradient (PyTorch's split).
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> rp.maximum(rp.tensor([1.0, -2.0, 3.0]), 0.0).tolist()
+    [1.0, 0.0, 3.0]
+    """
+    return Maximum.apply(a, as_tensor(other, like=a))
+
+
+def minimum(a: Tensor, other: Tensor | float | np.ndarray) -> Tensor:
+    """The smaller of ``a`` and ``other`` element-wise: -maximum(-a, -other), as
+    ``torch.minimum`` (ties split the gradient in half)."""
+    return -maximum(-a, -as_tensor(other, like=a))
