@@ -107,8 +107,8 @@ class Std(Var):
 
     def backward(self, grad: np.ndarray) -> Gradients:
         with np.errstate(invalid="ignore", divide="ignore"):
-            scale = grad.reshape(self.kept) / (self.divisor * self.out)
-        return np.where(self.out == 0, grad.dtype.type(0), self.centered * scale)
+            local = self.centered * (grad.reshape(self.kept) / (self.divisor * self.out))
+        return np.where(self.out == 0, grad.dtype.type(0), local)
 
 
 def sum(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,

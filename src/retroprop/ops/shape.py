@@ -271,4 +271,6 @@ def permute(a: Tensor, *dims: int | Sequence[int]) -> Tensor:
     (4, 2, 3)
     """
     order = dims[0] if len(dims) == 1 and isinstance(dims[0], tuple | list) else dims
+    for dim in order:
+        check_axis(dim, a.ndim, "permute", name="dim", shape=a.shape)
     return Transpose.apply(a, axes=tuple(order), where="permute")
