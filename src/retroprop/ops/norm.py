@@ -35,8 +35,7 @@ class Norm(Function):
         else:
             total = (np.abs(a) ** a.dtype.type(p)).sum(axis=axes, keepdims=True)
         self.out = total ** a.dtype.type(1 / p)
-        return self.out if keepdims else self.out.reshape(
-            [n for i, n in enumerate(self.out.shape) if i not in axes])
+        return self.out if keepdims else self.out.squeeze(axis=axes)
 
     def backward(self, grad: np.ndarray) -> Gradients:
         a, p, out, zero = self.a, self.p, self.out, grad.dtype.type(0)
@@ -64,8 +63,7 @@ class InfinityNorm(Function):
         self.kept = out.shape
         ties = magnitude == out
         self.share = np.sign(a) * ties / ties.sum(axis=axes, keepdims=True).astype(a.dtype)
-        return out if keepdims else out.reshape(
-            [n for i, n in enumerate(out.shape) if i not in axes])
+        return out if keepdims else out.squeeze(axis=axes)
 
     def backward(self, grad: np.ndarray) -> Gradients:
         return grad.reshape(self.kept) * self.share

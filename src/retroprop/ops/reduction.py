@@ -102,8 +102,7 @@ class Std(Var):
     def forward(self, a: np.ndarray, axes: tuple[int, ...], correction: float,
                 keepdims: bool) -> np.ndarray:
         self.out = np.sqrt(super().forward(a, axes, correction, keepdims=True))
-        return self.out if keepdims else self.out.reshape(
-            [n for i, n in enumerate(self.out.shape) if i not in axes])
+        return self.out if keepdims else self.out.squeeze(axis=axes)
 
     def backward(self, grad: np.ndarray) -> Gradients:
         with np.errstate(invalid="ignore", divide="ignore"):
