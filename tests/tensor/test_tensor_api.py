@@ -258,7 +258,9 @@ def test_an_integer_tensor_to_a_float_power_gives_floats_as_torch():
 def _pytorch_loop(lib, nn, optim, model, images, labels):
     """A PyTorch training loop and evaluation, written once: it runs unchanged with
     ``lib, nn, optim`` being torch's or retroprop's."""
-    x_all = lib.from_numpy(images).to("cpu")  # (N, 1, 8, 8)
+    device = "cpu"
+    model = model.to(device)
+    x_all = lib.from_numpy(images).to(device)  # (N, 1, 8, 8)
     y_all = lib.from_numpy(labels).long()
     optimizer = optim.SGD(model.parameters(), lr=0.5)
     loss_fn = nn.CrossEntropyLoss()

@@ -50,6 +50,28 @@ def _is_device(value: Any) -> bool:
     return isinstance(value, str) and value.split(":")[0] in DEVICE_TYPES
 
 
+def requested_dtype(args: tuple[Any, ...], dtype: Any, device: Any, where: str) -> Any:
+    """The dtype that PyTorch's forms of ``to`` ask for (``to(dtype)``, ``to(device)``,
+    ``to(device, dtype)``, ``to(other)``, ``dtype=``, ``device=``), None where only a device
+    is given; a device other than the CPU is refused."""
+    if len(args) > 2:
+        raise TypeError(f"{where}: expected at most a device and a dtype, got {len(args)} "
+                        f"arguments {args!r}")
+    for arg in args:
+        if isinstance(arg, Tensor):
+            arg = arg.dtype
+        elif _is_device(arg):
+            device = arg
+            continue
+        if dtype is not None:
+            raise TypeError(f"{where}: got two dtypes, {dtype!r} and {arg!r}; give one")
+        dtype = arg
+    if device is not None and (not _is_device(device) or device.split(":")[0] != "cpu"):
+        raise ValueError(f"{where}: retroprop computes with NumPy on the CPU only, got device "
+                         f"{device!r}; leave the device out or give 'cpu'")
+    return dtype
+
+
 def to(a: Tensor, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False
        ) -> Tensor:
     """``a`` in another dtype, as ``torch.Tensor.to``: ``to(dtype)``, ``to(device)``,
@@ -81,21 +103,7 @@ def to(a: Tensor, *args: Any, dtype: Any = None, device: Any = None, copy: bool 
     >>> x.to(np.float64).dtype, x.to("cpu") is x, x.to("int64").requires_grad
     (dtype('float64'), True, False)
     """
-    if len(args) > 2:
-        raise TypeError(f"to: expected at most a device and a dtype, got {len(args)} "
-                        f"arguments {args!r}")
-    for arg in args:
-        if isinstance(arg, Tensor):
-            arg = arg.dtype
-        elif _is_device(arg):
-            device = arg
-            continue
-        if dtype is not None:
-            raise TypeError(f"to: got two dtypes, {dtype!r} and {arg!r}; give one")
-        dtype = arg
-    if device is not None and (not _is_device(device) or device.split(":")[0] != "cpu"):
-        raise ValueError(f"to: retroprop computes with NumPy on the CPU only, got device "
-                         f"{device!r}; leave the device out or give 'cpu'")
+    dtype = requested_dtype(args, dtype, device, "to")
     if dtype is None:
         return clone(a) if copy else a
     return _cast(a, resolve_dtype(dtype, "to"), copy)
