@@ -197,6 +197,7 @@ def test_command_line_epochs(tmp_path):
     ("weight-perturbation", {"epochs": 2.5}, "epochs must be a positive integer"),
     ("batch-norm", {"depth": 2.5}, "depth must be a positive integer, got 2.5"),
     ("denoising-autoencoder", {"epochs": 2.5}, "epochs must be a positive integer"),
+    ("generative-pretraining", {"labelled": 2.5}, "labelled must be a positive integer"),
     ("rprop-mini-batches", {"rounds": 2.5}, "rounds must be a positive integer"),
     ("momentum-velocity", {"steps": 2.5}, "steps must be a positive integer"),
     ("momentum-velocity", {"momenta": ("fast",)}, "each momentum must be in"),
@@ -215,6 +216,7 @@ def test_command_line_epochs(tmp_path):
     ("pca-compression", {"components": ()}, "components must be a non-empty sequence"),
     ("vanishing-gradients", {"hidden_layers": ()}, "hidden_layers must be a non-empty"),
     ("network-capacity", {"widths": (2, 0)}, r"widths\[1\] must be a positive integer, got 0"),
+    ("generative-pretraining", {"hidden": (100, 0)}, r"hidden\[1\] must be a positive integer"),
 ])
 def test_experiment_parameters_are_validated(name, options, message):
     with pytest.raises(ValueError, match=message):
@@ -227,6 +229,8 @@ def test_experiment_parameters_are_validated(name, options, message):
     ("quadratic-steps", {"size": np.int64(3)}),
     ("perceptron", {"max_epochs": np.int64(5)}),
     ("delta-rule", {"weeks": np.int32(5)}),
+    ("generative-pretraining", {"labelled": np.int64(20), "hidden": (np.int64(8),),
+                                "epochs": np.int64(2), "pretrain_epochs": np.int64(1)}),
 ])
 def test_numpy_integers_count_as_integers(name, options):
     result = rp.experiments.run(name, **options)

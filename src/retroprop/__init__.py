@@ -40,8 +40,8 @@ from retroprop.ops import (
     tanh,
     where,
 )
-from retroprop.random import manual_seed
-from retroprop.serialization import load, load_optimizer_state, save
+from retroprop.random import get_rng_state, manual_seed, set_rng_state
+from retroprop.serialization import load, load_model, load_optimizer_state, save
 from retroprop.tensor import (
     GradcheckError,
     Tensor,
@@ -101,10 +101,12 @@ __all__ = [
     "get_flush_denormal",
     "get_intraop_parallel",
     "get_memory_reuse",
+    "get_rng_state",
     "gradcheck",
     "init",
     "is_grad_enabled",
     "load",
+    "load_model",
     "load_optimizer_state",
     "log",
     "manual_seed",
@@ -129,6 +131,7 @@ __all__ = [
     "set_flush_denormal",
     "set_intraop_parallel",
     "set_memory_reuse",
+    "set_rng_state",
     "sigmoid",
     "stack",
     "tanh",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +38,38 @@ def manual_seed(seed: int) -> np.random.Generator:
 def generator() -> np.random.Generator:
     """The generator that every random draw in retroprop uses."""
     return _generator
+
+
+def get_rng_state() -> dict[str, Any]:
+    """The state of the library's generator, a dict of numbers and strings (NumPy's
+    ``bit_generator.state``), as ``torch.get_rng_state``: store it in a checkpoint
+    (``rp.save({..., "rng": rp.get_rng_state()}, path)``) so that a resumed run draws
+    what the uninterrupted one would have."""
+    return dict(_generator.bit_generator.state)
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    """Put the library's generator back in ``state``, a dict from :func:`get_rng_state`,
+    as ``torch.set_rng_state``.
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> state = rp.get_rng_state()
+    >>> first = rp.random.generator().random()
+    >>> rp.set_rng_state(state)
+    >>> rp.random.generator().random() == first
+    True
+    """
+    expected = type(_generator.bit_generator).__name__
+    if not isinstance(state, dict) or state.get("bit_generator") != expected:
+        found = state.get("bit_generator") if isinstance(state, dict) else type(state).__name__
+        raise ValueError(f"set_rng_state: state must be a dict from get_rng_state() of a "
+                         f"{expected} generator, got {found!r:.80}")
+    try:
+        _generator.bit_generator.state = state
+    except (TypeError, ValueError, KeyError) as error:
+        raise ValueError(f"set_rng_state: the state is corrupt ({error})") from None
 
 
 @contextmanager

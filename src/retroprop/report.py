@@ -20,7 +20,7 @@ from retroprop.atomic import atomic_write
 from retroprop.datasets.files import NAMES
 from retroprop.errors import DataFileError
 from retroprop.safe_npz import read_npz
-from retroprop.serialization import load, read_metadata
+from retroprop.serialization import load_model, read_metadata
 from retroprop.train.metrics import confusion_matrix
 from retroprop.viz.curves import curve_names, epoch_axis
 
@@ -169,7 +169,7 @@ def _figures(folder: Path, metadata: dict[str, Any]) -> list[tuple[str, str]]:
             figures.append(("Misclassified test examples (true → predicted)",
                             _misclassified_table(predictions, classes, features)))
 
-    model = load(folder / "model.rpz")
+    model = load_model(folder / "model.rpz")
     weights = [(name, p.data) for name, p in model.named_parameters() if name.endswith("weight")]
     figure, axes = plt.subplots(1, len(weights), figsize=(3.2 * len(weights), 2.8),
                                 squeeze=False)

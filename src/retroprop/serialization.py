@@ -1,4 +1,5 @@
-"""Saving and loading models: ``rp.save(model, path)`` and ``rp.load(path)``.
+"""Saving and loading models, ``rp.save(model, path)`` and ``rp.load(path)``, and state
+dicts and checkpoints, ``rp.save(model.state_dict(), path)`` as with ``torch.save``.
 
 The file is a NumPy ``.npz`` archive read with ``allow_pickle=False``:
 
@@ -9,6 +10,11 @@ The file is a NumPy ``.npz`` archive read with ``allow_pickle=False``:
 * ``model/<name>``: each parameter and buffer of ``state_dict()``;
 * ``optimizer/<n>``: the arrays of the optimizer's complete state (its
   ``state_dict()``, stored as a tree by :mod:`retroprop.state_tree`).
+
+A state file (``rp.save(tree, path)`` with a dict or another tree of numbers, strings,
+arrays, tensors, lists and tuples: a ``state_dict()``, or a checkpoint dict of state dicts
+and counters) holds the header ``{"format": "retroprop-state", "format_version": 1,
+"state": ...}`` and the tree's arrays as ``state/<n>``.
 
 Loading never imports or runs code from the file: module and constraint classes
 are looked up among the subclasses already defined in the program (the newest
@@ -53,6 +59,9 @@ FORMAT = "retroprop-model"
 FORMAT_VERSION = 1
 """The version :func:`save` writes; :func:`load` reads versions 1 to this one and refuses
 newer ones with a message asking to upgrade."""
+STATE_FORMAT = "retroprop-state"
+STATE_FORMAT_VERSION = 1
+"""The version of state files (:func:`save` of a dict); read as model files' versions."""
 HEADER = "__retroprop__"
 
 
@@ -239,12 +248,21 @@ def _sync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
-def save(model: Module, path: str | os.PathLike[str], optimizer: Optimizer | None = None,
+def save(model: Any, path: str | os.PathLike[str], optimizer: Optimizer | None = None,
          metadata: dict[str, Any] | None = None, training: dict[str, Any] | None = None
          ) -> None:
     """Write the model's architecture, weights and the mode of each module (``training``
     or ``eval()``), and optionally the optimizer's state and JSON-compatible ``metadata``,
     to ``path``, atomically.
+
+    ``model`` may instead be a state dict or a checkpoint, as ``torch.save`` takes them:
+    a dict (or list, tuple) of arrays, tensors, numbers, strings, None and nested dicts,
+    lists and tuples, such as ``model.state_dict()`` or ``{"model": model.state_dict(),
+    "optimizer": optimizer.state_dict(), "epoch": epoch}``. :func:`load` gives it back
+    with the same structure and NumPy arrays where it had arrays or tensors (which
+    ``load_state_dict`` takes). No pickles: anything else in it is refused by name.
+    ``optimizer``, ``metadata`` and ``training`` belong to model files; put such entries
+    in the dict instead.
 
     Before writing, the architecture is rebuilt (without touching the library's random
     generator) and compared with ``model``: a model that :func:`load` would not give back
@@ -263,7 +281,9 @@ def save(model: Module, path: str | os.PathLike[str], optimizer: Optimizer | Non
     (3, 2)
     """
     if not isinstance(model, Module):
-        raise TypeError(f"save: model must be a Module, got {type(model).__name__}")
+        _save_state(model, Path(path), optimizer=optimizer, metadata=metadata,
+                    training=training)
+        return
     _check_json(metadata or {}, "metadata")
     spec = architecture(model)
     _check_rebuilds(model, spec)
@@ -285,6 +305,27 @@ def save(model: Module, path: str | os.PathLike[str], optimizer: Optimizer | Non
     encoded = json.dumps(header).encode()
     arrays[HEADER] = np.frombuffer(encoded, dtype=np.uint8)
     _atomic_savez(Path(path), arrays)
+
+
+def _save_state(tree: Any, path: Path, **model_only: Any) -> None:
+    """Write a state tree (``rp.save(model.state_dict(), path)``) as a state file."""
+    if not isinstance(tree, dict | list | tuple):
+        raise TypeError(f"save: expected a Module, or a state dict or checkpoint (a dict, "
+                        f"list or tuple), got {type(tree).__name__}")
+    given = [name for name, value in model_only.items() if value is not None]
+    if given:
+        raise TypeError(f"save: {', '.join(given)} belong to a model file (rp.save(model, "
+                        f"path, ...)); with a state dict or checkpoint, put them in the dict")
+    try:
+        data, arrays = state_tree.encode(tree, "state")
+    except state_tree.StateTreeError as error:
+        if isinstance(error.value, Module | Optimizer):
+            raise TypeError(f"save: cannot store {error.where} (a {type(error.value).__name__})"
+                            ": store its state_dict() instead") from None
+        raise TypeError(f"save: {error}") from None
+    header = {"format": STATE_FORMAT, "format_version": STATE_FORMAT_VERSION, "state": data}
+    arrays[HEADER] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    _atomic_savez(path, arrays)
 
 
 def _check_json(value: Any, where: str) -> None:
@@ -481,8 +522,8 @@ def _is_legacy_state(optimizer: Any) -> bool:
             and all(isinstance(g, dict) for g in optimizer["param_groups"]))
 
 
-def _open(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """The checked header and the arrays of the model file at ``path``."""
+def _read(path: str | os.PathLike[str]) -> tuple[Any, dict[str, np.ndarray]]:
+    """The parsed JSON header and the other arrays of the retroprop file at ``path``."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"load: no model file at {path}")
@@ -497,14 +538,49 @@ def _open(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.nd
         header = json.loads(raw.tobytes().decode())
     except (ValueError, RecursionError) as error:
         raise ModelFileError(f"load: {path} has a corrupt header ({error})") from None
-    header = _check_header(header, path)
     for name, value in arrays.items():
-        if not name.startswith(("model/", "optimizer/", "training/")):
-            raise ModelFileError(f"load: {path} holds an unexpected array {name!r}")
         if value.dtype.kind not in "biuf":
             raise ModelFileError(f"load: {path}: array {name!r} has dtype {value.dtype}; "
                                  "model files hold numbers only")
     return header, arrays
+
+
+def _is_state_file(header: Any) -> bool:
+    return isinstance(header, dict) and header.get("format") == STATE_FORMAT
+
+
+def _open(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The checked header and the arrays of the model file at ``path``."""
+    return _checked_model(*_read(path), path)
+
+
+def _checked_model(header: Any, arrays: dict[str, np.ndarray], path: str | os.PathLike[str]
+                   ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """A model file's header, checked, and its arrays, checked by name."""
+    if _is_state_file(header):
+        raise ModelFileError(f"load: {path} holds a state dict or checkpoint written by "
+                             "rp.save(dict, path), not a model: read it with rp.load(path)")
+    header = _check_header(header, Path(path))
+    for name in arrays:
+        if not name.startswith(("model/", "optimizer/", "training/")):
+            raise ModelFileError(f"load: {path} holds an unexpected array {name!r}")
+    return header, arrays
+
+
+def _load_state(header: dict[str, Any], arrays: dict[str, np.ndarray], path: Path) -> Any:
+    """The state tree of a state file, after checking its header and arrays."""
+    version = header.get("format_version")
+    if type(version) is not int or not 1 <= version <= STATE_FORMAT_VERSION:
+        raise ModelFileError(f"load: {path} declares state format version {version!r}; this "
+                             f"retroprop reads versions 1 to {STATE_FORMAT_VERSION} (a newer "
+                             "one needs a newer retroprop)")
+    for name in arrays:
+        if not name.startswith("state/"):
+            raise ModelFileError(f"load: {path} holds an unexpected array {name!r}")
+    try:
+        return state_tree.decode(header.get("state"), arrays)
+    except (state_tree.StateTreeError, RecursionError) as error:
+        raise ModelFileError(f"load: {path}: {error}") from None
 
 
 def _size(args: dict[str, Any], name: str) -> int:
@@ -584,10 +660,34 @@ def _build_checked(header: dict[str, Any], arrays: dict[str, np.ndarray], path: 
                              f"({type(error).__name__}: {error})") from None
 
 
-def load(path: str | os.PathLike[str]) -> Module:
+def load(path: str | os.PathLike[str]) -> Any:
+    """What :func:`save` wrote at ``path``: the model, or the state dict or checkpoint.
+
+    A model comes back as :func:`load_model` gives it; a state dict or checkpoint with
+    its structure, arrays and tensors as NumPy arrays (``torch.load`` with
+    ``weights_only=True`` is the analogue: no code runs, no pickles are read).
+
+    Examples
+    --------
+    >>> import retroprop as rp, tempfile, os
+    >>> model = rp.nn.Linear(2, 1)
+    >>> path = os.path.join(tempfile.mkdtemp(), "checkpoint.rpz")
+    >>> rp.save({"model": model.state_dict(), "epoch": 3}, path)
+    >>> checkpoint = rp.load(path)
+    >>> model.load_state_dict(checkpoint["model"])
+    >>> checkpoint["epoch"]
+    3
+    """
+    header, arrays = _read(path)
+    if _is_state_file(header):
+        return _load_state(header, arrays, Path(path))
+    return _model(*_checked_model(header, arrays, path), path)
+
+
+def load_model(path: str | os.PathLike[str]) -> Module:
     """Rebuild the model saved at ``path`` with its weights, each module in the mode it
     was saved in (``training`` or ``eval()``; files written before retroprop recorded
-    modes load in training mode).
+    modes load in training mode). A state file (``rp.save(dict, path)``) is refused.
 
     Raises
     ------
@@ -597,7 +697,12 @@ def load(path: str | os.PathLike[str]) -> Module:
         For a corrupt, truncated, foreign, pickled or newer file, or one whose header
         declares more than the file holds (see :mod:`retroprop.safe_npz`).
     """
-    header, arrays = _open(path)
+    return _model(*_open(path), path)
+
+
+def _model(header: dict[str, Any], arrays: dict[str, np.ndarray], path: str | os.PathLike[str]
+           ) -> Module:
+    """The model of a checked model file, with its weights and modes."""
     model = _build_checked(header, arrays, Path(path))
     model.to(header["dtype"])
     state = {name[len("model/"):]: value for name, value in arrays.items()

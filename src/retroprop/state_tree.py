@@ -2,12 +2,13 @@
 
 Optimizer state (L-BFGS's lists of past steps, Rprop's last error, Adam's step counts),
 schedules and callbacks keep nested dicts, lists and tuples of numbers, strings, NumPy
-arrays and NumPy scalars. :func:`encode` splits such a tree into JSON-compatible data,
-where every array is replaced by a reference, and a dict of the arrays; :func:`decode`
-puts it back together exactly: NumPy scalars keep their dtype (a float64 scalar and a
-Python float do not give the same dtype in NumPy arithmetic), tuples stay tuples and
-integer keys stay integers, so that a resumed optimizer takes bit for bit the step the
-uninterrupted one would have.
+arrays and NumPy scalars; state dicts and checkpoints saved by ``rp.save(dict, path)``
+may hold tensors too, stored as their arrays. :func:`encode` splits such a tree into
+JSON-compatible data, where every array is replaced by a reference, and a dict of the
+arrays; :func:`decode` puts it back together exactly: NumPy scalars keep their dtype (a
+float64 scalar and a Python float do not give the same dtype in NumPy arithmetic), tuples
+stay tuples and integer keys stay integers, so that a resumed optimizer takes bit for bit
+the step the uninterrupted one would have.
 """
 
 from __future__ import annotations
@@ -16,11 +17,18 @@ from typing import Any
 
 import numpy as np
 
+from retroprop.tensor.tensor import Tensor
+
 ARRAY, SCALAR, TUPLE, ITEMS = "__array__", "__scalar__", "__tuple__", "__items__"
 
 
 class StateTreeError(ValueError):
-    """A state tree that cannot be stored, or stored data that is not a valid tree."""
+    """A state tree that cannot be stored (``value``: what was refused, ``where``: its
+    place in the tree), or stored data that is not a valid tree."""
+
+    def __init__(self, message: str, value: Any = None, where: str = "") -> None:
+        super().__init__(message)
+        self.value, self.where = value, where
 
 
 def encode(tree: Any, prefix: str) -> tuple[Any, dict[str, np.ndarray]]:
@@ -30,6 +38,8 @@ def encode(tree: Any, prefix: str) -> tuple[Any, dict[str, np.ndarray]]:
     def walk(value: Any, where: str) -> Any:
         if value is None or isinstance(value, bool | int | float | str):
             return value
+        if isinstance(value, Tensor):
+            value = value.data
         if isinstance(value, np.ndarray | np.generic):
             if value.dtype.kind not in "biuf":
                 raise StateTreeError(f"cannot store {where}: arrays of dtype {value.dtype} "
@@ -45,8 +55,9 @@ def encode(tree: Any, prefix: str) -> tuple[Any, dict[str, np.ndarray]]:
                 return {k: walk(v, f"{where}.{k}") for k, v in value.items()}
             if all(isinstance(k, str | int) and not isinstance(k, bool) for k in value):
                 return {ITEMS: [[k, walk(v, f"{where}[{k!r}]")] for k, v in value.items()]}
-        raise StateTreeError(f"cannot store {where} = {value!r} ({type(value).__name__}): "
-                             "state may hold numbers, strings, arrays, lists, tuples and dicts")
+        raise StateTreeError(f"cannot store {where} = {value!r:.80} ({type(value).__name__}): "
+                             "state may hold numbers, strings, arrays, tensors, lists, tuples "
+                             "and dicts", value, where)
 
     return walk(tree, "state"), arrays
 

@@ -27,6 +27,7 @@ from tests.ops.harness import (
     away,
     column_major,
     finite_differences_agree,
+    fixed,
     matches_torch,
     normal,
     positive,
@@ -38,6 +39,13 @@ TF = torch.nn.functional
 LABELS = lambda rng: rng.integers(0, 5, 6)  # noqa: E731
 PROBS = lambda rng: rng.dirichlet(np.ones(5), 6)  # noqa: E731
 BINARY = lambda rng: rng.integers(0, 2, (6, 3)).astype(float)  # noqa: E731
+CLASS_WEIGHTS = lambda rng: rng.uniform(0.2, 2.0, 5)  # noqa: E731
+IGNORED = lambda rng: np.where(np.arange(6) % 3 == 1, -100, rng.integers(0, 5, 6))  # noqa: E731
+#: errors d = y - t exactly at the switch points ±1 (δ = β = 1) and ±0.5, and on both sides
+SWITCH = fixed([[-1.0, -0.5, -0.25, 0.0], [0.25, 0.5, 1.0, 2.0], [-3.0, 0.75, -0.75, 1.5]])
+ZEROS = fixed(np.zeros((3, 4)))
+ZEROS_6_3 = fixed(np.zeros((6, 3)))
+WEIGHTS_6_3 = lambda rng: rng.uniform(0.2, 2.0, (6, 3))  # noqa: E731
 
 CASES = [
     Case("add_broadcast", lambda a, b: a + b, lambda a, b: a + b, [normal(3, 4), normal(4)]),
@@ -245,6 +253,64 @@ CASES = [
     Case("bce_with_logits_none", lambda a, t: F.binary_cross_entropy_with_logits(a, t, "none"),
          lambda a, t: TF.binary_cross_entropy_with_logits(a, t, reduction="none"),
          [normal(6, 3)], [BINARY]),
+    Case("nll", F.nll_loss, TF.nll_loss, [normal(6, 5)], [LABELS]),
+    Case("nll_sum", lambda a, t: F.nll_loss(a, t, reduction="sum"),
+         lambda a, t: TF.nll_loss(a, t, reduction="sum"), [normal(6, 5)], [LABELS]),
+    Case("nll_none", lambda a, t: F.nll_loss(a, t, reduction="none"),
+         lambda a, t: TF.nll_loss(a, t, reduction="none"), [normal(6, 5)], [LABELS]),
+    Case("nll_weight", F.nll_loss, TF.nll_loss, [normal(6, 5)], [LABELS, CLASS_WEIGHTS]),
+    Case("nll_weight_none", lambda a, t, w: F.nll_loss(a, t, w, reduction="none"),
+         lambda a, t, w: TF.nll_loss(a, t, w, reduction="none"), [normal(6, 5)],
+         [LABELS, CLASS_WEIGHTS]),
+    Case("nll_ignore_index", F.nll_loss, TF.nll_loss, [normal(6, 5)], [IGNORED, CLASS_WEIGHTS]),
+    Case("nll_ignore_class", lambda a, t: F.nll_loss(a, t, ignore_index=2),
+         lambda a, t: TF.nll_loss(a, t, ignore_index=2), [normal(6, 5)], [LABELS]),
+    Case("nll_of_log_softmax", lambda a, t: F.nll_loss(F.log_softmax(a, 1), t),
+         lambda a, t: TF.nll_loss(TF.log_softmax(a, 1), t), [normal(6, 5)], [LABELS]),
+    Case("l1", F.l1_loss, TF.l1_loss, [away(6, 3)], [ZEROS_6_3]),
+    Case("l1_sum", lambda a, t: F.l1_loss(a, t, "sum"),
+         lambda a, t: TF.l1_loss(a, t, reduction="sum"), [away(6, 3)], [ZEROS_6_3]),
+    Case("l1_none", lambda a, t: F.l1_loss(a, t, "none"),
+         lambda a, t: TF.l1_loss(a, t, reduction="none"), [away(6, 3)], [ZEROS_6_3]),
+    Case("l1_weight", lambda a, t, w: F.l1_loss(a, t, weight=w),
+         lambda a, t, w: TF.l1_loss(a, t, weight=w), [away(6, 3)], [ZEROS_6_3, WEIGHTS_6_3]),
+    Case("l1_weight_sum", lambda a, t, w: F.l1_loss(a, t, "sum", weight=w),
+         lambda a, t, w: TF.l1_loss(a, t, reduction="sum", weight=w), [away(6, 3)],
+         [ZEROS_6_3, WEIGHTS_6_3]),
+    Case("huber", F.huber_loss, TF.huber_loss, [normal(6, 3)], [normal(6, 3)]),
+    Case("huber_weight", lambda a, t, w: F.huber_loss(a, t, delta=0.5, weight=w),
+         lambda a, t, w: TF.huber_loss(a, t, delta=0.5, weight=w), [normal(6, 3)],
+         [normal(6, 3), WEIGHTS_6_3]),
+    Case("huber_weight_none", lambda a, t, w: F.huber_loss(a, t, "none", weight=w),
+         lambda a, t, w: TF.huber_loss(a, t, reduction="none", weight=w), [normal(6, 3)],
+         [normal(6, 3), WEIGHTS_6_3]),
+    Case("huber_switch", F.huber_loss, TF.huber_loss, [SWITCH], [ZEROS]),
+    Case("huber_delta_switch_none", lambda a, t: F.huber_loss(a, t, "none", delta=0.5),
+         lambda a, t: TF.huber_loss(a, t, reduction="none", delta=0.5), [SWITCH], [ZEROS]),
+    Case("huber_delta_sum", lambda a, t: F.huber_loss(a, t, "sum", delta=2.5),
+         lambda a, t: TF.huber_loss(a, t, reduction="sum", delta=2.5), [normal(6, 3)],
+         [lambda rng: 3 * rng.standard_normal((6, 3))]),
+    Case("smooth_l1", F.smooth_l1_loss, TF.smooth_l1_loss, [normal(6, 3)], [normal(6, 3)]),
+    Case("smooth_l1_switch", F.smooth_l1_loss, TF.smooth_l1_loss, [SWITCH], [ZEROS]),
+    Case("smooth_l1_beta_switch_none", lambda a, t: F.smooth_l1_loss(a, t, "none", beta=0.5),
+         lambda a, t: TF.smooth_l1_loss(a, t, reduction="none", beta=0.5), [SWITCH], [ZEROS]),
+    Case("smooth_l1_beta_sum", lambda a, t: F.smooth_l1_loss(a, t, "sum", beta=2.5),
+         lambda a, t: TF.smooth_l1_loss(a, t, reduction="sum", beta=2.5), [normal(6, 3)],
+         [lambda rng: 3 * rng.standard_normal((6, 3))]),
+    Case("smooth_l1_beta_0", lambda a, t: F.smooth_l1_loss(a, t, beta=0.0),
+         lambda a, t: TF.smooth_l1_loss(a, t, beta=0.0), [away(6, 3)], [ZEROS_6_3]),
+    Case("F.conv2d", lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2),
+                                              groups=2),
+         lambda x, w, b: TF.conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2), groups=2),
+         [normal(2, 4, 7, 6), normal(6, 2, 3, 2), normal(6)]),
+    Case("F.conv2d_no_bias", lambda x, w: F.conv2d(x, w), lambda x, w: TF.conv2d(x, w),
+         [normal(1, 2, 4, 4), normal(3, 2, 2, 2)]),
+    Case("F.max_pool2d", lambda x: F.max_pool2d(x, 3, 2, 1),
+         lambda x: TF.max_pool2d(x, 3, 2, 1), [normal(2, 2, 7, 5)]),
+    Case("F.max_pool2d_dilation", lambda x: F.max_pool2d(x, (2, 3), dilation=(2, 1)),
+         lambda x: TF.max_pool2d(x, (2, 3), dilation=(2, 1)), [normal(2, 2, 8, 9)]),
+    Case("F.avg_pool2d", lambda x: F.avg_pool2d(x, (3, 2), (1, 2), (1, 1)),
+         lambda x: TF.avg_pool2d(x, (3, 2), (1, 2), (1, 1)), [normal(2, 2, 5, 5)]),
 ]
 IDS = [case.name for case in CASES]
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import retroprop as rp
+from retroprop.callbacks.base import CallbackList
 from tests.train.conftest import diverging, make_trainer, same_weights, weights
 
 
@@ -192,3 +193,156 @@ def test_csv_logger_appends_under_the_files_header(digits, tmp_path, separator):
         make_trainer().fit(X[:64], y[:64], epochs=1, verbose=0, validation_split=0.25,
                            callbacks=[rp.callbacks.CSVLogger(path, separator, append=True)])
     assert len(list(csv.DictReader(open(path), delimiter=separator))) == 2
+
+
+class Recorder(rp.callbacks.Callback):
+    """Records the hooks of the epoch, the training batches, evaluation and prediction."""
+
+    def __init__(self):
+        self.calls = []
+
+
+def _recording(hook):
+    def record(self, *args):
+        self.calls.append((hook, *args[:-1], dict(args[-1])))
+    return record
+
+
+for _hook in ("on_epoch_begin", "on_epoch_end", "on_train_batch_begin", "on_train_batch_end",
+              "on_test_begin", "on_test_batch_begin", "on_test_batch_end", "on_test_end",
+              "on_predict_begin", "on_predict_batch_begin", "on_predict_batch_end",
+              "on_predict_end"):
+    setattr(Recorder, _hook, _recording(_hook))
+
+
+def test_evaluate_calls_the_test_hooks_in_keras_order(digits):
+    X, y, *_ = digits
+    X, y = X[:100], y[:100]
+    trainer, recorder = make_trainer(), Recorder()
+    result = trainer.evaluate(X, y, batch_size=32, callbacks=[recorder])
+    assert result == trainer.evaluate(X, y, batch_size=32)  # the hooks change nothing
+    names = [call[0] for call in recorder.calls]
+    assert names == ["on_test_begin", *["on_test_batch_begin", "on_test_batch_end"] * 4,
+                     "on_test_end"]
+    assert recorder.calls[0][1] == {} and recorder.calls[-1][1] == result
+    for batch, start in enumerate(range(0, 100, 32)):
+        size = min(32, 100 - start)
+        begin, end = recorder.calls[1 + 2 * batch], recorder.calls[2 + 2 * batch]
+        assert begin[1:] == (batch, {"size": size})
+        assert end[1] == batch and end[2]["size"] == size and sorted(end[2]) == ["loss", "size"]
+        alone = trainer.evaluate(X[start:start + size], y[start:start + size])["loss"]
+        assert end[2]["loss"] == pytest.approx(alone, rel=1e-6)
+    assert recorder.params["steps"] == 4 and recorder.params["samples"] == 100
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "predict_classes"])
+def test_predict_calls_the_predict_hooks_in_keras_order(digits, method):
+    X, *_ = digits
+    X = X[:70]
+    trainer, recorder = make_trainer(), Recorder()
+    result = getattr(trainer, method)(X, batch_size=30, callbacks=[recorder])
+    np.testing.assert_array_equal(result, getattr(trainer, method)(X, batch_size=30))
+    names = [call[0] for call in recorder.calls]
+    assert names == ["on_predict_begin", *["on_predict_batch_begin", "on_predict_batch_end"] * 3,
+                     "on_predict_end"]
+    assert recorder.calls[0][1] == {} and recorder.calls[-1][1] == {}
+    ends = recorder.calls[2:-1:2]
+    assert [(c[1], c[2]["size"]) for c in ends] == [(0, 30), (1, 30), (2, 10)]
+    assert [c[1:] for c in recorder.calls[1:-1:2]] == [(0, {"size": 30}), (1, {"size": 30}),
+                                                       (2, {"size": 10})]
+    np.testing.assert_array_equal(np.concatenate([c[2]["outputs"] for c in ends]),
+                                  trainer.predict(X, batch_size=30))
+
+
+def test_fit_validates_between_the_test_hooks_of_its_callbacks(digits):
+    X, y, X_val, y_val = digits
+    X, y = X[:64], y[:64]
+    recorder = Recorder()
+    history = make_trainer().fit(X, y, epochs=2, batch_size=32, verbose=0, callbacks=[recorder],
+                                 validation_data=(X_val, y_val))
+    names = [call[0] for call in recorder.calls]
+    epoch = ["on_epoch_begin", *["on_train_batch_begin", "on_train_batch_end"] * 2,
+             "on_test_begin", "on_test_batch_begin", "on_test_batch_end", "on_test_end",
+             "on_epoch_end"]
+    assert names == epoch * 2
+    for number in range(2):
+        calls = recorder.calls[number * len(epoch):(number + 1) * len(epoch)]
+        assert calls[6][1:] == (0, {"size": len(X_val)})  # one batch of PREDICT_BATCH rows
+        assert calls[7][1] == 0
+        validation = {k[4:]: v for k, v in calls[-1][2].items() if k.startswith("val_")}
+        assert calls[8][1] == validation
+        assert validation["loss"] == history.history["val_loss"][number]
+
+
+def test_fit_calls_no_test_hook_without_validation(digits):
+    X, y, *_ = digits
+    recorder = Recorder()
+    make_trainer().fit(X[:64], y[:64], epochs=1, batch_size=32, verbose=0, callbacks=[recorder])
+    assert not [call for call in recorder.calls if "test" in call[0]]
+
+
+def test_callback_lists_know_which_no_op_hooks_are_defined():
+    trainer = make_trainer()
+    hooks = CallbackList([rp.callbacks.History(), rp.callbacks.ProgressBar()], trainer, {})
+    assert not hooks.defines("on_test_batch_begin", "on_test_batch_end")
+    assert CallbackList([Recorder()], trainer, {}).defines("on_test_batch_end")
+
+
+class Failing(rp.callbacks.Callback):
+    def __init__(self, hook):
+        setattr(self, hook, self.fail)
+
+    def fail(self, *args):
+        raise RuntimeError("hook failed")
+
+
+@pytest.mark.parametrize("hook", ["on_test_begin", "on_test_batch_begin", "on_test_batch_end",
+                                  "on_test_end"])
+def test_an_error_in_a_test_hook_ends_evaluate_and_fit(digits, hook):
+    X, y, *_ = digits
+    with pytest.raises(RuntimeError, match="hook failed"):
+        make_trainer().evaluate(X[:10], y[:10], callbacks=[Failing(hook)])
+    with pytest.raises(RuntimeError, match="hook failed"):
+        make_trainer().fit(X[:10], y[:10], verbose=0, callbacks=[Failing(hook)],
+                           validation_data=(X[10:20], y[10:20]))
+
+
+@pytest.mark.parametrize("hook", ["on_predict_begin", "on_predict_batch_begin",
+                                  "on_predict_batch_end", "on_predict_end"])
+def test_an_error_in_a_predict_hook_ends_predict(digits, hook):
+    X, *_ = digits
+    with pytest.raises(RuntimeError, match="hook failed"):
+        make_trainer().predict(X[:10], callbacks=[Failing(hook)])
+
+
+@pytest.mark.parametrize("call", [
+    lambda trainer, X, y, callbacks: trainer.evaluate(X, y, callbacks=callbacks),
+    lambda trainer, X, y, callbacks: trainer.predict(X, callbacks=callbacks),
+    lambda trainer, X, y, callbacks: trainer.predict_classes(X, callbacks=callbacks),
+    lambda trainer, X, y, callbacks: trainer.fit(X, y, verbose=0, callbacks=callbacks)])
+@pytest.mark.parametrize(("callbacks", "message"), [
+    (rp.callbacks.EarlyStopping(), r"callbacks must be a list of callbacks, got one "
+                                   r"EarlyStopping: write callbacks=\[EarlyStopping\(...\)\]"),
+    (["early"], r"callbacks\[0\] must be a Callback, got str"),
+    (5, r"callbacks must be a list of callbacks, got int"),
+    ("early", r"callbacks must be a list of callbacks, got str")])
+def test_bad_callbacks_get_fits_message_everywhere(digits, call, callbacks, message):
+    X, y, *_ = digits
+    with pytest.raises(TypeError, match=message):
+        call(make_trainer(), X[:10], y[:10], callbacks)
+
+
+def test_fit_takes_callbacks_from_any_iterable(digits):
+    X, y, *_ = digits
+    recorder = Recorder()
+    make_trainer().fit(X[:10], y[:10], verbose=0, callbacks=(c for c in [recorder]))
+    assert recorder.calls[0][0] == "on_epoch_begin"
+
+
+def test_the_callback_example_runs():
+    import doctest
+
+    from retroprop.callbacks import base
+
+    failures, tried = doctest.testmod(base)
+    assert tried > 0 and failures == 0

@@ -9,6 +9,7 @@ trainer sets ``callback.trainer`` (and so ``callback.model``) before
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,7 +24,50 @@ Logs = dict[str, Any]
 
 
 class Callback:
-    """Base class of the callbacks (Keras hooks; ``on_batch_*`` are the training batches)."""
+    """Base class of the callbacks: Keras's hooks, each a no-op to override.
+
+    Notes
+    -----
+    Which method calls each hook, and with which ``logs``, follows Keras 3
+    (``keras.callbacks.Callback``):
+
+    - ``fit``: ``on_train_begin``/``end`` and ``on_epoch_begin`` get ``{}``;
+      ``on_epoch_end`` the epoch's loss, metrics, ``val_`` values and ``lr``;
+      ``on_train_batch_begin`` (alias ``on_batch_begin``) ``{"size": rows}`` and
+      ``on_train_batch_end`` (alias ``on_batch_end``) ``{"loss", "size"}``, every
+      training batch.
+    - ``evaluate``, and ``fit`` around its validation pass (after the epoch's training
+      batches, before ``on_epoch_end``): ``on_test_begin`` gets ``{}``,
+      ``on_test_batch_begin`` ``{"size": rows}``, ``on_test_batch_end``
+      ``{"loss", "size"}``, and ``on_test_end`` the loss and metrics that ``evaluate``
+      returns (without the ``val_`` prefix).
+    - ``predict`` (and ``predict_proba``, ``predict_classes``): ``on_predict_begin``
+      and ``on_predict_end`` get ``{}``, ``on_predict_batch_begin`` ``{"size": rows}``,
+      ``on_predict_batch_end`` ``{"outputs": the batch's outputs, "size": rows}``.
+
+    Batch indices count from 0 in each pass. A batch's ``"loss"`` is that batch's own loss
+    (with the modules' penalties; NaN for non-finite outputs), in training and evaluation
+    alike, where Keras 3 passes the mean of the batches so far (weigh each batch by its
+    ``"size"`` for it). ``fit`` validates, and ``evaluate`` and ``predict`` run without
+    ``batch_size``, in batches of ``PREDICT_BATCH`` rows (:mod:`retroprop.train.trainer`).
+    An exception raised in a hook ends the method that called it.
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> class BatchLosses(rp.callbacks.Callback):
+    ...     def on_test_begin(self, logs=None):
+    ...         self.losses = []
+    ...     def on_test_batch_end(self, batch, logs=None):
+    ...         self.losses.append(logs["loss"])
+    >>> model = rp.nn.Linear(3, 2)
+    >>> trainer = rp.Trainer(model, rp.nn.CrossEntropyLoss(), rp.optim.SGD(model.parameters()))
+    >>> watch = BatchLosses()
+    >>> result = trainer.evaluate([[1.0, 2.0, 3.0]] * 5, [0, 1, 0, 1, 0], batch_size=2,
+    ...                           callbacks=[watch])
+    >>> len(watch.losses)  # batches of 2, 2 and 1 examples
+    3
+    """
 
     _trainer: Trainer | None = None
     params: dict[str, Any]
@@ -114,6 +158,33 @@ class CallbackList:
 
         setattr(self, hook, call)  # found directly from now on
         return call
+
+    def defines(self, *hooks: str) -> bool:
+        """Whether a callback overrides one of these no-op ``hooks`` (``on_test_*``,
+        ``on_predict_*``): the Trainer prepares the logs of a batch hook only then."""
+        return any(getattr(getattr(callback, hook), "__func__", None) is not
+                   getattr(Callback, hook) for callback in self.callbacks for hook in hooks)
+
+
+def check_callbacks(callbacks: Any, where: str) -> list[Callback]:
+    """The ``callbacks=`` of ``fit``, ``evaluate`` and ``predict`` as a list: None (none)
+    or a list of :class:`Callback` instances; a single callback, or anything else, is
+    refused by name."""
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, Callback):
+        name = type(callbacks).__name__
+        raise TypeError(f"{where}: callbacks must be a list of callbacks, got one {name}: "
+                        f"write callbacks=[{name}(...)]")
+    if isinstance(callbacks, str | bytes) or not isinstance(callbacks, Iterable):
+        raise TypeError(f"{where}: callbacks must be a list of callbacks, got "
+                        f"{type(callbacks).__name__}")
+    callbacks = list(callbacks)
+    for index, callback in enumerate(callbacks):
+        if not isinstance(callback, Callback):
+            raise TypeError(f"{where}: callbacks[{index}] must be a Callback, got "
+                            f"{type(callback).__name__}")
+    return callbacks
 
 
 def monitor_mode(monitor: str, mode: str, where: str) -> str:

@@ -48,10 +48,10 @@ def input_shape(model: Any, metadata: dict[str, Any], given: str | None) -> list
 def run(args: argparse.Namespace) -> None:
     import retroprop as rp
     from retroprop.cli.train import model_file
-    from retroprop.serialization import read_metadata
+    from retroprop.serialization import load_model, read_metadata
 
     path = model_file(args.model)
-    model = rp.load(path)
+    model = load_model(path)
     target = Path(args.onnx)
     if target.exists() and target.samefile(path):
         raise ValueError(f"export: --onnx {args.onnx} is the model file being exported; "

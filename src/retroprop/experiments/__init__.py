@@ -16,6 +16,7 @@ from retroprop.experiments.optimization_examples import (
 )
 from retroprop.experiments.perceptron import perceptron
 from retroprop.experiments.perturbation import weight_perturbation
+from retroprop.experiments.pretraining import generative_pretraining
 from retroprop.experiments.regularization import regularization
 from retroprop.experiments.result import ExperimentResult, Panel
 from retroprop.experiments.training import (
@@ -42,6 +43,7 @@ EXPERIMENTS: dict[str, Callable[..., ExperimentResult]] = {
     "geometric-mean": geometric_mean, "polynomial-fit": polynomial_fit,
     "network-capacity": network_capacity, "input-normalization": input_normalization,
     "pca-compression": pca_compression,
+    "generative-pretraining": generative_pretraining,
 }  # fmt: skip
 
 
@@ -76,7 +78,8 @@ def run(name: str, epochs: int | None = None, **options: object) -> ExperimentRe
 
 
 __all__ = ["EXPERIMENTS", "ExperimentResult", "Panel", "activations", "batch_norm", "chain_rule",
-           "convolution", "delta_rule", "denoising_autoencoder", "geometric_mean",
+           "convolution", "delta_rule", "denoising_autoencoder", "generative_pretraining",
+           "geometric_mean",
            "gradient_descent", "initialization", "input_normalization", "learning_rate",
            "momentum_velocity", "network_capacity", "optimizer_paths", "pca_compression",
            "perceptron", "polynomial_fit", "quadratic_steps", "regularization",

@@ -104,7 +104,7 @@ def restore(trainer: Trainer, path: str | os.PathLike[str]) -> tuple[int, EpochS
     returns the epoch to continue and its state (None when it has not started)."""
     from retroprop.serialization import (
         ModelFileError,
-        load,
+        load_model,
         load_optimizer_state,
         load_training_state,
     )
@@ -135,7 +135,7 @@ def restore(trainer: Trainer, path: str | os.PathLike[str]) -> tuple[int, EpochS
         raise ValueError(f"fit: resume_from={str(path)!r} was written with the callbacks "
                          f"{saved}, this fit has {names}: pass the same callbacks")
     try:
-        trainer.model.load_state_dict(load(path).state_dict())
+        trainer.model.load_state_dict(load_model(path).state_dict())
     except (KeyError, ValueError) as error:
         raise ValueError(f"fit: resume_from={str(path)!r} holds another model: {error}"
                          ) from None

@@ -14,15 +14,16 @@ and resumed exactly (:mod:`retroprop.train.resume`).
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
-from retroprop.callbacks.base import Callback, CallbackList
+from retroprop.callbacks.base import Callback, CallbackList, check_callbacks
 from retroprop.callbacks.history import History
 from retroprop.callbacks.progress import ProgressBar, reporting_callbacks
 from retroprop.checks import check_count, is_real
@@ -251,6 +252,8 @@ class Trainer:
             Fraction of the training data, taken from its end before shuffling,
             held out for validation (ignored when ``validation_data`` is given).
         callbacks : list of Callback
+            Their hooks are called as Keras calls them (:class:`~retroprop.callbacks.Callback`),
+            the ``on_test_*`` hooks around the validation pass of every epoch.
         verbose : int
             0 silent; 1 a progress bar (one line per epoch when not on a terminal); 2 also
             the per-layer gradient statistics that callbacks put in the logs.
@@ -289,10 +292,7 @@ class Trainer:
         y = self._targets(y, X, where)
         if validation_data is not None:
             check_validation_data(validation_data, where)
-        if isinstance(callbacks, Callback):
-            name = type(callbacks).__name__
-            raise TypeError(f"fit: callbacks must be a list of callbacks, got one {name}: "
-                            f"write callbacks=[{name}(...)]")
+        callbacks = check_callbacks(callbacks, where)
         X_val: np.ndarray | None
         y_val: np.ndarray | None
         if validation_data is not None:
@@ -310,10 +310,6 @@ class Trainer:
             raise TypeError(f"fit: augment must be callable, got {type(augment).__name__}")
         if sampling == "class_balanced" and y.ndim != 1:
             raise ValueError("fit: sampling='class_balanced' needs integer class labels")
-        for index, callback in enumerate(callbacks or []):
-            if not isinstance(callback, Callback):
-                raise TypeError(f"fit: callbacks[{index}] must be a Callback, got "
-                                f"{type(callback).__name__}")
         if self.optimizer.full_batch and batch_size is not None and batch_size < len(X):
             warnings.warn(f"{type(self.optimizer).__name__} needs full-batch gradients (Berzal, "
                           f"'Backpropagation': on mini-batches its steps follow noise); got "
@@ -325,13 +321,13 @@ class Trainer:
         extra += reporting_callbacks()
         steps = 1 if batch_size is None else math.ceil(len(X) / batch_size)
         # History after the user's callbacks, so it records what they add to the logs.
-        saved = [*(callbacks or []), history]
+        saved = [*callbacks, history]
         hooks = CallbackList([*saved, *extra], self,
                              {"epochs": epochs, "steps": steps, "samples": len(X),
                               "validation": X_val is not None})
-        # the loss of each example, for hard-example sampling: the same loss, unreduced
-        self._per_example = cast(type[Loss], type(self.loss))(reduction="none") \
-            if sampling == "hard_examples" else None
+        # the loss of each example, for hard-example sampling: the same loss (its delta,
+        # class weights, label smoothing), unreduced
+        self._per_example = _unreduced(self.loss) if sampling == "hard_examples" else None
         self._errors: np.ndarray | None = None
         self._run = {"epochs": epochs, "batch_size": batch_size, "samples": len(X),
                      "shuffle": shuffle, "sampling": sampling, "validation": X_val is not None}
@@ -357,7 +353,8 @@ class Trainer:
                     if logs is None:
                         break
                     if X_val is not None and y_val is not None:
-                        logs |= {f"val_{k}": v for k, v in self._evaluate(X_val, y_val).items()}
+                        logs |= {f"val_{k}": v for k, v in
+                                 self._evaluate(X_val, y_val, hooks=hooks).items()}
                     if self.optimizer.has_lr:
                         logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
                     epoch, self._epoch = epoch + 1, None
@@ -440,40 +437,135 @@ class Trainer:
     def _metric_values(self, targets: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
         return {name: _number(fn(targets, outputs), name) for name, fn in self.metrics.items()}
 
-    def _outputs(self, X: np.ndarray, batch_size: int | None) -> np.ndarray:
+    def _outputs(self, X: np.ndarray, batch_size: int | None,
+                 hooks: CallbackList | None = None, y: np.ndarray | None = None) -> np.ndarray:
+        """The model's outputs for X, ``batch_size`` rows (default ``PREDICT_BATCH``) at a
+        time, in inference mode; with ``hooks``, each batch between their
+        ``on_test_batch_begin`` and ``on_test_batch_end`` (given ``y``, for its loss), or
+        else their ``on_predict_batch_*``."""
         size = PREDICT_BATCH if batch_size is None else batch_size
+        starts = range(0, len(X), size)
         with evaluating(self.model), no_grad():
-            return np.concatenate([self.model(Tensor._wrap(X[i:i + size])).data
-                                   for i in range(0, len(X), size)])
+            if hooks is None:
+                return np.concatenate([self.model(Tensor._wrap(X[i:i + size])).data
+                                       for i in starts])
+            mode = "predict" if y is None else "test"
+            begin = getattr(hooks, f"on_{mode}_batch_begin")
+            end = getattr(hooks, f"on_{mode}_batch_end")
+            outputs = []
+            for batch, i in enumerate(starts):
+                xb = X[i:i + size]
+                begin(batch, {"size": len(xb)})
+                if y is None:
+                    outputs.append(self.model(Tensor._wrap(xb)).data)
+                    logs: dict[str, Any] = {"outputs": outputs[-1]}
+                else:
+                    loss, out = self.compute_loss(xb, y[i:i + size])
+                    outputs.append(out)
+                    logs = {"loss": math.nan if loss is None else loss.item()}
+                end(batch, logs | {"size": len(xb)})
+            return np.concatenate(outputs)
 
-    def _evaluate(self, X: np.ndarray, y: np.ndarray, batch_size: int | None = None
-                  ) -> dict[str, float]:
-        outputs = self._outputs(X, batch_size)
+    def _evaluate(self, X: np.ndarray, y: np.ndarray, batch_size: int | None = None,
+                  hooks: CallbackList | None = None) -> dict[str, float]:
+        """Loss and metrics on the whole set; with ``hooks``, between their
+        ``on_test_begin`` and ``on_test_end`` (which gets these logs), and its batches
+        between ``on_test_batch_*`` when a callback defines those (else no batch pays for
+        them)."""
+        if hooks is not None:
+            hooks.on_test_begin({})
+        batched = hooks is not None and hooks.defines("on_test_batch_begin",
+                                                      "on_test_batch_end")
+        outputs = self._outputs(X, batch_size, hooks if batched else None, y)
         check_finite(outputs, "the model output", "evaluate")
         with no_grad():
             loss = self._regularized(self.loss(Tensor._wrap(outputs), y)).item()
-        return {"loss": loss, **self._metric_values(y, outputs)}
+        logs = {"loss": loss, **self._metric_values(y, outputs)}
+        if hooks is not None:
+            hooks.on_test_end(dict(logs))
+        return logs
 
-    def evaluate(self, X: Any, y: Any, batch_size: int | None = None) -> dict[str, float]:
-        """Loss and metrics on (X, y), in inference mode: ``{"loss": ..., "accuracy": ...}``."""
+    def _callback_list(self, callbacks: list[Callback], samples: int,
+                       batch_size: int | None) -> CallbackList | None:
+        """The callbacks of ``evaluate`` or ``predict`` (None without any), with Keras's
+        params for one pass: ``epochs`` 1 and its ``steps``, and the ``samples``."""
+        if not callbacks:
+            return None
+        steps = math.ceil(samples / (PREDICT_BATCH if batch_size is None else batch_size))
+        return CallbackList(callbacks, self, {"epochs": 1, "steps": steps, "samples": samples})
+
+    def evaluate(self, X: Any, y: Any, batch_size: int | None = None,
+                 callbacks: Sequence[Callback] | None = None) -> dict[str, float]:
+        """Loss and metrics on (X, y), in inference mode, as ``keras.Model.evaluate``.
+
+        Parameters
+        ----------
+        X : array, shape (n, ...)
+        y : array, shape (n,) integer labels, or (n, k) targets
+        batch_size : int, optional
+            Rows per forward pass (default ``PREDICT_BATCH``); the result does not depend
+            on it.
+        callbacks : list of Callback, optional
+            Their ``on_test_begin``, ``on_test_batch_begin``, ``on_test_batch_end`` and
+            ``on_test_end`` hooks are called as Keras calls them
+            (:class:`~retroprop.callbacks.Callback`); ``on_test_end`` receives the result.
+
+        Returns
+        -------
+        dict
+            ``{"loss": ..., "accuracy": ...}``: the loss over the whole set (the mean over
+            its examples, or the sum for ``reduction="sum"``) with the modules' penalties,
+            and the metrics.
+        """
+        callbacks = check_callbacks(callbacks, "evaluate")
         batch_size = _batch_size(batch_size, "evaluate")
         X = self._inputs(X, "evaluate")
-        return self._evaluate(X, self._targets(y, X, "evaluate"), batch_size)
+        y = self._targets(y, X, "evaluate")
+        return self._evaluate(X, y, batch_size, self._callback_list(callbacks, len(X), batch_size))
 
-    def predict(self, X: Any, batch_size: int | None = None) -> np.ndarray:
-        """The model's outputs for X (logits for ``CrossEntropyLoss``), in inference mode."""
-        return self._outputs(self._inputs(X, "predict"), _batch_size(batch_size, "predict"))
+    def predict(self, X: Any, batch_size: int | None = None,
+                callbacks: Sequence[Callback] | None = None) -> np.ndarray:
+        """The model's outputs for X (logits for ``CrossEntropyLoss``), in inference mode, as
+        ``keras.Model.predict``.
 
-    def predict_proba(self, X: Any, batch_size: int | None = None) -> np.ndarray:
+        Parameters
+        ----------
+        X : array, shape (n, ...)
+        batch_size : int, optional
+            Rows per forward pass (default ``PREDICT_BATCH``).
+        callbacks : list of Callback, optional
+            Their ``on_predict_begin``, ``on_predict_batch_begin``, ``on_predict_batch_end``
+            (with the batch's ``"outputs"``) and ``on_predict_end`` hooks are called as
+            Keras calls them (:class:`~retroprop.callbacks.Callback`).
+
+        Returns
+        -------
+        array, shape (n, ...)
+        """
+        callbacks = check_callbacks(callbacks, "predict")
+        batch_size = _batch_size(batch_size, "predict")
+        X = self._inputs(X, "predict")
+        hooks = self._callback_list(callbacks, len(X), batch_size)
+        if hooks is None:
+            return self._outputs(X, batch_size)
+        hooks.on_predict_begin({})
+        outputs = self._outputs(X, batch_size, hooks)
+        hooks.on_predict_end({})
+        return outputs
+
+    def predict_proba(self, X: Any, batch_size: int | None = None,
+                      callbacks: Sequence[Callback] | None = None) -> np.ndarray:
         """Class probabilities, as the loss defines them: softmax of the logits
         (``CrossEntropyLoss``), their sigmoid (``BCEWithLogitsLoss``), or the outputs
-        themselves (``BCELoss``)."""
-        return self.contract.probabilities(self.predict(X, batch_size))
+        themselves (``BCELoss``). ``callbacks`` as in :meth:`predict` (whose outputs they
+        see)."""
+        return self.contract.probabilities(self.predict(X, batch_size, callbacks))
 
-    def predict_classes(self, X: Any, batch_size: int | None = None) -> np.ndarray:
-        """The most probable class of each example (the loss's decision rule)."""
-        return self.contract.decide(self.predict(X, batch_size))
-
+    def predict_classes(self, X: Any, batch_size: int | None = None,
+                        callbacks: Sequence[Callback] | None = None) -> np.ndarray:
+        """The most probable class of each example (the loss's decision rule).
+        ``callbacks`` as in :meth:`predict` (whose outputs they see)."""
+        return self.contract.decide(self.predict(X, batch_size, callbacks))
 
 def _training_mode(model: Module) -> None:
     """Training mode for every module but a batch normalization whose γ and β are frozen
@@ -540,3 +632,10 @@ def training_rows(n: int, validation_split: float) -> int:
     """How many of ``n`` examples ``fit`` trains on with ``validation_split``: the leading
     ones; the validation set is the rest, taken from the end before shuffling."""
     return n - int(n * validation_split)
+
+
+def _unreduced(loss: Module) -> Module:
+    """A copy of ``loss`` with ``reduction="none"``, its other settings kept."""
+    unreduced = copy.deepcopy(loss)
+    unreduced.reduction = "none"
+    return unreduced
