@@ -55,3 +55,14 @@ def test_a_bad_dim_names_it_and_the_shape():
     with pytest.raises(IndexError, match=r"norm: dim 2 is out of range for a tensor with shape "
                                          r"\(2, 3\)"):
         rp.ones(2, 3).norm(dim=2)
+
+
+@pytest.mark.parametrize("p", [2, 1, 3])
+def test_the_norm_of_an_empty_batch_as_torch(p):
+    x = rp.Tensor(np.ones((0, 4)), requires_grad=True, dtype=np.float64)
+    t = torch.ones((0, 4), requires_grad=True, dtype=torch.float64)
+    for dim in (0, 1):
+        np.testing.assert_array_equal(x.norm(p, dim=dim).data, t.norm(p, dim=dim).detach())
+    x.norm(p, dim=0).sum().backward()
+    t.norm(p, dim=0).sum().backward()
+    assert x.grad.shape == tuple(t.grad.shape) == (0, 4)

@@ -83,3 +83,14 @@ def test_bad_arguments_are_refused():
     with pytest.raises(IndexError, match=r"var: dim 2 is out of range for a tensor with "
                                          r"shape \(2, 2\)"):
         x.var(2)
+
+
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom is <= 0:UserWarning")  # torch's
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_and_std_of_an_empty_batch_over_its_features_as_torch(name):
+    x, t = _both(np.ones((0, 4)))
+    made, expected = getattr(x, name)(dim=1), getattr(t, name)(dim=1)
+    assert made.shape == tuple(expected.shape) == (0,)
+    made.sum().backward()
+    expected.sum().backward()
+    assert x.grad.shape == tuple(t.grad.shape) == (0, 4)

@@ -127,3 +127,13 @@ def test_stack_takes_dim_or_axis_not_both():
                                   torch.stack([torch.zeros(2, 3), torch.ones(2, 3)], 1))
     with pytest.raises(TypeError, match="both axis=0 and dim=1"):
         rp.stack([a, b], 0, dim=1)
+
+
+@pytest.mark.parametrize("call", [
+    lambda v: v.view(-1, 2), lambda v: v.unsqueeze(1), lambda v: v.squeeze(),
+    lambda v: v.permute(1, 0), lambda v: rp.stack([v, v], dim=1) if isinstance(v, rp.Tensor)
+    else torch.stack([v, v], dim=1),
+])
+def test_shape_operations_take_an_empty_batch_as_torch(call):
+    x, t = _pair((0, 4))
+    _same(call(x), call(t), x, t)
