@@ -1,14 +1,14 @@
-"""Vector p-norms over axes, as ``torch.norm`` and ``torch.linalg.vector_norm``:
+"""Vector p-norms over axes, as ``torch.norm`` and ``torch.linalg.vector_norm``::
 
     ‖a‖_p = (Σ |a|^p)^(1/p),   ‖a‖_∞ = max |a|,   ‖a‖_-∞ = min |a|
 
-Backward, with z = ‖a‖_p and g = dL/dz:
+Backward, with z = ‖a‖_p and g = dL/dz::
 
     dL/da = g sign(a) |a|^(p-1) / z^(p-1)      (a / z for p = 2, sign(a) for p = 1)
 
-and, for p = ±∞, g sign(a) shared evenly between the elements where |a| = z. PyTorch's
-conventions where these are 0/0: the gradient is 0 where z = 0 (the norm of zeros) and
-where a = 0 (for p < 1, where |a|^(p-1) is infinite).
+and, for p = ±∞, g sign(a) shared evenly between the elements where ``|a| = z``.
+PyTorch's conventions where these are 0/0: the gradient is 0 where z = 0 (the norm of
+zeros) and where a = 0 (for p < 1, where ``|a|^(p-1)`` is infinite).
 """
 
 from __future__ import annotations
@@ -71,13 +71,13 @@ class InfinityNorm(Function):
 
 def norm(a: Tensor, p: float | str = 2, dim: int | Sequence[int] | None = None,
          keepdim: bool = False) -> Tensor:
-    """The vector p-norm ‖a‖_p = (Σ |a|^p)^(1/p) over ``dim`` (all elements when None), as
-    ``torch.norm`` and ``torch.linalg.vector_norm``.
+    """The vector p-norm ``‖a‖_p = (Σ |a|^p)^(1/p)`` over ``dim`` (all elements when None),
+    as ``torch.norm`` and ``torch.linalg.vector_norm``.
 
     Parameters
     ----------
     p : float or 'fro', default 2
-        A positive number, ``inf`` (max |a|) or ``-inf`` (min |a|); ``'fro'``, PyTorch's
+        A positive number, ``inf`` (``max |a|``) or ``-inf`` (``min |a|``); ``'fro'``, PyTorch's
         default, is the 2-norm of the elements.
     dim : int or tuple of int, optional
         The axes to reduce.
