@@ -161,7 +161,7 @@ def cos(a: Tensor) -> Tensor:
 
 
 def abs(a: Tensor) -> Tensor:
-    """|a| element-wise."""
+    """``|a|`` element-wise."""
     return Abs.apply(a)
 
 
