@@ -267,7 +267,8 @@ def _pytorch_loop(lib, nn, optim, model, images, labels):
     losses = []
     for _epoch in range(4):
         for start in range(0, len(images), 32):
-            x, y = x_all[start:start + 32].view(-1, 64), y_all[start:start + 32]
+            x = x_all[start:start + 32].to(device, non_blocking=True).view(-1, 64)
+            y = y_all[start:start + 32].to(device)
             optimizer.zero_grad()
             loss = loss_fn(model(x), y)
             loss.backward()

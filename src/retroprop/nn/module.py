@@ -352,10 +352,12 @@ class Module(metaclass=ModuleType):
         ``set_to_none=False`` fill each existing gradient with zeros in place."""
         zero_grads(self.parameters(), set_to_none)
 
-    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Self:
+    def to(self, *args: Any, dtype: Any = None, device: Any = None,
+           non_blocking: bool = False) -> Self:
         """Convert every parameter and floating buffer to float32 or float64, in place:
         ``to(np.float64)``, or PyTorch's forms (``to(device)``, ``to(device, dtype)``,
-        ``dtype=``, ``device=``), where the device can only be ``"cpu"`` (no change)."""
+        ``dtype=``, ``device=``), where the device can only be ``"cpu"`` (no change;
+        ``non_blocking`` changes nothing either)."""
         dtype = requested_dtype(args, dtype, device, "Module.to")
         if dtype is None:
             return self

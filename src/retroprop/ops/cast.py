@@ -72,8 +72,8 @@ def requested_dtype(args: tuple[Any, ...], dtype: Any, device: Any, where: str) 
     return dtype
 
 
-def to(a: Tensor, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False
-       ) -> Tensor:
+def to(a: Tensor, *args: Any, dtype: Any = None, device: Any = None,
+       non_blocking: bool = False, copy: bool = False) -> Tensor:
     """``a`` in another dtype, as ``torch.Tensor.to``: ``to(dtype)``, ``to(device)``,
     ``to(device, dtype)``, ``to(other)`` (the dtype of the tensor ``other``), or with
     ``dtype=`` and ``device=``.
@@ -87,6 +87,8 @@ def to(a: Tensor, *args: Any, dtype: Any = None, device: Any = None, copy: bool 
         float32, float64, int8, int16, int32, int64, uint8 or bool.
     device : str, optional
         ``"cpu"``; retroprop has no other device, and refuses one.
+    non_blocking : bool, default False
+        Accepted for PyTorch's code; it changes nothing on the CPU.
     copy : bool, default False
         Give a new tensor even when the dtype is already ``dtype``.
 
