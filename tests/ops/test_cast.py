@@ -83,6 +83,7 @@ def test_to_takes_torchs_call_forms():
     assert x.to("cpu", np.float64).dtype == np.float64
     assert x.to(dtype="int32", device="cpu").dtype == np.int32
     assert x.to(rp.tensor([1])).dtype == np.int64  # another tensor's dtype
+    assert x.cpu() is x and x.detach().cpu().numpy() is x.data
     copy = x.to(np.float32, copy=True)
     assert copy is not x and copy.requires_grad and not np.shares_memory(copy.data, x.data)
     copy.sum().backward()

@@ -286,7 +286,7 @@ def _pytorch_loop(lib, nn, optim, model, images, labels):
                    lib.maximum(logits, lib.zeros_like(logits)).squeeze().mean().item(),
                    lib.exp(lib.log(lib.sigmoid(logits))).mean().item(), margins.item(),
                    (lib.arange(10).float() * lib.tanh(logits).mean(dim=0)).sum().item(),
-                   logits.argmin(dim=1).long().sum().item()]
+                   logits.argmin(dim=1).long().cpu().numpy().sum()]
     return losses, accuracy, summary
 
 

@@ -25,7 +25,7 @@ from retroprop.ops.activation import (
     tanh_linear,
 )
 from retroprop.ops.arithmetic import add, div, mul, neg, pos, pow, rpow, sub
-from retroprop.ops.cast import to, to_bool, to_double, to_float, to_int, to_long
+from retroprop.ops.cast import cpu, to, to_bool, to_double, to_float, to_int, to_long
 from retroprop.ops.elementwise import (
     abs,
     clip,
@@ -82,7 +82,7 @@ TENSOR_METHODS: dict[str, Callable[..., Any]] = {
     "var": var, "std": std, "norm": norm,
     "reshape": reshape, "view": view, "transpose": transpose, "permute": permute,
     "squeeze": squeeze, "unsqueeze": unsqueeze, "flatten": flatten, "clone": clone,
-    "to": to, "float": to_float, "double": to_double, "long": to_long, "int": to_int,
+    "to": to, "cpu": cpu, "float": to_float, "double": to_double, "long": to_long, "int": to_int,
     "bool": to_bool,
     "exp": exp, "log": log, "log1p": log1p, "abs": abs, "sqrt": sqrt, "sin": sin, "cos": cos,
     "clip": clip, "pow": pow, "matmul": matmul,
@@ -104,6 +104,7 @@ __all__ = [
     "clone",
     "concatenate",
     "cos",
+    "cpu",
     "div",
     "elu",
     "exp",

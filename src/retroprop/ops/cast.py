@@ -111,6 +111,12 @@ def to(a: Tensor, *args: Any, dtype: Any = None, device: Any = None,
     return _cast(a, resolve_dtype(dtype, "to"), copy)
 
 
+def cpu(a: Tensor) -> Tensor:
+    """``a.cpu()``: ``a`` itself, as PyTorch gives a tensor already on the CPU (retroprop's
+    only device), so that ``pred.cpu().numpy()`` runs unchanged."""
+    return a
+
+
 def to_float(a: Tensor) -> Tensor:
     """``a.float()``: ``a`` as float32, differentiable (see :func:`to`)."""
     return _cast(a, np.dtype(np.float32))
