@@ -43,3 +43,18 @@ def test_log1p_is_exact_where_log_of_one_plus_rounds():
     np.testing.assert_array_equal(made.data, torch.tensor([1e-10, -1e-12],
                                                           dtype=torch.float64).log1p().numpy())
     assert made.data[0] != (1 + tiny).log().data[0]
+
+
+def test_clamp_takes_torchs_names_and_refuses_missing_or_inverted_bounds():
+    values = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])  # the bounds included, as torch's
+    x = rp.Tensor(values, requires_grad=True, dtype=np.float64)
+    t = torch.tensor(values, requires_grad=True)
+    x.clamp(min=-0.5, max=0.5).sum().backward()
+    t.clamp(min=-0.5, max=0.5).sum().backward()
+    np.testing.assert_array_equal(x.grad, t.grad.numpy())
+    with pytest.raises(RuntimeError, match=r"min.*max"):
+        t.clamp()
+    with pytest.raises(ValueError, match="clamp: min and max are both None"):
+        x.clamp()
+    with pytest.raises(ValueError, match=r"clamp: min=2\.0 is greater than max=1\.0"):
+        x.clamp(2.0, 1.0)

@@ -137,3 +137,26 @@ def test_stack_takes_dim_or_axis_not_both():
 def test_shape_operations_take_an_empty_batch_as_torch(call):
     x, t = _pair((0, 4))
     _same(call(x), call(t), x, t)
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (3,), ()])
+def test_t_as_torch(shape):
+    x, t = _pair(shape)
+    _same(x.t() * 1.0, t.t() * 1.0, x, t)
+
+
+def test_t_of_more_than_two_dimensions_is_refused_as_torch():
+    x, t = _pair((2, 3, 4))
+    with pytest.raises(RuntimeError, match="<= 2 dimensions"):
+        t.t()
+    with pytest.raises(ValueError, match=r"t: expected a tensor with at most 2 dimensions, "
+                                         r"got shape \(2, 3, 4\)"):
+        x.t()
+
+
+def test_contiguous_gives_the_tensor_itself_or_a_c_ordered_copy_as_torch():
+    x, t = _pair((3, 4))
+    assert x.contiguous() is x and t.contiguous() is t
+    made, expected = x.T.contiguous(), t.T.contiguous()
+    assert made.data.flags.c_contiguous and expected.is_contiguous()
+    _same(made, expected, x, t)

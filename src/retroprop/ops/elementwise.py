@@ -1,4 +1,5 @@
-"""Element-wise functions: exp, log, log1p, sin, cos, abs, clip, where, maximum, minimum."""
+"""Element-wise functions: exp, log, log1p, sin, cos, abs, clip (clamp), where, maximum,
+minimum."""
 
 from __future__ import annotations
 
@@ -84,13 +85,6 @@ class Clip(Function):
     keeps_integers = True
 
     def forward(self, a: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
-        if low is None and high is None:
-            raise ValueError("clip: low and high are both None; give at least one bound")
-        if low is not None and high is not None and low > high:
-            raise ValueError(
-                f"clip: low={low} is greater than high={high}; expected low <= high "
-                "(PyTorch would set every element to high)"
-            )
         self.inside = np.ones(a.shape, dtype=bool)
         if low is not None:
             self.inside &= a >= low
@@ -170,9 +164,29 @@ def sqrt(a: Tensor) -> Tensor:
     return PowScalar.apply(a, exponent=0.5)
 
 
+def _check_bounds(low: float | None, high: float | None, where: str,
+                  names: tuple[str, str]) -> None:
+    if low is None and high is None:
+        raise ValueError(f"{where}: {names[0]} and {names[1]} are both None; give at least "
+                         "one bound")
+    if low is not None and high is not None and low > high:
+        raise ValueError(
+            f"{where}: {names[0]}={low} is greater than {names[1]}={high}; expected "
+            f"{names[0]} <= {names[1]} (PyTorch would set every element to {names[1]})"
+        )
+
+
 def clip(a: Tensor, low: float | None = None, high: float | None = None) -> Tensor:
     """``a`` limited to [low, high]; the gradient is cut where the limit is active."""
+    _check_bounds(low, high, "clip", ("low", "high"))
     return Clip.apply(a, low=low, high=high)
+
+
+def clamp(a: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
+    """``torch.clamp``: :func:`clip` with PyTorch's argument names (``x.clamp(min=0)``);
+    ``min > max`` is refused, where PyTorch sets every element to ``max``."""
+    _check_bounds(min, max, "clamp", ("min", "max"))
+    return Clip.apply(a, low=min, high=max)
 
 
 def where(condition: np.ndarray | Tensor, a: Tensor | float, b: Tensor | float) -> Tensor:

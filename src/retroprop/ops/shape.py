@@ -274,3 +274,19 @@ def permute(a: Tensor, *dims: int | Sequence[int]) -> Tensor:
     for dim in order:
         check_axis(dim, a.ndim, "permute", name="dim", shape=a.shape)
     return Transpose.apply(a, axes=tuple(order), where="permute")
+
+
+def t(a: Tensor) -> Tensor:
+    """``a.t()``: a matrix transposed, and a tensor of 0 or 1 dimensions as it is, as
+    ``torch.Tensor.t``; more dimensions are refused (``transpose(-2, -1)`` swaps the last
+    two)."""
+    if a.ndim > 2:
+        raise ValueError(f"t: expected a tensor with at most 2 dimensions, got shape "
+                         f"{a.shape}; use transpose(-2, -1) to swap the last two")
+    return transpose(a) if a.ndim == 2 else a
+
+
+def contiguous(a: Tensor) -> Tensor:
+    """``a.contiguous()``: ``a`` itself when its values lie in C order, else a C-ordered copy
+    in the graph, as ``torch.Tensor.contiguous`` (retroprop's operations take either)."""
+    return a if a.data.flags.c_contiguous else clone(a)
