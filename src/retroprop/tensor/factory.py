@@ -126,7 +126,10 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None,
 
     The dtype is int64 when ``start``, ``end`` and ``step`` are all integers, else the
     default floating dtype (float32 unless changed), or ``dtype``; there are
-    ⌈(end - start) / step⌉ values, each computed as start + i·step in float64.
+    ⌈(end - start) / step⌉ values, each computed as start + i·step in float64 (PyTorch's
+    may differ in the last bit). An integer ``dtype`` with a fractional argument is
+    refused (PyTorch truncates the arguments first, which changes the count), as is a step
+    that does not lead from ``start`` toward ``end``.
 
     Examples
     --------
@@ -140,8 +143,10 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None,
         start, end = 0, start
     for name, value in (("start", start), ("end", end), ("step", step)):
         if isinstance(value, bool) or not isinstance(value, int | float | np.integer
-                                                     | np.floating) or not np.isfinite(value):
-            raise TypeError(f"arange: {name} must be a finite number, got {value!r}")
+                                                     | np.floating):
+            raise TypeError(f"arange: {name} must be a number, got {value!r}")
+        if not np.isfinite(value):
+            raise ValueError(f"arange: {name} must be finite, got {value!r}")
     if step == 0:
         raise ValueError("arange: step must be nonzero, got 0")
     if (end - start) * step < 0:
@@ -154,5 +159,9 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None,
         raise ValueError(f"arange: dtype {resolved} with a fractional start, end or step "
                          f"({start!r}, {end!r}, {step!r}); PyTorch would truncate them "
                          "first: give whole numbers")
-    values = np.arange(start, end, step, dtype=np.int64 if integers else np.float64)
+    if integers:
+        values = np.arange(start, end, step, dtype=np.int64)
+    else:
+        count = int(np.ceil((end - start) / step))
+        values = start + np.arange(count, dtype=np.float64) * step
     return _made(values.astype(resolved, copy=False), requires_grad, "arange")
