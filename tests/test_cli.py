@@ -52,6 +52,9 @@ def test_config_file_and_flag_precedence(tmp_path, capsys):
     (["train", "--dataset", "cifar"], "unknown dataset 'cifar'"),
     (["train", "--hidden", "a,b"], "--hidden must be comma-separated integers"),
     (["train", "--optimizer", "adamx", "--epochs", "1"], "unknown optimizer 'adamx'"),
+    (["train", "--optimizer", "sgld"], "--optimizer sgld draws weight vectors from the "
+                                       "posterior, to be averaged, and retroprop train keeps one"),
+    (["train", "--optimizer", "SGLD", "--cv", "3"], "--optimizer SGLD draws weight vectors"),
     (["evaluate", "missing.rpz"], "no model file"),
 ])
 def test_errors_are_reported_without_traceback(tmp_path, args, message):
@@ -414,9 +417,9 @@ def test_evaluate_batch_size_bounds_the_memory_not_the_results(tmp_path, capsys,
     taken = []
     outputs = rp.Trainer._outputs
 
-    def recording(self, X, batch_size):
+    def recording(self, X, batch_size, *hooks):
         taken.append(batch_size)
-        return outputs(self, X, batch_size)
+        return outputs(self, X, batch_size, *hooks)
 
     monkeypatch.setattr(rp.Trainer, "_outputs", recording)
     assert main(["evaluate", run_dir, "--batch-size", "7"]) == 0

@@ -17,6 +17,7 @@ from retroprop.checks import check_count
 from retroprop.cli.config import TrainConfig
 from retroprop.cli.labels import encode_labels, label_indices
 from retroprop.datasets import DataSet
+from retroprop.optim.registry import SAMPLERS
 from retroprop.report import PREDICTIONS, build_report, save_predictions
 from retroprop.serialization import load_model, read_metadata
 from retroprop.train.trainer import training_rows
@@ -78,6 +79,11 @@ def check(config: TrainConfig, given: set[str], tabular: bool,
     the settings given that do not apply (``cross_validation``: to ``--cv K``); return the
     settings used (what the run records)."""
     unused = config.unused(tabular, cross_validation)
+    if config.optimizer_key() in SAMPLERS:
+        raise ValueError(f"--optimizer {config.optimizer} draws weight vectors from the "
+                         "posterior, to be averaged, and retroprop train keeps one: use "
+                         "rp.optim.SGLD with rp.callbacks.PosteriorSamples from Python (see "
+                         "`retroprop experiment bayesian-fitting`)")
     if "patience" not in unused and not config.validation_split > 0:
         raise ValueError(f"--patience {config.patience} stops training when the validation "
                          "loss stops improving, so it needs a validation set: give "

@@ -5,6 +5,7 @@ import inspect
 from collections.abc import Callable
 
 from retroprop.experiments.autoencoder import denoising_autoencoder
+from retroprop.experiments.bayesian_fitting import bayesian_fitting
 from retroprop.experiments.capacity import network_capacity, polynomial_fit
 from retroprop.experiments.classic import delta_rule, gradient_descent
 from retroprop.experiments.depth import initialization, vanishing_gradients
@@ -42,7 +43,7 @@ EXPERIMENTS: dict[str, Callable[..., ExperimentResult]] = {
     "chain-rule": chain_rule, "activations": activations, "convolution": convolution,
     "geometric-mean": geometric_mean, "polynomial-fit": polynomial_fit,
     "network-capacity": network_capacity, "input-normalization": input_normalization,
-    "pca-compression": pca_compression,
+    "pca-compression": pca_compression, "bayesian-fitting": bayesian_fitting,
     "generative-pretraining": generative_pretraining,
 }  # fmt: skip
 
@@ -77,7 +78,8 @@ def run(name: str, epochs: int | None = None, **options: object) -> ExperimentRe
     return EXPERIMENTS[name](**options)
 
 
-__all__ = ["EXPERIMENTS", "ExperimentResult", "Panel", "activations", "batch_norm", "chain_rule",
+__all__ = ["EXPERIMENTS", "ExperimentResult", "Panel", "activations", "batch_norm",
+           "bayesian_fitting", "chain_rule",
            "convolution", "delta_rule", "denoising_autoencoder", "generative_pretraining",
            "geometric_mean",
            "gradient_descent", "initialization", "input_normalization", "learning_rate",
