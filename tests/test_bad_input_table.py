@@ -218,6 +218,9 @@ CASES = [
      "nn.Linear(2, 2)(rp.Tensor(np.ones((1, 2)), dtype=np.float64))"),
     ("engine", "backward() of a non-scalar without a gradient",
      "(rp.Tensor(np.ones(3), requires_grad=True) * 2).backward()"),
+    ("engine", "a tensor sent to a GPU, as in PyTorch code", "rp.ones(2).to('cuda')"),
+    ("dtype", "a cast to float16 (PyTorch's half)", "rp.ones(2).to('half')"),
+    ("shape", "unsqueeze past the last axis", "rp.zeros(2, 3).unsqueeze(3)"),
     ("labels", "class 3 with 3 outputs",
      "nn.CrossEntropyLoss()(rp.Tensor(np.zeros((2, 3))), np.array([0, 3]))"),
     ("labels", "NLLLoss with class 5 of 3", "nn.NLLLoss()(rp.Tensor(np.zeros((2, 3))), "
