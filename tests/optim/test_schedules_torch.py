@@ -363,3 +363,19 @@ def test_a_chain_may_hold_the_momentum_schedule_and_resumes():
         chain.step()
         again.step()
     assert settings(resumed) == settings(optimizer) == [(0.1 * 0.5 ** 2, 0.9, ())]
+
+
+@pytest.mark.parametrize("name", [*SCHEDULES, "MomentumSchedule"])
+def test_a_value_given_to_step_is_refused_not_ignored(name):
+    """PyTorch's deprecated ``scheduler.step(epoch)`` jumps to that epoch; these schedules
+    count their own steps, so ``step(5)`` is refused (it stepped once, silently) and the
+    rates stay as they were."""
+    optimizer, _ = optimizers("SGD")
+    schedule = (OURS.MomentumSchedule(optimizer) if name == "MomentumSchedule"
+                else SCHEDULES[name](optimizer, OURS))
+    before = settings(optimizer)
+    with pytest.raises(TypeError, match=rf"^{type(schedule).__name__}\.step\(\) takes no "
+                                        r"value: it counts its own steps; got step\(5\)"):
+        schedule.step(5)
+    assert settings(optimizer) == before
+    schedule.step()  # and it steps on as before

@@ -15,9 +15,10 @@ class Scheduler:
     """The protocol of every schedule.
 
     ``step(metric=None)`` after each epoch (or batch); ``requires_metric`` says whether
-    ``metric`` (the monitored value) is needed; ``epoch_begin()`` is called by the driver
-    before an epoch whose training loss will be the next metric; ``state_dict()`` and
-    ``load_state_dict()`` save and restore everything but the optimizer.
+    ``metric`` (the monitored value) is needed (the others refuse one); ``epoch_begin()``
+    is called by the driver before an epoch whose training loss will be the next metric;
+    ``state_dict()`` and ``load_state_dict()`` save and restore everything but the
+    optimizer.
     """
 
     #: Whether ``step`` needs the monitored value.
@@ -50,6 +51,14 @@ class Scheduler:
             raise ValueError(f"{type(self).__name__}.step needs the monitored value: "
                              "step(metric)")
         return float(metric)  # type: ignore[arg-type]
+
+    def _no_value(self, metric: float | None) -> None:
+        """Refuse a value given to ``step`` by a schedule that needs none: PyTorch's
+        deprecated ``step(epoch)`` jumps to that epoch, which would here be one silent step."""
+        if metric is not None:
+            raise TypeError(f"{type(self).__name__}.step() takes no value: it counts its own "
+                            f"steps; got step({metric!r}) (PyTorch's deprecated step(epoch) "
+                            "is not offered: load a state_dict to continue elsewhere)")
 
     def state_dict(self) -> dict[str, Any]:
         # parts with a state of their own (the plateau rule's improvement test, a wrapped
@@ -108,6 +117,7 @@ class LRScheduler(Scheduler):
         raise NotImplementedError
 
     def step(self, metric: float | None = None) -> None:
+        self._no_value(metric)
         self._check_groups()
         self.last_epoch += 1
         self._set(self.rates())
