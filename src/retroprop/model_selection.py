@@ -181,6 +181,10 @@ def check_inputs(model: Any, X: Any, y: Any, training: dict[str, Any], where: st
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"{where}: X has {len(X)} examples but y has {len(y)}")
+    if isinstance(model, Module):  # callable too, but one network for every fold
+        raise TypeError(f"{where}: model must be a function returning a fresh Module "
+                        f"(lambda: rp.models.mlp([...])), got a {type(model).__name__}: "
+                        "each fold (trial) trains a network of its own")
     if not (callable(model) or is_estimator(model)):
         raise TypeError(f"{where}: model must be a function returning a Module or a "
                         f"scikit-learn estimator, got {type(model).__name__}")
