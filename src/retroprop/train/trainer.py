@@ -336,6 +336,7 @@ class Trainer:
         self.divergence_factor, self.first_loss = divergence_factor, None
         self.stop_training = False
         self.resuming = resume_from is not None
+        logs: dict[str, Any] | None = None  # the last epoch's, for on_train_end (Keras)
         try:
             hooks.on_train_begin({})
             epoch, self._epoch = 0, None
@@ -362,7 +363,7 @@ class Trainer:
                     self._write_checkpoints(epoch)
                     if self.stop_training:
                         break
-            hooks.on_train_end({})
+            hooks.on_train_end(dict(logs or {}))
         finally:  # also when a callback, a divergence or Ctrl-C ends fit with an error
             self.model.eval()
         return history
