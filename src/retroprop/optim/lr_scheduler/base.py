@@ -154,6 +154,9 @@ class LRScheduler(Scheduler):
                 "schedule): build the schedule again after adding the group")
 
     def get_last_lr(self) -> list[float]:
+        """Each group's current rate. PyTorch returns the rates its last step set, the
+        same unless they were changed since, or the schedule's state was loaded without
+        the optimizer's (PyTorch then gives the saved rates, here the optimizer's)."""
         return [group["lr"] for group in self.optimizer.param_groups]
 
 
