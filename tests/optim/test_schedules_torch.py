@@ -28,6 +28,8 @@ SCHEDULES = {
     "LinearLR defaults": lambda o, m: m.LinearLR(o),
     "LinearLR to 0": lambda o, m: m.LinearLR(o, start_factor=1.0, end_factor=0.0,
                                              total_iters=10),
+    "LinearLR to 0 in 3": lambda o, m: m.LinearLR(o, start_factor=0.01, end_factor=0.0,
+                                                  total_iters=3),  # torch: -7e-19, here 0
     "PolynomialLR": lambda o, m: m.PolynomialLR(o, total_iters=8, power=2.0),
     "PolynomialLR defaults": lambda o, m: m.PolynomialLR(o),
     "StepLR": lambda o, m: m.StepLR(o, step_size=3, gamma=0.5),
