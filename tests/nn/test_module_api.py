@@ -406,3 +406,27 @@ def test_hooks_refuse_non_callables(register):
         getattr(nn.ReLU(), register)(3)
     with pytest.raises(TypeError, match="prepend must be True or False, got 'yes'"):
         getattr(nn.ReLU(), register)(print, prepend="yes")
+
+
+@pytest.mark.parametrize(("name", "value", "kind"), [
+    ("weight", np.ones((2, 2)), "parameter"), ("weight", rp.Tensor(np.ones((2, 2))), "parameter"),
+    ("act", 3, "sub-module"), ("act", np.ones(2), "sub-module")])
+def test_assigning_what_would_unregister_a_parameter_or_module_is_refused(name, value, kind):
+    """As PyTorch: a non-Parameter to a parameter, a non-Module to a sub-module."""
+    ours, theirs = nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    ours.act, theirs.act = nn.ReLU(), torch.nn.ReLU()
+    with pytest.raises(TypeError, match=f"cannot assign .* to {kind} '{name}'"):
+        setattr(ours, name, value)
+    with pytest.raises(TypeError):
+        setattr(theirs, name, torch.ones(2, 2) if isinstance(value, rp.Tensor) else value)
+    assert [n for n, _ in ours.named_parameters()] == ["weight", "bias"]
+    assert [n for n, _ in ours.named_children()] == ["act"]
+    ours.weight, ours.act = None, None  # None empties the slot, as torch
+    theirs.weight, theirs.act = None, None
+    assert names(ours.named_parameters()) == names(theirs.named_parameters()) == ["bias"]
+    assert names(ours.named_children()) == names(theirs.named_children()) == []
+    for model in (ours, theirs):  # the empty slots stay: the same values are refused
+        with pytest.raises(TypeError):
+            model.act = 5
+    ours.act = nn.Tanh()  # and a module fills it again
+    assert names(ours.named_children()) == ["act"]

@@ -199,8 +199,10 @@ class Module(metaclass=ModuleType):
         target: Registry | None = None
         if isinstance(value, Parameter) or (value is None and name in self._parameters):
             target = self._parameters
-        elif isinstance(value, Module):
-            target = self._modules
+        elif isinstance(value, Module) or (value is None and name in self._modules):
+            target = self._modules  # None keeps the slot, as in PyTorch
+        elif value is not None:
+            self._check_not_replacing(name, value)
         for registry in (self._parameters, self._buffers, self._modules):
             if registry is not target:
                 registry.pop(name, None)
@@ -208,6 +210,22 @@ class Module(metaclass=ModuleType):
             target[name] = value
         # parameters and modules are plain attributes too, so that reading them is fast
         object.__setattr__(self, name, value)
+
+    def _check_not_replacing(self, name: str, value: Any) -> None:
+        """Refuse ``value``, neither a Parameter nor a Module, for the parameter or
+        sub-module ``name``, as PyTorch does (it would silently stop being one)."""
+        for registry, kind, expected, hint in (
+                (self._parameters, "parameter", "Parameter", f"set {name}.data to change its "
+                 f"values, or wrap it: rp.nn.Parameter(value)"),
+                (self._modules, "sub-module", "Module", "del the attribute first to keep "
+                 "something else under that name")):
+            if name in registry:
+                seen = (f"a {type(value).__name__} of shape {value.shape}"
+                        if isinstance(value, Tensor | np.ndarray) else
+                        f"{value!r:.60} ({type(value).__name__})")
+                raise TypeError(f"{type(self).__name__}: cannot assign {seen} to {kind} "
+                                f"'{name}' (a {expected} or None expected, as in PyTorch): "
+                                f"{hint}")
 
     def __getattr__(self, name: str) -> Any:
         for registry in ("_parameters", "_buffers", "_modules"):
