@@ -413,7 +413,7 @@ class Module(metaclass=ModuleType):
         >>> layer = rp.nn.ReLU()
         >>> handle = layer.register_forward_pre_hook(lambda module, args: -args[0])
         >>> layer(np.array([1.0, -2.0])).data
-        array([0., 1.], dtype=float32)
+        array([0., 2.], dtype=float32)
         >>> handle.remove()
         """
         return self._add_hook("pre", hook, prepend, with_kwargs)
