@@ -131,8 +131,10 @@ class Module(metaclass=ModuleType):
 
     Subclasses call ``super().__init__()``, assign their ``Parameter``s and
     sub-modules as attributes, and define ``forward``. Calling the module
-    runs ``forward``; a NumPy array passed as the first argument (the
-    input) becomes a tensor of the module's dtype.
+    runs ``forward`` (after its forward pre-hooks and before its forward
+    hooks, where it has any: :meth:`register_forward_hook`); a NumPy array
+    passed as the first argument (the input) becomes a tensor of the
+    module's dtype.
     """
 
     training: bool
