@@ -430,3 +430,20 @@ def test_assigning_what_would_unregister_a_parameter_or_module_is_refused(name, 
             model.act = 5
     ours.act = nn.Tanh()  # and a module fills it again
     assert names(ours.named_children()) == ["act"]
+
+
+def test_hooks_inside_layers_with_their_own_array_path_fire_under_no_grad():
+    """A linear layer's activation and a residual block's layers are reached through their
+    owner's array path in evaluation: a hooked one is called instead, with the same output."""
+    model = nn.Sequential(nn.Linear(2, 3, activation="relu"),
+                          nn.Residual(nn.Sequential(nn.Linear(3, 3), nn.Tanh()))).eval()
+    x = np.random.default_rng(3).normal(size=(4, 2)).astype(np.float32)
+    with rp.no_grad():
+        expected = model(x).data
+    seen = []
+    model[0].activation.register_forward_hook(lambda m, a, o: seen.append("relu"))
+    model[1].module[1].register_forward_hook(lambda m, a, o: seen.append("tanh"))
+    for _ in range(2):  # the second call replays the inference plan
+        with rp.no_grad():
+            np.testing.assert_array_equal(model(x).data, expected)
+    assert seen == ["relu", "tanh"] * 2
