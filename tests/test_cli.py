@@ -52,6 +52,9 @@ def test_config_file_and_flag_precedence(tmp_path, capsys):
     (["train", "--dataset", "cifar"], "unknown dataset 'cifar'"),
     (["train", "--hidden", "a,b"], "--hidden must be comma-separated integers"),
     (["train", "--optimizer", "adamx", "--epochs", "1"], "unknown optimizer 'adamx'"),
+    (["train", "--optimizer", "sgld"], "--optimizer sgld draws weight vectors from the "
+                                       "posterior, to be averaged, and retroprop train keeps one"),
+    (["train", "--optimizer", "SGLD", "--cv", "3"], "--optimizer SGLD draws weight vectors"),
     (["evaluate", "missing.rpz"], "no model file"),
 ])
 def test_errors_are_reported_without_traceback(tmp_path, args, message):
@@ -400,3 +403,39 @@ def test_evaluate_reads_a_csv_of_another_layout_with_label_column(wine_csv, tmp_
                  "cultivar", "--missing", "error"]) == 0
     out = capsys.readouterr().out
     assert float(out.split("accuracy ")[1].split()[0]) >= 0.85
+
+
+def test_evaluate_batch_size_bounds_the_memory_not_the_results(tmp_path, capsys,
+                                                               monkeypatch):
+    from retroprop.cli.train import evaluate
+
+    run_dir = str(tmp_path / "run")
+    assert main(["train", "--epochs", "1", "--hidden", "16", "--quiet", "--output",
+                 run_dir]) == 0
+    default = evaluate(run_dir, None)
+    default_out = capsys.readouterr().out
+    taken = []
+    outputs = rp.Trainer._outputs
+
+    def recording(self, X, batch_size, *hooks):
+        taken.append(batch_size)
+        return outputs(self, X, batch_size, *hooks)
+
+    monkeypatch.setattr(rp.Trainer, "_outputs", recording)
+    assert main(["evaluate", run_dir, "--batch-size", "7"]) == 0
+    assert taken == [7, 7]  # the loss and accuracy, then the confusion matrix
+    assert capsys.readouterr().out == default_out
+    small = evaluate(run_dir, None, batch_size=7)
+    assert small["loss"] == pytest.approx(default["loss"], rel=1e-5)
+    assert small["accuracy"] == default["accuracy"]
+    np.testing.assert_array_equal(small["confusion_matrix"], default["confusion_matrix"])
+    capsys.readouterr()
+    for bad in ("0", "-1"):
+        assert main(["evaluate", run_dir, "--batch-size", bad]) == 2
+        assert (f"evaluate: --batch-size must be a positive integer (examples at a time), "
+                f"got {bad}") in capsys.readouterr().err
+    for bad in ("2.5", "x"):
+        with pytest.raises(SystemExit) as exited:
+            main(["evaluate", run_dir, "--batch-size", bad])
+        assert exited.value.code == 2
+        assert f"argument --batch-size: invalid int value: '{bad}'" in capsys.readouterr().err

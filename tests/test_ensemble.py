@@ -55,13 +55,14 @@ def test_bagging_refuses_what_it_cannot_combine():
         bagging.predict_proba(X)
 
 
-@pytest.mark.parametrize("where", ["processes", "threads"])
+@pytest.mark.parametrize("where", ["processes", "every CPU", "threads"])
 def test_bagging_on_local_processes_or_threads_equals_serial(where):
     X, y = _smooth_regression(100)
     serial = rp.ensemble.Bagging(_regressor, n_models=4, seed=4).fit(X, y, epochs=20,
                                                                      batch_size=8)
     with ThreadPoolExecutor(2) as threads:
-        options = {"n_jobs": 2} if where == "processes" else {"executor": threads}
+        options = {"processes": {"n_jobs": 2}, "every CPU": {"n_jobs": -1},
+                   "threads": {"executor": threads}}[where]
         parallel = rp.ensemble.Bagging(_regressor, n_models=4, seed=4, **options).fit(
             X, y, epochs=20, batch_size=8)
     for a, b in zip(serial.models_, parallel.models_, strict=True):

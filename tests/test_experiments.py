@@ -197,6 +197,7 @@ def test_command_line_epochs(tmp_path):
     ("weight-perturbation", {"epochs": 2.5}, "epochs must be a positive integer"),
     ("batch-norm", {"depth": 2.5}, "depth must be a positive integer, got 2.5"),
     ("denoising-autoencoder", {"epochs": 2.5}, "epochs must be a positive integer"),
+    ("generative-pretraining", {"labelled": 2.5}, "labelled must be a positive integer"),
     ("rprop-mini-batches", {"rounds": 2.5}, "rounds must be a positive integer"),
     ("momentum-velocity", {"steps": 2.5}, "steps must be a positive integer"),
     ("momentum-velocity", {"momenta": ("fast",)}, "each momentum must be in"),
@@ -215,6 +216,11 @@ def test_command_line_epochs(tmp_path):
     ("pca-compression", {"components": ()}, "components must be a non-empty sequence"),
     ("vanishing-gradients", {"hidden_layers": ()}, "hidden_layers must be a non-empty"),
     ("network-capacity", {"widths": (2, 0)}, r"widths\[1\] must be a positive integer, got 0"),
+    ("generative-pretraining", {"hidden": (100, 0)}, r"hidden\[1\] must be a positive integer"),
+    ("bayesian-fitting", {"every": 2.5}, "every must be a positive integer, got 2.5"),
+    ("bayesian-fitting", {"burn_in": 200}, "burn_in must be smaller than epochs"),
+    ("bayesian-fitting", {"temperatures": ()}, "temperatures must be a non-empty sequence"),
+    ("bayesian-fitting", {"n": 5000}, "n must be an integer <= 1438"),
 ])
 def test_experiment_parameters_are_validated(name, options, message):
     with pytest.raises(ValueError, match=message):
@@ -227,10 +233,31 @@ def test_experiment_parameters_are_validated(name, options, message):
     ("quadratic-steps", {"size": np.int64(3)}),
     ("perceptron", {"max_epochs": np.int64(5)}),
     ("delta-rule", {"weeks": np.int32(5)}),
+    ("generative-pretraining", {"labelled": np.int64(20), "hidden": (np.int64(8),),
+                                "epochs": np.int64(2), "pretrain_epochs": np.int64(1)}),
 ])
 def test_numpy_integers_count_as_integers(name, options):
     result = rp.experiments.run(name, **options)
     assert result.rows
+
+
+def test_bayesian_fitting_averages_beat_single_weight_vectors(tmp_path):
+    """Berzal's "Bayesian fitting": the average of the predictive distributions of many
+    SGLD weight vectors of one architecture predicts better than the vectors alone."""
+    result = rp.experiments.bayesian_fitting(n=300, epochs=60, burn_in=20, every=2, hidden=32)
+    for temperature in (1.0, 0.1):
+        run = result.data[temperature]
+        single, average = run["single"], run["average"]
+        assert single.shape == average.shape == (20, 2)
+        np.testing.assert_allclose(average[0], single[0], rtol=1e-6)  # the mean of one
+        assert (average[-1] < single.mean(axis=0)).all()  # log-loss and error
+        assert run["better"] >= 12, run["better"]  # of the 19 k >= 2
+        np.testing.assert_allclose(run["all"], average[-1], rtol=1e-5)
+    at_one = result.data[1.0]["average"][:, 0]
+    assert at_one[-1] < 0.7 * at_one[0]  # at T = 1, 20 vectors: 0.41 against 0.68
+    assert "SGD: one weight vector" in result.table()
+    result.plot(tmp_path / "bayesian.png")
+    assert (tmp_path / "bayesian.png").stat().st_size > 30_000
 
 
 def test_regularization_shows_overfitting_and_a_binding_max_norm(tmp_path):

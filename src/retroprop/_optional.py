@@ -19,6 +19,7 @@ PACKAGES = {
     "matplotlib": ("matplotlib", "figures"),
     "scipy": ("scipy", "image distortions"),
     "sklearn": ("scikit-learn", "the bundled 8×8 digits and rp.sklearn"),
+    "joblib": ("joblib", "local worker processes (n_jobs)"),
     "tqdm": ("tqdm", "progress bars"),
     "torch": ("torch", "benchmarks against PyTorch"),
 }

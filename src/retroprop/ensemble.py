@@ -128,8 +128,9 @@ class Bagging:
         strings), ``MSELoss`` for real-valued targets.
     mean : {"arithmetic", "geometric"}
         How class probabilities are combined; regression averages arithmetically.
-    n_jobs : int, default 1
-        Train members in that many local worker processes.
+    n_jobs : int or None, default 1
+        Train members in that many local worker processes; -1 uses every CPU, -2 all but
+        one, ... (as joblib and scikit-learn); None is 1.
     executor : dask.distributed.Client or concurrent.futures.Executor, optional
         Train members there instead (see :mod:`retroprop.parallel`).
     seed : int, default 0
@@ -149,7 +150,7 @@ class Bagging:
     def __init__(self, build_model: Callable[[], Module], n_models: int = 5,
                  bootstrap: bool = True, optimizer: Callable[[Any], Optimizer] | None = None,
                  loss: Callable[[], Module] | None = None, mean: str = "arithmetic",
-                 n_jobs: int = 1, executor: Any = None, seed: int = 0) -> None:
+                 n_jobs: int | None = 1, executor: Any = None, seed: int = 0) -> None:
         if isinstance(build_model, Module) or not callable(build_model):
             raise TypeError(f"Bagging: build_model must be a function that returns a fresh "
                             f"model (lambda: rp.models.mlp([...])), got a "

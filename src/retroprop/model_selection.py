@@ -228,7 +228,8 @@ def folds(X: np.ndarray, y: np.ndarray, cv: int, stratify: bool | None, seed: in
 
 def cross_validate(model: Any, X: Any, y: Any, cv: int = 5, *, stratify: bool | None = None,
                    seed: int = 0, return_models: bool = False, preprocess: Any = None,
-                   executor: Any = None, n_jobs: int = 1, **training: Any) -> CrossValidation:
+                   executor: Any = None, n_jobs: int | None = 1, **training: Any
+                   ) -> CrossValidation:
     """Train one model per fold of a k-fold split and score it on the held-out fold.
 
     Parameters
@@ -256,8 +257,9 @@ def cross_validate(model: Any, X: Any, y: Any, cv: int = 5, *, stratify: bool | 
         leak into the training).
     executor : dask.distributed.Client or concurrent.futures.Executor, optional
         Where the folds run (see :mod:`retroprop.parallel`); local processes by default.
-    n_jobs : int, default 1
-        Local worker processes when no executor is given.
+    n_jobs : int or None, default 1
+        Local worker processes when no executor is given; -1 uses every CPU, -2 all but
+        one, ... (as joblib and scikit-learn); None is 1.
     **training
         For a Module: ``loss`` (default cross-entropy for integer labels, else MSE),
         ``optimizer`` (a name, default "sgd"), ``lr`` (0.05), ``momentum`` (0.9),

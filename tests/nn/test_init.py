@@ -17,6 +17,7 @@ EXPECTED_VARIANCE = {
     "glorot_uniform": 2 / (FAN_IN + FAN_OUT),
     "he_normal": 2 / FAN_IN,
     "he_uniform": 2 / FAN_IN,
+    "pytorch": 1 / (3 * FAN_IN),  # PyTorch's U(±1/√fan_in), Linear's default
 }
 
 

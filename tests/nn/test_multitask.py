@@ -49,3 +49,19 @@ def test_multitask_refuses_a_trunk_or_head_that_is_not_a_module():
         nn.MultiTask(nn.Linear(4, 8), nn.Linear(8, 3), lambda h: h)
     with pytest.raises(TypeError, match=r"the trunk must be a Module .* got a NoneType"):
         nn.MultiTask(None, nn.Linear(8, 3))
+
+
+def test_an_nll_head_takes_one_column_of_labels_as_a_cross_entropy_head():
+    rng = np.random.default_rng(0)
+    outputs = rp.Tensor(rng.normal(size=(6, 4)))
+    labels, values = np.arange(6) % 3, rng.normal(size=6)
+    target = np.column_stack([labels, values])
+    log_probabilities = outputs[:, :3].log_softmax(dim=1)
+    nll = nn.MultiTaskLoss([nn.NLLLoss(), nn.MSELoss()], output_sizes=[3, 1])
+    cross_entropy = nn.MultiTaskLoss([nn.CrossEntropyLoss(), nn.MSELoss()], [3, 1])
+    inputs = rp.cat([log_probabilities, outputs[:, 3:]], dim=1)
+    np.testing.assert_allclose(nll(inputs, target).item(), cross_entropy(outputs, target).item(),
+                               rtol=1e-12)
+    with pytest.raises(ValueError, match=r"task 0, NLLLoss\): .* labels must be in 0\.\.2"):
+        _fit(nn.MultiTaskLoss([nn.NLLLoss(), nn.MSELoss()], [3, 1]),
+             np.column_stack([labels + 1, values]))

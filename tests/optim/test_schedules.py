@@ -135,7 +135,7 @@ def test_clipping_matches_torch():
 def test_schedules_and_ensembles_say_what_they_are():
     optimizer = rp.optim.SGD(rp.models.mlp([2, 2]).parameters(), lr=0.1)
     assert repr(rp.optim.lr_scheduler.StepLR(optimizer, 3, 0.5)) == \
-        "StepLR(last_epoch=0, step_size=3, gamma=0.5)"
+        "StepLR(step_size=3, gamma=0.5, last_epoch=0)"
     plateau = repr(rp.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", patience=2))
     assert "mode='max'" in plateau and "patience=2" in plateau and "relative" in plateau
     bagging = rp.ensemble.Bagging(lambda: rp.models.mlp([2, 2]), n_models=3)

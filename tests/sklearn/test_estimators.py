@@ -15,6 +15,7 @@ from sklearn.preprocessing import StandardScaler
 
 import retroprop as rp
 from retroprop.optim import OPTIMIZERS
+from retroprop.optim.registry import SAMPLERS
 from retroprop.sklearn import MLPClassifier, MLPRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -137,7 +138,7 @@ def test_zero_weight_class_is_never_predicted(imbalanced):
     assert (clf.predict(X) == 1).all()
 
 
-@pytest.mark.parametrize("solver", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("solver", sorted(set(OPTIMIZERS) - SAMPLERS))
 def test_every_optimizer_is_a_solver(solver):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(80, 3))
@@ -150,6 +151,15 @@ def test_every_optimizer_is_a_solver(solver):
         reg.fit(X, y)
     assert np.isfinite(reg.loss_curve_).all()
     assert reg.loss_curve_[-1] < reg.loss_curve_[0]
+
+
+@pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
+def test_a_posterior_sampler_is_not_a_solver(estimator):
+    """An estimator keeps one weight vector; SGLD's samples are for averaging."""
+    assert SAMPLERS == {"sgld"}
+    with pytest.raises(ValueError, match=r"'solver' parameter .* must be a str among .*"
+                                         r"Got 'sgld' instead"):
+        estimator((4,), solver="sgld", max_iter=2).fit(np.ones((6, 2)), [0, 1] * 3)
 
 
 def test_custom_loss_module_and_callable():

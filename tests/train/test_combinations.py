@@ -22,13 +22,14 @@ OPTIMIZERS = {
     "Adam": lambda p: optim.Adam(p, lr=0.003),
     "AdamW": lambda p: optim.AdamW(p, lr=0.003),
     "VSGD": lambda p: optim.VSGD(p, warmup=3),
+    "SGLD": lambda p: optim.SGLD(p, lr=1e-4, num_examples=600, weight_decay=1.0, seed=0),
     "ConjugateGradient": lambda p: optim.ConjugateGradient(p, max_iter=5),
     "LBFGS": lambda p: optim.LBFGS(p, max_iter=5, history_size=10),
     "BFGS": lambda p: optim.BFGS(p, max_iter=5),
     "Newton": lambda p: optim.Newton(p, hessian="cg", cg_iter=10),
     "LevenbergMarquardt": lambda p: optim.LevenbergMarquardt(p, cg_iter=10),
 }
-FEATURES = ["none", "l1", "l2", "max_norm", "clip", "schedule"]
+FEATURES = ["none", "l1", "l2", "max_norm", "clip", "schedule", "one_cycle"]
 MODELS = ["mlp", "bn_dropout"]
 
 
@@ -70,6 +71,13 @@ def setup(name, model_kind, feature):
     if feature == "schedule":
         schedule = optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.8)
         callbacks = [rp.callbacks.LearningRateScheduler(schedule)]
+    if feature == "one_cycle":  # per batch, over the 3 + 1 epochs that the test trains,
+        # cycling the momentum (or Adam's beta1) of the optimizers that have one
+        cycle = "momentum" in optimizer.defaults or "betas" in optimizer.defaults
+        schedule = optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=optimizer.defaults.get("lr", 0.1), epochs=4, cycle_momentum=cycle,
+            steps_per_epoch=1 if optimizer.full_batch else math.ceil(600 / 64))
+        callbacks = [rp.callbacks.LearningRateScheduler(schedule, interval="batch")]
     return trainer, callbacks
 
 
@@ -87,7 +95,7 @@ def refusal(name, feature):
     """The error a refused combination gives (and whether ``fit`` gives it, rather than
     the Trainer's or the schedule's construction), or None."""
     optimizer_class = type(OPTIMIZERS[name](build("mlp", "none").parameters()))
-    if feature == "schedule" and not optimizer_class.has_lr:
+    if feature in ("schedule", "one_cycle") and not optimizer_class.has_lr:
         return TypeError, "has no learning rate", False
     if feature == "clip" and optimizer_class.step_kind != "gradient":
         return ValueError, "clip", False

@@ -51,6 +51,15 @@ def adam_step_lr():
     return model, optimizer, [rp.callbacks.LearningRateScheduler(schedule)]
 
 
+def adam_one_cycle_per_batch():
+    """OneCycleLR stepped after every batch, cycling Adam's beta1."""
+    model = rp.models.mlp([64, 16, 10])
+    optimizer = rp.optim.Adam(model.parameters(), lr=0.01)
+    schedule = rp.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.05, epochs=EPOCHS,
+                                                steps_per_epoch=7)
+    return model, optimizer, [rp.callbacks.LearningRateScheduler(schedule, interval="batch")]
+
+
 def lbfgs():
     model = rp.models.mlp([64, 10])
     return model, rp.optim.LBFGS(model.parameters(), max_iter=3), []
@@ -155,6 +164,18 @@ def test_adam_with_step_lr_resumes_its_moments_and_schedule(digits, tmp_path):
     X, y, *_ = digits
     _, resumed = interrupted_then_resumed(adam_step_lr, (X, y), tmp_path, 10)
     assert resumed.optimizer.param_groups[0]["lr"] == pytest.approx(0.01 * 0.5 ** EPOCHS)
+
+
+@pytest.mark.parametrize("limit", [4, 10])
+def test_one_cycle_stepped_per_batch_resumes_mid_epoch(digits, tmp_path, limit):
+    """The schedule's step count and Adam's cycled beta1 come back with the checkpoint
+    written after a batch: the resumed run ends at the end of the cycle, bit for bit."""
+    X, y, *_ = digits
+    reference, resumed = interrupted_then_resumed(adam_one_cycle_per_batch, (X, y), tmp_path,
+                                                  limit)
+    for run_ in (reference, resumed):
+        group = run_.optimizer.param_groups[0]
+        assert group["lr"] < 0.05 / 25 and group["betas"][0] > 0.94  # near the end
 
 
 def test_hard_example_sampling_every_seconds_resumes(digits, tmp_path):

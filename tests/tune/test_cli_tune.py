@@ -3,10 +3,12 @@
 import csv
 import json
 
+import joblib
 import numpy as np
 import pytest
 
 from retroprop.cli import main
+from retroprop.cli.tune import check_search
 
 CONFIG = """
 [search]
@@ -109,9 +111,35 @@ def test_a_failed_search_or_fold_is_one_line_without_traceback(monkeypatch, caps
     assert capsys.readouterr().err == "retroprop: error: fold 0 failed: ValueError: bad\n"
 
 
+def test_tune_reads_a_csv_file_as_train_does_with_label_column_and_missing(tmp_path,
+                                                                           monkeypatch, capsys):
+    path = _first_label_csv(tmp_path / "first_label.csv")
+    lines = path.read_text().splitlines()
+    lines[5] = lines[5].rsplit(",", 1)[0] + ","  # a missing cell in the last feature
+    path.write_text("\n".join(lines) + "\n")
+    config = tmp_path / "search.toml"
+    search = CONFIG.format(trials=1).replace('"digits"', repr(str(path)))
+    config.write_text(search.replace(repr(str(path)), repr(str(path)) + "\nlabel_column = "
+                                     '"label"\nmissing = "zero"'))
+    assert main(["tune", str(config), "--quiet"]) == 2
+    assert "missing must be one of ('error', 'mean', 'median', 'drop'), got 'zero'" in \
+        capsys.readouterr().err
+    assert not (tmp_path / "search-tune").exists()  # the data is loaded before any writing
+    config.write_text(search.replace(repr(str(path)), repr(str(path)) + "\nlabel_column = "
+                                     '"label"\nmissing = "mean"'))
+    seen = _record_training_inputs(monkeypatch)
+    assert main(["tune", str(config), "--quiet"]) == 0
+    # the label column is not a feature; the missing cell is filled (a trial, the refit)
+    assert len(seen) == 1 + 1 and all(X.shape[1] == 3 and np.isfinite(X).all() for X in seen)
+
+
 @pytest.mark.parametrize(("change", "message"), [
     (('dataset = "digits"', 'datset = "digits"'),
-     "unknown [data] keys ['datset']; known: ['dataset']"),
+     "unknown [data] keys ['datset']; known: ['dataset', 'label_column', 'missing']"),
+    (('dataset = "digits"', 'dataset = "digits"\nlabel_column = 0'),
+     "[data] gives label_column, which only a CSV file takes; dataset is 'digits'"),
+    (('dataset = "digits"', 'dataset = "digits"\nmissing = 1'),
+     "[data]: missing must be a string, got 1 (int)"),
     (("learning_rate_init = 0.01", "learning_rate_init = -1.0"),
      "tune: [estimator] The 'learning_rate_init' parameter of MLPClassifier must be a float "
      "in the range (0.0, inf). Got -1.0 instead."),
@@ -133,8 +161,11 @@ def test_tune_refuses_a_bad_data_or_estimator_table_before_searching(tmp_path, c
     (("trials = 2", "trials = 2.5"), "[search] trials must be a positive integer, got 2.5"),
     (("trials = 2", ""), "[search] needs trials = N"),
     (("seed = 0", 'seed = 0\nmetric = "acc"'), "metric = \"score\" or none, got 'acc'"),
-    (("seed = 0", "seed = 0\nworkers = 0"), "[search] workers must be a positive integer, got 0"),
-    (("", ""), "--workers must be a positive number of processes, got 0"),
+    (("seed = 0", "seed = 0\nworkers = 0"), "[search] workers must be a positive integer or a "
+                                             "negative one counting from the CPUs"),
+    (("seed = 0", "seed = 0\nworkers = -1000"), "[search] workers = -1000 leaves"),
+    (("", ""), "tune: --workers must be a positive integer or a negative one counting from the "
+               "CPUs (-1: every CPU, -2: all but one, ...), got 0"),
 ])
 def test_tune_refuses_bad_search_values_by_their_names_before_writing(tmp_path, capsys,
                                                                       change, message):
@@ -146,6 +177,16 @@ def test_tune_refuses_bad_search_values_by_their_names_before_writing(tmp_path, 
     assert f"retroprop: error: tune {config}: " in err or "--workers" in err
     assert message in err
     assert not (tmp_path / "bad-tune").exists()
+
+
+def test_tune_workers_count_from_the_cpus_as_n_jobs(monkeypatch):
+    """-1 is every CPU, -2 all but one, as rp.tune's n_jobs (joblib's rule)."""
+    monkeypatch.setattr(joblib, "cpu_count", lambda: 4)
+    check_search({"trials": 2, "workers": -1}, "search.toml", -4)
+    with pytest.raises(ValueError, match=r"tune: --workers = -5 leaves 4 \+ 1 \+ \(-5\) = 0 "):
+        check_search({"trials": 2}, "search.toml", -5)
+    with pytest.raises(ValueError, match=r"\[search\] workers = -5 leaves"):
+        check_search({"trials": 2, "workers": -5}, "search.toml", None)
 
 
 def _record_training_inputs(monkeypatch):

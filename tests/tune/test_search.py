@@ -63,11 +63,12 @@ def test_grid_search_tries_every_point_once_with_an_estimator(data):
     assert isinstance(result.best_model, MLPClassifier) and result.best_model.n_iter_ == 5
 
 
-def test_same_seed_same_trials_serial_or_local_processes(data):
+@pytest.mark.parametrize("n_jobs", [2, -1])
+def test_same_seed_same_trials_serial_or_local_processes(data, n_jobs):
     (X, y), validation = data
     options = dict(method="random", n_trials=4, validation_data=validation, epochs=1, seed=3)
     serial = rp.tune(build, SPACE, X, y, **options)
-    parallel = rp.tune(build, SPACE, X, y, n_jobs=2, **options)
+    parallel = rp.tune(build, SPACE, X, y, n_jobs=n_jobs, **options)
     assert [r["score"] for r in serial.trials] == [r["score"] for r in parallel.trials]
     assert [r["lr"] for r in serial.trials] == [r["lr"] for r in parallel.trials]
 

@@ -30,7 +30,7 @@ def recipe_convnet() -> nn.Sequential:
         nn.MaxPool2d(2),
         nn.Flatten(), nn.Dropout(0.25),
         nn.Linear(64 * 7 * 7, 256, init="he_normal"), nn.BatchNorm1d(256), nn.ReLU(),
-        nn.Dropout(0.25), nn.Linear(256, 10))
+        nn.Dropout(0.25), nn.Linear(256, 10, init="lecun_uniform"))
 
 
 #: name: (network, SGD options)

@@ -12,7 +12,7 @@ from retroprop.optim.lr_scheduler import Scheduler
 
 
 class LearningRateScheduler(Callback):
-    """Step a schedule at the end of every epoch.
+    """Step a schedule at the end of every epoch (or batch).
 
     Parameters
     ----------
@@ -22,6 +22,11 @@ class LearningRateScheduler(Callback):
         ``ReduceLROnPlateau``, ``BoldDriver``, ...), stepped after each epoch; one that
         ``requires_metric`` gets ``logs[monitor]``. A function ``f(epoch, lr) -> lr``
         (Keras) sets the rate of every group at the start of each epoch.
+    interval : {"epoch", "batch"}, default "epoch"
+        When the schedule steps: after every epoch, or after every training batch
+        (``OneCycleLR``, and ``CosineAnnealingWarmRestarts`` counted in batches; PyTorch
+        users call ``scheduler.step()`` in the batch loop). A full-batch optimizer takes
+        one batch an epoch. Metric-driven schedules and functions step per epoch only.
     monitor : str, default "loss"
         The value given to metric-driven schedules. The training "loss" is measured during
         the epoch, before its updates: the schedule is told at the epoch's start
@@ -29,8 +34,11 @@ class LearningRateScheduler(Callback):
     """
 
     def __init__(self, schedule: Scheduler | Callable[[int, float], float],
-                 monitor: str = "loss") -> None:
-        self.monitor = monitor
+                 monitor: str = "loss", interval: str = "epoch") -> None:
+        if interval not in ("epoch", "batch"):
+            raise ValueError("LearningRateScheduler: interval must be 'epoch' or 'batch', "
+                             f"got {interval!r}")
+        self.monitor, self.interval = monitor, interval
         self.schedule: Scheduler | None = None
         self.function: Callable[[int, float], float] | None = None
         if isinstance(schedule, Scheduler):
@@ -40,6 +48,11 @@ class LearningRateScheduler(Callback):
         else:
             raise TypeError("LearningRateScheduler: schedule must be a Scheduler or a "
                             f"function f(epoch, lr), got {type(schedule).__name__}")
+        if interval == "batch" and (self.schedule is None or self.schedule.requires_metric):
+            what = "a function f(epoch, lr)" if self.schedule is None else \
+                f"{type(self.schedule).__name__}, which needs the monitored value,"
+            raise ValueError(f"LearningRateScheduler: {what} steps once an epoch: "
+                             "interval='batch' is for schedules such as OneCycleLR")
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         """Refuse a function without a rate to set, and a schedule built on another optimizer
@@ -65,8 +78,12 @@ class LearningRateScheduler(Callback):
                 and not self.monitor.startswith("val_"):
             self.schedule.epoch_begin()
 
+    def on_train_batch_end(self, batch: int, logs: Logs | None = None) -> None:
+        if self.interval == "batch" and self.schedule is not None:
+            self.schedule.step()
+
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
-        if self.schedule is None:
+        if self.schedule is None or self.interval == "batch":
             return
         metric: Any = monitored(logs, self.monitor, "LearningRateScheduler") \
             if self.schedule.requires_metric else None
@@ -74,4 +91,5 @@ class LearningRateScheduler(Callback):
 
     def __repr__(self) -> str:
         what = self.schedule if self.schedule is not None else self.function
-        return f"LearningRateScheduler({what!r}, monitor={self.monitor!r})"
+        return (f"LearningRateScheduler({what!r}, monitor={self.monitor!r}, "
+                f"interval={self.interval!r})")

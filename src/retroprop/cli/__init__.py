@@ -76,6 +76,12 @@ def parser() -> argparse.ArgumentParser:
     for name in ("label_column", "missing"):
         evaluate.add_argument("--" + name.replace("_", "-"),
                               help=HELP[name] + "; default: as the model was trained")
+    from retroprop.train.trainer import PREDICT_BATCH
+
+    evaluate.add_argument("--batch-size", type=int, metavar="N",
+                          help="examples the model takes at once, "
+                          f"to bound the memory on a big test set (default {PREDICT_BATCH}); "
+                          "the results do not depend on it")
 
     experiment = commands.add_parser(
         "experiment", help="run one of the lectures' experiments",
@@ -180,7 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "evaluate":
             from retroprop.cli.train import evaluate
 
-            evaluate(args.model, args.dataset, args.label_column, args.missing)
+            evaluate(args.model, args.dataset, args.label_column, args.missing,
+                     args.batch_size)
         else:
             from retroprop.bench.settings import Settings
             from retroprop.bench.suite import EXTRAS, TABLE

@@ -13,9 +13,11 @@ import numpy as np
 
 import retroprop as rp
 from retroprop.atomic import atomic_write
+from retroprop.checks import check_count
 from retroprop.cli.config import TrainConfig
 from retroprop.cli.labels import encode_labels, label_indices
 from retroprop.datasets import DataSet
+from retroprop.optim.registry import SAMPLERS
 from retroprop.report import PREDICTIONS, build_report, save_predictions
 from retroprop.serialization import load_model, read_metadata
 from retroprop.train.trainer import training_rows
@@ -77,6 +79,11 @@ def check(config: TrainConfig, given: set[str], tabular: bool,
     the settings given that do not apply (``cross_validation``: to ``--cv K``); return the
     settings used (what the run records)."""
     unused = config.unused(tabular, cross_validation)
+    if config.optimizer_key() in SAMPLERS:
+        raise ValueError(f"--optimizer {config.optimizer} draws weight vectors from the "
+                         "posterior, to be averaged, and retroprop train keeps one: use "
+                         "rp.optim.SGLD with rp.callbacks.PosteriorSamples from Python (see "
+                         "`retroprop experiment bayesian-fitting`)")
     if "patience" not in unused and not config.validation_split > 0:
         raise ValueError(f"--patience {config.patience} stops training when the validation "
                          "loss stops improving, so it needs a validation set: give "
@@ -274,10 +281,14 @@ def print_confusion(matrix: np.ndarray, class_names: list[str] | None) -> None:
 
 
 def evaluate(model_path: str, dataset: str | None, label_column: str | None = None,
-             missing: str | None = None) -> dict[str, Any]:
+             missing: str | None = None, batch_size: int | None = None) -> dict[str, Any]:
     """Accuracy and confusion matrix of a saved model (or a run folder) on a data set's test
     split; a CSV file is read with the model's ``label_column`` and ``missing``, or with
-    these where given."""
+    these where given. The model takes ``batch_size`` examples at a time (default
+    :data:`~retroprop.train.trainer.PREDICT_BATCH`), which bounds the memory, not the
+    results."""
+    if batch_size is not None:
+        check_count(batch_size, "evaluate: --batch-size", also="(examples at a time)")
     path = model_file(model_path)
     metadata = read_metadata(path)
     model = load_model(path)
@@ -300,8 +311,8 @@ def evaluate(model_path: str, dataset: str | None, label_column: str | None = No
     X = prepare(X, metadata["preprocessing"], metadata["input_shape"],
                 f"evaluate --dataset {name}")
     trainer = rp.Trainer(model, rp.nn.CrossEntropyLoss(), rp.optim.SGD(model.parameters()))
-    result = trainer.evaluate(X, y)
-    matrix = rp.metrics.confusion_matrix(y, trainer.predict_classes(X),
+    result = trainer.evaluate(X, y, batch_size)
+    matrix = rp.metrics.confusion_matrix(y, trainer.predict_classes(X, batch_size),
                                          num_classes=metadata.get("classes"))
     print(f"{name}: test loss {result['loss']:.4f}  accuracy {result['accuracy']:.4f}")
     print("confusion matrix (rows: true class, columns: predicted class)")

@@ -13,6 +13,7 @@ rows that the trial trains on, never with those it is scored on.
 
     [data]
     dataset = "digits"      # a name or a .csv/.npz file, as for retroprop train
+    # label_column = "species", missing = "mean": a CSV file's, as for retroprop train
 
     [estimator]
     kind = "MLPClassifier"  # or MLPRegressor; the other keys are fixed parameters
@@ -34,11 +35,14 @@ from typing import Any
 import numpy as np
 
 from retroprop.checks import check_count
-from retroprop.cli.config import load_toml
+from retroprop.cli.config import check_types, load_toml
+from retroprop.parallel.executor import resolve_jobs
 
 SEARCH_KEYS = {"method", "trials", "cv", "validation_fraction", "seed", "round_size",
                "workers", "metric"}
-DATA_KEYS = {"dataset"}
+#: The data settings of ``retroprop train`` that a search takes (its validation split is
+#: [search] validation_fraction).
+DATA_KEYS = {"dataset", "label_column", "missing"}
 
 
 def add_parser(commands: Any) -> None:
@@ -53,7 +57,8 @@ def add_parser(commands: Any) -> None:
                       help="continue the search stored in OUTPUT/search.db")
     tune.add_argument("--scheduler", help="run trials on the Dask cluster at this address "
                                           "(tcp://host:port)")
-    tune.add_argument("--workers", type=int, help="local worker processes (default 1)")
+    tune.add_argument("--workers", type=int, help="local worker processes (default 1; -1: "
+                                                   "every CPU, -2: all but one, ...)")
     tune.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -69,6 +74,11 @@ def read_config(path: str | Path) -> dict[str, Any]:
         if bad:
             raise ValueError(f"tune {path}: unknown [{table}] keys {bad}; known: "
                              f"{sorted(known)}")
+    data = check_types(config.get("data", {}), f"tune {path}: [data]")
+    csv_only = sorted(set(data) - {"dataset"})
+    if csv_only and Path(data.get("dataset", "digits")).suffix.lower() != ".csv":
+        raise ValueError(f"tune {path}: [data] gives {' and '.join(csv_only)}, which only a "
+                         f"CSV file takes; dataset is {data.get('dataset', 'digits')!r}")
     return config
 
 
@@ -85,12 +95,11 @@ def check_search(search: dict[str, Any], path: str | Path, workers: int | None) 
     if search.get("method", "random") != "grid" and "trials" not in search:
         raise ValueError(f"{where} needs trials = N, the number of trials (only method = "
                          f"\"grid\" can count them itself)")
-    for key, least in (("trials", 1), ("round_size", 1), ("workers", 1), ("cv", 2),
-                       ("seed", 0)):
+    for key, least in (("trials", 1), ("round_size", 1), ("cv", 2), ("seed", 0)):
         check_count(search.get(key, least), f"{where} {key}", least)
-    if workers is not None and workers < 1:
-        raise ValueError(f"tune: --workers must be a positive number of processes, got "
-                         f"{workers}")
+    resolve_jobs(search.get("workers", 1), f"{where} workers")
+    if workers is not None:
+        resolve_jobs(workers, "tune: --workers")
     fraction = search.get("validation_fraction", 0.5)
     if not isinstance(fraction, int | float) or isinstance(fraction, bool) \
             or not 0 < fraction < 1:
@@ -102,13 +111,16 @@ def check_search(search: dict[str, Any], path: str | Path, workers: int | None) 
                          f"got {search['metric']!r}")
 
 
-def _data(name: str) -> tuple[tuple[np.ndarray, ...], Any]:
-    """Training and test sets as flat float32 feature vectors, images scaled by their
-    maximum; and the preprocessing that the search fits on each fold's training rows: a
-    ``StandardScaler`` for a feature table, None for images."""
+def _data(table: dict[str, Any]) -> tuple[tuple[np.ndarray, ...], Any]:
+    """Training and test sets of the [data] table, loaded as ``retroprop train`` loads them
+    (a CSV file with its ``label_column`` and ``missing``), as flat float32 feature
+    vectors, images scaled by their maximum; and the preprocessing that the search fits on
+    each fold's training rows: a ``StandardScaler`` for a feature table, None for images."""
     import retroprop as rp
 
-    ((X, y), (X_test, y_test)), maximum = rp.datasets.load(name)
+    settings = dict(table)
+    data = rp.datasets.load_dataset(settings.pop("dataset", "digits"), **settings)
+    (X, y), (X_test, y_test), maximum = data.train, data.test, data.maximum
     X, X_test = X.reshape(len(X), -1), X_test.reshape(len(X_test), -1)
     if maximum is not None:
         X, X_test = rp.datasets.scale(X, maximum), rp.datasets.scale(X_test, maximum)
@@ -150,10 +162,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     check_search(search, args.config, args.workers)
     estimator = _estimator(config.get("estimator", {}))
     space = parse_space(config["space"])
+    (X, y, X_test, y_test), preprocess = _data(config.get("data", {}))
     output = Path(args.output or Path(args.config).with_suffix("").as_posix() + "-tune")
     output.mkdir(parents=True, exist_ok=True)
-    dataset = config.get("data", {}).get("dataset", "digits")
-    (X, y, X_test, y_test), preprocess = _data(dataset)
     options: dict[str, Any] = {"method": search.get("method", "random"),
                                "preprocess": preprocess,
                                "n_trials": search.get("trials"),

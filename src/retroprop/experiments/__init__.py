@@ -5,6 +5,7 @@ import inspect
 from collections.abc import Callable
 
 from retroprop.experiments.autoencoder import denoising_autoencoder
+from retroprop.experiments.bayesian_fitting import bayesian_fitting
 from retroprop.experiments.capacity import network_capacity, polynomial_fit
 from retroprop.experiments.classic import delta_rule, gradient_descent
 from retroprop.experiments.depth import initialization, vanishing_gradients
@@ -16,6 +17,7 @@ from retroprop.experiments.optimization_examples import (
 )
 from retroprop.experiments.perceptron import perceptron
 from retroprop.experiments.perturbation import weight_perturbation
+from retroprop.experiments.pretraining import generative_pretraining
 from retroprop.experiments.regularization import regularization
 from retroprop.experiments.result import ExperimentResult, Panel
 from retroprop.experiments.training import (
@@ -41,7 +43,8 @@ EXPERIMENTS: dict[str, Callable[..., ExperimentResult]] = {
     "chain-rule": chain_rule, "activations": activations, "convolution": convolution,
     "geometric-mean": geometric_mean, "polynomial-fit": polynomial_fit,
     "network-capacity": network_capacity, "input-normalization": input_normalization,
-    "pca-compression": pca_compression,
+    "pca-compression": pca_compression, "bayesian-fitting": bayesian_fitting,
+    "generative-pretraining": generative_pretraining,
 }  # fmt: skip
 
 
@@ -75,8 +78,10 @@ def run(name: str, epochs: int | None = None, **options: object) -> ExperimentRe
     return EXPERIMENTS[name](**options)
 
 
-__all__ = ["EXPERIMENTS", "ExperimentResult", "Panel", "activations", "batch_norm", "chain_rule",
-           "convolution", "delta_rule", "denoising_autoencoder", "geometric_mean",
+__all__ = ["EXPERIMENTS", "ExperimentResult", "Panel", "activations", "batch_norm",
+           "bayesian_fitting", "chain_rule",
+           "convolution", "delta_rule", "denoising_autoencoder", "generative_pretraining",
+           "geometric_mean",
            "gradient_descent", "initialization", "input_normalization", "learning_rate",
            "momentum_velocity", "network_capacity", "optimizer_paths", "pca_compression",
            "perceptron", "polynomial_fit", "quadratic_steps", "regularization",

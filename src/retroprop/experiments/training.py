@@ -143,7 +143,8 @@ def batch_norm(depth: int = 8, epochs: int = 5, seed: int = 0) -> ExperimentResu
     with μ_B and σ²_B the mini-batch's mean and (biased) variance of each unit while
     training, and the population statistics (running averages) at test time. With it the
     saturating sigmoid network trains ("hace posible usar funciones de activación
-    saturadas"); without it the loss barely moves in the same epochs."""
+    saturadas"); without it the loss barely moves in the same epochs. Weights start from
+    LeCun's U(±√(3/fan_in)) (Berzal, "Backpropagation" (Granada)), biases at zero."""
     check_counts("batch_norm", depth=depth, epochs=epochs)
     X, y, X_test, y_test = flat_digits()
     rows, panel = [], Panel("training loss", ylabel="loss")
@@ -151,9 +152,9 @@ def batch_norm(depth: int = 8, epochs: int = 5, seed: int = 0) -> ExperimentResu
         manual_seed(seed)
         layers: list[nn.Module] = []
         for _ in range(depth):
-            layers += [nn.Linear(64, 64)] + ([nn.BatchNorm1d(64)] if use else []) + \
-                [nn.Sigmoid()]
-        model = nn.Sequential(*layers, nn.Linear(64, 10))
+            layers += [nn.Linear(64, 64, init="lecun_uniform")] + \
+                ([nn.BatchNorm1d(64)] if use else []) + [nn.Sigmoid()]
+        model = nn.Sequential(*layers, nn.Linear(64, 10, init="lecun_uniform"))
         trainer = Trainer(model, nn.CrossEntropyLoss(),
                           SGD(model.parameters(), lr=0.1, momentum=0.9))
         losses = trainer.fit(X, y, epochs=epochs, batch_size=32, verbose=0).history["loss"]

@@ -37,6 +37,10 @@ def lenet5(num_classes: int = 10, activation: str | Module = "tanh", pooling: st
     pooling : "avg" (default) or "max"
     image_size : 28 (default) or 32
         The side of the square input images.
+
+    Weights follow :func:`~retroprop.models.mlp.default_init` (He normal before
+    rectifiers, LeCun uniform otherwise), the linear output layer LeCun uniform, all
+    with zero biases.
     """
     check_count(num_classes, "lenet5: num_classes")
     check_count(in_channels, "lenet5: in_channels")
@@ -56,5 +60,5 @@ def lenet5(num_classes: int = 10, activation: str | Module = "tanh", pooling: st
         Flatten(),
         Linear(16 * 5 * 5, 120, init=init, dtype=dtype), activation_layer(activation),
         Linear(120, 84, init=init, dtype=dtype), activation_layer(activation),
-        Linear(84, int(num_classes), dtype=dtype),
+        Linear(84, int(num_classes), init="lecun_uniform", dtype=dtype),
     )

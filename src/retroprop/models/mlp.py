@@ -50,7 +50,8 @@ def mlp(sizes: Sequence[int], activation: str | Module = "relu", dropout: float 
         Drop probability of the inputs (smaller, e.g. 0.2, Berzal).
     init : str or initializer, optional
         Default: :func:`default_init`, He normal for ReLU, leaky ReLU and ELU, LeCun
-        uniform otherwise.
+        uniform otherwise, with zero biases (the lectures' choice, not ``Linear``'s
+        PyTorch default; ``init="pytorch"`` gives that one).
 
     Examples
     --------

@@ -24,8 +24,12 @@ from retroprop.nn.loss import (
     BCELoss,
     BCEWithLogitsLoss,
     CrossEntropyLoss,
+    HuberLoss,
+    L1Loss,
     MSELoss,
+    NLLLoss,
     QuadraticLoss,
+    SmoothL1Loss,
 )
 from retroprop.nn.module import Module
 from retroprop.nn.monte_carlo import predict_mc
@@ -52,7 +56,9 @@ __all__ = [
     "Dropout",
     "Flatten",
     "GaussianNoise",
+    "HuberLoss",
     "Identity",
+    "L1Loss",
     "LayerNorm",
     "LeCunTanh",
     "LeakyReLU",
@@ -65,6 +71,7 @@ __all__ = [
     "ModuleList",
     "MultiTask",
     "MultiTaskLoss",
+    "NLLLoss",
     "Parameter",
     "QuadraticLoss",
     "ReLU",
@@ -72,6 +79,7 @@ __all__ = [
     "Sequential",
     "Sigmoid",
     "Sign",
+    "SmoothL1Loss",
     "Softmax",
     "Step",
     "StochasticBinary",

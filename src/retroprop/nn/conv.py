@@ -10,7 +10,6 @@ import numpy as np
 
 from retroprop.nn import init as initializers
 from retroprop.nn.constraints import Constraint
-from retroprop.nn.parameter import Parameter
 from retroprop.nn.regularized import WeightLayer
 from retroprop.ops.conv import Conv2d as Conv2dOp
 from retroprop.ops.conv import conv2d_infer, output_size
@@ -44,8 +43,12 @@ class Conv2d(WeightLayer):
     groups : int, default 1
         Split channels into groups convolved separately (in and out divisible by it).
     bias : bool, default True
-    init : str or initializer, default "lecun_uniform"
-        Fan-in = in_channels/groups · kh · kw.
+    init : str or initializer, default "pytorch"
+        Initializer of the weight, with fan-in = in_channels/groups · kh · kw. PyTorch's
+        default holds: weight and bias from U(-1/√fan_in, 1/√fan_in), as
+        ``torch.nn.Conv2d``. ``init="lecun_uniform"`` gives LeCun's rule of Berzal,
+        "Backpropagation" (Granada), Var[w] = 1/fan_in; under it and every other named
+        initializer the bias starts at zero, as in the lectures and Keras.
     l1, l2, max_norm, constraint, penalize_bias, weight_noise
         As for :class:`~retroprop.nn.Linear`; max-norm bounds each filter, the norm over
         axes (1, 2, 3) of the weight.
@@ -68,7 +71,7 @@ class Conv2d(WeightLayer):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Pair, stride: Pair = 1,
                  padding: Pair = 0, dilation: Pair = 1, groups: int = 1, bias: bool = True,
-                 init: Any = "lecun_uniform", dtype: Any = None, l1: float = 0.0,
+                 init: Any = "pytorch", dtype: Any = None, l1: float = 0.0,
                  l2: float = 0.0, max_norm: float | None = None,
                  constraint: Constraint | None = None, penalize_bias: bool = False,
                  weight_noise: float = 0.0) -> None:
@@ -87,9 +90,8 @@ class Conv2d(WeightLayer):
         self.padding = pair(padding, "padding", where, minimum=0)
         self.dilation = pair(dilation, "dilation", where)
         self.init = initializers.get(init)
-        shape = (out_channels, in_channels // groups, *self.kernel_size)
-        self.weight = Parameter(self.init(shape, dtype))
-        self.bias = Parameter(initializers.zeros()((out_channels,), dtype)) if bias else None
+        self._init_parameters((out_channels, in_channels // groups, *self.kernel_size), bias,
+                              dtype)
         self._setup_regularization(l1, l2, max_norm, constraint, penalize_bias, weight_noise)
 
     def output_shape(self, height: int, width: int) -> tuple[int, int]:

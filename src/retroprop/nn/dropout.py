@@ -36,6 +36,16 @@ from retroprop.tensor.tensor import Tensor
 SCALES = ("train", "inference")
 
 
+def dropout_mask(shape: tuple[int, ...], p: float, dtype: np.dtype, inverted: bool = True
+                 ) -> np.ndarray:
+    """A fresh mask r_j ~ Bernoulli(1 - p) in ``dtype``, divided by the keep probability
+    1 - p when ``inverted`` (PyTorch's inverted dropout; all zeros for p = 1)."""
+    keep = generator().random(shape, dtype=np.float32) >= p
+    if not inverted:
+        return keep.astype(dtype)
+    return keep * dtype.type(1.0 / (1.0 - p)) if p < 1 else np.zeros(shape, dtype)
+
+
 class Dropout(Module):
     """Multiply each input by an independent Bernoulli(1 - p) mask in training.
 
@@ -74,10 +84,7 @@ class Dropout(Module):
 
     def mask(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         """A fresh Bernoulli(1 - p) mask, scaled by 1/(1 - p) for inverted dropout."""
-        keep = generator().random(shape, dtype=np.float32) >= self.p
-        if self.scale == "train":
-            return keep * dtype.type(1.0 / (1.0 - self.p))
-        return keep.astype(dtype)
+        return dropout_mask(shape, self.p, dtype, inverted=self.scale == "train")
 
     def forward(self, x: Tensor) -> Tensor:
         if self.training and self.p:

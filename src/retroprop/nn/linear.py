@@ -12,7 +12,6 @@ from retroprop.nn import init as initializers
 from retroprop.nn.activation import get_activation
 from retroprop.nn.constraints import Constraint
 from retroprop.nn.module import Module, Stale, infer
-from retroprop.nn.parameter import Parameter
 from retroprop.nn.regularized import WeightLayer
 from retroprop.ops.linear import affine, row_bias
 from retroprop.tensor.tensor import Tensor
@@ -33,9 +32,13 @@ class Linear(WeightLayer):
         Sizes of x and y.
     bias : bool, default True
         Learn b.
-    init : str or initializer, default "lecun_uniform"
-        Initializer of W (see :mod:`retroprop.nn.init`); the default has
-        variance 1/fan-in, LeCun's rule in Berzal. Biases start at zero.
+    init : str or initializer, default "pytorch"
+        Initializer of W (see :mod:`retroprop.nn.init`). PyTorch's default holds:
+        W and b from U(-1/√in_features, 1/√in_features), as ``torch.nn.Linear``.
+        ``init="lecun_uniform"`` gives LeCun's rule of Berzal, "Backpropagation"
+        (Granada), Var[w] = 1/in_features; under it and every other named
+        initializer (``"he_normal"``, ``"glorot_uniform"``, ...) b starts at zero, as
+        in the lectures and Keras.
     activation : str or Module, optional
         φ applied after the affine map (``"relu"``, ``"tanh"``, ...).
     dtype : float32 or float64, optional
@@ -70,7 +73,7 @@ class Linear(WeightLayer):
     infers_new = True  # the product's new array (the activation's, with one)
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 init: Any = "lecun_uniform", activation: str | Module | None = None,
+                 init: Any = "pytorch", activation: str | Module | None = None,
                  dtype: Any = None, l1: float = 0.0, l2: float = 0.0,
                  max_norm: float | None = None, constraint: Constraint | None = None,
                  penalize_bias: bool = False, weight_noise: float = 0.0) -> None:
@@ -80,18 +83,11 @@ class Linear(WeightLayer):
                 raise ValueError(f"Linear: {name} must be a positive integer, got {value!r}")
         self.in_features, self.out_features = in_features, out_features
         self.init = initializers.get(init)
-        self.weight = Parameter(np.asfortranarray(self.init((out_features, in_features), dtype)))
-        self.bias = Parameter(initializers.zeros()((out_features,), dtype)) if bias else None
+        self._init_parameters((out_features, in_features), bias, dtype, order="F")
         self.activation = None if activation is None else get_activation(activation)
         self._setup_regularization(l1, l2, max_norm, constraint, penalize_bias, weight_noise)
 
     config_attributes = (*WeightLayer.config_attributes, "activation")
-
-    def reset_parameters(self) -> None:
-        """Draw W again from the initializer and set b to zero."""
-        self.weight.data[...] = self.init(self.weight.shape, self.weight.dtype)
-        if self.bias is not None:
-            self.bias.data[...] = 0
 
     def forward(self, x: Tensor) -> Tensor:
         try:

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from retroprop.checks import check_lr, check_rate
 from retroprop.nn import functional as F
 from retroprop.nn.module import Module
 from retroprop.ops.activation import sigmoid, softmax
@@ -82,7 +83,16 @@ def _one_column(y: np.ndarray, num_outputs: int | None) -> np.ndarray:
     return y.reshape(-1, 1) if y.ndim == 1 and num_outputs == 1 else y
 
 
-class MSELoss(Loss):
+class _RealTargets(Loss):
+    """Losses of real-valued targets in the model's output shape."""
+
+    def prepare_targets(self, y: np.ndarray, num_outputs: int | None, dtype: np.dtype,
+                        where: str) -> np.ndarray:
+        """Real-valued targets; those of shape (n,) for one output become (n, 1)."""
+        return _one_column(super().prepare_targets(y, num_outputs, dtype, where), num_outputs)
+
+
+class MSELoss(_RealTargets):
     """L = (1/n) Σ (y - t)² over all n elements: the quadratic error of the delta rule and of
     FAMAF's class 21 in PyTorch's convention, a mean without the ½ of Berzal's
     E = ½ Σ (t - y)². Its gradient is 2 (y - t)/n, so the lectures' learning rates do not
@@ -92,11 +102,6 @@ class MSELoss(Loss):
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.mse_loss(input, target, self.reduction)
-
-    def prepare_targets(self, y: np.ndarray, num_outputs: int | None, dtype: np.dtype,
-                        where: str) -> np.ndarray:
-        """Real-valued targets; those of shape (n,) for one output become (n, 1)."""
-        return _one_column(super().prepare_targets(y, num_outputs, dtype, where), num_outputs)
 
     def residuals(self, outputs: Tensor, target: np.ndarray) -> Tensor:
         return outputs - target.reshape(outputs.shape)
@@ -136,7 +141,74 @@ class QuadraticLoss(MSELoss):
         return total if self.reduction == "sum" else total * (1.0 / max(len(input), 1))
 
 
-class _BinaryLoss(Loss):
+class L1Loss(_RealTargets):
+    """Mean absolute error, as ``torch.nn.L1Loss``: L = (1/n) Σ |y - t| over all n
+    elements (``reduction="sum"``: Σ |y - t|; ``"none"``: each |y - t|). Its gradient
+    sign(y - t)/n is 0 where y = t, as PyTorch's. Not a loss of the lectures: Berzal,
+    "Backpropagation" (Granada), "Weight decay: Tipos de penalización", puts the absolute
+    values on the weights, the L1 penalty λ Σ |w| (``l1=`` of the layers).
+
+    Examples
+    --------
+    >>> import numpy as np, retroprop as rp
+    >>> rp.nn.L1Loss()(rp.Tensor(np.array([1.0, -2.0])), np.array([0.0, 0.0])).item()
+    1.5
+    """
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.l1_loss(input, target, self.reduction)
+
+
+class HuberLoss(_RealTargets):
+    """Huber's loss, as ``torch.nn.HuberLoss``: with d = y - t and δ = ``delta`` > 0,
+
+        ℓ = ½ d² if |d| < δ, else δ (|d| - ½ δ),   ∂ℓ/∂y = clip(d, -δ, δ),
+
+    averaged over all elements (``reduction="mean"``), summed or each (``"none"``): the
+    quadratic error for errors below δ, linear beyond, so outliers pull with at most δ.
+    ``HuberLoss(delta=β)`` is β · ``SmoothL1Loss(beta=β)``.
+
+    Examples
+    --------
+    >>> import numpy as np, retroprop as rp
+    >>> rp.nn.HuberLoss()(rp.Tensor(np.array([0.5, 3.0])), np.zeros(2)).item()  # (⅛ + 2.5)/2
+    1.3125
+    """
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        check_lr(delta, "HuberLoss: delta")
+        self.delta = float(delta)
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.huber_loss(input, target, self.reduction, self.delta)
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, delta={self.delta}"
+
+
+class SmoothL1Loss(_RealTargets):
+    """The smooth L1 loss, as ``torch.nn.SmoothL1Loss``: with d = y - t and β = ``beta``,
+
+        ℓ = ½ d²/β if |d| < β, else |d| - ½ β,   ∂ℓ/∂y = clip(d, -β, β)/β,
+
+    averaged over all elements by default: :class:`HuberLoss` with δ = β divided by β, so
+    the slope beyond β is ±1 whatever β; ``beta=0`` is :class:`L1Loss`.
+    """
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction)
+        check_rate(beta, "SmoothL1Loss: beta")
+        self.beta = float(beta)
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.smooth_l1_loss(input, target, self.reduction, self.beta)
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, beta={self.beta}"
+
+
+class _BinaryLoss(_RealTargets):
     """What the two binary cross-entropies share in training: targets in [0, 1]."""
 
     is_classifier = True
@@ -148,7 +220,7 @@ class _BinaryLoss(Loss):
         (PyTorch checks ``BCELoss``'s at every call and not ``BCEWithLogitsLoss``'s; labels
         such as 1 and 2 are a mistake for either). Labels of shape (n,) for a model with
         one output become (n, 1), as Keras takes them."""
-        y = _one_column(super().prepare_targets(y, num_outputs, dtype, where), num_outputs)
+        y = super().prepare_targets(y, num_outputs, dtype, where)
         outside = np.unique(y[(y < 0) | (y > 1)])
         if len(outside):
             raise ValueError(f"{where}: {type(self).__name__} needs targets in [0, 1] (labels "
@@ -226,21 +298,80 @@ class CrossEntropyLoss(Loss):
         probability rows."""
         if y.ndim != 1:
             return super().prepare_targets(y, num_outputs, dtype, where)
-        values = np.unique(y)
-        bad = values[(values != np.round(values)) | (values < 0)] if values.dtype.kind == "f" \
-            else values[values < 0] if values.dtype.kind in "iu" else values
-        if values.dtype.kind not in "biuf" or len(bad):
-            raise ValueError(f"{where}: a classifier needs integer labels 0..C-1; unexpected "
-                             f"values {(bad if len(bad) else values)[:10].tolist()}")
-        if num_outputs is not None and len(values) and values.max() >= num_outputs:
-            raise ValueError(
-                f"{where}: the model has {num_outputs} outputs, so labels must be in "
-                f"0..{num_outputs - 1}; unexpected values "
-                f"{values[values >= num_outputs][:10].tolist()}")
-        return y.astype(np.int64, copy=False)  # int64 labels are used as they are
+        return _class_labels(y, num_outputs, where)
 
     def probabilities(self, outputs: np.ndarray) -> np.ndarray:
         return softmax(Tensor._wrap(outputs), 1).data
+
+
+def _class_labels(y: np.ndarray, num_outputs: int | None, where: str,
+                  ignore_index: int | None = None) -> np.ndarray:
+    """Integer labels 0..C-1 (checked against the model's C outputs when known) as int64;
+    labels equal to ``ignore_index`` pass unchecked."""
+    values = np.unique(y)
+    if ignore_index is not None and values.dtype.kind in "biuf":
+        values = values[values != ignore_index]
+    bad = values[(values != np.round(values)) | (values < 0)] if values.dtype.kind == "f" \
+        else values[values < 0] if values.dtype.kind in "iu" else values
+    if values.dtype.kind not in "biuf" or len(bad):
+        raise ValueError(f"{where}: a classifier needs integer labels 0..C-1; unexpected "
+                         f"values {(bad if len(bad) else values)[:10].tolist()}")
+    if num_outputs is not None and len(values) and values.max() >= num_outputs:
+        raise ValueError(
+            f"{where}: the model has {num_outputs} outputs, so labels must be in "
+            f"0..{num_outputs - 1}; unexpected values "
+            f"{values[values >= num_outputs][:10].tolist()}")
+    return y.astype(np.int64, copy=False)  # int64 labels are used as they are
+
+
+class NLLLoss(Loss):
+    """Negative log-likelihood of log-probabilities, as ``torch.nn.NLLLoss``: the input is
+    (N, C) log-probabilities (a :class:`LogSoftmax`'s output), the target integer labels
+    (N,), and with class weights w (``weight``, all 1 by default)
+
+        ℓ_i = -w_{t_i} x[i, t_i],   L = Σ_i ℓ_i / Σ_i w_{t_i}   (``reduction="mean"``),
+
+    ``"sum"``: Σ_i ℓ_i; ``"none"``: each ℓ_i. Examples labelled ``ignore_index`` count
+    for nothing. ``LogSoftmax`` followed by this loss is :class:`CrossEntropyLoss`, the
+    categorical cross-entropy C = -Σ_j t_j log y_j (Berzal, "Backpropagation" (Granada),
+    appendix "Softmax"). ``ignore_index`` and ``reduction`` are keywords only.
+
+    Examples
+    --------
+    >>> import numpy as np, retroprop as rp
+    >>> log_probs = rp.nn.LogSoftmax(dim=1)(rp.Tensor(np.zeros((2, 4))))
+    >>> round(rp.nn.NLLLoss()(log_probs, np.array([0, 3])).item(), 4)  # log 4
+    1.3863
+    """
+
+    is_classifier = True
+
+    def __init__(self, weight: Any = None, *, ignore_index: int = -100,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.weight, self.ignore_index = weight, ignore_index
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
+                          reduction=self.reduction)
+
+    def prepare_targets(self, y: np.ndarray, num_outputs: int | None, dtype: np.dtype,
+                        where: str) -> np.ndarray:
+        """Integer labels 0..C-1 (checked against the model's C outputs when known), or
+        ``ignore_index``."""
+        if y.ndim != 1:
+            raise ValueError(f"{where}: NLLLoss needs integer labels of shape (n,), got "
+                             f"shape {y.shape}")
+        return _class_labels(y, num_outputs, where, self.ignore_index)
+
+    def probabilities(self, outputs: np.ndarray) -> np.ndarray:
+        return np.exp(outputs)
+
+    def extra_repr(self) -> str:
+        text = super().extra_repr()
+        if self.weight is not None:
+            text += f", weight={np.asarray(self.weight).tolist()}"
+        return text if self.ignore_index == -100 else text + f", ignore_index={self.ignore_index}"
 
 
 def _warn_if_probabilities(input: Tensor) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 
 from retroprop.nn.hooks import Hooks, RemovableHandle
 from retroprop.nn.parameter import Parameter
+from retroprop.ops.cast import requested_dtype
 from retroprop.tensor.tensor import Tensor, _check_float_dtype, get_default_dtype, zero_grads
 
 #: a tensor in ``forward``, its array in ``_infer``: for the code the two paths share
@@ -646,8 +647,15 @@ class Module(metaclass=ModuleType):
         """``to(np.float64)``, as PyTorch's: every parameter and floating buffer in place."""
         return self.to(np.float64)
 
-    def to(self, dtype: Any) -> Self:
-        """Convert every parameter and floating buffer to float32 or float64, in place."""
+    def to(self, *args: Any, dtype: Any = None, device: Any = None,
+           non_blocking: bool = False) -> Self:
+        """Convert every parameter and floating buffer to float32 or float64, in place:
+        ``to(np.float64)``, or PyTorch's forms (``to(device)``, ``to(device, dtype)``,
+        ``dtype=``, ``device=``), where the device can only be ``"cpu"`` (no change;
+        ``non_blocking`` changes nothing either)."""
+        dtype = requested_dtype(args, dtype, device, "Module.to")
+        if dtype is None:
+            return self
         resolved = _check_float_dtype(dtype, "dtype")
         for param in self.parameters():
             param.data = param.data.astype(resolved, copy=False)

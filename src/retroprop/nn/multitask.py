@@ -8,7 +8,7 @@ import numpy as np
 
 from retroprop import ops
 from retroprop.checks import check_count, is_real
-from retroprop.nn.loss import CrossEntropyLoss, Loss
+from retroprop.nn.loss import CrossEntropyLoss, Loss, NLLLoss
 from retroprop.nn.module import Module
 from retroprop.tensor.tensor import Tensor
 
@@ -47,6 +47,10 @@ class MultiTask(Module):
         return ops.concatenate([head(shared) for head in self.heads()], axis=-1)
 
 
+#: Losses whose targets are one column of class labels.
+LABEL_LOSSES = (CrossEntropyLoss, NLLLoss)
+
+
 class MultiTaskLoss(Loss):
     """L = Σ_k w_k L_k(y_k, t_k): each loss on its head's output columns and its targets.
 
@@ -57,9 +61,10 @@ class MultiTaskLoss(Loss):
         Columns of the model output that belong to each head.
     weights : sequence of float, default all 1
     The targets are one array with, for each head in order, one column of class labels
-    (for ``CrossEntropyLoss``) or as many columns as its outputs. The Trainer checks each
-    head's columns once per ``fit`` as that head's loss checks its own targets (labels
-    0..C-1 for a cross-entropy, targets in [0, 1] for a binary cross-entropy).
+    (for ``CrossEntropyLoss`` and ``NLLLoss``) or as many columns as its outputs. The
+    Trainer checks each head's columns once per ``fit`` as that head's loss checks its own
+    targets (labels 0..C-1 for a cross-entropy, targets in [0, 1] for a binary
+    cross-entropy).
     """
 
     def __init__(self, losses: Sequence[Loss], output_sizes: Sequence[int],
@@ -81,7 +86,7 @@ class MultiTaskLoss(Loss):
                              f">= 0, got {weights}")
         self.output_sizes = [int(size) for size in output_sizes]
         self.losses = list(losses)
-        self.target_sizes = [1 if isinstance(loss, CrossEntropyLoss) else size
+        self.target_sizes = [1 if isinstance(loss, LABEL_LOSSES) else size
                              for loss, size in zip(losses, self.output_sizes, strict=True)]
 
     def _check_columns(self, outputs: int, target: np.ndarray, where: str) -> None:
@@ -98,7 +103,7 @@ class MultiTaskLoss(Loss):
         for loss, out_size, target_size in zip(self.losses, self.output_sizes,
                                                self.target_sizes, strict=True):
             head_target = target[:, start:start + target_size]
-            yield loss, out_size, (head_target[:, 0] if isinstance(loss, CrossEntropyLoss)
+            yield loss, out_size, (head_target[:, 0] if isinstance(loss, LABEL_LOSSES)
                                    else head_target)
             start += target_size
 

@@ -5,11 +5,12 @@ loss and calls ``project_(prox_rate)`` after every optimizer step."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 import numpy as np
 
 from retroprop.nn.constraints import Constraint, MaxNorm
+from retroprop.nn.init import Initializer, initial_bias
 from retroprop.nn.module import Module
 from retroprop.nn.parameter import Parameter
 from retroprop.random import generator
@@ -63,6 +64,25 @@ class WeightLayer(Module):
         return config
     weight: Parameter
     bias: Parameter | None
+    init: Initializer
+
+    def _init_parameters(self, shape: tuple[int, ...], bias: bool, dtype: Any,
+                         order: Literal["C", "F"] = "C") -> None:
+        """W of ``shape`` drawn by ``self.init`` (in memory ``order``), then b (``bias``)
+        by :func:`~retroprop.nn.init.initial_bias`: PyTorch's U(-1/√fan_in, 1/√fan_in) under
+        the default ``init="pytorch"``, zeros under the others."""
+        self.weight = Parameter(np.asarray(self.init(shape, dtype), order=order))
+        self.bias = Parameter(initial_bias(self.init, shape, self.weight.dtype)) if bias \
+            else None
+
+    def reset_parameters(self) -> None:
+        """Draw W again from the initializer and b as at construction
+        (:meth:`_init_parameters`), in place."""
+        self.weight.data[...] = self.init(self.weight.shape, self.weight.dtype)
+        self.weight._version += 1
+        if self.bias is not None:
+            self.bias.data[...] = initial_bias(self.init, self.weight.shape, self.bias.dtype)
+            self.bias._version += 1
 
     @property
     def stochastic(self) -> bool:  # type: ignore[override]

@@ -104,3 +104,72 @@ class BinaryCrossEntropy(Function):
         p = self.probs
         denominator = np.maximum(p * (1 - p), p.dtype.type(1e-12))
         return (p - self.target) / denominator * _per_example(grad, self.reduction, p.size, p.ndim)
+
+
+class AbsoluteError(Function):
+    """Absolute error of y against t (the L1 loss; its mean is the mean absolute error):
+
+        loss = |y - t|,   dloss/dy = sign(y - t)   (0 where y = t, as PyTorch).
+    """
+
+    def forward(self, input: np.ndarray, target: np.ndarray, reduction: str) -> np.ndarray:
+        self.difference, self.reduction = input - target, reduction
+        return _reduce(np.abs(self.difference), reduction)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        difference = self.difference
+        scale = _per_example(grad, self.reduction, difference.size, difference.ndim)
+        return np.sign(difference) * scale
+
+
+class Huber(Function):
+    """Huber's loss of y against t with threshold δ > 0, d = y - t:
+
+        loss = ½ d²            if |d| < δ,
+               δ (|d| - ½ δ)   otherwise;      dloss/dy = clip(d, -δ, δ).
+
+    Quadratic near 0, linear (slope ±δ) far from it, continuous with its derivative at
+    |d| = δ. The smooth L1 loss with threshold β is this loss with δ = β, divided by β.
+    """
+
+    def forward(self, input: np.ndarray, target: np.ndarray, delta: float,
+                reduction: str) -> np.ndarray:
+        difference = input - target
+        self.difference, self.delta, self.reduction = difference, delta, reduction
+        size = np.abs(difference)
+        losses = np.where(size < delta, 0.5 * difference * difference,
+                          delta * (size - 0.5 * delta))
+        return _reduce(losses, reduction)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        difference = self.difference
+        scale = _per_example(grad, self.reduction, difference.size, difference.ndim)
+        return np.clip(difference, -self.delta, self.delta) * scale
+
+
+class NegativeLogLikelihood(Function):
+    """Negative log-likelihood of log-probabilities x (N, C) at labels t, each example
+    weighted by w_i (its class's weight, 0 for an ignored example):
+
+        loss_i = -w_i x[i, t_i],   dloss_i/dx[i, t_i] = -w_i   (0 for the other classes),
+
+    and the mean is weighted, Σ_i loss_i / Σ_i w_i, as PyTorch's (NaN when Σ w_i = 0).
+    """
+
+    def forward(self, input: np.ndarray, labels: np.ndarray, weights: np.ndarray,
+                reduction: str) -> np.ndarray:
+        self.shape, self.labels, self.weights, self.reduction = (
+            input.shape, labels, weights, reduction)
+        losses = -weights * input[np.arange(len(input)), labels]
+        if reduction != "mean":
+            return _reduce(losses, reduction)
+        self.total = np.add.reduce(weights, axis=None)
+        with np.errstate(invalid="ignore", divide="ignore"):  # 0 / 0: no example counts
+            return np.asarray(np.add.reduce(losses, axis=None) / self.total)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        out = np.zeros(self.shape, dtype=grad.dtype)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = grad / self.total if self.reduction == "mean" else grad
+        out[np.arange(len(out)), self.labels] = -self.weights * scale
+        return out

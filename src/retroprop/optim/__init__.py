@@ -17,9 +17,10 @@ from retroprop.optim.registry import OPTIMIZERS, create
 from retroprop.optim.rmsprop import RMSprop
 from retroprop.optim.rprop import Rprop
 from retroprop.optim.sgd import SGD
+from retroprop.optim.sgld import SGLD
 from retroprop.optim.vsgd import VSGD
 
-__all__ = ["BFGS", "LBFGS", "OPTIMIZERS", "SGD", "VSGD", "Adagrad", "Adam", "AdamW",
+__all__ = ["BFGS", "LBFGS", "OPTIMIZERS", "SGD", "SGLD", "VSGD", "Adagrad", "Adam", "AdamW",
            "AdaptiveGains", "ConjugateGradient", "LevenbergMarquardt", "MinimizeResult",
            "MomentumSchedule", "Newton", "Optimizer", "RMSprop", "Rprop", "create",
            "fan_in_groups", "lr_scheduler", "minimize"]

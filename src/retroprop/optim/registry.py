@@ -17,15 +17,22 @@ from retroprop.optim.optimizer import Optimizer
 from retroprop.optim.rmsprop import RMSprop
 from retroprop.optim.rprop import Rprop
 from retroprop.optim.sgd import SGD
+from retroprop.optim.sgld import SGLD
 from retroprop.optim.vsgd import VSGD
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {
     "sgd": SGD, "adaptive_gains": AdaptiveGains, "rprop": Rprop, "rmsprop": RMSprop,
     "adagrad": Adagrad, "adam": Adam, "adamw": AdamW, "vsgd": VSGD,
     "cg": ConjugateGradient, "conjugate_gradient": ConjugateGradient, "lbfgs": LBFGS,
-    "bfgs": BFGS,
+    "bfgs": BFGS, "sgld": SGLD,
     "newton": Newton, "levenberg_marquardt": LevenbergMarquardt, "lm": LevenbergMarquardt,
 }  # fmt: skip
+
+#: Optimizers that draw weight vectors from a posterior rather than minimize the loss
+#: (SGLD needs the training-set size, and its samples are worth averaging):
+#: ``retroprop train`` and the scikit-learn estimators, which keep one final weight
+#: vector, refuse them.
+SAMPLERS = frozenset({"sgld"})
 
 
 def create(name: str, params: Iterable[Any], **hyperparameters: Any) -> Optimizer:

@@ -3,7 +3,10 @@ of a bagging ensemble.
 
 * ``executor=None, n_jobs=1``: one after the other, in this process;
 * ``executor=None, n_jobs=k``: ``k`` local worker processes (joblib's loky processes,
-  which come with scikit-learn);
+  which come with scikit-learn); a negative ``n_jobs`` counts from the CPUs, as joblib and
+  scikit-learn read it: -1 every CPU, -2 all but one, ... (``cpus + 1 + n_jobs``, with
+  ``joblib.cpu_count()``, which respects the CPU affinity and container limits); ``None``
+  is 1 (:func:`resolve_jobs`);
 * ``executor=dask.distributed.Client(...)``: the workers of a Dask cluster
   (``pip install retroprop[tune]``);
 * any ``concurrent.futures.Executor``.
@@ -19,6 +22,7 @@ depend on where a task ran: the callers give each task its own seed
 
 from __future__ import annotations
 
+import numbers
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -26,6 +30,7 @@ from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
+from retroprop._optional import require
 from retroprop.checks import check_count
 
 INSTALL_HINT = "pip install retroprop[tune]"
@@ -77,31 +82,61 @@ def is_dask_client(executor: Any) -> bool:
     return type(executor).__module__.startswith("distributed") and hasattr(executor, "scatter")
 
 
-def check_executor(executor: Any, n_jobs: int, where: str) -> None:
-    """Refuse what cannot run tasks, naming the argument."""
-    check_count(n_jobs, f"{where}: n_jobs")
+def resolve_jobs(n_jobs: int | None, name: str) -> int:
+    """The number of local worker processes that ``n_jobs`` asks for, as joblib and
+    scikit-learn read it: a positive count as it is; -1 every CPU, -2 all but one, ...
+    (``joblib.cpu_count() + 1 + n_jobs``, so that the count respects the CPU affinity and
+    container limits); None means 1, as in scikit-learn. 0, a negative value that leaves
+    fewer than one worker, a bool or a float is a ValueError naming ``name`` and the value."""
+    if n_jobs is None:
+        return 1
+    if isinstance(n_jobs, numbers.Integral) and not isinstance(n_jobs, bool) and n_jobs < 0:
+        cpus = _cpu_count()
+        jobs = cpus + 1 + int(n_jobs)
+        if jobs < 1:
+            raise ValueError(f"{name} = {n_jobs} leaves {cpus} + 1 + ({n_jobs}) = {jobs} "
+                             f"workers of the {cpus} CPUs this process may use; a negative "
+                             f"value must be at least {-cpus} (-1: every CPU), got {n_jobs}")
+        return jobs
+    return check_count(n_jobs, name, also="or a negative one counting from the CPUs (-1: "
+                                           "every CPU, -2: all but one, ...)")
+
+
+def _cpu_count() -> int:
+    """The CPUs that this process may use, as joblib (it comes with scikit-learn) counts
+    them."""
+    return int(require("joblib", extra="sklearn").cpu_count())
+
+
+def check_executor(executor: Any, n_jobs: int | None, where: str) -> int:
+    """Refuse what cannot run tasks, naming the argument; return the number of local
+    workers that ``n_jobs`` asks for (:func:`resolve_jobs`)."""
+    jobs = resolve_jobs(n_jobs, f"{where}: n_jobs")
     if executor is not None and not (is_dask_client(executor)
                                      or isinstance(executor, Executor)):
         raise TypeError(f"{where}: executor must be None (local processes), a "
                         "dask.distributed.Client or a concurrent.futures.Executor, got "
                         f"{type(executor).__name__}")
+    return jobs
 
 
 def run_tasks(fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], executor: Any = None,
-              n_jobs: int = 1, shared: Any = None) -> Iterator[Outcome]:
+              n_jobs: int | None = 1, shared: Any = None) -> Iterator[Outcome]:
     """Run ``fn(shared, *task)`` for every task; yield each :class:`Outcome` as it finishes
     (``outcome.index`` is the task's position in ``tasks``).
 
     ``shared`` (the data, say) is sent once to each worker rather than with every task.
+    ``n_jobs`` local processes run the tasks when no ``executor`` is given; -1 is every
+    CPU, -2 all but one, ... (:func:`resolve_jobs`).
     """
-    check_executor(executor, n_jobs, "run_tasks")
+    n_jobs = check_executor(executor, n_jobs, "run_tasks")
     if executor is None and (n_jobs == 1 or len(tasks) <= 1):
         for index, task in enumerate(tasks):
             yield _run(fn, index, (shared, *task), one_thread=False)
     elif executor is None:
         from joblib import Parallel, delayed
 
-        parallel = Parallel(n_jobs=min(int(n_jobs), len(tasks)), backend="loky",
+        parallel = Parallel(n_jobs=min(n_jobs, len(tasks)), backend="loky",
                             return_as="generator_unordered")
         yield from parallel(delayed(_run)(fn, index, (shared, *task), True)
                             for index, task in enumerate(tasks))
@@ -121,7 +156,7 @@ def run_tasks(fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], executor
 
 
 def run_all(fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], executor: Any = None,
-            n_jobs: int = 1, shared: Any = None, what: str = "task") -> list[Any]:
+            n_jobs: int | None = 1, shared: Any = None, what: str = "task") -> list[Any]:
     """The values of every task in task order; raise if any task failed (with its error)."""
     outcomes = sorted(run_tasks(fn, tasks, executor, n_jobs, shared), key=lambda o: o.index)
     for outcome in outcomes:

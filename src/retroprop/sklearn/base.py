@@ -23,7 +23,7 @@ from retroprop.nn.module import Module
 from retroprop.nn.normalization import BatchNorm1d
 from retroprop.nn.regularized import regularize
 from retroprop.optim.optimizer import Optimizer
-from retroprop.optim.registry import OPTIMIZERS, create
+from retroprop.optim.registry import OPTIMIZERS, SAMPLERS, create
 from retroprop.parallel.seeding import using_generator
 from retroprop.serialization import architecture, build
 from retroprop.sklearn.network import ACTIVATION_NAMES, build_network
@@ -80,7 +80,7 @@ class BaseMLP(BaseEstimator):
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATION_NAMES) | {"sigmoid", "leaky_relu", "elu",
                                                             "lecun_tanh", "tanh_linear"})],
-        "solver": [StrOptions(set(OPTIMIZERS))],
+        "solver": [StrOptions(set(OPTIMIZERS) - SAMPLERS)],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],

@@ -39,8 +39,16 @@ def _one_hot(outputs: Tensor, target: np.ndarray) -> np.ndarray:
     return target
 
 
-def _squared_error(outputs: Tensor, target: np.ndarray) -> Tensor:
-    return F.mse_loss(outputs, _one_hot(outputs, target), "none").mean(axis=1)
+def _per_output(loss: Callable[[Tensor, np.ndarray, str], Tensor]) -> PerExample:
+    """The per-example mean over the outputs of an element-wise loss ``F.*_loss``."""
+    def per_example(outputs: Tensor, target: np.ndarray) -> Tensor:
+        return loss(outputs, _one_hot(outputs, target), "none").mean(axis=1)
+
+    return per_example
+
+
+_squared_error = _per_output(F.mse_loss)
+_absolute_error = _per_output(F.l1_loss)
 
 
 def _binary_cross_entropy(outputs: Tensor, target: np.ndarray) -> Tensor:
@@ -52,6 +60,8 @@ def _binary_cross_entropy(outputs: Tensor, target: np.ndarray) -> Tensor:
 LOSSES: dict[str, PerExample] = {
     "cross_entropy": _cross_entropy, "log_loss": _cross_entropy,
     "squared_error": _squared_error, "mse": _squared_error,
+    "absolute_error": _absolute_error, "l1": _absolute_error,
+    "huber": _per_output(F.huber_loss),
     "binary_cross_entropy": _binary_cross_entropy,
 }  # fmt: skip
 

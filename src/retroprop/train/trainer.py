@@ -14,11 +14,12 @@ and resumed exactly (:mod:`retroprop.train.resume`).
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -324,9 +325,9 @@ class Trainer:
         hooks = CallbackList([*saved, *extra], self,
                              {"epochs": epochs, "steps": steps, "samples": len(X),
                               "validation": X_val is not None})
-        # the loss of each example, for hard-example sampling: the same loss, unreduced
-        self._per_example = cast(type[Loss], type(self.loss))(reduction="none") \
-            if sampling == "hard_examples" else None
+        # the loss of each example, for hard-example sampling: the same loss (its delta,
+        # class weights, label smoothing), unreduced
+        self._per_example = _unreduced(self.loss) if sampling == "hard_examples" else None
         self._errors: np.ndarray | None = None
         self._run = {"epochs": epochs, "batch_size": batch_size, "samples": len(X),
                      "shuffle": shuffle, "sampling": sampling, "validation": X_val is not None}
@@ -631,3 +632,10 @@ def training_rows(n: int, validation_split: float) -> int:
     """How many of ``n`` examples ``fit`` trains on with ``validation_split``: the leading
     ones; the validation set is the rest, taken from the end before shuffling."""
     return n - int(n * validation_split)
+
+
+def _unreduced(loss: Module) -> Module:
+    """A copy of ``loss`` with ``reduction="none"``, its other settings kept."""
+    unreduced = copy.deepcopy(loss)
+    unreduced.reduction = "none"
+    return unreduced

@@ -179,7 +179,7 @@ def search(model: Callable[..., Any] | Any, space: dict[str, Domain], X: Any, y:
            metric: str | None = None, preprocess: Any = None, seed: int = 0,
            round_size: int = 4,
            storage: str | os.PathLike[str] | None = None, study_name: str = "retroprop",
-           resume: bool = False, executor: Any = None, n_jobs: int = 1, refit: bool = True,
+           resume: bool = False, executor: Any = None, n_jobs: int | None = 1, refit: bool = True,
            verbose: int = 0, **training: Any) -> TuneResult:
     """Search ``space`` for the configuration of ``model`` that scores best.
 
@@ -224,7 +224,8 @@ def search(model: Callable[..., Any] | Any, space: dict[str, Domain], X: Any, y:
         were running when the search stopped are run again, new ones fill the budget.
     executor, n_jobs
         Where trials run (see :mod:`retroprop.parallel`): a Dask client, or ``n_jobs``
-        local processes.
+        local processes (-1: every CPU, -2: all but one, ..., as joblib and scikit-learn;
+        None: 1).
     refit : bool, default True
         Retrain the best configuration on training + validation data (``best_model``).
     verbose : int
@@ -253,7 +254,7 @@ def search(model: Callable[..., Any] | Any, space: dict[str, Domain], X: Any, y:
     check_count(n_trials, "tune: n_trials (the budget)")
     check_count(round_size, "tune: round_size")
     n_trials, round_size = int(cast(int, n_trials)), int(round_size)  # checked integers
-    check_executor(executor, n_jobs, "tune")
+    n_jobs = check_executor(executor, n_jobs, "tune")
     X, y = check_inputs(model, X, y, training, "tune")
     check_preprocess(preprocess, "tune")
     _check_names(model, list(space))
