@@ -83,6 +83,7 @@ def test_float_and_double(method, dtype):
     assert model[1][1].running_mean.dtype == dtype
     assert model[1][1].num_batches_tracked.dtype == np.int64  # not a float: kept, as torch
     assert model(np.ones((2, 2))).dtype == dtype
+    assert model.cpu() is model and model[0].weight.dtype == dtype  # as to("cpu")
 
 
 def test_requires_grad_sets_every_flag_and_returns_self():

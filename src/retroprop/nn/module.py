@@ -647,6 +647,11 @@ class Module(metaclass=ModuleType):
         """``to(np.float64)``, as PyTorch's: every parameter and floating buffer in place."""
         return self.to(np.float64)
 
+    def cpu(self) -> Self:
+        """This module, unchanged: PyTorch's ``cpu()``, where retroprop computes with NumPy
+        on the CPU only (as ``to("cpu")``)."""
+        return self
+
     def to(self, *args: Any, dtype: Any = None, device: Any = None,
            non_blocking: bool = False) -> Self:
         """Convert every parameter and floating buffer to float32 or float64, in place:
