@@ -303,6 +303,8 @@ class Module(metaclass=ModuleType):
         AttributeError
             Naming the part of the path that is missing or not a module, as PyTorch's
             ("Sequential has no attribute `5`").
+        TypeError
+            When ``target`` is not a string.
         """
         if not isinstance(target, str):
             raise TypeError(f"get_submodule: target must be a dotted name such as '0.1', got "
