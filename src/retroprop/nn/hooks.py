@@ -3,8 +3,8 @@ PyTorch's ``register_forward_pre_hook`` and ``register_forward_hook``.
 
 A classic teaching tool: record each layer's activations (or their statistics) during a
 forward pass without changing the network's code, as in the vanishing-gradient
-experiments of FAMAF, "Redes neuronales" (clase 21) and Fuentes Pineda, UNAM, "Redes
-neuronales profundas".
+experiments of FAMAF (Córdoba), "Redes neuronales", clase 21, and Fuentes Pineda, UNAM,
+"Introducción al Deep Learning", módulo 8 "Redes neuronales profundas".
 
 Hooks are runtime state: ``rp.save`` does not store them (a saved and loaded model has
 none), ``state_dict`` and ``load_state_dict`` ignore them, and ``copy.deepcopy`` copies

@@ -456,8 +456,8 @@ class Module(metaclass=ModuleType):
 
         Examples
         --------
-        Each layer's mean activation, as in the vanishing-gradient experiments of FAMAF,
-        "Redes neuronales" (clase 21):
+        Each layer's mean activation, as in the vanishing-gradient experiments of FAMAF
+        (Córdoba), "Redes neuronales", clase 21:
 
         >>> import numpy as np, retroprop as rp
         >>> model = rp.nn.Sequential(rp.nn.Linear(3, 4), rp.nn.Tanh(), rp.nn.Linear(4, 1))
