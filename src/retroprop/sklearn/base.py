@@ -171,6 +171,25 @@ class BaseMLP(BaseEstimator):
         return [m.bias.data.copy() for m in self.model_.modules()
                 if isinstance(m, Linear) and m.bias is not None]
 
+    @property
+    def n_layers_(self) -> int:
+        """Layers as scikit-learn counts them: the input, each hidden layer and the output
+        (``len(coefs_) + 1``)."""
+        check_is_fitted(self, "model_")
+        return sum(isinstance(m, Linear) for m in self.model_.modules()) + 1
+
+    @property
+    def n_outputs_(self) -> int:
+        """Output units of the network (``coefs_[-1].shape[1]``)."""
+        check_is_fitted(self, "model_")
+        return int(self.model_[-1].out_features)
+
+    @property
+    def out_activation_(self) -> str:
+        """The output activation by scikit-learn's name: "identity" (a linear output)."""
+        check_is_fitted(self, "model_")
+        return "identity"
+
     def _solver(self, model: Module) -> Optimizer:
         """The optimizer named by ``solver``; scikit-learn's names keep their meaning. Methods
         that evaluate the loss several times per step, or have no learning rate, keep their
