@@ -1,6 +1,8 @@
 """WeightedRandomSampler and the loader's sampler=, batch_sampler= and collate_fn=, compared
 with torch.utils.data's."""
 
+import doctest
+
 import numpy as np
 import pytest
 import torch
@@ -179,3 +181,11 @@ def test_bad_loader_arguments_are_named():
         list(DataLoader((X, y), batch_sampler=[[0, -1]]))
     with pytest.raises(TypeError, match="sampler must give integer indices, got float64"):
         list(DataLoader((X, y), sampler=[0.5]))
+
+
+def test_the_docstring_examples_run():
+    from retroprop.data import concat, loader, samplers, subset
+
+    for module in (loader, samplers, subset, concat):
+        failures, tried = doctest.testmod(module)
+        assert tried and not failures, module.__name__

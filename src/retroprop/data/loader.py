@@ -83,8 +83,17 @@ def _stack(values: Any) -> np.ndarray:
 
 def default_collate(examples: Sequence[Any]) -> Any:
     """A list of examples as one batch: a tuple of stacked arrays when the examples are tuples
-    (or lists) such as ``(x, y)``, else one stacked array, as ``torch.utils.data.
-    default_collate`` stacks them (into NumPy arrays here, and without its dicts)."""
+    (or lists) such as ``(x, y)``, else one stacked array, as PyTorch's
+    ``torch.utils.data.default_collate`` stacks them (into NumPy arrays here; dicts of
+    arrays, which it also takes, are refused). A ``collate_fn`` may call it.
+
+    Examples
+    --------
+    >>> import numpy as np, retroprop as rp
+    >>> xb, yb = rp.data.default_collate([(np.zeros(3), 1), (np.ones(3), 0)])
+    >>> xb.shape, yb.tolist()
+    ((2, 3), [1, 0])
+    """
     if isinstance(examples[0], tuple | list):
         return tuple(_stack(field) for field in zip(*examples, strict=True))
     return _stack(examples)
