@@ -42,7 +42,7 @@ def draw(sampler: Iterable[int]) -> np.ndarray:
 
 
 class WeightedRandomSampler(Sampler):
-    """Indices ``0 .. len(weights) - 1`` drawn with probabilities proportional to
+    """Indices from 0 to ``len(weights) - 1`` drawn with probabilities proportional to
     ``weights``, as ``torch.utils.data.WeightedRandomSampler``:
 
     .. math:: P(i) = w_i / \\sum_j w_j
