@@ -39,16 +39,19 @@ def _one_hot(outputs: Tensor, target: np.ndarray) -> np.ndarray:
     return target
 
 
-def _per_output(loss: Callable[[Tensor, np.ndarray, str], Tensor]) -> PerExample:
-    """The per-example mean over the outputs of an element-wise loss ``F.*_loss``."""
-    def per_example(outputs: Tensor, target: np.ndarray) -> Tensor:
-        return loss(outputs, _one_hot(outputs, target), "none").mean(axis=1)
+class _PerOutput:
+    """The per-example mean over the outputs of an element-wise loss ``F.*_loss`` (a class,
+    not a closure, so that fitted estimators pickle)."""
 
-    return per_example
+    def __init__(self, loss: Callable[[Tensor, np.ndarray, str], Tensor]) -> None:
+        self.loss = loss
+
+    def __call__(self, outputs: Tensor, target: np.ndarray) -> Tensor:
+        return self.loss(outputs, _one_hot(outputs, target), "none").mean(axis=1)
 
 
-_squared_error = _per_output(F.mse_loss)
-_absolute_error = _per_output(F.l1_loss)
+_squared_error = _PerOutput(F.mse_loss)
+_absolute_error = _PerOutput(F.l1_loss)
 
 
 def _binary_cross_entropy(outputs: Tensor, target: np.ndarray) -> Tensor:
@@ -61,7 +64,7 @@ LOSSES: dict[str, PerExample] = {
     "cross_entropy": _cross_entropy, "log_loss": _cross_entropy,
     "squared_error": _squared_error, "mse": _squared_error,
     "absolute_error": _absolute_error, "l1": _absolute_error,
-    "huber": _per_output(F.huber_loss),
+    "huber": _PerOutput(F.huber_loss),
     "binary_cross_entropy": _binary_cross_entropy,
 }  # fmt: skip
 
