@@ -18,7 +18,7 @@ import copy
 import math
 import os
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -47,6 +47,15 @@ from retroprop.train.resume import (
     training_state,
 )
 from retroprop.train.steps import step_strategy
+from retroprop.train.weighted_loss import (
+    check_sample_weight,
+    class_labels,
+    digest,
+    mean_one,
+    pack,
+    per_class_weights,
+    weighted,
+)
 
 PREDICT_BATCH = 1024
 
@@ -128,6 +137,9 @@ class Trainer:
                 "evaluates loss and gradient several times per step and controls its own step "
                 "length, where a clipped gradient would not be the loss's: remove the clipping")
         self.model, self.loss, self.optimizer = model, loss, optimizer
+        #: The loss that training steps minimize: ``loss``, or during a ``fit`` with example
+        #: weights the same loss weighted per example.
+        self.training_loss: Module = loss
         # a loss module without the contract of nn.Loss is taken as a regression loss
         self.contract: Loss = loss if isinstance(loss, Loss) else Loss()
         self.clip_grad_norm, self.clip_grad_value = clip_grad_norm, clip_grad_value
@@ -180,13 +192,17 @@ class Trainer:
                 loss = loss + term
         return loss
 
-    def compute_loss(self, xb: np.ndarray, yb: np.ndarray) -> tuple[Tensor | None, np.ndarray]:
+    def compute_loss(self, xb: np.ndarray, yb: np.ndarray, loss: Module | None = None
+                     ) -> tuple[Tensor | None, np.ndarray]:
         """Loss with the penalties (None when the outputs are not finite) and outputs of one
-        batch, in the model's current mode."""
+        batch, in the model's current mode; the loss is ``training_loss`` unless given (the
+        loss weighted per example in a ``fit`` with ``sample_weight`` or ``class_weight``,
+        whose targets ``yb`` then carry the weights: :mod:`retroprop.train.weighted_loss`)."""
         outputs = self.model(Tensor._wrap(xb))
         if not all_finite(outputs.data):
             return None, outputs.data
-        return self._regularized(self.loss(outputs, yb)), outputs.data
+        criterion = self.training_loss if loss is None else loss
+        return self._regularized(criterion(outputs, yb)), outputs.data
 
     def clip_gradients(self) -> None:
         """Clip by norm and by value, as configured (Fuentes Pineda: exploding gradients)."""
@@ -232,7 +248,9 @@ class Trainer:
             verbose: int = 1, sampling: str = "uniform",
             augment: Callable[[np.ndarray], np.ndarray] | None = None,
             resume_from: str | os.PathLike[str] | None = None,
-            divergence_factor: float | None = 1e8) -> History:
+            divergence_factor: float | None = 1e8, *, sample_weight: Any = None,
+            class_weight: Mapping[int, float] | None = None, initial_epoch: int = 0,
+            validation_freq: int = 1) -> History:
         """Train for ``epochs`` epochs; returns the :class:`~retroprop.callbacks.History`.
 
         Parameters
@@ -287,25 +305,52 @@ class Trainer:
                              f"{divergence_factor!r}")
         verbose = check_count(int(verbose) if isinstance(verbose, bool) else verbose,
                               "fit: verbose", 0, "(0 silent, 1 a progress bar, 2 per layer)")
+        initial_epoch = check_count(initial_epoch, "fit: initial_epoch", 0)
+        if initial_epoch > epochs:
+            raise ValueError(f"fit: initial_epoch={initial_epoch} is past epochs={epochs}; as "
+                             "in Keras, epochs is the index of the last epoch, not a count "
+                             f"(to train {epochs} more epochs, pass "
+                             f"epochs={initial_epoch + epochs})")
+        validation_freq = check_count(validation_freq, "fit: validation_freq", 1)
         self._check_projections()
         X = self._inputs(X, where)
         y = self._targets(y, X, where)
+        sample_weights = None if sample_weight is None else \
+            check_sample_weight(sample_weight, len(X), where)
+        weights = sample_weights
+        if class_weight is not None:
+            outputs = self._num_outputs(X)
+            weights = (1.0 if weights is None else weights) * per_class_weights(
+                class_weight, class_labels(y, where), outputs if outputs and outputs > 1 else 2,
+                where)
         if validation_data is not None:
-            check_validation_data(validation_data, where)
+            check_validation_data(validation_data, where, weights=True)
         callbacks = check_callbacks(callbacks, where)
         X_val: np.ndarray | None
         y_val: np.ndarray | None
+        w_val: np.ndarray | None = None
         if validation_data is not None:
             X_val = self._inputs(validation_data[0], "fit (validation_data)")
             y_val = self._targets(validation_data[1], X_val, "fit (validation_data)")
+            if len(validation_data) == 3 and validation_data[2] is not None:
+                w_val = check_sample_weight(validation_data[2], len(X_val),
+                                            "fit (validation_data)")
         elif validation_split:
             cut = training_rows(len(X), validation_split)
             if cut in (0, len(X)):
                 raise ValueError(f"fit: validation_split={validation_split} of {len(X)} "
                                  "examples leaves an empty training or validation set")
             X, X_val, y, y_val = X[:cut], X[cut:], y[:cut], y[cut:]
+            if sample_weights is not None:  # class_weight is for training only, as in Keras
+                w_val = sample_weights[cut:]
+            if weights is not None:
+                weights = weights[:cut]
         else:
             X_val = y_val = None
+        if weights is not None:
+            weights = mean_one(weights, "fit: sample_weight and class_weight")
+        if w_val is not None:
+            w_val = mean_one(w_val, "fit: the validation examples' sample_weight")
         if augment is not None and not callable(augment):
             raise TypeError(f"fit: augment must be callable, got {type(augment).__name__}")
         if sampling == "class_balanced" and y.ndim != 1:
@@ -324,13 +369,23 @@ class Trainer:
         saved = [*callbacks, history]
         hooks = CallbackList([*saved, *extra], self,
                              {"epochs": epochs, "steps": steps, "samples": len(X),
-                              "validation": X_val is not None})
+                              "validation": X_val is not None,
+                              "validation_freq": validation_freq})
         # the loss of each example, for hard-example sampling: the same loss (its delta,
         # class weights, label smoothing), unreduced
         self._per_example = _unreduced(self.loss) if sampling == "hard_examples" else None
         self._errors: np.ndarray | None = None
         self._run = {"epochs": epochs, "batch_size": batch_size, "samples": len(X),
                      "shuffle": shuffle, "sampling": sampling, "validation": X_val is not None}
+        # only where not the default, so that older checkpoints still match
+        if weights is not None or w_val is not None:
+            self._run["weights"] = f"{digest(weights)}/{digest(w_val)}"
+        if initial_epoch:
+            self._run["initial_epoch"] = initial_epoch
+        if validation_freq != 1:
+            self._run["validation_freq"] = validation_freq
+        self._weights = weights
+        self.training_loss = self.loss if weights is None else weighted(self.loss, y, where)
         self._callbacks = saved
         self._pending: list[Callable[[dict[str, Any]], None]] = []
         self.divergence_factor, self.first_loss = divergence_factor, None
@@ -338,7 +393,7 @@ class Trainer:
         self.resuming = resume_from is not None
         try:
             hooks.on_train_begin({})
-            epoch, self._epoch = 0, None
+            epoch, self._epoch = initial_epoch, None
             if resume_from is not None:
                 epoch, self._epoch = restore(self, resume_from)
             self.resuming = False
@@ -352,9 +407,10 @@ class Trainer:
                     logs = self._train_epoch(epoch, X, y, augment, hooks, interrupted)
                     if logs is None:
                         break
-                    if X_val is not None and y_val is not None:
-                        logs |= {f"val_{k}": v for k, v in
-                                 self._evaluate(X_val, y_val, hooks=hooks).items()}
+                    if X_val is not None and y_val is not None and \
+                            (epoch + 1) % validation_freq == 0:
+                        logs |= {f"val_{k}": v for k, v in self._evaluate(
+                            X_val, y_val, hooks=hooks, weights=w_val).items()}
                     if self.optimizer.has_lr:
                         logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
                     epoch, self._epoch = epoch + 1, None
@@ -365,6 +421,7 @@ class Trainer:
             hooks.on_train_end({})
         finally:  # also when a callback, a divergence or Ctrl-C ends fit with an error
             self.model.eval()
+            self.training_loss = self.loss
         return history
 
     def request_checkpoint(self, write: Callable[[dict[str, Any]], None]) -> None:
@@ -399,7 +456,8 @@ class Trainer:
             xb, yb = X.take(index, axis=0), y.take(index, axis=0)
             if augment is not None:
                 xb = augment(xb)
-            value, outputs = self._step(xb, yb)
+            value, outputs = self._step(xb, yb if self._weights is None else
+                                        pack(yb, self._weights.take(index)))
             hooks.on_train_batch_end(batch, {"loss": value, "size": len(index)})
             if self.first_loss is None and math.isfinite(value):
                 self.first_loss = value
@@ -438,11 +496,12 @@ class Trainer:
         return {name: _number(fn(targets, outputs), name) for name, fn in self.metrics.items()}
 
     def _outputs(self, X: np.ndarray, batch_size: int | None,
-                 hooks: CallbackList | None = None, y: np.ndarray | None = None) -> np.ndarray:
+                 hooks: CallbackList | None = None, y: np.ndarray | None = None,
+                 loss: Module | None = None) -> np.ndarray:
         """The model's outputs for X, ``batch_size`` rows (default ``PREDICT_BATCH``) at a
         time, in inference mode; with ``hooks``, each batch between their
-        ``on_test_batch_begin`` and ``on_test_batch_end`` (given ``y``, for its loss), or
-        else their ``on_predict_batch_*``."""
+        ``on_test_batch_begin`` and ``on_test_batch_end`` (given ``y``, for its ``loss``,
+        by default ``self.loss``), or else their ``on_predict_batch_*``."""
         size = PREDICT_BATCH if batch_size is None else batch_size
         starts = range(0, len(X), size)
         with evaluating(self.model), no_grad():
@@ -460,26 +519,29 @@ class Trainer:
                     outputs.append(self.model(Tensor._wrap(xb)).data)
                     logs: dict[str, Any] = {"outputs": outputs[-1]}
                 else:
-                    loss, out = self.compute_loss(xb, y[i:i + size])
+                    value, out = self.compute_loss(xb, y[i:i + size], loss or self.loss)
                     outputs.append(out)
-                    logs = {"loss": math.nan if loss is None else loss.item()}
+                    logs = {"loss": math.nan if value is None else value.item()}
                 end(batch, logs | {"size": len(xb)})
             return np.concatenate(outputs)
 
     def _evaluate(self, X: np.ndarray, y: np.ndarray, batch_size: int | None = None,
-                  hooks: CallbackList | None = None) -> dict[str, float]:
-        """Loss and metrics on the whole set; with ``hooks``, between their
-        ``on_test_begin`` and ``on_test_end`` (which gets these logs), and its batches
-        between ``on_test_batch_*`` when a callback defines those (else no batch pays for
-        them)."""
+                  hooks: CallbackList | None = None, weights: np.ndarray | None = None
+                  ) -> dict[str, float]:
+        """Loss and metrics on the whole set, the loss weighted per example by ``weights``
+        (scaled to average 1) when given; with ``hooks``, between their ``on_test_begin``
+        and ``on_test_end`` (which gets these logs), and its batches between
+        ``on_test_batch_*`` when a callback defines those (else no batch pays for them)."""
         if hooks is not None:
             hooks.on_test_begin({})
         batched = hooks is not None and hooks.defines("on_test_batch_begin",
                                                       "on_test_batch_end")
-        outputs = self._outputs(X, batch_size, hooks if batched else None, y)
+        criterion, target = (self.loss, y) if weights is None else \
+            (weighted(self.loss, y, "evaluate"), pack(y, weights))
+        outputs = self._outputs(X, batch_size, hooks if batched else None, target, criterion)
         check_finite(outputs, "the model output", "evaluate")
         with no_grad():
-            loss = self._regularized(self.loss(Tensor._wrap(outputs), y)).item()
+            loss = self._regularized(criterion(Tensor._wrap(outputs), target)).item()
         logs = {"loss": loss, **self._metric_values(y, outputs)}
         if hooks is not None:
             hooks.on_test_end(dict(logs))
@@ -495,7 +557,8 @@ class Trainer:
         return CallbackList(callbacks, self, {"epochs": 1, "steps": steps, "samples": samples})
 
     def evaluate(self, X: Any, y: Any, batch_size: int | None = None,
-                 callbacks: Sequence[Callback] | None = None) -> dict[str, float]:
+                 callbacks: Sequence[Callback] | None = None,
+                 sample_weight: Any = None) -> dict[str, float]:
         """Loss and metrics on (X, y), in inference mode, as ``keras.Model.evaluate``.
 
         Parameters
@@ -509,6 +572,11 @@ class Trainer:
             Their ``on_test_begin``, ``on_test_batch_begin``, ``on_test_batch_end`` and
             ``on_test_end`` hooks are called as Keras calls them
             (:class:`~retroprop.callbacks.Callback`); ``on_test_end`` receives the result.
+        sample_weight : array, shape (n,), optional
+            Each example's weight in the loss (finite, >= 0), scaled to average 1: the loss
+            is Σ w_i ℓ_i / Σ w_i, the mean over a set where an integer weight k counts as k
+            copies (Keras divides Σ w_i ℓ_i by n instead: the same times the weights' mean).
+            The metrics are not weighted (Keras weights only its ``weighted_metrics``).
 
         Returns
         -------
@@ -521,7 +589,10 @@ class Trainer:
         batch_size = _batch_size(batch_size, "evaluate")
         X = self._inputs(X, "evaluate")
         y = self._targets(y, X, "evaluate")
-        return self._evaluate(X, y, batch_size, self._callback_list(callbacks, len(X), batch_size))
+        weights = None if sample_weight is None else mean_one(
+            check_sample_weight(sample_weight, len(X), "evaluate"), "evaluate: sample_weight")
+        return self._evaluate(X, y, batch_size, self._callback_list(callbacks, len(X), batch_size),
+                              weights)
 
     def predict(self, X: Any, batch_size: int | None = None,
                 callbacks: Sequence[Callback] | None = None) -> np.ndarray:
@@ -607,10 +678,13 @@ def _number(value: Any, name: str) -> float:
     return float(array)
 
 
-def check_validation_data(value: Any, where: str) -> None:
-    """``validation_data`` must be a pair ``(X_val, y_val)``."""
-    if not isinstance(value, tuple | list) or len(value) != 2:
-        raise ValueError(f"{where}: validation_data must be a pair (X_val, y_val), got "
+def check_validation_data(value: Any, where: str, weights: bool = False) -> None:
+    """``validation_data`` must be a pair ``(X_val, y_val)``, or where ``weights`` are
+    accepted also Keras's triple ``(X_val, y_val, sample_weight_val)``."""
+    if not isinstance(value, tuple | list) or len(value) not in ((2, 3) if weights else (2,)):
+        expected = "a pair (X_val, y_val)" + (" or a triple (X_val, y_val, sample_weight_val)"
+                                              if weights else "")
+        raise ValueError(f"{where}: validation_data must be {expected}, got "
                          f"{_described(value)}")
 
 
