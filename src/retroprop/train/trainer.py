@@ -14,7 +14,6 @@ and resumed exactly (:mod:`retroprop.train.resume`).
 
 from __future__ import annotations
 
-import copy
 import math
 import os
 import warnings
@@ -54,6 +53,7 @@ from retroprop.train.weighted_loss import (
     mean_one,
     pack,
     per_class_weights,
+    unreduced_copy,
     weighted,
 )
 
@@ -373,7 +373,7 @@ class Trainer:
                               "validation_freq": validation_freq})
         # the loss of each example, for hard-example sampling: the same loss (its delta,
         # class weights, label smoothing), unreduced
-        self._per_example = _unreduced(self.loss) if sampling == "hard_examples" else None
+        self._per_example = unreduced_copy(self.loss) if sampling == "hard_examples" else None
         self._errors: np.ndarray | None = None
         self._run = {"epochs": epochs, "batch_size": batch_size, "samples": len(X),
                      "shuffle": shuffle, "sampling": sampling, "validation": X_val is not None}
@@ -707,9 +707,3 @@ def training_rows(n: int, validation_split: float) -> int:
     ones; the validation set is the rest, taken from the end before shuffling."""
     return n - int(n * validation_split)
 
-
-def _unreduced(loss: Module) -> Module:
-    """A copy of ``loss`` with ``reduction="none"``, its other settings kept."""
-    unreduced = copy.deepcopy(loss)
-    unreduced.reduction = "none"
-    return unreduced

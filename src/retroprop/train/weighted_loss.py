@@ -45,16 +45,19 @@ def _one_hot(outputs: Tensor, target: np.ndarray) -> np.ndarray:
     return target
 
 
-def _per_output(loss: Callable[[Tensor, np.ndarray, str], Tensor]) -> PerExample:
-    """The per-example mean over the outputs of an element-wise loss ``F.*_loss``."""
-    def per_example(outputs: Tensor, target: np.ndarray) -> Tensor:
-        return loss(outputs, _one_hot(outputs, target), "none").mean(axis=1)
+class _PerOutput:
+    """The per-example mean over the outputs of an element-wise loss ``F.*_loss`` (a class,
+    not a closure, so that a fitted estimator pickles)."""
 
-    return per_example
+    def __init__(self, loss: Callable[[Tensor, np.ndarray, str], Tensor]) -> None:
+        self.loss = loss
+
+    def __call__(self, outputs: Tensor, target: np.ndarray) -> Tensor:
+        return self.loss(outputs, _one_hot(outputs, target), "none").mean(axis=1)
 
 
-_squared_error = _per_output(F.mse_loss)
-_absolute_error = _per_output(F.l1_loss)
+_squared_error = _PerOutput(F.mse_loss)
+_absolute_error = _PerOutput(F.l1_loss)
 
 
 def _binary_cross_entropy(outputs: Tensor, target: np.ndarray) -> Tensor:
@@ -67,7 +70,7 @@ LOSSES: dict[str, PerExample] = {
     "cross_entropy": _cross_entropy, "log_loss": _cross_entropy,
     "squared_error": _squared_error, "mse": _squared_error,
     "absolute_error": _absolute_error, "l1": _absolute_error,
-    "huber": _per_output(F.huber_loss),
+    "huber": _PerOutput(F.huber_loss),
     "binary_cross_entropy": _binary_cross_entropy,
 }  # fmt: skip
 
@@ -82,22 +85,28 @@ def per_example_loss(loss: Any) -> PerExample:
                              f"module or a callable. Got {loss!r} instead.")
         return LOSSES[loss]
     if isinstance(loss, Module) and hasattr(loss, "reduction"):
-        unreduced = copy.deepcopy(loss)
-        unreduced.reduction = "none"
-        return _ExampleMean(unreduced)
+        return _ExampleMean(unreduced_copy(loss))
     if callable(loss):
         return loss
     raise ValueError(f"The 'loss' parameter must be a str among {sorted(LOSSES)}, a loss "
                      f"module or a callable. Got {loss!r} instead.")
 
 
+def unreduced_copy(loss: Module) -> Module:
+    """A copy of ``loss`` with ``reduction="none"``, its other settings kept."""
+    unreduced = copy.deepcopy(loss)
+    unreduced.reduction = "none"
+    return unreduced
+
+
 class _ExampleMean:
     """A loss module with ``reduction="none"``, gathered over all but the first axis by its
-    ``example_reduction`` (the mean, or the sum for ``QuadraticLoss``)."""
+    ``example_reduction`` (the mean, or the sum for ``QuadraticLoss``), or by their sum
+    when ``summed``."""
 
-    def __init__(self, loss: Module) -> None:
+    def __init__(self, loss: Module, summed: bool = False) -> None:
         self.loss = loss
-        self.summed = getattr(loss, "example_reduction", "mean") == "sum"
+        self.summed = summed or getattr(loss, "example_reduction", "mean") == "sum"
 
     def __call__(self, outputs: Tensor, target: np.ndarray) -> Tensor:
         if target.ndim == 2 and target.shape[1] == 1 and outputs.shape[1] != 1:
@@ -154,7 +163,7 @@ class WeightedLoss(Loss):
         weighted squared error that Levenberg–Marquardt minimizes (squared errors only)."""
         targets, weights = self.unpack(target)
         scale = np.sqrt(weights).astype(outputs.dtype).reshape((-1,) + (1,) * (outputs.ndim - 1))
-        if self.per_example is _squared_error:
+        if isinstance(self.per_example, _PerOutput) and self.per_example.loss is F.mse_loss:
             return (outputs - _one_hot(outputs, targets).astype(outputs.dtype)) * scale
         if isinstance(self.per_example, _ExampleMean) and isinstance(self.per_example.loss, Loss):
             return self.per_example.loss.residuals(outputs, targets) * scale
@@ -183,7 +192,8 @@ def weighted(loss: Module, targets: np.ndarray, where: str) -> WeightedLoss:
         raise TypeError(f"{where}: sample_weight and class_weight need a loss with a "
                         f"per-example form (reduction='none') reduced by 'mean' or 'sum'; "
                         f"{type(loss).__name__} has reduction={reduction!r}")
-    return WeightedLoss(per_example_loss(loss), reduction, targets.shape[1:], targets.dtype)
+    per_example = _ExampleMean(unreduced_copy(loss), summed=reduction == "sum")
+    return WeightedLoss(per_example, reduction, targets.shape[1:], targets.dtype)
 
 
 # ---------------------------------------------------------------------- the weights
@@ -217,8 +227,14 @@ def check_sample_weight(sample_weight: Any, n: int, where: str) -> np.ndarray:
 def class_labels(targets: np.ndarray, where: str) -> np.ndarray:
     """Each example's class, as Keras reads it for ``class_weight``: the labels, a single
     column of 0/1 targets, or the argmax of one-hot (or probability) rows."""
-    if targets.ndim == 2:
-        targets = targets[:, 0] if targets.shape[1] == 1 else targets.argmax(axis=1)
+    if targets.ndim == 2 and targets.shape[1] > 1:
+        if np.any(targets < 0) or np.any(np.abs(targets.sum(axis=1) - 1) > 1e-3):
+            raise ValueError(f"{where}: class_weight needs class labels, got real-valued "
+                             f"targets of shape {targets.shape} whose rows are not one-hot "
+                             "(or probabilities): use sample_weight")
+        targets = targets.argmax(axis=1)
+    elif targets.ndim == 2:
+        targets = targets[:, 0]
     if targets.ndim != 1:
         raise ValueError(f"{where}: class_weight needs one class per example (labels, or "
                          f"one-hot rows); got targets of shape {targets.shape}")
