@@ -271,7 +271,8 @@ def check_refused(small, match, loss=None, error=ValueError, **fit):
     ({"validation_data": (np.zeros((4, 5)), np.zeros(4, int), np.zeros(4))},
      r"validation examples' sample_weight: the weights sum to zero"),
     ({"validation_data": (np.zeros((4, 5)), np.zeros(4, int), None, None)},
-     r"validation_data must be a pair \(X_val, y_val\) or a triple"),
+     r"validation_data must be a pair \(X_val, y_val\), got tuple of length 4; or a "
+     r"triple \(X_val, y_val, sample_weight_val\)"),
     ({"sample_weight": np.r_[np.zeros(18), np.ones(6)], "validation_split": 0.25},
      r"fit: sample_weight and class_weight: the weights sum to zero"),
 ])

@@ -682,10 +682,10 @@ def check_validation_data(value: Any, where: str, weights: bool = False) -> None
     """``validation_data`` must be a pair ``(X_val, y_val)``, or where ``weights`` are
     accepted also Keras's triple ``(X_val, y_val, sample_weight_val)``."""
     if not isinstance(value, tuple | list) or len(value) not in ((2, 3) if weights else (2,)):
-        expected = "a pair (X_val, y_val)" + (" or a triple (X_val, y_val, sample_weight_val)"
-                                              if weights else "")
-        raise ValueError(f"{where}: validation_data must be {expected}, got "
-                         f"{_described(value)}")
+        triple = "; or a triple (X_val, y_val, sample_weight_val), as Keras takes" \
+            if weights else ""
+        raise ValueError(f"{where}: validation_data must be a pair (X_val, y_val), got "
+                         f"{_described(value)}{triple}")
 
 
 def _described(value: Any) -> str:
