@@ -2,7 +2,6 @@
 ``initial_epoch`` up to ``epochs`` (the index of the last, not a count), and validation
 every ``validation_freq`` epochs, the monitoring callbacks skipping the others."""
 
-import numpy as np
 import pytest
 
 import retroprop as rp
@@ -78,8 +77,7 @@ def test_initial_epoch_at_epochs_trains_nothing_and_past_it_is_refused(digits):
 def test_a_run_with_initial_epoch_resumes_bit_for_bit(digits, tmp_path):
     """The checkpoint's epoch wins; a resumed fit must give the same initial_epoch."""
     X, y, *_ = digits
-    _, resumed = interrupted_then_resumed(sgd_dropout_batchnorm, (X, y), tmp_path, 5,
-                                          initial_epoch=1)
+    interrupted_then_resumed(sgd_dropout_batchnorm, (X, y), tmp_path, 5, initial_epoch=1)
     with pytest.raises(Crash):
         run(sgd_dropout_batchnorm, (X, y), tmp_path / "other.rpz", 5, initial_epoch=1)
     with pytest.raises(ValueError, match=r"other arguments or data: initial_epoch=1 there, "

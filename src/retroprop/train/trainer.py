@@ -251,7 +251,8 @@ class Trainer:
             divergence_factor: float | None = 1e8, *, sample_weight: Any = None,
             class_weight: Mapping[int, float] | None = None, initial_epoch: int = 0,
             validation_freq: int = 1) -> History:
-        """Train for ``epochs`` epochs; returns the :class:`~retroprop.callbacks.History`.
+        """Train epochs ``initial_epoch`` .. ``epochs`` - 1, as ``keras.Model.fit``; returns
+        the :class:`~retroprop.callbacks.History`.
 
         Parameters
         ----------
@@ -261,14 +262,19 @@ class Trainer:
             labels are int64 (or targets in the model's dtype): do not change them while
             ``fit`` runs.
         epochs : int
+            The index of the epoch to stop before, as in Keras: with ``initial_epoch`` it
+            is not a count (``initial_epoch=2, epochs=5`` trains epochs 2, 3 and 4).
         batch_size : int or None
             1 = online learning, None = full batch, otherwise mini-batches.
         shuffle : bool
             A new order every epoch (uniform sampling).
-        validation_data : (X_val, y_val), optional
+        validation_data : (X_val, y_val) or (X_val, y_val, sample_weight_val), optional
+            Keras's triple weights the validation loss as ``evaluate(sample_weight=)`` does.
         validation_split : float in [0, 1)
             Fraction of the training data, taken from its end before shuffling,
-            held out for validation (ignored when ``validation_data`` is given).
+            held out for validation (ignored when ``validation_data`` is given). The
+            held-out rows take their ``sample_weight`` with them (``class_weight`` weighs
+            the training rows only, as in Keras).
         callbacks : list of Callback
             Their hooks are called as Keras calls them (:class:`~retroprop.callbacks.Callback`),
             the ``on_test_*`` hooks around the validation pass of every epoch.
@@ -292,6 +298,39 @@ class Trainer:
             a tiny first loss): exploding gradients, before they overflow. None: only
             non-finite losses stop it. The optimizer's state is then cleared
             (``Optimizer.clear_state``): the diverging steps built it.
+        sample_weight : array, shape (n,), optional
+            Each example's weight in the loss (finite, >= 0), as Keras's: the loss of a
+            batch B is L_B = (1/|B|) Σ_{i∈B} w_i ℓ_i (Σ w_i ℓ_i for ``reduction="sum"``),
+            ℓ_i the example's loss (the loss with ``reduction="none"``, over the
+            example's outputs), with the weights scaled to average 1 over the training
+            set. On the full batch that is Σ w_i ℓ_i / Σ w_i: an integer weight k trains
+            as k copies of the example, and weights all 1 give the unweighted loss.
+            Keras divides Σ w_i ℓ_i by the batch size with the weights as given
+            ("sum_over_batch_size"): the same loss times the weights' mean, a factor that
+            scales the step sizes of gradient methods. The weights follow their examples
+            through shuffling, ``sampling`` and ``validation_split``, and are part of the
+            run that ``resume_from`` must match. The metrics are not weighted (Keras
+            weights only its ``weighted_metrics``). Losses without a loss per example
+            (``MultiTaskLoss``) are refused. The scikit-learn estimators weigh their
+            examples by the same code (:mod:`retroprop.train.weighted_loss`).
+        class_weight : dict {label: weight}, optional
+            Multiplies each example's weight (with ``sample_weight``) by its class's, as
+            Keras: classes are the labels, a single column of 0/1 targets, or the argmax
+            of one-hot rows; a class not named weighs 1. Keys must be classes of y or of
+            the model's outputs, weights finite and >= 0. With
+            ``sampling="class_balanced"`` both apply.
+        initial_epoch : int, default 0
+            The number of the first epoch, as Keras's: callbacks, schedules and the
+            History see epochs ``initial_epoch`` .. ``epochs`` - 1, so that a run can be
+            continued by a second ``fit`` (the Trainer keeps the optimizer's state). A
+            run resumed with ``resume_from`` continues at its checkpoint's epoch and must
+            be given the same ``initial_epoch``.
+        validation_freq : int, default 1
+            Validate after every ``validation_freq``-th epoch only (epochs k - 1, 2k - 1,
+            ... counted from 0, as Keras): the other epochs' logs hold no ``val_`` values,
+            and callbacks monitoring one (``EarlyStopping``, ``ReduceLROnPlateau``,
+            ``ModelCheckpoint(save_best_only=True)``, a metric-driven schedule) skip those
+            epochs, as Keras's do (without Keras's warning that the value is missing).
         """
         where = "fit"
         epochs = check_count(epochs, "fit: epochs", 0)
