@@ -149,3 +149,15 @@ def test_validation_freq_is_checked(digits):
         with pytest.raises(ValueError, match="fit: validation_freq must be a positive integer"):
             trainer.fit(X[:64], y[:64], epochs=1, verbose=0, validation_freq=bad,
                         validation_data=(X_test, y_test))
+
+
+def test_csv_logger_leaves_the_validation_columns_of_other_epochs_empty(digits, tmp_path):
+    X, y, X_test, y_test = digits
+    path = tmp_path / "log.csv"
+    trainer_for().fit(X[:64], y[:64], epochs=4, batch_size=32, verbose=0,
+                      validation_data=(X_test, y_test), validation_freq=2,
+                      callbacks=[rp.callbacks.CSVLogger(path)])
+    header, *rows = [line.split(",") for line in path.read_text().splitlines()]
+    assert header == ["epoch", "loss", "accuracy", "lr", "val_loss", "val_accuracy"]
+    assert [row[4] == "" and row[5] == "" for row in rows] == [True, False, True, False]
+    assert all(float(row[4]) > 0 for row in rows[1::2])
