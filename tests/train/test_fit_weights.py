@@ -12,6 +12,7 @@ import retroprop as rp
 from retroprop import nn, optim
 from retroprop.sklearn import MLPClassifier
 from tests.train.conftest import same_weights, weights
+from tests.train.test_combinations import OPTIMIZERS
 from tests.train.test_resume import interrupted_then_resumed, run, sgd_dropout_batchnorm
 
 F64 = np.float64
@@ -59,20 +60,11 @@ def test_integer_weights_train_as_repeated_rows(small, loss):
     assert not same_weights(weights(unweighted.model), weights(weighted.model))
 
 
-OPTIMIZERS = {
-    "SGD": lambda p: optim.SGD(p, lr=0.2, momentum=0.9),
-    "Adam": lambda p: optim.Adam(p, lr=0.01),
-    "Rprop": lambda p: optim.Rprop(p, lr=0.01),
-    "LBFGS": lambda p: optim.LBFGS(p, max_iter=4),
-    "ConjugateGradient": lambda p: optim.ConjugateGradient(p, max_iter=4),
-    "LevenbergMarquardt": lambda p: optim.LevenbergMarquardt(p, cg_iter=10),
-}
-
-
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_each_optimizer_trains_weights_as_repeated_rows(small, name):
-    """Gradient steps, closures evaluated several times per step (full batch), and the
-    residuals √w_i (y_i - t_i) of Levenberg–Marquardt. The counts average 1, as the weights
+    """Every optimizer of the combination matrix: gradient steps, closures evaluated several
+    times per step (full batch), and the residuals √w_i (y_i - t_i) of
+    Levenberg–Marquardt. The counts average 1, as the weights
     are scaled to: Levenberg–Marquardt minimizes ½ Σ r², a sum whose scale its damping
     sees (for the mean losses the scale cancels, test above)."""
     X, y, _ = small
