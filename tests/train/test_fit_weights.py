@@ -282,8 +282,18 @@ def test_refusals_by_type(small):
                   loss=nn.MSELoss(), y=np.random.default_rng(0).normal(size=(24, 3)),
                   class_weight={0: 2.0})
     multitask = nn.MultiTaskLoss([nn.CrossEntropyLoss(), nn.MSELoss()], [2, 1])
-    check_refused(small, r"not supported with MultiTaskLoss", loss=multitask,
-                  error=TypeError, y=np.c_[y % 2, X[:, 0]], sample_weight=np.ones(24))
+    for fit in ({"sample_weight": np.ones(24)}, {"class_weight": {0: 2.0}}):
+        check_refused(small, r"fit: sample_weight and class_weight are not supported with "
+                             r"MultiTaskLoss", loss=multitask, error=TypeError,
+                      y=np.c_[y % 2, X[:, 0]], **fit)
+
+    class Plain(nn.Module):  # a loss module without reduction="none"
+        def forward(self, outputs, target):
+            return ((outputs - target) ** 2).mean()
+
+    check_refused(small, r"need a loss with a per-example form \(reduction='none'\) reduced "
+                         r"by 'mean' or 'sum'; Plain has reduction=None", loss=Plain(),
+                  error=TypeError, y=np.eye(3)[y], sample_weight=np.ones(24))
 
 
 def test_evaluate_refuses_bad_weights(small):

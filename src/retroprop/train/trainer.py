@@ -354,6 +354,8 @@ class Trainer:
         self._check_projections()
         X = self._inputs(X, where)
         y = self._targets(y, X, where)
+        training_loss = self.loss if sample_weight is None and class_weight is None else \
+            weighted(self.loss, y, where)
         sample_weights = None if sample_weight is None else \
             check_sample_weight(sample_weight, len(X), where)
         weights = sample_weights
@@ -424,7 +426,7 @@ class Trainer:
         if validation_freq != 1:
             self._run["validation_freq"] = validation_freq
         self._weights = weights
-        self.training_loss = self.loss if weights is None else weighted(self.loss, y, where)
+        self.training_loss = training_loss
         self._callbacks = saved
         self._pending: list[Callable[[dict[str, Any]], None]] = []
         self.divergence_factor, self.first_loss = divergence_factor, None
@@ -558,7 +560,8 @@ class Trainer:
                     outputs.append(self.model(Tensor._wrap(xb)).data)
                     logs: dict[str, Any] = {"outputs": outputs[-1]}
                 else:
-                    value, out = self.compute_loss(xb, y[i:i + size], loss or self.loss)
+                    value, out = self.compute_loss(xb, y[i:i + size],
+                                                   self.loss if loss is None else loss)
                     outputs.append(out)
                     logs = {"loss": math.nan if value is None else value.item()}
                 end(batch, logs | {"size": len(xb)})
