@@ -616,8 +616,9 @@ class Trainer:
             (:class:`~retroprop.callbacks.Callback`); ``on_test_end`` receives the result.
         sample_weight : array, shape (n,), optional
             Each example's weight in the loss (finite, >= 0), scaled to average 1: the loss
-            is Σ w_i ℓ_i / Σ w_i, the mean over a set where an integer weight k counts as k
-            copies (Keras divides Σ w_i ℓ_i by n instead: the same times the weights' mean).
+            is Σ w_i ℓ_i / Σ w_i (n times that for ``reduction="sum"``), the mean over a
+            set where an integer weight k counts as k copies (Keras divides Σ w_i ℓ_i by n
+            instead: the same times the weights' mean). See ``fit``'s ``sample_weight``.
             The metrics are not weighted (Keras weights only its ``weighted_metrics``).
 
         Returns
