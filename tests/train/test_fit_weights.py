@@ -216,7 +216,7 @@ def test_a_weighted_run_resumes_bit_for_bit_and_refuses_other_weights(digits, tm
 
 
 # ---------------------------------------------------------------------- sampling, refusals
-@pytest.mark.parametrize("sampling", ["class_balanced", "hard_examples"])
+@pytest.mark.parametrize("sampling", ["uniform", "class_balanced", "hard_examples"])
 def test_weights_with_sampling(digits, sampling):
     """The sampler draws the batches; the weights follow the drawn examples: a weight of 0
     for every example of class 0 leaves its logits' bias untouched by the loss."""
