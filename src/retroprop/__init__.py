@@ -27,12 +27,25 @@ from retroprop.errors import DataFileError, FileFormatError, ModelFileError
 from retroprop.intraop import get_intraop_parallel, set_intraop_parallel
 from retroprop.model_selection import cross_validate
 from retroprop.nn import init, predict_mc
-from retroprop.ops import cat
+from retroprop.ops import (
+    cat,
+    exp,
+    log,
+    matmul,
+    maximum,
+    minimum,
+    relu,
+    sigmoid,
+    stack,
+    tanh,
+    where,
+)
 from retroprop.random import get_rng_state, manual_seed, set_rng_state
 from retroprop.serialization import load, load_model, load_optimizer_state, save
 from retroprop.tensor import (
     GradcheckError,
     Tensor,
+    arange,
     enable_grad,
     from_numpy,
     get_default_dtype,
@@ -40,10 +53,13 @@ from retroprop.tensor import (
     is_grad_enabled,
     no_grad,
     ones,
+    ones_like,
+    rand,
     randn,
     set_default_dtype,
     tensor,
     zeros,
+    zeros_like,
 )
 from retroprop.train import Trainer, metrics
 
@@ -70,6 +86,7 @@ __all__ = [
     "Tensor",
     "Trainer",
     "__version__",
+    "arange",
     "callbacks",
     "cat",
     "cross_validate",
@@ -77,6 +94,7 @@ __all__ = [
     "datasets",
     "enable_grad",
     "ensemble",
+    "exp",
     "experiments",
     "from_numpy",
     "get_default_dtype",
@@ -90,24 +108,36 @@ __all__ = [
     "load",
     "load_model",
     "load_optimizer_state",
+    "log",
     "manual_seed",
+    "matmul",
+    "maximum",
     "metrics",
+    "minimum",
     "models",
     "nn",
     "no_grad",
     "ones",
+    "ones_like",
     "onnx",
     "ops",
     "optim",
     "predict_mc",
+    "rand",
     "randn",
+    "relu",
     "save",
     "set_default_dtype",
     "set_flush_denormal",
     "set_intraop_parallel",
     "set_memory_reuse",
     "set_rng_state",
+    "sigmoid",
+    "stack",
+    "tanh",
     "tensor",
     "viz",
+    "where",
     "zeros",
+    "zeros_like",
 ]

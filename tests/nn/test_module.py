@@ -245,3 +245,17 @@ def test_load_state_dict_names_what_it_expected(bad, error, message):
     model = make_mlp()
     with pytest.raises(error, match=message):
         model.load_state_dict(model if bad == "model" else bad, strict=False)
+
+
+def test_to_takes_pytorchs_device_forms():
+    model = make_mlp()
+    weight = model[0].weight
+    assert model.to("cpu") is model and model.to(device="cpu") is model and model.to() is model
+    assert model[0].weight is weight and weight.dtype == np.float32
+    model.to("cpu", np.float64)
+    assert all(p.dtype == np.float64 for p in model.parameters())
+    with pytest.raises(ValueError, match=r"Module\.to: retroprop computes with NumPy on the "
+                                         r"CPU only, got device 'cuda'"):
+        model.to("cuda")
+    with pytest.raises(TypeError, match="float32 or float64"):
+        model.to(np.int64)

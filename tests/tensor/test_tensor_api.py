@@ -253,3 +253,57 @@ def test_an_integer_tensor_to_a_float_power_gives_floats_as_torch():
         made, expected = labels**exponent, reference**exponent
         assert made.dtype.kind == ("i" if expected.dtype == torch.int64 else "f"), exponent
         np.testing.assert_array_equal(made.data, expected.numpy())
+
+
+def _pytorch_loop(lib, nn, optim, model, images, labels):
+    """A PyTorch training loop and evaluation, written once: it runs unchanged with
+    ``lib, nn, optim`` being torch's or retroprop's."""
+    device = "cpu"
+    model = model.to(device)
+    x_all = lib.from_numpy(images).to(device)  # (N, 1, 8, 8)
+    y_all = lib.from_numpy(labels).long()
+    optimizer = optim.SGD(model.parameters(), lr=0.5)
+    loss_fn = nn.CrossEntropyLoss()
+    losses = []
+    for _epoch in range(4):
+        for start in range(0, len(images), 32):
+            x = x_all[start:start + 32].to(device, non_blocking=True).view(-1, 64)
+            y = y_all[start:start + 32].to(device)
+            optimizer.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+    with lib.no_grad():
+        logits = model(x_all.view(len(images), -1).double().float())
+        pred = logits.argmax(dim=1)
+        accuracy = (pred == y_all).float().mean().item()
+        centered = logits - logits.mean(dim=1).unsqueeze(1)
+        per_class = lib.stack([logits[y_all == c].mean(dim=0) for c in range(10)], dim=0)
+        margins = lib.where(logits > 0, logits, lib.zeros_like(logits)).pow(2).sum()
+        summary = [centered.norm(dim=1).mean().item(), logits.std(dim=0).var().item(),
+                   per_class.permute(1, 0).matmul(lib.ones_like(per_class[0])).sum().item(),
+                   lib.maximum(logits, lib.zeros_like(logits)).squeeze().mean().item(),
+                   lib.exp(lib.log(lib.sigmoid(logits))).mean().item(), margins.item(),
+                   (lib.arange(10).float() * lib.tanh(logits).mean(dim=0)).sum().item(),
+                   logits.argmin(dim=1).long().cpu().numpy().sum()]
+    return losses, accuracy, summary
+
+
+def test_a_pytorch_training_loop_runs_unchanged_and_gives_torchs_numbers():
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    images = (digits.images[:320] / 16.0).astype(np.float32).reshape(-1, 1, 8, 8)
+    labels = digits.target[:320].astype(np.int64)
+    torch.manual_seed(0)
+    reference = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(),
+                                    torch.nn.Linear(32, 10))
+    model = rp.nn.Sequential(rp.nn.Linear(64, 32), rp.nn.ReLU(), rp.nn.Linear(32, 10))
+    model.load_state_dict({k: v.detach().numpy().copy()
+                           for k, v in reference.state_dict().items()})
+    theirs = _pytorch_loop(torch, torch.nn, torch.optim, reference, images, labels)
+    ours = _pytorch_loop(rp, rp.nn, rp.optim, model, images, labels)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-4)
+    assert ours[1] == theirs[1] > 0.8  # it learned, and as torch did
+    np.testing.assert_allclose(ours[2], theirs[2], rtol=1e-4)

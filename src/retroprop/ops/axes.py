@@ -3,23 +3,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 
-def check_axis(axis: Any, ndim: int, where: str) -> int:
+def check_axis(axis: Any, ndim: int, where: str, *, name: str = "axis",
+               shape: tuple[int, ...] | None = None) -> int:
     """``axis`` as a non-negative axis of a tensor with ``ndim`` dimensions (a 0-d tensor
-    accepts 0 and -1, as in PyTorch)."""
+    accepts 0 and -1, as in PyTorch). ``name`` is the argument's name in the messages, and
+    ``shape`` the tensor's shape where ``ndim`` counts a new axis (``unsqueeze``,
+    ``stack``)."""
     if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
-        raise TypeError(f"{where}: an axis must be an integer, got {axis!r}")
+        raise TypeError(f"{where}: {name} must be an integer, got {axis!r}")
     span = max(ndim, 1)
     if not -span <= axis < span:
+        tensor = f"{ndim} dimensions" if shape is None else f"shape {shape}"
         raise IndexError(
-            f"{where}: axis {axis} is out of range for a tensor with {ndim} dimensions "
+            f"{where}: {name} {axis} is out of range for a tensor with {tensor} "
             f"(expected {-span} to {span - 1})"
         )
     return int(axis) % span
+
+
+def check_axes(axis: Any, ndim: int, where: str, *, name: str = "axis",
+               shape: tuple[int, ...] | None = None) -> tuple[int, ...]:
+    """``axis`` (an integer, a sequence of them, or None for all) as a sorted tuple of
+    distinct non-negative axes (none for a 0-d tensor)."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int | np.integer) else axis
+    if not isinstance(axes, Sequence):
+        raise TypeError(
+            f"{where}: {name} must be an integer or a tuple of integers, got {axis!r}")
+    resolved = {check_axis(a, ndim, where, name=name, shape=shape) for a in axes}
+    if len(resolved) != len(axes):
+        raise ValueError(f"{where}: {name} {axis!r} names an axis twice")
+    return tuple(sorted(resolved)) if ndim else ()
 
 
 def chosen(axis: Any, dim: Any, keepdims: bool, keepdim: bool | None, where: str

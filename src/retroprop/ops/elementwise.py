@@ -1,4 +1,5 @@
-"""Element-wise functions: exp, log, sin, cos, abs, clip, where."""
+"""Element-wise functions: exp, log, log1p, sin, cos, abs, clip (clamp), where, maximum,
+minimum."""
 
 from __future__ import annotations
 
@@ -29,6 +30,17 @@ class Log(Function):
 
     def backward(self, grad: np.ndarray) -> Gradients:
         return grad / self.a
+
+
+class Log1p(Function):
+    """z = ln(1 + a), exact for small a;  dz/da = 1/(1 + a)."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.a = a
+        return np.log1p(a)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        return grad / (1 + self.a)
 
 
 class Sin(Function):
@@ -73,13 +85,6 @@ class Clip(Function):
     keeps_integers = True
 
     def forward(self, a: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
-        if low is None and high is None:
-            raise ValueError("clip: low and high are both None; give at least one bound")
-        if low is not None and high is not None and low > high:
-            raise ValueError(
-                f"clip: low={low} is greater than high={high}; expected low <= high "
-                "(PyTorch would set every element to high)"
-            )
         self.inside = np.ones(a.shape, dtype=bool)
         if low is not None:
             self.inside &= a >= low
@@ -108,6 +113,22 @@ class Where(Function):
         )
 
 
+class Maximum(Function):
+    """z = max(a, b) element-wise;  dL/dz goes to the larger operand, split in half where
+    a = b (as PyTorch)."""
+
+    keeps_integers = True
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.a, self.b = a, b
+        return np.maximum(a, b)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        half = grad.dtype.type(0.5)
+        grad_a = grad * ((self.a > self.b) + (self.a == self.b) * half)
+        return grad_a, (grad - grad_a if self.needs_input_grad[1] else None)
+
+
 def exp(a: Tensor) -> Tensor:
     """eᵃ element-wise."""
     return Exp.apply(a)
@@ -116,6 +137,11 @@ def exp(a: Tensor) -> Tensor:
 def log(a: Tensor) -> Tensor:
     """Natural logarithm element-wise."""
     return Log.apply(a)
+
+
+def log1p(a: Tensor) -> Tensor:
+    """ln(1 + a) element-wise, accurate where a is tiny (``torch.log1p``)."""
+    return Log1p.apply(a)
 
 
 def sin(a: Tensor) -> Tensor:
@@ -129,7 +155,7 @@ def cos(a: Tensor) -> Tensor:
 
 
 def abs(a: Tensor) -> Tensor:
-    """|a| element-wise."""
+    """``|a|`` element-wise."""
     return Abs.apply(a)
 
 
@@ -138,9 +164,29 @@ def sqrt(a: Tensor) -> Tensor:
     return PowScalar.apply(a, exponent=0.5)
 
 
+def _check_bounds(low: float | None, high: float | None, where: str,
+                  names: tuple[str, str]) -> None:
+    if low is None and high is None:
+        raise ValueError(f"{where}: {names[0]} and {names[1]} are both None; give at least "
+                         "one bound")
+    if low is not None and high is not None and low > high:
+        raise ValueError(
+            f"{where}: {names[0]}={low} is greater than {names[1]}={high}; expected "
+            f"{names[0]} <= {names[1]} (PyTorch would set every element to {names[1]})"
+        )
+
+
 def clip(a: Tensor, low: float | None = None, high: float | None = None) -> Tensor:
     """``a`` limited to [low, high]; the gradient is cut where the limit is active."""
+    _check_bounds(low, high, "clip", ("low", "high"))
     return Clip.apply(a, low=low, high=high)
+
+
+def clamp(a: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
+    """``torch.clamp``: :func:`clip` with PyTorch's argument names (``x.clamp(min=0)``);
+    ``min > max`` is refused, where PyTorch sets every element to ``max``."""
+    _check_bounds(min, max, "clamp", ("min", "max"))
+    return Clip.apply(a, low=min, high=max)
 
 
 def where(condition: np.ndarray | Tensor, a: Tensor | float, b: Tensor | float) -> Tensor:
@@ -151,3 +197,22 @@ def where(condition: np.ndarray | Tensor, a: Tensor | float, b: Tensor | float) 
     if not isinstance(like, Tensor):
         raise TypeError("where: a or b must be a Tensor")
     return Where.apply(as_tensor(a, like=like), as_tensor(b, like=like), condition=condition)
+
+
+def maximum(a: Tensor, other: Tensor | float | np.ndarray) -> Tensor:
+    """The larger of ``a`` and ``other`` element-wise, with broadcasting, as
+    ``torch.maximum``; where they are equal each gets half the gradient (PyTorch's split).
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> rp.maximum(rp.tensor([1.0, -2.0, 3.0]), 0.0).tolist()
+    [1.0, 0.0, 3.0]
+    """
+    return Maximum.apply(a, as_tensor(other, like=a))
+
+
+def minimum(a: Tensor, other: Tensor | float | np.ndarray) -> Tensor:
+    """The smaller of ``a`` and ``other`` element-wise: -maximum(-a, -other), as
+    ``torch.minimum`` (ties split the gradient in half)."""
+    return -maximum(-a, -as_tensor(other, like=a))

@@ -1,35 +1,28 @@
-"""Reductions over axes: sum, mean, max, min, and argmax (not differentiable).
+"""Reductions over axes: sum, mean, max, min, var, std, and argmax, argmin (not
+differentiable).
 
-Each takes NumPy's ``axis=``/``keepdims=`` or PyTorch's ``dim=``/``keepdim=``. As in
+Each takes NumPy's ``axis=``/``keepdims=`` or PyTorch's ``dim=``/``keepdim=``, but for
+``var`` and ``std``, which take PyTorch's arguments only (their default correction is
+PyTorch's, not NumPy's). As in
 PyTorch, a 0-d tensor has one axis to name (0 or -1), an axis out of range raises
 ``IndexError`` and one that is not an integer ``TypeError``.
 """
 
 from __future__ import annotations
 
+import builtins
+import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from retroprop.ops.axes import check_axis, chosen
+from retroprop.ops.axes import check_axes, check_axis, chosen
+from retroprop.stacklevel import user_stacklevel
 from retroprop.tensor.function import Function, Gradients
 from retroprop.tensor.tensor import Tensor
 
 Axis = int | Sequence[int] | None
-
-
-def _axes(ndim: int, axis: Axis, where: str) -> tuple[int, ...]:
-    """``axis`` as a sorted tuple of non-negative axes (all axes for None; none for a 0-d
-    tensor)."""
-    if axis is None:
-        return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int | np.integer) else axis
-    if not isinstance(axes, Sequence):
-        raise TypeError(f"{where}: axis must be an integer or a tuple of integers, got {axis!r}")
-    resolved = {check_axis(a, ndim, where) for a in axes}
-    if len(resolved) != len(axes):
-        raise ValueError(f"{where}: axis {axis!r} names an axis twice")
-    return tuple(sorted(resolved)) if ndim else ()
 
 
 class Sum(Function):
@@ -83,11 +76,45 @@ class Max(Function):
         return self.mask * (grad.reshape(self.kept) / count)
 
 
+class Var(Function):
+    """z = Σ_axis (a - ā)² / max(0, n - c), ā the mean over the axes, n their number of
+    elements and c the correction;  dz/da = 2 (a - ā) / max(0, n - c)."""
+
+    def forward(self, a: np.ndarray, axes: tuple[int, ...], correction: float,
+                keepdims: bool) -> np.ndarray:
+        count = int(np.prod([a.shape[i] for i in axes]))
+        self.kept = tuple(1 if i in axes else n for i, n in enumerate(a.shape))
+        with np.errstate(invalid="ignore", divide="ignore"):  # NaN or inf as PyTorch
+            self.centered = a - a.sum(axis=axes, keepdims=True) / a.dtype.type(count)
+            self.divisor = a.dtype.type(builtins.max(0.0, count - correction))
+            squares = (self.centered * self.centered).sum(axis=axes, keepdims=keepdims)
+            return np.asarray(squares / self.divisor)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return grad.reshape(self.kept) * (2 * self.centered / self.divisor)
+
+
+class Std(Var):
+    """z = √var (see :class:`Var`);  dz/da = (a - ā) / (max(0, n - c) z), and 0 where
+    z = 0 (all the elements equal), as PyTorch."""
+
+    def forward(self, a: np.ndarray, axes: tuple[int, ...], correction: float,
+                keepdims: bool) -> np.ndarray:
+        self.out = np.sqrt(super().forward(a, axes, correction, keepdims=True))
+        return self.out if keepdims else self.out.squeeze(axis=axes)
+
+    def backward(self, grad: np.ndarray) -> Gradients:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            local = self.centered * (grad.reshape(self.kept) / (self.divisor * self.out))
+        return np.where(self.out == 0, grad.dtype.type(0), local)
+
+
 def sum(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
         keepdim: bool | None = None) -> Tensor:
     """Σ of the elements over ``axis`` (or ``dim``; all axes when None)."""
     axis, keepdims = chosen(axis, dim, keepdims, keepdim, "sum")
-    return Sum.apply(a, axes=_axes(a.ndim, axis, "sum"), keepdims=keepdims)
+    return Sum.apply(a, axes=check_axes(axis, a.ndim, "sum"), keepdims=keepdims)
 
 
 def mean(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
@@ -95,7 +122,7 @@ def mean(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = No
     """Mean of the elements over ``axis`` (or ``dim``; all axes when None); NaN for an empty
     tensor, as in PyTorch."""
     axis, keepdims = chosen(axis, dim, keepdims, keepdim, "mean")
-    return Mean.apply(a, axes=_axes(a.ndim, axis, "mean"), keepdims=keepdims)
+    return Mean.apply(a, axes=check_axes(axis, a.ndim, "mean"), keepdims=keepdims)
 
 
 def max(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
@@ -104,14 +131,28 @@ def max(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = Non
     gradient. Only the values, also with ``dim=`` (``torch.max(x, dim)`` also gives the
     indices: take them from :func:`argmax`)."""
     axis, keepdims = chosen(axis, dim, keepdims, keepdim, "max")
-    return Max.apply(a, axes=_axes(a.ndim, axis, "max"), keepdims=keepdims)
+    return Max.apply(a, axes=check_axes(axis, a.ndim, "max"), keepdims=keepdims)
 
 
 def min(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
         keepdim: bool | None = None) -> Tensor:
     """Smallest element over ``axis`` (or ``dim``): -max(-a), as ``torch.amin``."""
     axis, keepdims = chosen(axis, dim, keepdims, keepdim, "min")
-    return -Max.apply(-a, axes=_axes(a.ndim, axis, "min"), keepdims=keepdims)
+    return -Max.apply(-a, axes=check_axes(axis, a.ndim, "min"), keepdims=keepdims)
+
+
+def _index(a: Tensor, pick: Any, axis: int | None, keepdims: bool, where: str) -> Tensor:
+    """``pick`` (np.argmax or np.argmin) along ``axis`` or over the flattened tensor, as an
+    int64 tensor without gradient."""
+    if a.size == 0:
+        raise IndexError(f"{where}: the tensor of shape {a.shape} has no elements")
+    if axis is None or a.ndim == 0:
+        if axis is not None:
+            check_axis(axis, 0, where)
+        index = pick(a.data).reshape((1,) * a.ndim if keepdims else ())
+    else:
+        index = pick(a.data, axis=check_axis(axis, a.ndim, where), keepdims=keepdims)
+    return Tensor._wrap(np.asarray(index, dtype=np.int64))
 
 
 def argmax(a: Tensor, axis: int | None = None, keepdims: bool = False, *,
@@ -119,12 +160,90 @@ def argmax(a: Tensor, axis: int | None = None, keepdims: bool = False, *,
     """Index of the largest element along ``axis`` (or ``dim``; of the flattened tensor when
     None), the first one on ties; an integer tensor without gradient, as ``torch.argmax``."""
     axis, keepdims = chosen(axis, dim, keepdims, keepdim, "argmax")
-    if a.size == 0:
-        raise IndexError(f"argmax: the tensor of shape {a.shape} has no elements")
-    if axis is None or a.ndim == 0:
-        if axis is not None:
-            check_axis(axis, 0, "argmax")
-        index = np.argmax(a.data).reshape((1,) * a.ndim if keepdims else ())
-    else:
-        index = np.argmax(a.data, axis=check_axis(axis, a.ndim, "argmax"), keepdims=keepdims)
-    return Tensor._wrap(np.asarray(index, dtype=np.int64))
+    return _index(a, np.argmax, axis, keepdims, "argmax")
+
+
+def argmin(a: Tensor, axis: int | None = None, keepdims: bool = False, *,
+           dim: int | None = None, keepdim: bool | None = None) -> Tensor:
+    """Index of the smallest element along ``axis`` (or ``dim``; of the flattened tensor
+    when None), the first one on ties; an integer tensor without gradient, as
+    ``torch.argmin``.
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> rp.tensor([[3.0, 1.0, 1.0], [0.0, 2.0, -1.0]]).argmin(dim=1).tolist()
+    [1, 2]
+    """
+    axis, keepdims = chosen(axis, dim, keepdims, keepdim, "argmin")
+    return _index(a, np.argmin, axis, keepdims, "argmin")
+
+
+def _correction(unbiased: bool | None, correction: float | None, where: str) -> float:
+    """Bessel's correction c from either argument (1 when neither is given)."""
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{where}: got both unbiased={unbiased!r} and correction="
+                        f"{correction!r}; give one")
+    if correction is None:
+        return 0.0 if unbiased is False else 1.0
+    if isinstance(correction, bool) or not isinstance(correction, int | float | np.number):
+        raise TypeError(f"{where}: correction must be a number, got {correction!r}")
+    return float(correction)
+
+
+def _spread(cls: type[Var], a: Tensor, dim: Axis, unbiased: bool | None, keepdim: bool,
+            correction: float | None, where: str) -> Tensor:
+    c = _correction(unbiased, correction, where)
+    axes = check_axes(dim, a.ndim, where, name="dim", shape=a.shape)
+    count = int(np.prod([a.shape[i] for i in axes]))
+    if count - c <= 0:
+        warnings.warn(f"{where}: {count} element(s) with correction={c:g} leave no degrees "
+                      "of freedom; the result is NaN or inf, as in PyTorch",
+                      RuntimeWarning, stacklevel=user_stacklevel())
+    return cls.apply(a, axes=axes, correction=c, keepdims=keepdim)
+
+
+def var(a: Tensor, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: float | None = None) -> Tensor:
+    """Variance over ``dim`` (all elements when None), with PyTorch's arguments and default.
+
+    σ² = Σ (a - ā)² / (n - c), with Bessel's correction c = 1 by default (the unbiased
+    sample variance), as ``torch.var``; NumPy's ``np.var`` divides by n (``ddof=0``): pass
+    ``correction=0`` or ``unbiased=False`` for that. Where n - c <= 0 (one element with
+    c = 1) the result is NaN, or inf, with a warning, as PyTorch.
+
+    Parameters
+    ----------
+    dim : int or tuple of int, optional
+        The axes to reduce.
+    unbiased : bool, optional
+        PyTorch's older spelling: True is c = 1, False is c = 0.
+    keepdim : bool, default False
+        Keep the reduced axes with size 1.
+    correction : float, optional
+        c, the number subtracted from n (1 unless ``unbiased=False``).
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> rp.tensor([1.0, 2.0, 3.0, 4.0]).var().item()
+    1.6666666...
+    >>> rp.tensor([1.0, 2.0, 3.0, 4.0]).var(correction=0).item()
+    1.25
+    """
+    return _spread(Var, a, dim, unbiased, keepdim, correction, "var")
+
+
+def std(a: Tensor, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: float | None = None) -> Tensor:
+    """Standard deviation √var over ``dim``, with Bessel's correction c = 1 by default as
+    ``torch.std`` (NumPy's ``np.std`` uses c = 0); see :func:`var` for the arguments. The
+    gradient is 0 where every element is equal (σ = 0), as PyTorch.
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> rp.tensor([[1.0, 3.0], [2.0, 2.0]]).std(dim=1).tolist()
+    [1.4142135..., 0.0]
+    """
+    return _spread(Std, a, dim, unbiased, keepdim, correction, "std")

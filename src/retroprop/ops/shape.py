@@ -1,5 +1,5 @@
-"""Operations that move elements without changing them: reshape, transpose, indexing,
-concatenation, copies.
+"""Operations that move elements without changing them: reshape (view, squeeze,
+unsqueeze), transpose (permute), indexing, concatenation (stack), copies.
 
 Axes are checked as PyTorch checks them: out of range raises ``IndexError``, not an
 integer ``TypeError``; an index tensor must hold integers or booleans."""
@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from retroprop.ops.axes import check_axis
+from retroprop.ops.axes import check_axes, check_axis, chosen
 from retroprop.tensor.function import Function, Gradients
 from retroprop.tensor.tensor import Tensor
 
@@ -40,12 +40,14 @@ class Transpose(Function):
 
     keeps_integers = True
 
-    def forward(self, a: np.ndarray, axes: tuple[int, ...] | None = None) -> np.ndarray:
+    def forward(self, a: np.ndarray, axes: tuple[int, ...] | None = None,
+                where: str = "transpose") -> np.ndarray:
         axes = tuple(reversed(range(a.ndim))) if axes is None else tuple(axes)
-        resolved = [check_axis(a_, a.ndim, "transpose") for a_ in axes]
+        resolved = [check_axis(a_, a.ndim, where, shape=a.shape) for a_ in axes]
         if sorted(resolved) != list(range(a.ndim)):
             raise ValueError(
-                f"transpose: axes {axes} are not a permutation of the {a.ndim} axes of {a.shape}"
+                f"{where}: axes {axes} are not a permutation of the {a.ndim} axes of a tensor "
+                f"of shape {a.shape}"
             )
         self.inverse = tuple(np.argsort(resolved))
         return a.transpose(resolved)
@@ -178,12 +180,26 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return concatenate(tensors, axis=dim)
 
 
-def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors of one shape along a new axis."""
+def stack(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None = None
+          ) -> Tensor:
+    """Join tensors of one shape along a new axis ``axis`` (or ``dim``, PyTorch's name;
+    0 by default), as ``torch.stack`` and ``np.stack``.
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> rp.stack([rp.zeros(2, 3), rp.ones(2, 3)], dim=1).shape
+    (2, 2, 3)
+    """
     tensors = _joined(tensors, "stack")
-    position = check_axis(axis, tensors[0].ndim + 1, "stack")
-    expanded = [reshape(t, (*t.shape[:position], 1, *t.shape[position:])) for t in tensors]
-    return concatenate(expanded, axis=position)
+    axis, _ = chosen(axis, dim, False, None, "stack")
+    shapes = {t.shape for t in tensors}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: every tensor must have one shape, got shapes "
+                         f"{', '.join(str(t.shape) for t in tensors)}")
+    position = check_axis(0 if axis is None else axis, tensors[0].ndim + 1, "stack",
+                          shape=tensors[0].shape)
+    return concatenate([unsqueeze(t, position) for t in tensors], axis=position)
 
 
 def flatten(a: Tensor, start_dim: int = 0) -> Tensor:
@@ -192,3 +208,85 @@ def flatten(a: Tensor, start_dim: int = 0) -> Tensor:
     ``nn.Flatten`` does by default."""
     start = check_axis(start_dim, a.ndim, "flatten")
     return reshape(a, (*a.shape[:start], int(np.prod(a.shape[start:]))))  # (an empty batch too)
+
+
+def view(a: Tensor, *shape: int | tuple[int, ...]) -> Tensor:
+    """``a`` with a new shape, as ``torch.Tensor.view``: :func:`reshape` by another name
+    (one entry may be -1).
+
+    PyTorch's ``view`` always shares memory and refuses a shape that would need a copy (a
+    transposed matrix flattened), telling to call ``reshape``; retroprop's shares memory
+    where NumPy can and copies otherwise, so ``view`` never refuses. Either way the result
+    is differentiable.
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> rp.zeros(8, 1, 8, 8).view(-1, 64).shape
+    (8, 64)
+    """
+    return reshape(a, *shape)
+
+
+def unsqueeze(a: Tensor, dim: int) -> Tensor:
+    """``a`` with a new axis of size 1 at position ``dim`` (-a.ndim - 1 <= dim <= a.ndim),
+    as ``torch.unsqueeze``.
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> rp.zeros(2, 3).unsqueeze(1).shape, rp.zeros(2, 3).unsqueeze(-1).shape
+    ((2, 1, 3), (2, 3, 1))
+    """
+    position = check_axis(dim, a.ndim + 1, "unsqueeze", name="dim", shape=a.shape)
+    return reshape(a, (*a.shape[:position], 1, *a.shape[position:]))
+
+
+def squeeze(a: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
+    """``a`` without its axes of size 1: all of them, or those among ``dim`` (an integer or
+    a tuple), as ``torch.squeeze``; an axis in ``dim`` whose size is not 1 is kept, as in
+    PyTorch (NumPy raises).
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> x = rp.zeros(2, 1, 3, 1)
+    >>> x.squeeze().shape, x.squeeze(1).shape, x.squeeze((0, 3)).shape
+    ((2, 3), (2, 3, 1), (2, 1, 3))
+    """
+    axes = check_axes(dim, a.ndim, "squeeze", name="dim", shape=a.shape)
+    return reshape(a, tuple(n for i, n in enumerate(a.shape) if not (i in axes and n == 1)))
+
+
+def permute(a: Tensor, *dims: int | Sequence[int]) -> Tensor:
+    """``a`` with its axes in the order ``dims`` (a permutation of every axis, as integers
+    or one sequence), as ``torch.permute``: axis i of the result is axis ``dims[i]`` of
+    ``a``. Unlike :func:`transpose`, two integers are a permutation of a matrix's two axes,
+    never a swap of two axes of a larger tensor.
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> rp.zeros(2, 3, 4).permute(2, 0, 1).shape
+    (4, 2, 3)
+    """
+    order = dims[0] if len(dims) == 1 and isinstance(dims[0], tuple | list) else dims
+    for dim in order:
+        check_axis(dim, a.ndim, "permute", name="dim", shape=a.shape)
+    return Transpose.apply(a, axes=tuple(order), where="permute")
+
+
+def t(a: Tensor) -> Tensor:
+    """``a.t()``: a matrix transposed, and a tensor of 0 or 1 dimensions as it is, as
+    ``torch.Tensor.t``; more dimensions are refused (``transpose(-2, -1)`` swaps the last
+    two)."""
+    if a.ndim > 2:
+        raise ValueError(f"t: expected a tensor with at most 2 dimensions, got shape "
+                         f"{a.shape}; use transpose(-2, -1) to swap the last two")
+    return transpose(a) if a.ndim == 2 else a
+
+
+def contiguous(a: Tensor) -> Tensor:
+    """``a.contiguous()``: ``a`` itself when its values lie in C order, else a C-ordered copy
+    in the graph, as ``torch.Tensor.contiguous`` (retroprop's operations take either)."""
+    return a if a.data.flags.c_contiguous else clone(a)

@@ -1,5 +1,5 @@
-"""Factory functions with PyTorch's names: ``tensor``, ``zeros``, ``ones``, ``randn``,
-``from_numpy``.
+"""Factory functions with PyTorch's names: ``tensor``, ``zeros``, ``ones``, ``zeros_like``,
+``ones_like``, ``randn``, ``rand``, ``arange``, ``from_numpy``.
 
 Floating values take the default dtype (float32 unless changed, see
 :func:`~retroprop.tensor.tensor.set_default_dtype`) or the ``dtype`` asked for; integer and
@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.random import generator
+from retroprop.tensor.dtypes import resolve_dtype
 from retroprop.tensor.tensor import Tensor, _check_float_dtype, get_default_dtype
 
 
@@ -84,8 +85,83 @@ def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return _made(np.ones(_shape(size, "ones"), _float_dtype(dtype)), requires_grad, "ones")
 
 
+def zeros_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros with the shape of ``input`` and its dtype (or ``dtype``: any that
+    :func:`~retroprop.tensor.dtypes.resolve_dtype` takes), as ``torch.zeros_like``."""
+    return _like(np.zeros, input, dtype, requires_grad, "zeros_like")
+
+
+def ones_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones with the shape of ``input`` and its dtype (or ``dtype``), as
+    ``torch.ones_like``."""
+    return _like(np.ones, input, dtype, requires_grad, "ones_like")
+
+
+def _like(fill: Any, input: Tensor, dtype: Any, requires_grad: bool, where: str) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{where}: expected a Tensor, got {type(input).__name__}")
+    resolved = input.dtype if dtype is None else resolve_dtype(dtype, where)
+    return _made(fill(input.shape, resolved), requires_grad, where)
+
+
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Draws from N(0, 1), from the library's generator (reproducible with
     :func:`retroprop.manual_seed`): ``randn(2, 3)`` or ``randn((2, 3))``."""
     draws = generator().standard_normal(_shape(size, "randn"))
     return _made(draws.astype(_float_dtype(dtype), copy=False), requires_grad, "randn")
+
+
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Draws from the uniform distribution on [0, 1), from the library's generator
+    (reproducible with :func:`retroprop.manual_seed`): ``rand(2, 3)`` or ``rand((2, 3))``, as
+    ``torch.rand``."""
+    draws = generator().random(_shape(size, "rand"))
+    return _made(draws.astype(_float_dtype(dtype), copy=False), requires_grad, "rand")
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """The numbers start, start + step, ... up to ``end`` excluded, as ``torch.arange``:
+    ``arange(5)`` is 0 to 4, ``arange(1, 2, 0.25)`` is 1, 1.25, 1.5, 1.75.
+
+    The dtype is int64 when ``start``, ``end`` and ``step`` are all integers, else the
+    default floating dtype (float32 unless changed), or ``dtype``; there are
+    ⌈(end - start) / step⌉ values, each computed as start + i·step in float64 (PyTorch's
+    may differ in the last bit). An integer ``dtype`` with a fractional argument is
+    refused (PyTorch truncates the arguments first, which changes the count), as is a step
+    that does not lead from ``start`` toward ``end``.
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> rp.arange(4).tolist(), rp.arange(4).dtype
+    ([0, 1, 2, 3], dtype('int64'))
+    >>> rp.arange(1, 2, 0.25).tolist()
+    [1.0, 1.25, 1.5, 1.75]
+    """
+    if end is None:
+        start, end = 0, start
+    for name, value in (("start", start), ("end", end), ("step", step)):
+        if isinstance(value, bool) or not isinstance(value, int | float | np.integer
+                                                     | np.floating):
+            raise TypeError(f"arange: {name} must be a number, got {value!r}")
+        if not np.isfinite(value):
+            raise ValueError(f"arange: {name} must be finite, got {value!r}")
+    if step == 0:
+        raise ValueError("arange: step must be nonzero, got 0")
+    if (end - start) * step < 0:
+        raise ValueError(f"arange: the step {step!r} goes away from end={end!r} "
+                         f"(start={start!r}); expected a step of the sign of end - start")
+    integers = all(isinstance(v, int | np.integer) for v in (start, end, step))
+    resolved = (np.dtype(np.int64) if integers else get_default_dtype()) if dtype is None \
+        else resolve_dtype(dtype, "arange")
+    if resolved.kind != "f" and any(float(v) != int(v) for v in (start, end, step)):
+        raise ValueError(f"arange: dtype {resolved} with a fractional start, end or step "
+                         f"({start!r}, {end!r}, {step!r}); PyTorch would truncate them "
+                         "first: give whole numbers")
+    if integers:
+        values = np.arange(start, end, step, dtype=np.int64)
+    else:
+        count = int(np.ceil((end - start) / step))
+        values = start + np.arange(count, dtype=np.float64) * step
+    return _made(values.astype(resolved, copy=False), requires_grad, "arange")
