@@ -27,8 +27,8 @@ from retroprop.optim.registry import OPTIMIZERS, SAMPLERS, create
 from retroprop.parallel.seeding import using_generator
 from retroprop.serialization import architecture, build
 from retroprop.sklearn.network import ACTIVATION_NAMES, build_network
-from retroprop.sklearn.weighted_loss import WeightedLoss, pack, per_example_loss
 from retroprop.train.trainer import Trainer
+from retroprop.train.weighted_loss import WeightedLoss, mean_one, pack, per_example_loss
 
 #: The optimizer's parameter-group entries that each solver setting gives (``_solver``).
 _GROUP_KEYS = {"learning_rate_init": ("lr",), "momentum": ("momentum", "nesterov"),
@@ -290,11 +290,8 @@ class BaseMLP(BaseEstimator):
         targets = self._targets(y, first)
         weights = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         weights = weights * self._class_weights(targets)
-        if not weights.sum() > 0:
-            raise ValueError("sample_weight and class_weight: the weights sum to zero; at "
-                             "least one example must have a positive weight.")
         total_weight = weights.sum()
-        weights = weights * (len(weights) / total_weight)
+        weights = mean_one(weights, "sample_weight and class_weight")
         if first:
             self._initialize(X.shape[1], self._n_outputs(targets), X.dtype)
         else:
