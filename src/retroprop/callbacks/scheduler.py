@@ -88,8 +88,11 @@ class LearningRateScheduler(Callback):
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         if self.schedule is None or self.interval == "batch":
             return
-        metric: Any = monitored(logs, self.monitor, "LearningRateScheduler") \
+        metric: Any = monitored(logs, self.monitor, "LearningRateScheduler",
+                                getattr(self, "params", None)) \
             if self.schedule.requires_metric else None
+        if self.schedule.requires_metric and metric is None:
+            return  # an epoch without validation (fit's validation_freq)
         self.schedule.step(metric)
 
     def __repr__(self) -> str:
