@@ -125,6 +125,40 @@ def test_evaluate_weighted_loss_by_hand(small, loss):
         assert logs["accuracy"] == trainer.evaluate(X, targets)["accuracy"]
 
 
+def log_softmax_network():
+    rp.manual_seed(0)
+    return nn.Sequential(nn.Linear(5, 3, dtype=F64), nn.LogSoftmax(dim=1))
+
+
+@pytest.mark.parametrize("loss", [nn.NLLLoss(weight=np.array([1.0, 3.0, 0.5])),
+                                  nn.NLLLoss(ignore_index=2),
+                                  nn.NLLLoss(weight=np.array([2.0, 1.0, 4.0]), ignore_index=0)],
+                         ids=repr)
+def test_nll_class_weights_and_ignore_index(small, loss):
+    """NLLLoss's mean divides by Σ c_{t_i} (class weights c, 0 for an ignored label): weights
+    all 1 give that loss, and integer weights the loss and the training of repeated rows
+    (the weighted loss divided by the number of examples gave neither)."""
+    X, y, counts = small
+    model = log_softmax_network()
+    trainer = rp.Trainer(model, loss, optim.SGD(model.parameters(), lr=0.3), metrics=[])
+    plain = trainer.evaluate(X, y)["loss"]
+    assert trainer.evaluate(X, y, sample_weight=np.ones(len(X)))["loss"] == \
+        pytest.approx(plain, rel=1e-12)
+    assert trainer.evaluate(X, y, sample_weight=counts)["loss"] == pytest.approx(
+        trainer.evaluate(np.repeat(X, counts, axis=0), np.repeat(y, counts))["loss"], rel=1e-12)
+    trained_models = []
+    for data, weight in (((X, y), counts), ((np.repeat(X, counts, axis=0),
+                                            np.repeat(y, counts)), None)):
+        model = log_softmax_network()
+        history = rp.Trainer(model, loss, optim.SGD(model.parameters(), lr=0.3)).fit(
+            *data, epochs=3, batch_size=None, verbose=0, sample_weight=weight)
+        trained_models.append((weights(model), history.history["loss"]))
+    (weighted_state, weighted_losses), (repeated_state, repeated_losses) = trained_models
+    np.testing.assert_allclose(weighted_losses, repeated_losses, rtol=1e-12)
+    for key, value in weighted_state.items():
+        np.testing.assert_allclose(value, repeated_state[key], rtol=1e-12, atol=1e-14)
+
+
 def test_class_weight_is_the_sample_weight_of_each_class(digits):
     """Bit for bit, with mini-batches and shuffling; classes it does not name weigh 1
     (Keras)."""
