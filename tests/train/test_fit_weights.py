@@ -283,9 +283,10 @@ def check_refused(small, match, loss=None, error=ValueError, **fit):
     ({"sample_weight": np.ones(23)}, r"fit: sample_weight must have shape \(24,\), one "
                                      r"weight per example, got shape \(23,\)"),
     ({"sample_weight": np.ones((24, 1))}, r"got shape \(24, 1\)"),
-    ({"sample_weight": np.zeros(24)}, r"fit: sample_weight and class_weight: the weights sum "
-                                      r"to zero"),
-    ({"class_weight": {0: 0.0, 1: 0.0, 2: 0.0}}, r"the weights sum to zero"),
+    ({"sample_weight": np.zeros(24)}, r"fit: sample_weight: the weights sum to zero"),
+    ({"class_weight": {0: 0.0, 1: 0.0, 2: 0.0}}, r"fit: class_weight: the weights sum to zero"),
+    ({"class_weight": {0: 0.0, 1: 0.0, 2: 0.0}, "sample_weight": np.ones(24)},
+     r"fit: sample_weight and class_weight: the weights sum to zero"),
     ({"class_weight": {5: 1.0}}, r"fit: class_weight names \[5\], which are not classes: y "
                                  r"has the labels \[0, 1, 2\] and the model 3 classes"),
     ({"class_weight": {"a": 1.0}}, r"class_weight names \['a'\]"),
@@ -300,7 +301,7 @@ def check_refused(small, match, loss=None, error=ValueError, **fit):
      r"validation_data must be a pair \(X_val, y_val\), got tuple of length 4; or a "
      r"triple \(X_val, y_val, sample_weight_val\)"),
     ({"sample_weight": np.r_[np.zeros(18), np.ones(6)], "validation_split": 0.25},
-     r"fit: sample_weight and class_weight: the weights sum to zero"),
+     r"fit: sample_weight \(the training rows'\): the weights sum to zero"),
 ])
 def test_bad_weights_are_refused(small, fit, match):
     check_refused(small, match, **fit)

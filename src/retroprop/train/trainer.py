@@ -389,7 +389,12 @@ class Trainer:
         else:
             X_val = y_val = None
         if weights is not None:
-            weights = mean_one(weights, "fit: sample_weight and class_weight")
+            given = " and ".join(name for name, value in (("sample_weight", sample_weight),
+                                                            ("class_weight", class_weight))
+                                 if value is not None)
+            weights = mean_one(weights, f"fit: {given}" + (" (the training rows')"
+                                                            if validation_split and
+                                                            validation_data is None else ""))
         if w_val is not None:
             w_val = mean_one(w_val, "fit: the validation examples' sample_weight")
         if augment is not None and not callable(augment):
