@@ -322,7 +322,9 @@ class Trainer:
         initial_epoch : int, default 0
             The number of the first epoch, as Keras's: callbacks, schedules and the
             History see epochs ``initial_epoch`` .. ``epochs`` - 1, so that a run can be
-            continued by a second ``fit`` (the Trainer keeps the optimizer's state). A
+            continued by a second ``fit`` (the Trainer keeps the optimizer's state, and a
+            schedule given again in ``LearningRateScheduler`` its step count; as in Keras,
+            ``EarlyStopping`` and ``ReduceLROnPlateau`` count their patience anew). A
             run resumed with ``resume_from`` continues at its checkpoint's epoch and must
             be given the same ``initial_epoch``.
         validation_freq : int, default 1
