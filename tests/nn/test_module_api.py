@@ -501,3 +501,25 @@ def test_hooks_inside_layers_with_their_own_array_path_fire_under_no_grad():
         with rp.no_grad():
             np.testing.assert_array_equal(model(x).data, expected)
     assert seen == ["relu", "tanh"] * 2
+
+
+def test_hooks_see_the_trainers_batches_only():
+    """fit and evaluate looked at one example's outputs first (to check the labels against
+    them), which the hooks saw as a call of one row; after fit they still fire, also in
+    evaluation where the array path passes over unhooked modules."""
+    X = np.random.default_rng(0).random((40, 3)).astype(np.float32)
+    y = np.arange(40) % 2
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    seen = []
+    model[1].register_forward_hook(lambda module, args, out: seen.append(
+        (len(out.data), module.training)))
+    trainer = rp.Trainer(model, nn.CrossEntropyLoss(), rp.optim.SGD(model.parameters(), lr=0.1))
+    trainer.fit(X, y, epochs=1, batch_size=20, verbose=0, validation_data=(X[:8], y[:8]),
+                class_weight={0: 2.0})
+    assert seen == [(20, True), (20, True), (8, False)]
+    seen.clear()
+    trainer.evaluate(X, y)
+    with rp.no_grad():
+        model.eval()
+        model(X[:5])
+    assert seen == [(40, False), (5, False)]

@@ -862,6 +862,25 @@ def evaluating(model: Module) -> Iterator[None]:
             module.training = mode
 
 
+@contextlib.contextmanager
+def hooks_suspended(model: Module) -> Iterator[None]:
+    """Run the block without the forward hooks of ``model`` and its sub-modules, then put
+    them back: for a call the user did not make (the Trainer's look at the outputs' shape
+    before ``fit``), which the hooks must not see."""
+    hooked = [(module, module.__dict__.pop("_hooks")) for module in
+              model.modules() if "_hooks" in module.__dict__]
+    if not hooked:
+        yield
+        return
+    changed()  # plans worked out with the hooks' modules called, or without them, are stale
+    try:
+        yield
+    finally:
+        for module, hooks in hooked:
+            object.__setattr__(module, "_hooks", hooks)
+        changed()
+
+
 def infer(module: Module, x: np.ndarray) -> np.ndarray | None:
     """``module._infer(x)`` where the array path applies, as an array; None otherwise. It
     applies in evaluation mode, when ``_infer`` was written for the ``forward`` the module

@@ -29,7 +29,7 @@ from retroprop.checks import check_count, is_real
 from retroprop.data.batches import SAMPLINGS, batch_indices
 from retroprop.nn.functional import all_finite, check_finite
 from retroprop.nn.loss import Loss
-from retroprop.nn.module import Module, evaluating
+from retroprop.nn.module import Module, evaluating, hooks_suspended
 from retroprop.nn.normalization import _BatchNorm
 from retroprop.nn.parameter import Parameter
 from retroprop.nn.utils import clip_grad_norm_, clip_grad_value_
@@ -176,11 +176,12 @@ class Trainer:
 
     def _num_outputs(self, X: np.ndarray) -> int | None:
         """The model's outputs per example: the last axis of its output for the first
-        example of X, in inference mode (which draws no random numbers); None for an
-        output of one axis (a model that flattens it), for a tuple, and without examples."""
+        example of X, in inference mode (which draws no random numbers) and without the
+        forward hooks (a call the user did not make); None for an output of one axis (a
+        model that flattens it), for a tuple, and without examples."""
         if not len(X):
             return None
-        with evaluating(self.model), no_grad():
+        with evaluating(self.model), no_grad(), hooks_suspended(self.model):
             out = self.model(Tensor._wrap(X[:1]))
         return out.shape[-1] if isinstance(out, Tensor) and out.ndim >= 2 else None
 
