@@ -180,6 +180,15 @@ def _rewrite(path, header=None, **arrays):
                   "state": {"w": {"__array__": "state/9"}}}),
      "refers to a missing array 'state/9'"),
     ({"model/extra": np.zeros(2)}, "unexpected array 'model/extra'"),
+    # each reference would copy the array: a small file could ask for unbounded memory
+    (dict(header={"format": "retroprop-state", "format_version": 1,
+                  "state": [{"__array__": "state/0"}] * 3}),
+     "refers to the array 'state/0' twice"),
+    (dict(header={"format": "retroprop-state", "format_version": 1,
+                  "state": {"__scalar__": "state/0"}}),
+     r"array 'state/0' of shape \(2,\) as a scalar"),
+    (dict(header={"format": "retroprop-state", "format_version": 1,
+                  "state": {"__tuple__": 5}}), "malformed tuple 5"),
 ])
 def test_corrupt_state_files_are_refused(tmp_path, change, message):
     path = tmp_path / "s.npz"
