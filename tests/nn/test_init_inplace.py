@@ -61,6 +61,18 @@ def test_orthogonal_rows_are_orthonormal_times_the_gain():
     np.testing.assert_allclose(tall.T @ tall, np.eye(3), atol=1e-12)
 
 
+@pytest.mark.parametrize("mean, std, a, b", [
+    (0.0, 1.0, 6.0, 7.0), (0.0, 1.0, -41.0, -40.0), (0.0, 1.0, 5.0, 5.01),
+    (1.0, 0.5, 0.0, math.inf), (0.0, 1.0, -math.inf, -4.0)])
+def test_trunc_normal_draws_intervals_far_in_a_tail(mean, std, a, b):
+    # a normal draw lands in [6, 7] once in 10⁹: drawing again until all are inside hung
+    rp.manual_seed(0)
+    values = init.trunc_normal_(np.zeros(20000), mean, std, a, b)
+    assert a <= values.min() and values.max() <= b
+    truncated = stats.truncnorm((a - mean) / std, (b - mean) / std, loc=mean, scale=std)
+    assert stats.kstest(values, truncated.cdf).pvalue > 1e-3
+
+
 @pytest.mark.parametrize("nonlinearity, param", [
     ("linear", None), ("conv2d", None), ("sigmoid", None), ("tanh", None), ("relu", None),
     ("leaky_relu", None), ("leaky_relu", 0.2), ("leaky_relu", 0), ("selu", None)])
@@ -124,6 +136,9 @@ def test_draws_follow_manual_seed():
      "dtype int64"),
     (lambda: init.uniform_([0.0, 1.0]), TypeError, "got list"),
     (lambda: init.trunc_normal_(np.zeros(3), a=1.0, b=1.0), ValueError, "needs a < b"),
+    (lambda: init.trunc_normal_(np.zeros(3), std=-1.0), ValueError,
+     r"trunc_normal_: needs a finite mean and a positive finite std, got mean=0.0, std=-1.0"),
+    (lambda: init.trunc_normal_(np.zeros(3), mean=5.0, std=0.0), ValueError, "std=0.0"),
     (lambda: init.eye_(np.zeros((2, 2, 2))), ValueError, "eye_: needs a matrix"),
     (lambda: init.orthogonal_(np.zeros(4)), ValueError, "at least 2 dimensions"),
 ])
