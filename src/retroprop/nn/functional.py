@@ -239,7 +239,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, *, ignore_index: in
     labels = _labels(np.where(ignored, 0, raw) if ignored.any() else raw, n, classes, where)
     weights = _class_weights(weight, classes, input.dtype, where)[labels]
     weights[ignored] = 0
-    return NegativeLogLikelihood.apply(input, labels=labels, weights=weights,
+    return NegativeLogLikelihood.apply(input, labels=labels, weights=weights, ignored=ignored,
                                        reduction=reduction)
 
 
