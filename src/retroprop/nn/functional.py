@@ -373,7 +373,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     input = _tensor(input, "input", where)
     if not training or p == 0:
         return input
-    return input * dropout_mask(input.shape, p, input.dtype)
+    return input * dropout_mask(input.shape, p, input.dtype, where=where)
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair = 1,
