@@ -210,3 +210,14 @@ def test_a_pickled_state_file_is_refused(tmp_path):
     path.write_bytes(pickle.dumps({"w": 1}))
     with pytest.raises(rp.ModelFileError, match="pickled data"):
         rp.load(path)
+
+
+@pytest.mark.parametrize("inner, message", [
+    ({"state": -1, "inc": 1}, "out of bounds"),  # NumPy raises OverflowError for these
+    ({"state": 2**200, "inc": 1}, "too large"),
+    ({"state": "x", "inc": 1}, "unsupported operand"),
+])
+def test_set_rng_state_names_a_corrupt_state(inner, message):
+    state = {"bit_generator": "PCG64", "state": inner, "has_uint32": 0, "uinteger": 0}
+    with pytest.raises(ValueError, match=f"set_rng_state: the state is corrupt .*{message}"):
+        rp.set_rng_state(state)
