@@ -99,6 +99,10 @@ def norm(a: Tensor, p: float | str = 2, dim: int | Sequence[int] | None = None,
     order = _order(p)
     axes = check_axes(dim, a.ndim, "norm", name="dim", shape=a.shape)
     if np.isinf(order):
+        if any(a.shape[axis] == 0 for axis in axes):
+            raise ValueError(f"norm: the {order:g} norm over dim {dim!r} of a tensor of shape "
+                             f"{a.shape} reduces an empty axis; max and min have no value there "
+                             "(PyTorch refuses it too)")
         return InfinityNorm.apply(a, largest=order > 0, axes=axes, keepdims=keepdim)
     return Norm.apply(a, p=order, axes=axes, keepdims=keepdim)
 
