@@ -163,6 +163,18 @@ def test_load_model_reads_a_model_as_load_does(tmp_path):
     np.testing.assert_array_equal(rp.load(tmp_path / "m.rpz")(x).data, model(x).data)
 
 
+def test_loading_a_model_leaves_the_generator_as_it_was(tmp_path):
+    # rebuilding the architecture drew fresh weights from it, so restoring the generator's
+    # state before loading the model (as with torch.load) gave another stream of draws
+    rp.save(nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.5), nn.Conv2d(1, 2, 3)),
+            tmp_path / "m.rpz")
+    rp.manual_seed(5)
+    state = rp.get_rng_state()
+    rp.load(tmp_path / "m.rpz")
+    rp.load_model(tmp_path / "m.rpz")
+    assert rp.get_rng_state() == state
+
+
 def _rewrite(path, header=None, **arrays):
     """The state file at ``path`` with its header replaced and arrays added."""
     stored = dict(np.load(path))
