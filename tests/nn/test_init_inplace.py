@@ -135,6 +135,13 @@ def test_draws_follow_manual_seed():
      "normal_: expected a floating-point Tensor or array to fill in place, got ndarray of "
      "dtype int64"),
     (lambda: init.uniform_([0.0, 1.0]), TypeError, "got list"),
+    (lambda: init.uniform_(np.zeros(3), 1.0, 0.0), ValueError,
+     "uniform_: needs finite bounds a <= b, got a=1.0, b=0.0"),
+    (lambda: init.uniform_(np.zeros(3), 0.0, math.inf), ValueError, "b=inf"),
+    (lambda: init.normal_(np.zeros(3), std=-1.0), ValueError,
+     "normal_: std must be a finite number >= 0, got -1.0"),
+    (lambda: init.xavier_normal_(np.zeros((3, 3)), gain=-1.0), ValueError,
+     "normal_: std must be a finite number >= 0"),
     (lambda: init.trunc_normal_(np.zeros(3), a=1.0, b=1.0), ValueError, "needs a < b"),
     (lambda: init.trunc_normal_(np.zeros(3), std=-1.0), ValueError,
      r"trunc_normal_: needs a finite mean and a positive finite std, got mean=0.0, std=-1.0"),

@@ -294,6 +294,8 @@ def uniform_(tensor: Target, a: float = 0.0, b: float = 1.0) -> Target:
     """Fill with U(a, b), as ``torch.nn.init.uniform_`` (whose default is U(0, 1); the
     initializer :func:`uniform` is U(-a, a))."""
     array = _array(tensor, "uniform_")
+    if not -math.inf < a <= b < math.inf:  # (NumPy would draw from [b, a) for a > b)
+        raise ValueError(f"uniform_: needs finite bounds a <= b, got a={a!r}, b={b!r}")
     return _fill(tensor, generator().uniform(a, b, size=array.shape))
 
 
@@ -301,6 +303,8 @@ def normal_(tensor: Target, mean: float = 0.0, std: float = 1.0) -> Target:
     """Fill with N(mean, std²), as ``torch.nn.init.normal_`` (std 1 by default; Fuentes
     Pineda contrasts variance 1 with 0.01)."""
     array = _array(tensor, "normal_")
+    if not 0 <= std < math.inf:
+        raise ValueError(f"normal_: std must be a finite number >= 0, got {std!r}")
     return _fill(tensor, generator().normal(mean, std, size=array.shape))
 
 
