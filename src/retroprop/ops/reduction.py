@@ -194,7 +194,7 @@ def _correction(unbiased: bool | None, correction: float | None, where: str) -> 
 def _spread(cls: type[Var], a: Tensor, dim: Axis, unbiased: bool | None, keepdim: bool,
             correction: float | None, where: str) -> Tensor:
     c = _correction(unbiased, correction, where)
-    axes = check_axes(dim, a.ndim, where, name="dim", shape=a.shape)
+    axes = check_axes(dim, a.ndim, where, name="dim", shape=a.shape, empty_is_all=True)
     count = int(np.prod([a.shape[i] for i in axes]))
     if count - c <= 0:
         warnings.warn(f"{where}: {count} element(s) with correction={c:g} leave no degrees "
@@ -215,7 +215,7 @@ def var(a: Tensor, dim: Axis = None, unbiased: bool | None = None, keepdim: bool
     Parameters
     ----------
     dim : int or tuple of int, optional
-        The axes to reduce.
+        The axes to reduce; None or an empty tuple, all of them (as PyTorch).
     unbiased : bool, optional
         PyTorch's older spelling: True is c = 1, False is c = 0.
     keepdim : bool, default False
