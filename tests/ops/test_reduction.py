@@ -111,3 +111,18 @@ def test_an_empty_dim_reduces_every_axis_as_torch(name):
         np.testing.assert_allclose(value.data, getattr(torch.tensor(x), name)(dim=dim).numpy(),
                                    rtol=1e-12)
         np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+def test_arg_extremes_of_an_empty_batch_are_empty_as_torch(name):
+    # only the axis searched must have elements: a batch of no rows gives no indices
+    x, t = rp.zeros(0, 3), torch.zeros(0, 3)
+    for keepdim in (False, True):
+        ours = getattr(x, name)(dim=1, keepdim=keepdim)
+        assert ours.shape == tuple(getattr(t, name)(dim=1, keepdim=keepdim).shape)
+        assert ours.dtype == np.int64
+    with pytest.raises(IndexError, match=rf"{name}: axis 0 of the tensor of shape \(0, 3\) has "
+                                         "no elements"):
+        getattr(x, name)(dim=0)
+    with pytest.raises(IndexError, match=rf"{name}: the tensor of shape \(0, 3\) has no elements"):
+        getattr(x, name)()

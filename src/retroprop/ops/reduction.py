@@ -143,15 +143,20 @@ def min(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = Non
 
 def _index(a: Tensor, pick: Any, axis: int | None, keepdims: bool, where: str) -> Tensor:
     """``pick`` (np.argmax or np.argmin) along ``axis`` or over the flattened tensor, as an
-    int64 tensor without gradient."""
-    if a.size == 0:
-        raise IndexError(f"{where}: the tensor of shape {a.shape} has no elements")
+    int64 tensor without gradient; an empty axis to search is refused, another empty axis
+    gives an empty result (as PyTorch)."""
     if axis is None or a.ndim == 0:
+        if a.size == 0:
+            raise IndexError(f"{where}: the tensor of shape {a.shape} has no elements")
         if axis is not None:
             check_axis(axis, 0, where)
         index = pick(a.data).reshape((1,) * a.ndim if keepdims else ())
     else:
-        index = pick(a.data, axis=check_axis(axis, a.ndim, where), keepdims=keepdims)
+        axis = check_axis(axis, a.ndim, where)
+        if a.shape[axis] == 0:
+            raise IndexError(f"{where}: axis {axis} of the tensor of shape {a.shape} has no "
+                             "elements")
+        index = pick(a.data, axis=axis, keepdims=keepdims)
     return Tensor._wrap(np.asarray(index, dtype=np.int64))
 
 
