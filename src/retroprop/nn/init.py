@@ -155,11 +155,11 @@ def _pytorch_bound(shape: tuple[int, ...]) -> float:
 
 class PyTorchDefault:
     """PyTorch's initialization of ``nn.Linear`` and ``nn.Conv2d`` (``reset_parameters``):
-    W ~ U(-1/√n_e, 1/√n_e), which is ``kaiming_uniform_(W, a=√5)``
-    (gain √(2/(1 + a²)) = 1/√3 times He's bound √(3/n_e)), and the bias from the same
-    U(-1/√n_e, 1/√n_e), n_e being the weight's fan-in (in_channels/groups · kh · kw for a
-    convolution). Var[w] = 1/(3 n_e), a third of LeCun's 1/n_e (``lecun_uniform``, the
-    rule of Berzal, "Backpropagation" (Granada)).
+    W ~ U(-1/√n_e, 1/√n_e), which is ``kaiming_uniform_(W, a=√5)`` (its bound is the
+    gain √(2/(1 + a²)) = 1/√3 times √(3/n_e), the bound of gain 1; He's, gain √2, is
+    √(6/n_e)), and the bias from the same U(-1/√n_e, 1/√n_e), n_e being the weight's
+    fan-in (in_channels/groups · kh · kw for a convolution). Var[w] = 1/(3 n_e), a third
+    of LeCun's 1/n_e (``lecun_uniform``, the rule of Berzal, "Backpropagation" (Granada)).
 
     Call it as any initializer, ``init(shape, dtype)``, for W; ``bias(weight_shape,
     dtype)`` draws the bias of shape (weight_shape[0],).
