@@ -148,6 +148,12 @@ def test_draws_follow_manual_seed():
     (lambda: init.trunc_normal_(np.zeros(3), mean=5.0, std=0.0), ValueError, "std=0.0"),
     (lambda: init.eye_(np.zeros((2, 2, 2))), ValueError, "eye_: needs a matrix"),
     (lambda: init.orthogonal_(np.zeros(4)), ValueError, "at least 2 dimensions"),
+    # a layer's init: a function that fills a tensor, or a factory, called with the shape
+    (lambda: nn.Linear(3, 2, init=init.kaiming_normal_), TypeError,
+     r"init: kaiming_normal_ fills an existing tensor in place: call "
+     r"kaiming_normal_\(layer.weight\) after building the layer"),
+    (lambda: nn.Conv2d(1, 2, 3, init=init.he_normal), TypeError,
+     r"init: he_normal makes an initializer: pass he_normal\(\) or the name 'he_normal'"),
 ])
 def test_bad_input_is_named(call, error, message):
     with pytest.raises(error, match=message):

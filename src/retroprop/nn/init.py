@@ -224,8 +224,18 @@ INITIALIZERS |= {"xavier_normal": glorot_normal, "xavier_uniform": glorot_unifor
 
 
 def get(init: str | Initializer) -> Initializer:
-    """An initializer from its name (``"he_normal"``) or the initializer itself."""
+    """An initializer from its name (``"he_normal"``) or the initializer itself; a factory
+    (``he_normal`` for ``he_normal()``) and an in-place function (``kaiming_normal_``) are
+    refused with the call to make instead."""
     if callable(init):
+        name = getattr(init, "__name__", "")
+        if init in INITIALIZERS.values():
+            raise TypeError(f"init: {name} makes an initializer: pass {name}() or the name "
+                            f"{name!r}")
+        if getattr(init, "__module__", None) == __name__ and name.endswith("_"):
+            raise TypeError(f"init: {name} fills an existing tensor in place: call "
+                            f"{name}(layer.weight) after building the layer, or pass an "
+                            f"initializer by name ({', '.join(sorted(INITIALIZERS))})")
         return init
     if isinstance(init, str) and init in INITIALIZERS:
         return INITIALIZERS[init]()
