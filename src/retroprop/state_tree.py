@@ -81,7 +81,7 @@ def decode(data: Any, arrays: dict[str, np.ndarray]) -> Any:
         used.add(key)
         return arrays[key]
 
-    def scalar(key: Any) -> np.generic:
+    def scalar(key: Any) -> Any:
         value = array(key)
         if value.ndim:
             raise StateTreeError(f"the stored state refers to the array {key!r} of shape "

@@ -229,7 +229,7 @@ def get(init: str | Initializer) -> Initializer:
     refused with the call to make instead."""
     if callable(init):
         name = getattr(init, "__name__", "")
-        if init in INITIALIZERS.values():
+        if any(factory is init for factory in list[Any](INITIALIZERS.values())):
             raise TypeError(f"init: {name} makes an initializer: pass {name}() or the name "
                             f"{name!r}")
         if getattr(init, "__module__", None) == __name__ and name.endswith("_"):
