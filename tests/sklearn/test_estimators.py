@@ -226,3 +226,15 @@ def test_a_classifier_trains_on_squared_error_and_per_class_cross_entropy(loss, 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         assert clf.fit(X / 16, y).score(X / 16, y) > 0.9
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "absolute_error", "huber"])
+def test_a_regressor_fitted_with_each_named_loss_pickles(loss):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    reg = MLPRegressor((4,), loss=loss, max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, X.sum(axis=1))
+    copy = pickle.loads(pickle.dumps(reg))
+    np.testing.assert_array_equal(copy.predict(X), reg.predict(X))

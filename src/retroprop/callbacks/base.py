@@ -31,8 +31,9 @@ class Callback:
     Which method calls each hook, and with which ``logs``, follows Keras 3
     (``keras.callbacks.Callback``):
 
-    - ``fit``: ``on_train_begin``/``end`` and ``on_epoch_begin`` get ``{}``;
-      ``on_epoch_end`` the epoch's loss, metrics, ``val_`` values and ``lr``;
+    - ``fit``: ``on_train_begin`` and ``on_epoch_begin`` get ``{}``; ``on_epoch_end``
+      the epoch's loss, metrics, ``val_`` values and ``lr``, and ``on_train_end`` (a copy
+      of) the last epoch's (``{}`` if none ran);
       ``on_train_batch_begin`` (alias ``on_batch_begin``) ``{"size": rows}`` and
       ``on_train_batch_end`` (alias ``on_batch_end``) ``{"loss", "size"}``, every
       training batch.
@@ -196,8 +197,15 @@ def monitor_mode(monitor: str, mode: str, where: str) -> str:
     return "max" if any(k in monitor for k in ("acc", "r2", "auc")) else "min"
 
 
-def monitored(logs: Logs | None, monitor: str, where: str) -> float:
-    """The monitored value from the epoch's logs, or a clear error naming what is there."""
+def monitored(logs: Logs | None, monitor: str, where: str,
+              params: dict[str, Any] | None = None) -> float | None:
+    """The monitored value from the epoch's logs, or a clear error naming what is there;
+    None for a ``val_`` value on an epoch that ran no validation (``fit``'s
+    ``validation_freq`` > 1, in ``params``): the callback then skips the epoch, as Keras's
+    do (without Keras's warning that the value is missing: fit asked for it)."""
+    if monitor.startswith("val_") and (params or {}).get("validation_freq", 1) > 1 \
+            and not any(key.startswith("val_") for key in logs or {}):
+        return None
     if not logs or monitor not in logs:
         raise ValueError(
             f"{where}: monitor={monitor!r} is not in the epoch's logs "
@@ -235,9 +243,10 @@ class MonitorCallback(Callback):
                              f"fit, or monitor {self.monitor[4:]!r}")
         self.improvement.reset()
 
-    def value(self, logs: Logs | None) -> float:
-        """The monitored value in this epoch's logs."""
-        return monitored(logs, self.monitor, type(self).__name__)
+    def value(self, logs: Logs | None) -> float | None:
+        """The monitored value in this epoch's logs (None on an epoch without validation,
+        see :func:`monitored`)."""
+        return monitored(logs, self.monitor, type(self).__name__, getattr(self, "params", None))
 
 
 def _plain(value: Any) -> bool:

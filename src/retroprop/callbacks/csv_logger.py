@@ -21,7 +21,9 @@ class CSVLogger(Callback):
         Add to an existing file instead of starting a new one. The rows go under the
         file's header, in its order; a run that logs other values (validation data added
         or removed, other metrics) is refused rather than writing shifted columns (Keras
-        writes them).
+        writes them). With ``fit(validation_freq=k)``, the ``val_`` columns are empty in
+        the rows of the epochs that do not validate (Keras leaves them out of the file
+        when the first epoch does not validate).
     """
 
     def __init__(self, path: str | os.PathLike[str], separator: str = ",",
@@ -48,6 +50,11 @@ class CSVLogger(Callback):
         row = {"epoch": epoch, **(logs or {})}
         if self.writer is None:
             columns = list(row)
+            if getattr(self, "params", {}).get("validation") and \
+                    not any(column.startswith("val_") for column in columns):
+                # an epoch without validation (fit's validation_freq): its columns come
+                # later, left empty in the rows of the epochs that do not validate
+                columns += [f"val_{name}" for name in ("loss", *self.trainer.metrics)]
             if self.header_written and self.header is not None:
                 if sorted(self.header) != sorted(columns):
                     raise ValueError(

@@ -54,7 +54,7 @@ class EarlyStopping(MonitorCallback):
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         value = self.value(logs)
-        if epoch < self.start_from_epoch:
+        if value is None or epoch < self.start_from_epoch:
             return
         if self.improvement.update(value):
             self.best_epoch, self.wait = epoch, 0

@@ -126,8 +126,10 @@ class ModelCheckpoint(MonitorCallback):
             self.trainer.request_checkpoint(self._write)
             return
         logs = logs or {}
-        if self.save_best_only and not self.improvement.update(self.value(logs)):
-            return
+        if self.save_best_only:
+            value = self.value(logs)
+            if value is None or not self.improvement.update(value):
+                return
         try:
             path = self.path.format(epoch=epoch + 1, **logs)
         except KeyError as error:

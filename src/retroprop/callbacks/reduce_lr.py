@@ -39,8 +39,11 @@ class ReduceLROnPlateau(MonitorCallback):
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         if self.rule is None:
             raise RuntimeError("ReduceLROnPlateau: on_epoch_end called before on_train_begin")
+        value = self.value(logs)
+        if value is None:  # an epoch without validation (fit's validation_freq)
+            return
         before = self.trainer.optimizer.param_groups[0]["lr"]
-        self.rule.step(self.value(logs))
+        self.rule.step(value)
         after = self.trainer.optimizer.param_groups[0]["lr"]
         if self.verbose and after != before:
             print(f"Epoch {epoch + 1}: ReduceLROnPlateau lowers lr to {after:.3g}")

@@ -27,6 +27,9 @@ class LearningRateScheduler(Callback):
         (``OneCycleLR``, and ``CosineAnnealingWarmRestarts`` counted in batches; PyTorch
         users call ``scheduler.step()`` in the batch loop). A full-batch optimizer takes
         one batch an epoch. Metric-driven schedules and functions step per epoch only.
+        The logs' ``"lr"`` is the rate of the first group at the epoch's end: the rate the
+        epoch trained with, or per batch the rate after its last batch's step (the next
+        batch's).
     monitor : str, default "loss"
         The value given to metric-driven schedules. The training "loss" is measured during
         the epoch, before its updates: the schedule is told at the epoch's start
@@ -85,8 +88,11 @@ class LearningRateScheduler(Callback):
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         if self.schedule is None or self.interval == "batch":
             return
-        metric: Any = monitored(logs, self.monitor, "LearningRateScheduler") \
+        metric: Any = monitored(logs, self.monitor, "LearningRateScheduler",
+                                getattr(self, "params", None)) \
             if self.schedule.requires_metric else None
+        if self.schedule.requires_metric and metric is None:
+            return  # an epoch without validation (fit's validation_freq)
         self.schedule.step(metric)
 
     def __repr__(self) -> str:

@@ -18,11 +18,13 @@ Batches are NumPy arrays, which modules and losses accept as they are::
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+import numbers
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
+from retroprop.data.samplers import draw
 from retroprop.random import generator
 
 Transform = Callable[[np.ndarray], np.ndarray]
@@ -79,6 +81,55 @@ def _stack(values: Any) -> np.ndarray:
     return batch
 
 
+def default_collate(examples: Sequence[Any]) -> Any:
+    """A list of examples as one batch: a tuple of stacked arrays when the examples are tuples
+    (or lists) such as ``(x, y)``, else one stacked array, as PyTorch's
+    ``torch.utils.data.default_collate`` stacks them (into NumPy arrays here; dicts of
+    arrays, which it also takes, are refused). A ``collate_fn`` may call it.
+
+    Examples
+    --------
+    >>> import numpy as np, retroprop as rp
+    >>> xb, yb = rp.data.default_collate([(np.zeros(3), 1), (np.ones(3), 0)])
+    >>> xb.shape, yb.tolist()
+    ((2, 3), [1, 0])
+    """
+    if isinstance(examples[0], tuple | list):
+        return tuple(_stack(field) for field in zip(*examples, strict=True))
+    return _stack(examples)
+
+
+def fetch(dataset: Dataset | list[Any], indices: np.ndarray) -> Any:
+    """The batch at ``indices`` (an integer array): gathered by the data set's ``get_batch``
+    in one indexing per array when it has one, else stacked example by example."""
+    get_batch = getattr(dataset, "get_batch", None)
+    if get_batch is not None:
+        return get_batch(indices)
+    return default_collate([dataset[int(i)] for i in indices])
+
+
+def as_dataset(dataset: Any, where: str) -> Dataset | list[Any]:
+    """``dataset`` as the loader takes it: a tuple of arrays made a :class:`TensorDataset`,
+    a Dataset or a list of examples kept; anything else a TypeError naming ``where``."""
+    if isinstance(dataset, tuple):
+        return TensorDataset(*dataset)
+    if not isinstance(dataset, Dataset | list):
+        raise TypeError(f"{where} must be a Dataset, a tuple of arrays or a list of examples, "
+                        f"got {type(dataset).__name__}")
+    return dataset
+
+
+def check_index(index: Any, length: int, where: str) -> int:
+    """``index`` as a non-negative int below ``length``, counting from the end when negative
+    as Python's sequences do; an IndexError naming ``where`` when it is out of range (so that
+    ``list(dataset)`` stops), a TypeError when it is not an integer."""
+    if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+        raise TypeError(f"{where}: index must be an integer, got {type(index).__name__}")
+    if not -length <= int(index) < length:
+        raise IndexError(f"{where}: index {index} is out of range for {length} examples")
+    return int(index) % length
+
+
 class DataLoader:
     """Iterate over a data set in batches.
 
@@ -88,7 +139,8 @@ class DataLoader:
         A list is a sequence of examples, as in PyTorch: ``list(zip(X, y))`` gives the
         batches ``(xb, yb)``; ``(X, y)`` as a tuple gives the same.
     batch_size : int or None, default 32
-        1 for online learning, None for the whole set in one batch.
+        1 for online learning, None for the whole set (or the sampler's whole epoch) in
+        one batch.
     shuffle : bool, default False
         A new order every epoch (each ``iter``), from the library's generator.
     drop_last : bool, default False
@@ -98,6 +150,21 @@ class DataLoader:
         :mod:`retroprop.data.augment`, which take a whole batch.
     target_transform : callable, optional
         Applied to each batch of targets (the second array).
+    sampler : Sampler or iterable of int, optional
+        The order of the examples in each epoch, instead of ``shuffle``: a
+        :class:`~retroprop.data.WeightedRandomSampler` (drawn whole, in one call), or any
+        iterable of indices with a length (a list, a PyTorch sampler), read once per epoch.
+        Cut into batches of ``batch_size`` as PyTorch cuts it.
+    batch_sampler : iterable of sequences of int, optional
+        The batches themselves, as index lists (PyTorch's ``BatchSampler``); then
+        ``batch_size``, ``shuffle``, ``sampler`` and ``drop_last`` must keep their defaults,
+        as in PyTorch.
+    collate_fn : callable, optional
+        Given the list of a batch's examples (``dataset[i]`` each), returns the batch, as
+        PyTorch's ``collate_fn``. By default (:func:`default_collate`) a data set with a
+        ``get_batch`` (a :class:`TensorDataset`, a :class:`~retroprop.data.Subset` of one)
+        is gathered with one NumPy indexing per array, without a Python loop over the
+        examples, and other data sets are stacked example by example.
 
     Examples
     --------
@@ -112,47 +179,83 @@ class DataLoader:
     def __init__(self, dataset: Dataset | tuple[Any, ...] | list[Any],
                  batch_size: int | None = 32, shuffle: bool = False, drop_last: bool = False,
                  transform: Transform | None = None,
-                 target_transform: Transform | None = None) -> None:
-        if isinstance(dataset, tuple):
-            dataset = TensorDataset(*dataset)
-        if not isinstance(dataset, Dataset | list):
-            raise TypeError(f"DataLoader: dataset must be a Dataset, a tuple of arrays or a "
-                            f"list of examples, got {type(dataset).__name__}")
+                 target_transform: Transform | None = None, *,
+                 sampler: Iterable[int] | None = None,
+                 batch_sampler: Iterable[Sequence[int]] | None = None,
+                 collate_fn: Callable[[list[Any]], Any] | None = None) -> None:
+        self.dataset = as_dataset(dataset, "DataLoader: dataset")
         if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(
                 batch_size, int | np.integer) or batch_size < 1):
             raise ValueError(f"DataLoader: batch_size must be a positive integer or None, got "
                              f"{batch_size!r}")
-        for name, function in (("transform", transform), ("target_transform", target_transform)):
+        for name, function in (("transform", transform), ("target_transform", target_transform),
+                               ("collate_fn", collate_fn)):
             if function is not None and not callable(function):
                 raise TypeError(f"DataLoader: {name} must be callable, got "
                                 f"{type(function).__name__}")
-        self.dataset, self.shuffle, self.drop_last = dataset, shuffle, drop_last
+        for name, indices in (("sampler", sampler), ("batch_sampler", batch_sampler)):
+            if indices is not None and not isinstance(indices, Iterable):
+                raise TypeError(f"DataLoader: {name} must be an iterable of indices, got "
+                                f"{type(indices).__name__}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler and shuffle=True exclude each other (the "
+                             "sampler sets the order)")
+        if batch_sampler is not None:
+            given = [name for name, value, default in (
+                ("batch_size", batch_size, 32), ("shuffle", shuffle, False),
+                ("sampler", sampler, None), ("drop_last", drop_last, False)) if value != default]
+            if given:
+                raise ValueError(f"DataLoader: batch_sampler makes the batches; {given} must "
+                                 f"then keep their defaults")
+            batch_size = None
+        self.shuffle, self.drop_last = shuffle, drop_last
         self.batch_size = None if batch_size is None else int(batch_size)
+        self.sampler, self.batch_sampler, self.collate_fn = sampler, batch_sampler, collate_fn
         self.transform, self.target_transform = transform, target_transform
-
-    def _size(self) -> int:
-        return self.batch_size or max(len(self.dataset), 1)
 
     def __len__(self) -> int:
         """The number of batches per epoch."""
-        n, size = len(self.dataset), self._size()
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)  # type: ignore[arg-type]
+        n = len(self.dataset if self.sampler is None else self.sampler)  # type: ignore[arg-type]
+        size = self.batch_size or max(n, 1)
         return n // size if self.drop_last else math.ceil(n / size)
 
-    def _fetch(self, indices: np.ndarray) -> Any:
-        """The batch: a tuple of stacked arrays when examples are tuples, else an array."""
-        get_batch = getattr(self.dataset, "get_batch", None)
-        if get_batch is not None:
-            return get_batch(indices)
-        examples = [self.dataset[int(i)] for i in indices]
-        if isinstance(examples[0], tuple | list):
-            return tuple(_stack(field) for field in zip(*examples, strict=True))
-        return _stack(examples)
+    def _checked(self, indices: Any, name: str) -> np.ndarray:
+        """The indices a sampler gave, as an integer array, each in [0, len(dataset))."""
+        indices = np.asarray(indices)
+        if indices.ndim != 1 or (indices.size and indices.dtype.kind not in "iu"):
+            raise TypeError(f"DataLoader: {name} must give integer indices, got "
+                            f"{indices.dtype} values of shape {indices.shape}")
+        n = len(self.dataset)
+        if indices.size and (indices.min() < 0 or indices.max() >= n):
+            bad = indices[(indices < 0) | (indices >= n)][0]
+            raise IndexError(f"DataLoader: {name} gave index {bad}, out of range for the "
+                             f"{n} examples of the data set")
+        return indices.astype(np.intp)
+
+    def _batch_indices(self) -> Iterator[np.ndarray]:
+        """One epoch's batches, as index arrays."""
+        if self.batch_sampler is not None:
+            for batch in self.batch_sampler:
+                yield self._checked(batch, "batch_sampler")
+            return
+        if self.sampler is not None:
+            order = self._checked(draw(self.sampler), "sampler")
+        else:
+            n = len(self.dataset)
+            order = generator().permutation(n) if self.shuffle else np.arange(n)
+        size = self.batch_size or max(len(order), 1)
+        stop = len(order) // size * size if self.drop_last else len(order)
+        for start in range(0, stop, size):
+            yield order[start:start + size]
 
     def __iter__(self) -> Iterator[Any]:
-        n, size = len(self.dataset), self._size()
-        order = generator().permutation(n) if self.shuffle else np.arange(n)
-        for start in range(0, len(self) * size, size):
-            batch = self._fetch(order[start:start + size])
+        for indices in self._batch_indices():
+            if self.collate_fn is None:
+                batch = fetch(self.dataset, indices)
+            else:
+                batch = self.collate_fn([self.dataset[int(i)] for i in indices])
             if not isinstance(batch, tuple):
                 yield batch if self.transform is None else self.transform(batch)
                 continue

@@ -52,8 +52,9 @@ class Sequential(Module):
     The output is the same and the ReLU works on a quarter of the elements (2×2 windows);
     the graph (``rp.viz.draw_graph``) shows the pooling first. With padding a window may
     hold only padding (-inf), which the ReLU would turn into 0, so padded poolings keep
-    the written order, as do subclasses and layers whose ``forward`` was replaced (on
-    the instance, as ``summary()`` does, or on the class).
+    the written order, as do subclasses, layers whose ``forward`` was replaced (on
+    the instance, as ``summary()`` does, or on the class) and layers with forward hooks
+    (``register_forward_hook``), which see the inputs and outputs of the written order.
 
     Examples
     --------
@@ -204,7 +205,8 @@ def _pooling_first(layers: list[Module], start: int) -> list[int]:
 def _commute(first: Module, then: Module) -> bool:
     return (type(first) is ReLU and type(then) is MaxPool2d and then.padding == (0, 0)
             and ReLU.forward is _RELU_FORWARD and MaxPool2d.forward is _MAX_POOL_FORWARD
-            and "forward" not in first.__dict__ and "forward" not in then.__dict__)
+            and "forward" not in first.__dict__ and "forward" not in then.__dict__
+            and first._hooks is None and then._hooks is None)
 
 
 #: the ``forward`` functions the swap was proved for (a patched class keeps the order)

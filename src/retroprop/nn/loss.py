@@ -33,6 +33,11 @@ class Loss(Module):
     #: Whether every output is a yes/no decision of its own (``output > threshold``), as for
     #: the binary and multi-label cross-entropies: accuracy then judges each output.
     binary: ClassVar[bool] = False
+    #: How ``reduction="mean"`` gathers the elements of one example: their "mean" (the
+    #: mean over all elements, PyTorch's), or their "sum" (a mean over the examples of
+    #: each one's sum, ``QuadraticLoss``); per-example weights need it
+    #: (:mod:`retroprop.train.weighted_loss`).
+    example_reduction: ClassVar[str] = "mean"
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
@@ -129,6 +134,8 @@ class QuadraticLoss(MSELoss):
     >>> loss.backward(); loss.item(), y.grad.tolist()
     (1250.0, [[-50.0]])
     """
+
+    example_reduction: ClassVar[str] = "sum"
 
     def __init__(self, reduction: str = "sum") -> None:
         super().__init__(reduction)

@@ -8,6 +8,7 @@ and ``state_dict()`` names such as ``"0.weight"``.
 from __future__ import annotations
 
 import abc
+import builtins
 import contextlib
 import functools
 import inspect
@@ -18,6 +19,7 @@ from typing import Any, ClassVar, NamedTuple, Self, TypeVar
 
 import numpy as np
 
+from retroprop.nn.hooks import Hooks, RemovableHandle
 from retroprop.nn.parameter import Parameter
 from retroprop.ops.cast import requested_dtype
 from retroprop.tensor.tensor import Tensor, _check_float_dtype, get_default_dtype, zero_grads
@@ -113,6 +115,13 @@ def _class_changed() -> None:
     _PATHS.clear()
 
 
+#: ``np.ndarray`` as one global name: ``Module.__call__``, run thousands of times an epoch,
+#: spends on it one lookup less than on ``np.ndarray``, as much as its check for hooks
+_ARRAY = np.ndarray
+#: what ``getattr`` gives for an attribute a module does not have (``get_submodule``)
+_MISSING = object()
+
+
 class Stale(Exception):
     """Raised by a step of an inference plan whose arrays are no longer its parameters'
     (``weight.data = ...``): the plan is worked out again."""
@@ -123,8 +132,10 @@ class Module(metaclass=ModuleType):
 
     Subclasses call ``super().__init__()``, assign their ``Parameter``s and
     sub-modules as attributes, and define ``forward``. Calling the module
-    runs ``forward``; a NumPy array passed as the first argument (the
-    input) becomes a tensor of the module's dtype.
+    runs ``forward`` (after its forward pre-hooks and before its forward
+    hooks, where it has any: :meth:`register_forward_hook`); a NumPy array
+    passed as the first argument (the input) becomes a tensor of the
+    module's dtype.
     """
 
     training: bool
@@ -142,6 +153,9 @@ class Module(metaclass=ModuleType):
     #: current value ``get_config`` gives (a setting changed after construction, as
     #: ``nn.regularize`` changes penalties, is what a saved model is built with again).
     config_attributes: ClassVar[tuple[str, ...]] = ()
+    #: the forward hooks (:mod:`retroprop.nn.hooks`), None where there are none: the one
+    #: check an unhooked call makes
+    _hooks: Hooks | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -191,8 +205,10 @@ class Module(metaclass=ModuleType):
         target: Registry | None = None
         if isinstance(value, Parameter) or (value is None and name in self._parameters):
             target = self._parameters
-        elif isinstance(value, Module):
-            target = self._modules
+        elif isinstance(value, Module) or (value is None and name in self._modules):
+            target = self._modules  # None keeps the slot, as in PyTorch
+        elif value is not None:
+            self._check_not_replacing(name, value)
         for registry in (self._parameters, self._buffers, self._modules):
             if registry is not target:
                 registry.pop(name, None)
@@ -200,6 +216,22 @@ class Module(metaclass=ModuleType):
             target[name] = value
         # parameters and modules are plain attributes too, so that reading them is fast
         object.__setattr__(self, name, value)
+
+    def _check_not_replacing(self, name: str, value: Any) -> None:
+        """Refuse ``value``, neither a Parameter nor a Module, for the parameter or
+        sub-module ``name``, as PyTorch does (it would silently stop being one)."""
+        for registry, kind, expected, hint in (
+                (self._parameters, "parameter", "Parameter", f"set {name}.data to change its "
+                 f"values, or wrap it: rp.nn.Parameter(value)"),
+                (self._modules, "sub-module", "Module", "del the attribute first to keep "
+                 "something else under that name")):
+            if name in registry:
+                seen = (f"a {type(value).__name__} of shape {value.shape}"
+                        if isinstance(value, Tensor | np.ndarray) else
+                        f"{value!r:.60} ({type(value).__name__})")
+                raise TypeError(f"{type(self).__name__}: cannot assign {seen} to {kind} "
+                                f"'{name}' (a {expected} or None expected, as in PyTorch): "
+                                f"{hint}")
 
     def __getattr__(self, name: str) -> Any:
         for registry in ("_parameters", "_buffers", "_modules"):
@@ -228,6 +260,88 @@ class Module(metaclass=ModuleType):
         changed()
         self.__dict__.pop(name, None)
         self._buffers[name] = array
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` (or an empty slot, None) as the sub-module ``name``, as
+        ``setattr(self, name, module)`` does, for names built at run time; as PyTorch's.
+
+        Raises
+        ------
+        TypeError
+            When ``module`` is not a Module (or None), or ``name`` not a string.
+        KeyError
+            When ``name`` is empty, holds a dot, or is an attribute other than a
+            sub-module (``"training"``, a parameter, a method), as PyTorch's.
+        """
+        owner = type(self).__name__
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{owner}.add_module({name!r}): a Module (or None) expected, got "
+                            f"{module!r:.80} ({type(module).__name__})")
+        if not isinstance(name, str):
+            raise TypeError(f"{owner}.add_module: the name must be a string, got {name!r:.80} "
+                            f"({type(name).__name__})")
+        if not name or "." in name:
+            raise KeyError(f"{owner}.add_module: the name {name!r} must be a non-empty "
+                           "string without dots (dots separate the parts of a dotted name "
+                           "such as '0.weight')")
+        if name not in self._modules and hasattr(self, name):
+            raise KeyError(f"{owner}.add_module: attribute {name!r} already exists (and is "
+                           "not a sub-module)")
+        changed()
+        self._modules[name] = module
+        object.__setattr__(self, name, module)
+
+    #: PyTorch's other name for :meth:`add_module`
+    register_module = add_module
+
+    def get_submodule(self, target: str) -> Module:
+        """The sub-module at the dotted path ``target`` (``"1.0"``: child ``"1"``'s child
+        ``"0"``; ``""``: this module), as PyTorch's.
+
+        Raises
+        ------
+        AttributeError
+            Naming the part of the path that is missing or not a module, as PyTorch's
+            ("Sequential has no attribute `5`").
+        TypeError
+            When ``target`` is not a string.
+        """
+        if not isinstance(target, str):
+            raise TypeError(f"get_submodule: target must be a dotted name such as '0.1', got "
+                            f"{target!r:.80} ({type(target).__name__})")
+        module = self
+        if target:
+            for part in target.split("."):
+                found = getattr(module, part, _MISSING)
+                if found is _MISSING:
+                    raise AttributeError(f"{type(module).__name__} has no attribute `{part}` "
+                                         f"(get_submodule({target!r}))")
+                if not isinstance(found, Module):
+                    raise AttributeError(f"`{part}` is not a Module, but a "
+                                         f"{type(found).__name__} (get_submodule({target!r}))")
+                module = found
+        return module
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at the dotted name ``target`` (``"0.weight"``), as PyTorch's;
+        an AttributeError names the missing part."""
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        found = module._parameters.get(name)
+        if found is None:
+            raise AttributeError(f"`{name}` is not a parameter of {type(module).__name__} "
+                                 f"(get_parameter({target!r}))")
+        return found
+
+    def get_buffer(self, target: str) -> np.ndarray:
+        """The buffer at the dotted name ``target`` (``"1.running_mean"``), as PyTorch's;
+        an AttributeError names the missing part."""
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if module._buffers.get(name) is None:
+            raise AttributeError(f"`{name}` is not a buffer of {type(module).__name__} "
+                                 f"(get_buffer({target!r}))")
+        return module._buffers[name]
 
     # ------------------------------------------------------------------ forward
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -262,9 +376,135 @@ class Module(metaclass=ModuleType):
         return self._infer
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if args and isinstance(args[0], np.ndarray):
+        hooks = self._hooks
+        if hooks is not None:
+            args, kwargs = hooks.before(self, args, kwargs)
+        if args and isinstance(args[0], _ARRAY):
             args = (Tensor(args[0], dtype=self.dtype), *args[1:])
-        return self.forward(*args, **kwargs)
+        if hooks is None:
+            return self.forward(*args, **kwargs)
+        return hooks.after(self, args, kwargs, self.forward(*args, **kwargs))
+
+    # ------------------------------------------------------------------ hooks
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args)`` before every ``forward``, as PyTorch's.
+
+        Parameters
+        ----------
+        hook : callable
+            ``hook(module, args) -> None or new args``: ``args`` is the tuple of
+            positional arguments of the call (keyword arguments are not passed), as
+            given (a NumPy array input is not yet a tensor). A result that is not None
+            replaces them, a tuple as the arguments, anything else as the only one. With
+            ``with_kwargs=True``: ``hook(module, args, kwargs) -> None or (new_args,
+            new_kwargs)``.
+        prepend : bool, default False
+            Run it before the pre-hooks already registered (else after them).
+        with_kwargs : bool, default False
+
+        Returns
+        -------
+        RemovableHandle
+            ``handle.remove()`` takes the hook off.
+
+        Notes
+        -----
+        Hooks run in every mode (``train()``/``eval()`` keep them) and also under
+        ``rp.no_grad()``: a hooked module is called, not passed over by the array path
+        of evaluation (``Module._infer``). They are runtime state: ``rp.save`` and
+        ``state_dict`` do not store them; ``copy.deepcopy`` copies them, as PyTorch's.
+
+        Examples
+        --------
+        >>> import numpy as np, retroprop as rp
+        >>> layer = rp.nn.ReLU()
+        >>> handle = layer.register_forward_pre_hook(lambda module, args: -args[0])
+        >>> layer(np.array([1.0, -2.0])).data
+        array([0., 2.], dtype=float32)
+        >>> handle.remove()
+        """
+        return self._add_hook("pre", hook, prepend, with_kwargs)
+
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                              with_kwargs: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after every ``forward``, as PyTorch's.
+
+        Parameters
+        ----------
+        hook : callable
+            ``hook(module, args, output) -> None or new output``: ``args`` is the tuple of
+            positional arguments ``forward`` got (after the pre-hooks, a NumPy array
+            input as a tensor). A result that is not None replaces the output (the next
+            hook sees it, and the call returns it). With ``with_kwargs=True``:
+            ``hook(module, args, kwargs, output)``.
+        prepend : bool, default False
+            Run it before the forward hooks already registered (else after them).
+        with_kwargs : bool, default False
+
+        Returns
+        -------
+        RemovableHandle
+            ``handle.remove()`` takes the hook off.
+
+        Notes
+        -----
+        See :meth:`register_forward_pre_hook`. PyTorch's ``always_call`` (run the hook
+        also when ``forward`` raises) and the global hooks of ``torch.nn.modules.module``
+        are not offered, nor are backward hooks: ``Tensor.register_hook`` is not there
+        either; read the gradients of a layer's parameters after ``backward()``.
+
+        Examples
+        --------
+        Each layer's mean activation, as in the vanishing-gradient experiments of FAMAF
+        (Córdoba), "Redes neuronales", clase 21:
+
+        >>> import numpy as np, retroprop as rp
+        >>> model = rp.nn.Sequential(rp.nn.Linear(3, 4), rp.nn.Tanh(), rp.nn.Linear(4, 1))
+        >>> means = {}
+        >>> handles = [layer.register_forward_hook(
+        ...     lambda module, args, out, name=name: means.__setitem__(name, out.data.mean()))
+        ...     for name, layer in model.named_children()]
+        >>> _ = model(np.ones((2, 3)))
+        >>> sorted(means)
+        ['0', '1', '2']
+        >>> for handle in handles:
+        ...     handle.remove()
+        """
+        return self._add_hook("post", hook, prepend, with_kwargs)
+
+    def _add_hook(self, kind: str, hook: Callable[..., Any], prepend: bool,
+                  with_kwargs: bool) -> RemovableHandle:
+        what = "forward pre-hook" if kind == "pre" else "forward hook"
+        if not callable(hook):
+            raise TypeError(f"{type(self).__name__}: a {what} must be callable, got "
+                            f"{hook!r:.80} ({type(hook).__name__})")
+        for name, flag in (("prepend", prepend), ("with_kwargs", with_kwargs)):
+            if not isinstance(flag, bool | np.bool_):
+                raise TypeError(f"{type(self).__name__}: {name} must be True or False, got "
+                                f"{flag!r:.80}")
+        registered = self._hooks
+        if registered is None:
+            registered = Hooks()
+            object.__setattr__(self, "_hooks", registered)
+        handle = RemovableHandle(self)
+        hooks = registered.pre if kind == "pre" else registered.post
+        hooks[handle.id] = (hook, bool(with_kwargs))
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        changed()  # an inference plan passes over modules: this one must now be called
+        return handle
+
+    def _remove_hook(self, hook_id: int) -> None:
+        """Take off the hook of id ``hook_id`` (:meth:`RemovableHandle.remove`)."""
+        hooks = self._hooks
+        if hooks is None:
+            return
+        hooks.pre.pop(hook_id, None)
+        hooks.post.pop(hook_id, None)
+        if not (hooks.pre or hooks.post):
+            self.__dict__.pop("_hooks", None)
+        changed()
 
     @property
     def dtype(self) -> np.dtype:
@@ -272,7 +512,7 @@ class Module(metaclass=ModuleType):
         norm without learned parameters), else the default dtype."""
         for param in self.parameters():
             return param.data.dtype
-        for _, array in self.named_buffers():
+        for array in self.buffers():
             if array.dtype.kind == "f":
                 return array.dtype
         return get_default_dtype()
@@ -308,25 +548,49 @@ class Module(metaclass=ModuleType):
         for _, module in self.named_children():
             yield module
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """Every parameter once, with its dotted name, e.g. ``("0.weight", Parameter)``."""
-        seen: set[int] = set()
-        for module_name, module in self.named_modules(prefix):
-            for name, param in module._parameters.items():
-                if param is not None and id(param) not in seen:
-                    seen.add(id(param))
-                    yield (f"{module_name}.{name}" if module_name else name), param
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """Every parameter with its dotted name, e.g. ``("0.weight", Parameter)``, as
+        PyTorch's: names start with ``prefix`` (``"net"`` gives ``"net.0.weight"``);
+        ``recurse=False`` gives only this module's own; a parameter (or module) used in
+        several places once, under its first name, unless ``remove_duplicate=False``."""
+        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
-    def parameters(self) -> Iterator[Parameter]:
-        for _, param in self.named_parameters():
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every parameter once (only this module's own with ``recurse=False``)."""
+        for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
-        """Every buffer, with its dotted name (a shared module's once)."""
-        for module_name, module in self.named_modules():
-            for name, array in module._buffers.items():
-                if array is not None:
-                    yield (f"{module_name}.{name}" if module_name else name), array
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, np.ndarray]]:
+        """Every buffer (running statistics) with its dotted name, e.g.
+        ``("1.running_mean", array)``: ``prefix``, ``recurse`` and ``remove_duplicate`` as
+        in :meth:`named_parameters`, as PyTorch's."""
+        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse: bool = True) -> Iterator[np.ndarray]:
+        """Every buffer once (only this module's own with ``recurse=False``), as PyTorch's;
+        a buffer is a NumPy array here, not a tensor."""
+        for _, array in self.named_buffers(recurse=recurse):
+            yield array
+
+    def _named_members(self, registry: str, prefix: str, recurse: bool,
+                       remove_duplicate: bool, unique_modules: bool | None = None
+                       ) -> Iterator[tuple[str, Any]]:
+        """The non-None entries of ``registry`` (``"_parameters"``, ``"_buffers"``) of this
+        module and, with ``recurse``, of every sub-module, by dotted name; with
+        ``remove_duplicate`` a module and an entry found twice once (modules only, with
+        ``unique_modules=True`` and ``remove_duplicate=False``, as ``state_dict``)."""
+        if unique_modules is None:
+            unique_modules = remove_duplicate
+        modules = self.named_modules(prefix, unique_modules) if recurse else [(prefix, self)]
+        seen: set[int] = set()
+        for module_name, module in modules:
+            for name, value in getattr(module, registry).items():
+                if value is None or (remove_duplicate and id(value) in seen):
+                    continue
+                seen.add(id(value))
+                yield (f"{module_name}.{name}" if module_name else name), value
 
     def apply(self, fn: Callable[[Module], None]) -> Self:
         """Call ``fn`` on every sub-module and then on this one."""
@@ -351,6 +615,44 @@ class Module(metaclass=ModuleType):
         """Forget every parameter's gradient: ``grad = None`` (PyTorch's default), or with
         ``set_to_none=False`` fill each existing gradient with zeros in place."""
         zero_grads(self.parameters(), set_to_none)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Self:
+        """Set ``requires_grad`` of every parameter; returns self, as PyTorch's.
+
+        ``requires_grad_(False)`` freezes the module (transfer learning): backward gives
+        its parameters no gradient, optimizers leave them as they are (one refuses them at
+        construction: pass the trainable ones), the weight constraints do not project them,
+        and a batch normalization whose γ and β are frozen keeps its population statistics
+        during ``Trainer.fit`` (as Keras's ``trainable=False``).
+
+        Examples
+        --------
+        >>> import retroprop as rp
+        >>> model = rp.nn.Sequential(rp.nn.Linear(4, 8), rp.nn.ReLU(), rp.nn.Linear(8, 2))
+        >>> _ = model[0].requires_grad_(False)
+        >>> [name for name, p in model.named_parameters() if p.requires_grad]
+        ['2.weight', '2.bias']
+        """
+        if not isinstance(requires_grad, bool | np.bool_):
+            raise TypeError(f"{type(self).__name__}.requires_grad_: requires_grad must be True "
+                            f"or False, got {requires_grad!r:.80}")
+        for param in self.parameters():
+            param.requires_grad_(bool(requires_grad))
+        return self
+
+    # (below, ``float`` in an annotation of this class would name this method)
+    def float(self) -> Self:
+        """``to(np.float32)``, as PyTorch's: every parameter and floating buffer in place."""
+        return self.to(np.float32)
+
+    def double(self) -> Self:
+        """``to(np.float64)``, as PyTorch's: every parameter and floating buffer in place."""
+        return self.to(np.float64)
+
+    def cpu(self) -> Self:
+        """This module, unchanged: PyTorch's ``cpu()``, where retroprop computes with NumPy
+        on the CPU only (as ``to("cpu")``)."""
+        return self
 
     def to(self, *args: Any, dtype: Any = None, device: Any = None,
            non_blocking: bool = False) -> Self:
@@ -378,7 +680,7 @@ class Module(metaclass=ModuleType):
         state: OrderedDict[str, np.ndarray] = OrderedDict()
         for name, param in self.named_parameters():
             state[name] = param.data.copy()
-        for name, array in self.named_buffers():
+        for name, array in self._named_members("_buffers", "", True, False, True):
             state[name] = np.array(array, copy=True)
         return state
 
@@ -451,7 +753,7 @@ class Module(metaclass=ModuleType):
         """
         return None
 
-    def proximal_penalty(self) -> float:
+    def proximal_penalty(self) -> builtins.float:
         """The part of ``penalty()`` that a proximal step minimizes (L1) rather than the
         gradient: a constant in the loss, left out of the function that line searches
         compare; 0 here."""
@@ -466,7 +768,7 @@ class Module(metaclass=ModuleType):
         raise TypeError(f"{type(self).__name__}: its penalty is not a sum of squares, so "
                         "Levenberg–Marquardt cannot minimize it")
 
-    def project_(self, prox_rate: Callable[[Parameter], float | np.ndarray]) -> None:
+    def project_(self, prox_rate: Callable[[Parameter], builtins.float | np.ndarray]) -> None:
         """After an optimizer step: proximal steps and projections onto constraints (L1
         soft-threshold, max-norm, ...); nothing here. ``prox_rate(param)`` is the step size
         the optimizer took for ``param`` (a number or one per weight). The Trainer calls it
@@ -524,9 +826,9 @@ def evaluating(model: Module) -> Iterator[None]:
 def infer(module: Module, x: np.ndarray) -> np.ndarray | None:
     """``module._infer(x)`` where the array path applies, as an array; None otherwise. It
     applies in evaluation mode, when ``_infer`` was written for the ``forward`` the module
-    runs (not inherited by a subclass that overrides ``forward``) and when ``forward`` was
+    runs (not inherited by a subclass that overrides ``forward``), when ``forward`` was
     not replaced on the instance to record its calls (as ``summary()`` and the divergence
-    diagnosis do)."""
+    diagnosis do) and when the module has no forward hooks, which its call runs."""
     if not applies(module):
         return None
     out = module._infer(x)
@@ -536,7 +838,7 @@ def infer(module: Module, x: np.ndarray) -> np.ndarray | None:
 def applies(module: Module) -> bool:
     """Whether the array path of ``module`` applies: see :func:`infer`."""
     return not (module.training or "forward" in module.__dict__
-                or not path_of(type(module)).applies)
+                or module._hooks is not None or not path_of(type(module)).applies)
 
 
 class Path(NamedTuple):

@@ -27,8 +27,8 @@ from retroprop.optim.registry import OPTIMIZERS, SAMPLERS, create
 from retroprop.parallel.seeding import using_generator
 from retroprop.serialization import architecture, build
 from retroprop.sklearn.network import ACTIVATION_NAMES, build_network
-from retroprop.sklearn.weighted_loss import WeightedLoss, pack, per_example_loss
 from retroprop.train.trainer import Trainer
+from retroprop.train.weighted_loss import WeightedLoss, mean_one, pack, per_example_loss
 
 #: The optimizer's parameter-group entries that each solver setting gives (``_solver``).
 _GROUP_KEYS = {"learning_rate_init": ("lr",), "momentum": ("momentum", "nesterov"),
@@ -171,6 +171,25 @@ class BaseMLP(BaseEstimator):
         return [m.bias.data.copy() for m in self.model_.modules()
                 if isinstance(m, Linear) and m.bias is not None]
 
+    @property
+    def n_layers_(self) -> int:
+        """Layers as scikit-learn counts them: the input, each hidden layer and the output
+        (``len(coefs_) + 1``)."""
+        check_is_fitted(self, "model_")
+        return sum(isinstance(m, Linear) for m in self.model_.modules()) + 1
+
+    @property
+    def n_outputs_(self) -> int:
+        """Output units of the network (``coefs_[-1].shape[1]``)."""
+        check_is_fitted(self, "model_")
+        return int(self.model_[-1].out_features)
+
+    @property
+    def out_activation_(self) -> str:
+        """The output activation by scikit-learn's name: "identity" (a linear output)."""
+        check_is_fitted(self, "model_")
+        return "identity"
+
     def _solver(self, model: Module) -> Optimizer:
         """The optimizer named by ``solver``; scikit-learn's names keep their meaning. Methods
         that evaluate the loss several times per step, or have no learning rate, keep their
@@ -271,11 +290,8 @@ class BaseMLP(BaseEstimator):
         targets = self._targets(y, first)
         weights = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         weights = weights * self._class_weights(targets)
-        if not weights.sum() > 0:
-            raise ValueError("sample_weight and class_weight: the weights sum to zero; at "
-                             "least one example must have a positive weight.")
         total_weight = weights.sum()
-        weights = weights * (len(weights) / total_weight)
+        weights = mean_one(weights, "sample_weight and class_weight")
         if first:
             self._initialize(X.shape[1], self._n_outputs(targets), X.dtype)
         else:

@@ -9,7 +9,7 @@ from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from retroprop.ops.activation import sigmoid, softmax
 from retroprop.sklearn.base import BaseMLP
@@ -45,6 +45,17 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     optimizer_ : Optimizer
     coefs_, intercepts_ : lists of ndarray
         Weight matrices (fan_in, fan_out) and biases of the Linear layers.
+    n_layers_ : int
+        ``len(hidden_layer_sizes) + 2``: the input, hidden and output layers, as
+        scikit-learn counts them.
+    n_outputs_ : int
+        Output units: the number of classes (or of labels for multilabel targets).
+    out_activation_ : {{"softmax", "logistic"}}
+        "softmax" for classes, "logistic" for multilabel targets, as scikit-learn. For two
+        classes scikit-learn has one logistic output (``n_outputs_ == 1``, "logistic");
+        here the network keeps two softmax outputs, which give the same probabilities
+        (softmax of (a, b) is the logistic of b − a), so ``n_outputs_ == 2`` and
+        "softmax" describe ``coefs_[-1]``.
     loss_curve_ : list of float
         Training loss (with the penalties) after each epoch.
     best_loss_ : float or None
@@ -187,6 +198,13 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             raise ValueError(f"`classes={list(classes)}` is not the same as on the last call "
                              f"to partial_fit, was: {self.classes_.tolist()}")
         return self._fit(X, y, sample_weight, incremental=True)
+
+    @property
+    def out_activation_(self) -> str:
+        """The output activation by scikit-learn's name: "softmax" for classes (two of
+        them too: see the class docstring), "logistic" for multilabel targets."""
+        check_is_fitted(self, "model_")
+        return "logistic" if self._multilabel else "softmax"
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes): softmax of the outputs (sigmoid

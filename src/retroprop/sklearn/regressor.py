@@ -27,9 +27,13 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     Attributes
     ----------
-    model_, optimizer_, coefs_, intercepts_, loss_curve_, best_loss_, validation_scores_,
-    best_validation_score_, n_iter_, t_
+    model_, optimizer_, coefs_, intercepts_, n_layers_, loss_curve_, best_loss_,
+    validation_scores_, best_validation_score_, n_iter_, t_
         As in :class:`~retroprop.sklearn.MLPClassifier`; the validation score is R².
+    n_outputs_ : int
+        The number of targets (1 for y of shape (n,) or (n, 1)).
+    out_activation_ : "identity"
+        Linear outputs, as scikit-learn's MLPRegressor with its squared error.
 
     Examples
     --------

@@ -116,8 +116,9 @@ def restore(trainer: Trainer, path: str | os.PathLike[str]) -> tuple[int, EpochS
     if state.get("format") != FORMAT or state.get("version") != VERSION:
         raise ModelFileError(f"fit: {path} is not a training checkpoint of this version")
     run = state["run"]
-    differences = [f"{k}={run.get(k)!r} there, {v!r} here" for k, v in trainer._run.items()
-                   if run.get(k) != v]
+    differences = [f"{k}={run.get(k)!r} there, {trainer._run.get(k)!r} here"
+                   for k in sorted(run.keys() | trainer._run.keys())
+                   if run.get(k) != trainer._run.get(k)]
     if differences:
         raise ValueError(f"fit: resume_from={str(path)!r} was written by a fit with other "
                          f"arguments or data: {'; '.join(differences)}")

@@ -119,7 +119,7 @@ class ResidualStep(_RepeatedEvaluations):
 
         def residuals() -> Tensor:
             outputs = trainer.model(Tensor._wrap(xb))
-            parts = [trainer.loss.residuals(outputs, yb).reshape(-1)]
+            parts = [trainer.training_loss.residuals(outputs, yb).reshape(-1)]
             parts += [term for terms in penalties for term in terms()]
             return parts[0] if len(parts) == 1 else concatenate(parts)
 

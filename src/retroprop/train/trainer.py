@@ -14,11 +14,10 @@ and resumed exactly (:mod:`retroprop.train.resume`).
 
 from __future__ import annotations
 
-import copy
 import math
 import os
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -47,6 +46,16 @@ from retroprop.train.resume import (
     training_state,
 )
 from retroprop.train.steps import step_strategy
+from retroprop.train.weighted_loss import (
+    check_sample_weight,
+    class_labels,
+    digest,
+    mean_one,
+    pack,
+    per_class_weights,
+    unreduced_copy,
+    weighted,
+)
 
 PREDICT_BATCH = 1024
 
@@ -128,6 +137,9 @@ class Trainer:
                 "evaluates loss and gradient several times per step and controls its own step "
                 "length, where a clipped gradient would not be the loss's: remove the clipping")
         self.model, self.loss, self.optimizer = model, loss, optimizer
+        #: The loss that training steps minimize: ``loss``, or during a ``fit`` with example
+        #: weights the same loss weighted per example.
+        self.training_loss: Module = loss
         # a loss module without the contract of nn.Loss is taken as a regression loss
         self.contract: Loss = loss if isinstance(loss, Loss) else Loss()
         self.clip_grad_norm, self.clip_grad_value = clip_grad_norm, clip_grad_value
@@ -180,13 +192,17 @@ class Trainer:
                 loss = loss + term
         return loss
 
-    def compute_loss(self, xb: np.ndarray, yb: np.ndarray) -> tuple[Tensor | None, np.ndarray]:
+    def compute_loss(self, xb: np.ndarray, yb: np.ndarray, loss: Module | None = None
+                     ) -> tuple[Tensor | None, np.ndarray]:
         """Loss with the penalties (None when the outputs are not finite) and outputs of one
-        batch, in the model's current mode."""
+        batch, in the model's current mode; the loss is ``training_loss`` unless given (the
+        loss weighted per example in a ``fit`` with ``sample_weight`` or ``class_weight``,
+        whose targets ``yb`` then carry the weights: :mod:`retroprop.train.weighted_loss`)."""
         outputs = self.model(Tensor._wrap(xb))
         if not all_finite(outputs.data):
             return None, outputs.data
-        return self._regularized(self.loss(outputs, yb)), outputs.data
+        criterion = self.training_loss if loss is None else loss
+        return self._regularized(criterion(outputs, yb)), outputs.data
 
     def clip_gradients(self) -> None:
         """Clip by norm and by value, as configured (Fuentes Pineda: exploding gradients)."""
@@ -232,8 +248,11 @@ class Trainer:
             verbose: int = 1, sampling: str = "uniform",
             augment: Callable[[np.ndarray], np.ndarray] | None = None,
             resume_from: str | os.PathLike[str] | None = None,
-            divergence_factor: float | None = 1e8) -> History:
-        """Train for ``epochs`` epochs; returns the :class:`~retroprop.callbacks.History`.
+            divergence_factor: float | None = 1e8, *, sample_weight: Any = None,
+            class_weight: Mapping[int, float] | None = None, initial_epoch: int = 0,
+            validation_freq: int = 1) -> History:
+        """Train epochs ``initial_epoch`` .. ``epochs`` - 1, as ``keras.Model.fit``; returns
+        the :class:`~retroprop.callbacks.History`.
 
         Parameters
         ----------
@@ -243,14 +262,19 @@ class Trainer:
             labels are int64 (or targets in the model's dtype): do not change them while
             ``fit`` runs.
         epochs : int
+            The index of the epoch to stop before, as in Keras: with ``initial_epoch`` it
+            is not a count (``initial_epoch=2, epochs=5`` trains epochs 2, 3 and 4).
         batch_size : int or None
             1 = online learning, None = full batch, otherwise mini-batches.
         shuffle : bool
             A new order every epoch (uniform sampling).
-        validation_data : (X_val, y_val), optional
+        validation_data : (X_val, y_val) or (X_val, y_val, sample_weight_val), optional
+            Keras's triple weights the validation loss as ``evaluate(sample_weight=)`` does.
         validation_split : float in [0, 1)
             Fraction of the training data, taken from its end before shuffling,
-            held out for validation (ignored when ``validation_data`` is given).
+            held out for validation (ignored when ``validation_data`` is given). The
+            held-out rows take their ``sample_weight`` with them (``class_weight`` weighs
+            the training rows only, as in Keras).
         callbacks : list of Callback
             Their hooks are called as Keras calls them (:class:`~retroprop.callbacks.Callback`),
             the ``on_test_*`` hooks around the validation pass of every epoch.
@@ -274,6 +298,39 @@ class Trainer:
             a tiny first loss): exploding gradients, before they overflow. None: only
             non-finite losses stop it. The optimizer's state is then cleared
             (``Optimizer.clear_state``): the diverging steps built it.
+        sample_weight : array, shape (n,), optional
+            Each example's weight in the loss (finite, >= 0), as Keras's: the loss of a
+            batch B is L_B = (1/|B|) Σ_{i∈B} w_i ℓ_i (Σ w_i ℓ_i for ``reduction="sum"``),
+            ℓ_i the example's loss (the loss with ``reduction="none"``, over the
+            example's outputs), with the weights scaled to average 1 over the training
+            set. On the full batch that is Σ w_i ℓ_i / Σ w_i: an integer weight k trains
+            as k copies of the example, and weights all 1 give the unweighted loss.
+            Keras divides Σ w_i ℓ_i by the batch size with the weights as given
+            ("sum_over_batch_size"): the same loss times the weights' mean, a factor that
+            scales the step sizes of gradient methods. The weights follow their examples
+            through shuffling, ``sampling`` and ``validation_split``, and are part of the
+            run that ``resume_from`` must match. The metrics are not weighted (Keras
+            weights only its ``weighted_metrics``). Losses without a loss per example
+            (``MultiTaskLoss``) are refused. The scikit-learn estimators weigh their
+            examples by the same code (:mod:`retroprop.train.weighted_loss`).
+        class_weight : dict {label: weight}, optional
+            Multiplies each example's weight (with ``sample_weight``) by its class's, as
+            Keras: classes are the labels, a single column of 0/1 targets, or the argmax
+            of one-hot rows; a class not named weighs 1. Keys must be classes of y or of
+            the model's outputs, weights finite and >= 0. With
+            ``sampling="class_balanced"`` both apply.
+        initial_epoch : int, default 0
+            The number of the first epoch, as Keras's: callbacks, schedules and the
+            History see epochs ``initial_epoch`` .. ``epochs`` - 1, so that a run can be
+            continued by a second ``fit`` (the Trainer keeps the optimizer's state). A
+            run resumed with ``resume_from`` continues at its checkpoint's epoch and must
+            be given the same ``initial_epoch``.
+        validation_freq : int, default 1
+            Validate after every ``validation_freq``-th epoch only (epochs k - 1, 2k - 1,
+            ... counted from 0, as Keras): the other epochs' logs hold no ``val_`` values,
+            and callbacks monitoring one (``EarlyStopping``, ``ReduceLROnPlateau``,
+            ``ModelCheckpoint(save_best_only=True)``, a metric-driven schedule) skip those
+            epochs, as Keras's do (without Keras's warning that the value is missing).
         """
         where = "fit"
         epochs = check_count(epochs, "fit: epochs", 0)
@@ -287,25 +344,54 @@ class Trainer:
                              f"{divergence_factor!r}")
         verbose = check_count(int(verbose) if isinstance(verbose, bool) else verbose,
                               "fit: verbose", 0, "(0 silent, 1 a progress bar, 2 per layer)")
+        initial_epoch = check_count(initial_epoch, "fit: initial_epoch", 0)
+        if initial_epoch > epochs:
+            raise ValueError(f"fit: initial_epoch={initial_epoch} is past epochs={epochs}; as "
+                             "in Keras, epochs is the index of the last epoch, not a count "
+                             f"(to train {epochs} more epochs, pass "
+                             f"epochs={initial_epoch + epochs})")
+        validation_freq = check_count(validation_freq, "fit: validation_freq", 1)
         self._check_projections()
         X = self._inputs(X, where)
         y = self._targets(y, X, where)
+        training_loss = self.loss if sample_weight is None and class_weight is None else \
+            weighted(self.loss, y, where)
+        sample_weights = None if sample_weight is None else \
+            check_sample_weight(sample_weight, len(X), where)
+        weights = sample_weights
+        if class_weight is not None:
+            outputs = self._num_outputs(X)
+            weights = (1.0 if weights is None else weights) * per_class_weights(
+                class_weight, class_labels(y, where), outputs if outputs and outputs > 1 else 2,
+                where)
         if validation_data is not None:
-            check_validation_data(validation_data, where)
+            check_validation_data(validation_data, where, weights=True)
         callbacks = check_callbacks(callbacks, where)
         X_val: np.ndarray | None
         y_val: np.ndarray | None
+        w_val: np.ndarray | None = None
         if validation_data is not None:
             X_val = self._inputs(validation_data[0], "fit (validation_data)")
             y_val = self._targets(validation_data[1], X_val, "fit (validation_data)")
+            if len(validation_data) == 3 and validation_data[2] is not None:
+                w_val = check_sample_weight(validation_data[2], len(X_val),
+                                            "fit (validation_data)")
         elif validation_split:
             cut = training_rows(len(X), validation_split)
             if cut in (0, len(X)):
                 raise ValueError(f"fit: validation_split={validation_split} of {len(X)} "
                                  "examples leaves an empty training or validation set")
             X, X_val, y, y_val = X[:cut], X[cut:], y[:cut], y[cut:]
+            if sample_weights is not None:  # class_weight is for training only, as in Keras
+                w_val = sample_weights[cut:]
+            if weights is not None:
+                weights = weights[:cut]
         else:
             X_val = y_val = None
+        if weights is not None:
+            weights = mean_one(weights, "fit: sample_weight and class_weight")
+        if w_val is not None:
+            w_val = mean_one(w_val, "fit: the validation examples' sample_weight")
         if augment is not None and not callable(augment):
             raise TypeError(f"fit: augment must be callable, got {type(augment).__name__}")
         if sampling == "class_balanced" and y.ndim != 1:
@@ -324,21 +410,32 @@ class Trainer:
         saved = [*callbacks, history]
         hooks = CallbackList([*saved, *extra], self,
                              {"epochs": epochs, "steps": steps, "samples": len(X),
-                              "validation": X_val is not None})
+                              "validation": X_val is not None,
+                              "validation_freq": validation_freq})
         # the loss of each example, for hard-example sampling: the same loss (its delta,
         # class weights, label smoothing), unreduced
-        self._per_example = _unreduced(self.loss) if sampling == "hard_examples" else None
+        self._per_example = unreduced_copy(self.loss) if sampling == "hard_examples" else None
         self._errors: np.ndarray | None = None
         self._run = {"epochs": epochs, "batch_size": batch_size, "samples": len(X),
                      "shuffle": shuffle, "sampling": sampling, "validation": X_val is not None}
+        # only where not the default, so that older checkpoints still match
+        if weights is not None or w_val is not None:
+            self._run["weights"] = f"{digest(weights)}/{digest(w_val)}"
+        if initial_epoch:
+            self._run["initial_epoch"] = initial_epoch
+        if validation_freq != 1:
+            self._run["validation_freq"] = validation_freq
+        self._weights = weights
+        self.training_loss = training_loss
         self._callbacks = saved
         self._pending: list[Callable[[dict[str, Any]], None]] = []
         self.divergence_factor, self.first_loss = divergence_factor, None
         self.stop_training = False
         self.resuming = resume_from is not None
+        logs: dict[str, Any] | None = None  # the last epoch's, for on_train_end (Keras)
         try:
             hooks.on_train_begin({})
-            epoch, self._epoch = 0, None
+            epoch, self._epoch = initial_epoch, None
             if resume_from is not None:
                 epoch, self._epoch = restore(self, resume_from)
             self.resuming = False
@@ -352,9 +449,10 @@ class Trainer:
                     logs = self._train_epoch(epoch, X, y, augment, hooks, interrupted)
                     if logs is None:
                         break
-                    if X_val is not None and y_val is not None:
-                        logs |= {f"val_{k}": v for k, v in
-                                 self._evaluate(X_val, y_val, hooks=hooks).items()}
+                    if X_val is not None and y_val is not None and \
+                            (epoch + 1) % validation_freq == 0:
+                        logs |= {f"val_{k}": v for k, v in self._evaluate(
+                            X_val, y_val, hooks=hooks, weights=w_val).items()}
                     if self.optimizer.has_lr:
                         logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
                     epoch, self._epoch = epoch + 1, None
@@ -362,9 +460,10 @@ class Trainer:
                     self._write_checkpoints(epoch)
                     if self.stop_training:
                         break
-            hooks.on_train_end({})
+            hooks.on_train_end(dict(logs or {}))
         finally:  # also when a callback, a divergence or Ctrl-C ends fit with an error
             self.model.eval()
+            self.training_loss = self.loss
         return history
 
     def request_checkpoint(self, write: Callable[[dict[str, Any]], None]) -> None:
@@ -399,7 +498,8 @@ class Trainer:
             xb, yb = X.take(index, axis=0), y.take(index, axis=0)
             if augment is not None:
                 xb = augment(xb)
-            value, outputs = self._step(xb, yb)
+            value, outputs = self._step(xb, yb if self._weights is None else
+                                        pack(yb, self._weights.take(index)))
             hooks.on_train_batch_end(batch, {"loss": value, "size": len(index)})
             if self.first_loss is None and math.isfinite(value):
                 self.first_loss = value
@@ -438,11 +538,12 @@ class Trainer:
         return {name: _number(fn(targets, outputs), name) for name, fn in self.metrics.items()}
 
     def _outputs(self, X: np.ndarray, batch_size: int | None,
-                 hooks: CallbackList | None = None, y: np.ndarray | None = None) -> np.ndarray:
+                 hooks: CallbackList | None = None, y: np.ndarray | None = None,
+                 loss: Module | None = None) -> np.ndarray:
         """The model's outputs for X, ``batch_size`` rows (default ``PREDICT_BATCH``) at a
         time, in inference mode; with ``hooks``, each batch between their
-        ``on_test_batch_begin`` and ``on_test_batch_end`` (given ``y``, for its loss), or
-        else their ``on_predict_batch_*``."""
+        ``on_test_batch_begin`` and ``on_test_batch_end`` (given ``y``, for its ``loss``,
+        by default ``self.loss``), or else their ``on_predict_batch_*``."""
         size = PREDICT_BATCH if batch_size is None else batch_size
         starts = range(0, len(X), size)
         with evaluating(self.model), no_grad():
@@ -460,26 +561,30 @@ class Trainer:
                     outputs.append(self.model(Tensor._wrap(xb)).data)
                     logs: dict[str, Any] = {"outputs": outputs[-1]}
                 else:
-                    loss, out = self.compute_loss(xb, y[i:i + size])
+                    value, out = self.compute_loss(xb, y[i:i + size],
+                                                   self.loss if loss is None else loss)
                     outputs.append(out)
-                    logs = {"loss": math.nan if loss is None else loss.item()}
+                    logs = {"loss": math.nan if value is None else value.item()}
                 end(batch, logs | {"size": len(xb)})
             return np.concatenate(outputs)
 
     def _evaluate(self, X: np.ndarray, y: np.ndarray, batch_size: int | None = None,
-                  hooks: CallbackList | None = None) -> dict[str, float]:
-        """Loss and metrics on the whole set; with ``hooks``, between their
-        ``on_test_begin`` and ``on_test_end`` (which gets these logs), and its batches
-        between ``on_test_batch_*`` when a callback defines those (else no batch pays for
-        them)."""
+                  hooks: CallbackList | None = None, weights: np.ndarray | None = None
+                  ) -> dict[str, float]:
+        """Loss and metrics on the whole set, the loss weighted per example by ``weights``
+        (scaled to average 1) when given; with ``hooks``, between their ``on_test_begin``
+        and ``on_test_end`` (which gets these logs), and its batches between
+        ``on_test_batch_*`` when a callback defines those (else no batch pays for them)."""
         if hooks is not None:
             hooks.on_test_begin({})
         batched = hooks is not None and hooks.defines("on_test_batch_begin",
                                                       "on_test_batch_end")
-        outputs = self._outputs(X, batch_size, hooks if batched else None, y)
+        criterion, target = (self.loss, y) if weights is None else \
+            (weighted(self.loss, y, "evaluate"), pack(y, weights))
+        outputs = self._outputs(X, batch_size, hooks if batched else None, target, criterion)
         check_finite(outputs, "the model output", "evaluate")
         with no_grad():
-            loss = self._regularized(self.loss(Tensor._wrap(outputs), y)).item()
+            loss = self._regularized(criterion(Tensor._wrap(outputs), target)).item()
         logs = {"loss": loss, **self._metric_values(y, outputs)}
         if hooks is not None:
             hooks.on_test_end(dict(logs))
@@ -495,7 +600,8 @@ class Trainer:
         return CallbackList(callbacks, self, {"epochs": 1, "steps": steps, "samples": samples})
 
     def evaluate(self, X: Any, y: Any, batch_size: int | None = None,
-                 callbacks: Sequence[Callback] | None = None) -> dict[str, float]:
+                 callbacks: Sequence[Callback] | None = None,
+                 sample_weight: Any = None) -> dict[str, float]:
         """Loss and metrics on (X, y), in inference mode, as ``keras.Model.evaluate``.
 
         Parameters
@@ -509,6 +615,12 @@ class Trainer:
             Their ``on_test_begin``, ``on_test_batch_begin``, ``on_test_batch_end`` and
             ``on_test_end`` hooks are called as Keras calls them
             (:class:`~retroprop.callbacks.Callback`); ``on_test_end`` receives the result.
+        sample_weight : array, shape (n,), optional
+            Each example's weight in the loss (finite, >= 0), scaled to average 1: the loss
+            is Σ w_i ℓ_i / Σ w_i (n times that for ``reduction="sum"``), the mean over a
+            set where an integer weight k counts as k copies (Keras divides Σ w_i ℓ_i by n
+            instead: the same times the weights' mean). See ``fit``'s ``sample_weight``.
+            The metrics are not weighted (Keras weights only its ``weighted_metrics``).
 
         Returns
         -------
@@ -521,7 +633,10 @@ class Trainer:
         batch_size = _batch_size(batch_size, "evaluate")
         X = self._inputs(X, "evaluate")
         y = self._targets(y, X, "evaluate")
-        return self._evaluate(X, y, batch_size, self._callback_list(callbacks, len(X), batch_size))
+        weights = None if sample_weight is None else mean_one(
+            check_sample_weight(sample_weight, len(X), "evaluate"), "evaluate: sample_weight")
+        return self._evaluate(X, y, batch_size, self._callback_list(callbacks, len(X), batch_size),
+                              weights)
 
     def predict(self, X: Any, batch_size: int | None = None,
                 callbacks: Sequence[Callback] | None = None) -> np.ndarray:
@@ -607,11 +722,14 @@ def _number(value: Any, name: str) -> float:
     return float(array)
 
 
-def check_validation_data(value: Any, where: str) -> None:
-    """``validation_data`` must be a pair ``(X_val, y_val)``."""
-    if not isinstance(value, tuple | list) or len(value) != 2:
+def check_validation_data(value: Any, where: str, weights: bool = False) -> None:
+    """``validation_data`` must be a pair ``(X_val, y_val)``, or where ``weights`` are
+    accepted also Keras's triple ``(X_val, y_val, sample_weight_val)``."""
+    if not isinstance(value, tuple | list) or len(value) not in ((2, 3) if weights else (2,)):
+        triple = "; or a triple (X_val, y_val, sample_weight_val), as Keras takes" \
+            if weights else ""
         raise ValueError(f"{where}: validation_data must be a pair (X_val, y_val), got "
-                         f"{_described(value)}")
+                         f"{_described(value)}{triple}")
 
 
 def _described(value: Any) -> str:
@@ -633,9 +751,3 @@ def training_rows(n: int, validation_split: float) -> int:
     ones; the validation set is the rest, taken from the end before shuffling."""
     return n - int(n * validation_split)
 
-
-def _unreduced(loss: Module) -> Module:
-    """A copy of ``loss`` with ``reduction="none"``, its other settings kept."""
-    unreduced = copy.deepcopy(loss)
-    unreduced.reduction = "none"
-    return unreduced

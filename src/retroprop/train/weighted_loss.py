@@ -1,0 +1,280 @@
+"""A loss weighted per example, for ``sample_weight`` and ``class_weight`` (``Trainer.fit``
+and the scikit-learn estimators share it).
+
+Each example's weight is appended to its targets as one more column (:func:`pack`), so the
+weights follow the examples through shuffling and batching. The loss of a batch B is
+
+    L_B = (1/|B|) Σ_{i∈B} w_i ℓ_i        (losses with ``reduction="mean"``)
+    L_B = Σ_{i∈B} w_i ℓ_i                (``reduction="sum"``, as ``QuadraticLoss``'s E),
+
+where ℓ_i is example i's loss (its ``reduction="none"`` losses gathered over the example's
+elements as the loss's ``example_reduction`` says) and the weights are scaled to average 1
+over the data set (:func:`mean_one`). With every weight 1 it is the unweighted loss; on the
+full batch L = Σ w_i ℓ_i / Σ w_i, so an integer weight k counts as k copies of the example.
+Keras's "sum_over_batch_size" divides Σ w_i ℓ_i by the batch size with the weights as
+given: the same loss times the weights' mean, a constant factor.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from retroprop.nn import functional as F
+from retroprop.nn.loss import Loss
+from retroprop.nn.module import Module
+from retroprop.tensor.tensor import Tensor
+
+PerExample = Callable[[Tensor, np.ndarray], Tensor]
+
+
+def _cross_entropy(outputs: Tensor, target: np.ndarray) -> Tensor:
+    return F.cross_entropy(outputs, target[:, 0].astype(np.int64), "none")
+
+
+def _one_hot(outputs: Tensor, target: np.ndarray) -> np.ndarray:
+    """The targets in the outputs' shape: a single column of class indices against k > 1
+    outputs (a classifier trained on squared error, as the lectures train, or on one
+    binary cross-entropy per class) becomes one-hot rows; anything else is unchanged."""
+    if target.shape[1] == 1 and outputs.shape[1] > 1:
+        return np.eye(outputs.shape[1], dtype=outputs.dtype)[target[:, 0].astype(np.int64)]
+    return target
+
+
+class _PerOutput:
+    """The per-example mean over the outputs of an element-wise loss ``F.*_loss`` (a class,
+    not a closure, so that a fitted estimator pickles)."""
+
+    def __init__(self, loss: Callable[[Tensor, np.ndarray, str], Tensor]) -> None:
+        self.loss = loss
+
+    def __call__(self, outputs: Tensor, target: np.ndarray) -> Tensor:
+        return self.loss(outputs, _one_hot(outputs, target), "none").mean(axis=1)
+
+
+_squared_error = _PerOutput(F.mse_loss)
+_absolute_error = _PerOutput(F.l1_loss)
+
+
+def _binary_cross_entropy(outputs: Tensor, target: np.ndarray) -> Tensor:
+    return F.binary_cross_entropy_with_logits(outputs, _one_hot(outputs, target),
+                                              "none").mean(axis=1)
+
+
+#: Losses by name: each returns one loss per example.
+LOSSES: dict[str, PerExample] = {
+    "cross_entropy": _cross_entropy, "log_loss": _cross_entropy,
+    "squared_error": _squared_error, "mse": _squared_error,
+    "absolute_error": _absolute_error, "l1": _absolute_error,
+    "huber": _PerOutput(F.huber_loss),
+    "binary_cross_entropy": _binary_cross_entropy,
+}  # fmt: skip
+
+
+def per_example_loss(loss: Any) -> PerExample:
+    """A function ``(outputs, target) -> losses of shape (n,)`` from a name in
+    :data:`LOSSES`, a loss module (``rp.nn.MSELoss()``: used with ``reduction="none"``) or a
+    callable that already returns one loss per example."""
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ValueError(f"The 'loss' parameter must be one of {sorted(LOSSES)}, a loss "
+                             f"module or a callable. Got {loss!r} instead.")
+        return LOSSES[loss]
+    if isinstance(loss, Module) and hasattr(loss, "reduction"):
+        return _ExampleMean(unreduced_copy(loss))
+    if callable(loss):
+        return loss
+    raise ValueError(f"The 'loss' parameter must be a str among {sorted(LOSSES)}, a loss "
+                     f"module or a callable. Got {loss!r} instead.")
+
+
+def unreduced_copy(loss: Module) -> Module:
+    """A copy of ``loss`` with ``reduction="none"``, its other settings kept."""
+    unreduced = copy.deepcopy(loss)
+    unreduced.reduction = "none"
+    return unreduced
+
+
+class _ExampleMean:
+    """A loss module with ``reduction="none"``, gathered over all but the first axis by its
+    ``example_reduction`` (the mean, or the sum for ``QuadraticLoss``), or by their sum
+    when ``summed``."""
+
+    def __init__(self, loss: Module, summed: bool = False) -> None:
+        self.loss = loss
+        self.summed = summed or getattr(loss, "example_reduction", "mean") == "sum"
+
+    def __call__(self, outputs: Tensor, target: np.ndarray) -> Tensor:
+        if target.ndim == 2 and target.shape[1] == 1 and outputs.shape[1] != 1:
+            target = target[:, 0]
+        losses = self.loss(outputs, target)
+        if losses.ndim == 1:
+            return losses
+        axes = tuple(range(1, losses.ndim))
+        return losses.sum(axis=axes) if self.summed else losses.mean(axis=axes)
+
+
+class WeightedLoss(Loss):
+    """L_B = (1/|B|) Σ w_i ℓ_i, or Σ w_i ℓ_i for ``reduction="sum"`` (module docstring);
+    the target's last column holds w_i (:func:`pack`).
+
+    Parameters
+    ----------
+    per_example : callable
+        ``(outputs, target) -> Tensor`` of shape (n,), as from :func:`per_example_loss`.
+    reduction : {"mean", "sum"}, default "mean"
+    target_shape : tuple of int, optional
+        The shape of one example's targets and their dtype (``target_dtype``), which the
+        packed float64 columns are turned back into (labels become integers again); by
+        default the columns are passed on as they are.
+    """
+
+    def __init__(self, per_example: PerExample, reduction: str = "mean",
+                 target_shape: tuple[int, ...] | None = None,
+                 target_dtype: np.dtype | None = None) -> None:
+        super().__init__(reduction)
+        self.per_example = per_example
+        self.target_shape, self.target_dtype = target_shape, target_dtype
+
+    def unpack(self, target: Any) -> tuple[np.ndarray, np.ndarray]:
+        """The targets and the weights of a packed array."""
+        target = np.asarray(target)
+        targets = target[:, :-1]
+        if self.target_shape is not None:
+            targets = targets.reshape((len(target), *self.target_shape)).astype(
+                self.target_dtype)
+        return targets, target[:, -1]
+
+    def forward(self, outputs: Tensor, target: Any) -> Tensor:
+        targets, weights = self.unpack(target)
+        losses = self.per_example(outputs, targets)
+        if losses.shape != (len(weights),):
+            raise ValueError(f"loss: a callable loss must return one loss per example, shape "
+                             f"({len(weights)},); got shape {losses.shape}")
+        total = (losses * weights.astype(outputs.dtype)).sum()
+        return total if self.reduction == "sum" else total * (1.0 / len(weights))
+
+    def residuals(self, outputs: Tensor, target: np.ndarray) -> Tensor:
+        """r_ij = √w_i r⁰_ij, with r⁰ the unweighted loss's residuals, so that ½ Σ r² is the
+        weighted squared error that Levenberg–Marquardt minimizes (squared errors only)."""
+        targets, weights = self.unpack(target)
+        scale = np.sqrt(weights).astype(outputs.dtype).reshape((-1,) + (1,) * (outputs.ndim - 1))
+        if isinstance(self.per_example, _PerOutput) and self.per_example.loss is F.mse_loss:
+            return (outputs - _one_hot(outputs, targets).astype(outputs.dtype)) * scale
+        if isinstance(self.per_example, _ExampleMean) and isinstance(self.per_example.loss, Loss):
+            return self.per_example.loss.residuals(outputs, targets) * scale
+        raise TypeError("Levenberg–Marquardt minimizes a sum of squares ½ Σ r²: use it "
+                        "with loss='squared_error' or a squared-error loss module")
+
+
+def pack(targets: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Targets (n,) or (n, ...) with each example's weight appended as the last column."""
+    targets = targets.reshape(len(targets), -1)
+    return np.hstack([targets, weights.reshape(-1, 1)]).astype(np.float64)
+
+
+def weighted(loss: Module, targets: np.ndarray, where: str) -> WeightedLoss:
+    """``loss`` weighted per example, for targets like ``targets`` (the Trainer's: labels or
+    arrays of the loss's checked dtype); refused for a loss without a per-example form."""
+    from retroprop.nn.multitask import MultiTaskLoss
+
+    if isinstance(loss, MultiTaskLoss):
+        raise TypeError(f"{where}: sample_weight and class_weight are not supported with "
+                        "MultiTaskLoss (it sums its heads' mean losses and has no loss per "
+                        "example); give its heads' losses weights= instead, or train "
+                        "without example weights")
+    reduction = getattr(loss, "reduction", None)
+    if reduction not in ("mean", "sum"):
+        raise TypeError(f"{where}: sample_weight and class_weight need a loss with a "
+                        f"per-example form (reduction='none') reduced by 'mean' or 'sum'; "
+                        f"{type(loss).__name__} has reduction={reduction!r}")
+    per_example = _ExampleMean(unreduced_copy(loss), summed=reduction == "sum")
+    return WeightedLoss(per_example, reduction, targets.shape[1:], targets.dtype)
+
+
+# ---------------------------------------------------------------------- the weights
+def mean_one(weights: np.ndarray, where: str) -> np.ndarray:
+    """``weights`` scaled to average 1 (n / Σ w), refused when they sum to zero."""
+    total = weights.sum()
+    if not total > 0:
+        raise ValueError(f"{where}: the weights sum to zero; at least one example must have "
+                         "a positive weight.")
+    return weights * (len(weights) / total)
+
+
+def check_sample_weight(sample_weight: Any, n: int, where: str) -> np.ndarray:
+    """``sample_weight`` as float64 of shape (n,), finite and >= 0, or a clear error."""
+    weights = np.asarray(sample_weight.data if isinstance(sample_weight, Tensor)
+                         else sample_weight)
+    if weights.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: sample_weight must be numeric, got dtype {weights.dtype}")
+    if weights.shape != (n,):
+        raise ValueError(f"{where}: sample_weight must have shape ({n},), one weight per "
+                         f"example, got shape {weights.shape}")
+    weights = weights.astype(np.float64)
+    bad = ~np.isfinite(weights) | (weights < 0)
+    if bad.any():
+        index = int(np.argmax(bad))
+        raise ValueError(f"{where}: sample_weight must be finite and >= 0, got "
+                         f"sample_weight[{index}] = {weights[index]}")
+    return weights
+
+
+def class_labels(targets: np.ndarray, where: str) -> np.ndarray:
+    """Each example's class, as Keras reads it for ``class_weight``: the labels, a single
+    column of 0/1 targets, or the argmax of one-hot (or probability) rows."""
+    if targets.ndim == 2 and targets.shape[1] > 1:
+        if np.any(targets < 0) or np.any(np.abs(targets.sum(axis=1) - 1) > 1e-3):
+            raise ValueError(f"{where}: class_weight needs class labels, got real-valued "
+                             f"targets of shape {targets.shape} whose rows are not one-hot "
+                             "(or probabilities): use sample_weight")
+        targets = targets.argmax(axis=1)
+    elif targets.ndim == 2:
+        targets = targets[:, 0]
+    if targets.ndim != 1:
+        raise ValueError(f"{where}: class_weight needs one class per example (labels, or "
+                         f"one-hot rows); got targets of shape {targets.shape}")
+    if targets.dtype.kind == "f" and not np.array_equal(targets, np.round(targets)):
+        raise ValueError(f"{where}: class_weight needs class labels, got real-valued targets "
+                         "(a regression): use sample_weight")
+    return targets.astype(np.int64)
+
+
+def per_class_weights(class_weight: Any, labels: np.ndarray, n_classes: int,
+                      where: str) -> np.ndarray:
+    """Each example's ``class_weight[label]``; a class that ``class_weight`` does not name
+    weighs 1, as in Keras. Keys must be classes of the labels or of the model's outputs
+    (0 .. ``n_classes`` - 1), values finite and >= 0."""
+    if not isinstance(class_weight, Mapping):
+        raise TypeError(f"{where}: class_weight must be a dict {{label: weight}}, got "
+                        f"{type(class_weight).__name__}")
+    present = set(np.unique(labels).tolist())
+    unknown = [k for k in class_weight
+               if isinstance(k, bool) or not isinstance(k, int | np.integer)
+               or (int(k) not in present and not 0 <= int(k) < n_classes)]
+    if unknown:
+        raise ValueError(f"{where}: class_weight names {unknown}, which are not classes: y "
+                         f"has the labels {sorted(present)} and the model "
+                         f"{n_classes} classes (0 .. {n_classes - 1})")
+    for key, value in class_weight.items():
+        if isinstance(value, bool) or not isinstance(value, int | float | np.number) \
+                or not np.isfinite(value) or value < 0:
+            raise ValueError(f"{where}: class_weight must map each class to a finite weight "
+                             f">= 0, got class_weight[{key!r}] = {value!r}")
+    weights = np.ones(len(labels))
+    for key, value in class_weight.items():
+        weights[labels == int(key)] = float(value)
+    return weights
+
+
+def digest(weights: np.ndarray | None) -> str | None:
+    """A short fingerprint of the weights, for the run signature that a resumed ``fit``
+    must match (:mod:`retroprop.train.resume`)."""
+    if weights is None:
+        return None
+    return hashlib.sha256(np.ascontiguousarray(weights, dtype=np.float64).tobytes()
+                          ).hexdigest()[:16]
