@@ -1,10 +1,12 @@
 """The code of the guide page "Coming from PyTorch, Keras or scikit-learn"
 (``docs/{en,es}/guide/porting.rst``) runs as shown: each section's ``code-block``s, in
 order, in one namespace, in an empty folder (the page writes its checkpoints there). The
-Spanish page holds the same code as the English one, so running the English code checks
-both; then what the code computed is checked."""
+Spanish page holds the same code as the English one (only the comments are translated),
+so running the English code checks both; then what the code computed is checked."""
 
+import io
 import re
+import tokenize
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +40,14 @@ def sections(path: Path) -> list[list[str]]:
     return [code_blocks(body) for body in parts[2::2]]
 
 
+def without_comments(code: str) -> list[tuple[int, str]]:
+    """The tokens of ``code`` but its comments and line breaks: what runs."""
+    skipped = {tokenize.COMMENT, tokenize.NL}
+    return [(token.type, token.string)
+            for token in tokenize.generate_tokens(io.StringIO(code).readline)
+            if token.type not in skipped]
+
+
 def run_section(index: int, folder: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     monkeypatch.chdir(folder)
     namespace: dict = {"__name__": f"porting_section_{index}"}
@@ -53,7 +63,11 @@ def test_the_page_has_its_sections_and_code():
 
 
 def test_both_languages_hold_the_same_code():
-    assert sections(PAGES["es"]) == sections(PAGES["en"])
+    english, spanish = sections(PAGES["en"]), sections(PAGES["es"])
+    assert [len(blocks) for blocks in spanish] == [len(blocks) for blocks in english]
+    for english_blocks, spanish_blocks in zip(english, spanish, strict=True):
+        for english_code, spanish_code in zip(english_blocks, spanish_blocks, strict=True):
+            assert without_comments(spanish_code) == without_comments(english_code)
 
 
 def test_pytorch_loop_trains_saves_and_resumes(tmp_path, monkeypatch):
