@@ -88,7 +88,7 @@ def test_pytorch_loop_trains_saves_and_resumes(tmp_path, monkeypatch):
     assert ns["images"].shape == (5, 1, 8, 8)
     np.testing.assert_array_equal(ns["brightest"].numpy(), ns["X_test"][:5].max(axis=1))
     np.testing.assert_array_equal(ns["where"].numpy(), ns["X_test"][:5].argmax(axis=1))
-    assert ns["n"] is True
+    assert ns["n"] == 5 * 64
 
 
 def test_keras_fit_with_callbacks(tmp_path, monkeypatch):
