@@ -86,8 +86,8 @@ def test_pytorch_loop_trains_saves_and_resumes(tmp_path, monkeypatch):
     ns["model"](ns["X_test"][:2])  # the hook was removed
     assert ns["activations"] == {}
     assert ns["images"].shape == (5, 1, 8, 8)
-    np.testing.assert_array_equal(ns["brightest"].numpy(), ns["X_test"][:5].max(axis=1))
-    np.testing.assert_array_equal(ns["where"].numpy(), ns["X_test"][:5].argmax(axis=1))
+    np.testing.assert_array_equal(ns["values"].numpy(), ns["X_test"][:5].max(axis=1))
+    np.testing.assert_array_equal(ns["indices"].numpy(), ns["X_test"][:5].argmax(axis=1))
     assert ns["n"] == 5 * 64
 
 
