@@ -260,6 +260,25 @@ def test_bayesian_fitting_averages_beat_single_weight_vectors(tmp_path):
     assert (tmp_path / "bayesian.png").stat().st_size > 30_000
 
 
+def test_bayesian_fitting_takes_the_command_lines_epochs():
+    """``retroprop experiment bayesian-fitting --epochs 8`` runs: the burn-in defaults to a
+    quarter of the epochs (50 of the default 200), not a fixed 50 that 8 epochs refuse."""
+    result = rp.experiments.run("bayesian-fitting", epochs=8, n=40, hidden=4,
+                                temperatures=(1.0,))
+    assert result.data[1.0]["single"].shape == (2, 2)  # epochs 3 and 6 after 2
+    assert "a weight vector every 3 epochs after 2" in result.notes[0]
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (dict(epochs=4, burn_in=3, every=3), r"epochs=4, burn_in=3 and every=3 keep no weight "
+                                         r"vector \(\(4 - 3\) // 3 = 0\)"),
+    (dict(epochs=2, every=3), r"epochs=2, burn_in=0 and every=3 keep no weight vector"),
+])
+def test_bayesian_fitting_refuses_settings_that_keep_no_weight_vector(options, message):
+    with pytest.raises(ValueError, match=message):
+        rp.experiments.bayesian_fitting(n=40, hidden=4, temperatures=(1.0,), **options)
+
+
 def test_regularization_shows_overfitting_and_a_binding_max_norm(tmp_path):
     result = rp.experiments.regularization()
     data = result.data

@@ -50,13 +50,19 @@ def module_targets(y: np.ndarray) -> np.ndarray:
 
 
 def _optimizer_settings(options: dict[str, Any]) -> dict[str, Any]:
-    """The training options that the named optimizer's constructor takes."""
+    """The training options that the named optimizer's constructor takes; an unknown name,
+    or a sampler (SGLD: one of its weight vectors is no fit), is a ValueError."""
     name = str(options["optimizer"]).lower().replace("-", "_")
-    from retroprop.optim.registry import OPTIMIZERS
+    from retroprop.optim.registry import OPTIMIZERS, SAMPLERS
 
+    if name in SAMPLERS:
+        raise ValueError(f"optimizer: {options['optimizer']!r} draws weight vectors from the "
+                         "posterior, to be averaged (rp.callbacks.PosteriorSamples), and "
+                         "cross-validation and tuning score the last one: train it with "
+                         "rp.Trainer and PosteriorSamples")
     if name not in OPTIMIZERS:
         raise ValueError(f"optimizer: unknown optimizer {options['optimizer']!r}; known: "
-                         f"{', '.join(sorted(OPTIMIZERS))}")
+                         f"{', '.join(sorted(set(OPTIMIZERS) - SAMPLERS))}")
     taken = inspect.signature(OPTIMIZERS[name]).parameters
     return {key: options[key] for key in ("lr", "momentum", "nesterov") if key in taken}
 
@@ -181,6 +187,10 @@ def check_inputs(model: Any, X: Any, y: Any, training: dict[str, Any], where: st
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"{where}: X has {len(X)} examples but y has {len(y)}")
+    if isinstance(model, Module):  # callable too, but one network for every fold
+        raise TypeError(f"{where}: model must be a function returning a fresh Module "
+                        f"(lambda: rp.models.mlp([...])), got a {type(model).__name__}: "
+                        "each fold (trial) trains a network of its own")
     if not (callable(model) or is_estimator(model)):
         raise TypeError(f"{where}: model must be a function returning a Module or a "
                         f"scikit-learn estimator, got {type(model).__name__}")
@@ -189,6 +199,7 @@ def check_inputs(model: Any, X: Any, y: Any, training: dict[str, Any], where: st
         if unknown:
             raise ValueError(f"{where}: unknown training options {unknown}; known: "
                              f"{sorted(TRAINING)}")
+        _optimizer_settings({**TRAINING, **training})  # its name, before any fold trains
     elif training:
         raise ValueError(f"{where}: training options {sorted(training)} are for a "
                          "model-building function; set an estimator's parameters on it")

@@ -56,3 +56,16 @@ def torch_closure(twin, optimizer, X, y):
 def digits_flat():
     (X, y), _ = rp.datasets.load_digits()
     return rp.datasets.scale(X.reshape(len(X), -1), rp.datasets.DIGITS_MAXIMUM), y
+
+
+def assert_steps_agree(problem, optimizer, reference, what, steps=20):
+    """``steps`` steps of ``optimizer`` on ``problem``'s model and of the torch
+    ``reference`` on its twin leave the same weights (rtol 1e-9) after every step."""
+    model, twin, X, y = problem
+    step, reference_step = rp_closure(model, optimizer, X, y), torch_closure(twin, reference, X, y)
+    for index in range(steps):
+        optimizer.step(step)
+        reference.step(reference_step)
+        for mine, expected in zip(model.parameters(), twin.parameters(), strict=True):
+            np.testing.assert_allclose(mine.data, expected.detach().numpy(), rtol=1e-9,
+                                       atol=1e-11, err_msg=f"{what}, step {index + 1}")

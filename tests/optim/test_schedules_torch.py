@@ -28,6 +28,8 @@ SCHEDULES = {
     "LinearLR defaults": lambda o, m: m.LinearLR(o),
     "LinearLR to 0": lambda o, m: m.LinearLR(o, start_factor=1.0, end_factor=0.0,
                                              total_iters=10),
+    "LinearLR to 0 in 3": lambda o, m: m.LinearLR(o, start_factor=0.01, end_factor=0.0,
+                                                  total_iters=3),  # torch: -7e-19, here 0
     "PolynomialLR": lambda o, m: m.PolynomialLR(o, total_iters=8, power=2.0),
     "PolynomialLR defaults": lambda o, m: m.PolynomialLR(o),
     "StepLR": lambda o, m: m.StepLR(o, step_size=3, gamma=0.5),
@@ -363,3 +365,31 @@ def test_a_chain_may_hold_the_momentum_schedule_and_resumes():
         chain.step()
         again.step()
     assert settings(resumed) == settings(optimizer) == [(0.1 * 0.5 ** 2, 0.9, ())]
+
+
+@pytest.mark.parametrize("name", [*SCHEDULES, "MomentumSchedule"])
+def test_a_value_given_to_step_is_refused_not_ignored(name):
+    """PyTorch's deprecated ``scheduler.step(epoch)`` jumps to that epoch; these schedules
+    count their own steps, so ``step(5)`` is refused (it stepped once, silently) and the
+    rates stay as they were."""
+    optimizer, _ = optimizers("SGD")
+    schedule = (OURS.MomentumSchedule(optimizer) if name == "MomentumSchedule"
+                else SCHEDULES[name](optimizer, OURS))
+    before = settings(optimizer)
+    with pytest.raises(TypeError, match=rf"^{type(schedule).__name__}\.step\(\) takes no "
+                                        r"value: it counts its own steps; got step\(5\)"):
+        schedule.step(5)
+    assert settings(optimizer) == before
+    schedule.step()  # and it steps on as before
+
+
+def test_a_chain_that_drives_the_rate_below_zero_says_why():
+    optimizer = rp.optim.SGD(rp.nn.Linear(2, 2).parameters(), lr=0.1)
+    chain = OURS.ChainedScheduler([OURS.CosineAnnealingLR(optimizer, T_max=5, eta_min=0.05),
+                                   OURS.ExponentialLR(optimizer, gamma=0.5)])
+    with pytest.raises(ValueError, match=r"CosineAnnealingLR: the learning rate at step \d+ "
+                                         r"must be a finite number >= 0, got -.* \(a chainable "
+                                         r"schedule computes it from the optimizer's current "
+                                         r"rate"):
+        for _ in range(12):
+            chain.step()

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import retroprop as rp
-from tests.optim.conftest import rp_closure, torch_closure
+from tests.optim.conftest import assert_steps_agree, rp_closure
 
 
 def test_each_step_is_the_formula_in_float64():
@@ -41,18 +41,12 @@ def test_each_step_is_the_formula_in_float64():
 
 def test_without_noise_it_is_torch_sgd_with_rate_eta_n_over_2(problem):
     """T = 0: θ ← θ - η/2 (N ∇L + λ θ), which is SGD(lr=η N/2, weight_decay=λ/N) on L."""
-    model, twin, X, y = problem
+    model, twin, _, _ = problem
     lr, n, decay = 0.002, 64, 0.5
     optimizer = rp.optim.SGLD(model.parameters(), lr=lr, num_examples=n, weight_decay=decay,
                               temperature=0.0)
     reference = torch.optim.SGD(twin.parameters(), lr=lr * n / 2, weight_decay=decay / n)
-    step, reference_step = rp_closure(model, optimizer, X, y), torch_closure(twin, reference, X, y)
-    for index in range(20):
-        optimizer.step(step)
-        reference.step(reference_step)
-        for mine, expected in zip(model.parameters(), twin.parameters(), strict=True):
-            np.testing.assert_allclose(mine.data, expected.detach().numpy(), rtol=1e-9,
-                                       atol=1e-11, err_msg=f"step {index + 1}")
+    assert_steps_agree(problem, optimizer, reference, "SGLD at T = 0")
 
 
 def linear_regression(N=200, d=2, noise=0.5, seed=0):

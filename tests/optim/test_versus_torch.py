@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import retroprop as rp
-from tests.optim.conftest import rp_closure, torch_closure
+from tests.optim.conftest import assert_steps_agree, rp_closure, torch_closure
 
 CASES = [
     ("SGD", dict(lr=0.1), dict(lr=0.1)),
@@ -48,16 +48,10 @@ def test_defaults_are_pytorchs(name):
 @pytest.mark.parametrize(("name", "ours", "theirs"), CASES,
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_twenty_steps_agree(problem, name, ours, theirs):
-    model, twin, X, y = problem
+    model, twin, _, _ = problem
     optimizer = getattr(rp.optim, name)(model.parameters(), **ours)
     reference = getattr(torch.optim, name)(twin.parameters(), **theirs)
-    step, reference_step = rp_closure(model, optimizer, X, y), torch_closure(twin, reference, X, y)
-    for index in range(20):
-        optimizer.step(step)
-        reference.step(reference_step)
-        for mine, expected in zip(model.parameters(), twin.parameters(), strict=True):
-            np.testing.assert_allclose(mine.data, expected.detach().numpy(), rtol=1e-9,
-                                       atol=1e-11, err_msg=f"{name}, step {index + 1}")
+    assert_steps_agree(problem, optimizer, reference, name)
 
 
 @pytest.mark.parametrize("set_to_none", [True, False])

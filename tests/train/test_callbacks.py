@@ -274,6 +274,22 @@ def test_fit_validates_between_the_test_hooks_of_its_callbacks(digits):
         assert validation["loss"] == history.history["val_loss"][number]
 
 
+class FinalLogs(rp.callbacks.Callback):
+    def on_train_end(self, logs=None):
+        self.logs = logs
+
+
+def test_on_train_end_gets_the_last_epochs_logs_as_in_keras(digits):
+    """Keras's fit passes the last epoch's logs to ``on_train_end``: its final loss,
+    metrics, validation values and rate."""
+    X, y, X_val, y_val = digits
+    final = FinalLogs()
+    history = make_trainer().fit(X[:64], y[:64], epochs=2, batch_size=32, verbose=0,
+                                 callbacks=[final], validation_data=(X_val, y_val))
+    assert final.logs == {key: values[-1] for key, values in history.history.items()}
+    assert {"loss", "val_loss", "lr"} <= set(final.logs)
+
+
 def test_fit_calls_no_test_hook_without_validation(digits):
     X, y, *_ = digits
     recorder = Recorder()

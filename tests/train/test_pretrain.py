@@ -207,9 +207,13 @@ def test_the_seed_fixes_the_result(images):
      {"X": np.full((5, 64), -2.0), "reconstruction": "cross-entropy"}, ValueError,
      r"\(layer 0\): reconstruction='cross-entropy' needs codes in \[0, 1\], got values in "
      r"\[-2, -2\]"),
+    (lambda: rp.models.mlp([64, 8, 10]), {"batch_size": 0}, ValueError,
+     r"^pretrain_layerwise: batch_size must be a positive integer or None, got 0"),
+    (lambda: rp.models.mlp([64, 8, 10]), {"callbacks": rp.callbacks.History()}, TypeError,
+     r"^pretrain_layerwise: callbacks must be a list of callbacks, got one History"),
 ], ids=["not-sequential", "conv", "batch-norm", "pooling", "no-hidden", "optimizer-object",
         "optimizer-result", "noise", "epochs", "reconstruction", "features", "images", "one-axis",
-        "nan", "cross-entropy-range"])
+        "nan", "cross-entropy-range", "batch-size", "one-callback"])
 def test_what_it_cannot_pretrain_is_named(model, options, error, message):
     X = options.pop("X", np.full((5, 64), 0.5))
     with pytest.raises(error, match=message):
@@ -221,6 +225,15 @@ def test_a_linear_layer_with_its_own_activation_is_a_block(images, fits):
     before = model[0].weight.data.copy()
     pretrain_layerwise(model, images, epochs=1)
     assert len(fits) == 1 and not np.allclose(model[0].weight.data, before)
+
+
+def test_callbacks_given_as_an_iterator_reach_every_layer(images):
+    """``callbacks`` is read once: an iterator (a generator) reaches every layer's fit, not
+    only the first one's."""
+    layers = LayerLosses()
+    pretrain_layerwise(rp.models.mlp([64, 8, 6, 10]), images, epochs=2,
+                       callbacks=(callback for callback in [layers]))
+    assert [len(losses) for losses in layers.losses] == [2, 2]
 
 
 def test_the_docstring_example_runs():

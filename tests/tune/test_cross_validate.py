@@ -64,6 +64,20 @@ def test_cross_validate_bad_input():
         rp.cross_validate(build, X, y, cv=2, n_jobs=0)
     with pytest.raises(TypeError, match=r"executor must be None .* got str"):
         rp.cross_validate(build, X, y, cv=2, executor="tcp://127.0.0.1:8786")
+    # an unknown optimizer, or a sampler whose last weight vector is no fit (SGLD's samples
+    # are averaged: rp.callbacks.PosteriorSamples), named before any fold trains
+    with pytest.raises(ValueError, match="optimizer: unknown optimizer 'sdg'; known: "):
+        rp.cross_validate(build, X, y, cv=2, optimizer="sdg")
+    with pytest.raises(ValueError, match=r"optimizer: 'SGLD' draws weight vectors from the "
+                       r"posterior.*PosteriorSamples"):
+        rp.cross_validate(build, X, y, cv=2, optimizer="SGLD")
+    # a network, not a function that builds one: named before any fold trains
+    for search in (lambda model: rp.cross_validate(model, X, y, cv=2),
+                   lambda model: rp.tune.search(model, {"lr": rp.tune.uniform(0.01, 0.1)}, X, y,
+                                                n_trials=1)):
+        with pytest.raises(TypeError, match=r"model must be a function returning a fresh "
+                           r"Module \(lambda: rp.models.mlp\(\[...\]\)\), got a Linear"):
+            search(rp.nn.Linear(2, 2))
 
 
 def test_full_batch_optimizers_get_the_whole_training_set():

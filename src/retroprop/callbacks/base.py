@@ -31,8 +31,9 @@ class Callback:
     Which method calls each hook, and with which ``logs``, follows Keras 3
     (``keras.callbacks.Callback``):
 
-    - ``fit``: ``on_train_begin``/``end`` and ``on_epoch_begin`` get ``{}``;
-      ``on_epoch_end`` the epoch's loss, metrics, ``val_`` values and ``lr``;
+    - ``fit``: ``on_train_begin`` and ``on_epoch_begin`` get ``{}``; ``on_epoch_end``
+      the epoch's loss, metrics, ``val_`` values and ``lr``, and ``on_train_end`` (a copy
+      of) the last epoch's (``{}`` if none ran);
       ``on_train_batch_begin`` (alias ``on_batch_begin``) ``{"size": rows}`` and
       ``on_train_batch_end`` (alias ``on_batch_end``) ``{"loss", "size"}``, every
       training batch.

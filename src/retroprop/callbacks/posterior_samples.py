@@ -208,7 +208,10 @@ class PosteriorSamples(Callback):
 
     def predict(self, model: Module, X: Any, loss: Loss | None = None) -> np.ndarray:
         """The class of highest posterior predictive probability (classification losses),
-        or the mean of the samples' outputs (regression: the posterior predictive mean)."""
+        or the mean of the samples' outputs (regression: the posterior predictive mean).
+        ``loss`` as in :meth:`predict_proba`: samples read by :meth:`load` have no Trainer,
+        so those of a regression need ``loss=rp.nn.MSELoss()`` (else they are classified
+        as by a cross-entropy)."""
         contract = self._loss(loss)
         if not contract.is_classifier:
             return self._average(model, X, lambda outputs: outputs)

@@ -27,6 +27,9 @@ class LearningRateScheduler(Callback):
         (``OneCycleLR``, and ``CosineAnnealingWarmRestarts`` counted in batches; PyTorch
         users call ``scheduler.step()`` in the batch loop). A full-batch optimizer takes
         one batch an epoch. Metric-driven schedules and functions step per epoch only.
+        The logs' ``"lr"`` is the rate of the first group at the epoch's end: the rate the
+        epoch trained with, or per batch the rate after its last batch's step (the next
+        batch's).
     monitor : str, default "loss"
         The value given to metric-driven schedules. The training "loss" is measured during
         the epoch, before its updates: the schedule is told at the epoch's start

@@ -38,12 +38,17 @@ def _reference_line(value: float) -> Callable[[Any], object]:
                                      label="SGD: one weight vector")
 
 
-def _check(where: str, n: int, epochs: int, burn_in: int, temperatures: Sequence[float],
-           weight_decay: float, available: int) -> tuple[float, ...]:
+def _check(where: str, n: int, epochs: int, burn_in: int, every: int,
+           temperatures: Sequence[float], weight_decay: float, available: int
+           ) -> tuple[float, ...]:
     check_count(burn_in, f"{where}: burn_in", low=0)
     if burn_in >= epochs:
         raise ValueError(f"{where}: burn_in must be smaller than epochs ({epochs}), got "
                          f"{burn_in!r}: no weight vector would be kept")
+    if (epochs - burn_in) // every == 0:
+        raise ValueError(f"{where}: epochs={epochs}, burn_in={burn_in} and every={every} "
+                         f"keep no weight vector (({epochs} - {burn_in}) // {every} = 0): "
+                         "give more epochs, or a smaller burn_in or every")
     if n > available:
         raise ValueError(f"{where}: n must be an integer <= {available} (the training "
                          f"digits), got {n!r}")
@@ -55,7 +60,8 @@ def _check(where: str, n: int, epochs: int, burn_in: int, temperatures: Sequence
     return tuple(float(t) for t in temperatures)
 
 
-def bayesian_fitting(n: int = 500, epochs: int = 200, burn_in: int = 50, every: int = 3,
+def bayesian_fitting(n: int = 500, epochs: int = 200, burn_in: int | None = None,
+                     every: int = 3,
                      hidden: int = 128, lr: float = 0.4, weight_decay: float = 1.0,
                      temperatures: Sequence[float] = (1.0, 0.1), seed: int = 0
                      ) -> ExperimentResult:
@@ -69,10 +75,11 @@ def bayesian_fitting(n: int = 500, epochs: int = 200, burn_in: int = 50, every: 
     A 64-``hidden``-10 tanh network on ``n`` training digits, mini-batches of 32, a Gaussian
     prior of precision ``weight_decay``. SGLD's step size is ε = 2 ``lr`` / n, so the
     gradient of the mean loss moves the weights by ``lr`` as in plain SGD, plus noise of
-    variance ε T. After ``burn_in`` epochs, the weights of every ``every``-th epoch are
-    kept. For each temperature T (1: the posterior; below 1 a sharper one) the table and
-    the curves give the test log-loss and error of each kept weight vector alone and of the
-    average of the first k predictive distributions, (1/k) Σ_s p(y | x, θ_s). The reference
+    variance ε T. After ``burn_in`` epochs (by default a quarter of ``epochs``: 50 of 200),
+    the weights of every ``every``-th epoch are kept. For each temperature T (1: the
+    posterior; below 1 a sharper one) the table and the curves give the test log-loss and
+    error of each kept weight vector alone and of the average of the first k predictive
+    distributions, (1/k) Σ_s p(y | x, θ_s). The reference
     is one weight vector fitted the usual way: SGD at rate ``lr`` with weight decay
     ``weight_decay`` / n, the same objective without the noise (its minimum is the
     posterior's mode).
@@ -93,7 +100,9 @@ def bayesian_fitting(n: int = 500, epochs: int = 200, burn_in: int = 50, every: 
     check_counts(where, n=n, epochs=epochs, every=every, hidden=hidden)
     check_positive(where, lr=lr)
     X, y, X_test, y_test = flat_digits()
-    temperatures = _check(where, n, epochs, burn_in, temperatures, weight_decay, len(X))
+    if burn_in is None:
+        burn_in = epochs // 4
+    temperatures = _check(where, n, epochs, burn_in, every, temperatures, weight_decay, len(X))
     X, y = X[:n], y[:n]
 
     def trained(model: Module, optimizer: Optimizer, callbacks: list[PosteriorSamples]

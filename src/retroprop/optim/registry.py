@@ -30,8 +30,8 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
 
 #: Optimizers that draw weight vectors from a posterior rather than minimize the loss
 #: (SGLD needs the training-set size, and its samples are worth averaging):
-#: ``retroprop train`` and the scikit-learn estimators, which keep one final weight
-#: vector, refuse them.
+#: ``retroprop train``, the scikit-learn estimators, ``cross_validate`` and ``tune``,
+#: which keep one final weight vector, refuse them.
 SAMPLERS = frozenset({"sgld"})
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from retroprop.callbacks.base import Callback
+from retroprop.callbacks.base import Callback, check_callbacks
 from retroprop.checks import check_count, check_range
 from retroprop.nn.container import Sequential
 from retroprop.nn.conv import Conv2d
@@ -181,6 +181,9 @@ def pretrain_layerwise(model: Sequential, X: Any, epochs: int = 10, noise: float
     epochs = check_count(epochs, f"{where}: epochs")
     check_range(noise, f"{where}: noise", 0, 1)
     seed = check_count(seed, f"{where}: seed", 0)
+    if batch_size is not None:
+        batch_size = check_count(batch_size, f"{where}: batch_size", 1, "or None")
+    given = check_callbacks(callbacks, where)  # read once: every layer's fit gets them
     if reconstruction not in RECONSTRUCTIONS:
         raise ValueError(f"{where}: reconstruction must be one of {RECONSTRUCTIONS}, got "
                          f"{reconstruction!r}")
@@ -216,7 +219,7 @@ def pretrain_layerwise(model: Sequential, X: Any, epochs: int = 10, noise: float
                 raise TypeError(f"{where}: optimizer(params) must return an Optimizer, got "
                                 f"{type(built).__name__}")
             Trainer(autoencoder, loss, built, metrics=[]).fit(
-                codes, codes, epochs=epochs, batch_size=batch_size, callbacks=callbacks,
+                codes, codes, epochs=epochs, batch_size=batch_size, callbacks=given,
                 verbose=verbose, augment=masking_noise(noise))
             codes = _codes(encoder, codes)
     return model

@@ -432,6 +432,7 @@ class Trainer:
         self.divergence_factor, self.first_loss = divergence_factor, None
         self.stop_training = False
         self.resuming = resume_from is not None
+        logs: dict[str, Any] | None = None  # the last epoch's, for on_train_end (Keras)
         try:
             hooks.on_train_begin({})
             epoch, self._epoch = initial_epoch, None
@@ -459,7 +460,7 @@ class Trainer:
                     self._write_checkpoints(epoch)
                     if self.stop_training:
                         break
-            hooks.on_train_end({})
+            hooks.on_train_end(dict(logs or {}))
         finally:  # also when a callback, a divergence or Ctrl-C ends fit with an error
             self.model.eval()
             self.training_loss = self.loss

@@ -15,9 +15,10 @@ class Scheduler:
     """The protocol of every schedule.
 
     ``step(metric=None)`` after each epoch (or batch); ``requires_metric`` says whether
-    ``metric`` (the monitored value) is needed; ``epoch_begin()`` is called by the driver
-    before an epoch whose training loss will be the next metric; ``state_dict()`` and
-    ``load_state_dict()`` save and restore everything but the optimizer.
+    ``metric`` (the monitored value) is needed (the others refuse one); ``epoch_begin()``
+    is called by the driver before an epoch whose training loss will be the next metric;
+    ``state_dict()`` and ``load_state_dict()`` save and restore everything but the
+    optimizer.
     """
 
     #: Whether ``step`` needs the monitored value.
@@ -50,6 +51,14 @@ class Scheduler:
             raise ValueError(f"{type(self).__name__}.step needs the monitored value: "
                              "step(metric)")
         return float(metric)  # type: ignore[arg-type]
+
+    def _no_value(self, metric: float | None) -> None:
+        """Refuse a value given to ``step`` by a schedule that needs none: PyTorch's
+        deprecated ``step(epoch)`` jumps to that epoch, which would here be one silent step."""
+        if metric is not None:
+            raise TypeError(f"{type(self).__name__}.step() takes no value: it counts its own "
+                            f"steps; got step({metric!r}) (PyTorch's deprecated step(epoch) "
+                            "is not offered: load a state_dict to continue elsewhere)")
 
     def state_dict(self) -> dict[str, Any]:
         # parts with a state of their own (the plateau rule's improvement test, a wrapped
@@ -108,6 +117,7 @@ class LRScheduler(Scheduler):
         raise NotImplementedError
 
     def step(self, metric: float | None = None) -> None:
+        self._no_value(metric)
         self._check_groups()
         self.last_epoch += 1
         self._set(self.rates())
@@ -130,8 +140,16 @@ class LRScheduler(Scheduler):
         from its own rate)."""
         self._check_groups()
         for rate in rates:
-            check_rate(rate, f"{type(self).__name__}: the learning rate at step "
-                             f"{self.last_epoch}")
+            try:
+                check_rate(rate, f"{type(self).__name__}: the learning rate at step "
+                                 f"{self.last_epoch}")
+            except ValueError as error:
+                if not rate < 0:
+                    raise
+                raise ValueError(f"{error} (a chainable schedule computes it from the "
+                                 "optimizer's current rate, which another schedule on the "
+                                 "same optimizer, as in a ChainedScheduler, may have "
+                                 "lowered below its floor)") from None
         for group, rate in zip(self.optimizer.param_groups, rates, strict=True):
             group["lr"] = rate
 
@@ -144,6 +162,9 @@ class LRScheduler(Scheduler):
                 "schedule): build the schedule again after adding the group")
 
     def get_last_lr(self) -> list[float]:
+        """Each group's current rate. PyTorch returns the rates its last step set, the
+        same unless they were changed since, or the schedule's state was loaded without
+        the optimizer's (PyTorch then gives the saved rates, here the optimizer's)."""
         return [group["lr"] for group in self.optimizer.param_groups]
 
 

@@ -91,6 +91,7 @@ class SequentialLR(_Composite):
         cast(LRScheduler, self.schedulers[0]).restart(initial)
 
     def step(self, metric: float | None = None) -> None:
+        self._no_value(metric)
         self.last_epoch += 1
         index = bisect_right(self.milestones, self.last_epoch)
         schedule = cast(LRScheduler, self.schedulers[index])
@@ -114,5 +115,6 @@ class ChainedScheduler(_Composite):
         super().__init__(optimizer, schedulers)  # type: ignore[arg-type]
 
     def step(self, metric: float | None = None) -> None:
+        self._no_value(metric)
         for schedule in self.schedulers:
             schedule.step()

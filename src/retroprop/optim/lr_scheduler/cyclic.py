@@ -39,6 +39,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         super().restart(rates)
 
     def step(self, metric: float | None = None) -> None:
+        self._no_value(metric)
         self.T_cur += 1
         if self.T_cur >= self.T_i:
             self.T_cur -= self.T_i

@@ -35,6 +35,7 @@ class MomentumSchedule(Scheduler):
             group["momentum"] = value
 
     def step(self, metric: float | None = None) -> None:
+        self._no_value(metric)
         self.count += 1
         self._apply()
 

@@ -37,7 +37,8 @@ class LinearLR(LRScheduler):
     ``start_factor`` s in (0, 1] to ``end_factor`` e in [0, 1] over ``total_iters`` steps,
     then stays (a warm-up for e = 1, a decay to e otherwise).
 
-    Recursively, as PyTorch: lr ← lr · (1 + (e - s) / (T s + (t - 1)(e - s))) for t <= T.
+    Recursively, as PyTorch: lr ← lr · (1 + (e - s) / (T s + (t - 1)(e - s))) for t <= T;
+    with e = 0 a rate that rounding takes below 0 at t = T is 0 (PyTorch sets it).
     """
 
     def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
@@ -56,7 +57,9 @@ class LinearLR(LRScheduler):
             return self.get_last_lr()
         change = self.end_factor - self.start_factor
         factor = 1.0 + change / (total * self.start_factor + (t - 1) * change)
-        return [lr * factor for lr in self.get_last_lr()]
+        # with end_factor = 0 the last factor is 0 up to rounding, -1e-16 say: PyTorch
+        # sets that rate (-7e-19), here 0
+        return [max(lr * factor, 0.0) for lr in self.get_last_lr()]
 
 
 class WarmUp(LRScheduler):
