@@ -62,6 +62,14 @@ def npz(name, **arrays):
     return name
 
 
+def state_naming_twice(name, times):
+    """A state file whose tree names its one array ``times`` times (each name a copy)."""
+    header = {"format": "retroprop-state", "format_version": 1,
+              "state": [{"__array__": "state/0"}] * times}
+    return npz(name, __retroprop__=np.frombuffer(json.dumps(header).encode(), np.uint8),
+               **{"state/0": np.zeros(1 << 20, np.float32)})
+
+
 def npy_claiming(name, shape):
     header = repr({"descr": "<f4", "fortran_order": False, "shape": shape}).encode()
     npy = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header
@@ -149,6 +157,8 @@ CASES = [
      "rp.save({'model': nn.Linear(2, 2), 'epoch': 3}, 'checkpoint.rpz')"),
     ("model file", "a checkpoint dict given where a model file is read",
      "rp.load_model(rp.save({'epoch': 3}, 'c.rpz') or 'c.rpz')"),
+    ("model file", "a checkpoint naming its one 4 MB array 10⁵ times (400 GB as copies)",
+     "rp.load(state_naming_twice('twice.rpz', 100000))"),
     ("NPZ/NPY file", "an array header claiming shape (10⁹,) with no data",
      "rp.safe_npz.read_npz(npy_claiming('claims.npz', (10**9,)))"),
     ("NPZ/NPY file", "a zip bomb: 1 MB deflated, sizes claiming 4 GB",
@@ -177,6 +187,10 @@ CASES = [
     ("argument", "BatchNorm1d(4, momentum=2)", "nn.BatchNorm1d(4, momentum=2)"),
     ("argument", "activation='relux'", "nn.Linear(2, 2, activation='relux')"),
     ("argument", "init='gloriot'", "nn.Linear(2, 2, init='gloriot')"),
+    ("argument", "init=nn.init.kaiming_normal_ (fills a tensor in place)",
+     "nn.Linear(2, 2, init=nn.init.kaiming_normal_)"),
+    ("argument", "init.trunc_normal_(std=0), its mean outside [a, b] (hung)",
+     "nn.init.trunc_normal_(np.zeros(3), mean=5.0, std=0.0)"),
     ("argument", "SGD(lr=-1)", "optim.SGD(nn.Linear(2, 2).parameters(), lr=-1)"),
     ("argument", "SGD(nesterov=True) without momentum",
      "optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1, nesterov=True)"),
@@ -282,8 +296,8 @@ def answer(code: str) -> str:
     """``Type: message`` of what ``code`` raises (run in the current folder)."""
     names = {"rp": rp, "nn": nn, "optim": optim, "np": np, "pickle": pickle, "X4": X4,
              "LABELS": LABELS, **{f.__name__: f for f in (
-                 model_file, rewritten, write, truncated, flipped, npz, npy_claiming, zip_bomb,
-                 idx, corrupt_gzip, trainer, cli)}}
+                 model_file, rewritten, write, truncated, flipped, npz, state_naming_twice,
+                 npy_claiming, zip_bomb, idx, corrupt_gzip, trainer, cli)}}
     rp.manual_seed(0)
     try:
         with contextlib.redirect_stdout(io.StringIO()):

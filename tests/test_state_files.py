@@ -163,6 +163,18 @@ def test_load_model_reads_a_model_as_load_does(tmp_path):
     np.testing.assert_array_equal(rp.load(tmp_path / "m.rpz")(x).data, model(x).data)
 
 
+def test_loading_a_model_leaves_the_generator_as_it_was(tmp_path):
+    # rebuilding the architecture drew fresh weights from it, so restoring the generator's
+    # state before loading the model (as with torch.load) gave another stream of draws
+    rp.save(nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.5), nn.Conv2d(1, 2, 3)),
+            tmp_path / "m.rpz")
+    rp.manual_seed(5)
+    state = rp.get_rng_state()
+    rp.load(tmp_path / "m.rpz")
+    rp.load_model(tmp_path / "m.rpz")
+    assert rp.get_rng_state() == state
+
+
 def _rewrite(path, header=None, **arrays):
     """The state file at ``path`` with its header replaced and arrays added."""
     stored = dict(np.load(path))
@@ -180,6 +192,15 @@ def _rewrite(path, header=None, **arrays):
                   "state": {"w": {"__array__": "state/9"}}}),
      "refers to a missing array 'state/9'"),
     ({"model/extra": np.zeros(2)}, "unexpected array 'model/extra'"),
+    # each reference would copy the array: a small file could ask for unbounded memory
+    (dict(header={"format": "retroprop-state", "format_version": 1,
+                  "state": [{"__array__": "state/0"}] * 3}),
+     "refers to the array 'state/0' twice"),
+    (dict(header={"format": "retroprop-state", "format_version": 1,
+                  "state": {"__scalar__": "state/0"}}),
+     r"array 'state/0' of shape \(2,\) as a scalar"),
+    (dict(header={"format": "retroprop-state", "format_version": 1,
+                  "state": {"__tuple__": 5}}), "malformed tuple 5"),
 ])
 def test_corrupt_state_files_are_refused(tmp_path, change, message):
     path = tmp_path / "s.npz"
@@ -201,3 +222,14 @@ def test_a_pickled_state_file_is_refused(tmp_path):
     path.write_bytes(pickle.dumps({"w": 1}))
     with pytest.raises(rp.ModelFileError, match="pickled data"):
         rp.load(path)
+
+
+@pytest.mark.parametrize("inner, message", [
+    ({"state": -1, "inc": 1}, "out of bounds"),  # NumPy raises OverflowError for these
+    ({"state": 2**200, "inc": 1}, "too large"),
+    ({"state": "x", "inc": 1}, "unsupported operand"),
+])
+def test_set_rng_state_names_a_corrupt_state(inner, message):
+    state = {"bit_generator": "PCG64", "state": inner, "has_uint32": 0, "uinteger": 0}
+    with pytest.raises(ValueError, match=f"set_rng_state: the state is corrupt .*{message}"):
+        rp.set_rng_state(state)

@@ -68,7 +68,7 @@ def set_rng_state(state: dict[str, Any]) -> None:
                          f"{expected} generator, got {found!r:.80}")
     try:
         _generator.bit_generator.state = state
-    except (TypeError, ValueError, KeyError) as error:
+    except (TypeError, ValueError, KeyError, OverflowError) as error:
         raise ValueError(f"set_rng_state: the state is corrupt ({error})") from None
 
 

@@ -652,7 +652,8 @@ def _build_checked(header: dict[str, Any], arrays: dict[str, np.ndarray], path: 
             f"file holds {stored}: refusing to allocate them"
         )
     try:
-        return build(header["architecture"])
+        with using_generator(np.random.default_rng(0)):  # (the weights are read next)
+            return build(header["architecture"])
     except ModelFileError as error:
         raise ModelFileError(f"load: {path}: {error}") from None
     except Exception as error:  # constructors may raise anything on hostile arguments
@@ -688,6 +689,8 @@ def load_model(path: str | os.PathLike[str]) -> Module:
     """Rebuild the model saved at ``path`` with its weights, each module in the mode it
     was saved in (``training`` or ``eval()``; files written before retroprop recorded
     modes load in training mode). A state file (``rp.save(dict, path)``) is refused.
+    The library's random generator is left as it was (a state restored by
+    :func:`~retroprop.random.set_rng_state` before loading still holds), as ``torch.load``.
 
     Raises
     ------

@@ -63,12 +63,30 @@ def encode(tree: Any, prefix: str) -> tuple[Any, dict[str, np.ndarray]]:
 
 
 def decode(data: Any, arrays: dict[str, np.ndarray]) -> Any:
-    """The tree that :func:`encode` split into ``data`` and ``arrays``."""
+    """The tree that :func:`encode` split into ``data`` and ``arrays``.
+
+    The data may come from a hostile file: as :func:`encode` stores each array once, an
+    array referenced twice is refused (each reference would be a copy, so a small file
+    could ask for unbounded memory), as is a scalar reference to an array that is not
+    0-d and any malformed node; :class:`StateTreeError` names what is wrong.
+    """
+    used: set[str] = set()
 
     def array(key: Any) -> np.ndarray:
         if not isinstance(key, str) or key not in arrays:
             raise StateTreeError(f"the stored state refers to a missing array {key!r}")
+        if key in used:
+            raise StateTreeError(f"the stored state refers to the array {key!r} twice; "
+                                 "expected each array once")
+        used.add(key)
         return arrays[key]
+
+    def scalar(key: Any) -> Any:
+        value = array(key)
+        if value.ndim:
+            raise StateTreeError(f"the stored state refers to the array {key!r} of shape "
+                                 f"{value.shape} as a scalar; expected shape ()")
+        return value[()]
 
     def walk(value: Any) -> Any:
         if isinstance(value, list):
@@ -78,8 +96,11 @@ def decode(data: Any, arrays: dict[str, np.ndarray]) -> Any:
         if set(value) == {ARRAY}:
             return array(value[ARRAY]).copy(order="K")  # the memory order matters too
         if set(value) == {SCALAR}:
-            return array(value[SCALAR])[()]
+            return scalar(value[SCALAR])
         if set(value) == {TUPLE}:
+            if not isinstance(value[TUPLE], list):
+                raise StateTreeError(f"the stored state has a malformed tuple "
+                                     f"{value[TUPLE]!r:.80}; expected a list of its items")
             return tuple(walk(v) for v in value[TUPLE])
         if set(value) == {ITEMS}:
             pairs = value[ITEMS]

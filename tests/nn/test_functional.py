@@ -131,6 +131,11 @@ def test_bad_arguments_name_the_argument_and_the_value():
             F.dropout(x, p)
     with bad("dropout: inplace=True is not supported"):
         F.dropout(x, 0.5, inplace=True)
+    labels = rp.Tensor._wrap(np.arange(6))  # 1/(1 - p) would be truncated (to 1 for 0.3)
+    with bad("dropout: expected a floating-point input, got dtype int64", TypeError):
+        F.dropout(labels, 0.3)
+    with bad("Dropout: expected a floating-point input, got dtype int64", TypeError):
+        nn.Dropout(0.3)(labels)
     with bad("conv2d: input must be a Tensor, got ndarray", TypeError):
         F.conv2d(np.zeros((2, 4, 5, 5)), rp.Tensor(np.zeros((3, 4, 3, 3))))
     with bad(r"conv2d: a weight of shape \(3, 2, 3, 3\) with groups=1 takes 2 input "

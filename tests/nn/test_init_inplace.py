@@ -61,6 +61,18 @@ def test_orthogonal_rows_are_orthonormal_times_the_gain():
     np.testing.assert_allclose(tall.T @ tall, np.eye(3), atol=1e-12)
 
 
+@pytest.mark.parametrize("mean, std, a, b", [
+    (0.0, 1.0, 6.0, 7.0), (0.0, 1.0, -41.0, -40.0), (0.0, 1.0, 5.0, 5.01),
+    (1.0, 0.5, 0.0, math.inf), (0.0, 1.0, -math.inf, -4.0)])
+def test_trunc_normal_draws_intervals_far_in_a_tail(mean, std, a, b):
+    # a normal draw lands in [6, 7] once in 10⁹: drawing again until all are inside hung
+    rp.manual_seed(0)
+    values = init.trunc_normal_(np.zeros(20000), mean, std, a, b)
+    assert a <= values.min() and values.max() <= b
+    truncated = stats.truncnorm((a - mean) / std, (b - mean) / std, loc=mean, scale=std)
+    assert stats.kstest(values, truncated.cdf).pvalue > 1e-3
+
+
 @pytest.mark.parametrize("nonlinearity, param", [
     ("linear", None), ("conv2d", None), ("sigmoid", None), ("tanh", None), ("relu", None),
     ("leaky_relu", None), ("leaky_relu", 0.2), ("leaky_relu", 0), ("selu", None)])
@@ -123,9 +135,25 @@ def test_draws_follow_manual_seed():
      "normal_: expected a floating-point Tensor or array to fill in place, got ndarray of "
      "dtype int64"),
     (lambda: init.uniform_([0.0, 1.0]), TypeError, "got list"),
+    (lambda: init.uniform_(np.zeros(3), 1.0, 0.0), ValueError,
+     "uniform_: needs finite bounds a <= b, got a=1.0, b=0.0"),
+    (lambda: init.uniform_(np.zeros(3), 0.0, math.inf), ValueError, "b=inf"),
+    (lambda: init.normal_(np.zeros(3), std=-1.0), ValueError,
+     "normal_: std must be a finite number >= 0, got -1.0"),
+    (lambda: init.xavier_normal_(np.zeros((3, 3)), gain=-1.0), ValueError,
+     "normal_: std must be a finite number >= 0"),
     (lambda: init.trunc_normal_(np.zeros(3), a=1.0, b=1.0), ValueError, "needs a < b"),
+    (lambda: init.trunc_normal_(np.zeros(3), std=-1.0), ValueError,
+     r"trunc_normal_: needs a finite mean and a positive finite std, got mean=0.0, std=-1.0"),
+    (lambda: init.trunc_normal_(np.zeros(3), mean=5.0, std=0.0), ValueError, "std=0.0"),
     (lambda: init.eye_(np.zeros((2, 2, 2))), ValueError, "eye_: needs a matrix"),
     (lambda: init.orthogonal_(np.zeros(4)), ValueError, "at least 2 dimensions"),
+    # a layer's init: a function that fills a tensor, or a factory, called with the shape
+    (lambda: nn.Linear(3, 2, init=init.kaiming_normal_), TypeError,
+     r"init: kaiming_normal_ fills an existing tensor in place: call "
+     r"kaiming_normal_\(layer.weight\) after building the layer"),
+    (lambda: nn.Conv2d(1, 2, 3, init=init.he_normal), TypeError,
+     r"init: he_normal makes an initializer: pass he_normal\(\) or the name 'he_normal'"),
 ])
 def test_bad_input_is_named(call, error, message):
     with pytest.raises(error, match=message):

@@ -93,6 +93,16 @@ def test_nll_of_log_softmax_is_cross_entropy_and_all_ignored_is_nan():
                                                          torch.zeros(6, dtype=torch.long)))
 
 
+def test_nll_gives_ignored_examples_no_gradient_when_all_are_ignored():
+    # the mean is 0/0 = NaN, as PyTorch's, but the ignored examples' gradient stays 0
+    x = rp.Tensor(np.zeros((3, 4)), requires_grad=True)
+    theirs = torch.zeros((3, 4), dtype=torch.float32, requires_grad=True)
+    nn.NLLLoss()(x, np.full(3, -100)).backward()
+    torch.nn.NLLLoss()(theirs, torch.full((3,), -100)).backward()
+    np.testing.assert_array_equal(x.grad, theirs.grad.numpy())
+    np.testing.assert_array_equal(x.grad, 0.0)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("cls", NEW, ids=lambda c: c.__name__)
 def test_dtype_is_kept(cls, dtype):

@@ -58,3 +58,17 @@ def test_clamp_takes_torchs_names_and_refuses_missing_or_inverted_bounds():
         x.clamp()
     with pytest.raises(ValueError, match=r"clamp: min=2\.0 is greater than max=1\.0"):
         x.clamp(2.0, 1.0)
+
+
+def test_bounds_and_operands_of_the_wrong_kind_are_named():
+    x = rp.Tensor(np.array([-1.0, 0.5, 2.0]))
+    with pytest.raises(TypeError, match=r"clamp: min must be a number or an array, got a Tensor; "
+                                        r"for a bound that takes a gradient use rp\.maximum"):
+        x.clamp(min=rp.zeros(3))
+    with pytest.raises(TypeError, match="clip: high must be a number, an array or None, got '1'"):
+        x.clip(0.0, "1")
+    np.testing.assert_array_equal(x.clamp(min=np.zeros(3)).data, [0.0, 0.5, 2.0])  # as before
+    for function in (rp.maximum, rp.minimum):
+        with pytest.raises(TypeError, match=f"{function.__name__}: the first operand must be a "
+                                            "Tensor, got float"):
+            function(1.0, x)

@@ -3,6 +3,8 @@ among nonzero elements for p < 1, ties of the ∞-norm, 0-d tensors, and bad ord
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -66,3 +68,13 @@ def test_the_norm_of_an_empty_batch_as_torch(p):
     x.norm(p, dim=0).sum().backward()
     t.norm(p, dim=0).sum().backward()
     assert x.grad.shape == tuple(t.grad.shape) == (0, 4)
+
+
+@pytest.mark.parametrize("p", [float("inf"), -float("inf")])
+def test_an_infinity_norm_over_an_empty_axis_is_refused_by_name(p):
+    x = rp.Tensor(np.ones((0, 4)))
+    assert x.norm(p, dim=1).shape == (0,)  # the empty axis is kept, as PyTorch's
+    for dim in (0, None, (0, 1)):
+        message = f"norm: the {p:g} norm over dim {dim!r} of a tensor of shape (0, 4) reduces"
+        with pytest.raises(ValueError, match=re.escape(message)):
+            x.norm(p, dim=dim)

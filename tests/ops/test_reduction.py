@@ -94,3 +94,35 @@ def test_var_and_std_of_an_empty_batch_over_its_features_as_torch(name):
     made.sum().backward()
     expected.sum().backward()
     assert x.grad.shape == tuple(t.grad.shape) == (0, 4)
+
+
+@pytest.mark.parametrize("name", ["var", "std", "norm"])
+def test_an_empty_dim_reduces_every_axis_as_torch(name):
+    # PyTorch reads dim=() and dim=[] as all dimensions; NumPy's axis=() reduces none.
+    # (PyTorch 2.13's backward of var and std with dim=() is inf, treating it as no
+    # reduction: the gradient is compared with that of dim=None.)
+    x = np.random.default_rng(4).standard_normal((3, 4))
+    theirs = torch.tensor(x, requires_grad=True)
+    getattr(theirs, name)().backward()
+    for dim in ((), []):
+        ours = rp.Tensor(x, requires_grad=True, dtype=np.float64)
+        value = getattr(ours, name)(dim=dim)
+        value.backward()
+        np.testing.assert_allclose(value.data, getattr(torch.tensor(x), name)(dim=dim).numpy(),
+                                   rtol=1e-12)
+        np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+def test_arg_extremes_of_an_empty_batch_are_empty_as_torch(name):
+    # only the axis searched must have elements: a batch of no rows gives no indices
+    x, t = rp.zeros(0, 3), torch.zeros(0, 3)
+    for keepdim in (False, True):
+        ours = getattr(x, name)(dim=1, keepdim=keepdim)
+        assert ours.shape == tuple(getattr(t, name)(dim=1, keepdim=keepdim).shape)
+        assert ours.dtype == np.int64
+    with pytest.raises(IndexError, match=rf"{name}: axis 0 of the tensor of shape \(0, 3\) has "
+                                         "no elements"):
+        getattr(x, name)(dim=0)
+    with pytest.raises(IndexError, match=rf"{name}: the tensor of shape \(0, 3\) has no elements"):
+        getattr(x, name)()

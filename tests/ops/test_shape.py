@@ -111,6 +111,12 @@ def test_permute_as_torch(dims):
      ValueError, r"stack: every tensor must have one shape, got shapes \(2, 1, 3\), \(3, 2\)"),
     (lambda x: rp.stack([x, x], dim=4), lambda t: torch.stack([t, t], dim=4), IndexError,
      r"stack: axis 4 is out of range for a tensor with shape \(2, 1, 3\)"),
+    # were AttributeError 'memoryview' object has no attribute 'dtype' and 'generator' object
+    # is not subscriptable
+    (lambda x: rp.stack([x, x.numpy()]), lambda t: torch.stack([t, t.numpy()]), TypeError,
+     "stack: expected a sequence of Tensors, got ndarray at position 1"),
+    (lambda x: rp.cat(v for v in [x]), lambda t: torch.cat(v for v in [t]), TypeError,
+     "concatenate: expected a list or tuple of Tensors, got generator"),
 ])
 def test_bad_dims_name_the_argument_and_the_shape(call, torch_call, error, message):
     x, t = _pair((2, 1, 3))

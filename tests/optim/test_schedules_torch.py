@@ -381,3 +381,15 @@ def test_a_value_given_to_step_is_refused_not_ignored(name):
         schedule.step(5)
     assert settings(optimizer) == before
     schedule.step()  # and it steps on as before
+
+
+def test_a_chain_that_drives_the_rate_below_zero_says_why():
+    optimizer = rp.optim.SGD(rp.nn.Linear(2, 2).parameters(), lr=0.1)
+    chain = OURS.ChainedScheduler([OURS.CosineAnnealingLR(optimizer, T_max=5, eta_min=0.05),
+                                   OURS.ExponentialLR(optimizer, gamma=0.5)])
+    with pytest.raises(ValueError, match=r"CosineAnnealingLR: the learning rate at step \d+ "
+                                         r"must be a finite number >= 0, got -.* \(a chainable "
+                                         r"schedule computes it from the optimizer's current "
+                                         r"rate"):
+        for _ in range(12):
+            chain.step()

@@ -307,3 +307,16 @@ def test_a_pytorch_training_loop_runs_unchanged_and_gives_torchs_numbers():
     np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-4)
     assert ours[1] == theirs[1] > 0.8  # it learned, and as torch did
     np.testing.assert_allclose(ours[2], theirs[2], rtol=1e-4)
+
+
+@pytest.mark.parametrize("call, culprit", [
+    (lambda: rp.exp(np.ones(2)), "Exp: expected Tensors, got ndarray as operand 0"),
+    (lambda: rp.log([1.0, 2.0]), "Log: expected Tensors, got list as operand 0"),
+    (lambda: rp.ops.sum(np.ones(2)), "Sum: expected Tensors, got ndarray as operand 0"),
+])
+def test_an_operation_given_an_array_names_it_as_torch_refuses_it(call, culprit):
+    # an array's .data is a memoryview: "'memoryview' object has no attribute 'dtype'"
+    with pytest.raises(TypeError, match=r"must be Tensor, not numpy\.ndarray"):
+        torch.exp(np.ones(2))
+    with pytest.raises(TypeError, match=rf"{culprit}; make it one with rp\.tensor"):
+        call()

@@ -36,10 +36,14 @@ from retroprop.tensor.tensor import Tensor
 SCALES = ("train", "inference")
 
 
-def dropout_mask(shape: tuple[int, ...], p: float, dtype: np.dtype, inverted: bool = True
-                 ) -> np.ndarray:
+def dropout_mask(shape: tuple[int, ...], p: float, dtype: np.dtype, inverted: bool = True,
+                 where: str = "Dropout") -> np.ndarray:
     """A fresh mask r_j ~ Bernoulli(1 - p) in ``dtype``, divided by the keep probability
-    1 - p when ``inverted`` (PyTorch's inverted dropout; all zeros for p = 1)."""
+    1 - p when ``inverted`` (PyTorch's inverted dropout; all zeros for p = 1). An integer
+    or boolean ``dtype`` is refused, as PyTorch refuses it: 1/(1 - p) would be truncated."""
+    if dtype.kind != "f":
+        raise TypeError(f"{where}: expected a floating-point input, got dtype {dtype}; "
+                        "convert it first, e.g. x.float()")
     keep = generator().random(shape, dtype=np.float32) >= p
     if not inverted:
         return keep.astype(dtype)

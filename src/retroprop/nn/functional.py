@@ -239,7 +239,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, *, ignore_index: in
     labels = _labels(np.where(ignored, 0, raw) if ignored.any() else raw, n, classes, where)
     weights = _class_weights(weight, classes, input.dtype, where)[labels]
     weights[ignored] = 0
-    return NegativeLogLikelihood.apply(input, labels=labels, weights=weights,
+    return NegativeLogLikelihood.apply(input, labels=labels, weights=weights, ignored=ignored,
                                        reduction=reduction)
 
 
@@ -373,7 +373,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     input = _tensor(input, "input", where)
     if not training or p == 0:
         return input
-    return input * dropout_mask(input.shape, p, input.dtype)
+    return input * dropout_mask(input.shape, p, input.dtype, where=where)
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair = 1,

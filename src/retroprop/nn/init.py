@@ -155,11 +155,11 @@ def _pytorch_bound(shape: tuple[int, ...]) -> float:
 
 class PyTorchDefault:
     """PyTorch's initialization of ``nn.Linear`` and ``nn.Conv2d`` (``reset_parameters``):
-    W ~ U(-1/√n_e, 1/√n_e), which is ``kaiming_uniform_(W, a=√5)``
-    (gain √(2/(1 + a²)) = 1/√3 times He's bound √(3/n_e)), and the bias from the same
-    U(-1/√n_e, 1/√n_e), n_e being the weight's fan-in (in_channels/groups · kh · kw for a
-    convolution). Var[w] = 1/(3 n_e), a third of LeCun's 1/n_e (``lecun_uniform``, the
-    rule of Berzal, "Backpropagation" (Granada)).
+    W ~ U(-1/√n_e, 1/√n_e), which is ``kaiming_uniform_(W, a=√5)`` (its bound is the
+    gain √(2/(1 + a²)) = 1/√3 times √(3/n_e), the bound of gain 1; He's, gain √2, is
+    √(6/n_e)), and the bias from the same U(-1/√n_e, 1/√n_e), n_e being the weight's
+    fan-in (in_channels/groups · kh · kw for a convolution). Var[w] = 1/(3 n_e), a third
+    of LeCun's 1/n_e (``lecun_uniform``, the rule of Berzal, "Backpropagation" (Granada)).
 
     Call it as any initializer, ``init(shape, dtype)``, for W; ``bias(weight_shape,
     dtype)`` draws the bias of shape (weight_shape[0],).
@@ -224,8 +224,18 @@ INITIALIZERS |= {"xavier_normal": glorot_normal, "xavier_uniform": glorot_unifor
 
 
 def get(init: str | Initializer) -> Initializer:
-    """An initializer from its name (``"he_normal"``) or the initializer itself."""
+    """An initializer from its name (``"he_normal"``) or the initializer itself; a factory
+    (``he_normal`` for ``he_normal()``) and an in-place function (``kaiming_normal_``) are
+    refused with the call to make instead."""
     if callable(init):
+        name = getattr(init, "__name__", "")
+        if any(factory is init for factory in list[Any](INITIALIZERS.values())):
+            raise TypeError(f"init: {name} makes an initializer: pass {name}() or the name "
+                            f"{name!r}")
+        if getattr(init, "__module__", None) == __name__ and name.endswith("_"):
+            raise TypeError(f"init: {name} fills an existing tensor in place: call "
+                            f"{name}(layer.weight) after building the layer, or pass an "
+                            f"initializer by name ({', '.join(sorted(INITIALIZERS))})")
         return init
     if isinstance(init, str) and init in INITIALIZERS:
         return INITIALIZERS[init]()
@@ -294,6 +304,8 @@ def uniform_(tensor: Target, a: float = 0.0, b: float = 1.0) -> Target:
     """Fill with U(a, b), as ``torch.nn.init.uniform_`` (whose default is U(0, 1); the
     initializer :func:`uniform` is U(-a, a))."""
     array = _array(tensor, "uniform_")
+    if not -math.inf < a <= b < math.inf:  # (NumPy would draw from [b, a) for a > b)
+        raise ValueError(f"uniform_: needs finite bounds a <= b, got a={a!r}, b={b!r}")
     return _fill(tensor, generator().uniform(a, b, size=array.shape))
 
 
@@ -301,22 +313,58 @@ def normal_(tensor: Target, mean: float = 0.0, std: float = 1.0) -> Target:
     """Fill with N(mean, std²), as ``torch.nn.init.normal_`` (std 1 by default; Fuentes
     Pineda contrasts variance 1 with 0.01)."""
     array = _array(tensor, "normal_")
+    if not 0 <= std < math.inf:
+        raise ValueError(f"normal_: std must be a finite number >= 0, got {std!r}")
     return _fill(tensor, generator().normal(mean, std, size=array.shape))
 
 
 def trunc_normal_(tensor: Target, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
                   b: float = 2.0) -> Target:
-    """Fill with N(mean, std²) truncated to [a, b] (draws outside are drawn again), as
-    ``torch.nn.init.trunc_normal_``; a and b are values, not numbers of std."""
+    """Fill with N(mean, std²) truncated to [a, b], as ``torch.nn.init.trunc_normal_``; a
+    and b are values, not numbers of std. Exact draws by rejection from the best of three
+    proposals (Robert 1995): the normal itself, the uniform on [a, b], or an exponential
+    from the bound nearer the mean, so that an interval far in a tail (``a=6, b=7``) takes
+    a few rounds, not millions."""
     array = _array(tensor, "trunc_normal_")
     if not a < b:
         raise ValueError(f"trunc_normal_: needs a < b, got a={a!r}, b={b!r}")
-    values = generator().normal(mean, std, size=array.shape)
-    outside = (values < a) | (values > b)
-    while outside.any():
-        values[outside] = generator().normal(mean, std, size=int(outside.sum()))
-        outside = (values < a) | (values > b)
-    return _fill(tensor, values)
+    if not 0 < std < math.inf or not math.isfinite(mean):
+        raise ValueError(f"trunc_normal_: needs a finite mean and a positive finite std, got "
+                         f"mean={mean!r}, std={std!r}")
+    low, high = (a - mean) / std, (b - mean) / std
+    values = mean + std * _truncated_standard_normal(low, high, array.shape)
+    return _fill(tensor, np.clip(values, a, b))  # (a bound that rounding crossed)
+
+
+def _truncated_standard_normal(low: float, high: float, shape: tuple[int, ...]) -> np.ndarray:
+    """Draws from N(0, 1) truncated to [low, high], by rejection from the proposal that
+    accepts most often. Per unit of the truncated mass, the normal accepts 1/√(2π), the
+    uniform on [low, high] exp(m²/2)/(high - low) (m the point nearest 0, accepted with
+    probability exp((m² - z²)/2)), and low + Exp(λ), λ = (low + √(low² + 4))/2, where
+    low > 0, λ exp(λ low - λ²/2) (accepted with probability exp(-(z - λ)²/2))."""
+    if high <= 0:  # mirrored, the bound nearer 0 is low (where the exponential starts)
+        return -_truncated_standard_normal(-high, -low, shape)
+    nearest = max(low, 0.0)
+    rate = (low + math.sqrt(low * low + 4)) / 2
+    scores = {"normal": -0.5 * math.log(2 * math.pi),
+              "uniform": nearest * nearest / 2 - math.log(high - low),
+              "exponential": math.log(rate) + rate * (low - rate / 2) if low > 0 else -math.inf}
+    proposal = max(scores, key=scores.__getitem__)
+    out = np.empty(math.prod(shape))
+    todo = np.arange(out.size)
+    while todo.size:
+        if proposal == "normal":
+            z = generator().standard_normal(todo.size)
+            keep = (z >= low) & (z <= high)
+        elif proposal == "uniform":
+            z = generator().uniform(low, high, todo.size)
+            keep = generator().random(todo.size) <= np.exp((nearest - z) * (nearest + z) / 2)
+        else:
+            z = low + generator().exponential(1 / rate, todo.size)
+            keep = (z <= high) & (generator().random(todo.size) <= np.exp(-(z - rate)**2 / 2))
+        out[todo[keep]] = z[keep]
+        todo = todo[~keep]
+    return out.reshape(shape)
 
 
 def constant_(tensor: Target, val: float) -> Target:

@@ -28,10 +28,13 @@ def check_axis(axis: Any, ndim: int, where: str, *, name: str = "axis",
 
 
 def check_axes(axis: Any, ndim: int, where: str, *, name: str = "axis",
-               shape: tuple[int, ...] | None = None) -> tuple[int, ...]:
+               shape: tuple[int, ...] | None = None, empty_is_all: bool = False
+               ) -> tuple[int, ...]:
     """``axis`` (an integer, a sequence of them, or None for all) as a sorted tuple of
-    distinct non-negative axes (none for a 0-d tensor)."""
-    if axis is None:
+    distinct non-negative axes (none for a 0-d tensor). An empty sequence names no axis
+    (NumPy's ``axis=()``), or every axis with ``empty_is_all`` (PyTorch's reductions read
+    ``dim=()`` so)."""
+    if axis is None or (empty_is_all and isinstance(axis, Sequence) and not len(axis)):
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, int | np.integer) else axis
     if not isinstance(axes, Sequence):

@@ -166,6 +166,14 @@ def sqrt(a: Tensor) -> Tensor:
 
 def _check_bounds(low: float | None, high: float | None, where: str,
                   names: tuple[str, str]) -> None:
+    for name, bound in zip(names, (low, high), strict=True):
+        if isinstance(bound, Tensor):
+            raise TypeError(f"{where}: {name} must be a number or an array, got a Tensor; for a "
+                            f"bound that takes a gradient use rp.maximum(x, {names[0]}) or "
+                            f"rp.minimum(x, {names[1]})")
+        if bound is not None and (isinstance(bound, bool | str) or not isinstance(
+                bound, int | float | np.number | np.ndarray)):
+            raise TypeError(f"{where}: {name} must be a number, an array or None, got {bound!r}")
     if low is None and high is None:
         raise ValueError(f"{where}: {names[0]} and {names[1]} are both None; give at least "
                          "one bound")
@@ -209,10 +217,17 @@ def maximum(a: Tensor, other: Tensor | float | np.ndarray) -> Tensor:
     >>> rp.maximum(rp.tensor([1.0, -2.0, 3.0]), 0.0).tolist()
     [1.0, 0.0, 3.0]
     """
-    return Maximum.apply(a, as_tensor(other, like=a))
+    return Maximum.apply(_first(a, "maximum"), as_tensor(other, like=a))
+
+
+def _first(a: Tensor, where: str) -> Tensor:
+    if not isinstance(a, Tensor):
+        raise TypeError(f"{where}: the first operand must be a Tensor, got "
+                        f"{type(a).__name__} (the second may be a number)")
+    return a
 
 
 def minimum(a: Tensor, other: Tensor | float | np.ndarray) -> Tensor:
     """The smaller of ``a`` and ``other`` element-wise: -maximum(-a, -other), as
     ``torch.minimum`` (ties split the gradient in half)."""
-    return -maximum(-a, -as_tensor(other, like=a))
+    return -maximum(-_first(a, "minimum"), -as_tensor(other, like=a))

@@ -154,12 +154,13 @@ class NegativeLogLikelihood(Function):
         loss_i = -w_i x[i, t_i],   dloss_i/dx[i, t_i] = -w_i   (0 for the other classes),
 
     and the mean is weighted, Σ_i loss_i / Σ_i w_i, as PyTorch's (NaN when Σ w_i = 0).
+    The ``ignored`` examples get no gradient, also where that mean is NaN (PyTorch's).
     """
 
     def forward(self, input: np.ndarray, labels: np.ndarray, weights: np.ndarray,
-                reduction: str) -> np.ndarray:
-        self.shape, self.labels, self.weights, self.reduction = (
-            input.shape, labels, weights, reduction)
+                ignored: np.ndarray, reduction: str) -> np.ndarray:
+        self.shape, self.labels, self.weights, self.ignored, self.reduction = (
+            input.shape, labels, weights, ignored, reduction)
         losses = -weights * input[np.arange(len(input)), labels]
         if reduction != "mean":
             return _reduce(losses, reduction)
@@ -171,5 +172,6 @@ class NegativeLogLikelihood(Function):
         out = np.zeros(self.shape, dtype=grad.dtype)
         with np.errstate(invalid="ignore", divide="ignore"):
             scale = grad / self.total if self.reduction == "mean" else grad
-        out[np.arange(len(out)), self.labels] = -self.weights * scale
+            local = -self.weights * scale
+        out[np.arange(len(out)), self.labels] = np.where(self.ignored, 0, local)
         return out

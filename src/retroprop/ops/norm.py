@@ -80,7 +80,7 @@ def norm(a: Tensor, p: float | str = 2, dim: int | Sequence[int] | None = None,
         A positive number, ``inf`` (``max |a|``) or ``-inf`` (``min |a|``); ``'fro'``, PyTorch's
         default, is the 2-norm of the elements.
     dim : int or tuple of int, optional
-        The axes to reduce.
+        The axes to reduce; None or an empty tuple, all of them (as PyTorch).
     keepdim : bool, default False
         Keep the reduced axes with size 1.
 
@@ -97,8 +97,12 @@ def norm(a: Tensor, p: float | str = 2, dim: int | Sequence[int] | None = None,
     (7.0, 4.0)
     """
     order = _order(p)
-    axes = check_axes(dim, a.ndim, "norm", name="dim", shape=a.shape)
+    axes = check_axes(dim, a.ndim, "norm", name="dim", shape=a.shape, empty_is_all=True)
     if np.isinf(order):
+        if any(a.shape[axis] == 0 for axis in axes):
+            raise ValueError(f"norm: the {order:g} norm over dim {dim!r} of a tensor of shape "
+                             f"{a.shape} reduces an empty axis; max and min have no value there "
+                             "(PyTorch refuses it too)")
         return InfinityNorm.apply(a, largest=order > 0, axes=axes, keepdims=keepdim)
     return Norm.apply(a, p=order, axes=axes, keepdims=keepdim)
 

@@ -143,15 +143,20 @@ def min(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = Non
 
 def _index(a: Tensor, pick: Any, axis: int | None, keepdims: bool, where: str) -> Tensor:
     """``pick`` (np.argmax or np.argmin) along ``axis`` or over the flattened tensor, as an
-    int64 tensor without gradient."""
-    if a.size == 0:
-        raise IndexError(f"{where}: the tensor of shape {a.shape} has no elements")
+    int64 tensor without gradient; an empty axis to search is refused, another empty axis
+    gives an empty result (as PyTorch)."""
     if axis is None or a.ndim == 0:
+        if a.size == 0:
+            raise IndexError(f"{where}: the tensor of shape {a.shape} has no elements")
         if axis is not None:
             check_axis(axis, 0, where)
         index = pick(a.data).reshape((1,) * a.ndim if keepdims else ())
     else:
-        index = pick(a.data, axis=check_axis(axis, a.ndim, where), keepdims=keepdims)
+        axis = check_axis(axis, a.ndim, where)
+        if a.shape[axis] == 0:
+            raise IndexError(f"{where}: axis {axis} of the tensor of shape {a.shape} has no "
+                             "elements")
+        index = pick(a.data, axis=axis, keepdims=keepdims)
     return Tensor._wrap(np.asarray(index, dtype=np.int64))
 
 
@@ -194,7 +199,7 @@ def _correction(unbiased: bool | None, correction: float | None, where: str) -> 
 def _spread(cls: type[Var], a: Tensor, dim: Axis, unbiased: bool | None, keepdim: bool,
             correction: float | None, where: str) -> Tensor:
     c = _correction(unbiased, correction, where)
-    axes = check_axes(dim, a.ndim, where, name="dim", shape=a.shape)
+    axes = check_axes(dim, a.ndim, where, name="dim", shape=a.shape, empty_is_all=True)
     count = int(np.prod([a.shape[i] for i in axes]))
     if count - c <= 0:
         warnings.warn(f"{where}: {count} element(s) with correction={c:g} leave no degrees "
@@ -215,7 +220,7 @@ def var(a: Tensor, dim: Axis = None, unbiased: bool | None = None, keepdim: bool
     Parameters
     ----------
     dim : int or tuple of int, optional
-        The axes to reduce.
+        The axes to reduce; None or an empty tuple, all of them (as PyTorch).
     unbiased : bool, optional
         PyTorch's older spelling: True is c = 1, False is c = 0.
     keepdim : bool, default False

@@ -163,9 +163,18 @@ def clone(a: Tensor) -> Tensor:
 
 
 def _joined(tensors: Sequence[Tensor], where: str) -> Sequence[Tensor]:
-    if isinstance(tensors, Tensor) or not tensors:
+    """``tensors``, a non-empty list or tuple of Tensors (as PyTorch takes them)."""
+    if isinstance(tensors, Tensor) or (isinstance(tensors, Sequence) and not tensors):
         seen = "one Tensor" if isinstance(tensors, Tensor) else repr(tensors)
         raise ValueError(f"{where}: needs a non-empty sequence of tensors, got {seen}")
+    if not isinstance(tensors, Sequence):
+        raise TypeError(f"{where}: expected a list or tuple of Tensors, got "
+                        f"{type(tensors).__name__}")
+    for index, tensor in enumerate(tensors):
+        if not isinstance(tensor, Tensor):
+            raise TypeError(f"{where}: expected a sequence of Tensors, got "
+                            f"{type(tensor).__name__} at position {index}; make it one with "
+                            "rp.tensor(...)")
     return tensors
 
 

@@ -31,6 +31,13 @@ _sequence = itertools.count()
 _FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
+def _not_tensors(where: str, inputs: tuple[Any, ...]) -> TypeError:
+    """The error for an operation given something other than tensors (``rp.exp(array)``)."""
+    index, value = next((i, v) for i, v in enumerate(inputs) if not isinstance(v, Tensor))
+    return TypeError(f"{where}: expected Tensors, got {type(value).__name__} as operand "
+                     f"{index}; make it one with rp.tensor(...)")
+
+
 class Function:
     """Base class of the operations recorded on the tape."""
 
@@ -59,14 +66,19 @@ class Function:
     def apply(cls, *inputs: Tensor, **options: Any) -> Tensor:
         """Run ``forward`` on the inputs' arrays and, if any input needs a
         gradient and recording is on, link the output to this node."""
-        dtype = inputs[0].data.dtype
-        for tensor in inputs[1:]:
-            if tensor.data.dtype != dtype:
-                raise TypeError(
-                    f"{cls.__name__}: operands have dtypes {dtype} and {tensor.data.dtype}; "
-                    "retroprop never upcasts silently: convert one operand first, "
-                    "e.g. Tensor(x.numpy(), dtype=np.float64)"
-                )
+        try:  # (free unless raised: a NumPy array's .data is a memoryview without dtype)
+            dtype = inputs[0].data.dtype
+            for tensor in inputs[1:]:
+                if tensor.data.dtype != dtype:
+                    raise TypeError(
+                        f"{cls.__name__}: operands have dtypes {dtype} and "
+                        f"{tensor.data.dtype}; retroprop never upcasts silently: convert one "
+                        "operand first, e.g. Tensor(x.numpy(), dtype=np.float64)"
+                    )
+        except AttributeError:
+            if all(isinstance(tensor, Tensor) for tensor in inputs):
+                raise
+            raise _not_tensors(cls.__name__, inputs) from None
         fn = cls()
         fn.needs_input_grad = needs = tuple([t.requires_grad for t in inputs])
         arrays = [t.data for t in inputs]

@@ -140,8 +140,16 @@ class LRScheduler(Scheduler):
         from its own rate)."""
         self._check_groups()
         for rate in rates:
-            check_rate(rate, f"{type(self).__name__}: the learning rate at step "
-                             f"{self.last_epoch}")
+            try:
+                check_rate(rate, f"{type(self).__name__}: the learning rate at step "
+                                 f"{self.last_epoch}")
+            except ValueError as error:
+                if not rate < 0:
+                    raise
+                raise ValueError(f"{error} (a chainable schedule computes it from the "
+                                 "optimizer's current rate, which another schedule on the "
+                                 "same optimizer, as in a ChainedScheduler, may have "
+                                 "lowered below its floor)") from None
         for group, rate in zip(self.optimizer.param_groups, rates, strict=True):
             group["lr"] = rate
 
