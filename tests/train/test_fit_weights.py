@@ -339,3 +339,17 @@ def test_evaluate_refuses_bad_weights(small):
         trainer.evaluate(X, y, sample_weight=np.ones(2))
     with pytest.raises(ValueError, match=r"evaluate: sample_weight: the weights sum to zero"):
         trainer.evaluate(X, y, sample_weight=np.zeros(24))
+
+
+def test_weighted_nll_of_a_batch_without_weight_or_without_examples():
+    """Every example ignored: NaN with a zero gradient, as NLLLoss's own; a batch whose
+    examples all weigh 0 adds 0, as with the other losses."""
+    from retroprop.train.weighted_loss import pack, weighted
+
+    loss, labels = nn.NLLLoss(ignore_index=1), np.array([1, 1, 0])
+    for weight, expected in ((np.array([1.0, 2.0, 0.0]), None), (np.zeros(3), 0.0)):
+        outputs = rp.Tensor(np.log(np.full((3, 2), 0.5)), requires_grad=True)
+        value = weighted(loss, labels, "test")(outputs, pack(labels, weight))
+        value.backward()
+        assert np.isnan(value.item()) if expected is None else value.item() == expected
+        np.testing.assert_array_equal(outputs.grad, np.zeros((3, 2)))

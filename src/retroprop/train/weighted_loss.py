@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -172,11 +173,12 @@ class WeightedLoss(Loss):
         total = (losses * weights.astype(outputs.dtype)).sum()
         if self.reduction == "sum":
             return total
-        if self.shares is None:
+        if self.shares is None or not weights.sum() > 0:  # a batch of weight 0 adds 0
             return total * (1.0 / len(weights))
-        with np.errstate(divide="ignore", invalid="ignore"):  # all ignored: NaN, as PyTorch
-            scale = weights.sum() / (len(weights) * (weights * self.shares(outputs, targets)).sum())
-        return total * float(scale)
+        denominator = (weights * self.shares(outputs, targets)).sum()
+        if not denominator > 0:  # every weighted example ignored: NaN, zero gradient, as
+            return total * 0.0 + math.nan  # the loss's own
+        return total * float(weights.sum() / (len(weights) * denominator))
 
     def residuals(self, outputs: Tensor, target: np.ndarray) -> Tensor:
         """r_ij = √w_i r⁰_ij, with r⁰ the unweighted loss's residuals, so that ½ Σ r² is the
