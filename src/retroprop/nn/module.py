@@ -702,7 +702,8 @@ class Module(metaclass=ModuleType):
         dtype = requested_dtype(args, dtype, device, "Module.to")
         if dtype is None:
             return self
-        resolved = _check_float_dtype(dtype, "dtype")
+        resolved = _check_float_dtype(dtype, f"{type(self).__name__}.to: the dtype of a "
+                                             "module's parameters")
         for param in self.parameters():
             param.data = param.data.astype(resolved, copy=False)
             if param.grad is not None:
