@@ -19,6 +19,7 @@ import numpy as np
 
 from retroprop.checks import check_count
 from retroprop.data.split import KFold, StratifiedKFold
+from retroprop.fold_weights import FoldWeights, check_weights
 from retroprop.nn.loss import CrossEntropyLoss, MSELoss
 from retroprop.nn.module import Module
 from retroprop.optim.registry import create
@@ -69,10 +70,11 @@ def _optimizer_settings(options: dict[str, Any]) -> dict[str, Any]:
 
 def fit_module(build_model: Callable[..., Module], X: np.ndarray, y: np.ndarray,
                options: dict[str, Any], build_args: dict[str, Any] | None = None,
-               validation: tuple[np.ndarray, np.ndarray] | None = None
-               ) -> tuple[Module, Trainer]:
+               validation: tuple[np.ndarray, np.ndarray] | None = None,
+               sample_weight: np.ndarray | None = None) -> tuple[Module, Trainer]:
     """Build ``build_model(**build_args)`` and train it with ``options`` (keys of
-    :data:`TRAINING`) on ``X`` and ``module_targets(y)``; returns the model and its
+    :data:`TRAINING`) on ``X`` and ``module_targets(y)``, each row weighted by
+    ``sample_weight`` where given (``Trainer.fit``'s); returns the model and its
     trainer."""
     unknown = sorted(set(options) - set(TRAINING))
     if unknown:
@@ -92,7 +94,7 @@ def fit_module(build_model: Callable[..., Module], X: np.ndarray, y: np.ndarray,
         options["batch_size"] = None  # its contract: the whole training set in every step
     trainer = Trainer(model, loss, optimizer)
     trainer.fit(X, y, epochs=int(options["epochs"]), batch_size=options["batch_size"],
-                validation_data=validation, verbose=0)
+                validation_data=validation, verbose=0, sample_weight=sample_weight)
     return model, trainer
 
 
@@ -124,12 +126,19 @@ def fresh_estimator(estimator: Any, params: dict[str, Any] | None, seed: int) ->
 
 def fit_and_score(model: Any, X: np.ndarray, y: np.ndarray, train: np.ndarray,
                   test: np.ndarray, options: dict[str, Any], seed: int,
-                  build_args: dict[str, Any] | None = None, preprocess: Any = None
+                  build_args: dict[str, Any] | None = None, preprocess: Any = None,
+                  weights: FoldWeights | None = None, where: str = "fold"
                   ) -> tuple[dict[str, float], Any]:
     """Train on ``train`` rows, score on ``test`` rows, with draws from ``seed``: the
     scores (``loss`` and metrics for a Module, ``score`` for an estimator) and the model.
-    A ``preprocess`` transformer is fitted (a copy) on the ``train`` rows only and
-    transforms both, so that nothing of the ``test`` rows leaks into the training."""
+    A ``preprocess`` transformer is fitted (a copy) on the ``train`` rows only, unweighted,
+    and transforms both, so that nothing of the ``test`` rows leaks into the training.
+    ``weights`` weigh the ``train`` rows in the training and, where it says so, the
+    ``test`` rows in the scores (:class:`~retroprop.fold_weights.FoldWeights`; a weighted
+    score of a Module weighs its loss, not its metrics, as ``Trainer.evaluate``); their
+    errors name ``where``."""
+    train_weights = None if weights is None else weights.training(y, train, where)
+    test_weights = None if weights is None else weights.scoring(test)
     X_train, X_test = X[train], X[test]
     if preprocess is not None:
         fitted = fitted_copy(preprocess, X_train)
@@ -138,17 +147,23 @@ def fit_and_score(model: Any, X: np.ndarray, y: np.ndarray, train: np.ndarray,
         y = module_targets(y)
     with using_generator(np.random.default_rng(seed)):
         if is_estimator(model):
-            estimator = fresh_estimator(model, build_args, seed).fit(X_train, y[train])
-            return {"score": float(estimator.score(X_test, y[test]))}, estimator
-        module, trainer = fit_module(model, X_train, y[train], options, build_args)
-        return trainer.evaluate(X_test, y[test]), module
+            fit = {} if weights is None else weights.estimator_fit(train)
+            params = {**(build_args or {}), **({} if weights is None
+                                               else weights.estimator_params())}
+            estimator = fresh_estimator(model, params, seed).fit(X_train, y[train], **fit)
+            scored = {} if test_weights is None else {"sample_weight": test_weights}
+            return {"score": float(estimator.score(X_test, y[test], **scored))}, estimator
+        module, trainer = fit_module(model, X_train, y[train], options, build_args,
+                                     sample_weight=train_weights)
+        return trainer.evaluate(X_test, y[test], sample_weight=test_weights), module
 
 
-def _fold_task(data: tuple[Any, ...], train: np.ndarray, test: np.ndarray, seed: int
-               ) -> tuple[dict[str, float], Any]:
-    model, X, y, options, return_model, preprocess = data
+def _fold_task(data: tuple[Any, ...], fold: int, train: np.ndarray, test: np.ndarray,
+               seed: int) -> tuple[dict[str, float], Any]:
+    model, X, y, options, return_model, preprocess, weights = data
     scores, fitted = fit_and_score(model, X, y, train, test, options, seed,
-                                   preprocess=preprocess)
+                                   preprocess=preprocess, weights=weights,
+                                   where=f"cross_validate: fold {fold}")
     return scores, fitted if return_model else None
 
 
@@ -239,7 +254,8 @@ def folds(X: np.ndarray, y: np.ndarray, cv: int, stratify: bool | None, seed: in
 
 def cross_validate(model: Any, X: Any, y: Any, cv: int = 5, *, stratify: bool | None = None,
                    seed: int = 0, return_models: bool = False, preprocess: Any = None,
-                   executor: Any = None, n_jobs: int | None = 1, **training: Any
+                   executor: Any = None, n_jobs: int | None = 1, sample_weight: Any = None,
+                   class_weight: Any = None, weighted_score: bool = False, **training: Any
                    ) -> CrossValidation:
     """Train one model per fold of a k-fold split and score it on the held-out fold.
 
@@ -271,6 +287,27 @@ def cross_validate(model: Any, X: Any, y: Any, cv: int = 5, *, stratify: bool | 
     n_jobs : int or None, default 1
         Local worker processes when no executor is given; -1 uses every CPU, -2 all but
         one, ... (as joblib and scikit-learn); None is 1.
+    sample_weight : array, shape (n,), optional
+        Each row's weight (finite, >= 0): every fold trains with the weights of its
+        training rows (``Trainer.fit``'s ``sample_weight``, or the estimator's ``fit``),
+        as scikit-learn's ``cross_validate(..., params={"sample_weight": w})`` routes
+        them. The split and ``preprocess`` do not use them (scikit-learn's defaults: the
+        folds are drawn from the rows, the scaler is fitted unweighted); the weights are
+        sent once to every worker, with X and y. A fold whose training rows weigh zero
+        in all is refused, naming the fold.
+    class_weight : dict {label: weight} or "balanced", optional
+        Multiplies each training row's weight by its class's (1 for a label not named),
+        as ``Trainer.fit``'s (Keras's) ``class_weight``; "balanced" is scikit-learn's
+        n / (n_classes · count(class)), counted over each fold's own training rows. An
+        estimator takes it as its ``class_weight`` parameter (``rp.sklearn.MLPClassifier``
+        has one).
+    weighted_score : bool, default False
+        Score each held-out fold with its rows' ``sample_weight`` (the Module's loss, as
+        ``Trainer.evaluate(sample_weight=)``, not its metrics; the estimator's ``score``
+        with ``sample_weight``). By default the held-out rows are scored unweighted, as
+        scikit-learn scores unless the scorer requests the weights
+        (``set_score_request(sample_weight=True)``); ``class_weight`` never weighs the
+        scores (Keras weighs only the training by it).
     **training
         For a Module: ``loss`` (default cross-entropy for integer labels, else MSE),
         ``optimizer`` (a name, default "sgd"), ``lr`` (0.05), ``momentum`` (0.9),
@@ -296,9 +333,14 @@ def cross_validate(model: Any, X: Any, y: Any, cv: int = 5, *, stratify: bool | 
     """
     X, y = check_inputs(model, X, y, training, "cross_validate")
     check_preprocess(preprocess, "cross_validate")
+    weights = check_weights(model, y, sample_weight, class_weight, "cross_validate",
+                            weighted_score)
     splits = folds(X, y, cv, stratify, seed, model)
-    tasks = [(train, test, task_seed(seed, i)) for i, (train, test) in enumerate(splits)]
-    shared = (model, X, y, copy.copy(training), return_models, preprocess)
+    if weights is not None:  # every fold's training rows weigh something, before any trains
+        for i, (train, _) in enumerate(splits):
+            weights.training(y, train, f"cross_validate: fold {i}")
+    tasks = [(i, train, test, task_seed(seed, i)) for i, (train, test) in enumerate(splits)]
+    shared = (model, X, y, copy.copy(training), return_models, preprocess, weights)
     results = run_all(_fold_task, tasks, executor, n_jobs, shared, what="fold")
     names = list(results[0][0])
     scores = {n: np.array([r[0][n] for r in results]) for n in names}
