@@ -24,6 +24,7 @@ from typing import Any, cast
 import numpy as np
 
 from retroprop.checks import check_count
+from retroprop.fold_weights import FoldWeights, check_weights
 from retroprop.model_selection import (
     TRAINING,
     check_cv,
@@ -39,6 +40,8 @@ from retroprop.model_selection import (
 )
 from retroprop.parallel.executor import INSTALL_HINT, check_executor, run_tasks
 from retroprop.parallel.seeding import task_seed, using_generator
+from retroprop.train.trainer import check_validation_data
+from retroprop.train.weighted_loss import check_sample_weight
 from retroprop.tune.result import TuneResult
 from retroprop.tune.space import Domain, check_space
 
@@ -123,11 +126,12 @@ def _trial(job: dict[str, Any], params: dict[str, Any], seed: int) -> dict[str, 
         X_all, y_all = np.concatenate([X, X_val]), np.concatenate([y, y_val])
         train, test = np.arange(len(X)), np.arange(len(X), len(X_all))
         scores, _ = fit_and_score(model, X_all, y_all, train, test, options, seed, build,
-                                  job["preprocess"])
+                                  job["preprocess"], job["weights"], "tune: the training rows")
         value = _score(scores, job["metric"])
     else:
         values = [_score(fit_and_score(model, X, y, train, test, options,
-                                       task_seed(seed, fold), build, job["preprocess"])[0],
+                                       task_seed(seed, fold), build, job["preprocess"],
+                                       job["weights"], f"tune: fold {fold}")[0],
                          job["metric"])
                   for fold, (train, test) in enumerate(folds(X, y, job["cv"], None, seed, model))]
         value = float(np.mean(values))
@@ -141,14 +145,52 @@ def _refit(job: dict[str, Any], params: dict[str, Any], seed: int) -> tuple[Any,
     if job["validation"] is not None:
         X, y = np.concatenate([X, job["validation"][0]]), np.concatenate([y,
                                                                           job["validation"][1]])
+    weights: FoldWeights | None = job["refit_weights"]
+    rows = np.arange(len(X))
     preprocess = None if job["preprocess"] is None else fitted_copy(job["preprocess"], X)
     if preprocess is not None:
         X = preprocess.transform(X)
     build, options = _split_params(model, params)
     with using_generator(np.random.default_rng(seed)):
         if is_estimator(model):
-            return fresh_estimator(model, build, seed).fit(X, y), preprocess
-        return fit_module(model, X, y, {**job["training"], **options}, build)[0], preprocess
+            if weights is not None:
+                build = {**build, **weights.estimator_params()}
+            fit = {} if weights is None else weights.estimator_fit(rows)
+            return fresh_estimator(model, build, seed).fit(X, y, **fit), preprocess
+        sample_weight = None if weights is None else weights.training(y, rows, "tune: refit")
+        return fit_module(model, X, y, {**job["training"], **options}, build,
+                          sample_weight=sample_weight)[0], preprocess
+
+
+def _weights(model: Any, y: np.ndarray, validation: tuple[Any, ...] | None,
+             sample_weight: Any, class_weight: Any, weighted_score: bool
+             ) -> tuple[FoldWeights | None, FoldWeights | None]:
+    """The weights of the trials and of the refit, checked. With ``validation`` (X_val,
+    y_val, w_val or None) the trials train on the rows of y, which come first, and are
+    scored on the validation rows (by w_val where given); the refit trains on all rows,
+    the validation rows weighing w_val (1 without), the others ``sample_weight``."""
+    weights = check_weights(model, y, sample_weight, class_weight, "tune",
+                            weighted_score and validation is None)
+    if validation is None:
+        return weights, weights
+    if weighted_score:
+        raise ValueError("tune: weighted_score=True weighs the held-out rows of cv folds; "
+                         "with validation_data, give its weights as a triple (X_val, y_val, "
+                         "w_val)")
+    n, n_val = len(y), len(validation[1])
+    w_val = None if validation[2] is None else check_sample_weight(
+        validation[2], n_val, "tune: validation_data")
+    ones = np.ones(n), np.ones(n_val)
+    sample = None if weights is None else weights.sample
+    given = sample is not None or w_val is not None
+    trials = FoldWeights(None if sample is None else np.concatenate([sample, ones[1]]),
+                         class_weight,
+                         None if w_val is None else np.concatenate([ones[0], w_val]),
+                         is_estimator(model))
+    refit = FoldWeights(np.concatenate([ones[0] if sample is None else sample,
+                                        ones[1] if w_val is None else w_val])
+                        if given else None, class_weight, None, is_estimator(model))
+    return trials, refit
 
 
 def _study(storage: str | os.PathLike[str] | None, study_name: str, resume: bool,
@@ -175,12 +217,13 @@ def _study(storage: str | os.PathLike[str] | None, study_name: str, resume: bool
 
 def search(model: Callable[..., Any] | Any, space: dict[str, Domain], X: Any, y: Any, *,
            method: str = "random", n_trials: int | None = None,
-           validation_data: tuple[Any, Any] | None = None, cv: int | None = None,
+           validation_data: tuple[Any, ...] | None = None, cv: int | None = None,
            metric: str | None = None, preprocess: Any = None, seed: int = 0,
            round_size: int = 4,
            storage: str | os.PathLike[str] | None = None, study_name: str = "retroprop",
            resume: bool = False, executor: Any = None, n_jobs: int | None = 1, refit: bool = True,
-           verbose: int = 0, **training: Any) -> TuneResult:
+           verbose: int = 0, sample_weight: Any = None, class_weight: Any = None,
+           weighted_score: bool = False, **training: Any) -> TuneResult:
     """Search ``space`` for the configuration of ``model`` that scores best.
 
     Parameters
@@ -198,8 +241,9 @@ def search(model: Callable[..., Any] | Any, space: dict[str, Domain], X: Any, y:
     n_trials : int
         The budget (default: the grid's size for "grid"; required otherwise); integers
         here and in ``cv`` and ``round_size`` may be Python's or NumPy's.
-    validation_data : (X_val, y_val), optional
-        Score each trial on this set ...
+    validation_data : (X_val, y_val) or (X_val, y_val, w_val), optional
+        Score each trial on this set (weighted by w_val, as Keras's triple weighs the
+        validation loss: a Module's loss, an estimator's ``score``) ...
     cv : int, optional
         ... or by ``cv``-fold cross-validation of X, y (default 3 when no validation set),
         stratified as :func:`retroprop.cross_validate` stratifies by default.
@@ -230,6 +274,22 @@ def search(model: Callable[..., Any] | Any, space: dict[str, Domain], X: Any, y:
         Retrain the best configuration on training + validation data (``best_model``).
     verbose : int
         1 shows a progress bar.
+    sample_weight : array, shape (n,), optional
+        Each row's weight in the training (finite, >= 0), as scikit-learn's
+        ``GridSearchCV.fit(X, y, sample_weight=w)`` routes it: every fold trains with the
+        weights of its training rows (see :func:`retroprop.cross_validate`), a
+        ``validation_data`` trial with all of them, and the refit with all of them (the
+        validation rows weighing their w_val, 1 without). An estimator gets them in its
+        ``fit``.
+    class_weight : dict {label: weight} or "balanced", optional
+        Multiplies each training row's weight by its class's, as
+        :func:`retroprop.cross_validate` ("balanced": n / (n_classes · count(class)) over
+        the rows that the fold, trial or refit trains on); an estimator takes it as its
+        ``class_weight`` parameter.
+    weighted_score : bool, default False
+        With ``cv``: score each held-out fold with its rows' ``sample_weight``, as
+        :func:`retroprop.cross_validate`. By default the folds are scored unweighted, as
+        scikit-learn scores unless the scorer requests the weights.
     **training
         Fixed training options of a Module (as :func:`retroprop.cross_validate`); an
         estimator takes none (set its parameters on it).
@@ -260,17 +320,25 @@ def search(model: Callable[..., Any] | Any, space: dict[str, Domain], X: Any, y:
     _check_names(model, list(space))
     if validation_data is not None and cv is not None:
         raise ValueError("tune: give validation_data or cv, not both")
+    validation_weights = None
     if validation_data is not None:
-        validation_data = check_inputs(model, *validation_data, training,
-                                       "tune: validation_data")
+        check_validation_data(validation_data, "tune", weights=True)
+        if len(validation_data) == 3:
+            validation_weights = validation_data[2]
+        validation_data = check_inputs(model, validation_data[0], validation_data[1],
+                                       training, "tune: validation_data")
     else:
         cv = check_cv(3 if cv is None else cv)
+    weights, refit_weights = _weights(
+        model, y, None if validation_data is None else (*validation_data, validation_weights),
+        sample_weight, class_weight, weighted_score)
     if metric is None:
         metric = "score" if is_estimator(model) else \
             "accuracy" if is_classification(y) else "loss"
     direction = "minimize" if metric == "loss" else "maximize"
     job = {"model": model, "X": X, "y": y, "validation": validation_data,
-           "cv": cv, "metric": metric, "preprocess": preprocess, "training": training}
+           "cv": cv, "metric": metric, "preprocess": preprocess, "training": training,
+           "weights": weights, "refit_weights": refit_weights}
     sampler = _sampler(method, space, seed, n_trials)
     study = _study(storage, study_name, resume, direction, sampler)
     if grid is not None and not study.trials:
