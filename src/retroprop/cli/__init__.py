@@ -25,6 +25,9 @@ HELP = {
     "batch_size": "mini-batch size (default 32); 0 for full-batch learning",
     "dropout": "drop probability after each hidden layer (default 0)",
     "validation_split": "fraction of the training data held out for validation (default 0.1)",
+    "class_weight": "balanced: weigh each class by n_samples / (n_classes · count(class)) "
+                    "over the training rows (each fold's with --cv), scikit-learn's "
+                    "class_weight='balanced', for imbalanced classes (default: all alike)",
     "patience": "early stopping patience in epochs (default: no early stopping)",
     "seed": "random seed (default 0)",
     "checkpoint_every": "save RUN_DIR/checkpoint.rpz, from which --resume continues, after "

@@ -44,6 +44,7 @@ class TrainConfig:
     batch_size: int = 32
     dropout: float = 0.0
     validation_split: float = 0.1
+    class_weight: str | None = None
     patience: int | None = None
     seed: int = 0
     checkpoint_every: int = 100
@@ -87,6 +88,8 @@ class TrainConfig:
             reasons |= dict.fromkeys(("label_column", "missing"), "they apply to CSV files")
         if self.patience is None:
             reasons["patience"] = "no early stopping"
+        if self.class_weight is None:
+            reasons["class_weight"] = "the classes weigh alike"
         if cross_validation:
             reasons |= dict.fromkeys(
                 ("validation_split", "patience", "checkpoint_every", "output", "overwrite",

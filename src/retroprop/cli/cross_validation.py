@@ -61,7 +61,8 @@ def cross_validate_config(config: TrainConfig, cv: int, scheduler: str | None = 
         result = rp.cross_validate(
             lambda: build_model(config, prepared.input_shape, prepared.classes), prepared.X,
             prepared.y, cv=cv, seed=config.seed, preprocess=preprocess,
-            executor=executor, optimizer=config.optimizer, epochs=config.epochs,
+            executor=executor, class_weight=config.class_weight,
+            optimizer=config.optimizer, epochs=config.epochs,
             batch_size=config.batch_size or None, **settings)
     finally:
         if executor is not None:

@@ -17,6 +17,7 @@ from retroprop.checks import check_count
 from retroprop.cli.config import TrainConfig
 from retroprop.cli.labels import encode_labels, label_indices
 from retroprop.datasets import DataSet
+from retroprop.fold_weights import balanced
 from retroprop.optim.registry import SAMPLERS
 from retroprop.report import PREDICTIONS, build_report, save_predictions
 from retroprop.serialization import load_model, read_metadata
@@ -99,6 +100,9 @@ def check(config: TrainConfig, given: set[str], tabular: bool,
     if config.checkpoint_every < 0:
         raise ValueError(f"--checkpoint-every must be 0 (after epochs only) or a number of "
                          f"batches, got {config.checkpoint_every}")
+    if config.class_weight not in (None, "balanced"):
+        raise ValueError(f"--class-weight must be balanced (n_samples / (n_classes · "
+                         f"count(class)), as scikit-learn's), got {config.class_weight!r}")
     if config.verbose not in (0, 1, 2):
         raise ValueError(f"--verbose must be 0, 1 or 2, got {config.verbose}")
     for name in sorted(given & set(unused)):
@@ -232,13 +236,16 @@ def train(config: TrainConfig, given: set[str] | None = None, resume: bool = Fal
                                      every_batches=config.checkpoint_every or None)]
     if config.patience is not None:
         callbacks.append(rp.callbacks.EarlyStopping(patience=config.patience))
+    class_weight = None if config.class_weight is None else balanced(
+        prepared.y[:training_rows(len(prepared.y), config.validation_split)])
     start = time.perf_counter()
     try:
         # the progress bar is not part of the run's state: --resume may print another way
         history = trainer.fit(prepared.X, prepared.y, epochs=config.epochs,
                               batch_size=config.batch_size or None,
                               validation_split=config.validation_split, callbacks=callbacks,
-                              verbose=config.verbose, resume_from=checkpoint if resume else None)
+                              verbose=config.verbose, resume_from=checkpoint if resume else None,
+                              class_weight=class_weight)
     except KeyboardInterrupt:
         print(f"retroprop: interrupted; continue with: retroprop train --resume {output}",
               file=sys.stderr)
