@@ -52,3 +52,18 @@ def test_train_cv_on_the_cluster_by_its_address(client, capsys):
 def test_a_scheduler_that_does_not_answer_is_named():
     with pytest.raises(OSError, match=r"no Dask scheduler answered at tcp://127.0.0.1:9 "):
         connect("tcp://127.0.0.1:9", timeout=1)
+
+
+def test_weighted_folds_and_trials_on_dask_equal_the_serial_run(client):
+    (X, y), _ = digits(300, 0)
+    w = np.random.default_rng(3).integers(0, 4, len(y)).astype(np.float64)
+    weights = dict(sample_weight=w, class_weight="balanced", epochs=1)
+    serial = rp.cross_validate(build, X, y, cv=3, **weights)
+    remote = rp.cross_validate(build, X, y, cv=3, executor=client, **weights)
+    np.testing.assert_array_equal(remote.scores["loss"], serial.scores["loss"])
+    space = {"lr": rp.tune.choice([0.05, 0.2])}
+    serial_search = rp.tune(build, space, X, y, method="grid", cv=2, refit=False, **weights)
+    remote_search = rp.tune(build, space, X, y, method="grid", cv=2, refit=False,
+                            executor=client, **weights)
+    assert [r["score"] for r in remote_search.trials] == [r["score"] for r in
+                                                            serial_search.trials]
