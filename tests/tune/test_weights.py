@@ -236,3 +236,7 @@ def test_an_estimator_search_takes_class_weight_as_its_parameter(data):
     unweighted = rp.tune.search(MLPClassifier((8,), max_iter=3), space, X, y, method="grid",
                                 cv=2)
     assert [t["score"] for t in given.trials] != [t["score"] for t in unweighted.trials]
+    with pytest.raises(ValueError, match="tune: class_weight is given and searched in the "
+                                         "space; give one"):
+        rp.tune.search(MLPClassifier(), {"class_weight": rp.tune.choice([None, "balanced"])},
+                       X, y, n_trials=1, class_weight="balanced")

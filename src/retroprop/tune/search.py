@@ -318,6 +318,8 @@ def search(model: Callable[..., Any] | Any, space: dict[str, Domain], X: Any, y:
     X, y = check_inputs(model, X, y, training, "tune")
     check_preprocess(preprocess, "tune")
     _check_names(model, list(space))
+    if class_weight is not None and "class_weight" in space:
+        raise ValueError("tune: class_weight is given and searched in the space; give one")
     if validation_data is not None and cv is not None:
         raise ValueError("tune: give validation_data or cv, not both")
     validation_weights = None
