@@ -292,9 +292,9 @@ def cross_validate(model: Any, X: Any, y: Any, cv: int = 5, *, stratify: bool | 
         training rows (``Trainer.fit``'s ``sample_weight``, or the estimator's ``fit``),
         as scikit-learn's ``cross_validate(..., params={"sample_weight": w})`` routes
         them. The split and ``preprocess`` do not use them (scikit-learn's defaults: the
-        folds are drawn from the rows, the scaler is fitted unweighted); the weights are
-        sent once to every worker, with X and y. A fold whose training rows weigh zero
-        in all is refused, naming the fold.
+        folds are drawn from the rows, the scaler is fitted unweighted); the weights
+        travel with X and y (once to each Dask worker), and each fold takes its rows'. A
+        fold whose training rows weigh zero in all is refused, naming the fold.
     class_weight : dict {label: weight} or "balanced", optional
         Multiplies each training row's weight by its class's (1 for a label not named),
         as ``Trainer.fit``'s (Keras's) ``class_weight``; "balanced" is scikit-learn's
