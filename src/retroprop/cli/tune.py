@@ -18,6 +18,8 @@ rows that the trial trains on, never with those it is scored on.
     [estimator]
     kind = "MLPClassifier"  # or MLPRegressor; the other keys are fixed parameters
     max_iter = 30
+    # class_weight = "balanced": imbalanced classes (scikit-learn's n / (n_classes · count),
+    # over the rows that each fold, trial and the refit train on)
 
     [space]
     learning_rate_init = { log_uniform = [1e-4, 1e-1] }
