@@ -217,6 +217,15 @@ def test_a_validation_search_trains_scores_and_refits_with_the_weights(data):
                                          r"shape \(90,\)"):
         rp.tune.search(lambda: build(8), SPACE, X, y, validation_data=(X_val, y_val, w),
                        n_trials=1)
+    with pytest.raises(ValueError, match=r"tune: X, y: the sample_weight of its 240 training "
+                                         r"rows sum to zero"):
+        rp.tune.search(lambda: build(8), SPACE, X, y, validation_data=(X_val, y_val),
+                       n_trials=1, sample_weight=np.zeros(len(y)))
+    one_row = np.zeros(len(y))
+    one_row[7] = 1.0  # the fold that holds it out trains on rows of weight 0
+    with pytest.raises(RuntimeError, match=r"every trial failed; the first error: ValueError: "
+                                           r"tune: fold [01]: the sample_weight of its"):
+        rp.tune.search(lambda: build(8), SPACE, X, y, cv=2, n_trials=1, sample_weight=one_row)
     with pytest.raises(ValueError, match="weighted_score=True weighs the held-out rows of cv "
                                          "folds"):
         rp.tune.search(lambda: build(8), SPACE, X, y, validation_data=(X_val, y_val),

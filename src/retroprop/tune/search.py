@@ -171,6 +171,8 @@ def _weights(model: Any, y: np.ndarray, validation: tuple[Any, ...] | None,
     the validation rows weighing w_val (1 without), the others ``sample_weight``."""
     weights = check_weights(model, y, sample_weight, class_weight, "tune",
                             weighted_score and validation is None)
+    if weights is not None:  # a fold's rows are checked as it trains
+        weights.training(y, np.arange(len(y)), "tune: X, y")
     if validation is None:
         return weights, weights
     if weighted_score:
