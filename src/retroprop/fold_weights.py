@@ -90,9 +90,16 @@ class FoldWeights:
         """The parameters set on an estimator: its ``class_weight``."""
         return {} if self.class_weight is None else {"class_weight": self.class_weight}
 
-    def scoring(self, test: np.ndarray) -> np.ndarray | None:
-        """The weights of the held-out rows ``test`` in their scores (None: unweighted)."""
-        return None if self.score is None else self.score[test]
+    def scoring(self, test: np.ndarray, where: str) -> np.ndarray | None:
+        """The weights of the held-out rows ``test`` in their scores (None: unweighted);
+        refused, naming ``where`` (the fold), when they sum to zero."""
+        if self.score is None:
+            return None
+        weights = self.score[test]
+        if not weights.sum() > 0:
+            raise ValueError(f"{where}: the sample_weight of its {len(test)} held-out rows "
+                             "sum to zero, so they give no weighted score")
+        return weights
 
 
 def check_weights(model: Any, y: np.ndarray, sample_weight: Any, class_weight: Any,

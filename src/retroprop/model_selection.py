@@ -138,7 +138,7 @@ def fit_and_score(model: Any, X: np.ndarray, y: np.ndarray, train: np.ndarray,
     score of a Module weighs its loss, not its metrics, as ``Trainer.evaluate``); their
     errors name ``where``."""
     train_weights = None if weights is None else weights.training(y, train, where)
-    test_weights = None if weights is None else weights.scoring(test)
+    test_weights = None if weights is None else weights.scoring(test, where)
     X_train, X_test = X[train], X[test]
     if preprocess is not None:
         fitted = fitted_copy(preprocess, X_train)
@@ -337,8 +337,9 @@ def cross_validate(model: Any, X: Any, y: Any, cv: int = 5, *, stratify: bool | 
                             weighted_score)
     splits = folds(X, y, cv, stratify, seed, model)
     if weights is not None:  # every fold's training rows weigh something, before any trains
-        for i, (train, _) in enumerate(splits):
+        for i, (train, test) in enumerate(splits):
             weights.training(y, train, f"cross_validate: fold {i}")
+            weights.scoring(test, f"cross_validate: fold {i}")
     tasks = [(i, train, test, task_seed(seed, i)) for i, (train, test) in enumerate(splits)]
     shared = (model, X, y, copy.copy(training), return_models, preprocess, weights)
     results = run_all(_fold_task, tasks, executor, n_jobs, shared, what="fold")

@@ -151,6 +151,9 @@ def test_bad_weights_are_refused_naming_the_argument_and_the_fold():
     with pytest.raises(ValueError, match=r"cross_validate: fold 1: the sample_weight of its 6 "
                                          r"training rows sum to zero"):
         run(sample_weight=zero_in_fold_1)
+    with pytest.raises(ValueError, match=r"cross_validate: fold 0: the sample_weight of its 6 "
+                                         r"held-out rows sum to zero"):
+        run(sample_weight=zero_in_fold_1, weighted_score=True)  # fold 0 holds them out
     with pytest.raises(ValueError, match=r"fold 0: the class_weight of its 6 training rows"):
         run(class_weight={0: 0, 1: 0.0})
     with pytest.raises(ValueError, match=r"class_weight names \[7\], which are not classes "
