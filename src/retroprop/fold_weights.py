@@ -11,7 +11,8 @@ with s the ``sample_weight`` (1 without one) and c the ``class_weight``: a dict
 {label: weight} (1 for a label it does not name), or "balanced", scikit-learn's
 n / (n_classes · count(class)) counted over the fold's own training rows
 (``sklearn.utils.class_weight.compute_class_weight("balanced")``). The held-out rows are
-scored unweighted, as scikit-learn scores unless the scorer requests the weights.
+scored unweighted, as scikit-learn scores unless the scorer requests the weights, or
+by their ``sample_weight`` where asked (``weighted_score=True``).
 """
 
 from __future__ import annotations
