@@ -252,3 +252,20 @@ def test_an_estimator_search_takes_class_weight_as_its_parameter(data):
                                          "space; give one"):
         rp.tune.search(MLPClassifier(), {"class_weight": rp.tune.choice([None, "balanced"])},
                        X, y, n_trials=1, class_weight="balanced")
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_an_estimator_is_scored_on_a_weighted_validation_triple(data):
+    X, y, w, X_val, y_val = data
+    w_val = np.random.default_rng(5).uniform(0, 2, len(y_val))
+    estimator = MLPClassifier((8,), max_iter=3)
+    space = {"alpha": rp.tune.choice([0.0, 0.01])}
+    result = rp.tune.search(estimator, space, X, y, method="grid", sample_weight=w,
+                            validation_data=(X_val, y_val, w_val), refit=False)
+    for trial in result.trials:
+        seed = task_seed(0, trial["number"])
+        with using_generator(np.random.default_rng(seed)):
+            hand = clone(estimator).set_params(alpha=trial["alpha"], random_state=seed % 2**31)
+            hand.fit(X, y, sample_weight=w)
+        assert trial["score"] == hand.score(X_val, y_val, sample_weight=w_val)
+        assert trial["score"] != hand.score(X_val, y_val)
