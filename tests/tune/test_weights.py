@@ -122,6 +122,24 @@ def test_weighted_folds_on_two_processes_equal_one(data):
                             class_weight="balanced", n_jobs=2)
     for name in one.scores:
         np.testing.assert_array_equal(one.scores[name], two.scores[name])
+    search = dict(method="grid", cv=2, epochs=1, sample_weight=w, class_weight="balanced",
+                  refit=False)
+    serial = rp.tune.search(lambda: build(8), SPACE, X, y, **search)
+    parallel = rp.tune.search(lambda: build(8), SPACE, X, y, n_jobs=2, **search)
+    assert [t["score"] for t in serial.trials] == [t["score"] for t in parallel.trials]
+
+
+def test_weights_follow_the_rows_through_each_folds_standardization(data):
+    X, y, w, _, _ = data
+    X = X * 3.0 + 1.0
+    result = rp.cross_validate(lambda: build(8), X, y, cv=2, epochs=1, sample_weight=w,
+                               preprocess=rp.data.StandardScaler(), return_models=True)
+    for fold, (train, test) in enumerate(folds(X, y, 2, None, 0, build)):
+        scaler = rp.data.StandardScaler().fit(X[train])  # fitted unweighted
+        trainer = _hand_module(scaler.transform(X), y, train, task_seed(0, fold), w[train],
+                               epochs=1)
+        assert result.scores["loss"][fold] == trainer.evaluate(scaler.transform(X[test]),
+                                                               y[test])["loss"]
 
 
 def test_balanced_is_scikit_learns():
