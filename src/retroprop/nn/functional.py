@@ -314,14 +314,21 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, *, ignore_index: in
 
 
 def _check_ignore_index(ignore_index: Any, where: str) -> None:
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
+    if type(ignore_index) is not int and (  # (a plain int passes at once; a bool does not)
+            isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral)):
         raise TypeError(f"{where}: ignore_index must be an integer, got {ignore_index!r}")
 
 
 def _labels_or_ignored(raw: np.ndarray, ignore_index: int, n: int, classes: int, where: str,
                        also: str = "") -> tuple[np.ndarray, np.ndarray | None]:
     """The checked labels (an ignored one becomes 0) and which examples are ignored (None
-    when none is, the common case: no extra work)."""
+    when none is). Integer labels with an ``ignore_index`` that is no class (-100) are
+    checked once: if all are classes, none is ignored (no extra work in the common case)."""
+    if raw.dtype.kind in "iu" and not 0 <= ignore_index < classes:
+        try:
+            return _labels(raw, n, classes, where, also), None
+        except ValueError:  # labels outside the classes: ignored ones, or an error below
+            pass
     ignored = raw == ignore_index if raw.dtype.kind in "biuf" else np.zeros(raw.shape, bool)
     if not ignored.any():
         return _labels(raw, n, classes, where, also), None
