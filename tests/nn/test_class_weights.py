@@ -107,6 +107,9 @@ def test_bad_weights_name_the_argument_and_the_value():
     with bad(r"CrossEntropyLoss: ignore_index=1 applies to integer labels, not to "
              r"probability targets of shape \(4, 3\)"):
         nn.CrossEntropyLoss(ignore_index=1)(x, np.full((4, 3), 1 / 3))
+    # as PyTorch's: a negative ignore_index can match no label and passes with probabilities
+    assert nn.CrossEntropyLoss(ignore_index=-1)(x, np.full((4, 3), 1 / 3)).item() == \
+        pytest.approx(np.log(3))
     with bad(r"CrossEntropyLoss: ignore_index must be an integer, got 0.5", TypeError):
         F.cross_entropy(x, labels, ignore_index=0.5)
     probs = rp.Tensor(np.full((4, 3), 0.5))

@@ -369,7 +369,8 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean",
     Σ_i ℓ_i by Σ_i w_{y_i} for labels (PyTorch's weighted mean, also with smoothing,
     whose ε/C Σ_c w_c term is weighted as well) and by N for probabilities; ``"sum"``
     gives Σ_i ℓ_i and ``"none"`` each ℓ_i. Examples labelled ``ignore_index`` (labels
-    only) count for nothing: ℓ_i = 0, left out of Σ w; all ignored, the mean is NaN.
+    only; one >= 0 with probability targets is refused, as by PyTorch) count for nothing:
+    ℓ_i = 0, left out of Σ w; all ignored, the mean is NaN.
     ``weight`` and ``ignore_index`` are keywords, after ``reduction`` (PyTorch's weight
     comes first).
     """
@@ -392,10 +393,10 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean",
             "labels pass y.ravel()")
     ignored = None
     if raw.ndim == 2:
-        if ignore_index != -100:
+        if ignore_index >= 0:  # a negative one can match no label: PyTorch passes it
             raise ValueError(f"{where}: ignore_index={ignore_index} applies to integer "
                              f"labels, not to probability targets of shape {raw.shape} (as "
-                             "PyTorch's): give a row of zeros weight 0 instead")
+                             "PyTorch's)")
         target = _matching_target(input, raw, where)
         sums = target.sum(axis=1)
         if np.any(target < 0) or np.any(np.abs(sums - 1) > 1e-3):
