@@ -101,20 +101,20 @@ class BinaryCrossEntropyWithLogits(Function):
         self.logits, self.target, self.reduction = logits, target, reduction
         softplus = np.log1p(np.exp(-np.abs(logits)))
         if pos_weight is None:
-            self.scale = None
+            self.positive = None
             losses = np.maximum(logits, 0) - logits * target + softplus
         else:
-            self.scale = 1 + (pos_weight - 1) * target
-            losses = (1 - target) * logits + self.scale * (np.maximum(-logits, 0) + softplus)
+            self.positive = 1 + (pos_weight - 1) * target  # l
+            losses = (1 - target) * logits + self.positive * (np.maximum(-logits, 0) + softplus)
         return _reduce(losses, reduction)
 
     def backward(self, grad: np.ndarray) -> Gradients:
         sigmoid = 0.5 * (1 + np.tanh(0.5 * self.logits))
         logits = self.logits
         scale = _per_example(grad, self.reduction, logits.size, logits.ndim)
-        if self.scale is None:
+        if self.positive is None:
             return (sigmoid - self.target) * scale
-        return ((1 - self.target) - self.scale * (1 - sigmoid)) * scale
+        return ((1 - self.target) - self.positive * (1 - sigmoid)) * scale
 
 
 class BinaryCrossEntropy(Function):
