@@ -33,6 +33,16 @@ def test_new_keywords_have_pytorchs_defaults_and_come_after_reduction(cls):
             assert parameter.kind is parameter.KEYWORD_ONLY, name
 
 
+@pytest.mark.parametrize("name", ["cross_entropy", "binary_cross_entropy",
+                                  "binary_cross_entropy_with_logits"])
+def test_functional_forms_have_pytorchs_names_and_defaults(name):
+    ours = inspect.signature(getattr(F, name)).parameters
+    theirs = inspect.signature(getattr(torch.nn.functional, name)).parameters
+    assert set(theirs) - set(ours) <= {"size_average", "reduce"}  # deprecated in PyTorch
+    for parameter in ours.values():
+        assert theirs[parameter.name].default == parameter.default, parameter.name
+
+
 LABELS = np.array([0, 3, 1, -100, 2, 3, 1])
 PROBS = np.random.default_rng(5).dirichlet(np.ones(4), 7)
 
