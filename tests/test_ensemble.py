@@ -174,11 +174,48 @@ def test_geometric_mean_of_models_sure_of_different_classes(dtype):
         rp.ensemble.combine([sure, np.ones((2, 3)) / 3])
 
 
-@pytest.mark.parametrize("validation", [(np.zeros((2, 2)), np.zeros(2), None), np.zeros(2)],
-                         ids=["triple", "array"])
+@pytest.mark.parametrize("validation", [(np.zeros((2, 2)), np.zeros(2), None, None),
+                                        np.zeros(2)], ids=["four", "array"])
 def test_bagging_names_validation_data_that_is_not_a_pair(validation):
     X, y = _two_blobs()
     with pytest.raises(ValueError, match=r"Bagging.fit: validation_data must be a pair "
-                                         r"\(X_val, y_val\), got (tuple of length 3|ndarray)"):
+                                         r"\(X_val, y_val\), got (tuple of length 4|ndarray)"):
         rp.ensemble.Bagging(_classifier, n_models=1).fit(X, y, epochs=1,
                                                          validation_data=validation)
+
+
+def test_bagging_sample_weight_follows_the_bootstrap_rows():
+    """Rows of weight 0 count for nothing in any member: replacing them by other data
+    changes no member (the weights stayed at their positions while the rows were drawn,
+    so that drawn rows took other rows' weights)."""
+    X, y = _two_blobs()
+    weight = np.r_[np.ones(20), np.zeros(20), np.ones(20)]
+    noise_X, noise_y = X.copy(), y.copy()
+    noise_X[20:40] = np.random.default_rng(5).normal(size=(20, 2)) * 10
+    noise_y[20:40] = 1 - noise_y[20:40]
+    fitted = [rp.ensemble.Bagging(_classifier, n_models=2, seed=3).fit(
+        data, labels, epochs=3, batch_size=None, sample_weight=weight)
+        for data, labels in ((X, y), (noise_X, noise_y))]
+    for first, second in zip(*(bagging.models_ for bagging in fitted), strict=True):
+        for key, value in first.state_dict().items():
+            np.testing.assert_array_equal(value, second.state_dict()[key])
+    with pytest.raises(ValueError, match=r"Bagging.fit: sample_weight must have shape \(60,\)"):
+        rp.ensemble.Bagging(_classifier, n_models=1).fit(X, y, sample_weight=np.ones(3))
+
+
+def test_bagging_class_weight_names_the_labels_of_y():
+    """class_weight={2: 5} with labels 1 and 2 weighs class 2, as class_weight={1: 5} does
+    for labels 0 and 1 (it weighed output column 2, refused, and {1: 5} the wrong class)."""
+    X, index = _two_blobs()
+    runs = [rp.ensemble.Bagging(_classifier, n_models=1).fit(
+        X, names[index], epochs=2, class_weight=weight, validation_data=(X, names[index],
+                                                                          np.ones(len(X))))
+        for names, weight in ((np.array([1, 2]), {2: 5.0}), (np.array([0, 1]), {1: 5.0}),
+                              (np.array([0, 1]), None))]
+    states = [bagging.models_[0].state_dict() for bagging in runs]
+    for key, value in states[0].items():
+        np.testing.assert_array_equal(value, states[1][key])
+    assert not np.array_equal(states[0]["0.weight"], states[2]["0.weight"])
+    with pytest.raises(ValueError, match=r"class_weight names \[0\], which are not classes "
+                                         r"of y \[1, 2\]"):
+        rp.ensemble.Bagging(_classifier, n_models=1).fit(X, index + 1, class_weight={0: 2.0})

@@ -5,7 +5,7 @@ the geometric mean."""
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,7 @@ from retroprop.tensor.grad_mode import no_grad
 from retroprop.tensor.tensor import Tensor
 from retroprop.train.metrics import r2_score
 from retroprop.train.trainer import Trainer, check_validation_data
+from retroprop.train.weighted_loss import check_sample_weight
 
 MEANS = ("arithmetic", "geometric")
 
@@ -73,13 +74,14 @@ def _outputs(model: Module, X: np.ndarray) -> np.ndarray:
 def _train_member(task: dict[str, Any], index: int, seed: int) -> dict[str, np.ndarray]:
     """Train member ``index`` on its bootstrap sample, with draws from its own ``seed`` (the
     same wherever it runs: in-process, a local worker or a Dask worker)."""
-    X, y = task["X"], task["y"]
+    X, y, sample_weight = task["X"], task["y"], task["sample_weight"]
     with using_generator(np.random.default_rng(seed)) as rng:
         rows = rng.integers(0, len(X), len(X)) if task["bootstrap"] else np.arange(len(X))
         model = task["build_model"]()
         trainer = Trainer(model, task["loss"](), task["optimizer"](model.parameters()),
                           metrics=[])
-        trainer.fit(X[rows], y[rows], **task["fit"])
+        trainer.fit(X[rows], y[rows], **task["fit"], sample_weight=None
+                    if sample_weight is None else sample_weight[rows])
     return model.state_dict()
 
 
@@ -213,7 +215,10 @@ class Bagging:
 
     def fit(self, X: np.ndarray, y: np.ndarray, **fit_options: Any) -> Bagging:
         """Train every member with ``Trainer.fit(**fit_options)`` (epochs, batch_size,
-        validation_data, ...; ``verbose`` is 0 unless given)."""
+        validation_data, ...; ``verbose`` is 0 unless given). A ``sample_weight`` follows
+        its rows into each bootstrap sample (a row drawn k times counts k times, as in
+        scikit-learn's bagging); ``class_weight`` names the classes by their labels in y
+        (``classes_``)."""
         X, y = np.asarray(X), np.asarray(y)
         if X.ndim < 2 or len(X) == 0:
             raise ValueError(f"Bagging.fit: X must hold examples in rows, shape (n, ...) with "
@@ -241,12 +246,18 @@ class Bagging:
                              f"{y.shape[1:] or (1,)}{hint}")
         validation = fit_options.get("validation_data")
         if validation is not None:
-            check_validation_data(validation, "Bagging.fit")
+            check_validation_data(validation, "Bagging.fit", weights=True)
             fit_options["validation_data"] = (validation[0],
-                                              self._targets(validation[1], "Bagging.fit"))
+                                              self._targets(validation[1], "Bagging.fit"),
+                                              *validation[2:])
+        sample_weight = fit_options.pop("sample_weight", None)
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight, len(X), "Bagging.fit")
+        if fit_options.get("class_weight") is not None and self.is_classifier_:
+            fit_options["class_weight"] = self._class_weight(fit_options["class_weight"])
         task = {"X": X, "y": self._targets(y, "Bagging.fit"), "build_model": self.build_model,
                 "optimizer": self.optimizer, "loss": loss, "fit": fit_options,
-                "bootstrap": self.bootstrap}
+                "bootstrap": self.bootstrap, "sample_weight": sample_weight}
         members = [(i, task_seed(self.seed, i)) for i in range(self.n_models)]
         states = run_all(_train_member, members, self.executor, self.n_jobs, shared=task,
                          what="Bagging member")
@@ -258,6 +269,18 @@ class Bagging:
                 self.models_.append(model)
         self._example_shape = X.shape[1:]
         return self
+
+    def _class_weight(self, class_weight: Any) -> dict[int, Any]:
+        """``class_weight`` by the members' output columns: its keys are labels of y."""
+        if not isinstance(class_weight, Mapping):
+            raise TypeError(f"Bagging.fit: class_weight must be a dict {{label: weight}}, "
+                            f"got {type(class_weight).__name__}")
+        unknown = [key for key in class_weight if key not in self.classes_]
+        if unknown:
+            raise ValueError(f"Bagging.fit: class_weight names {unknown[:10]}, which are not "
+                             f"classes of y {self.classes_[:10].tolist()}")
+        return {int(np.searchsorted(self.classes_, key)): value
+                for key, value in class_weight.items()}
 
     def _inputs(self, X: np.ndarray, where: str) -> np.ndarray:
         """X, checked: fitted, and examples of the shape the members were trained on."""

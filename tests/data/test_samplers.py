@@ -167,8 +167,9 @@ def test_bad_loader_arguments_are_named():
     X, y = arrays()
     with pytest.raises(ValueError, match="sampler and shuffle=True exclude each other"):
         DataLoader((X, y), shuffle=True, sampler=[0, 1])
-    with pytest.raises(ValueError, match=r"batch_sampler makes the batches; \['batch_size', "
-                                         r"'drop_last'\] must then keep their defaults"):
+    with pytest.raises(ValueError, match=r"batch_sampler makes the batches; got "
+                                         r"batch_size=4, drop_last=True, which must then keep "
+                                         r"their defaults \(batch_size=32, "):
         DataLoader((X, y), batch_size=4, drop_last=True, batch_sampler=[[0, 1]])
     with pytest.raises(TypeError, match="collate_fn must be callable, got int"):
         DataLoader((X, y), collate_fn=3)

@@ -48,3 +48,18 @@ def test_normal_and_constant():
 def test_conv_shaped_fans():
     assert rp.init.fans((16, 6, 5, 5)) == (6 * 25, 16 * 25)
     assert rp.init.fans((10, 20)) == (20, 10)
+
+
+@pytest.mark.parametrize("name", sorted(rp.init.INITIALIZERS))
+def test_a_layer_with_any_named_initializer_pickles_and_copies(name):
+    """Models pickle (multiprocessing, copy) whatever their initializer; retroprop itself
+    never loads pickles from files."""
+    import copy
+    import pickle
+
+    layer = rp.nn.Linear(3, 2, init=name)
+    for twin in (pickle.loads(pickle.dumps(layer)), copy.deepcopy(layer)):
+        np.testing.assert_array_equal(twin.weight.data, layer.weight.data)
+        assert repr(twin.init) == repr(layer.init)
+        twin.reset_parameters()  # the copied initializer still draws
+        assert twin.weight.shape == (2, 3)

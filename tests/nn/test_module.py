@@ -257,5 +257,6 @@ def test_to_takes_pytorchs_device_forms():
     with pytest.raises(ValueError, match=r"Module\.to: retroprop computes with NumPy on the "
                                          r"CPU only, got device 'cuda'"):
         model.to("cuda")
-    with pytest.raises(TypeError, match="float32 or float64"):
+    with pytest.raises(TypeError, match=r"Sequential\.to: the dtype of a module's parameters "
+                                        r"must be float32 or float64, got int64"):
         model.to(np.int64)

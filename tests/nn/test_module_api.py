@@ -158,6 +158,59 @@ def test_add_module_refuses(name, module, error, message):
                                          else torch.nn.ReLU())
 
 
+def with_buffer(library):
+    layer = library.Linear(2, 2)
+    layer.register_buffer("stat", np.zeros(2, np.float32) if library is nn else torch.zeros(2))
+    return layer
+
+
+@pytest.mark.parametrize(("method", "name", "error", "message"), [
+    ("register_buffer", "weight", KeyError, "attribute 'weight' already exists .*not a buffer"),
+    ("register_buffer", "bias", KeyError, "attribute 'bias' already exists"),
+    ("register_buffer", "a.b", KeyError, "'a.b' must be a non-empty string without dots"),
+    ("register_buffer", 3, TypeError, r"the name must be a string, got 3 \(int\)"),
+    ("register_parameter", "stat", KeyError, "attribute 'stat' already exists .*not a param"),
+    ("register_parameter", "training", KeyError, "attribute 'training' already exists"),
+    ("register_parameter", "", KeyError, "'' must be a non-empty string without dots"),
+])
+def test_register_refuses_a_name_taken_by_another_kind(method, name, error, message):
+    """A buffer registered over a parameter's name (or the reverse) was in both registries:
+    state_dict kept one value under the name, and rp.save lost the other."""
+    ours, theirs = with_buffer(nn), with_buffer(torch.nn)
+    value = {"register_buffer": (np.ones(2, np.float32), torch.ones(2)),
+             "register_parameter": (nn.Parameter(np.ones(2, np.float32)),
+                                    torch.nn.Parameter(torch.ones(2)))}[method]
+    with pytest.raises(error, match=message):
+        getattr(ours, method)(name, value[0])
+    with pytest.raises(error):  # as torch
+        getattr(theirs, method)(name, value[1])
+    assert sorted(ours.state_dict()) == ["bias", "stat", "weight"]
+
+
+def test_register_refuses_values_of_the_wrong_kind():
+    layer = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match=r"register_parameter\('w'\): a Parameter \(or None\) "
+                                        r"expected, got a ndarray of shape \(3,\)"):
+        layer.register_parameter("w", np.ones(3))
+    with pytest.raises(TypeError):  # as torch
+        torch.nn.Linear(2, 2).register_parameter("w", torch.ones(3))
+    with pytest.raises(TypeError, match=r"register_buffer\('b'\): a NumPy array \(or None\) "
+                                        r"expected, got a Tensor of shape \(3,\): pass its "
+                                        r"array, tensor.numpy\(\)"):
+        layer.register_buffer("b", rp.zeros(3))  # it broke .to(np.float64) later
+    with pytest.raises(TypeError, match=r"cannot assign a Parameter of shape .* to buffer 'stat' "
+                                        r".*PyTorch would replace the buffer; here del it first"):
+        with_buffer(nn).stat = nn.Parameter(np.ones(2))
+    assert list(layer.state_dict()) == ["weight", "bias"]
+
+
+@pytest.mark.parametrize("call", ["get_submodule", "get_parameter", "get_buffer"])
+def test_get_refuses_a_target_not_a_string(call):
+    with pytest.raises(TypeError, match=rf"{call}: target must be a dotted name such as "
+                                        r"'.*', got 0 \(int\)"):
+        getattr(nn.Linear(2, 2), call)(0)
+
+
 def test_get_submodule_parameter_buffer_as_torch():
     ours, theirs = pair()
     ours_modules, their_modules = dict(ours.named_modules()), dict(theirs.named_modules())
@@ -448,3 +501,25 @@ def test_hooks_inside_layers_with_their_own_array_path_fire_under_no_grad():
         with rp.no_grad():
             np.testing.assert_array_equal(model(x).data, expected)
     assert seen == ["relu", "tanh"] * 2
+
+
+def test_hooks_see_the_trainers_batches_only():
+    """fit and evaluate looked at one example's outputs first (to check the labels against
+    them), which the hooks saw as a call of one row; after fit they still fire, also in
+    evaluation where the array path passes over unhooked modules."""
+    X = np.random.default_rng(0).random((40, 3)).astype(np.float32)
+    y = np.arange(40) % 2
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    seen = []
+    model[1].register_forward_hook(lambda module, args, out: seen.append(
+        (len(out.data), module.training)))
+    trainer = rp.Trainer(model, nn.CrossEntropyLoss(), rp.optim.SGD(model.parameters(), lr=0.1))
+    trainer.fit(X, y, epochs=1, batch_size=20, verbose=0, validation_data=(X[:8], y[:8]),
+                class_weight={0: 2.0})
+    assert seen == [(20, True), (20, True), (8, False)]
+    seen.clear()
+    trainer.evaluate(X, y)
+    with rp.no_grad():
+        model.eval()
+        model(X[:5])
+    assert seen == [(40, False), (5, False)]

@@ -198,3 +198,16 @@ def test_every_activation_by_name_is_exportable_and_in_the_test_network():
     named = set(nn.activation.ACTIVATIONS.values())
     assert named <= set(rp.onnx.CONVERTERS)
     assert named - {nn.Softmax, nn.LogSoftmax} <= {type(a) for a in ACTIVATIONS}
+
+
+def test_forward_hooks_are_left_out_with_a_warning(tmp_path):
+    """A hook is Python code: the file computes the layers without it, which is said (a
+    hook that changed the outputs silently gave a file that computes something else)."""
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    handle = model[1].register_forward_hook(lambda module, args, output: output * 0)
+    with pytest.warns(UserWarning, match=r"the forward hooks of \['1'\] are not in the file"):
+        rp.onnx.export(model, tmp_path / "hooked.onnx", 3)
+    handle.remove()
+    session = onnxruntime.InferenceSession(str(tmp_path / "hooked.onnx"))
+    x = np.ones((1, 3), np.float32)
+    np.testing.assert_allclose(session.run(None, {"input": x})[0], model(x).data, rtol=1e-6)

@@ -2,6 +2,8 @@
 ``initial_epoch`` up to ``epochs`` (the index of the last, not a count), and validation
 every ``validation_freq`` epochs, the monitoring callbacks skipping the others."""
 
+import os
+
 import pytest
 
 import retroprop as rp
@@ -161,3 +163,19 @@ def test_csv_logger_leaves_the_validation_columns_of_other_epochs_empty(digits, 
     assert header == ["epoch", "loss", "accuracy", "lr", "val_loss", "val_accuracy"]
     assert [row[4] == "" and row[5] == "" for row in rows] == [True, False, True, False]
     assert all(float(row[4]) > 0 for row in rows[1::2])
+
+
+def test_model_checkpoint_with_a_val_field_writes_the_epochs_that_validate(digits, tmp_path):
+    """A path naming {val_loss} with validation_freq=2 stopped fit at the first epoch
+    without validation (a ValueError: val_loss not in the logs)."""
+    X, y, X_test, y_test = digits
+    path = str(tmp_path / "model-{epoch}-{val_loss:.3f}.rpz")
+    checkpoint = rp.callbacks.ModelCheckpoint(path)
+    trainer_for().fit(X[:64], y[:64], epochs=5, batch_size=32, verbose=0,
+                      validation_data=(X_test, y_test), validation_freq=2,
+                      callbacks=[checkpoint])
+    assert [name.split("-")[1] for name in map(os.path.basename, checkpoint.saved)] == \
+        ["2", "4"]
+    with pytest.raises(ValueError, match=r"path field 'val_loss' is not in the epoch's logs"):
+        trainer_for().fit(X[:64], y[:64], epochs=1, verbose=0,
+                          callbacks=[rp.callbacks.ModelCheckpoint(path)])

@@ -125,6 +125,40 @@ def test_evaluate_weighted_loss_by_hand(small, loss):
         assert logs["accuracy"] == trainer.evaluate(X, targets)["accuracy"]
 
 
+def log_softmax_network():
+    rp.manual_seed(0)
+    return nn.Sequential(nn.Linear(5, 3, dtype=F64), nn.LogSoftmax(dim=1))
+
+
+@pytest.mark.parametrize("loss", [nn.NLLLoss(weight=np.array([1.0, 3.0, 0.5])),
+                                  nn.NLLLoss(ignore_index=2),
+                                  nn.NLLLoss(weight=np.array([2.0, 1.0, 4.0]), ignore_index=0)],
+                         ids=repr)
+def test_nll_class_weights_and_ignore_index(small, loss):
+    """NLLLoss's mean divides by Σ c_{t_i} (class weights c, 0 for an ignored label): weights
+    all 1 give that loss, and integer weights the loss and the training of repeated rows
+    (the weighted loss divided by the number of examples gave neither)."""
+    X, y, counts = small
+    model = log_softmax_network()
+    trainer = rp.Trainer(model, loss, optim.SGD(model.parameters(), lr=0.3), metrics=[])
+    plain = trainer.evaluate(X, y)["loss"]
+    assert trainer.evaluate(X, y, sample_weight=np.ones(len(X)))["loss"] == \
+        pytest.approx(plain, rel=1e-12)
+    assert trainer.evaluate(X, y, sample_weight=counts)["loss"] == pytest.approx(
+        trainer.evaluate(np.repeat(X, counts, axis=0), np.repeat(y, counts))["loss"], rel=1e-12)
+    trained_models = []
+    for data, weight in (((X, y), counts), ((np.repeat(X, counts, axis=0),
+                                            np.repeat(y, counts)), None)):
+        model = log_softmax_network()
+        history = rp.Trainer(model, loss, optim.SGD(model.parameters(), lr=0.3)).fit(
+            *data, epochs=3, batch_size=None, verbose=0, sample_weight=weight)
+        trained_models.append((weights(model), history.history["loss"]))
+    (weighted_state, weighted_losses), (repeated_state, repeated_losses) = trained_models
+    np.testing.assert_allclose(weighted_losses, repeated_losses, rtol=1e-12)
+    for key, value in weighted_state.items():
+        np.testing.assert_allclose(value, repeated_state[key], rtol=1e-12, atol=1e-14)
+
+
 def test_class_weight_is_the_sample_weight_of_each_class(digits):
     """Bit for bit, with mini-batches and shuffling; classes it does not name weigh 1
     (Keras)."""
@@ -249,9 +283,10 @@ def check_refused(small, match, loss=None, error=ValueError, **fit):
     ({"sample_weight": np.ones(23)}, r"fit: sample_weight must have shape \(24,\), one "
                                      r"weight per example, got shape \(23,\)"),
     ({"sample_weight": np.ones((24, 1))}, r"got shape \(24, 1\)"),
-    ({"sample_weight": np.zeros(24)}, r"fit: sample_weight and class_weight: the weights sum "
-                                      r"to zero"),
-    ({"class_weight": {0: 0.0, 1: 0.0, 2: 0.0}}, r"the weights sum to zero"),
+    ({"sample_weight": np.zeros(24)}, r"fit: sample_weight: the weights sum to zero"),
+    ({"class_weight": {0: 0.0, 1: 0.0, 2: 0.0}}, r"fit: class_weight: the weights sum to zero"),
+    ({"class_weight": {0: 0.0, 1: 0.0, 2: 0.0}, "sample_weight": np.ones(24)},
+     r"fit: sample_weight and class_weight: the weights sum to zero"),
     ({"class_weight": {5: 1.0}}, r"fit: class_weight names \[5\], which are not classes: y "
                                  r"has the labels \[0, 1, 2\] and the model 3 classes"),
     ({"class_weight": {"a": 1.0}}, r"class_weight names \['a'\]"),
@@ -266,7 +301,7 @@ def check_refused(small, match, loss=None, error=ValueError, **fit):
      r"validation_data must be a pair \(X_val, y_val\), got tuple of length 4; or a "
      r"triple \(X_val, y_val, sample_weight_val\)"),
     ({"sample_weight": np.r_[np.zeros(18), np.ones(6)], "validation_split": 0.25},
-     r"fit: sample_weight and class_weight: the weights sum to zero"),
+     r"fit: sample_weight \(the training rows'\): the weights sum to zero"),
 ])
 def test_bad_weights_are_refused(small, fit, match):
     check_refused(small, match, **fit)
@@ -304,3 +339,17 @@ def test_evaluate_refuses_bad_weights(small):
         trainer.evaluate(X, y, sample_weight=np.ones(2))
     with pytest.raises(ValueError, match=r"evaluate: sample_weight: the weights sum to zero"):
         trainer.evaluate(X, y, sample_weight=np.zeros(24))
+
+
+def test_weighted_nll_of_a_batch_without_weight_or_without_examples():
+    """Every example ignored: NaN with a zero gradient, as NLLLoss's own; a batch whose
+    examples all weigh 0 adds 0, as with the other losses."""
+    from retroprop.train.weighted_loss import pack, weighted
+
+    loss, labels = nn.NLLLoss(ignore_index=1), np.array([1, 1, 0])
+    for weight, expected in ((np.array([1.0, 2.0, 0.0]), None), (np.zeros(3), 0.0)):
+        outputs = rp.Tensor(np.log(np.full((3, 2), 0.5)), requires_grad=True)
+        value = weighted(loss, labels, "test")(outputs, pack(labels, weight))
+        value.backward()
+        assert np.isnan(value.item()) if expected is None else value.item() == expected
+        np.testing.assert_array_equal(outputs.grad, np.zeros((3, 2)))

@@ -197,14 +197,20 @@ def monitor_mode(monitor: str, mode: str, where: str) -> str:
     return "max" if any(k in monitor for k in ("acc", "r2", "auc")) else "min"
 
 
+def unvalidated(logs: Logs | None, params: dict[str, Any] | None) -> bool:
+    """Whether these epoch logs lack the ``val_`` values because ``fit``'s
+    ``validation_freq`` (in ``params``) skipped this epoch's validation."""
+    return (params or {}).get("validation_freq", 1) > 1 and not any(
+        key.startswith("val_") for key in logs or {})
+
+
 def monitored(logs: Logs | None, monitor: str, where: str,
               params: dict[str, Any] | None = None) -> float | None:
     """The monitored value from the epoch's logs, or a clear error naming what is there;
     None for a ``val_`` value on an epoch that ran no validation (``fit``'s
     ``validation_freq`` > 1, in ``params``): the callback then skips the epoch, as Keras's
     do (without Keras's warning that the value is missing: fit asked for it)."""
-    if monitor.startswith("val_") and (params or {}).get("validation_freq", 1) > 1 \
-            and not any(key.startswith("val_") for key in logs or {}):
+    if monitor.startswith("val_") and unvalidated(logs, params):
         return None
     if not logs or monitor not in logs:
         raise ValueError(

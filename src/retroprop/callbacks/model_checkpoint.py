@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from retroprop.callbacks.base import Logs, MonitorCallback
+from retroprop.callbacks.base import Logs, MonitorCallback, unvalidated
 
 
 def _check_fields(path: str) -> None:
@@ -37,7 +37,8 @@ class ModelCheckpoint(MonitorCallback):
     ----------
     path : str
         File name, may hold fields of the epoch's logs and ``epoch`` (1-based):
-        ``"runs/model-{epoch:02d}-{val_loss:.3f}.rpz"``.
+        ``"runs/model-{epoch:02d}-{val_loss:.3f}.rpz"``. With ``fit(validation_freq=k)``,
+        a path with a ``val_`` field is written on the epochs that validate only.
     monitor : str, default "val_loss"
     save_best_only : bool, default False
         Save only when ``monitor`` improves on the best value so far (by more than
@@ -133,6 +134,8 @@ class ModelCheckpoint(MonitorCallback):
         try:
             path = self.path.format(epoch=epoch + 1, **logs)
         except KeyError as error:
+            if str(error.args[0]).startswith("val_") and unvalidated(logs, self.params):
+                return  # an epoch without validation (fit's validation_freq)
             raise ValueError(f"ModelCheckpoint: path field {error} is not in the epoch's logs "
                              f"{sorted(logs)}") from None
         except ValueError as error:  # a format that does not fit the value: {loss:d}

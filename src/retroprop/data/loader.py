@@ -201,12 +201,14 @@ class DataLoader:
             raise ValueError("DataLoader: sampler and shuffle=True exclude each other (the "
                              "sampler sets the order)")
         if batch_sampler is not None:
-            given = [name for name, value, default in (
+            given = [f"{name}={value!r:.40}" for name, value, default in (
                 ("batch_size", batch_size, 32), ("shuffle", shuffle, False),
                 ("sampler", sampler, None), ("drop_last", drop_last, False)) if value != default]
             if given:
-                raise ValueError(f"DataLoader: batch_sampler makes the batches; {given} must "
-                                 f"then keep their defaults")
+                raise ValueError(f"DataLoader: batch_sampler makes the batches; got "
+                                 f"{', '.join(given)}, which must then keep their defaults "
+                                 "(batch_size=32, shuffle=False, sampler=None, "
+                                 "drop_last=False), as in PyTorch")
             batch_size = None
         self.shuffle, self.drop_last = shuffle, drop_last
         self.batch_size = None if batch_size is None else int(batch_size)

@@ -9,7 +9,12 @@ experiments of FAMAF (Córdoba), "Redes neuronales", clase 21, and Fuentes Pined
 Hooks are runtime state: ``rp.save`` does not store them (a saved and loaded model has
 none), ``state_dict`` and ``load_state_dict`` ignore them, and ``copy.deepcopy`` copies
 them with the module, as PyTorch's does (the copy's hooks are then removed on their own:
-a handle removes the hook from the module it was registered on).
+a handle removes the hook from the module it was registered on). ``rp.onnx.export`` leaves
+them out of the file, with a warning (an exported model computes its layers only), and
+``sklearn.base.clone`` of an estimator gives an unfitted one, without its network or the
+hooks on it. The hooks see the calls of ``Trainer.fit``, ``evaluate`` and ``predict`` on
+the user's data, not the Trainer's look at the shape of one example's outputs
+(:func:`retroprop.nn.module.hooks_suspended`).
 """
 
 from __future__ import annotations

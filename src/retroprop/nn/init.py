@@ -60,22 +60,51 @@ def _resolve(dtype: Any) -> np.dtype:
     return get_default_dtype() if dtype is None else _check_float_dtype(dtype, "dtype")
 
 
-def _normal(std_of: Callable[[int, int], float], name: str) -> Initializer:
-    def init(shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
-        std = std_of(*fans(tuple(shape)))
-        return generator().normal(0.0, std, size=shape).astype(_resolve(dtype))
+class Drawn:
+    """An initializer that draws W from N(mean, σ²) (``kind="normal"``) or U(-ℓ, ℓ)
+    (``kind="uniform"``), with σ or ℓ a number or a rule of the fans (a name in
+    :data:`SCALES`). A class rather than a closure, so that models pickle (``copy``,
+    ``multiprocessing``), though retroprop never loads pickles from files."""
 
-    init.__name__ = init.__qualname__ = name
-    return init
+    def __init__(self, kind: str, scale: float | str, name: str, mean: float = 0.0) -> None:
+        self.kind, self.scale, self.mean, self.__name__ = kind, scale, mean, name
+
+    def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
+        scale = (SCALES[self.scale](*fans(tuple(shape))) if isinstance(self.scale, str)
+                 else self.scale)
+        if self.kind == "normal":
+            values = generator().normal(self.mean, scale, size=shape)
+        else:
+            values = generator().uniform(-scale, scale, size=shape)
+        return values.astype(_resolve(dtype))
+
+    def __repr__(self) -> str:
+        return self.__name__ if "(" in self.__name__ else f"{self.__name__}()"
 
 
-def _uniform(limit_of: Callable[[int, int], float], name: str) -> Initializer:
-    def init(shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
-        limit = limit_of(*fans(tuple(shape)))
-        return generator().uniform(-limit, limit, size=shape).astype(_resolve(dtype))
+#: σ (normal rules) or the bound ℓ (uniform rules) from (fan_in n_e, fan_out n_s).
+SCALES: dict[str, Callable[[int, int], float]] = {
+    "lecun_normal": lambda fan_in, fan_out: math.sqrt(1.0 / fan_in),
+    "lecun_uniform": lambda fan_in, fan_out: math.sqrt(3.0 / fan_in),
+    "glorot_normal": lambda fan_in, fan_out: math.sqrt(2.0 / (fan_in + fan_out)),
+    "glorot_uniform": lambda fan_in, fan_out: math.sqrt(6.0 / (fan_in + fan_out)),
+    "he_normal": lambda fan_in, fan_out: math.sqrt(2.0 / fan_in),
+    "he_uniform": lambda fan_in, fan_out: math.sqrt(6.0 / fan_in),
+}
 
-    init.__name__ = init.__qualname__ = name
-    return init
+
+class Constant:
+    """Every element equal to ``value`` (a class, so that models pickle)."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+        self.__name__ = f"constant({value})"
+
+    def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
+        return np.full(shape, self.value, dtype=_resolve(dtype))
+
+    def __repr__(self) -> str:
+        return self.__name__
 
 
 def _positive(value: float, name: str) -> float:
@@ -91,60 +120,50 @@ def zeros() -> Initializer:
 
 def constant(value: float) -> Initializer:
     """Every element equal to ``value``."""
-
-    def init(shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
-        return np.full(shape, value, dtype=_resolve(dtype))
-
-    init.__name__ = f"constant({value})"
-    return init
+    return Constant(value)
 
 
 def normal(std: float = 0.01, mean: float = 0.0) -> Initializer:
     """N(mean, std²); Fuentes Pineda contrasts variance 0.01 (std 0.1) with variance 1."""
     std = _positive(std, "std")
-
-    def init(shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
-        return generator().normal(mean, std, size=shape).astype(_resolve(dtype))
-
-    init.__name__ = f"normal(std={std}, mean={mean})"
-    return init
+    return Drawn("normal", std, f"normal(std={std}, mean={mean})", mean)
 
 
 def uniform(a: float = 0.05) -> Initializer:
     """U(-a, a)."""
     a = _positive(a, "a")
-    return _uniform(lambda fan_in, fan_out: a, f"uniform(a={a})")
+    return Drawn("uniform", a, f"uniform(a={a})")
 
 
 def lecun_normal() -> Initializer:
     """N(0, 1/n_e): σ_w = m^(-1/2) with m the fan-in (Berzal, LeCun et al. 1998)."""
-    return _normal(lambda fan_in, fan_out: math.sqrt(1.0 / fan_in), "lecun_normal")
+    return Drawn("normal", "lecun_normal", "lecun_normal")
 
 
 def lecun_uniform() -> Initializer:
     """U(-√(3/n_e), √(3/n_e)): variance 1/n_e (Berzal)."""
-    return _uniform(lambda fan_in, fan_out: math.sqrt(3.0 / fan_in), "lecun_uniform")
+    return Drawn("uniform", "lecun_uniform", "lecun_uniform")
 
 
 def glorot_normal() -> Initializer:
     """N(0, 2/(n_e + n_s)) (Glorot and Bengio 2010, Fuentes Pineda)."""
-    return _normal(lambda fan_in, fan_out: math.sqrt(2.0 / (fan_in + fan_out)), "glorot_normal")
+    return Drawn("normal", "glorot_normal", "glorot_normal")
 
 
 def glorot_uniform() -> Initializer:
     """U(-√(6/(n_e + n_s)), √(6/(n_e + n_s))) (Glorot and Bengio 2010, Fuentes Pineda)."""
-    return _uniform(lambda fan_in, fan_out: math.sqrt(6.0 / (fan_in + fan_out)), "glorot_uniform")
+    return Drawn("uniform", "glorot_uniform", "glorot_uniform")
 
 
 def he_normal() -> Initializer:
     """N(0, 2/n_e) (He et al. 2015, Fuentes Pineda), for ReLU networks."""
-    return _normal(lambda fan_in, fan_out: math.sqrt(2.0 / fan_in), "he_normal")
+    return Drawn("normal", "he_normal", "he_normal")
 
 
 def he_uniform() -> Initializer:
     """U(-√(6/n_e), √(6/n_e)): variance 2/n_e (He et al. 2015); PyTorch's
     ``kaiming_uniform_`` with its default a = 0."""
-    return _uniform(lambda fan_in, fan_out: math.sqrt(6.0 / fan_in), "he_uniform")
+    return Drawn("uniform", "he_uniform", "he_uniform")
 
 
 def _pytorch_bound(shape: tuple[int, ...]) -> float:

@@ -122,6 +122,21 @@ _ARRAY = np.ndarray
 _MISSING = object()
 
 
+def _described(value: Any) -> str:
+    """``value`` for an error message: an array's type and shape, else its repr and type."""
+    if isinstance(value, Tensor | np.ndarray):
+        return f"a {type(value).__name__} of shape {value.shape}"
+    return f"{value!r:.60} ({type(value).__name__})"
+
+
+def _check_target(target: Any, method: str, example: str) -> None:
+    """The dotted name of ``get_submodule``, ``get_parameter`` and ``get_buffer`` must be a
+    string."""
+    if not isinstance(target, str):
+        raise TypeError(f"{method}: target must be a dotted name such as {example}, got "
+                        f"{target!r:.80} ({type(target).__name__})")
+
+
 class Stale(Exception):
     """Raised by a step of an inference plan whose arrays are no longer its parameters'
     (``weight.data = ...``): the plan is worked out again."""
@@ -197,9 +212,11 @@ class Module(metaclass=ModuleType):
             # a buffer stays a buffer, also after ``self.running_mean *= m`` (whose result
             # Python assigns back) or a new array: ``state_dict`` keeps saving it
             if value is not None and not isinstance(value, np.ndarray):
-                raise TypeError(f"{type(self).__name__}: cannot assign a "
-                                f"{type(value).__name__} to buffer '{name}' (a NumPy array or "
-                                "None expected)")
+                other = " (PyTorch would replace the buffer; here del it first)" if isinstance(
+                    value, Parameter | Module) else ""
+                raise TypeError(f"{type(self).__name__}: cannot assign "
+                                f"{_described(value)} to buffer '{name}' (a NumPy array or "
+                                f"None expected){other}")
             self._buffers[name] = value
             return
         target: Registry | None = None
@@ -226,11 +243,8 @@ class Module(metaclass=ModuleType):
                 (self._modules, "sub-module", "Module", "del the attribute first to keep "
                  "something else under that name")):
             if name in registry:
-                seen = (f"a {type(value).__name__} of shape {value.shape}"
-                        if isinstance(value, Tensor | np.ndarray) else
-                        f"{value!r:.60} ({type(value).__name__})")
-                raise TypeError(f"{type(self).__name__}: cannot assign {seen} to {kind} "
-                                f"'{name}' (a {expected} or None expected, as in PyTorch): "
+                raise TypeError(f"{type(self).__name__}: cannot assign {_described(value)} to "
+                                f"{kind} '{name}' (a {expected} or None expected, as in PyTorch): "
                                 f"{hint}")
 
     def __getattr__(self, name: str) -> Any:
@@ -250,16 +264,46 @@ class Module(metaclass=ModuleType):
         object.__delattr__(self, name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        """Register ``param`` (or an empty slot, None) under ``name``."""
+        """Register ``param`` (or an empty slot, None) under ``name``; the errors of
+        :meth:`add_module` for a bad name or one taken by another kind of attribute (a
+        buffer, a sub-module), as PyTorch's."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"{type(self).__name__}.register_parameter({name!r}): a Parameter "
+                            f"(or None) expected, got {_described(param)}: wrap it, "
+                            "rp.nn.Parameter(value)")
+        self._check_new_name("register_parameter", name, self._parameters, "a parameter")
         changed()
         self._parameters[name] = param
         object.__setattr__(self, name, param)
 
     def register_buffer(self, name: str, array: np.ndarray | None) -> None:
-        """Register a non-learned array (e.g. running statistics) that ``state_dict`` saves."""
+        """Register a non-learned array (e.g. running statistics) that ``state_dict`` saves:
+        a NumPy array (or an empty slot, None), where PyTorch's buffers are tensors; the
+        errors of :meth:`add_module` for a bad name or one taken by another kind of
+        attribute (a parameter, a sub-module), as PyTorch's."""
+        if array is not None and not isinstance(array, np.ndarray):
+            hint = ": pass its array, tensor.numpy()" if isinstance(array, Tensor) else ""
+            raise TypeError(f"{type(self).__name__}.register_buffer({name!r}): a NumPy array "
+                            f"(or None) expected, got {_described(array)}{hint}")
+        self._check_new_name("register_buffer", name, self._buffers, "a buffer")
         changed()
         self.__dict__.pop(name, None)
         self._buffers[name] = array
+
+    def _check_new_name(self, method: str, name: Any, registry: Registry, kind: str) -> None:
+        """``name`` for a new entry of ``registry``: a string without dots, not already an
+        attribute of another kind (KeyError, TypeError for a non-string, as PyTorch's)."""
+        owner = type(self).__name__
+        if not isinstance(name, str):
+            raise TypeError(f"{owner}.{method}: the name must be a string, got {name!r:.80} "
+                            f"({type(name).__name__})")
+        if not name or "." in name:
+            raise KeyError(f"{owner}.{method}: the name {name!r} must be a non-empty "
+                           "string without dots (dots separate the parts of a dotted name "
+                           "such as '0.weight')")
+        if name not in registry and hasattr(self, name):
+            raise KeyError(f"{owner}.{method}: attribute {name!r} already exists (and is "
+                           f"not {kind})")
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register ``module`` (or an empty slot, None) as the sub-module ``name``, as
@@ -273,20 +317,10 @@ class Module(metaclass=ModuleType):
             When ``name`` is empty, holds a dot, or is an attribute other than a
             sub-module (``"training"``, a parameter, a method), as PyTorch's.
         """
-        owner = type(self).__name__
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{owner}.add_module({name!r}): a Module (or None) expected, got "
-                            f"{module!r:.80} ({type(module).__name__})")
-        if not isinstance(name, str):
-            raise TypeError(f"{owner}.add_module: the name must be a string, got {name!r:.80} "
-                            f"({type(name).__name__})")
-        if not name or "." in name:
-            raise KeyError(f"{owner}.add_module: the name {name!r} must be a non-empty "
-                           "string without dots (dots separate the parts of a dotted name "
-                           "such as '0.weight')")
-        if name not in self._modules and hasattr(self, name):
-            raise KeyError(f"{owner}.add_module: attribute {name!r} already exists (and is "
-                           "not a sub-module)")
+            raise TypeError(f"{type(self).__name__}.add_module({name!r}): a Module (or None) "
+                            f"expected, got {module!r:.80} ({type(module).__name__})")
+        self._check_new_name("add_module", name, self._modules, "a sub-module")
         changed()
         self._modules[name] = module
         object.__setattr__(self, name, module)
@@ -306,9 +340,7 @@ class Module(metaclass=ModuleType):
         TypeError
             When ``target`` is not a string.
         """
-        if not isinstance(target, str):
-            raise TypeError(f"get_submodule: target must be a dotted name such as '0.1', got "
-                            f"{target!r:.80} ({type(target).__name__})")
+        _check_target(target, "get_submodule", "'0.1'")
         module = self
         if target:
             for part in target.split("."):
@@ -324,7 +356,8 @@ class Module(metaclass=ModuleType):
 
     def get_parameter(self, target: str) -> Parameter:
         """The parameter at the dotted name ``target`` (``"0.weight"``), as PyTorch's;
-        an AttributeError names the missing part."""
+        an AttributeError names the missing part (a TypeError a target not a string)."""
+        _check_target(target, "get_parameter", "'0.weight'")
         module_path, _, name = target.rpartition(".")
         module = self.get_submodule(module_path)
         found = module._parameters.get(name)
@@ -335,7 +368,8 @@ class Module(metaclass=ModuleType):
 
     def get_buffer(self, target: str) -> np.ndarray:
         """The buffer at the dotted name ``target`` (``"1.running_mean"``), as PyTorch's;
-        an AttributeError names the missing part."""
+        an AttributeError names the missing part (a TypeError a target not a string)."""
+        _check_target(target, "get_buffer", "'1.running_mean'")
         module_path, _, name = target.rpartition(".")
         module = self.get_submodule(module_path)
         if module._buffers.get(name) is None:
@@ -625,6 +659,11 @@ class Module(metaclass=ModuleType):
         and a batch normalization whose γ and β are frozen keeps its population statistics
         during ``Trainer.fit`` (as Keras's ``trainable=False``).
 
+        The flag is runtime state, as PyTorch's: ``state_dict`` does not hold it, nor does
+        the file of ``rp.save``, so a model from ``rp.load`` (or ``load_state_dict`` into
+        a fresh one) trains every parameter: freeze it again after loading.
+        ``copy.deepcopy`` keeps it.
+
         Examples
         --------
         >>> import retroprop as rp
@@ -663,7 +702,8 @@ class Module(metaclass=ModuleType):
         dtype = requested_dtype(args, dtype, device, "Module.to")
         if dtype is None:
             return self
-        resolved = _check_float_dtype(dtype, "dtype")
+        resolved = _check_float_dtype(dtype, f"{type(self).__name__}.to: the dtype of a "
+                                             "module's parameters")
         for param in self.parameters():
             param.data = param.data.astype(resolved, copy=False)
             if param.grad is not None:
@@ -821,6 +861,25 @@ def evaluating(model: Module) -> Iterator[None]:
     finally:
         for module, mode in modes:
             module.training = mode
+
+
+@contextlib.contextmanager
+def hooks_suspended(model: Module) -> Iterator[None]:
+    """Run the block without the forward hooks of ``model`` and its sub-modules, then put
+    them back: for a call the user did not make (the Trainer's look at the outputs' shape
+    before ``fit``), which the hooks must not see."""
+    hooked = [(module, module.__dict__.pop("_hooks")) for module in
+              model.modules() if "_hooks" in module.__dict__]
+    if not hooked:
+        yield
+        return
+    changed()  # plans worked out with the hooks' modules called, or without them, are stale
+    try:
+        yield
+    finally:
+        for module, hooks in hooked:
+            object.__setattr__(module, "_hooks", hooks)
+        changed()
 
 
 def infer(module: Module, x: np.ndarray) -> np.ndarray | None:

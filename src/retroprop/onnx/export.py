@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,6 +14,7 @@ from retroprop.nn.module import Module, evaluating
 from retroprop.nn.summary import example_shape
 from retroprop.onnx.graph import Graph, require_onnx
 from retroprop.onnx.layers import CONVERTERS
+from retroprop.stacklevel import user_stacklevel
 from retroprop.tensor import Tensor, no_grad
 
 OPSET = 17
@@ -58,6 +60,13 @@ def to_onnx(model: Module, input_shape: int | Sequence[int]) -> Any:
     if not isinstance(model, Module):
         raise TypeError(f"rp.onnx.export: model must be a Module, got {type(model).__name__}")
     shape = example_shape(input_shape, "rp.onnx.export")
+    hooked = [name or "the model" for name, module in model.named_modules()
+              if module._hooks is not None]
+    if hooked:
+        warnings.warn(f"rp.onnx.export: the forward hooks of {hooked} are not in the file, "
+                      "which computes the layers' forward only (what a hook changes, the "
+                      "exported model does not): remove them before exporting",
+                      UserWarning, stacklevel=user_stacklevel())
     graph = Graph(model.dtype)
     exporter = Exporter(graph)
     with evaluating(model), no_grad():
@@ -98,7 +107,9 @@ def export(model: Module, path: str | os.PathLike[str], input_shape: int | Seque
     by the keep probability for ``Dropout(scale="inference")``), batch normalization uses
     the population statistics, noise layers vanish and ``StochasticBinary`` outputs its
     probability, exactly as ``model.eval()`` computes. The input is named ``input`` and has
-    shape (N, *input_shape), N free; the file is written atomically.
+    shape (N, *input_shape), N free; the file is written atomically. Forward hooks
+    (``register_forward_hook``) are Python code, not layers: they are left out, with a
+    warning.
 
     Exportable: ``Sequential``, ``Residual``, ``Flatten``, ``Linear`` (with its
     activation), ``Conv2d`` (stride, padding, dilation, groups), ``MaxPool2d``,

@@ -29,7 +29,7 @@ from retroprop.checks import check_count, is_real
 from retroprop.data.batches import SAMPLINGS, batch_indices
 from retroprop.nn.functional import all_finite, check_finite
 from retroprop.nn.loss import Loss
-from retroprop.nn.module import Module, evaluating
+from retroprop.nn.module import Module, evaluating, hooks_suspended
 from retroprop.nn.normalization import _BatchNorm
 from retroprop.nn.parameter import Parameter
 from retroprop.nn.utils import clip_grad_norm_, clip_grad_value_
@@ -176,11 +176,12 @@ class Trainer:
 
     def _num_outputs(self, X: np.ndarray) -> int | None:
         """The model's outputs per example: the last axis of its output for the first
-        example of X, in inference mode (which draws no random numbers); None for an
-        output of one axis (a model that flattens it), for a tuple, and without examples."""
+        example of X, in inference mode (which draws no random numbers) and without the
+        forward hooks (a call the user did not make); None for an output of one axis (a
+        model that flattens it), for a tuple, and without examples."""
         if not len(X):
             return None
-        with evaluating(self.model), no_grad():
+        with evaluating(self.model), no_grad(), hooks_suspended(self.model):
             out = self.model(Tensor._wrap(X[:1]))
         return out.shape[-1] if isinstance(out, Tensor) and out.ndim >= 2 else None
 
@@ -322,7 +323,9 @@ class Trainer:
         initial_epoch : int, default 0
             The number of the first epoch, as Keras's: callbacks, schedules and the
             History see epochs ``initial_epoch`` .. ``epochs`` - 1, so that a run can be
-            continued by a second ``fit`` (the Trainer keeps the optimizer's state). A
+            continued by a second ``fit`` (the Trainer keeps the optimizer's state, and a
+            schedule given again in ``LearningRateScheduler`` its step count; as in Keras,
+            ``EarlyStopping`` and ``ReduceLROnPlateau`` count their patience anew). A
             run resumed with ``resume_from`` continues at its checkpoint's epoch and must
             be given the same ``initial_epoch``.
         validation_freq : int, default 1
@@ -389,7 +392,12 @@ class Trainer:
         else:
             X_val = y_val = None
         if weights is not None:
-            weights = mean_one(weights, "fit: sample_weight and class_weight")
+            given = " and ".join(name for name, value in (("sample_weight", sample_weight),
+                                                            ("class_weight", class_weight))
+                                 if value is not None)
+            weights = mean_one(weights, f"fit: {given}" + (" (the training rows')"
+                                                            if validation_split and
+                                                            validation_data is None else ""))
         if w_val is not None:
             w_val = mean_one(w_val, "fit: the validation examples' sample_weight")
         if augment is not None and not callable(augment):

@@ -13,19 +13,29 @@ over the data set (:func:`mean_one`). With every weight 1 it is the unweighted l
 full batch L = Σ w_i ℓ_i / Σ w_i, so an integer weight k counts as k copies of the example.
 Keras's "sum_over_batch_size" divides Σ w_i ℓ_i by the batch size with the weights as
 given: the same loss times the weights' mean, a constant factor.
+
+A mean that divides by other than the number of examples, as ``NLLLoss``'s with class
+weights c or an ``ignore_index`` (Σ ℓ_i / Σ d_i, with d_i = c_{t_i}, 0 for an ignored
+example), is weighted in the same spirit:
+
+    L_B = (Σ_{i∈B} w_i ℓ_i / Σ_{i∈B} w_i d_i) · (1/|B|) Σ_{i∈B} w_i,
+
+the unweighted loss when every weight is 1, Σ w_i ℓ_i / Σ w_i d_i on the full batch (k
+copies again), and the first formula when every d_i is 1.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
 from retroprop.nn import functional as F
-from retroprop.nn.loss import Loss
+from retroprop.nn.loss import Loss, NLLLoss
 from retroprop.nn.module import Module
 from retroprop.tensor.tensor import Tensor
 
@@ -131,13 +141,18 @@ class WeightedLoss(Loss):
         The shape of one example's targets and their dtype (``target_dtype``), which the
         packed float64 columns are turned back into (labels become integers again); by
         default the columns are passed on as they are.
+    shares : callable, optional
+        ``(outputs, targets) -> d`` of shape (n,), each example's part in the denominator
+        of the loss's mean where it is not 1 (``NLLLoss`` with class weights or an
+        ``ignore_index``: module docstring).
     """
 
     def __init__(self, per_example: PerExample, reduction: str = "mean",
                  target_shape: tuple[int, ...] | None = None,
-                 target_dtype: np.dtype | None = None) -> None:
+                 target_dtype: np.dtype | None = None,
+                 shares: Callable[[Tensor, np.ndarray], np.ndarray] | None = None) -> None:
         super().__init__(reduction)
-        self.per_example = per_example
+        self.per_example, self.shares = per_example, shares
         self.target_shape, self.target_dtype = target_shape, target_dtype
 
     def unpack(self, target: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -156,7 +171,14 @@ class WeightedLoss(Loss):
             raise ValueError(f"loss: a callable loss must return one loss per example, shape "
                              f"({len(weights)},); got shape {losses.shape}")
         total = (losses * weights.astype(outputs.dtype)).sum()
-        return total if self.reduction == "sum" else total * (1.0 / len(weights))
+        if self.reduction == "sum":
+            return total
+        if self.shares is None or not weights.sum() > 0:  # a batch of weight 0 adds 0
+            return total * (1.0 / len(weights))
+        denominator = (weights * self.shares(outputs, targets)).sum()
+        if not denominator > 0:  # every weighted example ignored: NaN, zero gradient, as
+            return total * 0.0 + math.nan  # the loss's own
+        return total * float(weights.sum() / (len(weights) * denominator))
 
     def residuals(self, outputs: Tensor, target: np.ndarray) -> Tensor:
         """r_ij = √w_i r⁰_ij, with r⁰ the unweighted loss's residuals, so that ½ Σ r² is the
@@ -193,7 +215,24 @@ def weighted(loss: Module, targets: np.ndarray, where: str) -> WeightedLoss:
                         f"per-example form (reduction='none') reduced by 'mean' or 'sum'; "
                         f"{type(loss).__name__} has reduction={reduction!r}")
     per_example = _ExampleMean(unreduced_copy(loss), summed=reduction == "sum")
-    return WeightedLoss(per_example, reduction, targets.shape[1:], targets.dtype)
+    shares = _ClassShares(loss.weight, loss.ignore_index) if isinstance(loss, NLLLoss) \
+        and reduction == "mean" else None
+    return WeightedLoss(per_example, reduction, targets.shape[1:], targets.dtype, shares)
+
+
+class _ClassShares:
+    """Each example's part d_i = c_{t_i} in ``NLLLoss``'s mean Σ ℓ_i / Σ d_i: its class's
+    weight c (1 without ``weight``), 0 for the label ``ignore_index``."""
+
+    def __init__(self, weight: Any, ignore_index: int) -> None:
+        self.weight, self.ignore_index = weight, ignore_index
+
+    def __call__(self, outputs: Tensor, targets: np.ndarray) -> np.ndarray:
+        labels = np.asarray(targets).reshape(-1)
+        ignored = labels == self.ignore_index
+        classes = np.ones(outputs.shape[1]) if self.weight is None else np.asarray(
+            self.weight.data if isinstance(self.weight, Tensor) else self.weight, np.float64)
+        return np.where(ignored, 0.0, classes[np.where(ignored, 0, labels)])
 
 
 # ---------------------------------------------------------------------- the weights

@@ -30,20 +30,32 @@ def plot_history(history: History | Mapping[str, Sequence[float]],
     """Save a PNG with one panel per quantity (loss, then each metric), each showing the
     training curve and, if present, the validation curve, against epochs numbered from 1
     (integer ticks). ``history`` is what ``Trainer.fit`` returns or its ``.history``
-    dictionary."""
+    dictionary; the History's own epoch numbers (``fit``'s ``initial_epoch``) and the
+    epochs it validated (``validation_freq``, where its ``val_`` lists are shorter, as
+    Keras's) place the points, and a dictionary must have a value every epoch."""
     plt = pyplot()
 
+    epochs: Sequence[int] | None = None
+    frequency = 1
     if isinstance(history, History):
+        epochs = [epoch + 1 for epoch in history.epoch]
+        frequency = getattr(history, "params", {}).get("validation_freq", 1)
         history = history.history
     names = curve_names(history)
     if not names:
         raise ValueError("plot_history: the history holds no curves")
     figure, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.6), squeeze=False)
     for axis, name in zip(axes[0], names, strict=True):
-        epochs = range(1, len(history[name]) + 1)
-        axis.plot(epochs, history[name], marker="o", label="training")
+        numbers = epochs or range(1, len(history[name]) + 1)
+        axis.plot(numbers, history[name], marker="o", label="training")
         if f"val_{name}" in history:
-            axis.plot(epochs, history[f"val_{name}"], marker="s", label="validation")
+            validated = [epoch for epoch in numbers if epoch % frequency == 0]
+            if len(validated) != len(history[f"val_{name}"]):
+                raise ValueError(f"plot_history: history['val_{name}'] has "
+                                 f"{len(history[f'val_{name}'])} values for the "
+                                 f"{len(validated)} epochs {list(validated)[:10]} (fit's "
+                                 f"validation_freq?): pass the History that fit returned")
+            axis.plot(validated, history[f"val_{name}"], marker="s", label="validation")
         epoch_axis(axis)
         axis.set_ylabel(name)
         axis.grid(alpha=0.3)
