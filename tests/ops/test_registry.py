@@ -18,6 +18,7 @@ import torch
 import retroprop as rp
 from retroprop import ops
 from retroprop.nn import functional as F
+from retroprop.nn.functional import REDUCTIONS
 from retroprop.ops import pooling
 from retroprop.ops.conv import Conv2d
 from retroprop.ops.normalization import batch_norm, standardize
@@ -320,6 +321,57 @@ CASES = [
     Case("F.avg_pool2d", lambda x: F.avg_pool2d(x, (3, 2), (1, 2), (1, 1)),
          lambda x: TF.avg_pool2d(x, (3, 2), (1, 2), (1, 1)), [normal(2, 2, 5, 5)]),
 ]
+
+
+def class_weighted(name, rp_fn, torch_fn, inputs, targets, **weights):
+    """A Case of a loss ``fn(input, target, *weights)`` whose weights (named by keyword)
+    are drawn constants, as PyTorch's keywords on both sides."""
+    names = list(weights)
+
+    def ours(a, t, *values):
+        return rp_fn(a, t, **dict(zip(names, values, strict=True)))
+
+    def theirs(a, t, *values):
+        return torch_fn(a, t, **dict(zip(names, values, strict=True)))
+
+    return Case(name, ours, theirs, inputs, [targets, *weights.values()])
+
+
+POS_WEIGHTS = lambda rng: rng.uniform(0.2, 3.0, 3)  # noqa: E731
+COLUMN_WEIGHTS = lambda rng: rng.uniform(0.2, 2.0, 3)  # noqa: E731
+ROW_WEIGHTS = lambda rng: rng.uniform(0.2, 2.0, (6, 1))  # noqa: E731
+#: CrossEntropyLoss: weight × reduction × label_smoothing × ignore_index × target kind
+for _target, _targets, _ignore in [("labels", LABELS, -100), ("ignored", IGNORED, -100),
+                                   ("ignore_class", LABELS, 2), ("probs", PROBS, -100)]:
+    for _reduction in REDUCTIONS:
+        for _smoothing in (0.0, 0.2):
+            for _weight in ({}, {"weight": CLASS_WEIGHTS}):
+                CASES.append(class_weighted(
+                    f"cross_entropy_{_target}_{_reduction}_smoothing{_smoothing}"
+                    + "_weight" * bool(_weight),
+                    lambda a, t, r=_reduction, e=_smoothing, i=_ignore, **w: F.cross_entropy(
+                        a, t, r, e, ignore_index=i, **w),
+                    lambda a, t, r=_reduction, e=_smoothing, i=_ignore, **w: TF.cross_entropy(
+                        a, t, reduction=r, label_smoothing=e, ignore_index=i, **w),
+                    [normal(6, 5)], _targets, **_weight))
+#: BCEWithLogitsLoss: weight × pos_weight × reduction; BCELoss: weight × reduction
+for _reduction in REDUCTIONS:
+    for _wname, _weight in [("", {}), ("_weight_columns", {"weight": COLUMN_WEIGHTS}),
+                            ("_weight_elements", {"weight": WEIGHTS_6_3})]:
+        for _pos in ({}, {"pos_weight": POS_WEIGHTS}):
+            CASES.append(class_weighted(
+                f"bce_with_logits_{_reduction}{_wname}" + "_pos_weight" * bool(_pos),
+                lambda a, t, r=_reduction, **w: F.binary_cross_entropy_with_logits(a, t, r, **w),
+                lambda a, t, r=_reduction, **w: TF.binary_cross_entropy_with_logits(
+                    a, t, reduction=r, **w),
+                [normal(6, 3)], BINARY, **_weight, **_pos))
+    for _wname, _weight in [("_weight_columns", {"weight": COLUMN_WEIGHTS}),
+                            ("_weight_rows", {"weight": ROW_WEIGHTS})]:
+        CASES.append(class_weighted(
+            f"bce_{_reduction}{_wname}",
+            lambda a, t, r=_reduction, **w: F.binary_cross_entropy(a, t, r, **w),
+            lambda a, t, r=_reduction, **w: TF.binary_cross_entropy(a, t, reduction=r, **w),
+            [positive(6, 3, low=0.05, high=0.95)], BINARY, **_weight))
 IDS = [case.name for case in CASES]
 
 

@@ -77,7 +77,17 @@ def check_finite(values: np.ndarray, what: str, where: str) -> None:
         )
 
 
+#: The losses whose ``weight`` comes first in PyTorch (``nn.CrossEntropyLoss(w)``,
+#: ``F.cross_entropy(z, t, w)``) and is a keyword after ``reduction`` here.
+WEIGHT_FIRST = ("CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss")
+
+
 def _check_reduction(reduction: str, where: str) -> None:
+    if not isinstance(reduction, str):
+        hint = "; PyTorch's weight is a keyword here: write weight=..." \
+            if where in WEIGHT_FIRST else ""
+        raise TypeError(f"{where}: reduction must be one of {REDUCTIONS}, got a "
+                        f"{type(reduction).__name__}{hint}")
     if reduction not in REDUCTIONS:
         raise ValueError(f"{where}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
 
@@ -155,10 +165,8 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
     target = _elementwise(input, target, reduction, where)
     if weight is None:
         return Huber.apply(input, target=target, delta=float(delta), reduction=reduction)
-    weighted = Huber.apply(input, target=target, delta=float(delta), reduction="none") * \
-        _element_weights(weight, input, where)
-    return weighted.mean() if reduction == "mean" else weighted.sum() if reduction == "sum" \
-        else weighted
+    return _weighted(Huber.apply(input, target=target, delta=float(delta), reduction="none"),
+                     _element_weights(weight, input, where), reduction)
 
 
 def _element_weights(weight: Any, input: Tensor, where: str) -> np.ndarray:
@@ -188,8 +196,18 @@ def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", beta: fl
     return huber * (1.0 / beta)
 
 
-def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """L = -Σ [t log p + (1 - t) log(1 - p)] for probabilities p in [0, 1]."""
+def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean", *,
+                         weight: Any = None) -> Tensor:
+    """Binary cross-entropy of probabilities p in [0, 1], as
+    ``torch.nn.functional.binary_cross_entropy``:
+
+        ℓ = -w [t log p + (1 - t) log(1 - p)],
+
+    averaged over all n elements (``reduction="mean"``: (1/n) Σ ℓ, not divided by Σ w),
+    summed, or each (``"none"``). ``weight`` w (default 1) broadcasts to the input's shape,
+    as PyTorch's (one weight per output column: shape (C,)); it is a keyword, after
+    ``reduction``.
+    """
     where = "BCELoss"
     target = _elementwise(input, target, reduction, where)
     if input.data.min(initial=0) < 0 or input.data.max(initial=1) > 1:
@@ -201,14 +219,68 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
     if target.min(initial=0) < 0 or target.max(initial=1) > 1:
         raise ValueError(f"{where}: target must hold probabilities in [0, 1] (as PyTorch "
                          f"requires), got values in [{target.min():.4g}, {target.max():.4g}]")
-    return BinaryCrossEntropy.apply(input, target=target, reduction=reduction)
+    if weight is None:
+        return BinaryCrossEntropy.apply(input, target=target, reduction=reduction)
+    return _weighted(BinaryCrossEntropy.apply(input, target=target, reduction="none"),
+                     _broadcast_weights(weight, input, "weight", where), reduction)
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean"
-                                     ) -> Tensor:
-    """Binary cross-entropy of σ(z), computed from the logits z without overflow."""
-    target = _elementwise(input, target, reduction, "BCEWithLogitsLoss")
-    return BinaryCrossEntropyWithLogits.apply(input, target=target, reduction=reduction)
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean", *,
+                                     weight: Any = None, pos_weight: Any = None) -> Tensor:
+    """Binary cross-entropy of σ(z), computed from the logits z without overflow, as
+    ``torch.nn.functional.binary_cross_entropy_with_logits``:
+
+        ℓ = -w [p t log σ(z) + (1 - t) log(1 - σ(z))],
+
+    averaged over all n elements (``reduction="mean"``: (1/n) Σ ℓ), summed, or each
+    (``"none"``). ``weight`` w and ``pos_weight`` p (default 1) broadcast to the input's
+    shape, as PyTorch's: w rescales each element, p the positive term of each output
+    column (shape (C,): p_c > 1 favours recall of class c, the number of negatives over
+    the number of positives balances it). Both are keywords, after ``reduction``.
+    """
+    where = "BCEWithLogitsLoss"
+    target = _elementwise(input, target, reduction, where)
+    positive = None if pos_weight is None else \
+        _broadcast_weights(pos_weight, input, "pos_weight", where)
+    if weight is None:
+        return BinaryCrossEntropyWithLogits.apply(input, target=target, reduction=reduction,
+                                                  pos_weight=positive)
+    losses = BinaryCrossEntropyWithLogits.apply(input, target=target, reduction="none",
+                                                pos_weight=positive)
+    return _weighted(losses, _broadcast_weights(weight, input, "weight", where), reduction)
+
+
+def _broadcast_weights(weight: Any, input: Tensor, name: str, where: str) -> np.ndarray:
+    """Finite weights >= 0 in the input's dtype, of a shape that broadcasts to the
+    input's (PyTorch's rule for ``weight`` and ``pos_weight``)."""
+    values = _as_target(weight, input.dtype)
+    try:
+        fits = np.broadcast_shapes(values.shape, input.shape) == input.shape
+    except ValueError:
+        fits = False
+    if not fits or values.dtype.kind != "f":
+        raise ValueError(f"{where}: {name} must broadcast to the input's shape {input.shape} "
+                         f"(one number per output column: shape ({input.shape[-1]},)), got "
+                         f"shape {values.shape} and dtype {values.dtype}")
+    return _nonnegative(values, name, where)
+
+
+def _nonnegative(values: np.ndarray, name: str, where: str) -> np.ndarray:
+    """Finite weights >= 0: a negative weight rewards the loss it multiplies, which then
+    has no minimum (PyTorch accepts it)."""
+    check_finite(values, name, where)
+    if values.size and values.min() < 0:
+        raise ValueError(f"{where}: {name} must be >= 0 (a negative weight makes the loss "
+                         f"unbounded below), got {values[values < 0][:5].tolist()}")
+    return values
+
+
+def _weighted(losses: Tensor, weights: np.ndarray, reduction: str) -> Tensor:
+    """w ℓ element by element, then PyTorch's reduction over all n elements: (1/n) Σ w ℓ
+    (not divided by Σ w), Σ w ℓ, or each."""
+    weighted = losses * weights
+    return weighted.mean() if reduction == "mean" else weighted.sum() if reduction == "sum" \
+        else weighted
 
 
 def nll_loss(input: Tensor, target: Any, weight: Any = None, *, ignore_index: int = -100,
@@ -228,43 +300,84 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, *, ignore_index: in
     where = "NLLLoss"
     _check_reduction(reduction, where)
     _check_input(input, where)
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
-        raise TypeError(f"{where}: ignore_index must be an integer, got {ignore_index!r}")
+    _check_ignore_index(ignore_index, where)
     if input.ndim != 2:
         raise ValueError(f"{where}: input must be log-probabilities of shape (N, C), got "
                          f"shape {input.shape}")
     n, classes = input.shape
     raw = target.data if isinstance(target, Tensor) else np.asarray(target)
-    ignored = raw == ignore_index if raw.dtype.kind in "biuf" else np.zeros(raw.shape, bool)
-    labels = _labels(np.where(ignored, 0, raw) if ignored.any() else raw, n, classes, where)
-    weights = _class_weights(weight, classes, input.dtype, where)[labels]
-    weights[ignored] = 0
-    return NegativeLogLikelihood.apply(input, labels=labels, weights=weights, ignored=ignored,
+    labels, ignored = _labels_or_ignored(raw, ignore_index, n, classes, where)
+    weights = _example_weights(_class_weights(weight, classes, input.dtype, where), labels,
+                               ignored)
+    return NegativeLogLikelihood.apply(input, labels=labels, weights=weights,
                                        reduction=reduction)
 
 
+def _check_ignore_index(ignore_index: Any, where: str) -> None:
+    if type(ignore_index) is not int and (  # (a plain int passes at once; a bool does not)
+            isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral)):
+        raise TypeError(f"{where}: ignore_index must be an integer, got {ignore_index!r}")
+
+
+def _labels_or_ignored(raw: np.ndarray, ignore_index: int, n: int, classes: int, where: str,
+                       also: str = "") -> tuple[np.ndarray, np.ndarray | None]:
+    """The checked labels (an ignored one becomes 0) and which examples are ignored (None
+    when none is). Integer labels with an ``ignore_index`` that is no class (-100) are
+    checked once: if all are classes, none is ignored (no extra work in the common case)."""
+    if raw.dtype.kind in "iu" and not 0 <= ignore_index < classes:
+        try:
+            return _labels(raw, n, classes, where, also), None
+        except ValueError:  # labels outside the classes: ignored ones, or an error below
+            pass
+    ignored = raw == ignore_index if raw.dtype.kind in "biuf" else np.zeros(raw.shape, bool)
+    if not ignored.any():
+        return _labels(raw, n, classes, where, also), None
+    return _labels(np.where(ignored, 0, raw), n, classes, where, also), ignored
+
+
+def _example_weights(class_weights: np.ndarray, labels: np.ndarray,
+                     ignored: np.ndarray | None) -> np.ndarray:
+    """w_{t_i} for each example, 0 for an ignored one."""
+    weights = class_weights[labels]
+    if ignored is not None:
+        weights[ignored] = 0
+    return weights
+
+
 def _class_weights(weight: Any, classes: int, dtype: np.dtype, where: str) -> np.ndarray:
-    """One finite weight per class (ones when ``weight`` is None), in ``dtype``."""
+    """One finite weight >= 0 per class (ones when ``weight`` is None), in ``dtype``."""
     if weight is None:
         return np.ones(classes, dtype=dtype)
     values = _as_target(weight, dtype)
     if values.shape != (classes,) or values.dtype.kind != "f":
         raise ValueError(f"{where}: weight must hold one number per class, shape ({classes},), "
                          f"got shape {values.shape} and dtype {values.dtype}")
-    check_finite(values, "weight", where)
-    return values
+    return _nonnegative(values, "weight", where)
 
 
 def cross_entropy(input: Tensor, target: Any, reduction: str = "mean",
-                  label_smoothing: float = 0.0) -> Tensor:
-    """Softmax cross-entropy of logits (N, C) against integer labels (N,) or probabilities (N, C).
+                  label_smoothing: float = 0.0, *, weight: Any = None,
+                  ignore_index: int = -100) -> Tensor:
+    """Softmax cross-entropy of logits (N, C) against integer labels (N,) or probabilities
+    (N, C), as ``torch.nn.functional.cross_entropy``:
 
-    L = -(1/N) Σ_i Σ_c t_ic log softmax(z_i)_c; with ``label_smoothing`` ε the
-    targets become (1 - ε) t + ε/C (noise on the outputs, Fuentes Pineda).
+        ℓ_i = -Σ_c w_c t_ic log softmax(z_i)_c,
+
+    with t_i the one-hot row of label y_i or the target probabilities, smoothed by
+    ``label_smoothing`` ε to (1 - ε) t_i + ε/C (noise on the outputs, Fuentes Pineda), and
+    w the class weights ``weight`` (C,) (all 1 by default). ``reduction="mean"`` divides
+    Σ_i ℓ_i by Σ_i w_{y_i} for labels (PyTorch's weighted mean, also with smoothing,
+    whose ε/C Σ_c w_c term is weighted as well) and by N for probabilities; ``"sum"``
+    gives Σ_i ℓ_i and ``"none"`` each ℓ_i. Examples labelled ``ignore_index`` (labels
+    only; one >= 0 with probability targets is refused, as by PyTorch) count for nothing:
+    ℓ_i = 0, left out of Σ w; all ignored, the mean is NaN.
+    ``weight`` and ``ignore_index`` are keywords, after ``reduction`` (PyTorch's weight
+    comes first).
     """
     where = "CrossEntropyLoss"
     _check_reduction(reduction, where)
     _check_input(input, where)
+    _check_ignore_index(ignore_index, where)
     if not 0 <= label_smoothing < 1:
         raise ValueError(f"{where}: label_smoothing must be in [0, 1), got {label_smoothing}")
     if input.ndim != 2:
@@ -278,7 +391,12 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean",
             f"{where}: target of shape {raw.shape} is a column, but it takes integer labels "
             f"of shape ({n},) or probabilities of shape ({n}, {classes}); for a column of "
             "labels pass y.ravel()")
+    ignored = None
     if raw.ndim == 2:
+        if ignore_index >= 0:  # a negative one can match no label: PyTorch passes it
+            raise ValueError(f"{where}: ignore_index={ignore_index} applies to integer "
+                             f"labels, not to probability targets of shape {raw.shape} (as "
+                             "PyTorch's)")
         target = _matching_target(input, raw, where)
         sums = target.sum(axis=1)
         if np.any(target < 0) or np.any(np.abs(sums - 1) > 1e-3):
@@ -287,13 +405,26 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean",
                              f"row {row} sums to {float(sums[row]):.6g} (min "
                              f"{float(target[row].min()):.3g})")
     else:
-        target = _labels(raw, n, classes, where, f" or probabilities of shape ({n}, {classes})")
+        target, ignored = _labels_or_ignored(
+            raw, ignore_index, n, classes, where, f" or probabilities of shape ({n}, {classes})")
+    if target.ndim == 1 and not label_smoothing and weight is None and ignored is None:
+        return SoftmaxCrossEntropy.apply(input, target=target, reduction=reduction)
+    class_weights = _class_weights(weight, classes, input.dtype, where)
+    count = None  # probabilities: the mean divides by N
+    if target.ndim == 1:
+        weights = _example_weights(class_weights, target, ignored)
+        if not label_smoothing:
+            return SoftmaxCrossEntropy.apply(input, target=target, reduction=reduction,
+                                             weights=weights, count=weights.sum())
+        target, count = np.eye(classes, dtype=input.dtype)[target], weights.sum()
     if label_smoothing:
-        if target.ndim == 1:
-            target = np.eye(classes, dtype=input.dtype)[target]
         target = target * input.dtype.type(1 - label_smoothing) + \
             input.dtype.type(label_smoothing / classes)
-    return SoftmaxCrossEntropy.apply(input, target=target, reduction=reduction)
+    if weight is not None:
+        target = target * class_weights
+    if ignored is not None:
+        target[ignored] = 0
+    return SoftmaxCrossEntropy.apply(input, target=target, reduction=reduction, count=count)
 
 
 def _labels(raw: np.ndarray, n: int, classes: int, where: str, also: str = "") -> np.ndarray:

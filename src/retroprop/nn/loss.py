@@ -41,6 +41,8 @@ class Loss(Module):
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
+        if isinstance(reduction, list | tuple | np.ndarray):  # nn.CrossEntropyLoss(w), ported
+            F._check_reduction(reduction, type(self).__name__)
         if not isinstance(reduction, str):  # the class called as a loss: CrossEntropyLoss(y, t)
             name = type(self).__name__
             raise TypeError(f"{name}: reduction must be a string, got a "
@@ -238,34 +240,70 @@ class _BinaryLoss(_RealTargets):
 class BCELoss(_BinaryLoss):
     """Binary cross-entropy of probabilities ŷ (after a sigmoid) against targets y in [0, 1]:
 
-        E = -Σ_i [y_i log ŷ_i + (1 - y_i) log(1 - ŷ_i)]
+        E = -Σ_i w_i [y_i log ŷ_i + (1 - y_i) log(1 - ŷ_i)]
 
     the loss of Fuentes Pineda, UNAM, "Penalización por norma ℓ1 y ℓ2" (before its
     penalty), and Berzal's J(θ) = -log L(θ) of logistic regression ("Softmax: una
     interpretación alternativa"). Both write the sum (``reduction="sum"``); the default,
     ``"mean"``, divides by the number of elements, as ``torch.nn.BCELoss``.
+    ``weight`` w (keyword only; default 1) broadcasts to the output's shape, as PyTorch's
+    (shape (C,): one weight per output column); the mean still divides by the number of
+    elements, not by Σ w.
     """
 
+    def __init__(self, reduction: str = "mean", *, weight: Any = None) -> None:
+        super().__init__(reduction)
+        self.weight = weight
+
     def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.binary_cross_entropy(input, target, self.reduction)
+        return F.binary_cross_entropy(input, target, self.reduction, weight=self.weight)
 
     def probabilities(self, outputs: np.ndarray) -> np.ndarray:
         return outputs
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + _weights_repr(weight=self.weight)
 
 
 class BCEWithLogitsLoss(_BinaryLoss):
     """Binary cross-entropy of ŷ = σ(z) from the logits z: sigmoid and loss fused, stable
     for large |z|. Its gradient is ∂E/∂z = ŷ - y (``reduction="sum"``), so that Berzal's
     logistic regression, z = θᵀx, has ∂J/∂θ = Σ_i x_i (h_θ(x_i) - y_i) ("Softmax: una
-    interpretación alternativa"). Mean over the elements by default, as PyTorch."""
+    interpretación alternativa"). Mean over the elements by default, as PyTorch.
+
+    With ``weight`` w and ``pos_weight`` p (keywords only; default 1, both broadcast to
+    the output's shape, as ``torch.nn.BCEWithLogitsLoss``'s),
+
+        ℓ = -w [p y log ŷ + (1 - y) log(1 - ŷ)]:
+
+    p of shape (C,) weighs the positives of each output column (the number of negatives
+    over the number of positives balances a rare label); the mean divides by the number
+    of elements.
+    """
 
     threshold = 0.0
 
+    def __init__(self, reduction: str = "mean", *, weight: Any = None,
+                 pos_weight: Any = None) -> None:
+        super().__init__(reduction)
+        self.weight, self.pos_weight = weight, pos_weight
+
     def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.binary_cross_entropy_with_logits(input, target, self.reduction)
+        return F.binary_cross_entropy_with_logits(input, target, self.reduction,
+                                                  weight=self.weight, pos_weight=self.pos_weight)
 
     def probabilities(self, outputs: np.ndarray) -> np.ndarray:
         return sigmoid(Tensor._wrap(outputs)).data
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + _weights_repr(weight=self.weight,
+                                                    pos_weight=self.pos_weight)
+
+
+def _weights_repr(**weights: Any) -> str:
+    """", weight=[...]" for each weight given (as lists, however given)."""
+    return "".join(f", {name}={np.asarray(value).tolist()}"
+                   for name, value in weights.items() if value is not None)
 
 
 class CrossEntropyLoss(Loss):
@@ -281,34 +319,60 @@ class CrossEntropyLoss(Loss):
     The input is logits (N, C) (no softmax layer before it); the target is
     integer labels (N,) or probabilities (N, C) whose rows sum to 1.
 
+    ``weight`` (C,), class weights w as ``torch.nn.CrossEntropyLoss``'s (for imbalanced
+    classes): each example's loss is -Σ_j w_j t_j log y_j, and the mean over labels is
+    weighted, Σ_i ℓ_i / Σ_i w_{t_i} (over probabilities: divided by N); below,
+    (0.3408 + 3 · 1.3863) / (1 + 3). Examples labelled
+    ``ignore_index`` count for nothing. Both are keywords only, after ``reduction`` and
+    ``label_smoothing`` (PyTorch's weight comes first: ``nn.CrossEntropyLoss(w)`` is
+    ``CrossEntropyLoss(weight=w)`` here); see :func:`~retroprop.nn.functional.cross_entropy`.
+
     Examples
     --------
     >>> import numpy as np, retroprop as rp
     >>> loss = rp.nn.CrossEntropyLoss()(rp.Tensor(np.zeros((2, 4))), np.array([0, 3]))
     >>> round(loss.item(), 4)  # log 4
     1.3863
+    >>> z, labels = rp.Tensor(np.array([[2.0, 0, 0, 0], [0, 0, 0, 0]])), np.array([0, 3])
+    >>> [round(v, 4) for v in rp.nn.CrossEntropyLoss(reduction="none")(z, labels).tolist()]
+    [0.3408, 1.3863]
+    >>> round(rp.nn.CrossEntropyLoss(weight=[1.0, 1.0, 1.0, 3.0])(z, labels).item(), 4)
+    1.1249
     """
 
     is_classifier = True
 
-    def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+    def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0, *,
+                 weight: Any = None, ignore_index: int = -100) -> None:
         super().__init__(reduction)
         self.label_smoothing = label_smoothing
+        self.weight, self.ignore_index = weight, ignore_index
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         _warn_if_probabilities(input)
-        return F.cross_entropy(input, target, self.reduction, self.label_smoothing)
+        return F.cross_entropy(input, target, self.reduction, self.label_smoothing,
+                               weight=self.weight, ignore_index=self.ignore_index)
 
     def prepare_targets(self, y: np.ndarray, num_outputs: int | None, dtype: np.dtype,
                         where: str) -> np.ndarray:
-        """Integer labels 0..C-1 (checked against the model's C outputs when known), or
-        probability rows."""
+        """Integer labels 0..C-1 (checked against the model's C outputs when known) or
+        ``ignore_index``, or probability rows."""
         if y.ndim != 1:
             return super().prepare_targets(y, num_outputs, dtype, where)
-        return _class_labels(y, num_outputs, where)
+        return _class_labels(y, num_outputs, where, self.ignore_index)
 
     def probabilities(self, outputs: np.ndarray) -> np.ndarray:
         return softmax(Tensor._wrap(outputs), 1).data
+
+    def extra_repr(self) -> str:
+        text = super().extra_repr()
+        if self.label_smoothing:
+            text += f", label_smoothing={self.label_smoothing}"
+        return text + _weights_repr(weight=self.weight) + _ignore_repr(self.ignore_index)
+
+
+def _ignore_repr(ignore_index: int) -> str:
+    return "" if ignore_index == -100 else f", ignore_index={ignore_index}"
 
 
 def _class_labels(y: np.ndarray, num_outputs: int | None, where: str,
@@ -375,10 +439,8 @@ class NLLLoss(Loss):
         return np.exp(outputs)
 
     def extra_repr(self) -> str:
-        text = super().extra_repr()
-        if self.weight is not None:
-            text += f", weight={np.asarray(self.weight).tolist()}"
-        return text if self.ignore_index == -100 else text + f", ignore_index={self.ignore_index}"
+        return super().extra_repr() + _weights_repr(weight=self.weight) + \
+            _ignore_repr(self.ignore_index)
 
 
 def _warn_if_probabilities(input: Tensor) -> None:

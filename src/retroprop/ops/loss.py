@@ -11,23 +11,28 @@ import numpy as np
 from retroprop.tensor.function import Function, Gradients
 
 
-def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray:
-    """The losses, their sum, or their mean (NaN for an empty batch, as PyTorch's)."""
+def _reduce(losses: np.ndarray, reduction: str, count: float | None = None) -> np.ndarray:
+    """The losses, their sum, or their mean: the sum divided by ``count`` (by default the
+    number of losses; a sum of weights for a weighted mean), NaN for an empty batch or a
+    zero ``count``, as PyTorch's."""
     if reduction == "none":
         return losses
     total = np.add.reduce(losses, axis=None)
     if reduction == "sum":
         return np.asarray(total)
-    with np.errstate(invalid="ignore"):  # 0 / 0
-        return np.asarray(total / losses.size)
+    with np.errstate(invalid="ignore", divide="ignore"):  # 0 / 0
+        return np.asarray(total / (losses.size if count is None else count))
 
 
-def _per_example(grad: np.ndarray, reduction: str, count: int, ndim: int) -> np.ndarray:
-    """dL/d(loss_i) for each of the ``count`` losses, shaped to broadcast over ``ndim`` axes."""
+def _per_example(grad: np.ndarray, reduction: str, count: float, ndim: int) -> np.ndarray:
+    """dL/d(loss_i) for each loss, shaped to broadcast over ``ndim`` axes, the mean's
+    divided by ``count`` (the number of losses, or the sum of their weights); when
+    ``count`` is 0 (an empty batch, every example ignored) no loss counts, and the grad
+    is passed on unscaled to losses of weight 0 (PyTorch's zero gradient)."""
     if reduction == "none":
         return grad.reshape(grad.shape + (1,) * (ndim - grad.ndim))
-    if reduction == "mean":  # (an empty batch has no losses to scale)
-        return grad / grad.dtype.type(max(count, 1))
+    if reduction == "mean" and count:
+        return grad / grad.dtype.type(count)
     return grad
 
 
@@ -38,10 +43,16 @@ class SoftmaxCrossEntropy(Function):
         dloss_i/dz_i = softmax(z_i) Σ_c t_ic - t_i   ( = y - t, Fuentes Pineda ).
 
     ``target`` is an integer array of shape (N,) (class indices, one-hot t)
-    or a float array of shape (N, C) (probabilities).
+    or a float array of shape (N, C) (probabilities, or any weights t_ic >= 0: class
+    weights w_c are folded in as w_c t_ic, an ignored example's row is 0).
+    ``weights`` (N,), with labels only, multiply each loss_i and its gradient (the weight
+    of example i's class, 0 for an ignored example). The mean divides the sum by
+    ``count`` (default N; PyTorch's Σ_i w_{t_i} for weighted labels).
     """
 
-    def forward(self, logits: np.ndarray, target: np.ndarray, reduction: str) -> np.ndarray:
+    def forward(self, logits: np.ndarray, target: np.ndarray, reduction: str,
+                weights: np.ndarray | None = None, count: float | None = None
+                ) -> np.ndarray:
         n, classes = logits.shape
         firsts = np.arange(0, n * classes, classes)  # flat index of each row's first logit
         # z_i - max_c z_ic, the maxima picked by argmax (a max over a short axis is slower)
@@ -50,12 +61,15 @@ class SoftmaxCrossEntropy(Function):
         sums = exp @ np.ones(classes, dtype=exp.dtype)  # Σ_c, one BLAS call
         log_sums = np.log(sums)
         self.exp, self.sums, self.target, self.reduction = exp, sums, target, reduction
+        self.weights, self.count = weights, n if count is None else count
         if target.ndim == 1:
             self.picked = firsts + target
             losses = log_sums - shifted.reshape(-1)[self.picked]
+            if weights is not None:
+                losses *= weights
         else:
             losses = -(target * (shifted - log_sums[:, None])).sum(axis=1)
-        return _reduce(losses, reduction)
+        return _reduce(losses, reduction, count)
 
     def backward(self, grad: np.ndarray) -> Gradients:
         out = self.exp / self.sums[:, None]  # softmax(z)
@@ -65,26 +79,42 @@ class SoftmaxCrossEntropy(Function):
         else:
             out *= target.sum(axis=1, keepdims=True)
             out -= target
-        out *= _per_example(grad, self.reduction, len(out), out.ndim)
+        scale = _per_example(grad, self.reduction, self.count, out.ndim)
+        out *= scale if self.weights is None else self.weights[:, None] * scale
         return out
 
 
 class BinaryCrossEntropyWithLogits(Function):
     """Binary cross-entropy of σ(z) against t, from the logit z (stable form):
 
-        loss = max(z, 0) - z t + log(1 + e^(-|z|)),   dloss/dz = σ(z) - t.
+        loss = max(z, 0) - z t + log(1 + e^(-|z|)),   dloss/dz = σ(z) - t;
+
+    with ``pos_weight`` p (broadcast to z's shape, PyTorch's weight of the positives,
+    loss = -[p t log σ(z) + (1 - t) log(1 - σ(z))]) and l = 1 + (p - 1) t:
+
+        loss = (1 - t) z + l (max(-z, 0) + log(1 + e^(-|z|))),
+        dloss/dz = (1 - t) - l (1 - σ(z)).
     """
 
-    def forward(self, logits: np.ndarray, target: np.ndarray, reduction: str) -> np.ndarray:
+    def forward(self, logits: np.ndarray, target: np.ndarray, reduction: str,
+                pos_weight: np.ndarray | None = None) -> np.ndarray:
         self.logits, self.target, self.reduction = logits, target, reduction
-        losses = np.maximum(logits, 0) - logits * target + np.log1p(np.exp(-np.abs(logits)))
+        softplus = np.log1p(np.exp(-np.abs(logits)))
+        if pos_weight is None:
+            self.positive = None
+            losses = np.maximum(logits, 0) - logits * target + softplus
+        else:
+            self.positive = 1 + (pos_weight - 1) * target  # l
+            losses = (1 - target) * logits + self.positive * (np.maximum(-logits, 0) + softplus)
         return _reduce(losses, reduction)
 
     def backward(self, grad: np.ndarray) -> Gradients:
         sigmoid = 0.5 * (1 + np.tanh(0.5 * self.logits))
         logits = self.logits
         scale = _per_example(grad, self.reduction, logits.size, logits.ndim)
-        return (sigmoid - self.target) * scale
+        if self.positive is None:
+            return (sigmoid - self.target) * scale
+        return ((1 - self.target) - self.positive * (1 - sigmoid)) * scale
 
 
 class BinaryCrossEntropy(Function):
@@ -153,25 +183,19 @@ class NegativeLogLikelihood(Function):
 
         loss_i = -w_i x[i, t_i],   dloss_i/dx[i, t_i] = -w_i   (0 for the other classes),
 
-    and the mean is weighted, Σ_i loss_i / Σ_i w_i, as PyTorch's (NaN when Σ w_i = 0).
-    The ``ignored`` examples get no gradient, also where that mean is NaN (PyTorch's).
+    and the mean is weighted, Σ_i loss_i / Σ_i w_i, as PyTorch's (NaN when Σ w_i = 0,
+    the gradient then 0).
     """
 
     def forward(self, input: np.ndarray, labels: np.ndarray, weights: np.ndarray,
-                ignored: np.ndarray, reduction: str) -> np.ndarray:
-        self.shape, self.labels, self.weights, self.ignored, self.reduction = (
-            input.shape, labels, weights, ignored, reduction)
-        losses = -weights * input[np.arange(len(input)), labels]
-        if reduction != "mean":
-            return _reduce(losses, reduction)
+                reduction: str) -> np.ndarray:
+        self.shape, self.labels, self.weights, self.reduction = (
+            input.shape, labels, weights, reduction)
         self.total = np.add.reduce(weights, axis=None)
-        with np.errstate(invalid="ignore", divide="ignore"):  # 0 / 0: no example counts
-            return np.asarray(np.add.reduce(losses, axis=None) / self.total)
+        return _reduce(-weights * input[np.arange(len(input)), labels], reduction, self.total)
 
     def backward(self, grad: np.ndarray) -> Gradients:
         out = np.zeros(self.shape, dtype=grad.dtype)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            scale = grad / self.total if self.reduction == "mean" else grad
-            local = -self.weights * scale
-        out[np.arange(len(out)), self.labels] = np.where(self.ignored, 0, local)
+        scale = _per_example(grad, self.reduction, self.total, 1)
+        out[np.arange(len(out)), self.labels] = -self.weights * scale
         return out
