@@ -23,7 +23,11 @@ from typing import Any
 
 import numpy as np
 
-from retroprop.train.weighted_loss import check_sample_weight, class_labels
+from retroprop.train.weighted_loss import (
+    check_class_weight_values,
+    check_sample_weight,
+    class_labels,
+)
 
 
 def balanced(labels: np.ndarray) -> dict[Any, float]:
@@ -151,8 +155,4 @@ def _check_class_weight(model: Any, y: np.ndarray, class_weight: Any, estimator:
         if unknown:
             raise ValueError(f"{where}: class_weight names {unknown}, which are not classes "
                              f"of y {sorted(present)}")
-        for key, value in class_weight.items():
-            if isinstance(value, bool) or not isinstance(value, int | float | np.number) \
-                    or not np.isfinite(value) or value < 0:
-                raise ValueError(f"{where}: class_weight must map each class to a finite "
-                                 f"weight >= 0, got class_weight[{key!r}] = {value!r}")
+        check_class_weight_values(class_weight, where)

@@ -299,15 +299,20 @@ def per_class_weights(class_weight: Any, labels: np.ndarray, n_classes: int,
         raise ValueError(f"{where}: class_weight names {unknown}, which are not classes: y "
                          f"has the labels {sorted(present)} and the model "
                          f"{n_classes} classes (0 .. {n_classes - 1})")
+    check_class_weight_values(class_weight, where)
+    weights = np.ones(len(labels))
+    for key, value in class_weight.items():
+        weights[labels == int(key)] = float(value)
+    return weights
+
+
+def check_class_weight_values(class_weight: Mapping[Any, Any], where: str) -> None:
+    """Every weight of a ``class_weight`` dict is a finite number >= 0."""
     for key, value in class_weight.items():
         if isinstance(value, bool) or not isinstance(value, int | float | np.number) \
                 or not np.isfinite(value) or value < 0:
             raise ValueError(f"{where}: class_weight must map each class to a finite weight "
                              f">= 0, got class_weight[{key!r}] = {value!r}")
-    weights = np.ones(len(labels))
-    for key, value in class_weight.items():
-        weights[labels == int(key)] = float(value)
-    return weights
 
 
 def digest(weights: np.ndarray | None) -> str | None:
