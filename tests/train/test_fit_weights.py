@@ -125,21 +125,27 @@ def test_evaluate_weighted_loss_by_hand(small, loss):
         assert logs["accuracy"] == trainer.evaluate(X, targets)["accuracy"]
 
 
-def log_softmax_network():
+def log_softmax_network(loss=None):
+    """Log-probabilities for NLLLoss, logits for CrossEntropyLoss."""
     rp.manual_seed(0)
+    if isinstance(loss, nn.CrossEntropyLoss):
+        return nn.Sequential(nn.Linear(5, 3, dtype=F64))
     return nn.Sequential(nn.Linear(5, 3, dtype=F64), nn.LogSoftmax(dim=1))
 
 
-@pytest.mark.parametrize("loss", [nn.NLLLoss(weight=np.array([1.0, 3.0, 0.5])),
-                                  nn.NLLLoss(ignore_index=2),
-                                  nn.NLLLoss(weight=np.array([2.0, 1.0, 4.0]), ignore_index=0)],
-                         ids=repr)
+@pytest.mark.parametrize("loss", [
+    nn.NLLLoss(weight=np.array([1.0, 3.0, 0.5])), nn.NLLLoss(ignore_index=2),
+    nn.NLLLoss(weight=np.array([2.0, 1.0, 4.0]), ignore_index=0),
+    nn.CrossEntropyLoss(weight=[1.0, 3.0, 0.5]), nn.CrossEntropyLoss(ignore_index=2),
+    nn.CrossEntropyLoss(label_smoothing=0.1, weight=np.array([2.0, 1.0, 4.0]), ignore_index=0),
+], ids=repr)
 def test_nll_class_weights_and_ignore_index(small, loss):
-    """NLLLoss's mean divides by Σ c_{t_i} (class weights c, 0 for an ignored label): weights
-    all 1 give that loss, and integer weights the loss and the training of repeated rows
-    (the weighted loss divided by the number of examples gave neither)."""
+    """NLLLoss's and CrossEntropyLoss's mean divides by Σ c_{t_i} (class weights c, 0 for an
+    ignored label): weights all 1 give that loss, and integer weights the loss and the
+    training of repeated rows (the weighted loss divided by the number of examples gave
+    neither)."""
     X, y, counts = small
-    model = log_softmax_network()
+    model = log_softmax_network(loss)
     trainer = rp.Trainer(model, loss, optim.SGD(model.parameters(), lr=0.3), metrics=[])
     plain = trainer.evaluate(X, y)["loss"]
     assert trainer.evaluate(X, y, sample_weight=np.ones(len(X)))["loss"] == \
@@ -149,7 +155,7 @@ def test_nll_class_weights_and_ignore_index(small, loss):
     trained_models = []
     for data, weight in (((X, y), counts), ((np.repeat(X, counts, axis=0),
                                             np.repeat(y, counts)), None)):
-        model = log_softmax_network()
+        model = log_softmax_network(loss)
         history = rp.Trainer(model, loss, optim.SGD(model.parameters(), lr=0.3)).fit(
             *data, epochs=3, batch_size=None, verbose=0, sample_weight=weight)
         trained_models.append((weights(model), history.history["loss"]))

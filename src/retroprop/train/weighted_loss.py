@@ -14,9 +14,9 @@ full batch L = Σ w_i ℓ_i / Σ w_i, so an integer weight k counts as k copies 
 Keras's "sum_over_batch_size" divides Σ w_i ℓ_i by the batch size with the weights as
 given: the same loss times the weights' mean, a constant factor.
 
-A mean that divides by other than the number of examples, as ``NLLLoss``'s with class
-weights c or an ``ignore_index`` (Σ ℓ_i / Σ d_i, with d_i = c_{t_i}, 0 for an ignored
-example), is weighted in the same spirit:
+A mean that divides by other than the number of examples, as ``NLLLoss``'s (and
+``CrossEntropyLoss``'s, with labels) with class weights c or an ``ignore_index``
+(Σ ℓ_i / Σ d_i, with d_i = c_{t_i}, 0 for an ignored example), is weighted in the same spirit:
 
     L_B = (Σ_{i∈B} w_i ℓ_i / Σ_{i∈B} w_i d_i) · (1/|B|) Σ_{i∈B} w_i,
 
@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.nn import functional as F
-from retroprop.nn.loss import Loss, NLLLoss
+from retroprop.nn.loss import CrossEntropyLoss, Loss, NLLLoss
 from retroprop.nn.module import Module
 from retroprop.tensor.tensor import Tensor
 
@@ -143,8 +143,8 @@ class WeightedLoss(Loss):
         default the columns are passed on as they are.
     shares : callable, optional
         ``(outputs, targets) -> d`` of shape (n,), each example's part in the denominator
-        of the loss's mean where it is not 1 (``NLLLoss`` with class weights or an
-        ``ignore_index``: module docstring).
+        of the loss's mean where it is not 1 (``NLLLoss`` or ``CrossEntropyLoss`` with class
+        weights or an ``ignore_index``: module docstring).
     """
 
     def __init__(self, per_example: PerExample, reduction: str = "mean",
@@ -215,14 +215,18 @@ def weighted(loss: Module, targets: np.ndarray, where: str) -> WeightedLoss:
                         f"per-example form (reduction='none') reduced by 'mean' or 'sum'; "
                         f"{type(loss).__name__} has reduction={reduction!r}")
     per_example = _ExampleMean(unreduced_copy(loss), summed=reduction == "sum")
-    shares = _ClassShares(loss.weight, loss.ignore_index) if isinstance(loss, NLLLoss) \
+    # (CrossEntropyLoss's mean is weighted so for labels only: probabilities divide by n)
+    labelled = isinstance(loss, NLLLoss) or (isinstance(loss, CrossEntropyLoss)
+                                             and targets.ndim == 1)
+    shares = _ClassShares(loss.weight, loss.ignore_index) if labelled \
         and reduction == "mean" else None
     return WeightedLoss(per_example, reduction, targets.shape[1:], targets.dtype, shares)
 
 
 class _ClassShares:
-    """Each example's part d_i = c_{t_i} in ``NLLLoss``'s mean Σ ℓ_i / Σ d_i: its class's
-    weight c (1 without ``weight``), 0 for the label ``ignore_index``."""
+    """Each example's part d_i = c_{t_i} in ``NLLLoss``'s (``CrossEntropyLoss``'s) mean
+    Σ ℓ_i / Σ d_i: its class's weight c (1 without ``weight``), 0 for the label
+    ``ignore_index``."""
 
     def __init__(self, weight: Any, ignore_index: int) -> None:
         self.weight, self.ignore_index = weight, ignore_index
