@@ -270,6 +270,11 @@ def check_sample_weight(sample_weight: Any, n: int, where: str) -> np.ndarray:
 def class_labels(targets: np.ndarray, where: str) -> np.ndarray:
     """Each example's class, as Keras reads it for ``class_weight``: the labels, a single
     column of 0/1 targets, or the argmax of one-hot (or probability) rows."""
+    if targets.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: class_weight needs integer class labels (or one-hot rows), "
+                        f"got dtype {targets.dtype}: encode the labels as 0 .. C-1 "
+                        "(sklearn.preprocessing.LabelEncoder), or use an estimator such as "
+                        "rp.sklearn.MLPClassifier, which takes any labels")
     if targets.ndim == 2 and targets.shape[1] > 1:
         if np.any(targets < 0) or np.any(np.abs(targets.sum(axis=1) - 1) > 1e-3):
             raise ValueError(f"{where}: class_weight needs class labels, got real-valued "
