@@ -1,8 +1,12 @@
 """MLPClassifier's targets and class weights (``retroprop/sklearn/classifier.py``)."""
 
+import copy
+
 import numpy as np
 import pytest
 
+import retroprop as rp
+from retroprop import nn
 from retroprop.sklearn import MLPClassifier
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -40,3 +44,18 @@ def test_a_negative_or_not_finite_class_weight_is_refused(data, class_weight):
     X, y = data
     with pytest.raises(ValueError, match=r"class_weight: the weights must be finite and >= 0"):
         MLPClassifier((4,), max_iter=1, class_weight=class_weight).fit(X, y)
+
+
+@pytest.mark.parametrize("loss", [nn.CrossEntropyLoss(weight=[1.0, 3.0]),
+                                  nn.CrossEntropyLoss(label_smoothing=0.1, weight=[2.0, 0.5])],
+                         ids=repr)
+def test_a_loss_with_class_weights_keeps_its_weighted_mean(data, loss):
+    """A loss module with class weights c averages as its own mean, Σ c_{t_i} ℓ_i / Σ c_{t_i}
+    (as the estimator's class_weight does), not Σ c_{t_i} ℓ_i / n."""
+    X, y = data
+    settings = dict(alpha=0.0, max_iter=1, batch_size=len(X), shuffle=False, random_state=0)
+    weighted = MLPClassifier((4,), loss=loss, **settings).fit(X, y)
+    network = copy.deepcopy(weighted)
+    network._initialize(X.shape[1], 2, X.dtype)  # the same draws: the network before its step
+    outputs = network.model_(rp.tensor(X, dtype=X.dtype))
+    assert weighted.loss_curve_[0] == pytest.approx(loss(outputs, y).item(), rel=1e-6)

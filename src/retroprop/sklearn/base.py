@@ -28,7 +28,13 @@ from retroprop.parallel.seeding import using_generator
 from retroprop.serialization import architecture, build
 from retroprop.sklearn.network import ACTIVATION_NAMES, build_network
 from retroprop.train.trainer import Trainer
-from retroprop.train.weighted_loss import WeightedLoss, mean_one, pack, per_example_loss
+from retroprop.train.weighted_loss import (
+    WeightedLoss,
+    class_shares,
+    mean_one,
+    pack,
+    per_example_loss,
+)
 
 #: The optimizer's parameter-group entries that each solver setting gives (``_solver``).
 _GROUP_KEYS = {"learning_rate_init": ("lr",), "momentum": ("momentum", "nesterov"),
@@ -264,8 +270,8 @@ class BaseMLP(BaseEstimator):
                                         self.init, self.l1, 0.0, self.max_norm, dtype)
         self.optimizer_ = self._solver(self.model_)
         self._solver_built_with = self._solver_settings()
-        self.loss_ = WeightedLoss(per_example_loss(
-            self.loss if self.loss is not None else self._default_loss))
+        loss = self.loss if self.loss is not None else self._default_loss
+        self.loss_ = WeightedLoss(per_example_loss(loss), shares=class_shares(loss))
         self.n_iter_, self.t_ = 0, 0
         self.loss_curve_: list[float] = []
         self._no_improvement_count = 0

@@ -142,15 +142,17 @@ class WeightedLoss(Loss):
         packed float64 columns are turned back into (labels become integers again); by
         default the columns are passed on as they are.
     shares : callable, optional
-        ``(outputs, targets) -> d`` of shape (n,), each example's part in the denominator
-        of the loss's mean where it is not 1 (``NLLLoss`` or ``CrossEntropyLoss`` with class
-        weights or an ``ignore_index``: module docstring).
+        ``(outputs, targets) -> d`` of shape (n,) (or None: all 1), each example's part in
+        the denominator of the loss's mean where it is not 1 (``NLLLoss`` or
+        ``CrossEntropyLoss`` with class weights or an ``ignore_index``: module docstring;
+        the estimators' loss modules too, :func:`class_shares`).
     """
 
     def __init__(self, per_example: PerExample, reduction: str = "mean",
                  target_shape: tuple[int, ...] | None = None,
                  target_dtype: np.dtype | None = None,
-                 shares: Callable[[Tensor, np.ndarray], np.ndarray] | None = None) -> None:
+                 shares: Callable[[Tensor, np.ndarray], np.ndarray | None] | None = None
+                 ) -> None:
         super().__init__(reduction)
         self.per_example, self.shares = per_example, shares
         self.target_shape, self.target_dtype = target_shape, target_dtype
@@ -173,9 +175,11 @@ class WeightedLoss(Loss):
         total = (losses * weights.astype(outputs.dtype)).sum()
         if self.reduction == "sum":
             return total
-        if self.shares is None or not weights.sum() > 0:  # a batch of weight 0 adds 0
+        shares = None if self.shares is None or not weights.sum() > 0 else \
+            self.shares(outputs, targets)  # (a batch of weight 0 adds 0)
+        if shares is None:
             return total * (1.0 / len(weights))
-        denominator = (weights * self.shares(outputs, targets)).sum()
+        denominator = (weights * shares).sum()
         if not denominator > 0:  # every weighted example ignored: NaN, zero gradient, as
             return total * 0.0 + math.nan  # the loss's own
         return total * float(weights.sum() / (len(weights) * denominator))
@@ -215,25 +219,36 @@ def weighted(loss: Module, targets: np.ndarray, where: str) -> WeightedLoss:
                         f"per-example form (reduction='none') reduced by 'mean' or 'sum'; "
                         f"{type(loss).__name__} has reduction={reduction!r}")
     per_example = _ExampleMean(unreduced_copy(loss), summed=reduction == "sum")
-    # (CrossEntropyLoss's mean is weighted so for labels only: probabilities divide by n)
-    labelled = isinstance(loss, NLLLoss) or (isinstance(loss, CrossEntropyLoss)
-                                             and targets.ndim == 1)
-    shares = _ClassShares(loss.weight, loss.ignore_index) if labelled \
-        and reduction == "mean" else None
+    shares = class_shares(loss) if reduction == "mean" else None
     return WeightedLoss(per_example, reduction, targets.shape[1:], targets.dtype, shares)
+
+
+def class_shares(loss: Any) -> _ClassShares | None:
+    """The denominators d_i of ``loss``'s mean (:class:`WeightedLoss`'s ``shares``) where
+    they are not all 1: ``NLLLoss`` and ``CrossEntropyLoss`` (class weights,
+    ``ignore_index``); None for any other loss."""
+    if isinstance(loss, NLLLoss | CrossEntropyLoss):
+        return _ClassShares(loss.weight, loss.ignore_index)
+    return None
 
 
 class _ClassShares:
     """Each example's part d_i = c_{t_i} in ``NLLLoss``'s (``CrossEntropyLoss``'s) mean
     Σ ℓ_i / Σ d_i: its class's weight c (1 without ``weight``), 0 for the label
-    ``ignore_index``."""
+    ``ignore_index``; None where every d_i is 1 (no weights and no ignored label, or rows
+    of probabilities, over which ``CrossEntropyLoss``'s mean divides by n)."""
 
     def __init__(self, weight: Any, ignore_index: int) -> None:
         self.weight, self.ignore_index = weight, ignore_index
 
-    def __call__(self, outputs: Tensor, targets: np.ndarray) -> np.ndarray:
-        labels = np.asarray(targets).reshape(-1)
+    def __call__(self, outputs: Tensor, targets: np.ndarray) -> np.ndarray | None:
+        targets = np.asarray(targets)
+        if targets.ndim == 2 and targets.shape[1] > 1:  # probabilities
+            return None
+        labels = targets.reshape(-1).astype(np.int64)  # (an estimator's are float columns)
         ignored = labels == self.ignore_index
+        if self.weight is None and not ignored.any():
+            return None
         classes = np.ones(outputs.shape[1]) if self.weight is None else np.asarray(
             self.weight.data if isinstance(self.weight, Tensor) else self.weight, np.float64)
         return np.where(ignored, 0.0, classes[np.where(ignored, 0, labels)])
