@@ -154,6 +154,13 @@ def test_draws_follow_manual_seed():
      r"kaiming_normal_\(layer.weight\) after building the layer"),
     (lambda: nn.Conv2d(1, 2, 3, init=init.he_normal), TypeError,
      r"init: he_normal makes an initializer: pass he_normal\(\) or the name 'he_normal'"),
+    # (these said "constant() takes 1 positional argument but 2 were given" and alike)
+    (lambda: nn.Linear(3, 2, init=init.constant), TypeError,
+     r"init: constant makes an initializer: pass constant\(value\)"),
+    (lambda: nn.Linear(3, 2, init=init.Constant), TypeError,
+     r"init: Constant is a class: pass an initializer made from it, such as Constant\(...\)"),
+    (lambda: nn.Linear(3, 2, init=init.PyTorchDefault), TypeError,
+     r"init: PyTorchDefault is a class"),
 ])
 def test_bad_input_is_named(call, error, message):
     with pytest.raises(error, match=message):

@@ -244,10 +244,15 @@ INITIALIZERS |= {"xavier_normal": glorot_normal, "xavier_uniform": glorot_unifor
 
 def get(init: str | Initializer) -> Initializer:
     """An initializer from its name (``"he_normal"``) or the initializer itself; a factory
-    (``he_normal`` for ``he_normal()``) and an in-place function (``kaiming_normal_``) are
-    refused with the call to make instead."""
+    (``he_normal`` for ``he_normal()``), a class (``Constant`` for ``Constant(0.5)``) and an
+    in-place function (``kaiming_normal_``) are refused with the call to make instead."""
     if callable(init):
         name = getattr(init, "__name__", "")
+        if isinstance(init, type):
+            raise TypeError(f"init: {name} is a class: pass an initializer made from it, such "
+                            f"as {name}(...), or a name ({', '.join(sorted(INITIALIZERS))})")
+        if init is constant:
+            raise TypeError("init: constant makes an initializer: pass constant(value)")
         if any(factory is init for factory in list[Any](INITIALIZERS.values())):
             raise TypeError(f"init: {name} makes an initializer: pass {name}() or the name "
                             f"{name!r}")
