@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -251,7 +251,7 @@ def get(init: str | Initializer) -> Initializer:
         if isinstance(init, type):
             raise TypeError(f"init: {name} is a class: pass an initializer made from it, such "
                             f"as {name}(...), or a name ({', '.join(sorted(INITIALIZERS))})")
-        if init is constant:
+        if init is cast(Any, constant):
             raise TypeError("init: constant makes an initializer: pass constant(value)")
         if any(factory is init for factory in list[Any](INITIALIZERS.values())):
             raise TypeError(f"init: {name} makes an initializer: pass {name}() or the name "
