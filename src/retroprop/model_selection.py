@@ -215,6 +215,12 @@ def check_inputs(model: Any, X: Any, y: Any, training: dict[str, Any], where: st
             raise ValueError(f"{where}: unknown training options {unknown}; known: "
                              f"{sorted(TRAINING)}")
         _optimizer_settings({**TRAINING, **training})  # its name, before any fold trains
+        if y.dtype.kind in "OSU":
+            raise ValueError(f"{where}: y holds labels of dtype {y.dtype} (such as "
+                             f"{y.flat[0].item()!r}), and a model function trains on integer "
+                             "class labels 0..C-1 or numeric targets: encode them (labels = "
+                             "np.unique(y, return_inverse=True)[1]) or use an rp.sklearn "
+                             "estimator, which encodes them")
     elif training:
         raise ValueError(f"{where}: training options {sorted(training)} are for a "
                          "model-building function; set an estimator's parameters on it")

@@ -78,6 +78,16 @@ def test_cross_validate_bad_input():
         with pytest.raises(TypeError, match=r"model must be a function returning a fresh "
                            r"Module \(lambda: rp.models.mlp\(\[...\]\)\), got a Linear"):
             search(rp.nn.Linear(2, 2))
+    # string labels for a model function (an estimator encodes them): named, not MSELoss's
+    # "needs numeric targets" from inside a fold
+    words = np.array(["cat", "dog"])[y]
+    for search in (lambda: rp.cross_validate(build, X, words, cv=2),
+                   lambda: rp.tune.search(build, {"lr": rp.tune.uniform(0.01, 0.1)}, X, words,
+                                          n_trials=1, cv=2)):
+        with pytest.raises(ValueError, match=r"y holds labels of dtype <U3 \(such as 'cat'\), "
+                                             r"and a model function trains on integer class "
+                                             r"labels .* or use an rp.sklearn estimator"):
+            search()
 
 
 def test_full_batch_optimizers_get_the_whole_training_set():
