@@ -247,3 +247,20 @@ def test_class_weights_raise_the_minority_recall_on_imbalanced_digits():
     unweighted = minority_recall(None)
     balanced = minority_recall((len(y_train) / (10 * counts)).tolist())
     assert balanced > unweighted + 0.3
+
+
+@pytest.mark.parametrize("loss", [nn.CrossEntropyLoss(), nn.NLLLoss()])
+def test_metrics_leave_out_the_ignored_labels_as_the_loss_does(loss):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 4)).astype(np.float32)
+    y = rng.integers(0, 3, 40)
+    y[::4] = -100  # unlabelled rows: the loss counts them for nothing
+    model = nn.Sequential(nn.Linear(4, 3), *([nn.LogSoftmax(dim=1)]
+                                             if isinstance(loss, nn.NLLLoss) else []))
+    trainer = rp.Trainer(model, loss, rp.optim.Adam(model.parameters()), metrics=["accuracy"])
+    trainer.fit(X, y, epochs=2, batch_size=8, verbose=0)
+    labelled = y != -100
+    predicted = trainer.predict_classes(X)
+    expected = float(np.mean(predicted[labelled] == y[labelled]))
+    assert trainer.evaluate(X, y)["accuracy"] == pytest.approx(expected)
+    assert np.isnan(trainer.evaluate(X[:1], y[:1])["accuracy"])  # its one label is ignored

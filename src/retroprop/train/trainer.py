@@ -543,6 +543,16 @@ class Trainer:
 
     # ------------------------------------------------------------------ inference
     def _metric_values(self, targets: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
+        """The metrics on the examples that the loss counts: labels equal to its
+        ``ignore_index`` (``CrossEntropyLoss``, ``NLLLoss``) are left out, as from the loss
+        (NaN when every label is)."""
+        ignored = getattr(self.loss, "ignore_index", None)
+        if self.metrics and ignored is not None and targets.ndim == 1:
+            kept = targets != ignored
+            if not kept.all():
+                if not kept.any():
+                    return dict.fromkeys(self.metrics, math.nan)
+                targets, outputs = targets[kept], outputs[kept]
         return {name: _number(fn(targets, outputs), name) for name, fn in self.metrics.items()}
 
     def _outputs(self, X: np.ndarray, batch_size: int | None,
