@@ -26,26 +26,9 @@ import numpy as np
 from retroprop.train.weighted_loss import (
     check_class_weight_values,
     check_sample_weight,
+    class_factors,
     class_labels,
 )
-
-
-def balanced(labels: np.ndarray) -> dict[Any, float]:
-    """scikit-learn's "balanced" class weights of ``labels``: n / (n_classes · count(c))
-    for each class c present."""
-    classes, counts = np.unique(labels, return_counts=True)
-    weights = len(labels) / (len(classes) * counts.astype(np.float64))
-    return dict(zip(classes.tolist(), weights.tolist(), strict=True))
-
-
-def class_factors(labels: np.ndarray, class_weight: Mapping[Any, float] | str
-                  ) -> np.ndarray:
-    """Each row's class weight c_{y_i} (float64): ``class_weight[label]``, 1 for a label
-    it does not name, or :func:`balanced` over ``labels``."""
-    table = balanced(labels) if isinstance(class_weight, str) else class_weight
-    classes, inverse = np.unique(labels, return_inverse=True)
-    per_class = np.array([float(table.get(c, 1.0)) for c in classes.tolist()])
-    return per_class[inverse.reshape(-1)]
 
 
 @dataclass

@@ -577,10 +577,16 @@ def _load_state(header: dict[str, Any], arrays: dict[str, np.ndarray], path: Pat
     for name in arrays:
         if not name.startswith("state/"):
             raise ModelFileError(f"load: {path} holds an unexpected array {name!r}")
+    return _decoded(header.get("state"), arrays, f"load: {path}")
+
+
+def _decoded(tree: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
+    """The stored state ``tree`` put back together (:func:`state_tree.decode`); a malformed
+    tree is a :class:`ModelFileError` that begins with ``where``."""
     try:
-        return state_tree.decode(header.get("state"), arrays)
+        return state_tree.decode(tree, arrays)
     except (state_tree.StateTreeError, RecursionError) as error:
-        raise ModelFileError(f"load: {path}: {error}") from None
+        raise ModelFileError(f"{where}: {error}") from None
 
 
 def _size(args: dict[str, Any], name: str) -> int:
@@ -760,10 +766,7 @@ def load_optimizer_state(path: str | os.PathLike[str], optimizer: Optimizer | No
                              f"{type(optimizer).__name__}: create the optimizer of the class "
                              "that was saved")
     if saved.get("schema") == 2:
-        try:
-            return state_tree.decode(saved["state"], arrays)
-        except (state_tree.StateTreeError, RecursionError) as error:
-            raise ModelFileError(f"load_optimizer_state: {path}: {error}") from None
+        return _decoded(saved["state"], arrays, f"load_optimizer_state: {path}")
     # files written before the state schema: per-parameter scalars and arrays only
     state: dict[int, dict[str, Any]] = {}
     try:
@@ -795,10 +798,7 @@ def load_training_state(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise ModelFileError(f"resume: {path} is a model file without a training state; "
                              "write resumable checkpoints with ModelCheckpoint(path, "
                              "resumable=True)")
-    try:
-        state = state_tree.decode(saved, arrays)
-    except (state_tree.StateTreeError, RecursionError) as error:
-        raise ModelFileError(f"resume: {path}: {error}") from None
+    state = _decoded(saved, arrays, f"resume: {path}")
     if not isinstance(state, dict):
         raise ModelFileError(f"resume: {path} has a malformed training state")
     return state

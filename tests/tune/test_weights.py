@@ -8,10 +8,10 @@ from sklearn.base import clone
 from sklearn.utils.class_weight import compute_class_weight
 
 import retroprop as rp
-from retroprop.fold_weights import balanced
 from retroprop.model_selection import folds
 from retroprop.parallel.seeding import task_seed, using_generator
 from retroprop.sklearn import MLPClassifier, MLPRegressor
+from retroprop.train.weighted_loss import balanced
 from tests.tune.problems import build, digits
 
 

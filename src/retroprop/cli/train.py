@@ -17,11 +17,11 @@ from retroprop.checks import check_count
 from retroprop.cli.config import TrainConfig
 from retroprop.cli.labels import encode_labels, label_indices
 from retroprop.datasets import DataSet
-from retroprop.fold_weights import balanced
 from retroprop.optim.registry import SAMPLERS
 from retroprop.report import PREDICTIONS, build_report, save_predictions
 from retroprop.serialization import load_model, read_metadata
 from retroprop.train.trainer import training_rows
+from retroprop.train.weighted_loss import balanced
 
 
 def prepare(X: np.ndarray, preprocessing: dict[str, Any], input_shape: list[int],

@@ -15,6 +15,7 @@ from retroprop.ops.activation import sigmoid, softmax
 from retroprop.sklearn.base import BaseMLP
 from retroprop.sklearn.estimator_doc import PARAMETERS
 from retroprop.tensor.tensor import Tensor
+from retroprop.train.weighted_loss import class_factors
 
 
 class MLPClassifier(ClassifierMixin, BaseMLP):
@@ -137,19 +138,17 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             return np.ones(len(targets))
         if self._multilabel:
             raise ValueError("class_weight is not supported for multilabel targets.")
-        if isinstance(self.class_weight, dict):
-            unknown = [k for k in self.class_weight if k not in set(self.classes_.tolist())]
-            if unknown:
-                raise ValueError(f"class_weight names labels {unknown} that are not classes "
-                                 f"of y {self.classes_.tolist()}.")
-            per_class = np.array([float(self.class_weight.get(c, 1.0))
-                                  for c in self.classes_.tolist()])
-            if not np.all(np.isfinite(per_class) & (per_class >= 0)):
-                raise ValueError(f"class_weight: the weights must be finite and >= 0, got "
-                                 f"{self.class_weight!r}.")
-        else:
-            counts = np.bincount(targets, minlength=len(self.classes_))
-            per_class = len(targets) / (np.count_nonzero(counts) * np.maximum(counts, 1))
+        if not isinstance(self.class_weight, dict):
+            return class_factors(targets, "balanced")
+        unknown = [k for k in self.class_weight if k not in set(self.classes_.tolist())]
+        if unknown:
+            raise ValueError(f"class_weight names labels {unknown} that are not classes "
+                             f"of y {self.classes_.tolist()}.")
+        per_class = np.array([float(self.class_weight.get(c, 1.0))
+                              for c in self.classes_.tolist()])
+        if not np.all(np.isfinite(per_class) & (per_class >= 0)):
+            raise ValueError(f"class_weight: the weights must be finite and >= 0, got "
+                             f"{self.class_weight!r}.")
         return per_class[targets]
 
     def _score_targets(self, X: np.ndarray, targets: np.ndarray,
