@@ -4,6 +4,7 @@
 
 import pickle
 import warnings
+from itertools import pairwise
 from types import SimpleNamespace
 
 import numpy as np
@@ -137,7 +138,7 @@ def test_adaptive_divides_at_the_epochs_scikit_learn_would_on_this_loss_curve(
     expected = _scikit_learns_adaptive_rates(model.loss_curve_, 0.05, tol, n_iter_no_change)
     assert rates == pytest.approx(expected, rel=1e-14)
     losses = model.loss_curve_
-    assert rates[-1] < 0.05 and any(b <= a - tol for a, b in zip(losses[1:], losses[2:]))
+    assert rates[-1] < 0.05 and any(b <= a - tol for a, b in pairwise(losses))
 
 
 def test_adaptive_fit_with_a_real_loss_curve_stops_only_when_the_rate_is_tiny(iris):
@@ -220,6 +221,22 @@ def test_grid_search_over_the_schedule_and_the_betas_in_parallel(iris):
     assert len(search.cv_results_["params"]) == 8
     assert search.best_estimator_.beta_1 in (0.5, 0.9)
     assert search.best_score_ > 0.7
+
+
+@pytest.mark.parametrize("options", [
+    dict(solver="sgd", learning_rate="adaptive", n_iter_no_change=1, class_weight="balanced"),
+    dict(solver="sgd", learning_rate="invscaling", power_t=0.3, early_stopping=True),
+    dict(solver="adam", beta_1=0.5, beta_2=0.9, epsilon=1e-6),
+    dict(solver="lbfgs", max_fun=30),
+])
+def test_rp_cross_validate_gives_the_same_scores_on_worker_processes(iris, options):
+    X, y = iris
+    model = MLPClassifier((8,), learning_rate_init=0.05, max_iter=15, **options)
+    serial = rp.cross_validate(model, X, y, cv=2, return_models=True)
+    parallel = rp.cross_validate(model, X, y, cv=2, n_jobs=2, return_models=True)
+    np.testing.assert_array_equal(serial.scores["score"], parallel.scores["score"])
+    for ours, theirs in zip(serial.models, parallel.models, strict=True):
+        assert _lr(ours) == _lr(theirs) and ours.n_iter_ == theirs.n_iter_
 
 
 # ---------------------------------------------------------------- Adam's beta_1, beta_2, epsilon

@@ -1,6 +1,7 @@
 """What the two estimators share: parameters, the network, the solver, the training loop
-with scikit-learn's stopping rule, and the fitted attributes (scikit-learn's
-``neural_network/_multilayer_perceptron.py``, on retroprop's Trainer)."""
+(with scikit-learn's stopping rule and learning-rate schedules, from ``stopping.py``), and
+the fitted attributes (scikit-learn's ``neural_network/_multilayer_perceptron.py``, on
+retroprop's Trainer)."""
 
 from __future__ import annotations
 
