@@ -1,8 +1,11 @@
-"""Forward hooks: functions a module calls before and after its ``forward``, as
-PyTorch's ``register_forward_pre_hook`` and ``register_forward_hook``.
+"""Module hooks: functions a module calls before and after its ``forward``, as PyTorch's
+``register_forward_pre_hook`` and ``register_forward_hook``, and in the backward pass, when
+the gradients w.r.t. its outputs and then its inputs are complete, as PyTorch's
+``register_full_backward_pre_hook`` and ``register_full_backward_hook``.
 
-A classic teaching tool: record each layer's activations (or their statistics) during a
-forward pass without changing the network's code, as in the vanishing-gradient
+A classic teaching tool: record each layer's activations, or the gradients that
+backpropagation carries through it (Berzal, "Backpropagation" (Granada)), or their
+statistics, without changing the network's code, as in the vanishing-gradient
 experiments of FAMAF (Córdoba), "Redes neuronales", clase 21, and Fuentes Pineda, UNAM,
 "Introducción al Deep Learning", módulo 8 "Redes neuronales profundas".
 
@@ -256,7 +259,8 @@ class BackwardCall:
         who = f"{type(self.module).__name__}: {who}"
         if not isinstance(result, tuple | list) or len(result) != len(previous):
             seen = (f"{len(result)} values" if isinstance(result, tuple | list) else
-                    f"a {type(result).__name__} of shape {result.shape}"
+                    f"{'an' if type(result).__name__[0] in 'aeinou' else 'a'} "
+                    f"{type(result).__name__} of shape {result.shape}"
                     if hasattr(result, "shape") else f"{result!r:.60} ({type(result).__name__})")
             raise RuntimeError(f"{who} returned {seen}; expected None or a tuple of "
                                f"{len(previous)} like its {name} (one per {what})")

@@ -596,7 +596,7 @@ class Module(metaclass=ModuleType):
         clase 21:
 
         >>> import numpy as np, retroprop as rp
-        >>> rp.manual_seed(0)
+        >>> _ = rp.manual_seed(0)
         >>> model = rp.nn.Sequential(*[rp.nn.Sequential(rp.nn.Linear(8, 8), rp.nn.Sigmoid())
         ...                            for _ in range(4)])
         >>> norms = {}
