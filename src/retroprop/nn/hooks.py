@@ -26,7 +26,7 @@ import itertools
 import math
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -297,7 +297,7 @@ def _through_gather(values: tuple[Any, ...], done: Callable[..., Any]
     return tuple(out)
 
 
-def _by_position(parts: list[np.ndarray | None], positions: list[int], n: int
+def _by_position(parts: Sequence[np.ndarray | None], positions: list[int], n: int
                  ) -> tuple[np.ndarray | None, ...]:
     """One entry per argument (or output): the gradients at ``positions``, None elsewhere."""
     grads: list[np.ndarray | None] = [None] * n

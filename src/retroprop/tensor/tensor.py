@@ -77,7 +77,10 @@ class Tensor:
            [2., 2., 2.]], dtype=float32)
     """
 
-    __slots__ = ("__weakref__", "_ctx", "_version", "data", "grad", "requires_grad")
+    #: ``_base``, set only on a view (:class:`~retroprop.tensor.function.ViewFunction`):
+    #: the tensor whose memory it shares, whose version a write through the view raises
+    __slots__ = ("__weakref__", "_base", "_ctx", "_version", "data", "grad", "requires_grad")
+    _base: Tensor
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator
     # Comparisons give element-wise tensors, so hashing stays by identity (as in PyTorch):
     # optimizers key their state by the parameter object.
@@ -355,7 +358,7 @@ class Tensor:
         _hooks.hooks_of(self, create=True).hooks[handle.id] = hook  # type: ignore[union-attr]
         return handle
 
-    def _remove_hook(self, hook_id: int) -> None:
+    def _remove_hook(self, hook_id: builtins.int) -> None:
         """Take off the hook of id ``hook_id`` (:meth:`RemovableHandle.remove`)."""
         entry = _hooks.hooks_of(self)
         if entry is not None:
