@@ -4,6 +4,8 @@ their results replace, removal, ``prepend``, ``retain_graph``, ``no_grad``, copi
 saving, and bad results."""
 
 import copy
+import gc
+import pickle
 import warnings
 
 import numpy as np
@@ -12,6 +14,7 @@ import torch
 
 import retroprop as rp
 from retroprop import nn
+from retroprop.tensor import hooks as tensor_hooks
 
 
 def pair():
@@ -248,3 +251,33 @@ def test_the_trainer_fires_the_hooks_once_per_batch():
     trainer.fit(X, y, epochs=2, batch_size=10, verbose=0)
     assert len(norms[1]) == len(norms[3]) == 8
     assert np.mean(norms[1]) < np.mean(norms[3])  # smaller nearer the input
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_fitted_estimator_with_backward_hooks_copies_and_pickles_without_them(digits_flat):
+    """An estimator copies (and pickles) its network as architecture and weights, as
+    ``rp.save`` does, so the copy has no hooks, as with the forward hooks."""
+    X, y = digits_flat
+    est = rp.sklearn.MLPClassifier(hidden_layer_sizes=(8,), max_iter=2, random_state=0)
+    est.fit(X[:100], y[:100])
+    calls = []
+    est.model_[0].register_full_backward_pre_hook(lambda m, go: calls.append(go[0].shape))
+    copies = [copy.deepcopy(est), pickle.loads(pickle.dumps(est))]
+    for estimator in [est, *copies]:
+        x = rp.Tensor(X[:3].astype(estimator.model_.dtype), requires_grad=True)
+        estimator.model_(x).sum().backward()
+        np.testing.assert_array_equal(estimator.predict_proba(X[:5]), est.predict_proba(X[:5]))
+    assert calls == [(3, 8)]
+
+
+def test_the_nodes_of_a_hooked_call_go_with_its_graph():
+    """The hooks' gathering tensors leave the registry of hooked tensors once the backward
+    pass has freed the graph, so that later backward passes make no check per node."""
+    before = len(tensor_hooks.HOOKED)
+    layer = nn.Linear(3, 2).double()
+    layer.register_full_backward_hook(lambda m, gi, go: None)
+    out = layer(inputs(rp, True))
+    assert len(tensor_hooks.HOOKED) == before + 2  # inputs and outputs
+    out.sum().backward()
+    gc.collect()
+    assert len(tensor_hooks.HOOKED) == before
