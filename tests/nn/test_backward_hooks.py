@@ -281,3 +281,21 @@ def test_the_nodes_of_a_hooked_call_go_with_its_graph():
     out.sum().backward()
     gc.collect()
     assert len(tensor_hooks.HOOKED) == before
+
+
+def test_tensor_hooks_on_the_output_run_before_the_modules_as_torch():
+    """The output's own hooks and ``retain_grad`` see dL/d(output) before a backward
+    pre-hook replaces what goes into the module."""
+    results = {}
+    for lib, model in zip((rp, torch), pair(), strict=True):
+        layer, log = model[0], []
+        layer.register_full_backward_pre_hook(lambda m, go, log=log: log.append("pre")
+                                              or (go[0] * 2,))
+        x = inputs(lib, True)
+        out = layer(x)
+        out.retain_grad()
+        out.register_hook(lambda g, log=log: log.append("tensor"))
+        (out * 3).sum().backward()
+        results[lib] = (log, values([out.grad, x.grad]))
+    assert results[rp][0] == results[torch][0] == ["tensor", "pre"]
+    assert_same(results[rp][1], results[torch][1])
