@@ -44,7 +44,7 @@ class WholePixelShift(Distortion):
 
     def __init__(self, max_shift: int) -> None:
         super().__init__()
-        self.max_shift = max_shift
+        self.max_shift = check_count(max_shift, "WholePixelShift: max_shift", low=0)
 
     def displacement(self, n: int, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
         shifts = generator().integers(-self.max_shift, self.max_shift + 1, (2, n, 1, 1))
@@ -81,8 +81,9 @@ class FixedDistortion(Distortion):
 
 
 def shifted(images: np.ndarray, shift: int) -> np.ndarray:
-    """The images moved by ``shift`` pixels in each of the 8 directions (down, up, right,
-    left and the diagonals), one copy after the other; the images themselves for 0."""
+    """The images moved by ``shift`` pixels in each of the 8 directions (along the rows,
+    the columns and the diagonals; down and right first), one copy after the other; the
+    images themselves for 0."""
     if shift == 0:
         return images
     moves = [(dy, dx) for dy in (-shift, 0, shift) for dx in (-shift, 0, shift)
@@ -217,7 +218,7 @@ def invariance(epochs: int = 60, hidden: Sequence[int] = (256, 256),
         raise ValueError(f"invariance: n must be an integer <= {len(X)} (the training "
                          f"digits), got {n!r}")
     rows = np.random.default_rng(seed).permutation(len(X))[:n]
-    distort = Enlarged(Compose(WholePixelShift(int(max_shift)), RandomRotation(max_degrees)),
+    distort = Enlarged(Compose(WholePixelShift(max_shift), RandomRotation(max_degrees)),
                        distorted)
     networks = {MLP: (lambda: mlp([SIDE * SIDE, *widths, 10]), False, None),
                 TRAINED: (lambda: mlp([SIDE * SIDE, *widths, 10]), False, distort),
@@ -251,7 +252,8 @@ def invariance(epochs: int = 60, hidden: Sequence[int] = (256, 256),
                         draw=_examples(X_test[:1], moves, turns)))
     notes = ["test error (1 - accuracy) on the 360 test digits, moved in each of the 8 "
              "directions by each shift, rotated either way by each angle",
-             f"{epochs} epochs of Adam (η = {lr:g}) on {n} training digits; distortions: "
-             f"whole-pixel shifts up to {max_shift}, rotations up to {max_degrees:g}°"]
+             f"{epochs} epochs of Adam (η = {lr:g}) on {n} training digits; in each batch, "
+             f"a fraction {distorted:g} of them distorted: whole-pixel shifts up to "
+             f"{max_shift}, rotations up to {max_degrees:g}°"]
     return ExperimentResult("invariance", columns, table, panels, notes,
                             data={"shifts": moves, "angles": turns, **data})
