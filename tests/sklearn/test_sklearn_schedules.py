@@ -291,6 +291,7 @@ def _counting_loss(calls):
     return loss
 
 
+@pytest.mark.filterwarnings("ignore:LBFGS. the line search could not decrease")
 @pytest.mark.parametrize("max_fun", [2, 5, 12, 40])
 def test_max_fun_bounds_the_loss_evaluations_of_lbfgs(iris, max_fun):
     X, y = iris
