@@ -93,7 +93,7 @@ def training_state(trainer: Trainer, epoch: int, current: EpochState | None) -> 
     return {"format": FORMAT, "version": VERSION, "run": dict(trainer._run), "epoch": epoch,
             "epoch_state": None if current is None else current.state_dict(),
             "stop_training": trainer.stop_training, "errors": trainer._errors,
-            "first_loss": trainer.first_loss,
+            "first_loss": trainer.first_loss, "loss": repr(trainer.loss),
             "rng": generator().bit_generator.state,
             "callbacks": [{"class": type(c).__name__, "state": c.state_dict()}
                           for c in trainer._callbacks]}
@@ -122,6 +122,11 @@ def restore(trainer: Trainer, path: str | os.PathLike[str]) -> tuple[int, EpochS
     if differences:
         raise ValueError(f"fit: resume_from={str(path)!r} was written by a fit with other "
                          f"arguments or data: {'; '.join(differences)}")
+    # a checkpoint written before 2026-11-25 does not name its loss
+    if state.get("loss", repr(trainer.loss)) != repr(trainer.loss):
+        raise ValueError(f"fit: resume_from={str(path)!r} was written by a fit with the loss "
+                         f"{state['loss']}, this fit has {trainer.loss!r}: resume with the "
+                         "loss (class weights, ignore_index, delta, ...) the run began with")
     current = state["epoch_state"]
     if trainer.metrics and current is not None and current["batch"] and \
             current["outputs"] is None:

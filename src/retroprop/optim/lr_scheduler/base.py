@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import copy
 import itertools
+import warnings
 from typing import Any, ClassVar
 
 from retroprop.checks import check_count, check_rate, is_real
 from retroprop.optim.optimizer import Optimizer
+from retroprop.stacklevel import user_stacklevel
 
 
 class Scheduler:
@@ -36,6 +38,12 @@ class Scheduler:
         if self.changes_lr and not optimizer.has_lr:
             raise TypeError(f"{name}: {type(optimizer).__name__} has no learning rate "
                             "(has_lr = False), so there is no rate to schedule")
+        if self.changes_lr and optimizer.lr_is_initial:
+            warnings.warn(f"{name}: {type(optimizer).__name__} reads lr only to size its "
+                          "first step (Rprop's initial step sizes, as PyTorch's; conjugate "
+                          "gradient's first trial step) and then adapts its steps on its own: "
+                          "the schedule changes nothing after the first step",
+                          UserWarning, stacklevel=user_stacklevel())
         self.optimizer = optimizer
 
     def step(self, metric: float | None = None) -> bool | None:
