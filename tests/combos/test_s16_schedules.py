@@ -46,6 +46,14 @@ SCHEDULES = {
     "ChainedScheduler": lambda o, m: m.ChainedScheduler(
         [m.MultiStepLR(o, milestones=[2, 9], gamma=0.5), m.LinearLR(o, total_iters=4),
          m.MultiplicativeLR(o, lambda e: 0.97)]),
+    "SequentialLR into a OneCycleLR": lambda o, m: m.SequentialLR(
+        o, [m.ConstantLR(o, 0.5, total_iters=2), m.OneCycleLR(o, max_lr=0.3,
+                                                              total_steps=STEPS)],
+        milestones=[3]),
+    "ChainedScheduler of a SequentialLR": lambda o, m: m.ChainedScheduler(
+        [m.SequentialLR(o, [m.LinearLR(o, 0.2, total_iters=3), m.StepLR(o, 2, 0.7)],
+                        milestones=[3]),
+         m.CosineAnnealingWarmRestarts(o, T_0=4), m.ExponentialLR(o, 0.97)]),
 }
 
 
@@ -204,6 +212,45 @@ def test_a_fit_resumed_mid_run_ends_as_the_uninterrupted_one(digits, tmp_path, n
 
 
 # ---- every optimizer ------------------------------------------------------------------
+
+def fit_with(optimizer_name, data, checkpoint, limit=0, resume=False):
+    """Two epochs with a SequentialLR (a LinearLR, then a LambdaLR) stepped per epoch."""
+    rp.manual_seed(0)
+    model = rp.models.mlp([64, 8, 10], activation="tanh")
+    optimizer = OPTIMIZERS[optimizer_name](model.parameters())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Rprop and conjugate gradient: see below
+        schedule = OURS.SequentialLR(optimizer, [OURS.LinearLR(optimizer, 0.5, total_iters=2),
+                                                 OURS.LambdaLR(optimizer, _factor)], [1])
+    residuals = optimizer.step_kind == "residuals"
+    X, y = data
+    targets = np.eye(10, dtype=np.float32)[y] if residuals else y
+    trainer = rp.Trainer(model, rp.nn.MSELoss() if residuals else rp.nn.CrossEntropyLoss(),
+                         optimizer, metrics=[])
+    rp.manual_seed(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # full-batch methods on mini-batches
+        trainer.fit(X, targets, epochs=3, batch_size=BATCH, verbose=0,
+                    callbacks=[rp.callbacks.LearningRateScheduler(schedule),
+                               rp.callbacks.ModelCheckpoint(checkpoint, resumable=True,
+                                                            every_batches=1),
+                               CrashAfter(limit)],
+                    resume_from=checkpoint if resume else None)
+    return model, optimizer
+
+
+@pytest.mark.parametrize("name", [name for name in OPTIMIZERS
+                                  if name not in ("VSGD", "LevenbergMarquardt")])
+def test_every_optimizer_with_a_schedule_resumes_a_fit_exactly(digits, tmp_path, name):
+    """Stopped after 5 of 9 batches (mid-epoch, after the schedule's milestone) and
+    resumed with fresh objects: the weights and the rate of the uninterrupted run."""
+    model, optimizer = fit_with(name, digits, tmp_path / "reference.rpz")
+    with pytest.raises(Crash):
+        fit_with(name, digits, tmp_path / "run.rpz", limit=5)
+    resumed, resumed_optimizer = fit_with(name, digits, tmp_path / "run.rpz", resume=True)
+    for key, value in model.state_dict().items():
+        np.testing.assert_array_equal(resumed.state_dict()[key], value, err_msg=key)
+    assert resumed_optimizer.param_groups[0]["lr"] == optimizer.param_groups[0]["lr"]
 
 def _two_steps(name, rate_factor):
     """Two full-batch steps of optimizer ``name`` on a small problem, the rate of every
