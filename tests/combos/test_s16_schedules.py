@@ -130,6 +130,30 @@ def test_a_state_dict_holds_no_function_and_loads_into_a_schedule_built_again(na
     assert after == before
 
 
+@pytest.mark.parametrize("name", list(SCHEDULES))
+def test_states_swapped_in_a_checkpoint_are_refused_by_name(tmp_path, name):
+    """The optimizer's state given to the schedule (or the schedule's to the optimizer)
+    is refused, naming what was expected, and changes nothing (it became attributes of
+    the schedule, or a bare KeyError)."""
+    optimizer, _ = optimizers("SGD")
+    schedule = SCHEDULES[name](optimizer, OURS)
+    schedule.step()
+    rp.save({"optimizer": optimizer.state_dict(), "schedule": schedule.state_dict()},
+            tmp_path / "state.rpz")
+    state = rp.load(tmp_path / "state.rpz")
+    before, rates = schedule.state_dict(), schedule.get_last_lr()
+    with pytest.raises(ValueError, match=rf"{type(schedule).__name__}\.load_state_dict: "
+                                         r"expected the state_dict\(\) of a .* got "
+                                         r"\['global_state', 'param_groups', 'shapes', "
+                                         r"'state'\] \(an optimizer's state goes to"):
+        schedule.load_state_dict(state["optimizer"])
+    with pytest.raises(ValueError, match=r"SGD\.load_state_dict: expected an optimizer's "
+                                         r"state_dict\(\) \(with 'param_groups' and 'state'\)"
+                                         r", got \[.*'(last_epoch|schedulers)'"):
+        optimizer.load_state_dict(state["schedule"])
+    assert schedule.state_dict() == before and schedule.get_last_lr() == rates
+
+
 def test_saving_the_schedule_itself_names_its_state_dict(tmp_path):
     """rp.save of a schedule (not its state) is refused, saying what to store instead."""
     optimizer, _ = optimizers("SGD")

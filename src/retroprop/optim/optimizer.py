@@ -250,8 +250,14 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what ``state_dict`` saved; the parameters must have the same shapes."""
-        groups = state_dict["param_groups"]
         name = type(self).__name__
+        if not isinstance(state_dict, dict) or not {"param_groups", "state"} <= set(state_dict):
+            held = sorted(map(str, state_dict)) if isinstance(state_dict, dict) else \
+                type(state_dict).__name__
+            raise ValueError(f"{name}.load_state_dict: expected an optimizer's state_dict() "
+                             f"(with 'param_groups' and 'state'), got {held} (a schedule's "
+                             "state goes to the schedule's load_state_dict)")
+        groups = state_dict["param_groups"]
         missing = sorted({key for key in self.defaults for saved in groups if key not in saved})
         if missing:  # a state file (rp.save) does not name the class, as a model file does
             raise ValueError(

@@ -75,6 +75,22 @@ class Scheduler:
                 for k, v in self.__dict__.items() if k not in self.unsaved}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        self._check_state(state)
+        self._load(state)
+
+    def _check_state(self, state: Any) -> None:
+        """Refuse what is no schedule's state: an optimizer's ``state_dict()`` swapped with
+        the schedule's in a checkpoint became attributes of the schedule, silently."""
+        name = type(self).__name__
+        expected = set(self.state_dict())
+        if not isinstance(state, dict) or (expected and not expected & set(state)):
+            held = sorted(map(str, state)) if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"{name}.load_state_dict: expected the state_dict() of a {name} "
+                             f"(with {sorted(expected)}), got {held} (an optimizer's state "
+                             "goes to optimizer.load_state_dict)")
+
+    def _load(self, state: dict[str, Any]) -> None:
+        """Set the saved attributes; parts with a state of their own load theirs."""
         for name, value in copy.deepcopy(dict(state)).items():
             part = self.__dict__.get(name)
             if part is not None and hasattr(part, "load_state_dict"):
