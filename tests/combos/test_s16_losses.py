@@ -206,17 +206,23 @@ def test_an_estimator_fits_with_the_loss_clones_and_pickles(estimator, loss):
     np.testing.assert_array_equal(again.predict(X), made.predict(X))
 
 
+@pytest.mark.parametrize("loss, message", [
+    (nn.NLLLoss(weight=[1.0, 2.0, 1.0]), r"loss=NLLLoss\(.*\) takes log-probabilities.*"
+                                         r"CrossEntropyLoss\(weight=..., ignore_index=...\)"),
+    (nn.BCELoss(), r"loss=BCELoss\(.*\) takes probabilities.*BCEWithLogitsLoss\(weight=...,"
+                   r" pos_weight=...\)")])
 @pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
-def test_an_estimator_refuses_nll_loss_on_its_logits(estimator):
+def test_an_estimator_refuses_a_loss_of_probabilities_on_its_logits(estimator, loss,
+                                                                     message):
     """The estimators' networks end in logits (or values), not log-probabilities: NLLLoss
-    on them has no minimum (it trains the outputs of the right class up without end); the
-    estimator names CrossEntropyLoss, which is LogSoftmax and NLLLoss."""
+    on them has no minimum (it trains the outputs of the right class up without end), and
+    BCELoss fails at the first output outside [0, 1]; the estimator names the loss that
+    takes logits, before training."""
     X, y = data("labels")
-    made = estimator(hidden_layer_sizes=(4,), max_iter=2, loss=nn.NLLLoss(weight=[1.0, 2.0,
-                                                                                   1.0]))
-    with pytest.raises(ValueError, match=r"loss=NLLLoss\(.*\) takes log-probabilities.*"
-                                         r"CrossEntropyLoss\(weight=..., ignore_index=...\)"):
+    made = estimator(hidden_layer_sizes=(4,), max_iter=2, loss=loss)
+    with pytest.raises(ValueError, match=message):
         made.fit(X, y)
+    assert not hasattr(made, "loss_curve_")
 
 
 @pytest.mark.parametrize("module, name, solver", [

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.nn import functional as F
-from retroprop.nn.loss import CrossEntropyLoss, Loss, NLLLoss
+from retroprop.nn.loss import BCELoss, CrossEntropyLoss, Loss, NLLLoss
 from retroprop.nn.module import Module
 from retroprop.tensor.tensor import Tensor
 
@@ -94,11 +94,15 @@ def per_example_loss(loss: Any) -> PerExample:
             raise ValueError(f"The 'loss' parameter must be one of {sorted(LOSSES)}, a loss "
                              f"module or a callable. Got {loss!r} instead.")
         return LOSSES[loss]
-    if isinstance(loss, NLLLoss):
-        raise ValueError(f"loss={loss!r} takes log-probabilities, but the network's outputs "
-                         "are logits (the estimator's predict_proba takes their softmax): use "
-                         "rp.nn.CrossEntropyLoss(weight=..., ignore_index=...), which is "
-                         "LogSoftmax followed by NLLLoss")
+    if isinstance(loss, NLLLoss | BCELoss):
+        takes, instead = ("log-probabilities", "CrossEntropyLoss(weight=..., ignore_index=...), "
+                          "which is LogSoftmax followed by NLLLoss") \
+            if isinstance(loss, NLLLoss) else \
+            ("probabilities", "BCEWithLogitsLoss(weight=..., pos_weight=...), which is a "
+             "Sigmoid followed by BCELoss")
+        raise ValueError(f"loss={loss!r} takes {takes}, but the network's outputs are logits "
+                         f"(the estimator's predict_proba applies the softmax or sigmoid): use "
+                         f"rp.nn.{instead}")
     if isinstance(loss, Module) and hasattr(loss, "reduction"):
         # an element-wise loss (MSELoss, HuberLoss, BCEWithLogitsLoss, ...) compares a
         # classifier's outputs with one-hot rows, as the losses named by a string do
