@@ -4,11 +4,12 @@ A training checkpoint (written by ``ModelCheckpoint(resumable=True)``) holds, be
 model and the optimizer's complete state, everything else the loop depends on: the
 position inside the epoch (its batches, how many ran, the loss and outputs gathered so
 far, the weights at its start), the state of every callback (schedules, early stopping,
-the history), the random generator, and the arguments of ``fit``. ``fit(...,
-resume_from=path)`` puts all of it back, so the resumed run draws the same dropout
-masks and batches and ends with the weights an uninterrupted run would have, bit for
-bit. Files are written atomically (temporary file, fsync, rename, fsync of the folder):
-the previous checkpoint stays whole until the new one is complete.
+the history), the random generator, and the arguments of ``fit`` and the loss (its
+``repr``), which the resumed ``fit`` must match. ``fit(..., resume_from=path)`` puts all
+of it back, so the resumed run draws the same dropout masks and batches and ends with
+the weights an uninterrupted run would have, bit for bit. Files are written atomically
+(temporary file, fsync, rename, fsync of the folder): the previous checkpoint stays whole
+until the new one is complete.
 """
 
 from __future__ import annotations
