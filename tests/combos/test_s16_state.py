@@ -206,3 +206,30 @@ def test_a_state_of_another_optimizer_is_refused_by_name(tmp_path, saved, loader
                                          r"another optimizer"):
         other.load_state_dict(rp.load(tmp_path / "state.rpz")["optimizer"])
     assert repr(other) == before
+
+
+@pytest.mark.parametrize("saved_dtype, dtype", [(np.float32, np.float64),
+                                                (np.float64, np.float32)])
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_a_state_saved_in_another_dtype_continues_in_the_models(tmp_path, name, saved_dtype,
+                                                                dtype):
+    """A state file of a float32 run loaded into a float64 model (or the other way) gives
+    the buffers of each weight the weight's dtype, as PyTorch casts them; the full-batch
+    methods keep their float64 vectors. The run continues in the model's dtype."""
+    rp.set_default_dtype(saved_dtype)
+    model, optimizer, rng = started(name)
+    rp.save({"model": model.state_dict(), "optimizer": optimizer.state_dict()},
+            tmp_path / "checkpoint.rpz")
+    rp.set_default_dtype(dtype)
+    resumed = network()
+    resumed.load_state_dict(rp.load(tmp_path / "checkpoint.rpz")["model"])
+    resumed_optimizer = OPTIMIZERS[name](resumed.parameters())
+    resumed_optimizer.load_state_dict(rp.load(tmp_path / "checkpoint.rpz")["optimizer"])
+    rp.set_rng_state(rng)
+    steps(resumed, resumed_optimizer, 3)
+    for param, state in resumed_optimizer.state.items():
+        assert param.dtype == dtype
+        for key, value in state.items():
+            if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+                expected = dtype if value.shape == param.shape else np.float64
+                assert value.dtype == expected, f"{name}: {key}"

@@ -293,11 +293,20 @@ class Optimizer:
                         f"shape {value.shape}, the parameter {param.shape}: it comes from a "
                         "different model"
                     )
-            new_state[param] = copy.deepcopy(saved)
+            new_state[param] = self._loaded_state(param, saved)
         self.state = new_state
         self.global_state = copy.deepcopy(dict(state_dict.get("global_state", {})))
         for own, saved in zip(self.param_groups, groups, strict=True):
             own.update({k: v for k, v in saved.items() if k != "params"})
+
+    def _loaded_state(self, param: Tensor, saved: dict[str, Any]) -> dict[str, Any]:
+        """A copy of a parameter's saved state, its floating-point buffers of the
+        parameter's shape in the parameter's dtype, as PyTorch casts them: a state saved by
+        a float32 run continues a float64 model in float64 (and keeps float32 in float32)."""
+        return {key: value.astype(param.dtype)
+                if isinstance(value, np.ndarray) and value.dtype.kind == "f"
+                and value.shape == param.shape else copy.deepcopy(value)
+                for key, value in saved.items()}
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
