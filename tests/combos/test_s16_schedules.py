@@ -195,11 +195,12 @@ def digits():
     return rp.datasets.scale(X, rp.datasets.DIGITS_MAXIMUM).reshape(len(X), -1)[:N], y[:N]
 
 
-def fit(name, data, checkpoint, limit=0, resume=False):
+def fit(name, data, checkpoint, limit=0, resume=False, build=None):
+    """A fit with the schedule ``name`` (or what ``build(optimizer, module)`` gives)."""
     rp.manual_seed(0)
     model = rp.models.mlp([64, 8, 10], activation="tanh")
     optimizer = rp.optim.Adam(model.parameters(), lr=0.01)
-    build = SCHEDULES[name]
+    build = build or SCHEDULES[name]
     if name.startswith("OneCycleLR"):  # built for the run's 12 batches
         build = {"OneCycleLR": lambda o, m: m.OneCycleLR(o, 0.05, epochs=EPOCHS,
                                                          steps_per_epoch=N // BATCH),
@@ -233,6 +234,28 @@ def test_a_fit_resumed_mid_run_ends_as_the_uninterrupted_one(digits, tmp_path, n
     assert resumed_optimizer.param_groups[0]["betas"] == optimizer.param_groups[0]["betas"]
     assert resumed_history.history == history.history
     assert len(set(history.history["lr"])) > 1
+
+
+@pytest.mark.parametrize("first, then, message", [
+    ("MultiStepLR", "ChainedScheduler", "is MultiStepLR, this run's ChainedScheduler"),
+    ("LambdaLR", "function", r"is LambdaLR, this run's a function f\(epoch, lr\)"),
+    ("function", "SequentialLR", r"is a function f\(epoch, lr\), this run's SequentialLR")])
+def test_a_fit_resumed_with_another_kind_of_schedule_is_refused(digits, tmp_path, first,
+                                                                then, message):
+    """The checkpoint's schedule state would load into another kind of schedule (the
+    shared keys, base_lrs and last_epoch, and its settings as new attributes), or be
+    dropped by a function: refused, naming both."""
+    def build(kind):
+        if kind == "function":
+            return lambda optimizer, module: (lambda epoch, lr: lr * 0.9)
+        return SCHEDULES[kind]
+
+    with pytest.raises(Crash):
+        fit(first, digits, tmp_path / "run.rpz", limit=4, build=build(first))
+    with pytest.raises(ValueError, match=rf"LearningRateScheduler: the training checkpoint's "
+                                         rf"schedule {message}: resume with the schedule the "
+                                         "run began with"):
+        fit(then, digits, tmp_path / "run.rpz", resume=True, build=build(then))
 
 
 # ---- every optimizer ------------------------------------------------------------------
