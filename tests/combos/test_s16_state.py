@@ -142,11 +142,15 @@ def test_a_state_file_continues_the_run_bit_for_bit(tmp_path, name, dtype):
 def test_a_model_file_with_its_optimizer_continues_the_run_bit_for_bit(tmp_path, name):
     model, optimizer, rng = started(name)
     rp.save(model, tmp_path / "model.rpz", optimizer=optimizer)
+    saved_groups = [{k: v for k, v in g.items() if k != "params"}
+                    for g in optimizer.param_groups]
     steps(model, optimizer, 3)
     resumed = rp.load_model(tmp_path / "model.rpz")
     resumed_optimizer = OPTIMIZERS[name](resumed.parameters())
     resumed_optimizer.load_state_dict(load_optimizer_state(tmp_path / "model.rpz",
                                                            resumed_optimizer))
+    assert [{k: v for k, v in g.items() if k != "params"}
+            for g in resumed_optimizer.param_groups] == saved_groups
     rp.set_rng_state(rng)
     steps(resumed, resumed_optimizer, 3)
     assert_same(model, resumed, name)
