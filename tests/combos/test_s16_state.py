@@ -206,7 +206,7 @@ def test_a_state_of_another_optimizer_is_refused_by_name(tmp_path, saved, loader
     other = OPTIMIZERS[loader](model.parameters())
     before = repr(other)
     with pytest.raises(ValueError, match=rf"{type(other).__name__}\.load_state_dict: the saved "
-                                         r"parameter groups lack .* the state was saved by "
+                                         r"parameter groups hold settings .* the state was saved by "
                                          r"another optimizer"):
         other.load_state_dict(rp.load(tmp_path / "state.rpz")["optimizer"])
     assert repr(other) == before
@@ -237,3 +237,26 @@ def test_a_state_saved_in_another_dtype_continues_in_the_models(tmp_path, name, 
             if isinstance(value, np.ndarray) and value.dtype.kind == "f":
                 expected = dtype if value.shape == param.shape else np.float64
                 assert value.dtype == expected, f"{name}: {key}"
+
+
+@pytest.mark.parametrize("name", ["SGD nesterov", "Adam", "RMSprop"])
+def test_a_state_saved_before_a_setting_existed_keeps_the_optimizers_value(tmp_path, name):
+    """A saved group without one of the optimizer's settings (a state written before the
+    setting was added) loads, and the setting keeps the value the optimizer was built
+    with; the run then continues as the uninterrupted one."""
+    model, optimizer, _ = started(name)
+    state = optimizer.state_dict()
+    dropped = sorted(optimizer.defaults)[-1]
+    for group in state["param_groups"]:
+        del group[dropped]
+    rp.save({"model": model.state_dict(), "optimizer": state}, tmp_path / "old.rpz")
+    steps(model, optimizer, 2)
+    saved = rp.load(tmp_path / "old.rpz")
+    resumed = network()
+    resumed.load_state_dict(saved["model"])
+    other = OPTIMIZERS[name](resumed.parameters())
+    other.load_state_dict(saved["optimizer"])
+    assert other.param_groups[0][dropped] == optimizer.param_groups[0][dropped]
+    steps(resumed, other, 2)
+    for ours, theirs in zip(resumed.parameters(), model.parameters(), strict=True):
+        np.testing.assert_array_equal(ours.data, theirs.data)

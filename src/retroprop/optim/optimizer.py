@@ -47,6 +47,9 @@ Closure = Callable[[], Any]
 
 #: The ways an optimizer's ``step`` can be called (see ``Optimizer.step_kind``).
 STEP_KINDS = ("gradient", "closure", "residuals")
+#: keys of a parameter group besides an optimizer's settings: its parameters, and the
+#: rate a schedule starts from (written by the schedules, as in PyTorch)
+GROUP_BOOKKEEPING = frozenset({"params", "initial_lr"})
 
 
 class Optimizer:
@@ -258,12 +261,21 @@ class Optimizer:
                              f"(with 'param_groups' and 'state'), got {held} (a schedule's "
                              "state goes to the schedule's load_state_dict)")
         groups = state_dict["param_groups"]
-        missing = sorted({key for key in self.defaults for saved in groups if key not in saved})
-        if missing:  # a state file (rp.save) does not name the class, as a model file does
+        # A state file (rp.save) does not name the class, as a model file does: settings
+        # this optimizer does not have mean another optimizer saved the state. Settings
+        # the saved groups lack keep this optimizer's values (a state saved before a
+        # setting was added, as amsgrad=False or maximize=False).
+        foreign = sorted({key for saved in groups for key in saved}
+                         - set(self.defaults) - GROUP_BOOKKEEPING)
+        if foreign:
+            missing = sorted({key for key in self.defaults for saved in groups
+                              if key not in saved})
             raise ValueError(
-                f"{name}.load_state_dict: the saved parameter groups lack {name}'s settings "
-                f"{missing} (they hold {sorted(set(groups[0]) - {'params'})}): the state was "
-                "saved by another optimizer; create the optimizer of the class that was saved")
+                f"{name}.load_state_dict: the saved parameter groups hold settings {foreign} "
+                f"that {name} does not have"
+                + (f" and lack its settings {missing}" if missing else "")
+                + ": the state was saved by another optimizer; create the optimizer of the "
+                "class that was saved")
         if len(groups) != len(self.param_groups) or any(
             len(saved["params"]) != len(own["params"])
             for saved, own in zip(groups, self.param_groups, strict=True)
