@@ -98,8 +98,10 @@ PARAMETERS = """    hidden_layer_sizes : tuple of int, default (100,)
     loss : str, loss module or callable, optional
         "cross_entropy", "squared_error", "binary_cross_entropy", or for a regressor
         "absolute_error" (``"l1"``) and "huber" (δ = 1); a loss module such as
-        ``rp.nn.MSELoss()`` (used per example; a ``CrossEntropyLoss`` or ``NLLLoss``
-        with class weights keeps its weighted mean, Σ c_{t_i} ℓ_i / Σ c_{t_i}); or
+        ``rp.nn.MSELoss()`` (used per example; a ``CrossEntropyLoss`` with class weights
+        keeps its weighted mean, Σ c_{t_i} ℓ_i / Σ c_{t_i}; an element-wise loss such as
+        ``HuberLoss(delta=0.5)`` compares a classifier's outputs with one-hot labels;
+        ``NLLLoss`` and ``BCELoss`` are refused: the network outputs logits); or
         ``f(outputs, target) -> Tensor`` of one loss per example, shape (n,), where
         ``target`` is an array (n, 1) of class indices for a classifier, (n, n_labels) for
         multilabel targets, (n, n_targets) for a regressor."""

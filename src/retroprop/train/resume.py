@@ -4,11 +4,12 @@ A training checkpoint (written by ``ModelCheckpoint(resumable=True)``) holds, be
 model and the optimizer's complete state, everything else the loop depends on: the
 position inside the epoch (its batches, how many ran, the loss and outputs gathered so
 far, the weights at its start), the state of every callback (schedules, early stopping,
-the history), the random generator, and the arguments of ``fit``. ``fit(...,
-resume_from=path)`` puts all of it back, so the resumed run draws the same dropout
-masks and batches and ends with the weights an uninterrupted run would have, bit for
-bit. Files are written atomically (temporary file, fsync, rename, fsync of the folder):
-the previous checkpoint stays whole until the new one is complete.
+the history), the random generator, and the arguments of ``fit`` and the loss (its
+``repr``), which the resumed ``fit`` must match. ``fit(..., resume_from=path)`` puts all
+of it back, so the resumed run draws the same dropout masks and batches and ends with
+the weights an uninterrupted run would have, bit for bit. Files are written atomically
+(temporary file, fsync, rename, fsync of the folder): the previous checkpoint stays whole
+until the new one is complete.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def training_state(trainer: Trainer, epoch: int, current: EpochState | None) -> 
     return {"format": FORMAT, "version": VERSION, "run": dict(trainer._run), "epoch": epoch,
             "epoch_state": None if current is None else current.state_dict(),
             "stop_training": trainer.stop_training, "errors": trainer._errors,
-            "first_loss": trainer.first_loss,
+            "first_loss": trainer.first_loss, "loss": repr(trainer.loss),
             "rng": generator().bit_generator.state,
             "callbacks": [{"class": type(c).__name__, "state": c.state_dict()}
                           for c in trainer._callbacks]}
@@ -122,6 +123,11 @@ def restore(trainer: Trainer, path: str | os.PathLike[str]) -> tuple[int, EpochS
     if differences:
         raise ValueError(f"fit: resume_from={str(path)!r} was written by a fit with other "
                          f"arguments or data: {'; '.join(differences)}")
+    # a checkpoint written before 2026-11-25 does not name its loss
+    if state.get("loss", repr(trainer.loss)) != repr(trainer.loss):
+        raise ValueError(f"fit: resume_from={str(path)!r} was written by a fit with the loss "
+                         f"{state['loss']}, this fit has {trainer.loss!r}: resume with the "
+                         "loss (class weights, ignore_index, delta, ...) the run began with")
     current = state["epoch_state"]
     if trainer.metrics and current is not None and current["batch"] and \
             current["outputs"] is None:
