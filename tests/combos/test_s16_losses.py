@@ -156,6 +156,49 @@ def test_a_fit_resumed_with_another_loss_is_refused(tmp_path, name, other):
         fit(name, tmp_path / "run.rpz", resume=True, loss=other)
 
 
+@pytest.mark.parametrize("first, again", [
+    (nn.CrossEntropyLoss(weight=[1, 2, 1]), nn.CrossEntropyLoss(weight=[1.0, 2.0, 1.0])),
+    (nn.CrossEntropyLoss(weight=(0.5, 1.0, 3.0)),
+     nn.CrossEntropyLoss(weight=rp.tensor([0.5, 1.0, 3.0]))),
+])
+def test_a_fit_resumed_with_the_same_loss_written_otherwise_continues(tmp_path, first, again):
+    """The checkpoint compares the loss's settings by value, not its repr: class weights
+    [1, 2, 1] and [1.0, 2.0, 1.0] (a list, a tuple, a tensor) are the same loss."""
+    reference, _ = fit("CrossEntropyLoss weighted", tmp_path / "reference.rpz", loss=first)
+    with pytest.raises(Crash):
+        fit("CrossEntropyLoss weighted", tmp_path / "run.rpz", limit=3, loss=first)
+    resumed, _ = fit("CrossEntropyLoss weighted", tmp_path / "run.rpz", resume=True,
+                     loss=again)
+    for key, value in reference.state_dict().items():
+        np.testing.assert_array_equal(resumed.state_dict()[key], value, err_msg=key)
+
+
+def test_a_checkpoint_continues_under_a_loss_with_a_setting_added_since(tmp_path,
+                                                                         monkeypatch):
+    """A later version that shows a new default in the loss's repr, or gives the loss a
+    setting that the checkpoint does not name, still resumes the checkpoint."""
+    name = "HuberLoss"
+    reference, _ = fit(name, tmp_path / "reference.rpz")
+    with pytest.raises(Crash):
+        fit(name, tmp_path / "run.rpz", limit=3)
+    shown = nn.HuberLoss.extra_repr
+    monkeypatch.setattr(nn.HuberLoss, "extra_repr", lambda self: shown(self) + ", new=0")
+    loss = LOSSES[name][0]()
+    loss.new_setting = 0.0
+    resumed, _ = fit(name, tmp_path / "run.rpz", resume=True, loss=loss)
+    for key, value in reference.state_dict().items():
+        np.testing.assert_array_equal(resumed.state_dict()[key], value, err_msg=key)
+
+
+def test_a_refused_resume_names_the_loss_setting_that_differs(tmp_path):
+    with pytest.raises(Crash):
+        fit("HuberLoss", tmp_path / "run.rpz", limit=3)
+    with pytest.raises(ValueError, match=r"\(delta=0\.4 there, 0\.5 here\)"):
+        fit("HuberLoss", tmp_path / "run.rpz", resume=True, loss=nn.HuberLoss(delta=0.5))
+    with pytest.raises(ValueError, match=r"\(a HuberLoss there, a SmoothL1Loss here\)"):
+        fit("HuberLoss", tmp_path / "run.rpz", resume=True, loss=nn.SmoothL1Loss(beta=0.4))
+
+
 def test_the_train_command_names_a_loss_setting_it_does_not_take(tmp_path):
     """`retroprop train` chooses the loss from the data (labels or values): a `loss` in its
     configuration is refused by name, not ignored."""
