@@ -367,3 +367,32 @@ def test_one_cycle_cycles_the_momentum_it_finds_or_names_its_absence(name, optim
     group = built.param_groups[0]
     momentum = group["betas"][0] if "betas" in defaults else group["momentum"]
     assert 0.85 < momentum < 0.95 and math.isfinite(group["lr"])
+
+
+@pytest.mark.parametrize("composite", ["SequentialLR", "ChainedScheduler"])
+def test_a_composite_schedule_of_rprop_warns_once_per_schedule_built(composite):
+    """Each schedule built on Rprop warns; the composite of them does not repeat it."""
+    optimizer = rp.optim.Rprop(rp.models.mlp([6, 3]).parameters())
+    with pytest.warns(UserWarning, match="reads lr only") as caught:
+        parts = [OURS.StepLR(optimizer, 2)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        if composite == "SequentialLR":
+            OURS.SequentialLR(optimizer, parts, milestones=[])
+        else:
+            OURS.ChainedScheduler(parts)
+    assert len(caught) == 1
+
+
+def test_a_function_schedule_of_rprop_warns_at_the_fit_line():
+    """LearningRateScheduler(f(epoch, lr)) sets Rprop's lr as a schedule does, to the
+    same effect after the first step: it warns as the schedules do, at the user's fit."""
+    model = rp.models.mlp([6, 3])
+    optimizer = rp.optim.Rprop(model.parameters())
+    trainer = rp.Trainer(model, rp.nn.CrossEntropyLoss(), optimizer, metrics=[])
+    X, labels = np.zeros((8, 6), np.float32), np.arange(8) % 3
+    callback = rp.callbacks.LearningRateScheduler(lambda epoch, lr: lr / 2)
+    with pytest.warns(UserWarning, match="LearningRateScheduler: Rprop reads lr only to "
+                                         "size its first step") as caught:
+        trainer.fit(X, labels, epochs=2, verbose=0, callbacks=[callback])
+    assert [warning.filename for warning in caught] == [__file__]
