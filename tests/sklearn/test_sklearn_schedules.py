@@ -368,3 +368,24 @@ def test_the_new_parameters_have_scikit_learns_defaults(kind):
     names = ("learning_rate", "power_t", "beta_1", "beta_2", "epsilon", "max_fun")
     ours, theirs = OURS[kind]().get_params(), THEIRS[kind]().get_params()
     assert {name: ours[name] for name in names} == {name: theirs[name] for name in names}
+
+
+NEW_PARAMETERS = ("learning_rate", "power_t", "beta_1", "beta_2", "epsilon", "max_fun")
+
+
+def test_an_estimator_pickled_before_the_new_parameters_existed_takes_their_defaults(iris):
+    """A fitted estimator pickled by a version without these parameters (their attributes
+    absent from its pickled state) shows its repr and trains on, as that version did."""
+    X, y = iris
+    fitted = MLPClassifier((5,), max_iter=3, random_state=0, warm_start=True).fit(X, y)
+    reference = pickle.loads(pickle.dumps(fitted))
+    state = fitted.__getstate__()
+    for name in NEW_PARAMETERS:
+        del state[name]
+    older = MLPClassifier.__new__(MLPClassifier)
+    older.__setstate__(state)
+    assert repr(older) == repr(reference)
+    older.fit(X, y)
+    reference.fit(X, y)
+    for ours, theirs in zip(older.coefs_, reference.coefs_, strict=True):
+        np.testing.assert_array_equal(ours, theirs)

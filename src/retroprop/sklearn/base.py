@@ -5,6 +5,7 @@ retroprop's Trainer)."""
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from numbers import Integral, Real
 from typing import Any, ClassVar
@@ -405,6 +406,12 @@ class BaseMLP(BaseEstimator):
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        """Rebuild the network; a parameter that the pickling version did not have yet
+        (``learning_rate``, ``beta_1``, ``max_fun``, ...) takes its default, which trains
+        as that version did."""
+        for name, parameter in inspect.signature(type(self).__init__).parameters.items():
+            if parameter.default is not parameter.empty:
+                state.setdefault(name, parameter.default)
         if "model_" in state:
             spec, weights = state["model_"]
             with using_generator(np.random.default_rng(0)):  # weights replaced just below
