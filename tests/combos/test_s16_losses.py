@@ -181,13 +181,39 @@ def test_a_checkpoint_continues_under_a_loss_with_a_setting_added_since(tmp_path
     reference, _ = fit(name, tmp_path / "reference.rpz")
     with pytest.raises(Crash):
         fit(name, tmp_path / "run.rpz", limit=3)
-    shown = nn.HuberLoss.extra_repr
+    shown, config = nn.HuberLoss.extra_repr, nn.HuberLoss.get_config
     monkeypatch.setattr(nn.HuberLoss, "extra_repr", lambda self: shown(self) + ", new=0")
-    loss = LOSSES[name][0]()
-    loss.new_setting = 0.0
-    resumed, _ = fit(name, tmp_path / "run.rpz", resume=True, loss=loss)
+    monkeypatch.setattr(nn.HuberLoss, "get_config", lambda self: {**config(self), "new": 0})
+    resumed, _ = fit(name, tmp_path / "run.rpz", resume=True)
     for key, value in reference.state_dict().items():
         np.testing.assert_array_equal(resumed.state_dict()[key], value, err_msg=key)
+
+
+class CountingLoss(nn.Module):
+    """A user's loss that keeps a count of its calls besides its setting."""
+
+    def __init__(self, scale=1.0):
+        super().__init__()
+        self.scale, self.calls = scale, 0
+
+    def forward(self, outputs, target):
+        self.calls += 1
+        return ((outputs - target) ** 2).mean() * self.scale
+
+
+def test_a_users_loss_that_counts_its_calls_resumes(tmp_path):
+    """What a loss records while it trains is not one of its settings: only the arguments
+    it was built with are compared."""
+    reference, _ = fit("L1Loss", tmp_path / "reference.rpz", loss=CountingLoss(0.5))
+    with pytest.raises(Crash):
+        fit("L1Loss", tmp_path / "run.rpz", limit=3, loss=CountingLoss(0.5))
+    resumed, _ = fit("L1Loss", tmp_path / "run.rpz", resume=True, loss=CountingLoss(0.5))
+    for key, value in reference.state_dict().items():
+        np.testing.assert_array_equal(resumed.state_dict()[key], value, err_msg=key)
+    with pytest.raises(Crash):
+        fit("L1Loss", tmp_path / "run.rpz", limit=3, loss=CountingLoss(0.5))
+    with pytest.raises(ValueError, match=r"\(scale=0\.5 there, 2\.0 here\)"):
+        fit("L1Loss", tmp_path / "run.rpz", resume=True, loss=CountingLoss(2.0))
 
 
 def test_a_refused_resume_names_the_loss_setting_that_differs(tmp_path):

@@ -104,15 +104,13 @@ def training_state(trainer: Trainer, epoch: int, current: EpochState | None) -> 
 
 
 def loss_settings(loss: Module) -> dict[str, Any]:
-    """The loss's class and settings (its public attributes: ``reduction``, ``weight``,
-    ``delta``, ...), which a resumed fit compares by value: weights given as a list, a tuple,
-    an array or a tensor, of ints or floats, are the same setting; a display change of the
-    loss's ``repr`` changes nothing. Attributes other than numbers, strings and arrays of
-    numbers are left out."""
+    """The loss's class and the arguments it was built with (``get_config()``, defaults
+    included: ``reduction``, ``weight``, ``delta``, ...), which a resumed fit compares by
+    value: weights given as a list, a tuple, an array or a tensor, of ints or floats, are
+    the same setting, and a display change of the loss's ``repr`` changes nothing.
+    Arguments other than numbers, strings and arrays of numbers are left out."""
     settings: dict[str, Any] = {"class": type(loss).__name__}
-    for key, value in vars(loss).items():
-        if key.startswith("_") or key == "training":
-            continue
+    for key, value in loss.get_config().items():
         if isinstance(value, Tensor | np.ndarray | np.generic | list | tuple):
             numbers = np.asarray(value.data if isinstance(value, Tensor) else value,
                                  dtype=object)
