@@ -309,6 +309,18 @@ def test_max_fun_bounds_the_loss_evaluations_of_lbfgs(iris, max_fun):
     assert max_fun - 1 <= len(calls) <= max_fun
 
 
+def test_the_max_fun_warning_counts_the_epochs_of_its_own_fit(iris):
+    """max_fun bounds each fit: the warning of a warm fit counts that fit's epochs, not
+    the n_iter_ of all fits."""
+    X, y = iris
+    model = MLPClassifier((8,), solver="lbfgs", max_fun=2, random_state=0, warm_start=True)
+    for _ in range(2):
+        with pytest.warns(ConvergenceWarning, match=r"\(max_fun=2\) was reached after 1 "
+                                                    r"epoch\(s\) and"):
+            model.fit(X, y)
+    assert model.n_iter_ == 2
+
+
 def test_lbfgs_counts_the_evaluations_of_a_line_search_that_fails(iris):
     """Near a minimum the line search cannot decrease the loss and the step stops; its
     evaluations count all the same in ``func_evals`` (max_fun relies on it)."""

@@ -353,7 +353,7 @@ class BaseMLP(BaseEstimator):
             return
         if budget is not None and budget.exhausted:
             warnings.warn(f"lbfgs: the maximum number of loss evaluations (max_fun="
-                          f"{self.max_fun}) was reached after {self.n_iter_} epochs and the "
+                          f"{self.max_fun}) was reached after {budget.epochs} epoch(s) and the "
                           "optimization hasn't converged yet; increase max_fun.",
                           ConvergenceWarning, stacklevel=3)
         elif not trainer.stop_training:

@@ -96,6 +96,7 @@ class EvaluationBudget(Callback):
         self.max_eval = self.group["max_eval"]
         self.start = self.evaluations
         self.exhausted = False
+        self.epochs = 0  # of this fit (the estimator's n_iter_ counts on over warm fits)
 
     @property
     def evaluations(self) -> int:
@@ -111,6 +112,7 @@ class EvaluationBudget(Callback):
         self.group["max_eval"] = max(1, min(self.max_eval, self.max_fun - self.used - 1))
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.epochs += 1
         if self.max_fun - self.used < 2 and not self.trainer.stop_training:
             self.trainer.stop_training = self.exhausted = True
 
