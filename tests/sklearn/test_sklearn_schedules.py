@@ -401,3 +401,18 @@ def test_an_estimator_pickled_before_the_new_parameters_existed_takes_their_defa
     reference.fit(X, y)
     for ours, theirs in zip(older.coefs_, reference.coefs_, strict=True):
         np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_the_estimators_warnings_point_at_the_users_line(iris, kind):
+    """The clipped batch size, max_iter and max_fun warnings name the line that called
+    fit or partial_fit, as retroprop's warnings do."""
+    X, y = iris[0], _targets(kind, iris)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        OURS[kind]((3,), solver="sgd", max_iter=2, batch_size=500).fit(X, y)
+        OURS[kind]((3,), solver="lbfgs", max_fun=3).fit(X, y)
+        OURS[kind]((3,), solver="sgd", batch_size=500).partial_fit(
+            X, y, **({"classes": [0, 1, 2]} if kind == "classifier" else {}))
+    assert len(caught) == 4
+    assert {warning.filename for warning in caught} == {__file__}
