@@ -3,6 +3,7 @@
 (``retroprop/sklearn/stopping.py``), compared with scikit-learn's own MLP and optimizers."""
 
 import pickle
+import re
 import warnings
 from itertools import pairwise
 from types import SimpleNamespace
@@ -416,3 +417,21 @@ def test_the_estimators_warnings_point_at_the_users_line(iris, kind):
             X, y, **({"classes": [0, 1, 2]} if kind == "classifier" else {}))
     assert len(caught) == 4
     assert {warning.filename for warning in caught} == {__file__}
+
+
+@pytest.mark.parametrize("settings", [
+    {"learning_rate": "adaptive"}, {"learning_rate": "adaptive", "early_stopping": True},
+    {"learning_rate": "constant"}, {"learning_rate": "constant", "early_stopping": True}])
+def test_verbose_prints_scikit_learns_lines(iris, capsys, settings):
+    """With verbose=True the estimators print scikit-learn's lines: the loss of each epoch,
+    the validation score, and why the rate is divided or the fit stops (a tol no epoch
+    meets makes the sequence the same whatever the losses)."""
+    X, y = iris
+    printed = []
+    for estimator in (MLPClassifier, sk.MLPClassifier):
+        estimator((4,), solver="sgd", learning_rate_init=1e-4, tol=1e10, n_iter_no_change=2,
+                  max_iter=50, verbose=True, random_state=0, **settings).fit(X, y)
+        printed.append(re.sub(r"(loss = |Validation score: )[-0-9.]+", r"\1#",
+                              capsys.readouterr().out))
+    assert printed[0] == printed[1]
+    assert "did not improve more than tol=10000000000.000000 for 2 consecutive" in printed[0]
