@@ -112,7 +112,8 @@ class Sort(NamedTuple):
     indices: Tensor
 
 
-def sort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Sort:
+def sort(a: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False
+         ) -> Sort:
     """``a`` sorted along ``dim``, and where each value came from, as ``torch.sort``.
 
     The sort is always stable (equal values keep their order, which PyTorch promises only
@@ -138,4 +139,4 @@ def argsort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = F
             ) -> Tensor:
     """The int64 indices that sort ``a`` along ``dim``, as ``torch.argsort`` (the indices of
     :func:`sort`: stable, NaN largest)."""
-    return sort(a, dim, descending, stable).indices
+    return sort(a, dim, descending, stable=stable).indices

@@ -23,8 +23,8 @@ class LogSumExp(Function):
     def forward(self, a: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
         self.a, self.axes = a, axes
         if a.size:
-            shift = a.max(axis=axes, keepdims=True)
-            shift[np.isinf(shift)] = 0
+            largest = a.max(axis=axes, keepdims=True)
+            shift = np.where(np.isinf(largest), a.dtype.type(0), largest)
         else:  # no elements: log 0 = -inf, as in PyTorch
             shift = np.zeros([1 if i in axes else n for i, n in enumerate(a.shape)], a.dtype)
         with np.errstate(divide="ignore"):
@@ -33,7 +33,8 @@ class LogSumExp(Function):
 
     def backward(self, grad: np.ndarray) -> Gradients:
         kept = grad.reshape(self.out.shape)
-        return kept * np.exp(self.a - self.out)
+        with np.errstate(invalid="ignore"):  # NaN where a and z are both ±inf, as PyTorch
+            return kept * np.exp(self.a - self.out)
 
 
 def logsumexp(a: Tensor, dim: int | Sequence[int], keepdim: bool = False) -> Tensor:
