@@ -135,7 +135,7 @@ def sort(a: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = F
     return Sort(gather(a, axis, indices), Tensor._wrap(indices))
 
 
-def argsort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = False
+def argsort(a: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False
             ) -> Tensor:
     """The int64 indices that sort ``a`` along ``dim``, as ``torch.argsort`` (the indices of
     :func:`sort`: stable, NaN largest)."""

@@ -121,7 +121,10 @@ def _arithmetic(ufunc: np.ufunc, symbol: str, name: str, scaled: bool
             return values
         if isinstance(alpha, bool) or not isinstance(alpha, int | float | np.number):
             raise TypeError(f"{name}: alpha must be a number, got {alpha!r}")
-        return values * (self.dtype.type(alpha) if self.dtype.kind == "f" else alpha)
+        if self.dtype.kind != "f" and not isinstance(alpha, int | np.integer):
+            raise TypeError(f"{name}: alpha must be an integer for a tensor of dtype "
+                            f"{self.dtype}, got {alpha!r} (as in PyTorch)")
+        return values * self.dtype.type(alpha)
 
     if scaled:
         def method(self: Tensor, other: Any, alpha: Any = 1) -> Tensor:
@@ -155,24 +158,28 @@ def _writeable(target: Tensor, call: str) -> np.ndarray:
 
 
 def fill_(a: Tensor, value: Any) -> Tensor:
-    """Every element set to ``value`` (a number or a one-element tensor) in place, as
+    """Every element set to ``value`` (a number or a 0-d tensor) in place, as
     ``torch.Tensor.fill_``; outside the graph; returns ``a``."""
-    _outside_graph(a, value, "fill_", "rp.full_like(t, value)")
-    if isinstance(value, Tensor):
-        if value.ndim:
-            raise ValueError(f"fill_: value must be a number or a 0-d tensor, got a tensor "
-                             f"of shape {value.shape}")
-        value = value.item()
-    number = fill_value(value, a.dtype, "fill_", "value")
-    _writeable(a, "fill_")[...] = number
-    a._version += 1
-    return a
+    return _fill(a, value, "fill_")
 
 
 def zero_(a: Tensor) -> Tensor:
     """Every element set to 0 in place, as ``torch.Tensor.zero_``; outside the graph;
     returns ``a``."""
-    return fill_(a, 0)
+    return _fill(a, 0, "zero_")
+
+
+def _fill(a: Tensor, value: Any, call: str) -> Tensor:
+    _outside_graph(a, value, call, "rp.full_like(t, value)")
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise ValueError(f"{call}: value must be a number or a 0-d tensor, got a tensor "
+                             f"of shape {value.shape}")
+        value = value.item()
+    number = fill_value(value, a.dtype, call, "value")
+    _writeable(a, call)[...] = number
+    a._version += 1
+    return a
 
 
 def copy_(a: Tensor, src: Any, non_blocking: bool = False) -> Tensor:

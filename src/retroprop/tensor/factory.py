@@ -78,14 +78,23 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._wrap(array)
 
 
+def _any_dtype(dtype: Any, where: str) -> np.dtype:
+    """The default floating dtype, or ``dtype`` (integer and boolean ones too)."""
+    return get_default_dtype() if dtype is None else resolve_dtype(dtype, where)
+
+
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
-    return _made(np.zeros(_shape(size, "zeros"), _float_dtype(dtype)), requires_grad, "zeros")
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``; of the default floating
+    dtype, or ``dtype`` (``rp.long`` for counts, as in PyTorch)."""
+    return _made(np.zeros(_shape(size, "zeros"), _any_dtype(dtype, "zeros")), requires_grad,
+                 "zeros")
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
-    return _made(np.ones(_shape(size, "ones"), _float_dtype(dtype)), requires_grad, "ones")
+    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``; of the default floating dtype,
+    or ``dtype``."""
+    return _made(np.ones(_shape(size, "ones"), _any_dtype(dtype, "ones")), requires_grad,
+                 "ones")
 
 
 def zeros_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -179,7 +188,8 @@ def _integer(value: Any, name: str, where: str) -> int:
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A new tensor of shape ``size``, as ``torch.empty``; its values are zeros (PyTorch
     leaves them unset: write them before reading)."""
-    return _made(np.zeros(_shape(size, "empty"), _float_dtype(dtype)), requires_grad, "empty")
+    return _made(np.zeros(_shape(size, "empty"), _any_dtype(dtype, "empty")), requires_grad,
+                 "empty")
 
 
 def full(size: Any, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False
@@ -274,7 +284,7 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None,
     for name, value in (("start", start), ("end", end)):
         if isinstance(value, bool) or not isinstance(value, int | float | np.number):
             raise TypeError(f"linspace: {name} must be a number, got {value!r}")
-    resolved = get_default_dtype() if dtype is None else resolve_dtype(dtype, "linspace")
+    resolved = _any_dtype(dtype, "linspace")
     values = np.linspace(float(start), float(end), count)
     return _made(values.astype(resolved), requires_grad, "linspace")
 
@@ -286,7 +296,7 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, requires_grad: bool 
     columns = rows if m is None else _integer(m, "m", "eye")
     if rows < 0 or columns < 0:
         raise ValueError(f"eye: n and m must be non-negative, got n={rows}, m={columns}")
-    resolved = get_default_dtype() if dtype is None else resolve_dtype(dtype, "eye")
+    resolved = _any_dtype(dtype, "eye")
     return _made(np.eye(rows, columns, dtype=resolved), requires_grad, "eye")
 
 
