@@ -44,7 +44,7 @@ def logsumexp(a: Tensor, dim: int | Sequence[int], keepdim: bool = False) -> Ten
     Examples
     --------
     >>> import retroprop as rp
-    >>> round(rp.tensor([1000.0, 1000.0]).logsumexp(0).item(), 4)
+    >>> round(rp.tensor([1000.0, 1000.0], dtype=rp.float64).logsumexp(0).item(), 4)
     1000.6931
     """
     axes = check_axes(dim, a.ndim, "logsumexp", name="dim", shape=a.shape, empty_is_all=True)

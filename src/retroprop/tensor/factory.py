@@ -308,7 +308,7 @@ def as_tensor(data: Any, dtype: Any = None) -> Tensor:
     if isinstance(data, Tensor):
         if resolved is None or resolved == data.dtype:
             return data
-        return data.to(resolved)  # type: ignore[attr-defined]
+        return data.to(resolved)
     if isinstance(data, np.ndarray) and data.dtype.kind in "biuf" and (
             resolved is None or resolved == data.dtype):
         return from_numpy(data)
