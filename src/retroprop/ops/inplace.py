@@ -54,7 +54,7 @@ def _in_place(op: InPlace, ufunc: np.ufunc, symbol: str) -> InPlace:
         if _recording(self, other):
             _refuse_leaf(self, f"t {symbol}= ...", f"t = t {symbol} ...")
             return op(self, other)
-        _write(self, as_tensor(other, like=self).data, ufunc, symbol)
+        _write(self, as_tensor(other, like=self).data, ufunc, f"t {symbol}= u in place")
         return self
 
     method.__doc__ = (f"self {symbol}= other: in place outside the graph, refused on a leaf "
@@ -78,15 +78,23 @@ def _refuse_leaf(target: Tensor, call: str, instead: str) -> None:
             f"{instead} to compute a new tensor")
 
 
-def _write(target: Tensor, operand: np.ndarray, ufunc: np.ufunc, symbol: str) -> None:
-    """target.data (symbol)= operand, in the target's array, keeping its shape and dtype."""
-    seen = (f"t {symbol}= u in place: t has shape {target.shape} and dtype {target.dtype}, "
+def _writeable(target: Tensor, call: str) -> np.ndarray:
+    """The target's array, refused where it is read-only."""
+    if not target.data.flags.writeable:
+        raise ValueError(f"{call}: t's array (shape {target.shape}) is read-only "
+                         "(np.broadcast_to, a read-only memory map): write into t.clone() "
+                         "instead")
+    return target.data
+
+
+def _write(target: Tensor, operand: np.ndarray, ufunc: np.ufunc, call: str) -> None:
+    """target.data = ufunc(target.data, operand), in the target's array, keeping its shape
+    and dtype; ``call`` names the operation in the messages."""
+    seen = (f"{call}: t has shape {target.shape} and dtype {target.dtype}, "
             f"u has shape {operand.shape} and dtype {operand.dtype}")
     if operand.dtype != target.data.dtype:
         raise TypeError(f"{seen}; retroprop never converts silently: convert u first")
-    if not target.data.flags.writeable:
-        raise ValueError(f"{seen}; t's array is read-only (np.broadcast_to, a read-only "
-                         "memory map): write into t.clone() instead")
+    _writeable(target, call)
     try:
         ufunc(target.data, operand, out=target.data)
     except (TypeError, ValueError) as error:  # u broadcasts to a larger shape; int /= int
@@ -115,7 +123,7 @@ def _outside_graph(target: Tensor, other: Any, call: str, instead: str) -> None:
 def _arithmetic(ufunc: np.ufunc, symbol: str, name: str, scaled: bool
                 ) -> Callable[..., Tensor]:
     def operand(self: Tensor, other: Any, alpha: Any) -> np.ndarray:
-        _outside_graph(self, other, f"{name}", f"t = t {symbol} ...")
+        _outside_graph(self, other, name, f"t = t {symbol} ...")
         values = as_tensor(other, like=self).data
         if alpha == 1:
             return values
@@ -128,14 +136,14 @@ def _arithmetic(ufunc: np.ufunc, symbol: str, name: str, scaled: bool
 
     if scaled:
         def method(self: Tensor, other: Any, alpha: Any = 1) -> Tensor:
-            _write(self, operand(self, other, alpha), ufunc, symbol)
+            _write(self, operand(self, other, alpha), ufunc, name)
             return self
 
         method.__doc__ = (f"self {symbol}= alpha · other in place (``torch.Tensor.{name}``), "
                           "outside the graph; returns self")
     else:
         def method(self: Tensor, other: Any) -> Tensor:  # type: ignore[misc]
-            _write(self, operand(self, other, 1), ufunc, symbol)
+            _write(self, operand(self, other, 1), ufunc, name)
             return self
 
         method.__doc__ = (f"self {symbol}= other in place (``torch.Tensor.{name}``), "
@@ -148,13 +156,6 @@ add_ = _arithmetic(np.add, "+", "add_", scaled=True)
 sub_ = _arithmetic(np.subtract, "-", "sub_", scaled=True)
 mul_ = _arithmetic(np.multiply, "*", "mul_", scaled=False)
 div_ = _arithmetic(np.true_divide, "/", "div_", scaled=False)
-
-
-def _writeable(target: Tensor, call: str) -> np.ndarray:
-    if not target.data.flags.writeable:
-        raise ValueError(f"{call}: t's array (shape {target.shape}) is read-only "
-                         "(np.broadcast_to, a read-only memory map): write into t.clone()")
-    return target.data
 
 
 def fill_(a: Tensor, value: Any) -> Tensor:

@@ -237,10 +237,12 @@ def randn_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False)
     return randn(input.shape, dtype=chosen, requires_grad=requires_grad)
 
 
-def randint(*args: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def randint(*args: Any, size: Any = None, dtype: Any = None, requires_grad: bool = False
+            ) -> Tensor:
     """Integers drawn uniformly from [low, high), as ``torch.randint``: ``randint(high,
-    size)`` or ``randint(low, high, size)``; int64 unless ``dtype``; from the library's
-    generator (reproducible with :func:`retroprop.manual_seed`).
+    size)`` or ``randint(low, high, size)`` (``size`` also by name); int64 unless
+    ``dtype``; from the library's generator (reproducible with
+    :func:`retroprop.manual_seed`).
 
     Examples
     --------
@@ -249,6 +251,8 @@ def randint(*args: Any, dtype: Any = None, requires_grad: bool = False) -> Tenso
     >>> rp.randint(0, 10, (5,)).dtype
     dtype('int64')
     """
+    if size is not None:
+        args = (*args, size)
     if len(args) not in (2, 3):
         raise TypeError(f"randint: expected (high, size) or (low, high, size), got "
                         f"{len(args)} arguments {args!r}")
