@@ -461,3 +461,29 @@ BAD_CALLS = [
 def test_bad_calls_name_the_argument_the_value_and_what_was_expected(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+TOP_LEVEL = {
+    "cumsum": ((1,), {}), "prod": ((), {"dim": 0}), "logsumexp": ((1,), {}),
+    "flip": (((0, 1),), {}), "square": ((), {}), "sign": ((), {}), "floor": ((), {}),
+    "ceil": ((), {}), "trunc": ((), {}), "round": ((), {"decimals": 1}),
+    "any": ((), {"dim": 1}), "all": ((), {}), "isnan": ((), {}), "isfinite": ((), {}),
+    "nonzero": ((), {}), "argsort": ((), {"dim": 0}), "eq": ((0.5,), {}),
+    "logical_not": ((), {}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TOP_LEVEL))
+def test_top_level_functions_are_torchs(name):
+    args, kwargs = TOP_LEVEL[name]
+    ours, theirs = pair(np.random.default_rng(4).normal(size=(3, 4)).round(1))
+    got = getattr(rp, name)(ours, *args, **kwargs)
+    expected = getattr(torch, name)(theirs, *args, **kwargs)
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-12)
+
+
+def test_star_import_keeps_any_all_and_round_pythons():
+    namespace: dict = {}
+    exec("from retroprop import *", namespace)
+    assert not {"any", "all", "round"} & set(namespace)
+    assert {"sort", "cumsum", "randint", "set_grad_enabled"} <= set(namespace)

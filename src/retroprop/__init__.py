@@ -37,6 +37,7 @@ from retroprop.ops import (
     argmin,
     argsort,
     cat,
+    ceil,
     chunk,
     clamp,
     cumsum,
@@ -82,6 +83,7 @@ from retroprop.ops import (
     sum,
     tanh,
     topk,
+    trunc,
     where,
 )
 from retroprop.random import get_rng_state, manual_seed, set_rng_state
@@ -145,6 +147,8 @@ int8, uint8, bool = _np.int8, _np.uint8, _np.bool_
 int16 = short = _np.int16
 int32 = int = _np.int32
 int64 = long = _np.int64
+# ``torch.any``, ``torch.all`` and ``torch.round`` likewise: here, but not in ``__all__``.
+any, all, round = ops.any, ops.all, ops.round
 
 
 __all__ = [
@@ -165,6 +169,7 @@ __all__ = [
     "as_tensor",
     "callbacks",
     "cat",
+    "ceil",
     "chunk",
     "clamp",
     "cross_validate",
@@ -258,6 +263,7 @@ __all__ = [
     "tanh",
     "tensor",
     "topk",
+    "trunc",
     "viz",
     "where",
     "zeros",
