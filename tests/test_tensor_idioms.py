@@ -367,6 +367,8 @@ BAD_CALLS = [
     (lambda: rp.zeros(3, dtype=rp.long).div_(2), TypeError,
      "the result must keep t's shape and dtype"),
     (lambda: rp.zeros(3).add_(1, alpha="2"), TypeError, "add_: alpha must be a number, got '2'"),
+    (lambda: rp.zeros(3).mul_(None), TypeError,
+     "mul_: other must be a tensor, an array or a number, got None"),
     (lambda: rp.zeros(3).fill_(rp.zeros(2)), ValueError,
      r"fill_: value must be a number or a 0-d tensor, got a tensor of shape \(2,\)"),
     (lambda: rp.zeros(3, dtype=rp.long).fill_(0.5), ValueError,

@@ -124,6 +124,9 @@ def _arithmetic(ufunc: np.ufunc, symbol: str, name: str, scaled: bool
                 ) -> Callable[..., Tensor]:
     def operand(self: Tensor, other: Any, alpha: Any) -> np.ndarray:
         _outside_graph(self, other, name, f"t = t {symbol} ...")
+        if isinstance(other, str | bytes) or other is None:
+            raise TypeError(f"{name}: other must be a tensor, an array or a number, got "
+                            f"{other!r}")
         values = as_tensor(other, like=self).data
         if alpha == 1:
             return values
