@@ -11,7 +11,7 @@ import torch
 
 import retroprop as rp
 from retroprop.serialization import load_training_state
-from tests.train.conftest import diverging, same_weights, weights
+from tests.train.conftest import same_weights, weights
 
 N, EPOCHS = 96, 2
 
@@ -121,6 +121,7 @@ def test_loader_fit_equals_array_fit(data, name):
     assert_same(fit_both(name, data))
 
 
+@pytest.mark.filterwarnings("ignore:ConjugateGradient. the line search")
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_dataset_fit_equals_array_fit(data, name):
     """A Dataset is gathered into arrays: every option of fit applies as to arrays."""
@@ -261,22 +262,44 @@ def test_weights_of_a_loader_are_used_as_given(data):
 
 
 # ------------------------------------------------------------------ divergence
-def test_divergence_on_a_loader_restores_the_last_good_weights(digits):
-    X, y, *_ = digits
+class OverflowAfter:
+    """An augmentation that overflows the inputs from its ``after``-th batch on."""
+
+    def __init__(self, after):
+        self.after, self.calls = after, 0
+
+    def __call__(self, xb):
+        self.calls += 1
+        return xb * np.float32(3e38) if self.calls > self.after else xb
+
+
+class EpochWeights(rp.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        self.weights = weights(self.trainer.model)
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_divergence_on_a_loader_restores_the_last_good_weights(data, name):
+    """The second epoch diverges: the error is the arrays' and the weights are those at its
+    start, the first epoch's end."""
+    build, size = OPTIMIZERS[name]
+    X, y, *_ = data
+    t = targets(build, y)
     errors, restored = [], []
     for fed in ("arrays", "loader"):
-        rp.manual_seed(0)
-        tr, Xd, yd = diverging(X[:N], y[:N])
-        start = weights(tr.model)
-        with pytest.raises(FloatingPointError) as error:
+        tr, last = trainer(build), EpochWeights()
+        fit = {"epochs": 3, "verbose": 0, "callbacks": [last],
+               "augment": OverflowAfter(1 if size is None else N // size)}
+        with pytest.raises(FloatingPointError) as error, np.errstate(all="ignore"):
             if fed == "arrays":
-                tr.fit(Xd, yd, epochs=3, shuffle=False, verbose=0)
+                tr.fit(X, t, batch_size=size, shuffle=False, **fit)
             else:
-                tr.fit(loader(Xd, yd), epochs=3, verbose=0)
+                tr.fit(loader(X, t, batch_size=size), **fit)
         errors.append(str(error.value))
         restored.append(weights(tr.model))
-    assert errors[0] == errors[1] and "diverged at epoch 1" in errors[0]
-    assert same_weights(restored[0], restored[1]) and same_weights(restored[0], start)
+        assert same_weights(restored[-1], last.weights)
+    assert errors[0] == errors[1] and "diverged at epoch 2, batch 0" in errors[0]
+    assert same_weights(restored[0], restored[1])
 
 
 # ------------------------------------------------------------------ evaluate and predict
@@ -336,79 +359,86 @@ def test_a_full_batch_method_on_a_loader_of_several_batches_warns(data):
 
 
 # ------------------------------------------------------------------ resume
-def resumable_run(folder, feed, checkpoint, limit=0, resume=False, every=2):
-    """SGD with dropout on a loader, a resumable checkpoint every ``every`` batches, a crash
-    after ``limit`` batches (0: none), or resumed from ``checkpoint``."""
-    class Crash(Exception):
-        pass
+class Crash(Exception):
+    pass
 
-    class CrashAfter(rp.callbacks.Callback):
-        def __init__(self):
-            self.count = 0
 
-        def state_dict(self):
-            return {}
+class CrashAfter(rp.callbacks.Callback):
+    """Raises after ``limit`` training batches (0: never), as a crash would; not saved."""
 
-        def on_train_batch_end(self, batch, logs=None):
-            self.count += 1
-            if self.count == limit:
-                raise Crash
+    def __init__(self, limit):
+        self.limit, self.count = limit, 0
 
-    tr = trainer(sgd_dropout)
-    callbacks = [rp.callbacks.ModelCheckpoint(checkpoint, resumable=True, every_batches=every),
-                 CrashAfter()]
+    def state_dict(self):
+        return {}
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.count += 1
+        if self.count == self.limit:
+            raise Crash
+
+
+def shuffled(X, y, batch_size):
+    """A shuffled loader whose transform draws from the library's generator."""
+    return rp.data.DataLoader(rp.data.TensorDataset(X, y), batch_size=batch_size,
+                              shuffle=True,
+                              transform=rp.data.augment.RandomShift(1, image_shape=(8, 8)))
+
+
+def weighted_sampler(X, y, batch_size):
+    """A sampler with a generator of its own (its state is saved with the run)."""
+    sampler = rp.data.WeightedRandomSampler(np.linspace(1, 2, len(X)), num_samples=70,
+                                            generator=np.random.default_rng(5))
+    return rp.data.DataLoader(rp.data.TensorDataset(X, y), batch_size=batch_size,
+                              sampler=sampler)
+
+
+def resumable_run(name, feed, data, checkpoint, limit=0, resume=False):
+    """``name``'s optimizer on the loader ``feed`` makes of ``data``, with a resumable
+    checkpoint every 2 batches, a crash after ``limit`` batches (0: none), or resumed from
+    ``checkpoint``: (trainer, history), None after a crash."""
+    build, size = OPTIMIZERS[name]
+    X, y = data
+    tr = trainer(build)
+    callbacks = [rp.callbacks.ModelCheckpoint(checkpoint, resumable=True, every_batches=2),
+                 CrashAfter(limit)]
     rp.manual_seed(1)  # a resumed run must not depend on the generator it starts with
     try:
-        history = tr.fit(feed(), epochs=3, verbose=0, callbacks=callbacks,
+        history = tr.fit(feed(X, targets(build, y), 20 if size else None), epochs=3,
+                         verbose=0, callbacks=callbacks,
                          resume_from=checkpoint if resume else None)
     except Crash:
         return None
     return tr, history
 
 
-def shuffled():
-    """A shuffled loader whose transform draws from the library's generator."""
-    X, y = SHARED["X"], SHARED["y"]
-    return rp.data.DataLoader(rp.data.TensorDataset(X, y), batch_size=20, shuffle=True,
-                              transform=rp.data.augment.RandomShift(1, image_shape=(8, 8)))
+# the last checkpoint mid-epoch or at an epoch's end (5 shuffled batches an epoch, 4 sampled;
+# 1 for full-batch methods)
+RESUMED = [("sgd", feed, limit) for feed in (shuffled, weighted_sampler)
+           for limit in (3, 5, 6, 9)]
+RESUMED += [("vsgd", shuffled, 7), ("lbfgs", shuffled, 2),
+            ("levenberg_marquardt", weighted_sampler, 2)]
 
 
-def weighted_sampler():
-    """A sampler with a generator of its own (its state is saved with the run)."""
-    X, y = SHARED["X"], SHARED["y"]
-    sampler = SHARED.setdefault("sampler", rp.data.WeightedRandomSampler(
-        np.linspace(1, 2, N), num_samples=70, generator=np.random.default_rng(5)))
-    return rp.data.DataLoader(rp.data.TensorDataset(X, y), batch_size=20, sampler=sampler)
-
-
-SHARED = {}
-
-
-@pytest.mark.parametrize("feed", [shuffled, weighted_sampler])
-@pytest.mark.parametrize("limit", [3, 5, 9])  # mid-epoch (2 and 4 of 5/4), an epoch's end
-def test_a_loader_fed_run_resumes_bit_identical(data, tmp_path, feed, limit):
-    SHARED.clear()
-    SHARED["X"], SHARED["y"] = data[0], data[1]
-    reference, history = resumable_run(tmp_path, feed, tmp_path / "reference.rpz")
-    SHARED.pop("sampler", None)  # a fresh sampler, seeded as before
-    assert resumable_run(tmp_path, feed, tmp_path / "run.rpz", limit) is None
+@pytest.mark.parametrize(("name", "feed", "limit"), RESUMED)
+def test_a_loader_fed_run_resumes_bit_identical(data, tmp_path, name, feed, limit):
+    data = data[:2]
+    reference, history = resumable_run(name, feed, data, tmp_path / "reference.rpz")
+    assert resumable_run(name, feed, data, tmp_path / "run.rpz", limit) is None
     state = load_training_state(tmp_path / "run.rpz")
     if state["epoch_state"] is not None:
         assert state["epoch_state"]["batch"] > 0 and "rng_start" in state["epoch_state"]
-    SHARED.pop("sampler", None)
-    resumed, resumed_history = resumable_run(tmp_path, feed, tmp_path / "run.rpz",
+    resumed, resumed_history = resumable_run(name, feed, data, tmp_path / "run.rpz",
                                              resume=True)
     assert same_weights(weights(reference.model), weights(resumed.model))
     assert history.history == resumed_history.history
 
 
-def test_resuming_with_a_shorter_loader_is_refused(data, tmp_path):
-    SHARED.clear()
-    SHARED["X"], SHARED["y"] = data[0], data[1]
-    assert resumable_run(tmp_path, shuffled, tmp_path / "run.rpz", 4) is None
-    SHARED["X"], SHARED["y"] = data[0][:40], data[1][:40]
+def test_resuming_with_another_loader_is_refused(data, tmp_path):
+    X, y, *_ = data
+    assert resumable_run("sgd", shuffled, (X, y), tmp_path / "run.rpz", 4) is None
     with pytest.raises(ValueError, match=r"resume_from=.*other arguments or data"):
-        resumable_run(tmp_path, shuffled, tmp_path / "run.rpz", resume=True)
+        resumable_run("sgd", shuffled, (X[:40], y[:40]), tmp_path / "run.rpz", resume=True)
 
 
 # ------------------------------------------------------------------ bad input

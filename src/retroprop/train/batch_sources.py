@@ -18,11 +18,16 @@ Both record the epoch in an :class:`~retroprop.train.resume.EpochState`, so that
 can be resumed exactly: a loader's epoch keeps its batches' positions in the loader's
 stream and the random generators' states at the epoch's start, from which a resumed run
 replays the loader's order up to its last finished batch (reading, not training on, the
-batches before it), then continues with the generators of the checkpoint.
+batches before it), then continues with the generators of the checkpoint. The generators
+are the library's (``shuffle``, the transforms of :mod:`retroprop.data.augment`) and a
+sampler's own (``WeightedRandomSampler(generator=...)``), saved with the run; a sampler
+that draws from a generator the library does not see (a PyTorch sampler) resumes exactly
+only if it gives the same order again.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +38,7 @@ from retroprop.data.loader import DataLoader
 from retroprop.random import generator
 from retroprop.train.loader_input import BatchReader, described_loader
 from retroprop.train.resume import EpochState
-from retroprop.train.weighted_loss import class_labels, per_class_weights, weighted
+from retroprop.train.weighted_loss import class_labels, digest, per_class_weights, weighted
 
 if TYPE_CHECKING:
     from retroprop.train.trainer import Trainer
@@ -51,6 +56,18 @@ class ArrayBatches:
                  batch_size: int | None, shuffle: bool, sampling: str) -> None:
         self.X, self.y, self.weights = X, y, weights
         self.batch_size, self.shuffle, self.sampling = batch_size, shuffle, sampling
+        self.samples = len(X)
+        self.steps = 1 if batch_size is None else math.ceil(len(X) / batch_size)
+
+    def signature(self, validation_weights: np.ndarray | None) -> dict[str, Any]:
+        """What a run resumed from a checkpoint must match (with ``validation_weights``, the
+        validation examples' weights); the weights only where given, so that older
+        checkpoints still match."""
+        run = {"batch_size": self.batch_size, "samples": self.samples,
+               "shuffle": self.shuffle, "sampling": self.sampling}
+        if self.weights is not None or validation_weights is not None:
+            run["weights"] = f"{digest(self.weights)}/{digest(validation_weights)}"
+        return run
 
     def new_epoch(self, trainer: Trainer) -> EpochState:
         return EpochState.start(trainer.model, list(batch_indices(
@@ -86,6 +103,19 @@ class LoaderBatches:
         self.reader = BatchReader(trainer, where)
         self.iterator: Iterator[Any] | None = None
         self.loss_chosen = False
+        self.samples, self.steps = len(loader.dataset), len(loader)
+
+    def signature(self, validation_weights: np.ndarray | None) -> dict[str, Any]:
+        """What a run resumed from a checkpoint must match (with ``validation_weights``, the
+        validation examples' weights)."""
+        run: dict[str, Any] = {"loader": f"{self.steps} batches", "samples": self.samples,
+                               "batch_size": self.loader.batch_size,
+                               "shuffle": self.loader.shuffle}
+        if self.class_weight is not None:
+            run["class_weight"] = repr(sorted(self.class_weight.items()))
+        if validation_weights is not None:
+            run["weights"] = f"None/{digest(validation_weights)}"
+        return run
 
     def new_epoch(self, trainer: Trainer) -> EpochState:
         self.iterator = None

@@ -36,6 +36,7 @@ from retroprop.nn.normalization import _BatchNorm
 from retroprop.nn.parameter import Parameter
 from retroprop.nn.utils import clip_grad_norm_, clip_grad_value_
 from retroprop.optim.optimizer import Optimizer
+from retroprop.stacklevel import user_stacklevel
 from retroprop.tensor.grad_mode import no_grad
 from retroprop.tensor.tensor import Tensor
 from retroprop.train.batch_sources import ArrayBatches, LoaderBatches
@@ -62,7 +63,6 @@ from retroprop.train.steps import step_strategy
 from retroprop.train.weighted_loss import (
     check_sample_weight,
     class_labels,
-    digest,
     mean_one,
     pack,
     per_class_weights,
@@ -394,25 +394,15 @@ class Trainer:
                 "y": (y, None), "sample_weight": (sample_weight, None),
                 "batch_size": (batch_size, 32), "shuffle": (shuffle, True),
                 "sampling": (sampling, "uniform"), "validation_split": (validation_split, 0.0)})
-            source, validate, steps, samples, run = self._loader_batches(X, class_weight,
-                                                                         validation_data)
+            source, validate = self._loader_batches(X, class_weight, validation_data)
             training_loss = self.loss  # weighted from the first batch when it needs be
-            callbacks = check_callbacks(callbacks, where)
         else:
             if is_dataset(X):
                 X, y, sample_weight = dataset_inputs(X, y, sample_weight, where)
-            arrays, validate, training_loss = self._array_batches(
+            source, validate, training_loss = self._array_batches(
                 X, y, batch_size, shuffle, sampling, validation_data, validation_split,
                 sample_weight, class_weight)
-            callbacks = check_callbacks(callbacks, where)
-            source, X, weights = arrays, arrays.X, arrays.weights
-            steps = 1 if batch_size is None else math.ceil(len(X) / batch_size)
-            samples = len(X)
-            run = {"epochs": epochs, "batch_size": batch_size, "samples": len(X),
-                   "shuffle": shuffle, "sampling": sampling, "validation": validate is not None}
-            # only where not the default, so that older checkpoints still match
-            if weights is not None or self._validation_weights is not None:
-                run["weights"] = f"{digest(weights)}/{digest(self._validation_weights)}"
+        callbacks = check_callbacks(callbacks, where)
         if augment is not None and not callable(augment):
             raise TypeError(f"fit: augment must be callable, got {type(augment).__name__}")
         self._step = step_strategy(self)
@@ -422,14 +412,16 @@ class Trainer:
         # History after the user's callbacks, so it records what they add to the logs.
         saved = [*callbacks, history]
         hooks = CallbackList([*saved, *extra], self,
-                             {"epochs": epochs, "steps": steps, "samples": samples,
+                             {"epochs": epochs, "steps": source.steps,
+                              "samples": source.samples,
                               "validation": validate is not None,
                               "validation_freq": validation_freq})
         # the loss of each example, for hard-example sampling: the same loss (its delta,
         # class weights, label smoothing), unreduced
         self._per_example = unreduced_copy(self.loss) if sampling == "hard_examples" else None
         self._errors: np.ndarray | None = None
-        self._run = run | {"epochs": epochs}
+        self._run = source.signature(self._validation_weights) | {
+            "epochs": epochs, "validation": validate is not None}
         if initial_epoch:
             self._run["initial_epoch"] = initial_epoch
         if validation_freq != 1:
@@ -519,11 +511,9 @@ class Trainer:
                                                             validation_data is None else ""))
         if sampling == "class_balanced" and y.ndim != 1:
             raise ValueError("fit: sampling='class_balanced' needs integer class labels")
-        if self.optimizer.full_batch and batch_size is not None and batch_size < len(X):
-            warnings.warn(f"{type(self.optimizer).__name__} needs full-batch gradients (Berzal, "
-                          f"'Backpropagation': on mini-batches its steps follow noise); got "
-                          f"batch_size={batch_size} for {len(X)} examples: use batch_size=None",
-                          RuntimeWarning, stacklevel=3)
+        if batch_size is not None and batch_size < len(X):
+            self._warn_full_batch(f"batch_size={batch_size} for {len(X)} examples: use "
+                                  "batch_size=None")
         return ArrayBatches(X, y, weights, batch_size, shuffle, sampling), validate, \
             training_loss
 
@@ -545,29 +535,25 @@ class Trainer:
         return partial(self._evaluate, X_val, y_val, weights=self._validation_weights)
 
     def _loader_batches(self, loader: DataLoader, class_weight: Mapping[int, float] | None,
-                        validation_data: Any
-                        ) -> tuple[LoaderBatches, Validation | None, int, int, dict[str, Any]]:
-        """``fit``'s DataLoader: its batches, the validation (None without), the steps and
-        examples of an epoch, and what a resumed run must match."""
+                        validation_data: Any) -> tuple[LoaderBatches, Validation | None]:
+        """``fit``'s DataLoader: its batches and the validation (None without)."""
         check_not_empty(loader, "fit")
         if class_weight is not None and not isinstance(class_weight, Mapping):
             raise TypeError(f"fit: class_weight must be a dict {{label: weight}}, got "
                             f"{type(class_weight).__name__}")
         validate = self._validation(validation_data)
-        if self.optimizer.full_batch and len(loader) > 1:
+        if len(loader) > 1:
+            self._warn_full_batch(f"a DataLoader of {len(loader)} batches an epoch: build it "
+                                  "with batch_size=None")
+        return LoaderBatches(self, loader, class_weight, "fit"), validate
+
+    def _warn_full_batch(self, got: str) -> None:
+        """Warn, from the line that called ``fit``, that an optimizer that needs full
+        batches is given mini-batches (``got``)."""
+        if self.optimizer.full_batch:
             warnings.warn(f"{type(self.optimizer).__name__} needs full-batch gradients (Berzal, "
                           f"'Backpropagation': on mini-batches its steps follow noise); got "
-                          f"a DataLoader of {len(loader)} batches an epoch: build it with "
-                          "batch_size=None", RuntimeWarning, stacklevel=3)
-        run = {"loader": f"{len(loader)} batches", "batch_size": loader.batch_size,
-               "samples": len(loader.dataset), "shuffle": loader.shuffle,
-               "validation": validate is not None}
-        if class_weight is not None:
-            run["class_weight"] = repr(sorted(class_weight.items()))
-        if self._validation_weights is not None:
-            run["weights"] = f"None/{digest(self._validation_weights)}"
-        return LoaderBatches(self, loader, class_weight, "fit"), validate, len(loader), \
-            len(loader.dataset), run
+                          f"{got}", RuntimeWarning, stacklevel=user_stacklevel())
 
     def request_checkpoint(self, write: Callable[[dict[str, Any]], None]) -> None:
         """Ask for a training checkpoint when the current batch or epoch has finished (its
