@@ -461,22 +461,24 @@ def feeding(make, n=10, **kwargs):
 
 x64 = np.zeros(64, np.float32)
 BAD_LOADERS = {
-    "single array": (feeding(lambda i: x64), "the batch is a single ndarray of shape \\(5, "
+    "single array": (feeding(lambda i: x64), "X's batch 0 is a single ndarray of shape \\(5, "
                      "64\\); expected a tuple \\(x, y\\) or \\(x, y, sample_weight\\)"),
-    "one element": (feeding(lambda i: (x64,)), "tuple of length 1; expected a tuple"),
-    "four elements": (feeding(lambda i: (x64, 1, 1.0, 0)), "tuple of length 4; expected"),
+    "one element": (feeding(lambda i: (x64,)), "X's batch 0 is a tuple of length 1; "
+                    "expected a tuple"),
+    "four elements": (feeding(lambda i: (x64, 1, 1.0, 0)), "X's batch 0 is a tuple of "
+                      "length 4; expected"),
     "mismatched rows": (rp.data.DataLoader(Batches(lambda i: i, 2), batch_size=None,
                                            collate_fn=lambda e: (np.zeros((4, 64)),
                                                                  np.zeros(3, np.int64))),
-                        "holds x 4 rows, y 3 rows; expected one row per example"),
+                        "X's batch 0 holds x 4 rows, y 3 rows; expected one row per example"),
     "empty": (rp.data.DataLoader((np.zeros((0, 64)), np.zeros(0, np.int64))),
-              "DataLoader of 0 examples .* gives no batch; expected at least one"),
+              "X is a DataLoader of 0 examples .* gives no batch; expected at least one"),
     "drop_last": (loader(np.zeros((4, 64)), np.zeros(4, np.int64), batch_size=5,
                          drop_last=True),
-                  "gives no batch, and drop_last=True drops a last batch"),
+                  "gives no batch \\(drop_last=True drops a last batch"),
     "mixed forms": (feeding(lambda i: (x64, 1) if i < 5 else (x64, 1, 1.0)),
-                    "batch 1\\): the batch is \\(x, y, sample_weight\\) but the first was "
-                    "\\(x, y\\)"),
+                    "\\(X's batch 1\\): this batch is \\(x, y, sample_weight\\) but the "
+                    "first was \\(x, y\\)"),
 }
 
 
@@ -544,6 +546,9 @@ def test_bad_datasets_are_clear_errors(data):
     with pytest.raises(ValueError, match=r"^fit: sample_weight was given with X a "
                                          "TensorDataset whose examples carry weights"):
         tr.fit(rp.data.TensorDataset(X, y, np.ones(N)), sample_weight=np.ones(N), verbose=0)
+    with pytest.raises(ValueError, match=r"^fit: validation_data is a DataLoader of 0 "
+                                         "examples .*which gives no batch"):
+        tr.fit(X, y, validation_data=BAD_LOADERS["empty"][0], verbose=0)
     with pytest.raises(ValueError, match=r"^fit: y is missing; expected the targets of X"):
         tr.fit(X, verbose=0)
     with pytest.raises(ValueError, match=r"^evaluate: y is missing"):

@@ -36,7 +36,7 @@ import numpy as np
 from retroprop.data.batches import batch_indices
 from retroprop.data.loader import DataLoader
 from retroprop.random import generator
-from retroprop.train.loader_input import BatchReader, described_loader
+from retroprop.train.loader_input import BatchReader, no_batch
 from retroprop.train.resume import EpochState
 from retroprop.train.weighted_loss import class_labels, digest, per_class_weights, weighted
 
@@ -100,7 +100,7 @@ class LoaderBatches:
                  class_weight: Mapping[int, float] | None, where: str) -> None:
         self.trainer, self.loader, self.class_weight, self.where = (trainer, loader,
                                                                     class_weight, where)
-        self.reader = BatchReader(trainer, where)
+        self.reader = BatchReader(trainer, where, "X")
         self.iterator: Iterator[Any] | None = None
         self.loss_chosen = False
         self.samples, self.steps = len(loader.dataset), len(loader)
@@ -164,8 +164,7 @@ class LoaderBatches:
         if raw is None:
             self.iterator = None
             if state.batch == 0:
-                raise ValueError(f"{self.where}: X is {described_loader(self.loader)} that "
-                                 "gave no batch this epoch; expected at least one")
+                raise no_batch(self.loader, self.where)
             return None
         xb, yb, wb = self.reader.read(raw, state.batch)
         if not self.loss_chosen:  # the first batch of this fit: weighted or not
@@ -176,7 +175,7 @@ class LoaderBatches:
             outputs = self.reader.outputs
             factors = per_class_weights(
                 self.class_weight, class_labels(yb, self.where), outputs if outputs and
-                outputs > 1 else 2, f"{self.where} (DataLoader batch {state.batch})")
+                outputs > 1 else 2, f"{self.where} (X's batch {state.batch})")
             wb = factors if wb is None else wb * factors
         start = int(state.batches[-1][-1]) + 1 if state.batches else 0
         state.batches.append(np.arange(start, start + len(xb)))

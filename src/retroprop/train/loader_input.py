@@ -136,7 +136,7 @@ def check_loader_arguments(where: str, loader: DataLoader,
         "batch_size": f"the loader's batch_size={loader.batch_size} makes the batches; build "
                       "the DataLoader with the batch size you want",
         "shuffle": f"the loader sets the order (its shuffle={loader.shuffle}, or its "
-                   "sampler); build the DataLoader with shuffle= you want",
+                   "sampler); build the DataLoader with the shuffle= you want",
         "sampling": "the loader's sampler draws the examples: build the DataLoader with "
                     "sampler=rp.data.WeightedRandomSampler(...)",
         "validation_split": "a loader is not split, as Keras does not split a data set; pass "
@@ -150,12 +150,17 @@ def check_loader_arguments(where: str, loader: DataLoader,
                              f"{name}={default!r} (the default)")
 
 
-def check_not_empty(loader: DataLoader, where: str) -> None:
+def no_batch(loader: DataLoader, where: str, argument: str = "X") -> ValueError:
+    """The error for a loader (given as ``argument``) that gives no batch."""
+    dropped = " (drop_last=True drops a last batch smaller than batch_size)" \
+        if loader.drop_last and len(loader.dataset) else ""
+    return ValueError(f"{where}: {argument} is {described_loader(loader)}, which gives no "
+                      f"batch{dropped}; expected at least one")
+
+
+def check_not_empty(loader: DataLoader, where: str, argument: str = "X") -> None:
     if len(loader) == 0:
-        dropped = ", and drop_last=True drops a last batch smaller than batch_size" \
-            if loader.drop_last else ""
-        raise ValueError(f"{where}: X is {described_loader(loader)}, which gives no batch"
-                         f"{dropped}; expected at least one")
+        raise no_batch(loader, where, argument)
 
 
 def loader_callbacks(trainer: Trainer, callbacks: list[Callback], loader: DataLoader
@@ -173,14 +178,15 @@ class BatchReader:
     """A loader's batches for ``trainer``: inputs in the model's dtype, targets checked and
     converted by its loss, weights as float64, the same form in every batch."""
 
-    def __init__(self, trainer: Trainer, where: str) -> None:
-        self.trainer, self.where = trainer, where
+    def __init__(self, trainer: Trainer, where: str, argument: str) -> None:
+        self.trainer, self.where, self.argument = trainer, where, argument
         self.outputs: int | None = None  # the model's outputs per example, from batch 0
         self.weighted: bool | None = None  # whether the batches carry weights
 
     def read(self, batch: Any, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        where = f"{self.where} (DataLoader batch {index})"
-        x, y, w = batch_fields(batch, where, "the batch")
+        label = f"{self.argument}'s batch {index}"
+        x, y, w = batch_fields(batch, self.where, label)
+        where = f"{self.where} ({label})"
         trainer = self.trainer
         xb = trainer._inputs(x, where)
         if self.outputs is None:
@@ -192,22 +198,22 @@ class BatchReader:
         elif self.weighted != (w is not None):
             seen, first = ("(x, y)", "(x, y, sample_weight)") if w is None else \
                 ("(x, y, sample_weight)", "(x, y)")
-            raise ValueError(f"{where}: the batch is {seen} but the first was {first}; "
+            raise ValueError(f"{where}: this batch is {seen} but the first was {first}; "
                              "expected the same form in every batch")
         return xb, yb, None if w is None else check_sample_weight(w, len(yb), where)
 
 
 def evaluate_loader(trainer: Trainer, loader: DataLoader, where: str,
-                    hooks: CallbackList | None) -> dict[str, float]:
+                    hooks: CallbackList | None, argument: str = "X") -> dict[str, float]:
     """Loss and metrics over all the batches of ``loader``, as ``Trainer._evaluate`` gives
     them for arrays: the outputs of every batch are gathered and the loss computed once on
     the whole set (its weights, when the batches carry them, scaled to average 1 over it).
     The batch hooks get each batch's own loss, with its weights as given."""
-    check_not_empty(loader, where)
+    check_not_empty(loader, where, argument)
     if hooks is not None:
         hooks.on_test_begin({})
     batched = hooks is not None and hooks.defines("on_test_batch_begin", "on_test_batch_end")
-    reader = BatchReader(trainer, where)
+    reader = BatchReader(trainer, where, argument)
     outputs, targets, weights = [], [], []
     with evaluating(trainer.model), no_grad():
         for index, batch in enumerate(loader):
@@ -225,8 +231,7 @@ def evaluate_loader(trainer: Trainer, loader: DataLoader, where: str,
             hooks.on_test_batch_end(index, {  # type: ignore[union-attr]
                 "loss": np.nan if value is None else value.item(), "size": len(xb)})
     if not outputs:
-        raise ValueError(f"{where}: X is {described_loader(loader)} that gave no batch; "
-                         "expected at least one")
+        raise no_batch(loader, where, argument)
     y = np.concatenate(targets)
     w = mean_one(np.concatenate(weights), f"{where}: the batches' sample_weight") \
         if weights else None
@@ -244,17 +249,16 @@ def predict_loader(trainer: Trainer, loader: DataLoader, where: str,
     outputs = []
     with evaluating(trainer.model), no_grad():
         for index, batch in enumerate(loader):
-            here = f"{where} (DataLoader batch {index})"
-            xb = trainer._inputs(batch_fields(batch, here, "the batch", inputs_only=True)[0],
-                                 here)
+            label = f"X's batch {index}"
+            xb = trainer._inputs(batch_fields(batch, where, label, inputs_only=True)[0],
+                                 f"{where} ({label})")
             if hooks is not None:
                 hooks.on_predict_batch_begin(index, {"size": len(xb)})
             outputs.append(trainer.model(Tensor._wrap(xb)).data)
             if hooks is not None:
                 hooks.on_predict_batch_end(index, {"outputs": outputs[-1], "size": len(xb)})
     if not outputs:
-        raise ValueError(f"{where}: X is {described_loader(loader)} that gave no batch; "
-                         "expected at least one")
+        raise no_batch(loader, where)
     if hooks is not None:
         hooks.on_predict_end({})
     return np.concatenate(outputs)

@@ -524,7 +524,9 @@ class Trainer:
         if validation_data is None:
             return None
         if is_loader(validation_data):
-            return partial(evaluate_loader, self, validation_data, "fit (validation_data)")
+            check_not_empty(validation_data, "fit", "validation_data")
+            return partial(evaluate_loader, self, validation_data, "fit",
+                           argument="validation_data")
         check_validation_data(validation_data, "fit", weights=True)
         X_val = self._inputs(validation_data[0], "fit (validation_data)")
         y_val = self._targets(validation_data[1], X_val, "fit (validation_data)")
