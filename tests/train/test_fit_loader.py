@@ -168,6 +168,11 @@ def option(name, data, feature, tmp_path):
         return {"fit": {"class_weight": {0: 0.5, 1: 1.5}}}, None
     if feature == "augment":
         return {"fit": {"augment": rp.data.augment.RandomShift(1, image_shape=(8, 8))}}, None
+    if feature == "validation_freq":
+        def validated_once(runs):
+            assert [len(h.history["val_loss"]) for _, h in runs] == [1, 1]
+
+        return {"fit": {"validation_freq": 2}}, validated_once
     if feature == "metrics":
         return {"kwargs": {"metrics": ["accuracy", first_label]}}, None
     if feature == "callbacks":
@@ -188,7 +193,8 @@ def option(name, data, feature, tmp_path):
     raise AssertionError(feature)
 
 
-FEATURES = ["sample_weight", "class_weight", "augment", "metrics", "callbacks"]
+FEATURES = ["sample_weight", "class_weight", "augment", "metrics", "callbacks",
+            "validation_freq"]
 
 
 @pytest.mark.parametrize("name", KINDS)
