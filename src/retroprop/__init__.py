@@ -7,6 +7,8 @@
 np.float32(12.0)
 """
 
+import numpy as _np
+
 from retroprop import (
     allocator,
     callbacks,
@@ -28,16 +30,31 @@ from retroprop.intraop import get_intraop_parallel, set_intraop_parallel
 from retroprop.model_selection import cross_validate
 from retroprop.nn import init, predict_mc
 from retroprop.ops import (
+    abs,
+    amax,
+    amin,
+    argmax,
+    argmin,
     cat,
+    clamp,
     exp,
+    flatten,
+    gather,
     log,
+    log_softmax,
     matmul,
     maximum,
+    mean,
     minimum,
     relu,
+    reshape,
     sigmoid,
+    softmax,
+    sqrt,
     stack,
+    sum,
     tanh,
+    topk,
     where,
 )
 from retroprop.random import get_rng_state, manual_seed, set_rng_state
@@ -78,6 +95,20 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'retroprop' has no attribute {name!r}")
 
 
+# PyTorch's dtype names (``torch.float32``, ``torch.long``, ...) as NumPy's types, so that
+# ``rp.zeros(3, dtype=rp.long)`` and ``x.dtype == rp.float32`` read as in PyTorch. As there,
+# ``float`` is float32, ``double`` float64, ``short`` int16, ``int`` int32 and ``long``
+# int64 (Python's own ``float`` and ``int`` given as a dtype still mean float64 and int64).
+# Last in this file, where they no longer hide Python's built-in names, and left out of
+# ``__all__`` so that ``from retroprop import *`` does not hide them either.
+float32 = float = _np.float32
+float64 = double = _np.float64
+int8, uint8, bool = _np.int8, _np.uint8, _np.bool_
+int16 = short = _np.int16
+int32 = int = _np.int32
+int64 = long = _np.int64
+
+
 __all__ = [
     "DataFileError",
     "FileFormatError",
@@ -86,9 +117,15 @@ __all__ = [
     "Tensor",
     "Trainer",
     "__version__",
+    "abs",
+    "amax",
+    "amin",
     "arange",
+    "argmax",
+    "argmin",
     "callbacks",
     "cat",
+    "clamp",
     "cross_validate",
     "data",
     "datasets",
@@ -96,7 +133,9 @@ __all__ = [
     "ensemble",
     "exp",
     "experiments",
+    "flatten",
     "from_numpy",
+    "gather",
     "get_default_dtype",
     "get_flush_denormal",
     "get_intraop_parallel",
@@ -109,9 +148,11 @@ __all__ = [
     "load_model",
     "load_optimizer_state",
     "log",
+    "log_softmax",
     "manual_seed",
     "matmul",
     "maximum",
+    "mean",
     "metrics",
     "minimum",
     "models",
@@ -126,6 +167,7 @@ __all__ = [
     "rand",
     "randn",
     "relu",
+    "reshape",
     "save",
     "set_default_dtype",
     "set_flush_denormal",
@@ -133,9 +175,13 @@ __all__ = [
     "set_memory_reuse",
     "set_rng_state",
     "sigmoid",
+    "softmax",
+    "sqrt",
     "stack",
+    "sum",
     "tanh",
     "tensor",
+    "topk",
     "viz",
     "where",
     "zeros",

@@ -46,6 +46,9 @@ IGNORED = lambda rng: np.where(np.arange(6) % 3 == 1, -100, rng.integers(0, 5, 6
 SWITCH = fixed([[-1.0, -0.5, -0.25, 0.0], [0.25, 0.5, 1.0, 2.0], [-3.0, 0.75, -0.75, 1.5]])
 ZEROS = fixed(np.zeros((3, 4)))
 ZEROS_6_3 = fixed(np.zeros((6, 3)))
+#: gather's indices: a repeated index (its gradients add up), and one smaller than the input
+GATHER_1 = np.array([[0, 0, 3], [2, 1, 2], [3, 3, 3]])
+GATHER_0 = np.array([[[2, 0], [0, 0]], [[1, 2], [2, 1]]])
 WEIGHTS_6_3 = lambda rng: rng.uniform(0.2, 2.0, (6, 3))  # noqa: E731
 
 CASES = [
@@ -97,6 +100,18 @@ CASES = [
     Case("getitem_slice", lambda a: a[1:, ::2], lambda a: a[1:, ::2], [normal(4, 5)]),
     Case("getitem_repeated", lambda a: a[[0, 2, 0]], lambda a: a[[0, 2, 0]], [normal(4, 3)]),
     Case("getitem_mixed", lambda a: a[:, [1, 1, 3]], lambda a: a[:, [1, 1, 3]], [normal(2, 4)]),
+    Case("gather_dim1_repeated", lambda a: a.gather(1, GATHER_1),
+         lambda a: a.gather(1, torch.from_numpy(GATHER_1)), [normal(3, 4)]),
+    Case("gather_dim0_smaller", lambda a: rp.gather(a, 0, GATHER_0),
+         lambda a: torch.gather(a, 0, torch.from_numpy(GATHER_0)), [normal(3, 4, 2)]),
+    Case("gather_negative_dim", lambda a: a.gather(-1, GATHER_1 - 4),
+         lambda a: a.gather(-1, torch.from_numpy(GATHER_1)), [normal(3, 4)]),
+    Case("topk_largest", lambda a: a.topk(2, dim=1).values,
+         lambda a: a.topk(2, dim=1).values, [normal(3, 5)]),
+    Case("topk_smallest_dim0", lambda a: a.topk(3, dim=0, largest=False)[0],
+         lambda a: a.topk(3, dim=0, largest=False)[0], [normal(4, 2, 3)]),
+    Case("amax_amin", lambda a: a.amax(dim=1) * rp.amin(a, dim=(0, 1)),
+         lambda a: a.amax(dim=1) * torch.amin(a, dim=(0, 1)), [normal(3, 4)]),
     Case("concatenate", lambda a, b: ops.concatenate([a, b], axis=1),
          lambda a, b: torch.cat([a, b], dim=1), [normal(2, 3), normal(2, 4)]),
     Case("stack", lambda a, b: ops.stack([a, b], axis=1), lambda a, b: torch.stack([a, b], 1),

@@ -105,7 +105,19 @@ class TanhLinear(Module):
 class ReLU(Module):
     """φ(v) = max(0, v): v if v >= 0, else 0 (Berzal, "Backpropagation", Granada, "ReLU";
     FAMAF clase 21 and Fuentes Pineda, UNAM: a non-saturating activation against vanishing
-    gradients). φ'(0) is taken as 0, as PyTorch."""
+    gradients). φ'(0) is taken as 0, as PyTorch.
+
+    ``inplace`` is accepted so that PyTorch's ``nn.ReLU(inplace=True)`` runs unchanged, and
+    changes nothing but the ``repr``: the output is the same, training keeps the input for
+    the backward pass, and inference already writes over buffers that nothing else holds
+    (:mod:`retroprop.nn.plan`), which is the memory PyTorch's flag saves."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = bool(inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
     def forward(self, x: Tensor) -> Tensor:
         return ops.relu(x)

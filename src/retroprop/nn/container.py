@@ -62,18 +62,37 @@ class Sequential(Module):
     >>> model = rp.nn.Sequential(rp.nn.Linear(4, 8), rp.nn.ReLU(), rp.nn.Linear(8, 2))
     >>> len(model), type(model[1]).__name__
     (3, 'ReLU')
+
+    As in PyTorch, one ``OrderedDict`` (or any mapping) of names and modules gives the
+    layers their names, which ``state_dict`` keys and model files keep:
+
+    >>> from collections import OrderedDict
+    >>> named = rp.nn.Sequential(OrderedDict([("hidden", rp.nn.Linear(4, 8)),
+    ...                                       ("act", rp.nn.ReLU())]))
+    >>> list(named.state_dict()), type(named.act).__name__
+    (['hidden.weight', 'hidden.bias'], 'ReLU')
     """
 
-    def __init__(self, *modules: Module) -> None:
+    def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
         super().__init__()
-        for index, module in enumerate(modules):
-            self.append(module, index)
+        if len(modules) == 1 and isinstance(modules[0], Mapping):
+            for name, named in modules[0].items():
+                if not isinstance(named, Module):
+                    raise TypeError(f"Sequential: layer {name!r} must be a Module, got "
+                                    f"{type(named).__name__}")
+                self.add_module(name, named)
+            return
+        for index, layer in enumerate(modules):
+            self.append(layer, index)  # type: ignore[arg-type]
 
     def get_config(self) -> dict[str, Any]:
-        """The layers, for a ``Sequential``; a subclass with its own ``__init__`` gives its
-        own arguments (``Module.get_config``)."""
+        """The layers (as one mapping when they have names of their own), for a
+        ``Sequential``; a subclass with its own ``__init__`` gives its own arguments
+        (``Module.get_config``)."""
         if not _built_by(self, Sequential):
             return super().get_config()
+        if list(self._modules) != [str(k) for k in range(len(self))]:
+            return {"modules": [dict(self._modules)]}
         return {"modules": list(self)}
 
     def append(self, module: Module, index: int | None = None) -> Sequential:

@@ -66,6 +66,10 @@ class Dropout(Module):
         weights by P and not its biases (Berzal's rule; Fuentes Pineda's,
         which scales the biases too, is :func:`scale_for_inference` with
         ``biases=True``). Both give the same expected output.
+    inplace : bool, default False
+        Accepted (keyword only) so that PyTorch's ``nn.Dropout(p, inplace=True)`` runs
+        unchanged; it changes nothing: the output is the same, and training keeps the
+        input for the backward pass.
 
     Examples
     --------
@@ -79,8 +83,10 @@ class Dropout(Module):
 
     config_attributes = ("p", "scale")
 
-    def __init__(self, p: float = 0.5, scale: str = "train") -> None:
+    def __init__(self, p: float = 0.5, scale: str = "train", *, inplace: bool = False
+                 ) -> None:
         super().__init__()
+        self.inplace = bool(inplace)
         check_range(p, "Dropout: p (probability of dropping)", 0, 1)
         if scale not in SCALES:
             raise ValueError(f"Dropout: scale must be one of {SCALES}, got {scale!r}")
@@ -103,7 +109,8 @@ class Dropout(Module):
         return self._evaluate(x)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}" + (", scale='inference'" if self.scale == "inference" else "")
+        return (f"p={self.p}" + (", scale='inference'" if self.scale == "inference" else "")
+                + (", inplace=True" if self.inplace else ""))
 
 
 class _Identity(Module):

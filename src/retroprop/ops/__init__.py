@@ -40,11 +40,23 @@ from retroprop.ops.elementwise import (
     sqrt,
     where,
 )
+from retroprop.ops.gather import gather, topk
 from retroprop.ops.inplace import iadd, imul, isub, itruediv
 from retroprop.ops.linear import linear
 from retroprop.ops.matmul import matmul
 from retroprop.ops.norm import norm
-from retroprop.ops.reduction import argmax, argmin, max, mean, min, std, sum, var
+from retroprop.ops.reduction import (
+    amax,
+    amin,
+    argmax,
+    argmin,
+    max,
+    mean,
+    min,
+    std,
+    sum,
+    var,
+)
 from retroprop.ops.shape import (
     cat,
     clone,
@@ -81,7 +93,8 @@ TENSOR_METHODS: dict[str, Callable[..., Any]] = {
     "__pow__": pow, "__rpow__": rpow, "__neg__": neg, "__pos__": pos, "__abs__": abs,
     "__iadd__": iadd, "__isub__": isub, "__imul__": imul, "__itruediv__": itruediv,
     "__getitem__": getitem,
-    "sum": sum, "mean": mean, "max": max, "min": min, "argmax": argmax, "argmin": argmin,
+    "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax, "amin": amin,
+    "argmax": argmax, "argmin": argmin, "gather": gather, "topk": topk,
     "var": var, "std": std, "norm": norm,
     "reshape": reshape, "view": view, "transpose": transpose, "permute": permute, "t": t,
     "squeeze": squeeze, "unsqueeze": unsqueeze, "flatten": flatten, "clone": clone,
@@ -101,6 +114,8 @@ __all__ = [
     "TENSOR_METHODS",
     "abs",
     "add",
+    "amax",
+    "amin",
     "argmax",
     "argmin",
     "cat",
@@ -115,6 +130,7 @@ __all__ = [
     "elu",
     "exp",
     "flatten",
+    "gather",
     "getitem",
     "leaky_relu",
     "lecun_tanh",
@@ -157,6 +173,7 @@ __all__ = [
     "to_float",
     "to_int",
     "to_long",
+    "topk",
     "transpose",
     "unsqueeze",
     "var",

@@ -141,6 +141,18 @@ def min(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = Non
     return -Max.apply(-a, axes=check_axes(axis, a.ndim, "min"), keepdims=keepdims)
 
 
+def amax(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+         keepdim: bool | None = None) -> Tensor:
+    """``torch.amax``: :func:`max`, the largest element over ``axis`` (or ``dim``)."""
+    return max(a, axis, keepdims, dim=dim, keepdim=keepdim)
+
+
+def amin(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+         keepdim: bool | None = None) -> Tensor:
+    """``torch.amin``: :func:`min`, the smallest element over ``axis`` (or ``dim``)."""
+    return min(a, axis, keepdims, dim=dim, keepdim=keepdim)
+
+
 def _index(a: Tensor, pick: Any, axis: int | None, keepdims: bool, where: str) -> Tensor:
     """``pick`` (np.argmax or np.argmin) along ``axis`` or over the flattened tensor, as an
     int64 tensor without gradient; an empty axis to search is refused, another empty axis

@@ -29,3 +29,4 @@ def resolve_dtype(value: Any, where: str) -> np.dtype:
     names = ", ".join(str(d) for d in DTYPES)
     raise TypeError(f"{where}: expected a dtype, one of {names} (a NumPy dtype, a Python type "
                     f"or its name as a string), got {value!r}")
+

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from retroprop.tensor.size import Size
+
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from typing import TypeAlias
@@ -115,8 +117,10 @@ class Tensor:
         return self.data.ndim
 
     @property
-    def size(self) -> int:
-        return self.data.size
+    def size(self) -> Size:
+        """The number of elements, as NumPy's ``size``; also callable as PyTorch's
+        ``size()`` (the shape) and ``size(dim)`` (:class:`~retroprop.tensor.size.Size`)."""
+        return Size(self.data.shape)
 
     @property
     def dtype(self) -> np.dtype:
@@ -247,6 +251,13 @@ class Tensor:
                 keepdim: bool | None = None) -> Tensor: ...
         def min(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
                 keepdim: bool | None = None) -> Tensor: ...
+        def amax(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+                 keepdim: bool | None = None) -> Tensor: ...
+        def amin(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+                 keepdim: bool | None = None) -> Tensor: ...
+        def gather(self, dim: int, index: Any) -> Tensor: ...
+        def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
+                 ) -> Any: ...
         def argmax(self, axis: int | None = None, keepdims: bool = False, *,
                    dim: int | None = None, keepdim: bool | None = None) -> Tensor: ...
         def argmin(self, axis: int | None = None, keepdims: bool = False, *,

@@ -1,0 +1,194 @@
+"""PyTorch idioms that ported code uses, run as written: ``x.size(0)``, ``rp.float32`` /
+``rp.long``, ``rp.sum`` and the other top-level functions, ``gather`` and ``topk``,
+``nn.Sequential(OrderedDict(...))``, ``nn.ReLU(inplace=True)`` and
+``nn.Dropout(p, inplace=True)``; each against PyTorch. The gradients of ``gather``,
+``topk`` and ``amax``/``amin`` are in the op registry (``tests/ops/test_registry.py``)."""
+
+from __future__ import annotations
+
+import pickle
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+import torch
+
+import retroprop as rp
+from retroprop import nn
+
+SHAPES = [(), (5,), (3, 4), (2, 0, 3)]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_size_is_numpy_count_and_torch_method(shape):
+    x, t = rp.zeros(shape), torch.zeros(shape)
+    assert x.size == int(np.prod(shape)) == t.numel()
+    assert x.size() == tuple(t.size())
+    for dim in range(-len(shape), len(shape)):
+        assert x.size(dim) == t.size(dim)
+    if not shape:
+        with pytest.raises(IndexError, match=r"a 0-d tensor has no dimensions\) for a tensor "
+                                             r"of shape \(\), got 0"):
+            x.size(0)
+    assert isinstance(x.size, int) and x.size + 1 == t.numel() + 1
+    assert pickle.loads(pickle.dumps(x.size)) == t.numel()
+
+
+@pytest.mark.parametrize("dim", [2, -3, 1.0, True, "0"])
+def test_size_of_a_missing_dim_is_refused(dim):
+    with pytest.raises(IndexError, match=r"size: dim must be an integer from -2 to 1 for a "
+                                         r"tensor of shape \(3, 4\), got"):
+        rp.zeros((3, 4)).size(dim)
+
+
+TORCH_DTYPES = ["float32", "float", "float64", "double", "int8", "uint8", "int16", "short",
+                "int32", "int", "int64", "long", "bool"]
+
+
+@pytest.mark.parametrize("name", TORCH_DTYPES)
+def test_dtype_names_are_torchs(name):
+    expected = str(getattr(torch, name)).removeprefix("torch.")
+    assert np.dtype(getattr(rp, name)) == np.dtype(expected)
+    values = rp.tensor([1, 0, 2]).to(getattr(rp, name))
+    assert values.dtype == getattr(rp, name)
+    assert values.numpy().tolist() == torch.tensor([1, 0, 2]).to(getattr(torch, name)).tolist()
+
+
+def test_star_import_keeps_python_builtins():
+    namespace: dict = {}
+    exec("from retroprop import *", namespace)
+    assert not {"float", "int", "bool", "long"} & set(namespace)
+    assert {"sum", "gather", "topk", "Tensor"} <= set(namespace)
+
+
+TOP_LEVEL = {
+    "sum": ((), {"dim": 1}), "mean": ((), {"dim": 0}), "amax": ((), {"dim": 1}),
+    "amin": ((), {"dim": (0, 1)}), "argmax": ((), {"dim": 1}), "argmin": ((), {"dim": 0}),
+    "abs": ((), {}), "softmax": ((), {"dim": 1}), "log_softmax": ((), {"dim": -1}),
+    "clamp": ((), {"min": -0.5, "max": 0.5}), "flatten": ((), {}),
+    "reshape": (((4, 3),), {}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TOP_LEVEL))
+def test_top_level_functions_are_torchs(name):
+    args, kwargs = TOP_LEVEL[name]
+    data = np.random.default_rng(0).normal(size=(3, 4))
+    ours = getattr(rp, name)(rp.from_numpy(data), *args, **kwargs)
+    theirs = getattr(torch, name)(torch.from_numpy(data), *args, **kwargs)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+def test_sqrt_gather_topk_at_top_level():
+    data = np.random.default_rng(1).uniform(0.5, 2, (3, 4))
+    x, t = rp.from_numpy(data), torch.from_numpy(data)
+    np.testing.assert_allclose(rp.sqrt(x).numpy(), torch.sqrt(t).numpy())
+    index = np.array([[3], [0], [1]])
+    np.testing.assert_array_equal(rp.gather(x, 1, index).numpy(),
+                                  torch.gather(t, 1, torch.from_numpy(index)).numpy())
+    values, indices = rp.topk(x, 2)
+    expected = torch.topk(t, 2)
+    np.testing.assert_array_equal(values.numpy(), expected.values.numpy())
+    np.testing.assert_array_equal(indices.numpy(), expected.indices.numpy())
+
+
+@pytest.mark.parametrize("largest", [True, False])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_topk_with_ties_and_nan(largest, dim):
+    """Ties: the lower index first (PyTorch's order is unspecified, so compare values and
+    that the indices pick them); NaN counts as the largest, as in PyTorch."""
+    data = np.array([[1.0, 3.0, 3.0, -1.0], [2.0, 2.0, 2.0, 0.0], [5.0, -2.0, 4.0, 5.0]])
+    values, indices = rp.from_numpy(data).topk(2, dim=dim, largest=largest)
+    expected = torch.from_numpy(data).topk(2, dim=dim, largest=largest)
+    np.testing.assert_array_equal(values.numpy(), expected.values.numpy())
+    np.testing.assert_array_equal(np.take_along_axis(data, indices.numpy(), dim),
+                                  values.numpy())
+    assert indices.dtype == np.int64
+    if largest and dim == 1:
+        assert indices.numpy().tolist() == [[1, 2], [0, 1], [0, 3]]
+    nan = data.copy()
+    nan[0, 0] = np.nan
+    got = rp.from_numpy(nan).topk(1, dim=1, largest=largest).values.numpy()
+    want = torch.from_numpy(nan).topk(1, dim=1, largest=largest).values.numpy()
+    np.testing.assert_array_equal(got, want)
+
+
+def test_topk_of_integer_labels_and_k_zero():
+    labels = rp.tensor(np.array([3, 0, 7, 7], dtype=np.uint8))
+    assert labels.topk(2).values.numpy().tolist() == [7, 7]
+    assert labels.topk(2).indices.numpy().tolist() == [2, 3]
+    assert rp.zeros((2, 3)).topk(0, dim=1).values.shape == (2, 0)
+
+
+BAD_GATHER = [
+    (lambda x: x.gather(1, np.array([[0.5]])), TypeError, "gather: index must hold integers"),
+    (lambda x: x.gather(1, np.array([0, 1])), ValueError,
+     r"gather: index must have as many dimensions as the input \(2, shape \(3, 4\)\), got "
+     r"shape \(2,\)"),
+    (lambda x: x.gather(1, np.zeros((4, 1), dtype=int)), ValueError,
+     r"index of shape \(4, 1\) is larger than the input of shape \(3, 4\) on an axis other "
+     r"than dim=1"),
+    (lambda x: x.gather(1, np.array([[4]])), IndexError,
+     "index holds values from 4 to 4, out of range for dim 1 of size 4"),
+    (lambda x: x.gather(2, np.array([[0]])), IndexError, "gather: dim 2 is out of range"),
+    (lambda x: x.topk(5, dim=1), ValueError,
+     r"topk: k must be an integer from 0 to 4 \(the size of dim 1 of the input of shape "
+     r"\(3, 4\)\), got 5"),
+    (lambda x: x.topk(1.5), ValueError, "topk: k must be an integer"),
+    (lambda x: x.topk(1, dim=-3), IndexError, "topk: dim -3 is out of range"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "message"), BAD_GATHER)
+def test_gather_and_topk_refuse_bad_arguments(call, error, message):
+    with pytest.raises(error, match=message):
+        call(rp.zeros((3, 4)))
+
+
+def named_layers(library):
+    return OrderedDict([("hidden", library.nn.Linear(3, 5)), ("act", library.nn.ReLU()),
+                        ("drop", library.nn.Dropout(0.1)), ("out", library.nn.Linear(5, 2))])
+
+
+def test_sequential_from_ordered_dict_names_its_layers_as_torch(tmp_path):
+    ours, theirs = nn.Sequential(named_layers(rp)), torch.nn.Sequential(named_layers(torch))
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert [name for name, _ in ours.named_modules()] == \
+        [name for name, _ in theirs.named_modules()]
+    assert isinstance(ours.out, nn.Linear) and ours[-1] is ours.out
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    data = np.random.default_rng(2).normal(size=(4, 3)).astype(np.float32)
+    ours.eval(), theirs.eval()
+    with torch.no_grad():
+        expected = theirs(torch.from_numpy(data)).numpy()
+    np.testing.assert_allclose(ours(rp.tensor(data)).numpy(), expected, rtol=1e-6)
+    rp.save(ours, tmp_path / "named.rpm")
+    loaded = rp.load_model(tmp_path / "named.rpm")
+    assert list(loaded.state_dict()) == list(ours.state_dict())
+    np.testing.assert_array_equal(loaded(rp.tensor(data)).numpy(), ours(rp.tensor(data)).numpy())
+
+
+def test_sequential_from_a_mapping_refuses_what_is_not_a_module():
+    with pytest.raises(TypeError, match="Sequential: layer 'act' must be a Module, got str"):
+        nn.Sequential({"fc": nn.Linear(2, 2), "act": "relu"})
+
+
+def test_inplace_flags_run_as_in_torch_with_the_same_outputs_and_gradients(tmp_path):
+    rng = np.random.default_rng(3)
+    data = rng.normal(size=(6, 4)).astype(np.float32)
+    relu, relu_flag = nn.ReLU(), nn.ReLU(inplace=True)
+    assert repr(relu_flag) == repr(torch.nn.ReLU(inplace=True)) == "ReLU(inplace=True)"
+    assert repr(nn.Dropout(0.2, inplace=True)) == repr(torch.nn.Dropout(0.2, inplace=True))
+    x, y = (rp.tensor(data, requires_grad=True) for _ in range(2))
+    (relu(x) * 3).sum().backward()
+    (relu_flag(y) * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad, y.grad)
+    assert np.array_equal(y.numpy(), data)  # the input is kept for the backward pass
+    rp.manual_seed(0)
+    dropped = nn.Dropout(0.5)(rp.tensor(data))
+    rp.manual_seed(0)
+    dropped_flag = nn.Dropout(0.5, inplace=True)(rp.tensor(data))
+    np.testing.assert_array_equal(dropped.numpy(), dropped_flag.numpy())
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(True), nn.Dropout(0.1, inplace=True))
+    rp.save(model, tmp_path / "flags.rpm")
+    assert repr(rp.load_model(tmp_path / "flags.rpm")) == repr(model)
