@@ -19,7 +19,7 @@ as Keras's ``Model.fit(x=dataset)`` takes a data set and a PyTorch user hands a 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -49,11 +49,11 @@ def is_loader(value: Any) -> bool:
 def is_dataset(value: Any) -> bool:
     """A map-style data set rather than an array: a :class:`~retroprop.data.Dataset`, or an
     object with ``__len__`` and ``__getitem__`` that is neither array-like (no ``shape``,
-    no ``__array__``) nor a built-in sequence or mapping."""
+    no ``__array__``) nor a sequence (a list, a range) or a mapping."""
     if isinstance(value, Dataset):
         return True
     return (hasattr(value, "__getitem__") and hasattr(value, "__len__")
-            and not isinstance(value, list | tuple | str | bytes | Mapping | Tensor)
+            and not isinstance(value, Sequence | Mapping | Tensor)
             and not hasattr(value, "__array__") and not hasattr(value, "shape"))
 
 
