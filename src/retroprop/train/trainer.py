@@ -611,7 +611,7 @@ class Trainer:
             state.add(value, outputs if self.metrics else None, yb, 1 if summed else len(yb))
             if self._per_example is not None and index is not None:
                 if self._errors is None:
-                    self._errors = np.zeros(len(source.X))  # type: ignore[union-attr]
+                    self._errors = np.zeros(source.samples)
                 with no_grad():
                     self._errors[index] = self._per_example(Tensor._wrap(outputs), yb).data \
                         .reshape(len(index), -1).mean(axis=1)
