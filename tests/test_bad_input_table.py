@@ -235,6 +235,11 @@ CASES = [
     ("engine", "a tensor sent to a GPU, as in PyTorch code", "rp.ones(2).to('cuda')"),
     ("dtype", "a cast to float16 (PyTorch's half)", "rp.ones(2).to('half')"),
     ("shape", "unsqueeze past the last axis", "rp.zeros(2, 3).unsqueeze(3)"),
+    ("shape", "size(dim) of an axis the tensor lacks", "rp.zeros(2, 3).size(2)"),
+    ("shape", "gather with an index of another number of dimensions",
+     "rp.zeros(2, 3).gather(1, np.array([0, 1]))"),
+    ("shape", "gather with an index out of range", "rp.zeros(2, 3).gather(1, np.array([[3]]))"),
+    ("argument", "topk with k larger than the axis", "rp.zeros(2, 3).topk(4)"),
     ("labels", "class 3 with 3 outputs",
      "nn.CrossEntropyLoss()(rp.Tensor(np.zeros((2, 3))), np.array([0, 3]))"),
     ("labels", "NLLLoss with class 5 of 3", "nn.NLLLoss()(rp.Tensor(np.zeros((2, 3))), "

@@ -108,6 +108,17 @@ def test_a_graph_that_used_the_old_values_refuses_backward():
         loss.backward()
 
 
+def test_an_in_place_method_through_a_view_counts_as_a_write_of_its_base():
+    w = rp.ones(4, requires_grad=True)
+    loss = (w * w).sum()
+    with rp.no_grad():
+        first, _ = w.split(2)
+        first.zero_()
+    assert w.numpy().tolist() == [0, 0, 1, 1] and w._version == 1
+    with pytest.raises(RuntimeError, match="modified in place after the forward pass"):
+        loss.backward()
+
+
 def test_an_optimizer_sees_the_values_written_in_place():
     model = nn.Linear(3, 2)
     optimizer = rp.optim.SGD(model.parameters(), lr=0.1)

@@ -16,11 +16,12 @@ refuses it. Any other tensor of the graph (``out += identity`` in a residual blo
 computed out of place and the name bound to the result: PyTorch's values and gradients,
 though other references to the old tensor keep its old values.
 
-Unlike PyTorch, a view does not share its tensor's version counter: a write through
-``x.detach()``, ``x.reshape(...)``, ``x.T`` or a basic slice ``x[0]`` changes ``x`` without
-``x``'s version going up, and a write into an output that its own operation kept for
-``backward`` (``y = w.sigmoid()``, then ``y *= 2`` under ``no_grad()``) is not seen either:
-``backward`` through such a graph uses the new values. Write into a ``clone()`` there.
+A write through a view, ``x.reshape(...)``, ``x.view(...)``, ``x.T`` or a basic slice
+``x[0]``, raises ``x``'s version too, as PyTorch's shared version counter does. Unlike
+PyTorch, a write through ``x.detach()``, a write into ``x`` seen by a node that kept a view
+of it, and a write into an output that its own operation kept for ``backward``
+(``y = w.sigmoid()``, then ``y *= 2`` under ``no_grad()``) are not seen: ``backward``
+through such a graph uses the new values. Write into a ``clone()`` there.
 
 The methods (``w.add_(w.grad, alpha=-lr)``, ``w.zero_()``) write into ``.data`` and return
 the tensor itself, outside the graph only: while recording they are refused on a tensor
@@ -100,7 +101,17 @@ def _write(target: Tensor, operand: np.ndarray, ufunc: np.ufunc, call: str) -> N
     except (TypeError, ValueError) as error:  # u broadcasts to a larger shape; int /= int
         kind = TypeError if isinstance(error, TypeError) else ValueError
         raise kind(f"{seen}; the result must keep t's shape and dtype ({error})") from None
+    _written(target)
+
+
+def _written(target: Tensor) -> None:
+    """Count a write into ``target``: its version goes up, and its bases' (a view's write
+    is its base's, as in PyTorch)."""
     target._version += 1
+    base = getattr(target, "_base", None)
+    while base is not None:
+        base._version += 1
+        base = getattr(base, "_base", None)
 
 
 iadd = _in_place(add, np.add, "+")
@@ -182,7 +193,7 @@ def _fill(a: Tensor, value: Any, call: str) -> Tensor:
         value = value.item()
     number = fill_value(value, a.dtype, call, "value")
     _writeable(a, call)[...] = number
-    a._version += 1
+    _written(a)
     return a
 
 
@@ -200,7 +211,7 @@ def copy_(a: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
         raise ValueError(f"copy_: src of shape {values.shape} does not broadcast to t's "
                          f"shape {a.shape}")
     np.copyto(_writeable(a, "copy_"), values, casting="unsafe")
-    a._version += 1
+    _written(a)
     return a
 
 
@@ -210,5 +221,5 @@ def clamp_(a: Tensor, min: Any = None, max: Any = None) -> Tensor:
     _outside_graph(a, None, "clamp_", "t = t.clamp(...)")
     check_bounds(min, max, "clamp_", ("min", "max"))
     np.clip(_writeable(a, "clamp_"), min, max, out=a.data)
-    a._version += 1
+    _written(a)
     return a
