@@ -50,6 +50,9 @@ def minimize(fn: Callable[[Tensor], Tensor], x0: Any, method: str = "sgd", steps
     >>> [round(float(p[0]), 4) for p in r.path]
     [7.0, 3.4, 4.12, 3.976, 4.0048]
     """
+    if options.get("maximize"):
+        raise ValueError("minimize: maximize=True would climb fn, the opposite of what "
+                         "minimize does; minimize lambda x: -fn(x) instead")
     x = Parameter(np.array(x0, dtype=np.float64))
     optimizer = create(method, [x], **options)
 

@@ -46,6 +46,10 @@ Closure = Callable[[], Any]
 #: The ways an optimizer's ``step`` can be called (see ``Optimizer.step_kind``).
 STEP_KINDS = ("gradient", "closure", "residuals")
 
+#: Hyperparameters that are True or False, where an optimizer has them (``torch.optim``
+#: takes any value and tests its truth, so ``maximize="no"`` would climb: refused here).
+FLAGS = ("amsgrad", "maximize")
+
 
 class Optimizer:
     """Base class of the optimizers.
@@ -125,6 +129,10 @@ class Optimizer:
         if unknown:
             raise ValueError(f"{type(self).__name__}: unknown hyperparameters {sorted(unknown)}")
         full = {**self.defaults, **group, "params": params}
+        for flag in FLAGS:
+            if flag in full and not isinstance(full[flag], bool | np.bool_):
+                raise ValueError(f"{type(self).__name__}: {flag} must be True or False, got "
+                                 f"{full[flag]!r}")
         self._check_group(full)
         self.param_groups.append(full)
 
@@ -194,16 +202,21 @@ class Optimizer:
         """(group, parameter, gradient) for every parameter that has a gradient; with a
         group ``weight_decay`` λ (and ``l2``) the gradient is ∂E/∂w + λ w, a new array.
 
+        A group with ``maximize=True`` ascends E, as ``torch.optim``: its gradient is
+        -∂E/∂w (+ λ w, so that the penalty still shrinks the weights), a new array.
+
         A step in which none of the parameters has a gradient warns: the usual cause is a
         model built again after its optimizer, whose parameters are not the model's."""
         found = False
         for group in self.param_groups:
             decay = group.get("weight_decay", 0.0) if l2 else 0.0
+            maximize = group.get("maximize", False)
             for param in group["params"]:
                 if param.grad is None:
                     continue
                 found = True
-                yield group, param, param.grad + decay * param.data if decay else param.grad
+                grad = -param.grad if maximize else param.grad
+                yield group, param, grad + decay * param.data if decay else grad
         if not found:
             warnings.warn(f"{type(self).__name__}.step: none of its parameters has a gradient, "
                           "so nothing moved; was the model built again after the optimizer? "
