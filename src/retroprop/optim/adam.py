@@ -90,7 +90,7 @@ class Adam(Optimizer):
             m, v = state["exp_avg"], state["exp_avg_sq"]
             amsgrad = group["amsgrad"]
             if amsgrad and "max_exp_avg_sq" not in state:  # v̂ starts at v (0 at the start)
-                state["max_exp_avg_sq"] = v.copy()
+                state["max_exp_avg_sq"] = v.copy(order="K")
             m *= beta1
             m += (1 - beta1) * grad
             v *= beta2
