@@ -257,7 +257,10 @@ class Optimizer:
                 "global_state": copy.deepcopy(self.global_state)}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what ``state_dict`` saved; the parameters must have the same shapes."""
+        """Restore what ``state_dict`` saved; the parameters must have the same shapes.
+        The saved hyperparameters replace this optimizer's, as in PyTorch; one that the
+        saved groups lack (a state written before the flag existed, such as ``amsgrad``
+        or ``maximize``) keeps this optimizer's value."""
         groups = state_dict["param_groups"]
         name = type(self).__name__
         if len(groups) != len(self.param_groups) or any(
