@@ -221,6 +221,17 @@ def test_command_line_epochs(tmp_path):
     ("bayesian-fitting", {"burn_in": 200}, "burn_in must be smaller than epochs"),
     ("bayesian-fitting", {"temperatures": ()}, "temperatures must be a non-empty sequence"),
     ("bayesian-fitting", {"n": 5000}, "n must be an integer <= 1438"),
+    ("invariance", {"n": 5000}, "n must be an integer <= 1438"),
+    ("invariance", {"max_shift": 8}, r"max_shift must be an integer in \[0, 7\].*got 8"),
+    ("invariance", {"max_shift": 1.5}, "max_shift must be an integer >= 0, got 1.5"),
+    ("invariance", {"max_degrees": -5}, r"max_degrees must be in \[0, 180\], got -5"),
+    ("invariance", {"distorted": 1.5}, r"distorted must be in \[0, 1\], got 1.5"),
+    ("invariance", {"channels": (8,)}, "channels must be two counts of feature maps"),
+    ("invariance", {"hidden": ()}, "hidden must be a non-empty sequence"),
+    ("invariance", {"shifts": (0, 9)}, r"shifts\[1\] must be an integer in \[0, 7\], got 9"),
+    ("invariance", {"angles": (0, 200)}, r"angles must be a non-empty sequence.*\[0, 180\]"),
+    ("invariance", {"angles": "10"}, "angles must be a non-empty sequence"),
+    ("invariance", {"lr": 0}, "lr must be a positive finite number, got 0"),
 ])
 def test_experiment_parameters_are_validated(name, options, message):
     with pytest.raises(ValueError, match=message):
@@ -235,6 +246,9 @@ def test_experiment_parameters_are_validated(name, options, message):
     ("delta-rule", {"weeks": np.int32(5)}),
     ("generative-pretraining", {"labelled": np.int64(20), "hidden": (np.int64(8),),
                                 "epochs": np.int64(2), "pretrain_epochs": np.int64(1)}),
+    ("invariance", {"epochs": np.int64(1), "n": np.int64(40), "hidden": (np.int64(8),),
+                    "channels": np.array([2, 2]), "max_shift": np.int64(1),
+                    "shifts": np.array([0, 1]), "angles": np.array([0, 10])}),
 ])
 def test_numpy_integers_count_as_integers(name, options):
     result = rp.experiments.run(name, **options)

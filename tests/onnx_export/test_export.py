@@ -1,6 +1,7 @@
 """ONNX export: onnxruntime computes what retroprop computes (float32, within 1e-5)."""
 
 import re
+import warnings
 
 import numpy as np
 import onnx
@@ -208,6 +209,19 @@ def test_forward_hooks_are_left_out_with_a_warning(tmp_path):
     with pytest.warns(UserWarning, match=r"the forward hooks of \['1'\] are not in the file"):
         rp.onnx.export(model, tmp_path / "hooked.onnx", 3)
     handle.remove()
+    session = onnxruntime.InferenceSession(str(tmp_path / "hooked.onnx"))
+    x = np.ones((1, 3), np.float32)
+    np.testing.assert_allclose(session.run(None, {"input": x})[0], model(x).data, rtol=1e-6)
+
+
+def test_backward_hooks_export_without_a_warning(tmp_path):
+    """A backward hook changes no output, so the file computes what the model does."""
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    model[1].register_full_backward_hook(lambda module, grad_input, grad_output: None)
+    model[2].register_full_backward_pre_hook(lambda module, grad_output: None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rp.onnx.export(model, tmp_path / "hooked.onnx", 3)
     session = onnxruntime.InferenceSession(str(tmp_path / "hooked.onnx"))
     x = np.ones((1, 3), np.float32)
     np.testing.assert_allclose(session.run(None, {"input": x})[0], model(x).data, rtol=1e-6)

@@ -105,10 +105,18 @@ class RandomRotation(Distortion):
     def displacement(self, n: int, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
         angles = np.deg2rad(generator().uniform(-self.max_degrees, self.max_degrees,
                                                 (n, 1, 1)))
-        y, x = np.meshgrid(np.arange(height) - (height - 1) / 2,
-                           np.arange(width) - (width - 1) / 2, indexing="ij")
-        cos, sin = np.cos(angles), np.sin(angles)
-        return (cos * y + sin * x) - y, (cos * x - sin * y) - x
+        return rotation_field(angles, height, width)
+
+
+def rotation_field(radians: np.ndarray, height: int, width: int
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The displacement field (dy, dx) that rotates images of ``height`` × ``width`` about
+    their centre by ``radians`` (shape (n, 1, 1), one angle per image): the output pixel at
+    (y, x) from the centre takes the input's at (y cos θ + x sin θ, x cos θ - y sin θ)."""
+    y, x = np.meshgrid(np.arange(height) - (height - 1) / 2,
+                       np.arange(width) - (width - 1) / 2, indexing="ij")
+    cos, sin = np.cos(radians), np.sin(radians)
+    return (cos * y + sin * x) - y, (cos * x - sin * y) - x
 
 
 class ElasticDistortion(Distortion):

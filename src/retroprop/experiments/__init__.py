@@ -10,6 +10,7 @@ from retroprop.experiments.capacity import network_capacity, polynomial_fit
 from retroprop.experiments.classic import delta_rule, gradient_descent
 from retroprop.experiments.depth import initialization, vanishing_gradients
 from retroprop.experiments.input_preprocessing import input_normalization, pca_compression
+from retroprop.experiments.invariance import invariance
 from retroprop.experiments.optimization_examples import (
     momentum_velocity,
     quadratic_steps,
@@ -44,7 +45,7 @@ EXPERIMENTS: dict[str, Callable[..., ExperimentResult]] = {
     "geometric-mean": geometric_mean, "polynomial-fit": polynomial_fit,
     "network-capacity": network_capacity, "input-normalization": input_normalization,
     "pca-compression": pca_compression, "bayesian-fitting": bayesian_fitting,
-    "generative-pretraining": generative_pretraining,
+    "generative-pretraining": generative_pretraining, "invariance": invariance,
 }  # fmt: skip
 
 
@@ -82,7 +83,8 @@ __all__ = ["EXPERIMENTS", "ExperimentResult", "Panel", "activations", "batch_nor
            "bayesian_fitting", "chain_rule",
            "convolution", "delta_rule", "denoising_autoencoder", "generative_pretraining",
            "geometric_mean",
-           "gradient_descent", "initialization", "input_normalization", "learning_rate",
+           "gradient_descent", "initialization", "input_normalization", "invariance",
+           "learning_rate",
            "momentum_velocity", "network_capacity", "optimizer_paths", "pca_compression",
            "perceptron", "polynomial_fit", "quadratic_steps", "regularization",
            "rprop_mini_batches", "run", "trains", "vanishing_gradients", "weight_perturbation"]

@@ -118,6 +118,9 @@ def _class_changed() -> None:
 #: ``np.ndarray`` as one global name: ``Module.__call__``, run thousands of times an epoch,
 #: spends on it one lookup less than on ``np.ndarray``, as much as its check for hooks
 _ARRAY = np.ndarray
+#: the kinds of a module's hooks (the attributes of :class:`Hooks`), as errors name them
+_HOOK_KINDS = {"pre": "forward pre-hook", "post": "forward hook",
+               "backward_pre": "full backward pre-hook", "backward": "full backward hook"}
 #: what ``getattr`` gives for an attribute a module does not have (``get_submodule``)
 _MISSING = object()
 
@@ -417,7 +420,7 @@ class Module(metaclass=ModuleType):
             args = (Tensor(args[0], dtype=self.dtype), *args[1:])
         if hooks is None:
             return self.forward(*args, **kwargs)
-        return hooks.after(self, args, kwargs, self.forward(*args, **kwargs))
+        return hooks.call(self, args, kwargs)
 
     # ------------------------------------------------------------------ hooks
     def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
@@ -485,8 +488,8 @@ class Module(metaclass=ModuleType):
         -----
         See :meth:`register_forward_pre_hook`. PyTorch's ``always_call`` (run the hook
         also when ``forward`` raises) and the global hooks of ``torch.nn.modules.module``
-        are not offered, nor are backward hooks: ``Tensor.register_hook`` is not there
-        either; read the gradients of a layer's parameters after ``backward()``.
+        are not offered. The backward hooks: :meth:`register_full_backward_hook`,
+        :meth:`register_full_backward_pre_hook`, and ``Tensor.register_hook``.
 
         Examples
         --------
@@ -507,9 +510,109 @@ class Module(metaclass=ModuleType):
         """
         return self._add_hook("post", hook, prepend, with_kwargs)
 
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], *,
+                                        prepend: bool = False) -> RemovableHandle:
+        """Call ``hook(module, grad_output)`` when the gradient w.r.t. the module's outputs
+        is computed, before it goes into the module, as PyTorch's.
+
+        Parameters
+        ----------
+        hook : callable
+            ``hook(module, grad_output) -> None or new grad_output``: ``grad_output`` is a
+            tuple with one entry per output of ``forward`` (one for a single tensor): the
+            ndarray dL/d(output), or None for an output that is not a tensor or got no
+            gradient. A result that is not None (a tuple as long, each entry an array or
+            Tensor of that output's shape and dtype, or None) replaces it: the next
+            pre-hook, the full hooks and the module's layers get the new one.
+        prepend : bool, default False
+            Run it before the backward pre-hooks already registered (else after them).
+
+        Returns
+        -------
+        RemovableHandle
+            ``handle.remove()`` takes the hook off.
+
+        Notes
+        -----
+        The hooks fire in ``backward()`` for the calls made while recording (not under
+        ``rp.no_grad()``); those registered at the time of the call are the ones that
+        fire. Each call that gets a gradient fires them once per backward pass
+        (``retain_graph=True`` lets them fire again). The gradients are ndarrays, as
+        ``.grad`` is. Runtime state, as the forward hooks: ``rp.save`` and ``state_dict``
+        leave them out, ``copy.deepcopy`` copies them (:mod:`retroprop.nn.hooks`). They
+        show dL/dy layer by layer, which backpropagation computes from the output back
+        (Berzal, "Backpropagation" (Granada)).
+
+        Examples
+        --------
+        >>> import numpy as np, retroprop as rp
+        >>> layer = rp.nn.Linear(3, 2)
+        >>> seen = []
+        >>> handle = layer.register_full_backward_pre_hook(
+        ...     lambda module, grad_output: seen.append(grad_output[0].shape))
+        >>> layer(np.ones((4, 3))).sum().backward()
+        >>> seen
+        [(4, 2)]
+        >>> handle.remove()
+        """
+        return self._add_hook("backward_pre", hook, prepend, False)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], *,
+                                    prepend: bool = False) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` when the gradient w.r.t. the
+        module's inputs is computed, as PyTorch's.
+
+        Parameters
+        ----------
+        hook : callable
+            ``hook(module, grad_input, grad_output) -> None or new grad_input``:
+            ``grad_input`` has one entry per positional argument of the call: the ndarray
+            dL/d(input), None for an argument that is not a tensor or does not require
+            grad, zeros for one that the forward pass did not use; ``grad_output`` is what
+            the backward pre-hooks left (:meth:`register_full_backward_pre_hook`). A result
+            that is not None (a tuple as long, each entry an array or Tensor of that
+            input's shape and dtype, or None) replaces ``grad_input``: the next hook and
+            the layers before get the new one. Parameters' gradients are not in it: read
+            ``.grad`` after ``backward()``.
+        prepend : bool, default False
+            Run it before the full backward hooks already registered (else after them).
+
+        Returns
+        -------
+        RemovableHandle
+            ``handle.remove()`` takes the hook off.
+
+        Notes
+        -----
+        As PyTorch's: where no input of the call requires grad (the first layer of a
+        network fed with data), the hook runs when the gradient w.r.t. the outputs is
+        computed, with ``grad_input`` all None and a warning, and may not replace it. See
+        :meth:`register_full_backward_pre_hook` for when hooks fire and what is saved.
+
+        Examples
+        --------
+        The norm of dL/dh at each hidden layer, which shrinks towards the input in a deep
+        sigmoid network: the vanishing gradient of FAMAF (Córdoba), "Redes neuronales",
+        clase 21:
+
+        >>> import numpy as np, retroprop as rp
+        >>> _ = rp.manual_seed(0)
+        >>> model = rp.nn.Sequential(*[rp.nn.Sequential(rp.nn.Linear(8, 8), rp.nn.Sigmoid())
+        ...                            for _ in range(4)])
+        >>> norms = {}
+        >>> for name, block in model.named_children():
+        ...     _ = block.register_full_backward_hook(lambda module, grad_input, grad_output,
+        ...         name=name: norms.__setitem__(name, np.linalg.norm(grad_output[0])))
+        >>> x = rp.Tensor(np.ones((2, 8)), requires_grad=True)
+        >>> model(x).sum().backward()
+        >>> bool(norms["0"] < norms["3"])
+        True
+        """
+        return self._add_hook("backward", hook, prepend, False)
+
     def _add_hook(self, kind: str, hook: Callable[..., Any], prepend: bool,
                   with_kwargs: bool) -> RemovableHandle:
-        what = "forward pre-hook" if kind == "pre" else "forward hook"
+        what = _HOOK_KINDS[kind]
         if not callable(hook):
             raise TypeError(f"{type(self).__name__}: a {what} must be callable, got "
                             f"{hook!r:.80} ({type(hook).__name__})")
@@ -522,8 +625,8 @@ class Module(metaclass=ModuleType):
             registered = Hooks()
             object.__setattr__(self, "_hooks", registered)
         handle = RemovableHandle(self)
-        hooks = registered.pre if kind == "pre" else registered.post
-        hooks[handle.id] = (hook, bool(with_kwargs))
+        hooks: OrderedDict[int, Any] = getattr(registered, kind)
+        hooks[handle.id] = (hook, bool(with_kwargs)) if kind in ("pre", "post") else hook
         if prepend:
             hooks.move_to_end(handle.id, last=False)
         changed()  # an inference plan passes over modules: this one must now be called
@@ -534,9 +637,9 @@ class Module(metaclass=ModuleType):
         hooks = self._hooks
         if hooks is None:
             return
-        hooks.pre.pop(hook_id, None)
-        hooks.post.pop(hook_id, None)
-        if not (hooks.pre or hooks.post):
+        for kind in _HOOK_KINDS:
+            getattr(hooks, kind).pop(hook_id, None)
+        if not hooks:
             self.__dict__.pop("_hooks", None)
         changed()
 

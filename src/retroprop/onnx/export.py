@@ -61,7 +61,7 @@ def to_onnx(model: Module, input_shape: int | Sequence[int]) -> Any:
         raise TypeError(f"rp.onnx.export: model must be a Module, got {type(model).__name__}")
     shape = example_shape(input_shape, "rp.onnx.export")
     hooked = [name or "the model" for name, module in model.named_modules()
-              if module._hooks is not None]
+              if module._hooks is not None and (module._hooks.pre or module._hooks.post)]
     if hooked:
         warnings.warn(f"rp.onnx.export: the forward hooks of {hooked} are not in the file, "
                       "which computes the layers' forward only (what a hook changes, the "

@@ -15,11 +15,12 @@ refuses it. Any other tensor of the graph (``out += identity`` in a residual blo
 computed out of place and the name bound to the result: PyTorch's values and gradients,
 though other references to the old tensor keep its old values.
 
-Unlike PyTorch, a view does not share its tensor's version counter: a write through
-``x.detach()``, ``x.reshape(...)``, ``x.T`` or a basic slice ``x[0]`` changes ``x`` without
-``x``'s version going up, and a write into an output that its own operation kept for
-``backward`` (``y = w.sigmoid()``, then ``y *= 2`` under ``no_grad()``) is not seen either:
-``backward`` through such a graph uses the new values. Write into a ``clone()`` there.
+A write through a view, ``x.reshape(...)``, ``x.view(...)``, ``x.T`` or a basic slice
+``x[0]``, raises ``x``'s version too, as PyTorch's shared version counter does. Unlike
+PyTorch, a write through ``x.detach()``, a write into ``x`` seen by a node that kept a view
+of it, and a write into an output that its own operation kept for ``backward``
+(``y = w.sigmoid()``, then ``y *= 2`` under ``no_grad()``) are not seen: ``backward``
+through such a graph uses the new values. Write into a ``clone()`` there.
 """
 
 from __future__ import annotations
@@ -74,6 +75,10 @@ def _write(target: Tensor, operand: np.ndarray, ufunc: np.ufunc, symbol: str) ->
         kind = TypeError if isinstance(error, TypeError) else ValueError
         raise kind(f"{seen}; the result must keep t's shape and dtype ({error})") from None
     target._version += 1
+    base = getattr(target, "_base", None)  # a view's write is its base's (as in PyTorch)
+    while base is not None:
+        base._version += 1
+        base = getattr(base, "_base", None)
 
 
 iadd = _in_place(add, np.add, "+")

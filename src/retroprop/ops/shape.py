@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 
 from retroprop.ops.axes import check_axes, check_axis, chosen
-from retroprop.tensor.function import Function, Gradients
+from retroprop.tensor.function import Function, Gradients, ViewFunction
 from retroprop.tensor.tensor import Tensor
 
 
-class Reshape(Function):
+class Reshape(ViewFunction):
     """z = a viewed with a new shape;  dL/da = dL/dz viewed with a's shape."""
 
     keeps_integers = True
@@ -35,7 +35,7 @@ class Reshape(Function):
         return grad.reshape(self.shape)
 
 
-class Transpose(Function):
+class Transpose(ViewFunction):
     """z = a with axes permuted;  dL/da = dL/dz with the inverse permutation."""
 
     keeps_integers = True
@@ -62,7 +62,7 @@ def _is_basic(index: Any) -> bool:
     return all(isinstance(p, slice | int | np.integer) or p is None or p is Ellipsis for p in parts)
 
 
-class GetItem(Function):
+class GetItem(ViewFunction):
     """z = a[index];  dL/da scatters dL/dz back, adding where an element was taken twice."""
 
     keeps_integers = True

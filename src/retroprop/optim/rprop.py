@@ -41,7 +41,8 @@ class Rprop(Optimizer):
     Parameters
     ----------
     lr : float, default 0.01
-        The initial step Δ_0 of every weight.
+        The initial step Δ_0 of every weight, read at the weight's first step only (as
+        PyTorch's): a schedule of the rate changes nothing after it, and warns.
     etas : (η-, η+), default (0.5, 1.2)
     step_sizes : (Δ_min, Δ_max), default (1e-6, 50)
     variant : str, default "irprop-"
@@ -49,6 +50,7 @@ class Rprop(Optimizer):
     """
 
     full_batch = True
+    lr_is_initial = True
 
     def __init__(self, params: Iterable[Any], lr: float = 0.01,
                  etas: tuple[float, float] = (0.5, 1.2),

@@ -104,3 +104,21 @@ class Function:
         """Drop saved arrays and links once ``backward`` has used them."""
         self.__dict__.clear()
         self.released = True
+
+
+class ViewFunction(Function):
+    """An operation whose result may share its input's memory (reshape, transpose, basic
+    indexing). Such a result remembers that input as its base, so that a write through it
+    (``v = t[0]``, then ``v += 1`` under ``no_grad()``) counts as a write of the base too:
+    its version goes up and ``backward`` refuses a node that saved it, as PyTorch's views
+    share their base's version counter. Only this way round: a write into the base is not
+    seen by a node that saved the view."""
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **options: Any) -> Tensor:
+        out = super().apply(*inputs, **options)
+        source = inputs[0].data
+        base = out.data.base
+        if base is not None and base is (source if source.base is None else source.base):
+            out._base = inputs[0]
+        return out

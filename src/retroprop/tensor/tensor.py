@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from retroprop.tensor import hooks as _hooks
 from retroprop.tensor.size import Size
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from typing import TypeAlias
 
     from retroprop.tensor.function import Function
@@ -77,7 +78,10 @@ class Tensor:
            [2., 2., 2.]], dtype=float32)
     """
 
-    __slots__ = ("__weakref__", "_ctx", "_version", "data", "grad", "requires_grad")
+    #: ``_base``, set only on a view (:class:`~retroprop.tensor.function.ViewFunction`):
+    #: the tensor whose memory it shares, whose version a write through the view raises
+    __slots__ = ("__weakref__", "_base", "_ctx", "_version", "data", "grad", "requires_grad")
+    _base: Tensor
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator
     # Comparisons give element-wise tensors, so hashing stays by identity (as in PyTorch):
     # optimizers key their state by the parameter object.
@@ -313,6 +317,102 @@ class Tensor:
         self.requires_grad = requires_grad
         return self
 
+    # ------------------------------------------------------------------ hooks
+    def register_hook(self, hook: Callable[[np.ndarray], Any]) -> _hooks.RemovableHandle:
+        """Call ``hook(grad)`` with dL/d(this tensor) when ``backward`` has computed it, as
+        PyTorch's ``Tensor.register_hook``.
+
+        Parameters
+        ----------
+        hook : callable
+            ``hook(grad) -> None or new grad``: ``grad`` is the complete gradient (an
+            ndarray of this tensor's shape and dtype, summed over every use of the
+            tensor); return None to keep it, or an array or Tensor of the same shape and
+            dtype to replace it: the operations before this tensor (and, for a leaf,
+            ``.grad``) then get the new one. Keep the array, or return a new one; do not
+            write into it.
+
+        Returns
+        -------
+        RemovableHandle
+            ``handle.remove()`` takes the hook off.
+
+        Notes
+        -----
+        Hooks run in the order they were registered, each on the previous one's result.
+        On a leaf (a parameter) they run before the gradient is added to ``.grad``; on a
+        computed tensor, before ``retain_grad`` keeps it. They run at every ``backward``
+        that reaches the tensor (twice through a graph kept with ``retain_graph=True``),
+        not for ``rp.viz.draw_graph``'s gradients. ``copy.deepcopy`` and pickling leave
+        them behind, as PyTorch's. Backpropagation computes dL/dy for every intermediate
+        y on its way to the weights (Berzal, "Backpropagation" (Granada)); a hook is how
+        to see it, e.g. how it shrinks layer after layer in a deep sigmoid network
+        (FAMAF (Córdoba), "Redes neuronales", clase 21, vanishing gradients).
+
+        Examples
+        --------
+        >>> import numpy as np, retroprop as rp
+        >>> x = rp.Tensor(np.ones(3), requires_grad=True)
+        >>> y = x * 2
+        >>> handle = y.register_hook(lambda grad: grad * 10)
+        >>> y.sum().backward()
+        >>> x.grad
+        array([20., 20., 20.], dtype=float32)
+        >>> handle.remove()
+        """
+        if not callable(hook):
+            raise TypeError(f"register_hook: hook must be callable, got {hook!r:.80} "
+                            f"({type(hook).__name__})")
+        self._refuse_without_grad("register a hook on")
+        handle = _hooks.RemovableHandle(self)
+        _hooks.hooks_of(self, create=True).hooks[handle.id] = hook  # type: ignore[union-attr]
+        return handle
+
+    def _remove_hook(self, hook_id: builtins.int) -> None:
+        """Take off the hook of id ``hook_id`` (:meth:`RemovableHandle.remove`)."""
+        entry = _hooks.hooks_of(self)
+        if entry is not None:
+            entry.hooks.pop(hook_id, None)
+            _hooks.drop_if_empty(self)
+
+    def retain_grad(self) -> None:
+        """Keep dL/d(this tensor) in ``.grad`` after ``backward``, also for a computed
+        tensor (which otherwise forgets it), as PyTorch's ``Tensor.retain_grad``.
+
+        The gradient kept is the one after this tensor's hooks (:meth:`register_hook`),
+        whatever the order of the calls; later ``backward`` calls add to it, as they add
+        to a leaf's. On a leaf (which keeps its gradient anyway) it does nothing. Shows
+        dL/dy of the hidden layers, which backpropagation computes and forgets (Berzal,
+        "Backpropagation" (Granada)).
+
+        Examples
+        --------
+        >>> import numpy as np, retroprop as rp
+        >>> x = rp.Tensor(np.ones(2), requires_grad=True)
+        >>> h = x * 3
+        >>> h.retain_grad()
+        >>> (h * h).sum().backward()
+        >>> h.grad
+        array([6., 6.], dtype=float32)
+        """
+        self._refuse_without_grad("retain the gradient of")
+        if self._ctx is not None:
+            _hooks.hooks_of(self, create=True).retains = True  # type: ignore[union-attr]
+
+    @property
+    def retains_grad(self) -> builtins.bool:
+        """Whether this computed tensor keeps its gradient (:meth:`retain_grad`); False
+        for a leaf, as in PyTorch."""
+        entry = _hooks.hooks_of(self)
+        return entry is not None and entry.retains
+
+    def _refuse_without_grad(self, what: str) -> None:
+        if not self.requires_grad:
+            raise RuntimeError(
+                f"cannot {what} a tensor that does not require grad (shape {self.shape}, "
+                f"dtype {self.dtype}): no gradient is computed for it; make it with "
+                "requires_grad=True (or compute it from one, outside no_grad())")
+
     # ------------------------------------------------------------------ backward
     def backward(self, gradient: Any = None, retain_graph: builtins.bool = False) -> None:
         """Fill ``.grad`` of every leaf that this tensor depends on.
@@ -407,8 +507,11 @@ def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool,
     every ``.grad`` as it was."""
     computed, leaves = _graph(root)
     grads: dict[int, np.ndarray] = {id(root): seed}
+    adopted: set[int] = set()
+    # with no hook anywhere (the registry empty) the loops make no check for them
+    pop = _hooks.popper(adopted) if _hooks.HOOKED and into_leaves else _pop_gradient
     for node in computed:
-        grad = _pop_gradient(grads, node, record)
+        grad = pop(grads, node, record)
         if grad is None:
             continue
         ctx = node._ctx
@@ -433,9 +536,8 @@ def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool,
             grads[id(parent)] = parent_grad if previous is None else previous + parent_grad
         if not retain_graph:
             ctx.release()  # type: ignore[union-attr]
-    adopted: set[int] = set()
     for leaf in leaves:
-        grad = _pop_gradient(grads, leaf, record)
+        grad = pop(grads, leaf, record)
         if grad is None or not into_leaves:
             continue
         if leaf.grad is not None:
