@@ -309,6 +309,8 @@ def test_flags_pass_through_the_registry_and_minimize():
     assert amsgrad.fun < 1 and amsgrad.fun != plain.fun
     with pytest.raises(ValueError, match=r"minimize: maximize=True would climb fn.*-fn\(x\)"):
         rp.optim.minimize(lambda x: (x ** 2).sum(), [1.0], method="sgd", maximize=True)
+    with pytest.raises(ValueError, match="SGD: maximize must be True or False, got 'no'"):
+        rp.optim.minimize(lambda x: (x ** 2).sum(), [1.0], method="sgd", maximize="no")
 
 
 @pytest.mark.parametrize("name", FLAGGED)

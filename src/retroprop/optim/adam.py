@@ -22,9 +22,9 @@ class Adam(Optimizer):
     their zero start.
 
     ``amsgrad=True`` (Reddi, Kale and Kumar, "On the convergence of Adam and beyond",
-    ICLR 2018) divides by the running maximum of v instead, so that the per-weight rate
-    never grows; as in PyTorch the maximum is taken of the uncorrected v and the current
-    correction then applied to it:
+    ICLR 2018) divides by the running maximum v̂ of v instead, so that a falling v does
+    not enlarge the steps; as in PyTorch the maximum is taken of the uncorrected v and
+    the current correction then applied to it:
 
         v̂ ← max(v̂, v),   w ← w - η (m / (1 - β1ᵗ)) / (√(v̂ / (1 - β2ᵗ)) + ε)
 
