@@ -206,8 +206,8 @@ def test_a_state_of_another_optimizer_is_refused_by_name(tmp_path, saved, loader
     other = OPTIMIZERS[loader](model.parameters())
     before = repr(other)
     with pytest.raises(ValueError, match=rf"{type(other).__name__}\.load_state_dict: the saved "
-                                         r"parameter groups hold settings .* the state was saved "
-                                         r"by another optimizer"):
+                                         r"parameter groups hold settings .* the state was "
+                                         r"saved by another optimizer"):
         other.load_state_dict(rp.load(tmp_path / "state.rpz")["optimizer"])
     assert repr(other) == before
 

@@ -51,6 +51,10 @@ STEP_KINDS = ("gradient", "closure", "residuals")
 #: rate a schedule starts from (written by the schedules, as in PyTorch)
 GROUP_BOOKKEEPING = frozenset({"params", "initial_lr"})
 
+#: Hyperparameters that are True or False, where an optimizer has them (``torch.optim``
+#: takes any value and tests its truth, so ``maximize="no"`` would climb: refused here).
+FLAGS = ("amsgrad", "maximize")
+
 
 class Optimizer:
     """Base class of the optimizers.
@@ -133,6 +137,10 @@ class Optimizer:
         if unknown:
             raise ValueError(f"{type(self).__name__}: unknown hyperparameters {sorted(unknown)}")
         full = {**self.defaults, **group, "params": params}
+        for flag in FLAGS:
+            if flag in full and not isinstance(full[flag], bool | np.bool_):
+                raise ValueError(f"{type(self).__name__}: {flag} must be True or False, got "
+                                 f"{full[flag]!r}")
         self._check_group(full)
         self.param_groups.append(full)
 
@@ -202,16 +210,21 @@ class Optimizer:
         """(group, parameter, gradient) for every parameter that has a gradient; with a
         group ``weight_decay`` λ (and ``l2``) the gradient is ∂E/∂w + λ w, a new array.
 
+        A group with ``maximize=True`` ascends E, as ``torch.optim``: its gradient is
+        -∂E/∂w (+ λ w, so that the penalty still shrinks the weights), a new array.
+
         A step in which none of the parameters has a gradient warns: the usual cause is a
         model built again after its optimizer, whose parameters are not the model's."""
         found = False
         for group in self.param_groups:
             decay = group.get("weight_decay", 0.0) if l2 else 0.0
+            maximize = group.get("maximize", False)
             for param in group["params"]:
                 if param.grad is None:
                     continue
                 found = True
-                yield group, param, param.grad + decay * param.data if decay else param.grad
+                grad = -param.grad if maximize else param.grad
+                yield group, param, grad + decay * param.data if decay else grad
         if not found:
             warnings.warn(f"{type(self).__name__}.step: none of its parameters has a gradient, "
                           "so nothing moved; was the model built again after the optimizer? "
@@ -252,7 +265,10 @@ class Optimizer:
                 "global_state": copy.deepcopy(self.global_state)}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what ``state_dict`` saved; the parameters must have the same shapes."""
+        """Restore what ``state_dict`` saved; the parameters must have the same shapes.
+        The saved hyperparameters replace this optimizer's, as in PyTorch; one that the
+        saved groups lack (a state written before the flag existed, such as ``amsgrad``
+        or ``maximize``) keeps this optimizer's value."""
         name = type(self).__name__
         if not isinstance(state_dict, dict) or not {"param_groups", "state"} <= set(state_dict):
             held = sorted(map(str, state_dict)) if isinstance(state_dict, dict) else \

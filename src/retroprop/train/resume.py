@@ -39,8 +39,11 @@ VERSION = 1
 
 @dataclass
 class EpochState:
-    """Where a running epoch stands: its batches (drawn at its start), how many ran, and
-    what they gave."""
+    """Where a running epoch stands: its batches (drawn at its start; for a DataLoader the
+    positions of its batches so far in the loader's stream), how many ran, what they gave,
+    and for a DataLoader the random generators' states at the epoch's start, from which a
+    resumed run draws the loader's order again
+    (:class:`~retroprop.train.batch_sources.LoaderBatches`)."""
 
     batches: list[np.ndarray]
     last_good: dict[str, np.ndarray]
@@ -49,6 +52,7 @@ class EpochState:
     seen: int = 0
     outputs: list[np.ndarray] = field(default_factory=list)
     targets: list[np.ndarray] = field(default_factory=list)
+    rng_start: list[Any] | None = None
 
     @classmethod
     def start(cls, model: Module, batches: list[np.ndarray]) -> EpochState:
@@ -68,11 +72,15 @@ class EpochState:
 
     def state_dict(self) -> dict[str, Any]:
         joined = (lambda parts: np.concatenate(parts) if parts else None)  # noqa: E731
-        return {"order": np.concatenate(self.batches),
-                "sizes": [len(b) for b in self.batches], "last_good": self.last_good,
-                "batch": self.batch, "total": self.total, "seen": self.seen,
-                "outputs": joined(self.outputs), "targets": joined(self.targets),
-                "done": [len(b) for b in self.batches[:self.batch]]}
+        order = joined(self.batches) if self.batches else np.zeros(0, np.intp)
+        state: dict[str, Any] = {
+            "order": order, "sizes": [len(b) for b in self.batches],
+            "last_good": self.last_good, "batch": self.batch, "total": self.total,
+            "seen": self.seen, "outputs": joined(self.outputs), "targets": joined(self.targets),
+            "done": [len(b) for b in self.batches[:self.batch]]}
+        if self.rng_start is not None:  # only for a loader, so that older files still match
+            state["rng_start"] = self.rng_start
+        return state
 
     @classmethod
     def from_state_dict(cls, state: dict[str, Any], metrics: bool) -> EpochState:
@@ -88,7 +96,8 @@ class EpochState:
         return cls(split(state["order"], state["sizes"]), dict(state["last_good"]),
                    state["batch"], state["total"], state["seen"],
                    split(state["outputs"], state["done"]) if kept else [],
-                   split(state["targets"], state["done"]) if kept else [])
+                   split(state["targets"], state["done"]) if kept else [],
+                   state.get("rng_start"))
 
 
 def training_state(trainer: Trainer, epoch: int, current: EpochState | None) -> dict[str, Any]:
@@ -99,6 +108,7 @@ def training_state(trainer: Trainer, epoch: int, current: EpochState | None) -> 
             "first_loss": trainer.first_loss, "loss": repr(trainer.loss),
             "loss_settings": loss_settings(trainer.loss),
             "rng": generator().bit_generator.state,
+            "generators": trainer._source.generator_states(),
             "callbacks": [{"class": type(c).__name__, "state": c.state_dict()}
                           for c in trainer._callbacks]}
 
@@ -184,6 +194,7 @@ def restore(trainer: Trainer, path: str | os.PathLike[str]) -> tuple[int, EpochS
     for callback, entry in zip(trainer._callbacks, state["callbacks"], strict=True):
         callback.load_state_dict(entry["state"])
     generator().bit_generator.state = state["rng"]
+    trainer._source.set_generator_states(state.get("generators", []))
     trainer._errors = state["errors"]
     trainer.stop_training = bool(state["stop_training"])
     trainer.first_loss = state.get("first_loss")
