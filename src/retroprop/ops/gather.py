@@ -22,6 +22,8 @@ from retroprop.tensor.tensor import Tensor
 class Gather(Function):
     """z = a[..., index[...], ...] along ``axis``;  dL/da = scatter-add of dL/dz."""
 
+    keeps_integers = True  # picks elements: labels stay integers, as torch.gather's
+
     def forward(self, a: np.ndarray, axis: int, index: np.ndarray) -> np.ndarray:
         self.shape, self.grid = a.shape, _grid(index, axis)
         return a[self.grid]
@@ -41,7 +43,8 @@ def _grid(index: np.ndarray, axis: int) -> tuple[np.ndarray, ...]:
 
 def _index(index: Any, a: Tensor, axis: int, where: str) -> np.ndarray:
     """``index`` as an int64 array that fits ``a``: the same number of dimensions, no
-    larger than ``a`` on the other axes (as PyTorch), every entry in range on ``axis``."""
+    larger than ``a`` on the other axes, every entry from 0 to the size of ``axis`` less
+    one (as PyTorch, which refuses negative entries too)."""
     values = np.asarray(index.data if isinstance(index, Tensor) else index)
     if values.dtype.kind not in "iu":
         raise TypeError(f"{where}: index must hold integers, got dtype {values.dtype}")
@@ -53,10 +56,12 @@ def _index(index: Any, a: Tensor, axis: int, where: str) -> np.ndarray:
         raise ValueError(f"{where}: index of shape {values.shape} is larger than the input "
                          f"of shape {a.shape} on an axis other than dim={axis}")
     size = a.shape[axis] if a.ndim else 1
-    if values.size and (values.min() < -size or values.max() >= size):
+    if values.size and (values.min() < 0 or values.max() >= size):
         raise IndexError(f"{where}: index holds values from {values.min()} to "
-                         f"{values.max()}, out of range for dim {axis} of size {size}")
-    return np.where(values < 0, values + size, values).astype(np.int64, copy=False)
+                         f"{values.max()}, out of range for dim {axis} of size {size} "
+                         f"(expected 0 to {size - 1}: negative indices are refused, as in "
+                         "PyTorch)")
+    return values.astype(np.int64, copy=False)
 
 
 def gather(a: Tensor, dim: int, index: Any) -> Tensor:
@@ -89,11 +94,14 @@ def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
         raise ValueError(f"topk: k must be an integer from 0 to {size} (the size of dim "
                          f"{axis} of the input of shape {a.shape}), got {k!r}")
     data = a.data.reshape(1) if a.ndim == 0 else a.data
-    if data.dtype.kind in "ub":  # negated below
-        data = data.astype(np.int64)
-    keys = np.where(np.isnan(data), -np.inf, -data) if largest and data.dtype.kind == "f" \
-        else -data if largest else data
+    floats = data.dtype.kind == "f"
+    # largest first: the order of -x, or of ~x = -x - 1 for integers (no overflow at the
+    # smallest int64, and decreasing for unsigned and boolean values too)
+    keys = (-data if floats else ~data) if largest else data
     order = np.argsort(keys, axis=axis, kind="stable")
+    if largest and floats:  # NaN, sorted last, counts as the largest (as in PyTorch)
+        nan = np.isnan(np.take_along_axis(data, order, axis))
+        order = np.take_along_axis(order, np.argsort(~nan, axis=axis, kind="stable"), axis)
     indices = np.take(order, np.arange(k), axis=axis)
     if a.ndim == 0:
         indices = indices.reshape(())
