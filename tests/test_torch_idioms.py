@@ -25,7 +25,7 @@ def test_size_is_numpy_count_and_torch_method(shape):
     assert x.size == int(np.prod(shape)) == t.numel()
     assert x.size() == tuple(t.size())
     for dim in range(-len(shape), len(shape)):
-        assert x.size(dim) == t.size(dim)
+        assert x.size(dim) == t.size(dim) == x.size(np.int64(dim)) == x.size(dim=dim)
     if not shape:
         with pytest.raises(IndexError, match=r"a 0-d tensor has no dimensions\) for a tensor "
                                              r"of shape \(\), got 0"):
@@ -34,7 +34,7 @@ def test_size_is_numpy_count_and_torch_method(shape):
     assert pickle.loads(pickle.dumps(x.size)) == t.numel()
 
 
-@pytest.mark.parametrize("dim", [2, -3, 1.0, True, "0"])
+@pytest.mark.parametrize("dim", [2, -3, 1.0, True, np.True_, "0", np.int64(2)])
 def test_size_of_a_missing_dim_is_refused(dim):
     with pytest.raises(IndexError, match=r"size: dim must be an integer from -2 to 1 for a "
                                          r"tensor of shape \(3, 4\), got"):
