@@ -54,6 +54,25 @@ def test_dtype_names_are_torchs(name):
     assert values.numpy().tolist() == torch.tensor([1, 0, 2]).to(getattr(torch, name)).tolist()
 
 
+
+@pytest.mark.parametrize("name", TORCH_DTYPES)
+def test_factories_take_the_dtype_names_as_torch(name):
+    """``rp.zeros(3, dtype=rp.long)``, ``rp.tensor(labels, dtype=rp.long)`` as written."""
+    ours, theirs = getattr(rp, name), getattr(torch, name)
+    for make in ("zeros", "ones"):
+        made = getattr(rp, make)(2, 3, dtype=ours)
+        expected = getattr(torch, make)(2, 3, dtype=theirs)
+        assert made.dtype == ours and made.numpy().tolist() == expected.tolist()
+    values = [[1.7, -0.0], [3.0, 0.5]] if name != "uint8" else [[1.7, 0.0], [3.0, 0.5]]
+    made, expected = rp.tensor(values, dtype=ours), torch.tensor(values, dtype=theirs)
+    assert made.dtype == ours and made.numpy().tolist() == expected.tolist()
+
+
+def test_factories_refuse_a_gradient_for_an_integer_dtype():
+    with pytest.raises(TypeError, match="zeros: only floating tensors can require a "
+                                        "gradient, got dtype int64"):
+        rp.zeros(3, dtype=rp.long, requires_grad=True)
+
 def test_star_import_keeps_python_builtins():
     namespace: dict = {}
     exec("from retroprop import *", namespace)

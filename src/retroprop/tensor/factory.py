@@ -31,6 +31,12 @@ def _float_dtype(dtype: Any) -> np.dtype:
     return get_default_dtype() if dtype is None else _check_float_dtype(dtype, "dtype")
 
 
+def _any_dtype(dtype: Any, where: str) -> np.dtype:
+    """``dtype`` (floating, integer or boolean, as ``torch.zeros(3, dtype=torch.long)``),
+    else the default floating dtype."""
+    return get_default_dtype() if dtype is None else resolve_dtype(dtype, where)
+
+
 def _made(data: np.ndarray, requires_grad: bool, where: str) -> Tensor:
     if requires_grad and data.dtype.kind not in "f":
         raise TypeError(
@@ -42,9 +48,9 @@ def _made(data: np.ndarray, requires_grad: bool, where: str) -> Tensor:
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (numbers, nested lists, an array, a tensor).
 
-    Floating data (or any data with ``dtype`` float32/float64 given) becomes the default
-    dtype or ``dtype``; integer data becomes int64 and boolean data stays boolean, as
-    ``torch.tensor`` does.
+    Floating data becomes the default dtype, integer data int64 and boolean data stays
+    boolean, as ``torch.tensor`` does; a ``dtype`` given (``rp.float64``, ``rp.long``, any
+    that :func:`~retroprop.tensor.dtypes.resolve_dtype` takes) converts to it.
 
     Examples
     --------
@@ -55,10 +61,12 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     dtype('int64')
     """
     values = np.array(data.data if isinstance(data, Tensor) else data, copy=True)
-    if dtype is None and values.dtype.kind in "iu":
+    if dtype is not None:
+        values = values.astype(resolve_dtype(dtype, "tensor"), copy=False)
+    elif values.dtype.kind in "iu":
         values = values.astype(np.int64, copy=False)
-    elif dtype is not None or values.dtype.kind != "b":
-        values = values.astype(_float_dtype(dtype), copy=False)
+    elif values.dtype.kind != "b":
+        values = values.astype(get_default_dtype(), copy=False)
     return _made(values, requires_grad, "tensor")
 
 
@@ -76,13 +84,17 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
-    return _made(np.zeros(_shape(size, "zeros"), _float_dtype(dtype)), requires_grad, "zeros")
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``, of the default floating
+    dtype or ``dtype`` (``rp.long`` too)."""
+    return _made(np.zeros(_shape(size, "zeros"), _any_dtype(dtype, "zeros")), requires_grad,
+                 "zeros")
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
-    return _made(np.ones(_shape(size, "ones"), _float_dtype(dtype)), requires_grad, "ones")
+    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``, of the default floating dtype
+    or ``dtype`` (``rp.long`` too)."""
+    return _made(np.ones(_shape(size, "ones"), _any_dtype(dtype, "ones")), requires_grad,
+                 "ones")
 
 
 def zeros_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
