@@ -218,6 +218,24 @@ def test_sequential_from_ordered_dict_names_its_layers_as_torch(tmp_path):
     np.testing.assert_array_equal(loaded(rp.tensor(data)).numpy(), ours(rp.tensor(data)).numpy())
 
 
+
+def test_slices_and_appends_of_a_sequential_name_layers_as_torch(tmp_path):
+    """A slice keeps the layers' names and ``append`` names a layer by the count, so that
+    state dicts of the two libraries have the same keys."""
+    named = [nn.Sequential(named_layers(rp)), torch.nn.Sequential(named_layers(torch))]
+    plain = [nn.Sequential(*named_layers(rp).values()),
+             torch.nn.Sequential(*named_layers(torch).values())]
+    for ours, theirs in (named, plain):
+        for part in (slice(1, None), slice(None, 2), slice(None, None, -1)):
+            assert list(ours[part].state_dict()) == list(theirs[part].state_dict())
+            assert list(ours[part]._modules) == list(theirs[part]._modules)
+        ours.append(nn.Linear(2, 2)), theirs.append(torch.nn.Linear(2, 2))
+        assert list(ours.state_dict()) == list(theirs.state_dict())
+    piece = plain[0][2:]
+    rp.save(piece, tmp_path / "piece.rpm")
+    assert list(rp.load_model(tmp_path / "piece.rpm").state_dict()) == \
+        list(piece.state_dict()) == ["3.weight", "3.bias", "4.weight", "4.bias"]
+
 def test_sequential_from_a_mapping_refuses_what_is_not_a_module():
     with pytest.raises(TypeError, match="Sequential: layer 'act' must be a Module, got str"):
         nn.Sequential({"fc": nn.Linear(2, 2), "act": "relu"})
