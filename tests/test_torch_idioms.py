@@ -260,3 +260,11 @@ def test_inplace_flags_run_as_in_torch_with_the_same_outputs_and_gradients(tmp_p
     model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(True), nn.Dropout(0.1, inplace=True))
     rp.save(model, tmp_path / "flags.rpm")
     assert repr(rp.load_model(tmp_path / "flags.rpm")) == repr(model)
+
+
+def test_dropout_with_torchs_positional_inplace_says_to_name_it():
+    with pytest.raises(ValueError, match=r"Dropout: scale must be one of \('train', "
+                                         r"'inference'\), got True; PyTorch's second "
+                                         r"argument, inplace, is keyword-only here: "
+                                         r"Dropout\(p, inplace=True\)"):
+        nn.Dropout(0.3, True)
