@@ -86,8 +86,9 @@ def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
          ) -> TopK:
     """The ``k`` largest (``largest=False``: smallest) elements along ``dim`` and their
     indices, as ``torch.topk``. Always sorted, largest (smallest) first; among equal
-    values the lower index comes first (PyTorch leaves that order unspecified). The values
-    are a :func:`gather`, so the gradient reaches the elements picked."""
+    values the lower index comes first (PyTorch leaves that order unspecified); NaN counts
+    as larger than every number, as in PyTorch. The values are a :func:`gather` (of the
+    input's dtype), so the gradient reaches the elements picked."""
     axis = check_axis(dim, a.ndim, "topk", name="dim")
     size = a.shape[axis] if a.ndim else 1
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 0 <= k <= size:
