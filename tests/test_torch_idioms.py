@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import builtins
 import pickle
 from collections import OrderedDict
 
@@ -77,7 +78,10 @@ def test_star_import_keeps_python_builtins():
     namespace: dict = {}
     exec("from retroprop import *", namespace)
     assert not {"float", "int", "bool", "long"} & set(namespace)
-    assert {"sum", "gather", "topk", "Tensor"} <= set(namespace)
+    assert not [name for name in namespace if name in dir(builtins)
+                and not name.startswith("__")]  # sum(losses), abs(-1) as Python's
+    assert rp.sum(rp.tensor([1, 2])).item() == 3 and rp.abs(rp.tensor([-1])).item() == 1
+    assert {"mean", "gather", "topk", "Tensor"} <= set(namespace)
 
 
 TOP_LEVEL = {
@@ -167,6 +171,10 @@ def test_topk_of_the_extreme_integers_and_of_nan_beside_infinity_as_torch():
 
 
 BAD_GATHER = [
+    (lambda x: rp.gather([[1.0, 2.0]], 1, np.array([[0]])), TypeError,
+     r"gather: expected a Tensor as input, got list; make it one with rp.tensor\(...\)"),
+    (lambda x: rp.topk(x.numpy(), 1), TypeError,
+     "topk: expected a Tensor as input, got ndarray"),
     (lambda x: x.gather(1, np.array([[-1]])), IndexError,
      r"index holds values from -1 to -1, out of range for dim 1 of size 4 \(expected 0 to "
      r"3: negative indices are refused, as in PyTorch\)"),

@@ -41,6 +41,14 @@ def _grid(index: np.ndarray, axis: int) -> tuple[np.ndarray, ...]:
     return tuple(index if k == axis else r for k, r in enumerate(ranges))
 
 
+def _input(a: Any, where: str) -> Tensor:
+    """``a``, or the error for an input that is not a tensor (a list, an ndarray)."""
+    if not isinstance(a, Tensor):
+        raise TypeError(f"{where}: expected a Tensor as input, got {type(a).__name__}; make "
+                        "it one with rp.tensor(...)")
+    return a
+
+
 def _index(index: Any, a: Tensor, axis: int, where: str) -> np.ndarray:
     """``index`` as an int64 array that fits ``a``: the same number of dimensions, no
     larger than ``a`` on the other axes, every entry from 0 to the size of ``axis`` less
@@ -68,7 +76,7 @@ def gather(a: Tensor, dim: int, index: Any) -> Tensor:
     """``torch.gather(a, dim, index)``: out[i][j] = a[i][index[i][j]] for ``dim=1`` (and
     so on for other axes and dimensions); ``index`` has ``a``'s number of dimensions and
     the output its shape."""
-    axis = check_axis(dim, a.ndim, "gather", name="dim")
+    axis = check_axis(dim, _input(a, "gather").ndim, "gather", name="dim")
     picked = _index(index, a, axis, "gather")
     if a.ndim == 0:
         return Gather.apply(a.reshape(1), axis=0, index=picked.reshape(1)).reshape(())
@@ -89,7 +97,7 @@ def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
     values the lower index comes first (PyTorch leaves that order unspecified); NaN counts
     as larger than every number, as in PyTorch. The values are a :func:`gather` (of the
     input's dtype), so the gradient reaches the elements picked."""
-    axis = check_axis(dim, a.ndim, "topk", name="dim")
+    axis = check_axis(dim, _input(a, "topk").ndim, "topk", name="dim")
     size = a.shape[axis] if a.ndim else 1
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 0 <= k <= size:
         raise ValueError(f"topk: k must be an integer from 0 to {size} (the size of dim "
