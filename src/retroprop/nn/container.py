@@ -116,10 +116,12 @@ class Sequential(Module):
                             f"{type(module).__name__}")
         setattr(self, self._key(index), module)
 
-    def __delitem__(self, index: int) -> None:
-        """Remove layer ``index``; the layers after it are numbered again from it on, so
-        that names stay 0, 1, 2, ... (as PyTorch's)."""
-        delattr(self, self._key(index))
+    def __delitem__(self, index: int | slice) -> None:
+        """Remove layer ``index`` (or the layers of a slice); the layers left are numbered
+        again, so that names are 0, 1, 2, ... (as PyTorch's)."""
+        for key in list(self._modules)[index] if isinstance(index, slice) else \
+                [self._key(index)]:
+            delattr(self, key)
         layers = list(self._modules.values())
         for name in list(self._modules):
             delattr(self, name)
