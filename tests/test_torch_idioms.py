@@ -35,6 +35,15 @@ def test_size_is_numpy_count_and_torch_method(shape):
     assert pickle.loads(pickle.dumps(x.size)) == t.numel()
 
 
+def test_a_layer_sized_by_x_size_saves_and_loads(tmp_path):
+    """``x.size`` is callable, but it is a number: model files keep it as one."""
+    images = rp.zeros((5, 2, 3))
+    model = nn.Sequential(nn.Flatten(), nn.Linear(images[0].size, 4), nn.ReLU())
+    rp.save(model, tmp_path / "sized.rpm")
+    loaded = rp.load_model(tmp_path / "sized.rpm")
+    assert loaded[1].in_features == 6 and repr(loaded) == repr(model)
+    np.testing.assert_array_equal(loaded(images).numpy(), model(images).numpy())
+
 @pytest.mark.parametrize("dim", [2, -3, 1.0, True, np.True_, "0", np.int64(2)])
 def test_size_of_a_missing_dim_is_refused(dim):
     with pytest.raises(IndexError, match=r"size: dim must be an integer from -2 to 1 for a "
