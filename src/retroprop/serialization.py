@@ -319,7 +319,8 @@ def _save_state(tree: Any, path: Path, **model_only: Any) -> None:
     try:
         data, arrays = state_tree.encode(tree, "state")
     except state_tree.StateTreeError as error:
-        if isinstance(error.value, Module | Optimizer):
+        if isinstance(error.value, Module | Optimizer) or callable(
+                getattr(error.value, "state_dict", None)):  # a schedule, a callback
             raise TypeError(f"save: cannot store {error.where} (a {type(error.value).__name__})"
                             ": store its state_dict() instead") from None
         raise TypeError(f"save: {error}") from None

@@ -92,6 +92,13 @@ def test_pytorch_loop_trains_saves_and_resumes(tmp_path, monkeypatch):
     assert (ns["rows"], ns["shape"]) == (5, (5, 64))
     np.testing.assert_array_equal(ns["best"].numpy()[:, 0], ns["values"].numpy())
     np.testing.assert_array_equal(ns["where"].numpy()[:, 0], ns["indices"].numpy())
+    np.testing.assert_array_equal(ns["ranked"].numpy()[:, 0], ns["values"].numpy())
+    np.testing.assert_array_equal(ns["order"].numpy()[:, 0], ns["indices"].numpy())
+    assert ns["left"].shape == ns["right"].shape == (5, 32)
+    assert ns["vector"].shape == (64 * 64 + 64 + 64 * 10 + 10,)
+    assert not ns["model"].fc2.bias.numpy().any()
+    weight = ns["model"].fc2.weight.numpy()
+    assert not np.array_equal(weight, ns["vector"].numpy()[-650:-10].reshape(10, 64))
 
 
 def test_keras_fit_with_callbacks(tmp_path, monkeypatch):

@@ -82,6 +82,16 @@ ZERO_D = [
     Case("mse", F.mse_loss, TF.mse_loss, [scalar()], [scalar()]),
     Case("bce_with_logits", F.binary_cross_entropy_with_logits,
          TF.binary_cross_entropy_with_logits, [scalar()], [lambda rng: np.array(1.0)]),
+    Case("cumsum", lambda a: a.cumsum(0), lambda a: a.cumsum(0), [scalar()]),
+    Case("prod", lambda a: a.prod() * a.prod(-1), lambda a: a.prod() * a.prod(-1), [scalar()]),
+    Case("logsumexp", lambda a: a.logsumexp(0), lambda a: a.logsumexp(0), [scalar()]),
+    Case("flip", lambda a: a.flip(0), lambda a: a.flip(0), [scalar()]),
+    Case("expand", lambda a: a.expand(2, 3), lambda a: a.expand(2, 3), [scalar()]),
+    Case("repeat", lambda a: a.repeat(3), lambda a: a.repeat(3), [scalar()]),
+    Case("square", lambda a: a.square(), torch.square, [scalar()]),
+    Case("sort", lambda a: a.sort().values, lambda a: a.sort().values, [scalar()]),
+    Case("masked_fill", lambda a: a.masked_fill(np.array(False), 2.0),
+         lambda a: a.masked_fill(torch.tensor(False), 2.0), [scalar()]),
 ]
 
 EMPTY = [
@@ -115,6 +125,20 @@ EMPTY = [
     Case("max_pool", lambda x: pooling.MaxPool2d.apply(x, kernel=(2, 2), stride=(2, 2),
                                                        padding=(0, 0), dilation=(1, 1)),
          lambda x: TF.max_pool2d(x, 2), [normal(0, 2, 4, 4)]),
+    Case("cumsum", lambda a: a.cumsum(0), lambda a: a.cumsum(0), [normal(0, 3)]),
+    Case("prod_of_nothing", lambda a: a.prod(0), lambda a: a.prod(0), [normal(0, 3)]),
+    Case("logsumexp_of_nothing", lambda a: a.logsumexp(1), lambda a: a.logsumexp(1),
+         [normal(3, 0)]),
+    Case("logsumexp_batch", lambda a: a.logsumexp(1), lambda a: a.logsumexp(1),
+         [normal(0, 3)]),
+    Case("repeat", lambda a: a.repeat(2, 2), lambda a: a.repeat(2, 2), [normal(0, 3)]),
+    Case("expand", lambda a: a.expand(0, 3), lambda a: a.expand(0, 3), [normal(1, 3)]),
+    Case("chunk", lambda a: a.chunk(2)[1], lambda a: a.chunk(2)[1], [normal(0, 3)]),
+    Case("split", lambda a: a.split(2, dim=1)[0], lambda a: a.split(2, dim=1)[0],
+         [normal(0, 3)]),
+    Case("sort", lambda a: a.sort(dim=0).values, lambda a: a.sort(dim=0).values,
+         [normal(0, 3)]),
+    Case("mm", lambda a, b: a.mm(b), torch.mm, [normal(0, 4), normal(4, 3)]),
 ]
 
 
@@ -167,6 +191,21 @@ BOUNDARY = [
     Case("max_pool_all_equal", lambda x: pooling.MaxPool2d.apply(
         x, kernel=(2, 3), stride=(2, 2), padding=(1, 1), dilation=(1, 1)),
          lambda x: TF.max_pool2d(x, (2, 3), 2, 1), [lambda rng: np.zeros((1, 1, 4, 5))]),
+    # prod with zeros: one zero takes the product of the others, two or more give none
+    Case("prod_zeros", lambda a: a.prod(1), lambda a: a.prod(1),
+         [fixed([[0.0, 2.0, 3.0], [0.0, 0.0, 2.0], [0.0, 0.0, 0.0], [1.5, -2.0, 0.5]])]),
+    Case("prod_all_one_zero", lambda a: a.prod(), torch.prod, [fixed([[2.0, 0.0], [3.0, 4.0]])]),
+    # logsumexp of rows holding ±inf: PyTorch's values (±inf) and gradients (NaN, 0)
+    Case("logsumexp_infinite", lambda a: a.logsumexp(1), lambda a: a.logsumexp(1),
+         [fixed([[-np.inf, -np.inf], [np.inf, 1.0], [-np.inf, 2.0], [1.0, 2.0]])]),
+    # sort with ties: the stable order, as torch.sort(stable=True); ties of round at halves
+    Case("sort_ties", lambda a: a.sort(1, descending=True).values * np.arange(5.0),
+         lambda a: a.sort(dim=1, descending=True, stable=True).values
+         * torch.arange(5, dtype=a.dtype),
+         [ties(3, 5)]),
+    Case("round_floor_at_halves", lambda a: a.round() + a.floor() + a.sign(),
+         lambda a: a.round() + a.floor() + a.sign(),
+         [fixed([-1.5, -0.5, 0.0, 0.5, 1.5, 2.5, 1.0])]),
 ]
 
 REFLECTED_OPS = {

@@ -44,6 +44,10 @@ class LearningRateScheduler(Callback):
         self.monitor, self.interval = monitor, interval
         self.schedule: Scheduler | None = None
         self.function: Callable[[int, float], float] | None = None
+        #: The schedule's class (None: a function), saved in training checkpoints: a
+        #: resumed fit must drive the same kind (another would load a state not its own).
+        self.schedule_class = type(schedule).__name__ if isinstance(schedule, Scheduler) \
+            else None
         if isinstance(schedule, Scheduler):
             self.schedule = schedule
         elif callable(schedule):
@@ -56,6 +60,16 @@ class LearningRateScheduler(Callback):
                 f"{type(self.schedule).__name__}, which needs the monitored value,"
             raise ValueError(f"LearningRateScheduler: {what} steps once an epoch: "
                              "interval='batch' is for schedules such as OneCycleLR")
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if "schedule_class" in state:  # (checkpoints written before 2026-11-25 do not say)
+            saved, own = (entry or "a function f(epoch, lr)" for entry in
+                          (state["schedule_class"]["value"], self.schedule_class))
+            if saved != own:
+                raise ValueError(f"LearningRateScheduler: the training checkpoint's schedule "
+                                 f"is {saved}, this run's {own}: resume with the schedule the "
+                                 "run began with")
+        super().load_state_dict(state)
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         """Refuse a function without a rate to set, and a schedule built on another optimizer

@@ -140,3 +140,11 @@ def to_int(a: Tensor) -> Tensor:
 def to_bool(a: Tensor) -> Tensor:
     """``a.bool()``: True where ``a`` is nonzero, without gradient."""
     return _cast(a, np.dtype(np.bool_))
+
+
+def type_as(a: Tensor, other: Tensor) -> Tensor:
+    """``a`` in the dtype of ``other``, as ``torch.Tensor.type_as`` (``a.to(other.dtype)``:
+    ``a`` itself when the dtypes match, differentiable between float32 and float64)."""
+    if not isinstance(other, Tensor):
+        raise TypeError(f"type_as: other must be a Tensor, got {type(other).__name__}")
+    return _cast(a, other.dtype)

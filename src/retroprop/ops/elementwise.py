@@ -1,11 +1,14 @@
-"""Element-wise functions: exp, log, log1p, sin, cos, abs, clip (clamp), where, maximum,
-minimum."""
+"""Element-wise functions: exp, log, log1p, sin, cos, abs, square, clip (clamp), where,
+masked_fill, maximum, minimum."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
 from retroprop.ops.arithmetic import PowScalar
+from retroprop.tensor.dtypes import fill_value
 from retroprop.tensor.function import Function, Gradients
 from retroprop.tensor.tensor import Tensor, as_tensor
 
@@ -164,7 +167,7 @@ def sqrt(a: Tensor) -> Tensor:
     return PowScalar.apply(a, exponent=0.5)
 
 
-def _check_bounds(low: float | None, high: float | None, where: str,
+def check_bounds(low: float | None, high: float | None, where: str,
                   names: tuple[str, str]) -> None:
     for name, bound in zip(names, (low, high), strict=True):
         if isinstance(bound, Tensor):
@@ -186,14 +189,14 @@ def _check_bounds(low: float | None, high: float | None, where: str,
 
 def clip(a: Tensor, low: float | None = None, high: float | None = None) -> Tensor:
     """``a`` limited to [low, high]; the gradient is cut where the limit is active."""
-    _check_bounds(low, high, "clip", ("low", "high"))
+    check_bounds(low, high, "clip", ("low", "high"))
     return Clip.apply(a, low=low, high=high)
 
 
 def clamp(a: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
     """``torch.clamp``: :func:`clip` with PyTorch's argument names (``x.clamp(min=0)``);
     ``min > max`` is refused, where PyTorch sets every element to ``max``."""
-    _check_bounds(min, max, "clamp", ("min", "max"))
+    check_bounds(min, max, "clamp", ("min", "max"))
     return Clip.apply(a, low=min, high=max)
 
 
@@ -231,3 +234,40 @@ def minimum(a: Tensor, other: Tensor | float | np.ndarray) -> Tensor:
     """The smaller of ``a`` and ``other`` element-wise: -maximum(-a, -other), as
     ``torch.minimum`` (ties split the gradient in half)."""
     return -maximum(-_first(a, "minimum"), -as_tensor(other, like=a))
+
+
+def square(a: Tensor) -> Tensor:
+    """a² element-wise, as ``torch.square``; dz/da = 2a."""
+    return PowScalar.apply(a, exponent=2)
+
+
+def masked_fill(a: Tensor, mask: Any, value: Any) -> Tensor:
+    """``a`` with ``value`` where the boolean ``mask`` (broadcast with ``a``) is True, as
+    ``torch.Tensor.masked_fill``: the gradient reaches ``a`` where the mask is False, and a
+    0-d tensor ``value`` that requires a gradient gets the sum over the filled places. A
+    fractional value for an integer tensor is refused (PyTorch truncates it).
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> x = rp.tensor([1.0, 2.0, 3.0])
+    >>> x.masked_fill(x > 1.5, 0.0).tolist()
+    [1.0, 0.0, 0.0]
+    """
+    condition = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    if condition.dtype != np.bool_:
+        raise TypeError(f"masked_fill: mask must be boolean (e.g. x > 0), got dtype "
+                        f"{condition.dtype}, as in PyTorch")
+    try:
+        np.broadcast_shapes(condition.shape, a.shape)
+    except ValueError:
+        raise ValueError(f"masked_fill: mask of shape {condition.shape} does not broadcast "
+                         f"with the input of shape {a.shape}") from None
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got a "
+                             f"tensor of shape {value.shape}")
+        filled = value
+    else:
+        filled = Tensor._wrap(np.asarray(fill_value(value, a.dtype, "masked_fill", "value")))
+    return Where.apply(filled, a, condition=condition)

@@ -1,5 +1,5 @@
-"""Picking elements along an axis by index: ``gather`` (differentiable) and ``topk``, as
-``torch.gather`` and ``torch.topk``.
+"""Picking elements along an axis by index: ``gather`` (differentiable), ``topk``, ``sort``
+and ``argsort``, as ``torch.gather``, ``torch.topk``, ``torch.sort`` and ``torch.argsort``.
 
 For a 2-D ``a`` and ``dim=1``, gather gives z[i, j] = a[i, index[i, j]]; its
 vector-Jacobian product adds each dL/dz[i, j] into dL/da[i, index[i, j]] (an index
@@ -102,16 +102,59 @@ def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 0 <= k <= size:
         raise ValueError(f"topk: k must be an integer from 0 to {size} (the size of dim "
                          f"{axis} of the input of shape {a.shape}), got {k!r}")
-    data = a.data.reshape(1) if a.ndim == 0 else a.data
-    floats = data.dtype.kind == "f"
-    # largest first: the order of -x, or of ~x = -x - 1 for integers (no overflow at the
-    # smallest int64, and decreasing for unsigned and boolean values too)
-    keys = (-data if floats else ~data) if largest else data
-    order = np.argsort(keys, axis=axis, kind="stable")
-    if largest and floats:  # NaN, sorted last, counts as the largest (as in PyTorch)
-        nan = np.isnan(np.take_along_axis(data, order, axis))
-        order = np.take_along_axis(order, np.argsort(~nan, axis=axis, kind="stable"), axis)
-    indices = np.take(order, np.arange(k), axis=axis)
+    indices = np.take(_order(a, axis, descending=largest), np.arange(k), axis=axis)
     if a.ndim == 0:
         indices = indices.reshape(())
     return TopK(gather(a, axis, indices), Tensor._wrap(indices))
+
+
+def _order(a: Tensor, axis: int, descending: bool) -> np.ndarray:
+    """The int64 indices that sort ``a`` along ``axis`` (a 0-d tensor as one element), a
+    stable sort: equal values keep their order; NaN counts as the largest, as PyTorch."""
+    data = a.data.reshape(1) if a.ndim == 0 else a.data
+    floats = data.dtype.kind == "f"
+    # descending: the order of -x, or of ~x = -x - 1 for integers (no overflow at the
+    # smallest int64, and decreasing for unsigned and boolean values too)
+    keys = (-data if floats else ~data) if descending else data
+    order = np.argsort(keys, axis=axis, kind="stable")
+    if descending and floats:  # NaN, sorted last, counts as the largest: first
+        nan = np.isnan(np.take_along_axis(data, order, axis))
+        order = np.take_along_axis(order, np.argsort(~nan, axis=axis, kind="stable"), axis)
+    return order.astype(np.int64, copy=False)
+
+
+class Sort(NamedTuple):
+    """``torch.sort``'s result: the sorted values (in the graph) and their int64 indices."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def sort(a: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False
+         ) -> Sort:
+    """``a`` sorted along ``dim``, and where each value came from, as ``torch.sort``.
+
+    The sort is always stable (equal values keep their order, which PyTorch promises only
+    with ``stable=True``), and NaN sorts as the largest value (last, or first when
+    ``descending``), as in PyTorch. The values are a :func:`gather`, so their gradient goes
+    back to the elements they came from.
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> values, indices = rp.tensor([3.0, 1.0, 2.0]).sort(descending=True)
+    >>> values.tolist(), indices.tolist()
+    ([3.0, 2.0, 1.0], [0, 2, 1])
+    """
+    axis = check_axis(dim, _input(a, "sort").ndim, "sort", name="dim")
+    indices = _order(a, axis, descending=bool(descending))
+    if a.ndim == 0:
+        indices = indices.reshape(())
+    return Sort(gather(a, axis, indices), Tensor._wrap(indices))
+
+
+def argsort(a: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False
+            ) -> Tensor:
+    """The int64 indices that sort ``a`` along ``dim``, as ``torch.argsort`` (the indices of
+    :func:`sort`: stable, NaN largest)."""
+    return sort(a, dim, descending, stable=stable).indices

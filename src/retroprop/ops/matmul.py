@@ -1,6 +1,9 @@
-"""Matrix product with NumPy's ``@`` semantics (1-D operands and batch broadcasting)."""
+"""Matrix product with NumPy's ``@`` semantics (1-D operands and batch broadcasting), and
+PyTorch's stricter forms ``mm`` (two matrices), ``dot`` (two vectors) and ``outer``."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -50,3 +53,32 @@ class MatMul(Function):
 def matmul(a: Tensor, b: Tensor | np.ndarray) -> Tensor:
     """a @ b with NumPy semantics."""
     return MatMul.apply(a, as_tensor(b, like=a))
+
+
+def _dims(a: Any, ndim: int, name: str, where: str) -> Tensor:
+    if not isinstance(a, Tensor):
+        raise TypeError(f"{where}: {name} must be a Tensor, got {type(a).__name__}")
+    if a.ndim != ndim:
+        kind = "a matrix (2-D)" if ndim == 2 else "a vector (1-D)"
+        raise ValueError(f"{where}: {name} must be {kind}, got shape {a.shape}")
+    return a
+
+
+def mm(a: Tensor, mat2: Tensor) -> Tensor:
+    """The product of two matrices, (n, m) @ (m, p), as ``torch.mm`` (no broadcasting)."""
+    return matmul(_dims(a, 2, "input", "mm"), _dims(mat2, 2, "mat2", "mm"))
+
+
+def dot(a: Tensor, other: Tensor) -> Tensor:
+    """Σ_i a_i other_i of two vectors of one length, a 0-d tensor, as ``torch.dot``."""
+    _dims(a, 1, "input", "dot"), _dims(other, 1, "other", "dot")
+    if a.shape != other.shape:
+        raise ValueError(f"dot: the vectors must have one length, got shapes {a.shape} and "
+                         f"{other.shape}")
+    return matmul(a, other)
+
+
+def outer(a: Tensor, vec2: Tensor) -> Tensor:
+    """The outer product a vec2ᵀ of two vectors, z_ij = a_i vec2_j, as ``torch.outer``."""
+    _dims(a, 1, "input", "outer"), _dims(vec2, 1, "vec2", "outer")
+    return matmul(a.reshape(-1, 1), vec2.reshape(1, -1))

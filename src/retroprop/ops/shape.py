@@ -299,3 +299,19 @@ def contiguous(a: Tensor) -> Tensor:
     """``a.contiguous()``: ``a`` itself when its values lie in C order, else a C-ordered copy
     in the graph, as ``torch.Tensor.contiguous`` (retroprop's operations take either)."""
     return a if a.data.flags.c_contiguous else clone(a)
+
+
+def view_as(a: Tensor, other: Tensor) -> Tensor:
+    """``a.view(other.shape)``, as ``torch.Tensor.view_as`` (see :func:`view`)."""
+    return reshape(a, shape_of(other, "view_as"))
+
+
+def reshape_as(a: Tensor, other: Tensor) -> Tensor:
+    """``a.reshape(other.shape)``, as ``torch.Tensor.reshape_as``."""
+    return reshape(a, shape_of(other, "reshape_as"))
+
+
+def shape_of(other: Any, where: str) -> tuple[int, ...]:
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{where}: other must be a Tensor, got {type(other).__name__}")
+    return other.shape

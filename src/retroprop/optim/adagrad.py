@@ -13,14 +13,21 @@ from retroprop.optim.optimizer import Closure, Optimizer
 
 class Adagrad(Optimizer):
     """Duchi, Hazan and Singer (2011):  G ← G + (∂E/∂w)²,  w ← w - η_t ∂E/∂w / (√G + ε),
-    with η_t = η / (1 + (t - 1) lr_decay). Same update as ``torch.optim.Adagrad``."""
+    with η_t = η / (1 + (t - 1) lr_decay). Same update as ``torch.optim.Adagrad``. Not
+    named in the lectures: one of the adaptive learning rates ("tasas de aprendizaje
+    adaptativas") that Berzal, "Backpropagation" (Granada), "En la práctica: Optimización"
+    lists to speed up convergence.
+
+    ``maximize=True`` (keyword only) ascends E, as PyTorch: ∂E/∂w is replaced by
+    g = -∂E/∂w + λ w (``weight_decay`` λ) above, the same steps as minimizing -E.
+    """
 
     def __init__(self, params: Iterable[Any], lr: float = 0.01, lr_decay: float = 0.0,
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
-                 eps: float = 1e-10) -> None:
+                 eps: float = 1e-10, *, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
-                                      eps=eps))
+                                      eps=eps, maximize=maximize))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         check_lr(group["lr"])

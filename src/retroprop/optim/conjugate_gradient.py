@@ -33,7 +33,9 @@ class ConjugateGradient(FullBatchOptimizer):
     Parameters
     ----------
     lr : float, default 1
-        First trial step of each line search (scaled as L-BFGS does on the first one).
+        First trial step of the first line search (scaled as L-BFGS does); each later
+        search starts from the step length the last one found, so that a schedule of the
+        rate changes nothing after the first step, and warns.
     max_iter : int, default 20
     max_eval : int, default max_iter * 5
     eps : float, default 1e-8
@@ -45,6 +47,7 @@ class ConjugateGradient(FullBatchOptimizer):
     """
 
     allows_projection = False  # it carries the direction s(n) of the last step
+    lr_is_initial = True
 
     def __init__(self, params: Iterable[Any], lr: float = 1.0, max_iter: int = 20,
                  max_eval: int | None = None, eps: float = 1e-8, c2: float = 0.1,

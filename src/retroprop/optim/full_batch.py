@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -33,6 +34,10 @@ class FullBatchOptimizer(Optimizer):
             raise ValueError(f"{type(self).__name__} does not support parameter groups: "
                              "it treats all parameters as one vector")
         self.params = self.param_groups[0]["params"]
+
+    def _loaded_state(self, param: Any, saved: dict[str, Any]) -> dict[str, Any]:
+        """The method's vectors stay float64 whatever the parameters' dtype."""
+        return copy.deepcopy(saved)
 
     @property
     def shared_state(self) -> dict[str, Any]:

@@ -128,6 +128,7 @@ class LBFGS(FullBatchOptimizer):
                 result = self._line_search(closure, loss, grad, direction, t,
                                            group["max_eval"] - evaluations)
                 if result.value >= loss:
+                    state["func_evals"] += result.evaluations  # they were made all the same
                     warnings.warn(f"{type(self).__name__}: the line search could not decrease "
                                   "the loss; stopping this step", RuntimeWarning,
                                   stacklevel=user_stacklevel())

@@ -50,6 +50,10 @@ def minimize(fn: Callable[[Tensor], Tensor], x0: Any, method: str = "sgd", steps
     >>> [round(float(p[0]), 4) for p in r.path]
     [7.0, 3.4, 4.12, 3.976, 4.0048]
     """
+    maximize = options.get("maximize", False)
+    if isinstance(maximize, bool | np.bool_) and maximize:  # others: the optimizer's error
+        raise ValueError("minimize: maximize=True would climb fn, the opposite of what "
+                         "minimize does; minimize lambda x: -fn(x) instead")
     x = Parameter(np.array(x0, dtype=np.float64))
     optimizer = create(method, [x], **options)
 

@@ -18,7 +18,9 @@ schedules and the L1 step read instead of guessing:
   "Backpropagation": rprop, conjugate gradient, quasi-Newton and Newton
   methods); on mini-batches the Trainer warns once per ``fit``;
 * ``has_lr``: its groups have a learning rate ``"lr"`` that schedules may
-  change (vSGD and Levenberg–Marquardt have none);
+  change (vSGD and Levenberg–Marquardt have none); ``lr_is_initial``: it reads
+  that rate only for its first step (Rprop's initial step sizes, conjugate
+  gradient's first trial step), so that schedules warn;
 * ``prox_rate(param)``: the step size η of the last step, per weight, for the
   L1 soft-threshold w ← sign(w) max(|w| − η λ, 0);
 * ``allows_projection``: whether the Trainer may move the weights between two
@@ -45,6 +47,13 @@ Closure = Callable[[], Any]
 
 #: The ways an optimizer's ``step`` can be called (see ``Optimizer.step_kind``).
 STEP_KINDS = ("gradient", "closure", "residuals")
+#: keys of a parameter group besides an optimizer's settings: its parameters, and the
+#: rate a schedule starts from (written by the schedules, as in PyTorch)
+GROUP_BOOKKEEPING = frozenset({"params", "initial_lr"})
+
+#: Hyperparameters that are True or False, where an optimizer has them (``torch.optim``
+#: takes any value and tests its truth, so ``maximize="no"`` would climb: refused here).
+FLAGS = ("amsgrad", "maximize")
 
 
 class Optimizer:
@@ -65,6 +74,9 @@ class Optimizer:
     full_batch: ClassVar[bool] = False
     #: Whether its groups have a learning rate ``"lr"`` (schedules refuse optimizers without).
     has_lr: ClassVar[bool] = True
+    #: Whether ``"lr"`` only sizes the first step, after which the method adapts its steps
+    #: on its own: a schedule of the rate then changes nothing later (schedules warn).
+    lr_is_initial: ClassVar[bool] = False
     #: Whether the weights may be moved between two steps (L1's soft-threshold, a
     #: constraint's projection) without contradicting what the method carries over.
     allows_projection: ClassVar[bool] = True
@@ -125,6 +137,10 @@ class Optimizer:
         if unknown:
             raise ValueError(f"{type(self).__name__}: unknown hyperparameters {sorted(unknown)}")
         full = {**self.defaults, **group, "params": params}
+        for flag in FLAGS:
+            if flag in full and not isinstance(full[flag], bool | np.bool_):
+                raise ValueError(f"{type(self).__name__}: {flag} must be True or False, got "
+                                 f"{full[flag]!r}")
         self._check_group(full)
         self.param_groups.append(full)
 
@@ -194,16 +210,21 @@ class Optimizer:
         """(group, parameter, gradient) for every parameter that has a gradient; with a
         group ``weight_decay`` λ (and ``l2``) the gradient is ∂E/∂w + λ w, a new array.
 
+        A group with ``maximize=True`` ascends E, as ``torch.optim``: its gradient is
+        -∂E/∂w (+ λ w, so that the penalty still shrinks the weights), a new array.
+
         A step in which none of the parameters has a gradient warns: the usual cause is a
         model built again after its optimizer, whose parameters are not the model's."""
         found = False
         for group in self.param_groups:
             decay = group.get("weight_decay", 0.0) if l2 else 0.0
+            maximize = group.get("maximize", False)
             for param in group["params"]:
                 if param.grad is None:
                     continue
                 found = True
-                yield group, param, param.grad + decay * param.data if decay else param.grad
+                grad = -param.grad if maximize else param.grad
+                yield group, param, grad + decay * param.data if decay else grad
         if not found:
             warnings.warn(f"{type(self).__name__}.step: none of its parameters has a gradient, "
                           "so nothing moved; was the model built again after the optimizer? "
@@ -244,9 +265,33 @@ class Optimizer:
                 "global_state": copy.deepcopy(self.global_state)}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what ``state_dict`` saved; the parameters must have the same shapes."""
-        groups = state_dict["param_groups"]
+        """Restore what ``state_dict`` saved; the parameters must have the same shapes.
+        The saved hyperparameters replace this optimizer's, as in PyTorch; one that the
+        saved groups lack (a state written before the flag existed, such as ``amsgrad``
+        or ``maximize``) keeps this optimizer's value."""
         name = type(self).__name__
+        if not isinstance(state_dict, dict) or not {"param_groups", "state"} <= set(state_dict):
+            held = sorted(map(str, state_dict)) if isinstance(state_dict, dict) else \
+                type(state_dict).__name__
+            raise ValueError(f"{name}.load_state_dict: expected an optimizer's state_dict() "
+                             f"(with 'param_groups' and 'state'), got {held} (a schedule's "
+                             "state goes to the schedule's load_state_dict)")
+        groups = state_dict["param_groups"]
+        # A state file (rp.save) does not name the class, as a model file does: settings
+        # this optimizer does not have mean another optimizer saved the state. Settings
+        # the saved groups lack keep this optimizer's values (a state saved before a
+        # setting was added, as amsgrad=False or maximize=False).
+        foreign = sorted({key for saved in groups for key in saved}
+                         - set(self.defaults) - GROUP_BOOKKEEPING)
+        if foreign:
+            missing = sorted({key for key in self.defaults for saved in groups
+                              if key not in saved})
+            raise ValueError(
+                f"{name}.load_state_dict: the saved parameter groups hold settings {foreign} "
+                f"that {name} does not have"
+                + (f" and lack its settings {missing}" if missing else "")
+                + ": the state was saved by another optimizer; create the optimizer of the "
+                "class that was saved")
         if len(groups) != len(self.param_groups) or any(
             len(saved["params"]) != len(own["params"])
             for saved, own in zip(groups, self.param_groups, strict=True)
@@ -276,11 +321,20 @@ class Optimizer:
                         f"shape {value.shape}, the parameter {param.shape}: it comes from a "
                         "different model"
                     )
-            new_state[param] = copy.deepcopy(saved)
+            new_state[param] = self._loaded_state(param, saved)
         self.state = new_state
         self.global_state = copy.deepcopy(dict(state_dict.get("global_state", {})))
         for own, saved in zip(self.param_groups, groups, strict=True):
             own.update({k: v for k, v in saved.items() if k != "params"})
+
+    def _loaded_state(self, param: Tensor, saved: dict[str, Any]) -> dict[str, Any]:
+        """A copy of a parameter's saved state, its floating-point buffers of the
+        parameter's shape in the parameter's dtype, as PyTorch casts them: a state saved by
+        a float32 run continues a float64 model in float64 (and keeps float32 in float32)."""
+        return {key: value.astype(param.dtype)
+                if isinstance(value, np.ndarray) and value.dtype.kind == "f"
+                and value.shape == param.shape else copy.deepcopy(value)
+                for key, value in saved.items()}
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]

@@ -36,7 +36,10 @@ SAMPLERS = frozenset({"sgld"})
 
 
 def create(name: str, params: Iterable[Any], **hyperparameters: Any) -> Optimizer:
-    """``create("sgd", model.parameters(), lr=0.1, momentum=0.9)``."""
+    """``create("sgd", model.parameters(), lr=0.1, momentum=0.9)``; every hyperparameter
+    of the class passes through, ``create("adam", params, amsgrad=True)`` included (the
+    command line and the scikit-learn estimators, which name an optimizer by a word and
+    minimize a loss, take no ``amsgrad`` or ``maximize``)."""
     key = name.lower().replace("-", "_")
     if key not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}; known: {', '.join(sorted(OPTIMIZERS))}")

@@ -21,13 +21,17 @@ class RMSprop(Optimizer):
     of its variance); ``momentum`` μ accumulates b ← μ b + ∂E/∂w / (√MeanSquare + ε).
     Same update and defaults as ``torch.optim.RMSprop`` (η = 0.01, α = 0.99), where
     Berzal's slides use α = 0.9 (``RMSprop(params, alpha=0.9)``).
+
+    ``maximize=True`` (keyword only) ascends E, as PyTorch: ∂E/∂w is replaced by
+    g = -∂E/∂w + λ w (``weight_decay`` λ) everywhere above, the same steps as minimizing -E.
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 0.01, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
-                 centered: bool = False) -> None:
+                 centered: bool = False, *, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered))
+                                      momentum=momentum, centered=centered,
+                                      maximize=maximize))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         check_lr(group["lr"])

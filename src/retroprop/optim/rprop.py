@@ -34,24 +34,31 @@ class Rprop(Optimizer):
     warns once per ``fit`` (``full_batch = True``). The error of the last step, which
     ``"irprop+"`` compares with, is kept in ``global_state``.
 
+    ``maximize=True`` (keyword only) ascends E, as ``torch.optim.Rprop``: ∂E/∂w is replaced
+    by -∂E/∂w above, and ``"irprop+"`` undoes a change when E fell: the same steps as
+    minimizing -E.
+
     Parameters
     ----------
     lr : float, default 0.01
-        The initial step Δ_0 of every weight.
+        The initial step Δ_0 of every weight, read at the weight's first step only (as
+        PyTorch's): a schedule of the rate changes nothing after it, and warns.
     etas : (η-, η+), default (0.5, 1.2)
     step_sizes : (Δ_min, Δ_max), default (1e-6, 50)
     variant : str, default "irprop-"
+    maximize : bool, default False
     """
 
     full_batch = True
+    lr_is_initial = True
 
     def __init__(self, params: Iterable[Any], lr: float = 0.01,
                  etas: tuple[float, float] = (0.5, 1.2),
-                 step_sizes: tuple[float, float] = (1e-6, 50.0), variant: str = "irprop-"
-                 ) -> None:
+                 step_sizes: tuple[float, float] = (1e-6, 50.0), variant: str = "irprop-",
+                 *, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, etas=pair(etas, "etas"),
                                       step_sizes=pair(step_sizes, "step_sizes"),
-                                      variant=variant))
+                                      variant=variant, maximize=maximize))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         check_lr(group["lr"])
@@ -68,24 +75,26 @@ class Rprop(Optimizer):
 
     def step(self, closure: Closure | None = None) -> Any:
         loss = self._evaluate(closure)
-        error_rose = None
+        change_of_error = None
         if loss is not None:
             value = float(loss)
             previous = self.global_state.get("previous_loss")
-            error_rose = previous is not None and value > previous
+            change_of_error = 0.0 if previous is None else value - previous
             self.global_state["previous_loss"] = value
         along, square = 0.0, 0.0
         for group in self.param_groups:
-            variant = group["variant"]
-            if variant == "irprop+" and error_rose is None:
+            variant, maximize = group["variant"], group["maximize"]
+            if variant == "irprop+" and change_of_error is None:
                 raise RuntimeError("Rprop(variant='irprop+') compares errors: call "
                                    "step(closure) with a closure that returns the loss")
+            error_rose = change_of_error is not None and (
+                change_of_error < 0 if maximize else change_of_error > 0)
             minus, plus = group["etas"]
             low, high = group["step_sizes"]
             for param in group["params"]:
                 if param.grad is None:
                     continue
-                grad = param.grad.copy(order="K")
+                grad = np.negative(param.grad) if maximize else param.grad.copy(order="K")
                 square += float(np.vdot(grad, grad))
                 state = self.state.setdefault(param, {})
                 if "step_size" not in state:
@@ -106,7 +115,7 @@ class Rprop(Optimizer):
                 elif variant == "irprop-":
                     grad[flipped] = 0
                     change[flipped] = 0
-                along -= float(np.vdot(change, param.grad))
+                along -= float(np.vdot(change, param.grad)) * (-1 if maximize else 1)
                 param.data += change.astype(param.dtype)
                 state["change"] = change
                 state["prev"] = grad

@@ -31,6 +31,11 @@ class SGD(Optimizer):
     w, and the lecture's θ (before the jump) is w - μv = w + ημ b. Both sequences converge to
     the same minimum.
 
+    ``maximize=True`` ascends E, as ``torch.optim.SGD``: g = -∂E/∂w + λ w in the rules above
+    (the penalty still shrinks the weights), the same steps as minimizing -E, the way
+    Berzal, "Backpropagation" (Granada) maximizes the log-likelihood by minimizing
+    J = -log L.
+
     Parameters
     ----------
     params : iterable of Parameter or of parameter groups
@@ -43,6 +48,8 @@ class SGD(Optimizer):
     nesterov : bool, default False
         Needs momentum > 0 and dampening = 0.
     weight_decay : float, default 0
+    maximize : bool, default False
+        Keyword only, as in PyTorch.
 
     Examples
     --------
@@ -55,10 +62,11 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 0.001, momentum: float = 0.0,
-                 dampening: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0
-                 ) -> None:
+                 dampening: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0,
+                 *, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      nesterov=nesterov, weight_decay=weight_decay))
+                                      nesterov=nesterov, weight_decay=weight_decay,
+                                      maximize=maximize))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         check_lr(group["lr"])

@@ -1,12 +1,13 @@
 """What the two estimators share: parameters, the network, the solver, the training loop
-with scikit-learn's stopping rule, and the fitted attributes (scikit-learn's
-``neural_network/_multilayer_perceptron.py``, on retroprop's Trainer)."""
+(with scikit-learn's stopping rule and learning-rate schedules, from ``stopping.py``), and
+the fitted attributes (scikit-learn's ``neural_network/_multilayer_perceptron.py``, on
+retroprop's Trainer)."""
 
 from __future__ import annotations
 
 import warnings
 from numbers import Integral, Real
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -22,11 +23,13 @@ from retroprop.nn.linear import Linear
 from retroprop.nn.module import Module
 from retroprop.nn.normalization import BatchNorm1d
 from retroprop.nn.regularized import regularize
+from retroprop.optim.adam import Adam
 from retroprop.optim.optimizer import Optimizer
 from retroprop.optim.registry import OPTIMIZERS, SAMPLERS, create
 from retroprop.parallel.seeding import using_generator
 from retroprop.serialization import architecture, build
 from retroprop.sklearn.network import ACTIVATION_NAMES, build_network
+from retroprop.sklearn.stopping import EvaluationBudget, StoppingRule, invscaling_lr, set_lr
 from retroprop.train.trainer import Trainer
 from retroprop.train.weighted_loss import (
     WeightedLoss,
@@ -37,43 +40,9 @@ from retroprop.train.weighted_loss import (
 )
 
 #: The optimizer's parameter-group entries that each solver setting gives (``_solver``).
-_GROUP_KEYS = {"learning_rate_init": ("lr",), "momentum": ("momentum", "nesterov"),
-               "nesterovs_momentum": ("nesterov",)}
-
-
-class _StoppingRule(Callback):
-    """scikit-learn's rule, checked after every epoch: stop when the training loss (or,
-    with ``early_stopping``, the validation score) has not improved by ``tol`` for
-    ``n_iter_no_change`` consecutive epochs."""
-
-    def __init__(self, estimator: BaseMLP, validation: tuple[np.ndarray, ...] | None,
-                 n_samples: int, can_stop: bool) -> None:
-        self.estimator, self.validation = estimator, validation
-        self.n_samples, self.can_stop = n_samples, can_stop
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        est = self.estimator
-        est.n_iter_ += 1
-        est.t_ += self.n_samples
-        est.loss_curve_.append(float((logs or {})["loss"]))
-        if est.verbose:
-            print(f"Iteration {est.n_iter_}, loss = {est.loss_curve_[-1]:.8f}")
-        if self.validation is not None:
-            # _train set validation_scores_ and best_validation_score_ for early stopping.
-            best_score = cast(float, est.best_validation_score_)
-            score = est._score_targets(*self.validation)
-            cast(list[float], est.validation_scores_).append(score)
-            improved = score >= best_score + est.tol
-            if score > best_score:
-                est.best_validation_score_ = score
-                est._best_state = self.model.state_dict()
-        else:
-            best_loss = cast(float, est.best_loss_)  # None only with early stopping
-            improved = est.loss_curve_[-1] <= best_loss - est.tol
-            est.best_loss_ = min(best_loss, est.loss_curve_[-1])
-        est._no_improvement_count = 0 if improved else est._no_improvement_count + 1
-        if self.can_stop and est._no_improvement_count > est.n_iter_no_change:
-            self.trainer.stop_training = True
+_GROUP_KEYS = {"learning_rate_init": ("lr",), "learning_rate": ("lr",),
+               "momentum": ("momentum", "nesterov"), "nesterovs_momentum": ("nesterov",),
+               "beta_1": ("betas",), "beta_2": ("betas",), "epsilon": ("eps",)}
 
 
 class BaseMLP(BaseEstimator):
@@ -89,7 +58,9 @@ class BaseMLP(BaseEstimator):
         "solver": [StrOptions(set(OPTIMIZERS) - SAMPLERS)],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
@@ -100,7 +71,11 @@ class BaseMLP(BaseEstimator):
         "nesterovs_momentum": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "batch_norm": ["boolean"],
         "init": [None, StrOptions(set(INITIALIZERS)), callable],
@@ -111,11 +86,13 @@ class BaseMLP(BaseEstimator):
 
     def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *,
                  solver: str = "adam", alpha: float = 0.0001, batch_size: int | str = "auto",
-                 learning_rate_init: float = 0.001, max_iter: int = 200, shuffle: bool = True,
+                 learning_rate: str = "constant", learning_rate_init: float = 0.001,
+                 power_t: float = 0.5, max_iter: int = 200, shuffle: bool = True,
                  random_state: Any = None, tol: float = 1e-4, verbose: bool = False,
                  warm_start: bool = False, momentum: float = 0.9,
                  nesterovs_momentum: bool = True, early_stopping: bool = False,
-                 validation_fraction: float = 0.1, n_iter_no_change: int = 10,
+                 validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8, n_iter_no_change: int = 10, max_fun: int = 15000,
                  dropout: float = 0.0, batch_norm: bool = False, init: Any = None,
                  max_norm: float | None = None, l1: float = 0.0, loss: Any = None) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -123,7 +100,9 @@ class BaseMLP(BaseEstimator):
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
+        self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
         self.max_iter = max_iter
         self.shuffle = shuffle
         self.random_state = random_state
@@ -134,7 +113,11 @@ class BaseMLP(BaseEstimator):
         self.nesterovs_momentum = nesterovs_momentum
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.dropout = dropout
         self.batch_norm = batch_norm
         self.init = init
@@ -196,10 +179,17 @@ class BaseMLP(BaseEstimator):
         check_is_fitted(self, "model_")
         return "identity"
 
+    @property
+    def _schedule(self) -> str:
+        """The learning-rate schedule in force: ``learning_rate`` for "sgd", "constant" for
+        the other solvers (scikit-learn uses it for "sgd" only)."""
+        return self.learning_rate if self.solver == "sgd" else "constant"
+
     def _solver(self, model: Module) -> Optimizer:
         """The optimizer named by ``solver``; scikit-learn's names keep their meaning. Methods
         that evaluate the loss several times per step, or have no learning rate, keep their
-        own step sizes (scikit-learn's "lbfgs" ignores ``learning_rate_init`` too)."""
+        own step sizes (scikit-learn's "lbfgs" ignores ``learning_rate_init`` too); the Adam
+        family ("adam", "adamw") gets ``betas=(beta_1, beta_2)`` and ``eps=epsilon``."""
         params = model.parameters()
         if self.solver == "sgd":
             return create("sgd", params, lr=self.learning_rate_init, momentum=self.momentum,
@@ -207,19 +197,26 @@ class BaseMLP(BaseEstimator):
         kind = OPTIMIZERS[self.solver]
         if kind.step_kind != "gradient" or not kind.has_lr:
             return create(self.solver, params)
+        if issubclass(kind, Adam):
+            return create(self.solver, params, lr=self.learning_rate_init,
+                          betas=(self.beta_1, self.beta_2), eps=self.epsilon)
         return create(self.solver, params, lr=self.learning_rate_init)
 
     def _solver_settings(self) -> dict[str, Any]:
         """The parameters that the optimizer is built with (``_solver``)."""
         return {"solver": self.solver, "learning_rate_init": self.learning_rate_init,
-                "momentum": self.momentum, "nesterovs_momentum": self.nesterovs_momentum}
+                "learning_rate": self.learning_rate, "momentum": self.momentum,
+                "nesterovs_momentum": self.nesterovs_momentum, "beta_1": self.beta_1,
+                "beta_2": self.beta_2, "epsilon": self.epsilon}
 
     def _update_solver(self) -> None:
         """A continued fit (``warm_start`` or ``partial_fit``) keeps the optimizer and its
         state; solver settings changed since it was built take effect: another ``solver``
         gets a new optimizer (as every warm fit of scikit-learn's MLP builds one), a new
-        ``learning_rate_init``, ``momentum`` or ``nesterovs_momentum`` is written into the
-        optimizer's parameter groups (as a PyTorch user sets ``group["lr"]``)."""
+        ``learning_rate_init``, ``learning_rate`` (which restarts the schedule from
+        ``learning_rate_init``), ``momentum``, ``nesterovs_momentum``, ``beta_1``,
+        ``beta_2`` or ``epsilon`` is written into the optimizer's parameter groups (as a
+        PyTorch user sets ``group["lr"]``)."""
         now = self._solver_settings()
         changed = {name for name, built in self._solver_built_with.items()
                    if now[name] != built}
@@ -332,29 +329,51 @@ class BaseMLP(BaseEstimator):
         elif self.best_loss_ is None:  # a warm start after fits with early stopping
             self.best_loss_ = np.inf
         trainer = Trainer(self.model_, self.loss_, self.optimizer_, metrics=[])
-        if self.optimizer_.full_batch:
-            batch_size = None
-        elif isinstance(self.batch_size, str):  # "auto" (the only string it accepts)
-            batch_size = min(200, len(X))
-        else:
-            if self.batch_size > len(X):
-                warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
-                              "going to be clipped", stacklevel=3)
-            batch_size = min(self.batch_size, len(X))
-        if batch_size is not None and any(isinstance(m, BatchNorm1d)
-                                          for m in self.model_.modules()):
-            batch_size = _no_batch_of_one(len(X), batch_size)
-        epochs = 1 if incremental else self.max_iter
-        rule = _StoppingRule(self, validation, len(X), can_stop=not incremental)
-        trainer.fit(X, pack(targets, weights), epochs=epochs, batch_size=batch_size,
-                    shuffle=self.shuffle, callbacks=[rule], verbose=0)
+        callbacks: list[Callback] = [StoppingRule(self, validation, len(X),
+                                                  can_stop=not incremental)]
+        budget = EvaluationBudget(self.optimizer_, self.max_fun) \
+            if self.solver == "lbfgs" else None
+        if budget is not None:
+            callbacks.append(budget)
+        if self._schedule == "invscaling":  # η₀ / (t_ + 1)^power_t; η₀ on a first fit
+            set_lr(self.optimizer_, invscaling_lr(self.learning_rate_init, self.power_t,
+                                                  self.t_))
+        try:
+            trainer.fit(X, pack(targets, weights), epochs=1 if incremental else self.max_iter,
+                        batch_size=self._batch_size(len(X)), shuffle=self.shuffle,
+                        callbacks=callbacks, verbose=0)
+        finally:
+            if budget is not None:
+                budget.restore()
         if early and self._best_state is not None:
             self.model_.load_state_dict(self._best_state)
             self._best_state = None
-        if not incremental and not trainer.stop_training:
+        if incremental:
+            return
+        if budget is not None and budget.exhausted:
+            warnings.warn(f"lbfgs: the maximum number of loss evaluations (max_fun="
+                          f"{self.max_fun}) was reached after {self.n_iter_} epochs and the "
+                          "optimization hasn't converged yet; increase max_fun.",
+                          ConvergenceWarning, stacklevel=3)
+        elif not trainer.stop_training:
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                           "and the optimization hasn't converged yet.", ConvergenceWarning,
                           stacklevel=3)
+
+    def _batch_size(self, n: int) -> int | None:
+        """The mini-batch size for ``n`` training examples (None: the full batch)."""
+        if self.optimizer_.full_batch:
+            return None
+        if isinstance(self.batch_size, str):  # "auto" (the only string it accepts)
+            batch_size = min(200, n)
+        else:
+            if self.batch_size > n:
+                warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
+                              "going to be clipped", stacklevel=4)
+            batch_size = min(self.batch_size, n)
+        if any(isinstance(m, BatchNorm1d) for m in self.model_.modules()):
+            batch_size = _no_batch_of_one(n, batch_size)
+        return batch_size
 
     def _outputs(self, X: Any) -> np.ndarray:
         """The network's outputs for X (checked as at ``fit``), in inference mode."""

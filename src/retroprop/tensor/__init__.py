@@ -1,20 +1,32 @@
 """The reverse-mode engine: ``Tensor``, the tape's ``Function`` nodes, ``no_grad``,
-``gradcheck``, and the factory functions (``tensor``, ``zeros``, ``ones``, ``zeros_like``,
-``ones_like``, ``randn``, ``rand``, ``arange``, ``from_numpy``)."""
+``set_grad_enabled``, ``gradcheck``, and the factory functions (``tensor``, ``zeros``,
+``ones``, ``zeros_like``, ``ones_like``, ``full``, ``full_like``, ``empty``, ``eye``,
+``randn``, ``randn_like``, ``rand``, ``randint``, ``randperm``, ``arange``, ``linspace``,
+``from_numpy``, ``as_tensor``, ``is_tensor``)."""
 
 from retroprop.tensor.factory import (
     arange,
+    as_tensor,
+    empty,
+    eye,
     from_numpy,
+    full,
+    full_like,
+    is_tensor,
+    linspace,
     ones,
     ones_like,
     rand,
+    randint,
     randn,
+    randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
 )
 from retroprop.tensor.function import Function
-from retroprop.tensor.grad_mode import enable_grad, is_grad_enabled, no_grad
+from retroprop.tensor.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from retroprop.tensor.gradcheck import GradcheckError, gradcheck
 from retroprop.tensor.tensor import Tensor, get_default_dtype, set_default_dtype
 
@@ -23,17 +35,28 @@ __all__ = [
     "GradcheckError",
     "Tensor",
     "arange",
+    "as_tensor",
+    "empty",
     "enable_grad",
+    "eye",
     "from_numpy",
+    "full",
+    "full_like",
     "get_default_dtype",
     "gradcheck",
     "is_grad_enabled",
+    "is_tensor",
+    "linspace",
     "no_grad",
     "ones",
     "ones_like",
     "rand",
+    "randint",
     "randn",
+    "randn_like",
+    "randperm",
     "set_default_dtype",
+    "set_grad_enabled",
     "tensor",
     "zeros",
     "zeros_like",

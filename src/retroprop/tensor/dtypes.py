@@ -30,3 +30,19 @@ def resolve_dtype(value: Any, where: str) -> np.dtype:
     raise TypeError(f"{where}: expected a dtype, one of {names} (a NumPy dtype, a Python type "
                     f"or its name as a string), got {value!r}")
 
+
+def fill_value(value: Any, dtype: np.dtype, where: str, name: str = "fill_value") -> Any:
+    """``value``, a number, as a scalar of ``dtype``; a fractional or out-of-range number
+    for an integer or boolean dtype is refused (PyTorch truncates it; retroprop never
+    converts silently)."""
+    if isinstance(value, str) or not isinstance(value, bool | int | float | np.number
+                                                 | np.bool_):
+        raise TypeError(f"{where}: {name} must be a number, got {value!r}")
+    try:
+        converted = dtype.type(value)
+    except (OverflowError, ValueError):
+        converted = None
+    if dtype.kind in "biu" and (converted is None or converted != value):
+        raise ValueError(f"{where}: {name}={value!r} does not fit the dtype {dtype} exactly; "
+                         "give a whole number in its range (or a floating dtype)")
+    return converted

@@ -1,5 +1,8 @@
 """Factory functions with PyTorch's names: ``tensor``, ``zeros``, ``ones``, ``zeros_like``,
-``ones_like``, ``randn``, ``rand``, ``arange``, ``from_numpy``.
+``ones_like``, ``randn``, ``rand``, ``arange``, ``from_numpy``, ``empty``, ``full``,
+``full_like``, ``randn_like``, ``randint``, ``randperm``, ``linspace``, ``eye``,
+``as_tensor``, ``is_tensor``, and the methods ``new_zeros``, ``new_ones``, ``new_full``,
+``new_tensor``.
 
 Floating values take the default dtype (float32 unless changed, see
 :func:`~retroprop.tensor.tensor.set_default_dtype`) or the ``dtype`` asked for; integer and
@@ -14,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.random import generator
-from retroprop.tensor.dtypes import resolve_dtype
+from retroprop.tensor.dtypes import fill_value, resolve_dtype
 from retroprop.tensor.tensor import Tensor, _check_float_dtype, get_default_dtype
 
 
@@ -29,12 +32,6 @@ def _shape(size: tuple[Any, ...], where: str) -> tuple[int, ...]:
 
 def _float_dtype(dtype: Any) -> np.dtype:
     return get_default_dtype() if dtype is None else _check_float_dtype(dtype, "dtype")
-
-
-def _any_dtype(dtype: Any, where: str) -> np.dtype:
-    """``dtype`` (floating, integer or boolean, as ``torch.zeros(3, dtype=torch.long)``),
-    else the default floating dtype."""
-    return get_default_dtype() if dtype is None else resolve_dtype(dtype, where)
 
 
 def _made(data: np.ndarray, requires_grad: bool, where: str) -> Tensor:
@@ -83,16 +80,21 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._wrap(array)
 
 
+def _any_dtype(dtype: Any, where: str) -> np.dtype:
+    """The default floating dtype, or ``dtype`` (integer and boolean ones too)."""
+    return get_default_dtype() if dtype is None else resolve_dtype(dtype, where)
+
+
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``, of the default floating
-    dtype or ``dtype`` (``rp.long`` too)."""
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``; of the default floating
+    dtype, or ``dtype`` (``rp.long`` for counts, as in PyTorch)."""
     return _made(np.zeros(_shape(size, "zeros"), _any_dtype(dtype, "zeros")), requires_grad,
                  "zeros")
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``, of the default floating dtype
-    or ``dtype`` (``rp.long`` too)."""
+    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``; of the default floating dtype,
+    or ``dtype``."""
     return _made(np.ones(_shape(size, "ones"), _any_dtype(dtype, "ones")), requires_grad,
                  "ones")
 
@@ -177,3 +179,183 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None,
         count = int(np.ceil((end - start) / step))
         values = start + np.arange(count, dtype=np.float64) * step
     return _made(values.astype(resolved, copy=False), requires_grad, "arange")
+
+
+def _integer(value: Any, name: str, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{where}: {name} must be an integer, got {value!r}")
+    return int(value)
+
+
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor of shape ``size``, as ``torch.empty``; its values are zeros (PyTorch
+    leaves them unset: write them before reading)."""
+    return _made(np.zeros(_shape(size, "empty"), _any_dtype(dtype, "empty")), requires_grad,
+                 "empty")
+
+
+def full(size: Any, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False
+         ) -> Tensor:
+    """A tensor of shape ``size`` holding ``fill_value`` everywhere, as ``torch.full``: of the
+    default floating dtype for a float, int64 for an integer, bool for a bool (or
+    ``dtype``; a fractional value for an integer dtype is refused)."""
+    shape = _shape((size,), "full")
+    return _made(np.full(shape, _filled(fill_value, dtype, "full")), requires_grad, "full")
+
+
+def _filled(value: Any, dtype: Any, where: str) -> Any:
+    """``value`` as a scalar of ``dtype``, or of the dtype PyTorch infers from it."""
+    if dtype is None:
+        kind = np.bool_ if isinstance(value, bool | np.bool_) else np.int64 if isinstance(
+            value, int | np.integer) else get_default_dtype()
+        resolved = np.dtype(kind)
+    else:
+        resolved = resolve_dtype(dtype, where)
+    return fill_value(value, resolved, where)
+
+
+def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """A tensor with the shape of ``input`` and its dtype (or ``dtype``) holding
+    ``fill_value``, as ``torch.full_like``."""
+    _check_tensor(input, "full_like")
+    value = _filled(fill_value, input.dtype if dtype is None else dtype, "full_like")
+    return _made(np.full(input.shape, value), requires_grad, "full_like")
+
+
+def _check_tensor(value: Any, where: str) -> None:
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{where}: expected a Tensor, got {type(value).__name__}")
+
+
+def randn_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Draws from N(0, 1) with the shape of ``input`` and its floating dtype (or
+    ``dtype``), from the library's generator, as ``torch.randn_like``."""
+    _check_tensor(input, "randn_like")
+    chosen = input.dtype if dtype is None else resolve_dtype(dtype, "randn_like")
+    if chosen.kind != "f":
+        raise TypeError(f"randn_like: draws need a floating dtype, got {chosen} (give "
+                        "dtype=rp.float32)")
+    return randn(input.shape, dtype=chosen, requires_grad=requires_grad)
+
+
+def randint(*args: Any, size: Any = None, dtype: Any = None, requires_grad: bool = False
+            ) -> Tensor:
+    """Integers drawn uniformly from [low, high), as ``torch.randint``: ``randint(high,
+    size)`` or ``randint(low, high, size)`` (``size`` also by name); int64 unless
+    ``dtype``; from the library's generator (reproducible with
+    :func:`retroprop.manual_seed`).
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> _ = rp.manual_seed(0)
+    >>> rp.randint(0, 10, (5,)).dtype
+    dtype('int64')
+    """
+    if size is not None:
+        args = (*args, size)
+    if len(args) not in (2, 3):
+        raise TypeError(f"randint: expected (high, size) or (low, high, size), got "
+                        f"{len(args)} arguments {args!r}")
+    low, high, size = (0, *args) if len(args) == 2 else args
+    low, high = _integer(low, "low", "randint"), _integer(high, "high", "randint")
+    if low >= high:
+        raise ValueError(f"randint: expected low < high, got low={low} and high={high}")
+    shape = _shape((size,), "randint")
+    resolved = np.dtype(np.int64) if dtype is None else resolve_dtype(dtype, "randint")
+    draws = generator().integers(low, high, shape, dtype=np.int64)
+    return _made(draws.astype(resolved, copy=False), requires_grad, "randint")
+
+
+def randperm(n: int, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """The numbers 0 to n - 1 in random order (int64 unless ``dtype``), as
+    ``torch.randperm``, from the library's generator."""
+    count = _integer(n, "n", "randperm")
+    if count < 0:
+        raise ValueError(f"randperm: n must be non-negative, got {count}")
+    resolved = np.dtype(np.int64) if dtype is None else resolve_dtype(dtype, "randperm")
+    draws = generator().permutation(count)
+    return _made(draws.astype(resolved, copy=False), requires_grad, "randperm")
+
+
+def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced numbers from ``start`` to ``end``, both included, as
+    ``torch.linspace`` (the default floating dtype unless ``dtype``; an integer dtype
+    truncates toward 0, as there)."""
+    count = _integer(steps, "steps", "linspace")
+    if count < 0:
+        raise ValueError(f"linspace: steps must be non-negative, got {count}")
+    for name, value in (("start", start), ("end", end)):
+        if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+            raise TypeError(f"linspace: {name} must be a number, got {value!r}")
+    resolved = _any_dtype(dtype, "linspace")
+    values = np.linspace(float(start), float(end), count)
+    return _made(values.astype(resolved), requires_grad, "linspace")
+
+
+def eye(n: int, m: int | None = None, *, dtype: Any = None, requires_grad: bool = False
+        ) -> Tensor:
+    """The n × m matrix (n × n by default) with ones on its diagonal, as ``torch.eye``."""
+    rows = _integer(n, "n", "eye")
+    columns = rows if m is None else _integer(m, "m", "eye")
+    if rows < 0 or columns < 0:
+        raise ValueError(f"eye: n and m must be non-negative, got n={rows}, m={columns}")
+    resolved = _any_dtype(dtype, "eye")
+    return _made(np.eye(rows, columns, dtype=resolved), requires_grad, "eye")
+
+
+def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+    """``data`` as a tensor without copying where it can, as ``torch.as_tensor``: a tensor
+    of that dtype is returned as it is, a NumPy array of that dtype is shared (as
+    :func:`from_numpy`), anything else is copied (as :func:`tensor`)."""
+    resolved = None if dtype is None else resolve_dtype(dtype, "as_tensor")
+    if isinstance(data, Tensor):
+        if resolved is None or resolved == data.dtype:
+            return data
+        return data.to(resolved)
+    if isinstance(data, np.ndarray) and data.dtype.kind in "biuf" and (
+            resolved is None or resolved == data.dtype):
+        return from_numpy(data)
+    return tensor(data, dtype=resolved)
+
+
+def is_tensor(obj: Any) -> bool:
+    """Whether ``obj`` is a retroprop :class:`~retroprop.tensor.Tensor`, as
+    ``torch.is_tensor``."""
+    return isinstance(obj, Tensor)
+
+
+# ----------------------------------------------------- methods: new tensors like ``self``
+def new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``x.new_full(size, value)``: a tensor of ``x``'s dtype (or ``dtype``) and shape
+    ``size`` holding ``fill_value``, as ``torch.Tensor.new_full``."""
+    return full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
+                requires_grad=requires_grad)
+
+
+def new_zeros(self: Tensor, *size: Any, dtype: Any = None, requires_grad: bool = False
+              ) -> Tensor:
+    """``x.new_zeros(2, 3)``: zeros of ``x``'s dtype (or ``dtype``), as
+    ``torch.Tensor.new_zeros``."""
+    return new_full(self, _shape(size, "new_zeros"), 0, dtype=dtype,
+                    requires_grad=requires_grad)
+
+
+def new_ones(self: Tensor, *size: Any, dtype: Any = None, requires_grad: bool = False
+             ) -> Tensor:
+    """``x.new_ones(2, 3)``: ones of ``x``'s dtype (or ``dtype``), as
+    ``torch.Tensor.new_ones``."""
+    return new_full(self, _shape(size, "new_ones"), 1, dtype=dtype,
+                    requires_grad=requires_grad)
+
+
+def new_tensor(self: Tensor, data: Any, *, dtype: Any = None, requires_grad: bool = False
+               ) -> Tensor:
+    """``x.new_tensor(data)``: a copy of ``data`` in ``x``'s dtype (or ``dtype``), as
+    ``torch.Tensor.new_tensor``."""
+    resolved = resolve_dtype(self.dtype if dtype is None else dtype, "new_tensor")
+    values = np.array(data.data if isinstance(data, Tensor) else data, copy=True)
+    return _made(values.astype(resolved, copy=False), requires_grad, "new_tensor")

@@ -102,3 +102,37 @@ def enable_grad(func: F | None = None) -> Any:
     """Context manager (and decorator) that records operations again inside a ``no_grad``
     block."""
     return _GradMode(True) if func is None else _GradMode(True)(func)
+
+
+class set_grad_enabled(_GradMode):  # PyTorch's name
+    """Turn recording on or off, as ``torch.set_grad_enabled``: called, it sets the mode at
+    once (``rp.set_grad_enabled(False)``); in a ``with`` block (or as a decorator) the mode
+    holds inside and the one before comes back after, so that
+    ``with rp.set_grad_enabled(training):`` records only when ``training`` is true.
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> w = rp.ones(2, requires_grad=True)
+    >>> with rp.set_grad_enabled(False):
+    ...     y = w * 2
+    >>> y.requires_grad, rp.is_grad_enabled()
+    (False, True)
+    """
+
+    def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled: mode must be True or False, got {mode!r}")
+        super().__init__(mode)
+        self.previous = _mode.enabled
+        _mode.enabled = mode
+
+    def __call__(self, func: F) -> F:
+        _mode.enabled = self.previous  # a decorator changes nothing until the call
+        return super().__call__(func)
+
+    def __enter__(self) -> None:
+        _mode.enabled = self.enabled
+
+    def __exit__(self, *exc_info: object) -> None:
+        _mode.enabled = self.previous

@@ -4,11 +4,12 @@ A training checkpoint (written by ``ModelCheckpoint(resumable=True)``) holds, be
 model and the optimizer's complete state, everything else the loop depends on: the
 position inside the epoch (its batches, how many ran, the loss and outputs gathered so
 far, the weights at its start), the state of every callback (schedules, early stopping,
-the history), the random generator, and the arguments of ``fit``. ``fit(...,
-resume_from=path)`` puts all of it back, so the resumed run draws the same dropout
-masks and batches and ends with the weights an uninterrupted run would have, bit for
-bit. Files are written atomically (temporary file, fsync, rename, fsync of the folder):
-the previous checkpoint stays whole until the new one is complete.
+the history), the random generator, and the arguments of ``fit`` and the loss (its
+``repr``), which the resumed ``fit`` must match. ``fit(..., resume_from=path)`` puts all
+of it back, so the resumed run draws the same dropout masks and batches and ends with
+the weights an uninterrupted run would have, bit for bit. Files are written atomically
+(temporary file, fsync, rename, fsync of the folder): the previous checkpoint stays whole
+until the new one is complete.
 """
 
 from __future__ import annotations
@@ -36,8 +37,11 @@ VERSION = 1
 
 @dataclass
 class EpochState:
-    """Where a running epoch stands: its batches (drawn at its start), how many ran, and
-    what they gave."""
+    """Where a running epoch stands: its batches (drawn at its start; for a DataLoader the
+    positions of its batches so far in the loader's stream), how many ran, what they gave,
+    and for a DataLoader the random generators' states at the epoch's start, from which a
+    resumed run draws the loader's order again
+    (:class:`~retroprop.train.batch_sources.LoaderBatches`)."""
 
     batches: list[np.ndarray]
     last_good: dict[str, np.ndarray]
@@ -46,6 +50,7 @@ class EpochState:
     seen: int = 0
     outputs: list[np.ndarray] = field(default_factory=list)
     targets: list[np.ndarray] = field(default_factory=list)
+    rng_start: list[Any] | None = None
 
     @classmethod
     def start(cls, model: Module, batches: list[np.ndarray]) -> EpochState:
@@ -65,11 +70,15 @@ class EpochState:
 
     def state_dict(self) -> dict[str, Any]:
         joined = (lambda parts: np.concatenate(parts) if parts else None)  # noqa: E731
-        return {"order": np.concatenate(self.batches),
-                "sizes": [len(b) for b in self.batches], "last_good": self.last_good,
-                "batch": self.batch, "total": self.total, "seen": self.seen,
-                "outputs": joined(self.outputs), "targets": joined(self.targets),
-                "done": [len(b) for b in self.batches[:self.batch]]}
+        order = joined(self.batches) if self.batches else np.zeros(0, np.intp)
+        state: dict[str, Any] = {
+            "order": order, "sizes": [len(b) for b in self.batches],
+            "last_good": self.last_good, "batch": self.batch, "total": self.total,
+            "seen": self.seen, "outputs": joined(self.outputs), "targets": joined(self.targets),
+            "done": [len(b) for b in self.batches[:self.batch]]}
+        if self.rng_start is not None:  # only for a loader, so that older files still match
+            state["rng_start"] = self.rng_start
+        return state
 
     @classmethod
     def from_state_dict(cls, state: dict[str, Any], metrics: bool) -> EpochState:
@@ -85,7 +94,8 @@ class EpochState:
         return cls(split(state["order"], state["sizes"]), dict(state["last_good"]),
                    state["batch"], state["total"], state["seen"],
                    split(state["outputs"], state["done"]) if kept else [],
-                   split(state["targets"], state["done"]) if kept else [])
+                   split(state["targets"], state["done"]) if kept else [],
+                   state.get("rng_start"))
 
 
 def training_state(trainer: Trainer, epoch: int, current: EpochState | None) -> dict[str, Any]:
@@ -93,8 +103,9 @@ def training_state(trainer: Trainer, epoch: int, current: EpochState | None) -> 
     return {"format": FORMAT, "version": VERSION, "run": dict(trainer._run), "epoch": epoch,
             "epoch_state": None if current is None else current.state_dict(),
             "stop_training": trainer.stop_training, "errors": trainer._errors,
-            "first_loss": trainer.first_loss,
+            "first_loss": trainer.first_loss, "loss": repr(trainer.loss),
             "rng": generator().bit_generator.state,
+            "generators": trainer._source.generator_states(),
             "callbacks": [{"class": type(c).__name__, "state": c.state_dict()}
                           for c in trainer._callbacks]}
 
@@ -122,6 +133,11 @@ def restore(trainer: Trainer, path: str | os.PathLike[str]) -> tuple[int, EpochS
     if differences:
         raise ValueError(f"fit: resume_from={str(path)!r} was written by a fit with other "
                          f"arguments or data: {'; '.join(differences)}")
+    # a checkpoint written before 2026-11-25 does not name its loss
+    if state.get("loss", repr(trainer.loss)) != repr(trainer.loss):
+        raise ValueError(f"fit: resume_from={str(path)!r} was written by a fit with the loss "
+                         f"{state['loss']}, this fit has {trainer.loss!r}: resume with the "
+                         "loss (class weights, ignore_index, delta, ...) the run began with")
     current = state["epoch_state"]
     if trainer.metrics and current is not None and current["batch"] and \
             current["outputs"] is None:
@@ -144,6 +160,7 @@ def restore(trainer: Trainer, path: str | os.PathLike[str]) -> tuple[int, EpochS
     for callback, entry in zip(trainer._callbacks, state["callbacks"], strict=True):
         callback.load_state_dict(entry["state"])
     generator().bit_generator.state = state["rng"]
+    trainer._source.set_generator_states(state.get("generators", []))
     trainer._errors = state["errors"]
     trainer.stop_training = bool(state["stop_training"])
     trainer.first_loss = state.get("first_loss")

@@ -18,6 +18,7 @@ import math
 import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,8 @@ from retroprop.callbacks.base import Callback, CallbackList, check_callbacks
 from retroprop.callbacks.history import History
 from retroprop.callbacks.progress import ProgressBar, reporting_callbacks
 from retroprop.checks import check_count, is_real
-from retroprop.data.batches import SAMPLINGS, batch_indices
+from retroprop.data.batches import SAMPLINGS
+from retroprop.data.loader import DataLoader
 from retroprop.nn.functional import all_finite, check_finite
 from retroprop.nn.loss import Loss
 from retroprop.nn.module import Module, evaluating, hooks_suspended
@@ -34,12 +36,24 @@ from retroprop.nn.normalization import _BatchNorm
 from retroprop.nn.parameter import Parameter
 from retroprop.nn.utils import clip_grad_norm_, clip_grad_value_
 from retroprop.optim.optimizer import Optimizer
+from retroprop.stacklevel import user_stacklevel
 from retroprop.tensor.grad_mode import no_grad
 from retroprop.tensor.tensor import Tensor
+from retroprop.train.batch_sources import ArrayBatches, LoaderBatches
 from retroprop.train.divergence import divergence_error
+from retroprop.train.loader_input import (
+    check_loader_arguments,
+    check_not_empty,
+    dataset_fields,
+    dataset_inputs,
+    evaluate_loader,
+    is_dataset,
+    is_loader,
+    loader_callbacks,
+    predict_loader,
+)
 from retroprop.train.metrics import Metric, get_metric
 from retroprop.train.resume import (
-    EpochState,
     interruptible,
     restore,
     stop_for_interrupt,
@@ -49,7 +63,6 @@ from retroprop.train.steps import step_strategy
 from retroprop.train.weighted_loss import (
     check_sample_weight,
     class_labels,
-    digest,
     mean_one,
     pack,
     per_class_weights,
@@ -58,6 +71,9 @@ from retroprop.train.weighted_loss import (
 )
 
 PREDICT_BATCH = 1024
+
+#: ``fit``'s validation pass: given ``hooks=``, the validation loss and metrics.
+Validation = Callable[..., dict[str, float]]
 
 
 class Trainer:
@@ -151,6 +167,7 @@ class Trainer:
         self.resuming = False  # True while a resumed fit runs its callbacks' on_train_begin
         self.divergence_factor: float | None = 1e8  # fit's, see there
         self.first_loss: float | None = None  # the first finite batch loss of the run
+        self._validation_weights: np.ndarray | None = None  # fit's, scaled to average 1
         self.penalized = [m for m in model.modules() if type(m).penalty is not Module.penalty]
         self.projected = [m for m in model.modules() if type(m).project_ is not Module.project_]
 
@@ -243,8 +260,8 @@ class Trainer:
             module.project_(taken)
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = 32,
-            shuffle: bool = True, validation_data: tuple[Any, Any] | None = None,
+    def fit(self, X: Any, y: Any = None, epochs: int = 1, batch_size: int | None = 32,
+            shuffle: bool = True, validation_data: Any = None,
             validation_split: float = 0.0, callbacks: Sequence[Callback] | None = None,
             verbose: int = 1, sampling: str = "uniform",
             augment: Callable[[np.ndarray], np.ndarray] | None = None,
@@ -257,11 +274,24 @@ class Trainer:
 
         Parameters
         ----------
-        X : array, shape (n, ...)
+        X : array of shape (n, ...), DataLoader, or Dataset
+            The inputs, or all the data as Keras's ``fit(x=dataset)`` takes it
+            (:mod:`retroprop.train.loader_input`). A :class:`~retroprop.data.DataLoader`:
+            its batches, ``(x, y)`` or ``(x, y, sample_weight)`` of arrays or tensors, are
+            the steps of every epoch, in its order; ``y``, ``sample_weight``,
+            ``batch_size``, ``shuffle``, ``sampling`` and ``validation_split`` must then
+            keep their defaults (an error names the one given), the batches' weights are
+            used as given (not scaled to average 1 over the set, which is not read ahead),
+            and ``resume_from`` draws the loader's order again from the generators' states
+            at the epoch's start. A map-style data set (a :class:`~retroprop.data.Dataset`
+            such as ``TensorDataset``, ``Subset`` or ``ConcatDataset``, or a PyTorch data
+            set) is gathered into arrays once and trained as those arrays, with every
+            argument (``y`` left out, and ``sample_weight`` when its examples carry
+            weights): each batch is then one indexing per array.
         y : array, shape (n,) integer labels, or (n, k) targets
             Used as given, not copied, when X is C-contiguous in the model's dtype and the
             labels are int64 (or targets in the model's dtype): do not change them while
-            ``fit`` runs.
+            ``fit`` runs. None (left out) when X is a DataLoader or a Dataset.
         epochs : int
             The index of the epoch to stop before, as in Keras: with ``initial_epoch`` it
             is not a count (``initial_epoch=2, epochs=5`` trains epochs 2, 3 and 4).
@@ -271,6 +301,7 @@ class Trainer:
             A new order every epoch (uniform sampling).
         validation_data : (X_val, y_val) or (X_val, y_val, sample_weight_val), optional
             Keras's triple weights the validation loss as ``evaluate(sample_weight=)`` does.
+            Also a DataLoader or a Dataset, as ``evaluate`` takes them.
         validation_split : float in [0, 1)
             Fraction of the training data, taken from its end before shuffling,
             held out for validation (ignored when ``validation_data`` is given). The
@@ -355,85 +386,47 @@ class Trainer:
                              f"epochs={initial_epoch + epochs})")
         validation_freq = check_count(validation_freq, "fit: validation_freq", 1)
         self._check_projections()
-        X = self._inputs(X, where)
-        y = self._targets(y, X, where)
-        training_loss = self.loss if sample_weight is None and class_weight is None else \
-            weighted(self.loss, y, where)
-        sample_weights = None if sample_weight is None else \
-            check_sample_weight(sample_weight, len(X), where)
-        weights = sample_weights
-        if class_weight is not None:
-            outputs = self._num_outputs(X)
-            weights = (1.0 if weights is None else weights) * per_class_weights(
-                class_weight, class_labels(y, where), outputs if outputs and outputs > 1 else 2,
-                where)
-        if validation_data is not None:
-            check_validation_data(validation_data, where, weights=True)
-        callbacks = check_callbacks(callbacks, where)
-        X_val: np.ndarray | None
-        y_val: np.ndarray | None
-        w_val: np.ndarray | None = None
-        if validation_data is not None:
-            X_val = self._inputs(validation_data[0], "fit (validation_data)")
-            y_val = self._targets(validation_data[1], X_val, "fit (validation_data)")
-            if len(validation_data) == 3 and validation_data[2] is not None:
-                w_val = check_sample_weight(validation_data[2], len(X_val),
-                                            "fit (validation_data)")
-        elif validation_split:
-            cut = training_rows(len(X), validation_split)
-            if cut in (0, len(X)):
-                raise ValueError(f"fit: validation_split={validation_split} of {len(X)} "
-                                 "examples leaves an empty training or validation set")
-            X, X_val, y, y_val = X[:cut], X[cut:], y[:cut], y[cut:]
-            if sample_weights is not None:  # class_weight is for training only, as in Keras
-                w_val = sample_weights[cut:]
-            if weights is not None:
-                weights = weights[:cut]
+        if is_dataset(validation_data):
+            validation_data = dataset_fields(validation_data, "fit (validation_data)")
+        source: ArrayBatches | LoaderBatches
+        if is_loader(X):
+            check_loader_arguments(where, X, {
+                "y": (y, None), "sample_weight": (sample_weight, None),
+                "batch_size": (batch_size, 32), "shuffle": (shuffle, True),
+                "sampling": (sampling, "uniform"), "validation_split": (validation_split, 0.0)})
+            source, validate = self._loader_batches(X, class_weight, validation_data)
+            training_loss = self.loss  # weighted from the first batch when it needs be
         else:
-            X_val = y_val = None
-        if weights is not None:
-            given = " and ".join(name for name, value in (("sample_weight", sample_weight),
-                                                            ("class_weight", class_weight))
-                                 if value is not None)
-            weights = mean_one(weights, f"fit: {given}" + (" (the training rows')"
-                                                            if validation_split and
-                                                            validation_data is None else ""))
-        if w_val is not None:
-            w_val = mean_one(w_val, "fit: the validation examples' sample_weight")
+            if is_dataset(X):
+                X, y, sample_weight = dataset_inputs(X, y, sample_weight, where)
+            source, validate, training_loss = self._array_batches(
+                X, y, batch_size, shuffle, sampling, validation_data, validation_split,
+                sample_weight, class_weight)
+        callbacks = check_callbacks(callbacks, where)
         if augment is not None and not callable(augment):
             raise TypeError(f"fit: augment must be callable, got {type(augment).__name__}")
-        if sampling == "class_balanced" and y.ndim != 1:
-            raise ValueError("fit: sampling='class_balanced' needs integer class labels")
-        if self.optimizer.full_batch and batch_size is not None and batch_size < len(X):
-            warnings.warn(f"{type(self.optimizer).__name__} needs full-batch gradients (Berzal, "
-                          f"'Backpropagation': on mini-batches its steps follow noise); got "
-                          f"batch_size={batch_size} for {len(X)} examples: use batch_size=None",
-                          RuntimeWarning, stacklevel=2)
         self._step = step_strategy(self)
         history = History()
         extra: list[Callback] = [ProgressBar(show_layers=verbose >= 2)] if verbose else []
         extra += reporting_callbacks()
-        steps = 1 if batch_size is None else math.ceil(len(X) / batch_size)
         # History after the user's callbacks, so it records what they add to the logs.
         saved = [*callbacks, history]
         hooks = CallbackList([*saved, *extra], self,
-                             {"epochs": epochs, "steps": steps, "samples": len(X),
-                              "validation": X_val is not None,
+                             {"epochs": epochs, "steps": source.steps,
+                              "samples": source.samples,
+                              "validation": validate is not None,
                               "validation_freq": validation_freq})
         # the loss of each example, for hard-example sampling: the same loss (its delta,
         # class weights, label smoothing), unreduced
         self._per_example = unreduced_copy(self.loss) if sampling == "hard_examples" else None
         self._errors: np.ndarray | None = None
-        self._run = {"epochs": epochs, "batch_size": batch_size, "samples": len(X),
-                     "shuffle": shuffle, "sampling": sampling, "validation": X_val is not None}
-        # only where not the default, so that older checkpoints still match
-        if weights is not None or w_val is not None:
-            self._run["weights"] = f"{digest(weights)}/{digest(w_val)}"
+        self._run = source.signature(self._validation_weights) | {
+            "epochs": epochs, "validation": validate is not None}
         if initial_epoch:
             self._run["initial_epoch"] = initial_epoch
         if validation_freq != 1:
             self._run["validation_freq"] = validation_freq
-        self._weights = weights
+        self._source = source
         self.training_loss = training_loss
         self._callbacks = saved
         self._pending: list[Callable[[dict[str, Any]], None]] = []
@@ -451,16 +444,12 @@ class Trainer:
                 while epoch < epochs and not self.stop_training:
                     if self._epoch is None:
                         hooks.on_epoch_begin(epoch, {})
-                        self._epoch = EpochState.start(
-                            self.model, list(batch_indices(len(X), batch_size, shuffle, sampling,
-                                                           labels=y, errors=self._errors)))
-                    logs = self._train_epoch(epoch, X, y, augment, hooks, interrupted)
+                        self._epoch = source.new_epoch(self)
+                    logs = self._train_epoch(epoch, source, augment, hooks, interrupted)
                     if logs is None:
                         break
-                    if X_val is not None and y_val is not None and \
-                            (epoch + 1) % validation_freq == 0:
-                        logs |= {f"val_{k}": v for k, v in self._evaluate(
-                            X_val, y_val, hooks=hooks, weights=w_val).items()}
+                    if validate is not None and (epoch + 1) % validation_freq == 0:
+                        logs |= {f"val_{k}": v for k, v in validate(hooks=hooks).items()}
                     if self.optimizer.has_lr:
                         logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
                     epoch, self._epoch = epoch + 1, None
@@ -474,6 +463,100 @@ class Trainer:
             self.training_loss = self.loss
         return history
 
+    def _array_batches(self, X: Any, y: Any, batch_size: int | None, shuffle: bool,
+                       sampling: str, validation_data: Any, validation_split: float,
+                       sample_weight: Any, class_weight: Mapping[int, float] | None
+                       ) -> tuple[ArrayBatches, Validation | None, Module]:
+        """``fit``'s arrays, checked and converted, cut by ``validation_split``: their
+        batches, the validation (None without), and the loss to train on (weighted per
+        example with ``sample_weight`` or ``class_weight``)."""
+        where = "fit"
+        if y is None:
+            raise ValueError("fit: y is missing; expected the targets of X (or X a "
+                             "DataLoader or a Dataset whose examples hold them)")
+        X = self._inputs(X, where)
+        y = self._targets(y, X, where)
+        training_loss = self.loss if sample_weight is None and class_weight is None else \
+            weighted(self.loss, y, where)
+        sample_weights = None if sample_weight is None else \
+            check_sample_weight(sample_weight, len(X), where)
+        weights = sample_weights
+        if class_weight is not None:
+            outputs = self._num_outputs(X)
+            weights = (1.0 if weights is None else weights) * per_class_weights(
+                class_weight, class_labels(y, where), outputs if outputs and outputs > 1 else 2,
+                where)
+        validate = self._validation(validation_data)
+        w_val = self._validation_weights
+        if validation_data is None and validation_split:
+            cut = training_rows(len(X), validation_split)
+            if cut in (0, len(X)):
+                raise ValueError(f"fit: validation_split={validation_split} of {len(X)} "
+                                 "examples leaves an empty training or validation set")
+            X, X_val, y, y_val = X[:cut], X[cut:], y[:cut], y[cut:]
+            if sample_weights is not None:  # class_weight is for training only, as in Keras
+                w_val = sample_weights[cut:]
+            if weights is not None:
+                weights = weights[:cut]
+            if w_val is not None:
+                w_val = mean_one(w_val, "fit: the validation examples' sample_weight")
+            self._validation_weights = w_val
+            validate = partial(self._evaluate, X_val, y_val, weights=w_val)
+        if weights is not None:
+            given = " and ".join(name for name, value in (("sample_weight", sample_weight),
+                                                            ("class_weight", class_weight))
+                                 if value is not None)
+            weights = mean_one(weights, f"fit: {given}" + (" (the training rows')"
+                                                            if validation_split and
+                                                            validation_data is None else ""))
+        if sampling == "class_balanced" and y.ndim != 1:
+            raise ValueError("fit: sampling='class_balanced' needs integer class labels")
+        if batch_size is not None and batch_size < len(X):
+            self._warn_full_batch(f"batch_size={batch_size} for {len(X)} examples: use "
+                                  "batch_size=None")
+        return ArrayBatches(X, y, weights, batch_size, shuffle, sampling), validate, \
+            training_loss
+
+    def _validation(self, validation_data: Any) -> Validation | None:
+        """``fit``'s ``validation_data`` as a function of the hooks that validates (None
+        without); its examples' weights, scaled to average 1, in ``_validation_weights``."""
+        self._validation_weights = None
+        if validation_data is None:
+            return None
+        if is_loader(validation_data):
+            check_not_empty(validation_data, "fit", "validation_data")
+            return partial(evaluate_loader, self, validation_data, "fit",
+                           argument="validation_data")
+        check_validation_data(validation_data, "fit", weights=True)
+        X_val = self._inputs(validation_data[0], "fit (validation_data)")
+        y_val = self._targets(validation_data[1], X_val, "fit (validation_data)")
+        if len(validation_data) == 3 and validation_data[2] is not None:
+            self._validation_weights = mean_one(
+                check_sample_weight(validation_data[2], len(X_val), "fit (validation_data)"),
+                "fit: the validation examples' sample_weight")
+        return partial(self._evaluate, X_val, y_val, weights=self._validation_weights)
+
+    def _loader_batches(self, loader: DataLoader, class_weight: Mapping[int, float] | None,
+                        validation_data: Any) -> tuple[LoaderBatches, Validation | None]:
+        """``fit``'s DataLoader: its batches and the validation (None without)."""
+        check_not_empty(loader, "fit")
+        if class_weight is not None and not isinstance(class_weight, Mapping):
+            raise TypeError(f"fit: class_weight must be a dict {{label: weight}}, got "
+                            f"{type(class_weight).__name__}")
+        validate = self._validation(validation_data)
+        if len(loader) > 1:
+            self._warn_full_batch(f"a DataLoader of {len(loader)} batches an epoch: build it "
+                                  "with batch_size=None")
+        return LoaderBatches(self, loader, class_weight, "fit"), validate
+
+    def _warn_full_batch(self, got: str) -> None:
+        """Warn, from the line that called ``fit``, that an optimizer that needs full
+        batches is given mini-batches (``got``)."""
+        if self.optimizer.full_batch:
+            warnings.warn(f"{type(self.optimizer).__name__} needs full-batch gradients (Berzal, "
+                          f"'Backpropagation': on mini-batches its steps follow noise); got "
+                          f"{got}", RuntimeWarning, stacklevel=user_stacklevel())
+
     def request_checkpoint(self, write: Callable[[dict[str, Any]], None]) -> None:
         """Ask for a training checkpoint when the current batch or epoch has finished (its
         callbacks included): ``write(state)`` then receives :func:`training_state`."""
@@ -486,12 +569,13 @@ class Trainer:
             for write in pending:
                 write(state)
 
-    def _train_epoch(self, epoch: int, X: np.ndarray, y: np.ndarray,
+    def _train_epoch(self, epoch: int, source: ArrayBatches | LoaderBatches,
                      augment: Callable[[np.ndarray], np.ndarray] | None,
                      hooks: CallbackList, interrupted: Callable[[], bool]
                      ) -> dict[str, float] | None:
-        """The rest of the epoch in ``self._epoch`` (all of it, unless resumed); the epoch's
-        logs (None when no batch ran). The epoch's loss is what ``evaluate`` reports for a
+        """The rest of the epoch in ``self._epoch`` (all of it, unless resumed), its batches
+        from ``source`` (:mod:`retroprop.train.batch_sources`); the epoch's logs (None when
+        no batch ran). The epoch's loss is what ``evaluate`` reports for a
         whole set: the mean over its examples, or for a loss with ``reduction="sum"`` (the
         lectures' E = ½ Σ (t - y)², ``QuadraticLoss``) the sum of its batches' sums, each
         batch with its penalty."""
@@ -500,15 +584,16 @@ class Trainer:
         summed = getattr(self.loss, "reduction", "mean") == "sum"
         if state is None:
             raise RuntimeError("Trainer: no epoch in progress")
-        while state.batch < len(state.batches) and not self.stop_training:
-            batch, index = state.batch, state.batches[state.batch]
-            hooks.on_train_batch_begin(batch, {"size": len(index)})
-            xb, yb = X.take(index, axis=0), y.take(index, axis=0)
+        while not self.stop_training:
+            batch, drawn = state.batch, source.batch(state)
+            if drawn is None:
+                break
+            xb, yb, wb, index = drawn
+            hooks.on_train_batch_begin(batch, {"size": len(yb)})
             if augment is not None:
                 xb = augment(xb)
-            value, outputs = self._step(xb, yb if self._weights is None else
-                                        pack(yb, self._weights.take(index)))
-            hooks.on_train_batch_end(batch, {"loss": value, "size": len(index)})
+            value, outputs = self._step(xb, yb if wb is None else pack(yb, wb))
+            hooks.on_train_batch_end(batch, {"loss": value, "size": len(yb)})
             if self.first_loss is None and math.isfinite(value):
                 self.first_loss = value
             exploded = self.divergence_factor is not None and math.isfinite(value) and \
@@ -524,9 +609,9 @@ class Trainer:
                 self.optimizer.clear_state()
                 raise error
             state.add(value, outputs if self.metrics else None, yb, 1 if summed else len(yb))
-            if self._per_example is not None:
+            if self._per_example is not None and index is not None:
                 if self._errors is None:
-                    self._errors = np.zeros(len(X))
+                    self._errors = np.zeros(source.samples)
                 with no_grad():
                     self._errors[index] = self._per_example(Tensor._wrap(outputs), yb).data \
                         .reshape(len(index), -1).mean(axis=1)
@@ -597,10 +682,24 @@ class Trainer:
             hooks.on_test_begin({})
         batched = hooks is not None and hooks.defines("on_test_batch_begin",
                                                       "on_test_batch_end")
-        criterion, target = (self.loss, y) if weights is None else \
-            (weighted(self.loss, y, "evaluate"), pack(y, weights))
+        criterion, target = self._criterion(y, weights, "evaluate")
         outputs = self._outputs(X, batch_size, hooks if batched else None, target, criterion)
+        return self._scores(outputs, y, weights, hooks)
+
+    def _criterion(self, y: np.ndarray, weights: np.ndarray | None, where: str
+                   ) -> tuple[Module, np.ndarray]:
+        """The loss and the targets it takes: ``self.loss`` and ``y``, or with ``weights``
+        the loss weighted per example and ``y`` with the weights appended."""
+        if weights is None:
+            return self.loss, y
+        return weighted(self.loss, y, where), pack(y, weights)
+
+    def _scores(self, outputs: np.ndarray, y: np.ndarray, weights: np.ndarray | None,
+                hooks: CallbackList | None) -> dict[str, float]:
+        """Loss (with the penalties) and metrics of a whole set's ``outputs``; with
+        ``hooks``, their ``on_test_end`` gets them."""
         check_finite(outputs, "the model output", "evaluate")
+        criterion, target = self._criterion(y, weights, "evaluate")
         with no_grad():
             loss = self._regularized(criterion(Tensor._wrap(outputs), target)).item()
         logs = {"loss": loss, **self._metric_values(y, outputs)}
@@ -617,15 +716,22 @@ class Trainer:
         steps = math.ceil(samples / (PREDICT_BATCH if batch_size is None else batch_size))
         return CallbackList(callbacks, self, {"epochs": 1, "steps": steps, "samples": samples})
 
-    def evaluate(self, X: Any, y: Any, batch_size: int | None = None,
+    def evaluate(self, X: Any, y: Any = None, batch_size: int | None = None,
                  callbacks: Sequence[Callback] | None = None,
                  sample_weight: Any = None) -> dict[str, float]:
         """Loss and metrics on (X, y), in inference mode, as ``keras.Model.evaluate``.
 
         Parameters
         ----------
-        X : array, shape (n, ...)
+        X : array of shape (n, ...), DataLoader, or Dataset
+            A :class:`~retroprop.data.DataLoader` gives the batches, ``(x, y)`` or
+            ``(x, y, sample_weight)`` (``y``, ``batch_size`` and ``sample_weight`` then
+            left out): the outputs of all its batches are gathered and the loss computed
+            on the whole set as for arrays, its weights scaled to average 1 over it; the
+            batch hooks get each batch's loss with its weights as given. A Dataset is
+            gathered into arrays once (see ``fit``).
         y : array, shape (n,) integer labels, or (n, k) targets
+            None (left out) when X is a DataLoader or a Dataset.
         batch_size : int, optional
             Rows per forward pass (default ``PREDICT_BATCH``); the result does not depend
             on it.
@@ -648,7 +754,17 @@ class Trainer:
             and the metrics.
         """
         callbacks = check_callbacks(callbacks, "evaluate")
+        if is_loader(X):
+            check_loader_arguments("evaluate", X, {"y": (y, None),
+                                                   "batch_size": (batch_size, None),
+                                                   "sample_weight": (sample_weight, None)})
+            return evaluate_loader(self, X, "evaluate", loader_callbacks(self, callbacks, X))
         batch_size = _batch_size(batch_size, "evaluate")
+        if is_dataset(X):
+            X, y, sample_weight = dataset_inputs(X, y, sample_weight, "evaluate")
+        if y is None:
+            raise ValueError("evaluate: y is missing; expected the targets of X (or X a "
+                             "DataLoader or a Dataset whose examples hold them)")
         X = self._inputs(X, "evaluate")
         y = self._targets(y, X, "evaluate")
         weights = None if sample_weight is None else mean_one(
@@ -663,7 +779,10 @@ class Trainer:
 
         Parameters
         ----------
-        X : array, shape (n, ...)
+        X : array of shape (n, ...), DataLoader, or Dataset
+            A :class:`~retroprop.data.DataLoader`'s batches may be ``x`` alone or tuples
+            whose first element is ``x`` (``batch_size`` then left out); a Dataset's
+            examples likewise, gathered into arrays once.
         batch_size : int, optional
             Rows per forward pass (default ``PREDICT_BATCH``).
         callbacks : list of Callback, optional
@@ -676,7 +795,12 @@ class Trainer:
         array, shape (n, ...)
         """
         callbacks = check_callbacks(callbacks, "predict")
+        if is_loader(X):
+            check_loader_arguments("predict", X, {"batch_size": (batch_size, None)})
+            return predict_loader(self, X, "predict", loader_callbacks(self, callbacks, X))
         batch_size = _batch_size(batch_size, "predict")
+        if is_dataset(X):
+            X = dataset_fields(X, "predict", inputs_only=True)[0]
         X = self._inputs(X, "predict")
         hooks = self._callback_list(callbacks, len(X), batch_size)
         if hooks is None:

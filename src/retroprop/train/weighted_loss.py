@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.nn import functional as F
-from retroprop.nn.loss import CrossEntropyLoss, Loss, NLLLoss
+from retroprop.nn.loss import BCELoss, CrossEntropyLoss, Loss, NLLLoss
 from retroprop.nn.module import Module
 from retroprop.tensor.tensor import Tensor
 
@@ -94,8 +94,20 @@ def per_example_loss(loss: Any) -> PerExample:
             raise ValueError(f"The 'loss' parameter must be one of {sorted(LOSSES)}, a loss "
                              f"module or a callable. Got {loss!r} instead.")
         return LOSSES[loss]
+    if isinstance(loss, NLLLoss | BCELoss):
+        takes, instead = ("log-probabilities", "CrossEntropyLoss(weight=..., ignore_index=...), "
+                          "which is LogSoftmax followed by NLLLoss") \
+            if isinstance(loss, NLLLoss) else \
+            ("probabilities", "BCEWithLogitsLoss(weight=..., pos_weight=...), which is a "
+             "Sigmoid followed by BCELoss")
+        raise ValueError(f"loss={loss!r} takes {takes}, but the network's outputs are logits "
+                         f"(the estimator's predict_proba applies the softmax or sigmoid): use "
+                         f"rp.nn.{instead}")
     if isinstance(loss, Module) and hasattr(loss, "reduction"):
-        return _ExampleMean(unreduced_copy(loss))
+        # an element-wise loss (MSELoss, HuberLoss, BCEWithLogitsLoss, ...) compares a
+        # classifier's outputs with one-hot rows, as the losses named by a string do
+        elementwise = isinstance(loss, Loss) and (not loss.is_classifier or loss.binary)
+        return _ExampleMean(unreduced_copy(loss), one_hot=elementwise)
     if callable(loss):
         return loss
     raise ValueError(f"The 'loss' parameter must be a str among {sorted(LOSSES)}, a loss "
@@ -112,15 +124,16 @@ def unreduced_copy(loss: Module) -> Module:
 class _ExampleMean:
     """A loss module with ``reduction="none"``, gathered over all but the first axis by its
     ``example_reduction`` (the mean, or the sum for ``QuadraticLoss``), or by their sum
-    when ``summed``."""
+    when ``summed``. A single column of class indices against k > 1 outputs becomes the
+    labels, or with ``one_hot`` one-hot rows."""
 
-    def __init__(self, loss: Module, summed: bool = False) -> None:
-        self.loss = loss
+    def __init__(self, loss: Module, summed: bool = False, one_hot: bool = False) -> None:
+        self.loss, self.one_hot = loss, one_hot
         self.summed = summed or getattr(loss, "example_reduction", "mean") == "sum"
 
     def __call__(self, outputs: Tensor, target: np.ndarray) -> Tensor:
         if target.ndim == 2 and target.shape[1] == 1 and outputs.shape[1] != 1:
-            target = target[:, 0]
+            target = _one_hot(outputs, target) if self.one_hot else target[:, 0]
         losses = self.loss(outputs, target)
         if losses.ndim == 1:
             return losses
@@ -192,6 +205,8 @@ class WeightedLoss(Loss):
         if isinstance(self.per_example, _PerOutput) and self.per_example.loss is F.mse_loss:
             return (outputs - _one_hot(outputs, targets).astype(outputs.dtype)) * scale
         if isinstance(self.per_example, _ExampleMean) and isinstance(self.per_example.loss, Loss):
+            if self.per_example.one_hot:
+                targets = _one_hot(outputs, targets)
             return self.per_example.loss.residuals(outputs, targets) * scale
         raise TypeError("Levenberg–Marquardt minimizes a sum of squares ½ Σ r²: use it "
                         "with loss='squared_error' or a squared-error loss module")

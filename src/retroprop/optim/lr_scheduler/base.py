@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import copy
 import itertools
+import warnings
 from typing import Any, ClassVar
 
 from retroprop.checks import check_count, check_rate, is_real
 from retroprop.optim.optimizer import Optimizer
+from retroprop.stacklevel import user_stacklevel
 
 
 class Scheduler:
@@ -36,6 +38,12 @@ class Scheduler:
         if self.changes_lr and not optimizer.has_lr:
             raise TypeError(f"{name}: {type(optimizer).__name__} has no learning rate "
                             "(has_lr = False), so there is no rate to schedule")
+        if self.changes_lr and optimizer.lr_is_initial:
+            warnings.warn(f"{name}: {type(optimizer).__name__} reads lr only to size its "
+                          "first step (Rprop's initial step sizes, as PyTorch's; conjugate "
+                          "gradient's first trial step) and then adapts its steps on its own: "
+                          "the schedule changes nothing after the first step",
+                          UserWarning, stacklevel=user_stacklevel())
         self.optimizer = optimizer
 
     def step(self, metric: float | None = None) -> bool | None:
@@ -67,6 +75,22 @@ class Scheduler:
                 for k, v in self.__dict__.items() if k not in self.unsaved}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        self._check_state(state)
+        self._load(state)
+
+    def _check_state(self, state: Any) -> None:
+        """Refuse what is no schedule's state: an optimizer's ``state_dict()`` swapped with
+        the schedule's in a checkpoint became attributes of the schedule, silently."""
+        name = type(self).__name__
+        expected = set(self.state_dict())
+        if not isinstance(state, dict) or (expected and not expected & set(state)):
+            held = sorted(map(str, state)) if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"{name}.load_state_dict: expected the state_dict() of a {name} "
+                             f"(with {sorted(expected)}), got {held} (an optimizer's state "
+                             "goes to optimizer.load_state_dict)")
+
+    def _load(self, state: dict[str, Any]) -> None:
+        """Set the saved attributes; parts with a state of their own load theirs."""
         for name, value in copy.deepcopy(dict(state)).items():
             part = self.__dict__.get(name)
             if part is not None and hasattr(part, "load_state_dict"):

@@ -40,6 +40,7 @@ class _Composite(Scheduler):
                 "schedulers": [schedule.state_dict() for schedule in self.schedulers]}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        self._check_state(state)
         state = dict(state)
         saved = state.pop("schedulers")
         if len(saved) != len(self.schedulers):
@@ -47,7 +48,7 @@ class _Composite(Scheduler):
                              f"{len(saved)} schedules, this one {len(self.schedulers)}")
         for schedule, part in zip(self.schedulers, saved, strict=True):
             schedule.load_state_dict(part)
-        super().load_state_dict(state)
+        self._load(state)
 
     def get_last_lr(self) -> list[float]:
         return [group["lr"] for group in self.optimizer.param_groups]

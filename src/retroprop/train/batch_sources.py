@@ -1,0 +1,182 @@
+"""Where the batches of a training epoch come from: arrays, or a
+:class:`~retroprop.data.DataLoader`.
+
+:class:`ArrayBatches` cuts arrays held in memory by index (Berzal, "Backpropagation"
+(Granada): online, mini-batch and batch learning, shuffling, class-balanced batches,
+more often the examples with large error): the epoch's batches are drawn at its start as
+index arrays, and each batch is one ``take`` per array.
+
+:class:`LoaderBatches` takes the batches a ``DataLoader`` gives, in its order, as the
+steps of the epoch: its ``batch_size``, ``shuffle``, ``sampler``, ``collate_fn`` and
+transforms decide them. A batch is ``(x, y)`` or ``(x, y, sample_weight)``, as Keras
+takes from a data set, of NumPy arrays or tensors. Its weights are used as given, as
+Keras uses a data set's, not scaled to average 1 over the training set as the weights of
+arrays are (the loader is not read ahead to sum them): the loss of arrays whose weights
+average 1 is the same. ``class_weight`` multiplies them batch by batch.
+
+Both record the epoch in an :class:`~retroprop.train.resume.EpochState`, so that a run
+can be resumed exactly: a loader's epoch keeps its batches' positions in the loader's
+stream and the random generators' states at the epoch's start, from which a resumed run
+replays the loader's order up to its last finished batch (reading, not training on, the
+batches before it), then continues with the generators of the checkpoint. The generators
+are the library's (``shuffle``, the transforms of :mod:`retroprop.data.augment`) and a
+sampler's own (``WeightedRandomSampler(generator=...)``), saved with the run; a sampler
+that draws from a generator the library does not see (a PyTorch sampler) resumes exactly
+only if it gives the same order again.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from retroprop.data.batches import batch_indices
+from retroprop.data.loader import DataLoader
+from retroprop.random import generator
+from retroprop.train.loader_input import BatchReader, no_batch
+from retroprop.train.resume import EpochState
+from retroprop.train.weighted_loss import class_labels, digest, per_class_weights, weighted
+
+if TYPE_CHECKING:
+    from retroprop.train.trainer import Trainer
+
+#: One batch: inputs, targets (checked by the loss), weights per example (or None), and
+#: its indices into the arrays (None for a loader's).
+Batch = tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]
+
+
+class ArrayBatches:
+    """The batches of arrays ``X``, ``y`` (and examples' ``weights``), drawn as
+    :func:`~retroprop.data.batch_indices` draws them."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, weights: np.ndarray | None,
+                 batch_size: int | None, shuffle: bool, sampling: str) -> None:
+        self.X, self.y, self.weights = X, y, weights
+        self.batch_size, self.shuffle, self.sampling = batch_size, shuffle, sampling
+        self.samples = len(X)
+        self.steps = 1 if batch_size is None else math.ceil(len(X) / batch_size)
+
+    def signature(self, validation_weights: np.ndarray | None) -> dict[str, Any]:
+        """What a run resumed from a checkpoint must match (with ``validation_weights``, the
+        validation examples' weights); the weights only where given, so that older
+        checkpoints still match."""
+        run = {"batch_size": self.batch_size, "samples": self.samples,
+               "shuffle": self.shuffle, "sampling": self.sampling}
+        if self.weights is not None or validation_weights is not None:
+            run["weights"] = f"{digest(self.weights)}/{digest(validation_weights)}"
+        return run
+
+    def new_epoch(self, trainer: Trainer) -> EpochState:
+        return EpochState.start(trainer.model, list(batch_indices(
+            len(self.X), self.batch_size, self.shuffle, self.sampling, labels=self.y,
+            errors=trainer._errors)))
+
+    def batch(self, state: EpochState) -> Batch | None:
+        """The epoch's next batch, None after its last."""
+        if state.batch >= len(state.batches):
+            return None
+        index = state.batches[state.batch]
+        return (self.X.take(index, axis=0), self.y.take(index, axis=0),
+                None if self.weights is None else self.weights.take(index), index)
+
+    def generator_states(self) -> list[Any]:
+        """The states of random generators of its own (none: arrays draw from the library's,
+        which a checkpoint saves anyway)."""
+        return []
+
+    def set_generator_states(self, states: list[Any]) -> None:
+        """Nothing to restore (see :meth:`generator_states`)."""
+
+
+class LoaderBatches:
+    """The batches of a :class:`~retroprop.data.DataLoader`, converted for ``trainer``
+    (:class:`~retroprop.train.loader_input.BatchReader`), their weights times
+    ``class_weight``'s."""
+
+    def __init__(self, trainer: Trainer, loader: DataLoader,
+                 class_weight: Mapping[int, float] | None, where: str) -> None:
+        self.trainer, self.loader, self.class_weight, self.where = (trainer, loader,
+                                                                    class_weight, where)
+        self.reader = BatchReader(trainer, where, "X")
+        self.iterator: Iterator[Any] | None = None
+        self.loss_chosen = False
+        self.samples, self.steps = len(loader.dataset), len(loader)
+
+    def signature(self, validation_weights: np.ndarray | None) -> dict[str, Any]:
+        """What a run resumed from a checkpoint must match (with ``validation_weights``, the
+        validation examples' weights)."""
+        run: dict[str, Any] = {"loader": f"{self.steps} batches", "samples": self.samples,
+                               "batch_size": self.loader.batch_size,
+                               "shuffle": self.loader.shuffle}
+        if self.class_weight is not None:
+            run["class_weight"] = repr(sorted(self.class_weight.items()))
+        if validation_weights is not None:
+            run["weights"] = f"None/{digest(validation_weights)}"
+        return run
+
+    def new_epoch(self, trainer: Trainer) -> EpochState:
+        self.iterator = None
+        state = EpochState.start(trainer.model, [])
+        state.rng_start = [generator().bit_generator.state, *self.generator_states()]
+        return state
+
+    def own_generators(self) -> list[np.random.Generator]:
+        """Generators of the loader's sampler or batch sampler that are not the library's
+        (``WeightedRandomSampler(generator=...)``)."""
+        found = (getattr(self.loader.sampler, "generator", None),
+                 getattr(self.loader.batch_sampler, "generator", None))
+        return [g for g in found if isinstance(g, np.random.Generator)]
+
+    def generator_states(self) -> list[Any]:
+        return [g.bit_generator.state for g in self.own_generators()]
+
+    def set_generator_states(self, states: list[Any]) -> None:
+        for rng, state in zip(self.own_generators(), states, strict=True):
+            rng.bit_generator.state = state
+
+    def _iterator(self, state: EpochState) -> Iterator[Any]:
+        """The loader's iterator for ``state``'s epoch, past its ``state.batch`` finished
+        batches: the loader's order is drawn again from the generators' states at the
+        epoch's start, then the generators continue from where they are now."""
+        now = [generator().bit_generator.state, *self.generator_states()]
+        if state.rng_start is not None:
+            generator().bit_generator.state = state.rng_start[0]
+            self.set_generator_states(state.rng_start[1:])
+        iterator = iter(self.loader)
+        for done in range(state.batch):
+            if next(iterator, None) is None:
+                raise ValueError(f"{self.where}: resume_from: the DataLoader now gives "
+                                 f"{done} batches where the checkpoint's epoch had finished "
+                                 f"{state.batch}; expected the same loader and data")
+        generator().bit_generator.state = now[0]
+        self.set_generator_states(now[1:])
+        return iterator
+
+    def batch(self, state: EpochState) -> Batch | None:
+        """The loader's next batch, converted; None after its last. An epoch without any
+        batch is an error (a sampler that gave no indices)."""
+        if self.iterator is None:
+            self.iterator = self._iterator(state)
+        raw = next(self.iterator, None)
+        if raw is None:
+            self.iterator = None
+            if state.batch == 0:
+                raise no_batch(self.loader, self.where)
+            return None
+        xb, yb, wb = self.reader.read(raw, state.batch)
+        if not self.loss_chosen:  # the first batch of this fit: weighted or not
+            self.loss_chosen = True
+            if wb is not None or self.class_weight is not None:
+                self.trainer.training_loss = weighted(self.trainer.loss, yb, self.where)
+        if self.class_weight is not None:
+            outputs = self.reader.outputs
+            factors = per_class_weights(
+                self.class_weight, class_labels(yb, self.where), outputs if outputs and
+                outputs > 1 else 2, f"{self.where} (X's batch {state.batch})")
+            wb = factors if wb is None else wb * factors
+        start = int(state.batches[-1][-1]) + 1 if state.batches else 0
+        state.batches.append(np.arange(start, start + len(xb)))
+        return xb, yb, wb, None
