@@ -183,6 +183,17 @@ def test_topk_of_the_extreme_integers_and_of_nan_beside_infinity_as_torch():
             np.testing.assert_array_equal(indices.numpy(), expected.indices.numpy())
 
 
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "amin", "flatten", "softmax",
+                                  "log_softmax", "gather", "topk", "sort", "argsort"])
+@pytest.mark.parametrize("given", [[[1.0, 2.0]], np.ones((1, 2), np.float32)])
+def test_top_level_functions_name_an_input_that_is_not_a_tensor(name, given):
+    """``rp.sum(list)`` is told to make a tensor (it failed on the list's missing .ndim)."""
+    args = {"gather": (1, np.zeros((1, 1), dtype=np.int64)), "topk": (1,)}.get(name, ())
+    with pytest.raises(TypeError, match=rf"expected a Tensor as input, got "
+                                        rf"{type(given).__name__}; make it one with "
+                                        r"rp.tensor\(...\)"):
+        getattr(rp, name)(given, *args)
+
 BAD_GATHER = [
     (lambda x: rp.gather([[1.0, 2.0]], 1, np.array([[0]])), TypeError,
      r"gather: expected a Tensor as input, got list; make it one with rp.tensor\(...\)"),

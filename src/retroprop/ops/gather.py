@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from retroprop.ops.axes import check_axis
+from retroprop.ops.axes import check_axis, tensor_input
 from retroprop.tensor.function import Function, Gradients
 from retroprop.tensor.tensor import Tensor
 
@@ -39,14 +39,6 @@ def _grid(index: np.ndarray, axis: int) -> tuple[np.ndarray, ...]:
     other axis the position itself (``np.ix_``-style ranges that broadcast)."""
     ranges = np.ix_(*(np.arange(n) for n in index.shape)) if index.ndim else ()
     return tuple(index if k == axis else r for k, r in enumerate(ranges))
-
-
-def _input(a: Any, where: str) -> Tensor:
-    """``a``, or the error for an input that is not a tensor (a list, an ndarray)."""
-    if not isinstance(a, Tensor):
-        raise TypeError(f"{where}: expected a Tensor as input, got {type(a).__name__}; make "
-                        "it one with rp.tensor(...)")
-    return a
 
 
 def _index(index: Any, a: Tensor, axis: int, where: str) -> np.ndarray:
@@ -76,7 +68,7 @@ def gather(a: Tensor, dim: int, index: Any) -> Tensor:
     """``torch.gather(a, dim, index)``: out[i][j] = a[i][index[i][j]] for ``dim=1`` (and
     so on for other axes and dimensions); ``index`` has ``a``'s number of dimensions and
     the output its shape."""
-    axis = check_axis(dim, _input(a, "gather").ndim, "gather", name="dim")
+    axis = check_axis(dim, tensor_input(a, "gather").ndim, "gather", name="dim")
     picked = _index(index, a, axis, "gather")
     if a.ndim == 0:
         return Gather.apply(a.reshape(1), axis=0, index=picked.reshape(1)).reshape(())
@@ -97,7 +89,7 @@ def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
     values the lower index comes first (PyTorch leaves that order unspecified); NaN counts
     as larger than every number, as in PyTorch. The values are a :func:`gather` (of the
     input's dtype), so the gradient reaches the elements picked."""
-    axis = check_axis(dim, _input(a, "topk").ndim, "topk", name="dim")
+    axis = check_axis(dim, tensor_input(a, "topk").ndim, "topk", name="dim")
     size = a.shape[axis] if a.ndim else 1
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 0 <= k <= size:
         raise ValueError(f"topk: k must be an integer from 0 to {size} (the size of dim "
@@ -146,7 +138,7 @@ def sort(a: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = F
     >>> values.tolist(), indices.tolist()
     ([3.0, 2.0, 1.0], [0, 2, 1])
     """
-    axis = check_axis(dim, _input(a, "sort").ndim, "sort", name="dim")
+    axis = check_axis(dim, tensor_input(a, "sort").ndim, "sort", name="dim")
     indices = _order(a, axis, descending=bool(descending))
     if a.ndim == 0:
         indices = indices.reshape(())
@@ -157,4 +149,4 @@ def argsort(a: Tensor, dim: int = -1, descending: bool = False, *, stable: bool 
             ) -> Tensor:
     """The int64 indices that sort ``a`` along ``dim``, as ``torch.argsort`` (the indices of
     :func:`sort`: stable, NaN largest)."""
-    return sort(a, dim, descending, stable=stable).indices
+    return sort(tensor_input(a, "argsort"), dim, descending, stable=stable).indices
