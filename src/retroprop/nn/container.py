@@ -54,8 +54,9 @@ class Sequential(Module):
     the graph (``rp.viz.draw_graph``) shows the pooling first. With padding a window may
     hold only padding (-inf), which the ReLU would turn into 0, so padded poolings keep
     the written order, as do subclasses, layers whose ``forward`` was replaced (on
-    the instance, as ``summary()`` does, or on the class) and layers with forward hooks
-    (``register_forward_hook``), which see the inputs and outputs of the written order.
+    the instance, as ``summary()`` does, or on the class) and layers with hooks, forward
+    or backward (``register_forward_hook``, ``register_full_backward_hook``), which see the
+    inputs and outputs, or their gradients, of the written order.
 
     Examples
     --------
