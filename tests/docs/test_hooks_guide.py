@@ -3,7 +3,8 @@
 page, in order, in one namespace, each printing exactly the ``text`` block that follows
 it on the page. The Spanish page holds the same code (only the comments are translated)
 and the same output. Then what the prose says of the numbers is checked against what
-the code computed."""
+the code computed, and the page's figure (``docs/figures/hooks.py``) against the page's
+numbers."""
 
 import contextlib
 import io
@@ -164,3 +165,22 @@ def test_the_note_on_the_first_layer_holds(page):
     # the with blocks removed both hooks
     ns["criterion"](model(rp.Tensor(ns["X"], requires_grad=True)), ns["y"]).backward()
     assert len(seen) == 2
+
+
+def test_the_figure_shows_the_same_norms_by_a_pre_hook(page):
+    _, ns, _ = page
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    script = ROOT / "docs" / "figures" / "hooks.py"
+    figure: dict = {"__name__": "hooks_figure"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the pre-hook on the first layer does not warn
+        exec(compile(script.read_text(encoding="utf-8"), str(script), "exec"), figure)
+    lines = plt.gca().get_lines()
+    plt.close("all")
+    assert [line.get_label() for line in lines] == ["Sigmoid", "ReLU"]
+    for line, norms in zip(lines, (ns["sigmoid"], ns["relu"]), strict=True):
+        np.testing.assert_allclose(line.get_ydata(), norms, rtol=1e-6)
