@@ -246,6 +246,19 @@ class Trainer:
                 "rises. Use an L2 penalty (l2=, part of the loss it minimizes), or a "
                 "first-order optimizer (SGD, Adam, Rprop) for L1 and max-norm")
 
+    def _check_minimizing(self) -> None:
+        """Refuse an optimizer that ascends the loss (``maximize=True``): ``fit`` minimizes
+        it, and its divergence check, the modules' penalties and the callbacks that
+        monitor the loss expect it to fall."""
+        climbing = [i for i, group in enumerate(self.optimizer.param_groups)
+                    if group.get("maximize", False)]
+        if climbing:
+            raise ValueError(
+                f"fit: {type(self.optimizer).__name__} has maximize=True (parameter groups "
+                f"{climbing}), which would climb the loss that fit minimizes (the penalties "
+                "would grow the weights, and the divergence check stop the run); expected "
+                "maximize=False: to maximize a quantity, give fit its negative as the loss")
+
     def constrain(self) -> None:
         """Proximal steps and constraints after a step, each weight with the step size the
         optimizer took for it (``Optimizer.prox_rate``). A parameter without a gradient
@@ -386,6 +399,7 @@ class Trainer:
                              f"epochs={initial_epoch + epochs})")
         validation_freq = check_count(validation_freq, "fit: validation_freq", 1)
         self._check_projections()
+        self._check_minimizing()
         if is_dataset(validation_data):
             validation_data = dataset_fields(validation_data, "fit (validation_data)")
         source: ArrayBatches | LoaderBatches
