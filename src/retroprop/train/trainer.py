@@ -293,9 +293,12 @@ class Trainer:
             its batches, ``(x, y)`` or ``(x, y, sample_weight)`` of arrays or tensors, are
             the steps of every epoch, in its order; ``y``, ``sample_weight``,
             ``batch_size``, ``shuffle``, ``sampling`` and ``validation_split`` must then
-            keep their defaults (an error names the one given), the batches' weights are
-            used as given (not scaled to average 1 over the set, which is not read ahead),
-            and ``resume_from`` draws the loader's order again from the generators' states
+            keep their defaults (an error names the one given), the batches' weights, times
+            ``class_weight``'s, are used as given (not scaled to average 1 over the set,
+            which is not read ahead, as they are for arrays: Keras's loss, Σ w_i ℓ_i / |B|),
+            so that the History's ``loss`` is then the weights' mean times the ``val_loss``
+            of the same data (``evaluate`` scales a loader's weights to average 1), and
+            ``resume_from`` draws the loader's order again from the generators' states
             at the epoch's start. A map-style data set (a :class:`~retroprop.data.Dataset`
             such as ``TensorDataset``, ``Subset`` or ``ConcatDataset``, or a PyTorch data
             set) is gathered into arrays once and trained as those arrays, with every
