@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import builtins
 import pickle
 from collections import OrderedDict
 
@@ -25,7 +26,7 @@ def test_size_is_numpy_count_and_torch_method(shape):
     assert x.size == int(np.prod(shape)) == t.numel()
     assert x.size() == tuple(t.size())
     for dim in range(-len(shape), len(shape)):
-        assert x.size(dim) == t.size(dim)
+        assert x.size(dim) == t.size(dim) == x.size(np.int64(dim)) == x.size(dim=dim)
     if not shape:
         with pytest.raises(IndexError, match=r"a 0-d tensor has no dimensions\) for a tensor "
                                              r"of shape \(\), got 0"):
@@ -34,7 +35,16 @@ def test_size_is_numpy_count_and_torch_method(shape):
     assert pickle.loads(pickle.dumps(x.size)) == t.numel()
 
 
-@pytest.mark.parametrize("dim", [2, -3, 1.0, True, "0"])
+def test_a_layer_sized_by_x_size_saves_and_loads(tmp_path):
+    """``x.size`` is callable, but it is a number: model files keep it as one."""
+    images = rp.zeros((5, 2, 3))
+    model = nn.Sequential(nn.Flatten(), nn.Linear(images[0].size, 4), nn.ReLU())
+    rp.save(model, tmp_path / "sized.rpm")
+    loaded = rp.load_model(tmp_path / "sized.rpm")
+    assert loaded[1].in_features == 6 and repr(loaded) == repr(model)
+    np.testing.assert_array_equal(loaded(images).numpy(), model(images).numpy())
+
+@pytest.mark.parametrize("dim", [2, -3, 1.0, True, np.True_, "0", np.int64(2)])
 def test_size_of_a_missing_dim_is_refused(dim):
     with pytest.raises(IndexError, match=r"size: dim must be an integer from -2 to 1 for a "
                                          r"tensor of shape \(3, 4\), got"):
@@ -54,11 +64,33 @@ def test_dtype_names_are_torchs(name):
     assert values.numpy().tolist() == torch.tensor([1, 0, 2]).to(getattr(torch, name)).tolist()
 
 
+
+@pytest.mark.parametrize("name", TORCH_DTYPES)
+def test_factories_take_the_dtype_names_as_torch(name):
+    """``rp.zeros(3, dtype=rp.long)``, ``rp.tensor(labels, dtype=rp.long)`` as written."""
+    ours, theirs = getattr(rp, name), getattr(torch, name)
+    for make in ("zeros", "ones"):
+        made = getattr(rp, make)(2, 3, dtype=ours)
+        expected = getattr(torch, make)(2, 3, dtype=theirs)
+        assert made.dtype == ours and made.numpy().tolist() == expected.tolist()
+    values = [[1.7, -0.0], [3.0, 0.5]] if name != "uint8" else [[1.7, 0.0], [3.0, 0.5]]
+    made, expected = rp.tensor(values, dtype=ours), torch.tensor(values, dtype=theirs)
+    assert made.dtype == ours and made.numpy().tolist() == expected.tolist()
+
+
+def test_factories_refuse_a_gradient_for_an_integer_dtype():
+    with pytest.raises(TypeError, match="zeros: only floating tensors can require a "
+                                        "gradient, got dtype int64"):
+        rp.zeros(3, dtype=rp.long, requires_grad=True)
+
 def test_star_import_keeps_python_builtins():
     namespace: dict = {}
     exec("from retroprop import *", namespace)
     assert not {"float", "int", "bool", "long"} & set(namespace)
-    assert {"sum", "gather", "topk", "Tensor"} <= set(namespace)
+    assert not [name for name in namespace if name in dir(builtins)
+                and not name.startswith("__")]  # sum(losses), abs(-1) as Python's
+    assert rp.sum(rp.tensor([1, 2])).item() == 3 and rp.abs(rp.tensor([-1])).item() == 1
+    assert {"mean", "gather", "topk", "Tensor"} <= set(namespace)
 
 
 TOP_LEVEL = {
@@ -120,7 +152,56 @@ def test_topk_of_integer_labels_and_k_zero():
     assert rp.zeros((2, 3)).topk(0, dim=1).values.shape == (2, 0)
 
 
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "bool"])
+def test_gather_and_topk_keep_an_integer_dtype_as_torch(dtype):
+    """Picking labels or indices gives them back as they were, not as floats."""
+    data = np.array([[3, 0, 7], [1, 1, 0]]).astype(dtype)
+    index = np.array([[2, 0], [0, 2]])
+    picked = rp.from_numpy(data).gather(1, index)
+    expected = torch.from_numpy(data).gather(1, torch.from_numpy(index))
+    assert picked.dtype == np.dtype(dtype)
+    assert picked.numpy().tolist() == expected.tolist()
+    if dtype != "bool":  # PyTorch has no topk of booleans
+        values = rp.from_numpy(data).topk(2).values
+        assert values.dtype == np.dtype(dtype)
+        assert values.numpy().tolist() == torch.from_numpy(data).topk(2).values.tolist()
+
+
+def test_topk_of_the_extreme_integers_and_of_nan_beside_infinity_as_torch():
+    """The smallest int64, which has no negative, is the smallest; NaN comes before +inf."""
+    low = np.array([np.iinfo(np.int64).min, 0, 5, np.iinfo(np.int64).max])
+    floats = np.array([[np.inf, np.nan, 1.0, -np.inf], [-np.inf, 2.0, np.inf, np.nan]])
+    for data in (low, floats):
+        for largest in (True, False):
+            values, indices = rp.from_numpy(data).topk(3, largest=largest)
+            expected = torch.from_numpy(data).topk(3, largest=largest)
+            np.testing.assert_array_equal(values.numpy(), expected.values.numpy())
+            np.testing.assert_array_equal(indices.numpy(), expected.indices.numpy())
+            values, indices = rp.from_numpy(data).sort(descending=largest)
+            expected = torch.from_numpy(data).sort(descending=largest, stable=True)
+            np.testing.assert_array_equal(values.numpy(), expected.values.numpy())
+            np.testing.assert_array_equal(indices.numpy(), expected.indices.numpy())
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "amin", "flatten", "softmax",
+                                  "log_softmax", "gather", "topk", "sort", "argsort"])
+@pytest.mark.parametrize("given", [[[1.0, 2.0]], np.ones((1, 2), np.float32)])
+def test_top_level_functions_name_an_input_that_is_not_a_tensor(name, given):
+    """``rp.sum(list)`` is told to make a tensor (it failed on the list's missing .ndim)."""
+    args = {"gather": (1, np.zeros((1, 1), dtype=np.int64)), "topk": (1,)}.get(name, ())
+    with pytest.raises(TypeError, match=rf"expected a Tensor as input, got "
+                                        rf"{type(given).__name__}; make it one with "
+                                        r"rp.tensor\(...\)"):
+        getattr(rp, name)(given, *args)
+
 BAD_GATHER = [
+    (lambda x: rp.gather([[1.0, 2.0]], 1, np.array([[0]])), TypeError,
+     r"gather: expected a Tensor as input, got list; make it one with rp.tensor\(...\)"),
+    (lambda x: rp.topk(x.numpy(), 1), TypeError,
+     "topk: expected a Tensor as input, got ndarray"),
+    (lambda x: x.gather(1, np.array([[-1]])), IndexError,
+     r"index holds values from -1 to -1, out of range for dim 1 of size 4 \(expected 0 to "
+     r"3: negative indices are refused, as in PyTorch\)"),
     (lambda x: x.gather(1, np.array([[0.5]])), TypeError, "gather: index must hold integers"),
     (lambda x: x.gather(1, np.array([0, 1])), ValueError,
      r"gather: index must have as many dimensions as the input \(2, shape \(3, 4\)\), got "
@@ -168,6 +249,27 @@ def test_sequential_from_ordered_dict_names_its_layers_as_torch(tmp_path):
     np.testing.assert_array_equal(loaded(rp.tensor(data)).numpy(), ours(rp.tensor(data)).numpy())
 
 
+
+def test_slices_and_appends_of_a_sequential_name_layers_as_torch(tmp_path):
+    """A slice keeps the layers' names and ``append`` names a layer by the count, so that
+    state dicts of the two libraries have the same keys."""
+    named = [nn.Sequential(named_layers(rp)), torch.nn.Sequential(named_layers(torch))]
+    plain = [nn.Sequential(*named_layers(rp).values()),
+             torch.nn.Sequential(*named_layers(torch).values())]
+    for ours, theirs in (named, plain):
+        for part in (slice(1, None), slice(None, 2), slice(None, None, -1)):
+            assert list(ours[part].state_dict()) == list(theirs[part].state_dict())
+            assert list(ours[part]._modules) == list(theirs[part]._modules)
+        ours.append(nn.Linear(2, 2)), theirs.append(torch.nn.Linear(2, 2))
+        assert list(ours.state_dict()) == list(theirs.state_dict())
+    for ours, theirs in (named, plain):
+        del ours[1::2], theirs[1::2]
+        assert list(ours.state_dict()) == list(theirs.state_dict())
+    piece = plain[0][2:]
+    rp.save(piece, tmp_path / "piece.rpm")
+    assert list(rp.load_model(tmp_path / "piece.rpm").state_dict()) == \
+        list(piece.state_dict()) == ["2.weight", "2.bias"]
+
 def test_sequential_from_a_mapping_refuses_what_is_not_a_module():
     with pytest.raises(TypeError, match="Sequential: layer 'act' must be a Module, got str"):
         nn.Sequential({"fc": nn.Linear(2, 2), "act": "relu"})
@@ -192,3 +294,11 @@ def test_inplace_flags_run_as_in_torch_with_the_same_outputs_and_gradients(tmp_p
     model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(True), nn.Dropout(0.1, inplace=True))
     rp.save(model, tmp_path / "flags.rpm")
     assert repr(rp.load_model(tmp_path / "flags.rpm")) == repr(model)
+
+
+def test_dropout_with_torchs_positional_inplace_says_to_name_it():
+    with pytest.raises(ValueError, match=r"Dropout: scale must be one of \('train', "
+                                         r"'inference'\), got True; PyTorch's second "
+                                         r"argument, inplace, is keyword-only here: "
+                                         r"Dropout\(p, inplace=True\)"):
+        nn.Dropout(0.3, True)

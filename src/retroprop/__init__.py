@@ -29,8 +29,8 @@ from retroprop.errors import DataFileError, FileFormatError, ModelFileError
 from retroprop.intraop import get_intraop_parallel, set_intraop_parallel
 from retroprop.model_selection import cross_validate
 from retroprop.nn import init, predict_mc
+from retroprop.ops import abs as abs  # rp.abs and rp.sum, left out of __all__ (below)
 from retroprop.ops import (
-    abs,
     amax,
     amin,
     argmax,
@@ -80,12 +80,12 @@ from retroprop.ops import (
     sqrt,
     square,
     stack,
-    sum,
     tanh,
     topk,
     trunc,
     where,
 )
+from retroprop.ops import sum as sum
 from retroprop.random import get_rng_state, manual_seed, set_rng_state
 from retroprop.serialization import load, load_model, load_optimizer_state, save
 from retroprop.tensor import (
@@ -140,7 +140,8 @@ def __getattr__(name: str) -> object:
 # ``float`` is float32, ``double`` float64, ``short`` int16, ``int`` int32 and ``long``
 # int64 (Python's own ``float`` and ``int`` given as a dtype still mean float64 and int64).
 # Last in this file, where they no longer hide Python's built-in names, and left out of
-# ``__all__`` so that ``from retroprop import *`` does not hide them either.
+# ``__all__`` so that ``from retroprop import *`` does not hide them either (nor ``abs`` and
+# ``sum``, which are ``rp.abs`` and ``rp.sum`` only).
 float32 = float = _np.float32
 float64 = double = _np.float64
 int8, uint8, bool = _np.int8, _np.uint8, _np.bool_
@@ -159,7 +160,6 @@ __all__ = [
     "Tensor",
     "Trainer",
     "__version__",
-    "abs",
     "amax",
     "amin",
     "arange",
@@ -259,7 +259,6 @@ __all__ = [
     "sqrt",
     "square",
     "stack",
-    "sum",
     "tanh",
     "tensor",
     "topk",

@@ -117,7 +117,7 @@ def architecture(module: Module) -> dict[str, Any]:
     cls = type(module)
     args = {name: _encode(value, f"{cls.__name__}.{name}")
             for name, value in module.get_config().items() if not callable(value)
-            or isinstance(value, Module | Constraint | type)}
+            or isinstance(value, Module | Constraint | type | int)}  # int: x.size, callable
     return {"class": _qualified(cls), "args": args}
 
 

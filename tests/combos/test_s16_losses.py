@@ -14,6 +14,7 @@ import retroprop as rp
 from retroprop import nn
 from retroprop.cli.config import read_toml
 from retroprop.sklearn import MLPClassifier, MLPRegressor
+from tests.train.conftest import Crash, CrashAfter
 
 # name -> (loss, kind of target: "labels", "values" or "binary")
 LOSSES = {
@@ -90,23 +91,6 @@ def test_class_weights_that_a_model_file_cannot_hold_are_named(tmp_path, loss, w
 
 # ---- fit, stopped and continued with resume_from --------------------------------------
 
-class Crash(Exception):
-    pass
-
-
-class CrashAfter(rp.callbacks.Callback):
-    def __init__(self, limit=0):
-        self.limit, self.count = limit, 0
-
-    def state_dict(self):
-        return {}
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.count += 1
-        if self.count == self.limit:
-            raise Crash
-
-
 def fit(name, checkpoint, limit=0, resume=False, loss=None, weighted=False):
     build, kind = LOSSES[name]
     X, y = data(kind)
@@ -154,6 +138,75 @@ def test_a_fit_resumed_with_another_loss_is_refused(tmp_path, name, other):
                                          .replace("(", r"\(").replace(")", r"\)")
                                          .replace("[", r"\[").replace("]", r"\]")):
         fit(name, tmp_path / "run.rpz", resume=True, loss=other)
+
+
+@pytest.mark.parametrize("first, again", [
+    (nn.CrossEntropyLoss(weight=[1, 2, 1]), nn.CrossEntropyLoss(weight=[1.0, 2.0, 1.0])),
+    (nn.CrossEntropyLoss(weight=(0.5, 1.0, 3.0)),
+     nn.CrossEntropyLoss(weight=rp.tensor([0.5, 1.0, 3.0]))),
+])
+def test_a_fit_resumed_with_the_same_loss_written_otherwise_continues(tmp_path, first, again):
+    """The checkpoint compares the loss's settings by value, not its repr: class weights
+    [1, 2, 1] and [1.0, 2.0, 1.0] (a list, a tuple, a tensor) are the same loss."""
+    reference, _ = fit("CrossEntropyLoss weighted", tmp_path / "reference.rpz", loss=first)
+    with pytest.raises(Crash):
+        fit("CrossEntropyLoss weighted", tmp_path / "run.rpz", limit=3, loss=first)
+    resumed, _ = fit("CrossEntropyLoss weighted", tmp_path / "run.rpz", resume=True,
+                     loss=again)
+    for key, value in reference.state_dict().items():
+        np.testing.assert_array_equal(resumed.state_dict()[key], value, err_msg=key)
+
+
+def test_a_checkpoint_continues_under_a_loss_with_a_setting_added_since(tmp_path,
+                                                                         monkeypatch):
+    """A later version that shows a new default in the loss's repr, or gives the loss a
+    setting that the checkpoint does not name, still resumes the checkpoint."""
+    name = "HuberLoss"
+    reference, _ = fit(name, tmp_path / "reference.rpz")
+    with pytest.raises(Crash):
+        fit(name, tmp_path / "run.rpz", limit=3)
+    shown, config = nn.HuberLoss.extra_repr, nn.HuberLoss.get_config
+    monkeypatch.setattr(nn.HuberLoss, "extra_repr", lambda self: shown(self) + ", new=0")
+    monkeypatch.setattr(nn.HuberLoss, "get_config", lambda self: {**config(self), "new": 0})
+    resumed, _ = fit(name, tmp_path / "run.rpz", resume=True)
+    for key, value in reference.state_dict().items():
+        np.testing.assert_array_equal(resumed.state_dict()[key], value, err_msg=key)
+
+
+class CountingLoss(nn.Module):
+    """A user's loss that keeps a count of its calls besides its setting."""
+
+    def __init__(self, scale=1.0):
+        super().__init__()
+        self.scale, self.calls = scale, 0
+
+    def forward(self, outputs, target):
+        self.calls += 1
+        return ((outputs - target) ** 2).mean() * self.scale
+
+
+def test_a_users_loss_that_counts_its_calls_resumes(tmp_path):
+    """What a loss records while it trains is not one of its settings: only the arguments
+    it was built with are compared."""
+    reference, _ = fit("L1Loss", tmp_path / "reference.rpz", loss=CountingLoss(0.5))
+    with pytest.raises(Crash):
+        fit("L1Loss", tmp_path / "run.rpz", limit=3, loss=CountingLoss(0.5))
+    resumed, _ = fit("L1Loss", tmp_path / "run.rpz", resume=True, loss=CountingLoss(0.5))
+    for key, value in reference.state_dict().items():
+        np.testing.assert_array_equal(resumed.state_dict()[key], value, err_msg=key)
+    with pytest.raises(Crash):
+        fit("L1Loss", tmp_path / "run.rpz", limit=3, loss=CountingLoss(0.5))
+    with pytest.raises(ValueError, match=r"\(scale=0\.5 there, 2\.0 here\)"):
+        fit("L1Loss", tmp_path / "run.rpz", resume=True, loss=CountingLoss(2.0))
+
+
+def test_a_refused_resume_names_the_loss_setting_that_differs(tmp_path):
+    with pytest.raises(Crash):
+        fit("HuberLoss", tmp_path / "run.rpz", limit=3)
+    with pytest.raises(ValueError, match=r"\(delta=0\.4 there, 0\.5 here\)"):
+        fit("HuberLoss", tmp_path / "run.rpz", resume=True, loss=nn.HuberLoss(delta=0.5))
+    with pytest.raises(ValueError, match=r"\(a HuberLoss there, a SmoothL1Loss here\)"):
+        fit("HuberLoss", tmp_path / "run.rpz", resume=True, loss=nn.SmoothL1Loss(beta=0.4))
 
 
 def test_the_train_command_names_a_loss_setting_it_does_not_take(tmp_path):

@@ -12,6 +12,7 @@ import pytest
 import torch
 
 import retroprop as rp
+from tests.train.conftest import Crash, CrashAfter
 from tests.train.test_combinations import OPTIMIZERS
 
 OURS, THEIRS = rp.optim.lr_scheduler, torch.optim.lr_scheduler
@@ -168,25 +169,6 @@ def test_saving_the_schedule_itself_names_its_state_dict(tmp_path):
 
 N, BATCH, EPOCHS = 96, 32, 4  # 3 batches an epoch, 12 in all
 PER_BATCH = {"CosineAnnealingWarmRestarts", "OneCycleLR", "OneCycleLR three phases"}
-
-
-class Crash(Exception):
-    pass
-
-
-class CrashAfter(rp.callbacks.Callback):
-    """Raises after ``limit`` training batches (0: never); not saved."""
-
-    def __init__(self, limit=0):
-        self.limit, self.count = limit, 0
-
-    def state_dict(self):
-        return {}
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.count += 1
-        if self.count == self.limit:
-            raise Crash
 
 
 @pytest.fixture(scope="module")
@@ -367,3 +349,32 @@ def test_one_cycle_cycles_the_momentum_it_finds_or_names_its_absence(name, optim
     group = built.param_groups[0]
     momentum = group["betas"][0] if "betas" in defaults else group["momentum"]
     assert 0.85 < momentum < 0.95 and math.isfinite(group["lr"])
+
+
+@pytest.mark.parametrize("composite", ["SequentialLR", "ChainedScheduler"])
+def test_a_composite_schedule_of_rprop_warns_once_per_schedule_built(composite):
+    """Each schedule built on Rprop warns; the composite of them does not repeat it."""
+    optimizer = rp.optim.Rprop(rp.models.mlp([6, 3]).parameters())
+    with pytest.warns(UserWarning, match="reads lr only") as caught:
+        parts = [OURS.StepLR(optimizer, 2)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        if composite == "SequentialLR":
+            OURS.SequentialLR(optimizer, parts, milestones=[])
+        else:
+            OURS.ChainedScheduler(parts)
+    assert len(caught) == 1
+
+
+def test_a_function_schedule_of_rprop_warns_at_the_fit_line():
+    """LearningRateScheduler(f(epoch, lr)) sets Rprop's lr as a schedule does, to the
+    same effect after the first step: it warns as the schedules do, at the user's fit."""
+    model = rp.models.mlp([6, 3])
+    optimizer = rp.optim.Rprop(model.parameters())
+    trainer = rp.Trainer(model, rp.nn.CrossEntropyLoss(), optimizer, metrics=[])
+    X, labels = np.zeros((8, 6), np.float32), np.arange(8) % 3
+    callback = rp.callbacks.LearningRateScheduler(lambda epoch, lr: lr / 2)
+    with pytest.warns(UserWarning, match="LearningRateScheduler: Rprop reads lr only to "
+                                         "size its first step") as caught:
+        trainer.fit(X, labels, epochs=2, verbose=0, callbacks=[callback])
+    assert [warning.filename for warning in caught] == [__file__]

@@ -3,6 +3,7 @@
 (``retroprop/sklearn/stopping.py``), compared with scikit-learn's own MLP and optimizers."""
 
 import pickle
+import re
 import warnings
 from itertools import pairwise
 from types import SimpleNamespace
@@ -309,6 +310,18 @@ def test_max_fun_bounds_the_loss_evaluations_of_lbfgs(iris, max_fun):
     assert max_fun - 1 <= len(calls) <= max_fun
 
 
+def test_the_max_fun_warning_counts_the_epochs_of_its_own_fit(iris):
+    """max_fun bounds each fit: the warning of a warm fit counts that fit's epochs, not
+    the n_iter_ of all fits."""
+    X, y = iris
+    model = MLPClassifier((8,), solver="lbfgs", max_fun=2, random_state=0, warm_start=True)
+    for _ in range(2):
+        with pytest.warns(ConvergenceWarning, match=r"\(max_fun=2\) was reached after 1 "
+                                                    r"epoch\(s\) and"):
+            model.fit(X, y)
+    assert model.n_iter_ == 2
+
+
 def test_lbfgs_counts_the_evaluations_of_a_line_search_that_fails(iris):
     """Near a minimum the line search cannot decrease the loss and the step stops; its
     evaluations count all the same in ``func_evals`` (max_fun relies on it)."""
@@ -360,7 +373,14 @@ def test_bad_values_get_scikit_learns_message_naming_the_parameter(iris, kind, n
         THEIRS[kind](**{name: value}).fit(X, y)
     with pytest.raises(InvalidParameterError, match=f"'{name}' parameter") as ours:
         OURS[kind](**{name: value}).fit(X, y)
-    assert str(ours.value) == str(theirs.value)
+    assert _sorted_sets(str(ours.value)) == _sorted_sets(str(theirs.value))
+
+
+def _sorted_sets(message):
+    """The message with the options of each "{...}" sorted: two equal sets of strings may
+    list them in different orders (string hashes vary with PYTHONHASHSEED)."""
+    return re.sub(r"\{([^}]*)\}", lambda m: "{" + ", ".join(sorted(m[1].split(", "))) + "}",
+                  message)
 
 
 @pytest.mark.parametrize("kind", OURS)
@@ -368,3 +388,57 @@ def test_the_new_parameters_have_scikit_learns_defaults(kind):
     names = ("learning_rate", "power_t", "beta_1", "beta_2", "epsilon", "max_fun")
     ours, theirs = OURS[kind]().get_params(), THEIRS[kind]().get_params()
     assert {name: ours[name] for name in names} == {name: theirs[name] for name in names}
+
+
+NEW_PARAMETERS = ("learning_rate", "power_t", "beta_1", "beta_2", "epsilon", "max_fun")
+
+
+def test_an_estimator_pickled_before_the_new_parameters_existed_takes_their_defaults(iris):
+    """A fitted estimator pickled by a version without these parameters (their attributes
+    absent from its pickled state) shows its repr and trains on, as that version did."""
+    X, y = iris
+    fitted = MLPClassifier((5,), max_iter=3, random_state=0, warm_start=True).fit(X, y)
+    reference = pickle.loads(pickle.dumps(fitted))
+    state = fitted.__getstate__()
+    for name in NEW_PARAMETERS:
+        del state[name]
+    older = MLPClassifier.__new__(MLPClassifier)
+    older.__setstate__(state)
+    assert repr(older) == repr(reference)
+    older.fit(X, y)
+    reference.fit(X, y)
+    for ours, theirs in zip(older.coefs_, reference.coefs_, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_the_estimators_warnings_point_at_the_users_line(iris, kind):
+    """The clipped batch size, max_iter and max_fun warnings name the line that called
+    fit or partial_fit, as retroprop's warnings do."""
+    X, y = iris[0], _targets(kind, iris)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        OURS[kind]((3,), solver="sgd", max_iter=2, batch_size=500).fit(X, y)
+        OURS[kind]((3,), solver="lbfgs", max_fun=3).fit(X, y)
+        OURS[kind]((3,), solver="sgd", batch_size=500).partial_fit(
+            X, y, **({"classes": [0, 1, 2]} if kind == "classifier" else {}))
+    assert len(caught) == 4
+    assert {warning.filename for warning in caught} == {__file__}
+
+
+@pytest.mark.parametrize("settings", [
+    {"learning_rate": "adaptive"}, {"learning_rate": "adaptive", "early_stopping": True},
+    {"learning_rate": "constant"}, {"learning_rate": "constant", "early_stopping": True}])
+def test_verbose_prints_scikit_learns_lines(iris, capsys, settings):
+    """With verbose=True the estimators print scikit-learn's lines: the loss of each epoch,
+    the validation score, and why the rate is divided or the fit stops (a tol no epoch
+    meets makes the sequence the same whatever the losses)."""
+    X, y = iris
+    printed = []
+    for estimator in (MLPClassifier, sk.MLPClassifier):
+        estimator((4,), solver="sgd", learning_rate_init=1e-4, tol=1e10, n_iter_no_change=2,
+                  max_iter=50, verbose=True, random_state=0, **settings).fit(X, y)
+        printed.append(re.sub(r"(loss = |Validation score: )[-0-9.]+", r"\1#",
+                              capsys.readouterr().out))
+    assert printed[0] == printed[1]
+    assert "did not improve more than tol=10000000000.000000 for 2 consecutive" in printed[0]

@@ -115,6 +115,20 @@ def test_hook_results_may_be_tensors_and_none_keeps_the_gradient():
     np.testing.assert_array_equal(x.grad, [4.0, 4.0])
 
 
+
+def test_a_hook_on_a_scalar_may_return_numpy_arithmetic_as_torch():
+    """``grad * 3`` on a 0-d gradient is a NumPy scalar, not an array: taken as one."""
+    grads = []
+    for lib in (rp, torch):
+        x = (rp.Tensor(np.ones(3), requires_grad=True, dtype=np.float64) if lib is rp
+             else torch.ones(3, dtype=torch.float64, requires_grad=True))
+        loss = (x * 2.0).sum()
+        loss.register_hook(lambda g: g * 3)
+        loss.backward()
+        grads.append(values(x.grad))
+    np.testing.assert_array_equal(grads[0], grads[1])
+    assert grads[0].tolist() == [6.0, 6.0, 6.0]
+
 def test_no_grad_interaction_as_torch():
     """A tensor computed under no_grad requires no grad: hooks and retain_grad are refused
     there, as torch refuses them; hooks registered before fire for the recorded uses only."""

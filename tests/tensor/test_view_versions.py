@@ -56,3 +56,22 @@ def test_a_copy_is_no_view_and_writing_it_leaves_the_tensor_alone():
     loss.backward()
     np.testing.assert_array_equal(w.grad, np.ones((2, 3)))
     assert x._version == 0
+
+
+def test_copies_and_pickles_of_a_view_leave_its_base_behind():
+    """A copied view owns its values: it neither carries the whole tensor it viewed nor
+    raises that tensor's version when written."""
+    import copy
+    import pickle
+
+    x = rp.Tensor(np.ones((200, 100)), dtype=np.float64)
+    row = x[0]
+    assert len(pickle.dumps(row)) < 2 * len(pickle.dumps(x[0].clone()))
+    for copied in (copy.deepcopy(row), pickle.loads(pickle.dumps(row))):
+        np.testing.assert_array_equal(copied.numpy(), row.numpy())
+        with rp.no_grad():
+            copied += 1.0
+        assert x._version == 0 and x.numpy().sum() == 200 * 100
+    with rp.no_grad():
+        row += 1.0
+    assert x._version == 1

@@ -9,6 +9,7 @@ from typing import Any
 from retroprop.callbacks.base import Callback, Logs, monitored
 from retroprop.checks import check_rate
 from retroprop.optim.lr_scheduler import Scheduler
+from retroprop.optim.lr_scheduler.base import warn_initial_lr
 
 
 class LearningRateScheduler(Callback):
@@ -73,11 +74,14 @@ class LearningRateScheduler(Callback):
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         """Refuse a function without a rate to set, and a schedule built on another optimizer
-        than the Trainer's (its rates would change nothing that trains)."""
+        than the Trainer's (its rates would change nothing that trains); warn of a function
+        for an optimizer that reads its rate only at the first step, as schedules do."""
         optimizer = self.trainer.optimizer
         if self.function is not None and not optimizer.has_lr:
             raise TypeError(f"LearningRateScheduler: {type(optimizer).__name__} "
                             "has no learning rate to schedule")
+        if self.function is not None and optimizer.lr_is_initial:
+            warn_initial_lr("LearningRateScheduler", optimizer)
         if self.schedule is not None and self.schedule.optimizer is not optimizer:
             raise ValueError(f"LearningRateScheduler: {self.schedule!r} was built on a "
                              f"{type(self.schedule.optimizer).__name__} that is not the "

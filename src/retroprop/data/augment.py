@@ -108,10 +108,11 @@ class RandomRotation(Distortion):
         return rotation_field(angles, height, width)
 
 
-def rotation_field(radians: np.ndarray, height: int, width: int
+def rotation_field(radians: np.ndarray | float, height: int, width: int
                    ) -> tuple[np.ndarray, np.ndarray]:
     """The displacement field (dy, dx) that rotates images of ``height`` × ``width`` about
-    their centre by ``radians`` (shape (n, 1, 1), one angle per image): the output pixel at
+    their centre by ``radians`` (shape (n, 1, 1), one angle per image, giving fields of
+    shape (n, H, W); or one angle, giving fields of shape (H, W)): the output pixel at
     (y, x) from the centre takes the input's at (y cos θ + x sin θ, x cos θ - y sin θ)."""
     y, x = np.meshgrid(np.arange(height) - (height - 1) / 2,
                        np.arange(width) - (width - 1) / 2, indexing="ij")

@@ -33,7 +33,8 @@ class Sequential(Module):
     """Apply modules one after another: g(x) = f_L(... f_2(f_1(x))).
 
     Indexable (an integer gives a module, a slice a new ``Sequential``
-    sharing the modules), iterable, and ``len`` gives the number of layers.
+    sharing the modules, with their names, as PyTorch's), iterable, and ``len`` gives the
+    number of layers.
     An error inside a layer says which layer it was.
 
     Under ``rp.no_grad()``, layers in evaluation mode that have an array path
@@ -53,8 +54,9 @@ class Sequential(Module):
     the graph (``rp.viz.draw_graph``) shows the pooling first. With padding a window may
     hold only padding (-inf), which the ReLU would turn into 0, so padded poolings keep
     the written order, as do subclasses, layers whose ``forward`` was replaced (on
-    the instance, as ``summary()`` does, or on the class) and layers with forward hooks
-    (``register_forward_hook``), which see the inputs and outputs of the written order.
+    the instance, as ``summary()`` does, or on the class) and layers with hooks, forward
+    or backward (``register_forward_hook``, ``register_full_backward_hook``), which see the
+    inputs and outputs, or their gradients, of the written order.
 
     Examples
     --------
@@ -96,10 +98,11 @@ class Sequential(Module):
         return {"modules": list(self)}
 
     def append(self, module: Module, index: int | None = None) -> Sequential:
-        """Add ``module`` at the end (named one more than the largest number in use, so
-        that no layer is replaced after a ``delattr``)."""
-        position = (max((int(k) for k in self._modules if k.isdigit()), default=-1) + 1
-                    if index is None else index)
+        """Add ``module`` at the end, named by the number of layers before it, as in
+        PyTorch (or, where that name is taken, after a ``delattr`` or a slice, one more than
+        the largest number in use, so that no layer is replaced)."""
+        position = (max([len(self._modules), *(int(k) + 1 for k in self._modules
+                                                if k.isdigit())]) if index is None else index)
         if not isinstance(module, Module):
             raise TypeError(
                 f"Sequential: layer {position} must be a Module, got {type(module).__name__}"
@@ -114,10 +117,12 @@ class Sequential(Module):
                             f"{type(module).__name__}")
         setattr(self, self._key(index), module)
 
-    def __delitem__(self, index: int) -> None:
-        """Remove layer ``index``; the layers after it are numbered again from it on, so
-        that names stay 0, 1, 2, ... (as PyTorch's)."""
-        delattr(self, self._key(index))
+    def __delitem__(self, index: int | slice) -> None:
+        """Remove layer ``index`` (or the layers of a slice); the layers left are numbered
+        again, so that names are 0, 1, 2, ... (as PyTorch's)."""
+        for key in list(self._modules)[index] if isinstance(index, slice) else \
+                [self._key(index)]:
+            delattr(self, key)
         layers = list(self._modules.values())
         for name in list(self._modules):
             delattr(self, name)
@@ -139,10 +144,9 @@ class Sequential(Module):
         return iter(self._modules.values())
 
     def __getitem__(self, index: int | slice) -> Any:
-        layers = list(self._modules.values())
-        if isinstance(index, slice):
-            return Sequential(*layers[index])
-        return layers[index]
+        if isinstance(index, slice):  # the layers keep their names, as in PyTorch
+            return Sequential(dict(list(self._modules.items())[index]))
+        return list(self._modules.values())[index]
 
     def forward(self, x: Tensor) -> Tensor:
         arrays = not grad_mode._mode.enabled and isinstance(x, Tensor)

@@ -89,7 +89,10 @@ class Dropout(Module):
         self.inplace = bool(inplace)
         check_range(p, "Dropout: p (probability of dropping)", 0, 1)
         if scale not in SCALES:
-            raise ValueError(f"Dropout: scale must be one of {SCALES}, got {scale!r}")
+            torch_flag = ("; PyTorch's second argument, inplace, is keyword-only here: "
+                          "Dropout(p, inplace=True)") if isinstance(scale, bool) else ""
+            raise ValueError(f"Dropout: scale must be one of {SCALES}, got {scale!r}"
+                             + torch_flag)
         self.p, self.scale = float(p), scale
 
     def mask(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:

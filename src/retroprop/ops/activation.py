@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from retroprop.intraop import MIN_WORK, parallel_parts
-from retroprop.ops.axes import check_axis, chosen
+from retroprop.ops.axes import check_axis, chosen, tensor_input
 from retroprop.tensor.function import Function, Gradients
 from retroprop.tensor.tensor import Tensor
 
@@ -241,7 +241,8 @@ def _softmax_axis(v: Tensor, dim: int | None, axis: int | None, where: str) -> i
     """The axis given as ``dim`` (PyTorch) or ``axis`` (NumPy), the last by default; a 0-d
     tensor is treated as one element along its axis."""
     dim, _ = chosen(axis, dim, False, None, where)
-    return check_axis(-1 if dim is None else dim, v.ndim, where) if v.ndim else -1
+    ndim = tensor_input(v, where).ndim
+    return check_axis(-1 if dim is None else dim, ndim, where) if ndim else -1
 
 
 def softmax(v: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:

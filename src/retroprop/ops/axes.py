@@ -1,5 +1,5 @@
 """Axis arguments as PyTorch checks them: integers in range, named ``axis`` (NumPy) or
-``dim`` (PyTorch)."""
+``dim`` (PyTorch); and the tensor they apply to (``rp.sum([1, 2])`` is told to make one)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,17 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
+from retroprop.tensor.tensor import Tensor
+
+
+def tensor_input(a: Any, where: str) -> Any:
+    """``a``, or the error for an input that is not a tensor (a list, an ndarray), which
+    would otherwise fail on its missing ``.ndim`` or ``.data``."""
+    if not isinstance(a, Tensor):
+        raise TypeError(f"{where}: expected a Tensor as input, got {type(a).__name__}; make "
+                        "it one with rp.tensor(...)")
+    return a
 
 
 def check_axis(axis: Any, ndim: int, where: str, *, name: str = "axis",

@@ -14,13 +14,15 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from retroprop.ops.axes import check_axis
+from retroprop.ops.axes import check_axis, tensor_input
 from retroprop.tensor.function import Function, Gradients
 from retroprop.tensor.tensor import Tensor
 
 
 class Gather(Function):
     """z = a[..., index[...], ...] along ``axis``;  dL/da = scatter-add of dL/dz."""
+
+    keeps_integers = True  # picks elements: labels stay integers, as torch.gather's
 
     def forward(self, a: np.ndarray, axis: int, index: np.ndarray) -> np.ndarray:
         self.shape, self.grid = a.shape, _grid(index, axis)
@@ -41,7 +43,8 @@ def _grid(index: np.ndarray, axis: int) -> tuple[np.ndarray, ...]:
 
 def _index(index: Any, a: Tensor, axis: int, where: str) -> np.ndarray:
     """``index`` as an int64 array that fits ``a``: the same number of dimensions, no
-    larger than ``a`` on the other axes (as PyTorch), every entry in range on ``axis``."""
+    larger than ``a`` on the other axes, every entry from 0 to the size of ``axis`` less
+    one (as PyTorch, which refuses negative entries too)."""
     values = np.asarray(index.data if isinstance(index, Tensor) else index)
     if values.dtype.kind not in "iu":
         raise TypeError(f"{where}: index must hold integers, got dtype {values.dtype}")
@@ -53,17 +56,19 @@ def _index(index: Any, a: Tensor, axis: int, where: str) -> np.ndarray:
         raise ValueError(f"{where}: index of shape {values.shape} is larger than the input "
                          f"of shape {a.shape} on an axis other than dim={axis}")
     size = a.shape[axis] if a.ndim else 1
-    if values.size and (values.min() < -size or values.max() >= size):
+    if values.size and (values.min() < 0 or values.max() >= size):
         raise IndexError(f"{where}: index holds values from {values.min()} to "
-                         f"{values.max()}, out of range for dim {axis} of size {size}")
-    return np.where(values < 0, values + size, values).astype(np.int64, copy=False)
+                         f"{values.max()}, out of range for dim {axis} of size {size} "
+                         f"(expected 0 to {size - 1}: negative indices are refused, as in "
+                         "PyTorch)")
+    return values.astype(np.int64, copy=False)
 
 
 def gather(a: Tensor, dim: int, index: Any) -> Tensor:
     """``torch.gather(a, dim, index)``: out[i][j] = a[i][index[i][j]] for ``dim=1`` (and
     so on for other axes and dimensions); ``index`` has ``a``'s number of dimensions and
     the output its shape."""
-    axis = check_axis(dim, a.ndim, "gather", name="dim")
+    axis = check_axis(dim, tensor_input(a, "gather").ndim, "gather", name="dim")
     picked = _index(index, a, axis, "gather")
     if a.ndim == 0:
         return Gather.apply(a.reshape(1), axis=0, index=picked.reshape(1)).reshape(())
@@ -81,9 +86,10 @@ def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
          ) -> TopK:
     """The ``k`` largest (``largest=False``: smallest) elements along ``dim`` and their
     indices, as ``torch.topk``. Always sorted, largest (smallest) first; among equal
-    values the lower index comes first (PyTorch leaves that order unspecified). The values
-    are a :func:`gather`, so the gradient reaches the elements picked."""
-    axis = check_axis(dim, a.ndim, "topk", name="dim")
+    values the lower index comes first (PyTorch leaves that order unspecified); NaN counts
+    as larger than every number, as in PyTorch. The values are a :func:`gather` (of the
+    input's dtype), so the gradient reaches the elements picked."""
+    axis = check_axis(dim, tensor_input(a, "topk").ndim, "topk", name="dim")
     size = a.shape[axis] if a.ndim else 1
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 0 <= k <= size:
         raise ValueError(f"topk: k must be an integer from 0 to {size} (the size of dim "
@@ -98,11 +104,15 @@ def _order(a: Tensor, axis: int, descending: bool) -> np.ndarray:
     """The int64 indices that sort ``a`` along ``axis`` (a 0-d tensor as one element), a
     stable sort: equal values keep their order; NaN counts as the largest, as PyTorch."""
     data = a.data.reshape(1) if a.ndim == 0 else a.data
-    if data.dtype.kind in "ub":  # negated below
-        data = data.astype(np.int64)
-    keys = np.where(np.isnan(data), -np.inf, -data) if descending and data.dtype.kind == "f" \
-        else -data if descending else data
-    return np.argsort(keys, axis=axis, kind="stable").astype(np.int64, copy=False)
+    floats = data.dtype.kind == "f"
+    # descending: the order of -x, or of ~x = -x - 1 for integers (no overflow at the
+    # smallest int64, and decreasing for unsigned and boolean values too)
+    keys = (-data if floats else ~data) if descending else data
+    order = np.argsort(keys, axis=axis, kind="stable")
+    if descending and floats:  # NaN, sorted last, counts as the largest: first
+        nan = np.isnan(np.take_along_axis(data, order, axis))
+        order = np.take_along_axis(order, np.argsort(~nan, axis=axis, kind="stable"), axis)
+    return order.astype(np.int64, copy=False)
 
 
 class Sort(NamedTuple):
@@ -128,7 +138,7 @@ def sort(a: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = F
     >>> values.tolist(), indices.tolist()
     ([3.0, 2.0, 1.0], [0, 2, 1])
     """
-    axis = check_axis(dim, a.ndim, "sort", name="dim")
+    axis = check_axis(dim, tensor_input(a, "sort").ndim, "sort", name="dim")
     indices = _order(a, axis, descending=bool(descending))
     if a.ndim == 0:
         indices = indices.reshape(())
@@ -139,4 +149,4 @@ def argsort(a: Tensor, dim: int = -1, descending: bool = False, *, stable: bool 
             ) -> Tensor:
     """The int64 indices that sort ``a`` along ``dim``, as ``torch.argsort`` (the indices of
     :func:`sort`: stable, NaN largest)."""
-    return sort(a, dim, descending, stable=stable).indices
+    return sort(tensor_input(a, "argsort"), dim, descending, stable=stable).indices

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from retroprop.ops.axes import check_axes, check_axis, chosen
+from retroprop.ops.axes import check_axes, check_axis, chosen, tensor_input
 from retroprop.stacklevel import user_stacklevel
 from retroprop.tensor.function import Function, Gradients
 from retroprop.tensor.tensor import Tensor
@@ -114,7 +114,8 @@ def sum(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = Non
         keepdim: bool | None = None) -> Tensor:
     """Σ of the elements over ``axis`` (or ``dim``; all axes when None)."""
     axis, keepdims = chosen(axis, dim, keepdims, keepdim, "sum")
-    return Sum.apply(a, axes=check_axes(axis, a.ndim, "sum"), keepdims=keepdims)
+    return Sum.apply(a, axes=check_axes(axis, tensor_input(a, "sum").ndim, "sum"),
+                     keepdims=keepdims)
 
 
 def mean(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
@@ -122,7 +123,8 @@ def mean(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = No
     """Mean of the elements over ``axis`` (or ``dim``; all axes when None); NaN for an empty
     tensor, as in PyTorch."""
     axis, keepdims = chosen(axis, dim, keepdims, keepdim, "mean")
-    return Mean.apply(a, axes=check_axes(axis, a.ndim, "mean"), keepdims=keepdims)
+    return Mean.apply(a, axes=check_axes(axis, tensor_input(a, "mean").ndim, "mean"),
+                      keepdims=keepdims)
 
 
 def max(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
@@ -131,14 +133,16 @@ def max(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = Non
     gradient. Only the values, also with ``dim=`` (``torch.max(x, dim)`` also gives the
     indices: take them from :func:`argmax`)."""
     axis, keepdims = chosen(axis, dim, keepdims, keepdim, "max")
-    return Max.apply(a, axes=check_axes(axis, a.ndim, "max"), keepdims=keepdims)
+    return Max.apply(a, axes=check_axes(axis, tensor_input(a, "max").ndim, "max"),
+                     keepdims=keepdims)
 
 
 def min(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
         keepdim: bool | None = None) -> Tensor:
     """Smallest element over ``axis`` (or ``dim``): -max(-a), as ``torch.amin``."""
     axis, keepdims = chosen(axis, dim, keepdims, keepdim, "min")
-    return -Max.apply(-a, axes=check_axes(axis, a.ndim, "min"), keepdims=keepdims)
+    axes = check_axes(axis, tensor_input(a, "min").ndim, "min")
+    return -Max.apply(-a, axes=axes, keepdims=keepdims)
 
 
 def amax(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from retroprop.ops.axes import check_axes, check_axis, chosen
+from retroprop.ops.axes import check_axes, check_axis, chosen, tensor_input
 from retroprop.tensor.function import Function, Gradients, ViewFunction
 from retroprop.tensor.tensor import Tensor
 
@@ -215,7 +215,7 @@ def flatten(a: Tensor, start_dim: int = 0) -> Tensor:
     """Merge the axes from ``start_dim`` on into one: all of them by default, as
     ``torch.flatten``; ``start_dim=1`` keeps the batch, (N, C, H, W) -> (N, C·H·W), as
     ``nn.Flatten`` does by default."""
-    start = check_axis(start_dim, a.ndim, "flatten")
+    start = check_axis(start_dim, tensor_input(a, "flatten").ndim, "flatten")
     return reshape(a, (*a.shape[:start], int(np.prod(a.shape[start:]))))  # (an empty batch too)
 
 

@@ -5,6 +5,7 @@ retroprop's Trainer)."""
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from numbers import Integral, Real
 from typing import Any, ClassVar
@@ -30,6 +31,7 @@ from retroprop.parallel.seeding import using_generator
 from retroprop.serialization import architecture, build
 from retroprop.sklearn.network import ACTIVATION_NAMES, build_network
 from retroprop.sklearn.stopping import EvaluationBudget, StoppingRule, invscaling_lr, set_lr
+from retroprop.stacklevel import user_stacklevel
 from retroprop.train.trainer import Trainer
 from retroprop.train.weighted_loss import (
     WeightedLoss,
@@ -352,13 +354,13 @@ class BaseMLP(BaseEstimator):
             return
         if budget is not None and budget.exhausted:
             warnings.warn(f"lbfgs: the maximum number of loss evaluations (max_fun="
-                          f"{self.max_fun}) was reached after {self.n_iter_} epochs and the "
+                          f"{self.max_fun}) was reached after {budget.epochs} epoch(s) and the "
                           "optimization hasn't converged yet; increase max_fun.",
-                          ConvergenceWarning, stacklevel=3)
+                          ConvergenceWarning, stacklevel=user_stacklevel())
         elif not trainer.stop_training:
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                           "and the optimization hasn't converged yet.", ConvergenceWarning,
-                          stacklevel=3)
+                          stacklevel=user_stacklevel())
 
     def _batch_size(self, n: int) -> int | None:
         """The mini-batch size for ``n`` training examples (None: the full batch)."""
@@ -369,7 +371,7 @@ class BaseMLP(BaseEstimator):
         else:
             if self.batch_size > n:
                 warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
-                              "going to be clipped", stacklevel=4)
+                              "going to be clipped", stacklevel=user_stacklevel())
             batch_size = min(self.batch_size, n)
         if any(isinstance(m, BatchNorm1d) for m in self.model_.modules()):
             batch_size = _no_batch_of_one(n, batch_size)
@@ -405,6 +407,12 @@ class BaseMLP(BaseEstimator):
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        """Rebuild the network; a parameter that the pickling version did not have yet
+        (``learning_rate``, ``beta_1``, ``max_fun``, ...) takes its default, which trains
+        as that version did."""
+        for name, parameter in inspect.signature(type(self).__init__).parameters.items():
+            if parameter.default is not parameter.empty:
+                state.setdefault(name, parameter.default)
         if "model_" in state:
             spec, weights = state["model_"]
             with using_generator(np.random.default_rng(0)):  # weights replaced just below

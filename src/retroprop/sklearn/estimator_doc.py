@@ -45,7 +45,8 @@ PARAMETERS = """    hidden_layer_sizes : tuple of int, default (100,)
         has not improved by ``tol`` for more than ``n_iter_no_change`` epochs (with
         ``learning_rate="adaptive"``, divide the rate by 5 instead).
     verbose : bool, default False
-        Print the loss after every epoch.
+        Print the loss after every epoch, with ``early_stopping`` the validation score,
+        and why the rate is divided or the fit stops, in scikit-learn's words.
     warm_start : bool, default False
         Continue from the fitted network, optimizer state and random stream: k fits with
         ``max_iter=1`` equal one fit with ``max_iter=k``, bit for bit. The parameters that

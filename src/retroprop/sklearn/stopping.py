@@ -57,6 +57,8 @@ class StoppingRule(Callback):
             best_score = cast(float, est.best_validation_score_)
             score = est._score_targets(*self.validation)
             cast(list[float], est.validation_scores_).append(score)
+            if est.verbose:
+                print(f"Validation score: {score:f}")
             improved = score >= best_score + est.tol
             if score > best_score:
                 est.best_validation_score_ = score
@@ -72,14 +74,19 @@ class StoppingRule(Callback):
         if est._no_improvement_count <= est.n_iter_no_change:
             return
         lr = float(est.optimizer_.param_groups[0]["lr"])
-        if schedule == "adaptive" and lr > SMALLEST_ADAPTIVE_LR:
+        adaptive = schedule == "adaptive"
+        if adaptive and lr > SMALLEST_ADAPTIVE_LR:
             set_lr(est.optimizer_, lr / 5)
             est._no_improvement_count = 0
-            if est.verbose:
-                print(f"No improvement by tol={est.tol} for {est.n_iter_no_change} "
-                      f"consecutive epochs. Setting learning rate to {lr / 5:f}")
-        elif self.can_stop:
-            self.trainer.stop_training = True
+            outcome = f"Setting learning rate to {lr / 5:f}"
+        else:
+            outcome = "Learning rate too small. Stopping." if adaptive else "Stopping."
+            if self.can_stop:
+                self.trainer.stop_training = True
+        if est.verbose:  # scikit-learn's words
+            what = "Training loss" if self.validation is None else "Validation score"
+            print(f"{what} did not improve more than tol={est.tol:f} for "
+                  f"{est.n_iter_no_change} consecutive epochs. {outcome}")
 
 
 class EvaluationBudget(Callback):
@@ -96,6 +103,7 @@ class EvaluationBudget(Callback):
         self.max_eval = self.group["max_eval"]
         self.start = self.evaluations
         self.exhausted = False
+        self.epochs = 0  # of this fit (the estimator's n_iter_ counts on over warm fits)
 
     @property
     def evaluations(self) -> int:
@@ -111,6 +119,7 @@ class EvaluationBudget(Callback):
         self.group["max_eval"] = max(1, min(self.max_eval, self.max_fun - self.used - 1))
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.epochs += 1
         if self.max_fun - self.used < 2 and not self.trainer.stop_training:
             self.trainer.stop_training = self.exhausted = True
 

@@ -45,9 +45,9 @@ def _made(data: np.ndarray, requires_grad: bool, where: str) -> Tensor:
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (numbers, nested lists, an array, a tensor).
 
-    Floating data (or any data with ``dtype`` float32/float64 given) becomes the default
-    dtype or ``dtype``; integer data becomes int64 and boolean data stays boolean, as
-    ``torch.tensor`` does.
+    Floating data becomes the default dtype, integer data int64 and boolean data stays
+    boolean, as ``torch.tensor`` does; a ``dtype`` given (``rp.float64``, ``rp.long``, any
+    that :func:`~retroprop.tensor.dtypes.resolve_dtype` takes) converts to it.
 
     Examples
     --------
@@ -58,10 +58,12 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     dtype('int64')
     """
     values = np.array(data.data if isinstance(data, Tensor) else data, copy=True)
-    if dtype is None and values.dtype.kind in "iu":
+    if dtype is not None:
+        values = values.astype(resolve_dtype(dtype, "tensor"), copy=False)
+    elif values.dtype.kind in "iu":
         values = values.astype(np.int64, copy=False)
-    elif dtype is not None or values.dtype.kind != "b":
-        values = values.astype(_float_dtype(dtype), copy=False)
+    elif values.dtype.kind != "b":
+        values = values.astype(get_default_dtype(), copy=False)
     return _made(values, requires_grad, "tensor")
 
 

@@ -150,6 +150,8 @@ def checked_gradient(result: Any, grad: np.ndarray | None, who: str, what: str,
     and what was expected (PyTorch refuses a hook that changes the size or the type too)."""
     shape = grad.shape if shape is None else shape  # type: ignore[union-attr]
     dtype = grad.dtype if dtype is None else dtype  # type: ignore[union-attr]
+    if isinstance(result, np.generic):  # what NumPy's arithmetic gives for a 0-d gradient
+        result = np.asarray(result)
     array = getattr(result, "data", result) if not isinstance(result, np.ndarray) else result
     if not isinstance(array, np.ndarray):
         raise TypeError(f"{who} returned {result!r:.80} ({type(result).__name__}) for the "

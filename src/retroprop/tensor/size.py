@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 
 class Size(int):
     """The number of elements of a tensor of shape ``shape`` (an ``int``), callable as
@@ -29,12 +31,13 @@ class Size(int):
         if dim is None:
             return self.shape
         span = len(self.shape)
-        if isinstance(dim, bool) or not isinstance(dim, int) or not -span <= dim < span:
+        if isinstance(dim, bool | np.bool_) or not isinstance(dim, int | np.integer) \
+                or not -span <= dim < span:
             expected = (f"an integer from {-span} to {span - 1}" if span else
                         "None (a 0-d tensor has no dimensions)")
             raise IndexError(f"size: dim must be {expected} for a tensor of shape "
                              f"{self.shape}, got {dim!r}")
-        return self.shape[dim]
+        return self.shape[int(dim)]
 
     def __reduce__(self) -> tuple[Any, ...]:  # pickles as the plain count
         return int, (int(self),)

@@ -144,6 +144,15 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(len(self.data)))
 
+    def __getstate__(self) -> Any:
+        """What pickling and ``copy.deepcopy`` keep: all but a view's ``_base``, whose
+        memory the copied array no longer shares (and which would be copied whole)."""
+        state: Any = super().__getstate__()
+        slots = state[1] if isinstance(state, tuple) else None
+        if slots is None or "_base" not in slots:
+            return state
+        return state[0], {name: value for name, value in slots.items() if name != "_base"}
+
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
         extra = ", requires_grad=True" if self.requires_grad else ""

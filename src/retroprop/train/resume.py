@@ -4,8 +4,8 @@ A training checkpoint (written by ``ModelCheckpoint(resumable=True)``) holds, be
 model and the optimizer's complete state, everything else the loop depends on: the
 position inside the epoch (its batches, how many ran, the loss and outputs gathered so
 far, the weights at its start), the state of every callback (schedules, early stopping,
-the history), the random generator, and the arguments of ``fit`` and the loss (its
-``repr``), which the resumed ``fit`` must match. ``fit(..., resume_from=path)`` puts all
+the history), the random generator, and the arguments of ``fit`` and the loss (its class
+and settings), which the resumed ``fit`` must match. ``fit(..., resume_from=path)`` puts all
 of it back, so the resumed run draws the same dropout masks and batches and ends with
 the weights an uninterrupted run would have, bit for bit. Files are written atomically
 (temporary file, fsync, rename, fsync of the folder): the previous checkpoint stays whole
@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from retroprop.checks import is_real
 from retroprop.random import generator
+from retroprop.tensor.tensor import Tensor
 
 if TYPE_CHECKING:
     from retroprop.nn.module import Module
@@ -104,10 +106,40 @@ def training_state(trainer: Trainer, epoch: int, current: EpochState | None) -> 
             "epoch_state": None if current is None else current.state_dict(),
             "stop_training": trainer.stop_training, "errors": trainer._errors,
             "first_loss": trainer.first_loss, "loss": repr(trainer.loss),
+            "loss_settings": loss_settings(trainer.loss),
             "rng": generator().bit_generator.state,
             "generators": trainer._source.generator_states(),
             "callbacks": [{"class": type(c).__name__, "state": c.state_dict()}
                           for c in trainer._callbacks]}
+
+
+def loss_settings(loss: Module) -> dict[str, Any]:
+    """The loss's class and the arguments it was built with (``get_config()``, defaults
+    included: ``reduction``, ``weight``, ``delta``, ...), which a resumed fit compares by
+    value: weights given as a list, a tuple, an array or a tensor, of ints or floats, are
+    the same setting, and a display change of the loss's ``repr`` changes nothing.
+    Arguments other than numbers, strings and arrays of numbers are left out."""
+    settings: dict[str, Any] = {"class": type(loss).__name__}
+    for key, value in loss.get_config().items():
+        if isinstance(value, Tensor | np.ndarray | np.generic | list | tuple):
+            numbers = np.asarray(value.data if isinstance(value, Tensor) else value,
+                                 dtype=object)
+            if not all(is_real(number) for number in numbers.flat):
+                continue
+            value = numbers.astype(np.float64).tolist()
+        if value is None or isinstance(value, bool | int | float | str | list):
+            settings[key] = value
+    return settings
+
+
+def loss_differences(saved: dict[str, Any], own: dict[str, Any]) -> str:
+    """How the loss settings of a checkpoint differ from a fit's ("" where they agree). A
+    setting that one of them lacks is not compared: a checkpoint written before the loss
+    had that setting continues with the loss's value of it."""
+    if saved.get("class", own["class"]) != own["class"]:
+        return f"a {saved['class']} there, a {own['class']} here"
+    return "; ".join(f"{key}={saved[key]!r} there, {own[key]!r} here"
+                     for key in sorted(saved.keys() & own.keys()) if saved[key] != own[key])
 
 
 def restore(trainer: Trainer, path: str | os.PathLike[str]) -> tuple[int, EpochState | None]:
@@ -134,10 +166,12 @@ def restore(trainer: Trainer, path: str | os.PathLike[str]) -> tuple[int, EpochS
         raise ValueError(f"fit: resume_from={str(path)!r} was written by a fit with other "
                          f"arguments or data: {'; '.join(differences)}")
     # a checkpoint written before 2026-11-25 does not name its loss
-    if state.get("loss", repr(trainer.loss)) != repr(trainer.loss):
+    changed = loss_differences(state.get("loss_settings", {}), loss_settings(trainer.loss))
+    if changed:
         raise ValueError(f"fit: resume_from={str(path)!r} was written by a fit with the loss "
-                         f"{state['loss']}, this fit has {trainer.loss!r}: resume with the "
-                         "loss (class weights, ignore_index, delta, ...) the run began with")
+                         f"{state['loss']}, this fit has {trainer.loss!r} ({changed}): "
+                         "resume with the loss (class weights, ignore_index, delta, ...) the "
+                         "run began with")
     current = state["epoch_state"]
     if trainer.metrics and current is not None and current["batch"] and \
             current["outputs"] is None:

@@ -13,6 +13,15 @@ from retroprop.optim.optimizer import Optimizer
 from retroprop.stacklevel import user_stacklevel
 
 
+def warn_initial_lr(name: str, optimizer: Optimizer) -> None:
+    """Warn, at the user's line, that a schedule of an optimizer with ``lr_is_initial``
+    changes nothing after the first step."""
+    warnings.warn(f"{name}: {type(optimizer).__name__} reads lr only to size its first step "
+                  "(Rprop's initial step sizes, as PyTorch's; conjugate gradient's first "
+                  "trial step) and then adapts its steps on its own: the schedule changes "
+                  "nothing after the first step", UserWarning, stacklevel=user_stacklevel())
+
+
 class Scheduler:
     """The protocol of every schedule.
 
@@ -39,11 +48,7 @@ class Scheduler:
             raise TypeError(f"{name}: {type(optimizer).__name__} has no learning rate "
                             "(has_lr = False), so there is no rate to schedule")
         if self.changes_lr and optimizer.lr_is_initial:
-            warnings.warn(f"{name}: {type(optimizer).__name__} reads lr only to size its "
-                          "first step (Rprop's initial step sizes, as PyTorch's; conjugate "
-                          "gradient's first trial step) and then adapts its steps on its own: "
-                          "the schedule changes nothing after the first step",
-                          UserWarning, stacklevel=user_stacklevel())
+            warn_initial_lr(name, optimizer)
         self.optimizer = optimizer
 
     def step(self, metric: float | None = None) -> bool | None:

@@ -15,6 +15,8 @@ class _Composite(Scheduler):
     """Schedules of one optimizer, saved with their own ``state_dict``."""
 
     unsaved = ("optimizer", "schedulers")
+    #: Its schedules, each built on the optimizer, refused it or warned already.
+    changes_lr = False
 
     def __init__(self, optimizer: Optimizer, schedulers: Iterable[Scheduler],
                  kind: type[Scheduler] = Scheduler) -> None:
