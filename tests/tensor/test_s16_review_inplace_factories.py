@@ -67,3 +67,15 @@ def test_clamp_takes_array_bounds_as_torch_tensors():
     np.testing.assert_array_equal(ours.clamp_(min=low, max=high).numpy(), expected.numpy())
     with pytest.raises(ValueError, match=r"clamp: min=\[1. 4.\] is greater than max=\[2. 3.\]"):
         rp.zeros(2).clamp(min=np.array([1.0, 4.0]), max=np.array([2.0, 3.0]))
+
+
+def test_numpy_nonzero_of_a_tensor_is_the_method_as_with_torch():
+    """What ``nonzero``'s docstring says: NumPy calls the method, as on a PyTorch tensor,
+    and its own form needs the array."""
+    values = np.array([[0.0, 1.0, 2.0], [3.0, 0.0, 0.0]])
+    ours, theirs = rp.tensor(values), torch.tensor(values)
+    np.testing.assert_array_equal(np.nonzero(ours).numpy(), np.nonzero(theirs).numpy())
+    np.testing.assert_array_equal(np.argwhere(ours), np.argwhere(theirs))
+    assert np.argwhere(ours).shape == (2, 3)  # the transpose of NumPy's (3, 2)
+    for got, expected in zip(np.nonzero(ours.numpy()), np.nonzero(values), strict=True):
+        np.testing.assert_array_equal(got, expected)
