@@ -69,6 +69,7 @@ def test_clamp_takes_array_bounds_as_torch_tensors():
         rp.zeros(2).clamp(min=np.array([1.0, 4.0]), max=np.array([2.0, 3.0]))
 
 
+@pytest.mark.filterwarnings("ignore:__array_wrap__:DeprecationWarning")  # torch's, in NumPy 2
 def test_numpy_nonzero_of_a_tensor_is_the_method_as_with_torch():
     """What ``nonzero``'s docstring says: NumPy calls the method, as on a PyTorch tensor,
     and its own form needs the array."""
