@@ -163,6 +163,29 @@ def test_a_function_gets_the_weights(data):
     assert seen[-1] is None
 
 
+def test_a_multilabel_accuracy_weighs_each_example_by_its_fraction_of_right_outputs(data):
+    X, y = data
+    targets = (np.eye(CLASSES)[y][:, :4] + (X[:, 10:14] > 0.5)).clip(0, 1).astype(np.float32)
+    model = rp.models.mlp([64, 16, 4])
+    trainer = rp.Trainer(model, rp.nn.BCEWithLogitsLoss(), rp.optim.SGD(model.parameters()),
+                         weighted_metrics=["accuracy"])
+    w = example_weights(len(X))
+    logs = trainer.evaluate(X, targets, sample_weight=w)
+    right = ((trainer.predict(X) > 0) == targets).mean(axis=1)
+    assert logs["weighted_accuracy"] == pytest.approx(np.average(right, weights=w))
+    assert logs["accuracy"] == pytest.approx(right.mean())
+
+
+def test_evaluate_on_a_loader_weighs_as_on_arrays(data):
+    X, y = data
+    trainer = make("classifier", weighted_metrics=["accuracy", "top3_accuracy"])
+    w = example_weights(len(X))
+    loader = rp.data.DataLoader(rp.data.TensorDataset(X, y, w), batch_size=50)
+    on_arrays = trainer.evaluate(X, y, sample_weight=w)
+    assert trainer.evaluate(loader) == pytest.approx(on_arrays)
+    assert on_arrays["weighted_accuracy"] != on_arrays["accuracy"]
+
+
 def test_ignored_labels_are_left_out_with_their_weights(data):
     X, y = data
     y = y.copy()
