@@ -173,10 +173,10 @@ def restore(trainer: Trainer, path: str | os.PathLike[str]) -> tuple[int, EpochS
         raise ValueError(f"fit: resume_from={str(path)!r} was written by a fit with other "
                          f"arguments or data: {'; '.join(differences)}")
     # a checkpoint written before 2026-11-25 does not name its loss
-    differences = loss_differences(state.get("loss_settings", {}), loss_settings(trainer.loss))
-    if differences:
+    changed = loss_differences(state.get("loss_settings", {}), loss_settings(trainer.loss))
+    if changed:
         raise ValueError(f"fit: resume_from={str(path)!r} was written by a fit with the loss "
-                         f"{state['loss']}, this fit has {trainer.loss!r} ({differences}): "
+                         f"{state['loss']}, this fit has {trainer.loss!r} ({changed}): "
                          "resume with the loss (class weights, ignore_index, delta, ...) the "
                          "run began with")
     current = state["epoch_state"]
