@@ -10,7 +10,7 @@ from sklearn import metrics as sk
 import retroprop as rp
 from retroprop.serialization import load_training_state
 from retroprop.train import metrics as rpm
-from tests.train.test_fit_loader import Crash, CrashAfter
+from tests.train.test_resume import Crash, CrashAfter
 
 N, CLASSES, OUTPUTS = 240, 10, 3
 CLASS_WEIGHT = {0: 3.0, 3: 0.25, 7: 2.0}
