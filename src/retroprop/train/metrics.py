@@ -134,6 +134,8 @@ def r2_score(y_true: np.ndarray, y_pred: np.ndarray,
 
 
 Metric = Callable[[np.ndarray, np.ndarray], float]
+#: a metric that also takes ``sample_weight=`` (``Trainer(weighted_metrics=...)``)
+WeightedMetric = Callable[..., float]
 
 METRICS: dict[str, Metric] = {
     "accuracy": accuracy, "acc": accuracy, "top_k_accuracy": top_k_accuracy,

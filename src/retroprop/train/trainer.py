@@ -53,7 +53,7 @@ from retroprop.train.loader_input import (
     loader_callbacks,
     predict_loader,
 )
-from retroprop.train.metrics import Metric, get_metric
+from retroprop.train.metrics import Metric, WeightedMetric, get_metric
 from retroprop.train.resume import (
     interruptible,
     restore,
@@ -890,7 +890,7 @@ def _metrics(metrics: Any, contract: Loss, argument: str = "metrics") -> dict[st
 
 
 def _weighted_metrics(weighted_metrics: Any, contract: Loss, metrics: dict[str, Metric]
-                      ) -> dict[str, Metric]:
+                      ) -> dict[str, WeightedMetric]:
     """The weighted metrics by the name they are logged under: their own, or
     ``"weighted_" + name`` for a name that ``metrics`` also holds, as Keras 3 names them. A
     callable must take ``sample_weight`` (a keyword parameter, or ``**kwargs``)."""
@@ -901,8 +901,8 @@ def _weighted_metrics(weighted_metrics: Any, contract: Loss, metrics: dict[str, 
                             "weighted: it takes no sample_weight parameter; expected a "
                             "function f(y_true, outputs, sample_weight=None), as "
                             "scikit-learn's metrics, or the metric in metrics= (unweighted)")
-    logged = {f"weighted_{name}" if name in metrics else name: fn
-              for name, fn in named.items()}
+    logged: dict[str, WeightedMetric] = {f"weighted_{name}" if name in metrics else name: fn
+                                         for name, fn in named.items()}
     clashes = sorted(logged.keys() & metrics.keys())
     if clashes:
         raise ValueError(f"Trainer: weighted_metrics: the weighted metric would be logged as "
