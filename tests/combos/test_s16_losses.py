@@ -14,7 +14,7 @@ import retroprop as rp
 from retroprop import nn
 from retroprop.cli.config import read_toml
 from retroprop.sklearn import MLPClassifier, MLPRegressor
-from tests.train.conftest import Crash, CrashAfter
+from tests.train.test_resume import Crash, CrashAfter
 
 # name -> (loss, kind of target: "labels", "values" or "binary")
 LOSSES = {

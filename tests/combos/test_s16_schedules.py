@@ -12,8 +12,8 @@ import pytest
 import torch
 
 import retroprop as rp
-from tests.train.conftest import Crash, CrashAfter
 from tests.train.test_combinations import OPTIMIZERS
+from tests.train.test_resume import Crash, CrashAfter
 
 OURS, THEIRS = rp.optim.lr_scheduler, torch.optim.lr_scheduler
 STEPS = 18

@@ -1,6 +1,3 @@
-import os
-import signal
-
 import numpy as np
 import pytest
 
@@ -34,26 +31,3 @@ def diverging(X, y):
     model = rp.models.mlp([X.shape[1], 10])
     trainer = rp.Trainer(model, rp.nn.MSELoss(), rp.optim.SGD(model.parameters(), lr=10.0))
     return trainer, X * 10, np.eye(10, dtype=np.float32)[y]
-
-
-class Crash(Exception):
-    pass
-
-
-class CrashAfter(rp.callbacks.Callback):
-    """Raises after ``limit`` training batches (0: never), as a crash would, or with
-    ``interrupt`` sends Ctrl-C during the batch (training stops at its end); not saved."""
-
-    def __init__(self, limit=0, interrupt=False):
-        self.limit, self.interrupt, self.count = limit, interrupt, 0
-
-    def state_dict(self):
-        return {}
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.count += 1
-        if self.count == self.limit:
-            if self.interrupt:
-                os.kill(os.getpid(), signal.SIGINT)
-            else:
-                raise Crash

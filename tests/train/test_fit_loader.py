@@ -11,7 +11,8 @@ import torch
 
 import retroprop as rp
 from retroprop.serialization import load_training_state
-from tests.train.conftest import Crash, CrashAfter, same_weights, weights
+from tests.train.conftest import same_weights, weights
+from tests.train.test_resume import Crash, CrashAfter
 
 N, EPOCHS = 96, 2
 

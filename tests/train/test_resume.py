@@ -2,6 +2,7 @@
 ``fit(resume_from=...)`` by a fresh model, optimizer and callbacks ends with the weights of
 the uninterrupted run, bit for bit."""
 
+import os
 import signal
 import time
 
@@ -10,9 +11,31 @@ import pytest
 
 import retroprop as rp
 from retroprop.serialization import load_training_state
-from tests.train.conftest import Crash, CrashAfter, same_weights, weights
+from tests.train.conftest import same_weights, weights
 
 N, BATCH, EPOCHS = 200, 32, 3  # 7 batches an epoch
+
+
+class Crash(Exception):
+    pass
+
+
+class CrashAfter(rp.callbacks.Callback):
+    """Raises after ``limit`` training batches (0: never), as a crash would; not saved."""
+
+    def __init__(self, limit=0, interrupt=False):
+        self.limit, self.interrupt, self.count = limit, interrupt, 0
+
+    def state_dict(self):
+        return {}
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.count += 1
+        if self.count == self.limit:
+            if self.interrupt:  # Ctrl-C during the batch: training stops at its end
+                os.kill(os.getpid(), signal.SIGINT)
+            else:
+                raise Crash
 
 
 def sgd_dropout_batchnorm():
