@@ -147,7 +147,7 @@ class Tensor:
     def __getstate__(self) -> Any:
         """What pickling and ``copy.deepcopy`` keep: all but a view's ``_base``, whose
         memory the copied array no longer shares (and which would be copied whole)."""
-        state = super().__getstate__()
+        state: Any = super().__getstate__()
         slots = state[1] if isinstance(state, tuple) else None
         if slots is None or "_base" not in slots:
             return state
