@@ -14,6 +14,7 @@ import retroprop as rp
 from retroprop import nn
 from retroprop.cli.config import read_toml
 from retroprop.sklearn import MLPClassifier, MLPRegressor
+from tests.train.test_resume import Crash, CrashAfter
 
 # name -> (loss, kind of target: "labels", "values" or "binary")
 LOSSES = {
@@ -89,23 +90,6 @@ def test_class_weights_that_a_model_file_cannot_hold_are_named(tmp_path, loss, w
 
 
 # ---- fit, stopped and continued with resume_from --------------------------------------
-
-class Crash(Exception):
-    pass
-
-
-class CrashAfter(rp.callbacks.Callback):
-    def __init__(self, limit=0):
-        self.limit, self.count = limit, 0
-
-    def state_dict(self):
-        return {}
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.count += 1
-        if self.count == self.limit:
-            raise Crash
-
 
 def fit(name, checkpoint, limit=0, resume=False, loss=None, weighted=False):
     build, kind = LOSSES[name]

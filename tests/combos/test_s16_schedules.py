@@ -13,6 +13,7 @@ import torch
 
 import retroprop as rp
 from tests.train.test_combinations import OPTIMIZERS
+from tests.train.test_resume import Crash, CrashAfter
 
 OURS, THEIRS = rp.optim.lr_scheduler, torch.optim.lr_scheduler
 STEPS = 18
@@ -168,25 +169,6 @@ def test_saving_the_schedule_itself_names_its_state_dict(tmp_path):
 
 N, BATCH, EPOCHS = 96, 32, 4  # 3 batches an epoch, 12 in all
 PER_BATCH = {"CosineAnnealingWarmRestarts", "OneCycleLR", "OneCycleLR three phases"}
-
-
-class Crash(Exception):
-    pass
-
-
-class CrashAfter(rp.callbacks.Callback):
-    """Raises after ``limit`` training batches (0: never); not saved."""
-
-    def __init__(self, limit=0):
-        self.limit, self.count = limit, 0
-
-    def state_dict(self):
-        return {}
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.count += 1
-        if self.count == self.limit:
-            raise Crash
 
 
 @pytest.fixture(scope="module")

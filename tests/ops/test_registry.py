@@ -166,6 +166,12 @@ CASES = [
     Case("cat", lambda a, b: rp.cat([a, b], dim=-1), lambda a, b: torch.cat([a, b], dim=-1),
          [normal(2, 3), normal(2, 1)]),
     Case("flatten", lambda a: a.flatten(1), lambda a: a.flatten(1), [normal(2, 3, 2, 2)]),
+    Case("flatten_end_dim", lambda a: a.flatten(1, 2), lambda a: a.flatten(1, 2),
+         [normal(2, 3, 2, 2)]),
+    Case("flatten_negative_dims", lambda a: rp.flatten(a, -3, -2),
+         lambda a: torch.flatten(a, -3, -2), [normal(2, 3, 2, 2)]),
+    Case("flatten_end_dim_keyword", lambda a: rp.flatten(a, end_dim=1),
+         lambda a: torch.flatten(a, end_dim=1), [normal(2, 3, 4)]),
     # the methods and functions of PyTorch's that a port reaches for first
     Case("view", lambda a: a.view(-1, 6), lambda a: a.view(-1, 6), [normal(2, 3, 4)]),
     Case("view_transposed", lambda a: a.T.view(12), lambda a: a.T.reshape(12),

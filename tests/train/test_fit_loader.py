@@ -12,6 +12,7 @@ import torch
 import retroprop as rp
 from retroprop.serialization import load_training_state
 from tests.train.conftest import same_weights, weights
+from tests.train.test_resume import Crash, CrashAfter
 
 N, EPOCHS = 96, 2
 
@@ -365,25 +366,6 @@ def test_a_full_batch_method_on_a_loader_of_several_batches_warns(data):
 
 
 # ------------------------------------------------------------------ resume
-class Crash(Exception):
-    pass
-
-
-class CrashAfter(rp.callbacks.Callback):
-    """Raises after ``limit`` training batches (0: never), as a crash would; not saved."""
-
-    def __init__(self, limit):
-        self.limit, self.count = limit, 0
-
-    def state_dict(self):
-        return {}
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.count += 1
-        if self.count == self.limit:
-            raise Crash
-
-
 def shuffled(X, y, batch_size):
     """A shuffled loader whose transform draws from the library's generator."""
     return rp.data.DataLoader(rp.data.TensorDataset(X, y), batch_size=batch_size,

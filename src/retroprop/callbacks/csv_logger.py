@@ -54,7 +54,8 @@ class CSVLogger(Callback):
                     not any(column.startswith("val_") for column in columns):
                 # an epoch without validation (fit's validation_freq): its columns come
                 # later, left empty in the rows of the epochs that do not validate
-                columns += [f"val_{name}" for name in ("loss", *self.trainer.metrics)]
+                columns += [f"val_{name}" for name in ("loss", *self.trainer.metrics,
+                                                             *self.trainer.weighted_metrics)]
             if self.header_written and self.header is not None:
                 if sorted(self.header) != sorted(columns):
                     raise ValueError(

@@ -34,7 +34,8 @@ class Sequential(Module):
 
     Indexable (an integer gives a module, a slice a new ``Sequential``
     sharing the modules, with their names, as PyTorch's), iterable, and ``len`` gives the
-    number of layers.
+    number of layers; ``append``, ``insert``, ``extend``, ``pop``, ``del``, ``+`` and
+    ``+=`` change the layers and name them as PyTorch's.
     An error inside a layer says which layer it was.
 
     Under ``rp.no_grad()``, layers in evaluation mode that have an array path
@@ -123,11 +124,65 @@ class Sequential(Module):
         for key in list(self._modules)[index] if isinstance(index, slice) else \
                 [self._key(index)]:
             delattr(self, key)
-        layers = list(self._modules.values())
-        for name in list(self._modules):
-            delattr(self, name)
+        self._renumber(list(self))
+
+    def _renumber(self, layers: list[Module]) -> None:
+        """Hold ``layers``, named 0, 1, 2, ... (the registry notes the change)."""
+        self._modules.clear()
         for position, layer in enumerate(layers):
-            setattr(self, str(position), layer)
+            self._modules[str(position)] = layer
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        """Put ``module`` before layer ``index`` (``len(self)``, at the end; negative counts
+        from the end), as PyTorch's: the layers from ``index`` on move one number up.
+
+        Layers with names of their own (from an ``OrderedDict``) are numbered again 0, 1,
+        2, ..., as :meth:`__delitem__` does (PyTorch raises ``KeyError`` there), but at the
+        end, where ``insert`` is :meth:`append` and the names stay, as in PyTorch."""
+        count = len(self)
+        if isinstance(index, bool) or not isinstance(index, int | np.integer) \
+                or not -count <= index <= count:
+            raise IndexError(f"Sequential.insert: index {index!r} out of range for {count} "
+                             f"layers (expected {-count} to {count})")
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential.insert: module must be a Module, got "
+                            f"{type(module).__name__}")
+        if index == count:
+            return self.append(module)
+        layers = list(self)
+        layers.insert(int(index), module)
+        self._renumber(layers)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> Sequential:
+        """Add each of ``modules`` (a ``Sequential``, a list) at the end, as :meth:`append`
+        names them; nothing is added unless every one is a ``Module``."""
+        modules = list(modules)
+        for offset, module in enumerate(modules):
+            if not isinstance(module, Module):
+                raise TypeError(f"Sequential.extend: item {offset} must be a Module, got "
+                                f"{type(module).__name__}")
+        for module in modules:
+            self.append(module)
+        return self
+
+    def pop(self, index: int | slice) -> Any:
+        """Remove layer ``index`` (a slice: those layers, as a ``Sequential``) and return
+        it; the layers left are numbered again, as :meth:`__delitem__`."""
+        if not isinstance(index, slice):
+            self._key(index)
+        layer = self[index]
+        del self[index]
+        return layer
+
+    def __add__(self, other: Sequential) -> Sequential:
+        """A new ``Sequential`` of this one's layers, then ``other``'s (the same modules),
+        numbered 0, 1, 2, ..., as PyTorch's."""
+        return Sequential(*self, *_sequential(other, "+"))
+
+    def __iadd__(self, other: Sequential) -> Sequential:
+        """Add ``other``'s layers at the end (:meth:`extend`), as PyTorch's ``+=``."""
+        return self.extend(_sequential(other, "+="))
 
     def _key(self, index: int) -> str:
         keys = list(self._modules)
@@ -211,6 +266,13 @@ class Sequential(Module):
             plans.clear()
         plans[key], out = Plan.work_out(list(self._modules.values()), x)
         return out
+
+
+def _sequential(other: Any, operator: str) -> Sequential:
+    if not isinstance(other, Sequential):
+        raise ValueError(f"Sequential {operator}: the other operand must be a Sequential, "
+                         f"got {type(other).__name__}")
+    return other
 
 
 def _pooling_first(layers: list[Module], start: int) -> list[int]:

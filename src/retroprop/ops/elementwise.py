@@ -180,7 +180,7 @@ def check_bounds(low: float | None, high: float | None, where: str,
     if low is None and high is None:
         raise ValueError(f"{where}: {names[0]} and {names[1]} are both None; give at least "
                          "one bound")
-    if low is not None and high is not None and low > high:
+    if low is not None and high is not None and np.any(np.greater(low, high)):
         raise ValueError(
             f"{where}: {names[0]}={low} is greater than {names[1]}={high}; expected "
             f"{names[0]} <= {names[1]} (PyTorch would set every element to {names[1]})"

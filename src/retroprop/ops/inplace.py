@@ -139,10 +139,10 @@ def _arithmetic(ufunc: np.ufunc, symbol: str, name: str, scaled: bool
             raise TypeError(f"{name}: other must be a tensor, an array or a number, got "
                             f"{other!r}")
         values = as_tensor(other, like=self).data
-        if alpha == 1:
-            return values
         if isinstance(alpha, bool) or not isinstance(alpha, int | float | np.number):
             raise TypeError(f"{name}: alpha must be a number, got {alpha!r}")
+        if alpha == 1:
+            return values
         if self.dtype.kind != "f" and not isinstance(alpha, int | np.integer):
             raise TypeError(f"{name}: alpha must be an integer for a tensor of dtype "
                             f"{self.dtype}, got {alpha!r} (as in PyTorch)")
@@ -220,6 +220,11 @@ def clamp_(a: Tensor, min: Any = None, max: Any = None) -> Tensor:
     :func:`~retroprop.ops.clamp`); outside the graph; returns ``a``."""
     _outside_graph(a, None, "clamp_", "t = t.clamp(...)")
     check_bounds(min, max, "clamp_", ("min", "max"))
-    np.clip(_writeable(a, "clamp_"), min, max, out=a.data)
+    try:
+        np.clip(_writeable(a, "clamp_"), min, max, out=a.data)
+    except TypeError:  # a fractional bound of an integer tensor: no cast, as in PyTorch
+        raise TypeError(f"clamp_: t has dtype {a.dtype} and the bounds min={min!r}, "
+                        f"max={max!r} are not of its kind; the result must keep t's dtype: "
+                        "give integer bounds, or clamp t.float()") from None
     _written(a)
     return a

@@ -95,6 +95,10 @@ def nonzero(a: Tensor, *, as_tuple: bool = False) -> Any:
     (n, a.ndim), one row per element in row-major order; with ``as_tuple=True`` one 1-D
     tensor per axis (NumPy's ``nonzero``, usable as an index).
 
+    NumPy's ``np.nonzero(t)`` calls this method, as it calls a PyTorch tensor's, so it
+    gives this (n, ndim) tensor rather than NumPy's tuple, and ``np.argwhere(t)`` its
+    transpose (with PyTorch too): on a tensor call ``np.nonzero(t.numpy())``.
+
     Examples
     --------
     >>> import retroprop as rp

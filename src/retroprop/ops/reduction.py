@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 
 from retroprop.ops.axes import check_axes, check_axis, chosen, tensor_input
+from retroprop.ops.cast import to
 from retroprop.stacklevel import user_stacklevel
+from retroprop.tensor.dtypes import resolve_dtype
 from retroprop.tensor.function import Function, Gradients
 from retroprop.tensor.tensor import Tensor
 
@@ -110,21 +112,44 @@ class Std(Var):
         return np.where(self.out == 0, grad.dtype.type(0), local)
 
 
+def _converted(a: Tensor, dtype: Any, where: str) -> Tensor:
+    """``a`` converted to ``dtype`` before a reduction (``dtype=`` of ``torch.sum``), as
+    :func:`retroprop.to` does: differentiable between float32 and float64."""
+    a = tensor_input(a, where)
+    if dtype is None:
+        return a
+    resolved = resolve_dtype(dtype, f"{where}(dtype=...)")
+    if where == "mean" and resolved.kind != "f":
+        raise TypeError(f"mean: dtype must be a floating dtype (a mean of integers is a "
+                        f"fraction), got {resolved}")
+    return to(a, resolved)
+
+
 def sum(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
-        keepdim: bool | None = None) -> Tensor:
-    """Σ of the elements over ``axis`` (or ``dim``; all axes when None)."""
+        keepdim: bool | None = None, dtype: Any = None) -> Tensor:
+    """Σ of the elements over ``axis`` (or ``dim``; all axes when None), after converting
+    them to ``dtype`` where given, as ``torch.sum`` (an integer tensor summed in float).
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> rp.tensor([1, 2, 4]).sum(dtype=rp.float32)
+    Tensor(7.)
+    """
     axis, keepdims = chosen(axis, dim, keepdims, keepdim, "sum")
-    return Sum.apply(a, axes=check_axes(axis, tensor_input(a, "sum").ndim, "sum"),
-                     keepdims=keepdims)
+    a = _converted(a, dtype, "sum")
+    total = Sum.apply(a, axes=check_axes(axis, a.ndim, "sum"), keepdims=keepdims)
+    return total if dtype is None else to(total, a.dtype)  # NumPy sums int32 in int64
 
 
 def mean(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
-         keepdim: bool | None = None) -> Tensor:
-    """Mean of the elements over ``axis`` (or ``dim``; all axes when None); NaN for an empty
+         keepdim: bool | None = None, dtype: Any = None) -> Tensor:
+    """Mean of the elements over ``axis`` (or ``dim``; all axes when None), after converting
+    them to ``dtype`` where given (a floating dtype), as ``torch.mean``; NaN for an empty
     tensor, as in PyTorch."""
     axis, keepdims = chosen(axis, dim, keepdims, keepdim, "mean")
-    return Mean.apply(a, axes=check_axes(axis, tensor_input(a, "mean").ndim, "mean"),
-                      keepdims=keepdims)
+    a = _converted(a, dtype, "mean")
+    return Mean.apply(a, axes=check_axes(axis, a.ndim, "mean"), keepdims=keepdims)
 
 
 def max(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
@@ -181,7 +206,7 @@ def argmax(a: Tensor, axis: int | None = None, keepdims: bool = False, *,
     """Index of the largest element along ``axis`` (or ``dim``; of the flattened tensor when
     None), the first one on ties; an integer tensor without gradient, as ``torch.argmax``."""
     axis, keepdims = chosen(axis, dim, keepdims, keepdim, "argmax")
-    return _index(a, np.argmax, axis, keepdims, "argmax")
+    return _index(tensor_input(a, "argmax"), np.argmax, axis, keepdims, "argmax")
 
 
 def argmin(a: Tensor, axis: int | None = None, keepdims: bool = False, *,
@@ -197,7 +222,7 @@ def argmin(a: Tensor, axis: int | None = None, keepdims: bool = False, *,
     [1, 2]
     """
     axis, keepdims = chosen(axis, dim, keepdims, keepdim, "argmin")
-    return _index(a, np.argmin, axis, keepdims, "argmin")
+    return _index(tensor_input(a, "argmin"), np.argmin, axis, keepdims, "argmin")
 
 
 def _correction(unbiased: bool | None, correction: float | None, where: str) -> float:

@@ -211,12 +211,26 @@ def stack(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None
     return concatenate([unsqueeze(t, position) for t in tensors], axis=position)
 
 
-def flatten(a: Tensor, start_dim: int = 0) -> Tensor:
-    """Merge the axes from ``start_dim`` on into one: all of them by default, as
-    ``torch.flatten``; ``start_dim=1`` keeps the batch, (N, C, H, W) -> (N, C·H·W), as
-    ``nn.Flatten`` does by default."""
-    start = check_axis(start_dim, tensor_input(a, "flatten").ndim, "flatten")
-    return reshape(a, (*a.shape[:start], int(np.prod(a.shape[start:]))))  # (an empty batch too)
+def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge the axes from ``start_dim`` to ``end_dim`` (both included) into one: all of
+    them by default, as ``torch.flatten``; ``start_dim=1`` keeps the batch, (N, C, H, W) ->
+    (N, C·H·W), as ``nn.Flatten`` does by default. A 0-d tensor gives shape (1,), as in
+    PyTorch.
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> rp.zeros(2, 3, 4, 5).flatten(1, 2).shape
+    (2, 12, 5)
+    """
+    ndim = tensor_input(a, "flatten").ndim
+    start = check_axis(start_dim, ndim, "flatten", name="start_dim")
+    end = check_axis(end_dim, ndim, "flatten", name="end_dim")
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for a "
+                         f"tensor with {ndim} dimensions (expected start_dim <= end_dim)")
+    return reshape(a, (*a.shape[:start], int(np.prod(a.shape[start:end + 1])),  # (an empty
+                       *a.shape[end + 1:]))  # batch too)
 
 
 def view(a: Tensor, *shape: int | tuple[int, ...]) -> Tensor:

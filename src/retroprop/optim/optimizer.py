@@ -127,6 +127,12 @@ class Optimizer:
                     f"{type(self).__name__}: params[{index}] (shape {param.shape}) has "
                     "requires_grad=False (a frozen parameter): pass only the parameters to "
                     "train, [p for p in model.parameters() if p.requires_grad]")
+            if param.dtype.kind != "f":
+                raise TypeError(
+                    f"{type(self).__name__}: params[{index}] (shape {param.shape}) has dtype "
+                    f"{param.dtype}; expected a floating dtype (steps are fractional, and "
+                    "PyTorch lets only floating tensors require a gradient): convert it "
+                    "with .float()")
             if id(param) in seen:
                 raise ValueError(
                     f"{type(self).__name__}: params[{index}] (shape {param.shape}) appears twice: "

@@ -264,8 +264,15 @@ def randint(*args: Any, size: Any = None, dtype: Any = None, requires_grad: bool
         raise ValueError(f"randint: expected low < high, got low={low} and high={high}")
     shape = _shape((size,), "randint")
     resolved = np.dtype(np.int64) if dtype is None else resolve_dtype(dtype, "randint")
+    _check_range(resolved, "randint", low=low, **{"high - 1": high - 1})
     draws = generator().integers(low, high, shape, dtype=np.int64)
     return _made(draws.astype(resolved, copy=False), requires_grad, "randint")
+
+
+def _check_range(dtype: np.dtype, where: str, **bounds: int) -> None:
+    """Refuse draws that ``dtype`` cannot hold (they would wrap around), as PyTorch does."""
+    for name, value in bounds.items():
+        fill_value(value, dtype, f"{where} (dtype {dtype})", name)
 
 
 def randperm(n: int, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -275,6 +282,7 @@ def randperm(n: int, *, dtype: Any = None, requires_grad: bool = False) -> Tenso
     if count < 0:
         raise ValueError(f"randperm: n must be non-negative, got {count}")
     resolved = np.dtype(np.int64) if dtype is None else resolve_dtype(dtype, "randperm")
+    _check_range(resolved, "randperm", **{"n - 1": max(count - 1, 0)})
     draws = generator().permutation(count)
     return _made(draws.astype(resolved, copy=False), requires_grad, "randperm")
 

@@ -73,6 +73,11 @@ def batch_fields(batch: Any, where: str, what: str, inputs_only: bool = False
                  ) -> tuple[Any, Any, Any]:
     """``(x, y, sample_weight)`` of a batch (None for the missing ones), each with as many
     rows; with ``inputs_only`` (``predict``) a batch may also be ``x`` alone."""
+    if isinstance(batch, Mapping):  # Keras's named inputs: retroprop's models take one array
+        keys = ", ".join(sorted(map(repr, batch))[:5])
+        raise ValueError(f"{where}: {what} is a dict (keys {keys}); expected "
+                         f"{'x alone or ' if inputs_only else ''}{FORMS} (a model takes "
+                         "one input array: return (x, y) from the data set or collate_fn)")
     if not isinstance(batch, tuple | list):
         if inputs_only:
             return batch, None, None
@@ -101,8 +106,10 @@ def dataset_fields(dataset: Any, where: str, inputs_only: bool = False
     name = type(dataset).__name__
     if n == 0:
         raise ValueError(f"{where}: the {name} is empty (0 examples); expected at least one")
-    return batch_fields(fetch(dataset, np.arange(n)), where,
-                        f"each example of the {name}", inputs_only)
+    what = f"each example of the {name}"
+    if isinstance(dataset[0], Mapping):  # named before the stacking refuses it
+        batch_fields(dataset[0], where, what, inputs_only)
+    return batch_fields(fetch(dataset, np.arange(n)), where, what, inputs_only)
 
 
 def dataset_inputs(dataset: Any, y: Any, sample_weight: Any, where: str

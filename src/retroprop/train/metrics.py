@@ -4,11 +4,17 @@ Each takes the true targets and the model's outputs (scores, logits or
 probabilities for classifiers; predictions for regressors) as arrays. The targets of a
 classifier are integer labels (n,) or rows (n, k) of one-hot codes or probabilities, whose
 argmax is the label (Keras's ``categorical_accuracy``).
+
+Each also takes ``sample_weight``, one weight w_i >= 0 per example, as scikit-learn's
+metrics do (the Trainer's ``weighted_metrics``): a metric that averages a score s_i per
+example (a hit, an error averaged over the example's outputs) becomes Σ w_i s_i / Σ w_i
+(NaN when the weights sum to 0), and R² weighs its sums as scikit-learn's ``r2_score``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
@@ -30,28 +36,46 @@ def true_labels(y_true: np.ndarray) -> np.ndarray:
     return y_true.reshape(len(y_true), -1)[:, 0]
 
 
-def accuracy(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5) -> float:
+def _mean(per_example: np.ndarray, sample_weight: np.ndarray | None) -> float:
+    """The mean of each example's score (averaged over its other axes):
+    (1/n) Σ s_i, or with weights Σ w_i s_i / Σ w_i (NaN when they sum to 0)."""
+    scores = per_example.reshape(len(per_example), -1).mean(axis=1)
+    if sample_weight is None:
+        return float(scores.mean())
+    weights = np.asarray(sample_weight, dtype=np.float64).reshape(len(scores))
+    total = weights.sum()
+    return float(weights @ scores / total) if total > 0 else float("nan")
+
+
+def accuracy(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5,
+             sample_weight: np.ndarray | None = None) -> float:
     """Fraction of examples whose predicted label equals the true one
-    (:func:`true_labels`: one-hot targets count by their argmax, not their first column)."""
-    return float(np.mean(predicted_labels(scores, threshold) == true_labels(y_true)))
+    (:func:`true_labels`: one-hot targets count by their argmax, not their first column);
+    with ``sample_weight``, Σ w_i [correct_i] / Σ w_i (scikit-learn's ``accuracy_score``)."""
+    return _mean(predicted_labels(scores, threshold) == true_labels(y_true), sample_weight)
 
 
-def binary_accuracy(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5) -> float:
+def binary_accuracy(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5,
+                    sample_weight: np.ndarray | None = None) -> float:
     """Fraction of outputs on the right side of ``threshold``: (1/(n k)) Σ [(y > θ) = t] over
     the n examples and k outputs, each a yes/no decision of its own (binary and multi-label
-    cross-entropy; Keras's ``binary_accuracy``). For one output it is :func:`accuracy`."""
+    cross-entropy; Keras's ``binary_accuracy``). For one output it is :func:`accuracy`.
+    With ``sample_weight``, each example's fraction of right outputs weighs w_i."""
     scores = np.asarray(scores)
-    return float(np.mean((scores > threshold) == np.asarray(y_true).reshape(scores.shape)))
+    return _mean((scores > threshold) == np.asarray(y_true).reshape(scores.shape),
+                 sample_weight)
 
 
-def top_k_accuracy(y_true: np.ndarray, scores: np.ndarray, k: int = 5) -> float:
+def top_k_accuracy(y_true: np.ndarray, scores: np.ndarray, k: int = 5,
+                   sample_weight: np.ndarray | None = None) -> float:
     """Fraction of examples whose true label (:func:`true_labels`) is among the k highest
-    scores."""
+    scores; with ``sample_weight``, Σ w_i [hit_i] / Σ w_i (scikit-learn's
+    ``top_k_accuracy_score``)."""
     scores = np.asarray(scores)
     if not 1 <= k <= scores.shape[1]:
         raise ValueError(f"top_k_accuracy: k must be in [1, {scores.shape[1]}], got {k}")
     top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    return float(np.mean((top == true_labels(y_true)[:, None]).any(axis=1)))
+    return _mean((top == true_labels(y_true)[:, None]).any(axis=1), sample_weight)
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int | None = None
@@ -65,28 +89,44 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int | 
     return np.bincount(y_true * k + y_pred, minlength=k * k).reshape(k, k)
 
 
-def mean_squared_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """(1/n) Σ (y - t)²."""
-    return float(np.mean((np.asarray(y_pred) - np.asarray(y_true).reshape(np.shape(y_pred)))
-                         ** 2))
+def _errors(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """y - t, the targets in the predictions' shape."""
+    return np.asarray(y_pred) - np.asarray(y_true).reshape(np.shape(y_pred))
 
 
-def mean_absolute_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """(1/n) Σ |y - t|."""
-    return float(np.mean(np.abs(np.asarray(y_pred) - np.asarray(y_true).reshape(
-        np.shape(y_pred)))))
+def mean_squared_error(y_true: np.ndarray, y_pred: np.ndarray,
+                       sample_weight: np.ndarray | None = None) -> float:
+    """(1/n) Σ (y - t)² (averaged over the outputs); with ``sample_weight``,
+    Σ w_i e_i / Σ w_i, e_i the example's mean squared error (scikit-learn's)."""
+    return _mean(_errors(y_true, y_pred) ** 2, sample_weight)
 
 
-def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+def mean_absolute_error(y_true: np.ndarray, y_pred: np.ndarray,
+                        sample_weight: np.ndarray | None = None) -> float:
+    """(1/n) Σ |y - t| (averaged over the outputs); with ``sample_weight``,
+    Σ w_i e_i / Σ w_i, e_i the example's mean absolute error (scikit-learn's)."""
+    return _mean(np.abs(_errors(y_true, y_pred)), sample_weight)
+
+
+def r2_score(y_true: np.ndarray, y_pred: np.ndarray,
+             sample_weight: np.ndarray | None = None) -> float:
     """R²_j = 1 - Σ_n (t_nj - y_nj)² / Σ_n (t_nj - mean_n t_nj)² for each output j, averaged
     over the outputs, as scikit-learn's ``r2_score`` (``multioutput="uniform_average"``) and
     Keras's ``R2Score``. An output whose targets are constant scores 1 when predicted
-    exactly, 0 otherwise (scikit-learn's ``force_finite``)."""
+    exactly, 0 otherwise (scikit-learn's ``force_finite``). With ``sample_weight``, both
+    sums weigh each example by w_n and the mean is the weighted one, as scikit-learn's
+    ``r2_score(sample_weight=)``."""
     y_pred = np.asarray(y_pred)
     y_pred = y_pred.reshape(len(y_pred), -1)
     y_true = np.asarray(y_true).reshape(y_pred.shape)
-    residual = np.sum((y_true - y_pred) ** 2, axis=0)
-    total = np.sum((y_true - y_true.mean(axis=0)) ** 2, axis=0)
+    weight = 1.0 if sample_weight is None else \
+        np.asarray(sample_weight, dtype=np.float64).reshape(len(y_pred), 1)
+    if sample_weight is not None and not np.sum(weight) > 0:
+        return float("nan")
+    residual = np.sum(weight * (y_true - y_pred) ** 2, axis=0)
+    mean = np.average(y_true, axis=0, weights=None if sample_weight is None else
+                      np.ravel(weight))
+    total = np.sum(weight * (y_true - mean) ** 2, axis=0)
     constant = total == 0
     scores = np.where(constant, (residual == 0).astype(float),
                       1 - residual / np.where(constant, 1, total))
@@ -94,6 +134,8 @@ def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 
 
 Metric = Callable[[np.ndarray, np.ndarray], float]
+#: a metric that also takes ``sample_weight=`` (``Trainer(weighted_metrics=...)``)
+WeightedMetric = Callable[..., float]
 
 METRICS: dict[str, Metric] = {
     "accuracy": accuracy, "acc": accuracy, "top_k_accuracy": top_k_accuracy,
@@ -106,18 +148,18 @@ METRICS: dict[str, Metric] = {
 def get_metric(metric: str | Metric, threshold: float = 0.5, binary: bool = False
                ) -> tuple[str, Metric]:
     """(name, function) for a metric name (``"accuracy"``, ``"top3_accuracy"``, ``"mse"``)
-    or a callable ``f(y_true, outputs)``; ``threshold`` is the decision threshold of binary
-    accuracy (0 for logits); ``binary``: every output is a decision of its own (the loss's
-    ``Loss.binary``), and "accuracy" is :func:`binary_accuracy`."""
+    or a callable ``f(y_true, outputs)`` (a name's function also takes ``sample_weight=``);
+    ``threshold`` is the decision threshold of binary accuracy (0 for logits); ``binary``:
+    every output is a decision of its own (the loss's ``Loss.binary``), and "accuracy" is
+    :func:`binary_accuracy`."""
     if callable(metric):
         return getattr(metric, "__name__", "metric"), metric
     name = str(metric)
     if name in ("accuracy", "acc"):
-        rule = binary_accuracy if binary else accuracy
-        return "accuracy", lambda y, out: rule(y, out, threshold)
+        return "accuracy", partial(binary_accuracy if binary else accuracy,
+                                   threshold=threshold)
     if name.startswith("top") and name.endswith("_accuracy") and name[3:-9].isdigit():
-        k = int(name[3:-9])
-        return name, lambda y, out: top_k_accuracy(y, out, k)
+        return name, partial(top_k_accuracy, k=int(name[3:-9]))
     if name in METRICS:
         return name, METRICS[name]
     raise ValueError(f"unknown metric {metric!r}; known: {', '.join(sorted(METRICS))}, "

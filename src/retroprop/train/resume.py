@@ -52,6 +52,7 @@ class EpochState:
     seen: int = 0
     outputs: list[np.ndarray] = field(default_factory=list)
     targets: list[np.ndarray] = field(default_factory=list)
+    weights: list[np.ndarray] = field(default_factory=list)
     rng_start: list[Any] | None = None
 
     @classmethod
@@ -59,15 +60,18 @@ class EpochState:
         return cls(batches, dict(model.state_dict()))
 
     def add(self, value: float, outputs: np.ndarray | None, targets: np.ndarray,
-            weight: int) -> None:
+            weight: int, weights: np.ndarray | None = None) -> None:
         """Record one finished batch, its loss counted ``weight`` times (its size for a mean,
         once for a sum); its outputs and targets only when metrics need them (``outputs``
-        not None), so that an epoch without metrics keeps no per-batch arrays."""
+        not None), so that an epoch without metrics keeps no per-batch arrays, and its
+        examples' ``weights`` when weighted metrics need them (not None)."""
         self.total += value * weight
         self.seen += len(targets)
         if outputs is not None:
             self.outputs.append(outputs)
             self.targets.append(targets)
+        if weights is not None:
+            self.weights.append(weights)
         self.batch += 1
 
     def state_dict(self) -> dict[str, Any]:
@@ -78,6 +82,8 @@ class EpochState:
             "last_good": self.last_good, "batch": self.batch, "total": self.total,
             "seen": self.seen, "outputs": joined(self.outputs), "targets": joined(self.targets),
             "done": [len(b) for b in self.batches[:self.batch]]}
+        if self.weights:  # only with weighted metrics, so that older files still match
+            state["weights"] = joined(self.weights)
         if self.rng_start is not None:  # only for a loader, so that older files still match
             state["rng_start"] = self.rng_start
         return state
@@ -97,6 +103,7 @@ class EpochState:
                    state["batch"], state["total"], state["seen"],
                    split(state["outputs"], state["done"]) if kept else [],
                    split(state["targets"], state["done"]) if kept else [],
+                   split(state.get("weights"), state["done"]) if kept else [],
                    state.get("rng_start"))
 
 
@@ -166,19 +173,20 @@ def restore(trainer: Trainer, path: str | os.PathLike[str]) -> tuple[int, EpochS
         raise ValueError(f"fit: resume_from={str(path)!r} was written by a fit with other "
                          f"arguments or data: {'; '.join(differences)}")
     # a checkpoint written before 2026-11-25 does not name its loss
-    differences = loss_differences(state.get("loss_settings", {}), loss_settings(trainer.loss))
-    if differences:
+    changed = loss_differences(state.get("loss_settings", {}), loss_settings(trainer.loss))
+    if changed:
         raise ValueError(f"fit: resume_from={str(path)!r} was written by a fit with the loss "
-                         f"{state['loss']}, this fit has {trainer.loss!r} ({differences}): "
+                         f"{state['loss']}, this fit has {trainer.loss!r} ({changed}): "
                          "resume with the loss (class weights, ignore_index, delta, ...) the "
                          "run began with")
     current = state["epoch_state"]
-    if trainer.metrics and current is not None and current["batch"] and \
+    metrics = [*trainer.metrics, *trainer.weighted_metrics]
+    if metrics and current is not None and current["batch"] and \
             current["outputs"] is None:
         raise ValueError(f"fit: resume_from={str(path)!r} was written in the middle of an "
                          "epoch by a Trainer without metrics, so it holds no outputs of that "
                          f"epoch's first {current['batch']} batches to compute "
-                         f"{sorted(trainer.metrics)} on: resume with metrics=[], or from a "
+                         f"{sorted(metrics)} on: resume with metrics=[], or from a "
                          "checkpoint written at the end of an epoch")
     saved = [c["class"] for c in state["callbacks"]]
     names = [type(c).__name__ for c in trainer._callbacks]
@@ -199,7 +207,7 @@ def restore(trainer: Trainer, path: str | os.PathLike[str]) -> tuple[int, EpochS
     trainer.stop_training = bool(state["stop_training"])
     trainer.first_loss = state.get("first_loss")
     return int(state["epoch"]), None if current is None else \
-        EpochState.from_state_dict(current, metrics=bool(trainer.metrics))
+        EpochState.from_state_dict(current, metrics=bool(metrics))
 
 
 @contextmanager

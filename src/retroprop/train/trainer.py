@@ -14,6 +14,7 @@ and resumed exactly (:mod:`retroprop.train.resume`).
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import warnings
@@ -52,7 +53,7 @@ from retroprop.train.loader_input import (
     loader_callbacks,
     predict_loader,
 )
-from retroprop.train.metrics import Metric, get_metric
+from retroprop.train.metrics import Metric, WeightedMetric, get_metric
 from retroprop.train.resume import (
     interruptible,
     restore,
@@ -90,9 +91,22 @@ class Trainer:
         Names from :mod:`retroprop.train.metrics` or ``f(y_true, outputs)``, each name once.
         "accuracy" compares the predicted class with the label (the argmax of one-hot or
         probability target rows), and for the binary cross-entropies every output with its
-        target (Keras's ``binary_accuracy``, also for several outputs: multi-label).
+        target (Keras's ``binary_accuracy``, also for several outputs: multi-label). They
+        are not weighted by the examples' weights.
     clip_grad_norm, clip_grad_value : float, optional
         Clip gradients before every step (Fuentes Pineda: exploding gradients).
+    weighted_metrics : list of str or callables, optional
+        Metrics weighted by each example's weight, as Keras's ``compile(weighted_metrics=)``:
+        the weights ``fit`` trains with (``sample_weight`` times ``class_weight``, or a
+        DataLoader's ``(x, y, w)`` batches), ``evaluate``'s ``sample_weight``, and the
+        validation data's (the third element of ``validation_data``, the held-out rows'
+        ``sample_weight`` with ``validation_split``). A metric that averages a score per
+        example becomes Σ w_i s_i / Σ w_i (accuracy, top-k accuracy; MSE and MAE with e_i
+        averaged over the example's outputs), R² is scikit-learn's weighted ``r2_score``;
+        without weights they equal the unweighted metrics. A callable is called as
+        ``f(y_true, outputs, sample_weight=w)`` (w None without weights), as scikit-learn's
+        metrics take it. Logged under the metric's name, or ``"weighted_" + name`` when
+        ``metrics`` holds the same metric (Keras 3's names).
 
     Attributes
     ----------
@@ -129,8 +143,8 @@ class Trainer:
 
     def __init__(self, model: Module, loss: Module, optimizer: Optimizer,
                  metrics: Sequence[str | Metric] | None = None,
-                 clip_grad_norm: float | None = None, clip_grad_value: float | None = None
-                 ) -> None:
+                 clip_grad_norm: float | None = None, clip_grad_value: float | None = None,
+                 *, weighted_metrics: Sequence[str | Metric] | None = None) -> None:
         if not isinstance(model, Module):
             raise TypeError(f"Trainer: model must be a Module, got {type(model).__name__}")
         if isinstance(loss, type):
@@ -163,6 +177,9 @@ class Trainer:
         if metrics is None:
             metrics = ["accuracy"] if self.is_classifier else []
         self.metrics = _metrics(metrics, self.contract)
+        #: The weighted metrics by the name they are logged under (``weighted_metrics``).
+        self.weighted_metrics = _weighted_metrics(weighted_metrics or [], self.contract,
+                                                  self.metrics)
         self.stop_training = False
         self.resuming = False  # True while a resumed fit runs its callbacks' on_train_begin
         self.divergence_factor: float | None = 1e8  # fit's, see there
@@ -246,6 +263,19 @@ class Trainer:
                 "rises. Use an L2 penalty (l2=, part of the loss it minimizes), or a "
                 "first-order optimizer (SGD, Adam, Rprop) for L1 and max-norm")
 
+    def _check_minimizing(self) -> None:
+        """Refuse an optimizer that ascends the loss (``maximize=True``): ``fit`` minimizes
+        it, and its divergence check, the modules' penalties and the callbacks that
+        monitor the loss expect it to fall."""
+        climbing = [i for i, group in enumerate(self.optimizer.param_groups)
+                    if group.get("maximize", False)]
+        if climbing:
+            raise ValueError(
+                f"fit: {type(self.optimizer).__name__} has maximize=True (parameter groups "
+                f"{climbing}), which would climb the loss that fit minimizes (the penalties "
+                "would grow the weights, and the divergence check stop the run); expected "
+                "maximize=False: to maximize a quantity, give fit its negative as the loss")
+
     def constrain(self) -> None:
         """Proximal steps and constraints after a step, each weight with the step size the
         optimizer took for it (``Optimizer.prox_rate``). A parameter without a gradient
@@ -280,9 +310,12 @@ class Trainer:
             its batches, ``(x, y)`` or ``(x, y, sample_weight)`` of arrays or tensors, are
             the steps of every epoch, in its order; ``y``, ``sample_weight``,
             ``batch_size``, ``shuffle``, ``sampling`` and ``validation_split`` must then
-            keep their defaults (an error names the one given), the batches' weights are
-            used as given (not scaled to average 1 over the set, which is not read ahead),
-            and ``resume_from`` draws the loader's order again from the generators' states
+            keep their defaults (an error names the one given), the batches' weights, times
+            ``class_weight``'s, are used as given (not scaled to average 1 over the set,
+            which is not read ahead, as they are for arrays: Keras's loss, Σ w_i ℓ_i / |B|),
+            so that the History's ``loss`` is then the weights' mean times the ``val_loss``
+            of the same data (``evaluate`` scales a loader's weights to average 1), and
+            ``resume_from`` draws the loader's order again from the generators' states
             at the epoch's start. A map-style data set (a :class:`~retroprop.data.Dataset`
             such as ``TensorDataset``, ``Subset`` or ``ConcatDataset``, or a PyTorch data
             set) is gathered into arrays once and trained as those arrays, with every
@@ -341,8 +374,9 @@ class Trainer:
             ("sum_over_batch_size"): the same loss times the weights' mean, a factor that
             scales the step sizes of gradient methods. The weights follow their examples
             through shuffling, ``sampling`` and ``validation_split``, and are part of the
-            run that ``resume_from`` must match. The metrics are not weighted (Keras
-            weights only its ``weighted_metrics``). Losses without a loss per example
+            run that ``resume_from`` must match. The metrics are not weighted; the
+            Trainer's ``weighted_metrics`` are (Keras weights only its
+            ``weighted_metrics``). Losses without a loss per example
             (``MultiTaskLoss``) are refused. The scikit-learn estimators weigh their
             examples by the same code (:mod:`retroprop.train.weighted_loss`).
         class_weight : dict {label: weight}, optional
@@ -386,6 +420,7 @@ class Trainer:
                              f"epochs={initial_epoch + epochs})")
         validation_freq = check_count(validation_freq, "fit: validation_freq", 1)
         self._check_projections()
+        self._check_minimizing()
         if is_dataset(validation_data):
             validation_data = dataset_fields(validation_data, "fit (validation_data)")
         source: ArrayBatches | LoaderBatches
@@ -424,6 +459,8 @@ class Trainer:
             "epochs": epochs, "validation": validate is not None}
         if initial_epoch:
             self._run["initial_epoch"] = initial_epoch
+        if self.weighted_metrics:  # a checkpoint then holds the epoch's weights
+            self._run["weighted_metrics"] = list(self.weighted_metrics)
         if validation_freq != 1:
             self._run["validation_freq"] = validation_freq
         self._source = source
@@ -582,6 +619,8 @@ class Trainer:
         _training_mode(self.model)
         state = self._epoch
         summed = getattr(self.loss, "reduction", "mean") == "sum"
+        kept = bool(self.metrics or self.weighted_metrics)  # outputs kept for the metrics
+        weighed = bool(self.weighted_metrics)  # and the weights
         if state is None:
             raise RuntimeError("Trainer: no epoch in progress")
         while not self.stop_training:
@@ -608,7 +647,8 @@ class Trainer:
                 self.model.load_state_dict(state.last_good)
                 self.optimizer.clear_state()
                 raise error
-            state.add(value, outputs if self.metrics else None, yb, 1 if summed else len(yb))
+            state.add(value, outputs if kept else None, yb, 1 if summed else len(yb),
+                      wb if weighed else None)
             if self._per_example is not None and index is not None:
                 if self._errors is None:
                     self._errors = np.zeros(source.samples)
@@ -621,24 +661,32 @@ class Trainer:
         if state.seen == 0:
             return None
         loss = state.total if summed else state.total / state.seen
-        if not self.metrics:
+        if not kept:
             return {"loss": loss}
         return {"loss": loss} | self._metric_values(
-            np.concatenate(state.targets), np.concatenate(state.outputs))
+            np.concatenate(state.targets), np.concatenate(state.outputs),
+            np.concatenate(state.weights) if state.weights else None)
 
     # ------------------------------------------------------------------ inference
-    def _metric_values(self, targets: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
-        """The metrics on the examples that the loss counts: labels equal to its
+    def _metric_values(self, targets: np.ndarray, outputs: np.ndarray,
+                       weights: np.ndarray | None = None) -> dict[str, float]:
+        """The metrics, and the weighted metrics with the examples' ``weights`` (None:
+        unweighted), on the examples that the loss counts: labels equal to its
         ``ignore_index`` (``CrossEntropyLoss``, ``NLLLoss``) are left out, as from the loss
         (NaN when every label is)."""
         ignored = getattr(self.loss, "ignore_index", None)
-        if self.metrics and ignored is not None and targets.ndim == 1:
+        if ignored is not None and targets.ndim == 1 and (self.metrics or
+                                                          self.weighted_metrics):
             kept = targets != ignored
             if not kept.all():
                 if not kept.any():
-                    return dict.fromkeys(self.metrics, math.nan)
+                    return dict.fromkeys([*self.metrics, *self.weighted_metrics], math.nan)
                 targets, outputs = targets[kept], outputs[kept]
-        return {name: _number(fn(targets, outputs), name) for name, fn in self.metrics.items()}
+                weights = None if weights is None else weights[kept]
+        values = {name: _number(fn(targets, outputs), name) for name, fn in self.metrics.items()}
+        for name, fn in self.weighted_metrics.items():
+            values[name] = _number(fn(targets, outputs, sample_weight=weights), name)
+        return values
 
     def _outputs(self, X: np.ndarray, batch_size: int | None,
                  hooks: CallbackList | None = None, y: np.ndarray | None = None,
@@ -702,7 +750,7 @@ class Trainer:
         criterion, target = self._criterion(y, weights, "evaluate")
         with no_grad():
             loss = self._regularized(criterion(Tensor._wrap(outputs), target)).item()
-        logs = {"loss": loss, **self._metric_values(y, outputs)}
+        logs = {"loss": loss, **self._metric_values(y, outputs, weights)}
         if hooks is not None:
             hooks.on_test_end(dict(logs))
         return logs
@@ -744,7 +792,8 @@ class Trainer:
             is Σ w_i ℓ_i / Σ w_i (n times that for ``reduction="sum"``), the mean over a
             set where an integer weight k counts as k copies (Keras divides Σ w_i ℓ_i by n
             instead: the same times the weights' mean). See ``fit``'s ``sample_weight``.
-            The metrics are not weighted (Keras weights only its ``weighted_metrics``).
+            The metrics are not weighted; the Trainer's ``weighted_metrics`` are (Keras
+            weights only its ``weighted_metrics``).
 
         Returns
         -------
@@ -836,21 +885,57 @@ def _training_mode(model: Module) -> None:
             module.eval()
 
 
-def _metrics(metrics: Any, contract: Loss) -> dict[str, Metric]:
+def _metrics(metrics: Any, contract: Loss, argument: str = "metrics") -> dict[str, Metric]:
     """The metrics by name, their accuracy the loss's (``Loss.threshold``, ``Loss.binary``);
     a single name or function, and two metrics of one name (two lambdas, "acc" and
-    "accuracy"), are refused: one would replace the other in the logs."""
+    "accuracy"), are refused: one would replace the other in the logs. ``argument``: the
+    Trainer's argument that gave them, for the errors."""
     if isinstance(metrics, str) or callable(metrics):
-        raise TypeError(f"Trainer: metrics must be a list, got {metrics!r}: write "
-                        f"metrics=[{metrics!r}]")
-    named = [get_metric(m, contract.threshold, contract.binary) for m in metrics]
+        raise TypeError(f"Trainer: {argument} must be a list, got {metrics!r}: write "
+                        f"{argument}=[{metrics!r}]")
+    try:
+        named = [get_metric(m, contract.threshold, contract.binary) for m in metrics]
+    except ValueError as error:
+        raise ValueError(f"Trainer: {argument}: {error}") from None
     names = [name for name, _ in named]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
-        raise ValueError(f"Trainer: metrics share the name {', '.join(map(repr, repeated))} in "
-                         f"metrics={list(metrics)!r}: give each function its own __name__ "
-                         "(a def instead of a lambda), and each metric once")
+        raise ValueError(f"Trainer: {argument} share the name {', '.join(map(repr, repeated))}"
+                         f" in {argument}={list(metrics)!r}: give each function its own "
+                         "__name__ (a def instead of a lambda), and each metric once")
     return dict(named)
+
+
+def _weighted_metrics(weighted_metrics: Any, contract: Loss, metrics: dict[str, Metric]
+                      ) -> dict[str, WeightedMetric]:
+    """The weighted metrics by the name they are logged under: their own, or
+    ``"weighted_" + name`` for a name that ``metrics`` also holds, as Keras 3 names them. A
+    callable must take ``sample_weight`` (a keyword parameter, or ``**kwargs``)."""
+    named = _metrics(weighted_metrics, contract, "weighted_metrics")
+    for name, fn in named.items():
+        if not _takes_sample_weight(fn):
+            raise TypeError(f"Trainer: weighted_metrics: the metric {name!r} cannot be "
+                            "weighted: it takes no sample_weight parameter; expected a "
+                            "function f(y_true, outputs, sample_weight=None), as "
+                            "scikit-learn's metrics, or the metric in metrics= (unweighted)")
+    logged: dict[str, WeightedMetric] = {f"weighted_{name}" if name in metrics else name: fn
+                                         for name, fn in named.items()}
+    clashes = sorted(logged.keys() & metrics.keys())
+    if clashes:
+        raise ValueError(f"Trainer: weighted_metrics: the weighted metric would be logged as "
+                         f"{', '.join(map(repr, clashes))}, a name metrics= already has; give "
+                         "the function another __name__")
+    return logged
+
+
+def _takes_sample_weight(fn: Metric) -> bool:
+    """Whether ``fn`` can be called with ``sample_weight=``."""
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature
+        return False
+    return any((p.name == "sample_weight" and p.kind is not p.POSITIONAL_ONLY)
+               or p.kind is p.VAR_KEYWORD for p in parameters)
 
 
 def _number(value: Any, name: str) -> float:
