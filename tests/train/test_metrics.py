@@ -70,3 +70,26 @@ def test_binary_accuracy_judges_every_output():
         np.mean((logits > 0) == targets))
     labels, one = targets[:, 0], logits[:, :1]
     assert metrics.binary_accuracy(labels, one, 0.0) == metrics.accuracy(labels, one, 0.0)
+
+
+@pytest.mark.parametrize("n", [3, 6, 7])
+def test_r2_of_constant_targets_whose_mean_rounds(n):
+    """The mean of n copies of 0.1 is not 0.1 in its last bit: the denominator is then
+    1e-33, not 0, and R² was -5e31 (scikit-learn's too); constant targets score 0, or 1
+    when predicted exactly, with or without weights (a weighted mean rounds likewise)."""
+    t = np.full((n, 2), 0.1)
+    t[:, 1] = np.arange(n)
+    p = t + 0.1
+    weights = np.random.default_rng(n).random(n)
+    expected = (0 + sk.r2_score(t[:, 1], p[:, 1])) / 2
+    assert metrics.r2_score(t, p) == pytest.approx(expected)
+    assert metrics.r2_score(t, p, sample_weight=weights) == pytest.approx(
+        (0 + sk.r2_score(t[:, 1], p[:, 1], sample_weight=weights)) / 2)
+    assert metrics.r2_score(t[:, :1], t[:, :1]) == 1.0
+    c = np.full((5, 1), 0.3)  # a constant whose weighted mean rounds with these weights
+    w = np.array([0.3, 0.7, 0.1, 0.9, 0.2])
+    assert np.average(c[:, 0], weights=w) != 0.3  # the case this checks
+    assert metrics.r2_score(c, c + 0.1, sample_weight=w) == 0.0
+    # a zero-weight row does not make targets non-constant
+    t0 = np.array([[1.0], [1.0], [5.0]])
+    assert metrics.r2_score(t0, t0 + 0.5, sample_weight=np.array([1.0, 2.0, 0.0])) == 0.0

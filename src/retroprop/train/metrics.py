@@ -113,7 +113,9 @@ def r2_score(y_true: np.ndarray, y_pred: np.ndarray,
     """R²_j = 1 - Σ_n (t_nj - y_nj)² / Σ_n (t_nj - mean_n t_nj)² for each output j, averaged
     over the outputs, as scikit-learn's ``r2_score`` (``multioutput="uniform_average"``) and
     Keras's ``R2Score``. An output whose targets are constant scores 1 when predicted
-    exactly, 0 otherwise (scikit-learn's ``force_finite``). With ``sample_weight``, both
+    exactly, 0 otherwise (scikit-learn's ``force_finite``; constant in value: scikit-learn
+    finds them by a zero denominator, which rounding misses, scoring ~-1e31 for 3 targets
+    of 0.1). With ``sample_weight``, both
     sums weigh each example by w_n and the mean is the weighted one, as scikit-learn's
     ``r2_score(sample_weight=)``."""
     y_pred = np.asarray(y_pred)
@@ -127,7 +129,11 @@ def r2_score(y_true: np.ndarray, y_pred: np.ndarray,
     mean = np.average(y_true, axis=0, weights=None if sample_weight is None else
                       np.ravel(weight))
     total = np.sum(weight * (y_true - mean) ** 2, axis=0)
-    constant = total == 0
+    # constant targets by their values, not by total == 0: the mean of n copies of 0.1
+    # (n = 3, 6, 7, ...), or a weighted mean, can differ from 0.1 in its last bit, which
+    # left a total of 1e-33 and an R² of -5e31 (as scikit-learn's)
+    counted = y_true if sample_weight is None else y_true[np.ravel(weight) > 0]
+    constant = np.all(counted == counted[:1], axis=0)
     scores = np.where(constant, (residual == 0).astype(float),
                       1 - residual / np.where(constant, 1, total))
     return float(scores.mean())
