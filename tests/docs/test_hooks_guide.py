@@ -141,6 +141,15 @@ def test_scaling_hooks_reverse_the_vanishing_and_removal_restores_it(page):
     assert f"{boosted[-1] / boosted[0]:.2f}" in text
     assert f"{boosted[0] / boosted[-1]:.1f}" in text  # "3.7 times more"
     assert boosted[0] > boosted[-1]
+    # why: 4 falls short of 1/⟨σ'⟩ (the page said "4 is more than 1/0.22", 4.5), and He's
+    # √2 makes up the difference, about 1.3 times more per layer
+    slope = np.mean([(h.data * (1 - h.data)).mean() for h in ns["ys"]])
+    assert 4 * slope < 1 < 4 * slope * np.sqrt(2)
+    assert f"4 × {slope:.2f} ≈ {4 * slope:.1f}" in text
+    growth = (boosted[0] / boosted[-1]) ** (1 / 5)
+    assert growth == pytest.approx(4 * slope * np.sqrt(2), rel=0.1)
+    assert f"{growth:.1f}" in text and "4 is more than" not in text
+    assert "4 es más que" not in text
     for handle in ns["handles"]:
         handle.remove()  # removing twice does nothing
 
