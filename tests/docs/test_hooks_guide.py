@@ -118,6 +118,14 @@ def test_each_block_prints_what_the_page_shows(page):
         assert agree(output, shown), (output, shown)
 
 
+def test_the_page_counts_the_digits_it_uses(page):
+    """The page said 1437 training digits; load_digits gives 1438."""
+    language, ns, _ = page
+    counts = re.findall(r"(\d+)\s+(?:training digits|dígitos de entrenamiento)",
+                        PAGES[language].read_text(encoding="utf-8"))
+    assert len(counts) == 2 and set(counts) == {str(len(ns["X"]))}
+
+
 def test_the_gradient_vanishes_with_sigmoid_and_hardly_with_relu(page):
     language, ns, _ = page
     text = prose(PAGES[language].read_text(encoding="utf-8"))
