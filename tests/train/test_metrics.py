@@ -93,3 +93,24 @@ def test_r2_of_constant_targets_whose_mean_rounds(n):
     # a zero-weight row does not make targets non-constant
     t0 = np.array([[1.0], [1.0], [5.0]])
     assert metrics.r2_score(t0, t0 + 0.5, sample_weight=np.array([1.0, 2.0, 0.0])) == 0.0
+
+
+@pytest.mark.parametrize("name, args", [
+    ("accuracy", (np.array([0, 1, 1]), np.eye(3)[:, :2])),
+    ("top_k_accuracy", (np.array([0, 1, 1]), np.eye(3), 2)),
+    ("binary_accuracy", (np.array([0, 1, 1]), np.array([0.2, 0.7, 0.9]))),
+    ("mean_squared_error", (np.ones(3), np.zeros(3))),
+    ("mean_absolute_error", (np.ones(3), np.zeros(3))),
+    ("r2_score", (np.arange(3.0), np.zeros(3))),
+])
+@pytest.mark.parametrize("weights, message", [
+    (np.ones(2), r"must have shape \(3,\), one weight per example, got shape \(2,\)"),
+    (np.ones((3, 2)), r"must have shape \(3,\)"),
+    ([1.0, -1.0, 1.0], r"must be finite and >= 0, got sample_weight\[1\] = -1.0"),
+    ([1.0, np.nan, 1.0], r"must be finite and >= 0, got sample_weight\[1\] = nan"),
+])
+def test_bad_sample_weight_is_refused_by_name(name, args, weights, message):
+    """Weights of another length failed with NumPy's 'cannot reshape array of size 2 into
+    shape (3,)', and a negative weight gave a number (an accuracy of 0.0)."""
+    with pytest.raises(ValueError, match=f"^{name}: sample_weight {message}"):
+        getattr(metrics, name)(*args, sample_weight=weights)

@@ -18,6 +18,8 @@ from functools import partial
 
 import numpy as np
 
+from retroprop.train.weighted_loss import check_sample_weight
+
 
 def predicted_labels(scores: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     """argmax of each row; for one column (binary output), 1 where score > threshold."""
@@ -36,13 +38,14 @@ def true_labels(y_true: np.ndarray) -> np.ndarray:
     return y_true.reshape(len(y_true), -1)[:, 0]
 
 
-def _mean(per_example: np.ndarray, sample_weight: np.ndarray | None) -> float:
+def _mean(per_example: np.ndarray, sample_weight: np.ndarray | None, where: str) -> float:
     """The mean of each example's score (averaged over its other axes):
-    (1/n) Σ s_i, or with weights Σ w_i s_i / Σ w_i (NaN when they sum to 0)."""
+    (1/n) Σ s_i, or with weights Σ w_i s_i / Σ w_i (NaN when they sum to 0); ``where``:
+    the metric, for the error on weights of another length, negative or not finite."""
     scores = per_example.reshape(len(per_example), -1).mean(axis=1)
     if sample_weight is None:
         return float(scores.mean())
-    weights = np.asarray(sample_weight, dtype=np.float64).reshape(len(scores))
+    weights = check_sample_weight(sample_weight, len(scores), where)
     total = weights.sum()
     return float(weights @ scores / total) if total > 0 else float("nan")
 
@@ -52,7 +55,8 @@ def accuracy(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5,
     """Fraction of examples whose predicted label equals the true one
     (:func:`true_labels`: one-hot targets count by their argmax, not their first column);
     with ``sample_weight``, Σ w_i [correct_i] / Σ w_i (scikit-learn's ``accuracy_score``)."""
-    return _mean(predicted_labels(scores, threshold) == true_labels(y_true), sample_weight)
+    return _mean(predicted_labels(scores, threshold) == true_labels(y_true), sample_weight,
+                 "accuracy")
 
 
 def binary_accuracy(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5,
@@ -63,7 +67,7 @@ def binary_accuracy(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0
     With ``sample_weight``, each example's fraction of right outputs weighs w_i."""
     scores = np.asarray(scores)
     return _mean((scores > threshold) == np.asarray(y_true).reshape(scores.shape),
-                 sample_weight)
+                 sample_weight, "binary_accuracy")
 
 
 def top_k_accuracy(y_true: np.ndarray, scores: np.ndarray, k: int = 5,
@@ -75,7 +79,8 @@ def top_k_accuracy(y_true: np.ndarray, scores: np.ndarray, k: int = 5,
     if not 1 <= k <= scores.shape[1]:
         raise ValueError(f"top_k_accuracy: k must be in [1, {scores.shape[1]}], got {k}")
     top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    return _mean((top == true_labels(y_true)[:, None]).any(axis=1), sample_weight)
+    return _mean((top == true_labels(y_true)[:, None]).any(axis=1), sample_weight,
+                 "top_k_accuracy")
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int | None = None
@@ -98,14 +103,14 @@ def mean_squared_error(y_true: np.ndarray, y_pred: np.ndarray,
                        sample_weight: np.ndarray | None = None) -> float:
     """(1/n) Σ (y - t)² (averaged over the outputs); with ``sample_weight``,
     Σ w_i e_i / Σ w_i, e_i the example's mean squared error (scikit-learn's)."""
-    return _mean(_errors(y_true, y_pred) ** 2, sample_weight)
+    return _mean(_errors(y_true, y_pred) ** 2, sample_weight, "mean_squared_error")
 
 
 def mean_absolute_error(y_true: np.ndarray, y_pred: np.ndarray,
                         sample_weight: np.ndarray | None = None) -> float:
     """(1/n) Σ |y - t| (averaged over the outputs); with ``sample_weight``,
     Σ w_i e_i / Σ w_i, e_i the example's mean absolute error (scikit-learn's)."""
-    return _mean(np.abs(_errors(y_true, y_pred)), sample_weight)
+    return _mean(np.abs(_errors(y_true, y_pred)), sample_weight, "mean_absolute_error")
 
 
 def r2_score(y_true: np.ndarray, y_pred: np.ndarray,
@@ -122,7 +127,7 @@ def r2_score(y_true: np.ndarray, y_pred: np.ndarray,
     y_pred = y_pred.reshape(len(y_pred), -1)
     y_true = np.asarray(y_true).reshape(y_pred.shape)
     weight = 1.0 if sample_weight is None else \
-        np.asarray(sample_weight, dtype=np.float64).reshape(len(y_pred), 1)
+        check_sample_weight(sample_weight, len(y_pred), "r2_score")[:, None]
     if sample_weight is not None and not np.sum(weight) > 0:
         return float("nan")
     residual = np.sum(weight * (y_true - y_pred) ** 2, axis=0)
