@@ -321,22 +321,28 @@ class Residual(Module):
 
 
 class Flatten(Module):
-    """Merge the axes from ``start_dim`` on: (N, C, H, W) -> (N, C·H·W)."""
+    """Merge the axes from ``start_dim`` to ``end_dim`` (both included) into one, as
+    PyTorch's ``nn.Flatten``: by default (N, C, H, W) -> (N, C·H·W); ``Flatten(1, 2)``,
+    (N, C, H, W) -> (N, C·H, W)."""
 
-    def __init__(self, start_dim: int = 1) -> None:
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
-        self.start_dim = start_dim
+        self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.flatten(self.start_dim)
+        return x.flatten(self.start_dim, self.end_dim)
 
     def _infer(self, x: np.ndarray) -> np.ndarray | None:
-        if not 0 <= self.start_dim < x.ndim:
-            return None
-        return x.reshape(*x.shape[:self.start_dim], math.prod(x.shape[self.start_dim:]))
+        if not (0 <= self.start_dim < x.ndim and -x.ndim <= self.end_dim < x.ndim
+                and self.start_dim <= self.end_dim % x.ndim):
+            return None  # forward's error
+        end = self.end_dim % x.ndim + 1
+        return x.reshape(*x.shape[:self.start_dim], math.prod(x.shape[self.start_dim:end]),
+                         *x.shape[end:])
 
     def extra_repr(self) -> str:
-        return f"start_dim={self.start_dim}"
+        return f"start_dim={self.start_dim}" + (f", end_dim={self.end_dim}"
+                                                 if self.end_dim != -1 else "")
 
 
 def _checked(module: Any, where: str) -> Module:

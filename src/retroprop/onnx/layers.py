@@ -41,9 +41,11 @@ def residual(ex: Exporter, module: nn.Residual, x: str, sample: Tensor, path: st
 
 
 def flatten(ex: Exporter, module: nn.Flatten, x: str, sample: Tensor, path: str) -> str:
-    """Reshape to the kept leading axes (0 copies an axis, the batch included), then -1."""
-    start = module.start_dim % sample.ndim
-    shape = ex.graph.constant([0] * start + [-1], f"{path}.shape", np.int64)
+    """Reshape to the kept leading axes (0 copies an axis, the batch included), -1, then
+    the kept trailing axes (``end_dim``), whose sizes are the sample's."""
+    start, end = module.start_dim % sample.ndim, module.end_dim % sample.ndim
+    shape = ex.graph.constant([0] * start + [-1] + list(sample.shape[end + 1:]),
+                              f"{path}.shape", np.int64)
     return ex.graph.node("Reshape", [x, shape], path or "flatten")
 
 
