@@ -27,8 +27,8 @@ def test_forward_backward_and_inference_as_torch(start, end):
     weights = np.random.default_rng(1).standard_normal(ours.shape).astype(np.float32)
     (layer(inputs) * rp.tensor(weights)).sum().backward()
     np.testing.assert_array_equal(inputs.grad, weights.reshape(x.shape))
-    assert repr(layer) == ("Flatten(start_dim=%d%s)" % (start, "" if end == -1 else
-                                                        f", end_dim={end}"))
+    shown = "" if end == -1 else f", end_dim={end}"
+    assert repr(layer) == f"Flatten(start_dim={start}{shown})"
 
 
 def test_start_after_end_is_refused_by_name():
