@@ -271,3 +271,18 @@ def test_argmax_and_argmin_ask_for_a_tensor(name, given):
         getattr(rp, name)(given)
     assert getattr(rp, name)(rp.tensor(given)).item() == \
         getattr(torch, name)(torch.tensor(given)).item()
+
+
+def test_an_integer_sum_of_a_tensor_that_requires_grad_is_refused_as_torch():
+    """An integer sum has no gradient: PyTorch refuses it for an input that requires one
+    (it dropped the gradient silently); without a gradient, or under no_grad, it runs."""
+    x = rp.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"sum: dtype=int64 has no gradient, and the "
+                                           r"input requires one"):
+        x.sum(dtype=rp.int64)
+    with pytest.raises(RuntimeError):
+        torch.ones(3, requires_grad=True).sum(dtype=torch.int64)
+    with rp.no_grad():
+        assert x.sum(dtype=rp.int64).item() == 3
+    assert x.detach().sum(dtype=rp.int64).item() == 3
+    assert x.sum(dtype=rp.float64).requires_grad

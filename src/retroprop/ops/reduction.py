@@ -22,6 +22,7 @@ from retroprop.ops.cast import to
 from retroprop.stacklevel import user_stacklevel
 from retroprop.tensor.dtypes import resolve_dtype
 from retroprop.tensor.function import Function, Gradients
+from retroprop.tensor.grad_mode import is_grad_enabled
 from retroprop.tensor.tensor import Tensor
 
 Axis = int | Sequence[int] | None
@@ -122,6 +123,10 @@ def _converted(a: Tensor, dtype: Any, where: str) -> Tensor:
     if where == "mean" and resolved.kind != "f":
         raise TypeError(f"mean: dtype must be a floating dtype (a mean of integers is a "
                         f"fraction), got {resolved}")
+    if resolved.kind != "f" and a.requires_grad and is_grad_enabled():
+        raise RuntimeError(f"{where}: dtype={resolved} has no gradient, and the input "
+                           "requires one (as PyTorch refuses it); sum in a floating dtype, or "
+                           "detach() the input or work under rp.no_grad()")
     return to(a, resolved)
 
 
