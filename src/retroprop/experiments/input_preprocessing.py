@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.data.preprocessing import PCA
-from retroprop.experiments.digits import flat_digits
+from retroprop.experiments.digits import digit_strip, flat_digits
 from retroprop.experiments.result import (
     ExperimentResult,
     Panel,
@@ -133,7 +133,7 @@ def pca_compression(components: tuple[int, ...] = (2, 5, 10, 20, 40), shown: int
         errors.append(error)
         rows.append([k, f"{64 / k:.1f} : 1", float(pca.explained_variance_.sum() / total),
                      error])
-    mosaic = np.vstack([_strip(X_test[:shown])] + [_strip(rebuilt[k][:shown])
+    mosaic = np.vstack([digit_strip(X_test[:shown])] + [digit_strip(rebuilt[k][:shown])
                                                      for k in components])
     labels = ["original", *(f"k = {k}" for k in components)]
 
@@ -150,9 +150,3 @@ def pca_compression(components: tuple[int, ...] = (2, 5, 10, 20, 40), shown: int
                                                 "variance kept", "test MSE per pixel"],
                             rows, panels, data={"errors": dict(zip(components, errors,
                                                                    strict=True))})
-
-
-def _strip(images: np.ndarray) -> np.ndarray:
-    """8 x 8 images side by side, one blank column between them and a blank row below."""
-    padded = np.pad(images.reshape(-1, 8, 8), ((0, 0), (0, 1), (0, 1)))
-    return padded.transpose(1, 0, 2).reshape(9, -1)

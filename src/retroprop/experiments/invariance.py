@@ -10,8 +10,7 @@ import numpy as np
 
 from retroprop.checks import check_count, check_range, is_real
 from retroprop.data.augment import Compose, Distortion, RandomRotation, rotation_field
-from retroprop.experiments.digits import flat_digits
-from retroprop.experiments.input_preprocessing import _strip
+from retroprop.experiments.digits import digit_strip, flat_digits
 from retroprop.experiments.result import (
     ExperimentResult,
     Panel,
@@ -131,8 +130,8 @@ def _examples(image: np.ndarray, moves: Sequence[int], turns: Sequence[float]
               ) -> Callable[[Any], None]:
     """Draws one test digit shifted (down and right) by each shift, in the top row, and
     rotated by each angle, in the bottom row."""
-    strips = [_strip(np.concatenate([shifted(image, s)[:1] for s in moves])),
-              _strip(np.concatenate([rotated(image, a)[:1] for a in turns]))]
+    strips = [digit_strip(np.concatenate([shifted(image, s)[:1] for s in moves])),
+              digit_strip(np.concatenate([rotated(image, a)[:1] for a in turns]))]
     width = max(strip.shape[1] for strip in strips)
     mosaic = np.vstack([np.pad(strip, ((0, 0), (0, width - strip.shape[1])))
                         for strip in strips])
