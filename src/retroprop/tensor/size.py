@@ -7,6 +7,7 @@ answers both calls, so code written either way runs.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -20,10 +21,7 @@ class Size(int):
     shape: tuple[int, ...]
 
     def __new__(cls, shape: tuple[int, ...]) -> Size:
-        count = 1
-        for n in shape:
-            count *= n
-        size = super().__new__(cls, count)
+        size = super().__new__(cls, math.prod(shape))
         size.shape = shape
         return size
 
