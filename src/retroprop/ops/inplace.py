@@ -17,11 +17,12 @@ computed out of place and the name bound to the result: PyTorch's values and gra
 though other references to the old tensor keep its old values.
 
 A write through a view, ``x.reshape(...)``, ``x.view(...)``, ``x.T`` or a basic slice
-``x[0]``, raises ``x``'s version too, as PyTorch's shared version counter does. Unlike
-PyTorch, a write through ``x.detach()``, a write into ``x`` seen by a node that kept a view
-of it, and a write into an output that its own operation kept for ``backward``
-(``y = w.sigmoid()``, then ``y *= 2`` under ``no_grad()``) are not seen: ``backward``
-through such a graph uses the new values. Write into a ``clone()`` there.
+``x[0]``, or through ``x.detach()``, raises ``x``'s version too, as PyTorch's shared
+version counter does. Unlike PyTorch, a write into ``x`` seen by a node that kept a view
+of it or ``x.detach()``, and a write into an output that its own operation kept for
+``backward`` (``y = w.sigmoid()``, then ``y *= 2`` under ``no_grad()``) are not seen:
+``backward`` through such a graph uses the new values. Write into a ``clone()`` there.
+Writes into ``x.data``, the NumPy array, are not counted, as PyTorch's ``x.data``.
 
 The methods (``w.add_(w.grad, alpha=-lr)``, ``w.zero_()``) write into ``.data`` and return
 the tensor itself, outside the graph only: while recording they are refused on a tensor
@@ -42,7 +43,7 @@ from retroprop.ops.arithmetic import add, div, mul, sub
 from retroprop.ops.elementwise import check_bounds
 from retroprop.tensor import grad_mode
 from retroprop.tensor.dtypes import fill_value
-from retroprop.tensor.tensor import Tensor, as_tensor
+from retroprop.tensor.tensor import Tensor, as_tensor, written
 
 InPlace = Callable[[Tensor, Any], Tensor]
 
@@ -101,17 +102,7 @@ def _write(target: Tensor, operand: np.ndarray, ufunc: np.ufunc, call: str) -> N
     except (TypeError, ValueError) as error:  # u broadcasts to a larger shape; int /= int
         kind = TypeError if isinstance(error, TypeError) else ValueError
         raise kind(f"{seen}; the result must keep t's shape and dtype ({error})") from None
-    _written(target)
-
-
-def _written(target: Tensor) -> None:
-    """Count a write into ``target``: its version goes up, and its bases' (a view's write
-    is its base's, as in PyTorch)."""
-    target._version += 1
-    base = getattr(target, "_base", None)
-    while base is not None:
-        base._version += 1
-        base = getattr(base, "_base", None)
+    written(target)
 
 
 iadd = _in_place(add, np.add, "+")
@@ -193,7 +184,7 @@ def _fill(a: Tensor, value: Any, call: str) -> Tensor:
         value = value.item()
     number = fill_value(value, a.dtype, call, "value")
     _writeable(a, call)[...] = number
-    _written(a)
+    written(a)
     return a
 
 
@@ -211,7 +202,7 @@ def copy_(a: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
         raise ValueError(f"copy_: src of shape {values.shape} does not broadcast to t's "
                          f"shape {a.shape}")
     np.copyto(_writeable(a, "copy_"), values, casting="unsafe")
-    _written(a)
+    written(a)
     return a
 
 
@@ -226,5 +217,5 @@ def clamp_(a: Tensor, min: Any = None, max: Any = None) -> Tensor:
         raise TypeError(f"clamp_: t has dtype {a.dtype} and the bounds min={min!r}, "
                         f"max={max!r} are not of its kind; the result must keep t's dtype: "
                         "give integer bounds, or clamp t.float()") from None
-    _written(a)
+    written(a)
     return a
