@@ -30,6 +30,8 @@ WRITES = {
     "iadd": lambda lib, y: y.__iadd__(1.0),
     "imul": lambda lib, y: y.__imul__(2.0),
     "init.constant_": lambda lib, y: lib.nn.init.constant_(y, 0.5),
+    "setitem": lambda lib, y: y.__setitem__(0, 5.0),
+    "setitem_mask": lambda lib, y: y.__setitem__(y > 0, 0.0),
 }
 
 #: name: from x (a leaf that requires grad), the tensor the graph saves and the tensor

@@ -1,5 +1,6 @@
-"""In-place arithmetic, ``t += u``, ``t -= u``, ``t *= u``, ``t /= u``, and PyTorch's in-place
-methods ``add_``, ``sub_``, ``mul_``, ``div_``, ``zero_``, ``fill_``, ``copy_``, ``clamp_``.
+"""In-place arithmetic, ``t += u``, ``t -= u``, ``t *= u``, ``t /= u``, ``t[index] = u``, and
+PyTorch's in-place methods ``add_``, ``sub_``, ``mul_``, ``div_``, ``zero_``, ``fill_``,
+``copy_``, ``clamp_``.
 
 Outside the graph (inside ``no_grad()``, or when neither operand requires a gradient) the
 result is written into the tensor's own array, which every reference to the tensor sees,
@@ -25,9 +26,10 @@ of it or ``x.detach()``, and a write into an output that its own operation kept 
 Writes into ``x.data``, the NumPy array, are not counted, as PyTorch's ``x.data``.
 
 The methods (``w.add_(w.grad, alpha=-lr)``, ``w.zero_()``) write into ``.data`` and return
-the tensor itself, outside the graph only: while recording they are refused on a tensor
-that requires a gradient (or with an operand that does), where PyTorch records an
-in-place node for a tensor that is not a leaf; there write ``y = y + u`` out of place.
+the tensor itself, and ``t[index] = u`` writes into it, outside the graph only: while
+recording they are refused on a tensor that requires a gradient (or with an operand that
+does), where PyTorch records an in-place node for a tensor that is not a leaf; there
+write ``y = y + u`` (``rp.where(mask, u, y)``) out of place.
 ``Tensor.grad`` is a NumPy array, which has no such methods: ``w.grad.zero_()`` is
 ``w.grad = None`` (or ``optimizer.zero_grad()``).
 """
@@ -41,6 +43,7 @@ import numpy as np
 
 from retroprop.ops.arithmetic import add, div, mul, sub
 from retroprop.ops.elementwise import check_bounds
+from retroprop.ops.shape import index_array
 from retroprop.tensor import grad_mode
 from retroprop.tensor.dtypes import fill_value
 from retroprop.tensor.tensor import Tensor, as_tensor, written
@@ -186,6 +189,33 @@ def _fill(a: Tensor, value: Any, call: str) -> Tensor:
     _writeable(a, call)[...] = number
     written(a)
     return a
+
+
+def setitem(a: Tensor, index: Any, value: Any) -> None:
+    """``a[index] = value`` in place, as ``torch.Tensor.__setitem__``, outside the graph:
+    the elements that ``a[index]`` picks (NumPy's basic and advanced indexing, tensors as
+    indices too) take ``value``, a number (which must fit ``a``'s dtype, as for
+    :func:`fill_`) or a tensor or array that broadcasts to them (converted to ``a``'s
+    dtype, as :func:`copy_` converts it). The version of ``a`` goes up, and that of the
+    tensors whose memory it shares (a view's base, a detached tensor's source)."""
+    call = "t[index] = value"
+    _outside_graph(a, value, call, "rp.where(mask, value, t) or t.masked_fill(mask, value)")
+    target = _writeable(a, call)
+    key = (tuple([index_array(part, call) for part in index]) if isinstance(index, tuple)
+           else index_array(index, call))
+    if isinstance(value, Tensor | np.ndarray | list):
+        values = np.asarray(value.data if isinstance(value, Tensor) else value)
+        shape = values.shape
+        # leading axes of size 1 dropped, as PyTorch drops them (t[0, 1] = u of shape (1,))
+        lead = next((i for i, n in enumerate(shape) if n != 1), len(shape))
+        try:
+            target[key] = values.reshape(shape[lead:]).astype(a.dtype, copy=False)
+        except ValueError as error:  # not broadcastable to the picked elements
+            raise ValueError(f"{call}: value of shape {shape} does not broadcast to "
+                             f"t[index] of shape {target[key].shape} ({error})") from None
+    else:
+        target[key] = fill_value(value, a.dtype, call, "value")
+    written(a)
 
 
 def copy_(a: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
