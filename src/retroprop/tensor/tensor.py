@@ -64,7 +64,9 @@ class Tensor:
     Attributes
     ----------
     data : ndarray
-        The values, the array itself (no copy is made when dtypes match).
+        The values, the array itself (no copy is made when dtypes match). Writes into it
+        are not counted by the version counter, as PyTorch's ``x.data``; write through
+        the tensor (``x.add_``, ``x[i] = v``, ``x.detach()``'s) to have them counted.
     grad : ndarray or None
         dL/d(this tensor) after ``backward``, for tensors that require it.
 
