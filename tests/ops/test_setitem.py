@@ -67,6 +67,16 @@ def test_setitem_of_integer_and_boolean_tensors_as_torch(dtype):
     np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
 
 
+@pytest.mark.parametrize("value", [[1.0, 2.0, 3.0], (1, 2, 3), np.array([1.0, 2.0, 3.0])])
+def test_a_list_tuple_or_array_value_as_numpy_takes_it(value):
+    """PyTorch takes tensors only; the values are those of the tensor made from them."""
+    mine = rp.zeros((2, 3))
+    mine[1] = value
+    expected = torch.zeros(2, 3)
+    expected[1] = torch.tensor(value)
+    np.testing.assert_array_equal(mine.numpy(), expected.numpy())
+
+
 @pytest.mark.parametrize("shape", [(1, 1, 3), (1, 3), (3,), (1,), ()])
 def test_leading_axes_of_size_1_of_the_value_are_dropped_as_torch(shape):
     values = np.arange(1.0, 1 + int(np.prod(shape))).reshape(shape)

@@ -195,15 +195,16 @@ def setitem(a: Tensor, index: Any, value: Any) -> None:
     """``a[index] = value`` in place, as ``torch.Tensor.__setitem__``, outside the graph:
     the elements that ``a[index]`` picks (NumPy's basic and advanced indexing, tensors as
     indices too) take ``value``, a number (which must fit ``a``'s dtype, as for
-    :func:`fill_`) or a tensor or array that broadcasts to them (converted to ``a``'s
-    dtype, as :func:`copy_` converts it). The version of ``a`` goes up, and that of the
+    :func:`fill_`) or a tensor that broadcasts to them (converted to ``a``'s dtype, as
+    :func:`copy_` converts it; an array, list or tuple too, as NumPy takes them, where
+    PyTorch takes tensors only). The version of ``a`` goes up, and that of the
     tensors whose memory it shares (a view's base, a detached tensor's source)."""
     call = "t[index] = value"
     _outside_graph(a, value, call, "rp.where(mask, value, t) or t.masked_fill(mask, value)")
     target = _writeable(a, call)
     key = (tuple([index_array(part, call) for part in index]) if isinstance(index, tuple)
            else index_array(index, call))
-    if isinstance(value, Tensor | np.ndarray | list):
+    if isinstance(value, Tensor | np.ndarray | list | tuple):
         values = np.asarray(value.data if isinstance(value, Tensor) else value)
         shape = values.shape
         # leading axes of size 1 dropped, as PyTorch drops them (t[0, 1] = u of shape (1,))

@@ -212,10 +212,10 @@ def max(a: Tensor, dim: int | None = None, keepdim: bool | None = None, *, axis:
 
 def min(a: Tensor, dim: int | None = None, keepdim: bool | None = None, *, axis: Axis = None,
         keepdims: bool = False) -> Tensor | MinDim:
-    """Smallest element, as :func:`max` (-max(-a)): of the whole tensor, over ``axis=``
-    (the values, as ``np.min`` and ``torch.amin``), or along ``dim`` as the named tuple
-    ``(values, indices)`` of ``torch.min(x, dim)`` (the first of tied smallest elements,
-    or the first NaN, gets the gradient)."""
+    """Smallest element, as :func:`max` gives the largest: of the whole tensor, over
+    ``axis=`` (the values, as ``np.min`` and ``torch.amin``), or along ``dim`` as the named
+    tuple ``(values, indices)`` of ``torch.min(x, dim)`` (the first of tied smallest
+    elements, or the first NaN, gets the gradient)."""
     return _extreme(a, dim, keepdim, axis, keepdims, "min")
 
 
