@@ -84,7 +84,7 @@ class Tensor:
     #: ``_base``, set only on a tensor that shares another's memory and whose writes count
     #: as that one's (:func:`written`): on a view
     #: (:class:`~retroprop.tensor.function.ViewFunction`), the tensor it views; on a
-    #: :meth:`detach`\ ed tensor, weak references to the tensor it came from and that
+    #: tensor made by :meth:`detach`, weak references to the tensor it came from and that
     #: one's own bases (weak: the detached tensor does not keep a graph alive)
     __slots__ = ("__weakref__", "_base", "_ctx", "_version", "data", "grad", "requires_grad")
     _base: Tensor | tuple[weakref.ref[Tensor], ...]
