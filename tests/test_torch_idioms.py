@@ -1,5 +1,6 @@
 """PyTorch idioms that ported code uses, run as written: ``x.size(0)``, ``rp.float32`` /
 ``rp.long``, ``rp.sum`` and the other top-level functions, ``gather`` and ``topk``,
+``torch.max(x, dim)``'s values and indices,
 ``nn.Sequential(OrderedDict(...))``, ``nn.ReLU(inplace=True)`` and
 ``nn.Dropout(p, inplace=True)``; each against PyTorch. The gradients of ``gather``,
 ``topk`` and ``amax``/``amin`` are in the op registry (``tests/ops/test_registry.py``)."""
@@ -90,6 +91,7 @@ def test_star_import_keeps_python_builtins():
     assert not [name for name in namespace if name in dir(builtins)
                 and not name.startswith("__")]  # sum(losses), abs(-1) as Python's
     assert rp.sum(rp.tensor([1, 2])).item() == 3 and rp.abs(rp.tensor([-1])).item() == 1
+    assert rp.max(rp.tensor([1, 2])).item() == 2 and rp.min(rp.tensor([1, 2])).item() == 1
     assert {"mean", "gather", "topk", "Tensor"} <= set(namespace)
 
 
@@ -122,6 +124,79 @@ def test_sqrt_gather_topk_at_top_level():
     expected = torch.topk(t, 2)
     np.testing.assert_array_equal(values.numpy(), expected.values.numpy())
     np.testing.assert_array_equal(indices.numpy(), expected.indices.numpy())
+
+
+NAN = float("nan")
+EXTREMES = {  # ties along both axes, NaN alone, twice and beside ties, integers, booleans
+    "ties": np.array([[1.0, 3.0, 3.0, -1.0], [2.0, 2.0, 2.0, 0.0], [5.0, -2.0, 4.0, 5.0]]),
+    "nan": np.array([[1.0, NAN, NAN, 5.0], [NAN, 1.0, 2.0, 3.0], [2.0, 2.0, NAN, 2.0]]),
+    "int": np.array([[4, 1, 4], [-3, 7, 7]]),
+    "bool": np.array([[True, False, True], [False, False, True]]),
+    "0-d": np.array(2.5),
+    "empty_rows": np.zeros((0, 3)),
+}
+
+
+#: every dim of each input, but the empty one (refused: tested below)
+ALONG = [(data, dim) for data, array in sorted(EXTREMES.items())
+         for dim in range(-builtins.max(array.ndim, 1), builtins.max(array.ndim, 1))
+         if array.ndim == 0 or array.shape[dim]]
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize(("data", "dim"), ALONG)
+def test_max_and_min_along_a_dim_give_values_and_indices_as_torch(data, dim, keepdim, name):
+    """``x.max(dim)``, ``x.max(dim=...)`` and ``rp.max(x, dim)`` give torch's named tuple:
+    the same values and the same indices (the first of ties, the first NaN), int64."""
+    array = EXTREMES[data]
+    x, t = rp.from_numpy(array), torch.from_numpy(array)
+    expected = getattr(torch, name)(t, dim, keepdim)
+    for result in (getattr(x, name)(dim, keepdim), getattr(x, name)(dim=dim, keepdim=keepdim),
+                   getattr(rp, name)(x, dim, keepdim=keepdim)):
+        values, indices = result
+        assert type(result).__name__ == f"{name.capitalize()}Dim" and len(result) == 2
+        assert values is result.values and indices is result.indices
+        assert values.dtype == array.dtype and indices.dtype == np.int64
+        assert values.shape == tuple(expected.values.shape)
+        assert indices.shape == tuple(expected.indices.shape)
+        np.testing.assert_array_equal(values.numpy(), expected.values.numpy())
+        np.testing.assert_array_equal(indices.numpy(), expected.indices.numpy())
+
+
+def test_the_predicted_class_idiom_runs_as_in_torch():
+    """``_, predicted = torch.max(outputs, 1)``: with two rows the old values-only result
+    unpacked into the two rows' maxima, silently."""
+    outputs = np.array([[0.1, 2.0, 0.3], [1.5, -1.0, 1.7]])
+    _, predicted = rp.max(rp.from_numpy(outputs), 1)
+    _, expected = torch.max(torch.from_numpy(outputs), 1)
+    assert predicted.tolist() == expected.tolist() == [1, 2]
+    assert (predicted == rp.tensor([1, 2])).sum().item() == 2
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_and_min_without_dim_or_with_axis_give_the_values(name):
+    """No axis: a tensor, as torch.max(x); NumPy's ``axis=``: the values, as np.max."""
+    data = EXTREMES["ties"]
+    x, t = rp.from_numpy(data), torch.from_numpy(data)
+    whole = getattr(x, name)()
+    assert type(whole) is rp.Tensor and whole.item() == getattr(torch, name)(t).item()
+    for kwargs in ({"axis": 1}, {"axis": (0, 1)}, {"axis": 0, "keepdims": True},
+                   {"axis": 0, "keepdim": True}):
+        values = getattr(rp, name)(x, **kwargs)
+        axis, keep = kwargs["axis"], kwargs.get("keepdims", kwargs.get("keepdim", False))
+        assert type(values) is rp.Tensor
+        np.testing.assert_array_equal(
+            values.numpy(), getattr(np, name)(data, axis=axis, keepdims=keep))
+
+
+def test_max_along_a_dim_refuses_an_empty_dim_and_both_spellings():
+    with pytest.raises(IndexError):
+        torch.zeros(0, 3).max(0)
+    with pytest.raises(IndexError, match="max: axis 0 of the tensor of shape"):
+        rp.zeros((0, 3)).max(0)
+    with pytest.raises(TypeError, match="got both axis=0 and dim=1"):
+        rp.zeros((2, 3)).min(1, axis=0)
 
 
 @pytest.mark.parametrize("largest", [True, False])

@@ -29,7 +29,7 @@ from retroprop.errors import DataFileError, FileFormatError, ModelFileError
 from retroprop.intraop import get_intraop_parallel, set_intraop_parallel
 from retroprop.model_selection import cross_validate
 from retroprop.nn import init, predict_mc
-from retroprop.ops import abs as abs  # rp.abs and rp.sum, left out of __all__ (below)
+from retroprop.ops import abs as abs  # rp.abs, rp.sum, rp.max, rp.min: not in __all__ (below)
 from retroprop.ops import (
     amax,
     amin,
@@ -85,6 +85,8 @@ from retroprop.ops import (
     trunc,
     where,
 )
+from retroprop.ops import max as max
+from retroprop.ops import min as min
 from retroprop.ops import sum as sum
 from retroprop.random import get_rng_state, manual_seed, set_rng_state
 from retroprop.serialization import load, load_model, load_optimizer_state, save
@@ -140,8 +142,9 @@ def __getattr__(name: str) -> object:
 # ``float`` is float32, ``double`` float64, ``short`` int16, ``int`` int32 and ``long``
 # int64 (Python's own ``float`` and ``int`` given as a dtype still mean float64 and int64).
 # Last in this file, where they no longer hide Python's built-in names, and left out of
-# ``__all__`` so that ``from retroprop import *`` does not hide them either (nor ``abs`` and
-# ``sum``, which are ``rp.abs`` and ``rp.sum`` only).
+# ``__all__`` so that ``from retroprop import *`` does not hide them either (nor ``abs``,
+# ``sum``, ``max`` and ``min``, which are ``rp.abs``, ``rp.sum``, ``rp.max`` and ``rp.min``
+# only).
 float32 = float = _np.float32
 float64 = double = _np.float64
 int8, uint8, bool = _np.int8, _np.uint8, _np.bool_

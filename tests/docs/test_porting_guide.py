@@ -88,6 +88,7 @@ def test_pytorch_loop_trains_saves_and_resumes(tmp_path, monkeypatch):
     assert ns["images"].shape == (5, 1, 8, 8)
     np.testing.assert_array_equal(ns["values"].numpy(), ns["X_test"][:5].max(axis=1))
     np.testing.assert_array_equal(ns["indices"].numpy(), ns["X_test"][:5].argmax(axis=1))
+    np.testing.assert_array_equal(ns["peaks"].numpy(), ns["values"].numpy())
     assert ns["n"] == 5 * 64 == ns["x"].size
     assert (ns["rows"], ns["shape"]) == (5, (5, 64))
     np.testing.assert_array_equal(ns["best"].numpy()[:, 0], ns["values"].numpy())

@@ -70,7 +70,9 @@ ZERO_D = [
     Case("mean_dim_last", lambda a: a.mean(axis=-1, keepdims=True),
          lambda a: a.mean(-1, keepdim=True), [scalar()]),
     Case("max", lambda a: a.max(), torch.amax, [scalar()]),
-    Case("min_dim0", lambda a: a.min(dim=0), lambda a: a.amin(0), [scalar()]),
+    Case("min_dim0", lambda a: a.min(dim=0).values, lambda a: torch.min(a, 0).values,
+         [scalar()]),
+    Case("amin_dim0", lambda a: a.amin(dim=0), lambda a: a.amin(0), [scalar()]),
     Case("getitem", lambda a: a[()] * a[None], lambda a: a[()] * a[None], [scalar()]),
     Case("reshape", lambda a: a.reshape(1, 1), lambda a: a.reshape(1, 1), [scalar()]),
     Case("T", lambda a: a.T, lambda a: a.T, [scalar()]),
@@ -105,7 +107,9 @@ EMPTY = [
     Case("sum_features", lambda a: a.sum(dim=1), lambda a: a.sum(1), [normal(0, 3)]),
     Case("mean_all", lambda a: a.mean(), torch.mean, [normal(0, 3)]),
     Case("mean_batch", lambda a: a.mean(dim=0), lambda a: a.mean(0), [normal(0, 3)]),
-    Case("max_features", lambda a: a.max(dim=1), lambda a: a.amax(1), [normal(0, 3)]),
+    Case("max_features", lambda a: a.max(dim=1).values, lambda a: a.max(1).values,
+         [normal(0, 3)]),
+    Case("amax_features", lambda a: a.amax(dim=1), lambda a: a.amax(1), [normal(0, 3)]),
     Case("softmax", lambda a: a.softmax(dim=1), lambda a: a.softmax(1), [normal(0, 5)]),
     Case("log_softmax", lambda a: a.log_softmax(dim=1), lambda a: a.log_softmax(1),
          [normal(0, 5)]),
@@ -147,6 +151,12 @@ def ties(*shape):
     return lambda rng: rng.integers(0, 3, shape).astype(float)
 
 
+NAN = float("nan")
+#: NaN in rows and columns, alone, twice, and beside tied largest and smallest values
+NAN_TIES = fixed([[1.0, NAN, NAN, 5.0], [NAN, 1.0, 2.0, 3.0], [2.0, 2.0, 0.0, 0.0],
+                  [4.0, 4.0, NAN, -1.0]])
+
+
 BOUNDARY = [
     # powers at 0: dz/da = p a^(p-1), with 0 for p = 0 (PyTorch masks the 0·∞)
     Case("pow_0_at_0", lambda a: a**0, lambda a: a**0, [fixed([0.0, 1.0, -2.0])]),
@@ -168,9 +178,24 @@ BOUNDARY = [
          [fixed([0.0, -1.0, 1.0])]),
     # ties share the gradient of max and min evenly (torch.amax, torch.amin, torch.max())
     Case("max_ties", lambda a: a.max(), torch.max, [fixed([[1.0, 2.0], [2.0, 2.0]])]),
-    Case("max_ties_dim", lambda a: a.max(dim=1), lambda a: a.amax(1), [ties(4, 5)]),
-    Case("min_ties_dims", lambda a: a.min(dim=(0, 2)), lambda a: a.amin((0, 2)),
+    Case("amax_ties_dim", lambda a: a.amax(dim=1), lambda a: a.amax(1), [ties(4, 5)]),
+    Case("max_ties_axis", lambda a: a.max(axis=1), lambda a: a.amax(1), [ties(4, 5)]),
+    Case("min_ties_dims", lambda a: a.amin(dim=(0, 2)), lambda a: a.amin((0, 2)),
          [ties(3, 4, 2)]),
+    Case("min_ties_axes", lambda a: a.min(axis=(0, 2)), lambda a: a.amin((0, 2)),
+         [ties(3, 4, 2)]),
+    # ... but along one dim (torch.max(x, dim)) all of it goes to the index returned: the
+    # first of the tied elements, or the first NaN
+    Case("max_ties_dim", lambda a: a.max(dim=1).values, lambda a: a.max(1).values,
+         [ties(4, 5)]),
+    Case("max_ties_dim0_keepdim", lambda a: a.max(0, True).values,
+         lambda a: a.max(0, True).values, [ties(4, 5)]),
+    Case("min_ties_dim", lambda a: rp.min(a, -1).values, lambda a: torch.min(a, -1).values,
+         [ties(3, 4, 2)]),
+    Case("max_nan_dim", lambda a: a.max(1).values, lambda a: a.max(1).values, [NAN_TIES]),
+    Case("min_nan_dim", lambda a: a.min(dim=1).values, lambda a: a.min(dim=1).values,
+         [NAN_TIES]),
+    Case("max_nan_dim0", lambda a: a.max(0).values, lambda a: a.max(0).values, [NAN_TIES]),
     # clip passes the gradient at its bounds, as torch.clamp
     Case("clip_at_bounds", lambda a: a.clip(-1.0, 1.0), lambda a: a.clamp(-1.0, 1.0),
          [fixed([-1.0, 1.0, 0.0, 2.0, -2.0])]),
@@ -273,7 +298,9 @@ def _matrix():
 BAD_AXES = [  # (retroprop, torch): both must raise IndexError
     (lambda t: t.sum(axis=2), lambda t: t.sum(2)),
     (lambda t: t.mean(dim=-3), lambda t: t.mean(-3)),
-    (lambda t: t.max(dim=(0, 5)), lambda t: t.amax((0, 5))),
+    (lambda t: t.amax(dim=(0, 5)), lambda t: t.amax((0, 5))),
+    (lambda t: t.max(dim=5), lambda t: t.max(5)),
+    (lambda t: rp.min(t, -3), lambda t: torch.min(t, -3)),
     (lambda t: t.min(axis=2), lambda t: t.amin(2)),
     (lambda t: t.argmax(dim=2), lambda t: t.argmax(2)),
     (lambda t: t.softmax(dim=2), lambda t: t.softmax(2)),
@@ -299,7 +326,10 @@ def test_out_of_range_axes_raise_index_error_as_torch(ours, theirs):
 BAD_TYPES = [  # non-integer axes: TypeError in both, never truncated
     (lambda t: t.sum(axis=1.0), lambda t: t.sum(1.0)),
     (lambda t: t.mean(dim=0.5), lambda t: t.mean(0.5)),
-    (lambda t: t.max(dim=(0, 1.5)), lambda t: t.amax((0, 1.5))),
+    (lambda t: t.amax(dim=(0, 1.5)), lambda t: t.amax((0, 1.5))),
+    (lambda t: t.max(1.0), lambda t: t.max(1.0)),
+    (lambda t: t.min(dim=(0, 1)), lambda t: t.min(dim=(0, 1))),
+    (lambda t: rp.max(t, True), lambda t: torch.max(t, True)),
     (lambda t: t.softmax(dim=1.0), lambda t: t.softmax(1.0)),
     (lambda t: t.flatten(0.5), lambda t: t.flatten(0.5)),
 ]
@@ -362,7 +392,12 @@ def test_axis_and_dim_together_raise():
 def test_reducing_an_empty_axis_with_max_raises_as_torch():
     with pytest.raises(IndexError):
         torch.ones(0, 3).amax(0)
+    with pytest.raises(IndexError):
+        torch.ones(0, 3).max(0)
     with pytest.raises(IndexError, match="axis 0 of size 0"):
+        rp.Tensor(np.ones((0, 3))).amax(dim=0)
+    with pytest.raises(IndexError, match=r"max: axis 0 of the tensor of shape \(0, 3\) has "
+                                         "no elements"):
         rp.Tensor(np.ones((0, 3))).max(dim=0)
 
 

@@ -34,8 +34,9 @@ class Sequential(Module):
 
     Indexable (an integer gives a module, a slice a new ``Sequential``
     sharing the modules, with their names, as PyTorch's), iterable, and ``len`` gives the
-    number of layers; ``append``, ``insert``, ``extend``, ``pop``, ``del``, ``+`` and
-    ``+=`` change the layers and name them as PyTorch's.
+    number of layers; ``append``, ``insert``, ``extend``, ``pop``, ``del``, ``+``,
+    ``+=``, ``*`` and ``*=`` change the layers and name them as PyTorch's (``seq * 3``
+    repeats the same modules, as PyTorch's: their parameters are shared).
     An error inside a layer says which layer it was.
 
     Under ``rp.no_grad()``, layers in evaluation mode that have an array path
@@ -75,6 +76,10 @@ class Sequential(Module):
     >>> list(named.state_dict()), type(named.act).__name__
     (['hidden.weight', 'hidden.bias'], 'ReLU')
     """
+
+    #: ``np.int64(3) * seq`` leaves the product to :meth:`__rmul__` (NumPy would otherwise
+    #: multiply each layer, taking the Sequential for a sequence)
+    __array_ufunc__ = None
 
     def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
         super().__init__()
@@ -184,6 +189,26 @@ class Sequential(Module):
         """Add ``other``'s layers at the end (:meth:`extend`), as PyTorch's ``+=``."""
         return self.extend(_sequential(other, "+="))
 
+    def __mul__(self, count: int) -> Sequential:
+        """A new ``Sequential`` of this one's layers ``count`` times over, numbered 0, 1, 2,
+        ..., as PyTorch's ``seq * count``: the same modules, not copies, so each layer is
+        applied ``count`` times with the same parameters (tied weights; a model file
+        refuses them). For new layers with parameters of their own, copy them:
+        ``nn.Sequential(*(copy.deepcopy(layer) for _ in range(3) for layer in seq))``.
+        ``count`` must be a positive integer (``TypeError`` or ``ValueError``, as
+        PyTorch's; a bool, which PyTorch takes as 0 or 1, is refused too)."""
+        return Sequential(*(list(self) * _repeats(count, "*")))
+
+    def __rmul__(self, count: int) -> Sequential:
+        """``count * seq``: :meth:`__mul__`."""
+        return self.__mul__(count)
+
+    def __imul__(self, count: int) -> Sequential:
+        """Add this one's layers ``count - 1`` more times at the end (the same modules, as
+        :meth:`__mul__`), named as :meth:`append` names them, as PyTorch's ``*=`` (which
+        raises ``KeyError`` for layers with names of their own)."""
+        return self.extend(list(self) * (_repeats(count, "*=") - 1))
+
     def _key(self, index: int) -> str:
         keys = list(self._modules)
         if isinstance(index, bool) or not isinstance(index, int | np.integer) \
@@ -273,6 +298,17 @@ def _sequential(other: Any, operator: str) -> Sequential:
         raise ValueError(f"Sequential {operator}: the other operand must be a Sequential, "
                          f"got {type(other).__name__}")
     return other
+
+
+def _repeats(count: Any, operator: str) -> int:
+    """``count`` of ``seq * count``: a positive integer, as PyTorch's."""
+    if isinstance(count, bool) or not isinstance(count, int | np.integer):
+        raise TypeError(f"Sequential {operator}: the number of repeats must be a positive "
+                        f"integer, got {count!r} ({type(count).__name__})")
+    if count <= 0:
+        raise ValueError(f"Sequential {operator}: the number of repeats must be a positive "
+                         f"integer, got {count}")
+    return int(count)
 
 
 def _pooling_first(layers: list[Module], start: int) -> list[int]:

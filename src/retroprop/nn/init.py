@@ -41,7 +41,7 @@ from typing import Any, cast
 import numpy as np
 
 from retroprop.random import generator
-from retroprop.tensor.tensor import Tensor, _check_float_dtype, get_default_dtype
+from retroprop.tensor.tensor import Tensor, _check_float_dtype, get_default_dtype, written
 
 Initializer = Callable[..., np.ndarray]
 
@@ -311,7 +311,7 @@ def _fill(tensor: Target, values: Any) -> Target:
     version goes up, as an optimizer step's does."""
     np.copyto(_array(tensor, "init"), values, casting="unsafe")
     if isinstance(tensor, Tensor):
-        tensor._version += 1
+        written(tensor)
     return tensor
 
 

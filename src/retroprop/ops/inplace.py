@@ -1,5 +1,6 @@
-"""In-place arithmetic, ``t += u``, ``t -= u``, ``t *= u``, ``t /= u``, and PyTorch's in-place
-methods ``add_``, ``sub_``, ``mul_``, ``div_``, ``zero_``, ``fill_``, ``copy_``, ``clamp_``.
+"""In-place arithmetic, ``t += u``, ``t -= u``, ``t *= u``, ``t /= u``, ``t[index] = u``, and
+PyTorch's in-place methods ``add_``, ``sub_``, ``mul_``, ``div_``, ``zero_``, ``fill_``,
+``copy_``, ``clamp_``.
 
 Outside the graph (inside ``no_grad()``, or when neither operand requires a gradient) the
 result is written into the tensor's own array, which every reference to the tensor sees,
@@ -17,16 +18,18 @@ computed out of place and the name bound to the result: PyTorch's values and gra
 though other references to the old tensor keep its old values.
 
 A write through a view, ``x.reshape(...)``, ``x.view(...)``, ``x.T`` or a basic slice
-``x[0]``, raises ``x``'s version too, as PyTorch's shared version counter does. Unlike
-PyTorch, a write through ``x.detach()``, a write into ``x`` seen by a node that kept a view
-of it, and a write into an output that its own operation kept for ``backward``
-(``y = w.sigmoid()``, then ``y *= 2`` under ``no_grad()``) are not seen: ``backward``
-through such a graph uses the new values. Write into a ``clone()`` there.
+``x[0]``, or through ``x.detach()``, raises ``x``'s version too, as PyTorch's shared
+version counter does. Unlike PyTorch, a write into ``x`` seen by a node that kept a view
+of it or ``x.detach()``, and a write into an output that its own operation kept for
+``backward`` (``y = w.sigmoid()``, then ``y *= 2`` under ``no_grad()``) are not seen:
+``backward`` through such a graph uses the new values. Write into a ``clone()`` there.
+Writes into ``x.data``, the NumPy array, are not counted, as PyTorch's ``x.data``.
 
 The methods (``w.add_(w.grad, alpha=-lr)``, ``w.zero_()``) write into ``.data`` and return
-the tensor itself, outside the graph only: while recording they are refused on a tensor
-that requires a gradient (or with an operand that does), where PyTorch records an
-in-place node for a tensor that is not a leaf; there write ``y = y + u`` out of place.
+the tensor itself, and ``t[index] = u`` writes into it, outside the graph only: while
+recording they are refused on a tensor that requires a gradient (or with an operand that
+does), where PyTorch records an in-place node for a tensor that is not a leaf; there
+write ``y = y + u`` (``rp.where(mask, u, y)``) out of place.
 ``Tensor.grad`` is a NumPy array, which has no such methods: ``w.grad.zero_()`` is
 ``w.grad = None`` (or ``optimizer.zero_grad()``).
 """
@@ -40,9 +43,10 @@ import numpy as np
 
 from retroprop.ops.arithmetic import add, div, mul, sub
 from retroprop.ops.elementwise import check_bounds
+from retroprop.ops.shape import index_array
 from retroprop.tensor import grad_mode
 from retroprop.tensor.dtypes import fill_value
-from retroprop.tensor.tensor import Tensor, as_tensor
+from retroprop.tensor.tensor import Tensor, as_tensor, written
 
 InPlace = Callable[[Tensor, Any], Tensor]
 
@@ -101,17 +105,7 @@ def _write(target: Tensor, operand: np.ndarray, ufunc: np.ufunc, call: str) -> N
     except (TypeError, ValueError) as error:  # u broadcasts to a larger shape; int /= int
         kind = TypeError if isinstance(error, TypeError) else ValueError
         raise kind(f"{seen}; the result must keep t's shape and dtype ({error})") from None
-    _written(target)
-
-
-def _written(target: Tensor) -> None:
-    """Count a write into ``target``: its version goes up, and its bases' (a view's write
-    is its base's, as in PyTorch)."""
-    target._version += 1
-    base = getattr(target, "_base", None)
-    while base is not None:
-        base._version += 1
-        base = getattr(base, "_base", None)
+    written(target)
 
 
 iadd = _in_place(add, np.add, "+")
@@ -193,8 +187,36 @@ def _fill(a: Tensor, value: Any, call: str) -> Tensor:
         value = value.item()
     number = fill_value(value, a.dtype, call, "value")
     _writeable(a, call)[...] = number
-    _written(a)
+    written(a)
     return a
+
+
+def setitem(a: Tensor, index: Any, value: Any) -> None:
+    """``a[index] = value`` in place, as ``torch.Tensor.__setitem__``, outside the graph:
+    the elements that ``a[index]`` picks (NumPy's basic and advanced indexing, tensors as
+    indices too) take ``value``, a number (which must fit ``a``'s dtype, as for
+    :func:`fill_`) or a tensor that broadcasts to them (converted to ``a``'s dtype, as
+    :func:`copy_` converts it; an array, list or tuple too, as NumPy takes them, where
+    PyTorch takes tensors only). The version of ``a`` goes up, and that of the
+    tensors whose memory it shares (a view's base, a detached tensor's source)."""
+    call = "t[index] = value"
+    _outside_graph(a, value, call, "rp.where(mask, value, t) or t.masked_fill(mask, value)")
+    target = _writeable(a, call)
+    key = (tuple([index_array(part, call) for part in index]) if isinstance(index, tuple)
+           else index_array(index, call))
+    if isinstance(value, Tensor | np.ndarray | list | tuple):
+        values = np.asarray(value.data if isinstance(value, Tensor) else value)
+        shape = values.shape
+        # leading axes of size 1 dropped, as PyTorch drops them (t[0, 1] = u of shape (1,))
+        lead = next((i for i, n in enumerate(shape) if n != 1), len(shape))
+        try:
+            target[key] = values.reshape(shape[lead:]).astype(a.dtype, copy=False)
+        except ValueError as error:  # not broadcastable to the picked elements
+            raise ValueError(f"{call}: value of shape {shape} does not broadcast to "
+                             f"t[index] of shape {target[key].shape} ({error})") from None
+    else:
+        target[key] = fill_value(value, a.dtype, call, "value")
+    written(a)
 
 
 def copy_(a: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
@@ -211,7 +233,7 @@ def copy_(a: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
         raise ValueError(f"copy_: src of shape {values.shape} does not broadcast to t's "
                          f"shape {a.shape}")
     np.copyto(_writeable(a, "copy_"), values, casting="unsafe")
-    _written(a)
+    written(a)
     return a
 
 
@@ -226,5 +248,5 @@ def clamp_(a: Tensor, min: Any = None, max: Any = None) -> Tensor:
         raise TypeError(f"clamp_: t has dtype {a.dtype} and the bounds min={min!r}, "
                         f"max={max!r} are not of its kind; the result must keep t's dtype: "
                         "give integer bounds, or clamp t.float()") from None
-    _written(a)
+    written(a)
     return a

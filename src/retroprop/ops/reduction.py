@@ -1,9 +1,11 @@
-"""Reductions over axes: sum, mean, max, min, var, std, and argmax, argmin (not
-differentiable).
+"""Reductions over axes: sum, mean, max, min, amax, amin, var, std, and argmax, argmin
+(not differentiable).
 
 Each takes NumPy's ``axis=``/``keepdims=`` or PyTorch's ``dim=``/``keepdim=``, but for
 ``var`` and ``std``, which take PyTorch's arguments only (their default correction is
-PyTorch's, not NumPy's). As in
+PyTorch's, not NumPy's). ``max`` and ``min`` answer as the library whose spelling they
+are given: the values for ``axis=`` (``np.max``), the values and their indices for one
+``dim`` (``torch.max(x, dim)``). As in
 PyTorch, a 0-d tensor has one axis to name (0 or -1), an axis out of range raises
 ``IndexError`` and one that is not an integer ``TypeError``.
 """
@@ -13,12 +15,13 @@ from __future__ import annotations
 import builtins
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from retroprop.ops.axes import check_axes, check_axis, chosen, tensor_input
 from retroprop.ops.cast import to
+from retroprop.ops.gather import gather
 from retroprop.stacklevel import user_stacklevel
 from retroprop.tensor.dtypes import resolve_dtype
 from retroprop.tensor.function import Function, Gradients
@@ -157,34 +160,101 @@ def mean(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = No
     return Mean.apply(a, axes=check_axes(axis, a.ndim, "mean"), keepdims=keepdims)
 
 
-def max(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
-        keepdim: bool | None = None) -> Tensor:
-    """Largest element over ``axis`` (or ``dim``), as ``torch.amax``; ties share the
-    gradient. Only the values, also with ``dim=`` (``torch.max(x, dim)`` also gives the
-    indices: take them from :func:`argmax`)."""
-    axis, keepdims = chosen(axis, dim, keepdims, keepdim, "max")
-    return Max.apply(a, axes=check_axes(axis, tensor_input(a, "max").ndim, "max"),
-                     keepdims=keepdims)
+class MaxDim(NamedTuple):
+    """``torch.max(x, dim)``'s result: the largest values along ``dim`` (in the graph) and
+    their int64 indices."""
+
+    values: Tensor
+    indices: Tensor
 
 
-def min(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
-        keepdim: bool | None = None) -> Tensor:
-    """Smallest element over ``axis`` (or ``dim``): -max(-a), as ``torch.amin``."""
-    axis, keepdims = chosen(axis, dim, keepdims, keepdim, "min")
-    axes = check_axes(axis, tensor_input(a, "min").ndim, "min")
-    return -Max.apply(-a, axes=axes, keepdims=keepdims)
+class MinDim(NamedTuple):
+    """``torch.min(x, dim)``'s result: the smallest values along ``dim`` (in the graph) and
+    their int64 indices."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def max(a: Tensor, dim: int | None = None, keepdim: bool | None = None, *, axis: Axis = None,
+        keepdims: bool = False) -> Tensor | MaxDim:
+    """Largest element: of the whole tensor, over NumPy's ``axis=``, or along PyTorch's
+    ``dim`` with its index.
+
+    Which one the call gives follows the spelling of the axis, as each library does:
+
+    * ``x.max()`` (no axis): the largest element, a 0-d tensor, as ``torch.max(x)``;
+    * ``x.max(dim)``, ``x.max(dim=1)`` (one integer, positional or named ``dim``): the
+      named tuple ``(values, indices)`` of ``torch.max(x, dim)``, so that
+      ``_, predicted = x.max(1)`` works as in PyTorch; the indices are int64, and both keep
+      the axis with ``keepdim=True``;
+    * ``x.max(axis=1)``, ``x.max(axis=(0, 2), keepdims=True)`` (NumPy's spelling, one axis
+      or several): the values only, as ``np.max`` and ``torch.amax``.
+
+    Gradient: over all elements or ``axis=``, it is split evenly between tied largest
+    elements (as ``torch.amax`` and ``torch.max(x)``); along ``dim``, all of it goes to
+    the element whose index is returned: the first of tied ones, or the first NaN (NaN
+    counts as the largest), as PyTorch on the CPU. A ``dim`` of size 0 raises
+    ``IndexError``, as in PyTorch.
+
+    Examples
+    --------
+    >>> import retroprop as rp
+    >>> outputs = rp.tensor([[0.1, 2.0, 0.3], [1.5, -1.0, 1.5]])
+    >>> _, predicted = outputs.max(1)
+    >>> predicted.tolist()
+    [1, 0]
+    >>> outputs.max(axis=1).tolist()
+    [2.0, 1.5]
+    """
+    return _extreme(a, dim, keepdim, axis, keepdims, "max")
+
+
+def min(a: Tensor, dim: int | None = None, keepdim: bool | None = None, *, axis: Axis = None,
+        keepdims: bool = False) -> Tensor | MinDim:
+    """Smallest element, as :func:`max` gives the largest: of the whole tensor, over
+    ``axis=`` (the values, as ``np.min`` and ``torch.amin``), or along ``dim`` as the named
+    tuple ``(values, indices)`` of ``torch.min(x, dim)`` (the first of tied smallest
+    elements, or the first NaN, gets the gradient)."""
+    return _extreme(a, dim, keepdim, axis, keepdims, "min")
+
+
+def _extreme(a: Tensor, dim: Any, keepdim: bool | None, axis: Axis, keepdims: bool,
+             where: str) -> Any:
+    """:func:`max` or :func:`min` (``where``), from either spelling of the axis."""
+    a = tensor_input(a, where)
+    axis, keepdims = chosen(axis, dim, keepdims, keepdim, where)
+    if dim is None:
+        return (amax if where == "max" else amin)(a, axis, keepdims)
+    if isinstance(dim, bool) or not isinstance(dim, int | np.integer):
+        raise TypeError(f"{where}: dim must be an integer (the one axis along which the "
+                        f"values and their indices are taken, as torch.{where}(x, dim)), "
+                        f"got {dim!r}; over several axes take the values with "
+                        f"{where}(axis=...) or a{where}(dim=...)")
+    pick = np.argmax if where == "max" else np.argmin
+    axis = check_axis(dim, a.ndim, where, name="dim")
+    indices = _index(a, pick, axis, True, where)
+    values = gather(a, axis, indices.data)
+    if not keepdims and a.ndim:
+        values, indices = values.squeeze(axis), Tensor._wrap(indices.data.squeeze(axis))
+    return (MaxDim if where == "max" else MinDim)(values, indices)
 
 
 def amax(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
          keepdim: bool | None = None) -> Tensor:
-    """``torch.amax``: :func:`max`, the largest element over ``axis`` (or ``dim``)."""
-    return max(a, axis, keepdims, dim=dim, keepdim=keepdim)
+    """Largest element over ``axis`` (or ``dim``, one axis or several; all when None), as
+    ``torch.amax``: the values only; ties share the gradient evenly."""
+    axis, keepdims = chosen(axis, dim, keepdims, keepdim, "amax")
+    return Max.apply(a, axes=check_axes(axis, tensor_input(a, "amax").ndim, "amax"),
+                     keepdims=keepdims)
 
 
 def amin(a: Tensor, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
          keepdim: bool | None = None) -> Tensor:
-    """``torch.amin``: :func:`min`, the smallest element over ``axis`` (or ``dim``)."""
-    return min(a, axis, keepdims, dim=dim, keepdim=keepdim)
+    """Smallest element over ``axis`` (or ``dim``): -amax(-a), as ``torch.amin``."""
+    axis, keepdims = chosen(axis, dim, keepdims, keepdim, "amin")
+    axes = check_axes(axis, tensor_input(a, "amin").ndim, "amin")
+    return -Max.apply(-a, axes=axes, keepdims=keepdims)
 
 
 def _index(a: Tensor, pick: Any, axis: int | None, keepdims: bool, where: str) -> Tensor:

@@ -137,12 +137,12 @@ def transpose(a: Tensor, *axes: int | Sequence[int]) -> Tensor:
     return Transpose.apply(a, axes=tuple(order) if order else None)
 
 
-def _index_array(index: Any) -> Any:
+def index_array(index: Any, where: str = "getitem") -> Any:
     """A tensor or array used as an index, as its array of integers or booleans."""
     array = index.data if isinstance(index, Tensor) else index
     if isinstance(array, np.ndarray) and array.dtype.kind not in "biu":
         raise IndexError(
-            f"getitem: an index tensor or array must hold integers or booleans, got dtype "
+            f"{where}: an index tensor or array must hold integers or booleans, got dtype "
             f"{array.dtype}; convert it first (e.g. index.numpy().astype(int))"
         )
     return array
@@ -151,9 +151,9 @@ def _index_array(index: Any) -> Any:
 def getitem(a: Tensor, index: Any) -> Tensor:
     """``a[index]`` with NumPy's basic and advanced indexing."""
     if isinstance(index, tuple):
-        index = tuple(_index_array(part) for part in index)
+        index = tuple(index_array(part) for part in index)
     else:
-        index = _index_array(index)
+        index = index_array(index)
     return GetItem.apply(a, index=index)
 
 

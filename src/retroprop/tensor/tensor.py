@@ -10,6 +10,7 @@ dL/dx = sum over the uses y of x of (dy/dx)^T dL/dy.
 from __future__ import annotations
 
 import builtins
+import weakref
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -63,7 +64,9 @@ class Tensor:
     Attributes
     ----------
     data : ndarray
-        The values, the array itself (no copy is made when dtypes match).
+        The values, the array itself (no copy is made when dtypes match). Writes into it
+        are not counted by the version counter, as PyTorch's ``x.data``; write through
+        the tensor (``x.add_``, ``x[i] = v``, ``x.detach()``'s) to have them counted.
     grad : ndarray or None
         dL/d(this tensor) after ``backward``, for tensors that require it.
 
@@ -78,10 +81,13 @@ class Tensor:
            [2., 2., 2.]], dtype=float32)
     """
 
-    #: ``_base``, set only on a view (:class:`~retroprop.tensor.function.ViewFunction`):
-    #: the tensor whose memory it shares, whose version a write through the view raises
+    #: ``_base``, set only on a tensor that shares another's memory and whose writes count
+    #: as that one's (:func:`written`): on a view
+    #: (:class:`~retroprop.tensor.function.ViewFunction`), the tensor it views; on a
+    #: tensor made by :meth:`detach`, weak references to the tensor it came from and that
+    #: one's own bases (weak: the detached tensor does not keep a graph alive)
     __slots__ = ("__weakref__", "_base", "_ctx", "_version", "data", "grad", "requires_grad")
-    _base: Tensor
+    _base: Tensor | tuple[weakref.ref[Tensor], ...]
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator
     # Comparisons give element-wise tensors, so hashing stays by identity (as in PyTorch):
     # optimizers key their state by the parameter object.
@@ -223,8 +229,33 @@ class Tensor:
         return Tensor._wrap(np.asarray(self.data >= _values(other)))
 
     def detach(self) -> Tensor:
-        """A tensor sharing the same data, cut from the graph."""
-        return Tensor._wrap(self.data, False)
+        """A tensor sharing the same data, cut from the graph, as PyTorch's ``detach``.
+
+        As in PyTorch it shares this tensor's version counter one way: a write into it in
+        place (``y.add_(1)``, ``y += 1``, ``y.zero_()``) changes this tensor's values, and
+        counts as a write of this tensor (and of the tensors it views), so that
+        ``backward`` through a graph that saved this tensor raises instead of using the new
+        values. A write into this tensor is not seen by a node that saved the detached one
+        (PyTorch's counter, shared both ways, sees it); write into a ``clone()`` there.
+        ``x.data`` is the NumPy array itself: writes into it are counted nowhere, as
+        PyTorch's ``x.data``, which shares no version counter.
+
+        Examples
+        --------
+        >>> import retroprop as rp
+        >>> x = rp.tensor([1.0, 2.0], requires_grad=True)
+        >>> loss = (x * x).sum()
+        >>> y = x.detach()
+        >>> _ = y.zero_()                 # x's values too
+        >>> x.tolist()
+        [0.0, 0.0]
+        >>> loss.backward()               # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        RuntimeError: backward: input 0 of Mul (shape (2,)) was modified in place after ...
+        """
+        out = Tensor._wrap(self.data, False)
+        out._base = tuple([weakref.ref(t) for t in (self, *_bases(self))])
+        return out
 
     @property
     def T(self) -> Tensor:
@@ -256,14 +287,15 @@ class Tensor:
         def __imul__(self, other: Operand) -> Tensor: ...
         def __itruediv__(self, other: Operand) -> Tensor: ...
         def __getitem__(self, index: Any) -> Tensor: ...
+        def __setitem__(self, index: Any, value: Any) -> None: ...
         def sum(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
                 keepdim: bool | None = None, dtype: Any = None) -> Tensor: ...
         def mean(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
                  keepdim: bool | None = None, dtype: Any = None) -> Tensor: ...
-        def max(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
-                keepdim: bool | None = None) -> Tensor: ...
-        def min(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
-                keepdim: bool | None = None) -> Tensor: ...
+        def max(self, dim: int | None = None, keepdim: bool | None = None, *,
+                axis: Axis = None, keepdims: bool = False) -> Any: ...
+        def min(self, dim: int | None = None, keepdim: bool | None = None, *,
+                axis: Axis = None, keepdims: bool = False) -> Any: ...
         def amax(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
                  keepdim: bool | None = None) -> Tensor: ...
         def amin(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
@@ -518,6 +550,31 @@ class Tensor:
         _run_backward(self, seed, retain_graph)
 
 
+def _bases(tensor: Tensor) -> list[Tensor]:
+    """The tensors whose memory ``tensor`` shares and whose versions a write into it raises
+    (see ``Tensor._base``): a view's base and its bases, a detached tensor's source and its
+    bases (those still alive)."""
+    found: list[Tensor] = []
+    base = getattr(tensor, "_base", None)
+    while base is not None:
+        if type(base) is tuple:  # a detached tensor's weak references, resolved already
+            found += [t for t in (ref() for ref in base) if t is not None]
+            break
+        found.append(base)
+        base = getattr(base, "_base", None)
+    return found
+
+
+def written(tensor: Tensor) -> None:
+    """Count a write into ``tensor``'s data in place: its version goes up, and the versions
+    of the tensors whose memory it shares (a view's base, a detached tensor's source), as
+    PyTorch's shared version counter does."""
+    tensor._version += 1
+    if hasattr(tensor, "_base"):
+        for base in _bases(tensor):
+            base._version += 1
+
+
 def _values(other: Any) -> Any:
     """The array behind a tensor; anything else as given (for comparisons)."""
     return other.data if isinstance(other, Tensor) else other
@@ -627,7 +684,8 @@ def _refuse_written(ctx: Function, parent: Tensor, version: int) -> None:
     raise RuntimeError(
         f"backward: input {index} of {type(ctx).__name__} (shape {parent.shape}) was "
         f"modified in place after the forward pass (version {version} then, "
-        f"{parent._version} now: an optimizer step, load_state_dict, t += u); its "
+        f"{parent._version} now: an optimizer step, load_state_dict, t += u, a write "
+        "through a view of it or its detach()); its "
         "gradient would use the new values. Call backward() before optimizer.step(), or "
         "compute the loss again")
 
