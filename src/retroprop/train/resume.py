@@ -180,6 +180,14 @@ def restore(trainer: Trainer, path: str | os.PathLike[str]) -> tuple[int, EpochS
                          "resume with the loss (class weights, ignore_index, delta, ...) the "
                          "run began with")
     current = state["epoch_state"]
+    if current is not None and current["batch"] and not trainer._source.resumes_mid_epoch:
+        raise ValueError(f"fit: resume_from={str(path)!r} was written in the middle of an "
+                         f"epoch (after {current['batch']} of its batches), and X is an "
+                         f"iterable ({run.get('iterable')}) whose order retroprop cannot draw "
+                         "again: a run fed by one resumes only from a checkpoint written at "
+                         "the end of an epoch (ModelCheckpoint(resumable=True) without "
+                         "every_batches or every_seconds); for exact resumption inside an "
+                         "epoch, feed fit arrays, a Dataset or a retroprop DataLoader")
     metrics = [*trainer.metrics, *trainer.weighted_metrics]
     if metrics and current is not None and current["batch"] and \
             current["outputs"] is None:
