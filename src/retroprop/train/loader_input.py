@@ -85,7 +85,8 @@ def described(value: Any) -> str:
     if is_one_shot(value):
         return f"a one-shot {type(value).__name__}"
     steps = known_steps(value)
-    return f"a {type(value).__name__}" + ("" if steps is None else f" of {steps} batches")
+    return f"a {type(value).__name__}" + ("" if steps is None else
+                                          f" of {steps} batch{'' if steps == 1 else 'es'}")
 
 
 def is_dataset(value: Any) -> bool:

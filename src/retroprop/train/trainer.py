@@ -307,7 +307,7 @@ class Trainer:
 
         Parameters
         ----------
-        X : array of shape (n, ...), DataLoader, or Dataset
+        X : array of shape (n, ...), DataLoader, Dataset, or iterable of batches
             The inputs, or all the data as Keras's ``fit(x=dataset)`` takes it
             (:mod:`retroprop.train.loader_input`). A :class:`~retroprop.data.DataLoader`:
             its batches, ``(x, y)`` or ``(x, y, sample_weight)`` of arrays or tensors, are
@@ -323,7 +323,14 @@ class Trainer:
             such as ``TensorDataset``, ``Subset`` or ``ConcatDataset``, or a PyTorch data
             set) is gathered into arrays once and trained as those arrays, with every
             argument (``y`` left out, and ``sample_weight`` when its examples carry
-            weights): each batch is then one indexing per array.
+            weights): each batch is then one indexing per array. Any other iterable of
+            such batches, as Keras 3 takes a PyTorch DataLoader or a Python generator
+            (:class:`~retroprop.train.batch_sources.IterableBatches`), with the same
+            arguments refused and the weights used as for a DataLoader: its elements may be
+            PyTorch tensors (detached and copied to NumPy), arrays or anything
+            ``np.asarray`` takes. A re-iterable object (a ``torch.utils.data.DataLoader``)
+            is read anew every epoch; a one-shot iterator (a generator) gives one epoch,
+            or with ``steps_per_epoch`` epochs of that many batches.
         y : array, shape (n,) integer labels, or (n, k) targets
             Used as given, not copied, when X is C-contiguous in the model's dtype and the
             labels are int64 (or targets in the model's dtype): do not change them while
@@ -337,7 +344,9 @@ class Trainer:
             A new order every epoch (uniform sampling).
         validation_data : (X_val, y_val) or (X_val, y_val, sample_weight_val), optional
             Keras's triple weights the validation loss as ``evaluate(sample_weight=)`` does.
-            Also a DataLoader or a Dataset, as ``evaluate`` takes them.
+            Also a DataLoader, a Dataset or another iterable of batches, as ``evaluate``
+            takes them: each validation reads a re-iterable object anew, a one-shot
+            iterator from where the last one left it (``validation_steps`` batches).
         validation_split : float in [0, 1)
             Fraction of the training data, taken from its end before shuffling,
             held out for validation (ignored when ``validation_data`` is given). The
@@ -359,6 +368,12 @@ class Trainer:
             continues where that one stopped (weights, optimizer, callbacks, schedules,
             random generator, position inside the epoch), and ends with the weights an
             uninterrupted run would have. Call ``fit`` with the same data and arguments.
+            A run fed by an iterable other than a retroprop DataLoader (a PyTorch
+            DataLoader, a generator), whose order retroprop cannot draw again, resumes only
+            from a checkpoint written at the end of an epoch (one written inside an epoch
+            is refused), its next epoch read from the iterable given to the resumed ``fit``:
+            exactly the uninterrupted run's where every epoch is one pass in the same
+            order.
         divergence_factor : float or None, default 1e8
             Training stops as diverged, with the weights of the epoch's start, when the
             loss is not finite, or when it rises above ``divergence_factor`` times its
@@ -402,6 +417,18 @@ class Trainer:
             and callbacks monitoring one (``EarlyStopping``, ``ReduceLROnPlateau``,
             ``ModelCheckpoint(save_best_only=True)``, a metric-driven schedule) skip those
             epochs, as Keras's do (without Keras's warning that the value is missing).
+        steps_per_epoch : int, optional
+            With X a DataLoader or another iterable of batches, the batches of an epoch, as
+            Keras's: the iteration continues from where the previous epoch left it (a
+            generator must give ``steps_per_epoch * epochs`` batches); where it runs out
+            inside an epoch, the epoch ends there with Keras's warning ("ran out of data"),
+            and a re-iterable object starts a new pass at the next epoch while a one-shot
+            iterator ends the training. None: one pass an epoch (required for arrays and
+            Datasets, whose epoch is ceil(n / batch_size) batches; refused there).
+        validation_steps : int, optional
+            With ``validation_data`` a DataLoader or another iterable of batches, the
+            batches of each validation, as Keras's (required for a one-shot iterator that
+            validates more than once). None: one pass.
         """
         where = "fit"
         epochs = check_count(epochs, "fit: epochs", 0)
