@@ -63,6 +63,11 @@ def cycling(*arrays, batch_size=32):
         yield from batches
 
 
+def rp_loader(*arrays, batch_size=32):
+    """A retroprop DataLoader, which with steps_per_epoch is read as any iterable."""
+    return rp.data.DataLoader(rp.data.TensorDataset(*arrays), batch_size=batch_size)
+
+
 def steps(n, batch_size):
     return 1 if batch_size is None else -(-n // batch_size)
 
@@ -74,6 +79,8 @@ FEEDS = {
     "reiterable": (Batches, lambda n, size: {}, {}),
     "generator": (cycling, lambda n, size: {"steps_per_epoch": steps(n, size)},
                   {"validation_steps": 1}),
+    "retroprop_steps": (rp_loader, lambda n, size: {"steps_per_epoch": steps(n, size)},
+                        {"validation_steps": 1}),
 }
 
 
@@ -207,6 +214,7 @@ STEPS = {
     "torch one step": ("torch", 1, 4, [[32], [32], [6], [32]], 0),
     "torch longer than a pass": ("torch", 4, 2, [[32, 32, 6], [32, 32, 6]], 2),
     "reiterable continues": ("reiterable", 2, 3, [[32, 32], [6], [32, 32]], 1),
+    "retroprop loader continues": ("retroprop", 2, 3, [[32, 32], [6], [32, 32]], 1),
     # a generator that runs out ends the training, with the warning
     "generator runs out inside an epoch": ("once", 2, 4, [[32, 32], [6]], 1),
     "generator runs out at an epoch's start": ("once", 3, 3, [[32, 32, 6], []], 1),
@@ -220,7 +228,7 @@ def test_steps_per_epoch_follows_keras(data, case):
     X, y, *_ = data
     X, y = X[:70], y[:70]
     source = {"torch": lambda: torch_loader(X, y), "reiterable": lambda: Batches(X, y),
-              "once": lambda: iter(Batches(X, y))}[feed]()
+              "retroprop": lambda: rp_loader(X, y), "once": lambda: iter(Batches(X, y))}[feed]()
     history, sizes, ran_out = run(source, data, epochs=epochs,
                                   steps_per_epoch=steps_per_epoch)
     assert sizes == expected
