@@ -226,8 +226,8 @@ class IterableBatches(ReadBatches):
     * with ``steps_per_epoch``, an epoch is that many batches, the iteration continuing
       from where the previous epoch left it. Where it runs out inside an epoch, the epoch
       ends there with Keras's warning ("ran out of data"); a re-iterable object then starts
-      a new pass at the next epoch, a one-shot iterator ends the training (Keras would go
-      on with epochs without batches).
+      a new pass at the next epoch, a one-shot iterator ends the training (Keras goes on
+      asking it for batches).
 
     retroprop cannot draw the iterable's order again (a PyTorch sampler draws from
     PyTorch's generator; a generator cannot be rewound): a run fed by one resumes from
