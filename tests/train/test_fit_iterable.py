@@ -12,6 +12,7 @@ import pytest
 import torch
 
 import retroprop as rp
+from retroprop.serialization import load_training_state
 from tests.train.conftest import same_weights, weights
 from tests.train.test_fit_loader import (
     ALTERNATING,
@@ -298,42 +299,56 @@ def test_steps_takes_the_first_batches_and_warns_where_they_run_out(data):
 
 
 # ------------------------------------------------------------------ resume
-def resumable(feed, data, checkpoint, limit=0, resume=False, every_batches=None):
-    """sgd with dropout fed by ``feed``, resumable checkpoints at each epoch's end (and every
-    ``every_batches``), a crash after ``limit`` batches or resumed from ``checkpoint``."""
+def resumable(feed, data, checkpoint, limit=0, resume=False, interrupt=False, **saving):
+    """sgd with dropout fed by ``feed``, a resumable checkpoint at each epoch's end (and as
+    ``saving`` says), a crash (or Ctrl-C) after ``limit`` batches or resumed from
+    ``checkpoint``."""
     X, y = data
     make, extra_fit, _ = FEEDS[feed]
     tr = trainer(sgd_dropout)
-    callbacks = [rp.callbacks.ModelCheckpoint(checkpoint, resumable=True,
-                                              every_batches=every_batches),
-                 CrashAfter(limit)]
+    callbacks = [rp.callbacks.ModelCheckpoint(checkpoint, resumable=True, **saving),
+                 CrashAfter(limit, interrupt)]
     rp.manual_seed(1)
     try:
         history = tr.fit(make(X, y), epochs=3, verbose=0, callbacks=callbacks,
                          resume_from=checkpoint if resume else None, **extra_fit(N, 32))
-    except Crash:
+    except (Crash, KeyboardInterrupt):
         return None
     return tr, history
 
 
+@pytest.mark.parametrize("interrupt", [False, True])
 @pytest.mark.parametrize("feed", sorted(FEEDS))
-def test_an_iterable_fed_run_resumes_at_an_epoch_boundary(data, tmp_path, feed):
+def test_an_iterable_fed_run_resumes_at_an_epoch_boundary(data, tmp_path, capfd, feed,
+                                                         interrupt):
+    """A crash, or Ctrl-C, in epoch 1: the checkpoint is the one of epoch 0's end (Ctrl-C
+    writes none inside the epoch, which could not be resumed), and the resumed run ends
+    as the uninterrupted one."""
     data = data[:2]
     reference, history = resumable(feed, data, tmp_path / "reference.rpz")
-    assert resumable(feed, data, tmp_path / "run.rpz", limit=5) is None  # in epoch 1
+    assert resumable(feed, data, tmp_path / "run.rpz", limit=5, interrupt=interrupt) is None
+    state = load_training_state(tmp_path / "run.rpz")
+    assert state["epoch"] == 1 and state["epoch_state"] is None
+    if interrupt:
+        message = capfd.readouterr().err
+        assert "Interrupted after batch 1 of epoch 2: X is an iterable whose order " \
+               "retroprop cannot draw again, so the run is saved at the end of epochs only" \
+               in message and "resume_from=" in message
     resumed, resumed_history = resumable(feed, data, tmp_path / "run.rpz", resume=True)
     assert same_weights(weights(reference.model), weights(resumed.model))
     assert history.history == resumed_history.history
 
 
+@pytest.mark.parametrize("saving", [{"every_batches": 2}, {"every_seconds": 60}])
 @pytest.mark.parametrize("feed", sorted(FEEDS))
-def test_a_checkpoint_inside_an_epoch_of_an_iterable_is_refused(data, tmp_path, feed):
-    data = data[:2]
-    assert resumable(feed, data, tmp_path / "run.rpz", limit=5, every_batches=1) is None
-    with pytest.raises(ValueError, match=r"written in the middle of an epoch \(after 1 of its "
-                                         r"batches\), and X is an iterable .*resumes only "
-                                         "from a checkpoint written at the end of an epoch"):
-        resumable(feed, data, tmp_path / "run.rpz", resume=True, every_batches=1)
+def test_checkpoints_inside_the_epochs_of_an_iterable_are_refused(data, tmp_path, feed,
+                                                                  saving):
+    (name, value), = saving.items()
+    with pytest.raises(ValueError, match=rf"^fit: ModelCheckpoint\({name}={value}\) writes "
+                                         "checkpoints inside epochs, and X is .*an iterable "
+                                         "whose order retroprop cannot draw again.*expected "
+                                         rf"{name}=None"):
+        resumable(feed, data[:2], tmp_path / "run.rpz", **saving)
 
 
 # ------------------------------------------------------------------ bad input

@@ -230,9 +230,10 @@ class IterableBatches(ReadBatches):
       asking it for batches).
 
     retroprop cannot draw the iterable's order again (a PyTorch sampler draws from
-    PyTorch's generator; a generator cannot be rewound): a run fed by one resumes from
-    checkpoints written at the end of an epoch only, its next epoch read from the
-    iterable as given to the resumed ``fit``."""
+    PyTorch's generator; a generator cannot be rewound): a run fed by one is saved, and
+    resumes, at the end of epochs only (``fit`` refuses ``ModelCheckpoint(every_batches=,
+    every_seconds=)``; Ctrl-C leaves the checkpoint of the last epoch's end), its next
+    epoch read from the iterable as given to the resumed ``fit``."""
 
     resumes_mid_epoch = False
 

@@ -180,14 +180,6 @@ def restore(trainer: Trainer, path: str | os.PathLike[str]) -> tuple[int, EpochS
                          "resume with the loss (class weights, ignore_index, delta, ...) the "
                          "run began with")
     current = state["epoch_state"]
-    if current is not None and current["batch"] and not trainer._source.resumes_mid_epoch:
-        raise ValueError(f"fit: resume_from={str(path)!r} was written in the middle of an "
-                         f"epoch (after {current['batch']} of its batches), and X is an "
-                         f"iterable ({run.get('iterable')}) whose order retroprop cannot draw "
-                         "again: a run fed by one resumes only from a checkpoint written at "
-                         "the end of an epoch (ModelCheckpoint(resumable=True) without "
-                         "every_batches or every_seconds); for exact resumption inside an "
-                         "epoch, feed fit arrays, a Dataset or a retroprop DataLoader")
     metrics = [*trainer.metrics, *trainer.weighted_metrics]
     if metrics and current is not None and current["batch"] and \
             current["outputs"] is None:
@@ -240,9 +232,15 @@ def stop_for_interrupt(trainer: Trainer, epoch: int, batch: int) -> None:
         path = callback.on_interrupt()
         if path is not None:
             written.append(path)
+    kept = not trainer._source.resumes_mid_epoch  # the last epoch's end stays the checkpoint
     trainer._write_checkpoints(epoch)
     where = f"Interrupted after batch {batch} of epoch {epoch + 1}"
-    if written:
+    if written and kept:
+        print(f"{where}: X is an iterable whose order retroprop cannot draw again, so the "
+              f"run is saved at the end of epochs only: {written[0]} holds it as the last "
+              "finished epoch left it (nothing, if none had), and Trainer.fit(..., "
+              f"resume_from={written[0]!r}) continues from there", file=sys.stderr)
+    elif written:
         print(f"{where}: the run is saved in {written[0]}; continue it with "
               f"Trainer.fit(..., resume_from={written[0]!r}) (or retroprop train --resume "
               "RUN_DIR)", file=sys.stderr)

@@ -26,6 +26,7 @@ import numpy as np
 
 from retroprop.callbacks.base import Callback, CallbackList, check_callbacks
 from retroprop.callbacks.history import History
+from retroprop.callbacks.model_checkpoint import ModelCheckpoint
 from retroprop.callbacks.progress import ProgressBar, reporting_callbacks
 from retroprop.checks import check_count, is_real
 from retroprop.data.batches import SAMPLINGS
@@ -369,9 +370,10 @@ class Trainer:
             random generator, position inside the epoch), and ends with the weights an
             uninterrupted run would have. Call ``fit`` with the same data and arguments.
             A run fed by an iterable other than a retroprop DataLoader (a PyTorch
-            DataLoader, a generator), whose order retroprop cannot draw again, resumes only
-            from a checkpoint written at the end of an epoch (one written inside an epoch
-            is refused), its next epoch read from the iterable given to the resumed ``fit``:
+            DataLoader, a generator), whose order retroprop cannot draw again, is saved and
+            resumed at the end of epochs only (``ModelCheckpoint(every_batches=,
+            every_seconds=)`` is refused; Ctrl-C keeps the checkpoint of the last epoch's
+            end), its next epoch read from the iterable given to the resumed ``fit``:
             exactly the uninterrupted run's where every epoch is one pass in the same
             order.
         divergence_factor : float or None, default 1e8
@@ -481,6 +483,8 @@ class Trainer:
                 X, y, batch_size, shuffle, sampling, validation_data, validation_split,
                 sample_weight, class_weight, validation_steps, validations)
         callbacks = check_callbacks(callbacks, where)
+        if not source.resumes_mid_epoch:
+            _check_epoch_checkpoints(callbacks, X)
         if augment is not None and not callable(augment):
             raise TypeError(f"fit: augment must be callable, got {type(augment).__name__}")
         self._step = step_strategy(self)
@@ -671,11 +675,17 @@ class Trainer:
 
     def request_checkpoint(self, write: Callable[[dict[str, Any]], None]) -> None:
         """Ask for a training checkpoint when the current batch or epoch has finished (its
-        callbacks included): ``write(state)`` then receives :func:`training_state`."""
+        callbacks included): ``write(state)`` then receives :func:`training_state`. Inside
+        an epoch of an iterable whose order cannot be drawn again (a PyTorch DataLoader, a
+        generator: :class:`~retroprop.train.batch_sources.IterableBatches`), the request is
+        dropped, so that the checkpoint of the last epoch's end, which resumes, stays."""
         self._pending.append(write)
 
     def _write_checkpoints(self, epoch: int) -> None:
         pending, self._pending = self._pending, []
+        if self._epoch is not None and self._epoch.batch and \
+                not self._source.resumes_mid_epoch:
+            return
         if pending:
             state = training_state(self, epoch, self._epoch)
             for write in pending:
@@ -1063,6 +1073,23 @@ def _steps(value: Any, name: str) -> int | None:
     """A number of steps (Keras's ``steps_per_epoch``, ``validation_steps``, ``steps``): a
     positive integer, or None (a whole pass)."""
     return None if value is None else check_count(value, name, 1, "or None")
+
+
+def _check_epoch_checkpoints(callbacks: list[Callback], X: Any) -> None:
+    """Refuse resumable checkpoints inside epochs (``ModelCheckpoint(every_batches=)``,
+    ``every_seconds=``) for a run fed by ``X``, an iterable whose order retroprop cannot
+    draw again: no such checkpoint could be resumed."""
+    for callback in callbacks:
+        if isinstance(callback, ModelCheckpoint) and callback.resumable:
+            for name in ("every_batches", "every_seconds"):
+                value = getattr(callback, name)
+                if value is not None:
+                    raise ValueError(
+                        f"fit: ModelCheckpoint({name}={value}) writes checkpoints inside "
+                        f"epochs, and X is {described(X)}, an iterable whose order retroprop "
+                        "cannot draw again, so a run fed by it resumes only from the end of "
+                        f"an epoch; expected {name}=None (a checkpoint at each epoch's end), "
+                        "or arrays, a Dataset or a retroprop DataLoader as X")
 
 
 def _no_steps(steps: int | None, X: Any, where: str) -> None:
