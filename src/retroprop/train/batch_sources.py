@@ -1,5 +1,5 @@
-"""Where the batches of a training epoch come from: arrays, or a
-:class:`~retroprop.data.DataLoader`.
+"""Where the batches of a training epoch come from: arrays, a
+:class:`~retroprop.data.DataLoader`, or another iterable of batches.
 
 :class:`ArrayBatches` cuts arrays held in memory by index (Berzal, "Backpropagation"
 (Granada): online, mini-batch and batch learning, shuffling, class-balanced batches,
@@ -14,7 +14,10 @@ Keras uses a data set's, not scaled to average 1 over the training set as the we
 arrays are (the loader is not read ahead to sum them): the loss of arrays whose weights
 average 1 is the same. ``class_weight`` multiplies them batch by batch.
 
-Both record the epoch in an :class:`~retroprop.train.resume.EpochState`, so that a run
+:class:`IterableBatches` takes the batches of any other iterable (a PyTorch DataLoader, a
+Python generator) the same way, with Keras 3's ``steps_per_epoch``.
+
+The first two record the epoch in an :class:`~retroprop.train.resume.EpochState`, so that a run
 can be resumed exactly: a loader's epoch keeps its batches' positions in the loader's
 stream and the random generators' states at the epoch's start, from which a resumed run
 replays the loader's order up to its last finished batch (reading, not training on, the
@@ -22,7 +25,8 @@ batches before it), then continues with the generators of the checkpoint. The ge
 are the library's (``shuffle``, the transforms of :mod:`retroprop.data.augment`) and a
 sampler's own (``WeightedRandomSampler(generator=...)``), saved with the run; a sampler
 that draws from a generator the library does not see (a PyTorch sampler) resumes exactly
-only if it gives the same order again.
+only if it gives the same order again. The order of another iterable cannot be drawn
+again: such a run is saved and resumed at the end of epochs only.
 """
 
 from __future__ import annotations
@@ -55,7 +59,19 @@ if TYPE_CHECKING:
 Batch = tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]
 
 
-class ArrayBatches:
+class WithoutGenerators:
+    """A source that draws from no random generator of its own (arrays draw from the
+    library's, which a checkpoint saves anyway)."""
+
+    def generator_states(self) -> list[Any]:
+        """The states of random generators of its own: none."""
+        return []
+
+    def set_generator_states(self, states: list[Any]) -> None:
+        """Nothing to restore (see :meth:`generator_states`)."""
+
+
+class ArrayBatches(WithoutGenerators):
     """The batches of arrays ``X``, ``y`` (and examples' ``weights``), drawn as
     :func:`~retroprop.data.batch_indices` draws them."""
 
@@ -92,16 +108,8 @@ class ArrayBatches:
         return (self.X.take(index, axis=0), self.y.take(index, axis=0),
                 None if self.weights is None else self.weights.take(index), index)
 
-    def generator_states(self) -> list[Any]:
-        """The states of random generators of its own (none: arrays draw from the library's,
-        which a checkpoint saves anyway)."""
-        return []
 
-    def set_generator_states(self, states: list[Any]) -> None:
-        """Nothing to restore (see :meth:`generator_states`)."""
-
-
-class ReadBatches:
+class ReadBatches(WithoutGenerators):
     """What the batches of a loader and of an iterable share: each raw batch converted for
     ``trainer`` (:class:`~retroprop.train.loader_input.BatchReader`), the loss weighted
     from the first batch when the batches carry weights or ``class_weight`` is given, and
@@ -131,17 +139,10 @@ class ReadBatches:
         state.batches.append(np.arange(start, start + len(xb)))
         return xb, yb, wb, None
 
-    def generator_states(self) -> list[Any]:
-        """The states of random generators of its own (none but a retroprop DataLoader's)."""
-        return []
-
-    def set_generator_states(self, states: list[Any]) -> None:
-        """Nothing to restore (see :meth:`generator_states`)."""
-
 
 class LoaderBatches(ReadBatches):
     """The batches of a :class:`~retroprop.data.DataLoader`, converted for ``trainer``
-    (:class:`ReadBatches`)."""
+    (:class:`ReadBatches`); the generators of its sampler are saved with the run."""
 
     #: A checkpoint written inside an epoch resumes exactly (:meth:`_iterator`).
     resumes_mid_epoch = True
