@@ -158,6 +158,22 @@ def test_tensors_that_require_a_gradient_are_detached(data):
     assert ha.history == hb.history
 
 
+def test_a_shuffling_torch_loader_draws_from_torch_s_generator(data):
+    """shuffle=True: PyTorch's generator sets the order, anew every epoch (the same seed,
+    the same run; another order than shuffle=False's)."""
+    X, y, *_ = data
+    runs = []
+    for shuffle, seed in ((True, 0), (True, 0), (False, 0), (True, 1)):
+        torch.manual_seed(seed)
+        feed = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(
+            torch.from_numpy(X), torch.from_numpy(y)), batch_size=32, shuffle=shuffle)
+        tr = trainer(adam)
+        tr.fit(feed, epochs=EPOCHS, verbose=0)
+        runs.append(weights(tr.model))
+    assert same_weights(runs[0], runs[1])
+    assert not same_weights(runs[0], runs[2]) and not same_weights(runs[0], runs[3])
+
+
 @pytest.mark.parametrize("feed", ["torch", "generator"])
 @pytest.mark.parametrize("name", KINDS)
 def test_divergence_on_an_iterable_restores_the_last_good_weights(data, name, feed):
