@@ -223,11 +223,11 @@ def check_not_empty(loader: Any, where: str, argument: str = "X") -> None:
 def ran_out(argument: str, taken: int, steps: int, where: str, name: str) -> None:
     """Warn, as Keras 3 does, that ``argument`` gave ``taken`` of the ``steps`` batches that
     the argument ``name`` asked for."""
+    enough = "steps_per_epoch * epochs batches (a generator), steps_per_epoch a pass (a " \
+        "DataLoader)" if name == "steps_per_epoch" else f"{name} batches a pass"
     warnings.warn(f"{where}: {argument} ran out of data after {taken} of the {steps} batches "
-                  f"{name}={steps} asks for; interrupting. Make sure that it can give at "
-                  f"least {name} batches {'an epoch' if name == 'steps_per_epoch' else 'a pass'}"
-                  " (Keras's warning: a generator steps_per_epoch * epochs)", UserWarning,
-                  stacklevel=user_stacklevel())
+                  f"{name}={steps} asks for; interrupting (Keras's warning): make sure that "
+                  f"it can give at least {enough}", UserWarning, stacklevel=user_stacklevel())
 
 
 def raw_batches(loader: Any, steps: int | None, where: str, argument: str = "X"
