@@ -306,6 +306,10 @@ def test_steps_takes_the_first_batches_and_warns_where_they_run_out(data):
     tr = trainer(adam)
     np.testing.assert_array_equal(tr.predict(torch_loader(X, batch_size=20), steps=2),
                                   tr.predict(X[:40], batch_size=20))
+    np.testing.assert_array_equal(tr.predict_classes(cycling(X, batch_size=20), steps=2),
+                                  tr.predict_classes(X[:40], batch_size=20))
+    np.testing.assert_array_equal(tr.predict_proba(cycling(X, batch_size=20), steps=2),
+                                  tr.predict_proba(X[:40], batch_size=20))
     assert tr.evaluate(torch_loader(X, y, batch_size=20), steps=2) == \
         tr.evaluate(X[:40], y[:40], batch_size=20)
     with pytest.warns(UserWarning, match=r"^evaluate: X ran out of data after 5 of the 9 "

@@ -425,8 +425,10 @@ class Trainer:
             generator must give ``steps_per_epoch * epochs`` batches); where it runs out
             inside an epoch, the epoch ends there with Keras's warning ("ran out of data"),
             and a re-iterable object starts a new pass at the next epoch while a one-shot
-            iterator ends the training. None: one pass an epoch (required for arrays and
-            Datasets, whose epoch is ceil(n / batch_size) batches; refused there).
+            iterator ends the training. A retroprop DataLoader given ``steps_per_epoch`` is
+            read as any other iterable (saved and resumed at the end of epochs only). None:
+            one pass an epoch (required for arrays and Datasets, whose epoch is
+            ceil(n / batch_size) batches; refused there).
         validation_steps : int, optional
             With ``validation_data`` a DataLoader or another iterable of batches, the
             batches of each validation, as Keras's (required for a one-shot iterator that
@@ -884,7 +886,8 @@ class Trainer:
         steps : int, optional
             With X a DataLoader or another iterable of batches: its first ``steps`` batches
             only (a generator: its next ``steps``), as Keras's ``evaluate(steps=)``, with
-            Keras's warning where it runs out first; None reads one whole pass.
+            Keras's warning where it runs out first; None reads one whole pass (a
+            generator to its end: one that loops for ever needs ``steps``).
 
         Returns
         -------
@@ -962,18 +965,21 @@ class Trainer:
         return outputs
 
     def predict_proba(self, X: Any, batch_size: int | None = None,
-                      callbacks: Sequence[Callback] | None = None) -> np.ndarray:
+                      callbacks: Sequence[Callback] | None = None,
+                      steps: int | None = None) -> np.ndarray:
         """Class probabilities, as the loss defines them: softmax of the logits
         (``CrossEntropyLoss``), their sigmoid (``BCEWithLogitsLoss``), or the outputs
-        themselves (``BCELoss``). ``callbacks`` as in :meth:`predict` (whose outputs they
-        see)."""
-        return self.contract.probabilities(self.predict(X, batch_size, callbacks))
+        themselves (``BCELoss``). ``callbacks`` and ``steps`` as in :meth:`predict` (whose
+        outputs the callbacks see)."""
+        return self.contract.probabilities(self.predict(X, batch_size, callbacks, steps))
 
     def predict_classes(self, X: Any, batch_size: int | None = None,
-                        callbacks: Sequence[Callback] | None = None) -> np.ndarray:
+                        callbacks: Sequence[Callback] | None = None,
+                        steps: int | None = None) -> np.ndarray:
         """The most probable class of each example (the loss's decision rule).
-        ``callbacks`` as in :meth:`predict` (whose outputs they see)."""
-        return self.contract.decide(self.predict(X, batch_size, callbacks))
+        ``callbacks`` and ``steps`` as in :meth:`predict` (whose outputs the callbacks
+        see)."""
+        return self.contract.decide(self.predict(X, batch_size, callbacks, steps))
 
 def _training_mode(model: Module) -> None:
     """Training mode for every module but a batch normalization whose γ and β are frozen
