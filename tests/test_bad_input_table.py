@@ -281,6 +281,12 @@ CASES = [
      "optim.lr_scheduler.StepLR(optim.VSGD(nn.Linear(2, 2).parameters()), step_size=1)"),
     ("training", "EarlyStopping on val_loss without validation data",
      "trainer().fit(X4, LABELS, verbose=0, callbacks=[rp.callbacks.EarlyStopping()])"),
+    ("training", "a generator for 2 epochs without steps_per_epoch",
+     "trainer().fit(((X4[i:i + 2], LABELS[i:i + 2]) for i in (0, 2)), epochs=2, verbose=0)"),
+    ("training", "steps_per_epoch with arrays",
+     "trainer().fit(X4, LABELS, steps_per_epoch=2, verbose=0)"),
+    ("training", "a batch of the wrong form from a generator",
+     "trainer().fit(iter([X4]), verbose=0)"),
     ("ONNX export", "a layer without an ONNX form", "rp.onnx.export(nn.Sequential(nn.Linear("
      "3, 3), nn.MultiTask(nn.Linear(3, 3), nn.Linear(3, 1))), 'm.onnx', 3)"),
     ("ONNX export", "an input shape the model does not take",

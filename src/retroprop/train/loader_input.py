@@ -19,7 +19,8 @@ as Keras's ``Model.fit(x=dataset)`` takes a data set and a PyTorch user hands a 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,6 +28,7 @@ import numpy as np
 from retroprop.callbacks.base import Callback, CallbackList
 from retroprop.data.loader import DataLoader, Dataset, fetch
 from retroprop.nn.module import evaluating
+from retroprop.stacklevel import user_stacklevel
 from retroprop.tensor.grad_mode import no_grad
 from retroprop.tensor.tensor import Tensor
 from retroprop.train.weighted_loss import check_sample_weight, mean_one
@@ -34,16 +36,57 @@ from retroprop.train.weighted_loss import check_sample_weight, mean_one
 if TYPE_CHECKING:
     from retroprop.train.trainer import Trainer
 
+END = object()  # what next() gives after an iterator's last batch
+
 FORMS = "a tuple (x, y) or (x, y, sample_weight), as Keras takes from a data set"
 
 
 def as_array(value: Any) -> np.ndarray:
-    """A batch's field (a NumPy array, a retroprop Tensor, a PyTorch tensor) as an array."""
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    """A batch's field as an array: a NumPy array or anything ``np.asarray`` takes, a
+    retroprop Tensor's data, or a PyTorch tensor detached from its graph and copied to
+    the CPU (``np.asarray`` refuses a tensor that requires a gradient or lives on a GPU)."""
+    if isinstance(value, Tensor):
+        return value.data
+    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
 
 
 def is_loader(value: Any) -> bool:
     return isinstance(value, DataLoader)
+
+
+def is_iterable(value: Any) -> bool:
+    """An iterable of batches other than a retroprop DataLoader (a PyTorch DataLoader, a
+    generator): iterable, and neither array-like, a sequence, a mapping nor a data set."""
+    return (isinstance(value, Iterable) and not is_loader(value) and not is_dataset(value)
+            and not isinstance(value, Sequence | Mapping | Tensor | np.ndarray)
+            and not hasattr(value, "__array__") and not hasattr(value, "shape"))
+
+
+def is_one_shot(value: Any) -> bool:
+    """An iterator (a generator): iterating it again continues it, where an iterable such
+    as a DataLoader starts a new pass."""
+    return isinstance(value, Iterator)
+
+
+def known_steps(value: Any) -> int | None:
+    """The batches of one pass over an iterable, where it has a length (a DataLoader)."""
+    try:
+        return None if is_one_shot(value) else len(value)
+    except TypeError:
+        return None
+
+
+def described(value: Any) -> str:
+    """A DataLoader or another iterable of batches, for the errors."""
+    if is_loader(value):
+        return described_loader(value)
+    if is_one_shot(value):
+        return f"a one-shot {type(value).__name__}"
+    steps = known_steps(value)
+    return f"a {type(value).__name__}" + ("" if steps is None else
+                                          f" of {steps} batch{'' if steps == 1 else 'es'}")
 
 
 def is_dataset(value: Any) -> bool:
@@ -132,20 +175,26 @@ def _shown(value: Any) -> str:
     return f"an array of shape {tuple(shape)}" if shape is not None else f"{value!r:.60}"
 
 
-def check_loader_arguments(where: str, loader: DataLoader,
+def check_loader_arguments(where: str, loader: Any,
                            given: Mapping[str, tuple[Any, Any]]) -> None:
     """Refuse, with the reason, an argument of ``fit``/``evaluate``/``predict`` given
-    besides a DataLoader: ``given`` maps its name to ``(value, default)``; it may only
-    keep its default."""
+    besides a DataLoader or another iterable of batches: ``given`` maps its name to
+    ``(value, default)``; it may only keep its default."""
+    ours = is_loader(loader)
+    build = "build the DataLoader" if ours or hasattr(loader, "batch_size") else \
+        "make the batches"
     reasons = {
         "y": "the loader's batches hold the targets, (x, y) or (x, y, sample_weight)",
         "sample_weight": "the loader's batches carry the weights, as (x, y, sample_weight)",
-        "batch_size": f"the loader's batch_size={loader.batch_size} makes the batches; build "
-                      "the DataLoader with the batch size you want",
-        "shuffle": f"the loader sets the order (its shuffle={loader.shuffle}, or its "
-                   "sampler); build the DataLoader with the shuffle= you want",
+        "batch_size": (f"the loader's batch_size={loader.batch_size} makes the batches"
+                       if hasattr(loader, "batch_size") else "the iterable makes the "
+                       "batches") + f"; {build} with the batch size you want",
+        "shuffle": (f"the loader sets the order (its shuffle={loader.shuffle}, or its "
+                    "sampler)" if ours else "the iterable sets the order") +
+                   f"; {build} with the shuffle= you want",
         "sampling": "the loader's sampler draws the examples: build the DataLoader with "
-                    "sampler=rp.data.WeightedRandomSampler(...)",
+                    "sampler=rp.data.WeightedRandomSampler(...)" if ours else
+                    "the iterable draws the examples",
         "validation_split": "a loader is not split, as Keras does not split a data set; pass "
                             "validation_data (arrays, a Dataset or a DataLoader), or cut the "
                             "data set with rp.data.random_split",
@@ -153,32 +202,65 @@ def check_loader_arguments(where: str, loader: DataLoader,
     for name, (value, default) in given.items():
         if value is not None if default is None else value != default:
             raise ValueError(f"{where}: {name}={_shown(value)} was given with X "
-                             f"{described_loader(loader)}: {reasons[name]}; expected "
+                             f"{described(loader)}: {reasons[name]}; expected "
                              f"{name}={default!r} (the default)")
 
 
-def no_batch(loader: DataLoader, where: str, argument: str = "X") -> ValueError:
-    """The error for a loader (given as ``argument``) that gives no batch."""
+def no_batch(loader: Any, where: str, argument: str = "X") -> ValueError:
+    """The error for a loader or an iterable (given as ``argument``) that gives no batch."""
     dropped = " (drop_last=True drops a last batch smaller than batch_size)" \
-        if loader.drop_last and len(loader.dataset) else ""
-    return ValueError(f"{where}: {argument} is {described_loader(loader)}, which gives no "
+        if is_loader(loader) and loader.drop_last and len(loader.dataset) else ""
+    return ValueError(f"{where}: {argument} is {described(loader)}, which gives no "
                       f"batch{dropped}; expected at least one")
 
 
-def check_not_empty(loader: DataLoader, where: str, argument: str = "X") -> None:
-    if len(loader) == 0:
+def check_not_empty(loader: Any, where: str, argument: str = "X") -> None:
+    """Refuse a loader or an iterable whose length says it gives no batch."""
+    if known_steps(loader) == 0:
         raise no_batch(loader, where, argument)
 
 
-def loader_callbacks(trainer: Trainer, callbacks: list[Callback], loader: DataLoader
-                     ) -> CallbackList | None:
-    """The callbacks of ``evaluate`` or ``predict`` on a loader (None without any), with
-    Keras's params for one pass: ``epochs`` 1, the loader's ``steps``, and the data set's
-    ``samples``."""
+def ran_out(argument: str, taken: int, steps: int, where: str, name: str) -> None:
+    """Warn, as Keras 3 does, that ``argument`` gave ``taken`` of the ``steps`` batches that
+    the argument ``name`` asked for."""
+    enough = "steps_per_epoch * epochs batches (a generator), steps_per_epoch a pass (a " \
+        "DataLoader)" if name == "steps_per_epoch" else f"{name} batches a pass"
+    warnings.warn(f"{where}: {argument} ran out of data after {taken} of the {steps} batches "
+                  f"{name}={steps} asks for; interrupting (Keras's warning): make sure that "
+                  f"it can give at least {enough}", UserWarning, stacklevel=user_stacklevel())
+
+
+def raw_batches(loader: Any, steps: int | None, where: str, argument: str = "X"
+                ) -> Iterator[Any]:
+    """The batches of one pass over ``loader`` (a one-shot iterator: from where it stands),
+    at most ``steps`` of them, warning where it runs out first (Keras); an error without
+    any. ``argument`` names it: ``X`` (``steps`` then ``evaluate``'s and ``predict``'s
+    ``steps``) or ``validation_data`` (``validation_steps``)."""
+    iterator, taken = iter(loader), 0
+    while steps is None or taken < steps:  # no batch read past the last step
+        batch = next(iterator, END)
+        if batch is END:
+            break
+        yield batch
+        taken += 1
+    if not taken:
+        raise no_batch(loader, where, argument)
+    if steps is not None and taken < steps:
+        ran_out(argument, taken, steps, where,
+                "steps" if argument == "X" else "validation_steps")
+
+
+def loader_callbacks(trainer: Trainer, callbacks: list[Callback], loader: Any,
+                     steps: int | None = None) -> CallbackList | None:
+    """The callbacks of ``evaluate`` or ``predict`` on a loader or an iterable (None
+    without any), with Keras's params for one pass: ``epochs`` 1, its ``steps`` (None when
+    unknown), and the data set's ``samples`` (None for an iterable)."""
     if not callbacks:
         return None
-    return CallbackList(callbacks, trainer, {"epochs": 1, "steps": len(loader),
-                                             "samples": len(loader.dataset)})
+    known = known_steps(loader)
+    return CallbackList(callbacks, trainer, {
+        "epochs": 1, "steps": steps if known is None else min(steps or known, known),
+        "samples": len(loader.dataset) if is_loader(loader) else None})
 
 
 class BatchReader:
@@ -195,7 +277,7 @@ class BatchReader:
         x, y, w = batch_fields(batch, self.where, label)
         where = f"{self.where} ({label})"
         trainer = self.trainer
-        xb = trainer._inputs(x, where)
+        xb = trainer._inputs(as_array(x), where)
         if self.outputs is None:
             self.outputs = trainer._num_outputs(xb) or 0
         yb = trainer.contract.prepare_targets(as_array(y), self.outputs or None,
@@ -207,12 +289,15 @@ class BatchReader:
                 ("(x, y, sample_weight)", "(x, y)")
             raise ValueError(f"{where}: this batch is {seen} but the first was {first}; "
                              "expected the same form in every batch")
-        return xb, yb, None if w is None else check_sample_weight(w, len(yb), where)
+        return xb, yb, None if w is None else check_sample_weight(as_array(w), len(yb),
+                                                                   where)
 
 
-def evaluate_loader(trainer: Trainer, loader: DataLoader, where: str,
-                    hooks: CallbackList | None, argument: str = "X") -> dict[str, float]:
-    """Loss and metrics over all the batches of ``loader``, as ``Trainer._evaluate`` gives
+def evaluate_loader(trainer: Trainer, loader: Any, where: str,
+                    hooks: CallbackList | None, argument: str = "X",
+                    steps: int | None = None) -> dict[str, float]:
+    """Loss and metrics over the batches of ``loader`` (a DataLoader or another iterable of
+    batches; its first ``steps`` where given), as ``Trainer._evaluate`` gives
     them for arrays: the outputs of every batch are gathered and the loss computed once on
     the whole set (its weights, when the batches carry them, scaled to average 1 over it).
     The batch hooks get each batch's own loss, with its weights as given."""
@@ -223,7 +308,7 @@ def evaluate_loader(trainer: Trainer, loader: DataLoader, where: str,
     reader = BatchReader(trainer, where, argument)
     outputs, targets, weights = [], [], []
     with evaluating(trainer.model), no_grad():
-        for index, batch in enumerate(loader):
+        for index, batch in enumerate(raw_batches(loader, steps, where, argument)):
             xb, yb, wb = reader.read(batch, index)
             targets.append(yb)
             if wb is not None:
@@ -237,35 +322,32 @@ def evaluate_loader(trainer: Trainer, loader: DataLoader, where: str,
             outputs.append(out)
             hooks.on_test_batch_end(index, {  # type: ignore[union-attr]
                 "loss": np.nan if value is None else value.item(), "size": len(xb)})
-    if not outputs:
-        raise no_batch(loader, where, argument)
     y = np.concatenate(targets)
     w = mean_one(np.concatenate(weights), f"{where}: the batches' sample_weight") \
         if weights else None
     return trainer._scores(np.concatenate(outputs), y, w, hooks)
 
 
-def predict_loader(trainer: Trainer, loader: DataLoader, where: str,
-                   hooks: CallbackList | None) -> np.ndarray:
-    """The model's outputs for every batch of ``loader`` (its first element, or the batch
-    itself when it is ``x`` alone), in inference mode; with ``hooks`` their
-    ``on_predict_*`` hooks."""
+def predict_loader(trainer: Trainer, loader: Any, where: str,
+                   hooks: CallbackList | None, steps: int | None = None) -> np.ndarray:
+    """The model's outputs for the batches of ``loader`` (a DataLoader or another iterable;
+    its first ``steps`` where given), each batch's first element or the batch itself when
+    it is ``x`` alone, in inference mode; with ``hooks`` their ``on_predict_*`` hooks."""
     check_not_empty(loader, where)
     if hooks is not None:
         hooks.on_predict_begin({})
     outputs = []
     with evaluating(trainer.model), no_grad():
-        for index, batch in enumerate(loader):
+        for index, batch in enumerate(raw_batches(loader, steps, where)):
             label = f"X's batch {index}"
-            xb = trainer._inputs(batch_fields(batch, where, label, inputs_only=True)[0],
+            xb = trainer._inputs(as_array(batch_fields(batch, where, label,
+                                                       inputs_only=True)[0]),
                                  f"{where} ({label})")
             if hooks is not None:
                 hooks.on_predict_batch_begin(index, {"size": len(xb)})
             outputs.append(trainer.model(Tensor._wrap(xb)).data)
             if hooks is not None:
                 hooks.on_predict_batch_end(index, {"outputs": outputs[-1], "size": len(xb)})
-    if not outputs:
-        raise no_batch(loader, where)
     if hooks is not None:
         hooks.on_predict_end({})
     return np.concatenate(outputs)

@@ -232,9 +232,15 @@ def stop_for_interrupt(trainer: Trainer, epoch: int, batch: int) -> None:
         path = callback.on_interrupt()
         if path is not None:
             written.append(path)
+    kept = not trainer._source.resumes_mid_epoch  # the last epoch's end stays the checkpoint
     trainer._write_checkpoints(epoch)
     where = f"Interrupted after batch {batch} of epoch {epoch + 1}"
-    if written:
+    if written and kept:
+        print(f"{where}: X is an iterable whose order retroprop cannot draw again, so the "
+              f"run is saved at the end of epochs only: {written[0]} holds it as the last "
+              "finished epoch left it (nothing, if none had), and Trainer.fit(..., "
+              f"resume_from={written[0]!r}) continues from there", file=sys.stderr)
+    elif written:
         print(f"{where}: the run is saved in {written[0]}; continue it with "
               f"Trainer.fit(..., resume_from={written[0]!r}) (or retroprop train --resume "
               "RUN_DIR)", file=sys.stderr)

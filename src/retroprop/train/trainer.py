@@ -26,10 +26,10 @@ import numpy as np
 
 from retroprop.callbacks.base import Callback, CallbackList, check_callbacks
 from retroprop.callbacks.history import History
+from retroprop.callbacks.model_checkpoint import ModelCheckpoint
 from retroprop.callbacks.progress import ProgressBar, reporting_callbacks
 from retroprop.checks import check_count, is_real
 from retroprop.data.batches import SAMPLINGS
-from retroprop.data.loader import DataLoader
 from retroprop.nn.functional import all_finite, check_finite
 from retroprop.nn.loss import Loss
 from retroprop.nn.module import Module, evaluating, hooks_suspended
@@ -40,16 +40,19 @@ from retroprop.optim.optimizer import Optimizer
 from retroprop.stacklevel import user_stacklevel
 from retroprop.tensor.grad_mode import no_grad
 from retroprop.tensor.tensor import Tensor
-from retroprop.train.batch_sources import ArrayBatches, LoaderBatches
+from retroprop.train.batch_sources import ArrayBatches, IterableBatches, LoaderBatches, Source
 from retroprop.train.divergence import divergence_error
 from retroprop.train.loader_input import (
     check_loader_arguments,
     check_not_empty,
     dataset_fields,
     dataset_inputs,
+    described,
     evaluate_loader,
     is_dataset,
+    is_iterable,
     is_loader,
+    is_one_shot,
     loader_callbacks,
     predict_loader,
 )
@@ -298,13 +301,14 @@ class Trainer:
             resume_from: str | os.PathLike[str] | None = None,
             divergence_factor: float | None = 1e8, *, sample_weight: Any = None,
             class_weight: Mapping[int, float] | None = None, initial_epoch: int = 0,
-            validation_freq: int = 1) -> History:
+            validation_freq: int = 1, steps_per_epoch: int | None = None,
+            validation_steps: int | None = None) -> History:
         """Train epochs ``initial_epoch`` .. ``epochs`` - 1, as ``keras.Model.fit``; returns
         the :class:`~retroprop.callbacks.History`.
 
         Parameters
         ----------
-        X : array of shape (n, ...), DataLoader, or Dataset
+        X : array of shape (n, ...), DataLoader, Dataset, or iterable of batches
             The inputs, or all the data as Keras's ``fit(x=dataset)`` takes it
             (:mod:`retroprop.train.loader_input`). A :class:`~retroprop.data.DataLoader`:
             its batches, ``(x, y)`` or ``(x, y, sample_weight)`` of arrays or tensors, are
@@ -320,7 +324,14 @@ class Trainer:
             such as ``TensorDataset``, ``Subset`` or ``ConcatDataset``, or a PyTorch data
             set) is gathered into arrays once and trained as those arrays, with every
             argument (``y`` left out, and ``sample_weight`` when its examples carry
-            weights): each batch is then one indexing per array.
+            weights): each batch is then one indexing per array. Any other iterable of
+            such batches, as Keras 3 takes a PyTorch DataLoader or a Python generator
+            (:class:`~retroprop.train.batch_sources.IterableBatches`), with the same
+            arguments refused and the weights used as for a DataLoader: its elements may be
+            PyTorch tensors (detached and copied to NumPy), arrays or anything
+            ``np.asarray`` takes. A re-iterable object (a ``torch.utils.data.DataLoader``)
+            is read anew every epoch; a one-shot iterator (a generator) gives one epoch,
+            or with ``steps_per_epoch`` epochs of that many batches.
         y : array, shape (n,) integer labels, or (n, k) targets
             Used as given, not copied, when X is C-contiguous in the model's dtype and the
             labels are int64 (or targets in the model's dtype): do not change them while
@@ -334,7 +345,9 @@ class Trainer:
             A new order every epoch (uniform sampling).
         validation_data : (X_val, y_val) or (X_val, y_val, sample_weight_val), optional
             Keras's triple weights the validation loss as ``evaluate(sample_weight=)`` does.
-            Also a DataLoader or a Dataset, as ``evaluate`` takes them.
+            Also a DataLoader, a Dataset or another iterable of batches, as ``evaluate``
+            takes them: each validation reads a re-iterable object anew, a one-shot
+            iterator from where the last one left it (``validation_steps`` batches).
         validation_split : float in [0, 1)
             Fraction of the training data, taken from its end before shuffling,
             held out for validation (ignored when ``validation_data`` is given). The
@@ -356,6 +369,13 @@ class Trainer:
             continues where that one stopped (weights, optimizer, callbacks, schedules,
             random generator, position inside the epoch), and ends with the weights an
             uninterrupted run would have. Call ``fit`` with the same data and arguments.
+            A run fed by an iterable other than a retroprop DataLoader (a PyTorch
+            DataLoader, a generator), whose order retroprop cannot draw again, is saved and
+            resumed at the end of epochs only (``ModelCheckpoint(every_batches=,
+            every_seconds=)`` is refused; Ctrl-C keeps the checkpoint of the last epoch's
+            end), its next epoch read from the iterable given to the resumed ``fit``:
+            exactly the uninterrupted run's where every epoch is one pass in the same
+            order.
         divergence_factor : float or None, default 1e8
             Training stops as diverged, with the weights of the epoch's start, when the
             loss is not finite, or when it rises above ``divergence_factor`` times its
@@ -399,6 +419,20 @@ class Trainer:
             and callbacks monitoring one (``EarlyStopping``, ``ReduceLROnPlateau``,
             ``ModelCheckpoint(save_best_only=True)``, a metric-driven schedule) skip those
             epochs, as Keras's do (without Keras's warning that the value is missing).
+        steps_per_epoch : int, optional
+            With X a DataLoader or another iterable of batches, the batches of an epoch, as
+            Keras's: the iteration continues from where the previous epoch left it (a
+            generator must give ``steps_per_epoch * epochs`` batches); where it runs out
+            inside an epoch, the epoch ends there with Keras's warning ("ran out of data"),
+            and a re-iterable object starts a new pass at the next epoch while a one-shot
+            iterator ends the training. A retroprop DataLoader given ``steps_per_epoch`` is
+            read as any other iterable (saved and resumed at the end of epochs only). None:
+            one pass an epoch (required for arrays and Datasets, whose epoch is
+            ceil(n / batch_size) batches; refused there).
+        validation_steps : int, optional
+            With ``validation_data`` a DataLoader or another iterable of batches, the
+            batches of each validation, as Keras's (required for a one-shot iterator that
+            validates more than once). None: one pass.
         """
         where = "fit"
         epochs = check_count(epochs, "fit: epochs", 0)
@@ -419,25 +453,40 @@ class Trainer:
                              f"(to train {epochs} more epochs, pass "
                              f"epochs={initial_epoch + epochs})")
         validation_freq = check_count(validation_freq, "fit: validation_freq", 1)
+        steps_per_epoch = _steps(steps_per_epoch, "fit: steps_per_epoch")
+        validation_steps = _steps(validation_steps, "fit: validation_steps")
         self._check_projections()
         self._check_minimizing()
         if is_dataset(validation_data):
             validation_data = dataset_fields(validation_data, "fit (validation_data)")
-        source: ArrayBatches | LoaderBatches
-        if is_loader(X):
+        validations = sum((epoch + 1) % validation_freq == 0
+                          for epoch in range(initial_epoch, epochs))
+        source: Source
+        if is_loader(X) or is_iterable(X):
             check_loader_arguments(where, X, {
                 "y": (y, None), "sample_weight": (sample_weight, None),
                 "batch_size": (batch_size, 32), "shuffle": (shuffle, True),
                 "sampling": (sampling, "uniform"), "validation_split": (validation_split, 0.0)})
-            source, validate = self._loader_batches(X, class_weight, validation_data)
+            source = self._loader_batches(X, class_weight, steps_per_epoch,
+                                          epochs - initial_epoch)
+            validate = self._validation(validation_data, validation_steps, validations)
             training_loss = self.loss  # weighted from the first batch when it needs be
         else:
+            if steps_per_epoch is not None:
+                raise ValueError(
+                    f"fit: steps_per_epoch={steps_per_epoch} was given with X of "
+                    f"type {_described(X)}; it sets the length of an epoch over an iterable of "
+                    "batches (a DataLoader, a generator), as Keras's; expected "
+                    "steps_per_epoch=None: an epoch over arrays or a Dataset is all its "
+                    "examples, ceil(n / batch_size) batches")
             if is_dataset(X):
                 X, y, sample_weight = dataset_inputs(X, y, sample_weight, where)
             source, validate, training_loss = self._array_batches(
                 X, y, batch_size, shuffle, sampling, validation_data, validation_split,
-                sample_weight, class_weight)
+                sample_weight, class_weight, validation_steps, validations)
         callbacks = check_callbacks(callbacks, where)
+        if not source.resumes_mid_epoch:
+            _check_epoch_checkpoints(callbacks, X)
         if augment is not None and not callable(augment):
             raise TypeError(f"fit: augment must be callable, got {type(augment).__name__}")
         self._step = step_strategy(self)
@@ -502,11 +551,13 @@ class Trainer:
 
     def _array_batches(self, X: Any, y: Any, batch_size: int | None, shuffle: bool,
                        sampling: str, validation_data: Any, validation_split: float,
-                       sample_weight: Any, class_weight: Mapping[int, float] | None
+                       sample_weight: Any, class_weight: Mapping[int, float] | None,
+                       validation_steps: int | None, validations: int
                        ) -> tuple[ArrayBatches, Validation | None, Module]:
         """``fit``'s arrays, checked and converted, cut by ``validation_split``: their
-        batches, the validation (None without), and the loss to train on (weighted per
-        example with ``sample_weight`` or ``class_weight``)."""
+        batches, the validation (None without; ``validation_steps`` and ``validations`` as
+        :meth:`_validation` takes them), and the loss to train on (weighted per example
+        with ``sample_weight`` or ``class_weight``)."""
         where = "fit"
         if y is None:
             raise ValueError("fit: y is missing; expected the targets of X (or X a "
@@ -523,7 +574,7 @@ class Trainer:
             weights = (1.0 if weights is None else weights) * per_class_weights(
                 class_weight, class_labels(y, where), outputs if outputs and outputs > 1 else 2,
                 where)
-        validate = self._validation(validation_data)
+        validate = self._validation(validation_data, validation_steps, validations)
         w_val = self._validation_weights
         if validation_data is None and validation_split:
             cut = training_rows(len(X), validation_split)
@@ -554,16 +605,33 @@ class Trainer:
         return ArrayBatches(X, y, weights, batch_size, shuffle, sampling), validate, \
             training_loss
 
-    def _validation(self, validation_data: Any) -> Validation | None:
+    def _validation(self, validation_data: Any, steps: int | None = None,
+                    validations: int = 1) -> Validation | None:
         """``fit``'s ``validation_data`` as a function of the hooks that validates (None
-        without); its examples' weights, scaled to average 1, in ``_validation_weights``."""
+        without); its examples' weights, scaled to average 1, in ``_validation_weights``.
+        A DataLoader or another iterable of batches is read anew at each of the
+        ``validations`` (a one-shot iterator continues), its first ``steps`` batches where
+        given (Keras's ``validation_steps``)."""
         self._validation_weights = None
+        fed = is_loader(validation_data) or is_iterable(validation_data)
+        if steps is not None and not fed:
+            raise ValueError(f"fit: validation_steps={steps} was given with validation_data "
+                             f"of type {_described(validation_data)}; it limits the batches read "
+                             "from an iterable of batches (a DataLoader, a generator), as "
+                             "Keras's; expected validation_steps=None")
         if validation_data is None:
             return None
-        if is_loader(validation_data):
+        if fed:
             check_not_empty(validation_data, "fit", "validation_data")
+            if is_one_shot(validation_data) and steps is None and validations > 1:
+                raise ValueError(
+                    f"fit: validation_data is {described(validation_data)} (an iterator, "
+                    f"used up by one pass) with validation_steps=None, and fit validates "
+                    f"{validations} times; expected validation_steps=(batches per "
+                    "validation), with an iterator that gives that many for each, or a "
+                    "re-iterable object such as a DataLoader")
             return partial(evaluate_loader, self, validation_data, "fit",
-                           argument="validation_data")
+                           argument="validation_data", steps=steps)
         check_validation_data(validation_data, "fit", weights=True)
         X_val = self._inputs(validation_data[0], "fit (validation_data)")
         y_val = self._targets(validation_data[1], X_val, "fit (validation_data)")
@@ -573,18 +641,31 @@ class Trainer:
                 "fit: the validation examples' sample_weight")
         return partial(self._evaluate, X_val, y_val, weights=self._validation_weights)
 
-    def _loader_batches(self, loader: DataLoader, class_weight: Mapping[int, float] | None,
-                        validation_data: Any) -> tuple[LoaderBatches, Validation | None]:
-        """``fit``'s DataLoader: its batches and the validation (None without)."""
+    def _loader_batches(self, loader: Any, class_weight: Mapping[int, float] | None,
+                        steps_per_epoch: int | None, epochs: int
+                        ) -> LoaderBatches | IterableBatches:
+        """``fit``'s DataLoader or other iterable of batches, for ``epochs`` epochs of
+        ``steps_per_epoch`` batches (None: one pass each)."""
         check_not_empty(loader, "fit")
         if class_weight is not None and not isinstance(class_weight, Mapping):
             raise TypeError(f"fit: class_weight must be a dict {{label: weight}}, got "
                             f"{type(class_weight).__name__}")
-        validate = self._validation(validation_data)
-        if len(loader) > 1:
-            self._warn_full_batch(f"a DataLoader of {len(loader)} batches an epoch: build it "
-                                  "with batch_size=None")
-        return LoaderBatches(self, loader, class_weight, "fit"), validate
+        if is_one_shot(loader) and steps_per_epoch is None and epochs > 1:
+            raise ValueError(
+                f"fit: X is {described(loader)} (an iterator, used up by one pass) with "
+                f"steps_per_epoch=None and {epochs} epochs to train; expected "
+                "steps_per_epoch=(batches per epoch), with an iterator that gives "
+                "steps_per_epoch * epochs batches (Keras's rule), or a re-iterable object "
+                "such as a DataLoader, read anew every epoch")
+        source = LoaderBatches(self, loader, class_weight, "fit") \
+            if is_loader(loader) and steps_per_epoch is None else \
+            IterableBatches(self, loader, steps_per_epoch, class_weight, "fit")
+        if source.steps is not None and source.steps > 1:
+            self._warn_full_batch(f"a {type(loader).__name__} of {source.steps} batches an "
+                                  "epoch: " + ("build it with batch_size=None" if
+                                               hasattr(loader, "batch_size") else
+                                               "make it give the full batch"))
+        return source
 
     def _warn_full_batch(self, got: str) -> None:
         """Warn, from the line that called ``fit``, that an optimizer that needs full
@@ -596,17 +677,23 @@ class Trainer:
 
     def request_checkpoint(self, write: Callable[[dict[str, Any]], None]) -> None:
         """Ask for a training checkpoint when the current batch or epoch has finished (its
-        callbacks included): ``write(state)`` then receives :func:`training_state`."""
+        callbacks included): ``write(state)`` then receives :func:`training_state`. Inside
+        an epoch of an iterable whose order cannot be drawn again (a PyTorch DataLoader, a
+        generator: :class:`~retroprop.train.batch_sources.IterableBatches`), the request is
+        dropped, so that the checkpoint of the last epoch's end, which resumes, stays."""
         self._pending.append(write)
 
     def _write_checkpoints(self, epoch: int) -> None:
         pending, self._pending = self._pending, []
+        if self._epoch is not None and self._epoch.batch and \
+                not self._source.resumes_mid_epoch:
+            return
         if pending:
             state = training_state(self, epoch, self._epoch)
             for write in pending:
                 write(state)
 
-    def _train_epoch(self, epoch: int, source: ArrayBatches | LoaderBatches,
+    def _train_epoch(self, epoch: int, source: Source,
                      augment: Callable[[np.ndarray], np.ndarray] | None,
                      hooks: CallbackList, interrupted: Callable[[], bool]
                      ) -> dict[str, float] | None:
@@ -649,7 +736,8 @@ class Trainer:
                 raise error
             state.add(value, outputs if kept else None, yb, 1 if summed else len(yb),
                       wb if weighed else None)
-            if self._per_example is not None and index is not None:
+            if self._per_example is not None and isinstance(source, ArrayBatches) and \
+                    index is not None:
                 if self._errors is None:
                     self._errors = np.zeros(source.samples)
                 with no_grad():
@@ -766,18 +854,19 @@ class Trainer:
 
     def evaluate(self, X: Any, y: Any = None, batch_size: int | None = None,
                  callbacks: Sequence[Callback] | None = None,
-                 sample_weight: Any = None) -> dict[str, float]:
+                 sample_weight: Any = None, steps: int | None = None) -> dict[str, float]:
         """Loss and metrics on (X, y), in inference mode, as ``keras.Model.evaluate``.
 
         Parameters
         ----------
-        X : array of shape (n, ...), DataLoader, or Dataset
+        X : array of shape (n, ...), DataLoader, Dataset, or iterable of batches
             A :class:`~retroprop.data.DataLoader` gives the batches, ``(x, y)`` or
             ``(x, y, sample_weight)`` (``y``, ``batch_size`` and ``sample_weight`` then
             left out): the outputs of all its batches are gathered and the loss computed
             on the whole set as for arrays, its weights scaled to average 1 over it; the
-            batch hooks get each batch's loss with its weights as given. A Dataset is
-            gathered into arrays once (see ``fit``).
+            batch hooks get each batch's loss with its weights as given. Any other
+            iterable of such batches likewise (a PyTorch DataLoader, a generator: see
+            ``fit``). A Dataset is gathered into arrays once (see ``fit``).
         y : array, shape (n,) integer labels, or (n, k) targets
             None (left out) when X is a DataLoader or a Dataset.
         batch_size : int, optional
@@ -794,6 +883,11 @@ class Trainer:
             instead: the same times the weights' mean). See ``fit``'s ``sample_weight``.
             The metrics are not weighted; the Trainer's ``weighted_metrics`` are (Keras
             weights only its ``weighted_metrics``).
+        steps : int, optional
+            With X a DataLoader or another iterable of batches: its first ``steps`` batches
+            only (a generator: its next ``steps``), as Keras's ``evaluate(steps=)``, with
+            Keras's warning where it runs out first; None reads one whole pass (a
+            generator to its end: one that loops for ever needs ``steps``).
 
         Returns
         -------
@@ -803,11 +897,14 @@ class Trainer:
             and the metrics.
         """
         callbacks = check_callbacks(callbacks, "evaluate")
-        if is_loader(X):
+        steps = _steps(steps, "evaluate: steps")
+        if is_loader(X) or is_iterable(X):
             check_loader_arguments("evaluate", X, {"y": (y, None),
                                                    "batch_size": (batch_size, None),
                                                    "sample_weight": (sample_weight, None)})
-            return evaluate_loader(self, X, "evaluate", loader_callbacks(self, callbacks, X))
+            return evaluate_loader(self, X, "evaluate",
+                                   loader_callbacks(self, callbacks, X, steps), steps=steps)
+        _no_steps(steps, X, "evaluate")
         batch_size = _batch_size(batch_size, "evaluate")
         if is_dataset(X):
             X, y, sample_weight = dataset_inputs(X, y, sample_weight, "evaluate")
@@ -822,15 +919,17 @@ class Trainer:
                               weights)
 
     def predict(self, X: Any, batch_size: int | None = None,
-                callbacks: Sequence[Callback] | None = None) -> np.ndarray:
+                callbacks: Sequence[Callback] | None = None,
+                steps: int | None = None) -> np.ndarray:
         """The model's outputs for X (logits for ``CrossEntropyLoss``), in inference mode, as
         ``keras.Model.predict``.
 
         Parameters
         ----------
-        X : array of shape (n, ...), DataLoader, or Dataset
+        X : array of shape (n, ...), DataLoader, Dataset, or iterable of batches
             A :class:`~retroprop.data.DataLoader`'s batches may be ``x`` alone or tuples
-            whose first element is ``x`` (``batch_size`` then left out); a Dataset's
+            whose first element is ``x`` (``batch_size`` then left out), and so may those
+            of any other iterable (a PyTorch DataLoader, a generator); a Dataset's
             examples likewise, gathered into arrays once.
         batch_size : int, optional
             Rows per forward pass (default ``PREDICT_BATCH``).
@@ -838,15 +937,21 @@ class Trainer:
             Their ``on_predict_begin``, ``on_predict_batch_begin``, ``on_predict_batch_end``
             (with the batch's ``"outputs"``) and ``on_predict_end`` hooks are called as
             Keras calls them (:class:`~retroprop.callbacks.Callback`).
+        steps : int, optional
+            As in :meth:`evaluate`: the first ``steps`` batches of a DataLoader or another
+            iterable of batches.
 
         Returns
         -------
         array, shape (n, ...)
         """
         callbacks = check_callbacks(callbacks, "predict")
-        if is_loader(X):
+        steps = _steps(steps, "predict: steps")
+        if is_loader(X) or is_iterable(X):
             check_loader_arguments("predict", X, {"batch_size": (batch_size, None)})
-            return predict_loader(self, X, "predict", loader_callbacks(self, callbacks, X))
+            return predict_loader(self, X, "predict",
+                                  loader_callbacks(self, callbacks, X, steps), steps)
+        _no_steps(steps, X, "predict")
         batch_size = _batch_size(batch_size, "predict")
         if is_dataset(X):
             X = dataset_fields(X, "predict", inputs_only=True)[0]
@@ -860,18 +965,21 @@ class Trainer:
         return outputs
 
     def predict_proba(self, X: Any, batch_size: int | None = None,
-                      callbacks: Sequence[Callback] | None = None) -> np.ndarray:
+                      callbacks: Sequence[Callback] | None = None,
+                      steps: int | None = None) -> np.ndarray:
         """Class probabilities, as the loss defines them: softmax of the logits
         (``CrossEntropyLoss``), their sigmoid (``BCEWithLogitsLoss``), or the outputs
-        themselves (``BCELoss``). ``callbacks`` as in :meth:`predict` (whose outputs they
-        see)."""
-        return self.contract.probabilities(self.predict(X, batch_size, callbacks))
+        themselves (``BCELoss``). ``callbacks`` and ``steps`` as in :meth:`predict` (whose
+        outputs the callbacks see)."""
+        return self.contract.probabilities(self.predict(X, batch_size, callbacks, steps))
 
     def predict_classes(self, X: Any, batch_size: int | None = None,
-                        callbacks: Sequence[Callback] | None = None) -> np.ndarray:
+                        callbacks: Sequence[Callback] | None = None,
+                        steps: int | None = None) -> np.ndarray:
         """The most probable class of each example (the loss's decision rule).
-        ``callbacks`` as in :meth:`predict` (whose outputs they see)."""
-        return self.contract.decide(self.predict(X, batch_size, callbacks))
+        ``callbacks`` and ``steps`` as in :meth:`predict` (whose outputs the callbacks
+        see)."""
+        return self.contract.decide(self.predict(X, batch_size, callbacks, steps))
 
 def _training_mode(model: Module) -> None:
     """Training mode for every module but a batch normalization whose γ and β are frozen
@@ -965,6 +1073,38 @@ def _described(value: Any) -> str:
     return f"{type(value).__name__}{length}"
 
 
+
+
+def _steps(value: Any, name: str) -> int | None:
+    """A number of steps (Keras's ``steps_per_epoch``, ``validation_steps``, ``steps``): a
+    positive integer, or None (a whole pass)."""
+    return None if value is None else check_count(value, name, 1, "or None")
+
+
+def _check_epoch_checkpoints(callbacks: list[Callback], X: Any) -> None:
+    """Refuse resumable checkpoints inside epochs (``ModelCheckpoint(every_batches=)``,
+    ``every_seconds=``) for a run fed by ``X``, an iterable whose order retroprop cannot
+    draw again: no such checkpoint could be resumed."""
+    for callback in callbacks:
+        if isinstance(callback, ModelCheckpoint) and callback.resumable:
+            for name in ("every_batches", "every_seconds"):
+                value = getattr(callback, name)
+                if value is not None:
+                    raise ValueError(
+                        f"fit: ModelCheckpoint({name}={value}) writes checkpoints inside "
+                        f"epochs, and X is {described(X)}, an iterable whose order retroprop "
+                        "cannot draw again, so a run fed by it resumes only from the end of "
+                        f"an epoch; expected {name}=None (a checkpoint at each epoch's end), "
+                        "or arrays, a Dataset or a retroprop DataLoader as X")
+
+
+def _no_steps(steps: int | None, X: Any, where: str) -> None:
+    """Refuse ``steps`` given with arrays or a Dataset, which are read whole."""
+    if steps is not None:
+        raise ValueError(f"{where}: steps={steps} was given with X of type {_described(X)}; "
+                         "it limits the batches read from an iterable of batches (a DataLoader, "
+                         "a generator), as Keras's; expected steps=None (arrays and data sets "
+                         "are read whole)")
 
 
 def _batch_size(value: Any, where: str) -> int | None:
