@@ -5,6 +5,7 @@ and loads back as one module used at the same places, which trains as one, with 
 optimizer state and its running statistics; hostile references are refused."""
 
 import json
+from collections import OrderedDict
 
 import numpy as np
 import pytest
@@ -42,6 +43,17 @@ class Heads(nn.Module):
         return sum(outputs[1:], outputs[0])
 
 
+class Twice(nn.Module):
+    """Applies ``first``, tanh, then ``second``: given one layer twice, it shares it."""
+
+    def __init__(self, first, second):
+        super().__init__()
+        self.first, self.second = first, second
+
+    def forward(self, x):
+        return self.second(self.first(x).tanh())
+
+
 def repeated():
     return nn.Sequential(nn.Linear(4, 4), nn.Tanh()) * 3, X
 
@@ -49,6 +61,12 @@ def repeated():
 def twice():
     layer = nn.Linear(4, 4)
     return nn.Sequential(layer, nn.ReLU(), layer, nn.Linear(4, 2)), X
+
+
+def named():
+    layer = nn.Linear(4, 4)
+    return nn.Sequential(OrderedDict([("hidden", layer), ("act", nn.Tanh()),
+                                      ("again", layer)])), X
 
 
 def nested():
@@ -82,8 +100,13 @@ def module_dict():
     return Heads(nn.ModuleDict({"a": layer, "b": nn.Linear(4, 3), "c": layer})), X
 
 
-PATTERNS = [repeated, twice, nested, nested_container_twice, batch_norm, conv, module_list,
-            module_dict]
+def constructor_arguments():
+    layer = nn.Linear(4, 4)
+    return Twice(layer, layer), X
+
+
+PATTERNS = [repeated, twice, named, nested, nested_container_twice, batch_norm, conv, module_list,
+            module_dict, constructor_arguments]
 
 
 def sharing(model):

@@ -217,7 +217,8 @@ class _Made:
         if set(reference) != {SAME} or type(number) is not int or number < 0:
             raise ModelFileError(
                 f"a reference to a module used again must be {{{SAME!r}: k}} with k the number "
-                f"of a module described before it (0 for the model), got {reference!r:.80}")
+                f"of a module described before it (the model is 0, its sub-modules follow "
+                f"depth first), got {reference!r:.80}")
         if number >= self.total:
             raise ModelFileError(f"a reference names module {number}, but the architecture "
                                  f"describes {self.total} modules (0 to {self.total - 1})")
