@@ -376,6 +376,14 @@ def save(model: Any, path: str | os.PathLike[str], optimizer: Optimizer | None =
     >>> rp.save(model, path)
     >>> rp.load(path)[0].weight.shape
     (3, 2)
+
+    A layer used twice loads back as one module, used twice:
+
+    >>> layer = rp.nn.Linear(2, 2)
+    >>> rp.save(rp.nn.Sequential(layer, rp.nn.ReLU(), layer), path)
+    >>> loaded = rp.load(path)
+    >>> loaded[2] is loaded[0]
+    True
     """
     if not isinstance(model, Module):
         _save_state(model, Path(path), optimizer=optimizer, metadata=metadata,
