@@ -144,6 +144,9 @@ CASES = [
     ("model file", "a class that is not defined in the program ('os.system')",
      "rp.load(rewritten('class.rpz', lambda h: h['architecture'].update({'class': "
      "'os.system'})))"),
+    ("model file", "a reference to a shared layer described after it",
+     "rp.load(rewritten('later.rpz', lambda h: h.update(format_version=2) or "
+     "h['architecture']['args']['modules'].insert(0, {'__same_module__': 3})))"),
     ("model file", "architecture claiming Linear(100000, 100000) with 23 weights stored",
      "rp.load(rewritten('big.rpz', lambda h: h.update(architecture={'class': "
      "'retroprop.nn.linear.Linear', 'args': {'in_features': 100000, "

@@ -225,13 +225,14 @@ LIBRARY_CLASSES = sorted(name for name in MODULE_CLASSES if name.startswith("ret
 
 @st.composite
 def architectures(draw, depth=2):
-    """A module spec of a real class with hostile arguments (maybe sub-module specs)."""
+    """A module spec of a real class with hostile arguments (maybe sub-module specs, and
+    references to modules, made, being made, later or missing)."""
     name = draw(st.sampled_from(LIBRARY_CLASSES))
     parameters = list(inspect.signature(MODULE_CLASSES[name].__init__).parameters)[1:]
+    module = architectures(depth=depth - 1).map(lambda spec: {"__module__": spec}) | \
+        st.integers(-1, 8).map(lambda number: {"__same_module__": number})
     values = json_values if depth == 0 else st.one_of(
-        json_values, architectures(depth=depth - 1).map(lambda spec: {"__module__": spec}),
-        st.lists(architectures(depth=depth - 1).map(lambda spec: {"__module__": spec}),
-                 max_size=3))
+        json_values, module, st.lists(module, max_size=3))
     keys = st.sampled_from(parameters) if parameters else st.text(max_size=4)
     return {"class": name, "args": draw(st.dictionaries(keys, values, max_size=4))}
 
@@ -239,7 +240,7 @@ def architectures(draw, depth=2):
 @SETTINGS
 @given(architectures(), st.sampled_from(["float32", "float64"]))
 def test_architectures_with_hostile_arguments(spec, dtype):
-    header = {"format": "retroprop-model", "format_version": 1, "dtype": dtype,
+    header = {"format": "retroprop-model", "format_version": 2, "dtype": dtype,
               "metadata": {}, "optimizer": None, "architecture": spec}
     text = json.dumps(header).encode()
     members = {"__retroprop__.npy": npy_bytes((len(text),), "|u1", text),

@@ -202,6 +202,15 @@ class Block(nn.Sequential):
         super().__init__(nn.Linear(n, n), nn.ReLU())
 
 
+class Pair(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.first, self.second = nn.Linear(n, n), nn.Linear(n, n)
+
+    def forward(self, x):
+        return self.second(self.first(x))
+
+
 def changed_after_construction():
     """(model, message) pairs: models that their architecture does not rebuild as they are."""
     appended = Block(4)
@@ -213,7 +222,8 @@ def changed_after_construction():
     shifted, axes = nn.Sequential(Shift(1.0)), nn.Sequential(Shift(1.0))
     shifted[0].offset = 5.0
     axes[0].axes = (0, 1)
-    shared = nn.Linear(4, 4)
+    shared = Pair(4)
+    shared.second = shared.first
     tied = nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 4))
     tied[1].weight = tied[0].weight
     return [
@@ -225,8 +235,9 @@ def changed_after_construction():
         (shifted, r"module '0' \(Shift\) has offset = 5.0 but rebuilds with offset = 1.0 \(a "
                   "setting changed after construction"),
         (axes, r"has axes = \(0, 1\) but rebuilds with axes = \(0,\)"),
-        (nn.Sequential(shared, nn.Tanh(), shared), "'2' is the same Linear as '0' but rebuilds "
-                                                   "as another"),
+        (shared, "'second' is the same Linear as 'first' but rebuilds as another; a model "
+                 r"file records a layer used twice \(shared weights\) where the same layer is "
+                 "given to the constructors again"),
         (tied, "'1.weight' is the same Parameter as '0.weight' but rebuilds as another"),
     ]
 

@@ -4,7 +4,8 @@ dicts and checkpoints, ``rp.save(model.state_dict(), path)`` as with ``torch.sav
 The file is a NumPy ``.npz`` archive read with ``allow_pickle=False``:
 
 * ``__retroprop__``: a JSON header (format name and version, the architecture
-  as the tree of module classes and constructor arguments, the dtype, the
+  as the tree of module classes and constructor arguments, a module used at several
+  places written once and referred to by its number elsewhere, the dtype, the
   ``training`` flag of each module in ``named_modules()`` order, the
   optimizer's class and hyperparameters);
 * ``model/<name>``: each parameter and buffer of ``state_dict()``;
@@ -56,29 +57,46 @@ from retroprop.random import using_generator
 from retroprop.safe_npz import read_npz
 
 FORMAT = "retroprop-model"
-FORMAT_VERSION = 1
-"""The version :func:`save` writes; :func:`load` reads versions 1 to this one and refuses
-newer ones with a message asking to upgrade."""
+FORMAT_VERSION = 2
+"""The newest version :func:`save` writes; :func:`load` reads versions 1 to this one and
+refuses newer ones with a message asking to upgrade. Version 2 adds references to a module
+used at several places (:data:`SAME`); a model without them is written as version 1, which
+earlier versions of retroprop read too."""
+SHARING_VERSION = 2
+"""The first version whose architectures may hold references (:data:`SAME`)."""
 STATE_FORMAT = "retroprop-state"
 STATE_FORMAT_VERSION = 1
 """The version of state files (:func:`save` of a dict); read as model files' versions."""
 HEADER = "__retroprop__"
+SAME = "__same_module__"
+"""The key of a reference in an architecture: ``{"__same_module__": k}`` stands for the
+module described k-th (the model is 0; then its sub-modules depth first, in the order the
+description lists them), which is used at that place too (a shared layer)."""
 
 
 # ---------------------------------------------------------------------- architecture
-def _encode(value: Any, where: str) -> Any:
+Seen = dict[int, tuple[int, Module]]
+"""The modules described so far, by ``id``: their number and the module (kept alive, so
+that no module a ``get_config`` makes afresh takes the ``id`` of one described before)."""
+
+
+def _encode(value: Any, where: str, seen: Seen) -> Any:
+    """``value`` as JSON-compatible data; ``seen`` numbers the modules described so far,
+    so that a module met again is written as a reference to its number."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, list | tuple):
-        return [_encode(v, where) for v in value]
+        return [_encode(v, where, seen) for v in value]
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        return {k: _encode(v, f"{where}.{k}") for k, v in value.items()}
+        return {k: _encode(v, f"{where}.{k}", seen) for k, v in value.items()}
     if isinstance(value, Module):
-        return {"__module__": architecture(value)}
+        if id(value) in seen:
+            return {SAME: seen[id(value)][0]}
+        return {"__module__": _architecture(value, seen)}
     if isinstance(value, Constraint):
-        return {"__constraint__": _constraint_spec(value, where)}
+        return {"__constraint__": _constraint_spec(value, where, seen)}
     if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
         return {"__dtype__": np.dtype(value).name}
     raise TypeError(f"save: cannot store argument {where} = {value!r} "
@@ -90,7 +108,7 @@ def _qualified(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _constraint_spec(constraint: Constraint, where: str) -> dict[str, Any]:
+def _constraint_spec(constraint: Constraint, where: str, seen: Seen) -> dict[str, Any]:
     """A constraint as its class and the arguments of its ``__init__``, read back from the
     attributes of the same names (``MaxNorm(2.0).max_value``)."""
     cls = type(constraint)
@@ -103,7 +121,8 @@ def _constraint_spec(constraint: Constraint, where: str) -> dict[str, Any]:
             raise TypeError(f"save: cannot store argument {where} = {constraint!r}: a "
                             f"constraint is rebuilt from attributes named as the arguments of "
                             f"its __init__, and {cls.__name__} keeps none for {param}")
-        args[param.name] = _encode(getattr(constraint, param.name), f"{where}.{param.name}")
+        args[param.name] = _encode(getattr(constraint, param.name), f"{where}.{param.name}",
+                                   seen)
     return {"class": _qualified(cls), "args": args}
 
 
@@ -112,10 +131,19 @@ def architecture(module: Module) -> dict[str, Any]:
 
     Sub-modules, constraints (rebuilt from their class and the attributes that hold their
     arguments) and dtypes are stored; other callable arguments (initializers) are left
-    out: the saved weights replace whatever they drew.
+    out: the saved weights replace whatever they drew. A module given again (the same
+    object: ``nn.Sequential(layer, nn.ReLU(), layer)``, ``seq * 3``) is described once
+    and referred to by its number at its other places (:data:`SAME`), so that
+    :func:`build` gives one module used at each of them, as the model has it.
     """
+    return _architecture(module, {})
+
+
+def _architecture(module: Module, seen: Seen) -> dict[str, Any]:
+    """:func:`architecture`, numbering the modules described in ``seen``."""
+    seen[id(module)] = (len(seen), module)
     cls = type(module)
-    args = {name: _encode(value, f"{cls.__name__}.{name}")
+    args = {name: _encode(value, f"{cls.__name__}.{name}", seen)
             for name, value in module.get_config().items() if not callable(value)
             or isinstance(value, Module | Constraint | type | int)}  # int: x.size, callable
     return {"class": _qualified(cls), "args": args}
@@ -165,20 +193,76 @@ def _resolve(name: Any, base: type[T], classes: dict[str, list[type]]) -> type[T
     return max(candidates, key=siblings.index)
 
 
-def _decode(value: Any, classes: dict[str, list[type]]) -> Any:
+class _Made:
+    """The modules :func:`build` has made so far, by number (None for those still being
+    built, which hold the place being decoded), for the references to them (:data:`SAME`).
+    """
+
+    def __init__(self, spec: Any) -> None:
+        self.modules: list[Module | None] = []
+        self.classes: list[str] = []
+        self.total = 1 + _count(spec, "__module__")
+
+    def start(self, name: str) -> int:
+        """Number the module of class ``name`` that is being built."""
+        self.modules.append(None)
+        self.classes.append(name)
+        return len(self.modules) - 1
+
+    def referred(self, reference: dict[str, Any]) -> Module:
+        """The module made before that ``reference`` names; a reference that is malformed,
+        or names a module not made yet (one that holds it, itself, or one described
+        later), raises a :class:`ModelFileError`."""
+        number = reference[SAME]
+        if set(reference) != {SAME} or type(number) is not int or number < 0:
+            raise ModelFileError(
+                f"a reference to a module used again must be {{{SAME!r}: k}} with k the number "
+                f"of a module described before it (the model is 0, its sub-modules follow "
+                f"depth first), got {reference!r:.80}")
+        if number >= self.total:
+            raise ModelFileError(f"a reference names module {number}, but the architecture "
+                                 f"describes {self.total} modules (0 to {self.total - 1})")
+        if number >= len(self.modules):
+            raise ModelFileError(
+                f"a reference names module {number}, which is described after it: a module "
+                "used again refers back to where it is described first")
+        module = self.modules[number]
+        if module is None:
+            raise ModelFileError(
+                f"a reference names module {number} ({self.classes[number]:.80}), which "
+                "holds it: a module cannot contain itself (a cycle)")
+        return module
+
+
+def _count(spec: Any, key: str) -> int:
+    """How many dicts in ``spec`` (its lists and dicts, to any depth) hold ``key``."""
+    found, stack = 0, [spec]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            found += key in item
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def _decode(value: Any, classes: dict[str, list[type]], made: _Made) -> Any:
     if isinstance(value, list):
-        return [_decode(v, classes) for v in value]
+        return [_decode(v, classes, made) for v in value]
     if not isinstance(value, dict):
         return value
     if "__module__" in value:
-        return build(value["__module__"], classes)
+        return _build(value["__module__"], classes, made)
+    if SAME in value:
+        return made.referred(value)
     if "__constraint__" in value:
         spec = value["__constraint__"]
         cls = _resolve(spec.get("class"), Constraint, classes)
-        return cls(**{k: _decode(v, classes) for k, v in spec.get("args", {}).items()})
+        return cls(**{k: _decode(v, classes, made) for k, v in spec.get("args", {}).items()})
     if "__dtype__" in value:
         return np.dtype(value["__dtype__"])
-    return {k: _decode(v, classes) for k, v in value.items()}
+    return {k: _decode(v, classes, made) for k, v in value.items()}
 
 
 def _call_arguments(cls: type, args: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
@@ -211,12 +295,20 @@ def _call_arguments(cls: type, args: dict[str, Any]) -> tuple[list[Any], dict[st
 def build(spec: dict[str, Any], classes: dict[str, list[type]] | None = None) -> Module:
     """A new module from :func:`architecture`'s description (fresh weights). Classes are
     looked up among those alive in the program (``classes``, by qualified name, by default
-    all of them); a class defined several times resolves to its newest definition."""
-    classes = classes if classes is not None else _live_classes()
+    all of them); a class defined several times resolves to its newest definition. A
+    reference (:data:`SAME`) gives the module made where it is described first, so that
+    one module is used at each of its places."""
+    return _build(spec, classes if classes is not None else _live_classes(), _Made(spec))
+
+
+def _build(spec: dict[str, Any], classes: dict[str, list[type]], made: _Made) -> Module:
+    """:func:`build`, numbering the modules it makes in ``made``."""
+    number = made.start(str(spec.get("class")))
     cls = _resolve(spec.get("class"), Module, classes)
-    args = {k: _decode(v, classes) for k, v in spec.get("args", {}).items()}
+    args = {k: _decode(v, classes, made) for k, v in spec.get("args", {}).items()}
     positional, keywords = _call_arguments(cls, args)
-    return cls(*positional, **keywords)
+    module = made.modules[number] = cls(*positional, **keywords)
+    return module
 
 
 # ---------------------------------------------------------------------- save
@@ -268,8 +360,13 @@ def save(model: Any, path: str | os.PathLike[str], optimizer: Optimizer | None =
     generator) and compared with ``model``: a model that :func:`load` would not give back
     as it is (a layer replaced or a setting changed after construction that its
     ``get_config()`` does not show, a container subclass that cannot be rebuilt, a layer
-    or parameter used twice) raises a ``ValueError`` naming the first module that differs,
-    and no file is written.
+    or parameter tied after construction) raises a ``ValueError`` naming the first module
+    that differs, and no file is written.
+
+    A layer used at several places (``nn.Sequential(layer, nn.ReLU(), layer)``,
+    ``seq * 3``, the same module in a ``ModuleList`` or ``ModuleDict`` or nested
+    containers) is written once and referred to at its other places, and loads back as one
+    module used at each of them, its parameters (and statistics) shared as they were.
 
     Examples
     --------
@@ -279,6 +376,14 @@ def save(model: Any, path: str | os.PathLike[str], optimizer: Optimizer | None =
     >>> rp.save(model, path)
     >>> rp.load(path)[0].weight.shape
     (3, 2)
+
+    A layer used twice loads back as one module, used twice:
+
+    >>> layer = rp.nn.Linear(2, 2)
+    >>> rp.save(rp.nn.Sequential(layer, rp.nn.ReLU(), layer), path)
+    >>> loaded = rp.load(path)
+    >>> loaded[2] is loaded[0]
+    True
     """
     if not isinstance(model, Module):
         _save_state(model, Path(path), optimizer=optimizer, metadata=metadata,
@@ -289,7 +394,7 @@ def save(model: Any, path: str | os.PathLike[str], optimizer: Optimizer | None =
     _check_rebuilds(model, spec)
     arrays = {f"model/{name}": value for name, value in model.state_dict().items()}
     header: dict[str, Any] = {
-        "format": FORMAT, "format_version": FORMAT_VERSION,
+        "format": FORMAT, "format_version": SHARING_VERSION if _count(spec, SAME) else 1,
         "architecture": spec, "dtype": np.dtype(model.dtype).name,
         "modes": [module.training for _, module in model.named_modules()],
         "metadata": metadata or {}, "optimizer": None,
@@ -377,8 +482,12 @@ def _check_rebuilds(model: Module, spec: dict[str, Any]) -> None:
         if key in mine:
             raise ValueError(f"save: the file would not load back as this model: {key!r} is the "
                              f"same {mine[key][1]} as {mine[key][0]!r} but rebuilds as another; "
-                             "a model file records a layer or parameter used twice (shared or "
-                             "tied weights) only where its class's __init__ makes it so")
+                             "a model file records a layer used twice (shared weights) where "
+                             "the same layer is given to the constructors again (nn.Sequential("
+                             "layer, nn.ReLU(), layer), seq * 3, ModuleList, ModuleDict) or "
+                             "where its class's __init__ makes it so, and a parameter used "
+                             "twice (tied weights) only where its class's __init__ makes it so"
+                             )
         raise ValueError(f"save: the file would not load back as this model: {key!r} is not "
                          f"{theirs[key][0]!r} but rebuilds as the same {theirs[key][1]}; "
                          f"{_REBUILT}")
@@ -636,13 +745,14 @@ def allocation_bound(spec: Any) -> int:
 
 
 def _sizes(value: Any) -> list[int]:
-    """The positive integers in ``value``, its lists and dicts, but not in sub-modules."""
+    """The positive integers in ``value``, its lists and dicts, but not in sub-modules or
+    references to them."""
     found, stack = [], [value]
     while stack:
         item = stack.pop()
         if isinstance(item, list):
             stack.extend(item)
-        elif isinstance(item, dict) and "__module__" not in item:
+        elif isinstance(item, dict) and "__module__" not in item and SAME not in item:
             stack.extend(item.values())
         elif type(item) is int and item > 0:
             found.append(item)
@@ -651,6 +761,10 @@ def _sizes(value: Any) -> list[int]:
 
 def _build_checked(header: dict[str, Any], arrays: dict[str, np.ndarray], path: Path) -> Module:
     """Build the saved architecture once its size is known to fit the weights present."""
+    if header["format_version"] < SHARING_VERSION and _count(header["architecture"], SAME):
+        raise ModelFileError(f"load: {path} declares format version {header['format_version']}"
+                             f" but its architecture holds references to modules used again "
+                             f"({SAME!r}), which format version {SHARING_VERSION} introduced")
     stored = sum(value.size for name, value in arrays.items() if name.startswith("model/"))
     bound = allocation_bound({"__module__": header["architecture"]})
     if bound > 2**16 + 16 * stored:

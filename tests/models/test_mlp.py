@@ -32,7 +32,7 @@ def test_mlp_initializes_for_its_activation_however_it_is_named(activation, init
 def test_mlp_copies_an_activation_layer_into_each_hidden_layer(tmp_path):
     model = rp.models.mlp([4, 8, 8, 2], activation=rp.nn.LeakyReLU(0.2))
     assert model[1] is not model[3] and model[3].negative_slope == 0.2
-    rp.save(model, tmp_path / "m.rpz")  # refused a layer used twice
+    rp.save(model, tmp_path / "m.rpz")
     x = np.ones((2, 4), np.float32)
     np.testing.assert_array_equal(rp.load(tmp_path / "m.rpz")(x).data, model(x).data)
     with pytest.raises(ValueError, match="unknown activation 'swish'"):

@@ -11,6 +11,14 @@ import pytest
 import retroprop as rp
 from retroprop import nn
 from retroprop.cli import main
+from tests.test_model_files_shared import (
+    batch_norm,
+    conv,
+    nested,
+    nested_container_twice,
+    repeated,
+    twice,
+)
 
 ACTIVATIONS = [nn.Step(), nn.Sign(), nn.Sigmoid(), nn.Sigmoid(slope=2.5), nn.Tanh(), nn.LeCunTanh(),
                nn.TanhLinear(0.1), nn.ReLU(), nn.LeakyReLU(0.2), nn.ELU(0.7), nn.Identity()]
@@ -225,3 +233,19 @@ def test_backward_hooks_export_without_a_warning(tmp_path):
     session = onnxruntime.InferenceSession(str(tmp_path / "hooked.onnx"))
     x = np.ones((1, 3), np.float32)
     np.testing.assert_allclose(session.run(None, {"input": x})[0], model(x).data, rtol=1e-6)
+
+
+@pytest.mark.parametrize("pattern", [repeated, twice, nested, nested_container_twice,
+                                     batch_norm, conv], ids=lambda p: p.__name__)
+def test_a_layer_used_at_several_places_is_exported_with_its_weights_once(tmp_path, pattern):
+    """Each use of a shared layer is its nodes, which read the same initializers."""
+    rp.manual_seed(0)
+    model, x = pattern()
+    warm_up(model, x.shape[1:])
+    theirs, ours = run_both(model, tmp_path / "shared.onnx", x.shape[1:])
+    np.testing.assert_allclose(theirs, ours, rtol=0, atol=1e-5)
+    stored = sum(int(np.prod(tensor.dims)) for tensor in
+                 onnx.load(tmp_path / "shared.onnx").graph.initializer)
+    weights = sum(p.size for p in model.parameters()) + sum(
+        b.size for _, b in model.named_buffers() if b.dtype.kind == "f")
+    assert weights / 2 < stored <= weights + 4  # + 4: the target shape of a Flatten

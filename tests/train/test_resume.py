@@ -113,6 +113,25 @@ def interrupted_then_resumed(build, data, folder, limit, interrupt=False, every=
     return reference, resumed
 
 
+def shared_layers():
+    """A hidden layer and a batch normalization used twice each (shared weights and
+    running statistics)."""
+    hidden, norm = rp.nn.Linear(32, 32), rp.nn.BatchNorm1d(32)
+    model = rp.nn.Sequential(rp.nn.Linear(64, 32), norm, rp.nn.Tanh(), hidden, norm,
+                             rp.nn.Tanh(), hidden, rp.nn.Linear(32, 10))
+    return model, rp.optim.Adam(model.parameters(), lr=0.01), []
+
+
+def test_a_model_with_shared_layers_resumes_bit_identical(digits, tmp_path):
+    X, y, *_ = digits
+    reference, resumed = interrupted_then_resumed(shared_layers, (X, y), tmp_path, 5,
+                                                  shuffle=True)
+    loaded = rp.load(tmp_path / "run.rpz")
+    assert loaded[6] is loaded[3] and loaded[4] is loaded[1]
+    buffers = lambda t: {k: v.copy() for k, v in t.model.named_buffers()}  # noqa: E731
+    assert same_weights(buffers(reference), buffers(resumed))
+
+
 @pytest.mark.parametrize("limit", [5, 8, 12])
 def test_sgd_dropout_batchnorm_shuffle_augment_resume_bit_identical(digits, tmp_path, limit):
     X, y, *_ = digits

@@ -17,8 +17,8 @@ from retroprop.nn.module import Module
 
 def activation_layer(activation: str | Module) -> Module:
     """A new activation layer: from its name (any case, ``-`` or ``_``), or a copy of the
-    given module, so that no two layers share one (a model file cannot record a layer
-    used twice that its builder did not make shared)."""
+    given module, so that no two layers share one (each hidden layer has its own, as
+    when the network is written layer by layer)."""
     layer = get_activation(activation)
     return copy.deepcopy(layer) if layer is activation else layer
 

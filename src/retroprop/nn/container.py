@@ -192,8 +192,8 @@ class Sequential(Module):
     def __mul__(self, count: int) -> Sequential:
         """A new ``Sequential`` of this one's layers ``count`` times over, numbered 0, 1, 2,
         ..., as PyTorch's ``seq * count``: the same modules, not copies, so each layer is
-        applied ``count`` times with the same parameters (tied weights; a model file
-        refuses them). For new layers with parameters of their own, copy them:
+        applied ``count`` times with the same parameters (shared weights, which a model
+        file keeps shared). For new layers with parameters of their own, copy them:
         ``nn.Sequential(*(copy.deepcopy(layer) for _ in range(3) for layer in seq))``.
         ``count`` must be a positive integer (``TypeError`` or ``ValueError``, as
         PyTorch's; a bool, which PyTorch takes as 0 or 1, is refused too)."""

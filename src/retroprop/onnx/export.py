@@ -109,7 +109,9 @@ def export(model: Module, path: str | os.PathLike[str], input_shape: int | Seque
     probability, exactly as ``model.eval()`` computes. The input is named ``input`` and has
     shape (N, *input_shape), N free; the file is written atomically. Forward hooks
     (``register_forward_hook``) are Python code, not layers: they are left out, with a
-    warning.
+    warning. A layer used at several places (shared weights: ``seq * 3``,
+    ``nn.Sequential(layer, nn.ReLU(), layer)``) gives its nodes at each place, which read
+    the same initializers: its weights are in the file once.
 
     Exportable: ``Sequential``, ``Residual``, ``Flatten``, ``Linear`` (with its
     activation), ``Conv2d`` (stride, padding, dilation, groups), ``MaxPool2d``,

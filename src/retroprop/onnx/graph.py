@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,7 @@ class Graph:
         self.nodes: list[Any] = []
         self.initializers: list[Any] = []
         self._names: set[str] = set()
+        self._stored: dict[tuple[str, tuple[int, ...], bytes], str] = {}
 
     def _fresh(self, hint: str) -> str:
         """A name not used before in the graph: ``hint`` (the layer's path; "output" for
@@ -46,11 +48,16 @@ class Graph:
 
     def constant(self, value: Any, hint: str, dtype: Any = None) -> str:
         """An initializer holding ``value`` (in the model's dtype unless ``dtype`` is given);
-        returns its name."""
+        returns its name. A value equal to one stored before (the same dtype, shape and
+        bytes: the weights of a layer used at several places, shared weights) is not stored
+        again: the name of its initializer is returned, which the nodes of each use read."""
         array = np.ascontiguousarray(np.asarray(value, dtype=dtype or self.dtype))
-        name = self._fresh(hint)
-        self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
-        return name
+        key = (array.dtype.str, array.shape, hashlib.sha256(array.data).digest())
+        if key not in self._stored:
+            self._stored[key] = self._fresh(hint)
+            self.initializers.append(self.onnx.numpy_helper.from_array(array,
+                                                                      self._stored[key]))
+        return self._stored[key]
 
     def node(self, op: str, inputs: list[str], hint: str, **attributes: Any) -> str:
         """Add the node ``op(inputs)`` with ``attributes``; returns its output's name."""
