@@ -57,6 +57,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         here the network keeps two softmax outputs, which give the same probabilities
         (softmax of (a, b) is the logistic of b − a), so ``n_outputs_ == 2`` and
         "softmax" describe ``coefs_[-1]``.
+    loss_ : float
+        Training loss (with the penalties) of the last epoch, as scikit-learn's.
     loss_curve_ : list of float
         Training loss (with the penalties) after each epoch.
     best_loss_ : float or None
@@ -108,7 +110,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     @property
     def _default_loss(self) -> str:
-        return "binary_cross_entropy" if self._multilabel else "cross_entropy"
+        return "log_loss"
 
     def _targets(self, y: Any, first: bool) -> np.ndarray:
         if np.ndim(y) == 2 and np.shape(y)[1] == 1:

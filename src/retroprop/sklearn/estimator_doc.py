@@ -65,8 +65,9 @@ PARAMETERS = """    hidden_layer_sizes : tuple of int, default (100,)
         Nesterov's momentum for "sgd".
     early_stopping : bool, default False
         Hold out ``validation_fraction`` of the training data (stratified for classes), stop
-        when its score stalls and keep the best weights. ``partial_fit`` refuses it, as
-        scikit-learn's MLP does.
+        when its score stalls and keep the best weights. ``partial_fit`` refuses it, and
+        ``solver="lbfgs"`` ignores it (training on all the data), as scikit-learn's MLP
+        does; the other full-batch solvers use it.
     validation_fraction : float, default 0.1
     beta_1, beta_2 : float in [0, 1), default 0.9 and 0.999
         Decay rates of Adam's moving averages of the gradient and of its square, for the

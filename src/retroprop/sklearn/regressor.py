@@ -27,7 +27,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     Attributes
     ----------
-    model_, optimizer_, coefs_, intercepts_, n_layers_, loss_curve_, best_loss_,
+    model_, optimizer_, coefs_, intercepts_, n_layers_, loss_, loss_curve_, best_loss_,
     validation_scores_, best_validation_score_, n_iter_, t_
         As in :class:`~retroprop.sklearn.MLPClassifier`; the validation score is R².
     n_outputs_ : int
