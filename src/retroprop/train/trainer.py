@@ -17,16 +17,17 @@ from __future__ import annotations
 import inspect
 import math
 import os
+import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
 from retroprop.callbacks.base import Callback, CallbackList, check_callbacks
 from retroprop.callbacks.history import History
-from retroprop.callbacks.progress import ProgressBar, reporting_callbacks
+from retroprop.callbacks.progress import ProgressBar, reporting_callbacks, results_line
 from retroprop.checks import check_count, is_real
 from retroprop.data.batches import SAMPLINGS
 from retroprop.data.loader import DataLoader
@@ -764,9 +765,20 @@ class Trainer:
         steps = math.ceil(samples / (PREDICT_BATCH if batch_size is None else batch_size))
         return CallbackList(callbacks, self, {"epochs": 1, "steps": steps, "samples": samples})
 
+    @overload
+    def evaluate(self, X: Any, y: Any = ..., batch_size: int | None = ...,
+                 callbacks: Sequence[Callback] | None = ..., sample_weight: Any = ..., *,
+                 verbose: int = ..., return_dict: Literal[True] = ...) -> dict[str, float]: ...
+
+    @overload
+    def evaluate(self, X: Any, y: Any = ..., batch_size: int | None = ...,
+                 callbacks: Sequence[Callback] | None = ..., sample_weight: Any = ..., *,
+                 verbose: int = ..., return_dict: Literal[False]) -> list[float] | float: ...
+
     def evaluate(self, X: Any, y: Any = None, batch_size: int | None = None,
                  callbacks: Sequence[Callback] | None = None,
-                 sample_weight: Any = None) -> dict[str, float]:
+                 sample_weight: Any = None, *, verbose: int = 0,
+                 return_dict: bool = True) -> dict[str, float] | list[float] | float:
         """Loss and metrics on (X, y), in inference mode, as ``keras.Model.evaluate``.
 
         Parameters
@@ -794,15 +806,34 @@ class Trainer:
             instead: the same times the weights' mean). See ``fit``'s ``sample_weight``.
             The metrics are not weighted; the Trainer's ``weighted_metrics`` are (Keras
             weights only its ``weighted_metrics``).
+        verbose : int, default 0
+            1: print the result in one line, ``loss=0.4123  accuracy=0.8812  (0.1 s)``
+            (Keras prints a progress bar by default; here 0 is silent by default).
+        return_dict : bool, default True
+            False: the values in a list, ``[loss, metric, ...]`` in the dict's order, or
+            the loss alone without metrics, as Keras's ``evaluate`` returns them by default.
 
         Returns
         -------
-        dict
+        dict, list or float
             ``{"loss": ..., "accuracy": ...}``: the loss over the whole set (the mean over
             its examples, or the sum for ``reduction="sum"``) with the modules' penalties,
-            and the metrics.
+            and the metrics (their values only with ``return_dict=False``).
         """
-        callbacks = check_callbacks(callbacks, "evaluate")
+        verbose = check_count(int(verbose) if isinstance(verbose, bool) else verbose,
+                              "evaluate: verbose", 0, "(0 silent, 1 the result's line)")
+        start = time.perf_counter()
+        result = self._evaluate_input(X, y, batch_size, check_callbacks(callbacks, "evaluate"),
+                                      sample_weight)
+        if verbose:
+            print(results_line(result, time.perf_counter() - start))
+        if return_dict:
+            return result
+        return result["loss"] if len(result) == 1 else list(result.values())
+
+    def _evaluate_input(self, X: Any, y: Any, batch_size: int | None,
+                        callbacks: list[Callback], sample_weight: Any) -> dict[str, float]:
+        """``evaluate``'s result for any input it takes."""
         if is_loader(X):
             check_loader_arguments("evaluate", X, {"y": (y, None),
                                                    "batch_size": (batch_size, None),
@@ -822,7 +853,8 @@ class Trainer:
                               weights)
 
     def predict(self, X: Any, batch_size: int | None = None,
-                callbacks: Sequence[Callback] | None = None) -> np.ndarray:
+                callbacks: Sequence[Callback] | None = None, *,
+                verbose: int = 0) -> np.ndarray:
         """The model's outputs for X (logits for ``CrossEntropyLoss``), in inference mode, as
         ``keras.Model.predict``.
 
@@ -838,12 +870,25 @@ class Trainer:
             Their ``on_predict_begin``, ``on_predict_batch_begin``, ``on_predict_batch_end``
             (with the batch's ``"outputs"``) and ``on_predict_end`` hooks are called as
             Keras calls them (:class:`~retroprop.callbacks.Callback`).
+        verbose : int, default 0
+            1: print the number of examples and the time taken, ``predict: 1000 examples
+            (0.1 s)`` (Keras prints a progress bar by default; here 0 is silent by default).
 
         Returns
         -------
         array, shape (n, ...)
         """
-        callbacks = check_callbacks(callbacks, "predict")
+        verbose = check_count(int(verbose) if isinstance(verbose, bool) else verbose,
+                              "predict: verbose", 0, "(0 silent, 1 a line when done)")
+        start = time.perf_counter()
+        outputs = self._predict_input(X, batch_size, check_callbacks(callbacks, "predict"))
+        if verbose:
+            print(f"predict: {len(outputs)} examples  ({time.perf_counter() - start:.1f} s)")
+        return outputs
+
+    def _predict_input(self, X: Any, batch_size: int | None,
+                       callbacks: list[Callback]) -> np.ndarray:
+        """``predict``'s outputs for any input it takes."""
         if is_loader(X):
             check_loader_arguments("predict", X, {"batch_size": (batch_size, None)})
             return predict_loader(self, X, "predict", loader_callbacks(self, callbacks, X))
