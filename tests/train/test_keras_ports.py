@@ -5,6 +5,7 @@ Fashion-MNIST or the digits, smaller) and asserts what it shows."""
 import csv
 import math
 import re
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -191,16 +192,22 @@ def test_learning_rate_scheduler_as_the_keras_docs(capsys):
     assert len(lines) == 15
 
 
-def test_reduce_lr_on_plateau_csv_logger_and_terminate_on_nan(mnist_like, tmp_path):
+def test_reduce_lr_on_plateau_csv_logger_and_terminate_on_nan(mnist_like, tmp_path, capsys):
     """The guide's other callbacks together: the CSV file has a row per epoch with the
-    History's values; ReduceLROnPlateau's rate never goes below ``min_lr``;
-    TerminateOnNaN stops a run whose loss becomes NaN."""
+    History's values; ReduceLROnPlateau's rate never goes below ``min_lr``, and it says
+    each reduction in Keras's words; TerminateOnNaN stops a run whose loss becomes NaN."""
     (x_train, y_train), (x_val, y_val), _ = mnist_like
     log = tmp_path / "log.csv"
-    history = compiled(lr=0.05).fit(
+    trainer = compiled(lr=0.05)
+    history = trainer.fit(
         x_train, y_train, epochs=4, batch_size=64, validation_data=(x_val, y_val), verbose=0,
         callbacks=[ReduceLROnPlateau(monitor="val_loss", factor=0.2, patience=0,
-                                     min_lr=0.001), CSVLogger(str(log))])
+                                     min_lr=0.001, verbose=1), CSVLogger(str(log))])
+    rates = [*history.history["lr"], trainer.optimizer.param_groups[0]["lr"]]
+    assert rates[-1] < rates[0]
+    assert capsys.readouterr().out == "".join(
+        f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {after}.\n"
+        for epoch, (before, after) in enumerate(pairwise(rates)) if after < before)
     with log.open() as file:
         rows = list(csv.DictReader(file))
     assert [int(row["epoch"]) for row in rows] == history.epoch

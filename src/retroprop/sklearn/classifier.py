@@ -27,7 +27,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     ``rp.optim`` as a ``solver``, dropout, batch normalization, initializers, max-norm and
     L1 penalties, custom losses, ``class_weight`` and ``sample_weight``; with
     ``warm_start=True`` the optimizer keeps its state between fits. Softmax outputs with
-    cross-entropy (sigmoid outputs with binary cross-entropy for multilabel targets). The
+    cross-entropy (sigmoid outputs with the sum of the labels' binary cross-entropies for
+    multilabel targets, scikit-learn's log loss). The
     network computes in the dtype of X (float32 or float64), as scikit-learn's does.
 
     Parameters

@@ -98,7 +98,12 @@ PARAMETERS = """    hidden_layer_sizes : tuple of int, default (100,)
     l1 : float, default 0
         L1 penalty, by proximal steps.
     loss : str, loss module or callable, optional
-        "cross_entropy", "squared_error", "binary_cross_entropy", or for a regressor
+        By default scikit-learn's: "squared_error" for a regressor, ℓ_i = ½ Σ_j (y_ij −
+        t_ij)² (the lectures' E per example, half of PyTorch's ``MSELoss`` for one output),
+        and "log_loss" for a classifier, the cross-entropy of the label or, for multilabel
+        targets, the sum over the labels of their binary cross-entropies. Other names:
+        "cross_entropy", "mse" (PyTorch's mean over the outputs of (y − t)²),
+        "binary_cross_entropy" (the mean over the outputs), or for a regressor
         "absolute_error" (``"l1"``) and "huber" (δ = 1); a loss module such as
         ``rp.nn.MSELoss()`` (used per example; a ``CrossEntropyLoss`` with class weights
         keeps its weighted mean, Σ c_{t_i} ℓ_i / Σ c_{t_i}; an element-wise loss such as

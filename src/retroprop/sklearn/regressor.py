@@ -17,7 +17,10 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     __doc__ = f"""A multilayer perceptron regressor trained by backpropagation (Berzal,
     "Backpropagation"), with scikit-learn's interface.
 
-    Linear outputs with the squared error by default; one output per target column. See
+    Linear outputs with scikit-learn's squared error by default, ½ Σ_j (y_j − t_j)² per
+    example (so the same steps as scikit-learn's from the same weights; for several
+    targets ``loss_curve_`` holds this loss, where scikit-learn reports it divided by
+    their number); one output per target column. See
     :class:`~retroprop.sklearn.MLPClassifier` for what it adds to scikit-learn's MLP. The
     network computes in the dtype of X (float32 or float64), as scikit-learn's does.
 
