@@ -50,12 +50,12 @@ def digits(n=None):
 
 
 # ---------------------------------------------------------------- the same steps
-def _one_epoch_from_the_same_weights(ours_cls, theirs_cls, X, y):
+def _one_epoch_from_the_same_weights(ours_cls, theirs_cls, X, y, **kwargs):
     """Fit both estimators one full-batch plain-SGD epoch from retroprop's initial weights;
     give them and those weights."""
     common = dict(hidden_layer_sizes=(7,), solver="sgd", momentum=0.0, batch_size=len(X),
                   shuffle=False, learning_rate_init=0.1, max_iter=1, warm_start=True,
-                  random_state=0, alpha=0.01)
+                  random_state=0, alpha=0.01, **kwargs)
     ours, theirs = ours_cls(**common).fit(X, y), theirs_cls(**common).fit(X, y)
     start = ours.coefs_
     theirs.coefs_ = ours.coefs_
@@ -72,6 +72,8 @@ SAME_STEPS = {
     "multiclass": (MLPClassifier, sk.MLPClassifier, X_SMALL, Y_SMALL),
     "one target": (MLPRegressor, sk.MLPRegressor, X_REG, Y_REG[:, 0] / 100),
     "multilabel": (MLPClassifier, sk.MLPClassifier, X_ML / 10, Y_ML),
+    "poisson": (MLPRegressor, sk.MLPRegressor, X_REG / 100,
+                np.random.default_rng(0).poisson(3.0, size=len(X_REG)).astype(float)),
 }
 
 
@@ -80,13 +82,35 @@ def test_an_epoch_from_the_same_weights_is_scikit_learns(kind):
     """From the same weights, one epoch gives scikit-learn's loss (with its L2 penalty) and
     weights: the regressor's squared error is scikit-learn's ½ (y − t)² (it was PyTorch's
     (y − t)², twice the loss and the steps), the multilabel log loss sums over the labels
-    (it took their mean)."""
-    ours, theirs, _ = _one_epoch_from_the_same_weights(*SAME_STEPS[kind])
+    (it took their mean), ``loss="poisson"`` is scikit-learn's half Poisson deviance
+    with the log link (it was not offered)."""
+    ours, theirs, _ = _one_epoch_from_the_same_weights(
+        *SAME_STEPS[kind], **({"loss": "poisson"} if kind == "poisson" else {}))
     assert ours.loss_curve_[-1] == pytest.approx(theirs.loss_curve_[-1], rel=1e-10)
     assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-10)
     for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_,
                     strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    X = SAME_STEPS[kind][2]
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-10, atol=1e-12)
+    assert ours.out_activation_ == theirs.out_activation_
+
+
+def test_poisson_regression_predicts_positive_counts():
+    """``MLPRegressor(loss="poisson")`` fits counts about as scikit-learn's (R² of its
+    predictions e^z, which are positive), and refuses negative targets by name."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4))
+    y = rng.poisson(np.exp(0.5 * X[:, 0] + 1)).astype(float)
+    scores = []
+    for cls in (MLPRegressor, sk.MLPRegressor):
+        reg = cls(hidden_layer_sizes=(16,), loss="poisson", max_iter=300,
+                  learning_rate_init=0.01, random_state=0).fit(X, y)
+        scores.append(reg.score(X, y))
+    assert reg.out_activation_ == "exp" and np.all(reg.predict(X) > 0)
+    assert scores[0] > scores[1] - 0.05 and scores[0] > 0.5
+    with pytest.raises(ValueError, match=r"loss='poisson' needs counts y >= 0.*-1\.0"):
+        MLPRegressor(loss="poisson", max_iter=1).fit(X, -np.ones(200))
 
 
 def test_several_targets_take_scikit_learns_steps():

@@ -104,7 +104,9 @@ PARAMETERS = """    hidden_layer_sizes : tuple of int, default (100,)
         targets, the sum over the labels of their binary cross-entropies. Other names:
         "cross_entropy", "mse" (PyTorch's mean over the outputs of (y − t)²),
         "binary_cross_entropy" (the mean over the outputs), or for a regressor
-        "absolute_error" (``"l1"``) and "huber" (δ = 1); a loss module such as
+        "absolute_error" (``"l1"``), "huber" (δ = 1) and scikit-learn's "poisson" (half
+        the Poisson deviance of counts y >= 0 with the log link: the outputs are
+        z = log μ, ``predict`` gives μ = e^z); a loss module such as
         ``rp.nn.MSELoss()`` (used per example; a ``CrossEntropyLoss`` with class weights
         keeps its weighted mean, Σ c_{t_i} ℓ_i / Σ c_{t_i}; an element-wise loss such as
         ``HuberLoss(delta=0.5)`` compares a classifier's outputs with one-hot labels;

@@ -91,12 +91,22 @@ def _log_loss(outputs: Tensor, target: np.ndarray) -> Tensor:
     return F.binary_cross_entropy_with_logits(outputs, target, "none").sum(axis=1)
 
 
+def _poisson(outputs: Tensor, target: np.ndarray) -> Tensor:
+    """scikit-learn's half Poisson deviance with the log link, for counts t >= 0 and the
+    outputs z = log μ: Σ_j [t_j log(t_j / μ_j) − t_j + μ_j] = Σ_j [e^{z_j} − t_j z_j] +
+    Σ_j [t_j log t_j − t_j] (0 at μ = t; gradient e^z − t)."""
+    target = target.astype(outputs.dtype)
+    t_log_t = target * np.log(np.where(target > 0, target, 1))  # 0 log 0 = 0
+    constant = (t_log_t - target).sum(axis=1)
+    return (outputs.exp() - outputs * target).sum(axis=1) + constant
+
+
 #: Losses by name: each returns one loss per example.
 LOSSES: dict[str, PerExample] = {
     "cross_entropy": _cross_entropy, "log_loss": _log_loss,
     "squared_error": _squared_error, "mse": _mean_squared_error,
     "absolute_error": _absolute_error, "l1": _absolute_error,
-    "huber": _PerOutput(F.huber_loss),
+    "huber": _PerOutput(F.huber_loss), "poisson": _poisson,
     "binary_cross_entropy": _binary_cross_entropy,
 }  # fmt: skip
 
