@@ -369,3 +369,26 @@ def test_feature_names_and_set_output():
     pipe = make_pipeline(StandardScaler(), MLPClassifier((8,), max_iter=5, random_state=0))
     pipe.set_output(transform="pandas").fit(frame, y)
     assert list(pipe[-1].feature_names_in_) == list(frame.columns)
+
+
+def test_an_estimator_pickled_with_the_loss_module_in_loss_unpickles():
+    """A version that kept the loss module in ``loss_`` (and took PyTorch's mean squared
+    error for the regressor) pickled a fitted estimator: it unpickles with scikit-learn's
+    ``loss_``, the last epoch's loss, and trains on with the loss it was fitted with."""
+    from retroprop.nn import functional as F
+    from retroprop.train.weighted_loss import _PerOutput
+
+    X, y = X_REG, Y_REG[:, 0] / 100
+    fitted = MLPRegressor((5,), max_iter=3, random_state=0, warm_start=True).fit(X, y)
+    state = fitted.__getstate__()
+    state["loss_"] = state.pop("_criterion")
+    old_mean = _PerOutput.__new__(_PerOutput)
+    old_mean.__dict__.update(loss=F.mse_loss)  # as that version pickled it: no half_sum
+    state["loss_"].per_example = old_mean
+    older = MLPRegressor.__new__(MLPRegressor)
+    older.__setstate__(state)
+    assert older.loss_ == fitted.loss_curve_[-1] and isinstance(older.loss_, float)
+    outputs = rp.Tensor(np.array([[1.0], [3.0]]))
+    assert older._criterion.per_example(outputs, np.zeros((2, 1))).tolist() == [1.0, 9.0]
+    older.fit(X, y)
+    assert older.n_iter_ == 6 and older.loss_ == older.loss_curve_[-1]

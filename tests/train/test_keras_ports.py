@@ -244,3 +244,23 @@ def test_sequential_model_summary_and_pop():
     assert "Total params: 50,890" in str(rp.nn.summary(model, input_shape=784))
     assert isinstance(model.pop(-1), nn.Linear) and len(model) == 2
     assert rp.nn.summary(model, input_shape=784).splitlines()[-3] == "Total params: 50,240"
+
+
+def test_sequential_transfer_learning_freezes_layers(mnist_like):
+    """"The Sequential model"'s transfer learning: the first layers frozen (Keras's
+    ``layer.trainable = False``, here ``requires_grad_(False)``), a new head trained by an
+    optimizer of the trainable parameters (retroprop's optimizers refuse frozen ones, where
+    Keras's compile picks the trainable weights itself); the frozen weights do not move,
+    the head's do; the summary counts them as non-trainable."""
+    (x_train, y_train), _, _ = mnist_like
+    model = get_model()
+    for layer in list(model)[:-1]:
+        layer.requires_grad_(False)
+    frozen = model[0].weight.data.copy()
+    head = model[-1].weight.data.copy()
+    trainable = [p for p in model.parameters() if p.requires_grad]  # Keras's trainable_weights
+    trainer = rp.Trainer(model, nn.CrossEntropyLoss(), optim.RMSprop(trainable, lr=1e-3))
+    trainer.fit(x_train, y_train, epochs=1, batch_size=64, verbose=0)
+    np.testing.assert_array_equal(model[0].weight.data, frozen)
+    assert not np.array_equal(model[-1].weight.data, head)
+    assert "Trainable params: 650" in rp.nn.summary(model, input_shape=784)
