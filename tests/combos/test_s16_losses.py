@@ -279,9 +279,10 @@ def test_an_estimator_refuses_a_loss_of_probabilities_on_its_logits(estimator, l
 
 
 @pytest.mark.parametrize("module, name, solver", [
-    (nn.MSELoss(), "squared_error", "adam"), (nn.L1Loss(), "absolute_error", "adam"),
+    (nn.MSELoss(), "mse", "adam"), (nn.QuadraticLoss(reduction="mean"), "squared_error", "adam"),
+    (nn.L1Loss(), "absolute_error", "adam"),
     (nn.HuberLoss(), "huber", "adam"), (nn.BCEWithLogitsLoss(), "binary_cross_entropy", "adam"),
-    (nn.MSELoss(), "squared_error", "levenberg_marquardt")])
+    (nn.MSELoss(), "mse", "levenberg_marquardt")])
 def test_a_classifiers_loss_module_trains_as_the_loss_of_its_name(module, name, solver):
     """An element-wise loss module compares a classifier's outputs with one-hot rows of
     its labels, as the same loss named by a string: the same training, also by

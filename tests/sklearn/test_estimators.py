@@ -166,11 +166,13 @@ def test_custom_loss_module_and_callable():
     rng = np.random.default_rng(1)
     X = rng.normal(size=(100, 2))
     y = X[:, 0] - X[:, 1]
-    by_module = MLPRegressor((8,), loss=rp.nn.MSELoss(), max_iter=30, random_state=0,
-                             learning_rate_init=0.01).fit(X, y)
-    by_name = MLPRegressor((8,), loss="squared_error", max_iter=30, random_state=0,
-                           learning_rate_init=0.01).fit(X, y)
-    np.testing.assert_allclose(by_module.loss_curve_, by_name.loss_curve_, rtol=1e-6)
+    for module, name in ((rp.nn.MSELoss(), "mse"),
+                         (rp.nn.QuadraticLoss(reduction="mean"), "squared_error")):
+        by_module = MLPRegressor((8,), loss=module, max_iter=30, random_state=0,
+                                 learning_rate_init=0.01).fit(X, y)
+        by_name = MLPRegressor((8,), loss=name, max_iter=30, random_state=0,
+                               learning_rate_init=0.01).fit(X, y)
+        np.testing.assert_allclose(by_module.loss_curve_, by_name.loss_curve_, rtol=1e-6)
 
     def absolute(outputs, target):
         return (outputs - target).abs().mean(axis=1) if hasattr(outputs, "abs") else \

@@ -55,13 +55,17 @@ class ModelCheckpoint(MonitorCallback):
         the run and ends with the weights of an uninterrupted run.
     every_batches, every_seconds : optional
         With ``resumable``: also save within epochs.
+    verbose : int, default 0
+        1: print Keras's line for each epoch's decision, "Epoch N: saving model to PATH"
+        or, with ``save_best_only``, "Epoch N: val_loss improved from A to B, saving model
+        to PATH" and "Epoch N: val_loss did not improve from A".
     """
 
     def __init__(self, path: str | os.PathLike[str], monitor: str = "val_loss",
                  save_best_only: bool = False, mode: str = "auto",
                  save_optimizer: bool = False, min_delta: float = 0.0,
                  resumable: bool = False, every_batches: int | None = None,
-                 every_seconds: float | None = None) -> None:
+                 every_seconds: float | None = None, verbose: int = 0) -> None:
         super().__init__(monitor, mode, min_delta)
         if resumable and save_best_only:
             raise ValueError("ModelCheckpoint: a resumable checkpoint is the latest state of "
@@ -85,6 +89,7 @@ class ModelCheckpoint(MonitorCallback):
                                                                    every_seconds)
         self.saved: list[str] = []
         self.batches = 0
+        self.verbose = verbose
 
     def state_dict(self) -> dict[str, Any]:
         """As every callback's, without the clock reading of the last timed checkpoint:
@@ -127,10 +132,16 @@ class ModelCheckpoint(MonitorCallback):
             self.trainer.request_checkpoint(self._write)
             return
         logs = logs or {}
+        improved = ""
         if self.save_best_only:
-            value = self.value(logs)
-            if value is None or not self.improvement.update(value):
+            value, best = self.value(logs), self.best
+            if value is None:
                 return
+            if not self.improvement.update(value):
+                if self.verbose:
+                    print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {best:.5f}")
+                return
+            improved = f"{self.monitor} improved from {best:.5f} to {value:.5f}, "
         try:
             path = self.path.format(epoch=epoch + 1, **logs)
         except KeyError as error:
@@ -142,6 +153,8 @@ class ModelCheckpoint(MonitorCallback):
             raise ValueError(f"ModelCheckpoint: path {self.path!r} cannot be filled in with "
                              f"epoch={epoch + 1} and the epoch's logs {logs}: {error}") from None
         optimizer = self.trainer.optimizer if self.save_optimizer else None
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: {improved}saving model to {path}")
         save(self.model, path, optimizer=optimizer)
         self.saved.append(path)
 

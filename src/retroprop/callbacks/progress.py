@@ -18,10 +18,16 @@ def epoch_line(epoch: int, epochs: int | None, logs: Logs, seconds: float,
     """``Epoch 3/20  loss=0.4123  accuracy=0.8812  val_loss=0.442  (1.2 s)``: the loss and
     metrics, not the rate; per-layer values (names with a ``/``, such as
     ``grad_norm/0.weight``) only with ``show_layers``."""
+    total = f"/{epochs}" if epochs is not None else ""
+    return f"Epoch {epoch + 1}{total}  " + results_line(logs, seconds, show_layers)
+
+
+def results_line(logs: Logs, seconds: float, show_layers: bool = False) -> str:
+    """``loss=0.4123  accuracy=0.8812  (1.2 s)``: the values of :func:`epoch_line` (also
+    ``evaluate``'s line with ``verbose=1``)."""
     shown = [f"{k}={v:.4g}" for k, v in logs.items()
              if isinstance(v, int | float) and k != "lr" and (show_layers or "/" not in k)]
-    total = f"/{epochs}" if epochs is not None else ""
-    return f"Epoch {epoch + 1}{total}  " + "  ".join(shown) + f"  ({seconds:.1f} s)"
+    return "  ".join(shown) + f"  ({seconds:.1f} s)"
 
 
 class ProgressBar(Callback):

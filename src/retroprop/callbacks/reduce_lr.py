@@ -46,4 +46,4 @@ class ReduceLROnPlateau(MonitorCallback):
         self.rule.step(value)
         after = self.trainer.optimizer.param_groups[0]["lr"]
         if self.verbose and after != before:
-            print(f"Epoch {epoch + 1}: ReduceLROnPlateau lowers lr to {after:.3g}")
+            print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {after}.")

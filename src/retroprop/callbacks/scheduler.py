@@ -35,14 +35,17 @@ class LearningRateScheduler(Callback):
         The value given to metric-driven schedules. The training "loss" is measured during
         the epoch, before its updates: the schedule is told at the epoch's start
         (``epoch_begin``); a "val_" value judges the current weights.
+    verbose : int, default 0
+        1: print Keras's line as a function sets the rate, "Epoch N: LearningRateScheduler
+        setting learning rate to LR." (epochs counted from 1).
     """
 
     def __init__(self, schedule: Scheduler | Callable[[int, float], float],
-                 monitor: str = "loss", interval: str = "epoch") -> None:
+                 monitor: str = "loss", interval: str = "epoch", verbose: int = 0) -> None:
         if interval not in ("epoch", "batch"):
             raise ValueError("LearningRateScheduler: interval must be 'epoch' or 'batch', "
                              f"got {interval!r}")
-        self.monitor, self.interval = monitor, interval
+        self.monitor, self.interval, self.verbose = monitor, interval, verbose
         self.schedule: Scheduler | None = None
         self.function: Callable[[int, float], float] | None = None
         #: The schedule's class (None: a function), saved in training checkpoints: a
@@ -95,6 +98,9 @@ class LearningRateScheduler(Callback):
                 check_rate(rate, f"LearningRateScheduler: the function's learning rate for "
                                  f"epoch {epoch}")
                 group["lr"] = float(rate)
+            if self.verbose:
+                print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to "
+                      f"{self.trainer.optimizer.param_groups[0]['lr']}.")
         elif self.schedule is not None and self.schedule.requires_metric \
                 and not self.monitor.startswith("val_"):
             self.schedule.epoch_begin()

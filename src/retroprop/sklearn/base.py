@@ -270,7 +270,7 @@ class BaseMLP(BaseEstimator):
         self.optimizer_ = self._solver(self.model_)
         self._solver_built_with = self._solver_settings()
         loss = self.loss if self.loss is not None else self._default_loss
-        self.loss_ = WeightedLoss(per_example_loss(loss), shares=class_shares(loss))
+        self._criterion = WeightedLoss(per_example_loss(loss), shares=class_shares(loss))
         self.n_iter_, self.t_ = 0, 0
         self.loss_curve_: list[float] = []
         self._no_improvement_count = 0
@@ -311,7 +311,8 @@ class BaseMLP(BaseEstimator):
     def _train(self, X: np.ndarray, targets: np.ndarray, weights: np.ndarray,
                incremental: bool) -> None:
         validation = None
-        early = self.early_stopping and not incremental
+        # scikit-learn's "lbfgs" ignores early_stopping: it trains on all of X and y
+        early = self.early_stopping and not incremental and self.solver != "lbfgs"
         if early:
             stratify = targets if targets.ndim == 1 else None
             split = train_test_split(X, targets, weights, test_size=self.validation_fraction,
@@ -330,7 +331,7 @@ class BaseMLP(BaseEstimator):
             self.best_loss_ = None
         elif self.best_loss_ is None:  # a warm start after fits with early stopping
             self.best_loss_ = np.inf
-        trainer = Trainer(self.model_, self.loss_, self.optimizer_, metrics=[])
+        trainer = Trainer(self.model_, self._criterion, self.optimizer_, metrics=[])
         callbacks: list[Callback] = [StoppingRule(self, validation, len(X),
                                                   can_stop=not incremental)]
         budget = EvaluationBudget(self.optimizer_, self.max_fun) \
@@ -389,7 +390,7 @@ class BaseMLP(BaseEstimator):
     def _forward(self, X: np.ndarray) -> np.ndarray:
         """The network's outputs for an array X already checked (the validation set of
         ``early_stopping``: a DataFrame's feature names are not checked again)."""
-        return Trainer(self.model_, self.loss_, self.optimizer_, metrics=[]).predict(X)
+        return Trainer(self.model_, self._criterion, self.optimizer_, metrics=[]).predict(X)
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -409,7 +410,12 @@ class BaseMLP(BaseEstimator):
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Rebuild the network; a parameter that the pickling version did not have yet
         (``learning_rate``, ``beta_1``, ``max_fun``, ...) takes its default, which trains
-        as that version did."""
+        as that version did. A version that kept the loss module in ``loss_`` (now
+        scikit-learn's number, the last epoch's loss) has it moved to ``_criterion``."""
+        if isinstance(state.get("loss_"), Module):
+            state["_criterion"] = state.pop("loss_")
+            if state.get("loss_curve_"):
+                state["loss_"] = state["loss_curve_"][-1]
         for name, parameter in inspect.signature(type(self).__init__).parameters.items():
             if parameter.default is not parameter.empty:
                 state.setdefault(name, parameter.default)

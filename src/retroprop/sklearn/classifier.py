@@ -27,7 +27,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     ``rp.optim`` as a ``solver``, dropout, batch normalization, initializers, max-norm and
     L1 penalties, custom losses, ``class_weight`` and ``sample_weight``; with
     ``warm_start=True`` the optimizer keeps its state between fits. Softmax outputs with
-    cross-entropy (sigmoid outputs with binary cross-entropy for multilabel targets). The
+    cross-entropy (sigmoid outputs with the sum of the labels' binary cross-entropies for
+    multilabel targets, scikit-learn's log loss). The
     network computes in the dtype of X (float32 or float64), as scikit-learn's does.
 
     Parameters
@@ -57,6 +58,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         here the network keeps two softmax outputs, which give the same probabilities
         (softmax of (a, b) is the logistic of b − a), so ``n_outputs_ == 2`` and
         "softmax" describe ``coefs_[-1]``.
+    loss_ : float
+        Training loss (with the penalties) of the last epoch, as scikit-learn's.
     loss_curve_ : list of float
         Training loss (with the penalties) after each epoch.
     best_loss_ : float or None
@@ -108,7 +111,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     @property
     def _default_loss(self) -> str:
-        return "binary_cross_entropy" if self._multilabel else "cross_entropy"
+        return "log_loss"
 
     def _targets(self, y: Any, first: bool) -> np.ndarray:
         if np.ndim(y) == 2 and np.shape(y)[1] == 1:

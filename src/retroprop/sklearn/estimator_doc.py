@@ -65,8 +65,9 @@ PARAMETERS = """    hidden_layer_sizes : tuple of int, default (100,)
         Nesterov's momentum for "sgd".
     early_stopping : bool, default False
         Hold out ``validation_fraction`` of the training data (stratified for classes), stop
-        when its score stalls and keep the best weights. ``partial_fit`` refuses it, as
-        scikit-learn's MLP does.
+        when its score stalls and keep the best weights. ``partial_fit`` refuses it, and
+        ``solver="lbfgs"`` ignores it (training on all the data), as scikit-learn's MLP
+        does; the other full-batch solvers use it.
     validation_fraction : float, default 0.1
     beta_1, beta_2 : float in [0, 1), default 0.9 and 0.999
         Decay rates of Adam's moving averages of the gradient and of its square, for the
@@ -97,8 +98,15 @@ PARAMETERS = """    hidden_layer_sizes : tuple of int, default (100,)
     l1 : float, default 0
         L1 penalty, by proximal steps.
     loss : str, loss module or callable, optional
-        "cross_entropy", "squared_error", "binary_cross_entropy", or for a regressor
-        "absolute_error" (``"l1"``) and "huber" (δ = 1); a loss module such as
+        By default scikit-learn's: "squared_error" for a regressor, ℓ_i = ½ Σ_j (y_ij −
+        t_ij)² (the lectures' E per example, half of PyTorch's ``MSELoss`` for one output),
+        and "log_loss" for a classifier, the cross-entropy of the label or, for multilabel
+        targets, the sum over the labels of their binary cross-entropies. Other names:
+        "cross_entropy", "mse" (PyTorch's mean over the outputs of (y − t)²),
+        "binary_cross_entropy" (the mean over the outputs), or for a regressor
+        "absolute_error" (``"l1"``), "huber" (δ = 1) and scikit-learn's "poisson" (half
+        the Poisson deviance of counts y >= 0 with the log link: the outputs are
+        z = log μ, ``predict`` gives μ = e^z); a loss module such as
         ``rp.nn.MSELoss()`` (used per example; a ``CrossEntropyLoss`` with class weights
         keeps its weighted mean, Σ c_{t_i} ℓ_i / Σ c_{t_i}; an element-wise loss such as
         ``HuberLoss(delta=0.5)`` compares a classifier's outputs with one-hot labels;

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from retroprop.sklearn.base import BaseMLP
 from retroprop.sklearn.estimator_doc import PARAMETERS
@@ -17,7 +17,10 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     __doc__ = f"""A multilayer perceptron regressor trained by backpropagation (Berzal,
     "Backpropagation"), with scikit-learn's interface.
 
-    Linear outputs with the squared error by default; one output per target column. See
+    Linear outputs with scikit-learn's squared error by default, ½ Σ_j (y_j − t_j)² per
+    example (so the same steps as scikit-learn's from the same weights; for several
+    targets ``loss_curve_`` holds this loss, where scikit-learn reports it divided by
+    their number); one output per target column. See
     :class:`~retroprop.sklearn.MLPClassifier` for what it adds to scikit-learn's MLP. The
     network computes in the dtype of X (float32 or float64), as scikit-learn's does.
 
@@ -27,13 +30,15 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     Attributes
     ----------
-    model_, optimizer_, coefs_, intercepts_, n_layers_, loss_curve_, best_loss_,
+    model_, optimizer_, coefs_, intercepts_, n_layers_, loss_, loss_curve_, best_loss_,
     validation_scores_, best_validation_score_, n_iter_, t_
         As in :class:`~retroprop.sklearn.MLPClassifier`; the validation score is R².
     n_outputs_ : int
         The number of targets (1 for y of shape (n,) or (n, 1)).
-    out_activation_ : "identity"
-        Linear outputs, as scikit-learn's MLPRegressor with its squared error.
+    out_activation_ : {"identity", "exp"}
+        Linear outputs, as scikit-learn's MLPRegressor with its squared error; "exp" with
+        ``loss="poisson"``: the network's outputs are z = log μ and ``predict`` gives
+        μ = e^z.
 
     Examples
     --------
@@ -46,10 +51,18 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     True
     """
 
+    @property
+    def _poisson(self) -> bool:
+        """Whether the loss is "poisson": outputs z = log μ, predictions e^z."""
+        return isinstance(self.loss, str) and self.loss == "poisson"
+
     def _targets(self, y: Any, first: bool) -> np.ndarray:
         """y as a matrix (n, n_targets); a column (n, 1) warns and counts as (n,), as in
         scikit-learn's MLPRegressor, so that ``predict`` gives shape (n,)."""
         y = np.asarray(y, dtype=np.float64)
+        if self._poisson and np.any(y < 0):
+            raise ValueError(f"MLPRegressor: loss='poisson' needs counts y >= 0 (its "
+                             f"predictions e^z are positive), got y.min() = {np.min(y)}")
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if first:
@@ -62,6 +75,18 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     def _n_outputs(self, targets: np.ndarray) -> int:
         return targets.shape[1]
+
+    @property
+    def out_activation_(self) -> str:
+        """The output activation by scikit-learn's name: "exp" for ``loss="poisson"``,
+        "identity" (a linear output) otherwise."""
+        check_is_fitted(self, "model_")
+        return "exp" if self._poisson else "identity"
+
+    def _forward(self, X: np.ndarray) -> np.ndarray:
+        """The network's outputs, e^z with ``loss="poisson"`` (its log link)."""
+        outputs = super()._forward(X)
+        return np.exp(outputs) if self._poisson else outputs
 
     def _score_targets(self, X: np.ndarray, targets: np.ndarray,
                        weights: np.ndarray | None = None) -> float:

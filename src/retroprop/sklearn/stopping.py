@@ -49,7 +49,8 @@ class StoppingRule(Callback):
         est = self.estimator
         est.n_iter_ += 1
         est.t_ += self.n_samples
-        est.loss_curve_.append(float((logs or {})["loss"]))
+        est.loss_ = float((logs or {})["loss"])
+        est.loss_curve_.append(est.loss_)
         if est.verbose:
             print(f"Iteration {est.n_iter_}, loss = {est.loss_curve_[-1]:.8f}")
         if self.validation is not None:

@@ -17,17 +17,18 @@ from __future__ import annotations
 import inspect
 import math
 import os
+import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
 from retroprop.callbacks.base import Callback, CallbackList, check_callbacks
 from retroprop.callbacks.history import History
 from retroprop.callbacks.model_checkpoint import ModelCheckpoint
-from retroprop.callbacks.progress import ProgressBar, reporting_callbacks
+from retroprop.callbacks.progress import ProgressBar, reporting_callbacks, results_line
 from retroprop.checks import check_count, is_real
 from retroprop.data.batches import SAMPLINGS
 from retroprop.nn.functional import all_finite, check_finite
@@ -852,9 +853,23 @@ class Trainer:
         steps = math.ceil(samples / (PREDICT_BATCH if batch_size is None else batch_size))
         return CallbackList(callbacks, self, {"epochs": 1, "steps": steps, "samples": samples})
 
+    @overload
+    def evaluate(self, X: Any, y: Any = ..., batch_size: int | None = ...,
+                 callbacks: Sequence[Callback] | None = ..., sample_weight: Any = ...,
+                 steps: int | None = ..., *,
+                 verbose: int = ..., return_dict: Literal[True] = ...) -> dict[str, float]: ...
+
+    @overload
+    def evaluate(self, X: Any, y: Any = ..., batch_size: int | None = ...,
+                 callbacks: Sequence[Callback] | None = ..., sample_weight: Any = ...,
+                 steps: int | None = ..., *,
+                 verbose: int = ..., return_dict: Literal[False]) -> list[float] | float: ...
+
     def evaluate(self, X: Any, y: Any = None, batch_size: int | None = None,
                  callbacks: Sequence[Callback] | None = None,
-                 sample_weight: Any = None, steps: int | None = None) -> dict[str, float]:
+                 sample_weight: Any = None, steps: int | None = None, *,
+                 verbose: int = 0,
+                 return_dict: bool = True) -> dict[str, float] | list[float] | float:
         """Loss and metrics on (X, y), in inference mode, as ``keras.Model.evaluate``.
 
         Parameters
@@ -888,16 +903,35 @@ class Trainer:
             only (a generator: its next ``steps``), as Keras's ``evaluate(steps=)``, with
             Keras's warning where it runs out first; None reads one whole pass (a
             generator to its end: one that loops for ever needs ``steps``).
+        verbose : int, default 0
+            1: print the result in one line, ``loss=0.4123  accuracy=0.8812  (0.1 s)``
+            (Keras prints a progress bar by default; here 0 is silent by default).
+        return_dict : bool, default True
+            False: the values in a list, ``[loss, metric, ...]`` in the dict's order, or
+            the loss alone without metrics, as Keras's ``evaluate`` returns them by default.
 
         Returns
         -------
-        dict
+        dict, list or float
             ``{"loss": ..., "accuracy": ...}``: the loss over the whole set (the mean over
             its examples, or the sum for ``reduction="sum"``) with the modules' penalties,
-            and the metrics.
+            and the metrics (their values only with ``return_dict=False``).
         """
-        callbacks = check_callbacks(callbacks, "evaluate")
-        steps = _steps(steps, "evaluate: steps")
+        verbose = check_count(int(verbose) if isinstance(verbose, bool) else verbose,
+                              "evaluate: verbose", 0, "(0 silent, 1 the result's line)")
+        start = time.perf_counter()
+        result = self._evaluate_input(X, y, batch_size, check_callbacks(callbacks, "evaluate"),
+                                      sample_weight, _steps(steps, "evaluate: steps"))
+        if verbose:
+            print(results_line(result, time.perf_counter() - start))
+        if return_dict:
+            return result
+        return result["loss"] if len(result) == 1 else list(result.values())
+
+    def _evaluate_input(self, X: Any, y: Any, batch_size: int | None,
+                        callbacks: list[Callback], sample_weight: Any,
+                        steps: int | None) -> dict[str, float]:
+        """``evaluate``'s result for any input it takes."""
         if is_loader(X) or is_iterable(X):
             check_loader_arguments("evaluate", X, {"y": (y, None),
                                                    "batch_size": (batch_size, None),
@@ -920,7 +954,7 @@ class Trainer:
 
     def predict(self, X: Any, batch_size: int | None = None,
                 callbacks: Sequence[Callback] | None = None,
-                steps: int | None = None) -> np.ndarray:
+                steps: int | None = None, *, verbose: int = 0) -> np.ndarray:
         """The model's outputs for X (logits for ``CrossEntropyLoss``), in inference mode, as
         ``keras.Model.predict``.
 
@@ -940,13 +974,26 @@ class Trainer:
         steps : int, optional
             As in :meth:`evaluate`: the first ``steps`` batches of a DataLoader or another
             iterable of batches.
+        verbose : int, default 0
+            1: print the number of examples and the time taken, ``predict: 1000 examples
+            (0.1 s)`` (Keras prints a progress bar by default; here 0 is silent by default).
 
         Returns
         -------
         array, shape (n, ...)
         """
-        callbacks = check_callbacks(callbacks, "predict")
-        steps = _steps(steps, "predict: steps")
+        verbose = check_count(int(verbose) if isinstance(verbose, bool) else verbose,
+                              "predict: verbose", 0, "(0 silent, 1 a line when done)")
+        start = time.perf_counter()
+        outputs = self._predict_input(X, batch_size, check_callbacks(callbacks, "predict"),
+                                      _steps(steps, "predict: steps"))
+        if verbose:
+            print(f"predict: {len(outputs)} examples  ({time.perf_counter() - start:.1f} s)")
+        return outputs
+
+    def _predict_input(self, X: Any, batch_size: int | None, callbacks: list[Callback],
+                       steps: int | None) -> np.ndarray:
+        """``predict``'s outputs for any input it takes."""
         if is_loader(X) or is_iterable(X):
             check_loader_arguments("predict", X, {"batch_size": (batch_size, None)})
             return predict_loader(self, X, "predict",
@@ -980,6 +1027,7 @@ class Trainer:
         ``callbacks`` and ``steps`` as in :meth:`predict` (whose outputs the callbacks
         see)."""
         return self.contract.decide(self.predict(X, batch_size, callbacks, steps))
+
 
 def _training_mode(model: Module) -> None:
     """Training mode for every module but a batch normalization whose γ and β are frozen

@@ -56,17 +56,24 @@ def _one_hot(outputs: Tensor, target: np.ndarray) -> np.ndarray:
 
 
 class _PerOutput:
-    """The per-example mean over the outputs of an element-wise loss ``F.*_loss`` (a class,
-    not a closure, so that a fitted estimator pickles)."""
+    """One loss per example from an element-wise loss ``F.*_loss``: the mean over the
+    outputs, or with ``half_sum`` half their sum (½ Σ_j (y_j − t_j)², scikit-learn's
+    squared error; a class, not a closure, so that a fitted estimator pickles).
+    ``half_sum`` is a class default too: an instance pickled before it existed is a mean."""
 
-    def __init__(self, loss: Callable[[Tensor, np.ndarray, str], Tensor]) -> None:
-        self.loss = loss
+    half_sum = False
+
+    def __init__(self, loss: Callable[[Tensor, np.ndarray, str], Tensor],
+                 half_sum: bool = False) -> None:
+        self.loss, self.half_sum = loss, half_sum
 
     def __call__(self, outputs: Tensor, target: np.ndarray) -> Tensor:
-        return self.loss(outputs, _one_hot(outputs, target), "none").mean(axis=1)
+        losses = self.loss(outputs, _one_hot(outputs, target), "none")
+        return losses.sum(axis=1) * 0.5 if self.half_sum else losses.mean(axis=1)
 
 
-_squared_error = _PerOutput(F.mse_loss)
+_squared_error = _PerOutput(F.mse_loss, half_sum=True)
+_mean_squared_error = _PerOutput(F.mse_loss)
 _absolute_error = _PerOutput(F.l1_loss)
 
 
@@ -75,12 +82,31 @@ def _binary_cross_entropy(outputs: Tensor, target: np.ndarray) -> Tensor:
                                               "none").mean(axis=1)
 
 
+def _log_loss(outputs: Tensor, target: np.ndarray) -> Tensor:
+    """scikit-learn's log loss: the cross-entropy of a label (one column of class indices),
+    or of label indicators (multilabel targets) the sum over the labels of their binary
+    cross-entropies, −Σ_j [t_j log σ(z_j) + (1 − t_j) log(1 − σ(z_j))]."""
+    if target.shape[1] == 1:
+        return _cross_entropy(outputs, target)
+    return F.binary_cross_entropy_with_logits(outputs, target, "none").sum(axis=1)
+
+
+def _poisson(outputs: Tensor, target: np.ndarray) -> Tensor:
+    """scikit-learn's half Poisson deviance with the log link, for counts t >= 0 and the
+    outputs z = log μ: Σ_j [t_j log(t_j / μ_j) − t_j + μ_j] = Σ_j [e^{z_j} − t_j z_j] +
+    Σ_j [t_j log t_j − t_j] (0 at μ = t; gradient e^z − t)."""
+    target = target.astype(outputs.dtype)
+    t_log_t = target * np.log(np.where(target > 0, target, 1))  # 0 log 0 = 0
+    constant = (t_log_t - target).sum(axis=1)
+    return (outputs.exp() - outputs * target).sum(axis=1) + constant
+
+
 #: Losses by name: each returns one loss per example.
 LOSSES: dict[str, PerExample] = {
-    "cross_entropy": _cross_entropy, "log_loss": _cross_entropy,
-    "squared_error": _squared_error, "mse": _squared_error,
+    "cross_entropy": _cross_entropy, "log_loss": _log_loss,
+    "squared_error": _squared_error, "mse": _mean_squared_error,
     "absolute_error": _absolute_error, "l1": _absolute_error,
-    "huber": _PerOutput(F.huber_loss),
+    "huber": _PerOutput(F.huber_loss), "poisson": _poisson,
     "binary_cross_entropy": _binary_cross_entropy,
 }  # fmt: skip
 
