@@ -310,6 +310,15 @@ CASES = [
     Case("linear_3d", ops.linear, TF.linear, [normal(2, 6, 4), normal(3, 4), normal(3)]),
     Case("linear_1d", ops.linear, TF.linear, [normal(4), normal(3, 4), normal(3)]),
     Case("cross_entropy_labels", F.cross_entropy, TF.cross_entropy, [normal(6, 5)], [LABELS]),
+    # logits stored column-major (the flattened output of a 1×1 pooling): the labels' -1
+    # was subtracted from a copy, and the gradient was softmax(z) alone
+    Case("cross_entropy_labels_column_major", F.cross_entropy, TF.cross_entropy,
+         [column_major(6, 5)], [LABELS]),
+    Case("cross_entropy_weighted_column_major",
+         lambda a, t: F.cross_entropy(a, t, weight=np.array([1.0, 2.0, 0.5, 1.0, 3.0])),
+         lambda a, t: TF.cross_entropy(a, t, weight=torch.tensor([1.0, 2.0, 0.5, 1.0, 3.0],
+                                                                 dtype=a.dtype)),
+         [column_major(6, 5)], [LABELS]),
     Case("cross_entropy_probs", F.cross_entropy, TF.cross_entropy, [normal(6, 5)], [PROBS]),
     Case("cross_entropy_sum", lambda a, t: F.cross_entropy(a, t, "sum"),
          lambda a, t: TF.cross_entropy(a, t, reduction="sum"), [normal(6, 5)], [LABELS]),
