@@ -1,5 +1,6 @@
 """In-place arithmetic, ``t += u``, ``t -= u``, ``t *= u``, ``t /= u``, and PyTorch's in-place
-methods ``add_``, ``sub_``, ``mul_``, ``div_``, ``zero_``, ``fill_``, ``copy_``, ``clamp_``.
+methods ``add_``, ``sub_``, ``mul_``, ``div_``, ``zero_``, ``fill_``, ``copy_``, ``clamp_``, and
+item assignment ``t[index] = value``.
 
 Outside the graph (inside ``no_grad()``, or when neither operand requires a gradient) the
 result is written into the tensor's own array, which every reference to the tensor sees,
@@ -27,6 +28,7 @@ The methods (``w.add_(w.grad, alpha=-lr)``, ``w.zero_()``) write into ``.data`` 
 the tensor itself, outside the graph only: while recording they are refused on a tensor
 that requires a gradient (or with an operand that does), where PyTorch records an
 in-place node for a tensor that is not a leaf; there write ``y = y + u`` out of place.
+Item assignment, ``grad_h[h < 0] = 0`` or ``x[:, 0] = v``, follows the methods' rule.
 ``Tensor.grad`` is a NumPy array, which has no such methods: ``w.grad.zero_()`` is
 ``w.grad = None`` (or ``optimizer.zero_grad()``).
 """
@@ -40,6 +42,7 @@ import numpy as np
 
 from retroprop.ops.arithmetic import add, div, mul, sub
 from retroprop.ops.elementwise import check_bounds
+from retroprop.ops.shape import as_index
 from retroprop.tensor import grad_mode
 from retroprop.tensor.dtypes import fill_value
 from retroprop.tensor.tensor import Tensor, as_tensor
@@ -228,3 +231,27 @@ def clamp_(a: Tensor, min: Any = None, max: Any = None) -> Tensor:
                         "give integer bounds, or clamp t.float()") from None
     _written(a)
     return a
+
+
+def setitem(a: Tensor, index: Any, value: Any) -> None:
+    """``a[index] = value`` in place (``torch.Tensor.__setitem__``): NumPy's basic and
+    advanced indexing, a tensor index (a mask ``h < 0``) included; ``value`` is a number
+    (converted as by ``fill_``: a fractional number for an integer tensor is refused) or a
+    tensor or array broadcast to the indexed elements and converted to ``a``'s dtype (as
+    ``copy_``). Outside the graph only (see the module's text): while recording, where
+    PyTorch records the write, compute ``rp.where(mask, value, t)`` instead."""
+    call = "t[index] = value"
+    _outside_graph(a, value, call, "rp.where(mask, value, t) or t.masked_fill(mask, value)")
+    index = as_index(index, "setitem")
+    if isinstance(value, Tensor | np.ndarray | list | tuple):
+        values = np.asarray(value.data if isinstance(value, Tensor) else value)
+    else:
+        values = fill_value(value, a.dtype, call, "value")
+    target = _writeable(a, call)
+    try:
+        target[index] = values
+    except ValueError as error:  # a value that does not broadcast to the indexed elements
+        raise ValueError(f"{call}: t has shape {a.shape}, value has shape "
+                         f"{np.shape(values)}, which does not broadcast to t[index] "
+                         f"({error})") from None
+    _written(a)

@@ -137,23 +137,27 @@ def transpose(a: Tensor, *axes: int | Sequence[int]) -> Tensor:
     return Transpose.apply(a, axes=tuple(order) if order else None)
 
 
-def _index_array(index: Any) -> Any:
+def _index_array(index: Any, where: str) -> Any:
     """A tensor or array used as an index, as its array of integers or booleans."""
     array = index.data if isinstance(index, Tensor) else index
     if isinstance(array, np.ndarray) and array.dtype.kind not in "biu":
         raise IndexError(
-            f"getitem: an index tensor or array must hold integers or booleans, got dtype "
+            f"{where}: an index tensor or array must hold integers or booleans, got dtype "
             f"{array.dtype}; convert it first (e.g. index.numpy().astype(int))"
         )
     return array
 
 
+def as_index(index: Any, where: str) -> Any:
+    """``index`` for NumPy: tensors in it (a mask ``x < 0``, indices) as their arrays."""
+    if isinstance(index, tuple):
+        return tuple(_index_array(part, where) for part in index)
+    return _index_array(index, where)
+
+
 def getitem(a: Tensor, index: Any) -> Tensor:
     """``a[index]`` with NumPy's basic and advanced indexing."""
-    if isinstance(index, tuple):
-        index = tuple(_index_array(part) for part in index)
-    else:
-        index = _index_array(index)
+    index = as_index(index, "getitem")
     return GetItem.apply(a, index=index)
 
 
