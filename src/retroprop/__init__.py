@@ -11,6 +11,7 @@ import numpy as _np
 
 from retroprop import (
     allocator,
+    autograd,
     callbacks,
     data,
     datasets,
@@ -170,6 +171,7 @@ __all__ = [
     "argmin",
     "argsort",
     "as_tensor",
+    "autograd",
     "callbacks",
     "cat",
     "ceil",
