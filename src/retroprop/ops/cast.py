@@ -66,10 +66,15 @@ def requested_dtype(args: tuple[Any, ...], dtype: Any, device: Any, where: str) 
         if dtype is not None:
             raise TypeError(f"{where}: got two dtypes, {dtype!r} and {arg!r}; give one")
         dtype = arg
-    if device is not None and (not _is_device(device) or device.split(":")[0] != "cpu"):
-        raise ValueError(f"{where}: retroprop computes with NumPy on the CPU only, got device "
-                         f"{device!r}; leave the device out or give 'cpu'")
+    check_device(device, where)
     return dtype
+
+
+def check_device(device: Any, where: str, name: str = "device") -> None:
+    """Refuse a device other than the CPU (``"cpu"``, ``"cpu:0"``) or None."""
+    if device is not None and (not _is_device(device) or device.split(":")[0] != "cpu"):
+        raise ValueError(f"{where}: retroprop computes with NumPy on the CPU only, got "
+                         f"{name} {device!r}; leave the {name} out or give 'cpu'")
 
 
 def to(a: Tensor, *args: Any, dtype: Any = None, device: Any = None,
