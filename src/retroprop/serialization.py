@@ -51,10 +51,10 @@ from retroprop.atomic import new_file_mode
 from retroprop.errors import ModelFileError
 from retroprop.nn.constraints import Constraint
 from retroprop.nn.module import Module
-from retroprop.ops.cast import check_device
 from retroprop.optim.optimizer import Optimizer
 from retroprop.random import using_generator
 from retroprop.safe_npz import read_npz
+from retroprop.tensor.device import check_device
 
 FORMAT = "retroprop-model"
 FORMAT_VERSION = 1

@@ -3,11 +3,11 @@ what the porting guide (docs/en/guide/porting.rst) says: ``torch`` is ``rp``,
 ``w.grad.zero_()`` is ``w.grad = None``, ``torch.autograd.Function`` is
 ``rp.autograd.Function``, ``x.pow(p)`` of an integer ``p`` is ``x.pow(p.float())`` (and
 the prints are left out, ``for t in ...`` is ``for _ in ...`` where ``t`` was only
-printed). Each step fits sin(x) on [-π, π] by a third-degree polynomial and ends where
-the tutorial's printed run ends (a summed squared error of about 9); the two-layer
-networks of its earlier edition (random data, 64 examples) are here too, with a smaller
-input (100 instead of 1000) and 100 or 200 steps instead of 500, so that each runs in a
-second."""
+printed, ``torch.device("cpu")`` is ``"cpu"``). Each step fits sin(x) on [-π, π] by a
+third-degree polynomial and ends where the tutorial's printed run ends (a summed squared
+error of about 9); the two-layer networks of its earlier edition (random data, 64
+examples) are here too, with a smaller input (100 instead of 1000) and 100 or 200 steps
+instead of 500, so that each runs in a second."""
 
 from __future__ import annotations
 
@@ -32,16 +32,17 @@ def seeded():
 
 def test_tensors():
     dtype = rp.float
+    device = "cpu"  # the tutorial's torch.device("cpu")
 
     # Create random input and output data
-    x = rp.linspace(-math.pi, math.pi, 2000, dtype=dtype)
+    x = rp.linspace(-math.pi, math.pi, 2000, device=device, dtype=dtype)
     y = rp.sin(x)
 
     # Randomly initialize weights
-    a = rp.randn((), dtype=dtype)
-    b = rp.randn((), dtype=dtype)
-    c = rp.randn((), dtype=dtype)
-    d = rp.randn((), dtype=dtype)
+    a = rp.randn((), device=device, dtype=dtype)
+    b = rp.randn((), device=device, dtype=dtype)
+    c = rp.randn((), device=device, dtype=dtype)
+    d = rp.randn((), device=device, dtype=dtype)
 
     learning_rate = 1e-6
     for t in range(2000):
@@ -73,15 +74,16 @@ def test_tensors():
 
 def test_tensors_and_autograd():
     dtype = rp.float
-    x = rp.linspace(-math.pi, math.pi, 2000, dtype=dtype)
+    device = "cpu"  # the tutorial's torch.device("cpu")
+    x = rp.linspace(-math.pi, math.pi, 2000, device=device, dtype=dtype)
     y = rp.sin(x)
 
     # Setting requires_grad=True indicates that we want to compute gradients with
     # respect to these Tensors during the backward pass.
-    a = rp.randn((), dtype=dtype, requires_grad=True)
-    b = rp.randn((), dtype=dtype, requires_grad=True)
-    c = rp.randn((), dtype=dtype, requires_grad=True)
-    d = rp.randn((), dtype=dtype, requires_grad=True)
+    a = rp.randn((), device=device, dtype=dtype, requires_grad=True)
+    b = rp.randn((), device=device, dtype=dtype, requires_grad=True)
+    c = rp.randn((), device=device, dtype=dtype, requires_grad=True)
+    d = rp.randn((), device=device, dtype=dtype, requires_grad=True)
 
     learning_rate = 1e-6
     for t in range(2000):
@@ -131,15 +133,16 @@ class LegendrePolynomial3(rp.autograd.Function):
 
 def test_defining_new_autograd_functions():
     dtype = rp.float
-    x = rp.linspace(-math.pi, math.pi, 2000, dtype=dtype)
+    device = "cpu"  # the tutorial's torch.device("cpu")
+    x = rp.linspace(-math.pi, math.pi, 2000, device=device, dtype=dtype)
     y = rp.sin(x)
 
     # Weights need to be initialized not too far from the correct result to ensure
     # convergence.
-    a = rp.full((), 0.0, dtype=dtype, requires_grad=True)
-    b = rp.full((), -1.0, dtype=dtype, requires_grad=True)
-    c = rp.full((), 0.0, dtype=dtype, requires_grad=True)
-    d = rp.full((), 0.3, dtype=dtype, requires_grad=True)
+    a = rp.full((), 0.0, device=device, dtype=dtype, requires_grad=True)
+    b = rp.full((), -1.0, device=device, dtype=dtype, requires_grad=True)
+    c = rp.full((), 0.0, device=device, dtype=dtype, requires_grad=True)
+    d = rp.full((), 0.3, device=device, dtype=dtype, requires_grad=True)
 
     learning_rate = 5e-6
     for _ in range(2000):

@@ -5,6 +5,8 @@ each against PyTorch: ``f"{loss:.3f}"`` and ``classes[predicted[j]]`` of a 0-d t
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -103,3 +105,40 @@ def test_load_refuses_another_device_or_a_weights_only_that_is_not_a_bool(
     rp.save({"epoch": 1}, tmp_path / "state.rpz")
     with pytest.raises(error, match=message):
         rp.load(tmp_path / "state.rpz", **kwargs)
+
+
+X = rp.zeros(2, 3)
+FACTORIES = {
+    "tensor": lambda **kw: rp.tensor([1.0, 2.0], **kw),
+    "as_tensor": lambda **kw: rp.as_tensor([1.0, 2.0], **kw),
+    "zeros": lambda **kw: rp.zeros(2, 3, **kw),
+    "ones": lambda **kw: rp.ones((2, 3), **kw),
+    "empty": lambda **kw: rp.empty(2, **kw),
+    "full": lambda **kw: rp.full((2,), 0.5, **kw),
+    "zeros_like": lambda **kw: rp.zeros_like(X, **kw),
+    "ones_like": lambda **kw: rp.ones_like(X, **kw),
+    "full_like": lambda **kw: rp.full_like(X, 2.0, **kw),
+    "randn_like": lambda **kw: rp.randn_like(X, **kw),
+    "randn": lambda **kw: rp.randn((), **kw),
+    "rand": lambda **kw: rp.rand(3, **kw),
+    "randint": lambda **kw: rp.randint(0, 5, (4,), **kw),
+    "randperm": lambda **kw: rp.randperm(5, **kw),
+    "arange": lambda **kw: rp.arange(4, **kw),
+    "linspace": lambda **kw: rp.linspace(-math.pi, math.pi, 5, **kw),
+    "eye": lambda **kw: rp.eye(3, **kw),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_factories_take_torchs_device_the_cpu_only(name):
+    """``torch.linspace(..., device=device, dtype=dtype)`` of "Learning PyTorch with
+    Examples", with ``device = "cpu"``: the same tensor as without."""
+    rp.manual_seed(0)
+    plain = FACTORIES[name]()
+    rp.manual_seed(0)
+    on_cpu = FACTORIES[name](device="cpu")
+    np.testing.assert_array_equal(on_cpu.numpy(), plain.numpy())
+    assert on_cpu.dtype == plain.dtype
+    with pytest.raises(ValueError, match=rf"{name}: retroprop computes with NumPy on the CPU "
+                                         r"only, got device 'cuda:0'"):
+        FACTORIES[name](device="cuda:0")
