@@ -101,6 +101,7 @@ TOP_LEVEL = {
     "abs": ((), {}), "softmax": ((), {"dim": 1}), "log_softmax": ((), {"dim": -1}),
     "clamp": ((), {"min": -0.5, "max": 0.5}), "flatten": ((), {}),
     "reshape": (((4, 3),), {}),
+    "sin": ((), {}), "cos": ((), {}),  # torch.sin(x) of the tutorials
 }
 
 
@@ -113,10 +114,11 @@ def test_top_level_functions_are_torchs(name):
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
 
 
-def test_sqrt_gather_topk_at_top_level():
+def test_sqrt_log1p_gather_topk_at_top_level():
     data = np.random.default_rng(1).uniform(0.5, 2, (3, 4))
     x, t = rp.from_numpy(data), torch.from_numpy(data)
     np.testing.assert_allclose(rp.sqrt(x).numpy(), torch.sqrt(t).numpy())
+    np.testing.assert_allclose(rp.log1p(x).numpy(), torch.log1p(t).numpy(), rtol=1e-12)
     index = np.array([[3], [0], [1]])
     np.testing.assert_array_equal(rp.gather(x, 1, index).numpy(),
                                   torch.gather(t, 1, torch.from_numpy(index)).numpy())

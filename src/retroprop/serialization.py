@@ -55,6 +55,7 @@ from retroprop.nn.module import Module
 from retroprop.optim.optimizer import Optimizer
 from retroprop.random import using_generator
 from retroprop.safe_npz import read_npz
+from retroprop.tensor.device import check_device
 
 FORMAT = "retroprop-model"
 FORMAT_VERSION = 2
@@ -782,12 +783,16 @@ def _build_checked(header: dict[str, Any], arrays: dict[str, np.ndarray], path: 
                              f"({type(error).__name__}: {error})") from None
 
 
-def load(path: str | os.PathLike[str]) -> Any:
+def load(path: str | os.PathLike[str], map_location: Any = None,
+         weights_only: bool | None = None) -> Any:
     """What :func:`save` wrote at ``path``: the model, or the state dict or checkpoint.
 
     A model comes back as :func:`load_model` gives it; a state dict or checkpoint with
     its structure, arrays and tensors as NumPy arrays (``torch.load`` with
     ``weights_only=True`` is the analogue: no code runs, no pickles are read).
+    ``map_location`` (None or ``"cpu"``) and ``weights_only`` (a bool or None) are
+    ``torch.load``'s, taken so that its calls run as written; they change nothing: there
+    is no other device, and no file is read by running code whatever ``weights_only``.
 
     Examples
     --------
@@ -800,6 +805,10 @@ def load(path: str | os.PathLike[str]) -> Any:
     >>> checkpoint["epoch"]
     3
     """
+    check_device(map_location, "load", "map_location")
+    if weights_only is not None and not isinstance(weights_only, bool):
+        raise TypeError(f"load: weights_only must be True, False or None, got "
+                        f"{weights_only!r}")
     header, arrays = _read(path)
     if _is_state_file(header):
         return _load_state(header, arrays, Path(path))

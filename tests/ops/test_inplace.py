@@ -128,3 +128,94 @@ def test_in_place_into_a_read_only_array_says_so_and_leaves_it():
         target += 1.0
     np.testing.assert_array_equal(target.data, np.ones((2, 3)))
     assert target._version == 0
+
+
+# ------------------------------------------------------------------ t[index] = value
+SETITEMS = {
+    # the two-layer network of "Learning PyTorch with Examples": grad_h[h < 0] = 0
+    "mask": lambda t, lib: t.__setitem__(t < 0, 0),
+    "column": lambda t, lib: t.__setitem__((slice(None), 0), lib.tensor([1.0, 2.0, 3.0])),
+    "rows": lambda t, lib: t.__setitem__([0, 2], 1.5),
+    "row_broadcast": lambda t, lib: t.__setitem__(1, lib.tensor([1.0, 2.0, 3.0, 4.0])),
+    "integer_value": lambda t, lib: t.__setitem__((0, slice(1, 3)), lib.tensor([7, 8])),
+    "index_tensor": lambda t, lib: t.__setitem__(lib.tensor([2, 0]), -1.0),
+    "ellipsis": lambda t, lib: t.__setitem__((Ellipsis, -1), 0.25),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SETITEMS))
+def test_setitem_writes_as_torch(name):
+    data = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    ours, theirs = rp.tensor(data), torch.tensor(data)
+    version = ours._version
+    SETITEMS[name](ours, rp)
+    SETITEMS[name](theirs, torch)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert ours.dtype == np.float32 and ours._version == version + 1
+
+
+def test_setitem_of_an_integer_tensor_as_torch_and_a_fraction_refused():
+    ours, theirs = rp.zeros(4, dtype=rp.long), torch.zeros(4, dtype=torch.long)
+    ours[1:3] = 5
+    theirs[1:3] = 5
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    with pytest.raises(ValueError, match=r"t\[index\] = value: value=1.5 does not fit the "
+                                         r"dtype int64 exactly"):
+        ours[0] = 1.5  # PyTorch truncates it to 1
+
+
+def test_setitem_through_a_slice_writes_the_base_and_raises_its_version():
+    base, expected = rp.zeros((2, 3)), torch.zeros((2, 3))
+    row, expected_row = base[1], expected[1]
+    row[0] = 4.0
+    expected_row[0] = 4.0
+    np.testing.assert_array_equal(base.numpy(), expected.numpy())
+    assert base._version == 1
+
+
+def test_setitem_of_a_saved_tensor_makes_backward_refuse_as_torch():
+    for lib, message in [(rp, "input 1 of Mul .* was modified in place"),
+                         (torch, "modified by an inplace operation")]:
+        w = lib.ones(3, requires_grad=True)
+        a = lib.tensor([1.0, 2.0, 3.0])
+        loss = (w * a).sum()
+        a[0] = 5.0
+        with pytest.raises(RuntimeError, match=message):
+            loss.backward()
+
+
+def test_setitem_of_a_parameter_under_no_grad_as_torch_refused_while_recording():
+    w = rp.zeros(3, requires_grad=True)
+    with rp.no_grad():
+        w[0] = 2.0
+    np.testing.assert_array_equal(w.numpy(), [2.0, 0.0, 0.0])
+    with pytest.raises(RuntimeError, match=r"t\[index\] = value: t is a leaf tensor that "
+                                           r"requires grad"):
+        w[1] = 1.0
+    y = w * 2  # PyTorch records the write into y; retroprop asks for rp.where
+    with pytest.raises(RuntimeError, match=r"records no in-place methods.*rp.where\(mask, "
+                                           r"value, t\)"):
+        y[y > 1] = 0.0
+    with pytest.raises(RuntimeError, match="records no in-place methods"):
+        rp.zeros(3)[0] = w.sum()
+
+
+@pytest.mark.parametrize("index, value, error, message", [
+    ((slice(None), 0), np.ones(4), ValueError,
+     r"t\[index\] = value: value of shape \(4,\) does not broadcast to t\[index\] of "
+     r"shape \(3,\)"),
+    (np.array([0.0, 1.0]), 1.0, IndexError,
+     r"t\[index\] = value: an index tensor or array must hold integers or booleans, got "
+     r"dtype float64"),
+    (0, "one", TypeError, r"t\[index\] = value: value must be a number, got 'one'"),
+])
+def test_setitem_refuses_bad_input(index, value, error, message):
+    with pytest.raises(error, match=message):
+        rp.zeros((3, 4))[index] = value
+
+
+def test_setitem_of_a_read_only_array_is_refused():
+    t = rp.from_numpy(np.broadcast_to(np.zeros(3, dtype=np.float32), (2, 3)))
+    with pytest.raises(ValueError, match=r"t\[index\] = value: t's array \(shape \(2, 3\)\) "
+                                         "is read-only"):
+        t[0] = 1.0

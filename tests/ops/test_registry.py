@@ -51,7 +51,64 @@ GATHER_1 = np.array([[0, 0, 3], [2, 1, 2], [3, 3, 3]])
 GATHER_0 = np.array([[[2, 0], [0, 0]], [[1, 2], [2, 1]]])
 WEIGHTS_6_3 = lambda rng: rng.uniform(0.2, 2.0, (6, 3))  # noqa: E731
 
+
+
+def tutorial_functions(base):
+    """The custom autograd Functions of PyTorch's tutorial "Learning PyTorch with Examples",
+    and one with a number between two tensors, subclassing ``base``
+    (``rp.autograd.Function`` or ``torch.autograd.Function``): the same code for both."""
+
+    class LegendrePolynomial3(base):
+        @staticmethod
+        def forward(ctx, input):
+            ctx.save_for_backward(input)
+            return 0.5 * (5 * input ** 3 - 3 * input)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            input, = ctx.saved_tensors
+            return grad_output * 1.5 * (5 * input ** 2 - 1)
+
+    class MyReLU(base):
+        @staticmethod
+        def forward(ctx, input):
+            ctx.save_for_backward(input)
+            return input.clamp(min=0)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            input, = ctx.saved_tensors
+            grad_input = grad_output.clone()
+            grad_input[input < 0] = 0
+            return grad_input
+
+    class ScaledProduct(base):  # k a b, with k a number
+        @staticmethod
+        def forward(ctx, a, k, b):
+            ctx.save_for_backward(a, b)
+            ctx.k = k
+            return k * a * b
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            a, b = ctx.saved_tensors
+            grad_a = grad_output * ctx.k * b if ctx.needs_input_grad[0] else None
+            grad_b = (grad_output * ctx.k * a).sum(0) if ctx.needs_input_grad[2] else None
+            return grad_a, None, grad_b
+
+    return LegendrePolynomial3, MyReLU, ScaledProduct
+
+
+RP_FUNCTIONS = tutorial_functions(rp.autograd.Function)
+TORCH_FUNCTIONS = tutorial_functions(torch.autograd.Function)
+
 CASES = [
+    Case("autograd.Function_legendre", RP_FUNCTIONS[0].apply, TORCH_FUNCTIONS[0].apply,
+         [normal(3, 4)]),
+    Case("autograd.Function_relu", RP_FUNCTIONS[1].apply, TORCH_FUNCTIONS[1].apply,
+         [away(3, 4)]),
+    Case("autograd.Function_number_argument", lambda a, b: RP_FUNCTIONS[2].apply(a, 1.5, b),
+         lambda a, b: TORCH_FUNCTIONS[2].apply(a, 1.5, b), [normal(3, 4), normal(4)]),
     Case("add_broadcast", lambda a, b: a + b, lambda a, b: a + b, [normal(3, 4), normal(4)]),
     Case("add_scalar", lambda a: 2.5 + a, lambda a: 2.5 + a, [normal(3, 4)]),
     Case("sub_broadcast", lambda a, b: a - b, lambda a, b: a - b, [normal(2, 3, 4), normal(3, 1)]),
@@ -318,6 +375,15 @@ CASES = [
     Case("linear_3d", ops.linear, TF.linear, [normal(2, 6, 4), normal(3, 4), normal(3)]),
     Case("linear_1d", ops.linear, TF.linear, [normal(4), normal(3, 4), normal(3)]),
     Case("cross_entropy_labels", F.cross_entropy, TF.cross_entropy, [normal(6, 5)], [LABELS]),
+    # logits stored column-major (the flattened output of a 1×1 pooling): the labels' -1
+    # was subtracted from a copy, and the gradient was softmax(z) alone
+    Case("cross_entropy_labels_column_major", F.cross_entropy, TF.cross_entropy,
+         [column_major(6, 5)], [LABELS]),
+    Case("cross_entropy_weighted_column_major",
+         lambda a, t: F.cross_entropy(a, t, weight=np.array([1.0, 2.0, 0.5, 1.0, 3.0])),
+         lambda a, t: TF.cross_entropy(a, t, weight=torch.tensor([1.0, 2.0, 0.5, 1.0, 3.0],
+                                                                 dtype=a.dtype)),
+         [column_major(6, 5)], [LABELS]),
     Case("cross_entropy_probs", F.cross_entropy, TF.cross_entropy, [normal(6, 5)], [PROBS]),
     Case("cross_entropy_sum", lambda a, t: F.cross_entropy(a, t, "sum"),
          lambda a, t: TF.cross_entropy(a, t, reduction="sum"), [normal(6, 5)], [LABELS]),

@@ -165,6 +165,10 @@ class DataLoader:
         ``get_batch`` (a :class:`TensorDataset`, a :class:`~retroprop.data.Subset` of one)
         is gathered with one NumPy indexing per array, without a Python loop over the
         examples, and other data sets are stacked example by example.
+    num_workers : int, default 0
+        PyTorch's number of loading processes, taken so that its calls run as written
+        (``num_workers=2`` of the tutorials): the batches are the same, and retroprop
+        always gathers them in the calling process.
 
     Examples
     --------
@@ -182,8 +186,13 @@ class DataLoader:
                  target_transform: Transform | None = None, *,
                  sampler: Iterable[int] | None = None,
                  batch_sampler: Iterable[Sequence[int]] | None = None,
-                 collate_fn: Callable[[list[Any]], Any] | None = None) -> None:
+                 collate_fn: Callable[[list[Any]], Any] | None = None,
+                 num_workers: int = 0) -> None:
         self.dataset = as_dataset(dataset, "DataLoader: dataset")
+        if isinstance(num_workers, bool) or not isinstance(num_workers, int | np.integer) \
+                or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be a non-negative integer, got "
+                             f"{num_workers!r}")
         if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(
                 batch_size, int | np.integer) or batch_size < 1):
             raise ValueError(f"DataLoader: batch_size must be a positive integer or None, got "

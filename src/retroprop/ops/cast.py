@@ -16,15 +16,10 @@ from typing import Any
 import numpy as np
 
 from retroprop.ops.shape import clone
+from retroprop.tensor.device import check_device, is_device
 from retroprop.tensor.dtypes import resolve_dtype
 from retroprop.tensor.function import Function, Gradients
 from retroprop.tensor.tensor import Tensor
-
-#: The device types PyTorch names (``"cuda"``, ``"cuda:0"``, ``"mps"``...), recognized so
-#: that ``to(device)`` in code written for PyTorch gets a clear answer.
-DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip",
-                "ve", "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
-                "privateuseone")
 
 
 class Cast(Function):
@@ -46,10 +41,6 @@ def _cast(a: Tensor, dtype: np.dtype, copy: bool = False) -> Tensor:
     return Tensor._wrap(a.data.astype(dtype))
 
 
-def _is_device(value: Any) -> bool:
-    return isinstance(value, str) and value.split(":")[0] in DEVICE_TYPES
-
-
 def requested_dtype(args: tuple[Any, ...], dtype: Any, device: Any, where: str) -> Any:
     """The dtype that PyTorch's forms of ``to`` ask for (``to(dtype)``, ``to(device)``,
     ``to(device, dtype)``, ``to(other)``, ``dtype=``, ``device=``), None where only a device
@@ -60,15 +51,13 @@ def requested_dtype(args: tuple[Any, ...], dtype: Any, device: Any, where: str) 
     for arg in args:
         if isinstance(arg, Tensor):
             arg = arg.dtype
-        elif _is_device(arg):
+        elif is_device(arg):
             device = arg
             continue
         if dtype is not None:
             raise TypeError(f"{where}: got two dtypes, {dtype!r} and {arg!r}; give one")
         dtype = arg
-    if device is not None and (not _is_device(device) or device.split(":")[0] != "cpu"):
-        raise ValueError(f"{where}: retroprop computes with NumPy on the CPU only, got device "
-                         f"{device!r}; leave the device out or give 'cpu'")
+    check_device(device, where)
     return dtype
 
 

@@ -54,6 +54,9 @@ class SoftmaxCrossEntropy(Function):
                 weights: np.ndarray | None = None, count: float | None = None
                 ) -> np.ndarray:
         n, classes = logits.shape
+        # row-major, so that the flat indices below (and backward's write through
+        # reshape(-1), a view only then) address z_ic: a flattened 1×1 pooling is column-major
+        logits = np.ascontiguousarray(logits)
         firsts = np.arange(0, n * classes, classes)  # flat index of each row's first logit
         # z_i - max_c z_ic, the maxima picked by argmax (a max over a short axis is slower)
         shifted = logits - logits.reshape(-1)[firsts + logits.argmax(axis=1)][:, None]

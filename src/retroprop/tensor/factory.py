@@ -7,7 +7,8 @@
 Floating values take the default dtype (float32 unless changed, see
 :func:`~retroprop.tensor.tensor.set_default_dtype`) or the ``dtype`` asked for; integer and
 boolean values keep an integer or boolean dtype (labels, masks, indices), which cannot
-require a gradient.
+require a gradient. Each takes PyTorch's ``device=``: None or ``"cpu"`` (the only device;
+another is refused).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from retroprop.random import generator
+from retroprop.tensor.device import check_device
 from retroprop.tensor.dtypes import fill_value, resolve_dtype
 from retroprop.tensor.tensor import Tensor, _check_float_dtype, get_default_dtype
 
@@ -34,7 +36,8 @@ def _float_dtype(dtype: Any) -> np.dtype:
     return get_default_dtype() if dtype is None else _check_float_dtype(dtype, "dtype")
 
 
-def _made(data: np.ndarray, requires_grad: bool, where: str) -> Tensor:
+def _made(data: np.ndarray, requires_grad: bool, where: str, device: Any = None) -> Tensor:
+    check_device(device, where)
     if requires_grad and data.dtype.kind not in "f":
         raise TypeError(
             f"{where}: only floating tensors can require a gradient, got dtype {data.dtype}"
@@ -42,7 +45,8 @@ def _made(data: np.ndarray, requires_grad: bool, where: str) -> Tensor:
     return Tensor._wrap(data, bool(requires_grad))
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, *,
+           device: Any = None) -> Tensor:
     """A new tensor holding a copy of ``data`` (numbers, nested lists, an array, a tensor).
 
     Floating data becomes the default dtype, integer data int64 and boolean data stays
@@ -64,7 +68,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
         values = values.astype(np.int64, copy=False)
     elif values.dtype.kind != "b":
         values = values.astype(get_default_dtype(), copy=False)
-    return _made(values, requires_grad, "tensor")
+    return _made(values, requires_grad, "tensor", device)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -85,56 +89,65 @@ def _any_dtype(dtype: Any, where: str) -> np.dtype:
     return get_default_dtype() if dtype is None else resolve_dtype(dtype, where)
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+          ) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``; of the default floating
     dtype, or ``dtype`` (``rp.long`` for counts, as in PyTorch)."""
     return _made(np.zeros(_shape(size, "zeros"), _any_dtype(dtype, "zeros")), requires_grad,
-                 "zeros")
+                 "zeros", device=device)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+         ) -> Tensor:
     """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``; of the default floating dtype,
     or ``dtype``."""
     return _made(np.ones(_shape(size, "ones"), _any_dtype(dtype, "ones")), requires_grad,
-                 "ones")
+                 "ones", device=device)
 
 
-def zeros_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
     """A tensor of zeros with the shape of ``input`` and its dtype (or ``dtype``: any that
     :func:`~retroprop.tensor.dtypes.resolve_dtype` takes), as ``torch.zeros_like``."""
-    return _like(np.zeros, input, dtype, requires_grad, "zeros_like")
+    return _like(np.zeros, input, dtype, requires_grad, "zeros_like", device)
 
 
-def ones_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
     """A tensor of ones with the shape of ``input`` and its dtype (or ``dtype``), as
     ``torch.ones_like``."""
-    return _like(np.ones, input, dtype, requires_grad, "ones_like")
+    return _like(np.ones, input, dtype, requires_grad, "ones_like", device)
 
 
-def _like(fill: Any, input: Tensor, dtype: Any, requires_grad: bool, where: str) -> Tensor:
+def _like(fill: Any, input: Tensor, dtype: Any, requires_grad: bool, where: str,
+          device: Any) -> Tensor:
     if not isinstance(input, Tensor):
         raise TypeError(f"{where}: expected a Tensor, got {type(input).__name__}")
     resolved = input.dtype if dtype is None else resolve_dtype(dtype, where)
-    return _made(fill(input.shape, resolved), requires_grad, where)
+    return _made(fill(input.shape, resolved), requires_grad, where, device)
 
 
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+          ) -> Tensor:
     """Draws from N(0, 1), from the library's generator (reproducible with
     :func:`retroprop.manual_seed`): ``randn(2, 3)`` or ``randn((2, 3))``."""
     draws = generator().standard_normal(_shape(size, "randn"))
-    return _made(draws.astype(_float_dtype(dtype), copy=False), requires_grad, "randn")
+    return _made(draws.astype(_float_dtype(dtype), copy=False), requires_grad, "randn",
+                 device=device)
 
 
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+         ) -> Tensor:
     """Draws from the uniform distribution on [0, 1), from the library's generator
     (reproducible with :func:`retroprop.manual_seed`): ``rand(2, 3)`` or ``rand((2, 3))``, as
     ``torch.rand``."""
     draws = generator().random(_shape(size, "rand"))
-    return _made(draws.astype(_float_dtype(dtype), copy=False), requires_grad, "rand")
+    return _made(draws.astype(_float_dtype(dtype), copy=False), requires_grad, "rand",
+                 device=device)
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None,
-           requires_grad: bool = False) -> Tensor:
+           device: Any = None, requires_grad: bool = False) -> Tensor:
     """The numbers start, start + step, ... up to ``end`` excluded, as ``torch.arange``:
     ``arange(5)`` is 0 to 4, ``arange(1, 2, 0.25)`` is 1, 1.25, 1.5, 1.75.
 
@@ -178,7 +191,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None,
     else:
         count = int(np.ceil((end - start) / step))
         values = start + np.arange(count, dtype=np.float64) * step
-    return _made(values.astype(resolved, copy=False), requires_grad, "arange")
+    return _made(values.astype(resolved, copy=False), requires_grad, "arange", device=device)
 
 
 def _integer(value: Any, name: str, where: str) -> int:
@@ -187,20 +200,22 @@ def _integer(value: Any, name: str, where: str) -> int:
     return int(value)
 
 
-def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+          ) -> Tensor:
     """A new tensor of shape ``size``, as ``torch.empty``; its values are zeros (PyTorch
     leaves them unset: write them before reading)."""
     return _made(np.zeros(_shape(size, "empty"), _any_dtype(dtype, "empty")), requires_grad,
-                 "empty")
+                 "empty", device=device)
 
 
-def full(size: Any, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False
-         ) -> Tensor:
+def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
     """A tensor of shape ``size`` holding ``fill_value`` everywhere, as ``torch.full``: of the
     default floating dtype for a float, int64 for an integer, bool for a bool (or
     ``dtype``; a fractional value for an integer dtype is refused)."""
     shape = _shape((size,), "full")
-    return _made(np.full(shape, _filled(fill_value, dtype, "full")), requires_grad, "full")
+    return _made(np.full(shape, _filled(fill_value, dtype, "full")), requires_grad, "full",
+                 device=device)
 
 
 def _filled(value: Any, dtype: Any, where: str) -> Any:
@@ -215,12 +230,12 @@ def _filled(value: Any, dtype: Any, where: str) -> Any:
 
 
 def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None,
-              requires_grad: bool = False) -> Tensor:
+              device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor with the shape of ``input`` and its dtype (or ``dtype``) holding
     ``fill_value``, as ``torch.full_like``."""
     _check_tensor(input, "full_like")
     value = _filled(fill_value, input.dtype if dtype is None else dtype, "full_like")
-    return _made(np.full(input.shape, value), requires_grad, "full_like")
+    return _made(np.full(input.shape, value), requires_grad, "full_like", device=device)
 
 
 def _check_tensor(value: Any, where: str) -> None:
@@ -228,19 +243,21 @@ def _check_tensor(value: Any, where: str) -> None:
         raise TypeError(f"{where}: expected a Tensor, got {type(value).__name__}")
 
 
-def randn_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
     """Draws from N(0, 1) with the shape of ``input`` and its floating dtype (or
     ``dtype``), from the library's generator, as ``torch.randn_like``."""
     _check_tensor(input, "randn_like")
+    check_device(device, "randn_like")
     chosen = input.dtype if dtype is None else resolve_dtype(dtype, "randn_like")
     if chosen.kind != "f":
         raise TypeError(f"randn_like: draws need a floating dtype, got {chosen} (give "
                         "dtype=rp.float32)")
-    return randn(input.shape, dtype=chosen, requires_grad=requires_grad)
+    return randn(input.shape, dtype=chosen, device=device, requires_grad=requires_grad)
 
 
-def randint(*args: Any, size: Any = None, dtype: Any = None, requires_grad: bool = False
-            ) -> Tensor:
+def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
+            requires_grad: bool = False) -> Tensor:
     """Integers drawn uniformly from [low, high), as ``torch.randint``: ``randint(high,
     size)`` or ``randint(low, high, size)`` (``size`` also by name); int64 unless
     ``dtype``; from the library's generator (reproducible with
@@ -266,7 +283,7 @@ def randint(*args: Any, size: Any = None, dtype: Any = None, requires_grad: bool
     resolved = np.dtype(np.int64) if dtype is None else resolve_dtype(dtype, "randint")
     _check_range(resolved, "randint", low=low, **{"high - 1": high - 1})
     draws = generator().integers(low, high, shape, dtype=np.int64)
-    return _made(draws.astype(resolved, copy=False), requires_grad, "randint")
+    return _made(draws.astype(resolved, copy=False), requires_grad, "randint", device=device)
 
 
 def _check_range(dtype: np.dtype, where: str, **bounds: int) -> None:
@@ -275,7 +292,8 @@ def _check_range(dtype: np.dtype, where: str, **bounds: int) -> None:
         fill_value(value, dtype, f"{where} (dtype {dtype})", name)
 
 
-def randperm(n: int, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def randperm(n: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+             ) -> Tensor:
     """The numbers 0 to n - 1 in random order (int64 unless ``dtype``), as
     ``torch.randperm``, from the library's generator."""
     count = _integer(n, "n", "randperm")
@@ -284,11 +302,11 @@ def randperm(n: int, *, dtype: Any = None, requires_grad: bool = False) -> Tenso
     resolved = np.dtype(np.int64) if dtype is None else resolve_dtype(dtype, "randperm")
     _check_range(resolved, "randperm", **{"n - 1": max(count - 1, 0)})
     draws = generator().permutation(count)
-    return _made(draws.astype(resolved, copy=False), requires_grad, "randperm")
+    return _made(draws.astype(resolved, copy=False), requires_grad, "randperm", device=device)
 
 
 def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None,
-             requires_grad: bool = False) -> Tensor:
+             device: Any = None, requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced numbers from ``start`` to ``end``, both included, as
     ``torch.linspace`` (the default floating dtype unless ``dtype``; an integer dtype
     truncates toward 0, as there)."""
@@ -300,24 +318,25 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None,
             raise TypeError(f"linspace: {name} must be a number, got {value!r}")
     resolved = _any_dtype(dtype, "linspace")
     values = np.linspace(float(start), float(end), count)
-    return _made(values.astype(resolved), requires_grad, "linspace")
+    return _made(values.astype(resolved), requires_grad, "linspace", device=device)
 
 
-def eye(n: int, m: int | None = None, *, dtype: Any = None, requires_grad: bool = False
-        ) -> Tensor:
+def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
     """The n × m matrix (n × n by default) with ones on its diagonal, as ``torch.eye``."""
     rows = _integer(n, "n", "eye")
     columns = rows if m is None else _integer(m, "m", "eye")
     if rows < 0 or columns < 0:
         raise ValueError(f"eye: n and m must be non-negative, got n={rows}, m={columns}")
     resolved = _any_dtype(dtype, "eye")
-    return _made(np.eye(rows, columns, dtype=resolved), requires_grad, "eye")
+    return _made(np.eye(rows, columns, dtype=resolved), requires_grad, "eye", device=device)
 
 
-def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """``data`` as a tensor without copying where it can, as ``torch.as_tensor``: a tensor
     of that dtype is returned as it is, a NumPy array of that dtype is shared (as
     :func:`from_numpy`), anything else is copied (as :func:`tensor`)."""
+    check_device(device, "as_tensor")
     resolved = None if dtype is None else resolve_dtype(dtype, "as_tensor")
     if isinstance(data, Tensor):
         if resolved is None or resolved == data.dtype:

@@ -100,6 +100,17 @@ class Function:
             fn.sequence_number = next(_sequence)
         return out
 
+    @property
+    def next_functions(self) -> tuple[tuple[Function | None, int], ...]:
+        """The nodes of this node's inputs, ``(node, 0)`` each, ``(None, 0)`` for a leaf
+        (PyTorch's ``grad_fn.next_functions`` gives an ``AccumulateGrad`` node for a leaf
+        that requires grad)."""
+        if self.released:
+            raise RuntimeError(f"next_functions: the graph of this {type(self).__name__} node "
+                               "was freed by backward(); call backward(retain_graph=True) to "
+                               "keep it")
+        return tuple([(parent._ctx, 0) for parent in self.parents])
+
     def release(self) -> None:
         """Drop saved arrays and links once ``backward`` has used them."""
         self.__dict__.clear()

@@ -137,6 +137,13 @@ class Tensor:
         return self.data.dtype
 
     @property
+    def grad_fn(self) -> Function | None:
+        """The node of the operation that made this tensor (None for a leaf, or a result
+        made outside recording), as PyTorch's ``grad_fn``; its ``next_functions`` lead to
+        the nodes of its inputs."""
+        return self._ctx
+
+    @property
     def is_leaf(self) -> bool:
         """True for tensors made by the user (parameters, inputs), not by an operation."""
         return self._ctx is None
@@ -199,6 +206,22 @@ class Tensor:
 
     def __int__(self) -> int:
         return int(self.item())
+
+    def __index__(self) -> int:
+        """An integer (or boolean) tensor of one element as an index
+        (``classes[predicted[j]]``, ``range(n)``), as PyTorch's; other tensors are
+        refused."""
+        if self.data.dtype.kind not in "biu" or self.data.size != 1:
+            raise TypeError(f"only integer tensors of a single element can be converted to "
+                            f"an index, got dtype {self.data.dtype} and shape {self.shape}")
+        return int(self.data.item())
+
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formatted as its number (``f"{loss:.3f}"``), as PyTorch's; other
+        tensors take only the empty format (their ``str``)."""
+        if self.data.ndim == 0:
+            return format(self.data.item(), spec)
+        return super().__format__(spec)
 
     def __bool__(self) -> bool:
         if self.data.size != 1:

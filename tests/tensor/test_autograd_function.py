@@ -1,0 +1,107 @@
+"""``rp.autograd.Function``, PyTorch's form of a custom operation (static ``forward(ctx,
+...)`` and ``backward(ctx, ...)``): what ``ctx`` tells, what ``apply`` records, and the
+errors. Its gradients against finite differences and PyTorch are in the op registry
+(``tests/ops/test_registry.py``, the tutorial's ``LegendrePolynomial3`` and ``MyReLU``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import retroprop as rp
+
+
+def seen_in_forward(base, grad_enabled):
+    class Probe(base):
+        @staticmethod
+        def forward(ctx, a, k, b):
+            Probe.needs = ctx.needs_input_grad
+            Probe.recording = grad_enabled()
+            return a * k + b
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output, None, grad_output
+
+    return Probe
+
+
+@pytest.mark.parametrize("a_grad, b_grad", [(True, False), (False, True), (True, True)])
+def test_ctx_needs_input_grad_and_forward_outside_the_graph_as_torch(a_grad, b_grad):
+    results = []
+    for lib, base in [(rp, rp.autograd.Function), (torch, torch.autograd.Function)]:
+        probe = seen_in_forward(base, lib.is_grad_enabled)
+        a = lib.ones(3, requires_grad=a_grad)
+        b = lib.ones(3, requires_grad=b_grad)
+        out = probe.apply(a, 2.0, b)
+        out.sum().backward()
+        results.append((probe.needs, probe.recording, out.requires_grad,
+                        a.grad is None, b.grad is None))
+    assert results[0] == results[1]
+
+
+def test_apply_under_no_grad_records_nothing_as_torch():
+    for lib, base in [(rp, rp.autograd.Function), (torch, torch.autograd.Function)]:
+        probe = seen_in_forward(base, lib.is_grad_enabled)
+        with lib.no_grad():
+            out = probe.apply(lib.ones(2, requires_grad=True), 1.0, lib.ones(2))
+        assert not out.requires_grad
+
+
+def test_saved_tensors_and_ctx_attributes_reach_backward():
+    class Square(rp.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            ctx.twice = 2.0
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            x, = ctx.saved_tensors
+            return grad_output * ctx.twice * x
+
+    x = rp.tensor([1.0, -3.0], requires_grad=True)
+    Square.apply(x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, -6.0])
+
+
+def returning(value):
+    class Returning(rp.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return value(x) if callable(value) else x * 1
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return value
+
+    return Returning
+
+
+@pytest.mark.parametrize("function, error, message", [
+    (returning(lambda x: x.numpy()), TypeError,
+     "Returning.forward must return one Tensor, got ndarray"),
+    (returning(lambda x: (x, x)), TypeError, "Returning.forward must return one Tensor, got "
+                                             "tuple; several outputs are not supported"),
+    (returning((None, None)), RuntimeError, "Returning.backward returned 2 gradients for the 1 "
+                                            "arguments of forward"),
+    (returning(rp.ones(2, dtype=rp.float64)), TypeError,
+     "Returning.backward: the gradient of argument 0 has dtype float64, its input float32"),
+])
+def test_a_function_that_breaks_the_contract_is_named(function, error, message):
+    with pytest.raises(error, match=message):
+        function.apply(rp.ones(2, requires_grad=True)).sum().backward()
+
+
+def test_apply_without_a_tensor_is_refused():
+    with pytest.raises(TypeError, match=r"Returning.apply: expected at least one Tensor "
+                                        r"argument, got \['list'\]"):
+        returning(None).apply([1.0, 2.0])
+
+
+def test_the_base_class_asks_for_static_methods():
+    with pytest.raises(NotImplementedError, match=r"define forward\(ctx, \*args\) as a "
+                                                  "@staticmethod"):
+        rp.autograd.Function.apply(rp.ones(2))
