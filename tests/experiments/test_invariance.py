@@ -7,6 +7,7 @@ import pytest
 
 import retroprop as rp
 from retroprop.data.augment import Compose
+from retroprop.experiments.digits import flat_digits
 from retroprop.experiments.invariance import (
     CONVNET,
     FEATURES,
@@ -18,7 +19,6 @@ from retroprop.experiments.invariance import (
     shifted,
     spectrum_inputs,
 )
-from retroprop.experiments.digits import flat_digits
 
 
 def test_features_distorted_training_and_convolutions_lose_less_accuracy_to_shifts(
