@@ -205,10 +205,10 @@ def invariance(epochs: int = 60, hidden: Sequence[int] = (256, 256),
       Fourier transform on a 16 × 16 canvas (:func:`spectrum_inputs`). Invariance by
       feature extraction: a shift multiplies every coefficient by a number of modulus 1,
       so a shift that crops no ink leaves the features exactly as they were
-      (:func:`~retroprop.data.fourier_magnitude`). Here every digit fills the 8 rows, so
-      the up, down and diagonal moves each crop a row of ink, and the features change by
-      that much; the left and right moves crop ink from 1% and 11% of the test digits at
-      1 pixel. The price is the phase, where things are (a digit and its half-turn have
+      (:func:`~retroprop.data.fourier_magnitude`). Here every test digit has ink in its
+      top and bottom rows, so the up, down and diagonal moves each crop a row of ink, and
+      the features change by that much; moving 1 pixel left or right crops ink from 1%
+      and 11% of them. The price is the phase, where things are (a digit and its half-turn have
       the same features), and any defence against rotations, which rotate the spectrum.
 
     Berzal lists three ways to networks robust to transformations ("En la práctica:
