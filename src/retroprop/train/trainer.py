@@ -684,14 +684,15 @@ class Trainer:
         self._pending.append(write)
 
     def _write_checkpoints(self, epoch: int) -> None:
+        if not self._pending:  # most batches: nothing asked
+            return
         pending, self._pending = self._pending, []
         if self._epoch is not None and self._epoch.batch and \
                 not self._source.resumes_mid_epoch:
             return
-        if pending:
-            state = training_state(self, epoch, self._epoch)
-            for write in pending:
-                write(state)
+        state = training_state(self, epoch, self._epoch)
+        for write in pending:
+            write(state)
 
     def _train_epoch(self, epoch: int, source: Source,
                      augment: Callable[[np.ndarray], np.ndarray] | None,
