@@ -402,6 +402,11 @@ BAD = {
                       "X's batch 0 is a tuple of length 4; expected"),
     "mismatched rows": (lambda: iter([(x64, labels[:3])]), {},
                         "X's batch 0 holds x 5 rows, y 3 rows; expected one row per example"),
+    "examples, not batches": (
+        lambda: iter([(x64[i], labels[i]) for i in range(5)]), {},
+        r"X's batch 0 holds x 64 rows, y a scalar; expected one row per example in each: "
+        r"y a scalar is one example's, so the iterable gives examples, not batches \(as a "
+        r"torch IterableDataset does\): batch them, e.g. with torch.utils.data.DataLoader"),
     "empty torch loader": (lambda: torch_loader(x64[:0], labels[:0]), {},
                            "X is a DataLoader of 0 batches, which gives no batch; "
                            "expected at least one"),
