@@ -201,6 +201,21 @@ def test_max_along_a_dim_refuses_an_empty_dim_and_both_spellings():
         rp.zeros((2, 3)).min(1, axis=0)
 
 
+@pytest.mark.parametrize("name", ["max", "min"])
+@pytest.mark.parametrize("other", [lambda: rp.ones((2, 3)), lambda: np.ones((2, 3))],
+                         ids=["tensor", "array"])
+def test_max_of_two_tensors_points_to_maximum(name, other):
+    """``torch.max(a, b)`` is the element-wise maximum; retroprop's is ``rp.maximum``,
+    which the TypeError names, without printing the values of b."""
+    assert torch.equal(getattr(torch, name)(torch.zeros(2, 3), torch.ones(2, 3)),
+                       torch.zeros(2, 3) if name == "min" else torch.ones(2, 3))
+    with pytest.raises(TypeError, match=rf"{name}: dim must be an integer .* got a "
+                       rf"{'Tensor' if other().__class__ is rp.Tensor else 'ndarray'} of "
+                       rf"shape \(2, 3\); for the element-wise {name}imum of two tensors "
+                       rf"\(torch\.{name}\(a, b\)\) use rp\.{name}imum\(a, b\)"):
+        getattr(rp, name)(rp.zeros((2, 3)), other())
+
+
 @pytest.mark.parametrize("largest", [True, False])
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_topk_with_ties_and_nan(largest, dim):

@@ -122,3 +122,38 @@ def test_fresh_layers_come_from_copies():
     assert len(list(fresh.parameters())) == 6
     assert fresh[0].weight is not fresh[2].weight
     np.testing.assert_array_equal(fresh[2].weight.numpy(), model[0].weight.numpy())
+
+
+@pytest.mark.parametrize("strict", [True, False])
+@pytest.mark.parametrize("pattern", ["repeat", "twice"])
+def test_load_state_dict_takes_pytorch_s_state_dict_of_shared_layers(pattern, strict):
+    """PyTorch's ``state_dict`` lists a shared layer at each of its places ('3.weight' as
+    well as '1.weight'); the same model in retroprop loads it (each place in order, the
+    last one's values kept, as PyTorch's) and then computes PyTorch's outputs."""
+    torch.manual_seed(0)
+
+    def build(nn: Any) -> Any:
+        if pattern == "repeat":
+            return nn.Sequential(nn.Linear(2, 3), *(nn.Sequential(nn.Linear(3, 3),
+                                                                  nn.Tanh()) * 3))
+        layer, norm = nn.Linear(3, 3), nn.BatchNorm1d(3)
+        return nn.Sequential(layer, norm, nn.ReLU(), layer, norm)
+
+    theirs, ours = build(torch.nn), build(rp.nn)
+    theirs.train()(torch.randn(8, 2 if pattern == "repeat" else 3))  # statistics not 0, 1
+    state = {k: v.numpy() for k, v in theirs.state_dict().items()}
+    ours.load_state_dict(state, strict=strict)
+    x = np.random.default_rng(0).standard_normal((4, 2 if pattern == "repeat" else 3))
+    with torch.no_grad():
+        expected = theirs.eval()(torch.tensor(x, dtype=torch.float32)).numpy()
+    np.testing.assert_allclose(ours.eval()(x.astype(np.float32)).data, expected, atol=1e-6)
+
+
+def test_load_state_dict_still_refuses_unknown_and_missing_keys_with_shared_layers():
+    layer = rp.nn.Linear(2, 2)
+    model = rp.nn.Sequential(layer, rp.nn.ReLU(), layer)
+    state = model.state_dict()
+    with pytest.raises(KeyError, match=re.escape("unexpected keys ['1.weight']")):
+        model.load_state_dict(state | {"1.weight": state["0.weight"]})
+    with pytest.raises(KeyError, match=re.escape("missing keys ['0.bias']")):
+        model.load_state_dict({"0.weight": state["0.weight"], "2.bias": state["0.bias"]})

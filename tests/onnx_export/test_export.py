@@ -249,3 +249,27 @@ def test_a_layer_used_at_several_places_is_exported_with_its_weights_once(tmp_pa
     weights = sum(p.size for p in model.parameters()) + sum(
         b.size for _, b in model.named_buffers() if b.dtype.kind == "f")
     assert weights / 2 < stored <= weights + 4  # + 4: the target shape of a Flatten
+
+
+@pytest.mark.parametrize("model", [
+    lambda: nn.Sequential(nn.Linear(3, 3), nn.ReLU(), nn.Linear(3, 3)),
+    lambda: nn.Sequential(nn.Linear(3, 3), nn.BatchNorm1d(3), nn.Linear(3, 3),
+                          nn.BatchNorm1d(3)),
+], ids=["linear", "batch_norm"])
+def test_distinct_layers_with_equal_weights_keep_initializers_of_their_own(tmp_path, model):
+    """Only a layer used again reads the same initializers: two layers whose weights are
+    equal (biases both 0, fresh batch norms) are two layers, each with its own
+    initializers named by its path, as a tool that reads the file back (onnx2torch) makes
+    them two sets of parameters, not tied ones."""
+    model = model()
+    with rp.no_grad():
+        for parameter in model.parameters():
+            parameter.fill_(0.5)
+    path = tmp_path / "equal.onnx"
+    theirs, ours = run_both(model, path, (3,))
+    np.testing.assert_allclose(theirs, ours, rtol=0, atol=1e-6)
+    graph = onnx.load(path).graph
+    read = {name for node in graph.node for name in node.input}
+    for layer in ("0", "2"):
+        assert f"{layer}.bias" in {tensor.name for tensor in graph.initializer}
+        assert f"{layer}.bias" in read

@@ -5,6 +5,7 @@ optimizer step and every option of ``fit`` that combines with them; Keras's
 ``steps_per_epoch`` / ``validation_steps`` / ``steps``, its warning where the data runs
 out; resumption at epoch boundaries only; clear errors for bad input."""
 
+import re
 import warnings
 
 import numpy as np
@@ -360,7 +361,7 @@ def test_an_iterable_fed_run_resumes_at_an_epoch_boundary(data, tmp_path, capfd,
 
 
 @pytest.mark.parametrize("saving", [{"every_batches": 2}, {"every_seconds": 60}])
-@pytest.mark.parametrize("feed", sorted(FEEDS))
+@pytest.mark.parametrize("feed", sorted(set(FEEDS) - {"retroprop_steps"}))
 def test_checkpoints_inside_the_epochs_of_an_iterable_are_refused(data, tmp_path, feed,
                                                                   saving):
     (name, value), = saving.items()
@@ -369,6 +370,23 @@ def test_checkpoints_inside_the_epochs_of_an_iterable_are_refused(data, tmp_path
                                          "whose order retroprop cannot draw again.*expected "
                                          rf"{name}=None"):
         resumable(feed, data[:2], tmp_path / "run.rpz", **saving)
+
+
+@pytest.mark.parametrize("saving", [{"every_batches": 2}, {"every_seconds": 60}])
+def test_checkpoints_inside_epochs_of_a_retroprop_loader_with_steps_per_epoch(
+        data, tmp_path, saving):
+    """The refusal says why (steps_per_epoch: the epochs continue the loader's passes) and
+    offers steps_per_epoch=None, not "a retroprop DataLoader as X", which X is."""
+    (name, value), = saving.items()
+    with pytest.raises(ValueError) as refused:
+        resumable("retroprop_steps", data[:2], tmp_path / "run.rpz", **saving)
+    message = str(refused.value)
+    assert re.match(rf"fit: ModelCheckpoint\({name}={value}\) writes checkpoints inside "
+                    r"epochs, and X is a DataLoader of .* read with steps_per_epoch=\d+, "
+                    r"whose epochs continue one another's passes, so a run fed by it resumes "
+                    rf"only from the end of an epoch; expected {name}=None \(a checkpoint at "
+                    r"each epoch's end\), or steps_per_epoch=None", message), message
+    assert "retroprop DataLoader as X" not in message
 
 
 # ------------------------------------------------------------------ bad input
@@ -384,6 +402,11 @@ BAD = {
                       "X's batch 0 is a tuple of length 4; expected"),
     "mismatched rows": (lambda: iter([(x64, labels[:3])]), {},
                         "X's batch 0 holds x 5 rows, y 3 rows; expected one row per example"),
+    "examples, not batches": (
+        lambda: iter([(x64[i], labels[i]) for i in range(5)]), {},
+        r"X's batch 0 holds x 64 rows, y a scalar; expected one row per example in each: "
+        r"y a scalar is one example's, so the iterable gives examples, not batches \(as a "
+        r"torch IterableDataset does\): batch them, e.g. with torch.utils.data.DataLoader"),
     "empty torch loader": (lambda: torch_loader(x64[:0], labels[:0]), {},
                            "X is a DataLoader of 0 batches, which gives no batch; "
                            "expected at least one"),

@@ -830,6 +830,10 @@ class Module(metaclass=ModuleType):
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> None:
         """Copy values into the parameters and buffers in place.
 
+        A module used at several places is named at its first one by :meth:`state_dict`
+        and at each of them by PyTorch's: both are taken (the names of its other places
+        optional; where several are given, the last one's values are kept, as PyTorch's).
+
         Raises
         ------
         KeyError
@@ -848,14 +852,20 @@ class Module(metaclass=ModuleType):
                          "it maps parameter names such as '0.weight' to arrays")
             raise TypeError(f"load_state_dict: expected a state dict (model.state_dict()), "
                             f"got {type(state_dict).__name__}; {found}")
+        # every place of a module used at several places, in PyTorch's order (the last
+        # one's values kept); state_dict() names it at its first place only, the one needed
         targets: dict[str, tuple[Module, str, bool]] = {}
-        for module_name, module in self.named_modules():
+        needed = {name for name, _ in self.named_modules()}
+        required: list[str] = []
+        for module_name, module in self.named_modules(remove_duplicate=False):
             for registry, is_param in ((module._parameters, True), (module._buffers, False)):
                 for name, value in registry.items():
                     if value is not None:
                         full = f"{module_name}.{name}" if module_name else name
                         targets[full] = (module, name, is_param)
-        missing = [k for k in targets if k not in state_dict]
+                        if module_name in needed:
+                            required.append(full)
+        missing = [k for k in required if k not in state_dict]
         unexpected = [k for k in state_dict if k not in targets]
         if strict and (missing or unexpected):
             raise KeyError(

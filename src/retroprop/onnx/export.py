@@ -40,7 +40,11 @@ class Exporter:
             self.unsupported.append(f"{where} ({type(module).__name__})")
             name = x
         else:
-            name = converter(self, module, x, sample, path)
+            outer, self.graph.owner = self.graph.owner, module  # whose constants they are
+            try:
+                name = converter(self, module, x, sample, path)
+            finally:
+                self.graph.owner = outer
         try:
             return name, module(sample)
         except (ValueError, TypeError, IndexError) as error:

@@ -33,7 +33,10 @@ class Graph:
         self.nodes: list[Any] = []
         self.initializers: list[Any] = []
         self._names: set[str] = set()
-        self._stored: dict[tuple[str, tuple[int, ...], bytes], str] = {}
+        self._stored: dict[tuple[int, str, tuple[int, ...], bytes], str] = {}
+        #: the module whose nodes are being added (set by the exporter): a constant is
+        #: stored once per module that gives it, so that only a module used again shares
+        self.owner: object = None
 
     def _fresh(self, hint: str) -> str:
         """A name not used before in the graph: ``hint`` (the layer's path; "output" for
@@ -48,11 +51,14 @@ class Graph:
 
     def constant(self, value: Any, hint: str, dtype: Any = None) -> str:
         """An initializer holding ``value`` (in the model's dtype unless ``dtype`` is given);
-        returns its name. A value equal to one stored before (the same dtype, shape and
-        bytes: the weights of a layer used at several places, shared weights) is not stored
-        again: the name of its initializer is returned, which the nodes of each use read."""
+        returns its name. A value that the same module (:attr:`owner`) gave before (the same
+        dtype, shape and bytes: the weights of a layer used at several places, shared
+        weights) is not stored again: the name of its initializer is returned, which the
+        nodes of each use read. Equal values of distinct modules (two biases of 0) are
+        stored apart, each named by its module's path."""
         array = np.ascontiguousarray(np.asarray(value, dtype=dtype or self.dtype))
-        key = (array.dtype.str, array.shape, hashlib.sha256(array.data).digest())
+        key = (id(self.owner), array.dtype.str, array.shape,
+               hashlib.sha256(array.data).digest())
         if key not in self._stored:
             self._stored[key] = self._fresh(hint)
             self.initializers.append(self.onnx.numpy_helper.from_array(array,

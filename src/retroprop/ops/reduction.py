@@ -227,10 +227,16 @@ def _extreme(a: Tensor, dim: Any, keepdim: bool | None, axis: Axis, keepdims: bo
     if dim is None:
         return (amax if where == "max" else amin)(a, axis, keepdims)
     if isinstance(dim, bool) or not isinstance(dim, int | np.integer):
+        if isinstance(dim, Tensor | np.ndarray):  # torch.max(a, b): the element-wise one
+            seen = f"a {type(dim).__name__} of shape {dim.shape}"
+            hint = (f"for the element-wise {where}imum of two tensors (torch.{where}(a, b)) "
+                    f"use rp.{where}imum(a, b)")
+        else:
+            seen, hint = repr(dim), (f"over several axes take the values with "
+                                     f"{where}(axis=...) or a{where}(dim=...)")
         raise TypeError(f"{where}: dim must be an integer (the one axis along which the "
                         f"values and their indices are taken, as torch.{where}(x, dim)), "
-                        f"got {dim!r}; over several axes take the values with "
-                        f"{where}(axis=...) or a{where}(dim=...)")
+                        f"got {seen}; {hint}")
     pick = np.argmax if where == "max" else np.argmin
     axis = check_axis(dim, a.ndim, where, name="dim")
     indices = _index(a, pick, axis, True, where)

@@ -137,8 +137,11 @@ def batch_fields(batch: Any, where: str, what: str, inputs_only: bool = False
     if len(set(rows.values())) > 1:
         counts = ", ".join(f"{name} {'a scalar' if n is None else f'{n} rows'}"
                            for name, n in rows.items())
+        examples = ": y a scalar is one example's, so the iterable gives examples, not " \
+            "batches (as a torch IterableDataset does): batch them, e.g. with " \
+            "torch.utils.data.DataLoader" if "y" in rows and rows["y"] is None else ""
         raise ValueError(f"{where}: {what} holds {counts}; expected one row per example in "
-                         "each")
+                         f"each{examples}")
     return x, y, w
 
 

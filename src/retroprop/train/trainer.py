@@ -487,7 +487,7 @@ class Trainer:
                 sample_weight, class_weight, validation_steps, validations)
         callbacks = check_callbacks(callbacks, where)
         if not source.resumes_mid_epoch:
-            _check_epoch_checkpoints(callbacks, X)
+            _check_epoch_checkpoints(callbacks, X, steps_per_epoch)
         if augment is not None and not callable(augment):
             raise TypeError(f"fit: augment must be callable, got {type(augment).__name__}")
         self._step = step_strategy(self)
@@ -685,14 +685,15 @@ class Trainer:
         self._pending.append(write)
 
     def _write_checkpoints(self, epoch: int) -> None:
+        if not self._pending:  # most batches: nothing asked
+            return
         pending, self._pending = self._pending, []
         if self._epoch is not None and self._epoch.batch and \
                 not self._source.resumes_mid_epoch:
             return
-        if pending:
-            state = training_state(self, epoch, self._epoch)
-            for write in pending:
-                write(state)
+        state = training_state(self, epoch, self._epoch)
+        for write in pending:
+            write(state)
 
     def _train_epoch(self, epoch: int, source: Source,
                      augment: Callable[[np.ndarray], np.ndarray] | None,
@@ -1129,10 +1130,19 @@ def _steps(value: Any, name: str) -> int | None:
     return None if value is None else check_count(value, name, 1, "or None")
 
 
-def _check_epoch_checkpoints(callbacks: list[Callback], X: Any) -> None:
+def _check_epoch_checkpoints(callbacks: list[Callback], X: Any,
+                             steps_per_epoch: int | None) -> None:
     """Refuse resumable checkpoints inside epochs (``ModelCheckpoint(every_batches=)``,
     ``every_seconds=``) for a run fed by ``X``, an iterable whose order retroprop cannot
-    draw again: no such checkpoint could be resumed."""
+    draw again, or a retroprop DataLoader read with ``steps_per_epoch``, whose epochs
+    continue its passes: no such checkpoint could be resumed."""
+    if is_loader(X):
+        why = (f"{described(X)} read with steps_per_epoch={steps_per_epoch}, whose epochs "
+               "continue one another's passes")
+        instead = "steps_per_epoch=None (an epoch a pass, resumed inside epochs too)"
+    else:
+        why = f"{described(X)}, an iterable whose order retroprop cannot draw again"
+        instead = "arrays, a Dataset or a retroprop DataLoader as X"
     for callback in callbacks:
         if isinstance(callback, ModelCheckpoint) and callback.resumable:
             for name in ("every_batches", "every_seconds"):
@@ -1140,10 +1150,9 @@ def _check_epoch_checkpoints(callbacks: list[Callback], X: Any) -> None:
                 if value is not None:
                     raise ValueError(
                         f"fit: ModelCheckpoint({name}={value}) writes checkpoints inside "
-                        f"epochs, and X is {described(X)}, an iterable whose order retroprop "
-                        "cannot draw again, so a run fed by it resumes only from the end of "
-                        f"an epoch; expected {name}=None (a checkpoint at each epoch's end), "
-                        "or arrays, a Dataset or a retroprop DataLoader as X")
+                        f"epochs, and X is {why}, so a run fed by it resumes only from the "
+                        f"end of an epoch; expected {name}=None (a checkpoint at each "
+                        f"epoch's end), or {instead}")
 
 
 def _no_steps(steps: int | None, X: Any, where: str) -> None:
