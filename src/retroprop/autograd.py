@@ -20,7 +20,9 @@ methods on tensors, ``ctx.save_for_backward`` and ``ctx.saved_tensors``::
 ``forward`` runs outside the graph (as PyTorch's, under ``no_grad``) on the tensor
 arguments, and other arguments (numbers, flags) pass through as they are; it returns one
 tensor. ``backward`` gets dL/d(output) as a tensor and returns one gradient per argument
-of ``forward`` (``None`` for an argument that takes none), each of its input's dtype.
+of ``forward`` (``None`` for an argument that takes none), each of its input's dtype and
+shape (or of a shape that the input broadcasts to: it is summed to the input's shape, as
+PyTorch's).
 ``ctx.needs_input_grad`` says, argument by argument, which need one, and anything else
 ``forward`` sets on ``ctx`` is there for ``backward``.
 
@@ -86,6 +88,11 @@ class _Node(function.Function):
                 raise TypeError(f"{user.__name__}.backward: the gradient of argument {slot} "
                                 f"has dtype {array.dtype}, its input {parent.data.dtype}; "
                                 "return it in the input's dtype")
+            shape = parent.data.shape
+            if array.shape != shape and not _broadcasts(shape, array.shape):
+                raise RuntimeError(f"{user.__name__}.backward: the gradient of argument {slot} "
+                                   f"has shape {array.shape}, its input {shape}; return one "
+                                   "of the input's shape")
             out.append(array)
         return tuple(out)
 
@@ -97,6 +104,15 @@ class _Node(function.Function):
     def saved_tensors(self) -> tuple[Any, ...]:
         """What ``forward`` gave ``save_for_backward``."""
         return getattr(self, "to_save", ())
+
+
+def _broadcasts(shape: tuple[int, ...], to: tuple[int, ...]) -> bool:
+    """Whether ``shape`` broadcasts to ``to`` (a gradient of shape ``to`` is then summed to
+    ``shape`` by the engine, as PyTorch's)."""
+    try:
+        return np.broadcast_shapes(shape, to) == to
+    except ValueError:
+        return False
 
 
 class Function:

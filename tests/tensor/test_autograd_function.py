@@ -5,6 +5,8 @@ errors. Its gradients against finite differences and PyTorch are in the op regis
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -67,8 +69,8 @@ def test_saved_tensors_and_ctx_attributes_reach_backward():
     np.testing.assert_array_equal(x.grad, [2.0, -6.0])
 
 
-def returning(value):
-    class Returning(rp.autograd.Function):
+def returning(value, base=rp.autograd.Function):
+    class Returning(base):
         @staticmethod
         def forward(ctx, x):
             return value(x) if callable(value) else x * 1
@@ -105,3 +107,23 @@ def test_the_base_class_asks_for_static_methods():
     with pytest.raises(NotImplementedError, match=r"define forward\(ctx, \*args\) as a "
                                                   "@staticmethod"):
         rp.autograd.Function.apply(rp.ones(2))
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3)])
+def test_a_gradient_of_the_wrong_shape_is_named_as_torch_refuses_it(shape):
+    with pytest.raises(RuntimeError, match=rf"Returning.backward: the gradient of argument 0 "
+                                           rf"has shape {re.escape(str(shape))}, its input "
+                                           r"\(2,\)"):
+        returning(rp.ones(shape)).apply(rp.ones(2, requires_grad=True)).sum().backward()
+    with pytest.raises(RuntimeError, match="invalid gradient at index 0"):
+        function = returning(torch.ones(shape), torch.autograd.Function)
+        function.apply(torch.ones(2, requires_grad=True)).sum().backward()
+
+
+def test_a_gradient_that_the_input_broadcasts_to_is_summed_as_torch():
+    grads = []
+    for lib, base in [(rp, rp.autograd.Function), (torch, torch.autograd.Function)]:
+        x = lib.ones(2, requires_grad=True)
+        returning(lib.ones(3, 2), base).apply(x).sum().backward()
+        grads.append(np.asarray(x.grad))
+    np.testing.assert_array_equal(grads[0], grads[1])
