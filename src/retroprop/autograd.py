@@ -48,6 +48,23 @@ __all__ = ["Function"]
 class _Node(function.Function):
     """The tape's node of a user's :class:`Function`: it is the ``ctx`` of its methods."""
 
+    @classmethod
+    def apply(cls, *inputs: Tensor, **options: Any) -> Tensor:
+        """As the engine's ``Function.apply``, but the tensors reach the user's ``forward``
+        as they are, of any dtypes (a float input and an integer index, float32 and
+        float64), as PyTorch's: no operand check, no integers cast to floats; a result
+        that is not floating takes no gradient, as in PyTorch."""
+        fn = cls()
+        fn.needs_input_grad = needs = tuple([t.requires_grad for t in inputs])
+        out = Tensor._wrap(fn.forward(*[t.data for t in inputs], **options))
+        if grad_mode.is_grad_enabled() and True in needs and out.data.dtype.kind == "f":
+            out.requires_grad = True
+            out._ctx = fn
+            fn.parents = inputs
+            fn.versions = tuple([t._version for t in inputs])
+            fn.sequence_number = next(function._sequence)
+        return out
+
     def forward(self, *arrays: np.ndarray, user: type[Function], args: tuple[Any, ...],
                 slots: tuple[int, ...]) -> np.ndarray:
         self.user, self.slots, self.arity = user, slots, len(args)

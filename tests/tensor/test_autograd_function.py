@@ -127,3 +127,62 @@ def test_a_gradient_that_the_input_broadcasts_to_is_summed_as_torch():
         returning(lib.ones(3, 2), base).apply(x).sum().backward()
         grads.append(np.asarray(x.grad))
     np.testing.assert_array_equal(grads[0], grads[1])
+
+
+def picking(base):
+    """PyTorch's pattern of a custom gather: a float input and an integer index tensor."""
+
+    class Pick(base):
+        @staticmethod
+        def forward(ctx, x, index):
+            Pick.index_dtype = str(index.dtype)
+            ctx.save_for_backward(index)
+            ctx.x = x
+            return x[index]
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            index, = ctx.saved_tensors
+            grad = ctx.x * 0
+            grad[index] += grad_output  # (no repeated index below)
+            return grad, None
+
+    return Pick
+
+
+@pytest.mark.parametrize("first", ["x", "index"])
+def test_arguments_of_several_dtypes_reach_forward_as_they_are_as_torch(first):
+    """A float input with an integer index (either first), float32 with float64: the
+    engine's own operations refuse operands of two dtypes, a user's forward takes them as
+    PyTorch's does (it refused them, and would cast an integer first argument to floats)."""
+    seen = []
+    for lib, base in [(rp, rp.autograd.Function), (torch, torch.autograd.Function)]:
+        pick = picking(base)
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        index = lib.tensor([2, 0])
+        if first == "x":
+            y = pick.apply(x, index)
+        else:
+            swapped = type("Swapped", (base,), {
+                "forward": staticmethod(lambda ctx, i, x, p=pick: p.forward(ctx, x, i)),
+                "backward": staticmethod(lambda ctx, g, p=pick: p.backward(ctx, g)[::-1])})
+            y = swapped.apply(index, x)
+        (y * lib.tensor([1.0, 10.0])).sum().backward()
+        mixed = type("Mixed", (base,), {
+            "forward": staticmethod(lambda ctx, a, b: a * 2),
+            "backward": staticmethod(lambda ctx, g: (g * 2, None))})
+        doubled = mixed.apply(x, x.double())
+        doubled.sum().backward()
+        seen.append((pick.index_dtype.endswith("int64"), str(doubled.dtype)[-7:],
+                     np.asarray(x.grad).tolist()))
+    assert seen[0] == seen[1]
+    assert seen[0][0]
+
+
+def test_an_integer_result_takes_no_gradient_as_torch():
+    results = []
+    for lib, base in [(rp, rp.autograd.Function), (torch, torch.autograd.Function)]:
+        argmax = returning(lambda a: a.argmax(), base)
+        results.append(argmax.apply(lib.tensor([1.0, 3.0, 2.0], requires_grad=True))
+                       .requires_grad)
+    assert results == [False, False]
