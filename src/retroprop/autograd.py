@@ -35,7 +35,7 @@ around the user's two methods. Not offered: several outputs, ``ctx.mark_dirty``,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -137,6 +137,10 @@ class Function:
     define the static methods ``forward(ctx, *args)`` and ``backward(ctx, grad_output)``,
     and call ``YourFunction.apply(*args)``."""
 
+    #: The node class of this function's results, ``<Name>Backward`` (made at the first
+    #: ``apply``), as PyTorch's.
+    _backward_cls: ClassVar[type[_Node]]
+
     @staticmethod
     def forward(ctx: Any, *args: Any) -> Tensor:
         raise NotImplementedError("define forward(ctx, *args) as a @staticmethod")
@@ -153,4 +157,8 @@ class Function:
         if not slots:
             raise TypeError(f"{cls.__name__}.apply: expected at least one Tensor argument, "
                             f"got {[type(arg).__name__ for arg in args]}")
-        return _Node.apply(*(args[i] for i in slots), user=cls, args=args, slots=slots)
+        node: type[_Node] | None = cls.__dict__.get("_backward_cls")
+        if node is None:  # "<Name>Backward", as PyTorch names the node (grad_fn, messages)
+            node = cls._backward_cls = type(f"{cls.__name__}Backward", (_Node,),
+                                            {"__module__": cls.__module__})
+        return node.apply(*(args[i] for i in slots), user=cls, args=args, slots=slots)

@@ -186,3 +186,20 @@ def test_an_integer_result_takes_no_gradient_as_torch():
         results.append(argmax.apply(lib.tensor([1.0, 3.0, 2.0], requires_grad=True))
                        .requires_grad)
     assert results == [False, False]
+
+
+def test_the_node_is_named_after_the_function_as_torch():
+    """``grad_fn`` is a ``<Name>Backward`` node, as PyTorch's, and the engine's messages
+    (a saved input written in place) name it (they named ``_Node``)."""
+    names = []
+    for lib, base in [(rp, rp.autograd.Function), (torch, torch.autograd.Function)]:
+        function = returning(lambda a: a * 2, base)
+        x = lib.ones(2, requires_grad=True)
+        names.append(type(function.apply(x).grad_fn).__name__)
+    assert names == ["ReturningBackward", "ReturningBackward"]
+    x = rp.ones(2, requires_grad=True)
+    y = returning(lambda a: a * 2).apply(x)
+    with rp.no_grad():
+        x.add_(1.0)
+    with pytest.raises(RuntimeError, match="input 0 of ReturningBackward"):
+        y.sum().backward()
