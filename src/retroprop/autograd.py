@@ -20,7 +20,9 @@ methods on tensors, ``ctx.save_for_backward`` and ``ctx.saved_tensors``::
 ``forward`` runs outside the graph (as PyTorch's, under ``no_grad``) on the tensor
 arguments, and other arguments (numbers, flags) pass through as they are; it returns one
 tensor. ``backward`` gets dL/d(output) as a tensor and returns one gradient per argument
-of ``forward`` (``None`` for an argument that takes none), each of its input's dtype.
+of ``forward`` (``None`` for an argument that takes none), each of its input's dtype and
+shape (or of a shape that the input broadcasts to: it is summed to the input's shape, as
+PyTorch's).
 ``ctx.needs_input_grad`` says, argument by argument, which need one, and anything else
 ``forward`` sets on ``ctx`` is there for ``backward``.
 
@@ -33,7 +35,7 @@ around the user's two methods. Not offered: several outputs, ``ctx.mark_dirty``,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -45,6 +47,23 @@ __all__ = ["Function"]
 
 class _Node(function.Function):
     """The tape's node of a user's :class:`Function`: it is the ``ctx`` of its methods."""
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **options: Any) -> Tensor:
+        """As the engine's ``Function.apply``, but the tensors reach the user's ``forward``
+        as they are, of any dtypes (a float input and an integer index, float32 and
+        float64), as PyTorch's: no operand check, no integers cast to floats; a result
+        that is not floating takes no gradient, as in PyTorch."""
+        fn = cls()
+        fn.needs_input_grad = needs = tuple([t.requires_grad for t in inputs])
+        out = Tensor._wrap(fn.forward(*[t.data for t in inputs], **options))
+        if grad_mode.is_grad_enabled() and True in needs and out.data.dtype.kind == "f":
+            out.requires_grad = True
+            out._ctx = fn
+            fn.parents = inputs
+            fn.versions = tuple([t._version for t in inputs])
+            fn.sequence_number = next(function._sequence)
+        return out
 
     def forward(self, *arrays: np.ndarray, user: type[Function], args: tuple[Any, ...],
                 slots: tuple[int, ...]) -> np.ndarray:
@@ -86,6 +105,11 @@ class _Node(function.Function):
                 raise TypeError(f"{user.__name__}.backward: the gradient of argument {slot} "
                                 f"has dtype {array.dtype}, its input {parent.data.dtype}; "
                                 "return it in the input's dtype")
+            shape = parent.data.shape
+            if array.shape != shape and not _broadcasts(shape, array.shape):
+                raise RuntimeError(f"{user.__name__}.backward: the gradient of argument {slot} "
+                                   f"has shape {array.shape}, its input {shape}; return one "
+                                   "of the input's shape")
             out.append(array)
         return tuple(out)
 
@@ -99,10 +123,23 @@ class _Node(function.Function):
         return getattr(self, "to_save", ())
 
 
+def _broadcasts(shape: tuple[int, ...], to: tuple[int, ...]) -> bool:
+    """Whether ``shape`` broadcasts to ``to`` (a gradient of shape ``to`` is then summed to
+    ``shape`` by the engine, as PyTorch's)."""
+    try:
+        return np.broadcast_shapes(shape, to) == to
+    except ValueError:
+        return False
+
+
 class Function:
     """Base of operations written in PyTorch's form (see the module's text): subclass it,
     define the static methods ``forward(ctx, *args)`` and ``backward(ctx, grad_output)``,
     and call ``YourFunction.apply(*args)``."""
+
+    #: The node class of this function's results, ``<Name>Backward`` (made at the first
+    #: ``apply``), as PyTorch's.
+    _backward_cls: ClassVar[type[_Node]]
 
     @staticmethod
     def forward(ctx: Any, *args: Any) -> Tensor:
@@ -120,4 +157,8 @@ class Function:
         if not slots:
             raise TypeError(f"{cls.__name__}.apply: expected at least one Tensor argument, "
                             f"got {[type(arg).__name__ for arg in args]}")
-        return _Node.apply(*(args[i] for i in slots), user=cls, args=args, slots=slots)
+        node: type[_Node] | None = cls.__dict__.get("_backward_cls")
+        if node is None:  # "<Name>Backward", as PyTorch names the node (grad_fn, messages)
+            node = cls._backward_cls = type(f"{cls.__name__}Backward", (_Node,),
+                                            {"__module__": cls.__module__})
+        return node.apply(*(args[i] for i in slots), user=cls, args=args, slots=slots)

@@ -392,3 +392,17 @@ def test_an_estimator_pickled_with_the_loss_module_in_loss_unpickles():
     assert older._criterion.per_example(outputs, np.zeros((2, 1))).tolist() == [1.0, 9.0]
     older.fit(X, y)
     assert older.n_iter_ == 6 and older.loss_ == older.loss_curve_[-1]
+
+
+def test_poisson_predictions_follow_the_fitted_loss_not_a_later_set_params():
+    """The log link belongs to the fitted network, as scikit-learn's ``out_activation_``:
+    ``set_params(loss=...)`` without a new fit changes neither ``predict`` nor
+    ``out_activation_`` (it changed both here, the network's log μ read as μ)."""
+    X, y = SAME_STEPS["poisson"][2:]
+    outcomes = []
+    for cls in (MLPRegressor, sk.MLPRegressor):
+        reg = cls(hidden_layer_sizes=(5,), loss="poisson", max_iter=5, random_state=0).fit(X, y)
+        before = reg.predict(X)
+        reg.set_params(loss="squared_error")
+        outcomes.append((reg.out_activation_, np.array_equal(reg.predict(X), before)))
+    assert outcomes[0] == outcomes[1] == ("exp", True)

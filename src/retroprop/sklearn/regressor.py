@@ -53,14 +53,16 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     @property
     def _poisson(self) -> bool:
-        """Whether the loss is "poisson": outputs z = log μ, predictions e^z."""
-        return isinstance(self.loss, str) and self.loss == "poisson"
+        """Whether the network was fitted with ``loss="poisson"``: outputs z = log μ,
+        predictions e^z. The fit decides, as it sets scikit-learn's ``out_activation_``: a
+        later ``set_params(loss=...)`` changes nothing until the next fit."""
+        return _is_poisson(self._built_with["loss"])
 
     def _targets(self, y: Any, first: bool) -> np.ndarray:
         """y as a matrix (n, n_targets); a column (n, 1) warns and counts as (n,), as in
         scikit-learn's MLPRegressor, so that ``predict`` gives shape (n,)."""
         y = np.asarray(y, dtype=np.float64)
-        if self._poisson and np.any(y < 0):
+        if _is_poisson(self.loss) and np.any(y < 0):
             raise ValueError(f"MLPRegressor: loss='poisson' needs counts y >= 0 (its "
                              f"predictions e^z are positive), got y.min() = {np.min(y)}")
         if y.ndim == 2 and y.shape[1] == 1:
@@ -119,3 +121,8 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+def _is_poisson(loss: Any) -> bool:
+    """Whether ``loss`` names scikit-learn's "poisson"."""
+    return isinstance(loss, str) and loss == "poisson"
