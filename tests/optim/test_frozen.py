@@ -139,14 +139,13 @@ def test_a_stale_gradient_moves_a_frozen_parameter_as_in_torch(problem, name):
     """What decides is the gradient, not ``requires_grad``, as in torch.optim: a frozen
     parameter that still holds a gradient from before it was frozen takes a step on it
     (``zero_grad`` clears it)."""
-    model, twin, X, y = problem
+    model, twin, _, _ = problem
     optimizer = getattr(rp.optim, name)(model.parameters(), lr=0.1)
     reference = getattr(torch.optim, name)(twin.parameters(), lr=0.1)
-    for mine, theirs in ((model, optimizer), (twin, reference)):
-        theirs.zero_grad()
-        mine[0].weight.requires_grad = False
-        mine[0].weight.grad = (np.ones if mine is model else torch.ones)(
-            (8, 5), dtype=np.float64 if mine is model else torch.float64)
+    model[0].weight.requires_grad = False
+    twin[0].weight.requires_grad = False
+    model[0].weight.grad = np.ones((8, 5))
+    twin[0].weight.grad = torch.ones((8, 5), dtype=torch.float64)
     before = model[0].weight.data.copy()
     optimizer.step()
     reference.step()
