@@ -112,21 +112,25 @@ TORCH_CASES = [
     ("Adagrad", dict(lr=0.1, weight_decay=0.01)),
     ("Adam", dict(lr=0.01, weight_decay=0.1)),
     ("AdamW", dict(lr=0.01, weight_decay=0.5)),
-    ("LBFGS", dict(max_iter=4, history_size=3)),
 ]
+#: L-BFGS (ours, torch's settings): with and without the strong Wolfe line search
+LBFGS_CASES = [(dict(lr=0.2, max_iter=3, line_search=None), dict(lr=0.2, max_iter=3)),
+               (dict(max_iter=4, history_size=3),
+                dict(max_iter=4, history_size=3, line_search_fn="strong_wolfe"))]
 
 
-@pytest.mark.parametrize(("name", "settings"), TORCH_CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(TORCH_CASES)])
-def test_a_frozen_layer_steps_as_in_torch(problem, name, settings):
+@pytest.mark.parametrize(("name", "ours", "theirs"),
+                         [(n, s, s) for n, s in TORCH_CASES]
+                         + [("LBFGS", *case) for case in LBFGS_CASES],
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(TORCH_CASES)]
+                         + [f"LBFGS-{i}" for i in range(len(LBFGS_CASES))])
+def test_a_frozen_layer_steps_as_in_torch(problem, name, ours, theirs):
     """The first layer frozen in both models, every parameter given to both optimizers:
     ten steps leave the same weights as torch.optim's."""
     model, twin, _, _ = problem
     for layer in (model[0], twin[0]):
         layer.weight.requires_grad = False
         layer.bias.requires_grad = False
-    ours = dict(settings, line_search="strong_wolfe") if name == "LBFGS" else settings
-    theirs = dict(settings, line_search_fn="strong_wolfe") if name == "LBFGS" else settings
     optimizer = getattr(rp.optim, name)(model.parameters(), **ours)
     reference = getattr(torch.optim, name)(twin.parameters(), **theirs)
     frozen = model[0].weight.data.copy()
