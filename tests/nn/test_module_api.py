@@ -107,18 +107,20 @@ OPTIMIZERS = [(rp.optim.SGD, dict(lr=0.1, momentum=0.9, weight_decay=1e-3)),
 
 @pytest.mark.parametrize(("optimizer", "options"), OPTIMIZERS,
                          ids=[o.__name__ for o, _ in OPTIMIZERS])
-@pytest.mark.parametrize("frozen_after_optimizer", [False, True])
-def test_frozen_layers_do_not_move_under_fit(digits_flat, optimizer, options,
-                                             frozen_after_optimizer):
+@pytest.mark.parametrize("frozen", ["after_the_optimizer", "before_all_given",
+                                    "before_trainable_given"])
+def test_frozen_layers_do_not_move_under_fit(digits_flat, optimizer, options, frozen):
     X, y = digits_flat
     X, y = X[:200], y[:200]
     model = nn.Sequential(nn.Linear(64, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 10))
-    if frozen_after_optimizer:  # the optimizer holds them; frozen, they get no gradient
+    if frozen == "after_the_optimizer":  # the optimizer holds them; frozen, no gradient
         opt = optimizer(model.parameters(), **options)
         model[:2].requires_grad_(False)  # a slice shares the layers
-    else:  # the transfer-learning way: the optimizer gets only the trainable ones
+    else:  # the transfer-learning way: the optimizer gets every parameter, as in
+        # PyTorch (it skips the frozen ones), or only the trainable ones
         model[:2].requires_grad_(False)
-        opt = optimizer([p for p in model.parameters() if p.requires_grad], **options)
+        opt = optimizer(model.parameters() if frozen == "before_all_given" else
+                        [p for p in model.parameters() if p.requires_grad], **options)
     before = model.state_dict()
     rp.Trainer(model, nn.CrossEntropyLoss(), opt).fit(
         X, y, epochs=2, batch_size=None if opt.full_batch else 50, verbose=0)

@@ -120,14 +120,6 @@ def test_bad_arguments(build, message):
         build(params)
 
 
-def test_a_frozen_parameter_is_named_as_frozen():
-    """The message used to say "must be a tensor with requires_grad=True, got Parameter"."""
-    model = rp.models.mlp([3, 2])
-    model[0].weight.requires_grad = False
-    with pytest.raises(TypeError, match=r"params\[0\] \(shape \(2, 3\)\) has requires_grad=False"):
-        rp.optim.Adam(model.parameters())
-
-
 def test_full_batch_methods_need_a_closure():
     params = list(rp.models.mlp([3, 2]).parameters())
     for optimizer in (rp.optim.LBFGS(params), rp.optim.ConjugateGradient(params),

@@ -151,20 +151,26 @@ def test_combination_trains_and_resumes_bit_for_bit(data, tmp_path, name, featur
         np.testing.assert_array_equal(straight[key], again[key], err_msg=key)
 
 
-@pytest.mark.parametrize("feature", ["l1", "max_norm"])
+@pytest.mark.parametrize("frozen_when", ["after_a_fit", "before_the_optimizer"])
+@pytest.mark.parametrize("feature", ["l1", "l2", "max_norm"])
 @pytest.mark.parametrize("name", [n for n in OPTIMIZERS
                                   if type(OPTIMIZERS[n](build("mlp", "none").parameters()))
                                   .allows_projection])
-def test_a_frozen_layer_keeps_its_weights_under_l1_and_constraints(data, name, feature):
-    """A layer frozen after the optimizer was built (``requires_grad = False``) takes no
-    step, so it takes no L1 soft-threshold either (its step size is 0) and no projection,
-    as Keras constrains only the variables it updates. (L1 used to shrink it by the
-    optimizer's last rate for it: Adam and Adagrad zeroed weights; max-norm rescaled
-    weights loaded into it.)"""
+def test_a_frozen_layer_keeps_its_weights_under_l1_and_constraints(data, name, feature,
+                                                                   frozen_when):
+    """A frozen layer (``requires_grad = False``), frozen after an epoch or before the
+    optimizer was built on every parameter (as a PyTorch transfer-learning loop does),
+    takes no step, so it takes no L1 soft-threshold either (its step size is 0), no L2
+    decay and no projection, as Keras constrains only the variables it updates. (L1 used
+    to shrink it by the optimizer's last rate for it: Adam and Adagrad zeroed weights;
+    max-norm rescaled weights loaded into it.)"""
     X, y = data
     model = build("mlp", feature)
+    if frozen_when == "before_the_optimizer":
+        model[0].weight.requires_grad = False
     trainer = rp.Trainer(model, nn.CrossEntropyLoss(), OPTIMIZERS[name](model.parameters()))
-    fit(trainer, X, y, [], epochs=1)
+    if frozen_when == "after_a_fit":
+        fit(trainer, X, y, [], epochs=1)
     model[0].weight.requires_grad = False
     if feature == "max_norm":
         model[0].weight.data[0] *= 4  # a unit's weights of another run, beyond the bound

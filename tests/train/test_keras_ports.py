@@ -249,17 +249,17 @@ def test_sequential_model_summary_and_pop():
 def test_sequential_transfer_learning_freezes_layers(mnist_like):
     """"The Sequential model"'s transfer learning: the first layers frozen (Keras's
     ``layer.trainable = False``, here ``requires_grad_(False)``), a new head trained by an
-    optimizer of the trainable parameters (retroprop's optimizers refuse frozen ones, where
-    Keras's compile picks the trainable weights itself); the frozen weights do not move,
-    the head's do; the summary counts them as non-trainable."""
+    optimizer of all the parameters (it skips the frozen ones, as Keras's compile picks
+    the trainable weights itself); the frozen weights do not move, the head's do; the
+    summary counts them as non-trainable."""
     (x_train, y_train), _, _ = mnist_like
     model = get_model()
     for layer in list(model)[:-1]:
         layer.requires_grad_(False)
     frozen = model[0].weight.data.copy()
     head = model[-1].weight.data.copy()
-    trainable = [p for p in model.parameters() if p.requires_grad]  # Keras's trainable_weights
-    trainer = rp.Trainer(model, nn.CrossEntropyLoss(), optim.RMSprop(trainable, lr=1e-3))
+    trainer = rp.Trainer(model, nn.CrossEntropyLoss(),
+                         optim.RMSprop(model.parameters(), lr=1e-3))
     trainer.fit(x_train, y_train, epochs=1, batch_size=64, verbose=0)
     np.testing.assert_array_equal(model[0].weight.data, frozen)
     assert not np.array_equal(model[-1].weight.data, head)

@@ -285,3 +285,21 @@ def test_timed_checkpoints_restart_their_clock_in_a_resumed_run(digits, tmp_path
                         lambda self, state: written.append(state))
     run(adam_step_lr, (X, y), checkpoint, resume=True, every=None, seconds=15)
     assert len(written) > 3  # about one every other batch, not none until the old reading
+
+
+def adam_frozen_first_layer():
+    """The first layer frozen before the optimizer is built on every parameter (a
+    transfer-learning run): the optimizer keeps no state for it."""
+    model = rp.models.mlp([64, 16, 10])
+    model[0].requires_grad_(False)
+    return model, rp.optim.Adam(model.parameters(), lr=0.01, weight_decay=1e-3), []
+
+
+def test_a_run_with_a_frozen_layer_resumes_bit_identical(digits, tmp_path):
+    X, y, *_ = digits
+    _, resumed = interrupted_then_resumed(adam_frozen_first_layer, (X, y), tmp_path,
+                                          5, shuffle=True)
+    rp.manual_seed(0)
+    untouched = rp.models.mlp([64, 16, 10])[0].weight.data
+    np.testing.assert_array_equal(resumed.model[0].weight.data, untouched)
+    assert resumed.model[0].weight not in resumed.optimizer.state

@@ -34,6 +34,16 @@ def only_with_gradients(params: Sequence[Tensor], direction: np.ndarray) -> np.n
     return direction
 
 
+def trained_norm(params: Sequence[Tensor], vector: np.ndarray) -> float:
+    """‖vector‖ over the entries of the parameters that have a gradient: the scale of a
+    finite-difference step, which a frozen parameter (``requires_grad = False``) must not
+    change, so that the others move as if it were not there."""
+    offsets = np.cumsum([0, *(p.size for p in params)])
+    return float(np.linalg.norm(np.concatenate(
+        [vector[start:end] for p, start, end in zip(params, offsets, offsets[1:], strict=False)
+         if p.grad is not None] or [vector[:0]])))
+
+
 def scatter(params: Sequence[Tensor], vector: np.ndarray) -> None:
     """Copy ``vector`` back into the parameters, in place."""
     offset = 0

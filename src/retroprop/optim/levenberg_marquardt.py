@@ -91,7 +91,8 @@ class LevenbergMarquardt(Optimizer):
             return flat.gather_grad(self.params).astype(np.float64)
 
         def product(v: np.ndarray) -> np.ndarray:  # J v by a forward difference
-            h = np.sqrt(np.finfo(r.dtype).eps) * (1 + np.linalg.norm(w)) / np.linalg.norm(v)
+            scale = 1 + flat.trained_norm(self.params, w)
+            h = np.sqrt(np.finfo(r.dtype).eps) * scale / np.linalg.norm(v)
             flat.scatter(self.params, w + h * v)
             shifted = self._values(residuals)
             flat.scatter(self.params, w)

@@ -93,7 +93,7 @@ class Newton(FullBatchOptimizer):
             # Central differences: the step that balances rounding and truncation is
             # about the cube root of the machine epsilon.
             eps = np.cbrt(np.finfo(self.params[0].dtype).eps) * \
-                (1 + float(np.linalg.norm(w))) / size
+                (1 + flat.trained_norm(self.params, w)) / size
             gradients = []
             for sign in (1, -1):
                 flat.scatter(self.params, w + sign * eps * v)
@@ -103,10 +103,15 @@ class Newton(FullBatchOptimizer):
         return product
 
     def hessian(self, closure: Closure) -> np.ndarray:
-        """The full Hessian at the current weights, by central differences (symmetrized)."""
+        """The full Hessian at the current weights, by central differences (symmetrized).
+        The rows and columns of the parameters without a gradient (frozen with
+        ``requires_grad = False``, or not reached by the loss) are 0: they are not trained."""
         w = flat.gather(self.params).astype(np.float64)
+        self._loss_and_grad(closure)  # the gradients at w tell which parameters train
+        trained = flat.only_with_gradients(self.params, np.ones(w.size))
         product = self._hessian_vector(closure, w)
-        columns = [product(np.eye(1, w.size, j)[0]) for j in range(w.size)]
+        columns = [product(np.eye(1, w.size, j)[0]) if trained[j] else np.zeros(w.size)
+                   for j in range(w.size)]
         matrix = np.stack(columns, axis=1)
         return (matrix + matrix.T) / 2
 

@@ -119,14 +119,9 @@ class Optimizer:
         for index, param in enumerate(params):
             if not isinstance(param, Tensor):
                 raise TypeError(
-                    f"{type(self).__name__}: params[{index}] must be a tensor with "
-                    f"requires_grad=True, got {type(param).__name__}"
+                    f"{type(self).__name__}: params[{index}] must be a tensor (a model's "
+                    f"parameter), got {type(param).__name__}"
                 )
-            if not param.requires_grad:
-                raise TypeError(
-                    f"{type(self).__name__}: params[{index}] (shape {param.shape}) has "
-                    "requires_grad=False (a frozen parameter): pass only the parameters to "
-                    "train, [p for p in model.parameters() if p.requires_grad]")
             if param.dtype.kind != "f":
                 raise TypeError(
                     f"{type(self).__name__}: params[{index}] (shape {param.shape}) has dtype "
@@ -219,8 +214,15 @@ class Optimizer:
         A group with ``maximize=True`` ascends E, as ``torch.optim``: its gradient is
         -∂E/∂w (+ λ w, so that the penalty still shrinks the weights), a new array.
 
+        A parameter without a gradient is skipped, as in ``torch.optim``: one frozen with
+        ``requires_grad = False`` (it neither moves nor gets state; unfrozen, it trains
+        again) or not reached by the loss. What decides is the gradient, not
+        ``requires_grad``: a frozen parameter that still holds a gradient takes a step on it,
+        as in PyTorch (``zero_grad`` clears it).
+
         A step in which none of the parameters has a gradient warns: the usual cause is a
-        model built again after its optimizer, whose parameters are not the model's."""
+        model built again after its optimizer, whose parameters are not the model's, or
+        every parameter frozen."""
         found = False
         for group in self.param_groups:
             decay = group.get("weight_decay", 0.0) if l2 else 0.0
@@ -232,9 +234,13 @@ class Optimizer:
                 grad = -param.grad if maximize else param.grad
                 yield group, param, grad + decay * param.data if decay else grad
         if not found:
+            frozen = not any(p.requires_grad for g in self.param_groups for p in g["params"])
             warnings.warn(f"{type(self).__name__}.step: none of its parameters has a gradient, "
-                          "so nothing moved; was the model built again after the optimizer? "
-                          "Build the optimizer from the parameters of the model you train",
+                          "so nothing moved; " + (
+                              "all of them are frozen (requires_grad=False): unfreeze the "
+                              "ones to train" if frozen else
+                              "was the model built again after the optimizer? Build the "
+                              "optimizer from the parameters of the model you train"),
                           RuntimeWarning, stacklevel=user_stacklevel())
 
     def _required_closure(self, closure: Closure | None) -> Closure:

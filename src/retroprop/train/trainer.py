@@ -280,6 +280,17 @@ class Trainer:
                 "would grow the weights, and the divergence check stop the run); expected "
                 "maximize=False: to maximize a quantity, give fit its negative as the loss")
 
+    def _check_trainable(self) -> None:
+        """Refuse an optimizer whose parameters are all frozen (``requires_grad = False``):
+        nothing would train (Keras's ``fit`` of a model without trainable weights). Some
+        frozen parameters are fine: the optimizer skips them, as ``torch.optim``."""
+        params = [p for group in self.optimizer.param_groups for p in group["params"]]
+        if not any(p.requires_grad for p in params):
+            raise ValueError(
+                f"fit: every parameter of {type(self.optimizer).__name__} ({len(params)}) is "
+                "frozen (requires_grad=False), so nothing would train; expected at least one "
+                "trainable parameter: unfreeze the layers to train (requires_grad = True)")
+
     def constrain(self) -> None:
         """Proximal steps and constraints after a step, each weight with the step size the
         optimizer took for it (``Optimizer.prox_rate``). A parameter without a gradient
@@ -458,6 +469,7 @@ class Trainer:
         validation_steps = _steps(validation_steps, "fit: validation_steps")
         self._check_projections()
         self._check_minimizing()
+        self._check_trainable()
         if is_dataset(validation_data):
             validation_data = dataset_fields(validation_data, "fit (validation_data)")
         validations = sum((epoch + 1) % validation_freq == 0
