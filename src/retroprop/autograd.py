@@ -1,5 +1,6 @@
-"""``rp.autograd.Function``: a differentiable operation written in PyTorch's form, as
-``torch.autograd.Function``, with static ``forward(ctx, ...)`` and ``backward(ctx, ...)``
+"""``rp.autograd.Function``: a differentiable operation written in PyTorch's form.
+
+As ``torch.autograd.Function``: static ``forward(ctx, ...)`` and ``backward(ctx, ...)``
 methods on tensors, ``ctx.save_for_backward`` and ``ctx.saved_tensors``::
 
     class MyReLU(rp.autograd.Function):

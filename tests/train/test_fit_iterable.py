@@ -31,6 +31,7 @@ from tests.train.test_fit_loader import (
     targets,
     trainer,
 )
+from tests.train.test_fit_loader import fit_both as loader_fit_both
 from tests.train.test_resume import Crash, CrashAfter
 
 
@@ -90,29 +91,9 @@ def fit_both(name, data, feed, fit=None, arrays=None, batches=None, kwargs=None,
              callbacks=None):
     """The same run on arrays and fed by ``feed`` (the same batches, ``batches`` extra
     arrays in each): (trainer, history) each."""
-    build, size = OPTIMIZERS[name]
     make, extra_fit, extra_validation = FEEDS[feed]
-    X, y, X_val, y_val = data
-    t = targets(build, y)
-    runs = []
-    for fed in ("arrays", "loader"):
-        tr = trainer(build, **(kwargs or {}))
-        extra = {} if callbacks is None else {"callbacks": callbacks(fed)}
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            if fed == "arrays":
-                history = tr.fit(X, t, epochs=EPOCHS, batch_size=size, shuffle=False,
-                                 verbose=0, validation_data=(X_val, targets(build, y_val)),
-                                 **(fit or {}), **(arrays or {}), **extra)
-            else:
-                history = tr.fit(make(X, t, *(batches or ()), batch_size=size),
-                                 epochs=EPOCHS, verbose=0,
-                                 validation_data=make(X_val, targets(build, y_val),
-                                                      batch_size=None),
-                                 **extra_fit(len(X), size), **extra_validation,
-                                 **(fit or {}), **extra)
-        runs.append((tr, history))
-    return runs
+    return loader_fit_both(name, data, fit, arrays, batches, kwargs, callbacks, make=make,
+                           feed_arguments=(extra_fit, extra_validation))
 
 
 @pytest.mark.parametrize("feed", sorted(FEEDS))

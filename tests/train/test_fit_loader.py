@@ -82,12 +82,19 @@ def trainer(build, **kwargs):
     return rp.Trainer(model, loss, optimizer, **kwargs)
 
 
-def fit_both(name, data, fit=None, arrays=None, batches=None, kwargs=None, callbacks=None):
-    """The same run on arrays (``arrays`` extra arguments of fit) and on a DataLoader of
-    the same batches (``batches`` extra arrays in each batch): (trainer, history) each.
-    The validation set is one batch in both (outputs computed in batches of other sizes
-    may differ in their last bits: the matrix products are blocked differently)."""
+NO_ARGUMENTS = (lambda n, size: {}, {})
+
+
+def fit_both(name, data, fit=None, arrays=None, batches=None, kwargs=None, callbacks=None,
+             make=loader, feed_arguments=NO_ARGUMENTS):
+    """The same run on arrays (``arrays`` extra arguments of fit) and on the same batches
+    made by ``make`` (a DataLoader by default; ``batches`` extra arrays in each batch, and
+    ``feed_arguments``: fit's arguments for n examples in batches of ``size``, and those of
+    the validation set's feed): (trainer, history) each. The validation set is one batch in
+    both (outputs computed in batches of other sizes may differ in their last bits: the
+    matrix products are blocked differently)."""
     build, size = OPTIMIZERS[name]
+    extra_fit, extra_validation = feed_arguments
     X, y, X_val, y_val = data
     t = targets(build, y)
     runs = []
@@ -101,10 +108,11 @@ def fit_both(name, data, fit=None, arrays=None, batches=None, kwargs=None, callb
                                  verbose=0, validation_data=(X_val, targets(build, y_val)),
                                  **(fit or {}), **(arrays or {}), **extra)
             else:
-                history = tr.fit(loader(X, t, *(batches or ()), batch_size=size),
+                history = tr.fit(make(X, t, *(batches or ()), batch_size=size),
                                  epochs=EPOCHS, verbose=0,
-                                 validation_data=loader(X_val, targets(build, y_val),
-                                                        batch_size=None),
+                                 validation_data=make(X_val, targets(build, y_val),
+                                                      batch_size=None),
+                                 **extra_fit(len(X), size), **extra_validation,
                                  **(fit or {}), **extra)
         runs.append((tr, history))
     return runs
