@@ -337,9 +337,17 @@ def formula_blocks(lines: list[str]) -> list[str]:
     i = 0
     while i < len(lines):
         line = lines[i]
+        if line.rstrip().endswith("::"):  # a literal block follows: kept whole, blank lines
+            margin = len(line) - len(line.lstrip())  # and all, to its end
+            out.append(line)
+            i += 1
+            while i < len(lines) and (not lines[i].strip()
+                                      or len(lines[i]) - len(lines[i].lstrip()) > margin):
+                out.append(lines[i])
+                i += 1
+            continue
         starts = (i < end and line.startswith(" ") and line.strip()
-                  and (i == 0 or not lines[i - 1].strip())
-                  and not (out and out[-1].rstrip().endswith("::")))
+                  and (i == 0 or not lines[i - 1].strip()))
         if not starts:
             out.append(line)
             i += 1

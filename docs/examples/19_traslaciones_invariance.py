@@ -54,9 +54,9 @@ for augment in (None, distort):
           f"{accuracy:.3f}")
 
 # ES: invarianza por extracción de características: un píxel a la izquierda (la primera
-# columna del dígito está vacía: no se pierde tinta) no cambia |F|, y los píxeles sí.
+# columna del dígito está vacía: no se pierde tinta) no cambia ``|F|``, y los píxeles sí.
 # EN: invariance by feature extraction: one pixel left (the digit's first column is empty:
-# no ink is lost) leaves |F| as it was, and the pixels do change.
+# no ink is lost) leaves ``|F|`` as it was, and the pixels do change.
 digit = X_test[:1].reshape(1, 8, 8)
 left = np.roll(digit, -1, axis=2)
 print("pixels equal:", np.allclose(left, digit), "| |F| equal:",

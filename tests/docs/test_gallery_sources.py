@@ -73,3 +73,13 @@ def test_formula_blocks_keep_their_lines():
         "Momentum:", "", ".. parsed-literal::", "", "   b ← μ b + g", "   w ← w - η b", "",
         "Notes:", "", "    plain indented prose", "", "Parameters", "----------",
         "lr : float", "    η = 0.1 here stays a description"]
+
+
+def test_formula_blocks_leave_a_literal_block_whole():
+    """A literal block (after ``::``) is kept as written, also past a blank line inside
+    it whose next lines hold ``=``: made a parsed-literal, that part broke the block
+    (rp.autograd's example, "Unexpected indentation")."""
+    lines = ["Written so::", "", "    class F:", "        x = 1", "", "        y = 2", "",
+             "    z = F()", "", "After it:", "", "    w ← w - η g"]
+    assert retroprop_docs.formula_blocks(lines) == lines[:11] + [
+        ".. parsed-literal::", "", "   w ← w - η g"]
