@@ -81,5 +81,5 @@ def test_formula_blocks_leave_a_literal_block_whole():
     (rp.autograd's example, "Unexpected indentation")."""
     lines = ["Written so::", "", "    class F:", "        x = 1", "", "        y = 2", "",
              "    z = F()", "", "After it:", "", "    w ← w - η g"]
-    assert retroprop_docs.formula_blocks(lines) == lines[:11] + [
-        ".. parsed-literal::", "", "   w ← w - η g"]
+    assert retroprop_docs.formula_blocks(lines) == [
+        *lines[:11], ".. parsed-literal::", "", "   w ← w - η g"]
