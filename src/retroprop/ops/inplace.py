@@ -43,7 +43,7 @@ import numpy as np
 
 from retroprop.ops.arithmetic import add, div, mul, sub
 from retroprop.ops.elementwise import check_bounds
-from retroprop.ops.shape import index_array
+from retroprop.ops.shape import as_index
 from retroprop.tensor import grad_mode
 from retroprop.tensor.dtypes import fill_value
 from retroprop.tensor.tensor import Tensor, as_tensor, written
@@ -202,8 +202,7 @@ def setitem(a: Tensor, index: Any, value: Any) -> None:
     call = "t[index] = value"
     _outside_graph(a, value, call, "rp.where(mask, value, t) or t.masked_fill(mask, value)")
     target = _writeable(a, call)
-    key = (tuple([index_array(part, call) for part in index]) if isinstance(index, tuple)
-           else index_array(index, call))
+    key = as_index(index, call)
     if isinstance(value, Tensor | np.ndarray | list | tuple):
         values = np.asarray(value.data if isinstance(value, Tensor) else value)
         shape = values.shape

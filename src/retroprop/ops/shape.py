@@ -137,7 +137,7 @@ def transpose(a: Tensor, *axes: int | Sequence[int]) -> Tensor:
     return Transpose.apply(a, axes=tuple(order) if order else None)
 
 
-def index_array(index: Any, where: str = "getitem") -> Any:
+def index_array(index: Any, where: str) -> Any:
     """A tensor or array used as an index, as its array of integers or booleans."""
     array = index.data if isinstance(index, Tensor) else index
     if isinstance(array, np.ndarray) and array.dtype.kind not in "biu":
@@ -148,13 +148,17 @@ def index_array(index: Any, where: str = "getitem") -> Any:
     return array
 
 
+def as_index(index: Any, where: str = "getitem") -> Any:
+    """``index`` (one part or a tuple of them) for NumPy: tensors and arrays in it as their
+    arrays of integers or booleans (:func:`index_array`)."""
+    if isinstance(index, tuple):
+        return tuple([index_array(part, where) for part in index])
+    return index_array(index, where)
+
+
 def getitem(a: Tensor, index: Any) -> Tensor:
     """``a[index]`` with NumPy's basic and advanced indexing."""
-    if isinstance(index, tuple):
-        index = tuple(index_array(part) for part in index)
-    else:
-        index = index_array(index)
-    return GetItem.apply(a, index=index)
+    return GetItem.apply(a, index=as_index(index))
 
 
 def clone(a: Tensor) -> Tensor:
