@@ -121,6 +121,17 @@ class ReadBatches(WithoutGenerators):
         self.reader = BatchReader(trainer, where, "X")
         self.loss_chosen = False
 
+    def signed(self, run: dict[str, Any], validation_weights: np.ndarray | None
+               ) -> dict[str, Any]:
+        """``run``, the source's own part of the signature that a resumed run must match,
+        with ``class_weight`` and the validation examples' weights (the batches carry
+        their own weights, which are not read ahead)."""
+        if self.class_weight is not None:
+            run["class_weight"] = repr(sorted(self.class_weight.items()))
+        if validation_weights is not None:
+            run["weights"] = f"None/{digest(validation_weights)}"
+        return run
+
     def converted(self, raw: Any, state: EpochState) -> Batch:
         """``raw``, the epoch's next batch, converted; its positions recorded in ``state``
         (after the epoch's batches so far)."""
@@ -153,17 +164,14 @@ class LoaderBatches(ReadBatches):
         self.loader = loader
         self.iterator: Iterator[Any] | None = None
         self.samples, self.steps = len(loader.dataset), len(loader)
+
     def signature(self, validation_weights: np.ndarray | None) -> dict[str, Any]:
         """What a run resumed from a checkpoint must match (with ``validation_weights``, the
         validation examples' weights)."""
         run: dict[str, Any] = {"loader": f"{self.steps} batches", "samples": self.samples,
                                "batch_size": self.loader.batch_size,
                                "shuffle": self.loader.shuffle}
-        if self.class_weight is not None:
-            run["class_weight"] = repr(sorted(self.class_weight.items()))
-        if validation_weights is not None:
-            run["weights"] = f"None/{digest(validation_weights)}"
-        return run
+        return self.signed(run, validation_weights)
 
     def new_epoch(self, trainer: Trainer) -> EpochState:
         self.iterator = None
@@ -254,11 +262,7 @@ class IterableBatches(ReadBatches):
         run: dict[str, Any] = {"iterable": type(self.iterable).__name__,
                                "steps_per_epoch": self.steps_per_epoch,
                                "batches": known_steps(self.iterable)}
-        if self.class_weight is not None:
-            run["class_weight"] = repr(sorted(self.class_weight.items()))
-        if validation_weights is not None:
-            run["weights"] = f"None/{digest(validation_weights)}"
-        return run
+        return self.signed(run, validation_weights)
 
     def new_epoch(self, trainer: Trainer) -> EpochState:
         if self.steps_per_epoch is None:  # each epoch a pass of its own
