@@ -56,12 +56,13 @@ def is_loader(value: Any) -> bool:
     return isinstance(value, DataLoader)
 
 
-def is_iterable(value: Any) -> bool:
-    """An iterable of batches other than a retroprop DataLoader (a PyTorch DataLoader, a
+def gives_batches(value: Any) -> bool:
+    """A retroprop DataLoader, or another iterable of batches (a PyTorch DataLoader, a
     generator): iterable, and neither array-like, a sequence, a mapping nor a data set."""
-    return (isinstance(value, Iterable) and not is_loader(value) and not is_dataset(value)
-            and not isinstance(value, Sequence | Mapping | Tensor | np.ndarray)
-            and not hasattr(value, "__array__") and not hasattr(value, "shape"))
+    return is_loader(value) or (
+        isinstance(value, Iterable) and not is_dataset(value)
+        and not isinstance(value, Sequence | Mapping | Tensor | np.ndarray)
+        and not hasattr(value, "__array__") and not hasattr(value, "shape"))
 
 
 def is_one_shot(value: Any) -> bool:

@@ -50,8 +50,8 @@ from retroprop.train.loader_input import (
     dataset_inputs,
     described,
     evaluate_loader,
+    gives_batches,
     is_dataset,
-    is_iterable,
     is_loader,
     is_one_shot,
     loader_callbacks,
@@ -475,7 +475,7 @@ class Trainer:
         validations = sum((epoch + 1) % validation_freq == 0
                           for epoch in range(initial_epoch, epochs))
         source: Source
-        if is_loader(X) or is_iterable(X):
+        if gives_batches(X):
             check_loader_arguments(where, X, {
                 "y": (y, None), "sample_weight": (sample_weight, None),
                 "batch_size": (batch_size, 32), "shuffle": (shuffle, True),
@@ -626,7 +626,7 @@ class Trainer:
         ``validations`` (a one-shot iterator continues), its first ``steps`` batches where
         given (Keras's ``validation_steps``)."""
         self._validation_weights = None
-        fed = is_loader(validation_data) or is_iterable(validation_data)
+        fed = gives_batches(validation_data)
         if steps is not None and not fed:
             raise ValueError(f"fit: validation_steps={steps} was given with validation_data "
                              f"of type {_described(validation_data)}; it limits the batches read "
@@ -945,7 +945,7 @@ class Trainer:
                         callbacks: list[Callback], sample_weight: Any,
                         steps: int | None) -> dict[str, float]:
         """``evaluate``'s result for any input it takes."""
-        if is_loader(X) or is_iterable(X):
+        if gives_batches(X):
             check_loader_arguments("evaluate", X, {"y": (y, None),
                                                    "batch_size": (batch_size, None),
                                                    "sample_weight": (sample_weight, None)})
@@ -1007,7 +1007,7 @@ class Trainer:
     def _predict_input(self, X: Any, batch_size: int | None, callbacks: list[Callback],
                        steps: int | None) -> np.ndarray:
         """``predict``'s outputs for any input it takes."""
-        if is_loader(X) or is_iterable(X):
+        if gives_batches(X):
             check_loader_arguments("predict", X, {"batch_size": (batch_size, None)})
             return predict_loader(self, X, "predict",
                                   loader_callbacks(self, callbacks, X, steps), steps)
